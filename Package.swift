@@ -1,0 +1,91 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (see docs/ARCHITECTURE.md and ../shared/DESIGN.md): data flows one way,
+// socket → HTTPServer → Web → Board → Database. Lower targets never import higher ones.
+let package = Package(
+    name: "mutuals",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mutuals", targets: ["mutuals"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries: module maps only, plus a header of static inline wrappers for
+        // C macros that Swift cannot call.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .systemLibrary(
+            name: "CMark",
+            pkgConfig: "libcmark",
+            providers: [.apt(["libcmark-dev"]), .brew(["cmark"])]
+        ),
+
+        // The custom HTTP/1.1 layer. Knows nothing about the board.
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Thin typed wrapper over sqlite3. Knows nothing about the board.
+        .target(
+            name: "Database",
+            dependencies: ["CSQLite"]
+        ),
+        // The domain: entities, policy, services. Uses Database, never HTTP.
+        .target(
+            name: "Board",
+            dependencies: ["Database"]
+        ),
+        // Routes, handlers, templates, static files: glues HTTPServer to Board.
+        .target(
+            name: "Web",
+            dependencies: [
+                "HTTPServer",
+                "Board",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The executable: parses arguments and wires the libraries together.
+        .executableTarget(
+            name: "mutuals",
+            dependencies: [
+                "Web",
+                "HTTPServer",
+                "Database",
+                "Board",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Test support: a raw TCP/TLS client and a live-server harness.
+        .target(
+            name: "TestSupport",
+            dependencies: ["HTTPServer", "COpenSSL"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
