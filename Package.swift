@@ -26,6 +26,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // Linux interfaces outside Swift's Glibc module (epoll, eventfd, accept4); no library to link.
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(
             name: "CMark",
             pkgConfig: "libcmark",
@@ -37,6 +39,7 @@ let package = Package(
             name: "HTTPServer",
             dependencies: [
                 "COpenSSL",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -15,3 +15,11 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Directory holding the database, TLS certificate and other state.")
     var data: String = "./data"
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fflushStandardOutput() {
+    fflush(nil)
+}

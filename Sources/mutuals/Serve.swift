@@ -1,7 +1,172 @@
 import ArgumentParser
+import HTTPServer
+import Logging
+import Web
 
+/// `mutuals serve`: runs the site until SIGINT or SIGTERM.
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the web server.")
+    static let configuration = CommandConfiguration(abstract: "Run the web server until SIGINT or SIGTERM.")
+
     @OptionGroup var dataOptions: DataOptions
-    func run() throws {}
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "HTTPS port (plain HTTP with --no-tls).")
+    var port: Int = 8443
+
+    @Option(name: .customLong("http-port"), help: "Plain HTTP port that redirects every request to HTTPS (308); 0 turns it off.")
+    var httpPort: Int = 8080
+
+    @Flag(name: .customLong("no-tls"), help: "Serve plain HTTP on --port, for running behind a TLS-terminating proxy.")
+    var noTLS = false
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain. Without it a self-signed development certificate is made in the data directory.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Worker threads for request handlers (default: 4 per CPU, at least 8).")
+    var workers: Int?
+
+    @Option(help: "I/O (epoll) threads (default: one per CPU this process may use).")
+    var reactors: Int?
+
+    @Option(name: .customLong("queue-depth"), help: "Requests that may wait for a worker before the server answers 503.")
+    var queueDepth: Int = 1024
+
+    @Option(name: .customLong("max-header-bytes"), help: "Largest request head in bytes (431 above it).")
+    var maxHeaderBytes: Int = HTTPLimits().maxHeaderBytes
+
+    @Option(name: .customLong("max-uri-length"), help: "Longest request target in bytes (414 above it).")
+    var maxURILength: Int = HTTPLimits().maxURILength
+
+    @Option(name: .customLong("max-header-count"), help: "Most header fields in a request (431 above it).")
+    var maxHeaderCount: Int = HTTPLimits().maxHeaderCount
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body in bytes (413 above it).")
+    var maxBodyBytes: Int = HTTPLimits().maxBodyBytes
+
+    @Option(name: .customLong("head-timeout"), help: "Seconds allowed to send a request head.")
+    var headTimeout: Double = HTTPTimeouts().head
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds allowed to send a request body.")
+    var bodyTimeout: Double = HTTPTimeouts().body
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a kept-alive connection may wait for its next request.")
+    var idleTimeout: Double = HTTPTimeouts().idle
+
+    @Option(name: .customLong("write-timeout"), help: "Seconds a client may take to read a response.")
+    var writeTimeout: Double = HTTPTimeouts().write
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests get to finish on shutdown.")
+    var shutdownGrace: Double = 10
+
+    @Option(name: .customLong("access-log"), help: "Access log: a file path, - for standard output, or off.")
+    var accessLog: String = "-"
+
+    @Option(name: .customLong("public"), help: "Directory of static files served at /static/.")
+    var publicDirectory: String = "Public"
+
+    @Option(help: "Directory of page templates.")
+    var templates: String = "Templates"
+
+    func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
+        if noTLS && tlsCert != nil { throw ValidationError("--no-tls cannot be used with --tls-cert.") }
+        for (name, value) in [("--port", port), ("--http-port", httpPort)] where !(0...65535).contains(value) {
+            throw ValidationError("\(name) must be between 0 and 65535.")
+        }
+        for (name, value) in [("--max-header-bytes", maxHeaderBytes), ("--max-uri-length", maxURILength),
+                              ("--max-header-count", maxHeaderCount), ("--queue-depth", queueDepth)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1.")
+        }
+        if maxBodyBytes < 0 { throw ValidationError("--max-body-bytes cannot be negative.") }
+        for (name, value) in [("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout),
+                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout)] where value <= 0 {
+            throw ValidationError("\(name) must be more than 0 seconds.")
+        }
+    }
+
+    func run() throws {
+        Server.blockTerminationSignals()
+        let errorWriter = LineWriter.standardOutput()
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, writer: errorWriter) }
+        var accessWriter: LineWriter?
+        switch accessLog {
+        case "off": accessWriter = nil
+        case "-": accessWriter = errorWriter
+        default: accessWriter = try LineWriter.appending(to: accessLog)
+        }
+
+        let site = SiteConfiguration(publicDirectory: publicDirectory, templatesDirectory: templates)
+        let router = try WebApplication.makeRouter(site: site)
+
+        var listeners: [ListenerConfiguration] = []
+        var banner: [String] = []
+        if noTLS {
+            listeners.append(ListenerConfiguration(host: host, port: port, router: router))
+        } else {
+            let certificate: (cert: String, key: String)
+            if let tlsCert, let tlsKey {
+                certificate = (tlsCert, tlsKey)
+                banner.append("TLS certificate \(tlsCert), SHA-256 \(try DevelopmentCertificate.fingerprint(ofCertificateAt: tlsCert))")
+            } else {
+                let files = try DevelopmentCertificate.ensure(in: dataOptions.data)
+                certificate = (files.certificatePath, files.privateKeyPath)
+                banner.append("\(files.created ? "Made a" : "Using the") self-signed development certificate \(files.certificatePath)")
+                banner.append("  SHA-256 fingerprint \(files.fingerprint)")
+            }
+            let tls = try TLSContext(certificatePath: certificate.cert, privateKeyPath: certificate.key)
+            listeners.append(ListenerConfiguration(host: host, port: port, tls: tls, router: router))
+        }
+
+        var configuration = ServerConfiguration(listeners: listeners)
+        configuration.limits.maxHeaderBytes = maxHeaderBytes
+        configuration.limits.maxURILength = maxURILength
+        configuration.limits.maxHeaderCount = maxHeaderCount
+        configuration.limits.maxBodyBytes = maxBodyBytes
+        configuration.timeouts.head = headTimeout
+        configuration.timeouts.body = bodyTimeout
+        configuration.timeouts.idle = idleTimeout
+        configuration.timeouts.write = writeTimeout
+        configuration.shutdownGracePeriod = shutdownGrace
+        configuration.queueDepth = queueDepth
+        if let workers { configuration.workerThreads = max(1, workers) }
+        if let reactors { configuration.reactorThreads = max(1, reactors) }
+        configuration.defaultHeaders = WebApplication.securityHeaders
+        if let accessWriter {
+            configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: accessWriter, includeLevel: false) }
+        }
+
+        let server = Server(configuration: configuration)
+        try server.start()
+        var redirector: Server?
+        let scheme = noTLS ? "http" : "https"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let mainPort = server.boundPorts[0]
+        if !noTLS && httpPort != 0 {
+            var redirectConfiguration = ServerConfiguration(listeners: [
+                ListenerConfiguration(host: host, port: httpPort, router: try WebApplication.makeRedirectRouter(httpsPort: mainPort)),
+            ])
+            redirectConfiguration.reactorThreads = 1
+            redirectConfiguration.workerThreads = 1
+            redirectConfiguration.defaultHeaders = WebApplication.securityHeaders
+            redirectConfiguration.accessLog = configuration.accessLog
+            let plain = Server(configuration: redirectConfiguration)
+            try plain.start()
+            redirector = plain
+            banner.append("Redirecting http://\(shownHost):\(plain.boundPorts[0])/ to HTTPS")
+        }
+        for line in banner { print(line) }
+        print("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
+        fflushStandardOutput()
+
+        server.runUntilSignalled()
+        redirector?.shutdown()
+        print("Stopped.")
+        accessWriter?.close()
+        if accessWriter !== errorWriter { errorWriter.close() }
+    }
 }

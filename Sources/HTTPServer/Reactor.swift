@@ -1,0 +1,630 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COpenSSL
+import CLinux
+import Logging
+import Synchronization
+
+/// One accepted connection, owned by one reactor thread.
+final class Connection {
+    let fd: Int32
+    let id: UInt64
+    let listener: Int
+    let remoteAddress: String
+    var tls: OpaquePointer?
+    var handshakeDone: Bool
+    var state: ConnectionState
+    var output: [UInt8] = []
+    var outputIndex = 0
+    var interest: UInt32 = 0
+    var closeAfterFlush = false
+    var lingering = false
+    var tlsWantsWrite = false
+    /// The request now with the responder, for the access log and HEAD handling.
+    var inFlight: InFlight?
+
+    struct InFlight {
+        var method: HTTPMethod
+        var path: String
+        var receivedAt: UInt64
+        var version: HTTPVersion
+    }
+
+    init(fd: Int32, id: UInt64, listener: Int, remoteAddress: String, tls: OpaquePointer?, state: ConnectionState) {
+        self.fd = fd
+        self.id = id
+        self.listener = listener
+        self.remoteAddress = remoteAddress
+        self.tls = tls
+        self.handshakeDone = tls == nil
+        self.state = state
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}
+
+/// An I/O thread: one epoll instance, its own listening sockets (SO_REUSEPORT), its connections.
+/// Only the completion inbox is touched by other threads.
+final class Reactor: @unchecked Sendable {
+    // @unchecked: every stored property except `inbox` and `wakeFD` is used only on the reactor's
+    // own thread (inside run()); `inbox` is a Mutex and `wakeFD` is an eventfd, which is
+    // thread-safe to write, and is closed only with the inbox lock held after `closed` is set.
+
+    private struct Inbox {
+        var completions: [(fd: Int32, id: UInt64, response: Response)] = []
+        var shutdownDeadline: UInt64?
+        var closed = false
+    }
+
+    private let index: Int
+    private let configuration: ServerConfiguration
+    private let listeners: [ListenerConfiguration]
+    private var listeningSockets: [Int32]
+    private let pool: WorkerPool
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex(Inbox())
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
+    private var nextID: UInt64 = 1
+    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    private var dateLine: [UInt8] = []
+    private var dateSecond: time_t = 0
+    private var draining = false
+    private var shutdownDeadline: UInt64 = .max
+    private let sweepInterval: UInt64
+    private var nextSweep: UInt64 = 0
+    private var listenerDefaults: [HTTPHeaders]
+    private var requestCounter: UInt64 = 0
+
+    init(index: Int, configuration: ServerConfiguration, listeningSockets: [Int32], pool: WorkerPool) throws {
+        self.index = index
+        self.configuration = configuration
+        self.listeners = configuration.listeners
+        self.listeningSockets = listeningSockets
+        self.pool = pool
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw SocketError.system("epoll_create1", errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw SocketError.system("eventfd", errno) }
+        // Sweep deadlines often enough for the shortest timeout, but no more than 100 times a second.
+        sweepInterval = max(10_000_000, min(250_000_000, nanoseconds(configuration.timeouts.smallest / 4)))
+        listenerDefaults = configuration.listeners.map { listener in
+            var headers = configuration.defaultHeaders
+            if listener.tls != nil, let hsts = configuration.strictTransportSecurity {
+                headers.set("Strict-Transport-Security", hsts)
+            }
+            return headers
+        }
+        register(wakeFD, events: EPOLLIN.rawValue)
+        for fd in listeningSockets { register(fd, events: EPOLLIN.rawValue) }
+    }
+
+    // MARK: Cross-thread entry points
+
+    /// Hands a worker's response back to this reactor. Callable from any thread.
+    func complete(fd: Int32, id: UInt64, response: Response) {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.completions.append((fd, id, response))
+            wake()
+        }
+    }
+
+    func beginShutdown(deadline: UInt64) {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.shutdownDeadline = deadline
+            wake()
+        }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: The loop
+
+    func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 512)
+        while true {
+            let timeout = Int32(sweepInterval / 1_000_000)
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout) }
+            let now = monotonicNanoseconds()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let event = events[i]
+                    let fd = Int32(truncatingIfNeeded: event.data.u64)
+                    if fd == wakeFD {
+                        drainInbox(now: now)
+                    } else if listeningSockets.contains(fd) {
+                        accept(from: fd, now: now)
+                    } else if let connection = connection(fd) {
+                        if event.events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0,
+                           event.events & EPOLLIN.rawValue == 0 {
+                            close(connection)
+                        } else {
+                            service(connection, now: now)
+                        }
+                    }
+                }
+            }
+            if now >= nextSweep {
+                sweep(now: now)
+                nextSweep = now &+ sweepInterval
+            }
+            if draining && (connectionCount == 0 || now >= shutdownDeadline) { break }
+        }
+        for case let connection? in connections { close(connection) }
+        inbox.withLock { inbox in
+            inbox.closed = true
+            Glibc.close(wakeFD)
+        }
+        Glibc.close(epollFD)
+    }
+
+    private func drainInbox(now: UInt64) {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+        let (completions, deadline) = inbox.withLock { inbox in
+            let taken = inbox.completions
+            inbox.completions = []
+            return (taken, inbox.shutdownDeadline)
+        }
+        for completion in completions {
+            guard let connection = connection(completion.fd), connection.id == completion.id else { continue }
+            finish(connection, response: completion.response, now: now)
+        }
+        if let deadline, !draining {
+            startDraining(deadline: deadline, now: now)
+        }
+    }
+
+    private func startDraining(deadline: UInt64, now: UInt64) {
+        draining = true
+        shutdownDeadline = deadline
+        for fd in listeningSockets {
+            epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+            Glibc.close(fd)
+        }
+        listeningSockets = []
+        for case let connection? in connections {
+            perform(connection.state.startDraining(), on: connection, now: now)
+        }
+    }
+
+    // MARK: Accepting
+
+    private func accept(from listeningFD: Int32, now: UInt64) {
+        guard let listenerIndex = listeningSockets.firstIndex(of: listeningFD) else { return }
+        for _ in 0..<64 {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(listeningFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                // EAGAIN: accepted everything pending. EMFILE and the like: try again on the next event.
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            var ssl: OpaquePointer?
+            if let tls = listeners[listenerIndex].tls {
+                guard let made = SSL_new(tls.context) else {
+                    Glibc.close(fd)
+                    continue
+                }
+                SSL_set_fd(made, fd)
+                SSL_set_accept_state(made)
+                ssl = made
+            }
+            let connection = Connection(
+                fd: fd, id: nextID, listener: listenerIndex, remoteAddress: Socket.describe(address), tls: ssl,
+                state: ConnectionState(limits: configuration.limits, timeouts: configuration.timeouts, now: now)
+            )
+            nextID &+= 1
+            if Int(fd) >= connections.count {
+                connections.append(contentsOf: repeatElement(nil, count: Int(fd) - connections.count + 1024))
+            }
+            connections[Int(fd)] = connection
+            connectionCount += 1
+            connection.interest = EPOLLIN.rawValue
+            register(fd, events: connection.interest)
+        }
+    }
+
+    // MARK: Servicing a connection
+
+    private func connection(_ fd: Int32) -> Connection? {
+        fd >= 0 && Int(fd) < connections.count ? connections[Int(fd)] : nil
+    }
+
+    /// Does whatever I/O the connection can make progress on, then updates its epoll interest.
+    private func service(_ connection: Connection, now: UInt64) {
+        if !connection.handshakeDone {
+            guard handshake(connection) else { return }
+        }
+        if connection.outputIndex < connection.output.count {
+            flush(connection, now: now)
+            if connections[Int(connection.fd)] !== connection { return }
+        }
+        if connection.lingering {
+            drainLinger(connection)
+            return
+        }
+        readLoop(connection, now: now)
+        if connections[Int(connection.fd)] === connection { updateInterest(connection) }
+    }
+
+    /// Advances a TLS handshake. Returns true when it is complete.
+    private func handshake(_ connection: Connection) -> Bool {
+        guard let ssl = connection.tls else { return true }
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 {
+            connection.handshakeDone = true
+            return true
+        }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ:
+            setInterest(connection, EPOLLIN.rawValue)
+        case SSL_ERROR_WANT_WRITE:
+            setInterest(connection, EPOLLOUT.rawValue)
+        default:
+            // Not TLS (plain HTTP on the TLS port), a protocol we refuse, or a reset.
+            ERR_clear_error()
+            close(connection)
+        }
+        return false
+    }
+
+    private enum ReadResult {
+        case bytes(Int)
+        case wouldBlock
+        case end
+    }
+
+    private func receive(_ connection: Connection) -> ReadResult {
+        if let ssl = connection.tls {
+            ERR_clear_error()
+            var count = 0
+            let ok = scratch.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
+            if ok == 1 { return .bytes(count) }
+            switch SSL_get_error(ssl, ok) {
+            case SSL_ERROR_WANT_READ: return .wouldBlock
+            case SSL_ERROR_WANT_WRITE:
+                connection.tlsWantsWrite = true
+                return .wouldBlock
+            default:
+                ERR_clear_error()
+                return .end
+            }
+        }
+        while true {
+            let n = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .end }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .end
+        }
+    }
+
+    private func readLoop(_ connection: Connection, now: UInt64) {
+        while connection.state.wantsRead && !connection.closeAfterFlush {
+            switch receive(connection) {
+            case .bytes(let n):
+                let actions = scratch.withUnsafeBytes { connection.state.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]), now: now) }
+                perform(actions, on: connection, now: now)
+                if connections[Int(connection.fd)] !== connection { return }
+                // Level-triggered epoll tells us when more arrives; TLS may hold decrypted bytes.
+                if n < scratch.count && (connection.tls == nil || SSL_pending(connection.tls) == 0) { return }
+            case .wouldBlock:
+                return
+            case .end:
+                perform(connection.state.peerClosed(), on: connection, now: now)
+                return
+            }
+        }
+    }
+
+    /// Carries out the state machine's actions, including any that finishing a request produces.
+    private func perform(_ initial: [ConnectionAction], on connection: Connection, now: UInt64) {
+        guard !initial.isEmpty else { return }
+        var queue = initial
+        var index = 0
+        while index < queue.count {
+            let action = queue[index]
+            index += 1
+            switch action {
+            case .send(let bytes):
+                connection.output.append(contentsOf: bytes)
+            case .dispatch(let head, let body, let receivedAt):
+                if let more = dispatch(head, body: body, receivedAt: receivedAt, on: connection, now: now) {
+                    queue.append(contentsOf: more)
+                }
+            case .reject(let status, let message):
+                let response = configuration.errorPage(status, message, nil)
+                serialize(response, on: connection, isHead: false, keepAlive: false, version: .http11)
+                log(method: nil, path: "-", status: status.code, bytes: response.body.count, since: now, remote: connection)
+            case .closeAfterSend:
+                connection.closeAfterFlush = true
+            case .closeNow:
+                close(connection)
+                return
+            }
+        }
+        flush(connection, now: now)
+    }
+
+    /// Routes a request. Reactor routes answer at once; pool routes are queued.
+    /// - Returns: further actions when the response was produced inline, nil when it is pending.
+    private func dispatch(
+        _ head: RequestHead, body: [UInt8], receivedAt: UInt64, on connection: Connection, now: UInt64
+    ) -> [ConnectionAction]? {
+        connection.inFlight = Connection.InFlight(method: head.method, path: head.path, receivedAt: receivedAt, version: head.version)
+        let listener = listeners[connection.listener]
+        var request = Request(
+            method: head.method, path: head.path, pathSegments: head.pathSegments, query: head.query,
+            headers: head.headers, body: body, version: head.version, host: head.host,
+            isSecure: connection.tls != nil, remoteAddress: connection.remoteAddress
+        )
+        if head.isAsteriskForm {
+            // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
+            let allow = listener.router.allMethods.map(\.rawValue).joined(separator: ", ")
+            return finishInline(connection, Response(status: .noContent, headers: HTTPHeaders([("Allow", allow)])), now: now)
+        }
+        switch listener.router.match(head.method, head.pathSegments) {
+        case .notFound:
+            return finishInline(connection, configuration.errorPage(.notFound, "There is no page at this address.", request), now: now)
+        case .methodNotAllowed(let allow):
+            let allowValue = allow.map(\.rawValue).joined(separator: ", ")
+            if head.method == .options {
+                return finishInline(connection, Response(status: .noContent, headers: HTTPHeaders([("Allow", allowValue)])), now: now)
+            }
+            var response = configuration.errorPage(.methodNotAllowed, "This address does not accept \(head.method.rawValue) requests.", request)
+            response.headers.set("Allow", allowValue)
+            return finishInline(connection, response, now: now)
+        case .found(let route, let parameters):
+            request.parameters = parameters
+            requestCounter &+= 1
+            let requestID = UInt64(index) << 56 | requestCounter
+            switch route.execution {
+            case .reactor:
+                let response = Self.run(route.handler, request, configuration: configuration, requestID: requestID)
+                return finishInline(connection, response, now: now)
+            case .pool:
+                let fd = connection.fd
+                let id = connection.id
+                let configuration = self.configuration
+                let request = request
+                let submitted = pool.submit { [self] in
+                    let response = Self.run(route.handler, request, configuration: configuration, requestID: requestID)
+                    self.complete(fd: fd, id: id, response: response)
+                }
+                if !submitted {
+                    var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", request)
+                    response.headers.set("Retry-After", "1")
+                    return finishInline(connection, response, now: now)
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Runs a handler, turning thrown errors into error pages.
+    private static func run(_ handler: Handler, _ request: Request, configuration: ServerConfiguration, requestID: UInt64) -> Response {
+        do {
+            return try handler(request)
+        } catch let error as HTTPError {
+            var response = configuration.errorPage(error.status, error.message, request)
+            for field in error.headers { response.headers.set(field.name, field.value) }
+            return response
+        } catch {
+            let reference = String(requestID, radix: 16)
+            configuration.errorLog.error("handler failed", metadata: [
+                "request": "\(reference)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
+                "error": "\(String(reflecting: error))",
+            ])
+            return configuration.errorPage(
+                .internalServerError, "Something went wrong on our side. If it keeps happening, quote reference \(reference).", request)
+        }
+    }
+
+    private func finishInline(_ connection: Connection, _ response: Response, now: UInt64) -> [ConnectionAction] {
+        writeResponse(response, on: connection, now: now)
+    }
+
+    /// A pool response arrived.
+    private func finish(_ connection: Connection, response: Response, now: UInt64) {
+        let actions = writeResponse(response, on: connection, now: now)
+        perform(actions, on: connection, now: now)
+        if connections[Int(connection.fd)] === connection {
+            flush(connection, now: now)
+            if connections[Int(connection.fd)] === connection {
+                // Pipelined bytes may already be buffered (in our buffer or in OpenSSL's).
+                if connection.state.wantsRead && !connection.closeAfterFlush && !connection.lingering {
+                    readLoop(connection, now: now)
+                }
+                if connections[Int(connection.fd)] === connection { updateInterest(connection) }
+            }
+        }
+    }
+
+    private func writeResponse(_ response: Response, on connection: Connection, now: UInt64) -> [ConnectionAction] {
+        guard let inFlight = connection.inFlight else { return [] }
+        connection.inFlight = nil
+        let asksClose = response.headers["connection"].map { asciiCaseInsensitiveEquals($0, "close") } ?? false
+        let keepAlive = connection.state.keepAlive(responseAsksClose: asksClose)
+        let before = connection.output.count
+        serialize(response, on: connection, isHead: inFlight.method == .head, keepAlive: keepAlive, version: inFlight.version)
+        log(method: inFlight.method, path: inFlight.path, status: response.status.code,
+            bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection, now: now)
+        return connection.state.responseQueued(keepAlive: keepAlive, now: now)
+    }
+
+    // MARK: Output
+
+    private func serialize(_ response: Response, on connection: Connection, isHead: Bool, keepAlive: Bool, version: HTTPVersion) {
+        refreshDate()
+        ResponseSerializer.serialize(
+            response, isHead: isHead, keepAlive: keepAlive, version: version, dateLine: dateLine,
+            defaults: listenerDefaults[connection.listener], into: &connection.output
+        )
+    }
+
+    private func refreshDate() {
+        let now = time(nil)
+        if now != dateSecond {
+            dateSecond = now
+            dateLine = Array("Date: \(HTTPDate.format(now))\r\n".utf8)
+        }
+    }
+
+    private enum WriteResult {
+        case wrote(Int)
+        case wouldBlock
+        case failed
+    }
+
+    private func send(_ connection: Connection) -> WriteResult {
+        let remaining = connection.output.count - connection.outputIndex
+        if let ssl = connection.tls {
+            ERR_clear_error()
+            var written = 0
+            let ok = connection.output.withUnsafeBytes {
+                SSL_write_ex(ssl, $0.baseAddress! + connection.outputIndex, remaining, &written)
+            }
+            if ok == 1 { return .wrote(written) }
+            switch SSL_get_error(ssl, ok) {
+            case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ: return .wouldBlock
+            default:
+                ERR_clear_error()
+                return .failed
+            }
+        }
+        while true {
+            let n = connection.output.withUnsafeBytes {
+                Glibc.send(connection.fd, $0.baseAddress! + connection.outputIndex, remaining, Int32(MSG_NOSIGNAL))
+            }
+            if n >= 0 { return .wrote(n) }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .failed
+        }
+    }
+
+    private func flush(_ connection: Connection, now: UInt64) {
+        guard connections[Int(connection.fd)] === connection, connection.handshakeDone else { return }
+        while connection.outputIndex < connection.output.count {
+            switch send(connection) {
+            case .wrote(let n):
+                connection.outputIndex += n
+            case .wouldBlock:
+                connection.state.outputBlocked(now: now)
+                updateInterest(connection)
+                return
+            case .failed:
+                close(connection)
+                return
+            }
+        }
+        connection.output = []
+        connection.outputIndex = 0
+        let more = connection.state.outputDrained(now: now)
+        if connection.closeAfterFlush {
+            beginLinger(connection, now: now)
+            return
+        }
+        if !more.isEmpty { perform(more, on: connection, now: now) }
+    }
+
+    /// Half-closes and drains what the client still sends, so our last response is not lost
+    /// to a reset (RFC 9112 §9.6).
+    private func beginLinger(_ connection: Connection, now: UInt64) {
+        guard !connection.lingering else { return }
+        connection.lingering = true
+        if let ssl = connection.tls {
+            ERR_clear_error()
+            _ = SSL_shutdown(ssl)
+            ERR_clear_error()
+        }
+        shutdown(connection.fd, Int32(SHUT_WR))
+        connection.state.startLinger(now: now)
+        setInterest(connection, EPOLLIN.rawValue)
+    }
+
+    private func drainLinger(_ connection: Connection) {
+        while true {
+            let n = scratch.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
+            if n > 0 { continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            close(connection)
+            return
+        }
+    }
+
+    private func updateInterest(_ connection: Connection) {
+        guard !connection.lingering else { return }
+        var events: UInt32 = 0
+        if connection.outputIndex < connection.output.count || connection.tlsWantsWrite { events |= EPOLLOUT.rawValue }
+        if connection.state.wantsRead { events |= EPOLLIN.rawValue }
+        connection.tlsWantsWrite = false
+        setInterest(connection, events)
+    }
+
+    private func setInterest(_ connection: Connection, _ events: UInt32) {
+        guard connection.interest != events else { return }
+        connection.interest = events
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = UInt64(UInt32(bitPattern: connection.fd))
+        epoll_ctl(epollFD, EPOLL_CTL_MOD, connection.fd, &event)
+    }
+
+    private func register(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    private func close(_ connection: Connection) {
+        guard connections[Int(connection.fd)] === connection else { return }
+        connections[Int(connection.fd)] = nil
+        connectionCount -= 1
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
+        if let ssl = connection.tls {
+            SSL_free(ssl)
+            connection.tls = nil
+        }
+        Glibc.close(connection.fd)
+    }
+
+    // MARK: Timers
+
+    private func sweep(now: UInt64) {
+        for case let connection? in connections {
+            guard let deadline = connection.state.deadline, now >= deadline else { continue }
+            if connection.lingering {
+                close(connection)
+                continue
+            }
+            perform(connection.state.timerFired(now: now), on: connection, now: now)
+            if connections[Int(connection.fd)] === connection { updateInterest(connection) }
+        }
+    }
+
+    // MARK: Access log
+
+    private func log(method: HTTPMethod?, path: String, status: Int, bytes: Int, since: UInt64, remote: Connection, now: UInt64? = nil) {
+        guard let logger = configuration.accessLog else { return }
+        let elapsed = ((now ?? monotonicNanoseconds()) &- since) / 1000
+        logger.info("\(remote.remoteAddress) \(method?.rawValue ?? "-") \(path) \(status) \(bytes) \(elapsed)us")
+    }
+}

@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Serves files under one root directory at a URL prefix, with validators (ETag,
+/// Last-Modified → 304) and Cache-Control. No request path can leave the root: dot segments,
+/// encoded slashes, backslashes, NUL and hidden files are refused, and the resolved path
+/// (symlinks followed) must still be inside the root.
+public final class StaticFiles: Sendable {
+    private struct Entry {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int
+        var mtime: Int
+        var mtimeNanoseconds: Int
+        var bytes: [UInt8]
+        var etag: String
+        var lastModified: String
+        var contentType: String
+    }
+
+    public let root: String
+    private let cacheControl: String
+    private let maxFileBytes: Int
+    private let cache = Mutex<[String: Entry]>([:])
+
+    /// - Parameters:
+    ///   - root: the directory to serve; it must exist.
+    ///   - cacheControl: the `Cache-Control` value for every file.
+    /// - Throws: `StaticFiles.Error.missingRoot` when the directory does not exist.
+    public init(root: String, cacheControl: String = "public, max-age=3600", maxFileBytes: Int = 8 << 20) throws {
+        guard let resolved = realpath(root, nil) else { throw StaticFilesError.missingRoot(root) }
+        self.root = String(cString: resolved)
+        free(resolved)
+        self.cacheControl = cacheControl
+        self.maxFileBytes = maxFileBytes
+    }
+
+    /// Answers a GET or HEAD for the file named by `segments` (already percent-decoded).
+    public func respond(to request: Request, segments: ArraySlice<String>) -> Response {
+        guard let relative = Self.safeRelativePath(segments) else { return notFound() }
+        let full = root + "/" + relative
+        guard let resolvedPointer = realpath(full, nil) else { return notFound() }
+        let resolved = String(cString: resolvedPointer)
+        free(resolvedPointer)
+        // Symlinks may point anywhere; only what resolves inside the root is served.
+        guard resolved.hasPrefix(root + "/") else { return notFound() }
+
+        var info = stat()
+        guard stat(resolved, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= maxFileBytes else {
+            return notFound()
+        }
+        let entry: Entry
+        let cached = cache.withLock { $0[resolved] }
+        if let cached, cached.device == UInt64(info.st_dev), cached.inode == UInt64(info.st_ino),
+           cached.size == Int(info.st_size), cached.mtime == Int(info.st_mtim.tv_sec),
+           cached.mtimeNanoseconds == Int(info.st_mtim.tv_nsec) {
+            entry = cached
+        } else {
+            guard let bytes = Self.readFile(resolved, expected: Int(info.st_size)) else { return notFound() }
+            let mtime = Int(info.st_mtim.tv_sec)
+            entry = Entry(
+                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count, mtime: mtime,
+                mtimeNanoseconds: Int(info.st_mtim.tv_nsec), bytes: bytes,
+                etag: "\"\(String(bytes.count, radix: 16))-\(String(mtime, radix: 16))\(String(Int(info.st_mtim.tv_nsec) / 1000, radix: 16))\"",
+                lastModified: HTTPDate.format(time_t(mtime)),
+                contentType: Self.contentType(for: relative)
+            )
+            cache.withLock { $0[resolved] = entry }
+        }
+
+        var headers = HTTPHeaders()
+        headers.add("ETag", entry.etag)
+        headers.add("Last-Modified", entry.lastModified)
+        headers.add("Cache-Control", cacheControl)
+        if Self.notModified(request, etag: entry.etag, mtime: entry.mtime) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers.add("Content-Type", entry.contentType)
+        return Response(status: .ok, headers: headers, body: entry.bytes)
+    }
+
+    /// RFC 9110 §13.1.2: If-None-Match takes precedence; otherwise If-Modified-Since.
+    static func notModified(_ request: Request, etag: String, mtime: Int) -> Bool {
+        if let inm = request.headers["if-none-match"] {
+            if inm.trimmingASCIISpaces() == "*" { return true }
+            let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+            for candidate in inm.split(separator: ",") {
+                var tag = candidate.trimmingASCIISpaces()
+                if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }  // weak comparison
+                if tag == bare { return true }
+            }
+            return false
+        }
+        if let ims = request.headers["if-modified-since"], let since = HTTPDate.parse(ims) {
+            return mtime <= since
+        }
+        return false
+    }
+
+    /// Joins decoded segments into a relative path, or nil when any segment could escape or hide.
+    static func safeRelativePath(_ segments: ArraySlice<String>) -> String? {
+        guard !segments.isEmpty else { return nil }
+        for segment in segments {
+            guard !segment.isEmpty, !segment.hasPrefix("."),
+                  !segment.utf8.contains(where: { $0 == 0x2F || $0 == 0x5C || $0 == 0 || $0 < 0x20 })
+            else { return nil }
+        }
+        return segments.joined(separator: "/")
+    }
+
+    private static func readFile(_ path: String, expected: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: expected)
+        var offset = 0
+        while offset < expected {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, expected - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            offset += n
+        }
+        return bytes
+    }
+
+    static func contentType(for path: String) -> String {
+        let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        switch ext {
+        case "css": return "text/css; charset=utf-8"
+        case "js", "mjs": return "text/javascript; charset=utf-8"
+        case "html", "htm": return "text/html; charset=utf-8"
+        case "txt": return "text/plain; charset=utf-8"
+        case "json", "map": return "application/json"
+        case "webmanifest": return "application/manifest+json"
+        case "xml": return "application/xml"
+        case "svg": return "image/svg+xml"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "webp": return "image/webp"
+        case "ico": return "image/x-icon"
+        case "woff2": return "font/woff2"
+        case "woff": return "font/woff"
+        case "pdf": return "application/pdf"
+        default: return "application/octet-stream"
+        }
+    }
+
+    private func notFound() -> Response {
+        Response.text("There is no file at this address.\n", status: .notFound)
+    }
+}
+
+public enum StaticFilesError: Error, CustomStringConvertible {
+    case missingRoot(String)
+
+    public var description: String {
+        switch self {
+        case .missingRoot(let path): "The static files directory \(path) does not exist."
+        }
+    }
+}
+
+/// IMF-fixdate (RFC 9110 §5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
+public enum HTTPDate {
+    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    public static func format(_ time: time_t) -> String {
+        var t = time
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
+    /// Parses IMF-fixdate only (the form every current client sends); nil otherwise.
+    public static func parse(_ text: String) -> Int? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT", let day = Int32(parts[1]),
+              let month = months.firstIndex(of: String(parts[2])), let year = Int32(parts[3]) else { return nil }
+        let clock = parts[4].split(separator: ":")
+        guard clock.count == 3, let h = Int32(clock[0]), let m = Int32(clock[1]), let s = Int32(clock[2]) else { return nil }
+        var value = tm()
+        value.tm_year = year - 1900
+        value.tm_mon = Int32(month)
+        value.tm_mday = day
+        value.tm_hour = h
+        value.tm_min = m
+        value.tm_sec = s
+        let seconds = timegm(&value)
+        return seconds == -1 ? nil : Int(seconds)
+    }
+}

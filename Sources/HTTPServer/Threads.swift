@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// A started POSIX thread that can be joined.
+struct JoinableThread: @unchecked Sendable {
+    // @unchecked: pthread_t is a plain integer handle on Linux; joining happens once, from the
+    // thread that owns this value.
+    let handle: pthread_t
+
+    /// Starts `body` on a new thread named `name` (at most 15 bytes show in `top`).
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) -> JoinableThread {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(result == 0, "pthread_create failed: \(result)")
+        _ = pthread_setname_np(thread, String(name.prefix(15)))
+        return JoinableThread(handle: thread)
+    }
+
+    func join() {
+        _ = pthread_join(handle, nil)
+    }
+}
+
+/// A mutex with a condition variable, for the worker pool's queue (Synchronization.Mutex has
+/// no condition variable).
+final class ConditionLock: @unchecked Sendable {
+    // @unchecked: the pthread objects live at stable heap addresses for this object's lifetime and
+    // every access to the guarded state goes through lock()/unlock().
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Waits for a signal; call with the lock held.
+    func wait() { pthread_cond_wait(condition, mutex) }
+    func signal() { pthread_cond_signal(condition) }
+    func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// A bounded pool of threads running jobs in order of submission.
+final class WorkerPool: @unchecked Sendable {
+    // @unchecked: `jobs`, `head` and `stopping` are only touched with `lock` held.
+    typealias Job = @Sendable () -> Void
+    private let lock = ConditionLock()
+    private var jobs: [Job?] = []
+    private var head = 0
+    private var stopping = false
+    private var threads: [JoinableThread] = []
+    let capacity: Int
+
+    init(threads count: Int, capacity: Int) {
+        self.capacity = capacity
+        for index in 0..<max(1, count) {
+            threads.append(JoinableThread.start(name: "mutuals-w\(index)") { [self] in self.run() })
+        }
+    }
+
+    /// Queues a job. Returns false, without queueing, when `capacity` jobs already wait.
+    func submit(_ job: @escaping Job) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping, jobs.count - head < capacity else { return false }
+        jobs.append(job)
+        lock.signal()
+        return true
+    }
+
+    var queued: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return jobs.count - head
+    }
+
+    private func run() {
+        while true {
+            lock.lock()
+            while head == jobs.count && !stopping { lock.wait() }
+            if head == jobs.count {  // stopping and drained
+                lock.unlock()
+                return
+            }
+            let job = jobs[head]
+            jobs[head] = nil
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1024, head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            lock.unlock()
+            job?()
+        }
+    }
+
+    /// Runs every queued job, then stops the threads and waits for them.
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        lock.unlock()
+        for thread in threads { thread.join() }
+        threads = []
+    }
+}
+
+/// Monotonic time in nanoseconds.
+@inline(__always)
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+}
+
+/// The number of CPUs this process may run on (respects `taskset`).
+public func availableProcessors() -> Int {
+    var mask = [UInt8](repeating: 0, count: 128)  // room for 1024 CPUs, as cpu_set_t
+    if sched_getaffinity(0, mask.count, &mask) == 0 {
+        let count = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        if count > 0 { return count }
+    }
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}

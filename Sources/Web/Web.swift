@@ -1,1 +1,0 @@
-// Web: routes and pages.

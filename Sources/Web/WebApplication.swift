@@ -1,0 +1,75 @@
+import HTTPServer
+
+/// Where the site's files live and how it is reached.
+public struct SiteConfiguration: Sendable {
+    /// Directory of static assets served at /static/.
+    public var publicDirectory: String
+    /// Directory of page templates.
+    public var templatesDirectory: String
+
+    public init(publicDirectory: String, templatesDirectory: String) {
+        self.publicDirectory = publicDirectory
+        self.templatesDirectory = templatesDirectory
+    }
+}
+
+/// Builds the routes of the site. Everything here turns requests into calls on lower layers and
+/// results into responses; it holds no rules of its own.
+public enum WebApplication {
+    /// Headers every response carries (see the security baseline in docs/ARCHITECTURE.md).
+    public static let securityHeaders = HTTPHeaders([
+        ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ])
+
+    /// The router for the site.
+    /// - Throws: when a template or the static directory is missing, or routes clash; at start, never later.
+    public static func makeRouter(site: SiteConfiguration) throws -> Router {
+        let staticFiles = try StaticFiles(root: site.publicDirectory)
+        let pages = try PageLibrary(directory: site.templatesDirectory, required: ["home"])
+        var router = RouterBuilder()
+
+        router.get("/healthz", execution: .reactor) { _ in
+            var response = Response.text("ok\n")
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
+        router.get("/static/{path...}", execution: .reactor) { request in
+            staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
+        }
+        router.get("/") { _ in
+            try pages.response("home")
+        }
+        return try router.build()
+    }
+
+    /// The router of the plain-HTTP port when HTTPS is on: every request is sent, with a 308
+    /// (method and body kept), to the same path on the HTTPS port.
+    public static func makeRedirectRouter(httpsPort: Int) throws -> Router {
+        var router = RouterBuilder()
+        let redirect: Handler = { request in
+            let location = "https://" + hostWithoutPort(request.host) + (httpsPort == 443 ? "" : ":\(httpsPort)")
+                + request.path + (request.query.map { "?" + $0 } ?? "")
+            return Response(status: .permanentRedirect, headers: HTTPHeaders([("Location", location)]))
+        }
+        for method in HTTPMethod.allCases where method != .head && method != .options {
+            router.add(method, "/", execution: .reactor, redirect)
+            router.add(method, "/{path...}", execution: .reactor, redirect)
+        }
+        return try router.build()
+    }
+
+    /// "example.org:8080" → "example.org"; "[::1]:8080" → "[::1]"; "" → "localhost".
+    static func hostWithoutPort(_ host: String) -> String {
+        if host.isEmpty { return "localhost" }
+        if host.hasPrefix("[") {
+            if let close = host.firstIndex(of: "]") { return String(host[...close]) }
+            return "localhost"
+        }
+        if let colon = host.lastIndex(of: ":") { return String(host[..<colon]) }
+        return host
+    }
+}
