@@ -464,7 +464,7 @@ final class Reactor: @unchecked Sendable {
         let before = connection.output.count
         serialize(response, on: connection, isHead: inFlight.method == .head, keepAlive: keepAlive, version: inFlight.version)
         log(method: inFlight.method, path: inFlight.path, status: response.status.code,
-            bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection, now: now)
+            bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
         return connection.state.responseQueued(keepAlive: keepAlive, now: now)
     }
 
@@ -622,9 +622,9 @@ final class Reactor: @unchecked Sendable {
 
     // MARK: Access log
 
-    private func log(method: HTTPMethod?, path: String, status: Int, bytes: Int, since: UInt64, remote: Connection, now: UInt64? = nil) {
+    private func log(method: HTTPMethod?, path: String, status: Int, bytes: Int, since: UInt64, remote: Connection) {
         guard let logger = configuration.accessLog else { return }
-        let elapsed = ((now ?? monotonicNanoseconds()) &- since) / 1000
+        let elapsed = (monotonicNanoseconds() &- since) / 1000
         logger.info("\(remote.remoteAddress) \(method?.rawValue ?? "-") \(path) \(status) \(bytes) \(elapsed)us")
     }
 }

@@ -1,0 +1,118 @@
+import Testing
+@testable import HTTPServer
+
+@Suite struct RouterTests {
+    func makeRouter() throws -> Router {
+        var builder = RouterBuilder()
+        let named: (String) -> Handler = { name in { _ in Response.text(name) } }
+        builder.get("/", named("home"))
+        builder.get("/t/{id:int}", named("thread-int"))
+        builder.get("/t/new", named("thread-new"))
+        builder.get("/t/{slug}", named("thread-slug"))
+        builder.post("/t/{id:int}", named("thread-post"))
+        builder.get("/static/{path...}", named("static"))
+        builder.get("/o/{org}/members", named("members"))
+        return try builder.build()
+    }
+
+    func name(_ match: Router.Match) -> String? {
+        guard case .found(let route, _) = match, let response = try? route.handler(Request(method: .get, path: "/", pathSegments: [])) else { return nil }
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    @Test func literalsBeatParameters() throws {
+        let router = try makeRouter()
+        #expect(name(router.match(.get, ["t", "new"])) == "thread-new")
+        #expect(name(router.match(.get, ["t", "42"])) == "thread-int")
+        #expect(name(router.match(.get, ["t", "hello"])) == "thread-slug")
+        #expect(name(router.match(.get, [])) == "home")
+    }
+
+    @Test func typedParametersAreExtracted() throws {
+        let router = try makeRouter()
+        guard case .found(_, let parameters) = router.match(.get, ["t", "42"]) else { Issue.record("no match"); return }
+        #expect(parameters.int("id") == 42)
+        guard case .found(_, let p2) = router.match(.get, ["o", "tri-borough", "members"]) else { Issue.record("no match"); return }
+        #expect(p2["org"] == "tri-borough")
+    }
+
+    @Test func restParameterTakesTheRest() throws {
+        let router = try makeRouter()
+        guard case .found(_, let parameters) = router.match(.get, ["static", "css", "site.css"]) else { Issue.record("no match"); return }
+        #expect(parameters["path"] == "css/site.css")
+        if case .found = router.match(.get, ["static"]) { Issue.record("rest needs at least one segment") }
+    }
+
+    @Test func methodNotAllowedListsAllow() throws {
+        let router = try makeRouter()
+        guard case .methodNotAllowed(let allow) = router.match(.delete, ["t", "42"]) else { Issue.record("expected 405"); return }
+        #expect(allow == [.get, .head, .post, .options])
+        if case .notFound = router.match(.get, ["nowhere"]) {} else { Issue.record("expected 404") }
+        #expect(name(router.match(.head, [])) == "home")
+    }
+
+    @Test func duplicateRoutesFailAtBuild() {
+        var builder = RouterBuilder()
+        builder.get("/a/{x}") { _ in Response() }
+        builder.get("/a/{y}") { _ in Response() }
+        #expect(throws: RouterBuilder.BuildError.self) { try builder.build() }
+    }
+
+    @Test(arguments: ["no-slash", "/a/{rest...}/b", "/a/x{y}", "/a/{y:float}"])
+    func invalidPatternsFailAtBuild(_ pattern: String) {
+        var builder = RouterBuilder()
+        builder.get(pattern) { _ in Response() }
+        #expect(throws: RouterBuilder.BuildError.self) { try builder.build() }
+    }
+}
+
+@Suite struct FormAndCookieTests {
+    @Test func formDecoding() throws {
+        let items = try FormDecoder.decode("a=1&b=hello+world&a=2&c=%C3%A9&d&=e&f=")
+        #expect(items == [FormItem("a", "1"), FormItem("b", "hello world"), FormItem("a", "2"), FormItem("c", "é"),
+                          FormItem("d", ""), FormItem("", "e"), FormItem("f", "")])
+        #expect(items.all("a") == ["1", "2"])
+        #expect(items["b"] == "hello world")
+    }
+
+    @Test(arguments: ["a=%", "a=%2", "a=%zz", "%g1=b", "a=%FF"])
+    func invalidEscapesAre400(_ text: String) {
+        #expect(throws: HTTPError.self) { try FormDecoder.decode(text) }
+        do { _ = try FormDecoder.decode(text) } catch { #expect(error.status.code == 400) }
+    }
+
+    @Test func encodeRoundTrips() throws {
+        let original = "Capital & finance: £10m? 100% \"yes\" / no"
+        let encoded = FormDecoder.encode(original)
+        #expect(try FormDecoder.decode("k=" + encoded) == [FormItem("k", original)])
+    }
+
+    @Test func requestFormRequiresFormContentType() throws {
+        var request = Request(method: .post, path: "/", pathSegments: [], body: Array("a=1".utf8))
+        request.headers.add("content-type", "application/json")
+        #expect(throws: HTTPError(.unsupportedMediaType, "This form must be sent as application/x-www-form-urlencoded.")) {
+            try request.formItems()
+        }
+        request.headers.set("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
+        #expect(try request.formItems() == [FormItem("a", "1")])
+    }
+
+    @Test func cookies() {
+        let cookies = CookieParser.parse(["a=1; b=\"two\";c=3", "broken; d = 4 ; =x; e"])
+        #expect(cookies.map(\.name) == ["a", "b", "c", "d"])
+        #expect(cookies.map(\.value) == ["1", "two", "3", "4"])
+    }
+
+    @Test func queryItems() throws {
+        let request = Request(method: .get, path: "/s", pathSegments: ["s"], query: "q=mutual+support&page=2")
+        #expect(try request.queryItems()["q"] == "mutual support")
+        let bad = Request(method: .get, path: "/s", pathSegments: ["s"], query: "q=%%")
+        #expect(throws: HTTPError.self) { try bad.queryItems() }
+    }
+
+    @Test func httpDateRoundTrip() {
+        #expect(HTTPDate.format(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
+    }
+}
