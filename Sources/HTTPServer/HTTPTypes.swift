@@ -120,6 +120,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 /// Compares two strings ignoring ASCII case, without allocating.
 @inlinable
 public func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
     var a = a
     var b = b
     return a.withUTF8 { x in

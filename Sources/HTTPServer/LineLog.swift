@@ -115,6 +115,10 @@ public struct LineLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var text = includeLevel ? "\(event.level.rawValue) \(label): \(event.message)" : "\(event.message)"
+        if metadata.isEmpty && (event.metadata?.isEmpty ?? true) {
+            writer.write(text)
+            return
+        }
         let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             text += " \(key)=\(value)"

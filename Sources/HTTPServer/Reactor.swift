@@ -76,7 +76,7 @@ final class Reactor: @unchecked Sendable {
     private var shutdownDeadline: UInt64 = .max
     private let sweepInterval: UInt64
     private var nextSweep: UInt64 = 0
-    private var listenerDefaults: [HTTPHeaders]
+    private var listenerDefaults: [ResponseSerializer.Defaults]
     private var requestCounter: UInt64 = 0
 
     init(index: Int, configuration: ServerConfiguration, listeningSockets: [Int32], pool: WorkerPool) throws {
@@ -96,7 +96,7 @@ final class Reactor: @unchecked Sendable {
             if listener.tls != nil, let hsts = configuration.strictTransportSecurity {
                 headers.set("Strict-Transport-Security", hsts)
             }
-            return headers
+            return ResponseSerializer.Defaults(headers)
         }
         register(wakeFD, events: EPOLLIN.rawValue)
         for fd in listeningSockets { register(fd, events: EPOLLIN.rawValue) }

@@ -334,7 +334,7 @@ enum RequestParser {
         // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request lacking Host, or with more than one.
         if hostCount > 1 { throw .multipleHost }
         if version == .http11, hostCount == 0 { throw .missingHost }
-        guard host.utf8.allSatisfy(isHostByte) else { throw .invalidHost }
+        guard HTTPSyntax.allBytes(host, isHostByte) else { throw .invalidHost }
 
         // Framing (RFC 9112 §6.1, §6.3).
         var framing = BodyFraming.none
@@ -427,20 +427,33 @@ enum RequestParser {
     /// Splits "/a/b%20c" into ["a", "b c"]; "/" into []. Nil on an invalid escape or invalid UTF-8.
     static func decodeSegments(_ path: String, asterisk: Bool) -> [String]? {
         if asterisk || path == "/" { return [] }
-        var segments: [String] = []
-        for raw in path.utf8.dropFirst().split(separator: 0x2F, omittingEmptySubsequences: false) {
-            guard let s = Substring(raw).removingPercentEncodingStrict() else { return nil }
-            segments.append(s)
+        var path = path
+        return path.withUTF8 { bytes -> [String]? in
+            var segments: [String] = []
+            var start = 1
+            var hasEscape = false
+            var i = 1
+            while i <= bytes.count {
+                if i == bytes.count || bytes[i] == 0x2F {
+                    let raw = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    if hasEscape {
+                        guard let decoded = PercentDecoding.decode(String(decoding: raw, as: UTF8.self)) else { return nil }
+                        segments.append(decoded)
+                    } else {
+                        segments.append(String(decoding: raw, as: UTF8.self))
+                    }
+                    start = i + 1
+                    hasEscape = false
+                } else if bytes[i] == 0x25 {
+                    hasEscape = true
+                }
+                i += 1
+            }
+            return segments
         }
-        return segments
     }
 }
 
-extension Substring {
-    fileprivate func removingPercentEncodingStrict() -> String? {
-        PercentDecoding.decode(self)
-    }
-}
 
 /// The decoder for `Transfer-Encoding: chunked` bodies (RFC 9112 §7.1): an incremental state
 /// machine, fed whatever bytes have arrived. Extensions and trailer fields are validated and dropped.

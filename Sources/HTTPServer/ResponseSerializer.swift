@@ -6,22 +6,44 @@ enum ResponseSerializer {
     private static let closeLine = Array("Connection: close\r\n".utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
 
+    /// Headers added to every response of a listener, pre-encoded once.
+    struct Defaults {
+        let headers: HTTPHeaders
+        let encoded: [UInt8]
+
+        init(_ headers: HTTPHeaders) {
+            self.headers = headers
+            var bytes: [UInt8] = []
+            for field in headers { ResponseSerializer.appendField(field.name, field.value, into: &bytes) }
+            encoded = bytes
+        }
+    }
+
     static func serialize(
         _ response: Response, isHead: Bool, keepAlive: Bool, version: HTTPVersion, dateLine: [UInt8],
-        defaults: HTTPHeaders, into out: inout [UInt8]
+        defaults: Defaults, into out: inout [UInt8]
     ) {
         let forbidsBody = response.status.forbidsBody
         out.reserveCapacity(out.count + 256 + (isHead ? 0 : response.body.count))
         if response.status.code == 200 {
             out.append(contentsOf: statusLine200)
         } else {
-            out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\n".utf8)
+            out.append(contentsOf: "HTTP/1.1 ".utf8)
+            appendDecimal(response.status.code, into: &out)
+            out.append(0x20)
+            out.append(contentsOf: response.status.reason.utf8)
+            out.append(0x0D)
+            out.append(0x0A)
         }
         for field in response.headers where isWritable(field) {
             appendField(field.name, field.value, into: &out)
         }
-        for field in defaults where !response.headers.contains(field.name) {
-            appendField(field.name, field.value, into: &out)
+        if !response.headers.contains(where: { field in defaults.headers.contains(field.name) }) {
+            out.append(contentsOf: defaults.encoded)
+        } else {
+            for field in defaults.headers where !response.headers.contains(field.name) {
+                appendField(field.name, field.value, into: &out)
+            }
         }
         out.append(contentsOf: dateLine)
         if !forbidsBody {
@@ -43,15 +65,19 @@ enum ResponseSerializer {
     }
 
     private static func isWritable(_ field: HTTPHeaders.Field) -> Bool {
-        switch field.name.lowercased() {
-        case "content-length", "transfer-encoding", "connection", "date": return false
+        switch field.name.utf8.count {
+        case 0: return false
+        case 4: if asciiCaseInsensitiveEquals(field.name, "date") { return false }
+        case 10: if asciiCaseInsensitiveEquals(field.name, "connection") { return false }
+        case 14: if asciiCaseInsensitiveEquals(field.name, "content-length") { return false }
+        case 17: if asciiCaseInsensitiveEquals(field.name, "transfer-encoding") { return false }
         default: break
         }
-        guard !field.name.isEmpty, field.name.utf8.allSatisfy(HTTPSyntax.isTokenByte) else { return false }
-        return field.value.utf8.allSatisfy(HTTPSyntax.isFieldValueByte)
+        return HTTPSyntax.allBytes(field.name, HTTPSyntax.isTokenByte)
+            && HTTPSyntax.allBytes(field.value, HTTPSyntax.isFieldValueByte)
     }
 
-    private static func appendField(_ name: String, _ value: String, into out: inout [UInt8]) {
+    static func appendField(_ name: String, _ value: String, into out: inout [UInt8]) {
         out.append(contentsOf: name.utf8)
         out.append(0x3A)
         out.append(0x20)

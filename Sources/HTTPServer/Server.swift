@@ -75,6 +75,9 @@ public final class Server: Sendable {
     /// Binds every listener and starts the threads.
     /// - Throws: `SocketError` when an address cannot be bound.
     public func start() throws {
+        // A peer closing mid-write must not kill the process: OpenSSL writes with plain write(2),
+        // which raises SIGPIPE on a closed socket.
+        signal(SIGPIPE, SIG_IGN)
         raiseFileLimit()
         let reactorCount = max(1, configuration.reactorThreads)
         // Bind each listener once per reactor with SO_REUSEPORT: the kernel spreads new
@@ -145,8 +148,6 @@ public final class Server: Sendable {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
-        // A peer closing mid-write must not kill the process.
-        signal(SIGPIPE, SIG_IGN)
     }
 
     /// The default error page: a small HTML document saying what happened.

@@ -43,24 +43,27 @@ public final class StaticFiles: Sendable {
     public func respond(to request: Request, segments: ArraySlice<String>) -> Response {
         guard let relative = Self.safeRelativePath(segments) else { return notFound() }
         let full = root + "/" + relative
-        guard let resolvedPointer = realpath(full, nil) else { return notFound() }
-        let resolved = String(cString: resolvedPointer)
-        free(resolvedPointer)
-        // Symlinks may point anywhere; only what resolves inside the root is served.
-        guard resolved.hasPrefix(root + "/") else { return notFound() }
-
+        // One stat (following symlinks) per request. The cached entry, whose path was checked
+        // with realpath when it was read, is reused only while stat still names the same file;
+        // anything else (a new file, a changed symlink) is resolved and checked again.
         var info = stat()
-        guard stat(resolved, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= maxFileBytes else {
+        guard stat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) <= maxFileBytes else {
             return notFound()
         }
         let entry: Entry
-        let cached = cache.withLock { $0[resolved] }
+        let cached = cache.withLock { $0[relative] }
         if let cached, cached.device == UInt64(info.st_dev), cached.inode == UInt64(info.st_ino),
            cached.size == Int(info.st_size), cached.mtime == Int(info.st_mtim.tv_sec),
            cached.mtimeNanoseconds == Int(info.st_mtim.tv_nsec) {
             entry = cached
         } else {
-            guard let bytes = Self.readFile(resolved, expected: Int(info.st_size)) else { return notFound() }
+            guard let resolvedPointer = realpath(full, nil) else { return notFound() }
+            let resolved = String(cString: resolvedPointer)
+            free(resolvedPointer)
+            // Symlinks may point anywhere; only what resolves inside the root is served.
+            guard resolved.hasPrefix(root + "/"), let bytes = Self.readFile(resolved, expected: Int(info.st_size)) else {
+                return notFound()
+            }
             let mtime = Int(info.st_mtim.tv_sec)
             entry = Entry(
                 device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count, mtime: mtime,
@@ -69,7 +72,7 @@ public final class StaticFiles: Sendable {
                 lastModified: HTTPDate.format(time_t(mtime)),
                 contentType: Self.contentType(for: relative)
             )
-            cache.withLock { $0[resolved] = entry }
+            cache.withLock { $0[relative] = entry }
         }
 
         var headers = HTTPHeaders()
@@ -105,8 +108,8 @@ public final class StaticFiles: Sendable {
     static func safeRelativePath(_ segments: ArraySlice<String>) -> String? {
         guard !segments.isEmpty else { return nil }
         for segment in segments {
-            guard !segment.isEmpty, !segment.hasPrefix("."),
-                  !segment.utf8.contains(where: { $0 == 0x2F || $0 == 0x5C || $0 == 0 || $0 < 0x20 })
+            guard let first = segment.utf8.first, first != 0x2E,
+                  HTTPSyntax.allBytes(segment, { $0 != 0x2F && $0 != 0x5C && $0 >= 0x20 && $0 != 0x7F })
             else { return nil }
         }
         return segments.joined(separator: "/")

@@ -132,6 +132,18 @@ public enum CookieParser {
 
 /// Character classes of RFC 9110 §5.6.2.
 enum HTTPSyntax {
+    /// Whether every UTF-8 byte of `text` satisfies `test`, reading contiguous storage directly.
+    @inline(__always)
+    static func allBytes(_ text: String, _ test: (UInt8) -> Bool) -> Bool {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        }) {
+            return result
+        }
+        return text.utf8.allSatisfy(test)
+    }
+
     /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
     static let tokenTable: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
