@@ -114,7 +114,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var text = includeLevel ? "\(event.level.rawValue) \(label): \(event.message)" : "\(event.message)"
+        var text = includeLevel ? "\(event.level.rawValue) \(label): " + event.message.description : event.message.description
         if metadata.isEmpty && (event.metadata?.isEmpty ?? true) {
             writer.write(text)
             return

@@ -202,8 +202,10 @@ enum RequestParser {
         let targetStart = methodEnd + 1
         i = targetStart
         while i < lineEnd, b[i] != SP {
-            // The target is visible ASCII only (RFC 3986 + RFC 9112 §3.2).
-            guard b[i] > 0x20, b[i] < 0x7F else { throw b[i] == HTAB ? .malformedRequestLine : .invalidRequestTarget }
+            // The target is visible ASCII only (RFC 3986 + RFC 9112 §3.2), and never has a fragment.
+            guard b[i] > 0x20, b[i] < 0x7F, b[i] != 0x23 else {
+                throw b[i] == HTAB ? .malformedRequestLine : .invalidRequestTarget
+            }
             i += 1
         }
         let targetEnd = i
@@ -272,7 +274,9 @@ enum RequestParser {
             let value = String(decoding: UnsafeBufferPointer(rebasing: b[valueStart..<valueEnd]), as: UTF8.self)
             headers.add(name, value)
 
-            switch name {
+            // Only these fields steer parsing; the length check skips string compares for the rest.
+            let steering = [4, 6, 10, 14, 17].contains(name.utf8.count)
+            switch steering ? name : "" {
             case "host":
                 hostCount += 1
                 host = value
@@ -313,8 +317,7 @@ enum RequestParser {
         var path: String
         var query: String?
         var isAsteriskForm = false
-        let targetBytes = Array(target.utf8)
-        if targetBytes.first == 0x2F {
+        if b[targetStart] == 0x2F {
             (path, query) = splitQuery(target)
         } else if target == "*" {
             guard method == .options else { throw .invalidRequestTarget }
@@ -322,14 +325,13 @@ enum RequestParser {
             path = "*"
         } else if let (authority, rest) = absoluteForm(target) {
             // RFC 9112 §3.2.2: for absolute-form the target's authority replaces Host.
-            guard !authority.isEmpty, !authority.contains("@") else { throw .invalidRequestTarget }
+            guard !authority.isEmpty, !authority.utf8.contains(0x40) else { throw .invalidRequestTarget }
             host = authority
             (path, query) = splitQuery(rest.isEmpty ? "/" : rest)
             guard path.first == "/" else { throw .invalidRequestTarget }
         } else {
             throw .invalidRequestTarget
         }
-        guard !target.contains("#") else { throw .invalidRequestTarget }
 
         // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request lacking Host, or with more than one.
         if hostCount > 1 { throw .multipleHost }
