@@ -279,6 +279,15 @@ struct ConnectionState {
         }
     }
 
+    /// Frees the input buffer of a connection waiting between requests, so an idle connection
+    /// holds no buffer memory.
+    mutating func releaseMemory() {
+        if isIdle, buffer.capacity > 0 {
+            buffer = []
+            readIndex = 0
+        }
+    }
+
     /// The clock has passed `deadline`.
     mutating func timerFired(now: UInt64) -> [ConnectionAction] {
         guard let deadline, now >= deadline else { return [] }
@@ -301,11 +310,11 @@ struct ConnectionState {
         }
     }
 
-    /// Drops consumed bytes; frees the buffer entirely when empty, so an idle connection holds
-    /// no buffer memory.
+    /// Drops consumed bytes, keeping the capacity for the next request on a busy connection
+    /// (`releaseMemory` frees it once the connection goes idle).
     private mutating func compact() {
         if readIndex == buffer.count {
-            buffer = []
+            buffer.removeAll(keepingCapacity: true)
             readIndex = 0
         } else if readIndex > 4096 && readIndex * 2 > buffer.count {
             buffer.removeFirst(readIndex)

@@ -70,6 +70,9 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
 
 /// Header fields in the order received, with case-insensitive lookup. Never a dictionary: a
 /// dictionary hides duplicates, and duplicates are exactly what smuggling attacks use.
+///
+/// A field added here whose name is not an RFC 9110 token, or whose value holds CR, LF, NUL or
+/// another control byte, is dropped: no handler can split a response or inject a header.
 public struct HTTPHeaders: Sendable, Sequence {
     public struct Field: Sendable, Equatable {
         public var name: String
@@ -81,7 +84,19 @@ public struct HTTPHeaders: Sendable, Sequence {
     public init() {}
 
     public init(_ pairs: [(String, String)]) {
-        fields = pairs.map { Field(name: $0.0, value: $0.1) }
+        fields.reserveCapacity(pairs.count)
+        for (name, value) in pairs { add(name, value) }
+    }
+
+    /// Whether a field may be written as given (RFC 9110 §5.1, §5.5).
+    public static func isValid(name: String, value: String) -> Bool {
+        !name.isEmpty && HTTPSyntax.allBytes(name, HTTPSyntax.isTokenByte)
+            && HTTPSyntax.allBytes(value, HTTPSyntax.isFieldValueByte)
+    }
+
+    /// Appends a field the parser has already validated.
+    mutating func appendValidated(_ name: String, _ value: String) {
+        fields.append(Field(name: name, value: value))
     }
 
     public var count: Int { fields.count }
@@ -89,13 +104,14 @@ public struct HTTPHeaders: Sendable, Sequence {
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
     public mutating func add(_ name: String, _ value: String) {
+        guard Self.isValid(name: name, value: value) else { return }
         fields.append(Field(name: name, value: value))
     }
 
     /// Replaces every field of this name with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append(Field(name: name, value: value))
+        add(name, value)
     }
 
     public mutating func remove(_ name: String) {
@@ -213,16 +229,25 @@ public enum HTTPVersion: Sendable, Equatable {
 /// A route's named parameters, in order.
 public struct Parameters: Sendable {
     var pairs: [(String, String)] = []
+    /// A rest parameter's segments, joined only when asked for.
+    var rest: (name: String, segments: ArraySlice<String>)?
 
     public init() {}
 
     public subscript(name: String) -> String? {
-        pairs.first { $0.0 == name }?.1
+        if let rest, rest.name == name { return rest.segments.joined(separator: "/") }
+        return pairs.first { $0.0 == name }?.1
     }
 
     /// An integer parameter; nil when absent or not a decimal integer.
     public func int(_ name: String) -> Int? {
         self[name].flatMap { Int($0) }
+    }
+
+    /// The decoded segments a `{name...}` parameter matched.
+    public func segments(_ name: String) -> ArraySlice<String>? {
+        guard let rest, rest.name == name else { return nil }
+        return rest.segments
     }
 
     mutating func append(_ name: String, _ value: String) {

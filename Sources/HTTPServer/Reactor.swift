@@ -78,6 +78,7 @@ final class Reactor: @unchecked Sendable {
     private var nextSweep: UInt64 = 0
     private var listenerDefaults: [ResponseSerializer.Defaults]
     private var requestCounter: UInt64 = 0
+    private var logLine: [UInt8] = []
 
     init(index: Int, configuration: ServerConfiguration, listeningSockets: [Int32], pool: WorkerPool) throws {
         self.index = index
@@ -533,7 +534,7 @@ final class Reactor: @unchecked Sendable {
                 return
             }
         }
-        connection.output = []
+        connection.output.removeAll(keepingCapacity: true)
         connection.outputIndex = 0
         let more = connection.state.outputDrained(now: now)
         if connection.closeAfterFlush {
@@ -610,6 +611,13 @@ final class Reactor: @unchecked Sendable {
 
     private func sweep(now: UInt64) {
         for case let connection? in connections {
+            // Buffers kept for a busy connection are given back once it is idle.
+            if connection.state.isIdle {
+                connection.state.releaseMemory()
+                if connection.output.capacity > 0 && connection.outputIndex == connection.output.count {
+                    connection.output = []
+                }
+            }
             guard let deadline = connection.state.deadline, now >= deadline else { continue }
             if connection.lingering {
                 close(connection)
@@ -625,6 +633,20 @@ final class Reactor: @unchecked Sendable {
     private func log(method: HTTPMethod?, path: String, status: Int, bytes: Int, since: UInt64, remote: Connection) {
         guard let logger = configuration.accessLog else { return }
         let elapsed = (monotonicNanoseconds() &- since) / 1000
-        logger.info("\(remote.remoteAddress) \(method?.rawValue ?? "-") \(path) \(status) \(bytes) \(elapsed)us")
+        // Built as bytes in a reused buffer: string interpolation cost more than the request.
+        logLine.removeAll(keepingCapacity: true)
+        ResponseSerializer.appendUTF8(remote.remoteAddress, into: &logLine)
+        logLine.append(0x20)
+        ResponseSerializer.appendUTF8(method?.rawValue ?? "-", into: &logLine)
+        logLine.append(0x20)
+        ResponseSerializer.appendUTF8(path, into: &logLine)
+        logLine.append(0x20)
+        ResponseSerializer.appendDecimal(status, into: &logLine)
+        logLine.append(0x20)
+        ResponseSerializer.appendDecimal(bytes, into: &logLine)
+        logLine.append(0x20)
+        ResponseSerializer.appendDecimal(Int(elapsed), into: &logLine)
+        logLine.append(contentsOf: [0x75, 0x73])  // "us"
+        logger.info(Logger.Message(stringLiteral: String(decoding: logLine, as: UTF8.self)))
     }
 }

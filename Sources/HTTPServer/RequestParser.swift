@@ -272,7 +272,7 @@ enum RequestParser {
                 k += 1
             }
             let value = String(decoding: UnsafeBufferPointer(rebasing: b[valueStart..<valueEnd]), as: UTF8.self)
-            headers.add(name, value)
+            headers.appendValidated(name, value)
 
             // Only these fields steer parsing; the length check skips string compares for the rest.
             let steering = [4, 6, 10, 14, 17].contains(name.utf8.count)

@@ -1,6 +1,6 @@
 /// Turns a `Response` into wire bytes (RFC 9112 §4, §6): status line, headers, framing, body.
-/// The server owns framing: handler-set Content-Length, Transfer-Encoding and Connection are
-/// replaced, and header fields with control characters are dropped (response splitting).
+/// The server owns framing: handler-set Content-Length, Transfer-Encoding, Connection and Date
+/// are replaced. (Fields with control characters never get into `HTTPHeaders`.)
 enum ResponseSerializer {
     private static let statusLine200 = Array("HTTP/1.1 200 OK\r\n".utf8)
     private static let closeLine = Array("Connection: close\r\n".utf8)
@@ -31,7 +31,7 @@ enum ResponseSerializer {
             out.append(contentsOf: "HTTP/1.1 ".utf8)
             appendDecimal(response.status.code, into: &out)
             out.append(0x20)
-            out.append(contentsOf: response.status.reason.utf8)
+            appendUTF8(response.status.reason, into: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
@@ -64,29 +64,36 @@ enum ResponseSerializer {
         }
     }
 
+    /// Framing fields belong to the server; a handler's are ignored. (Field names and values
+    /// were validated when they were added to `HTTPHeaders`.)
     private static func isWritable(_ field: HTTPHeaders.Field) -> Bool {
         switch field.name.utf8.count {
-        case 0: return false
-        case 4: if asciiCaseInsensitiveEquals(field.name, "date") { return false }
-        case 10: if asciiCaseInsensitiveEquals(field.name, "connection") { return false }
-        case 14: if asciiCaseInsensitiveEquals(field.name, "content-length") { return false }
-        case 17: if asciiCaseInsensitiveEquals(field.name, "transfer-encoding") { return false }
-        default: break
+        case 4: !asciiCaseInsensitiveEquals(field.name, "date")
+        case 10: !asciiCaseInsensitiveEquals(field.name, "connection")
+        case 14: !asciiCaseInsensitiveEquals(field.name, "content-length")
+        case 17: !asciiCaseInsensitiveEquals(field.name, "transfer-encoding")
+        default: true
         }
-        return HTTPSyntax.allBytes(field.name, HTTPSyntax.isTokenByte)
-            && HTTPSyntax.allBytes(field.value, HTTPSyntax.isFieldValueByte)
     }
 
     static func appendField(_ name: String, _ value: String, into out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
+        appendUTF8(name, into: &out)
         out.append(0x3A)
         out.append(0x20)
-        out.append(contentsOf: value.utf8)
+        appendUTF8(value, into: &out)
         out.append(0x0D)
         out.append(0x0A)
     }
 
-    private static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
+    /// Appends a string's UTF-8 with one memcpy when its storage is contiguous (native strings are).
+    @inline(__always)
+    static func appendUTF8(_ text: String, into out: inout [UInt8]) {
+        if text.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+            out.append(contentsOf: text.utf8)
+        }
+    }
+
+    static func appendDecimal(_ value: Int, into out: inout [UInt8]) {
         if value == 0 {
             out.append(0x30)
             return

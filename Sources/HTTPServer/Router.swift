@@ -216,7 +216,7 @@ public final class Router: Sendable {
             parameters.pairs.removeSubrange(mark...)
         }
         if let (name, next) = node.rest, !next.routes.isEmpty {
-            parameters.append(name, segments.joined(separator: "/"))
+            parameters.rest = (name, segments)
             return next
         }
         return nil

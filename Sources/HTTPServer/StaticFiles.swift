@@ -14,12 +14,12 @@ public final class StaticFiles: Sendable {
         var device: UInt64
         var inode: UInt64
         var size: Int
-        var mtime: Int
         var mtimeNanoseconds: Int
-        var bytes: [UInt8]
         var etag: String
-        var lastModified: String
-        var contentType: String
+        var mtime: Int
+        /// The full 200 response and the 304 one, built once per version of the file.
+        var ok: Response
+        var notModified: Response
     }
 
     public let root: String
@@ -65,25 +65,20 @@ public final class StaticFiles: Sendable {
                 return notFound()
             }
             let mtime = Int(info.st_mtim.tv_sec)
+            let etag = "\"\(String(bytes.count, radix: 16))-\(String(mtime, radix: 16))\(String(Int(info.st_mtim.tv_nsec) / 1000, radix: 16))\""
+            var headers = HTTPHeaders([
+                ("ETag", etag), ("Last-Modified", HTTPDate.format(time_t(mtime))), ("Cache-Control", cacheControl),
+            ])
+            let notModified = Response(status: .notModified, headers: headers)
+            headers.add("Content-Type", Self.contentType(for: relative))
             entry = Entry(
-                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count, mtime: mtime,
-                mtimeNanoseconds: Int(info.st_mtim.tv_nsec), bytes: bytes,
-                etag: "\"\(String(bytes.count, radix: 16))-\(String(mtime, radix: 16))\(String(Int(info.st_mtim.tv_nsec) / 1000, radix: 16))\"",
-                lastModified: HTTPDate.format(time_t(mtime)),
-                contentType: Self.contentType(for: relative)
+                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count,
+                mtimeNanoseconds: Int(info.st_mtim.tv_nsec), etag: etag, mtime: mtime,
+                ok: Response(status: .ok, headers: headers, body: bytes), notModified: notModified
             )
             cache.withLock { $0[relative] = entry }
         }
-
-        var headers = HTTPHeaders()
-        headers.add("ETag", entry.etag)
-        headers.add("Last-Modified", entry.lastModified)
-        headers.add("Cache-Control", cacheControl)
-        if Self.notModified(request, etag: entry.etag, mtime: entry.mtime) {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers.add("Content-Type", entry.contentType)
-        return Response(status: .ok, headers: headers, body: entry.bytes)
+        return Self.notModified(request, etag: entry.etag, mtime: entry.mtime) ? entry.notModified : entry.ok
     }
 
     /// RFC 9110 §13.1.2: If-None-Match takes precedence; otherwise If-Modified-Since.
@@ -112,7 +107,13 @@ public final class StaticFiles: Sendable {
                   HTTPSyntax.allBytes(segment, { $0 != 0x2F && $0 != 0x5C && $0 >= 0x20 && $0 != 0x7F })
             else { return nil }
         }
-        return segments.joined(separator: "/")
+        var path = ""
+        path.reserveCapacity(segments.reduce(segments.count) { $0 + $1.utf8.count })
+        for (index, segment) in segments.enumerated() {
+            if index > 0 { path.append("/") }
+            path.append(segment)
+        }
+        return path
     }
 
     private static func readFile(_ path: String, expected: Int) -> [UInt8]? {

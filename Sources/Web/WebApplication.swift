@@ -32,11 +32,11 @@ public enum WebApplication {
         let pages = try PageLibrary(directory: site.templatesDirectory, required: ["home"])
         var router = RouterBuilder()
 
-        router.get("/healthz", execution: .reactor) { _ in
-            var response = Response.text("ok\n")
-            response.headers.set("Cache-Control", "no-store")
-            return response
-        }
+        let healthy = Response(
+            status: .ok,
+            headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]),
+            body: Array("ok\n".utf8))
+        router.get("/healthz", execution: .reactor) { _ in healthy }
         router.get("/static/{path...}", execution: .reactor) { request in
             staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
         }
