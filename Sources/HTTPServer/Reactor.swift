@@ -154,6 +154,7 @@ final class Reactor: @unchecked Sendable {
                 }
             }
             if now >= nextSweep {
+                resumeAcceptingIfDue(now: now)
                 sweep(now: now)
                 nextSweep = now &+ sweepInterval
             }
@@ -210,8 +211,12 @@ final class Reactor: @unchecked Sendable {
                 }
             }
             if fd < 0 {
-                // EAGAIN: accepted everything pending. EMFILE and the like: try again on the next event.
-                return
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    // Out of descriptors or memory: stop watching the listening sockets for a
+                    // moment instead of spinning on a readiness we cannot act on.
+                    pauseAccepting(now: now)
+                }
+                return  // EAGAIN: accepted everything pending
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -238,6 +243,21 @@ final class Reactor: @unchecked Sendable {
             connection.interest = EPOLLIN.rawValue
             register(fd, events: connection.interest)
         }
+    }
+
+    private var acceptPausedUntil: UInt64?
+
+    private func pauseAccepting(now: UInt64) {
+        guard acceptPausedUntil == nil else { return }
+        acceptPausedUntil = now &+ 100_000_000
+        for fd in listeningSockets { epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil) }
+        configuration.errorLog.warning("out of file descriptors or memory; pausing accept for 100 ms")
+    }
+
+    private func resumeAcceptingIfDue(now: UInt64) {
+        guard let until = acceptPausedUntil, now >= until else { return }
+        acceptPausedUntil = nil
+        for fd in listeningSockets { register(fd, events: EPOLLIN.rawValue) }
     }
 
     // MARK: Servicing a connection
