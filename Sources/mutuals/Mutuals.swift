@@ -20,6 +20,14 @@ struct DataOptions: ParsableArguments {
 import Glibc
 #endif
 
-func fflushStandardOutput() {
-    fflush(nil)
+/// Writes a line to standard output at once (unbuffered), so a supervisor or test reading a
+/// pipe sees the banner while the server runs.
+func say(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, bytes.count - offset) }
+        if n <= 0 { return }
+        offset += n
+    }
 }

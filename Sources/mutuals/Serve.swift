@@ -159,13 +159,12 @@ struct Serve: ParsableCommand {
             redirector = plain
             banner.append("Redirecting http://\(shownHost):\(plain.boundPorts[0])/ to HTTPS")
         }
-        for line in banner { print(line) }
-        print("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
-        fflushStandardOutput()
+        for line in banner { say(line) }
+        say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 
         server.runUntilSignalled()
         redirector?.shutdown()
-        print("Stopped.")
+        say("Stopped.")
         accessWriter?.close()
         if accessWriter !== errorWriter { errorWriter.close() }
     }

@@ -1,0 +1,136 @@
+import Dispatch
+import Foundation
+import Testing
+import TestSupport
+
+/// Drives the real `mutuals serve` binary: certificate on first start and reuse, the HTTPS and
+/// redirect ports, and a clean exit on SIGTERM.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ServeCommandTests {
+    static var packageRoot: URL { MutualsExecutable.packageRoot }
+
+    /// A port that was free a moment ago.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    final class RunningServer {
+        let process = Process()
+        let output = Pipe()
+        var lines: [String] = []
+        private var pending = ""
+        private var seen = 0
+
+        init(arguments: [String]) throws {
+            process.executableURL = try MutualsExecutable.url()
+            process.arguments = ["serve"] + arguments + [
+                "--public", ServeCommandTests.packageRoot.appendingPathComponent("Public").path,
+                "--templates", ServeCommandTests.packageRoot.appendingPathComponent("Templates").path,
+            ]
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+        }
+
+        /// Reads output until a line contains `marker`.
+        func waitFor(_ marker: String) throws -> String {
+            // availableData blocks; a watchdog ends the process if the line never comes.
+            let process = self.process
+            let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+            defer { watchdog.cancel() }
+            while seen < lines.count {
+                seen += 1
+                if lines[seen - 1].contains(marker) { return lines[seen - 1] }
+            }
+            let handle = output.fileHandleForReading
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                pending += String(decoding: data, as: UTF8.self)
+                while let newline = pending.firstIndex(of: "\n") {
+                    let line = String(pending[..<newline])
+                    pending = String(pending[pending.index(after: newline)...])
+                    lines.append(line)
+                }
+                while seen < lines.count {
+                    seen += 1
+                    if lines[seen - 1].contains(marker) { return lines[seen - 1] }
+                }
+            }
+            throw ClientError.malformed("no line with \(marker) in \(lines)")
+        }
+
+        func terminate() -> Int32 {
+            process.terminate()  // SIGTERM
+            process.waitUntilExit()
+            pending += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            lines += pending.split(separator: "\n").map(String.init)
+            pending = ""
+            return process.terminationStatus
+        }
+    }
+
+    @Test func servesHTTPSWithADevelopmentCertificateAndStopsCleanly() throws {
+        let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        let port = try Self.freePort()
+        let httpPort = try Self.freePort()
+        let first = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--http-port", "\(httpPort)"])
+        let made = try first.waitFor("SHA-256")
+        _ = try first.waitFor("serving https://127.0.0.1:\(port)/")
+        #expect(first.lines.contains { $0.contains("Made a self-signed development certificate") })
+        let fingerprint = made.components(separatedBy: "fingerprint ").last ?? ""
+        #expect(fingerprint.count == 95)  // 32 bytes as colon-separated hex
+
+        let client = try RawClient(port: port, tls: true)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let health = try client.readResponse()
+        #expect(health.status == 200)
+        #expect(health.text == "ok\n")
+        #expect(health.header("Strict-Transport-Security") != nil)
+        #expect(health.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+
+        let plain = try RawClient(port: httpPort)
+        try plain.send("POST /t/1?x=y HTTP/1.1\r\nHost: localhost:\(httpPort)\r\nContent-Length: 0\r\n\r\n")
+        let redirect = try plain.readResponse()
+        #expect(redirect.status == 308)
+        #expect(redirect.header("Location") == "https://localhost:\(port)/t/1?x=y")
+
+        #expect(first.terminate() == 0)
+        #expect(first.lines.contains { $0.contains("GET /healthz 200") })  // the access log
+
+        // The second start reuses the certificate.
+        let second = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--http-port", "0"])
+        let reused = try second.waitFor("SHA-256")
+        #expect(reused.hasSuffix(fingerprint))
+        #expect(second.lines.contains { $0.contains("Using the self-signed development certificate") })
+        _ = try second.waitFor("serving")
+        #expect(second.terminate() == 0)
+    }
+
+    @Test func plainModeAndBadArguments() throws {
+        let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        let port = try Self.freePort()
+        let server = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
+        _ = try server.waitFor("serving http://127.0.0.1:\(port)/")
+        let client = try RawClient(port: port)
+        try client.send("GET /static/site.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        let css = try client.readResponse()
+        #expect(css.status == 200)
+        #expect(css.header("Content-Type") == "text/css; charset=utf-8")
+        #expect(css.header("Strict-Transport-Security") == nil)
+        #expect(server.terminate() == 0)
+
+        let bad = try RunningServer(arguments: ["--tls-cert", "/nonexistent.pem"])
+        bad.process.waitUntilExit()
+        #expect(bad.process.terminationStatus != 0)
+    }
+}
