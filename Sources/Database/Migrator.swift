@@ -53,12 +53,16 @@ public struct MigrationOutcome: Sendable, Equatable {
 public struct Migrator: Sendable {
     public let migrations: [Migration]
 
+    /// The numbering (exactly 1...n, in order) is checked by `migrate`, before any change.
+    public init(_ migrations: [Migration]) {
+        self.migrations = migrations
+    }
+
     /// - Throws: `MigrationError.badSequence` unless versions are exactly 1...n in order.
-    public init(_ migrations: [Migration]) throws {
+    public func validate() throws {
         for (offset, migration) in migrations.enumerated() where migration.version != offset + 1 {
             throw MigrationError.badSequence("migration \"\(migration.name)\" is numbered \(migration.version), expected \(offset + 1)")
         }
-        self.migrations = migrations
     }
 
     /// The version a fully migrated database has.
@@ -78,6 +82,7 @@ public struct Migrator: Sendable {
     ///   of this program; `MigrationError.foreignKeyViolations`; `DatabaseError`.
     @discardableResult
     public func migrate(_ connection: Connection, upTo target: Int? = nil) throws -> MigrationOutcome {
+        try validate()
         let start = try Self.currentVersion(of: connection)
         guard start <= latestVersion else {
             throw MigrationError.databaseIsNewer(found: start, supported: latestVersion)
