@@ -172,7 +172,7 @@ public enum Schema {
         last_activity_at INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (thread_id, topic_id)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX topic_threads_latest ON thread_topics(topic_id, last_activity_at DESC, thread_id);
+    CREATE INDEX topic_threads_latest ON thread_topics(topic_id, last_activity_at DESC, thread_id DESC);
 
     -- A mentor asked to a thread (by a member) or linked by an admin.
     CREATE TABLE thread_mentors (
