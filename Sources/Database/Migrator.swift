@@ -47,6 +47,11 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable, Equatable 
 public struct MigrationOutcome: Sendable, Equatable {
     public let from: Int
     public let to: Int
+
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
 }
 
 /// Applies numbered migrations, tracking the version in `PRAGMA user_version`.

@@ -70,6 +70,7 @@ public final class Store: Sendable {
     /// writes in the same batch are unaffected. Never call `write` from inside a `write` body:
     /// the writer would wait for itself.
     /// - Throws: what `body` throws, or `DatabaseError` (including a failed COMMIT).
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let job = PendingWrite(isTransactional: true, body: body)
         try writer.submit(job)
@@ -78,6 +79,7 @@ public final class Store: Sendable {
 
     /// Runs `body` on the writer connection with no transaction around it, alone (not batched):
     /// for work that manages transactions itself, such as migrations or `VACUUM`.
+    @discardableResult
     public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
         let job = PendingWrite(isTransactional: false, body: body)
         try writer.submit(job)
