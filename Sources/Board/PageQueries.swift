@@ -131,7 +131,7 @@ public enum PageQueries {
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_pinned
             JOIN users a ON a.id = t.author_id
-            LEFT JOIN posts lp ON lp.id = t.last_post_id LEFT JOIN users lu ON lu.id = lp.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [limit])
@@ -139,7 +139,7 @@ public enum PageQueries {
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_latest
             JOIN users a ON a.id = t.author_id
-            LEFT JOIN posts lp ON lp.id = t.last_post_id LEFT JOIN users lu ON lu.id = lp.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)])
@@ -164,7 +164,7 @@ public enum PageQueries {
             FROM thread_topics tt
             JOIN threads t ON t.id = tt.thread_id
             JOIN users a ON a.id = t.author_id
-            LEFT JOIN posts lp ON lp.id = t.last_post_id LEFT JOIN users lu ON lu.id = lp.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible)
             ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
             """, arguments: viewerArguments(viewer) + [topic.id, limit])
@@ -183,7 +183,7 @@ public enum PageQueries {
             SELECT \(ThreadSummary.columns), t.accepted_post_id
             FROM threads t
             JOIN users a ON a.id = t.author_id
-            LEFT JOIN posts lp ON lp.id = t.last_post_id LEFT JOIN users lu ON lu.id = lp.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.id = ?4 AND (t.hidden = 0 OR ?2) AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
         let postCount = header.summary.replyCount + 1

@@ -130,15 +130,16 @@ public enum ScaleSeed {
                 try tx.run("INSERT INTO thread_topics(thread_id, topic_id, last_activity_at) VALUES (?, ?, ?)",
                            threadID, topic, lastActivity)
             }
+            var poster = authorID
             for position in 1...length {
-                let poster = position == 1 ? authorID : firstUser + Int64(random.below(userCount))
+                poster = position == 1 ? authorID : firstUser + Int64(random.below(userCount))
                 let paragraphs = Words.post(topic: mainTopic, opening: position == 1, random: &random)
                 let markdown = paragraphs.joined(separator: "\n\n")
                 let html = paragraphs.map { "<p>" + PlainTextRenderer.escapeHTML($0) + "</p>" }.joined(separator: "\n")
                 try tx.run(insertPost, threadID, poster, position, markdown, html, times[position - 1])
             }
             nextPostID += Int64(length)
-            try tx.run("UPDATE threads SET last_post_id = ? WHERE id = ?", nextPostID - 1, threadID)
+            try tx.run("UPDATE threads SET last_post_id = ?, last_poster_id = ? WHERE id = ?", nextPostID - 1, poster, threadID)
             written += length
             counts.threads += 1
             if written >= nextReport {
@@ -150,6 +151,7 @@ public enum ScaleSeed {
 
         progress("rebuilding the full-text indexes")
         try tx.execute("INSERT INTO post_search(post_search) VALUES ('rebuild')")
+        try tx.execute("DELETE FROM post_search_pending")  // 'rebuild' indexed everything
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('rebuild')")
         for trigger in savedTriggers {
             try tx.execute(trigger.sql)

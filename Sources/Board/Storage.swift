@@ -11,13 +11,26 @@ public enum Storage {
         URL(fileURLWithPath: dataDirectory).appendingPathComponent(databaseFileName).path
     }
 
+    /// The store configuration the board needs: `configuration` with the search indexer
+    /// installed as its `beforeCommit` (after any hook already there).
+    public static func boardConfiguration(_ configuration: Store.Configuration = Store.Configuration()) -> Store.Configuration {
+        var configuration = configuration
+        let previous = configuration.beforeCommit
+        configuration.beforeCommit = { connection in
+            try previous?(connection)
+            try SearchIndex.indexPending(connection)
+        }
+        return configuration
+    }
+
     /// Creates `dataDirectory` if needed, opens its database and applies pending migrations.
     /// This is what `serve` and every CLI command call first.
     /// - Throws: `MigrationError.databaseIsNewer` for a file from a newer mutuals, `DatabaseError`,
     ///   or the file system's error creating the directory.
     public static func openStore(dataDirectory: String, configuration: Store.Configuration = Store.Configuration()) throws -> Store {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let store = try Store(path: databasePath(dataDirectory: dataDirectory), configuration: configuration)
+        let store = try Store(path: databasePath(dataDirectory: dataDirectory),
+                              configuration: boardConfiguration(configuration))
         do {
             try store.migrate(Schema.migrator)
         } catch {
@@ -34,7 +47,7 @@ public enum Storage {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StorageError.noDatabase(path: path)
         }
-        return try Store(path: path)
+        return try Store(path: path, configuration: boardConfiguration())
     }
 
     /// Applies pending migrations to the database in `dataDirectory` (creating it if needed).

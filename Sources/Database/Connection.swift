@@ -188,7 +188,9 @@ public final class Connection {
         if isInTransaction {
             return try savepoint(body)
         }
-        try execute("BEGIN \(kind.rawValue)")
+        // Transaction control goes through the statement cache: in the writer it runs for every
+        // batch and every write, and re-parsing it each time was measurable.
+        try run(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
         let value: T
         do {
             value = try body(self)
@@ -197,7 +199,7 @@ public final class Connection {
             throw error
         }
         do {
-            try execute("COMMIT")
+            try run("COMMIT")
         } catch {
             rollbackQuietly()
             throw error
@@ -211,7 +213,7 @@ public final class Connection {
         savepointDepth += 1
         defer { savepointDepth -= 1 }
         let name = "sp\(savepointDepth)"
-        try execute("SAVEPOINT \(name)")
+        try run("SAVEPOINT \(name)")
         let value: T
         do {
             value = try body(self)
@@ -219,18 +221,18 @@ public final class Connection {
             // If SQLite already rolled the whole transaction back (e.g. SQLITE_FULL), the
             // savepoint is gone and there is nothing left to undo.
             if isInTransaction {
-                try? execute("ROLLBACK TO \(name)")
-                try? execute("RELEASE \(name)")
+                try? run("ROLLBACK TO \(name)")
+                try? run("RELEASE \(name)")
             }
             throw error
         }
-        try execute("RELEASE \(name)")
+        try run("RELEASE \(name)")
         return value
     }
 
     func rollbackQuietly() {
         if isInTransaction {
-            try? execute("ROLLBACK")
+            try? run("ROLLBACK")
         }
     }
 

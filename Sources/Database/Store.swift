@@ -26,6 +26,11 @@ public final class Store: Sendable {
         /// Most writes committed in one transaction. 1 turns group commit off (one transaction,
         /// one fsync, per write), which only benchmarks want. Default 256.
         public var maximumBatchSize: Int = 256
+        /// Runs once per batch on the writer, after the last write's savepoint and before
+        /// COMMIT, in the same transaction: for work that is cheaper done once per batch than once
+        /// per write (Board indexes new posts for full-text search here). If it throws, the
+        /// whole batch is rolled back and every write in it fails with its error. Default none.
+        public var beforeCommit: (@Sendable (Connection) throws -> Void)?
 
         public init() {}
     }
@@ -45,7 +50,8 @@ public final class Store: Sendable {
         // The writer opens first: it is the one that switches the file to WAL.
         let connection = try Connection(path: path, role: .writer,
                                         busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-        writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize)
+        writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
+                        beforeCommit: configuration.beforeCommit)
         readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
                              busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
     }

@@ -75,10 +75,12 @@ final class Writer: Sendable {
 
     private let queue = LockedCondition(Queue())
     let maximumBatchSize: Int
+    let beforeCommit: (@Sendable (Connection) throws -> Void)?
     let statistics = LockedCondition(WriterStatistics())
 
-    init(connection: Connection, maximumBatchSize: Int) {
+    init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?) {
         self.maximumBatchSize = max(1, maximumBatchSize)
+        self.beforeCommit = beforeCommit
         let handover = Handover(connection)
         let thread = Thread { [self] in
             do {
@@ -144,8 +146,9 @@ final class Writer: Sendable {
     private func commit(_ batch: [any WriteJob], on connection: Connection) {
         var remaining = batch[...]
         while !remaining.isEmpty {
+            let batchStart = DispatchTime.now().uptimeNanoseconds
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                try connection.run("BEGIN IMMEDIATE")
             } catch {
                 // None of these ran; each caller gets BEGIN's failure.
                 for job in remaining {
@@ -180,19 +183,26 @@ final class Writer: Sendable {
                     break
                 }
             }
+            let applyEnd = DispatchTime.now().uptimeNanoseconds
             var commitError: (any Error)?
             if transactionLost {
                 commitError = DatabaseError(extendedCode: SQLITE_ABORT,
                                             message: "the batch transaction was rolled back by an error in another write")
             } else {
                 do {
-                    try connection.execute("COMMIT")
+                    if !applied.isEmpty, let beforeCommit {
+                        try beforeCommit(connection)
+                    }
+                    try connection.run("COMMIT")
                 } catch {
                     commitError = error
                     connection.rollbackQuietly()
                 }
             }
+            let commitEnd = DispatchTime.now().uptimeNanoseconds
             statistics.withLock { statistics in
+                statistics.applyNanoseconds += applyEnd - batchStart
+                statistics.commitNanoseconds += commitEnd - applyEnd
                 statistics.batches += 1
                 statistics.writes += applied.count + failed.count
                 statistics.largestBatch = max(statistics.largestBatch, applied.count + failed.count)
@@ -213,4 +223,8 @@ public struct WriterStatistics: Sendable {
     public var writes = 0
     /// The most writes seen in one transaction.
     public var largestBatch = 0
+    /// Time spent running write bodies (BEGIN to the last RELEASE), summed over batches.
+    public var applyNanoseconds: UInt64 = 0
+    /// Time spent in COMMIT (the WAL write and its fsync), summed over batches.
+    public var commitNanoseconds: UInt64 = 0
 }

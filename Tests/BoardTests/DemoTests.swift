@@ -88,6 +88,7 @@ struct DemoTests {
                     SELECT count(*) FROM threads t
                     WHERE t.reply_count <> (SELECT count(*) - 1 FROM posts p WHERE p.thread_id = t.id)
                        OR t.last_post_id <> (SELECT max(id) FROM posts p WHERE p.thread_id = t.id)
+                       OR t.last_poster_id <> (SELECT author_id FROM posts p WHERE p.id = t.last_post_id)
                        OR t.last_activity_at <> (SELECT max(created_at) FROM posts p WHERE p.thread_id = t.id)
                     """) == 0)
                 #expect(try db.scalar(Int.self, """

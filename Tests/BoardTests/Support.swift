@@ -9,7 +9,7 @@ func withBoardStore(migrateTo version: Int? = nil, _ body: (Store, String) throw
     let store: Store
     if let version {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try Store(path: Storage.databasePath(dataDirectory: directory))
+        store = try Store(path: Storage.databasePath(dataDirectory: directory), configuration: Storage.boardConfiguration())
         try store.writeWithoutTransaction { try Schema.migrator.migrate($0, upTo: version) }
     } else {
         store = try Storage.openStore(dataDirectory: directory)
@@ -42,4 +42,17 @@ enum Fixtures {
                        at date: Date = now) throws -> (thread: Int64, post: Int64) {
         try tx.insertThread(title: title, authorID: author, organisationID: organisation, topicIDs: topics, body: body, at: date)
     }
+}
+
+/// Runs `body` on `count` threads at once and waits for all of them.
+func concurrentlyRun(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        Thread {
+            body(index)
+            group.leave()
+        }.start()
+    }
+    group.wait()
 }

@@ -117,6 +117,34 @@ struct StoreTests {
         }
     }
 
+    @Test func beforeCommitRunsOncePerBatchInsideTheTransaction() throws {
+        var configuration = Store.Configuration()
+        configuration.beforeCommit = { tx in
+            try tx.run("INSERT INTO entries(writer, n) VALUES (-1, (SELECT count(*) FROM entries WHERE writer = -1))")
+        }
+        try withStore(configuration) { store, _ in
+            concurrently(8) { writer in
+                for n in 0..<10 {
+                    _ = try? store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) }
+                }
+            }
+            let hookRows = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries WHERE writer = -1") }
+            #expect(hookRows == store.writerStatistics.batches)
+        }
+    }
+
+    @Test func aFailingBeforeCommitFailsTheWholeBatch() throws {
+        var configuration = Store.Configuration()
+        configuration.beforeCommit = { _ in throw ExpectedFailure() }
+        try withStore(configuration) { store, _ in
+            #expect(throws: ExpectedFailure.self) {
+                try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            }
+            let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
+            #expect(count == 0)
+        }
+    }
+
     @Test func withoutGroupCommitEveryWriteIsItsOwnTransaction() throws {
         var configuration = Store.Configuration()
         configuration.maximumBatchSize = 1
