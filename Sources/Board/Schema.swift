@@ -210,7 +210,8 @@ public enum Schema {
         UNIQUE (thread_id, position)
     ) STRICT;
     CREATE INDEX posts_held ON posts(created_at) WHERE held_for_approval = 1;
-    CREATE INDEX posts_stale_render ON posts(renderer_version, id);
+    -- No index on renderer_version: the re-render command walks posts by id in chunks, once,
+    -- offline; an index would cost every reply an extra b-tree insert for that.
 
     CREATE TRIGGER posts_after_insert AFTER INSERT ON posts BEGIN
         UPDATE threads

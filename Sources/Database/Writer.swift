@@ -184,6 +184,7 @@ final class Writer: Sendable {
                 }
             }
             let applyEnd = DispatchTime.now().uptimeNanoseconds
+            var hookEnd = applyEnd
             var commitError: (any Error)?
             if transactionLost {
                 commitError = DatabaseError(extendedCode: SQLITE_ABORT,
@@ -193,6 +194,7 @@ final class Writer: Sendable {
                     if !applied.isEmpty, let beforeCommit {
                         try beforeCommit(connection)
                     }
+                    hookEnd = DispatchTime.now().uptimeNanoseconds
                     try connection.run("COMMIT")
                 } catch {
                     commitError = error
@@ -202,7 +204,8 @@ final class Writer: Sendable {
             let commitEnd = DispatchTime.now().uptimeNanoseconds
             statistics.withLock { statistics in
                 statistics.applyNanoseconds += applyEnd - batchStart
-                statistics.commitNanoseconds += commitEnd - applyEnd
+                statistics.beforeCommitNanoseconds += hookEnd - applyEnd
+                statistics.commitNanoseconds += commitEnd - hookEnd
                 statistics.batches += 1
                 statistics.writes += applied.count + failed.count
                 statistics.largestBatch = max(statistics.largestBatch, applied.count + failed.count)
@@ -225,6 +228,8 @@ public struct WriterStatistics: Sendable {
     public var largestBatch = 0
     /// Time spent running write bodies (BEGIN to the last RELEASE), summed over batches.
     public var applyNanoseconds: UInt64 = 0
+    /// Time spent in the `beforeCommit` hook, summed over batches.
+    public var beforeCommitNanoseconds: UInt64 = 0
     /// Time spent in COMMIT (the WAL write and its fsync), summed over batches.
     public var commitNanoseconds: UInt64 = 0
 }
