@@ -148,7 +148,7 @@ func copyOfReadDatabase(into directory: String) throws -> Double {
     return seconds
 }
 
-func writeThroughput(maximumBatchSize: Int, onSeededCopy: Bool) throws -> (perSecond: Double, writes: Int, batches: Int, backupSeconds: Double) {
+func writeThroughput(maximumBatchSize: Int, onSeededCopy: Bool) throws -> (perSecond: Double, writes: Int, batches: Int, backupSeconds: Double, breakdown: String) {
     let directory = options.data + "/writes-\(maximumBatchSize)"
     var backupSeconds = 0.0
     if onSeededCopy {
@@ -207,12 +207,13 @@ func writeThroughput(maximumBatchSize: Int, onSeededCopy: Bool) throws -> (perSe
     let after = writeStore.writerStatistics
     let writes = completed.load(ordering: .relaxed)
     _ = workers
-    print(String(format: "  batch size %d: %.1f µs applying, %.1f µs indexing, %.1f µs committing per batch",
-                 maximumBatchSize,
-                 Double(after.applyNanoseconds - before.applyNanoseconds) / 1_000 / Double(max(1, after.batches - before.batches)),
-                 Double(after.beforeCommitNanoseconds - before.beforeCommitNanoseconds) / 1_000 / Double(max(1, after.batches - before.batches)),
-                 Double(after.commitNanoseconds - before.commitNanoseconds) / 1_000 / Double(max(1, after.batches - before.batches))))
-    return (Double(writes) / elapsed, after.writes - before.writes, after.batches - before.batches, backupSeconds)
+    let batches = Double(max(1, after.batches - before.batches))
+    let breakdown = row([onSeededCopy ? "\(postCount) posts" : "demo database", maximumBatchSize == 1 ? "one per write" : "group commit",
+                          String(format: "%.1f", Double(after.writes - before.writes) / batches),
+                          String(format: "%.0f µs", Double(after.applyNanoseconds - before.applyNanoseconds) / 1_000 / batches),
+                          String(format: "%.0f µs", Double(after.beforeCommitNanoseconds - before.beforeCommitNanoseconds) / 1_000 / batches),
+                          String(format: "%.0f µs", Double(after.commitNanoseconds - before.commitNanoseconds) / 1_000 / batches)])
+    return (Double(writes) / elapsed, after.writes - before.writes, after.batches - before.batches, backupSeconds, breakdown)
 }
 
 /// The naive alternative to a writer thread: every writer thread has its own connection and runs
@@ -263,9 +264,43 @@ func ownConnectionThroughput() throws -> (perSecond: Double, writes: Int, failur
     return (Double(writes) / elapsed, writes, failed.load(ordering: .relaxed), backupSeconds)
 }
 
+/// The writer's own overhead: 32 threads inserting one-column rows into an empty table, so the
+/// fsync is nearly all of a transaction's cost.
+func trivialWriteThroughput(maximumBatchSize: Int) throws -> (perSecond: Double, writes: Int, batches: Int) {
+    let directory = options.data + "/writes-trivial"
+    try? FileManager.default.removeItem(atPath: directory)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var configuration = Store.Configuration()
+    configuration.maximumBatchSize = maximumBatchSize
+    let trivialStore = try Store(path: directory + "/trivial.sqlite3", configuration: configuration)
+    defer { trivialStore.close() }
+    try trivialStore.writeWithoutTransaction { try $0.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)") }
+    let deadline = monotonicNanoseconds() + UInt64(options.seconds * 1e9)
+    let started = monotonicNanoseconds()
+    let finished = Mutex(0)
+    let completed = Atomic<Int>(0)
+    for writer in 0..<options.writers {
+        Thread {
+            while monotonicNanoseconds() < deadline {
+                if (try? trivialStore.write({ tx in try tx.run("INSERT INTO counter(value) VALUES (?)", writer) })) != nil {
+                    completed.add(1, ordering: .relaxed)
+                }
+            }
+            finished.withLock { $0 += 1 }
+        }.start()
+    }
+    while finished.withLock({ $0 }) < options.writers { usleep(10_000) }
+    let elapsed = Double(monotonicNanoseconds() - started) / 1e9
+    let statistics = trivialStore.writerStatistics
+    return (Double(completed.load(ordering: .relaxed)) / elapsed, statistics.writes, statistics.batches)
+}
+
 let ownConnections = try ownConnectionThroughput()
 let single = try writeThroughput(maximumBatchSize: 1, onSeededCopy: true)
 let grouped = try writeThroughput(maximumBatchSize: 256, onSeededCopy: true)
+let singleTrivial = try trivialWriteThroughput(maximumBatchSize: 1)
+let groupedTrivial = try trivialWriteThroughput(maximumBatchSize: 256)
 let singleSmall = try writeThroughput(maximumBatchSize: 1, onSeededCopy: false)
 let groupedSmall = try writeThroughput(maximumBatchSize: 256, onSeededCopy: false)
 var writeLines: [String] = []
@@ -284,13 +319,25 @@ writeLines.append(row(["(demo database, 6 threads) writer thread, one transactio
                        String(format: "%.1f", Double(singleSmall.writes) / Double(max(1, singleSmall.batches)))]))
 writeLines.append(row(["(demo database, 6 threads) writer thread, group commit", String(format: "%.0f", groupedSmall.perSecond), "\(groupedSmall.writes)", "\(groupedSmall.batches)",
                        String(format: "%.1f", Double(groupedSmall.writes) / Double(max(1, groupedSmall.batches)))]))
+writeLines.append(row(["(one-row inserts into an empty table) writer thread, one transaction per write", String(format: "%.0f", singleTrivial.perSecond), "\(singleTrivial.writes)", "\(singleTrivial.batches)",
+                       String(format: "%.1f", Double(singleTrivial.writes) / Double(max(1, singleTrivial.batches)))]))
+writeLines.append(row(["(one-row inserts into an empty table) writer thread, group commit", String(format: "%.0f", groupedTrivial.perSecond), "\(groupedTrivial.writes)", "\(groupedTrivial.batches)",
+                       String(format: "%.1f", Double(groupedTrivial.writes) / Double(max(1, groupedTrivial.batches)))]))
 writeLines.append("")
-writeLines.append(String(format: "On the small demo database (every reply lands on the same few pages, so the fsync is the whole cost): group commit %.1f×.",
+writeLines.append(String(format: "The writer's own machinery (one-row inserts, the fsync is the whole cost): group commit %.1f×.",
+                         groupedTrivial.perSecond / max(1, singleTrivial.perSecond)))
+writeLines.append(String(format: "On the small demo database (every reply lands on the same few pages): group commit %.1f×.",
                          groupedSmall.perSecond / max(1, singleSmall.perSecond)))
 writeLines.append(String(format: "At 1M posts: group commit: %.1f× the writes per second of one transaction per write through the same writer thread, %.1f× that of one connection per writer.",
                          grouped.perSecond / max(1, single.perSecond), grouped.perSecond / max(1, ownConnections.perSecond)))
 writeLines.append(String(format: "Each write run starts from a copy of the seeded database made with the online backup API (%.1f s, %.1f s and %.1f s for the three copies).",
                          ownConnections.backupSeconds, single.backupSeconds, grouped.backupSeconds))
+writeLines.append("")
+writeLines.append("Time inside the writer per transaction (from `Store.writerStatistics`):")
+writeLines.append("")
+writeLines.append(row(["database", "mode", "writes per transaction", "applying (BEGIN, savepoints, bodies)", "search indexing (beforeCommit)", "COMMIT (WAL write, fsync, checkpoints)"]))
+writeLines.append(row(["---", "---", "---", "---", "---", "---"]))
+writeLines += [single.breakdown, grouped.breakdown, singleSmall.breakdown, groupedSmall.breakdown]
 print(writeLines.joined(separator: "\n"))
 lines += writeLines
 try (lines.joined(separator: "\n") + "\n").write(toFile: options.data + "/results.md", atomically: true, encoding: .utf8)
