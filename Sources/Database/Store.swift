@@ -73,8 +73,9 @@ public final class Store: Sendable {
     /// returns once that transaction has committed (so the write is durable).
     ///
     /// If `body` throws, its changes are rolled back and the error is rethrown here; other
-    /// writes in the same batch are unaffected. Never call `write` from inside a `write` body:
-    /// the writer would wait for itself.
+    /// writes in the same batch are unaffected. Calling `write` from inside a `write` body
+    /// throws `SQLITE_MISUSE` (the writer would otherwise wait for itself): use the connection
+    /// the body was given. The body must have no effects outside the database.
     /// - Throws: what `body` throws, or `DatabaseError` (including a failed COMMIT).
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {

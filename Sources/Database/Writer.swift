@@ -1,5 +1,20 @@
 import CSQLite
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An identifier of the calling thread, for the writer to recognise itself.
+func currentThreadID() -> UInt {
+    #if canImport(Darwin)
+    UInt(bitPattern: pthread_self())
+    #else
+    UInt(pthread_self())
+    #endif
+}
 
 /// One write waiting for the writer thread. Type-erased so jobs returning different types share
 /// one queue.
@@ -74,6 +89,8 @@ final class Writer: Sendable {
     }
 
     private let queue = LockedCondition(Queue())
+    /// Set once by the writer thread as it starts; 0 before.
+    private let threadID = Atomic<UInt>(0)
     let maximumBatchSize: Int
     let beforeCommit: (@Sendable (Connection) throws -> Void)?
     let statistics = LockedCondition(WriterStatistics())
@@ -83,6 +100,7 @@ final class Writer: Sendable {
         self.beforeCommit = beforeCommit
         let handover = Handover(connection)
         let thread = Thread { [self] in
+            self.threadID.store(currentThreadID(), ordering: .releasing)
             do {
                 // The only strong reference to the connection lives in this scope, so it is
                 // closed here, on its owner thread, before `stopped` is announced.
@@ -97,7 +115,12 @@ final class Writer: Sendable {
     }
 
     /// Queues `job` and returns at once; the caller then waits on the job.
+    /// - Throws: `SQLITE_MISUSE` when the store is closed, or when called from a write body on
+    ///   the writer thread itself (it would wait for itself forever).
     func submit(_ job: any WriteJob) throws {
+        if threadID.load(ordering: .acquiring) == currentThreadID() {
+            throw DatabaseError.misuse("Store.write was called from inside a write; use the connection it was given")
+        }
         let accepted = queue.update { queue -> Bool in
             guard !queue.stopping else { return false }
             queue.jobs.append(job)
@@ -157,24 +180,22 @@ final class Writer: Sendable {
                 return
             }
             var applied: [any WriteJob] = []
-            var failed: [any WriteJob] = []
+            // A failed job keeps its own error, unless the savepoint itself failed after the
+            // body succeeded (RELEASE), in which case that is the error the caller must see.
+            var failed: [(job: any WriteJob, error: (any Error)?)] = []
             var transactionLost = false
             while let job = remaining.first {
                 remaining = remaining.dropFirst()
-                let succeeded: Bool
                 do {
-                    succeeded = try connection.savepoint { connection in
+                    try connection.savepoint { connection in
                         // Throwing here rolls back to the savepoint; the job keeps its own error.
                         if !job.run(on: connection) { throw JobFailed() }
-                        return true
                     }
-                } catch {
-                    succeeded = false
-                }
-                if succeeded {
                     applied.append(job)
-                } else {
-                    failed.append(job)
+                } catch is JobFailed {
+                    failed.append((job, nil))
+                } catch {
+                    failed.append((job, error))
                 }
                 if !connection.isInTransaction {
                     // SQLite rolled back the whole transaction (SQLITE_FULL, SQLITE_IOERR, …):
@@ -211,7 +232,7 @@ final class Writer: Sendable {
                 statistics.largestBatch = max(statistics.largestBatch, applied.count + failed.count)
             }
             for job in applied { job.finish(replacingSuccessWith: commitError) }
-            for job in failed { job.finish(replacingSuccessWith: nil) }
+            for (job, error) in failed { job.finish(replacingSuccessWith: error) }
         }
     }
 }

@@ -193,6 +193,20 @@ struct StoreTests {
         }
     }
 
+    @Test func writingFromInsideAWriteIsRefusedNotDeadlocked() throws {
+        try withStore { store, _ in
+            let inner = try store.write { _ -> String in
+                do {
+                    try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+                    return "no error"
+                } catch let error as DatabaseError {
+                    return "\(error.primaryCode)"
+                }
+            }
+            #expect(inner == "\(SQLITE_MISUSE)")
+        }
+    }
+
     @Test func aClosedStoreRefusesWork() throws {
         try withStore { store, _ in
             store.close()
