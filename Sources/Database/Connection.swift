@@ -24,6 +24,8 @@ public final class Connection {
     /// Opens (creating if needed) the database at `path` and sets it up.
     ///
     /// Set-up order, each step for a reason:
+    /// 0. `SQLITE_DBCONFIG_DEFENSIVE`: no `writable_schema`, no direct writes to FTS5's shadow
+    ///    tables — features that can corrupt a file and that nothing here needs.
     /// 1. `busy_timeout` first, so every following statement waits for a lock instead of failing
     ///    with `SQLITE_BUSY` while another process (a backup, `mutuals check`) holds one.
     /// 2. `journal_mode=WAL` (writer only; it is persistent in the file): readers never block the
@@ -55,6 +57,10 @@ public final class Connection {
         self.path = path
         self.role = role
         sqlite3_extended_result_codes(db, 1)
+        let defensive = mutuals_sqlite_db_config_bool(db, SQLITE_DBCONFIG_DEFENSIVE, 1)
+        guard defensive == SQLITE_OK else {
+            throw DatabaseError.from(db, code: defensive, sql: nil)
+        }
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         switch role {
         case .writer:

@@ -71,6 +71,16 @@ struct SchemaTests {
         }
     }
 
+    @Test func connectionsAreDefensive() throws {
+        try withBoardStore { store, _ in
+            // FTS5's shadow tables can only be changed through the FTS5 table itself.
+            let shadow = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run("DELETE FROM post_search_data") }
+            }
+            #expect(shadow?.message.contains("may not be modified") == true)
+        }
+    }
+
     @Test func handlesAreUniqueWhateverTheirCase() throws {
         try withBoardStore { store, _ in
             try store.write { tx in _ = try Fixtures.user(tx, handle: "Sam") }
