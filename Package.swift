@@ -51,7 +51,7 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database"]
+            dependencies: ["Database", "COpenSSL"]
         ),
         // Routes, handlers, templates, static files: glues HTTPServer to Board.
         .target(
@@ -88,6 +88,16 @@ let package = Package(
         .testTarget(
             name: "DatabaseTests",
             dependencies: ["Database"]
+        ),
+        .testTarget(
+            name: "BoardTests",
+            dependencies: ["Board", "Database"]
+        ),
+        // Release-build benchmark of the storage layer; run by Benchmarks/database.sh.
+        .executableTarget(
+            name: "DatabaseBenchmark",
+            dependencies: ["Database", "Board"],
+            path: "Benchmarks/DatabaseBenchmark"
         ),
     ],
     swiftLanguageModes: [.v6]

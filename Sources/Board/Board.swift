@@ -1,1 +1,0 @@
-// Board: the domain.

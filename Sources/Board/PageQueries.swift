@@ -1,0 +1,228 @@
+import Database
+import Foundation
+
+/// Who is looking: decides which private threads a query may return.
+public struct Viewer: Sendable, Equatable {
+    public let userID: Int64?
+    public let organisationID: Int64?
+    public let isAdmin: Bool
+
+    public init(userID: Int64?, organisationID: Int64?, isAdmin: Bool) {
+        self.userID = userID
+        self.organisationID = organisationID
+        self.isAdmin = isAdmin
+    }
+
+    /// Someone not signed in: public threads only.
+    public static let visitor = Viewer(userID: nil, organisationID: nil, isAdmin: false)
+}
+
+/// A topic shown as a tag.
+public struct TopicTag: Sendable, Equatable {
+    public let slug: String
+    public let name: String
+}
+
+/// One line of a thread list (home, topic, unanswered pages).
+public struct ThreadSummary: RowDecodable, Sendable {
+    public let id: Int64
+    public let title: String
+    public let slug: String
+    public let authorHandle: String
+    public let authorName: String
+    public let organisationID: Int64?
+    public let replyCount: Int
+    public let lastActivityAt: Date
+    public let pinned: Bool
+    public let locked: Bool
+    public let hasAcceptedAnswer: Bool
+    public let lastPosterName: String?
+    public internal(set) var topics: [TopicTag] = []
+
+    static let columns = """
+        t.id, t.title, t.slug, a.handle, a.display_name, t.organisation_id, t.reply_count, t.last_activity_at,
+        t.pinned, t.locked, t.accepted_post_id IS NOT NULL, lu.display_name
+        """
+
+    public init(row: Row) throws {
+        id = try row[0]
+        title = try row[1]
+        slug = try row[2]
+        authorHandle = try row[3]
+        authorName = try row[4]
+        organisationID = try row[5]
+        replyCount = try row[6]
+        lastActivityAt = try row[7]
+        pinned = try row[8]
+        locked = try row[9]
+        hasAcceptedAnswer = try row[10]
+        lastPosterName = try row[11]
+    }
+}
+
+/// One post as the thread page shows it.
+public struct PostView: RowDecodable, Sendable {
+    public let id: Int64
+    public let position: Int
+    public let authorHandle: String
+    public let authorName: String
+    public let authorRole: String
+    public let authorOrganisation: String?
+    /// Already-safe HTML, rendered at write time.
+    public let bodyHTML: String
+    public let createdAt: Date
+    public let editedAt: Date?
+    public let hidden: Bool
+    public let deletedByAuthor: Bool
+
+    public init(row: Row) throws {
+        id = try row[0]
+        position = try row[1]
+        authorHandle = try row[2]
+        authorName = try row[3]
+        authorRole = try row[4]
+        authorOrganisation = try row[5]
+        bodyHTML = try row[6]
+        createdAt = try row[7]
+        editedAt = try row[8]
+        hidden = try row[9]
+        deletedByAuthor = try row[10]
+    }
+}
+
+/// What the thread page needs.
+public struct ThreadPage: Sendable {
+    public let thread: ThreadSummary
+    public let acceptedPostID: Int64?
+    public let posts: [PostView]
+    public let mentorNames: [String]
+    public let page: Int
+    public let pageCount: Int
+}
+
+/// What a topic page needs.
+public struct TopicPage: Sendable {
+    public let topic: TopicTag
+    public let description: String
+    public let briefingTitles: [String]
+    public let threads: [ThreadSummary]
+}
+
+/// The reads behind the busiest pages. Privacy is part of every query: a private thread is
+/// returned only to its organisation's members, its organisation's active mentors and admins.
+public enum PageQueries {
+    public static let threadsPerPage = 30
+    public static let postsPerPage = 20
+
+    /// Parameters ?1 organisation, ?2 is-admin, ?3 user id.
+    static let visible = """
+        (t.organisation_id IS NULL OR t.organisation_id = ?1 OR ?2
+         OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?3
+                    AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL))
+        """
+
+    static func viewerArguments(_ viewer: Viewer) -> [(any Bindable)?] {
+        [viewer.organisationID, viewer.isAdmin, viewer.userID]
+    }
+
+    /// The home page: pinned threads, then the latest active ones.
+    public static func home(_ conn: Connection, viewer: Viewer, limit: Int = threadsPerPage) throws -> [ThreadSummary] {
+        var threads = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM threads t INDEXED BY threads_pinned
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
+            ORDER BY t.last_activity_at DESC LIMIT ?4
+            """, arguments: viewerArguments(viewer) + [limit])
+        threads += try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM threads t INDEXED BY threads_latest
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
+            ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
+            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)])
+        try attachTopics(conn, to: &threads)
+        return threads
+    }
+
+    /// A topic page: the topic, its latest briefing items and its latest threads.
+    public static func topic(_ conn: Connection, slug: String, viewer: Viewer, limit: Int = threadsPerPage) throws -> TopicPage? {
+        struct TopicRow: RowDecodable {
+            let id: Int64, slug: String, name: String, description: String
+            init(row: Row) throws { id = try row[0]; slug = try row[1]; name = try row[2]; description = try row[3] }
+        }
+        guard let topic = try conn.queryOne(TopicRow.self,
+            "SELECT id, slug, name, description FROM topics WHERE slug = ? AND retired = 0", slug) else { return nil }
+        let briefing = try conn.column(String.self, """
+            SELECT b.title FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
+            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC LIMIT 5
+            """, topic.id)
+        var threads = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM thread_topics tt
+            JOIN threads t ON t.id = tt.thread_id
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible)
+            ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
+            """, arguments: viewerArguments(viewer) + [topic.id, limit])
+        try attachTopics(conn, to: &threads)
+        return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
+                         briefingTitles: briefing, threads: threads)
+    }
+
+    /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
+    public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
+        struct Header: RowDecodable {
+            let summary: ThreadSummary, acceptedPostID: Int64?
+            init(row: Row) throws { summary = try ThreadSummary(row: row); acceptedPostID = try row[12] }
+        }
+        guard let header = try conn.queryOne(Header.self, """
+            SELECT \(ThreadSummary.columns), t.accepted_post_id
+            FROM threads t
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE t.id = ?4 AND (t.hidden = 0 OR ?2) AND \(visible)
+            """, arguments: viewerArguments(viewer) + [id]) else { return nil }
+        let postCount = header.summary.replyCount + 1
+        let pageCount = max(1, (postCount + postsPerPage - 1) / postsPerPage)
+        let page = min(max(1, page), pageCount)
+        let first = (page - 1) * postsPerPage + 1
+        let posts = try conn.query(PostView.self, """
+            SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name, p.body_html, p.created_at,
+                   p.edited_at, p.hidden, p.deleted_by_author
+            FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
+            WHERE p.thread_id = ? AND p.position BETWEEN ? AND ? AND p.held_for_approval = 0
+            ORDER BY p.position
+            """, id, first, first + postsPerPage - 1)
+        let mentors = try conn.column(String.self, """
+            SELECT u.display_name FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id
+            WHERE tm.thread_id = ? AND tm.status = 'linked' ORDER BY u.display_name
+            """, id)
+        var summaries = [header.summary]
+        try attachTopics(conn, to: &summaries)
+        return ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
+                          mentorNames: mentors, page: page, pageCount: pageCount)
+    }
+
+    /// Fills in each thread's topics with one query (ids passed as a JSON array, so the SQL text
+    /// is the same whatever the count and stays cached).
+    static func attachTopics(_ conn: Connection, to threads: inout [ThreadSummary]) throws {
+        guard !threads.isEmpty else { return }
+        let ids = "[" + threads.map { String($0.id) }.joined(separator: ",") + "]"
+        var byThread: [Int64: [TopicTag]] = [:]
+        try conn.forEach("""
+            SELECT tt.thread_id, tp.slug, tp.name
+            FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id
+            WHERE tt.thread_id IN (SELECT value FROM json_each(?))
+            ORDER BY tp.position
+            """, arguments: [ids]) { row in
+            byThread[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
+        }
+        for index in threads.indices {
+            threads[index].topics = byThread[threads[index].id] ?? []
+        }
+    }
+}

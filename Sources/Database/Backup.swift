@@ -1,0 +1,52 @@
+import CSQLite
+import Foundation
+
+/// Online backup with the sqlite3_backup_* API.
+public enum Backup {
+    /// Copies the database open on `source` to a new file at `destination`.
+    ///
+    /// The copy is taken in one `sqlite3_backup_step(-1)`, which reads one consistent snapshot:
+    /// in WAL mode the writer goes on committing meanwhile, and the backup holds the state as of
+    /// its start. It is written to `destination.partial`, checked, then renamed over
+    /// `destination`, so a crash never leaves a half-written backup under the real name.
+    /// - Throws: `DatabaseError` on any SQLite failure, or the file system's error.
+    public static func copy(from source: Connection, to destination: String) throws {
+        let partial = destination + ".partial"
+        let fileManager = FileManager.default
+        for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
+            try? fileManager.removeItem(atPath: leftover)
+        }
+        try copyPages(from: source, toFileAt: partial, naming: destination)
+        if fileManager.fileExists(atPath: destination) {
+            try fileManager.removeItem(atPath: destination)
+        }
+        try fileManager.moveItem(atPath: partial, toPath: destination)
+    }
+
+    /// Runs the backup into `path` and closes it (which checkpoints its WAL into the file).
+    private static func copyPages(from source: Connection, toFileAt path: String, naming destination: String) throws {
+        var target: OpaquePointer?
+        let openCode = sqlite3_open_v2(path, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
+        guard openCode == SQLITE_OK, let target else {
+            let error = DatabaseError.from(target, code: openCode, sql: nil)
+            sqlite3_close_v2(target)
+            throw error
+        }
+        defer { sqlite3_close_v2(target) }
+        guard let backup = sqlite3_backup_init(target, "main", source.handle, "main") else {
+            throw DatabaseError.from(target, code: sqlite3_errcode(target), sql: nil)
+        }
+        var code: Int32
+        repeat {
+            code = sqlite3_backup_step(backup, -1)
+            if code == SQLITE_BUSY || code == SQLITE_LOCKED {
+                sqlite3_sleep(10)
+            }
+        } while code == SQLITE_OK || code == SQLITE_BUSY || code == SQLITE_LOCKED
+        sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(extendedCode: code,
+                                message: "backup to \(destination) failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A bounded pool of reader connections: at most `capacity` readers run at once, each on its
+/// own connection; a caller beyond that waits for one to come back.
+final class ReaderPool: Sendable {
+    private enum Checkout {
+        case reuse(Connection), open, closed
+    }
+
+    private struct State {
+        var idle: [Connection] = []
+        var opened = 0
+        var closed = false
+    }
+
+    let path: String
+    let capacity: Int
+    let busyTimeoutMilliseconds: Int32
+    private let state = LockedCondition(State())
+
+    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32) {
+        self.path = path
+        self.capacity = max(1, capacity)
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    }
+
+    /// Lends a reader connection to `body` on the calling thread.
+    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+        let capacity = self.capacity
+        let checkout: Checkout = state.wait(until: { $0.closed || !$0.idle.isEmpty || $0.opened < capacity }) { state in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .reuse(connection) }
+            state.opened += 1
+            return .open
+        }
+        let connection: Connection
+        switch checkout {
+        case .closed:
+            throw DatabaseError.misuse("the store is closed")
+        case .reuse(let reused):
+            connection = reused
+        case .open:
+            do {
+                connection = try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            } catch {
+                state.update { $0.opened -= 1 }
+                throw error
+            }
+        }
+        defer {
+            // A closure that threw half-way through its own transaction must not hand a
+            // connection with an open transaction to the next reader.
+            connection.rollbackQuietly()
+            state.update { state in
+                if state.closed {
+                    state.opened -= 1
+                } else {
+                    state.idle.append(connection)
+                }
+            }
+        }
+        return try body(connection)
+    }
+
+    /// Closes idle connections now and the lent ones as they come back.
+    func close() {
+        let idle = state.update { state -> [Connection] in
+            state.closed = true
+            let idle = state.idle
+            state.opened -= idle.count
+            state.idle = []
+            return idle
+        }
+        _ = idle  // released here, outside the lock
+    }
+}

@@ -1,0 +1,97 @@
+import CSQLite
+import Foundation
+
+/// A prepared statement. Created and cached by `Connection.statement(_:)`; finalised in `deinit`.
+///
+/// Not `Sendable`: it belongs to its connection's owner.
+public final class Statement {
+    let handle: OpaquePointer
+    /// The SQL text it was prepared from (used in errors; never the bound values).
+    public let sql: String
+
+    init(handle: OpaquePointer, sql: String) {
+        self.handle = handle
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    private func check(_ code: Int32) throws {
+        if code != SQLITE_OK {
+            throw DatabaseError.from(sqlite3_db_handle(handle), code: code, sql: sql)
+        }
+    }
+
+    public func bindInt64(_ value: Int64, at index: Int32) throws {
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+    public func bindDouble(_ value: Double, at index: Int32) throws {
+        try check(sqlite3_bind_double(handle, index, value))
+    }
+    public func bindText(_ value: String, at index: Int32) throws {
+        var value = value
+        let code = value.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                // SQLITE_TRANSIENT: SQLite copies the bytes, which live only for this closure.
+                guard let base = chars.baseAddress else {
+                    // An empty string may have no storage; a NULL pointer would bind SQL NULL.
+                    return sqlite3_bind_text(handle, index, "", 0, mutuals_sqlite_transient())
+                }
+                return sqlite3_bind_text(handle, index, base, Int32(chars.count), mutuals_sqlite_transient())
+            }
+        }
+        try check(code)
+    }
+    public func bindBlob(_ value: Data, at index: Int32) throws {
+        let code = value.withUnsafeBytes { bytes in
+            // A zero-length blob needs a non-NULL pointer, or SQLite binds NULL.
+            sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                              Int32(bytes.count), mutuals_sqlite_transient())
+        }
+        try check(code)
+    }
+    public func bindNull(at index: Int32) throws {
+        try check(sqlite3_bind_null(handle, index))
+    }
+
+    /// Resets the statement and binds `arguments` to parameters 1...n.
+    func prepareForRun(_ arguments: [(any Bindable)?]) throws {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard expected == arguments.count else {
+            throw DatabaseError.misuse(
+                "statement has \(expected) parameters but \(arguments.count) arguments were given", sql: sql)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            if let argument {
+                try argument.bind(to: self, at: index)
+            } else {
+                try bindNull(at: index)
+            }
+        }
+    }
+
+    /// Steps once: `true` when a row is ready, `false` when done.
+    func step() throws -> Bool {
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            // sqlite3_reset returns the same error with the right extended code.
+            throw DatabaseError.from(sqlite3_db_handle(handle), code: code, sql: sql)
+        }
+    }
+
+    /// Releases the statement's read snapshot; called after every run so a cached statement never
+    /// pins an old WAL snapshot (which would stop checkpoints).
+    func reset() {
+        sqlite3_reset(handle)
+    }
+
+    var row: Row { Row(statement: handle, sql: sql) }
+}

@@ -1,0 +1,129 @@
+import CSQLite
+import Foundation
+
+/// The database as the rest of the program sees it: a bounded pool of reader connections and
+/// exactly one writer thread that group-commits.
+///
+/// ```swift
+/// let store = try Store(path: "data/mutuals.sqlite3")
+/// let title = try store.read { conn in try conn.scalar(String.self, "SELECT title FROM threads WHERE id = ?", id) }
+/// let id = try store.write { tx in
+///     try tx.run("INSERT INTO topics(slug, name, position) VALUES (?, ?, ?)", slug, name, 11)
+///     return tx.lastInsertedRowID
+/// }
+/// ```
+///
+/// Both calls are synchronous and may be made from any number of threads at once. `read` runs
+/// its closure on the calling thread; `write` runs it on the writer thread and returns only
+/// once the transaction holding it has committed.
+public final class Store: Sendable {
+    /// Tuning knobs, each with its default.
+    public struct Configuration: Sendable {
+        /// Most reader connections open at once; more concurrent readers wait. Default 8.
+        public var maximumReaders: Int = 8
+        /// How long a statement waits for a lock held by another process. Default 5 s.
+        public var busyTimeoutMilliseconds: Int32 = 5_000
+        /// Most writes committed in one transaction. 1 turns group commit off (one transaction,
+        /// one fsync, per write), which only benchmarks want. Default 256.
+        public var maximumBatchSize: Int = 256
+        /// Runs once per batch on the writer, after the last write's savepoint and before
+        /// COMMIT, in the same transaction: for work that is cheaper done once per batch than once
+        /// per write (Board indexes new posts for full-text search here). If it throws, the
+        /// whole batch is rolled back and every write in it fails with its error. Default none.
+        public var beforeCommit: (@Sendable (Connection) throws -> Void)?
+
+        public init() {}
+    }
+
+    /// The database file.
+    public let path: String
+    public let configuration: Configuration
+    private let readers: ReaderPool
+    private let writer: Writer
+
+    /// Opens (creating if needed) the database file at `path`: the writer connection now,
+    /// reader connections on first use.
+    /// - Throws: `DatabaseError` if the file cannot be opened or set up.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.configuration = configuration
+        // The writer opens first: it is the one that switches the file to WAL.
+        let connection = try Connection(path: path, role: .writer,
+                                        busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
+                        beforeCommit: configuration.beforeCommit)
+        readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
+                             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Runs `body` on a reader connection, inside one read transaction so every query it makes
+    /// sees the same snapshot.
+    /// - Throws: what `body` throws, or `DatabaseError`.
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try readers.withConnection { connection in
+            try connection.transaction(.deferred, body)
+        }
+    }
+
+    /// Runs `body` on the writer, in a savepoint of the current batch's transaction, and
+    /// returns once that transaction has committed (so the write is durable).
+    ///
+    /// If `body` throws, its changes are rolled back and the error is rethrown here; other
+    /// writes in the same batch are unaffected. Calling `write` from inside a `write` body
+    /// throws `SQLITE_MISUSE` (the writer would otherwise wait for itself): use the connection
+    /// the body was given. The body must have no effects outside the database.
+    /// - Throws: what `body` throws, or `DatabaseError` (including a failed COMMIT).
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        let job = PendingWrite(isTransactional: true, body: body)
+        try writer.submit(job)
+        return try job.wait()
+    }
+
+    /// Runs `body` on the writer connection with no transaction around it, alone (not batched):
+    /// for work that manages transactions itself, such as migrations or `VACUUM`.
+    @discardableResult
+    public func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws -> T {
+        let job = PendingWrite(isTransactional: false, body: body)
+        try writer.submit(job)
+        return try job.wait()
+    }
+
+    /// Applies `migrator`'s pending migrations on the writer.
+    /// - Returns: the schema versions before and after.
+    /// - Throws: `MigrationError` (e.g. the file is from a newer version) or `DatabaseError`.
+    @discardableResult
+    public func migrate(_ migrator: Migrator) throws -> MigrationOutcome {
+        try writeWithoutTransaction { connection in try migrator.migrate(connection) }
+    }
+
+    /// The problems found by `PRAGMA integrity_check` and `PRAGMA foreign_key_check`; empty when
+    /// the database is sound.
+    public func integrityProblems() throws -> [String] {
+        try readers.withConnection { try $0.integrityProblems() }
+    }
+
+    /// Counters from the writer: transactions, writes, largest batch.
+    public var writerStatistics: WriterStatistics {
+        writer.statistics.withLock { $0 }
+    }
+
+    /// Copies the database to `destination` with SQLite's online backup API while reads and
+    /// writes go on. See `Backup.copy`.
+    public func backup(to destination: String) throws {
+        try readers.withConnection { source in
+            try Backup.copy(from: source, to: destination)
+        }
+    }
+
+    /// Finishes queued writes, stops the writer and closes the connections. Further calls throw.
+    /// Idempotent; also done on `deinit`.
+    public func close() {
+        writer.stop()
+        readers.close()
+    }
+}

@@ -1,0 +1,256 @@
+import CSQLite
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An identifier of the calling thread, for the writer to recognise itself.
+func currentThreadID() -> UInt {
+    #if canImport(Darwin)
+    UInt(bitPattern: pthread_self())
+    #else
+    UInt(pthread_self())
+    #endif
+}
+
+/// One write waiting for the writer thread. Type-erased so jobs returning different types share
+/// one queue.
+protocol WriteJob: AnyObject, Sendable {
+    /// False for jobs that manage transactions themselves (migrations).
+    var isTransactional: Bool { get }
+    /// Runs the body on the writer connection; returns whether it succeeded. The outcome is kept
+    /// but not yet given to the caller.
+    func run(on connection: Connection) -> Bool
+    /// Answers the caller: with the kept outcome, or with `error` if the batch failed to commit.
+    func finish(replacingSuccessWith error: (any Error)?)
+}
+
+/// A submitted write and, once the batch has committed, its outcome.
+final class PendingWrite<T: Sendable>: WriteJob {
+    private struct State {
+        var outcome: Result<T, any Error>?
+        var answered = false
+    }
+
+    let isTransactional: Bool
+    private let body: @Sendable (Connection) throws -> T
+    private let state = LockedCondition(State())
+
+    init(isTransactional: Bool, body: @escaping @Sendable (Connection) throws -> T) {
+        self.isTransactional = isTransactional
+        self.body = body
+    }
+
+    func run(on connection: Connection) -> Bool {
+        let outcome = Result { try body(connection) }
+        state.withLock { $0.outcome = outcome }
+        if case .success = outcome { return true }
+        return false
+    }
+
+    func finish(replacingSuccessWith error: (any Error)?) {
+        state.update { state in
+            if let error {
+                switch state.outcome {
+                case .failure: break  // the write's own error is the more precise one
+                case .success, .none: state.outcome = .failure(error)
+                }
+            }
+            state.answered = true
+        }
+    }
+
+    /// Blocks the caller until the writer has answered.
+    func wait() throws -> T {
+        let outcome = state.wait(until: { $0.answered }) { $0.outcome }
+        guard let outcome else {
+            throw DatabaseError.misuse("the writer answered a write it never ran")
+        }
+        return try outcome.get()
+    }
+}
+
+/// The single writer: one thread owning the only read-write connection, applying queued writes
+/// in batches (group commit).
+///
+/// A batch is one `BEGIN IMMEDIATE … COMMIT`; each write in it runs inside its own SAVEPOINT, so
+/// a write that throws is rolled back alone and its error goes to its caller, while the others
+/// commit. Callers are answered only after COMMIT has returned, so with `synchronous=FULL` every
+/// acknowledged write is on disk. While one batch commits (an fsync), new writes queue up and
+/// form the next batch: that is where the throughput comes from.
+final class Writer: Sendable {
+    private struct Queue {
+        var jobs: [any WriteJob] = []
+        var stopping = false
+        var stopped = false
+    }
+
+    private let queue = LockedCondition(Queue())
+    /// Set once by the writer thread as it starts; 0 before.
+    private let threadID = Atomic<UInt>(0)
+    let maximumBatchSize: Int
+    let beforeCommit: (@Sendable (Connection) throws -> Void)?
+    let statistics = LockedCondition(WriterStatistics())
+
+    init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?) {
+        self.maximumBatchSize = max(1, maximumBatchSize)
+        self.beforeCommit = beforeCommit
+        let handover = Handover(connection)
+        let thread = Thread { [self] in
+            self.threadID.store(currentThreadID(), ordering: .releasing)
+            do {
+                // The only strong reference to the connection lives in this scope, so it is
+                // closed here, on its owner thread, before `stopped` is announced.
+                if let connection = handover.take() {
+                    self.loop(connection: connection)
+                }
+            }
+            self.queue.update { $0.stopped = true }
+        }
+        thread.name = "mutuals-db-writer"
+        thread.start()
+    }
+
+    /// Queues `job` and returns at once; the caller then waits on the job.
+    /// - Throws: `SQLITE_MISUSE` when the store is closed, or when called from a write body on
+    ///   the writer thread itself (it would wait for itself forever).
+    func submit(_ job: any WriteJob) throws {
+        if threadID.load(ordering: .acquiring) == currentThreadID() {
+            throw DatabaseError.misuse("Store.write was called from inside a write; use the connection it was given")
+        }
+        let accepted = queue.update { queue -> Bool in
+            guard !queue.stopping else { return false }
+            queue.jobs.append(job)
+            return true
+        }
+        if !accepted {
+            throw DatabaseError.misuse("the store is closed")
+        }
+    }
+
+    /// Finishes the queued writes, then stops the thread and closes the connection.
+    func stop() {
+        queue.update { $0.stopping = true }
+        queue.wait(until: { $0.stopped }) { _ in }
+    }
+
+    private func loop(connection: Connection) {
+        while true {
+            let batch = queue.wait(until: { $0.stopping || !$0.jobs.isEmpty }) { queue -> [any WriteJob] in
+                guard let first = queue.jobs.first else { return [] }
+                // A job that manages its own transactions runs alone.
+                guard first.isTransactional else {
+                    queue.jobs.removeFirst()
+                    return [first]
+                }
+                var count = 0
+                while count < queue.jobs.count, count < maximumBatchSize, queue.jobs[count].isTransactional {
+                    count += 1
+                }
+                let batch = Array(queue.jobs.prefix(count))
+                queue.jobs.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { break }  // stopping, and nothing left
+            if let only = batch.first, !only.isTransactional {
+                _ = only.run(on: connection)
+                connection.rollbackQuietly()
+                only.finish(replacingSuccessWith: nil)
+            } else {
+                commit(batch, on: connection)
+            }
+        }
+    }
+
+    /// Applies one batch in one transaction and answers every caller after COMMIT.
+    private func commit(_ batch: [any WriteJob], on connection: Connection) {
+        var remaining = batch[...]
+        while !remaining.isEmpty {
+            let batchStart = DispatchTime.now().uptimeNanoseconds
+            do {
+                try connection.run("BEGIN IMMEDIATE")
+            } catch {
+                // None of these ran; each caller gets BEGIN's failure.
+                for job in remaining {
+                    job.finish(replacingSuccessWith: error)
+                }
+                return
+            }
+            var applied: [any WriteJob] = []
+            // A failed job keeps its own error, unless the savepoint itself failed after the
+            // body succeeded (RELEASE), in which case that is the error the caller must see.
+            var failed: [(job: any WriteJob, error: (any Error)?)] = []
+            var transactionLost = false
+            while let job = remaining.first {
+                remaining = remaining.dropFirst()
+                do {
+                    try connection.savepoint { connection in
+                        // Throwing here rolls back to the savepoint; the job keeps its own error.
+                        if !job.run(on: connection) { throw JobFailed() }
+                    }
+                    applied.append(job)
+                } catch is JobFailed {
+                    failed.append((job, nil))
+                } catch {
+                    failed.append((job, error))
+                }
+                if !connection.isInTransaction {
+                    // SQLite rolled back the whole transaction (SQLITE_FULL, SQLITE_IOERR, …):
+                    // the writes applied before this one are gone; start again with the rest.
+                    transactionLost = true
+                    break
+                }
+            }
+            let applyEnd = DispatchTime.now().uptimeNanoseconds
+            var hookEnd = applyEnd
+            var commitError: (any Error)?
+            if transactionLost {
+                commitError = DatabaseError(extendedCode: SQLITE_ABORT,
+                                            message: "the batch transaction was rolled back by an error in another write")
+            } else {
+                do {
+                    if !applied.isEmpty, let beforeCommit {
+                        try beforeCommit(connection)
+                    }
+                    hookEnd = DispatchTime.now().uptimeNanoseconds
+                    try connection.run("COMMIT")
+                } catch {
+                    commitError = error
+                    connection.rollbackQuietly()
+                }
+            }
+            let commitEnd = DispatchTime.now().uptimeNanoseconds
+            statistics.withLock { statistics in
+                statistics.applyNanoseconds += applyEnd - batchStart
+                statistics.beforeCommitNanoseconds += hookEnd - applyEnd
+                statistics.commitNanoseconds += commitEnd - hookEnd
+                statistics.batches += 1
+                statistics.writes += applied.count + failed.count
+                statistics.largestBatch = max(statistics.largestBatch, applied.count + failed.count)
+            }
+            for job in applied { job.finish(replacingSuccessWith: commitError) }
+            for (job, error) in failed { job.finish(replacingSuccessWith: error) }
+        }
+    }
+}
+
+private struct JobFailed: Error {}
+
+/// Counters kept by the writer, for benchmarks and diagnostics.
+public struct WriterStatistics: Sendable {
+    /// Transactions committed (or attempted).
+    public var batches = 0
+    /// Writes applied, successful or not.
+    public var writes = 0
+    /// The most writes seen in one transaction.
+    public var largestBatch = 0
+    /// Time spent running write bodies (BEGIN to the last RELEASE), summed over batches.
+    public var applyNanoseconds: UInt64 = 0
+    /// Time spent in the `beforeCommit` hook, summed over batches.
+    public var beforeCommitNanoseconds: UInt64 = 0
+    /// Time spent in COMMIT (the WAL write and its fsync), summed over batches.
+    public var commitNanoseconds: UInt64 = 0
+}

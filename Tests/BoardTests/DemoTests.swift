@@ -1,0 +1,118 @@
+import Database
+import Foundation
+import Testing
+@testable import Board
+
+@Suite("Demo and scale seeding", .timeLimit(.minutes(2)))
+struct DemoTests {
+    let cheapHasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
+
+    @Test func demoSeedsTheBriefingsWorldAndPrintableAccounts() throws {
+        try withBoardStore { store, _ in
+            let accounts = try Demo.seed(store, hasher: cheapHasher)
+            #expect(accounts.map(\.role) == ["member", "mentor", "admin"])
+            try store.read { (db: Connection) throws -> Void in
+                let organisations = try db.column(String.self, "SELECT name FROM organisations ORDER BY id")
+                #expect(organisations.contains { $0.contains("Tri-borough") })
+                #expect(organisations.contains("Central Surrey Health"))
+                #expect(organisations.contains("Anglian Community Enterprise"))
+                #expect(try db.scalar(String.self, "SELECT kind FROM organisations WHERE slug = 'john-lewis-partnership'") == "mentor_organisation")
+                let topics = try db.column(String.self, "SELECT name FROM topics ORDER BY position")
+                #expect(topics.count == 10)
+                #expect(topics.first == "Capital and finance")
+                #expect(topics.last == "Policy and announcements")
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM briefing_items") ?? 0 >= 5)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM briefing_items b WHERE NOT EXISTS (SELECT 1 FROM briefing_item_topics t WHERE t.briefing_item_id = b.id)") == 0)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM threads") ?? 0 >= 5)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM threads WHERE organisation_id IS NOT NULL") ?? 0 >= 1)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE ended_at IS NULL") == 1)
+                // The printed passwords are the ones stored.
+                for account in accounts {
+                    let hash = try db.scalar(String.self, "SELECT password_hash FROM users WHERE handle = ?", account.handle) ?? ""
+                    #expect(cheapHasher.verify(account.password, against: hash))
+                    #expect(try db.scalar(String.self, "SELECT role FROM users WHERE handle = ?", account.handle) == account.role)
+                }
+            }
+            #expect(try store.integrityProblems().isEmpty)
+            #expect(try Demo.seedIfEmpty(store) == nil)
+        }
+    }
+
+    @Test func pageQueriesRespectPrivacy() throws {
+        try withBoardStore { store, _ in
+            _ = try Demo.seed(store, hasher: cheapHasher)
+            try store.read { (db: Connection) throws -> Void in
+                let triBorough = try db.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = 'tri-borough-mutual'")
+                let member = try db.scalar(Int64.self, "SELECT id FROM users WHERE handle = 'sam_okafor'")
+                let mentor = try db.scalar(Int64.self, "SELECT id FROM users WHERE handle = 'helen_marsh'")
+                let outsider = try db.scalar(Int64.self, "SELECT id FROM users WHERE handle = 'tom_beckett'")
+                let privateTitle = "Shadow board terms of reference — draft for comment"
+                let visitor = try PageQueries.home(db, viewer: .visitor).map(\.title)
+                #expect(!visitor.contains(privateTitle))
+                #expect(visitor.count == 5)
+                let insider = try PageQueries.home(db, viewer: Viewer(userID: member, organisationID: triBorough, isAdmin: false)).map(\.title)
+                #expect(insider.contains(privateTitle))
+                let linkedMentor = try PageQueries.home(db, viewer: Viewer(userID: mentor, organisationID: nil, isAdmin: false)).map(\.title)
+                #expect(linkedMentor.contains(privateTitle))
+                let other = try PageQueries.home(db, viewer: Viewer(userID: outsider, organisationID: nil, isAdmin: false)).map(\.title)
+                #expect(!other.contains(privateTitle))
+
+                let governance = try PageQueries.topic(db, slug: "governance-and-legal-form", viewer: .visitor)
+                #expect(governance?.threads.allSatisfy { $0.organisationID == nil } == true)
+                #expect(governance?.threads.isEmpty == false)
+                #expect(governance?.briefingTitles.isEmpty == false)
+                #expect(try PageQueries.topic(db, slug: "no-such-topic", viewer: .visitor) == nil)
+
+                let privateID = try db.scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id IS NOT NULL") ?? -1
+                #expect(try PageQueries.thread(db, id: privateID, page: 1, viewer: .visitor) == nil)
+                let page = try PageQueries.thread(db, id: privateID, page: 1, viewer: Viewer(userID: member, organisationID: triBorough, isAdmin: false))
+                #expect(page?.posts.map(\.position) == [1, 2])
+                #expect(page?.mentorNames == ["Helen Marsh"])
+                #expect(page?.thread.topics.map(\.slug) == ["governance-and-legal-form", "leadership-and-culture"])
+            }
+        }
+    }
+
+    @Test func scaleSeedAddsPostsAndRestoresTriggers() throws {
+        try withBoardStore { store, _ in
+            _ = try Demo.seed(store, hasher: cheapHasher)
+            let triggersBefore = try store.read { try $0.column(String.self, "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") }
+            let report = try ScaleSeed.seed(store, posts: 3_000)
+            #expect(report.posts == 3_000)
+            #expect(report.threads > 100)
+            try store.read { (db: Connection) throws -> Void in
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM posts") == 3_000 + 14)
+                #expect(try db.column(String.self, "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") == triggersBefore)
+                // Counters computed by the seed agree with what the triggers would keep.
+                #expect(try db.scalar(Int.self, """
+                    SELECT count(*) FROM threads t
+                    WHERE t.reply_count <> (SELECT count(*) - 1 FROM posts p WHERE p.thread_id = t.id)
+                       OR t.last_post_id <> (SELECT max(id) FROM posts p WHERE p.thread_id = t.id)
+                       OR t.last_poster_id <> (SELECT author_id FROM posts p WHERE p.id = t.last_post_id)
+                       OR t.last_activity_at <> (SELECT max(created_at) FROM posts p WHERE p.thread_id = t.id)
+                    """) == 0)
+                #expect(try db.scalar(Int.self, """
+                    SELECT count(*) FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
+                    WHERE tt.last_activity_at <> t.last_activity_at
+                    """) == 0)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM post_search WHERE post_search MATCH 'commissioner'") ?? 0 > 0)
+            }
+            try SearchTests.ftsIntegrity(store)
+            #expect(try store.integrityProblems().isEmpty)
+            // Triggers work again after the seed.
+            try store.write { tx in
+                let thread = try tx.scalar(Int64.self, "SELECT max(id) FROM threads") ?? 0
+                let author = try tx.scalar(Int64.self, "SELECT max(id) FROM users") ?? 0
+                _ = try tx.insertPost(threadID: thread, authorID: author, body: "zanzibar", at: Date())
+            }
+            #expect(try SearchTests.postsMatching(store, "zanzibar").count == 1)
+        }
+    }
+
+    @Test func slugsAreSafe() {
+        #expect(Slug.make("Tender asks for a £2m performance bond — is that even lawful?") == "tender-asks-for-a-2m-performance-bond-is-that-even-lawful")
+        #expect(Slug.make("Café & co-op") == "cafe-co-op")
+        #expect(Slug.make("???") == "thread")
+        #expect(Slug.make(String(repeating: "word ", count: 40)).count <= 80)
+    }
+}

@@ -1,0 +1,236 @@
+import Database
+import Foundation
+import Testing
+@testable import Board
+
+@Suite("Schema: migrations from every version, constraints, triggers")
+struct SchemaTests {
+    /// Puts rows in every table that exists at `version`.
+    static func insertData(_ tx: Connection, atVersion version: Int) throws {
+        guard version >= 1 else { return }
+        let organisation = try Fixtures.organisation(tx)
+        let author = try Fixtures.user(tx, handle: "author", organisation: organisation)
+        let topic = try Fixtures.topic(tx)
+        let (thread, _) = try Fixtures.thread(tx, author: author, in: organisation, topics: [topic])
+        _ = try tx.insertPost(threadID: thread, authorID: author, body: "A reply about bonds", at: Fixtures.now + 60)
+        try tx.run("INSERT INTO settings(key, value, updated_at) VALUES ('instance_name', 'Kept Name', 1)")
+    }
+
+    @Test(arguments: Array(0..<Schema.migrations.count))
+    func upgradesFromEveryEarlierVersionKeepingData(from version: Int) throws {
+        try withBoardStore(migrateTo: version) { store, _ in
+            if version >= 1 {
+                try store.write { tx in try Self.insertData(tx, atVersion: version) }
+            }
+            let outcome = try store.migrate(Schema.migrator)
+            #expect(outcome == MigrationOutcome(from: version, to: Schema.migrator.latestVersion))
+            #expect(try store.integrityProblems().isEmpty)
+            try store.read { (db: Connection) throws -> Void in
+                if version >= 1 {
+                    #expect(try db.scalar(Int.self, "SELECT count(*) FROM posts") == 2)
+                    #expect(try db.scalar(Int.self, "SELECT reply_count FROM threads") == 1)
+                    // A value set before migration 2 is not overwritten by its defaults.
+                    #expect(try db.scalar(String.self, "SELECT value FROM settings WHERE key = 'instance_name'") == "Kept Name")
+                }
+                // Migration 2's work is there whatever the starting point.
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM sqlite_master WHERE name = 'posts_by_author'") == 1)
+                #expect(try db.scalar(String.self, "SELECT value FROM settings WHERE key = 'registration'") == "invite_only")
+            }
+        }
+    }
+
+    @Test func aNewerDatabaseIsRefusedByOpenStore() throws {
+        try withBoardStore { store, directory in
+            try store.writeWithoutTransaction { try $0.execute("PRAGMA user_version = 99") }
+            store.close()
+            let error = #expect(throws: MigrationError.self) { try Storage.openStore(dataDirectory: directory) }
+            #expect(error == .databaseIsNewer(found: 99, supported: Schema.migrations.count))
+        }
+    }
+
+    @Test func moderationLogIsAppendOnly() throws {
+        try withBoardStore { store, _ in
+            try store.write { tx in
+                let admin = try Fixtures.user(tx, handle: "admin", role: "admin")
+                try tx.run("""
+                    INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at)
+                    VALUES (?, 'hide_post', 'post', 1, 'spam', ?)
+                    """, admin, Fixtures.now)
+            }
+            let update = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run("UPDATE moderation_log SET reason = 'changed'") }
+            }
+            #expect(update?.isTriggerRejection == true)
+            #expect(update?.message.contains("append-only") == true)
+            let delete = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run("DELETE FROM moderation_log") }
+            }
+            #expect(delete?.isTriggerRejection == true)
+            let reason = try store.read { try $0.scalar(String.self, "SELECT reason FROM moderation_log") }
+            #expect(reason == "spam")
+        }
+    }
+
+    @Test func connectionsAreDefensive() throws {
+        try withBoardStore { store, _ in
+            // FTS5's shadow tables can only be changed through the FTS5 table itself.
+            let shadow = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run("DELETE FROM post_search_data") }
+            }
+            #expect(shadow?.message.contains("may not be modified") == true)
+        }
+    }
+
+    @Test func handlesAreUniqueWhateverTheirCase() throws {
+        try withBoardStore { store, _ in
+            try store.write { tx in _ = try Fixtures.user(tx, handle: "Sam") }
+            let error = #expect(throws: DatabaseError.self) {
+                try store.write { tx in _ = try tx.insertUser(handle: "sam", displayName: "Other", email: "other@example.org",
+                                                              passwordHash: "!", role: "member", organisationID: nil, bio: "", at: Fixtures.now) }
+            }
+            #expect(error?.isUniqueConstraintViolation == true)
+        }
+    }
+
+    @Test(arguments: [
+        "UPDATE users SET role = 'owner'",
+        "UPDATE users SET handle = 'has space'",
+        "UPDATE users SET suspended_until = 5",  // a suspension needs its reason
+        "INSERT INTO organisations(slug, name, kind, created_at) VALUES ('x-y', 'Name', 'charity', 0)",
+        "INSERT INTO subscriptions(user_id, created_at) VALUES (1, 0)",  // neither thread nor topic
+        "UPDATE threads SET title = 'abc'",
+        "UPDATE posts SET hidden = 1",  // hidden needs hidden_by
+    ])
+    func checkConstraintsRejectBadValues(sql: String) throws {
+        try withBoardStore { store, _ in
+            try store.write { tx in
+                let user = try Fixtures.user(tx)
+                let topic = try Fixtures.topic(tx)
+                _ = try Fixtures.thread(tx, author: user, topics: [topic])
+            }
+            let error = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run(sql) }
+            }
+            #expect(error?.isCheckConstraintViolation == true)
+        }
+    }
+
+    @Test func organisationWithPrivateThreadsCannotBeDeleted() throws {
+        try withBoardStore { store, _ in
+            try store.write { tx in
+                let organisation = try Fixtures.organisation(tx)
+                let user = try Fixtures.user(tx, organisation: organisation)
+                let topic = try Fixtures.topic(tx)
+                _ = try Fixtures.thread(tx, author: user, in: organisation, topics: [topic])
+            }
+            let error = #expect(throws: DatabaseError.self) {
+                try store.write { tx in try tx.run("DELETE FROM organisations") }
+            }
+            #expect(error?.isForeignKeyViolation == true)
+            let threads = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM threads WHERE organisation_id IS NOT NULL") }
+            #expect(threads == 1)
+        }
+    }
+
+    @Test func postsKeepThreadCountersAndTopicActivityInStep() throws {
+        try withBoardStore { store, _ in
+            let (thread, topic, last) = try store.write { tx -> (Int64, Int64, Int64) in
+                let user = try Fixtures.user(tx)
+                let topic = try Fixtures.topic(tx)
+                let (thread, _) = try Fixtures.thread(tx, author: user, topics: [topic])
+                _ = try tx.insertPost(threadID: thread, authorID: user, body: "two", at: Fixtures.now + 10)
+                let last = try tx.insertPost(threadID: thread, authorID: user, body: "three", at: Fixtures.now + 20)
+                return (thread, topic, last)
+            }
+            try store.read { (db: Connection) throws -> Void in
+                #expect(try db.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread) == 2)
+                #expect(try db.scalar(Int64.self, "SELECT last_post_id FROM threads WHERE id = ?", thread) == last)
+                #expect(try db.column(Int.self, "SELECT position FROM posts WHERE thread_id = ? ORDER BY position", thread) == [1, 2, 3])
+                let activity = try db.scalar(Date.self, "SELECT last_activity_at FROM thread_topics WHERE thread_id = ? AND topic_id = ?", thread, topic)
+                #expect(activity == Fixtures.now + 20)
+            }
+            try store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", last) }
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread) } == 1)
+        }
+    }
+}
+
+@Suite("Full-text search stays in step with posts and threads")
+struct SearchTests {
+    static func postsMatching(_ store: Store, _ query: String) throws -> [Int64] {
+        try store.read { try $0.column(Int64.self, "SELECT rowid FROM post_search WHERE post_search MATCH ? ORDER BY rowid", query) }
+    }
+
+    static func ftsIntegrity(_ store: Store) throws {
+        // FTS5's own check: the index must match the external content table exactly.
+        try store.write { tx in
+            try tx.execute("INSERT INTO post_search(post_search, rank) VALUES ('integrity-check', 1)")
+            try tx.execute("INSERT INTO thread_search(thread_search, rank) VALUES ('integrity-check', 1)")
+        }
+    }
+
+    @Test func insertEditAndDeleteAreReflected() throws {
+        try withBoardStore { store, _ in
+            let (thread, first, second) = try store.write { tx -> (Int64, Int64, Int64) in
+                let user = try Fixtures.user(tx)
+                let topic = try Fixtures.topic(tx)
+                let (thread, first) = try Fixtures.thread(tx, author: user, topics: [topic],
+                                                          title: "Performance bonds in tenders",
+                                                          body: "The tender wants a performance bond.")
+                let second = try tx.insertPost(threadID: thread, authorID: user, body: "Ask for the shareholding model.", at: Fixtures.now)
+                return (thread, first, second)
+            }
+            #expect(try Self.postsMatching(store, "bond") == [first])
+            #expect(try Self.postsMatching(store, "shareholding") == [second])
+            #expect(try Self.postsMatching(store, "tenders") == [first])  // porter stemming: tender/tenders
+
+            try store.write { tx in
+                try tx.run("UPDATE posts SET body_markdown = ?, edited_at = ? WHERE id = ?",
+                           "Now about the asset lock instead.", Fixtures.now, second)
+            }
+            #expect(try Self.postsMatching(store, "shareholding").isEmpty)
+            #expect(try Self.postsMatching(store, "asset lock") == [second])
+
+            try store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", first) }
+            #expect(try Self.postsMatching(store, "bond").isEmpty)
+
+            try store.write { tx in try tx.run("UPDATE threads SET title = ? WHERE id = ?", "Asset locks explained", thread) }
+            let titles = try store.read { try $0.column(Int64.self, "SELECT rowid FROM thread_search WHERE thread_search MATCH 'asset'") }
+            #expect(titles == [thread])
+            let stale = try store.read { try $0.column(Int64.self, "SELECT rowid FROM thread_search WHERE thread_search MATCH 'performance'") }
+            #expect(stale.isEmpty)
+            try Self.ftsIntegrity(store)
+
+            try store.write { tx in try tx.run("DELETE FROM threads WHERE id = ?", thread) }
+            #expect(try Self.postsMatching(store, "asset").isEmpty)
+            try Self.ftsIntegrity(store)
+        }
+    }
+
+    @Test func postsWrittenEditedAndDeletedInOneBatchLeaveTheIndexSound() throws {
+        try withBoardStore { store, _ in
+            let (thread, author) = try store.write { tx -> (Int64, Int64) in
+                let user = try Fixtures.user(tx)
+                let topic = try Fixtures.topic(tx)
+                return (try Fixtures.thread(tx, author: user, topics: [topic]).thread, user)
+            }
+            // Many writers at once, so several of these share a batch (and its indexing).
+            concurrentlyRun(16) { index in
+                _ = try? store.write { tx in
+                    let post = try tx.insertPost(threadID: thread, authorID: author, body: "draft wording \(index)", at: Fixtures.now)
+                    switch index % 4 {
+                    case 0: try tx.run("UPDATE posts SET body_markdown = ? WHERE id = ?", "final wording pensions", post)
+                    case 1: try tx.run("DELETE FROM posts WHERE id = ?", post)
+                    case 2: throw CancellationError()  // rolled back: queued id must go too
+                    default: break
+                    }
+                }
+            }
+            try Self.ftsIntegrity(store)
+            #expect(try Self.postsMatching(store, "pensions").count == 4)
+            #expect(try Self.postsMatching(store, "draft").count == 4)
+            let pending = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM post_search_pending") }
+            #expect(pending == 0)
+        }
+    }
+}

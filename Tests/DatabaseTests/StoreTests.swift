@@ -1,0 +1,255 @@
+import CSQLite
+import Foundation
+import Synchronization
+import Testing
+@testable import Database
+
+/// Runs `body` on `count` threads at once and waits for all of them.
+func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let done = LockedCondition(0)
+    for index in 0..<count {
+        Thread {
+            body(index)
+            done.update { $0 += 1 }
+        }.start()
+    }
+    done.wait(until: { $0 == count }) { _ in }
+}
+
+struct ExpectedFailure: Error {}
+
+@Suite("Store: reader pool, group-commit writer, backup", .timeLimit(.minutes(2)))
+struct StoreTests {
+    func withStore(_ configuration: Store.Configuration = Store.Configuration(),
+                   _ body: (Store, TemporaryDirectory) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try Store(path: directory.file("store.sqlite3"), configuration: configuration)
+        defer { store.close() }
+        try store.writeWithoutTransaction { db in
+            try db.execute("""
+                CREATE TABLE entries (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL, n INTEGER NOT NULL,
+                                      UNIQUE (writer, n));
+                """)
+        }
+        try body(store, directory)
+    }
+
+    @Test func writeReturnsAfterCommitAndReadSeesIt() throws {
+        try withStore { store, _ in
+            let id = try store.write { tx -> Int64 in
+                try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", 1, 1)
+                return tx.lastInsertedRowID
+            }
+            #expect(id == 1)
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 1)
+        }
+    }
+
+    @Test func aThrowingWriteLeavesNothingBehind() throws {
+        try withStore { store, _ in
+            #expect(throws: ExpectedFailure.self) {
+                try store.write { tx in
+                    try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", 1, 1)
+                    throw ExpectedFailure()
+                }
+            }
+            let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
+            #expect(count == 0)
+        }
+    }
+
+    @Test func manyConcurrentWritersAreGroupCommittedAndFailuresStayAlone() throws {
+        try withStore { store, _ in
+            let writers = 32, perWriter = 25
+            let outcomes = Mutex<(succeeded: Int, failedAsExpected: Int, unexpected: [String])>((0, 0, []))
+            concurrently(writers) { writer in
+                for n in 0..<perWriter {
+                    do {
+                        try store.write { tx in
+                            try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n)
+                            // Every seventh write fails after it changed something.
+                            if (writer * perWriter + n) % 7 == 0 { throw ExpectedFailure() }
+                        }
+                        outcomes.withLock { $0.succeeded += 1 }
+                    } catch is ExpectedFailure {
+                        outcomes.withLock { $0.failedAsExpected += 1 }
+                    } catch {
+                        outcomes.withLock { $0.unexpected.append("\(error)") }
+                    }
+                }
+            }
+            let (succeeded, failed, unexpected) = outcomes.withLock { ($0.succeeded, $0.failedAsExpected, $0.unexpected) }
+            let total = writers * perWriter
+            let expectedFailures = (0..<total).filter { $0 % 7 == 0 }.count
+            #expect(unexpected.isEmpty)
+            #expect(failed == expectedFailures)
+            #expect(succeeded == total - expectedFailures)
+            let stored = try store.read { db in
+                try db.column(Int.self, "SELECT writer * \(perWriter) + n FROM entries ORDER BY 1")
+            }
+            #expect(stored == (0..<total).filter { $0 % 7 != 0 })
+            let statistics = store.writerStatistics
+            // Fewer transactions than writes: concurrent writes shared commits.
+            #expect(statistics.largestBatch > 1)
+            #expect(statistics.batches < statistics.writes)
+        }
+    }
+
+    @Test func aConstraintViolationInABatchFailsOnlyThatWrite() throws {
+        try withStore { store, _ in
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (0, 0)") }
+            let errors = Mutex<[DatabaseError]>([])
+            concurrently(16) { index in
+                do {
+                    try store.write { tx in
+                        // Writer 0 collides with the existing row; the others are new.
+                        try tx.run("INSERT INTO entries(writer, n) VALUES (?, 0)", index)
+                    }
+                } catch let error as DatabaseError {
+                    errors.withLock { $0.append(error) }
+                } catch {}
+            }
+            let caught = errors.withLock { $0 }
+            #expect(caught.count == 1)
+            #expect(caught.first?.isUniqueConstraintViolation == true)
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 16)
+        }
+    }
+
+    @Test func beforeCommitRunsOncePerBatchInsideTheTransaction() throws {
+        var configuration = Store.Configuration()
+        configuration.beforeCommit = { tx in
+            try tx.run("INSERT INTO entries(writer, n) VALUES (-1, (SELECT count(*) FROM entries WHERE writer = -1))")
+        }
+        try withStore(configuration) { store, _ in
+            concurrently(8) { writer in
+                for n in 0..<10 {
+                    _ = try? store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) }
+                }
+            }
+            let hookRows = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries WHERE writer = -1") }
+            #expect(hookRows == store.writerStatistics.batches)
+        }
+    }
+
+    @Test func aFailingBeforeCommitFailsTheWholeBatch() throws {
+        var configuration = Store.Configuration()
+        configuration.beforeCommit = { _ in throw ExpectedFailure() }
+        try withStore(configuration) { store, _ in
+            #expect(throws: ExpectedFailure.self) {
+                try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            }
+            let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
+            #expect(count == 0)
+        }
+    }
+
+    @Test func withoutGroupCommitEveryWriteIsItsOwnTransaction() throws {
+        var configuration = Store.Configuration()
+        configuration.maximumBatchSize = 1
+        try withStore(configuration) { store, _ in
+            concurrently(8) { writer in
+                for n in 0..<10 {
+                    _ = try? store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) }
+                }
+            }
+            let statistics = store.writerStatistics
+            #expect(statistics.largestBatch == 1)
+            #expect(statistics.writes == 80)
+            #expect(statistics.batches == 80)
+        }
+    }
+
+    @Test func readsRunConcurrentlyUpToTheBound() throws {
+        var configuration = Store.Configuration()
+        configuration.maximumReaders = 3
+        try withStore(configuration) { store, _ in
+            let active = Mutex((now: 0, most: 0))
+            concurrently(12) { _ in
+                for _ in 0..<20 {
+                    _ = try? store.read { db -> Int? in
+                        active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        defer { active.withLock { $0.now -= 1 } }
+                        usleep(200)
+                        return try db.scalar(Int.self, "SELECT count(*) FROM entries")
+                    }
+                }
+            }
+            let most = active.withLock { $0.most }
+            #expect(most <= 3)
+            #expect(most >= 2)
+        }
+    }
+
+    @Test func readSeesOneSnapshot() throws {
+        try withStore { store, _ in
+            try store.read { db in
+                let before = try db.scalar(Int.self, "SELECT count(*) FROM entries")
+                try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (9, 9)") }
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM entries") == before)
+            }
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 1)
+        }
+    }
+
+    @Test func writingFromInsideAWriteIsRefusedNotDeadlocked() throws {
+        try withStore { store, _ in
+            let inner = try store.write { _ -> String in
+                do {
+                    try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+                    return "no error"
+                } catch let error as DatabaseError {
+                    return "\(error.primaryCode)"
+                }
+            }
+            #expect(inner == "\(SQLITE_MISUSE)")
+        }
+    }
+
+    @Test func aClosedStoreRefusesWork() throws {
+        try withStore { store, _ in
+            store.close()
+            let write = #expect(throws: DatabaseError.self) { try store.write { _ in } }
+            #expect(write?.primaryCode == SQLITE_MISUSE)
+            #expect(throws: DatabaseError.self) { try store.read { _ in } }
+        }
+    }
+
+    @Test func backupTakenDuringWritesOpensAndPassesIntegrityCheck() throws {
+        try withStore { store, directory in
+            let stop = Atomic<Bool>(false)
+            let written = Atomic<Int>(0)
+            let done = LockedCondition(0)
+            for writer in 0..<4 {
+                Thread {
+                    var n = 0
+                    while !stop.load(ordering: .relaxed) {
+                        let value = n
+                        if (try? store.write({ tx in
+                            try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, value)
+                        })) != nil {
+                            written.add(1, ordering: .relaxed)
+                        }
+                        n += 1
+                    }
+                    done.update { $0 += 1 }
+                }.start()
+            }
+            while written.load(ordering: .relaxed) < 200 { usleep(1_000) }
+            let backupPath = directory.file("backup.sqlite3")
+            try store.backup(to: backupPath)
+            stop.store(true, ordering: .relaxed)
+            done.wait(until: { $0 == 4 }) { _ in }
+
+            let copy = try Store(path: backupPath)
+            defer { copy.close() }
+            #expect(try copy.integrityProblems().isEmpty)
+            let copied = try copy.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } ?? 0
+            let live = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } ?? 0
+            #expect(copied >= 200)
+            #expect(copied <= live)
+            #expect(!FileManager.default.fileExists(atPath: backupPath + ".partial"))
+        }
+    }
+}
