@@ -89,6 +89,18 @@ let package = Package(
             name: "DatabaseTests",
             dependencies: ["Database"]
         ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Web", "HTTPServer"]
+        ),
+
+        // Release-build benchmark of the template renderer (Benchmarks/render.sh).
+        .executableTarget(
+            name: "RenderBenchmark",
+            dependencies: ["Web"],
+            path: "Benchmarks/RenderBenchmark",
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -233,7 +233,12 @@ struct TemplateCompiler {
                 case .partial(let target):
                     names.formUnion(declaredBlocks(in: target, visited: &visited))
                 case .parent(let target, let overrides):
-                    names.formUnion(overrides.map(\.name))
+                    // A layout extending another declares what it overrides and any blocks
+                    // inside its overrides.
+                    for override in overrides {
+                        names.insert(override.name)
+                        walk(override.nodes, visited: &visited)
+                    }
                     names.formUnion(declaredBlocks(in: target, visited: &visited))
                 }
             }

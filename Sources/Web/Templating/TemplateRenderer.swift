@@ -6,6 +6,12 @@ struct TemplateRenderer {
     /// Block overrides in force, most derived first (a page's override beats its layout's).
     private var overrides: [BlockOverride] = []
     private let templates: [CompiledTemplate]
+    /// Nesting of partials and layouts being rendered.
+    private var depth = 0
+
+    /// Deepest nesting of partials rendered. A recursive partial whose data never ends (a name
+    /// found again in an outer context) stops here instead of overflowing the thread's stack.
+    static let maximumDepth = 100
 
     init(templates: [CompiledTemplate], root: TemplateValue, capacity: Int) {
         self.templates = templates
@@ -42,7 +48,10 @@ struct TemplateRenderer {
             case .inverted(let name, let children):
                 if !(lookup(name)?.isTruthy ?? false) { render(children) }
             case .partial(let index):
+                guard depth < Self.maximumDepth else { continue }
+                depth += 1
                 render(templates[index].nodes)
+                depth -= 1
             case .block(let name, let defaults):
                 if let override = overrides.first(where: { $0.name == name }) {
                     render(override.nodes)
@@ -50,10 +59,13 @@ struct TemplateRenderer {
                     render(defaults)
                 }
             case .parent(let index, let blocks):
+                guard depth < Self.maximumDepth else { continue }
+                depth += 1
                 let saved = overrides.count
                 overrides.append(contentsOf: blocks)
                 render(templates[index].nodes)
                 overrides.removeLast(overrides.count - saved)
+                depth -= 1
             }
         }
     }
