@@ -159,7 +159,7 @@ public struct Template: Sendable {
         if size > hint {
             compiled.sizeHint.store(min(size + size / 8, 4 << 20), ordering: .relaxed)
         }
-        return renderer.out
+        return renderer.out.makeArray()
     }
 
     /// The page for `model` as a `text/html` response.

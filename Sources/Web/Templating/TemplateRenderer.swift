@@ -1,6 +1,6 @@
 /// Walks a compiled tree once, writing bytes into one buffer.
-struct TemplateRenderer {
-    private(set) var out: [UInt8]
+struct TemplateRenderer: ~Copyable {
+    private(set) var out: RenderBuffer
     /// The context stack: the root value, then each section's item.
     private var stack: [TemplateValue]
     /// Block overrides in force, most derived first (a page's override beats its layout's).
@@ -15,8 +15,7 @@ struct TemplateRenderer {
 
     init(templates: [CompiledTemplate], root: TemplateValue, capacity: Int) {
         self.templates = templates
-        out = []
-        out.reserveCapacity(capacity)
+        out = RenderBuffer(capacity: capacity)
         stack = [root]
         stack.reserveCapacity(8)
     }
@@ -25,7 +24,7 @@ struct TemplateRenderer {
         for node in nodes {
             switch node {
             case .text(let bytes):
-                out.append(contentsOf: bytes)
+                out.append(bytes)
             case .variable(let name, let raw):
                 if let value = lookup(name) { write(value, raw: raw) }
             case .section(let name, let children):
@@ -77,7 +76,7 @@ struct TemplateRenderer {
         var found: TemplateValue?
         var index = stack.count - 1
         while index >= 0 {
-            if case .object(let object) = stack[index], let value = object.templateValue(for: name.first) {
+            if case .object(let object) = stack[index], let value = object.model.templateValue(for: name.first) {
                 found = value
                 break
             }
@@ -85,7 +84,7 @@ struct TemplateRenderer {
         }
         guard var value = found else { return nil }
         for part in name.rest {
-            guard case .object(let object) = value, let next = object.templateValue(for: part) else { return nil }
+            guard case .object(let object) = value, let next = object.model.templateValue(for: part) else { return nil }
             value = next
         }
         return value
@@ -94,19 +93,19 @@ struct TemplateRenderer {
     private mutating func write(_ value: TemplateValue, raw: Bool) {
         switch value {
         case .text(let text):
-            HTMLByteEscaper.append(escaping: text, to: &out)
+            out.append(escaping: text)
         case .html(let html):
             // Markup is written as is only through a raw tag, whose name the compiler has
             // checked ends in HTML; `{{nameHTML}}` shows the markup as text.
             if raw {
-                HTMLByteEscaper.append(raw: html, to: &out)
+                out.append(raw: html)
             } else {
-                HTMLByteEscaper.append(escaping: html, to: &out)
+                out.append(escaping: html)
             }
         case .int(let number):
-            HTMLByteEscaper.append(decimal: number, to: &out)
+            out.append(decimal: number)
         case .bool(let flag):
-            HTMLByteEscaper.append(raw: flag ? "true" : "false", to: &out)
+            out.append(raw: flag ? "true" : "false")
         case .list, .object:
             break
         }
