@@ -9,17 +9,15 @@ import Synchronization
 /// One compiled template and the output size it last needed.
 final class CompiledTemplate: Sendable {
     let name: String
-    let nodes: [TemplateNode]
+    let program: TemplateProgram
     /// Bytes to reserve for the next render: grows to the largest output seen, so a page is
     /// written into one allocation.
     let sizeHint: Atomic<Int>
 
-    init(name: String, nodes: [TemplateNode]) {
+    init(name: String, program: TemplateProgram) {
         self.name = name
-        self.nodes = nodes
-        var staticBytes = 0
-        for case .text(let bytes) in nodes { staticBytes += bytes.count }
-        self.sizeHint = Atomic(max(4096, staticBytes * 2))
+        self.program = program
+        self.sizeHint = Atomic(max(4096, program.staticByteCount * 2))
     }
 }
 
@@ -85,7 +83,9 @@ public struct TemplateLibrary: Sendable {
         var compiled: [CompiledTemplate] = []
         compiled.reserveCapacity(compiler.trees.count)
         for (index, tree) in compiler.trees.enumerated() {
-            compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", nodes: tree))
+            compiled.append(CompiledTemplate(
+                name: index < names.count ? names[index] : "(indented partial)",
+                program: TemplateProgram(tree, template: index)))
         }
         store = TemplateStore(templates: compiled, names: names)
     }
@@ -154,7 +154,7 @@ public struct Template: Sendable {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
         var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: hint)
-        renderer.render(compiled.nodes)
+        renderer.render(template: index)
         let size = renderer.out.count
         if size > hint {
             compiled.sizeHint.store(min(size + size / 8, 4 << 20), ordering: .relaxed)

@@ -1,10 +1,10 @@
-/// Walks a compiled tree once, writing bytes into one buffer.
+/// Runs compiled template programs, writing bytes into one buffer.
 struct TemplateRenderer: ~Copyable {
     private(set) var out: RenderBuffer
     /// The context stack: the root value, then each section's item.
     private var stack: [TemplateValue]
     /// Block overrides in force, most derived first (a page's override beats its layout's).
-    private var overrides: [BlockOverride] = []
+    private var overrides: [TemplateProgram.Override] = []
     private let templates: [CompiledTemplate]
     /// Nesting of partials and layouts being rendered.
     private var depth = 0
@@ -20,51 +20,75 @@ struct TemplateRenderer: ~Copyable {
         stack.reserveCapacity(8)
     }
 
-    mutating func render(_ nodes: [TemplateNode]) {
-        for node in nodes {
-            switch node {
-            case .text(let bytes):
-                out.append(bytes)
-            case .variable(let name, let raw):
-                if let value = lookup(name) { write(value, raw: raw) }
-            case .section(let name, let children):
-                guard let value = lookup(name) else { continue }
-                switch value {
-                case .bool(let isTrue):
-                    if isTrue { render(children) }
-                case .list(let items):
-                    for item in items {
-                        stack.append(item)
-                        render(children)
-                        stack.removeLast()
+    /// Renders template number `index`.
+    mutating func render(template index: Int) {
+        guard depth < Self.maximumDepth else { return }
+        depth += 1
+        let program = templates[index].program
+        run(program, from: 0, to: program.instructions.count)
+        depth -= 1
+    }
+
+    private mutating func run(_ program: TemplateProgram, from start: Int, to end: Int) {
+        var index = start
+        while index < end {
+            let instruction = program.instructions[index]
+            switch instruction.kind {
+            case .text:
+                program.bytes.withUnsafeBufferPointer { bytes in
+                    out.append(UnsafeBufferPointer(rebasing: bytes[Int(instruction.a) ..< Int(instruction.a + instruction.b)]))
+                }
+                index += 1
+            case .variable, .raw:
+                if let value = lookup(program.names[Int(instruction.a)]) {
+                    write(value, raw: instruction.kind == .raw)
+                }
+                index += 1
+            case .section:
+                let bodyEnd = Int(instruction.b)
+                if let value = lookup(program.names[Int(instruction.a)]) {
+                    switch value {
+                    case .bool(let isTrue):
+                        if isTrue { run(program, from: index + 1, to: bodyEnd) }
+                    case .list(let items):
+                        for item in items {
+                            stack.append(item)
+                            run(program, from: index + 1, to: bodyEnd)
+                            stack.removeLast()
+                        }
+                    case .text, .html, .int, .object:
+                        if value.isTruthy {
+                            stack.append(value)
+                            run(program, from: index + 1, to: bodyEnd)
+                            stack.removeLast()
+                        }
                     }
-                case .text, .html, .int, .object:
-                    guard value.isTruthy else { continue }
-                    stack.append(value)
-                    render(children)
-                    stack.removeLast()
                 }
-            case .inverted(let name, let children):
-                if !(lookup(name)?.isTruthy ?? false) { render(children) }
-            case .partial(let index):
-                guard depth < Self.maximumDepth else { continue }
-                depth += 1
-                render(templates[index].nodes)
-                depth -= 1
-            case .block(let name, let defaults):
+                index = bodyEnd
+            case .inverted:
+                let bodyEnd = Int(instruction.b)
+                if !(lookup(program.names[Int(instruction.a)])?.isTruthy ?? false) {
+                    run(program, from: index + 1, to: bodyEnd)
+                }
+                index = bodyEnd
+            case .partial:
+                render(template: Int(instruction.a))
+                index += 1
+            case .block:
+                let bodyEnd = Int(instruction.b)
+                let name = program.blockNames[Int(instruction.a)]
                 if let override = overrides.first(where: { $0.name == name }) {
-                    render(override.nodes)
+                    run(templates[override.template].program, from: override.start, to: override.end)
                 } else {
-                    render(defaults)
+                    run(program, from: index + 1, to: bodyEnd)
                 }
-            case .parent(let index, let blocks):
-                guard depth < Self.maximumDepth else { continue }
-                depth += 1
+                index = bodyEnd
+            case .parent:
                 let saved = overrides.count
-                overrides.append(contentsOf: blocks)
-                render(templates[index].nodes)
+                overrides.append(contentsOf: program.overrides[Int(instruction.c)])
+                render(template: Int(instruction.a))
                 overrides.removeLast(overrides.count - saved)
-                depth -= 1
+                index = Int(instruction.b)
             }
         }
     }
