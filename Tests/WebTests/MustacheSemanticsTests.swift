@@ -387,3 +387,34 @@ import Web
         if payload == "{{bodyHTML}}" { #expect(html.contains("{{bodyHTML}}")) }
     }
 }
+
+@Suite struct EscaperTests {
+    /// Every special byte at every offset of a text longer than the 8-byte fast path.
+    @Test func specialBytesAtEveryOffset() throws {
+        let library = try TemplateLibrary(templates: ["page": "{{t}}"])
+        let page = try library.template("page")
+        let entities: [(Character, String)] = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\"", "&quot;"), ("'", "&#39;")]
+        for (special, entity) in entities {
+            for length in [1, 7, 8, 9, 16, 17, 33] {
+                for offset in 0..<length {
+                    var text = Array(repeating: Character("a"), count: length)
+                    text[offset] = special
+                    var expected = Array(repeating: "a", count: length)
+                    expected[offset] = entity
+                    let html = String(decoding: page.render(["t": .text(String(text))]), as: UTF8.self)
+                    #expect(html == expected.joined(), "\(special) at \(offset) of \(length)")
+                }
+            }
+        }
+    }
+
+    @Test func nearMissBytesAreNotEscaped() throws {
+        // Bytes next to the special ones, and high bytes, must pass through.
+        let text = "!#$%()*+,-./0123456789:;=?@ABC[]^_`{|}~\u{7F}é€😀" + String(repeating: "%=;?", count: 8)
+        #expect(try render("{{t}}", ["t": .text(text)]) == text)
+    }
+
+    @Test func publicEscaperMatchesTheRenderer() {
+        #expect(HTMLByteEscaper.escaped("a<b>&\"c'd ü") == "a&lt;b&gt;&amp;&quot;c&#39;d ü")
+    }
+}

@@ -68,6 +68,13 @@ struct RenderBuffer: ~Copyable {
         var runStart = 0
         var index = 0
         while index < length {
+            // Skip eight bytes at a time while none of them is special.
+            if index + 8 <= length
+                && !Self.hasSpecialByte(UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+                continue
+            }
             let byte = source[index]
             if byte < 64 && (HTMLByteEscaper.specialMask >> UInt64(byte)) & 1 != 0 {
                 let run = index - runStart
@@ -102,6 +109,17 @@ struct RenderBuffer: ~Copyable {
             out += run
         }
         count = out - base
+    }
+
+    /// Whether any of the eight bytes in `word` is one of `& < > " '`. Uses the exact "has a zero
+    /// byte" test, `(x - 0x01…) & ~x & 0x80…`, on the word XORed with each special byte.
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        return (zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C)) | zeroByte(word ^ (ones &* 0x3E))
+            | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x27))) != 0
     }
 
     /// Appends the decimal digits of `value`.
