@@ -157,6 +157,8 @@ func nanoseconds(_ clock: clockid_t) -> UInt64 {
 
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20000 : 20000
+/// Run only this row (1, 2 or 3), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
+let onlyRow = arguments.count > 2 ? Int(arguments[2]) : nil
 let library: TemplateLibrary
 do {
     library = try TemplateLibrary(directories: ["Templates", "Benchmarks/RenderBenchmark/Fixtures"])
@@ -203,7 +205,13 @@ extension String {
 let page = makePage(rows)
 let escapedPage = makePage(rows, bodiesAsText: true)
 print("Thread page, 20 posts, \(iterations) renders per row, release build")
-measure("render (view models built once)") { thread.render(page).count }
-measure("rows → view models → render → Response") { thread.response(makePage(rows)).body.count }
-measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
+if onlyRow == nil || onlyRow == 1 {
+    measure("render (view models built once)") { thread.render(page).count }
+}
+if onlyRow == nil || onlyRow == 2 {
+    measure("rows → view models → render → Response") { thread.response(makePage(rows)).body.count }
+}
+if onlyRow == nil || onlyRow == 3 {
+    measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
+}
 if sink == 42 { print("") }

@@ -232,6 +232,13 @@ import Web
         #expect(try render(templates, "page", ["items": ["a", "b"]]) == "<ul>\n    <li>a</li>\n    <li>b</li>\n</ul>\n")
     }
 
+    @Test func partialIndentedInsideItselfIsACompileError() throws {
+        let error = compileError(["page": "{{> tree}}", "tree": "{{#children}}\n  {{> tree}}\n{{/children}}\n"])
+        #expect(error?.kind == .partialTooDeep)
+        #expect(error?.template == "tree")
+        #expect(error?.line == 2)
+    }
+
     @Test func missingPartialIsACompileError() throws {
         let error = compileError(["page": "ok\n\n{{> nowhere}}"])
         #expect(error?.kind == .missingPartial)
@@ -327,7 +334,7 @@ import Web
         #expect(error?.description.contains("not supported") == true)
     }
 
-    @Test(arguments: ["{{}}", "{{ }}", "{{a b}}", "{{a..b}}", "{{.a}}", "{{#}}x{{/}}", "{{> }}", "{{$ }}{{/ }}", "{{<a b}}{{/a b}}"])
+    @Test(arguments: ["{{}}", "{{ }}", "{{{}}}", "{{& }}", "{{a b}}", "{{a..b}}", "{{.a}}", "{{#}}x{{/}}", "{{> }}", "{{$ }}{{/ }}", "{{<a b}}{{/a b}}"])
     func invalidNames(source: String) throws {
         #expect(compileError(source)?.kind == .invalidName)
     }

@@ -54,8 +54,10 @@ struct TemplateCompiler {
     /// Where each `{{< parent}}` was used, to check its overrides once everything is compiled.
     private var parentUses: [(template: String, parent: Int, overrides: [BlockOverride])] = []
 
-    /// Most indented partial variants allowed; recursion through an indented partial stops here.
-    static let maximumVariants = 4096
+    /// Most indented partial variants, and the longest indentation, allowed: a partial that
+    /// includes itself on an indented standalone line would otherwise be compiled forever.
+    static let maximumVariants = 512
+    static let maximumIndent = 256
 
     init(sources: [String: [UInt8]]) {
         self.sources = sources
@@ -96,7 +98,9 @@ struct TemplateCompiler {
         if indent.isEmpty { return indexByKey[name] }
         let key = name + "\u{0}" + String(decoding: indent, as: UTF8.self)
         if let index = indexByKey[key] { return index }
-        guard let source = sources[name], entries.count < Self.maximumVariants else { return nil }
+        guard let source = sources[name], entries.count < sources.count + Self.maximumVariants,
+              indent.count <= Self.maximumIndent
+        else { return nil }
         var indented: [UInt8] = []
         indented.reserveCapacity(source.count + indent.count * 8)
         indented.append(contentsOf: indent)

@@ -90,6 +90,7 @@ struct TemplateParser {
             let token = TemplateToken(kind: kind, start: open, end: end, content: content, line: line)
             if kind == .raw {
                 let tagName = content
+                if tagName.isEmpty { throw invalidName(token) }
                 guard tagName.hasSuffix("HTML") else {
                     throw TemplateError(.rawNotHTML, template: name, line: line,
                                         "{{{\(tagName)}}} would write \"\(tagName)\" unescaped, but only names ending in HTML may be raw; use {{\(tagName)}}, or give the value a name ending in HTML if it is safe markup")
