@@ -48,13 +48,18 @@ struct RenderBuffer: ~Copyable {
     }
 
     mutating func append(raw text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+        // Native strings are contiguous UTF-8: no copy, no mutation of the caller's value.
+        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            var text = text
+            text.withUTF8 { append($0) }
+        }
     }
 
     mutating func append(escaping text: String) {
-        var text = text
-        text.withUTF8 { append(escaping: $0) }
+        if text.utf8.withContiguousStorageIfAvailable({ append(escaping: $0) }) == nil {
+            var text = text
+            text.withUTF8 { append(escaping: $0) }
+        }
     }
 
     /// Appends `bytes` with `& < > " '` replaced by `&amp; &lt; &gt; &quot; &#39;`. Runs without
