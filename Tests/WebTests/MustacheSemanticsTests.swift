@@ -423,5 +423,8 @@ import Web
 
     @Test func publicEscaperMatchesTheRenderer() {
         #expect(HTMLByteEscaper.escaped("a<b>&\"c'd ü") == "a&lt;b&gt;&amp;&quot;c&#39;d ü")
+        var bytes = Array("x".utf8)
+        HTMLByteEscaper.append(escaping: "<ok>", to: &bytes)
+        #expect(bytes == Array("x&lt;ok&gt;".utf8))
     }
 }

@@ -1,4 +1,5 @@
-/// One compiled piece of a template. The tree is built once at start and only read afterwards.
+/// One parsed piece of a template. Trees are built at start, checked (blocks, partials), then
+/// flattened into a `TemplateProgram`, which is what the renderer runs.
 enum TemplateNode: Sendable {
     /// Literal template text, written with one copy.
     case text([UInt8])
