@@ -144,6 +144,11 @@ public struct Template: Sendable {
 
     public var name: String { store.templates[index].name }
 
+    /// The most a render reserves up front (bigger pages grow the buffer by doubling). The
+    /// buffer is scratch space: the response gets an exactly-sized copy, so a small page never
+    /// holds a big page's capacity while it waits to be written to the socket.
+    static let largestSizeHint = 256 << 10
+
     /// The page for `model`, as UTF-8 bytes.
     public func render(_ model: some TemplateRenderable) -> [UInt8] {
         render(.object(model))
@@ -156,8 +161,8 @@ public struct Template: Sendable {
         var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: hint)
         renderer.render(template: index)
         let size = renderer.out.count
-        if size > hint {
-            compiled.sizeHint.store(min(size + size / 8, 4 << 20), ordering: .relaxed)
+        if size > hint && hint < Self.largestSizeHint {
+            compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
         }
         return renderer.out.makeArray()
     }

@@ -3,6 +3,9 @@ struct TemplateRenderer: ~Copyable {
     private(set) var out: RenderBuffer
     /// The context stack: the root value, then each section's item.
     private var stack: [TemplateValue]
+    /// The view model of each stack entry, if it is one. `stack` owns them; this copy lets a
+    /// lookup probe each context without retaining and releasing it (a measured cost).
+    private var contexts: [Unmanaged<TemplateContext>?]
     /// Block overrides in force, most derived first (a page's override beats its layout's).
     private var overrides: [TemplateProgram.Override] = []
     private let templates: [CompiledTemplate]
@@ -18,6 +21,23 @@ struct TemplateRenderer: ~Copyable {
         out = RenderBuffer(capacity: capacity)
         stack = [root]
         stack.reserveCapacity(8)
+        contexts = [Self.context(of: root)]
+        contexts.reserveCapacity(8)
+    }
+
+    private static func context(of value: TemplateValue) -> Unmanaged<TemplateContext>? {
+        if case .object(let context) = value { return Unmanaged.passUnretained(context) }
+        return nil
+    }
+
+    private mutating func push(_ value: TemplateValue) {
+        stack.append(value)
+        contexts.append(Self.context(of: value))
+    }
+
+    private mutating func pop() {
+        contexts.removeLast()
+        stack.removeLast()
     }
 
     /// Renders template number `index`.
@@ -52,15 +72,15 @@ struct TemplateRenderer: ~Copyable {
                         if isTrue { run(program, from: index + 1, to: bodyEnd) }
                     case .list(let items):
                         for item in items {
-                            stack.append(item)
+                            push(item)
                             run(program, from: index + 1, to: bodyEnd)
-                            stack.removeLast()
+                            pop()
                         }
                     case .text, .html, .int, .object:
                         if value.isTruthy {
-                            stack.append(value)
+                            push(value)
                             run(program, from: index + 1, to: bodyEnd)
-                            stack.removeLast()
+                            pop()
                         }
                     }
                 }
@@ -98,9 +118,11 @@ struct TemplateRenderer: ~Copyable {
     private func lookup(_ name: TemplateName) -> TemplateValue? {
         if name.isImplicit { return stack.last }
         var found: TemplateValue?
-        var index = stack.count - 1
+        var index = contexts.count - 1
         while index >= 0 {
-            if case .object(let object) = stack[index], let value = object.model.templateValue(for: name.first) {
+            if let context = contexts[index],
+               let value = context._withUnsafeGuaranteedRef({ $0.model.templateValue(for: name.first) })
+            {
                 found = value
                 break
             }
