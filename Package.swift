@@ -99,6 +99,18 @@ let package = Package(
             dependencies: ["Database", "Board"],
             path: "Benchmarks/DatabaseBenchmark"
         ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Web", "HTTPServer"]
+        ),
+
+        // Release-build benchmark of the template renderer (Benchmarks/render.sh).
+        .executableTarget(
+            name: "RenderBenchmark",
+            dependencies: ["Web"],
+            path: "Benchmarks/RenderBenchmark",
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

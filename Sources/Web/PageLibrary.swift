@@ -1,48 +1,84 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPServer
 
-/// Page templates loaded once at start. Every name the code uses is checked to exist then, so a
-/// missing template stops the process at start, not on the first request.
+/// The site's templates, compiled once at start, and the pages the code renders with them.
+/// Every template name used here is checked when the library is built, so a missing or broken
+/// template stops the process at start, not on the first request.
 struct PageLibrary: Sendable {
-    private let pages: [String: [UInt8]]
+    /// Every template the code renders by name.
+    static let requiredTemplates = ["layout", "home", "error"]
 
-    enum LoadError: Error, CustomStringConvertible {
-        case missing(String)
+    let templates: TemplateLibrary
+    let home: Template
+    let error: Template
 
-        var description: String {
-            switch self {
-            case .missing(let path): "The template \(path) is missing."
-            }
+    /// - Throws: `TemplateError` naming the template and line of the first problem.
+    init(directory: String) throws {
+        templates = try TemplateLibrary(directory: directory)
+        try templates.require(Self.requiredTemplates)
+        home = try templates.template("home")
+        error = try templates.template("error")
+    }
+
+    /// An error page in the layout, with the status's heading and the message.
+    func errorResponse(_ status: HTTPStatus, _ message: String) -> Response {
+        error.response(ErrorPage(status: status, message: message), status: status)
+    }
+}
+
+/// The home page.
+struct HomePage: TemplateRenderable {
+    var status = "The discussion board is being set up. The server, its TLS and its health check are running."
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "status": .text(status)
+        default: nil
+        }
+    }
+}
+
+/// An error page: a heading people understand, what went wrong, and what to do next
+/// (GOV.UK Design System "page not found" and "there is a problem with the service" patterns).
+struct ErrorPage: TemplateRenderable {
+    var status: HTTPStatus
+    var message: String
+
+    var heading: String {
+        switch status.code {
+        case 400: "Sorry, there is a problem with that request"
+        case 401: "You need to sign in to see this page"
+        case 403: "You do not have permission to see this page"
+        case 404: "Page not found"
+        case 405: "This page cannot do that"
+        case 408: "The request took too long"
+        case 413: "What you sent is too large"
+        case 414: "The web address is too long"
+        case 429: "Too many requests"
+        case 431: "The request headers are too large"
+        case 503: "Sorry, the service is unavailable"
+        case 500...: "Sorry, there is a problem with the service"
+        default: status.reason
         }
     }
 
-    init(directory: String, required: [String]) throws {
-        var pages: [String: [UInt8]] = [:]
-        for name in required {
-            let path = "\(directory)/\(name).html"
-            guard let bytes = Self.read(path) else { throw LoadError.missing(path) }
-            pages[name] = bytes
+    var advice: String? {
+        switch status.code {
+        case 404: "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
+        case 413: "Make what you sent shorter and try again. Nothing you typed has been saved by this request."
+        case 429, 503: "Please wait a moment and try again."
+        case 500...: "Please try again later."
+        default: nil
         }
-        self.pages = pages
     }
 
-    func response(_ name: String) throws -> Response {
-        guard let page = pages[name] else { throw HTTPError.notFound }
-        return Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]), body: page)
-    }
-
-    private static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, file)
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count { break }
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "heading": .text(heading)
+        case "message": .text(message)
+        case "advice": .text(advice)
+        case "code": .int(status.code)
+        case "reason": .text(status.reason)
+        default: nil
         }
-        return ferror(file) == 0 ? bytes : nil
     }
 }

@@ -29,7 +29,8 @@ public enum WebApplication {
     /// - Throws: when a template or the static directory is missing, or routes clash; at start, never later.
     public static func makeRouter(site: SiteConfiguration) throws -> Router {
         let staticFiles = try StaticFiles(root: site.publicDirectory)
-        let pages = try PageLibrary(directory: site.templatesDirectory, required: ["home"])
+        let pages = try PageLibrary(directory: site.templatesDirectory)
+        let homePage = HomePage()
         var router = RouterBuilder()
 
         let healthy = Response(
@@ -41,9 +42,17 @@ public enum WebApplication {
             staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
         }
         router.get("/") { _ in
-            try pages.response("home")
+            pages.home.response(homePage)
         }
         return try router.build()
+    }
+
+    /// The error pages (400, 403, 404, 413, 500...) as real pages in the layout, for
+    /// `ServerConfiguration.errorPage`.
+    /// - Throws: when the templates do not compile or one is missing; at start, never later.
+    public static func makeErrorPage(site: SiteConfiguration) throws -> ErrorPageRenderer {
+        let pages = try PageLibrary(directory: site.templatesDirectory)
+        return { status, message, _ in pages.errorResponse(status, message) }
     }
 
     /// The router of the plain-HTTP port when HTTPS is on: every request is sent, with a 308

@@ -136,6 +136,7 @@ struct Serve: ParsableCommand {
         if let workers { configuration.workerThreads = max(1, workers) }
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
+        configuration.errorPage = try WebApplication.makeErrorPage(site: site)
         if let accessWriter {
             configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: accessWriter, includeLevel: false) }
         }

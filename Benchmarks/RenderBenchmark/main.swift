@@ -1,0 +1,217 @@
+// Renders a 20-post thread page in the site's layout many times and prints p50/p99 µs per
+// render and the output size. Run through Benchmarks/render.sh (release build).
+#if canImport(Glibc)
+import Glibc
+#endif
+import Web
+
+struct Author: TemplateRenderable {
+    var handle: String
+    var name: String
+    var role: String
+    var badge: String?
+    var organisation: String?
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "handle": .text(handle)
+        case "name": .text(name)
+        case "role": .text(role)
+        case "badge": .text(badge)
+        case "organisation": .text(organisation)
+        default: nil
+        }
+    }
+}
+
+struct PostView: TemplateRenderable {
+    var id: Int
+    var author: Author
+    var createdISO: String
+    var createdText: String
+    var edited: Bool
+    var accepted: Bool
+    var bodyHTML: String
+    /// For the "escaped bodies" row: the body as text, so every byte goes through the escaper.
+    var bodyAsText = false
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "id": .int(id)
+        case "author": .object(author)
+        case "createdISO": .text(createdISO)
+        case "createdText": .text(createdText)
+        case "edited": .bool(edited)
+        case "accepted": .bool(accepted)
+        case "bodyHTML": bodyAsText ? .text(bodyHTML) : .html(bodyHTML)
+        default: nil
+        }
+    }
+}
+
+struct Topic: TemplateRenderable {
+    var slug: String
+    var name: String
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "slug": .text(slug)
+        case "name": .text(name)
+        default: nil
+        }
+    }
+}
+
+struct ThreadPage: TemplateRenderable {
+    var id: Int
+    var title: String
+    var starter: Author
+    var space: String
+    var topics: [Topic]
+    var posts: [PostView]
+    var acceptedPostID: Int?
+    var csrfToken: String
+    var draft: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "id": .int(id)
+        case "title": .text(title)
+        case "starter": .object(starter)
+        case "space": .text(space)
+        case "topics": .list(topics)
+        case "posts": .list(posts)
+        case "postCount": .int(posts.count)
+        case "acceptedPostID": acceptedPostID.map { .int($0) }
+        case "csrfToken": .text(csrfToken)
+        case "draft": .text(draft)
+        case "hasMorePages": .bool(false)
+        default: nil
+        }
+    }
+}
+
+/// A row as it would come from SQLite: the handler's work is turning rows into view models.
+struct PostRow {
+    var id: Int
+    var handle: String
+    var name: String
+    var role: String
+    var organisation: String?
+    var createdISO: String
+    var createdText: String
+    var edited: Bool
+    var bodyHTML: String
+}
+
+func body(_ index: Int) -> String {
+    // About 1 KB of the HTML our CommonMark renderer stores: paragraphs, a list, a link, code.
+    """
+    <p>We spun out of the council's adult social care service in April and the pension question \
+    is still the one that keeps our finance lead awake. Post \(index): the admitted-body agreement \
+    with the Local Government Pension Scheme took four months, and the actuary asked for a bond \
+    we had not budgeted for.</p>
+    <ul>
+    <li>Ask the commissioner early whether they will act as guarantor &amp; say so in the contract.</li>
+    <li>Get the actuarial valuation before the business case goes to cabinet, not after.</li>
+    <li>Check whether TUPE transfers the <em>whole</em> workforce or only those assigned.</li>
+    </ul>
+    <p>The Mutual Support Programme paid for our legal advice; see <a href="https://example.org/msp" \
+    rel="nofollow ugc noopener">their guidance on pensions</a>. Our board paper is in the shared \
+    space if anyone wants the <code>cost-model.xlsx</code> we used.</p>
+    <blockquote><p>Start the pensions conversation on day one, it takes longer than anything else.</p></blockquote>
+    """
+}
+
+let roles: [(role: String, badge: String?)] = [("member", nil), ("mentor", "Mentor"), ("admin", "Admin")]
+let rows: [PostRow] = (1...20).map { index in
+    let role = roles[index % 3]
+    return PostRow(
+        id: 1000 + index, handle: "member\(index)", name: index % 4 == 0 ? "Siân O'Brien-Ng" : "Alex Morgan \(index)",
+        role: role.role, organisation: index % 2 == 0 ? "Tri-Borough Health & Care CIC" : nil,
+        createdISO: "2026-11-\(10 + index % 18)T09:\(10 + index)Z", createdText: "\(10 + index % 18) November 2026 at 9:\(10 + index)am",
+        edited: index % 5 == 0, bodyHTML: body(index))
+}
+
+func makePage(_ rows: [PostRow], bodiesAsText: Bool = false) -> ThreadPage {
+    let posts = rows.map { row in
+        PostView(
+            id: row.id,
+            author: Author(handle: row.handle, name: row.name, role: row.role,
+                           badge: roles.first { $0.role == row.role }?.badge ?? nil, organisation: row.organisation),
+            createdISO: row.createdISO, createdText: row.createdText, edited: row.edited,
+            accepted: row.id == 1007, bodyHTML: row.bodyHTML, bodyAsText: bodiesAsText)
+    }
+    return ThreadPage(
+        id: 42, title: "Pensions after spin-out: admitted body status & bonds",
+        starter: Author(handle: "member1", name: "Alex Morgan 1", role: "member", badge: nil, organisation: "Tri-Borough Health & Care CIC"),
+        space: "Public", topics: [Topic(slug: "capital-and-finance", name: "Capital and finance"),
+                                  Topic(slug: "staff-ownership", name: "Staff ownership and shareholding")],
+        posts: posts, acceptedPostID: 1007, csrfToken: "q9dK3v_Xw8S2fJ0aT7LmPzR4yB6cN1eH", draft: "")
+}
+
+func nanoseconds(_ clock: clockid_t) -> UInt64 {
+    var now = timespec()
+    clock_gettime(clock, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
+let arguments = CommandLine.arguments
+let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20000 : 20000
+/// Run only this row (1, 2 or 3), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
+let onlyRow = arguments.count > 2 ? Int(arguments[2]) : nil
+let library: TemplateLibrary
+do {
+    library = try TemplateLibrary(directories: ["Templates", "Benchmarks/RenderBenchmark/Fixtures"])
+    try library.require(["layout", "thread", "post"])
+} catch {
+    print("cannot load templates: \(error)")
+    exit(1)
+}
+let thread: Template
+do { thread = try library.template("thread") } catch { exit(1) }
+
+var sink = 0
+@MainActor func measure(_ label: String, _ work: () -> Int) {
+    for _ in 0..<min(2000, iterations) { sink &+= work() }
+    var samples: [UInt64] = []
+    samples.reserveCapacity(iterations)
+    var bytes = 0
+    let cpuStart = nanoseconds(CLOCK_PROCESS_CPUTIME_ID)
+    for _ in 0..<iterations {
+        let start = nanoseconds(CLOCK_MONOTONIC)
+        bytes = work()
+        samples.append(nanoseconds(CLOCK_MONOTONIC) - start)
+        sink &+= bytes
+    }
+    let cpu = Double(nanoseconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart) / Double(iterations) / 1000
+    samples.sort()
+    func percentile(_ p: Double) -> Double {
+        Double(samples[min(samples.count - 1, Int(Double(samples.count) * p))]) / 1000
+    }
+    let line = "\(label.padding(46))  p50 \(format(percentile(0.50))) µs  p99 \(format(percentile(0.99))) µs  CPU/op \(format(cpu)) µs  \(format(Double(bytes) / 1024)) KB"
+    print(line)
+}
+
+func format(_ value: Double) -> String {
+    let scaled = Int((value * 10).rounded())
+    return "\(scaled / 10).\(scaled % 10)".leftPadding(6)
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+let page = makePage(rows)
+let escapedPage = makePage(rows, bodiesAsText: true)
+print("Thread page, 20 posts, \(iterations) renders per row, release build")
+if onlyRow == nil || onlyRow == 1 {
+    measure("render (view models built once)") { thread.render(page).count }
+}
+if onlyRow == nil || onlyRow == 2 {
+    measure("rows → view models → render → Response") { thread.response(makePage(rows)).body.count }
+}
+if onlyRow == nil || onlyRow == 3 {
+    measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
+}
+if sink == 42 { print("") }

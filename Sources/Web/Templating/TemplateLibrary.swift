@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HTTPServer
+import Synchronization
+
+/// One compiled template and the output size it last needed.
+final class CompiledTemplate: Sendable {
+    let name: String
+    let program: TemplateProgram
+    /// Bytes to reserve for the next render: grows to the largest output seen, so a page is
+    /// written into one allocation.
+    let sizeHint: Atomic<Int>
+
+    init(name: String, program: TemplateProgram) {
+        self.name = name
+        self.program = program
+        self.sizeHint = Atomic(max(4096, program.staticByteCount * 2))
+    }
+}
+
+/// The immutable store shared by a library and its templates.
+final class TemplateStore: Sendable {
+    let templates: [CompiledTemplate]
+    let indexByName: [String: Int]
+
+    init(templates: [CompiledTemplate], names: [String]) {
+        self.templates = templates
+        var indexByName: [String: Int] = [:]
+        for (index, name) in names.enumerated() { indexByName[name] = index }
+        self.indexByName = indexByName
+    }
+}
+
+/// Every `*.mustache` template of the site, read, parsed and compiled once at start.
+///
+/// Building the library fails (at start, never on a request) on a missing partial or layout,
+/// unbalanced or mismatched sections, a block the layout does not declare, a set-delimiter tag,
+/// an unclosed tag, or a raw tag on a name not ending in `HTML`. `require(_:)` then checks that
+/// every template the code asks for exists. After that the library never changes and is shared
+/// by all worker threads.
+public struct TemplateLibrary: Sendable {
+    let store: TemplateStore
+
+    /// Loads every `*.mustache` file in `directory`; a template's name is its file name without
+    /// the extension (`Templates/home.mustache` is "home").
+    /// - Throws: `TemplateError` when the directory cannot be read or a template does not compile.
+    public init(directory: String) throws {
+        try self.init(directories: [directory])
+    }
+
+    /// Loads the `*.mustache` files of several directories as one library (names must not repeat).
+    public init(directories: [String]) throws {
+        var sources: [String: [UInt8]] = [:]
+        for directory in directories {
+            for file in try Self.mustacheFiles(in: directory) {
+                let name = String(file.dropLast(".mustache".count))
+                guard sources[name] == nil else {
+                    throw TemplateError(.unreadable, template: name, "is defined twice (again in \(directory))")
+                }
+                guard let bytes = Self.read("\(directory)/\(file)") else {
+                    throw TemplateError(.unreadable, template: name, "cannot read \(directory)/\(file)")
+                }
+                sources[name] = bytes
+            }
+        }
+        try self.init(sources: sources)
+    }
+
+    /// A library from template sources in memory, by name (for tests and tools).
+    public init(templates: [String: String]) throws {
+        var sources: [String: [UInt8]] = [:]
+        for (name, text) in templates { sources[name] = Array(text.utf8) }
+        try self.init(sources: sources)
+    }
+
+    private init(sources: [String: [UInt8]]) throws {
+        var compiler = TemplateCompiler(sources: sources)
+        try compiler.compileAll()
+        let names = compiler.names
+        var compiled: [CompiledTemplate] = []
+        compiled.reserveCapacity(compiler.trees.count)
+        for (index, tree) in compiler.trees.enumerated() {
+            compiled.append(CompiledTemplate(
+                name: index < names.count ? names[index] : "(indented partial)",
+                program: TemplateProgram(tree, template: index)))
+        }
+        store = TemplateStore(templates: compiled, names: names)
+    }
+
+    /// The names of the templates, sorted.
+    public var names: [String] { store.indexByName.keys.sorted() }
+
+    /// The template called `name`.
+    /// - Throws: `TemplateError.Kind.missingTemplate` when there is none.
+    public func template(_ name: String) throws -> Template {
+        guard let index = store.indexByName[name] else {
+            throw TemplateError(.missingTemplate, template: name, "the code asks for this template, but there is no \(name).mustache")
+        }
+        return Template(store: store, index: index)
+    }
+
+    /// Checks at start that every template the code uses exists.
+    /// - Throws: `TemplateError.Kind.missingTemplate` naming the first one missing.
+    public func require(_ names: [String]) throws {
+        for name in names { _ = try template(name) }
+    }
+
+    private static func mustacheFiles(in directory: String) throws -> [String] {
+        guard let handle = opendir(directory) else {
+            throw TemplateError(.unreadable, template: directory, "the templates directory \(directory) cannot be read")
+        }
+        defer { closedir(handle) }
+        var files: [String] = []
+        while let entry = readdir(handle) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if file.hasSuffix(".mustache") && !file.hasPrefix(".") { files.append(file) }
+        }
+        return files.sorted()
+    }
+
+    private static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count { break }
+        }
+        return ferror(file) == 0 ? bytes : nil
+    }
+}
+
+/// A compiled template, found at start; rendering it cannot fail.
+public struct Template: Sendable {
+    let store: TemplateStore
+    let index: Int
+
+    public var name: String { store.templates[index].name }
+
+    /// The most a render reserves up front (bigger pages grow the buffer by doubling). The
+    /// buffer is scratch space: the response gets an exactly-sized copy, so a small page never
+    /// holds a big page's capacity while it waits to be written to the socket.
+    static let largestSizeHint = 256 << 10
+
+    /// The page for `model`, as UTF-8 bytes.
+    public func render(_ model: some TemplateRenderable) -> [UInt8] {
+        render(.object(model))
+    }
+
+    /// The page for `value`, as UTF-8 bytes.
+    public func render(_ value: TemplateValue) -> [UInt8] {
+        let compiled = store.templates[index]
+        let hint = compiled.sizeHint.load(ordering: .relaxed)
+        var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: hint)
+        renderer.render(template: index)
+        let size = renderer.out.count
+        if size > hint && hint < Self.largestSizeHint {
+            compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
+        }
+        return renderer.out.makeArray()
+    }
+
+    /// The page for `model` as a `text/html` response.
+    public func response(_ model: some TemplateRenderable, status: HTTPStatus = .ok) -> Response {
+        Response.html(bytes: render(model), status: status)
+    }
+
+    /// The page for `value` as a `text/html` response.
+    public func response(_ value: TemplateValue, status: HTTPStatus = .ok) -> Response {
+        Response.html(bytes: render(value), status: status)
+    }
+}
+
+extension Response {
+    static let htmlHeaders = HTTPHeaders([("Content-Type", "text/html; charset=utf-8")])
+
+    /// A `text/html; charset=utf-8` response with an already-rendered body.
+    public static func html(bytes: [UInt8], status: HTTPStatus = .ok) -> Response {
+        Response(status: status, headers: htmlHeaders, body: bytes)
+    }
+}

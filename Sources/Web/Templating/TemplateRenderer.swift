@@ -1,0 +1,159 @@
+/// Runs compiled template programs, writing bytes into one buffer.
+struct TemplateRenderer: ~Copyable {
+    private(set) var out: RenderBuffer
+    /// The context stack: the root value, then each section's item.
+    private var stack: [TemplateValue]
+    /// The view model of each stack entry, if it is one. `stack` owns them; this copy lets a
+    /// lookup probe each context without retaining and releasing it (a measured cost).
+    private var contexts: [Unmanaged<TemplateContext>?]
+    /// Block overrides in force, most derived first (a page's override beats its layout's).
+    private var overrides: [TemplateProgram.Override] = []
+    private let templates: [CompiledTemplate]
+    /// Nesting of partials and layouts being rendered.
+    private var depth = 0
+
+    /// Deepest nesting of partials rendered. A recursive partial whose data never ends (a name
+    /// found again in an outer context) stops here instead of overflowing the thread's stack.
+    static let maximumDepth = 100
+
+    init(templates: [CompiledTemplate], root: TemplateValue, capacity: Int) {
+        self.templates = templates
+        out = RenderBuffer(capacity: capacity)
+        stack = [root]
+        stack.reserveCapacity(8)
+        contexts = [Self.context(of: root)]
+        contexts.reserveCapacity(8)
+    }
+
+    private static func context(of value: TemplateValue) -> Unmanaged<TemplateContext>? {
+        if case .object(let context) = value { return Unmanaged.passUnretained(context) }
+        return nil
+    }
+
+    private mutating func push(_ value: TemplateValue) {
+        stack.append(value)
+        contexts.append(Self.context(of: value))
+    }
+
+    private mutating func pop() {
+        contexts.removeLast()
+        stack.removeLast()
+    }
+
+    /// Renders template number `index`.
+    mutating func render(template index: Int) {
+        guard depth < Self.maximumDepth else { return }
+        depth += 1
+        let program = templates[index].program
+        run(program, from: 0, to: program.instructions.count)
+        depth -= 1
+    }
+
+    private mutating func run(_ program: TemplateProgram, from start: Int, to end: Int) {
+        var index = start
+        while index < end {
+            let instruction = program.instructions[index]
+            switch instruction.kind {
+            case .text:
+                program.bytes.withUnsafeBufferPointer { bytes in
+                    out.append(UnsafeBufferPointer(rebasing: bytes[Int(instruction.a) ..< Int(instruction.a + instruction.b)]))
+                }
+                index += 1
+            case .variable, .raw:
+                if let value = lookup(program.names[Int(instruction.a)]) {
+                    write(value, raw: instruction.kind == .raw)
+                }
+                index += 1
+            case .section:
+                let bodyEnd = Int(instruction.b)
+                if let value = lookup(program.names[Int(instruction.a)]) {
+                    switch value {
+                    case .bool(let isTrue):
+                        if isTrue { run(program, from: index + 1, to: bodyEnd) }
+                    case .list(let items):
+                        for item in items {
+                            push(item)
+                            run(program, from: index + 1, to: bodyEnd)
+                            pop()
+                        }
+                    case .text, .html, .int, .object:
+                        if value.isTruthy {
+                            push(value)
+                            run(program, from: index + 1, to: bodyEnd)
+                            pop()
+                        }
+                    }
+                }
+                index = bodyEnd
+            case .inverted:
+                let bodyEnd = Int(instruction.b)
+                if !(lookup(program.names[Int(instruction.a)])?.isTruthy ?? false) {
+                    run(program, from: index + 1, to: bodyEnd)
+                }
+                index = bodyEnd
+            case .partial:
+                render(template: Int(instruction.a))
+                index += 1
+            case .block:
+                let bodyEnd = Int(instruction.b)
+                let name = program.blockNames[Int(instruction.a)]
+                if let override = overrides.first(where: { $0.name == name }) {
+                    run(templates[override.template].program, from: override.start, to: override.end)
+                } else {
+                    run(program, from: index + 1, to: bodyEnd)
+                }
+                index = bodyEnd
+            case .parent:
+                let saved = overrides.count
+                overrides.append(contentsOf: program.overrides[Int(instruction.c)])
+                render(template: Int(instruction.a))
+                overrides.removeLast(overrides.count - saved)
+                index = Int(instruction.b)
+            }
+        }
+    }
+
+    /// Finds `name`'s first part in the innermost context that has it, then the rest of a
+    /// dotted name inside that value only (Mustache spec).
+    private func lookup(_ name: TemplateName) -> TemplateValue? {
+        if name.isImplicit { return stack.last }
+        var found: TemplateValue?
+        var index = contexts.count - 1
+        while index >= 0 {
+            if let context = contexts[index],
+               let value = context._withUnsafeGuaranteedRef({ $0.model.templateValue(for: name.first) })
+            {
+                found = value
+                break
+            }
+            index -= 1
+        }
+        guard var value = found else { return nil }
+        for part in name.rest {
+            guard case .object(let object) = value, let next = object.model.templateValue(for: part) else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    private mutating func write(_ value: TemplateValue, raw: Bool) {
+        switch value {
+        case .text(let text):
+            out.append(escaping: text)
+        case .html(let html):
+            // Markup is written as is only through a raw tag, whose name the compiler has
+            // checked ends in HTML; `{{nameHTML}}` shows the markup as text.
+            if raw {
+                out.append(raw: html)
+            } else {
+                out.append(escaping: html)
+            }
+        case .int(let number):
+            out.append(decimal: number)
+        case .bool(let flag):
+            out.append(raw: flag ? "true" : "false")
+        case .list, .object:
+            break
+        }
+    }
+}
