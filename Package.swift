@@ -87,11 +87,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DatabaseTests",
-            dependencies: ["Database"]
+            dependencies: ["Database", "TestSupport"]
         ),
         .testTarget(
             name: "BoardTests",
-            dependencies: ["Board", "Database"]
+            dependencies: ["Board", "Database", "TestSupport"]
         ),
         // Release-build benchmark of the storage layer; run by Benchmarks/database.sh.
         .executableTarget(

@@ -1,15 +1,13 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
-/// Runs the built `mutuals` executable (next to this test binary) and returns its exit status
-/// and standard output.
+/// Runs the `mutuals` executable (built on first use) and returns its exit status and output.
 func runMutuals(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }
     let process = Process()
-    process.executableURL = directory.appendingPathComponent("mutuals")
+    process.executableURL = try MutualsExecutable.url()
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output

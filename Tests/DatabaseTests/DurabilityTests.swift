@@ -1,23 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
-/// The built `mutuals` executable, next to this test binary in the build directory.
+/// The `mutuals` executable, built on first use.
 func mutualsExecutable() throws -> URL {
-    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    var directory = testBinary.deletingLastPathComponent()
-    // On Darwin the test binary sits inside a .xctest bundle: climb out of it.
-    while directory.path.contains(".xctest") { directory = directory.deletingLastPathComponent() }
-    let candidate = directory.appendingPathComponent("mutuals")
-    guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
-        throw MissingExecutable(path: candidate.path)
-    }
-    return candidate
-}
-
-struct MissingExecutable: Error, CustomStringConvertible {
-    let path: String
-    var description: String { "expected the built mutuals executable at \(path); run `swift build` first" }
+    try MutualsExecutable.url()
 }
 
 @Suite("Durability: acknowledged writes survive SIGKILL", .serialized, .timeLimit(.minutes(2)))
