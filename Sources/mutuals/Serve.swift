@@ -1,4 +1,6 @@
 import ArgumentParser
+import Board
+import Foundation
 import HTTPServer
 import Logging
 import Web
@@ -72,6 +74,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Directory of page templates.")
     var templates: String = "Templates"
 
+    @Flag(help: "Seed the demo network (organisations, topics, briefing, threads, three accounts) when the database is new.")
+    var demo = false
+
     func validate() throws {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
         if noTLS && tlsCert != nil { throw ValidationError("--no-tls cannot be used with --tls-cert.") }
@@ -98,6 +103,20 @@ struct Serve: ParsableCommand {
         case "off": accessWriter = nil
         case "-": accessWriter = errorWriter
         default: accessWriter = try LineWriter.appending(to: accessLog)
+        }
+
+        // Opening the store applies any pending migrations; a database from a newer version is refused.
+        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        defer { store.close() }
+        if demo {
+            if let accounts = try Demo.seedIfEmpty(store) {
+                say("Seeded the demo network. Sign in as:")
+                for account in accounts {
+                    say("  \(account.role.padding(toLength: 7, withPad: " ", startingAt: 0)) \(account.handle)  password: \(account.password)")
+                }
+            } else {
+                say("The database in \(dataOptions.data) already has accounts; --demo left it as it is.")
+            }
         }
 
         let site = SiteConfiguration(publicDirectory: publicDirectory, templatesDirectory: templates)
