@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 "Board",
+                "Database",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -101,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "HTTPServer"]
+            dependencies: ["Web", "HTTPServer", "Board", "Database", "TestSupport"]
         ),
 
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).

@@ -37,7 +37,7 @@ mkdir -p "$work/public/static" "$work/data" "$work/templates"
 printf 'Hello, world!' > "$work/public/small.txt"                       # 13 bytes
 head -c 20480 /dev/urandom | base64 -w 100 | head -c 20480 > "$work/public/large.txt"  # 20 KB
 cp "$work/public/small.txt" "$work/public/large.txt" "$work/public/static/"
-cp Templates/*.html "$work/templates/"
+cp -r Templates/. "$work/templates/"
 
 # One certificate for both servers.
 "$bin" serve --data "$work/data" --port 0 --http-port 0 --public "$work/public" --templates "$work/templates" --access-log off \

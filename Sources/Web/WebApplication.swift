@@ -1,3 +1,4 @@
+import Database
 import HTTPServer
 
 /// Where the site's files live and how it is reached.
@@ -25,25 +26,14 @@ public enum WebApplication {
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ])
 
-    /// The router for the site.
+    /// The router for the site. Each area registers its own routes (`Routes/`), all sharing one
+    /// `AppContext`.
     /// - Throws: when a template or the static directory is missing, or routes clash; at start, never later.
-    public static func makeRouter(site: SiteConfiguration) throws -> Router {
-        let staticFiles = try StaticFiles(root: site.publicDirectory)
-        let pages = try PageLibrary(directory: site.templatesDirectory)
-        let homePage = HomePage()
+    public static func makeRouter(site: SiteConfiguration, store: Store) throws -> Router {
+        let app = try AppContext(site: site, store: store)
         var router = RouterBuilder()
-
-        let healthy = Response(
-            status: .ok,
-            headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]),
-            body: Array("ok\n".utf8))
-        router.get("/healthz", execution: .reactor) { _ in healthy }
-        router.get("/static/{path...}", execution: .reactor) { request in
-            staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
-        }
-        router.get("/") { _ in
-            pages.home.response(homePage)
-        }
+        try SiteRoutes.register(on: &router, app: app)
+        try BoardRoutes.register(on: &router, app: app)
         return try router.build()
     }
 

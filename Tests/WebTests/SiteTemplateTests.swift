@@ -1,4 +1,6 @@
 @testable import HTTPServer
+import Board
+import Foundation
 import Testing
 @testable import Web
 
@@ -70,7 +72,14 @@ import Testing
     }
 
     @Test func routerServesTheHomePage() throws {
-        let router = try WebApplication.makeRouter(site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory))
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-web-\(UUID().uuidString)").path
+        let store = try Storage.openStore(dataDirectory: data)
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(atPath: data)
+        }
+        let router = try WebApplication.makeRouter(
+            site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory), store: store)
         guard case .found(let route, _) = router.match(.get, []) else {
             Issue.record("no route for /")
             return
