@@ -620,6 +620,12 @@ final class Reactor: @unchecked Sendable {
         connections[Int(connection.fd)] = nil
         connectionCount -= 1
         epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
+        if connection.outputIndex < connection.output.count {
+            // Closing with output the peer never read (write timeout, reset): abort with an RST
+            // so the kernel does not keep trickling megabytes to a client that stopped reading.
+            var abort = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+        }
         if let ssl = connection.tls {
             SSL_free(ssl)
             connection.tls = nil
