@@ -24,6 +24,9 @@ struct ConnectionState {
         case body(RequestHead, BodyProgress, receivedAt: UInt64)
         /// A request is with the responder; later bytes wait in the buffer (pipelining).
         case waiting(keepAlive: Bool)
+        /// A streamed response (server-sent events) owns the connection until either side ends it;
+        /// nothing more is parsed from the peer.
+        case streaming
         /// The last response is queued; after it the connection closes.
         case closing
         case closed
@@ -55,6 +58,7 @@ struct ConnectionState {
     var wantsRead: Bool {
         switch phase {
         case .waiting: buffer.count - readIndex < limits.maxHeaderBytes
+        case .streaming: true  // only to notice the peer closing; what it sends is dropped
         case .closed: false
         default: !writeBlocked
         }
@@ -70,7 +74,7 @@ struct ConnectionState {
     /// Bytes arrived from the peer.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> [ConnectionAction] {
         switch phase {
-        case .closing, .closed:
+        case .closing, .closed, .streaming:
             return []
         case .idle:
             phase = .head
@@ -162,7 +166,7 @@ struct ConnectionState {
                 }
                 phase = .head
                 deadline = now &+ nanoseconds(timeouts.head)
-            case .waiting, .closing, .closed:
+            case .waiting, .streaming, .closing, .closed:
                 return
             }
         }
@@ -204,6 +208,22 @@ struct ConnectionState {
         return keepAlive && !responseAsksClose && !draining
     }
 
+    /// The response just queued is a stream: the connection now belongs to it.
+    mutating func streamStarted() {
+        phase = .streaming
+        deadline = nil
+        buffer = []
+        readIndex = 0
+    }
+
+    var isStreaming: Bool {
+        if case .streaming = phase { return true }
+        return false
+    }
+
+    /// The end of a chunked body (RFC 9112 §7.1): a zero-size chunk and no trailers.
+    static let lastChunk = Array("0\r\n\r\n".utf8)
+
     /// The reactor queued the response to the dispatched request.
     mutating func responseQueued(keepAlive: Bool, now: UInt64) -> [ConnectionAction] {
         guard case .waiting = phase else { return [] }
@@ -239,7 +259,7 @@ struct ConnectionState {
             return actions
         case .head:
             deadline = now &+ nanoseconds(timeouts.head)
-        case .waiting, .closing, .closed:
+        case .waiting, .streaming, .closing, .closed:
             deadline = nil
         case .body:
             deadline = now &+ nanoseconds(timeouts.body)
@@ -261,6 +281,10 @@ struct ConnectionState {
             return [.closeNow]
         case .head where !hasBufferedInput:
             return [.closeNow]
+        case .streaming:
+            // End the stream cleanly: the last chunk, then close.
+            phase = .closing
+            return [.send(Self.lastChunk), .closeAfterSend]
         default:
             return []
         }
@@ -294,7 +318,7 @@ struct ConnectionState {
         self.deadline = nil
         if writeBlocked { return [.closeNow] }
         switch phase {
-        case .idle, .closing, .closed, .waiting:
+        case .idle, .closing, .closed, .waiting, .streaming:
             return [.closeNow]
         case .head:
             if readIndex < buffer.count {

@@ -260,6 +260,8 @@ public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// When set, `body` is ignored and the response streams: see `EventStream`.
+    public var stream: EventStream?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
@@ -277,6 +279,15 @@ public struct Response: Sendable {
 
     public static func html(_ html: String, status: HTTPStatus = .ok) -> Response {
         Response(status: status, contentType: "text/html; charset=utf-8", body: html)
+    }
+
+    /// A `text/event-stream` response fed by `stream` (server-sent events).
+    public static func eventStream(_ stream: EventStream) -> Response {
+        var response = Response(status: .ok, headers: HTTPHeaders([
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"),
+        ]))
+        response.stream = stream
+        return response
     }
 
     public static func redirect(to location: String, status: HTTPStatus = .seeOther) -> Response {

@@ -23,6 +23,8 @@ final class Connection {
     var tlsWantsWrite = false
     /// The request now with the responder, for the access log and HEAD handling.
     var inFlight: InFlight?
+    /// The stream that owns this connection, once a streamed response started.
+    var stream: EventStream?
 
     struct InFlight {
         var method: HTTPMethod
@@ -54,6 +56,8 @@ final class Reactor: @unchecked Sendable {
 
     private struct Inbox {
         var completions: [(fd: Int32, id: UInt64, response: Response)] = []
+        /// Chunks for streamed responses; nil bytes end the stream.
+        var streamEvents: [(fd: Int32, id: UInt64, bytes: [UInt8]?)] = []
         var shutdownDeadline: UInt64?
         var closed = false
     }
@@ -110,6 +114,15 @@ final class Reactor: @unchecked Sendable {
         inbox.withLock { inbox in
             guard !inbox.closed else { return }
             inbox.completions.append((fd, id, response))
+            wake()
+        }
+    }
+
+    /// Queues a chunk (or, with nil, the end) for a streamed response. Callable from any thread.
+    func streamEvent(fd: Int32, id: UInt64, bytes: [UInt8]?) {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.streamEvents.append((fd, id, bytes))
             wake()
         }
     }
@@ -171,14 +184,36 @@ final class Reactor: @unchecked Sendable {
     private func drainInbox(now: UInt64) {
         var value: UInt64 = 0
         _ = read(wakeFD, &value, 8)
-        let (completions, deadline) = inbox.withLock { inbox in
-            let taken = inbox.completions
+        let (completions, streamEvents, deadline) = inbox.withLock { inbox in
+            let taken = (inbox.completions, inbox.streamEvents)
             inbox.completions = []
-            return (taken, inbox.shutdownDeadline)
+            inbox.streamEvents = []
+            return (taken.0, taken.1, inbox.shutdownDeadline)
         }
         for completion in completions {
             guard let connection = connection(completion.fd), connection.id == completion.id else { continue }
             finish(connection, response: completion.response, now: now)
+        }
+        var touched: [Connection] = []
+        for event in streamEvents {
+            guard let connection = connection(event.fd), connection.id == event.id, connection.state.isStreaming,
+                  !connection.closeAfterFlush else { continue }
+            if let bytes = event.bytes {
+                ResponseSerializer.appendChunk(bytes, into: &connection.output)
+                // A client that stops reading while events pile up is cut off, not buffered forever.
+                if connection.output.count - connection.outputIndex > Self.maxStreamBacklog {
+                    close(connection)
+                    continue
+                }
+            } else {
+                connection.output.append(contentsOf: ConnectionState.lastChunk)
+                connection.closeAfterFlush = true
+            }
+            if !touched.contains(where: { $0 === connection }) { touched.append(connection) }
+        }
+        for connection in touched where connections[Int(connection.fd)] === connection {
+            flush(connection, now: now)
+            if connections[Int(connection.fd)] === connection { updateInterest(connection) }
         }
         if let deadline, !draining {
             startDraining(deadline: deadline, now: now)
@@ -244,6 +279,9 @@ final class Reactor: @unchecked Sendable {
             register(fd, events: connection.interest)
         }
     }
+
+    /// Unsent bytes a streamed response may accumulate before its client is cut off.
+    static let maxStreamBacklog = 1 << 20
 
     private var acceptPausedUntil: UInt64?
 
@@ -483,6 +521,28 @@ final class Reactor: @unchecked Sendable {
         let asksClose = response.headers["connection"].map { asciiCaseInsensitiveEquals($0, "close") } ?? false
         let keepAlive = connection.state.keepAlive(responseAsksClose: asksClose)
         let before = connection.output.count
+        if let stream = response.stream {
+            // A stream owns the connection until it ends; HTTP/1.0 has no chunked coding.
+            guard inFlight.method != .head, inFlight.version == .http11, !response.status.forbidsBody else {
+                stream.detach()
+                var plain = response
+                plain.stream = nil
+                serialize(plain, on: connection, isHead: inFlight.method == .head, keepAlive: false, version: inFlight.version)
+                return connection.state.responseQueued(keepAlive: false, now: now)
+            }
+            serialize(response, on: connection, isHead: false, keepAlive: true, version: inFlight.version)
+            log(method: inFlight.method, path: inFlight.path, status: response.status.code,
+                bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
+            connection.state.streamStarted()
+            connection.stream = stream
+            let (pending, finished) = stream.attach(reactor: self, fd: connection.fd, id: connection.id)
+            for chunk in pending { ResponseSerializer.appendChunk(chunk, into: &connection.output) }
+            if finished || draining {
+                connection.output.append(contentsOf: ConnectionState.lastChunk)
+                connection.closeAfterFlush = true
+            }
+            return []
+        }
         serialize(response, on: connection, isHead: inFlight.method == .head, keepAlive: keepAlive, version: inFlight.version)
         log(method: inFlight.method, path: inFlight.path, status: response.status.code,
             bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
@@ -631,6 +691,10 @@ final class Reactor: @unchecked Sendable {
             connection.tls = nil
         }
         Glibc.close(connection.fd)
+        if let stream = connection.stream {
+            connection.stream = nil
+            stream.detach()
+        }
     }
 
     // MARK: Timers

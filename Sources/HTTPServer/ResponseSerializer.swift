@@ -4,6 +4,7 @@
 enum ResponseSerializer {
     private static let statusLine200 = Array("HTTP/1.1 200 OK\r\n".utf8)
     private static let closeLine = Array("Connection: close\r\n".utf8)
+    private static let chunkedLine = Array("Transfer-Encoding: chunked\r\n".utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
 
     /// Headers added to every response of a listener, pre-encoded once.
@@ -46,7 +47,9 @@ enum ResponseSerializer {
             }
         }
         out.append(contentsOf: dateLine)
-        if !forbidsBody {
+        if response.stream != nil && !forbidsBody {
+            out.append(contentsOf: chunkedLine)
+        } else if !forbidsBody {
             out.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(response.body.count, into: &out)
             out.append(0x0D)
@@ -59,7 +62,7 @@ enum ResponseSerializer {
         }
         out.append(0x0D)
         out.append(0x0A)
-        if !isHead && !forbidsBody {
+        if !isHead && !forbidsBody && response.stream == nil {
             out.append(contentsOf: response.body)
         }
     }
@@ -91,6 +94,16 @@ enum ResponseSerializer {
         if text.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
             out.append(contentsOf: text.utf8)
         }
+    }
+
+    /// Frames bytes as one chunk (RFC 9112 §7.1): size in hex, CRLF, data, CRLF.
+    static func appendChunk(_ bytes: [UInt8], into out: inout [UInt8]) {
+        out.append(contentsOf: String(bytes.count, radix: 16).utf8)
+        out.append(0x0D)
+        out.append(0x0A)
+        out.append(contentsOf: bytes)
+        out.append(0x0D)
+        out.append(0x0A)
     }
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {

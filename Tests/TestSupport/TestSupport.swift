@@ -200,7 +200,10 @@ public final class RawClient {
                 }
                 var response = ClientResponse(
                     status: status, reason: parts.count > 2 ? String(parts[2]) : "", headers: headers, body: [], rawHead: head)
-                if status < 200 || status == 204 || status == 304 || isHead { return response }
+                if status < 200 || status == 204 || status == 304 || isHead
+                    || response.header("transfer-encoding")?.lowercased() == "chunked" {
+                    return response
+                }
                 if let length = response.header("content-length").flatMap(Int.init) {
                     while buffer.count < length {
                         guard try fill() else { throw ClientError.closed }
@@ -216,6 +219,39 @@ public final class RawClient {
             }
             guard try fill() else { throw ClientError.closed }
         }
+    }
+
+    /// Reads a response head only (for streamed responses, then read with `readChunk`).
+    public func readHead() throws -> ClientResponse {
+        try readResponse(isHead: true)
+    }
+
+    /// Reads one chunk of a chunked body; nil for the last (zero-size) chunk.
+    public func readChunk() throws -> [UInt8]? {
+        func line() throws -> String {
+            while true {
+                if let index = buffer.firstIndex(of: 10), index > 0, buffer[index - 1] == 13 {
+                    let text = String(decoding: buffer[0..<(index - 1)], as: UTF8.self)
+                    buffer.removeFirst(index + 1)
+                    return text
+                }
+                guard try fill() else { throw ClientError.closed }
+            }
+        }
+        let sizeLine = try line()
+        guard let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+            throw ClientError.malformed("chunk size \(sizeLine)")
+        }
+        if size == 0 {
+            _ = try line()  // the empty line after the (absent) trailers
+            return nil
+        }
+        while buffer.count < size + 2 {
+            guard try fill() else { throw ClientError.closed }
+        }
+        let data = Array(buffer[0..<size])
+        buffer.removeFirst(size + 2)
+        return data
     }
 
     private func headEnd() -> Int? {
