@@ -313,3 +313,40 @@ public struct PostRevision: RowDecodable, Sendable {
         createdAt = try row[3]
     }
 }
+
+/// A post's edit history as its revisions page shows it.
+public struct PostHistory: Sendable {
+    public let postID: Int64
+    public let thread: ThreadLink
+    public let position: Int
+    public let authorName: String
+    /// The text as it is now.
+    public let currentMarkdown: String
+    public let editedAt: Date?
+    /// Earlier texts, oldest first.
+    public let revisions: [PostRevision]
+}
+
+extension PageQueries {
+    /// The history of a post the viewer may read, or nil. A post deleted by its author or hidden
+    /// by a moderator has no public history.
+    public static func postHistory(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> PostHistory? {
+        struct Head: RowDecodable {
+            let threadID: Int64, title: String, slug: String, position: Int, author: String, markdown: String, editedAt: Date?
+            init(row: Row) throws {
+                threadID = try row[0]; title = try row[1]; slug = try row[2]; position = try row[3]
+                author = try row[4]; markdown = try row[5]; editedAt = try row[6]
+            }
+        }
+        guard let head = try conn.queryOne(Head.self, """
+            SELECT t.id, t.title, t.slug, p.position, u.display_name, p.body_markdown, p.edited_at
+            FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
+            WHERE p.id = ?4 AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
+              AND t.hidden = 0 AND \(visible)
+            """, arguments: viewerArguments(viewer) + [postID]) else { return nil }
+        let revisions = try Threads.revisions(conn, postID: postID, viewer: viewer)
+        return PostHistory(postID: postID, thread: ThreadLink(id: head.threadID, title: head.title, slug: head.slug),
+                           position: head.position, authorName: head.author, currentMarkdown: head.markdown,
+                           editedAt: head.editedAt, revisions: revisions)
+    }
+}

@@ -245,6 +245,7 @@ struct PostItemView: TemplateRenderable {
         case "createdText": .text(DateText.humanWithTime(post.createdAt))
         case "edited": .bool(post.editedAt != nil)
         case "editedISO": .text(post.editedAt.map(DateText.iso))
+        case "editedText": .text(post.editedAt.map(DateText.humanWithTime))
         case "accepted": .bool(accepted)
         case "removed": .bool(post.hidden || post.deletedByAuthor)
         case "removedText": .text(post.deletedByAuthor ? "Deleted by its author." : "Hidden by a moderator.")

@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation"]
+                                    "briefing", "briefing-item", "organisation", "thread-revisions"]
 
     let templates: TemplateLibrary
     let home: Template
@@ -15,6 +15,7 @@ struct PageLibrary: Sendable {
     let thread: Template
     let briefing: Template
     let organisation: Template
+    let postHistory: Template
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -26,6 +27,7 @@ struct PageLibrary: Sendable {
         thread = try templates.template("thread")
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
+        postHistory = try templates.template("thread-revisions")
     }
 
     /// An error page in the layout, with the status's heading and the message.

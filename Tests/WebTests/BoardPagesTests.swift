@@ -315,6 +315,34 @@ final class AtomReader: NSObject, XMLParserDelegate {
         #expect(reader?.titles == ["]]> <!-- &amp;"])
     }
 
+    @Test func editedPostsLinkToTheirHistory() throws {
+        try withDemoSite { site in
+            let id = site.id(ofThread: "Tender asks for%")
+            let slug = site.slug(ofThread: id)
+            let helen = Viewer(userID: site.userID("helen_marsh"), organisationID: site.organisationID("john-lewis-partnership"), isAdmin: false)
+            let postID = try site.store.read {
+                try $0.scalar(Int64.self, "SELECT p.id FROM posts p JOIN users u ON u.id = p.author_id WHERE p.thread_id = ? AND u.handle = 'helen_marsh'", id)
+            } ?? 0
+            try Threads.edit(site.store, by: helen, postID: postID, body: "Separate the **risk** from the <instrument>.")
+            let privatePost = try site.store.read {
+                try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", site.privateThreadID)
+            } ?? 0
+            try withTestServer(router: site.router, tls: true) { server in
+                let thread = try server.get("/t/\(id)-\(slug)")
+                #expect(thread.text.contains("<a class=\"post__edited\" href=\"/p/\(postID)/revisions\">Edited <time datetime=\""))
+                #expect(thread.text.contains("from the &lt;instrument&gt;."))
+                let history = try server.get("/p/\(postID)/revisions")
+                #expect(history.status == 200)
+                #expect(history.text.contains("Original version"))
+                #expect(history.text.contains("Worth separating two things: the **risk**"))
+                #expect(history.text.contains("Separate the **risk** from the &lt;instrument&gt;."))
+                #expect(history.text.contains("Replaced by Helen Marsh"))
+                #expect(try server.get("/p/\(privatePost)/revisions").status == 404)
+                #expect(try server.get("/p/999999/revisions").status == 404)
+            }
+        }
+    }
+
     /// The demo's private thread: a visitor gets 404 for it and sees nothing of it anywhere.
     @Test func privateSpaceIsInvisibleToAVisitorEverywhere() throws {
         try withDemoSite { site in

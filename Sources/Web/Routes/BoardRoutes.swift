@@ -47,6 +47,15 @@ enum BoardRoutes {
             return Feeds.thread(feed, site: SiteURL(request: request)).response()
         }
 
+        router.get("/p/{id:int}/revisions") { request in
+            guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+            let viewer = app.viewer(for: request)
+            guard let history = try app.store.read({ try PageQueries.postHistory($0, postID: id, viewer: viewer) }) else {
+                throw HTTPError.notFound
+            }
+            return app.pages.postHistory.response(PostHistoryView(history: history))
+        }
+
         router.get("/briefing") { request in
             let viewer = app.viewer(for: request)
             let (items, topics) = try app.store.read { conn in
