@@ -126,9 +126,6 @@ public enum Threads {
         } else if slugs.count > PostLimits.topicCount.upperBound {
             problems.append(FieldProblem(field: "topics", message: "Select no more than \(PostLimits.topicCount.upperBound) topics"))
         }
-        if case .organisation(let organisationID) = draft.space, !actor.isAdmin, actor.organisationID != organisationID {
-            throw PostingError.spaceNotAllowed
-        }
         let html = Markdown.render(body)
         let topicSlugs = slugs
         let briefingItemID = draft.briefingItemID
@@ -149,9 +146,13 @@ public enum Threads {
                try tx.scalar(Int.self, "SELECT count(*) FROM briefing_items WHERE id = ? AND retired = 0", briefingItemID) == 0 {
                 problems.append(FieldProblem(field: "briefingItem", message: "Select a briefing item from the list"))
             }
-            if let organisationID,
-               try tx.scalar(Int.self, "SELECT count(*) FROM organisations WHERE id = ? AND kind = 'pathfinder'", organisationID) == 0 {
-                throw PostingError.spaceNotAllowed
+            // A private space takes threads from those who may read it: the organisation's
+            // members, its linked mentors and admins.
+            if let organisationID {
+                guard try tx.scalar(Int.self, "SELECT count(*) FROM organisations WHERE id = ? AND kind = 'pathfinder'", organisationID) != 0,
+                      try PageQueries.canReadSpace(tx, organisationID: organisationID, viewer: actor) else {
+                    throw PostingError.spaceNotAllowed
+                }
             }
             if !problems.isEmpty { throw PostValidationError(problems: problems) }
             try tx.run("""

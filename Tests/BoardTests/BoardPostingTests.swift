@@ -136,6 +136,17 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
             }
             _ = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Inside the space")
             _ = try Threads.reply(world.store, by: world.admin, threadID: threadID, body: "Admin here")
+            // A mentor linked to the organisation may start a thread in its space; an unlinked one may not.
+            let mentorID = try world.store.write { tx -> Int64 in
+                let id = try Fixtures.user(tx, handle: "mentor", role: "mentor")
+                try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at) VALUES (?, ?, ?)", id, world.organisation, Date())
+                return id
+            }
+            let mentor = Viewer(userID: mentorID, organisationID: nil, isAdmin: false)
+            _ = try world.thread(.organisation(world.organisation), by: mentor)
+            _ = try world.thread(.organisation(world.organisation), by: world.admin)
+            try world.store.write { try $0.run("UPDATE mentorships SET ended_at = ? WHERE mentor_id = ?", Date(), mentorID) }
+            #expect(throws: PostingError.spaceNotAllowed) { try world.thread(.organisation(world.organisation), by: mentor) }
             #expect(try world.store.read { try $0.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", threadID) } == 2)
         }
     }

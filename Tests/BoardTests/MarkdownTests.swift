@@ -152,6 +152,19 @@ func inertProblems(_ html: String) -> [String] {
         }
     }
 
+    @Test func pathologicalNestingRendersWithoutTrouble() {
+        let inputs = [String(repeating: "> ", count: 5_000) + "deep",
+                      String(repeating: "- ", count: 3_000) + "deep",
+                      String(repeating: "*a", count: 10_000),
+                      String(repeating: "[", count: 10_000) + String(repeating: "](https://example.org)", count: 100),
+                      String(repeating: "<", count: 20_000)]
+        for input in inputs {
+            let html = Markdown.render(input)
+            #expect(!html.isEmpty)
+            #expect(inertProblems(html) == [])
+        }
+    }
+
     @Test func rawHTMLIsShownAsText() {
         #expect(Markdown.render("<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n")
         #expect(Markdown.render("a <b>bold</b> word") == "<p>a &lt;b&gt;bold&lt;/b&gt; word</p>\n")
