@@ -96,7 +96,7 @@ struct ThreadListItem: TemplateRenderable {
         case "private": .bool(thread.organisationID != nil)
         case "activityISO": .text(DateText.iso(thread.lastActivityAt))
         case "activityText": .text(DateText.human(thread.lastActivityAt))
-        case "lastPosterName": .text(thread.lastPosterName)
+        case "lastReplyBy": thread.replyCount > 0 ? .text(thread.lastPosterName) : nil
         case "topics": .list(thread.topics.map(TopicTagView.init))
         default: nil
         }

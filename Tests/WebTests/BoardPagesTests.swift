@@ -105,6 +105,7 @@ final class AtomReader: NSObject, XMLParserDelegate {
                 #expect(html.contains("<title>Home – Mutuals Network</title>"))
                 #expect(html.contains("Tender asks for a £2m performance bond"))
                 #expect(html.contains("Questions waiting for an answer"))
+                #expect(html.contains("</time> by Sam Okafor"))
                 #expect(html.contains("Life after the first contract"))
                 #expect(html.contains("A £10m Mutual Support Programme"))
                 // Governance has three threads, one of them private: a visitor's count is two.
