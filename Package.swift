@@ -51,7 +51,7 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "COpenSSL"]
+            dependencies: ["Database", "COpenSSL", "CMark"]
         ),
         // Routes, handlers, templates, static files: glues HTTPServer to Board.
         .target(

@@ -354,6 +354,8 @@ public enum Demo {
                     """, threadID, mentorID, authorID, clock, clock)
             }
         }
+        // Bodies as the CommonMark renderer stores them for a real post.
+        try Markdown.rerenderOutdated(in: tx)
     }
 
     /// Midnight UTC of an ISO date written in this file.

@@ -98,14 +98,30 @@ public struct ThreadPage: Sendable {
     public let mentorNames: [String]
     public let page: Int
     public let pageCount: Int
+    /// The private space the thread belongs to; nil for a public thread.
+    public var space: OrganisationLink? = nil
+    /// The briefing item the thread was started about.
+    public var briefingItem: BriefingItemLink? = nil
+    /// Where the accepted answer is: its page (it may not be on this one).
+    public var acceptedPostPage: Int? = nil
 }
 
 /// What a topic page needs.
 public struct TopicPage: Sendable {
     public let topic: TopicTag
     public let description: String
-    public let briefingTitles: [String]
+    public var briefingTitles: [String] { briefingItems.map(\.title) }
+    /// The topic's newest briefing items (at most five).
+    public let briefingItems: [BriefingItemSummary]
+    /// The topic's latest threads that pass `filter` and the viewer may read.
     public let threads: [ThreadSummary]
+    public let filter: ThreadFilter
+}
+
+/// Which threads a list shows. "Unanswered" means nobody has replied yet (the mentor queue's
+/// meaning); "answered" means the asker (or an admin) marked a reply as the answer.
+public enum ThreadFilter: String, Sendable, CaseIterable {
+    case all, unanswered, answered
 }
 
 /// The reads behind the busiest pages. Privacy is part of every query: a private thread is
@@ -119,6 +135,12 @@ public enum PageQueries {
         (t.organisation_id IS NULL OR t.organisation_id = ?1 OR ?2
          OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?3
                     AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL))
+        """
+
+    /// Parameter ?6 a `ThreadFilter` raw value.
+    static let filtered = """
+        (?6 = 'all' OR (?6 = 'unanswered' AND t.reply_count = 0 AND t.accepted_post_id IS NULL)
+         OR (?6 = 'answered' AND t.accepted_post_id IS NOT NULL))
         """
 
     static func viewerArguments(_ viewer: Viewer) -> [(any Bindable)?] {
@@ -148,16 +170,17 @@ public enum PageQueries {
     }
 
     /// A topic page: the topic, its latest briefing items and its latest threads.
-    public static func topic(_ conn: Connection, slug: String, viewer: Viewer, limit: Int = threadsPerPage) throws -> TopicPage? {
+    public static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,
+                             limit: Int = threadsPerPage) throws -> TopicPage? {
         struct TopicRow: RowDecodable {
             let id: Int64, slug: String, name: String, description: String
             init(row: Row) throws { id = try row[0]; slug = try row[1]; name = try row[2]; description = try row[3] }
         }
         guard let topic = try conn.queryOne(TopicRow.self,
             "SELECT id, slug, name, description FROM topics WHERE slug = ? AND retired = 0", slug) else { return nil }
-        let briefing = try conn.column(String.self, """
-            SELECT b.title FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
-            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC LIMIT 5
+        let briefing = try conn.query(BriefingItemSummary.self, """
+            SELECT \(BriefingItemSummary.columns) FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
+            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC, b.id DESC LIMIT 5
             """, topic.id)
         var threads = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
@@ -165,12 +188,12 @@ public enum PageQueries {
             JOIN threads t ON t.id = tt.thread_id
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
-            WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible)
+            WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible) AND \(filtered)
             ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
-            """, arguments: viewerArguments(viewer) + [topic.id, limit])
+            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue])
         try attachTopics(conn, to: &threads)
         return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
-                         briefingTitles: briefing, threads: threads)
+                         briefingItems: briefing, threads: threads, filter: filter)
     }
 
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
@@ -203,8 +226,20 @@ public enum PageQueries {
             """, id)
         var summaries = [header.summary]
         try attachTopics(conn, to: &summaries)
-        return ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
-                          mentorNames: mentors, page: page, pageCount: pageCount)
+        var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
+                                mentorNames: mentors, page: page, pageCount: pageCount)
+        if let organisationID = header.summary.organisationID {
+            result.space = try conn.queryOne(OrganisationLink.self,
+                "SELECT slug, name, kind FROM organisations WHERE id = ?", organisationID)
+        }
+        result.briefingItem = try conn.queryOne(BriefingItemLink.self, """
+            SELECT b.id, b.title, b.url FROM threads t JOIN briefing_items b ON b.id = t.briefing_item_id WHERE t.id = ?
+            """, id)
+        if let accepted = header.acceptedPostID,
+           let position = try conn.scalar(Int.self, "SELECT position FROM posts WHERE id = ? AND thread_id = ?", accepted, id) {
+            result.acceptedPostPage = (position - 1) / postsPerPage + 1
+        }
+        return result
     }
 
     /// Fills in each thread's topics with one query (ids passed as a JSON array, so the SQL text

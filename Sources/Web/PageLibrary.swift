@@ -5,11 +5,17 @@ import HTTPServer
 /// template stops the process at start, not on the first request.
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
-    static let requiredTemplates = ["layout", "home", "error"]
+    static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
+                                    "briefing", "briefing-item", "organisation", "thread-revisions"]
 
     let templates: TemplateLibrary
     let home: Template
     let error: Template
+    let topic: Template
+    let thread: Template
+    let briefing: Template
+    let organisation: Template
+    let postHistory: Template
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -17,6 +23,11 @@ struct PageLibrary: Sendable {
         try templates.require(Self.requiredTemplates)
         home = try templates.template("home")
         error = try templates.template("error")
+        topic = try templates.template("topic")
+        thread = try templates.template("thread")
+        briefing = try templates.template("briefing")
+        organisation = try templates.template("organisation")
+        postHistory = try templates.template("thread-revisions")
     }
 
     /// An error page in the layout, with the status's heading and the message.

@@ -1,11 +1,108 @@
+import Board
 import HTTPServer
 
-/// The board's pages: home, topics, threads, the briefing, organisations, feeds.
+/// The board's pages: home, topics, threads, the briefing, organisations, feeds. Every read goes
+/// through `app.viewer(for:)`, so the queries' privacy rules see who is asking.
 enum BoardRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
-        let homePage = HomePage()
-        router.get("/") { _ in
-            app.pages.home.response(homePage)
+        router.get("/") { request in
+            let viewer = app.viewer(for: request)
+            let content = try app.store.read { try PageQueries.homePage($0, viewer: viewer) }
+            return app.pages.home.response(HomeView(content: content))
         }
+
+        router.get("/topics/{slug}") { request in
+            let slug = request.parameters["slug"] ?? ""
+            if slug.hasSuffix(".atom") {
+                return try topicFeed(app, request, slug: String(slug.dropLast(".atom".count)))
+            }
+            let filter = try threadFilter(request)
+            let viewer = app.viewer(for: request)
+            guard let page = try app.store.read({ try PageQueries.topic($0, slug: slug, viewer: viewer, filter: filter) }) else {
+                throw HTTPError.notFound
+            }
+            return app.pages.topic.response(TopicView(page: page))
+        }
+        router.get("/topics/{slug}/feed") { request in
+            try topicFeed(app, request, slug: request.parameters["slug"] ?? "")
+        }
+
+        router.get("/t/{idslug}") { request in
+            guard let (id, slug) = parseThreadPath(request.parameters["idslug"] ?? "") else { throw HTTPError.notFound }
+            let pageNumber = try requestedPage(request)
+            let viewer = app.viewer(for: request)
+            guard let page = try app.store.read({ try PageQueries.thread($0, id: id, page: pageNumber, viewer: viewer) }),
+                  pageNumber <= page.pageCount else {
+                throw HTTPError.notFound
+            }
+            let view = ThreadView(page: page)
+            if slug != page.thread.slug {
+                return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
+            }
+            return app.pages.thread.response(view)
+        }
+        router.get("/t/{id:int}/feed.atom") { request in
+            guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+            guard let feed = try app.store.read({ try FeedQueries.thread($0, id: id) }) else { throw HTTPError.notFound }
+            return Feeds.thread(feed, site: SiteURL(request: request)).response()
+        }
+
+        router.get("/p/{id:int}/revisions") { request in
+            guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+            let viewer = app.viewer(for: request)
+            guard let history = try app.store.read({ try PageQueries.postHistory($0, postID: id, viewer: viewer) }) else {
+                throw HTTPError.notFound
+            }
+            return app.pages.postHistory.response(PostHistoryView(history: history))
+        }
+
+        router.get("/briefing") { request in
+            let viewer = app.viewer(for: request)
+            let (items, topics) = try app.store.read { conn in
+                (try PageQueries.briefing(conn, viewer: viewer), try PageQueries.topicCounts(conn, viewer: viewer))
+            }
+            return app.pages.briefing.response(BriefingView(items: items, topicOrder: topics))
+        }
+        router.get("/briefing.atom") { request in
+            let items = try app.store.read { try FeedQueries.briefing($0) }
+            return Feeds.briefing(items, site: SiteURL(request: request)).response()
+        }
+
+        router.get("/o/{slug}") { request in
+            let slug = request.parameters["slug"] ?? ""
+            let viewer = app.viewer(for: request)
+            guard let page = try app.store.read({ try PageQueries.organisation($0, slug: slug, viewer: viewer) }) else {
+                throw HTTPError.notFound
+            }
+            return app.pages.organisation.response(OrganisationView(page: page))
+        }
+    }
+
+    static func topicFeed(_ app: AppContext, _ request: Request, slug: String) throws -> Response {
+        guard let page = try app.store.read({ try FeedQueries.topic($0, slug: slug) }) else { throw HTTPError.notFound }
+        return Feeds.topic(page, site: SiteURL(request: request)).response()
+    }
+
+    /// "123-some-slug" → (123, "some-slug"); "123" → (123, ""); anything else → nil.
+    static func parseThreadPath(_ segment: String) -> (id: Int64, slug: String)? {
+        let digits = segment.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 18, let id = Int64(digits) else { return nil }
+        let rest = segment.dropFirst(digits.count)
+        if rest.isEmpty { return (id, "") }
+        guard rest.first == "-" else { return nil }
+        return (id, String(rest.dropFirst()))
+    }
+
+    /// `?page=N`: 1 when absent; anything but a positive number is a page that does not exist.
+    static func requestedPage(_ request: Request) throws -> Int {
+        guard let value = try request.queryItems().last(where: { $0.name == "page" })?.value else { return 1 }
+        guard value.utf8.count <= 9, let number = Int(value), number >= 1 else { throw HTTPError.notFound }
+        return number
+    }
+
+    /// `?filter=all|unanswered|answered`; anything else shows all threads.
+    static func threadFilter(_ request: Request) throws -> ThreadFilter {
+        guard let value = try request.queryItems().last(where: { $0.name == "filter" })?.value else { return .all }
+        return ThreadFilter(rawValue: value) ?? .all
     }
 }

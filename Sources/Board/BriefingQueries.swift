@@ -1,0 +1,143 @@
+import Database
+import Foundation
+
+/// A briefing item as lists show it.
+public struct BriefingItemSummary: RowDecodable, Sendable {
+    public let id: Int64
+    public let title: String
+    public let url: String
+    public let source: String
+    public let publishedAt: Date
+    public let summary: String
+    public internal(set) var topics: [TopicTag] = []
+    /// Threads started about this item that the viewer may read (filled by `briefing`).
+    public internal(set) var threads: [ThreadLink] = []
+
+    static let columns = "b.id, b.title, b.url, b.source, b.published_at, b.summary"
+
+    public init(row: Row) throws {
+        id = try row[0]
+        title = try row[1]
+        url = try row[2]
+        source = try row[3]
+        publishedAt = try row[4]
+        summary = try row[5]
+    }
+}
+
+/// The briefing item a thread is about.
+public struct BriefingItemLink: RowDecodable, Sendable {
+    public let id: Int64
+    public let title: String
+    public let url: String
+
+    public init(row: Row) throws {
+        id = try row[0]
+        title = try row[1]
+        url = try row[2]
+    }
+}
+
+/// A link to a thread.
+public struct ThreadLink: Sendable, Equatable {
+    public let id: Int64
+    public let title: String
+    public let slug: String
+}
+
+/// A topic with how many threads in it the viewer may read.
+public struct TopicCount: RowDecodable, Sendable {
+    public let slug: String
+    public let name: String
+    public let description: String
+    public let threadCount: Int
+
+    public init(row: Row) throws {
+        slug = try row[0]
+        name = try row[1]
+        description = try row[2]
+        threadCount = try row[3]
+    }
+}
+
+/// What the home page needs.
+public struct HomePageContent: Sendable {
+    public let latest: [ThreadSummary]
+    public let unanswered: [ThreadSummary]
+    public let briefing: [BriefingItemSummary]
+    public let topics: [TopicCount]
+}
+
+extension PageQueries {
+    /// The home page: latest threads, unanswered questions, the newest briefing items and the
+    /// topics with the number of threads the viewer may read in each.
+    public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20) throws -> HomePageContent {
+        let latest = try home(conn, viewer: viewer, limit: limit)
+        var unanswered = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM threads t INDEXED BY threads_unanswered
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
+            ORDER BY t.last_activity_at DESC LIMIT ?4
+            """, arguments: viewerArguments(viewer) + [10])
+        try attachTopics(conn, to: &unanswered)
+        var briefing = try conn.query(BriefingItemSummary.self, """
+            SELECT \(BriefingItemSummary.columns) FROM briefing_items b WHERE b.retired = 0
+            ORDER BY b.published_at DESC, b.id DESC LIMIT 5
+            """)
+        try attachBriefingTopics(conn, to: &briefing)
+        return HomePageContent(latest: latest, unanswered: unanswered, briefing: briefing, topics: try topicCounts(conn, viewer: viewer))
+    }
+
+    /// Every topic in order with the number of visible threads the viewer may read in it.
+    public static func topicCounts(_ conn: Connection, viewer: Viewer) throws -> [TopicCount] {
+        try conn.query(TopicCount.self, """
+            SELECT tp.slug, tp.name, tp.description,
+                   (SELECT count(*) FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
+                    WHERE tt.topic_id = tp.id AND t.hidden = 0 AND \(visible))
+            FROM topics tp WHERE tp.retired = 0 ORDER BY tp.position
+            """, arguments: viewerArguments(viewer))
+    }
+
+    /// The briefing: current items, newest first, each with its topics and the threads about it
+    /// that the viewer may read.
+    public static func briefing(_ conn: Connection, viewer: Viewer, limit: Int = 200) throws -> [BriefingItemSummary] {
+        var items = try conn.query(BriefingItemSummary.self, """
+            SELECT \(BriefingItemSummary.columns) FROM briefing_items b WHERE b.retired = 0
+            ORDER BY b.published_at DESC, b.id DESC LIMIT ?
+            """, limit)
+        try attachBriefingTopics(conn, to: &items)
+        guard !items.isEmpty else { return items }
+        let ids = "[" + items.map { String($0.id) }.joined(separator: ",") + "]"
+        var byItem: [Int64: [ThreadLink]] = [:]
+        try conn.forEach("""
+            SELECT t.briefing_item_id, t.id, t.title, t.slug FROM threads t
+            WHERE t.briefing_item_id IN (SELECT value FROM json_each(?4)) AND t.hidden = 0 AND \(visible)
+            ORDER BY t.created_at, t.id
+            """, arguments: viewerArguments(viewer) + [ids]) { row in
+            byItem[try row[0], default: []].append(ThreadLink(id: try row[1], title: try row[2], slug: try row[3]))
+        }
+        for index in items.indices {
+            items[index].threads = byItem[items[index].id] ?? []
+        }
+        return items
+    }
+
+    static func attachBriefingTopics(_ conn: Connection, to items: inout [BriefingItemSummary]) throws {
+        guard !items.isEmpty else { return }
+        let ids = "[" + items.map { String($0.id) }.joined(separator: ",") + "]"
+        var byItem: [Int64: [TopicTag]] = [:]
+        try conn.forEach("""
+            SELECT bt.briefing_item_id, tp.slug, tp.name
+            FROM briefing_item_topics bt JOIN topics tp ON tp.id = bt.topic_id
+            WHERE bt.briefing_item_id IN (SELECT value FROM json_each(?)) AND tp.retired = 0
+            ORDER BY tp.position
+            """, arguments: [ids]) { row in
+            byItem[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
+        }
+        for index in items.indices {
+            items[index].topics = byItem[items[index].id] ?? []
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Database
+import Foundation
+
+/// An organisation as a link or a label.
+public struct OrganisationLink: RowDecodable, Sendable, Equatable {
+    public let slug: String
+    public let name: String
+    /// `pathfinder`, `mentor_organisation` or `other`.
+    public let kind: String
+
+    public init(row: Row) throws {
+        slug = try row[0]
+        name = try row[1]
+        kind = try row[2]
+    }
+}
+
+/// A person listed on an organisation page.
+public struct MemberSummary: RowDecodable, Sendable, Equatable {
+    public let handle: String
+    public let displayName: String
+    public let role: String
+    /// For a linked mentor: their own organisation.
+    public let organisationName: String?
+
+    public init(row: Row) throws {
+        handle = try row[0]
+        displayName = try row[1]
+        role = try row[2]
+        organisationName = try row[3]
+    }
+}
+
+/// What an organisation page needs.
+public struct OrganisationPage: Sendable {
+    public let id: Int64
+    public let organisation: OrganisationLink
+    public let description: String
+    public let website: String?
+    public let region: String
+    public let members: [MemberSummary]
+    /// Mentors currently linked to this organisation (pathfinders).
+    public let linkedMentors: [MemberSummary]
+    /// Organisations this organisation's mentors support (mentor organisations).
+    public let supports: [OrganisationLink]
+    /// Public threads started by the organisation's members.
+    public let publicThreads: [ThreadSummary]
+    /// The organisation's private space: empty unless the viewer may read it.
+    public let privateThreads: [ThreadSummary]
+    /// Whether the viewer may read the private space (its members, linked mentors, admins).
+    public let canReadPrivateSpace: Bool
+}
+
+extension PageQueries {
+    /// An organisation page, or nil if there is no such organisation.
+    public static func organisation(_ conn: Connection, slug: String, viewer: Viewer, limit: Int = threadsPerPage) throws -> OrganisationPage? {
+        struct OrganisationRow: RowDecodable {
+            let id: Int64, link: OrganisationLink, description: String, website: String?, region: String
+            init(row: Row) throws {
+                id = try row[0]
+                link = try OrganisationLink(row: row, offset: 1)
+                description = try row[4]
+                website = try row[5]
+                region = try row[6]
+            }
+        }
+        guard let organisation = try conn.queryOne(OrganisationRow.self, """
+            SELECT id, slug, name, kind, description, website, region FROM organisations WHERE slug = ?
+            """, slug) else { return nil }
+        let members = try conn.query(MemberSummary.self, """
+            SELECT u.handle, u.display_name, u.role, NULL FROM users u
+            WHERE u.organisation_id = ? AND u.deleted_at IS NULL ORDER BY u.display_name, u.id LIMIT 200
+            """, organisation.id)
+        let mentors = try conn.query(MemberSummary.self, """
+            SELECT u.handle, u.display_name, u.role, o.name FROM mentorships m
+            JOIN users u ON u.id = m.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
+            WHERE m.organisation_id = ? AND m.ended_at IS NULL AND u.deleted_at IS NULL ORDER BY u.display_name
+            """, organisation.id)
+        let supports = try conn.query(OrganisationLink.self, """
+            SELECT DISTINCT o.slug, o.name, o.kind FROM users u
+            JOIN mentorships m ON m.mentor_id = u.id AND m.ended_at IS NULL
+            JOIN organisations o ON o.id = m.organisation_id
+            WHERE u.organisation_id = ? ORDER BY o.name
+            """, organisation.id)
+        var publicThreads = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM threads t
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE a.organisation_id = ?1 AND t.organisation_id IS NULL AND t.hidden = 0
+            ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?2
+            """, organisation.id, limit)
+        try attachTopics(conn, to: &publicThreads)
+        // The space's threads go through the same visibility rule as every other list, so an
+        // outsider gets none whatever `canReadPrivateSpace` says.
+        var privateThreads = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM threads t INDEXED BY threads_of_organisation
+            JOIN users a ON a.id = t.author_id
+            LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE t.organisation_id = ?4 AND t.hidden = 0 AND \(visible)
+            ORDER BY t.last_activity_at DESC LIMIT ?5
+            """, arguments: viewerArguments(viewer) + [organisation.id, limit])
+        try attachTopics(conn, to: &privateThreads)
+        let canRead = try canReadSpace(conn, organisationID: organisation.id, viewer: viewer)
+        return OrganisationPage(id: organisation.id, organisation: organisation.link, description: organisation.description,
+                                website: organisation.website, region: organisation.region, members: members,
+                                linkedMentors: mentors, supports: supports, publicThreads: publicThreads,
+                                privateThreads: canRead ? privateThreads : [], canReadPrivateSpace: canRead)
+    }
+
+    /// Whether `viewer` may read the private space of `organisationID`: the same rule as `visible`.
+    public static func canReadSpace(_ conn: Connection, organisationID: Int64, viewer: Viewer) throws -> Bool {
+        if viewer.isAdmin || viewer.organisationID == organisationID { return true }
+        guard let userID = viewer.userID else { return false }
+        return try conn.scalar(Int.self, """
+            SELECT count(*) FROM mentorships WHERE mentor_id = ? AND organisation_id = ? AND ended_at IS NULL
+            """, userID, organisationID) ?? 0 > 0
+    }
+}
+
+extension OrganisationLink {
+    init(row: Row, offset: Int32) throws {
+        slug = try row[offset]
+        name = try row[offset + 1]
+        kind = try row[offset + 2]
+    }
+}

@@ -1,0 +1,353 @@
+import Database
+import Foundation
+
+/// One thing wrong with what someone typed, for a GOV.UK error summary and the inline message.
+public struct FieldProblem: Sendable, Equatable {
+    /// The form field's name: `title`, `body`, `topics`, `space`, `briefingItem`.
+    public let field: String
+    public let message: String
+}
+
+/// What was typed does not meet the limits; every problem found, in field order.
+public struct PostValidationError: Error, Sendable, Equatable {
+    public let problems: [FieldProblem]
+}
+
+/// Why a posting action was refused (beyond what was typed).
+public enum PostingError: Error, Sendable, Equatable {
+    case signInRequired
+    case suspended
+    /// The thread does not exist or the actor may not read it (the page answers 404).
+    case threadNotFound
+    /// The post does not exist, is not in the thread, or the actor may not read it.
+    case postNotFound
+    case threadLocked
+    /// The actor may not post in that space (not a member of the organisation).
+    case spaceNotAllowed
+    /// Only the author may edit or delete a post; only the thread's author or an admin may accept an answer.
+    case notPermitted
+    /// The post was deleted by its author, or hidden, and cannot be changed or accepted.
+    case postRemoved
+    /// The opening post cannot be the answer to its own question.
+    case cannotAcceptOpeningPost
+}
+
+/// Where a new thread lives.
+public enum ThreadSpace: Sendable, Equatable {
+    case network
+    /// Private to the organisation, its linked mentors and admins.
+    case organisation(Int64)
+}
+
+/// A new thread as typed.
+public struct NewThread: Sendable {
+    public var title: String
+    public var body: String
+    public var topicSlugs: [String]
+    public var space: ThreadSpace
+    public var briefingItemID: Int64?
+
+    public init(title: String, body: String, topicSlugs: [String], space: ThreadSpace = .network, briefingItemID: Int64? = nil) {
+        self.title = title
+        self.body = body
+        self.topicSlugs = topicSlugs
+        self.space = space
+        self.briefingItemID = briefingItemID
+    }
+}
+
+/// The limits on what people type, checked after trimming and Unicode NFC normalisation.
+/// Lengths are counted in Unicode scalars, as SQLite's `length()` in the schema's CHECKs counts.
+public enum PostLimits {
+    public static let titleLength = 8...150
+    /// Issue 5 asks for 50,000, but migration 1's CHECK on `posts.body_markdown` (and on
+    /// `post_revisions` and `drafts`) stops at 20,000; raising it means rebuilding those tables
+    /// in a new migration. Until then the board enforces what the database can store.
+    public static let bodyLength = 1...20_000
+    public static let topicCount = 1...3
+
+    /// `text` trimmed of surrounding whitespace and normalised to NFC.
+    public static func normalise(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+    }
+
+    /// 20000 → "20,000".
+    static func grouped(_ number: Int) -> String {
+        var digits = String(number)
+        var result = ""
+        while digits.count > 3 {
+            result = "," + digits.suffix(3) + result
+            digits.removeLast(3)
+        }
+        return digits + result
+    }
+
+    static func titleProblem(_ title: String) -> FieldProblem? {
+        let length = title.unicodeScalars.count
+        if length == 0 { return FieldProblem(field: "title", message: "Enter a title") }
+        if length < titleLength.lowerBound {
+            return FieldProblem(field: "title", message: "Title must be \(titleLength.lowerBound) characters or more")
+        }
+        if length > titleLength.upperBound {
+            return FieldProblem(field: "title", message: "Title must be \(titleLength.upperBound) characters or fewer")
+        }
+        return nil
+    }
+
+    static func bodyProblem(_ body: String) -> FieldProblem? {
+        let length = body.unicodeScalars.count
+        if length < bodyLength.lowerBound { return FieldProblem(field: "body", message: "Enter your message") }
+        if length > bodyLength.upperBound {
+            return FieldProblem(field: "body", message: "Your message must be \(grouped(bodyLength.upperBound)) characters or fewer")
+        }
+        return nil
+    }
+}
+
+/// The posting flows: start a thread, reply, edit (keeping revisions), delete your own post,
+/// mark the answer. Each checks its rules and writes in one transaction; bodies are rendered by
+/// `Markdown` and stored with its version.
+public enum Threads {
+    /// Starts a thread with its opening post.
+    /// - Returns: the new thread's id and the opening post's id.
+    /// - Throws: `PostValidationError` for what was typed; `PostingError` for who is asking.
+    @discardableResult
+    public static func create(_ store: Store, by actor: Viewer, _ draft: NewThread, now: Date = Date()) throws -> (thread: Int64, post: Int64) {
+        guard let userID = actor.userID else { throw PostingError.signInRequired }
+        let title = PostLimits.normalise(draft.title)
+        let body = PostLimits.normalise(draft.body)
+        var slugs: [String] = []
+        for slug in draft.topicSlugs where !slugs.contains(slug) { slugs.append(slug) }
+        var problems: [FieldProblem] = []
+        if let problem = PostLimits.titleProblem(title) { problems.append(problem) }
+        if let problem = PostLimits.bodyProblem(body) { problems.append(problem) }
+        if slugs.count < PostLimits.topicCount.lowerBound {
+            problems.append(FieldProblem(field: "topics", message: "Select at least one topic"))
+        } else if slugs.count > PostLimits.topicCount.upperBound {
+            problems.append(FieldProblem(field: "topics", message: "Select no more than \(PostLimits.topicCount.upperBound) topics"))
+        }
+        let html = Markdown.render(body)
+        let topicSlugs = slugs
+        let briefingItemID = draft.briefingItemID
+        let organisationID: Int64? = if case .organisation(let id) = draft.space { id } else { nil }
+        let knownProblems = problems
+        return try store.write { tx in
+            try checkMayPost(tx, userID: userID, now: now)
+            var problems = knownProblems
+            var topicIDs: [Int64] = []
+            for slug in topicSlugs {
+                if let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ? AND retired = 0", slug) {
+                    topicIDs.append(id)
+                } else if !problems.contains(where: { $0.field == "topics" }) {
+                    problems.append(FieldProblem(field: "topics", message: "Select topics from the list"))
+                }
+            }
+            if let briefingItemID,
+               try tx.scalar(Int.self, "SELECT count(*) FROM briefing_items WHERE id = ? AND retired = 0", briefingItemID) == 0 {
+                problems.append(FieldProblem(field: "briefingItem", message: "Select a briefing item from the list"))
+            }
+            // A private space takes threads from those who may read it: the organisation's
+            // members, its linked mentors and admins.
+            if let organisationID {
+                guard try tx.scalar(Int.self, "SELECT count(*) FROM organisations WHERE id = ? AND kind = 'pathfinder'", organisationID) != 0,
+                      try PageQueries.canReadSpace(tx, organisationID: organisationID, viewer: actor) else {
+                    throw PostingError.spaceNotAllowed
+                }
+            }
+            if !problems.isEmpty { throw PostValidationError(problems: problems) }
+            try tx.run("""
+                INSERT INTO threads(title, slug, author_id, organisation_id, briefing_item_id, created_at, last_activity_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, title, Slug.make(title), userID, organisationID, briefingItemID, now, now)
+            let threadID = tx.lastInsertedRowID
+            for topicID in topicIDs {
+                try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, topicID)
+            }
+            let postID = try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: nil, at: now)
+            return (threadID, postID)
+        }
+    }
+
+    /// Adds a reply at the end of a thread the actor may read.
+    /// - Parameter replyTo: the post being answered or quoted; it must be in the same thread.
+    /// - Returns: the new post's id.
+    @discardableResult
+    public static func reply(_ store: Store, by actor: Viewer, threadID: Int64, body: String, replyTo: Int64? = nil,
+                             now: Date = Date()) throws -> Int64 {
+        guard let userID = actor.userID else { throw PostingError.signInRequired }
+        let body = PostLimits.normalise(body)
+        if let problem = PostLimits.bodyProblem(body) { throw PostValidationError(problems: [problem]) }
+        let html = Markdown.render(body)
+        return try store.write { tx in
+            try checkMayPost(tx, userID: userID, now: now)
+            guard let locked = try tx.scalar(Bool.self, """
+                SELECT t.locked FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
+                """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
+            if locked && !actor.isAdmin { throw PostingError.threadLocked }
+            if let replyTo, try tx.scalar(Int.self, "SELECT count(*) FROM posts WHERE id = ? AND thread_id = ?", replyTo, threadID) == 0 {
+                throw PostingError.postNotFound
+            }
+            return try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: replyTo, at: now)
+        }
+    }
+
+    /// Changes the text of the actor's own post, keeping the previous text as a revision.
+    /// An edit that changes nothing is not recorded.
+    public static func edit(_ store: Store, by actor: Viewer, postID: Int64, body: String, now: Date = Date()) throws {
+        guard let userID = actor.userID else { throw PostingError.signInRequired }
+        let body = PostLimits.normalise(body)
+        if let problem = PostLimits.bodyProblem(body) { throw PostValidationError(problems: [problem]) }
+        let html = Markdown.render(body)
+        try store.write { tx in
+            try checkMayPost(tx, userID: userID, now: now)
+            let post = try readablePost(tx, postID: postID, actor: actor)
+            guard post.authorID == userID else { throw PostingError.notPermitted }
+            guard !post.removed else { throw PostingError.postRemoved }
+            if post.locked && !actor.isAdmin { throw PostingError.threadLocked }
+            guard post.markdown != body else { return }
+            try tx.run("INSERT INTO post_revisions(post_id, body_markdown, edited_by, created_at) VALUES (?, ?, ?, ?)",
+                       postID, post.markdown, userID, now)
+            try tx.run("UPDATE posts SET body_markdown = ?, body_html = ?, renderer_version = ?, edited_at = ? WHERE id = ?",
+                       body, html, Markdown.version, now, postID)
+        }
+    }
+
+    /// Deletes the actor's own post: it stays in place as a "deleted by its author" placeholder
+    /// (its text kept for moderators), and stops being the accepted answer.
+    public static func deleteOwn(_ store: Store, by actor: Viewer, postID: Int64) throws {
+        guard let userID = actor.userID else { throw PostingError.signInRequired }
+        try store.write { tx in
+            let post = try readablePost(tx, postID: postID, actor: actor)
+            guard post.authorID == userID else { throw PostingError.notPermitted }
+            guard !post.deleted else { return }
+            try tx.run("UPDATE posts SET deleted_by_author = 1 WHERE id = ?", postID)
+            try tx.run("UPDATE threads SET accepted_post_id = NULL WHERE id = ? AND accepted_post_id = ?", post.threadID, postID)
+        }
+    }
+
+    /// Marks `postID` as the reply that answered the thread (nil clears it). Allowed to the
+    /// thread's author and admins; the answer can be changed.
+    public static func acceptAnswer(_ store: Store, by actor: Viewer, threadID: Int64, postID: Int64?) throws {
+        guard let userID = actor.userID else { throw PostingError.signInRequired }
+        try store.write { tx in
+            guard let authorID = try tx.scalar(Int64.self, """
+                SELECT t.author_id FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
+                """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
+            guard authorID == userID || actor.isAdmin else { throw PostingError.notPermitted }
+            if let postID {
+                let post = try readablePost(tx, postID: postID, actor: actor)
+                guard post.threadID == threadID else { throw PostingError.postNotFound }
+                guard post.position > 1 else { throw PostingError.cannotAcceptOpeningPost }
+                guard !post.removed else { throw PostingError.postRemoved }
+            }
+            try tx.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", postID, threadID)
+        }
+    }
+
+    /// The previous texts of a post the viewer may read, oldest first.
+    public static func revisions(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> [PostRevision] {
+        _ = try readablePost(conn, postID: postID, actor: viewer)
+        return try conn.query(PostRevision.self, """
+            SELECT r.id, r.body_markdown, u.display_name, r.created_at FROM post_revisions r
+            JOIN users u ON u.id = r.edited_by WHERE r.post_id = ? ORDER BY r.id
+            """, postID)
+    }
+
+    // MARK: Shared steps
+
+    static func insertPost(_ tx: Connection, threadID: Int64, authorID: Int64, markdown: String, html: String,
+                           replyTo: Int64?, at date: Date) throws -> Int64 {
+        try tx.run("""
+            INSERT INTO posts(thread_id, author_id, position, reply_to_post_id, body_markdown, body_html, renderer_version, created_at)
+            VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM posts WHERE thread_id = ?1), ?3, ?4, ?5, ?6, ?7)
+            """, threadID, authorID, replyTo, markdown, html, Markdown.version, date)
+        return tx.lastInsertedRowID
+    }
+
+    /// Refuses accounts that are suspended or deleted.
+    static func checkMayPost(_ tx: Connection, userID: Int64, now: Date) throws {
+        struct Standing: RowDecodable {
+            let suspendedUntil: Date?, deletedAt: Date?
+            init(row: Row) throws { suspendedUntil = try row[0]; deletedAt = try row[1] }
+        }
+        guard let standing = try tx.queryOne(Standing.self, "SELECT suspended_until, deleted_at FROM users WHERE id = ?", userID),
+              standing.deletedAt == nil else { throw PostingError.signInRequired }
+        if let until = standing.suspendedUntil, until > now { throw PostingError.suspended }
+    }
+
+    struct ReadablePost: RowDecodable {
+        let threadID: Int64, authorID: Int64, position: Int, markdown: String, hidden: Bool, deleted: Bool, locked: Bool
+        var removed: Bool { hidden || deleted }
+        init(row: Row) throws {
+            threadID = try row[0]
+            authorID = try row[1]
+            position = try row[2]
+            markdown = try row[3]
+            hidden = try row[4]
+            deleted = try row[5]
+            locked = try row[6]
+        }
+    }
+
+    /// A post in a thread the actor may read, or `PostingError.postNotFound`.
+    static func readablePost(_ conn: Connection, postID: Int64, actor: Viewer) throws -> ReadablePost {
+        guard let post = try conn.queryOne(ReadablePost.self, """
+            SELECT p.thread_id, p.author_id, p.position, p.body_markdown, p.hidden, p.deleted_by_author, t.locked
+            FROM posts p JOIN threads t ON t.id = p.thread_id
+            WHERE p.id = ?4 AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible)
+            """, arguments: PageQueries.viewerArguments(actor) + [postID]) else { throw PostingError.postNotFound }
+        return post
+    }
+}
+
+/// An earlier text of a post.
+public struct PostRevision: RowDecodable, Sendable {
+    public let id: Int64
+    public let bodyMarkdown: String
+    public let editedBy: String
+    public let createdAt: Date
+
+    public init(row: Row) throws {
+        id = try row[0]
+        bodyMarkdown = try row[1]
+        editedBy = try row[2]
+        createdAt = try row[3]
+    }
+}
+
+/// A post's edit history as its revisions page shows it.
+public struct PostHistory: Sendable {
+    public let postID: Int64
+    public let thread: ThreadLink
+    public let position: Int
+    public let authorName: String
+    /// The text as it is now.
+    public let currentMarkdown: String
+    public let editedAt: Date?
+    /// Earlier texts, oldest first.
+    public let revisions: [PostRevision]
+}
+
+extension PageQueries {
+    /// The history of a post the viewer may read, or nil. A post deleted by its author or hidden
+    /// by a moderator has no public history.
+    public static func postHistory(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> PostHistory? {
+        struct Head: RowDecodable {
+            let threadID: Int64, title: String, slug: String, position: Int, author: String, markdown: String, editedAt: Date?
+            init(row: Row) throws {
+                threadID = try row[0]; title = try row[1]; slug = try row[2]; position = try row[3]
+                author = try row[4]; markdown = try row[5]; editedAt = try row[6]
+            }
+        }
+        guard let head = try conn.queryOne(Head.self, """
+            SELECT t.id, t.title, t.slug, p.position, u.display_name, p.body_markdown, p.edited_at
+            FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
+            WHERE p.id = ?4 AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
+              AND t.hidden = 0 AND \(visible)
+            """, arguments: viewerArguments(viewer) + [postID]) else { return nil }
+        let revisions = try Threads.revisions(conn, postID: postID, viewer: viewer)
+        return PostHistory(postID: postID, thread: ThreadLink(id: head.threadID, title: head.title, slug: head.slug),
+                           position: head.position, authorName: head.author, currentMarkdown: head.markdown,
+                           editedAt: head.editedAt, revisions: revisions)
+    }
+}
