@@ -3,12 +3,10 @@ import Testing
 @testable import Board
 @testable import Web
 
-/// Issue 5's budget: a 20-post thread page rendered in under 100 µs of CPU beyond its SQL, in a
-/// release build. Run it there with
-/// `swift test -c release -Xswiftc -enable-testing --filter PageRenderBudgetTests`;
-/// in a debug build it measures and prints, but does not hold the page to the release budget.
+/// The real thread page with 20 posts of about 1 KB each, from the store through the site's
+/// templates (the page issue 5's rendering budget is about; its timing is in Benchmarks/).
 @Suite(.serialized) struct PageRenderBudgetTests {
-    @Test func twentyPostThreadPageRendersWithinBudget() throws {
+    @Test func twentyPostThreadPageRendersWhole() throws {
         try withDemoSite { site in
             let id = site.id(ofThread: "Life after the first contract%")
             guard let author = site.userID("helen_marsh") else { Issue.record("no demo mentor"); return }
@@ -39,26 +37,12 @@ import Testing
             }
             #expect(page.posts.count == 20)
             let first = pages.thread.response(ThreadView(page: page))
-            let size = first.body.count
-            let iterations = 3000
-            var samples: [Double] = []
-            samples.reserveCapacity(iterations)
-            let cpuStart = clock()
-            for _ in 0..<iterations {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let response = pages.thread.response(ThreadView(page: page))
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                precondition(response.body.count == size)
-            }
-            let cpuPerRender = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC) / Double(iterations) * 1_000_000
-            samples.sort()
-            let p50 = samples[iterations / 2]
-            let p99 = samples[iterations * 99 / 100]
-            print("thread page, 20 posts, \(size) bytes: p50 \(Int(p50)) µs, p99 \(Int(p99)) µs, CPU \(Int(cpuPerRender)) µs per render")
-            #expect(size > 20_000)
-            #if !DEBUG
-            #expect(cpuPerRender < 100, "CPU per render \(cpuPerRender) µs")
-            #endif
+            // The page is rendered whole and the same every time; how fast is a benchmark's
+            // question (Benchmarks/render.sh), not a test's.
+            #expect(first.body.count > 20_000)
+            let html = String(decoding: first.body, as: UTF8.self)
+            #expect(html.components(separatedBy: "<article").count - 1 == 20)
+            #expect(pages.thread.response(ThreadView(page: page)).body == first.body)
         }
     }
 }
