@@ -5,11 +5,13 @@ import HTTPServer
 /// template stops the process at start, not on the first request.
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
-    static let requiredTemplates = ["layout", "home", "error"]
+    static let requiredTemplates = ["layout", "home", "error"] + AccountPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
     let error: Template
+    /// Sign-in, registration and account pages (issue 4).
+    let account: AccountPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -17,6 +19,7 @@ struct PageLibrary: Sendable {
         try templates.require(Self.requiredTemplates)
         home = try templates.template("home")
         error = try templates.template("error")
+        account = try AccountPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.
