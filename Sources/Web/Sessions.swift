@@ -73,7 +73,17 @@ extension AppContext {
     func requestContext(for request: Request) throws -> RequestContext {
         let cookies = SessionCookies(for: request)
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
-            let actor = try store.read { try Actor.load($0, account: session.account) }
+            let account = session.account
+            let actor = try store.read { conn in
+                // An instance can require two-factor for admins: until an admin turns it on,
+                // they act with a member's powers (the two-factor page tells them why).
+                let required = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
+                let withheld = account.role == .admin && !account.twoFactorEnabled && required
+                let loaded = try Actor.load(conn, account: account)
+                guard withheld else { return loaded }
+                return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
+                             suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
+            }
             return RequestContext(session: session, actor: actor, csrfToken: CSRF.token(binding: token),
                                   cookies: cookies, setCookies: [])
         }

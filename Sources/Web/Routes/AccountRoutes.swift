@@ -37,8 +37,10 @@ enum AccountRoutes {
             let outcome = try accounts.signIn(identifier: identifier, password: password, address: request.remoteAddress,
                                               userAgent: request.headers["user-agent"] ?? "")
             switch outcome {
-            case .signedIn(let session, _):
-                var response = redirect("/", context)
+            case .signedIn(let session, let account):
+                let required = try accounts.adminsRequireTwoFactor()
+                let mustEnrol = account.role == .admin && !account.twoFactorEnabled && required
+                var response = redirect(mustEnrol ? "/account/two-factor" : "/", context)
                 response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, session.token,
                                                                               maxAge: Int(accounts.limits.sessionAbsolute)))
                 return response
