@@ -439,4 +439,53 @@ struct AccountEndToEndTests {
             #expect(try fourth.post("/sign-in/two-factor", [("code", recovery[0])]).status == 422)
         }
     }
+
+    @Test func adminsCanBeRequiredToUseTwoFactor() throws {
+        try withAccountWorld { world in
+            _ = try world.accounts.addUser(handle: "chief", email: "chief@example.org", displayName: "Chief", role: .admin,
+                                           password: "correct horse battery")
+            try world.accounts.setAdminsRequireTwoFactor(true)
+            let browser = world.browser()
+            let signIn = try world.signIn(browser, "chief")
+            #expect(signIn.status == 303)
+            #expect(signIn.header("location") == "/account/two-factor")
+            let page = try browser.get("/account/two-factor")
+            #expect(page.text.contains("Admins must use two-factor sign-in on this network"))
+            // Until enrolled the session acts as a member.
+            let app = try AppContext(site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates"),
+                                     store: world.store, accounts: world.accounts)
+            let token = try #require(browser.cookie("__Host-session"))
+            var request = Request(method: .get, path: "/", pathSegments: [], host: "127.0.0.1", isSecure: true)
+            request.headers.add("Cookie", "__Host-session=\(token)")
+            #expect(try app.requestContext(for: request).actor.role == .member)
+            #expect(app.viewer(for: request).isAdmin == false)
+            #expect(app.currentUser(for: request)?.handle == "chief")
+            try world.accounts.setAdminsRequireTwoFactor(false)
+            #expect(app.viewer(for: request).isAdmin)
+        }
+    }
+
+    @Test func plainHTTPOnLocalhostUsesUnprefixedCookies() throws {
+        let plain = Request(method: .get, path: "/", pathSegments: [], host: "localhost:8080", isSecure: false)
+        let cookies = SessionCookies(for: plain)
+        #expect(cookies.session == "session")
+        #expect(!cookies.setCookie(cookies.session, "x", maxAge: 10).contains("Secure"))
+        let remote = Request(method: .get, path: "/", pathSegments: [], host: "mutuals.example", isSecure: false)
+        #expect(SessionCookies(for: remote).session == "__Host-session")
+        #expect(SessionCookies(for: remote).secure)
+        let tls = Request(method: .get, path: "/", pathSegments: [], host: "localhost:8443", isSecure: true)
+        #expect(SessionCookies(for: tls).setCookie("__Host-session", "x", maxAge: nil) == "__Host-session=x; Path=/; HttpOnly; SameSite=Lax; Secure")
+    }
+
+    @Test func refererIsAcceptedWhenOriginIsAbsent() {
+        var request = Request(method: .post, path: "/sign-in", pathSegments: ["sign-in"], host: "127.0.0.1:8443", isSecure: true)
+        request.headers.add("Referer", "https://127.0.0.1:8443/sign-in")
+        #expect(CSRF.isSameOrigin(request))
+        var evil = Request(method: .post, path: "/sign-in", pathSegments: ["sign-in"], host: "127.0.0.1:8443", isSecure: true)
+        evil.headers.add("Referer", "https://127.0.0.1:8443.evil.example/")
+        #expect(!CSRF.isSameOrigin(evil))
+        var downgrade = Request(method: .post, path: "/sign-in", pathSegments: ["sign-in"], host: "127.0.0.1:8443", isSecure: true)
+        downgrade.headers.add("Origin", "http://127.0.0.1:8443")
+        #expect(!CSRF.isSameOrigin(downgrade))
+    }
 }
