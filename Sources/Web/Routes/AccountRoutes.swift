@@ -148,10 +148,12 @@ enum AccountRoutes {
         router.get("/account") { request in
             let context = try app.requestContext(for: request)
             guard let account = context.account else { return redirect("/sign-in", context) }
-            let welcome = (try request.queryItems())["welcome"] != nil
+            let query = try request.queryItems()
+            let notice: String? = query["welcome"] != nil ? "Your account has been created"
+                : query["saved"] != nil ? "Your changes have been saved" : nil
             let form = FormState(values: ["displayName": account.displayName, "bio": account.bio,
                                           "organisation": try organisationSlug(app, account.organisationID) ?? ""])
-            return try context.finish(accountPage(app, context, account, form: form, notice: welcome ? "Your account has been created" : nil))
+            return try context.finish(accountPage(app, context, account, form: form, notice: notice))
         }
 
         router.post("/account") { request in
