@@ -48,6 +48,7 @@ extension Accounts {
             return .twoFactorRequired(try startSession(userID: userID, userAgent: userAgent, pendingTwoFactor: true))
         }
         let session = try startSession(userID: userID, userAgent: userAgent)
+        try pruneIfDue()
         guard let account = try account(id: userID) else { return .refused(Self.refusedMessage) }
         return .signedIn(session, account)
     }

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Synchronization
 
 /// A session just made: the token goes into the cookie once and is never stored.
 public struct NewSession: Sendable {
@@ -132,7 +133,19 @@ extension Accounts {
         }
     }
 
-    /// Deletes expired sessions and old rate-limit rows; run now and then (at start, by `serve`).
+    /// Runs `pruneExpired` when the last run (in this process) was over an hour ago. Called at
+    /// start and after each successful sign-in, so no separate timer is needed.
+    public func pruneIfDue() throws {
+        let now = clock.now()
+        let due = PruneSchedule.shared.last.withLock { last -> Bool in
+            if let previous = last, now.timeIntervalSince(previous) < 3600, now >= previous { return false }
+            last = now
+            return true
+        }
+        if due { try pruneExpired() }
+    }
+
+    /// Deletes expired sessions and old rate-limit rows.
     public func pruneExpired() throws {
         let now = clock.now()
         let idleCutoff = now.addingTimeInterval(-limits.sessionIdle)
@@ -143,4 +156,10 @@ extension Accounts {
             try tx.run("DELETE FROM registration_attempts WHERE attempted_at < ?", attemptsCutoff)
         }
     }
+}
+
+/// When expired rows were last pruned in this process.
+final class PruneSchedule: Sendable {
+    static let shared = PruneSchedule()
+    let last = Mutex<Date?>(nil)
 }

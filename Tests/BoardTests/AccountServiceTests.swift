@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Synchronization
 import Testing
 @testable import Board
 
@@ -92,6 +93,29 @@ import Testing
                 Issue.record("another address is not locked")
                 return
             }
+        }
+    }
+
+    @Test func pruningRemovesExpiredSessionsOnly() throws {
+        try withBoardStore { store, _ in
+            final class Box: Sendable {
+                let date = Synchronization.Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+            }
+            let box = Box()
+            let accounts = Accounts(store: store, hasher: Self.cheap, clock: Clock { box.date.withLock { $0 } })
+            guard case .added(let user) = try accounts.addUser(handle: "pruned", email: "p@example.org", displayName: nil, role: .member,
+                                                               password: "orchard lantern velvet") else {
+                Issue.record("could not add")
+                return
+            }
+            let old = try accounts.startSession(userID: user.id, userAgent: "old")
+            box.date.withLock { $0 = $0.addingTimeInterval(accounts.limits.sessionIdle - 10) }
+            let fresh = try accounts.startSession(userID: user.id, userAgent: "fresh")
+            box.date.withLock { $0 = $0.addingTimeInterval(20) }
+            try accounts.pruneExpired()
+            #expect(try accounts.resolveSession(token: old.token) == nil)
+            #expect(try accounts.resolveSession(token: fresh.token) != nil)
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM sessions") } == 1)
         }
     }
 }

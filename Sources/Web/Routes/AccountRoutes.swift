@@ -9,6 +9,7 @@ enum AccountRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
         let pages = app.pages.account
         let accounts = app.accounts
+        try accounts.pruneIfDue()
 
         // MARK: Sign in and out
 
