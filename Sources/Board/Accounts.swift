@@ -104,6 +104,9 @@ public struct Accounts: Sendable {
             errors.append(FieldError("handle", "Handle must be between 3 and 30 characters"))
         } else if !handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f }) {
             errors.append(FieldError("handle", "Handle must only include lower-case letters a to z, numbers and underscores"))
+        } else if handle.hasPrefix("former_") {
+            // Reserved: deleted accounts become former_<id>.
+            errors.append(FieldError("handle", "That handle is taken, choose another"))
         }
         let name = form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty {
