@@ -13,6 +13,8 @@ enum AccountsSchema {
     -- Two-factor sign-in (RFC 6238): the 20-byte secret; enabled once the first code is confirmed.
     ALTER TABLE users ADD COLUMN totp_secret BLOB CHECK (totp_secret IS NULL OR length(totp_secret) = 20);
     ALTER TABLE users ADD COLUMN totp_enabled_at INTEGER;
+    -- The last time step whose code signed in, so a code cannot be replayed (RFC 6238 §5.2).
+    ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
     CREATE TABLE recovery_codes (
         id        INTEGER PRIMARY KEY,
         user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,

@@ -64,7 +64,16 @@ extension Accounts {
             return nil
         }
         let secret = try store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL", userID) }
-        var ok = secret.map { TOTP.verify(code, secret: Array($0), at: now) } ?? false
+        var ok = false
+        if let secret, let step = TOTP.matchingStep(code, secret: Array(secret), at: now) {
+            // Each step's code signs in once: a code seen over someone's shoulder cannot be replayed.
+            let stored = Int64(clamping: step)
+            ok = try store.write { tx in
+                try tx.run("UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                           stored, userID, stored)
+                return tx.changes == 1
+            }
+        }
         if !ok {
             let typed = code.trimmingCharacters(in: .whitespaces).lowercased()
             let hash = Data(Digest.sha256(Array(typed.utf8)))

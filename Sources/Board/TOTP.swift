@@ -29,12 +29,19 @@ public enum TOTP {
     /// Whether `code` matches at `time`, allowing one step of clock drift either way
     /// (RFC 6238 §5.2). Compared in constant time.
     public static func verify(_ code: String, secret: [UInt8], at time: Date) -> Bool {
+        matchingStep(code, secret: secret, at: time) != nil
+    }
+
+    /// The time step (counter) whose code `code` is, within one step of `time`; nil when none.
+    public static func matchingStep(_ code: String, secret: [UInt8], at time: Date) -> UInt64? {
         let typed = code.filter { !$0.isWhitespace }
-        guard typed.count == digits, typed.allSatisfy(\.isASCII), typed.allSatisfy(\.isNumber) else { return false }
-        var matched = false
-        for drift in [-step, 0, step] {
-            let expected = self.code(secret: secret, at: time.addingTimeInterval(drift))
-            if Digest.constantTimeEquals(Array(expected.utf8), Array(typed.utf8)) { matched = true }
+        guard typed.count == digits, typed.allSatisfy(\.isASCII), typed.allSatisfy(\.isNumber) else { return nil }
+        let current = UInt64(max(0, time.timeIntervalSince1970) / step)
+        var matched: UInt64?
+        let candidates: [UInt64] = current == 0 ? [0, 1] : [current - 1, current, current + 1]
+        for counter in candidates {
+            let expected = hotp(secret: secret, counter: counter)
+            if Digest.constantTimeEquals(Array(expected.utf8), Array(typed.utf8)) { matched = counter }
         }
         return matched
     }

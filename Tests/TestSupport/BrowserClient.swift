@@ -54,24 +54,45 @@ public final class BrowserClient {
 
     public func setCookie(_ name: String, _ value: String?) { cookies[name] = value }
 
+    /// The kept-alive connection, as a browser keeps one: fewer TLS handshakes under load.
+    private var connection: RawClient?
+
+    deinit { connection?.close() }
+
     private func send(_ method: String, _ path: String, body: [UInt8]?, extraHeaders: [(String, String)]) throws -> ClientResponse {
-        let client = try RawClient(port: port, tls: tls)
-        defer { client.close() }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: \(userAgent)\r\nConnection: close\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: \(userAgent)\r\n"
         if !cookies.isEmpty {
             head += "Cookie: " + cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") + "\r\n"
         }
         for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
-        try client.send(Array(head.utf8) + (body ?? []))
-        let response = try client.readResponse()
+        let bytes = Array(head.utf8) + (body ?? [])
+        let response: ClientResponse
+        if let reused = connection, let answer = try? exchange(reused, bytes) {
+            response = answer
+        } else {
+            // A fresh connection (the first request, or the server closed an idle one).
+            connection?.close()
+            let fresh = try RawClient(port: port, tls: tls)
+            connection = fresh
+            response = try exchange(fresh, bytes)
+        }
+        if response.header("connection")?.lowercased() == "close" {
+            connection?.close()
+            connection = nil
+        }
         for value in response.headers("set-cookie") { store(setCookie: value) }
         if response.header("content-type")?.hasPrefix("text/html") == true, let token = Self.csrfField(in: response.text) {
             csrfToken = token
         }
         lastResponse = response
         return response
+    }
+
+    private func exchange(_ client: RawClient, _ bytes: [UInt8]) throws -> ClientResponse {
+        try client.send(bytes)
+        return try client.readResponse()
     }
 
     private func store(setCookie: String) {

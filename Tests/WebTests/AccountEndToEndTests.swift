@@ -427,6 +427,11 @@ struct AccountEndToEndTests {
             let done = try second.post("/sign-in/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now))])
             #expect(done.status == 303)
             #expect(try second.get("/account").status == 200)
+            // The same code cannot sign in twice (replay).
+            let replay = world.browser()
+            _ = try world.signIn(replay, "two_step")
+            try replay.get("/sign-in/two-factor")
+            #expect(try replay.post("/sign-in/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now))]).status == 422)
 
             // A recovery code works once.
             let third = world.browser()
