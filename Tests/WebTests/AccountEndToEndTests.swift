@@ -493,4 +493,20 @@ struct AccountEndToEndTests {
         downgrade.headers.add("Origin", "http://127.0.0.1:8443")
         #expect(!CSRF.isSameOrigin(downgrade))
     }
+
+    @Test func suspendedUsersCanSignInAndSeeWhyAndUntilWhen() throws {
+        try withAccountWorld { world in
+            let browser = world.browser()
+            try world.register(browser, handle: "paused")
+            let until = world.clock.now.addingTimeInterval(3 * 86_400)
+            try world.store.write { tx in
+                try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = 'Repeated off-topic posts' WHERE handle = 'paused'", until)
+            }
+            let page = try browser.get("/account")
+            #expect(page.status == 200)
+            #expect(page.text.contains("Your account is suspended until"))
+            #expect(page.text.contains("Repeated off-topic posts"))
+            #expect(page.text.contains("You can still read the network"))
+        }
+    }
 }
