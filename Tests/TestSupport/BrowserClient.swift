@@ -68,16 +68,7 @@ public final class BrowserClient {
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         let bytes = Array(head.utf8) + (body ?? [])
-        let response: ClientResponse
-        if let reused = connection, let answer = try? exchange(reused, bytes) {
-            response = answer
-        } else {
-            // A fresh connection (the first request, or the server closed an idle one).
-            connection?.close()
-            let fresh = try RawClient(port: port, tls: tls)
-            connection = fresh
-            response = try exchange(fresh, bytes)
-        }
+        let response = try exchange(bytes, idempotent: method == "GET")
         if response.header("connection")?.lowercased() == "close" {
             connection?.close()
             connection = nil
@@ -90,9 +81,46 @@ public final class BrowserClient {
         return response
     }
 
-    private func exchange(_ client: RawClient, _ bytes: [UInt8]) throws -> ClientResponse {
-        try client.send(bytes)
-        return try client.readResponse()
+    /// Sends on the kept-alive connection, or a fresh one when it was closed. A request is sent
+    /// again only when it cannot have reached the server (or is a GET): a blocking socket call in
+    /// a test process can be interrupted by a signal (SIGCHLD from the CLI tests' children).
+    private func exchange(_ bytes: [UInt8], idempotent: Bool) throws -> ClientResponse {
+        if let reused = connection {
+            do {
+                try reused.send(bytes)
+            } catch {
+                return try exchangeOnFreshConnection(bytes, idempotent: idempotent)
+            }
+            do {
+                return try reused.readResponse()
+            } catch where idempotent {
+                return try exchangeOnFreshConnection(bytes, idempotent: idempotent)
+            }
+        }
+        return try exchangeOnFreshConnection(bytes, idempotent: idempotent)
+    }
+
+    private func exchangeOnFreshConnection(_ bytes: [UInt8], idempotent: Bool) throws -> ClientResponse {
+        connection?.close()
+        connection = nil
+        var attempt = 0
+        while true {
+            attempt += 1
+            let fresh: RawClient
+            do {
+                fresh = try RawClient(port: port, tls: tls)
+            } catch where attempt < 3 {
+                continue
+            }
+            connection = fresh
+            try fresh.send(bytes)
+            do {
+                return try fresh.readResponse()
+            } catch where idempotent && attempt < 3 {
+                fresh.close()
+                connection = nil
+            }
+        }
     }
 
     private func store(setCookie: String) {
