@@ -28,6 +28,7 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "initial schema", sql: version1),
         Migration(version: 2, name: "posts by author; instance settings defaults", sql: version2),
+        Migration(version: 3, name: "accounts: multi-use invites, two-factor, registration limits", sql: AccountsSchema.version3),
     ]
 
     /// The migrator for `migrations`.

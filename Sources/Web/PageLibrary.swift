@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions"]
+                                    "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
@@ -16,6 +16,8 @@ struct PageLibrary: Sendable {
     let briefing: Template
     let organisation: Template
     let postHistory: Template
+    /// Sign-in, registration and account pages (issue 4).
+    let account: AccountPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -28,6 +30,7 @@ struct PageLibrary: Sendable {
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")
+        account = try AccountPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.

@@ -1,3 +1,4 @@
+import Board
 import Database
 import HTTPServer
 
@@ -30,10 +31,17 @@ public enum WebApplication {
     /// `AppContext`.
     /// - Throws: when a template or the static directory is missing, or routes clash; at start, never later.
     public static func makeRouter(site: SiteConfiguration, store: Store) throws -> Router {
-        let app = try AppContext(site: site, store: store)
+        try makeRouter(site: site, store: store, accounts: Accounts(store: store))
+    }
+
+    /// The router with an account service of the caller's (tests inject a clock, a cheaper
+    /// password hasher and tighter limits).
+    public static func makeRouter(site: SiteConfiguration, store: Store, accounts: Accounts) throws -> Router {
+        let app = try AppContext(site: site, store: store, accounts: accounts)
         var router = RouterBuilder()
         try SiteRoutes.register(on: &router, app: app)
         try BoardRoutes.register(on: &router, app: app)
+        try AccountRoutes.register(on: &router, app: app)
         return try router.build()
     }
 

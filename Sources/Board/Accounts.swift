@@ -1,0 +1,425 @@
+import Database
+import Foundation
+
+/// The account service: registration, sign-in, profile, password, "your data", deletion.
+/// Sessions, rate limits, invites and two-factor live in the `Accounts+…` files beside it.
+///
+/// Every rule is here, not in Web: handlers pass what was typed and show what comes back.
+public struct Accounts: Sendable {
+    public let store: Store
+    public let hasher: PasswordHasher
+    public let clock: Clock
+    public let limits: AccountLimits
+
+    public init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system, limits: AccountLimits = AccountLimits()) {
+        self.store = store
+        self.hasher = hasher
+        self.clock = clock
+        self.limits = limits
+    }
+
+    /// A hash compared against when no account matches, so a missing account costs the same time.
+    var decoyHash: String {
+        "scrypt$\(hasher.n)$\(hasher.r)$\(hasher.p)$AAAAAAAAAAAAAAAAAAAAAA==$" + String(repeating: "A", count: 43) + "="
+    }
+
+    // MARK: Settings
+
+    /// The instance's registration mode (setting `registration`).
+    public func registrationMode() throws -> RegistrationMode {
+        try store.read { try Self.registrationMode($0) }
+    }
+
+    static func registrationMode(_ conn: Connection) throws -> RegistrationMode {
+        let value = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'registration'")
+        return value.flatMap(RegistrationMode.init(rawValue:)) ?? .closed
+    }
+
+    public func setRegistrationMode(_ mode: RegistrationMode) throws {
+        let now = clock.now()
+        try store.write { tx in
+            try tx.run("""
+                INSERT INTO settings(key, value, updated_at) VALUES ('registration', ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, mode.rawValue, now)
+        }
+    }
+
+    /// Whether admins must use two-factor sign-in (setting `require_two_factor_for_admins`).
+    public func adminsRequireTwoFactor() throws -> Bool {
+        try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") } == "1"
+    }
+
+    public func setAdminsRequireTwoFactor(_ required: Bool) throws {
+        let now = clock.now()
+        try store.write { tx in
+            try tx.run("""
+                INSERT INTO settings(key, value, updated_at) VALUES ('require_two_factor_for_admins', ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, required ? "1" : "0", now)
+        }
+    }
+
+    /// Organisations a person can pick on the registration and account forms.
+    public func organisations() throws -> [OrganisationChoice] {
+        try store.read { try $0.query(OrganisationChoice.self, "SELECT id, slug, name FROM organisations ORDER BY name") }
+    }
+
+    // MARK: Lookups
+
+    public func account(id: Int64) throws -> Account? {
+        try store.read { try Self.account($0, id: id) }
+    }
+
+    public func account(handle: String) throws -> Account? {
+        try store.read {
+            try $0.queryOne(Account.self, "SELECT \(Account.columns) FROM users WHERE handle = ? AND deleted_at IS NULL", handle)
+        }
+    }
+
+    static func account(_ conn: Connection, id: Int64) throws -> Account? {
+        try conn.queryOne(Account.self, "SELECT \(Account.columns) FROM users WHERE id = ? AND deleted_at IS NULL", id)
+    }
+
+    // MARK: Registration
+
+    public enum RegistrationOutcome: Sendable {
+        case registered(Account)
+        /// Field problems, in form order; nothing was stored.
+        case invalid([FieldError])
+        case closed
+        /// Invite-only and no (valid) invite was given.
+        case inviteRequired
+        case invalidInvite
+        case tooManyRegistrations
+    }
+
+    /// Field checks that need no database.
+    public static func validate(_ form: Registration) -> [FieldError] {
+        var errors: [FieldError] = []
+        let handle = form.handle
+        if handle.isEmpty {
+            errors.append(FieldError("handle", "Enter a handle"))
+        } else if handle.count < 3 || handle.count > 30 {
+            errors.append(FieldError("handle", "Handle must be between 3 and 30 characters"))
+        } else if !handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f }) {
+            errors.append(FieldError("handle", "Handle must only include lower-case letters a to z, numbers and underscores"))
+        } else if handle.hasPrefix("former_") {
+            // Reserved: deleted accounts become former_<id>.
+            errors.append(FieldError("handle", "That handle is taken, choose another"))
+        }
+        let name = form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty {
+            errors.append(FieldError("displayName", "Enter your name"))
+        } else if name.count > 80 {
+            errors.append(FieldError("displayName", "Name must be 80 characters or fewer"))
+        }
+        if let problem = emailProblem(form.email) { errors.append(FieldError("email", problem)) }
+        if form.password.isEmpty {
+            errors.append(FieldError("password", "Enter a password"))
+        } else if let problem = PasswordRules.problem(with: form.password, handle: handle, email: form.email) {
+            errors.append(FieldError("password", problem))
+        }
+        return errors
+    }
+
+    static func emailProblem(_ email: String) -> String? {
+        if email.isEmpty { return "Enter your email address" }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !email.contains(where: { $0.isWhitespace || $0.isNewline })
+        else { return "Enter an email address in the correct format, like name@example.org" }
+        return nil
+    }
+
+    /// Registers an account, honouring the registration mode, an invite and the per-address limit.
+    /// - Parameters:
+    ///   - inviteCode: the code from an invite link, if the person followed one.
+    ///   - address: the client's address, for the registration rate limit.
+    public func register(_ form: Registration, inviteCode: String?, address: String) throws -> RegistrationOutcome {
+        let now = clock.now()
+        let mode = try registrationMode()
+        let code = inviteCode.flatMap { $0.isEmpty ? nil : $0 }
+        var invite: Invite?
+        if let code {
+            guard let found = try self.invite(code: code) else { return .invalidInvite }
+            invite = found
+        }
+        switch mode {
+        case .closed where invite == nil: return .closed
+        case .inviteOnly where invite == nil: return .inviteRequired
+        default: break
+        }
+        let since = now.addingTimeInterval(-86_400)
+        let recent = try store.read {
+            try $0.scalar(Int.self, "SELECT count(*) FROM registration_attempts WHERE address = ? AND attempted_at > ?",
+                          String(address.prefix(254)), since) ?? 0
+        }
+        if recent >= limits.registrationsPerAddressPerDay { return .tooManyRegistrations }
+
+        var errors = Self.validate(form)
+        var organisationID: Int64? = invite?.organisationID
+        var confirmed = invite?.organisationID != nil
+        if organisationID == nil, !form.organisationSlug.isEmpty {
+            let slug = form.organisationSlug
+            organisationID = try store.read { try $0.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", slug) }
+            confirmed = false
+            if organisationID == nil { errors.append(FieldError("organisation", "Select an organisation from the list")) }
+        }
+        if !errors.isEmpty { return .invalid(errors) }
+
+        let hash = try hasher.hash(form.password)
+        let handle = form.handle
+        let name = form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let email = form.email
+        let role = (invite?.role ?? .member).rawValue
+        let inviteID = invite?.id
+        let org = organisationID
+        let organisationConfirmed = confirmed
+        let storedAddress = String(address.prefix(254))
+        do {
+            let id: Int64 = try store.write { tx in
+                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ?", handle) != nil {
+                    throw FieldError("handle", "That handle is taken, choose another")
+                }
+                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil {
+                    throw FieldError("email", "An account with that email address already exists. Sign in instead")
+                }
+                if let inviteID {
+                    try tx.run("""
+                        UPDATE invites SET use_count = use_count + 1
+                         WHERE id = ? AND use_count < max_uses AND revoked_at IS NULL AND expires_at > ?
+                        """, inviteID, now)
+                    // used_at and used_by are set together below, once the user exists.
+                    guard tx.changes == 1 else { throw InviteUsedUp() }
+                }
+                try tx.run("""
+                    INSERT INTO users(handle, display_name, email, password_hash, role, organisation_id,
+                                      organisation_confirmed, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, handle, name, email, hash, role, org, organisationConfirmed, now)
+                let userID = tx.lastInsertedRowID
+                if let inviteID {
+                    try tx.run("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", userID, now, inviteID)
+                }
+                try tx.run("INSERT INTO registration_attempts(address, attempted_at) VALUES (?, ?)", storedAddress, now)
+                return userID
+            }
+            guard let account = try account(id: id) else { return .invalid([]) }
+            return .registered(account)
+        } catch let error as FieldError {
+            return .invalid([error])
+        } catch is InviteUsedUp {
+            return .invalidInvite
+        }
+    }
+
+    struct InviteUsedUp: Error {}
+
+    // MARK: Profile
+
+    /// Updates display name, bio and (self-declared, so unconfirmed) organisation.
+    /// - Returns: the problems, or an empty list when saved.
+    public func updateProfile(userID: Int64, displayName: String, bio: String, organisationSlug: String) throws -> [FieldError] {
+        var errors: [FieldError] = []
+        let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty { errors.append(FieldError("displayName", "Enter your name")) }
+        else if name.count > 80 { errors.append(FieldError("displayName", "Name must be 80 characters or fewer")) }
+        if bio.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
+        var organisationID: Int64?
+        if !organisationSlug.isEmpty {
+            organisationID = try store.read { try $0.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) }
+            if organisationID == nil { errors.append(FieldError("organisation", "Select an organisation from the list")) }
+        }
+        if !errors.isEmpty { return errors }
+        let org = organisationID
+        try store.write { tx in
+            // Keeping the same organisation keeps its confirmation; a new one must be confirmed again.
+            try tx.run("""
+                UPDATE users SET display_name = ?, bio = ?,
+                       organisation_confirmed = CASE WHEN organisation_id IS ? THEN organisation_confirmed ELSE 0 END,
+                       organisation_id = ?
+                 WHERE id = ?
+                """, name, bio, org, org, userID)
+        }
+        return []
+    }
+
+    // MARK: Password
+
+    /// Changes the password and ends every other session of the user.
+    /// - Parameter keepingSession: the session the change was made from; it stays signed in.
+    public func changePassword(userID: Int64, current: String, new: String, keepingSession: Int64?) throws -> [FieldError] {
+        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
+              let account = try account(id: userID)
+        else { return [FieldError("currentPassword", "Your account could not be found")] }
+        var errors: [FieldError] = []
+        if current.isEmpty {
+            errors.append(FieldError("currentPassword", "Enter your current password"))
+        } else if !hasher.verify(current, against: stored) {
+            errors.append(FieldError("currentPassword", "Your current password is not right"))
+        }
+        if new.isEmpty {
+            errors.append(FieldError("newPassword", "Enter a new password"))
+        } else if let problem = PasswordRules.problem(with: new, handle: account.handle, email: account.email) {
+            errors.append(FieldError("newPassword", problem))
+        }
+        if !errors.isEmpty { return errors }
+        try setPassword(userID: userID, new, keepingSession: keepingSession)
+        return []
+    }
+
+    /// Sets a password without the old one (CLI reset, admin) and ends the user's other sessions.
+    public func setPassword(userID: Int64, _ password: String, keepingSession: Int64? = nil) throws {
+        let hash = try hasher.hash(password)
+        try store.write { tx in
+            try tx.run("UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+            try tx.run("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", userID, keepingSession)
+        }
+    }
+
+    // MARK: Your data
+
+    /// Everything the user wrote and their profile, as pretty-printed JSON (UK GDPR subject access).
+    public func exportData(userID: Int64) throws -> [UInt8] {
+        let export: DataExport? = try store.read { conn in
+            guard let account = try Self.account(conn, id: userID) else { return nil }
+            let organisation = try account.organisationID.flatMap {
+                try conn.scalar(String.self, "SELECT name FROM organisations WHERE id = ?", $0)
+            }
+            var threads: [DataExport.Thread] = []
+            try conn.forEach("SELECT id, title, created_at, organisation_id IS NOT NULL FROM threads WHERE author_id = ? ORDER BY id",
+                             arguments: [userID]) { row in
+                threads.append(DataExport.Thread(id: try row[0], title: try row[1], createdAt: try row[2], privateToOrganisation: try row[3]))
+            }
+            var posts: [DataExport.Post] = []
+            try conn.forEach("SELECT id, thread_id, created_at, edited_at, body_markdown FROM posts WHERE author_id = ? ORDER BY id",
+                             arguments: [userID]) { row in
+                posts.append(DataExport.Post(id: try row[0], threadID: try row[1], createdAt: try row[2], editedAt: try row[3], body: try row[4]))
+            }
+            var flags: [DataExport.Flag] = []
+            try conn.forEach("SELECT post_id, reason, note, created_at FROM flags WHERE reporter_id = ? ORDER BY id", arguments: [userID]) { row in
+                flags.append(DataExport.Flag(postID: try row[0], reason: try row[1], note: try row[2], createdAt: try row[3]))
+            }
+            var sessions: [DataExport.Session] = []
+            try conn.forEach("SELECT created_at, last_seen_at, user_agent FROM sessions WHERE user_id = ? ORDER BY id", arguments: [userID]) { row in
+                sessions.append(DataExport.Session(createdAt: try row[0], lastSeenAt: try row[1], userAgent: try row[2]))
+            }
+            return DataExport(
+                profile: DataExport.Profile(handle: account.handle, displayName: account.displayName, email: account.email,
+                                            role: account.role.rawValue, organisation: organisation, bio: account.bio,
+                                            createdAt: account.createdAt, twoFactorEnabled: account.twoFactorEnabled),
+                threads: threads, posts: posts, flags: flags, sessions: sessions)
+        }
+        guard let export else { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(export))
+    }
+
+    /// Deletes an account: the person's details are scrubbed and every session ends; their
+    /// posts stay, shown as by "former member" (users are never deleted, see Schema).
+    /// - Returns: false when the password is wrong.
+    public func deleteAccount(userID: Int64, password: String) throws -> Bool {
+        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID) }),
+              hasher.verify(password, against: stored)
+        else { return false }
+        try anonymise(userID: userID)
+        return true
+    }
+
+    func anonymise(userID: Int64) throws {
+        let now = clock.now()
+        try store.write { tx in
+            try tx.run("""
+                UPDATE users SET handle = 'former_' || id, display_name = 'former member',
+                       email = 'deleted-' || id || '@invalid', password_hash = '!', bio = '',
+                       organisation_id = NULL, totp_secret = NULL, totp_enabled_at = NULL,
+                       deleted_at = ? WHERE id = ?
+                """, now, userID)
+            try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
+        }
+    }
+
+    // MARK: Administration (CLI)
+
+    public enum AddUserOutcome: Sendable {
+        case added(Account)
+        case invalid([FieldError])
+    }
+
+    /// Creates an account directly (CLI `user add`), bypassing the registration mode.
+    public func addUser(handle: String, email: String, displayName: String?, role: Role, password: String) throws -> AddUserOutcome {
+        let form = Registration(handle: handle, displayName: displayName ?? handle, email: email, password: password)
+        let errors = Self.validate(form)
+        if !errors.isEmpty { return .invalid(errors) }
+        let hash = try hasher.hash(password)
+        let now = clock.now()
+        let name = form.displayName
+        do {
+            let id: Int64 = try store.write { tx in
+                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ? OR email = ?", handle, email) != nil {
+                    throw FieldError("handle", "An account with that handle or email address already exists")
+                }
+                try tx.run("""
+                    INSERT INTO users(handle, display_name, email, password_hash, role, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, handle, name, email, hash, role.rawValue, now)
+                return tx.lastInsertedRowID
+            }
+            guard let account = try account(id: id) else { return .invalid([]) }
+            return .added(account)
+        } catch let error as FieldError {
+            return .invalid([error])
+        }
+    }
+
+    /// Changes a user's role. - Returns: false when there is no such user.
+    public func setRole(handle: String, _ role: Role) throws -> Bool {
+        try store.write { tx in
+            try tx.run("UPDATE users SET role = ? WHERE handle = ? AND deleted_at IS NULL", role.rawValue, handle)
+            return tx.changes == 1
+        }
+    }
+}
+
+/// The "your data" download.
+struct DataExport: Encodable {
+    struct Profile: Encodable {
+        let handle, displayName, email, role: String
+        let organisation: String?
+        let bio: String
+        let createdAt: Date
+        let twoFactorEnabled: Bool
+    }
+    struct Thread: Encodable {
+        let id: Int64
+        let title: String
+        let createdAt: Date
+        let privateToOrganisation: Bool
+    }
+    struct Post: Encodable {
+        let id, threadID: Int64
+        let createdAt: Date
+        let editedAt: Date?
+        let body: String
+    }
+    struct Flag: Encodable {
+        let postID: Int64
+        let reason, note: String
+        let createdAt: Date
+    }
+    struct Session: Encodable {
+        let createdAt, lastSeenAt: Date
+        let userAgent: String
+    }
+    let profile: Profile
+    let threads: [Thread]
+    let posts: [Post]
+    let flags: [Flag]
+    let sessions: [Session]
+}

@@ -1,0 +1,85 @@
+import COpenSSL
+import Foundation
+
+/// Digests and MACs through OpenSSL's EVP interface, and the text forms tokens travel in.
+public enum Digest {
+    /// SHA-256 of `bytes` (32 bytes).
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
+            }
+        }
+        precondition(ok == 1 && length == 32, "OpenSSL EVP_Digest(SHA-256) failed")
+        return out
+    }
+
+    /// HMAC-SHA1 of `message` under `key` (20 bytes), for TOTP (RFC 6238 §1.2 uses SHA-1 by default).
+    public static func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 20)
+        var length = 0
+        _ = key.withUnsafeBufferPointer { keyBuffer in
+            message.withUnsafeBufferPointer { messageBuffer in
+                out.withUnsafeMutableBufferPointer { output in
+                    // EVP_Q_mac (OpenSSL 3) is the one-shot MAC in evp.h; HMAC() needs hmac.h.
+                    EVP_Q_mac(nil, "HMAC", nil, "SHA1", nil, keyBuffer.baseAddress, keyBuffer.count,
+                              messageBuffer.baseAddress, messageBuffer.count, output.baseAddress, output.count, &length)
+                }
+            }
+        }
+        precondition(length == 20, "OpenSSL HMAC(SHA-1) failed")
+        return out
+    }
+
+    /// Constant-time equality (`CRYPTO_memcmp`); different lengths are unequal.
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, x.count) == 0 }
+        }
+    }
+
+    /// Lower-case hexadecimal.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// base64url without padding (RFC 4648 §5): safe in cookies and URLs.
+    public static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes base64url without padding; nil when malformed.
+    public static func fromBase64URL(_ text: String) -> [UInt8]? {
+        guard !text.isEmpty, text.utf8.count <= 256,
+              text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
+        else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.utf8.count % 4 != 0 { base64.append("=") }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+}
+
+/// Where the current time comes from; tests inject a clock they move by hand.
+public struct Clock: Sendable {
+    public let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) {
+        self.now = now
+    }
+
+    public static let system = Clock { Date() }
+}

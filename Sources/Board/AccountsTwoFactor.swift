@@ -1,0 +1,98 @@
+import Database
+import Foundation
+
+extension Accounts {
+    /// Starts two-factor enrolment: a new 20-byte secret, stored but not yet in force.
+    /// - Returns: the secret in base32, for typing into an authenticator app.
+    public func beginTwoFactorSetup(userID: Int64) throws -> String {
+        let secret = try SecureRandom.bytes(20)
+        try store.write { tx in
+            try tx.run("UPDATE users SET totp_secret = ?, totp_enabled_at = NULL WHERE id = ?", Data(secret), userID)
+        }
+        return TOTP.base32(secret)
+    }
+
+    /// The secret being enrolled (base32), or nil when none is pending.
+    public func pendingTwoFactorSecret(userID: Int64) throws -> String? {
+        try store.read {
+            try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NULL", userID)
+        }.map { TOTP.base32(Array($0)) }
+    }
+
+    /// Confirms enrolment with a code from the app and turns two-factor on.
+    /// - Returns: ten one-time recovery codes (shown once; stored as SHA-256), or nil when the code is wrong.
+    public func confirmTwoFactor(userID: Int64, code: String) throws -> [String]? {
+        let now = clock.now()
+        guard let secret = try store.read({
+            try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NULL", userID)
+        }), TOTP.verify(code, secret: Array(secret), at: now) else { return nil }
+        var codes: [String] = []
+        for _ in 0..<10 {
+            let hex = Digest.hex(try SecureRandom.bytes(5))
+            codes.append(String(hex.prefix(5)) + "-" + String(hex.suffix(5)))
+        }
+        let hashes = codes.map { Data(Digest.sha256(Array($0.utf8))) }
+        try store.write { tx in
+            try tx.run("UPDATE users SET totp_enabled_at = ? WHERE id = ?", now, userID)
+            try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
+            for hash in hashes {
+                try tx.run("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, ?)", userID, hash)
+            }
+        }
+        return codes
+    }
+
+    /// Turns two-factor off (password required).
+    public func disableTwoFactor(userID: Int64, password: String) throws -> Bool {
+        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
+              hasher.verify(password, against: stored) else { return false }
+        try store.write { tx in
+            try tx.run("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = ?", userID)
+            try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
+        }
+        return true
+    }
+
+    /// Completes a sign-in waiting for its second factor: a TOTP code or an unused recovery code.
+    /// On success the pending session is replaced by a new, full one (new token).
+    public func completeTwoFactor(pendingToken: String, code: String, userAgent: String) throws -> (NewSession, Account)? {
+        guard let pending = try resolvePendingSession(token: pendingToken) else { return nil }
+        let userID = pending.account.id
+        let now = clock.now()
+        let key = "2fa:\(userID)"
+        if try store.read({ try SignInThrottle.retryAfter($0, accountKey: key, address: "-2fa", now: now, limits: limits) }) != nil {
+            return nil
+        }
+        let secret = try store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL", userID) }
+        var ok = false
+        if let secret, let step = TOTP.matchingStep(code, secret: Array(secret), at: now) {
+            // Each step's code signs in once: a code seen over someone's shoulder cannot be replayed.
+            let stored = Int64(clamping: step)
+            ok = try store.write { tx in
+                try tx.run("UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                           stored, userID, stored)
+                return tx.changes == 1
+            }
+        }
+        if !ok {
+            let typed = code.trimmingCharacters(in: .whitespaces).lowercased()
+            let hash = Data(Digest.sha256(Array(typed.utf8)))
+            ok = try store.write { tx in
+                try tx.run("UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL", now, userID, hash)
+                return tx.changes == 1
+            }
+        }
+        let succeeded = ok
+        try store.write { tx in
+            try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('account', ?, ?, ?)", key, now, succeeded)
+        }
+        guard ok else { return nil }
+        try store.write { tx in try tx.run("DELETE FROM sessions WHERE id = ?", pending.sessionID) }
+        return (try startSession(userID: userID, userAgent: userAgent), pending.account)
+    }
+
+    /// How many unused recovery codes the user has.
+    public func recoveryCodesLeft(userID: Int64) throws -> Int {
+        try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL", userID) ?? 0 }
+    }
+}

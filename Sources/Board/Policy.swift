@@ -1,0 +1,235 @@
+import Database
+import Foundation
+
+/// Who is acting, as the policy sees them.
+public struct Actor: Sendable, Equatable {
+    public let userID: Int64?
+    public let role: Role?
+    /// The organisation whose private space the actor belongs to (confirmed membership only).
+    public let organisationID: Int64?
+    /// Organisations the actor actively mentors (mentorships not ended).
+    public let mentoredOrganisations: Set<Int64>
+    public let suspendedUntil: Date?
+    public let suspensionReason: String?
+
+    public init(userID: Int64?, role: Role?, organisationID: Int64? = nil, mentoredOrganisations: Set<Int64> = [],
+                suspendedUntil: Date? = nil, suspensionReason: String? = nil) {
+        self.userID = userID
+        self.role = role
+        self.organisationID = organisationID
+        self.mentoredOrganisations = mentoredOrganisations
+        self.suspendedUntil = suspendedUntil
+        self.suspensionReason = suspensionReason
+    }
+
+    /// Someone not signed in.
+    public static let visitor = Actor(userID: nil, role: nil)
+
+    public var isSignedIn: Bool { userID != nil }
+    public var isAdmin: Bool { role == .admin }
+    public var isMentor: Bool { role == .mentor }
+
+    public func isSuspended(at now: Date) -> Bool { suspendedUntil.map { $0 > now } ?? false }
+
+    /// The viewer the page queries take (privacy in the SQL) for this actor.
+    public var viewer: Viewer {
+        Viewer(userID: userID, organisationID: organisationID, isAdmin: isAdmin)
+    }
+
+    /// Loads the actor for a signed-in account: its active mentorships included.
+    public static func load(_ conn: Connection, account: Account) throws -> Actor {
+        let mentored = account.role == .mentor
+            ? Set(try conn.column(Int64.self, "SELECT organisation_id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", account.id))
+            : []
+        return Actor(userID: account.id, role: account.role, organisationID: account.memberOrganisationID,
+                     mentoredOrganisations: mentored, suspendedUntil: account.suspendedUntil,
+                     suspensionReason: account.suspensionReason)
+    }
+}
+
+/// What a policy question is about. Threads and posts carry the state the rules look at.
+public enum Resource: Sendable, Equatable {
+    public struct ThreadState: Sendable, Equatable {
+        public var authorID: Int64
+        /// nil: public to the network; otherwise private to that organisation.
+        public var organisationID: Int64?
+        public var locked: Bool
+        public var hidden: Bool
+
+        public init(authorID: Int64, organisationID: Int64? = nil, locked: Bool = false, hidden: Bool = false) {
+            self.authorID = authorID
+            self.organisationID = organisationID
+            self.locked = locked
+            self.hidden = hidden
+        }
+    }
+
+    public struct PostState: Sendable, Equatable {
+        public var authorID: Int64
+        public var hidden: Bool
+        public var thread: ThreadState
+
+        public init(authorID: Int64, hidden: Bool = false, thread: ThreadState) {
+            self.authorID = authorID
+            self.hidden = hidden
+            self.thread = thread
+        }
+    }
+
+    /// The network as a whole (start a public thread, manage topics, invites, settings).
+    case network
+    /// An organisation's private space (start a private thread there, link a mentor to it).
+    case organisation(Int64)
+    case thread(ThreadState)
+    case post(PostState)
+    /// Another user (suspend, change role).
+    case user(id: Int64, role: Role)
+}
+
+/// Everything someone may try to do.
+public enum Action: String, Sendable, CaseIterable {
+    case read
+    case startThread
+    case reply
+    case editPost
+    case deletePost
+    case flag
+    case hide
+    case restore
+    case lockThread
+    case pinThread
+    case moveThread
+    case suspendUser
+    case changeRole
+    case linkMentor
+    case requestMentor
+    case manageTopics
+    case manageBriefing
+    case manageOrganisations
+    case makeInvites
+    case manageSettings
+    case viewModerationQueue
+}
+
+/// The answer, with what the page should say.
+public enum Decision: Sendable, Equatable {
+    case allowed
+    /// Not allowed; show 403 with the reason (for a suspended user, why and until when).
+    case denied(String)
+    /// The thing must not even be known to exist: answer 404 (a private thread to an outsider).
+    case notFound
+
+    public var isAllowed: Bool { self == .allowed }
+}
+
+/// The one place deciding whether an actor may do an action to a resource. Every handler asks
+/// it (and the queries enforce the same privacy in SQL for lists); no template or route
+/// decides on its own. Each rule is a named predicate below.
+public enum Policy {
+    public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date = Date()) -> Decision {
+        // Privacy first: what an actor cannot read does not exist for them.
+        if let thread = resource.thread, !canSee(actor, thread) { return .notFound }
+        if case .post(let post) = resource, post.hidden, !isAdmin(actor), !isOwn(actor, post.authorID) { return .notFound }
+
+        if action == .read { return .allowed }
+        guard actor.isSignedIn else { return .denied("Sign in to do that") }
+        if isWrite(action), actor.isSuspended(at: now) { return .denied(suspensionMessage(actor)) }
+
+        switch (action, resource) {
+        case (.startThread, .network):
+            return .allowed
+        case (.startThread, .organisation(let id)):
+            return belongsToSpace(actor, id) ? .allowed : .denied("Only members of that organisation, its mentors and admins can post there")
+        case (.reply, .thread(let thread)):
+            if thread.hidden { return .denied("This thread has been hidden by a moderator") }
+            if thread.locked, !isAdmin(actor) { return .denied("This thread is locked, so no one can reply") }
+            return .allowed
+        case (.editPost, .post(let post)), (.deletePost, .post(let post)):
+            if isAdmin(actor) { return .allowed }
+            guard isOwn(actor, post.authorID) else { return .denied("You can only change your own posts") }
+            if post.thread.locked { return .denied("This thread is locked, so its posts cannot be changed") }
+            if post.hidden { return .denied("This post has been hidden by a moderator") }
+            return .allowed
+        case (.flag, .post(let post)):
+            return isOwn(actor, post.authorID) ? .denied("You cannot flag your own post") : .allowed
+        case (.requestMentor, .thread(let thread)):
+            return isOwn(actor, thread.authorID) || isAdmin(actor) ? .allowed : .denied("Only the person who asked can request a mentor")
+        case (.hide, .post), (.restore, .post), (.hide, .thread), (.restore, .thread),
+             (.lockThread, .thread), (.pinThread, .thread), (.moveThread, .thread),
+             (.linkMentor, .thread), (.linkMentor, .organisation),
+             (.manageTopics, .network), (.manageBriefing, .network), (.manageOrganisations, .network),
+             (.makeInvites, .network), (.manageSettings, .network), (.viewModerationQueue, .network):
+            return isAdmin(actor) ? .allowed : .denied("Only admins can do that")
+        case (.suspendUser, .user(let id, let role)), (.changeRole, .user(let id, let role)):
+            guard isAdmin(actor) else { return .denied("Only admins can do that") }
+            if actor.userID == id { return .denied("You cannot do that to your own account") }
+            if action == .suspendUser, role == .admin { return .denied("An admin cannot be suspended; change their role first") }
+            return .allowed
+        default:
+            return .denied("That cannot be done here")
+        }
+    }
+
+    // MARK: Named predicates
+
+    public static func isAdmin(_ actor: Actor) -> Bool { actor.isAdmin }
+
+    public static func isOwn(_ actor: Actor, _ authorID: Int64) -> Bool { actor.userID == authorID }
+
+    /// A member of the organisation (confirmed), a mentor actively linked to it, or an admin.
+    public static func belongsToSpace(_ actor: Actor, _ organisationID: Int64) -> Bool {
+        actor.isAdmin || actor.organisationID == organisationID
+            || (actor.isMentor && actor.mentoredOrganisations.contains(organisationID))
+    }
+
+    /// Whether the thread exists for the actor: public ones (not hidden) for everyone, private
+    /// ones for their space, hidden ones for admins and their author.
+    public static func canSee(_ actor: Actor, _ thread: Resource.ThreadState) -> Bool {
+        if let organisation = thread.organisationID, !belongsToSpace(actor, organisation) { return false }
+        if thread.hidden, !actor.isAdmin, !isOwn(actor, thread.authorID) { return false }
+        return true
+    }
+
+    public static func canReadPrivateThread(_ actor: Actor, organisationID: Int64) -> Bool {
+        belongsToSpace(actor, organisationID)
+    }
+
+    public static func canPost(_ actor: Actor, now: Date = Date()) -> Bool {
+        decide(actor, .startThread, .network, now: now).isAllowed
+    }
+
+    public static func canReply(_ actor: Actor, to thread: Resource.ThreadState, now: Date = Date()) -> Bool {
+        decide(actor, .reply, .thread(thread), now: now).isAllowed
+    }
+
+    public static func canEdit(_ actor: Actor, _ post: Resource.PostState, now: Date = Date()) -> Bool {
+        decide(actor, .editPost, .post(post), now: now).isAllowed
+    }
+
+    public static func canModerate(_ actor: Actor) -> Bool { actor.isAdmin }
+
+    /// Everything but reading changes something, so a suspended account may do none of it.
+    static func isWrite(_ action: Action) -> Bool { action != .read }
+
+    /// "Your account is suspended until 3 March 2026 at 14:00 UTC: reason."
+    public static func suspensionMessage(_ actor: Actor) -> String {
+        guard let until = actor.suspendedUntil else { return "Your account is suspended" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy 'at' HH:mm 'UTC'"
+        let reason = actor.suspensionReason.map { ": \($0)" } ?? ""
+        return "Your account is suspended until \(formatter.string(from: until))\(reason). You can still read the network"
+    }
+}
+
+extension Resource {
+    /// The thread whose privacy governs this resource, if any.
+    var thread: ThreadState? {
+        switch self {
+        case .thread(let thread): thread
+        case .post(let post): post.thread
+        default: nil
+        }
+    }
+}

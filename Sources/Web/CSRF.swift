@@ -1,0 +1,80 @@
+import Board
+import HTTPServer
+
+/// Cross-site request forgery defence for every state-changing form (see docs/security.md).
+///
+/// Two independent checks, both required on every POST:
+/// 1. **Origin**: the `Origin` header (or, when a browser omits it, the `Referer`) must be this
+///    site: the request's scheme and `Host`. A request with neither is refused.
+/// 2. **Token**: the form's hidden `csrf` field must equal SHA-256("csrf:" + the session token)
+///    — or, signed out, of the pre-session cookie's token. A forged form cannot read either
+///    cookie, so cannot compute it; it changes at sign-in with the session.
+///
+/// Handlers call `app.checkedForm(request, context)` and, on `.rejected`, re-render their form
+/// with the submitted values and `CSRF.resubmitMessage` — the person's work is never lost.
+enum CSRF {
+    static let fieldName = "csrf"
+    static let resubmitMessage = "Your form was not sent because it could not be checked. Check your answers and send it again"
+
+    /// The token for forms of the session (or pre-session) with this cookie token.
+    static func token(binding cookieToken: String) -> String {
+        Digest.hex(Digest.sha256(Array(("csrf:" + cookieToken).utf8)))
+    }
+
+    enum Failure: Equatable, Sendable {
+        case crossOrigin
+        case badToken
+    }
+
+    /// Why the request fails the checks, or nil when it passes.
+    static func check(_ request: Request, form: [FormItem], expected: String) -> Failure? {
+        guard isSameOrigin(request) else { return .crossOrigin }
+        guard let sent = form[fieldName],
+              Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8))
+        else { return .badToken }
+        return nil
+    }
+
+    /// The Origin (or Referer) names this site's scheme and host.
+    static func isSameOrigin(_ request: Request) -> Bool {
+        let origin = (request.isSecure ? "https://" : "http://") + request.host.lowercased()
+        if let sent = request.headers["origin"] {
+            return sent.lowercased() == origin
+        }
+        if let referer = request.headers["referer"] {
+            let lowered = referer.lowercased()
+            return lowered == origin || lowered.hasPrefix(origin + "/") || lowered.hasPrefix(origin + "?")
+        }
+        return false
+    }
+}
+
+/// A form body that passed (or failed) the CSRF checks.
+enum FormSubmission: Sendable {
+    case valid([FormItem])
+    /// Failed a check: re-render the form with these values and `CSRF.resubmitMessage`.
+    case rejected([FormItem], CSRF.Failure)
+
+    var items: [FormItem] {
+        switch self {
+        case .valid(let items), .rejected(let items, _): items
+        }
+    }
+}
+
+extension AppContext {
+    /// Decodes a POST body and runs both CSRF checks. Use it in every POST handler:
+    ///
+    ///     var context = try app.requestContext(for: request)
+    ///     switch try app.checkedForm(request, context) {
+    ///     case .rejected(let items, _): return render(form with items, error: CSRF.resubmitMessage)
+    ///     case .valid(let items): ... ask Policy, call Board ...
+    ///     }
+    func checkedForm(_ request: Request, _ context: RequestContext) throws -> FormSubmission {
+        let items = try request.formItems()
+        if let failure = CSRF.check(request, form: items, expected: context.csrfToken) {
+            return .rejected(items, failure)
+        }
+        return .valid(items)
+    }
+}

@@ -1,0 +1,92 @@
+import Board
+import HTTPServer
+
+/// A form's state for its template, following the GOV.UK Design System: the values typed (kept
+/// when anything is rejected), an error summary at the top linking to each field, and inline
+/// errors. Templates read `value_NAME`, `error_NAME`, `errorList` (items with `href` and
+/// `message`), `hasErrors` and `csrfToken`.
+struct FormState: TemplateRenderable {
+    var values: [String: String] = [:]
+    var errors: [FieldError] = []
+    /// A message for the summary that belongs to no field (such as the CSRF resubmit request).
+    var formMessage: String?
+    /// Fields whose values are never sent back to the page (passwords).
+    static let secretFields: Set<String> = ["password", "currentPassword", "newPassword", "code", "csrf"]
+
+    init(values: [String: String] = [:], errors: [FieldError] = [], formMessage: String? = nil) {
+        self.values = values
+        self.errors = errors
+        self.formMessage = formMessage
+    }
+
+    /// The submitted values of a form, secrets left out.
+    init(items: [FormItem], errors: [FieldError] = [], formMessage: String? = nil) {
+        var values: [String: String] = [:]
+        for item in items where !Self.secretFields.contains(item.name) && values[item.name] == nil {
+            values[item.name] = item.value
+        }
+        self.init(values: values, errors: errors, formMessage: formMessage)
+    }
+
+    var hasErrors: Bool { !errors.isEmpty || formMessage != nil }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "hasErrors": return .bool(hasErrors)
+        case "errorList":
+            var items: [TemplateValue] = []
+            if let formMessage { items.append(["message": .text(formMessage)]) }
+            for error in errors {
+                items.append(["href": .text("#" + error.field), "message": .text(error.message)])
+            }
+            return .list(items)
+        default:
+            if key.hasPrefix("value_") { return .text(values[String(key.dropFirst(6))] ?? "") }
+            if key.hasPrefix("error_") {
+                return .text(errors.first { $0.field == String(key.dropFirst(6)) }?.message)
+            }
+            return nil
+        }
+    }
+}
+
+/// What the layout shows around every page: the signed-in person (or sign-in links) and the
+/// CSRF token of the header's sign-out form.
+struct LayoutContext: TemplateRenderable {
+    var account: Account?
+    var csrfToken: String
+
+    init(_ context: RequestContext) {
+        account = context.account
+        csrfToken = context.csrfToken
+    }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "currentUser":
+            guard let account else { return nil }
+            return ["displayName": .text(account.displayName), "handle": .text(account.handle)]
+        case "csrfToken": return .text(csrfToken)
+        default: return nil
+        }
+    }
+}
+
+/// A page's view model inside the layout's context: names the page does not answer are looked
+/// up in the layout context (current user, CSRF token). Board pages can wrap theirs the same way:
+/// `app.pages.home.response(InLayout(page, context))`.
+struct InLayout: TemplateRenderable {
+    let page: any TemplateRenderable
+    let layout: LayoutContext
+    var form: FormState?
+
+    init(_ page: any TemplateRenderable, _ context: RequestContext, form: FormState? = nil) {
+        self.page = page
+        self.layout = LayoutContext(context)
+        self.form = form
+    }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        page.templateValue(for: key) ?? form?.templateValue(for: key) ?? layout.templateValue(for: key)
+    }
+}

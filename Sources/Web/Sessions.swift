@@ -1,0 +1,101 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// The cookies sign-in uses, named and flagged for how the request arrived.
+///
+/// Over TLS: `__Host-session` and `__Host-presession` with `Secure; HttpOnly; SameSite=Lax;
+/// Path=/` (the `__Host-` prefix makes browsers refuse them without Secure, with a Domain, or
+/// on another path). Plain HTTP is only usable on localhost (`mutuals serve --no-tls` for
+/// development): there the names lose the prefix and the flag, which browsers would otherwise
+/// refuse. Anywhere else over plain HTTP the secure names are still set, so browsers drop them
+/// rather than send a session in clear.
+struct SessionCookies: Sendable {
+    let session: String
+    let presession: String
+    let secure: Bool
+
+    init(for request: Request) {
+        if request.isSecure || !Self.isLocalhost(request.host) {
+            session = "__Host-session"
+            presession = "__Host-presession"
+            secure = true
+        } else {
+            session = "session"
+            presession = "presession"
+            secure = false
+        }
+    }
+
+    static func isLocalhost(_ host: String) -> Bool {
+        let name = WebApplication.hostWithoutPort(host).lowercased()
+        return name == "localhost" || name == "127.0.0.1" || name == "[::1]"
+    }
+
+    /// A `Set-Cookie` value; `maxAge` 0 deletes the cookie, nil makes it last until the browser closes.
+    func setCookie(_ name: String, _ value: String, maxAge: Int?) -> String {
+        var cookie = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        if secure { cookie += "; Secure" }
+        if let maxAge { cookie += "; Max-Age=\(maxAge)" }
+        return cookie
+    }
+}
+
+/// Who is asking and the tokens their forms carry; worked out once per request by
+/// `AppContext.requestContext(for:)`.
+struct RequestContext: Sendable {
+    /// The signed-in session, if any.
+    let session: ResolvedSession?
+    /// The actor for `Policy` and the viewer for page queries.
+    let actor: Actor
+    /// The CSRF token every state-changing form of this response must carry (field `csrf`).
+    let csrfToken: String
+    let cookies: SessionCookies
+    /// `Set-Cookie` values this response must carry (a new pre-session cookie).
+    var setCookies: [String]
+
+    var account: Account? { session?.account }
+    var viewer: Viewer { actor.viewer }
+
+    /// Adds the pending cookies to `response`.
+    func finish(_ response: Response) -> Response {
+        var response = response
+        for cookie in setCookies { response.headers.add("Set-Cookie", cookie) }
+        // Pages that show a signed-in person's details or carry form tokens are never cached.
+        if response.headers["cache-control"] == nil { response.headers.set("Cache-Control", "no-store") }
+        return response
+    }
+}
+
+extension AppContext {
+    /// Resolves the session cookie (or makes a pre-session for a signed-out visitor) and derives
+    /// the CSRF token. Costs one indexed read; writes only to refresh `last_seen_at` once a minute.
+    func requestContext(for request: Request) throws -> RequestContext {
+        let cookies = SessionCookies(for: request)
+        if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
+            let account = session.account
+            let actor = try store.read { conn in
+                // An instance can require two-factor for admins: until an admin turns it on,
+                // they act with a member's powers (the two-factor page tells them why).
+                let required = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
+                let withheld = account.role == .admin && !account.twoFactorEnabled && required
+                let loaded = try Actor.load(conn, account: account)
+                guard withheld else { return loaded }
+                return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
+                             suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
+            }
+            return RequestContext(session: session, actor: actor, csrfToken: CSRF.token(binding: token),
+                                  cookies: cookies, setCookies: [])
+        }
+        var setCookies: [String] = []
+        let presession: String
+        if let existing = request.cookie(cookies.presession), Digest.fromBase64URL(existing)?.count == 32 {
+            presession = existing
+        } else {
+            presession = Digest.base64URL(try SecureRandom.bytes(32))
+            setCookies.append(cookies.setCookie(cookies.presession, presession, maxAge: nil))
+        }
+        return RequestContext(session: nil, actor: .visitor, csrfToken: CSRF.token(binding: presession),
+                              cookies: cookies, setCookies: setCookies)
+    }
+}

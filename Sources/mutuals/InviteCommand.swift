@@ -1,0 +1,26 @@
+import ArgumentParser
+import Board
+
+/// `mutuals invite --role R [--organisation SLUG]`: prints an invite link.
+struct InviteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invite",
+        abstract: "Make an invite link (made in the name of the first admin).")
+    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .long, help: "admin, mentor or member.") var role: String = "member"
+    @Option(name: .long, help: "Bind the invite to this organisation (its slug).") var organisation: String?
+    @Option(name: .long, help: "How many accounts it can create.") var uses: Int = 1
+    @Option(name: .long, help: "Days it stays valid.") var days: Int = 14
+    @Option(name: .long, help: "The site's address, for the link.") var baseURL: String = "https://localhost:8443"
+
+    func run() throws {
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, mentor or member") }
+        guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
+        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        defer { store.close() }
+        let code = try Accounts(store: store).createInvite(role: role, organisationSlug: organisation, createdBy: nil,
+                                                           validFor: Double(days) * 86_400, maxUses: uses)
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        print("\(base)/register?invite=\(code)")
+    }
+}

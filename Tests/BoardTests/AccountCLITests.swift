@@ -1,0 +1,91 @@
+import Database
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+
+/// Runs `mutuals` with `input` on standard input (a pipe, so not a terminal).
+func runMutuals(_ arguments: [String], input: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = try MutualsExecutable.url()
+    process.arguments = arguments
+    let output = Pipe()
+    let stdin = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = stdin
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite("mutuals user and invite", .serialized, .timeLimit(.minutes(2)))
+struct AccountCLITests {
+    @Test func userAddRoleResetPasswordAndInvite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-acct-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let noAdmin = try runMutuals(["invite", "--data", directory, "--role", "member"], input: "")
+        #expect(noAdmin.status != 0)
+        #expect(noAdmin.output.contains("add one first"))
+
+        let add = try runMutuals(["user", "add", "--data", directory, "--handle", "chief", "--email", "chief@example.org", "--role", "admin"],
+                                 input: "a very long admin passphrase\n")
+        #expect(add.status == 0, "\(add.output)")
+        #expect(add.output.contains("Added admin chief <chief@example.org>."))
+        #expect(!add.output.contains("Password:"))
+
+        let weak = try runMutuals(["user", "add", "--data", directory, "--handle", "weakling", "--email", "w@example.org"], input: "password1234\n")
+        #expect(weak.status != 0)
+        #expect(weak.output.contains("too common"))
+
+        let duplicate = try runMutuals(["user", "add", "--data", directory, "--handle", "chief", "--email", "x@example.org"], input: "another long passphrase\n")
+        #expect(duplicate.status != 0)
+
+        let member = try runMutuals(["user", "add", "--data", directory, "--handle", "helper", "--email", "helper@example.org"],
+                                    input: "orchard lantern velvet\n")
+        #expect(member.status == 0)
+        let role = try runMutuals(["user", "role", "--data", directory, "helper", "mentor"], input: "")
+        #expect(role.status == 0)
+        #expect(role.output.contains("helper is now mentor."))
+        #expect(try runMutuals(["user", "role", "--data", directory, "nobody", "mentor"], input: "").status != 0)
+        #expect(try runMutuals(["user", "role", "--data", directory, "helper", "emperor"], input: "").status != 0)
+
+        let store = try Storage.openStore(dataDirectory: directory)
+        let accounts = Accounts(store: store)
+        let helperID = try #require(try accounts.account(handle: "helper")).id
+        #expect(try accounts.account(handle: "helper")?.role == .mentor)
+        _ = try accounts.startSession(userID: helperID, userAgent: "test")
+        store.close()
+
+        let reset = try runMutuals(["user", "reset-password", "--data", directory, "helper"], input: "a brand new passphrase\n")
+        #expect(reset.status == 0, "\(reset.output)")
+        let after = try Storage.openStore(dataDirectory: directory)
+        defer { after.close() }
+        let afterAccounts = Accounts(store: after)
+        #expect(try after.read { try $0.scalar(Int.self, "SELECT count(*) FROM sessions WHERE user_id = ?", helperID) } == 0)
+        guard case .signedIn = try afterAccounts.signIn(identifier: "helper", password: "a brand new passphrase", address: "t", userAgent: "t") else {
+            Issue.record("the reset password does not sign in")
+            return
+        }
+
+        try after.write { tx in
+            try tx.run("INSERT INTO organisations(slug, name, kind, created_at) VALUES ('central-surrey', 'Central Surrey Health', 'pathfinder', 0)")
+        }
+        let invite = try runMutuals(["invite", "--data", directory, "--role", "mentor", "--organisation", "central-surrey",
+                                     "--base-url", "https://mutuals.example/"], input: "")
+        #expect(invite.status == 0, "\(invite.output)")
+        let link = invite.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(link.hasPrefix("https://mutuals.example/register?invite="))
+        let code = String(link.dropFirst("https://mutuals.example/register?invite=".count))
+        let found = try #require(try afterAccounts.invite(code: code))
+        #expect(found.role == .mentor)
+        #expect(found.organisationID != nil)
+        let defaultBase = try runMutuals(["invite", "--data", directory], input: "")
+        #expect(defaultBase.output.hasPrefix("https://localhost:8443/register?invite="))
+        #expect(try runMutuals(["invite", "--data", directory, "--organisation", "nowhere"], input: "").status != 0)
+    }
+}
