@@ -167,6 +167,11 @@ final class Reactor: @unchecked Sendable {
                 }
             }
             if now >= nextSweep {
+                // Shutdown is signalled through the eventfd; look at the inbox here too, so a
+                // lost wake-up can delay it by one sweep but never hang it.
+                if !draining, let deadline = inbox.withLock({ $0.shutdownDeadline }) {
+                    startDraining(deadline: deadline, now: now)
+                }
                 resumeAcceptingIfDue(now: now)
                 sweep(now: now)
                 nextSweep = now &+ sweepInterval

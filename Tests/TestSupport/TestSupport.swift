@@ -57,6 +57,7 @@ public final class RawClient {
     private var ssl: OpaquePointer?
     private var context: OpaquePointer?
     private var buffer: [UInt8] = []
+    private var isClosed = false
 
     /// Connects to 127.0.0.1:`port`, optionally with TLS (the server's certificate is not
     /// verified: tests check its fingerprint separately).
@@ -113,7 +114,12 @@ public final class RawClient {
             SSL_CTX_free(context)
             self.context = nil
         }
-        if fcntl(fd, F_GETFD) != -1 { Glibc.close(fd) }
+        // Close exactly once: a second close(2) could hit a descriptor number that another
+        // server or client in this process has since been given.
+        if !isClosed {
+            isClosed = true
+            Glibc.close(fd)
+        }
     }
 
     public func setTimeout(_ seconds: Double) {
