@@ -65,7 +65,10 @@ struct LayoutContext: TemplateRenderable {
         switch key {
         case "currentUser":
             guard let account else { return nil }
-            return ["displayName": .text(account.displayName), "handle": .text(account.handle)]
+            return [
+                "displayName": .text(account.displayName), "handle": .text(account.handle),
+                "isAdmin": .bool(account.role == .admin), "isMentor": .bool(account.role == .mentor),
+            ]
         case "csrfToken": return .text(csrfToken)
         default: return nil
         }
