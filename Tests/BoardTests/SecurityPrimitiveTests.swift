@@ -61,38 +61,26 @@ import Testing
         #expect(PasswordHasher(n: 1 << 16, r: 8, p: 1).needsRehash(hash))
     }
 
-    /// Verification time must not depend on how much of the key matched: a hash differing in
-    /// the first byte and one differing in the last take the same time (within noise), since
-    /// scrypt dominates and the final comparison is CRYPTO_memcmp.
-    @Test func verificationTimeDoesNotDependOnWhereTheKeyDiffers() throws {
+    /// A stored key differing in its first or its last byte is refused alike. That the final
+    /// comparison takes the same time either way is by construction (CRYPTO_memcmp, see
+    /// PasswordHasher.verify), not by a stopwatch: timing assertions do not belong in tests.
+    @Test func keysDifferingAnywhereAreRefused() throws {
         let hasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
         let hash = try hasher.hash("timing test password")
         let parts = hash.split(separator: "$").map(String.init)
-        var key = try #require(Data(base64Encoded: parts[5]))
+        let key = try #require(Data(base64Encoded: parts[5]))
         func variant(flipping index: Int) -> String {
             var copy = key
             copy[index] ^= 0xff
             return parts[0..<5].joined(separator: "$") + "$" + copy.base64EncodedString()
         }
-        let early = variant(flipping: 0)
-        let late = variant(flipping: key.count - 1)
-        // Interleaved samples, compared by their minimum: robust to preemption by other tests.
-        func sample(_ stored: String) -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = hasher.verify("timing test password", against: stored)
-            return Double(DispatchTime.now().uptimeNanoseconds - start)
+        for index in [0, key.count / 2, key.count - 1] {
+            #expect(!hasher.verify("timing test password", against: variant(flipping: index)))
         }
-        #expect(!hasher.verify("timing test password", against: early))
-        #expect(!hasher.verify("timing test password", against: late))
-        var earlyBest = Double.infinity
-        var lateBest = Double.infinity
-        for _ in 0..<41 {
-            earlyBest = min(earlyBest, sample(early))
-            lateBest = min(lateBest, sample(late))
-        }
-        let ratio = earlyBest / lateBest
-        #expect(ratio > 0.67 && ratio < 1.5, "fastest runs differ: ratio \(ratio)")
-        key = Data()
+        #expect(hasher.verify("timing test password", against: hash))
+        #expect(Digest.constantTimeEquals([1, 2, 3], [1, 2, 3]))
+        #expect(!Digest.constantTimeEquals([1, 2, 3], [1, 2, 4]))
+        #expect(!Digest.constantTimeEquals([1, 2, 3], [1, 2]))
     }
 
     @Test func commonPasswordsAreShippedAndRefused() {
