@@ -157,9 +157,22 @@ struct MentorQueriesTests {
         #expect(queue.items.map(\.threadID) == [fixture.thread, later])
         #expect(queue.items.first?.inYourTopics == true)
         #expect(queue.linkedToYou.isEmpty)
+        #expect(queue.items.allSatisfy { !$0.answeredByYou })
+
+        let thread = fixture.thread
+        try fixture.store.write { tx in
+            try tx.run("""
+                INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at) VALUES (?, ?, 2, 'A', '<p>A</p>', ?)
+                """, thread, mentor, now)
+        }
+        let answered = try fixture.store.read { try MentorQueries.queue($0, mentorID: mentor, viewer: actor.viewer) }
+        // Answered threads stay in the queue (from a supported pathfinder), marked.
+        #expect(answered.items.first { $0.threadID == thread }?.answeredByYou == true)
 
         try Mentors.endMentorship(fixture.store, by: Actor(userID: asker, role: .admin), id: 1, now: now)
         let after = try fixture.store.read { try MentorQueries.queue($0, mentorID: mentor, viewer: actor.viewer) }
-        #expect(after.items.map(\.threadID) == [fixture.thread])
+        // The private thread is gone at once; the public one has a reply now, so it is no longer
+        // an unanswered question in the mentor's topics either.
+        #expect(after.items.isEmpty)
     }
 }
