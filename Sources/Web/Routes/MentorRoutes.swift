@@ -180,8 +180,12 @@ enum MentorRoutes {
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let submission = try app.checkedForm(request, context)
             if case .rejected(let items, _) = submission {
-                return try context.finish(askPage(app, context, threadID: id, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                                  status: .forbidden))
+                // A forged form learns nothing, not even whether the thread exists: always 403.
+                guard let page = try? askPage(app, context, threadID: id, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
+                                              status: .forbidden) else {
+                    return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+                }
+                return context.finish(page)
             }
             do {
                 try Mentors.link(app.store, by: context.actor, threadID: id, mentorHandles: submission.items.all("mentors"))
