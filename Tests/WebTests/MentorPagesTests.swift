@@ -61,6 +61,13 @@ func withMentorWorld(_ body: (MentorWorld) throws -> Void) throws {
     }
 }
 
+/// The organisation page's "Mentors" section (its linked mentors), without the thread lists.
+func mentorsSection(_ html: String) -> Substring {
+    guard let start = html.range(of: "id=\"mentors-heading\"") else { return "" }
+    let rest = html[start.upperBound...]
+    return rest[..<(rest.range(of: "</section>")?.lowerBound ?? rest.endIndex)]
+}
+
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct MentorPagesTests {
     @Test func directoryFiltersAndProfileShowTheMentor() throws {
@@ -161,6 +168,7 @@ struct MentorPagesTests {
             let helen = try world.signedIn("helen_marsh")
             #expect(try helen.get(privatePath).status == 200)
             #expect(try helen.get("/mentor/queue").text.contains(DemoSite.privateTitle))
+            #expect(mentorsSection(try helen.get("/o/tri-borough-mutual").text).contains("Helen Marsh"))
 
             let admin = try world.signedIn("network_admin")
             let page = try admin.get("/admin/mentors")
@@ -181,6 +189,8 @@ struct MentorPagesTests {
             #expect(try world.logCount("end_mentorship") == 1)
             #expect(try helen.get(privatePath).status == 404)
             #expect(!(try helen.get("/mentor/queue").text.contains(DemoSite.privateTitle)))
+            #expect(!mentorsSection(try admin.get("/o/tri-borough-mutual").text).contains("Helen Marsh"))
+            #expect(!(try admin.get("/mentors/helen_marsh").text.contains("href=\"/o/tri-borough-mutual\"")))
             let actor = try world.actor("helen_marsh")
             let tri = try #require(world.site.organisationID("tri-borough-mutual"))
             #expect(!Policy.canReadPrivateThread(actor, organisationID: tri))
