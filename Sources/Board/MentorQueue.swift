@@ -90,11 +90,12 @@ public enum MentorQueries {
 
     /// Mentors who could be asked to a thread, best first: score (see the weights) descending,
     /// mentors not taking new work last, then by name. Mentors already linked, who declined, or
-    /// who asked the thread are left out.
+    /// who asked the thread are left out; for a private thread, so is every mentor who does not
+    /// support its organisation (they could not read it).
     public static func suggestions(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
         try conn.query(MentorSuggestion.self, """
             WITH th AS (
-                SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id
+                SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
                 FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
             ), scored AS (
                 SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
@@ -109,6 +110,9 @@ public enum MentorQueries {
                 FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
                 WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
                   AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
+                  -- A private thread: only mentors of that space can read it, so only they are offered.
+                  AND (th.space IS NULL OR EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
+                                                   AND s.organisation_id = th.space AND s.ended_at IS NULL))
             )
             SELECT handle, display_name, headline, availability, matching, supports, open_links,
                    matching * ?2 + supports * ?3 - open_links * ?4 AS score

@@ -162,6 +162,18 @@ public enum Mentors {
                 """, jsonArray(handles))
         }
         if mentorIDs.count != handles.count { throw MentorError.invalid([FieldError("mentors", "Select mentors from the list")]) }
+        if let space = state.organisationID {
+            // Linking does not open a private space: only the space's own mentors can read the thread.
+            let outsiders = try store.read { conn in
+                try conn.scalar(Int.self, """
+                    SELECT count(*) FROM json_each(?1) j WHERE NOT EXISTS (
+                        SELECT 1 FROM mentorships m WHERE m.mentor_id = j.value AND m.organisation_id = ?2 AND m.ended_at IS NULL)
+                    """, "[" + mentorIDs.map(String.init).joined(separator: ",") + "]", space) ?? 0
+            }
+            if outsiders > 0 {
+                throw MentorError.invalid([FieldError("mentors", "Only mentors who support this pathfinder can be linked to its private thread")])
+            }
+        }
         let logged = actorID != state.authorID
         return try store.write { tx in
             var linked = 0

@@ -215,12 +215,10 @@ struct MentorPagesTests {
 
     @Test func authorAsksAMentorWhoSeesItInTheQueueAndMayDecline() throws {
         try withMentorWorld { world in
-            let threadID = world.site.id(ofThread: "%10m Mutual Support Programme%")
-            let fallback = try world.site.store.read { try $0.scalar(Int64.self, """
+            let id = try #require(try world.site.store.read { try $0.scalar(Int64.self, """
                 SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
                 WHERE u.handle = 'sam_okafor' AND t.organisation_id IS NULL ORDER BY t.id DESC LIMIT 1
-                """) }
-            let id = threadID > 0 ? threadID : try #require(fallback)
+                """) })
             let admin = try world.signedIn("network_admin")
             #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
 
@@ -262,8 +260,17 @@ struct MentorPagesTests {
             let id = world.site.privateThreadID
             let admin = try world.signedIn("network_admin")
             #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
+            // Tom supports no pathfinder, so he is neither offered for nor linked to the private thread.
+            #expect(!(try admin.get("/t/\(id)/mentors").text.contains("value=\"tom_beckett\"")))
+            let outsider = try admin.post("/t/\(id)/mentors", [("mentors", "tom_beckett")])
+            #expect(outsider.status == 422)
+            #expect(outsider.text.contains("Only mentors who support this pathfinder"))
+            let publicID = try #require(try world.site.store.read { try $0.scalar(Int64.self, """
+                SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
+                WHERE u.handle = 'sam_okafor' AND t.organisation_id IS NULL ORDER BY t.id LIMIT 1
+                """) })
             let before = try world.logCount("link_mentor")
-            #expect(try admin.post("/t/\(id)/mentors", [("mentors", "tom_beckett")]).status == 303)
+            #expect(try admin.post("/t/\(publicID)/mentors", [("mentors", "tom_beckett")]).status == 303)
             #expect(try world.logCount("link_mentor") == before + 1)
             // An outsider cannot even learn the private thread exists.
             let priya = try world.signedIn("priya_nair")
