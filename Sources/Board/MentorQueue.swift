@@ -1,0 +1,202 @@
+import Database
+import Foundation
+
+/// A mentor suggested for a thread, with what the ranking looked at.
+public struct MentorSuggestion: RowDecodable, Sendable {
+    public let handle: String
+    public let displayName: String
+    public let headline: String
+    public let availability: MentorAvailability
+    /// How many of the thread's topics are in the mentor's expertise.
+    public let matchingTopics: Int
+    /// Whether the mentor supports the thread's pathfinder (its space, or the asker's organisation).
+    public let supportsPathfinder: Bool
+    /// Threads the mentor is linked to that have no accepted answer yet.
+    public let openLinks: Int
+    public let score: Int
+
+    public init(row: Row) throws {
+        handle = try row[0]
+        displayName = try row[1]
+        headline = try row[2]
+        availability = MentorAvailability(rawValue: try row[3]) ?? .available
+        matchingTopics = try row[4]
+        supportsPathfinder = try row[5]
+        openLinks = try row[6]
+        score = try row[7]
+    }
+}
+
+/// A mentor linked to a thread, as the thread page's mentors section shows them.
+public struct LinkedMentor: RowDecodable, Sendable {
+    public let handle: String
+    public let displayName: String
+    public let organisationName: String?
+    public let status: String
+
+    public init(row: Row) throws {
+        handle = try row[0]
+        displayName = try row[1]
+        organisationName = try row[2]
+        status = try row[3]
+    }
+}
+
+/// One thread in a mentor's queue, with why it is there.
+public struct MentorQueueItem: RowDecodable, Sendable {
+    public let threadID: Int64
+    public let slug: String
+    public let title: String
+    public let authorName: String
+    public let createdAt: Date
+    public let replyCount: Int
+    public let hasAcceptedAnswer: Bool
+    public let linkedToYou: Bool
+    public let inYourTopics: Bool
+    public let fromYourPathfinder: Bool
+    public let answeredByYou: Bool
+
+    public init(row: Row) throws {
+        threadID = try row[0]
+        slug = try row[1]
+        title = try row[2]
+        authorName = try row[3]
+        createdAt = try row[4]
+        replyCount = try row[5]
+        hasAcceptedAnswer = try row[6]
+        linkedToYou = try row[7]
+        inYourTopics = try row[8]
+        fromYourPathfinder = try row[9]
+        answeredByYou = try row[10]
+    }
+}
+
+/// `/mentor/queue`: everything for one mentor.
+public struct MentorQueue: Sendable {
+    /// Threads the mentor is linked to, newest link first ("linked to you", until notifications exist).
+    public let linkedToYou: [MentorQueueItem]
+    /// Linked threads, unanswered threads in their topics and threads from their pathfinders; oldest first.
+    public let items: [MentorQueueItem]
+}
+
+/// Suggestions, the queue, and "answered by a mentor".
+public enum MentorQueries {
+    /// Points in the suggestion score: each matching topic, supporting the pathfinder, and (taken
+    /// away) each open link. Supporting the pathfinder outweighs one matching topic, because the
+    /// mentor already knows that team; a busy mentor loses a point per open thread.
+    public static let topicWeight = 3
+    public static let pathfinderWeight = 4
+    public static let openLinkPenalty = 1
+
+    /// Mentors who could be asked to a thread, best first: score (see the weights) descending,
+    /// mentors not taking new work last, then by name. Mentors already linked, who declined, or
+    /// who asked the thread are left out; for a private thread, so is every mentor who does not
+    /// support its organisation (they could not read it).
+    public static func suggestions(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
+        try conn.query(MentorSuggestion.self, """
+            WITH th AS (
+                SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
+                FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
+            ), scored AS (
+                SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+                       coalesce(mp.availability, 'available') AS availability,
+                       (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
+                         WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
+                       EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
+                               AND m.organisation_id = th.pathfinder) AS supports,
+                       (SELECT count(*) FROM thread_mentors l JOIN threads lt ON lt.id = l.thread_id
+                         WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL
+                           AND lt.hidden = 0) AS open_links
+                FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
+                WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
+                  AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
+                  -- A private thread: only mentors of that space can read it, so only they are offered.
+                  AND (th.space IS NULL OR EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
+                                                   AND s.organisation_id = th.space AND s.ended_at IS NULL))
+            )
+            SELECT handle, display_name, headline, availability, matching, supports, open_links,
+                   matching * ?2 + supports * ?3 - open_links * ?4 AS score
+            FROM scored
+            ORDER BY availability = 'unavailable', score DESC, display_name COLLATE NOCASE, handle
+            LIMIT ?5
+            """, threadID, topicWeight, pathfinderWeight, openLinkPenalty, limit)
+    }
+
+    /// Mentors linked to a thread (declined ones left out), by name.
+    public static func linkedMentors(_ conn: Connection, threadID: Int64) throws -> [LinkedMentor] {
+        try conn.query(LinkedMentor.self, """
+            SELECT u.handle, u.display_name, o.name, tm.status
+            FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
+            WHERE tm.thread_id = ? AND tm.status <> 'declined'
+            ORDER BY u.display_name COLLATE NOCASE
+            """, threadID)
+    }
+
+    /// The mentor's queue, privacy as in `PageQueries` (a mentor whose mentorship has ended no
+    /// longer sees that space's threads here either).
+    public static func queue(_ conn: Connection, mentorID: Int64, viewer: Viewer, limit: Int = 100) throws -> MentorQueue {
+        let select = """
+            SELECT t.id, t.slug, t.title, a.display_name, t.created_at, t.reply_count, t.accepted_post_id IS NOT NULL,
+                   EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked'),
+                   EXISTS (SELECT 1 FROM thread_topics tt JOIN mentor_expertise e ON e.topic_id = tt.topic_id
+                           WHERE tt.thread_id = t.id AND e.mentor_id = ?4),
+                   EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
+                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)),
+                   EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.author_id = ?4 AND p.position > 1
+                           AND p.hidden = 0 AND p.deleted_by_author = 0)
+            FROM threads t JOIN users a ON a.id = t.author_id
+            """
+        let base = PageQueries.viewerArguments(viewer)
+        let linked = try conn.query(MentorQueueItem.self, select + """
+
+            JOIN thread_mentors l ON l.thread_id = t.id AND l.mentor_id = ?4 AND l.status = 'linked'
+            WHERE t.hidden = 0 AND \(PageQueries.visible)
+            ORDER BY l.created_at DESC, t.id DESC LIMIT ?5
+            """, arguments: base + [mentorID, limit])
+        let items = try conn.query(MentorQueueItem.self, select + """
+
+            WHERE t.hidden = 0 AND \(PageQueries.visible) AND (
+                EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked')
+                OR (t.reply_count = 0 AND t.accepted_post_id IS NULL
+                    AND EXISTS (SELECT 1 FROM thread_topics tt JOIN mentor_expertise e ON e.topic_id = tt.topic_id
+                                WHERE tt.thread_id = t.id AND e.mentor_id = ?4))
+                OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
+                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)))
+            ORDER BY t.created_at, t.id LIMIT ?5
+            """, arguments: base + [mentorID, limit])
+        return MentorQueue(linkedToYou: linked, items: items)
+    }
+
+    /// SQL condition on a thread aliased `t`: a mentor has written a visible reply in it. For the
+    /// board's lists (`AND \(MentorQueries.answeredByMentorCondition)` for the filter).
+    public static let answeredByMentorCondition = """
+        EXISTS (SELECT 1 FROM posts mp JOIN users mu ON mu.id = mp.author_id
+                WHERE mp.thread_id = t.id AND mp.position > 1 AND mp.hidden = 0 AND mp.deleted_by_author = 0
+                  AND mp.held_for_approval = 0 AND mu.role = 'mentor')
+        """
+
+    /// Which of these threads a mentor has answered (for the "Answered by a mentor" flag on a
+    /// list already read with the viewer's privacy).
+    public static func answeredByMentor(_ conn: Connection, threadIDs: [Int64]) throws -> Set<Int64> {
+        guard !threadIDs.isEmpty else { return [] }
+        let ids = "[" + threadIDs.map(String.init).joined(separator: ",") + "]"
+        return Set(try conn.column(Int64.self, """
+            SELECT t.id FROM threads t WHERE t.id IN (SELECT value FROM json_each(?)) AND \(answeredByMentorCondition)
+            """, ids))
+    }
+
+    /// A topic's latest threads answered by a mentor that the viewer may read (the topic page's
+    /// "answered by a mentor" filter).
+    public static func topicThreadsAnsweredByMentor(_ conn: Connection, slug: String, viewer: Viewer,
+                                                    limit: Int = PageQueries.threadsPerPage) throws -> [ThreadSummary] {
+        var threads = try conn.query(ThreadSummary.self, """
+            SELECT \(ThreadSummary.columns)
+            FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id JOIN threads t ON t.id = tt.thread_id
+            JOIN users a ON a.id = t.author_id LEFT JOIN users lu ON lu.id = t.last_poster_id
+            WHERE tp.slug = ?4 AND t.hidden = 0 AND \(PageQueries.visible) AND \(answeredByMentorCondition)
+            ORDER BY tt.last_activity_at DESC, t.id DESC LIMIT ?5
+            """, arguments: PageQueries.viewerArguments(viewer) + [slug, limit])
+        try PageQueries.attachTopics(conn, to: &threads)
+        return threads
+    }
+}

@@ -1,0 +1,248 @@
+import Database
+import Foundation
+
+/// What a mentor edits on their own profile.
+public struct MentorProfileForm: Sendable {
+    public var headline: String
+    public var bio: String
+    public var topicSlugs: [String]
+    public var availability: String
+
+    public init(headline: String, bio: String, topicSlugs: [String], availability: String) {
+        self.headline = headline
+        self.bio = bio
+        self.topicSlugs = topicSlugs
+        self.availability = availability
+    }
+}
+
+/// The services that change mentor state: profiles, roles, mentorships and thread links. Each
+/// checks `Policy` and, for admin actions, appends its `moderation_log` entry in the same write.
+public enum Mentors {
+    /// A mentor saves their own profile (headline, bio, expertise, availability).
+    /// - Throws: `MentorError.denied` for anyone but a mentor, `.invalid` with field errors.
+    public static func updateProfile(_ store: Store, by actor: Actor, _ form: MentorProfileForm, now: Date = Date()) throws {
+        guard let userID = actor.userID, actor.isMentor else { throw MentorError.denied("Only mentors have a mentor profile") }
+        if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
+        let headline = PostLimits.normalise(form.headline).trimmingCharacters(in: .whitespacesAndNewlines)
+        let bio = PostLimits.normalise(form.bio).trimmingCharacters(in: .whitespacesAndNewlines)
+        var errors: [FieldError] = []
+        if headline.isEmpty { errors.append(FieldError("headline", "Enter a headline")) }
+        else if headline.count > 160 { errors.append(FieldError("headline", "Headline must be 160 characters or fewer")) }
+        if bio.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
+        let availability = MentorAvailability(rawValue: form.availability)
+        if availability == nil { errors.append(FieldError("availability", "Select your availability")) }
+        let slugs = Array(Set(form.topicSlugs)).sorted()
+        let topicIDs = try store.read { conn in
+            try conn.column(Int64.self, """
+                SELECT id FROM topics WHERE retired = 0 AND slug IN (SELECT value FROM json_each(?))
+                """, jsonArray(slugs))
+        }
+        if topicIDs.count != slugs.count { errors.append(FieldError("topics", "Select topics from the list")) }
+        if !errors.isEmpty { throw MentorError.invalid(errors) }
+        let value = (availability ?? .available).rawValue
+        try store.write { tx in
+            try tx.run("""
+                INSERT INTO mentor_profiles(user_id, headline, availability, updated_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT(user_id) DO UPDATE SET headline = ?2, availability = ?3, updated_at = ?4
+                """, userID, headline, value, now)
+            try tx.run("UPDATE users SET bio = ? WHERE id = ?", bio, userID)
+            try tx.run("DELETE FROM mentor_expertise WHERE mentor_id = ?", userID)
+            for topicID in topicIDs {
+                try tx.run("INSERT INTO mentor_expertise(mentor_id, topic_id) VALUES (?, ?)", userID, topicID)
+            }
+        }
+    }
+
+    /// An admin makes a member a mentor, or a mentor a member again. Making a mentor gives them a
+    /// profile (headline from their organisation) if they had none; making them a member again
+    /// ends their active mentorships, so they lose every pathfinder's private space at once.
+    /// - Throws: `MentorError.denied`/`.notFound`.
+    public static func changeRole(_ store: Store, by actor: Actor, handle: String, to role: Role, reason: String = "",
+                                  now: Date = Date()) throws {
+        guard role == .mentor || role == .member else { throw MentorError.denied("Only member and mentor roles are changed here") }
+        guard let target = try store.read({ conn in
+            try conn.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle)
+        }) else { throw MentorError.notFound }
+        guard let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
+        let decision = Policy.decide(actor, .changeRole, .user(id: target.id, role: currentRole), now: now)
+        if case .denied(let message) = decision { throw MentorError.denied(message) }
+        guard decision.isAllowed, let actorID = actor.userID else { throw MentorError.notFound }
+        if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
+        if currentRole == role { return }
+        let note = String(reason.prefix(900))
+        try store.write { tx in
+            try tx.run("UPDATE users SET role = ? WHERE id = ?", role.rawValue, target.id)
+            if role == .mentor {
+                try tx.run("""
+                    INSERT INTO mentor_profiles(user_id, headline, availability, updated_at)
+                    SELECT u.id, coalesce('Mentor, ' || o.name, 'Mentor'), 'available', ?2
+                    FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?1
+                    ON CONFLICT(user_id) DO NOTHING
+                    """, target.id, now)
+            } else {
+                let ended = try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", target.id)
+                for id in ended {
+                    try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
+                    try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship",
+                                         targetID: id, reason: "Role changed to member", at: now)
+                }
+            }
+            try MentorLog.append(tx, actorID: actorID, action: "change_role", targetType: "user", targetID: target.id,
+                                 reason: "\(currentRole.rawValue) → \(role.rawValue)" + (note.isEmpty ? "" : ": \(note)"), at: now)
+        }
+    }
+
+    /// An admin links a mentor to a pathfinder organisation from `startedAt`, with a note.
+    /// - Returns: the mentorship's id.
+    /// - Throws: `MentorError.denied`, `.invalid` (not a mentor, unknown organisation, already linked).
+    @discardableResult
+    public static func startMentorship(_ store: Store, by actor: Actor, mentorHandle: String, organisationSlug: String,
+                                       startedAt: Date, note: String, now: Date = Date()) throws -> Int64 {
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
+        let note = PostLimits.normalise(note).trimmingCharacters(in: .whitespacesAndNewlines)
+        let (mentorID, organisationID) = try store.read { conn in
+            (try conn.scalar(Int64.self, "SELECT id FROM users WHERE handle = ? AND role = 'mentor' AND deleted_at IS NULL", mentorHandle),
+             try conn.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug))
+        }
+        var errors: [FieldError] = []
+        if mentorID == nil { errors.append(FieldError("mentor", "Select a mentor")) }
+        if organisationID == nil { errors.append(FieldError("organisation", "Select an organisation")) }
+        if note.count > 1000 { errors.append(FieldError("note", "Note must be 1000 characters or fewer")) }
+        guard errors.isEmpty, let mentorID, let organisationID else { throw MentorError.invalid(errors) }
+        do {
+            return try store.write { tx in
+                try tx.run("""
+                    INSERT INTO mentorships(mentor_id, organisation_id, started_at, note, created_by) VALUES (?, ?, ?, ?, ?)
+                    """, mentorID, organisationID, startedAt, note, actorID)
+                let id = tx.lastInsertedRowID
+                try MentorLog.append(tx, actorID: actorID, action: "start_mentorship", targetType: "mentorship", targetID: id,
+                                     reason: "\(mentorHandle) → \(organisationSlug)" + (note.isEmpty ? "" : ": \(note)"), at: now)
+                return id
+            }
+        } catch let error as DatabaseError where error.isUniqueConstraintViolation {
+            throw MentorError.invalid([FieldError("mentor", "That mentor already supports that organisation")])
+        }
+    }
+
+    /// An admin ends a mentorship: from this moment the mentor cannot read the organisation's
+    /// private space (the policy and the queries both look only at mentorships not ended).
+    public static func endMentorship(_ store: Store, by actor: Actor, id: Int64, reason: String = "", now: Date = Date()) throws {
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
+        let note = String(reason.prefix(900))
+        let ended: Bool = try store.write { tx in
+            try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ? AND ended_at IS NULL", now, id)
+            guard tx.changes == 1 else { return false }
+            try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+                                 reason: note, at: now)
+            return true
+        }
+        if !ended { throw MentorError.notFound }
+    }
+
+    /// The thread's author or an admin links mentors to the thread. Mentors already linked (or
+    /// who declined) are left as they are; linking by an admin is logged.
+    /// - Returns: how many mentors were newly linked.
+    @discardableResult
+    public static func link(_ store: Store, by actor: Actor, threadID: Int64, mentorHandles: [String], now: Date = Date()) throws -> Int {
+        let state = try threadState(store, threadID)
+        switch Policy.decide(actor, .requestMentor, .thread(state), now: now) {
+        case .allowed: break
+        case .denied(let message): throw MentorError.denied(message)
+        case .notFound: throw MentorError.notFound
+        }
+        guard let actorID = actor.userID else { throw MentorError.notFound }
+        let handles = Array(Set(mentorHandles)).sorted()
+        if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
+        let mentorIDs = try store.read { conn in
+            try conn.column(Int64.self, """
+                SELECT id FROM users WHERE role = 'mentor' AND deleted_at IS NULL AND handle IN (SELECT value FROM json_each(?))
+                """, jsonArray(handles))
+        }
+        if mentorIDs.count != handles.count { throw MentorError.invalid([FieldError("mentors", "Select mentors from the list")]) }
+        if let space = state.organisationID {
+            // Linking does not open a private space: only the space's own mentors can read the thread.
+            let outsiders = try store.read { conn in
+                try conn.scalar(Int.self, """
+                    SELECT count(*) FROM json_each(?1) j WHERE NOT EXISTS (
+                        SELECT 1 FROM mentorships m WHERE m.mentor_id = j.value AND m.organisation_id = ?2 AND m.ended_at IS NULL)
+                    """, "[" + mentorIDs.map(String.init).joined(separator: ",") + "]", space) ?? 0
+            }
+            if outsiders > 0 {
+                throw MentorError.invalid([FieldError("mentors", "Only mentors who support this pathfinder can be linked to its private thread")])
+            }
+        }
+        let logged = actorID != state.authorID
+        return try store.write { tx in
+            var linked = 0
+            for mentorID in mentorIDs where mentorID != state.authorID {
+                try tx.run("""
+                    INSERT INTO thread_mentors(thread_id, mentor_id, requested_by, status, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, 'linked', ?4, ?4) ON CONFLICT(thread_id, mentor_id) DO NOTHING
+                    """, threadID, mentorID, actorID, now)
+                guard tx.changes == 1 else { continue }
+                linked += 1
+                if logged {
+                    try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
+                                         reason: "Linked mentor \(mentorID)", at: now)
+                }
+            }
+            return linked
+        }
+    }
+
+    /// A mentor declines their link to a thread; the thread stops listing them.
+    public static func decline(_ store: Store, by actor: Actor, threadID: Int64, now: Date = Date()) throws {
+        guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
+        let changed: Bool = try store.write { tx in
+            try tx.run("""
+                UPDATE thread_mentors SET status = 'declined', updated_at = ?
+                WHERE thread_id = ? AND mentor_id = ? AND status <> 'declined'
+                """, now, threadID, userID)
+            return tx.changes == 1
+        }
+        if !changed { throw MentorError.notFound }
+    }
+
+    /// The policy's view of a thread.
+    static func threadState(_ store: Store, _ threadID: Int64) throws -> Resource.ThreadState {
+        guard let state = try store.read({ conn in
+            try conn.queryOne(ThreadStateRow.self, "SELECT author_id, organisation_id, locked, hidden FROM threads WHERE id = ?", threadID)
+        }) else { throw MentorError.notFound }
+        return state.state
+    }
+
+    static func jsonArray(_ strings: [String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The moderation log entries of mentor actions (role changes, mentorships, thread links).
+/// Called inside the write that makes the change, so the action and its record commit together.
+public enum MentorLog {
+    public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
+                              reason: String, at date: Date) throws {
+        try tx.run("""
+            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, actorID, action, targetType, targetID, String(reason.prefix(1000)), date)
+    }
+}
+
+struct UserRoleRow: RowDecodable {
+    let id: Int64
+    let role: String
+    init(row: Row) throws {
+        id = try row[0]
+        role = try row[1]
+    }
+}
+
+struct ThreadStateRow: RowDecodable {
+    let state: Resource.ThreadState
+    init(row: Row) throws {
+        state = Resource.ThreadState(authorID: try row[0], organisationID: try row[1], locked: try row[2], hidden: try row[3])
+    }
+}
