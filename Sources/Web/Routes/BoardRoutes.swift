@@ -42,7 +42,7 @@ enum BoardRoutes {
             if slug != page.thread.slug {
                 return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
             }
-            return ctx.finish(app.pages.thread.response(InLayout(view, ctx)))
+            return try PostingRoutes.threadPage(app, ctx, page, form: try replyForm(app, ctx, request, page))
         }
         router.get("/t/{id:int}/feed.atom") { request in
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
@@ -73,6 +73,8 @@ enum BoardRoutes {
             return Feeds.briefing(items, site: SiteURL(request: request)).response()
         }
 
+        try PostingRoutes.register(on: &router, app: app)
+
         router.get("/o/{slug}") { request in
             let slug = request.parameters["slug"] ?? ""
             let ctx = try app.requestContext(for: request)
@@ -82,6 +84,23 @@ enum BoardRoutes {
             }
             return ctx.finish(app.pages.organisation.response(InLayout(OrganisationView(page: page), ctx)))
         }
+    }
+
+    /// The reply form's starting state: the signed-in person's saved draft for this thread, and
+    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with attribution.
+    static func replyForm(_ app: AppContext, _ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> FormState {
+        guard let account = ctx.account else { return FormState() }
+        var body = try app.store.read { try Drafts.load($0, userID: account.id, threadID: page.thread.id) }?.body ?? ""
+        var values: [String: String] = [:]
+        if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
+           let quoted = try app.store.read({ try Quote.load($0, postID: quoteID, threadID: page.thread.id) }) {
+            let lines = quoted.markdown.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }
+            let quote = "> **\(quoted.authorName)** wrote:\n>\n" + lines.joined(separator: "\n") + "\n\n"
+            body = body.isEmpty ? quote : body + "\n\n" + quote
+            values["replyTo"] = String(quoteID)
+        }
+        values["body"] = body
+        return FormState(values: values)
     }
 
     static func topicFeed(_ app: AppContext, _ request: Request, slug: String) throws -> Response {
