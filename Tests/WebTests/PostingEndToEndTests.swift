@@ -1,0 +1,254 @@
+import Database
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+@testable import Board
+@testable import Web
+
+/// The demo world behind a live TLS server, with the demo accounts' passwords, for the posting flows.
+struct PostingWorld {
+    let server: TestServer
+    let store: Store
+    let accounts: [String: String]
+
+    func browser() -> BrowserClient { BrowserClient(port: server.port, tls: true) }
+
+    /// A browser signed in as one of the demo's printed accounts.
+    func signedIn(_ handle: String) throws -> BrowserClient {
+        let browser = browser()
+        try browser.get("/sign-in")
+        let response = try browser.post("/sign-in", [("identifier", handle), ("password", accounts[handle] ?? "")])
+        #expect(response.status == 303)
+        return browser
+    }
+
+    func scalar<T: ColumnValue>(_ type: T.Type, _ sql: String, _ arguments: (any Bindable)?...) throws -> T? {
+        try store.read { try $0.scalar(type, sql, arguments: arguments) }
+    }
+
+    func publicThread() throws -> (id: Int64, path: String) {
+        let id = try #require(try scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id IS NULL AND locked = 0 AND hidden = 0 ORDER BY id LIMIT 1"))
+        let slug = try scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id) ?? ""
+        return (id, "/t/\(id)-\(slug)")
+    }
+}
+
+func withPostingWorld(_ body: (PostingWorld) throws -> Void) throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-posting-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let store = try Storage.openStore(dataDirectory: directory)
+    defer { store.close() }
+    let hasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
+    let demo = try Demo.seed(store, hasher: hasher)
+    var limits = AccountLimits()
+    limits.newAccountPeriod = 0
+    let accounts = Accounts(store: store, hasher: hasher, limits: limits)
+    let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
+    let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
+    let errorPage = try WebApplication.makeErrorPage(site: site)
+    try withTestServer(router: router, tls: true, configure: {
+        $0.defaultHeaders = WebApplication.securityHeaders
+        $0.errorPage = errorPage
+    }) { server in
+        try body(PostingWorld(server: server, store: store,
+                              accounts: Dictionary(uniqueKeysWithValues: demo.map { ($0.handle, $0.password) })))
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct PostingEndToEndTests {
+    @Test func boardPagesShowWhoIsSignedIn() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            for path in ["/", "/briefing", "/topics/" + (try world.scalar(String.self, "SELECT slug FROM topics LIMIT 1") ?? ""),
+                         try world.publicThread().path] {
+                let page = try sam.get(path)
+                #expect(page.status == 200, "\(path)")
+                #expect(page.text.contains("action=\"/sign-out\""), "\(path)")
+                #expect(page.text.contains("Sam Okafor"), "\(path)")
+                #expect(page.header("cache-control") == "no-store", "\(path)")
+            }
+        }
+    }
+
+    @Test func visitorSeesSignInToReplyAndIsRedirected() throws {
+        try withPostingWorld { world in
+            let visitor = world.browser()
+            let thread = try world.publicThread()
+            let page = try visitor.get(thread.path)
+            #expect(page.text.contains("Sign in to reply"))
+            #expect(!page.text.contains("name=\"body\""))
+            #expect(try visitor.get("/t/new").header("location") == "/sign-in")
+            let reply = try visitor.post("/t/\(thread.id)/reply", [("body", "Hello"), ("action", "post")])
+            #expect(reply.status == 303)
+            #expect(reply.header("location") == "/sign-in")
+        }
+    }
+
+    @Test func memberStartsAThreadAndRepliesWithRedirectToAnchor() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let form = try sam.get("/t/new")
+            #expect(form.status == 200)
+            #expect(form.text.contains("name=\"topics\""))
+            let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 ORDER BY position LIMIT 1"))
+            let created = try sam.post("/t/new", [("title", "How did you set up your staff council?"), ("body", "We are *starting* one."),
+                                                  ("topics", topic), ("space", "public"), ("action", "post")])
+            #expect(created.status == 303)
+            let location = try #require(created.header("location"))
+            #expect(location.hasPrefix("/t/"))
+            #expect(location.contains("#post-"))
+            let page = try sam.get(String(location.prefix { $0 != "#" }))
+            #expect(page.status == 200)
+            #expect(page.text.contains("<em>starting</em>"))
+            let threadID = try #require(try world.scalar(Int64.self, "SELECT id FROM threads WHERE title = ?", "How did you set up your staff council?"))
+            let reply = try sam.post("/t/\(threadID)/reply", [("body", "An update: it **works**."), ("action", "post")])
+            #expect(reply.status == 303)
+            let postID = try #require(try world.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", threadID))
+            #expect(reply.header("location")?.hasSuffix("#post-\(postID)") == true)
+            let replyLocation = try #require(reply.header("location"))
+            #expect(try sam.get(String(replyLocation.prefix { $0 != "#" })).text.contains("<strong>works</strong>"))
+        }
+    }
+
+    @Test func errorsKeepTheTextAndDraftsComeBack() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            try sam.get("/t/new")
+            let rejected = try sam.post("/t/new", [("title", "Short"), ("body", "Body text <kept>"), ("action", "post")])
+            #expect(rejected.status == 422)
+            #expect(rejected.text.contains("<title>Error: "))
+            #expect(rejected.text.contains("There is a problem"))
+            #expect(rejected.text.contains("Select at least one topic"))
+            #expect(rejected.text.contains("value=\"Short\""))
+            #expect(rejected.text.contains("Body text &lt;kept&gt;</textarea>"))
+            // The draft comes back on a later visit.
+            let again = try sam.get("/t/new")
+            #expect(again.text.contains("Body text &lt;kept&gt;</textarea>"))
+            #expect(again.text.contains("value=\"Short\""))
+
+            let thread = try world.publicThread()
+            try sam.get(thread.path)
+            let empty = try sam.post("/t/\(thread.id)/reply", [("body", "   "), ("action", "post")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("Enter your message"))
+        }
+    }
+
+    @Test func csrfRejectionKeepsTheTextAsADraft() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let thread = try world.publicThread()
+            try sam.get(thread.path)
+            let rejected = try sam.post("/t/\(thread.id)/reply", [("body", "Typed before the token expired"), ("action", "post")], csrf: "wrong")
+            #expect(rejected.status == 403)
+            #expect(rejected.text.contains("Typed before the token expired</textarea>"))
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM posts WHERE body_markdown = ?", "Typed before the token expired") == 0)
+            // Back on the thread later, the reply draft is there.
+            #expect(try sam.get(thread.path).text.contains("Typed before the token expired</textarea>"))
+        }
+    }
+
+    @Test func previewRendersAboveTheFormAndSavesADraft() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let thread = try world.publicThread()
+            try sam.get(thread.path)
+            let before = try world.scalar(Int.self, "SELECT count(*) FROM posts") ?? 0
+            let preview = try sam.post("/t/\(thread.id)/reply", [("body", "A *preview* <script>x</script>"), ("action", "preview")])
+            #expect(preview.status == 200)
+            #expect(preview.text.contains("Preview of your reply"))
+            #expect(preview.text.contains("<em>preview</em>"))
+            #expect(!preview.text.contains("<script>x"))
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM posts") == before)
+            #expect(try sam.get(thread.path).text.contains("A *preview* &lt;script&gt;x&lt;/script&gt;</textarea>"))
+        }
+    }
+
+    @Test func quotePrefillsTheReplyWithAttribution() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let thread = try world.publicThread()
+            let postID = try #require(try world.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", thread.id))
+            let author = try #require(try world.scalar(String.self, "SELECT u.display_name FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?", postID))
+            let page = try sam.get(thread.path + "?quote=\(postID)")
+            #expect(page.text.contains("&gt; **\(author)** wrote:"))
+            #expect(page.text.contains("name=\"replyTo\" value=\"\(postID)\""))
+        }
+    }
+
+    @Test func suspendedMemberIsRefusedWithTheReason() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            try world.store.write { try $0.run("UPDATE users SET suspended_until = ?, suspension_reason = ? WHERE handle = 'sam_okafor'",
+                                               Date().addingTimeInterval(86_400), "Repeated off-topic posts") }
+            let thread = try world.publicThread()
+            let page = try sam.get(thread.path)
+            #expect(page.text.contains("Repeated off-topic posts"))
+            let refused = try sam.post("/t/\(thread.id)/reply", [("body", "Still here"), ("action", "post")])
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("Repeated off-topic posts"))
+            // What they typed is kept as their draft for when the suspension ends.
+            #expect(try world.scalar(String.self, "SELECT body_markdown FROM drafts WHERE thread_id = ?", thread.id) == "Still here")
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM posts WHERE body_markdown = 'Still here'") == 0)
+            #expect(try sam.get("/t/new").status == 403)
+        }
+    }
+
+    @Test func lockedThreadRefusesRepliesExceptFromAdmins() throws {
+        try withPostingWorld { world in
+            let thread = try world.publicThread()
+            try world.store.write { try $0.run("UPDATE threads SET locked = 1 WHERE id = ?", thread.id) }
+            let sam = try world.signedIn("sam_okafor")
+            let page = try sam.get(thread.path)
+            #expect(page.text.contains("This thread is locked"))
+            #expect(!page.text.contains("name=\"body\""))
+            let refused = try sam.post("/t/\(thread.id)/reply", [("body", "Locked reply"), ("action", "post")])
+            #expect(refused.status == 403)
+            let admin = try world.signedIn("network_admin")
+            try admin.get(thread.path)
+            #expect(try admin.post("/t/\(thread.id)/reply", [("body", "Admin note on a locked thread"), ("action", "post")]).status == 303)
+        }
+    }
+
+    @Test func privateSpacePostingForMembersMentorsAndAdminsOnly() throws {
+        try withPostingWorld { world in
+            let orgID = try #require(try world.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = 'tri-borough-mutual'"))
+            let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
+            let mentored = try world.scalar(Int.self, """
+                SELECT count(*) FROM mentorships m JOIN users u ON u.id = m.mentor_id
+                WHERE u.handle = 'helen_marsh' AND m.organisation_id = ? AND m.ended_at IS NULL
+                """, orgID) ?? 0
+            var allowed = ["sam_okafor", "network_admin"]
+            if mentored > 0 { allowed.append("helen_marsh") }
+            for handle in allowed {
+                let browser = try world.signedIn(handle)
+                let form = try browser.get("/t/new")
+                #expect(form.text.contains("name=\"space\" type=\"radio\" value=\"\(orgID)\""), "\(handle)")
+                let title = "Private question from \(handle)"
+                let created = try browser.post("/t/new", [("title", title), ("body", "Just for us."), ("topics", topic),
+                                                          ("space", String(orgID)), ("action", "post")])
+                #expect(created.status == 303, "\(handle)")
+                #expect(try world.scalar(Int64.self, "SELECT organisation_id FROM threads WHERE title = ?", title) == orgID)
+            }
+            // A member of another organisation can neither choose nor force the space.
+            let other = world.browser()
+            try other.get("/sign-in")
+            let priyaPassword = "correct horse battery"
+            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(priyaPassword)
+            try world.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'priya_nair'", hash) }
+            #expect(try other.post("/sign-in", [("identifier", "priya_nair"), ("password", priyaPassword)]).status == 303)
+            let form = try other.get("/t/new")
+            #expect(!form.text.contains("value=\"\(orgID)\""))
+            let forced = try other.post("/t/new", [("title", "Sneaking into a space"), ("body", "Hello."), ("topics", topic),
+                                                   ("space", String(orgID)), ("action", "post")])
+            #expect(forced.status == 403)
+            #expect(forced.text.contains("Hello.</textarea>"))
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM threads WHERE title = 'Sneaking into a space'") == 0)
+            // Nor reply to a private thread: it does not exist for them.
+            let privateID = try #require(try world.scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id = ? LIMIT 1", orgID))
+            #expect(try other.post("/t/\(privateID)/reply", [("body", "Hi"), ("action", "post")]).status == 404)
+        }
+    }
+}
