@@ -251,4 +251,100 @@ struct PostingEndToEndTests {
             #expect(try other.post("/t/\(privateID)/reply", [("body", "Hi"), ("action", "post")]).status == 404)
         }
     }
+
+    /// Sam starts a thread and Helen replies; returns the thread id, its path, and the reply's id.
+    func threadWithReply(_ world: PostingWorld, sam: BrowserClient, helen: BrowserClient) throws -> (Int64, String, Int64) {
+        let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
+        try sam.get("/t/new")
+        let created = try sam.post("/t/new", [("title", "Who writes the business plan?"), ("body", "Asking for the board."),
+                                              ("topics", topic), ("action", "post")])
+        #expect(created.status == 303)
+        let threadID = try #require(try world.scalar(Int64.self, "SELECT id FROM threads WHERE title = 'Who writes the business plan?'"))
+        let path = String((created.header("location") ?? "").prefix { $0 != "#" })
+        try helen.get(path)
+        #expect(try helen.post("/t/\(threadID)/reply", [("body", "The shadow board, with help."), ("action", "post")]).status == 303)
+        let replyID = try #require(try world.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", threadID))
+        return (threadID, path, replyID)
+    }
+
+    @Test func editOwnPostKeepsRevisions() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let helen = try world.signedIn("helen_marsh")
+            let (_, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
+            // Only the author sees the link and may open the form.
+            #expect(try helen.get(path).text.contains("href=\"/p/\(replyID)/edit\""))
+            #expect(!(try sam.get(path).text.contains("href=\"/p/\(replyID)/edit\"")))
+            #expect(try sam.get("/p/\(replyID)/edit").status == 403)
+            #expect(try world.browser().get("/p/\(replyID)/edit").header("location") == "/sign-in")
+
+            let form = try helen.get("/p/\(replyID)/edit")
+            #expect(form.text.contains("The shadow board, with help.</textarea>"))
+            let empty = try helen.post("/p/\(replyID)/edit", [("body", ""), ("action", "save")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("Enter your message"))
+            let preview = try helen.post("/p/\(replyID)/edit", [("body", "The *shadow* board."), ("action", "preview")])
+            #expect(preview.text.contains("<em>shadow</em>"))
+            let saved = try helen.post("/p/\(replyID)/edit", [("body", "The shadow board, with the mentor's help."), ("action", "save")])
+            #expect(saved.status == 303)
+            #expect(saved.header("location")?.hasSuffix("#post-\(replyID)") == true)
+            let thread = try helen.get(path)
+            #expect(thread.text.contains("with the mentor&#39;s help") || thread.text.contains("with the mentor’s help") || thread.text.contains("mentor's help"))
+            #expect(thread.text.contains("href=\"/p/\(replyID)/revisions\""))
+            let history = try helen.get("/p/\(replyID)/revisions")
+            #expect(history.status == 200)
+            #expect(history.text.contains("The shadow board, with help."))
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM post_revisions WHERE post_id = ?", replyID) == 1)
+        }
+    }
+
+    @Test func deleteOwnPostLeavesAPlaceholder() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let helen = try world.signedIn("helen_marsh")
+            let (_, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
+            #expect(try sam.get("/p/\(replyID)/delete").status == 403)
+            let confirm = try helen.get("/p/\(replyID)/delete")
+            #expect(confirm.text.contains("Are you sure you want to delete your post?"))
+            let csrfRejected = try helen.post("/p/\(replyID)/delete", [], csrf: "wrong")
+            #expect(csrfRejected.status == 403)
+            #expect(try world.scalar(Bool.self, "SELECT deleted_by_author FROM posts WHERE id = ?", replyID) == false)
+            try helen.get("/p/\(replyID)/delete")
+            let deleted = try helen.post("/p/\(replyID)/delete", [])
+            #expect(deleted.status == 303)
+            let page = try sam.get(path)
+            #expect(page.text.contains("Deleted by its author."))
+            #expect(!page.text.contains("The shadow board, with help."))
+        }
+    }
+
+    @Test func threadAuthorOrAdminMarksAndChangesTheAnswer() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let helen = try world.signedIn("helen_marsh")
+            let (threadID, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
+            // Helen is not the thread's author: no button, and the service refuses.
+            #expect(!(try helen.get(path).text.contains("Mark as the answer")))
+            #expect(try helen.post("/t/\(threadID)/accept", [("post", String(replyID))]).status == 403)
+            let page = try sam.get(path)
+            #expect(page.text.contains("Mark as the answer"))
+            let accepted = try sam.post("/t/\(threadID)/accept", [("post", String(replyID))])
+            #expect(accepted.status == 303)
+            #expect(accepted.header("location")?.hasSuffix("#post-\(replyID)") == true)
+            #expect(try world.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", threadID) == replyID)
+            #expect(try sam.get(path).text.contains("Go to the accepted answer"))
+            // A second reply, and the admin changes the answer to it.
+            try sam.get(path)
+            #expect(try sam.post("/t/\(threadID)/reply", [("body", "Thanks, and a follow-up."), ("action", "post")]).status == 303)
+            let secondID = try #require(try world.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", threadID))
+            let admin = try world.signedIn("network_admin")
+            try admin.get(path)
+            #expect(try admin.post("/t/\(threadID)/accept", [("post", String(secondID))]).status == 303)
+            #expect(try world.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", threadID) == secondID)
+            // And the author clears it.
+            try sam.get(path)
+            #expect(try sam.post("/t/\(threadID)/accept", [("post", "")]).status == 303)
+            #expect(try world.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", threadID) == nil)
+        }
+    }
 }

@@ -4,12 +4,16 @@ import HTTPServer
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
-    static let templateNames = ["thread-new", "thread-reply-form"]
+    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete"]
 
     let newThread: Template
+    let editPost: Template
+    let deletePost: Template
 
     init(_ templates: TemplateLibrary) throws {
         newThread = try templates.template("thread-new")
+        editPost = try templates.template("post-edit")
+        deletePost = try templates.template("post-delete")
     }
 }
 
@@ -64,11 +68,14 @@ struct ReplyFormView: TemplateRenderable {
     var refusal: String?
     var previewHTML: String?
     var viewerHandle: String?
+    /// The thread's author or an admin: may mark (or change) the accepted answer.
+    var mayAccept: Bool
 
     init(thread: ThreadView, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
         self.thread = thread
         signedIn = ctx.account != nil
         viewerHandle = ctx.account?.handle
+        mayAccept = ctx.account.map { $0.handle == thread.page.thread.authorHandle || ctx.actor.isAdmin } ?? false
         if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(state)) { refusal = reason } else { refusal = nil }
         self.previewHTML = previewHTML
     }
@@ -81,6 +88,13 @@ struct ReplyFormView: TemplateRenderable {
         case "replyAction": .text("/t/\(thread.page.thread.id)/reply")
         case "previewHTML": previewHTML.map { .html($0) }
         case "signInURL": .text("/sign-in")
+        case "posts":
+            .list(thread.page.posts.map { post in
+                .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID),
+                                        own: post.authorHandle == viewerHandle && !post.hidden && !post.deletedByAuthor,
+                                        mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
+                                        threadID: thread.page.thread.id))
+            })
         default: thread.templateValue(for: key)
         }
     }
@@ -100,5 +114,24 @@ struct Quote: RowDecodable {
             SELECT p.body_markdown, u.display_name FROM posts p JOIN users u ON u.id = p.author_id
             WHERE p.id = ? AND p.thread_id = ? AND p.hidden = 0 AND p.deleted_by_author = 0
             """, postID, threadID)
+    }
+}
+
+/// A post on the thread page with the actions the viewer may take on it.
+struct PostActionsView: TemplateRenderable {
+    var item: PostItemView
+    var own: Bool
+    var mayAccept: Bool
+    var threadID: Int64
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "own": .bool(own)
+        case "mayAccept": .bool(mayAccept)
+        case "acceptAction": .text("/t/\(threadID)/accept")
+        case "quoteURL": .text("?quote=\(item.post.id)#reply-heading")
+        case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
+        default: item.templateValue(for: key)
+        }
     }
 }

@@ -139,8 +139,7 @@ enum PostingRoutes {
             (try conn.query(TopicChoice.self, "SELECT slug, name FROM topics WHERE retired = 0 ORDER BY position, name"),
              try conn.query(SpaceChoice.self, "SELECT id, name FROM organisations WHERE kind = 'pathfinder' ORDER BY name"))
         }
-        let allowedSpaces = spaces.filter { Policy.decide(ctx.actor, .startThread, .organisation($0.id)).isAllowed && !ctx.actor.isAdmin
-            || ctx.actor.isAdmin }
+        let allowedSpaces = spaces.filter { Policy.decide(ctx.actor, .startThread, .organisation($0.id)).isAllowed }
         let view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: allowedSpaces,
                                  selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML)
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
