@@ -347,4 +347,23 @@ struct PostingEndToEndTests {
             #expect(try world.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", threadID) == nil)
         }
     }
+
+    @Test func profilePageShowsPublicPostsOnly() throws {
+        try withPostingWorld { world in
+            let visitor = world.browser()
+            let page = try visitor.get("/u/helen_marsh")
+            #expect(page.status == 200)
+            #expect(page.text.contains("Helen Marsh"))
+            #expect(page.text.contains("badge--mentor"))
+            let sam = try visitor.get("/u/sam_okafor")
+            #expect(sam.status == 200)
+            #expect(!sam.text.contains(DemoSite.privateTitle))
+            #expect(try visitor.get("/u/nobody_here").status == 404)
+            // Author links on thread pages resolve.
+            let thread = try world.publicThread()
+            let handle = try #require(try world.scalar(String.self, "SELECT u.handle FROM threads t JOIN users u ON u.id = t.author_id WHERE t.id = ?", thread.id))
+            #expect(try visitor.get(thread.path).text.contains("href=\"/u/\(handle)\""))
+            #expect(try visitor.get("/u/\(handle)").status == 200)
+        }
+    }
 }

@@ -8,6 +8,15 @@ import HTTPServer
 /// keeps what was typed when anything is refused.
 enum PostingRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
+        router.get("/u/{handle}") { request in
+            let handle = request.parameters["handle"] ?? ""
+            let ctx = try app.requestContext(for: request)
+            guard handle.utf8.count <= 30, let profile = try app.store.read({ try ProfilePage.load($0, handle: handle) }) else {
+                throw HTTPError.notFound
+            }
+            return ctx.finish(app.pages.posting.profile.response(InLayout(profile, ctx)))
+        }
+
         router.get("/t/new") { request in
             let ctx = try app.requestContext(for: request)
             guard let account = ctx.account else { return signInRedirect(ctx) }
