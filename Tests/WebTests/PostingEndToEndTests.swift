@@ -366,4 +366,55 @@ struct PostingEndToEndTests {
             #expect(try visitor.get("/u/\(handle)").status == 200)
         }
     }
+
+    @Test func briefingAdminFormsAddEditAndRetire() throws {
+        try withPostingWorld { world in
+            #expect(try world.browser().get("/briefing/new").header("location") == "/sign-in")
+            let sam = try world.signedIn("sam_okafor")
+            let refused = try sam.get("/briefing/new")
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("Only admins can do that"))
+            #expect(try sam.post("/briefing/new", [("title", "Sneaky")]).status == 403)
+            let mentor = try world.signedIn("helen_marsh")
+            #expect(try mentor.get("/briefing/new").status == 403)
+
+            let admin = try world.signedIn("network_admin")
+            let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
+            #expect(try admin.get("/briefing/new").status == 200)
+            let bad = try admin.post("/briefing/new", [("title", "Spinning out: a guide"), ("url", "javascript:alert(1)"), ("source", "Cabinet Office"),
+                                                     ("published", "2026-02-30"), ("summary", "What the guide says."), ("topics", topic)])
+            #expect(bad.status == 422)
+            #expect(bad.text.contains("Enter a web address starting with http:// or https://"))
+            #expect(bad.text.contains("Enter the published date as YYYY-MM-DD"))
+            #expect(bad.text.contains("value=\"Spinning out: a guide\""))
+            let added = try admin.post("/briefing/new", [("title", "Spinning out: a guide"), ("url", "https://example.org/guide"),
+                                                       ("source", "Cabinet Office"), ("published", "2026-02-14"),
+                                                       ("summary", "What the guide says."), ("topics", topic)])
+            #expect(added.status == 303)
+            let id = try #require(try world.scalar(Int64.self, "SELECT id FROM briefing_items WHERE title = 'Spinning out: a guide'"))
+            let briefing = try admin.get("/briefing")
+            #expect(briefing.text.contains("Spinning out: a guide"))
+            #expect(briefing.text.contains("href=\"/briefing/\(id)/edit\""))
+            #expect(!(try sam.get("/briefing").text.contains("href=\"/briefing/\(id)/edit\"")))
+            #expect(try sam.get("/briefing/\(id)/edit").status == 403)
+
+            let edit = try admin.get("/briefing/\(id)/edit")
+            #expect(edit.text.contains("value=\"https://example.org/guide\""))
+            #expect(try admin.post("/briefing/\(id)/edit", [("title", "Spinning out: the guide"), ("url", "https://example.org/guide"),
+                                                            ("source", "Cabinet Office"), ("published", "2026-02-14"),
+                                                            ("summary", "What the guide says, revised."), ("topics", topic)]).status == 303)
+            #expect(try world.scalar(String.self, "SELECT title FROM briefing_items WHERE id = ?", id) == "Spinning out: the guide")
+
+            // A thread started from the item is about it.
+            try sam.get("/t/new?briefing=\(id)")
+            let thread = try sam.post("/t/new", [("title", "Has anyone used the guide?"), ("body", "Curious."), ("topics", topic),
+                                                 ("briefing", String(id)), ("action", "post")])
+            #expect(thread.status == 303)
+            #expect(try world.scalar(Int64.self, "SELECT briefing_item_id FROM threads WHERE title = 'Has anyone used the guide?'") == id)
+
+            try admin.get("/briefing/\(id)/edit")
+            #expect(try admin.post("/briefing/\(id)/retire", [("retired", "1")]).status == 303)
+            #expect(try world.scalar(Bool.self, "SELECT retired FROM briefing_items WHERE id = ?", id) == true)
+        }
+    }
 }

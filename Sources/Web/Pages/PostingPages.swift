@@ -4,18 +4,20 @@ import HTTPServer
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
-    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile"]
+    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile", "briefing-form"]
 
     let newThread: Template
     let editPost: Template
     let deletePost: Template
     let profile: Template
+    let briefingForm: Template
 
     init(_ templates: TemplateLibrary) throws {
         newThread = try templates.template("thread-new")
         editPost = try templates.template("post-edit")
         deletePost = try templates.template("post-delete")
         profile = try templates.template("profile")
+        briefingForm = try templates.template("briefing-form")
     }
 }
 

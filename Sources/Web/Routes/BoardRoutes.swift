@@ -75,6 +75,7 @@ enum BoardRoutes {
 
         try PostingRoutes.register(on: &router, app: app)
         try PostEditRoutes.register(on: &router, app: app)
+        try BriefingAdminRoutes.register(on: &router, app: app)
 
         router.get("/o/{slug}") { request in
             let slug = request.parameters["slug"] ?? ""
