@@ -417,4 +417,33 @@ struct PostingEndToEndTests {
             #expect(try world.scalar(Bool.self, "SELECT retired FROM briefing_items WHERE id = ?", id) == true)
         }
     }
+
+    @Test func adminTurnsAnAnsweredThreadIntoABriefingNote() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let helen = try world.signedIn("helen_marsh")
+            let (threadID, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
+            let admin = try world.signedIn("network_admin")
+            #expect(try admin.get("/t/\(threadID)/briefing-note").status == 403)
+            try sam.get(path)
+            #expect(try sam.post("/t/\(threadID)/accept", [("post", String(replyID))]).status == 303)
+            #expect(try sam.get("/t/\(threadID)/briefing-note").status == 403)
+            #expect(try admin.get(path).text.contains("href=\"/t/\(threadID)/briefing-note\""))
+            let form = try admin.get("/t/\(threadID)/briefing-note")
+            #expect(form.status == 200)
+            #expect(form.text.contains("value=\"Who writes the business plan?\""))
+            let empty = try admin.post("/t/\(threadID)/briefing-note", [("title", "Who writes the business plan?"), ("source", "Mutuals Network discussion"),
+                                                                       ("published", "2026-03-01"), ("summary", ""), ("topics", "")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("Enter a summary"))
+            let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
+            let made = try admin.post("/t/\(threadID)/briefing-note", [("title", "Who writes the business plan?"), ("source", "Mutuals Network discussion"),
+                                                                      ("published", "2026-03-01"), ("summary", "The shadow board writes it, with a mentor."),
+                                                                      ("topics", topic), ("url", "https://evil.example/")])
+            #expect(made.status == 303)
+            let url = try #require(try world.scalar(String.self, "SELECT url FROM briefing_items WHERE summary = 'The shadow board writes it, with a mentor.'"))
+            #expect(url.hasPrefix("https://"))
+            #expect(url.hasSuffix("/t/\(threadID)-who-writes-the-business-plan#post-\(replyID)"))
+        }
+    }
 }

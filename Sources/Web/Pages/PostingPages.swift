@@ -74,11 +74,13 @@ struct ReplyFormView: TemplateRenderable {
     var viewerHandle: String?
     /// The thread's author or an admin: may mark (or change) the accepted answer.
     var mayAccept: Bool
+    var isAdmin: Bool
 
     init(thread: ThreadView, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
         self.thread = thread
         signedIn = ctx.account != nil
         viewerHandle = ctx.account?.handle
+        isAdmin = ctx.actor.isAdmin
         mayAccept = ctx.account.map { $0.handle == thread.page.thread.authorHandle || ctx.actor.isAdmin } ?? false
         if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(state)) { refusal = reason } else { refusal = nil }
         self.previewHTML = previewHTML
@@ -92,6 +94,9 @@ struct ReplyFormView: TemplateRenderable {
         case "replyAction": .text("/t/\(thread.page.thread.id)/reply")
         case "previewHTML": previewHTML.map { .html($0) }
         case "signInURL": .text("/sign-in")
+        case "briefingNoteURL":
+            isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
+                ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case "posts":
             .list(thread.page.posts.map { post in
                 .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID),

@@ -33,6 +33,21 @@ enum BriefingAdminRoutes {
             guard try app.store.read({ try BriefingRecord.load($0, id: id) }) != nil else { throw HTTPError.notFound }
             return try submit(app, ctx, request, itemID: id)
         }
+        router.get("/t/{id:int}/briefing-note") { request in
+            let ctx = try app.requestContext(for: request)
+            if let refusal = refusal(app, ctx) { return refusal }
+            let (page, url) = try briefingNote(app, ctx, request)
+            let values = ["title": page.thread.title, "url": url, "source": "Mutuals Network discussion", "published": isoDay(Date())]
+            return try formPage(app, ctx, itemID: nil, form: FormState(values: values), topics: page.thread.topics.map(\.slug),
+                                noteFor: page.thread.id)
+        }
+        router.post("/t/{id:int}/briefing-note") { request in
+            let ctx = try app.requestContext(for: request)
+            if let refusal = refusal(app, ctx) { return refusal }
+            let (page, url) = try briefingNote(app, ctx, request)
+            return try submit(app, ctx, request, itemID: nil, noteFor: page.thread.id, url: url)
+        }
+
         router.post("/briefing/{id:int}/retire") { request in
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let ctx = try app.requestContext(for: request)
@@ -50,6 +65,16 @@ enum BriefingAdminRoutes {
         }
     }
 
+    /// An answered public thread as a briefing note: an item whose address is the thread's
+    /// accepted answer, with a summary the admin writes.
+    static func briefingNote(_ app: AppContext, _ ctx: RequestContext, _ request: Request) throws -> (ThreadPage, String) {
+        guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+        guard let page = try app.store.read({ try PageQueries.thread($0, id: id, page: 1, viewer: ctx.viewer) }) else { throw HTTPError.notFound }
+        guard page.thread.organisationID == nil else { throw HTTPError(.forbidden, "Only public threads can become briefing notes") }
+        guard let accepted = page.acceptedPostID else { throw HTTPError(.forbidden, "Mark the accepted answer before making this thread a briefing note") }
+        return (page, SiteURL(request: request)(try PostingRoutes.postPath(app, postID: accepted)))
+    }
+
     /// Visitors go to sign in; anyone but an admin gets 403 with the policy's reason.
     static func refusal(_ app: AppContext, _ ctx: RequestContext) -> Response? {
         guard ctx.account != nil else { return PostingRoutes.signInRedirect(ctx) }
@@ -59,17 +84,19 @@ enum BriefingAdminRoutes {
         return nil
     }
 
-    static func submit(_ app: AppContext, _ ctx: RequestContext, _ request: Request, itemID: Int64?) throws -> Response {
+    static func submit(_ app: AppContext, _ ctx: RequestContext, _ request: Request, itemID: Int64?,
+                       noteFor: Int64? = nil, url: String? = nil) throws -> Response {
         switch try app.checkedForm(request, ctx) {
         case .rejected(let items, _):
             return try formPage(app, ctx, itemID: itemID, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                topics: items.values("topics"), status: .forbidden)
-        case .valid(let items):
+                                topics: items.values("topics"), noteFor: noteFor, status: .forbidden)
+        case .valid(var items):
+            if let url { items = items.filter { $0.name != "url" } + [FormItem("url", url)] }
             let topics = items.values("topics")
             let (input, errors) = validate(items, topics: topics)
             guard let input, errors.isEmpty else {
                 return try formPage(app, ctx, itemID: itemID, form: FormState(items: items, errors: errors), topics: topics,
-                                    status: .unprocessableContent)
+                                    noteFor: noteFor, status: .unprocessableContent)
             }
             let userID = ctx.actor.userID
             let now = Date()
@@ -99,7 +126,7 @@ enum BriefingAdminRoutes {
             }
             if unknownTopic {
                 return try formPage(app, ctx, itemID: itemID, form: FormState(items: items, errors: [FieldError("topics", "Select topics from the list")]),
-                                    topics: topics, status: .unprocessableContent)
+                                    topics: topics, noteFor: noteFor, status: .unprocessableContent)
             }
             return PostingRoutes.redirect("/briefing", ctx)
         }
@@ -156,9 +183,9 @@ enum BriefingAdminRoutes {
     }
 
     static func formPage(_ app: AppContext, _ ctx: RequestContext, itemID: Int64?, form: FormState, topics: [String],
-                         retired: Bool = false, status: HTTPStatus = .ok) throws -> Response {
+                         retired: Bool = false, noteFor: Int64? = nil, status: HTTPStatus = .ok) throws -> Response {
         let allTopics = try app.store.read { try $0.query(TopicChoice.self, "SELECT slug, name FROM topics WHERE retired = 0 ORDER BY position, name") }
-        let view = BriefingFormView(itemID: itemID, topics: allTopics, selected: Set(topics), retired: retired)
+        let view = BriefingFormView(itemID: itemID, topics: allTopics, selected: Set(topics), retired: retired, noteFor: noteFor)
         return ctx.finish(app.pages.posting.briefingForm.response(InLayout(view, ctx, form: form), status: status))
     }
 }
@@ -194,11 +221,14 @@ struct BriefingFormView: TemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
     var retired: Bool
+    /// Making a briefing note of this thread: the address is fixed to its accepted answer.
+    var noteFor: Int64?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
-        case "heading": .text(itemID == nil ? "Add a briefing item" : "Edit a briefing item")
-        case "action": .text(itemID.map { "/briefing/\($0)/edit" } ?? "/briefing/new")
+        case "heading": .text(noteFor != nil ? "Make this thread a briefing note" : itemID == nil ? "Add a briefing item" : "Edit a briefing item")
+        case "action": .text(noteFor.map { "/t/\($0)/briefing-note" } ?? itemID.map { "/briefing/\($0)/edit" } ?? "/briefing/new")
+        case "isNote": .bool(noteFor != nil)
         case "editing": .bool(itemID != nil)
         case "retireAction": itemID.map { .text("/briefing/\($0)/retire") }
         case "retired": .bool(retired)
