@@ -14,9 +14,9 @@ enum PostEditRoutes {
         }
 
         router.post("/p/{id:int}/edit") { request in
-            let (ctx, post) = try load(app, request, .editPost)
+            let (ctx, submission, post) = try loadForPost(app, request, .editPost)
             guard let post else { return PostingRoutes.signInRedirect(ctx) }
-            switch try app.checkedForm(request, ctx) {
+            switch submission {
             case .rejected(let items, _):
                 return try editPage(app, ctx, post, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
             case .valid(let items):
@@ -43,9 +43,9 @@ enum PostEditRoutes {
         }
 
         router.post("/p/{id:int}/delete") { request in
-            let (ctx, post) = try load(app, request, .deletePost)
+            let (ctx, submission, post) = try loadForPost(app, request, .deletePost)
             guard let post else { return PostingRoutes.signInRedirect(ctx) }
-            switch try app.checkedForm(request, ctx) {
+            switch submission {
             case .rejected(let items, _):
                 return try deletePage(app, ctx, post, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
             case .valid:
@@ -62,10 +62,12 @@ enum PostEditRoutes {
             guard let threadID = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let ctx = try app.requestContext(for: request)
             guard ctx.account != nil else { return PostingRoutes.signInRedirect(ctx) }
+            let submission = try app.checkedForm(request, ctx)
             guard let page = try app.store.read({ try PageQueries.thread($0, id: threadID, page: 1, viewer: ctx.viewer) }) else {
+                if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage)) }
                 throw HTTPError.notFound
             }
-            switch try app.checkedForm(request, ctx) {
+            switch submission {
             case .rejected(let items, _):
                 return try PostingRoutes.threadPage(app, ctx, page, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
             case .valid(let items):
@@ -79,6 +81,20 @@ enum PostEditRoutes {
                 if let postID { return PostingRoutes.redirect(try PostingRoutes.postPath(app, postID: postID), ctx) }
                 return PostingRoutes.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug), ctx)
             }
+        }
+    }
+
+    /// For a POST: the CSRF check first (a forged form is refused with 403 before anything is
+    /// looked up, so it learns nothing), then `load`.
+    static func loadForPost(_ app: AppContext, _ request: Request, _ action: Action) throws -> (RequestContext, FormSubmission, EditablePost?) {
+        let ctx = try app.requestContext(for: request)
+        let submission = try app.checkedForm(request, ctx)
+        do {
+            let (loadedContext, post) = try load(app, request, action)
+            return (loadedContext, submission, post)
+        } catch let error as HTTPError {
+            if case .rejected = submission { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+            throw error
         }
     }
 

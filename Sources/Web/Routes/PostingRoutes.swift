@@ -92,11 +92,14 @@ enum PostingRoutes {
             guard let threadID = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let ctx = try app.requestContext(for: request)
             guard let account = ctx.account else { return signInRedirect(ctx) }
+            // The token is checked before anything is looked up: a forged form learns nothing.
+            let submission = try app.checkedForm(request, ctx)
             guard let page = try app.store.read({ try PageQueries.thread($0, id: threadID, page: 1, viewer: ctx.viewer) }) else {
+                if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage)) }
                 throw HTTPError.notFound
             }
             let items: [FormItem]
-            switch try app.checkedForm(request, ctx) {
+            switch submission {
             case .rejected(let rejected, _):
                 try saveDraft(app, account, threadID: threadID, rejected)
                 return try threadPage(app, ctx, page, form: FormState(items: rejected, formMessage: CSRF.resubmitMessage), status: .forbidden)
