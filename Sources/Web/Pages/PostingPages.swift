@@ -46,6 +46,8 @@ struct NewThreadView: TemplateRenderable {
     var spaces: [SpaceChoice]
     var selectedSpace: String
     var previewHTML: String?
+    /// The briefing item the thread will be about (`?briefing=ID`), if any.
+    var aboutTitle: String?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -53,6 +55,7 @@ struct NewThreadView: TemplateRenderable {
             .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
+        case "aboutTitle": aboutTitle.map { .text($0) }
         case "hasSpaces": .bool(!spaces.isEmpty)
         case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
         case "spaceChoices":

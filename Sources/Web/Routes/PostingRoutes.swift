@@ -152,8 +152,12 @@ enum PostingRoutes {
              try conn.query(SpaceChoice.self, "SELECT id, name FROM organisations WHERE kind = 'pathfinder' ORDER BY name"))
         }
         let allowedSpaces = spaces.filter { Policy.decide(ctx.actor, .startThread, .organisation($0.id)).isAllowed }
+        var aboutTitle: String?
+        if let briefing = form.values["briefing"].flatMap({ Int64($0) }) {
+            aboutTitle = try app.store.read { try $0.scalar(String.self, "SELECT title FROM briefing_items WHERE id = ? AND retired = 0", briefing) }
+        }
         let view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: allowedSpaces,
-                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML)
+                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle)
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
 
