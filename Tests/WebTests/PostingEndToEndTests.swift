@@ -445,4 +445,24 @@ struct PostingEndToEndTests {
             #expect(url.hasSuffix("/t/\(threadID)-who-writes-the-business-plan#post-\(replyID)"))
         }
     }
+
+    @Test func bodiesUpToFiftyThousandCharactersAndNewThreadCSRFKeepsText() throws {
+        try withPostingWorld { world in
+            let sam = try world.signedIn("sam_okafor")
+            let thread = try world.publicThread()
+            try sam.get(thread.path)
+            let long = String(repeating: "a", count: 50_000)
+            #expect(try sam.post("/t/\(thread.id)/reply", [("body", long), ("action", "post")]).status == 303)
+            try sam.get(thread.path)
+            let tooLong = try sam.post("/t/\(thread.id)/reply", [("body", long + "b"), ("action", "post")])
+            #expect(tooLong.status == 422)
+            #expect(tooLong.text.contains("Your message must be 50,000 characters or fewer"))
+
+            try sam.get("/t/new")
+            let forged = try sam.post("/t/new", [("title", "A title that is long enough"), ("body", "Kept through a forged token")], csrf: "forged")
+            #expect(forged.status == 403)
+            #expect(forged.text.contains("value=\"A title that is long enough\""))
+            #expect(forged.text.contains("Kept through a forged token</textarea>"))
+        }
+    }
 }
