@@ -9,16 +9,21 @@ public struct Migration: Sendable {
     public let name: String
     /// The change itself, run inside the migration's transaction.
     public let apply: @Sendable (Connection) throws -> Void
+    /// Rebuilds a table (SQLite's 12-step procedure): the migrator turns foreign keys off
+    /// before BEGIN and back on after COMMIT or ROLLBACK, so dropping the old table neither
+    /// cascades nor fails; `foreign_key_check` still runs before COMMIT.
+    public let disablesForeignKeys: Bool
 
-    public init(version: Int, name: String, apply: @escaping @Sendable (Connection) throws -> Void) {
+    public init(version: Int, name: String, disablesForeignKeys: Bool = false, apply: @escaping @Sendable (Connection) throws -> Void) {
         self.version = version
         self.name = name
+        self.disablesForeignKeys = disablesForeignKeys
         self.apply = apply
     }
 
     /// A migration that is a script of SQL statements.
-    public init(version: Int, name: String, sql: String) {
-        self.init(version: version, name: name) { try $0.execute(sql) }
+    public init(version: Int, name: String, disablesForeignKeys: Bool = false, sql: String) {
+        self.init(version: version, name: name, disablesForeignKeys: disablesForeignKeys) { try $0.execute(sql) }
     }
 }
 
@@ -94,6 +99,9 @@ public struct Migrator: Sendable {
         }
         let goal = min(target ?? latestVersion, latestVersion)
         for migration in migrations where migration.version > start && migration.version <= goal {
+            // PRAGMA foreign_keys is a no-op inside a transaction, so it changes around it.
+            if migration.disablesForeignKeys { try connection.execute("PRAGMA foreign_keys = OFF") }
+            defer { if migration.disablesForeignKeys { try? connection.execute("PRAGMA foreign_keys = ON") } }
             try connection.transaction(.immediate) { connection in
                 try connection.execute("PRAGMA defer_foreign_keys = ON")
                 try migration.apply(connection)

@@ -8,6 +8,7 @@ struct PageLibrary: Sendable {
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
                                     "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames
         + MentorPages.templateNames
+        + PostingPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
@@ -21,6 +22,8 @@ struct PageLibrary: Sendable {
     let account: AccountPages
     /// Mentor directory, profiles, queue, mentorships and asking a mentor (issue 6).
     let mentor: MentorPages
+    /// New-thread and reply forms (issue 5).
+    let posting: PostingPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -35,6 +38,7 @@ struct PageLibrary: Sendable {
         postHistory = try templates.template("thread-revisions")
         account = try AccountPages(templates)
         mentor = try MentorPages(templates)
+        posting = try PostingPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.

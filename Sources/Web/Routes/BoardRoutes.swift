@@ -2,13 +2,14 @@ import Board
 import HTTPServer
 
 /// The board's pages: home, topics, threads, the briefing, organisations, feeds. Every read goes
-/// through `app.viewer(for:)`, so the queries' privacy rules see who is asking.
+/// through the request context's viewer (`ctx.viewer`), so the queries' privacy rules see who is asking.
 enum BoardRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
         router.get("/") { request in
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             let content = try app.store.read { try PageQueries.homePage($0, viewer: viewer) }
-            return app.pages.home.response(HomeView(content: content))
+            return ctx.finish(app.pages.home.response(InLayout(HomeView(content: content), ctx)))
         }
 
         router.get("/topics/{slug}") { request in
@@ -17,11 +18,12 @@ enum BoardRoutes {
                 return try topicFeed(app, request, slug: String(slug.dropLast(".atom".count)))
             }
             let filter = try threadFilter(request)
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             guard let page = try app.store.read({ try PageQueries.topic($0, slug: slug, viewer: viewer, filter: filter) }) else {
                 throw HTTPError.notFound
             }
-            return app.pages.topic.response(TopicView(page: page))
+            return ctx.finish(app.pages.topic.response(InLayout(TopicView(page: page), ctx)))
         }
         router.get("/topics/{slug}/feed") { request in
             try topicFeed(app, request, slug: request.parameters["slug"] ?? "")
@@ -30,7 +32,8 @@ enum BoardRoutes {
         router.get("/t/{idslug}") { request in
             guard let (id, slug) = parseThreadPath(request.parameters["idslug"] ?? "") else { throw HTTPError.notFound }
             let pageNumber = try requestedPage(request)
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             guard let page = try app.store.read({ try PageQueries.thread($0, id: id, page: pageNumber, viewer: viewer) }),
                   pageNumber <= page.pageCount else {
                 throw HTTPError.notFound
@@ -39,7 +42,7 @@ enum BoardRoutes {
             if slug != page.thread.slug {
                 return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
             }
-            return app.pages.thread.response(view)
+            return try PostingRoutes.threadPage(app, ctx, page, form: try replyForm(app, ctx, request, page))
         }
         router.get("/t/{id:int}/feed.atom") { request in
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
@@ -49,33 +52,57 @@ enum BoardRoutes {
 
         router.get("/p/{id:int}/revisions") { request in
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             guard let history = try app.store.read({ try PageQueries.postHistory($0, postID: id, viewer: viewer) }) else {
                 throw HTTPError.notFound
             }
-            return app.pages.postHistory.response(PostHistoryView(history: history))
+            return ctx.finish(app.pages.postHistory.response(InLayout(PostHistoryView(history: history), ctx)))
         }
 
         router.get("/briefing") { request in
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             let (items, topics) = try app.store.read { conn in
                 (try PageQueries.briefing(conn, viewer: viewer), try PageQueries.topicCounts(conn, viewer: viewer))
             }
-            return app.pages.briefing.response(BriefingView(items: items, topicOrder: topics))
+            return ctx.finish(app.pages.briefing.response(InLayout(BriefingView(items: items, topicOrder: topics), ctx)))
         }
         router.get("/briefing.atom") { request in
             let items = try app.store.read { try FeedQueries.briefing($0) }
             return Feeds.briefing(items, site: SiteURL(request: request)).response()
         }
 
+        try PostingRoutes.register(on: &router, app: app)
+        try PostEditRoutes.register(on: &router, app: app)
+        try BriefingAdminRoutes.register(on: &router, app: app)
+
         router.get("/o/{slug}") { request in
             let slug = request.parameters["slug"] ?? ""
-            let viewer = app.viewer(for: request)
+            let ctx = try app.requestContext(for: request)
+            let viewer = ctx.viewer
             guard let page = try app.store.read({ try PageQueries.organisation($0, slug: slug, viewer: viewer) }) else {
                 throw HTTPError.notFound
             }
-            return app.pages.organisation.response(OrganisationView(page: page))
+            return ctx.finish(app.pages.organisation.response(InLayout(OrganisationView(page: page), ctx)))
         }
+    }
+
+    /// The reply form's starting state: the signed-in person's saved draft for this thread, and
+    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with attribution.
+    static func replyForm(_ app: AppContext, _ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> FormState {
+        guard let account = ctx.account else { return FormState() }
+        var body = try app.store.read { try Drafts.load($0, userID: account.id, threadID: page.thread.id) }?.body ?? ""
+        var values: [String: String] = [:]
+        if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
+           let quoted = try app.store.read({ try Quote.load($0, postID: quoteID, threadID: page.thread.id) }) {
+            let lines = quoted.markdown.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }
+            let quote = "> **\(quoted.authorName)** wrote:\n>\n" + lines.joined(separator: "\n") + "\n\n"
+            body = body.isEmpty ? quote : body + "\n\n" + quote
+            values["replyTo"] = String(quoteID)
+        }
+        values["body"] = body
+        return FormState(values: values)
     }
 
     static func topicFeed(_ app: AppContext, _ request: Request, slug: String) throws -> Response {
