@@ -1,0 +1,31 @@
+"""Finding the demo network's pages from what the home page links to."""
+from __future__ import annotations
+
+import re
+
+from conftest import fetch
+
+
+def first_link(server, pattern: str, path: str = "/") -> str:
+    """The first href on `path` matching `pattern` (a regex), as a site path."""
+    status, _, body = fetch(server.url(path))
+    assert status == 200, f"{path} answered {status}"
+    for href in re.findall(r'href="([^"]+)"', body.decode("utf-8")):
+        if re.match(pattern, href):
+            return href.replace("&amp;", "&")
+    raise AssertionError(f"no link matching {pattern} on {path}")
+
+
+def topic_path(server) -> str:
+    return first_link(server, r"^/topics/[^/]+$")
+
+
+def thread_path(server) -> str:
+    return first_link(server, r"^/t/\d+")
+
+
+def organisation_path(server) -> str:
+    try:
+        return first_link(server, r"^/o/[^/]+$")
+    except AssertionError:
+        return first_link(server, r"^/o/[^/]+$", thread_path(server))
