@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import conftest  # noqa: E402
-from conftest import REPO, fetch, make_driver  # noqa: E402
+from conftest import REPO, make_driver  # noqa: E402
 from pages import thread_path  # noqa: E402
 
 WIDTHS = [1280, 375]
@@ -50,15 +50,15 @@ def main() -> int:
     out_dir = os.path.join(REPO, "docs", "screenshots")
     os.makedirs(out_dir, exist_ok=True)
     pages = {"home": "/", "thread": thread_path(server)}
-    for candidate in ("/new", "/t/new", "/threads/new", "/ask"):
-        status, _, _ = fetch(server.url(candidate))
-        if status == 200:
-            pages["compose"] = candidate
-            break
     driver = make_driver(javascript=True)
     try:
         handle, password = server.accounts["member"]
         conftest.sign_in(driver, handle, password)
+        for candidate in ("/new", "/t/new", "/threads/new", "/ask"):
+            driver.get(server.url(candidate))
+            if driver.current_url.endswith(candidate) and "Page not found" not in driver.title:
+                pages["compose"] = candidate
+                break
         for name, path in pages.items():
             for width in WIDTHS:
                 full_page(driver, server.url(path), width, os.path.join(out_dir, f"{name}-{width}.png"))
