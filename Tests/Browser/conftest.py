@@ -8,6 +8,7 @@ Environment:
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -81,12 +82,21 @@ ACCOUNT_LINE = re.compile(r"^\s+(member|mentor|admin)\s+(\S+)\s+password:\s+(\S+
 
 @pytest.fixture(scope="session")
 def server():
+    """The real server binary, serving the demo network over HTTPS for the whole session."""
+    with running_server() as srv:
+        yield srv
+
+
+@contextlib.contextmanager
+def running_server():
+    """Starts `mutuals serve --demo` on a free port in a temporary data directory, waits for
+    /healthz, yields a `Server`, and stops it with SIGTERM."""
     binary = os.environ.get("MUTUALS_BINARY", os.path.join(REPO, ".build", "debug", "mutuals"))
     if not os.path.isabs(binary):
         binary = os.path.join(REPO, binary)
     if not os.access(binary, os.X_OK):
-        pytest.exit(f"no server binary at {binary}: build it with `swift build --product mutuals` "
-                    "or set MUTUALS_BINARY", returncode=2)
+        raise RuntimeError(f"no server binary at {binary}: build it with `swift build --product mutuals` "
+                    "or set MUTUALS_BINARY")
     data_dir = tempfile.mkdtemp(prefix="mutuals-browser-")
     port = free_port()
     log_path = os.path.join(data_dir, "server.log")
@@ -104,7 +114,7 @@ def server():
         while True:
             if process.poll() is not None:
                 log.seek(0)
-                pytest.exit(f"server exited with {process.returncode}:\n{log.read()}", returncode=3)
+                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
             try:
                 status, _, _ = fetch(base_url + "/healthz")
                 if status == 200:
@@ -113,7 +123,7 @@ def server():
                 pass
             if time.monotonic() > deadline:
                 log.seek(0)
-                pytest.exit(f"server did not answer /healthz within 60 s:\n{log.read()}", returncode=3)
+                raise RuntimeError(f"server did not answer /healthz within 60 s:\n{log.read()}")
             time.sleep(0.2)
         log.seek(0)
         srv.output = log.read().splitlines()

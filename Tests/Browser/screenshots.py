@@ -42,11 +42,11 @@ def optimise(path: str) -> None:
 
 
 def main() -> int:
-    generator = conftest.server.__wrapped__() if hasattr(conftest.server, "__wrapped__") else None
-    if generator is None:
-        # pytest fixtures are not callable directly; use the underlying generator function.
-        generator = conftest.server.__pytest_wrapped__.obj()
-    server = next(generator)
+    with conftest.running_server() as server:
+        return shoot(server)
+
+
+def shoot(server) -> int:
     out_dir = os.path.join(REPO, "docs", "screenshots")
     os.makedirs(out_dir, exist_ok=True)
     pages = {"home": "/", "thread": thread_path(server)}
@@ -64,10 +64,6 @@ def main() -> int:
                 full_page(driver, server.url(path), width, os.path.join(out_dir, f"{name}-{width}.png"))
     finally:
         driver.quit()
-        try:
-            next(generator)
-        except StopIteration:
-            pass
     return 0
 
 

@@ -53,14 +53,14 @@ def test_signed_in_page_has_no_axe_violations(js_driver, server, kind):
 def test_register_with_errors_has_no_axe_violations(js_driver, server):
     link = server.cli("invite", "--role", "member", "--base-url", server.base_url).strip().splitlines()[-1]
     js_driver.get(link)
-    js_submit_and_wait(driver)
+    submit_and_wait(js_driver)
     assert js_driver.find_elements(By.CSS_SELECTOR, ".error-summary")
     assert_no_axe_violations(js_driver, "register with errors")
 
 
 def test_sign_in_with_errors_has_no_axe_violations(js_driver, server):
     js_driver.get(server.url("/sign-in"))
-    js_submit_and_wait(driver)
+    submit_and_wait(js_driver)
     assert js_driver.find_elements(By.CSS_SELECTOR, ".error-summary")
     assert_no_axe_violations(js_driver, "sign in with errors")
 
@@ -71,7 +71,7 @@ def test_forbidden_page_has_no_axe_violations(js_driver, server):
     js_driver.execute_script("document.querySelector('main form input[name=csrf]').value = 'stale';")
     js_driver.find_element(By.ID, "identifier").send_keys("someone")
     js_driver.find_element(By.ID, "password").send_keys("something long")
-    js_submit_and_wait(driver)
+    submit_and_wait(js_driver)
     assert_no_axe_violations(js_driver, "403")
 
 
