@@ -31,3 +31,10 @@ def organisation_path(server) -> str:
         except AssertionError:
             pass
     return "/o/central-surrey-health"  # a pathfinder the demo seeds
+
+
+def largest_thread_path(server) -> str:
+    """The linked thread with the most HTML (the most posts): the page-weight worst case."""
+    status, _, body = fetch(server.url("/"))
+    paths = sorted(set(re.findall(r'href="(/t/\d+[^"]*)"', body.decode("utf-8"))))
+    return max(paths, key=lambda p: len(fetch(server.url(p))[2]))

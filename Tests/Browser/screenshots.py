@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import conftest  # noqa: E402
 from conftest import REPO, make_driver  # noqa: E402
-from pages import thread_path  # noqa: E402
+from pages import largest_thread_path  # noqa: E402
 
 WIDTHS = [1280, 375]
 MAX_HEIGHT = 2400
@@ -49,7 +49,7 @@ def main() -> int:
 def shoot(server) -> int:
     out_dir = os.path.join(REPO, "docs", "screenshots")
     os.makedirs(out_dir, exist_ok=True)
-    pages = {"home": "/", "thread": thread_path(server)}
+    pages = {"home": "/", "thread": largest_thread_path(server)}
     driver = make_driver(javascript=True)
     try:
         handle, password = server.accounts["member"]

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from conftest import fetch
-from pages import thread_path
+from pages import largest_thread_path, thread_path
 
 WEIGHT_LIMIT = 60 * 1024
 
@@ -37,7 +37,7 @@ def page_weight(server, path: str) -> dict:
 
 
 def test_thread_page_weight_and_no_third_party(server, record_property):
-    weight = page_weight(server, thread_path(server))
+    weight = page_weight(server, largest_thread_path(server))
     record_property("thread_weight", weight)
     print(f"thread page weight: {weight}")
     assert not weight["foreign"], weight["foreign"]
@@ -45,7 +45,7 @@ def test_thread_page_weight_and_no_third_party(server, record_property):
 
 
 def test_browser_makes_no_third_party_requests(js_driver, server):
-    js_driver.get(server.url(thread_path(server)))
+    js_driver.get(server.url(largest_thread_path(server)))
     entries = js_driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => [e.name, e.decodedBodySize || 0]);")
     origin = urlparse(server.base_url).netloc
