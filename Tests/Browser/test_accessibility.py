@@ -75,6 +75,16 @@ def test_forbidden_page_has_no_axe_violations(js_driver, server):
     assert_no_axe_violations(js_driver, "403")
 
 
+def test_too_large_page_has_no_axe_violations(js_driver, server):
+    """A 413 page: a form whose body is over the 1 MiB default limit."""
+    js_driver.get(server.url("/sign-in"))
+    js_driver.execute_script("document.getElementById('identifier').value = 'x'.repeat(1100000);")
+    js_driver.find_element(By.ID, "password").send_keys("something long")
+    submit_and_wait(js_driver)
+    assert "too large" in js_driver.find_element(By.TAG_NAME, "h1").text
+    assert_no_axe_violations(js_driver, "413")
+
+
 @pytest.mark.parametrize("kind", PUBLIC_PAGES)
 def test_public_page_is_valid_html5(server, kind):
     status, headers, body = fetch(server.url(PUBLIC_PAGES[kind](server)))
