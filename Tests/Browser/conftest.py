@@ -25,7 +25,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -210,6 +210,18 @@ def driver(request, server):
     d = request.getfixturevalue(name)
     d.get(server.url("/healthz"))
     return _fresh(d)
+
+
+def staleness_of(element):
+    """Like selenium's condition, but also counts chromedriver's "node does not belong to the
+    document" (an inspector error raised while the old page is being replaced) as gone."""
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return gone
 
 
 def submit_and_wait(driver, selector: str = "main form button[type=submit]") -> None:
