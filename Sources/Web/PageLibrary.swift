@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
 

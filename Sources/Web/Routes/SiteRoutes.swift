@@ -1,6 +1,7 @@
 import HTTPServer
 
-/// Routes that are part of running the site rather than the board: health and static files.
+/// Routes that are part of running the site rather than the board: health, static files and the
+/// accessibility statement.
 enum SiteRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
         let staticFiles = try StaticFiles(root: app.site.publicDirectory)
@@ -12,5 +13,16 @@ enum SiteRoutes {
         router.get("/static/{path...}", execution: .reactor) { request in
             staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
         }
+        // The accessibility statement (issue 9), linked from the footer of every page.
+        let accessibility = try app.pages.templates.template("accessibility")
+        router.get("/accessibility") { request in
+            let context = try app.requestContext(for: request)
+            return context.finish(accessibility.response(InLayout(StaticPage(), context)))
+        }
     }
+}
+
+/// A page whose content is all in its template.
+struct StaticPage: TemplateRenderable {
+    func templateValue(for key: String) -> TemplateValue? { nil }
 }
