@@ -343,7 +343,7 @@ public enum Moderation {
         try conn.queryOne(ThreadStateRow.self, "SELECT author_id, organisation_id, locked, hidden FROM threads WHERE id = ?", threadID)?.state
     }
 
-    static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
+    public static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
         guard let row = try conn.queryOne(PostStateRow.self, """
             SELECT p.author_id, p.hidden, p.held_for_approval, t.author_id, t.organisation_id, t.locked, t.hidden
             FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?

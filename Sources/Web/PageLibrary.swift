@@ -7,6 +7,7 @@ struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
                                     "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames
+        + ModerationPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template

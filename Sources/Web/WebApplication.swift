@@ -42,6 +42,8 @@ public enum WebApplication {
         try SiteRoutes.register(on: &router, app: app)
         try BoardRoutes.register(on: &router, app: app)
         try AccountRoutes.register(on: &router, app: app)
+        try ModerationRoutes.register(on: &router, app: app)
+        try AdminRoutes.register(on: &router, app: app)
         return try router.build()
     }
 

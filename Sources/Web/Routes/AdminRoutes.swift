@@ -1,0 +1,291 @@
+import Board
+import Database
+import Foundation
+import HTTPServer
+
+/// The administration pages under /admin: the queue, threads, users and settings. Every handler
+/// first asks Policy whether the actor may see the admin pages (a member, visitor or suspended
+/// admin gets 403 with why); every action then asks Policy again in its write transaction.
+enum AdminRoutes {
+    static func register(on router: inout RouterBuilder, app: AppContext) throws {
+        let pages = try ModerationPages(app.pages.templates)
+        let now: @Sendable () -> Date = { app.accounts.clock.now() }
+
+        // MARK: Queue
+
+        router.get("/admin/queue") { request in
+            let context = try admitted(app, request)
+            return context.finish(try queuePage(app, pages, context, form: FormState()))
+        }
+
+        router.post("/admin/posts/{id:int}/decide") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try queuePage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
+                                                    status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                let postID = try ModerationRoutes.postID(request)
+                let reason = items["reason"] ?? ""
+                let decision: PostDecision
+                switch items["decision"] ?? "" {
+                case "dismiss": decision = .dismiss(reason: reason)
+                case "approve": decision = .approve
+                case "hide": decision = .hide(reason: reason)
+                case "restore": decision = .restore(reason: reason)
+                case "delete": decision = .delete(reason: reason)
+                default: throw HTTPError.badRequest("Choose a decision")
+                }
+                do {
+                    try Moderation.decide(app.store, actor: context.actor, postID: postID, decision, now: now())
+                    return redirect("/admin/queue", context)
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? queuePage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+
+        // MARK: Threads
+
+        router.get("/admin/threads/{id:int}") { request in
+            let context = try admitted(app, request)
+            return context.finish(try threadPage(app, pages, context, request, form: FormState()))
+        }
+
+        router.post("/admin/threads/{id:int}") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try threadPage(app, pages, context, request,
+                                                     form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+                guard let change = ThreadChange(rawValue: items["change"] ?? "") else { throw HTTPError.badRequest("Choose an action") }
+                do {
+                    try Moderation.changeThread(app.store, actor: context.actor, threadID: id, change, reason: items["reason"] ?? "", now: now())
+                    return redirect("/admin/threads/\(id)", context)
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? threadPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+
+        // MARK: Users
+
+        router.get("/admin/users") { request in
+            let context = try admitted(app, request)
+            return context.finish(try usersPage(app, pages, context, request, form: FormState()))
+        }
+
+        for action in ["suspend", "lift", "role"] {
+            router.post("/admin/users/{id:int}/\(action)") { request in
+                let context = try app.requestContext(for: request)
+                switch try app.checkedForm(request, context) {
+                case .rejected(let items, _):
+                    try gate(context, now: now())
+                    return context.finish(try usersPage(app, pages, context, request,
+                                                        form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+                case .valid(let items):
+                    try gate(context, now: now())
+                    guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+                    let reason = items["reason"] ?? ""
+                    do {
+                        switch action {
+                        case "suspend":
+                            guard let days = Int(items["days"] ?? ""), (1...3650).contains(days) else {
+                                throw ModerationError.invalid(field: "days", message: "Enter a number of days from 1 to 3650")
+                            }
+                            try Moderation.suspend(app.store, actor: context.actor, userID: id,
+                                                   until: now().addingTimeInterval(Double(days) * 86_400), reason: reason, now: now())
+                        case "lift":
+                            try Moderation.liftSuspension(app.store, actor: context.actor, userID: id, reason: reason, now: now())
+                        default:
+                            guard let role = Role(rawValue: items["role"] ?? "") else {
+                                throw ModerationError.invalid(field: "role", message: "Choose a role")
+                            }
+                            try Moderation.changeRole(app.store, actor: context.actor, userID: id, to: role, reason: reason, now: now())
+                        }
+                        return redirect("/admin/users", context)
+                    } catch let error as ModerationError {
+                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                            (try? usersPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                        })
+                    }
+                }
+            }
+        }
+
+        // MARK: Settings
+
+        router.get("/admin/settings") { request in
+            let context = try admitted(app, request)
+            return context.finish(try settingsPage(app, pages, context, form: FormState()))
+        }
+
+        router.post("/admin/settings") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try settingsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
+                                                       status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                do {
+                    try Moderation.setSetting(app.store, actor: context.actor, key: items["key"] ?? "", value: items["value"] ?? "", now: now())
+                    return redirect("/admin/settings", context)
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? settingsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+    }
+
+    // MARK: Gate
+
+    /// Whether the actor may use the admin pages at all (Policy: viewModerationQueue).
+    static func gate(_ context: RequestContext, now: Date) throws {
+        switch Policy.decide(context.actor, .viewModerationQueue, .network, now: now) {
+        case .allowed: return
+        case .denied(let message): throw HTTPError(.forbidden, message)
+        case .notFound: throw HTTPError.notFound
+        }
+    }
+
+    static func admitted(_ app: AppContext, _ request: Request) throws -> RequestContext {
+        let context = try app.requestContext(for: request)
+        try gate(context, now: app.accounts.clock.now())
+        return context
+    }
+
+    static func redirect(_ location: String, _ context: RequestContext) -> Response {
+        context.finish(Response(status: .seeOther, headers: HTTPHeaders([("Location", location)])))
+    }
+
+    // MARK: Pages
+
+    static func queuePage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
+                          status: HTTPStatus = .ok) throws -> Response {
+        let items = try app.store.read { try ModerationQueries.queue($0) }
+        return pages.queue.response(InLayout(AdminQueueView(items: items), context, form: form), status: status)
+    }
+
+    static func threadPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, _ request: Request,
+                           form: FormState, status: HTTPStatus = .ok) throws -> Response {
+        guard let id = request.parameters.int("id").map(Int64.init),
+              let view = try app.store.read({ try $0.queryOne(AdminThreadView.self, "SELECT id, title, locked, pinned FROM threads WHERE id = ?", Int64(id)) })
+        else { throw HTTPError.notFound }
+        return pages.thread.response(InLayout(view, context, form: form), status: status)
+    }
+
+    static func usersPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, _ request: Request,
+                          form: FormState, status: HTTPStatus = .ok) throws -> Response {
+        let query = String(((try request.queryItems())["q"] ?? "").prefix(30))
+        let users = try app.store.read { try ModerationQueries.users($0, handlePrefix: query) }
+        return pages.users.response(InLayout(AdminUsersView(query: query, users: users, now: app.accounts.clock.now()), context, form: form),
+                                    status: status)
+    }
+
+    static func settingsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
+                             status: HTTPStatus = .ok) throws -> Response {
+        let settings = try app.store.read { try Moderation.settings($0) }
+        return pages.settings.response(InLayout(AdminSettingsView(values: settings), context, form: form), status: status)
+    }
+}
+
+struct AdminQueueView: TemplateRenderable {
+    let items: [QueueItem]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "items":
+            .list(items.map { item in
+                [
+                    "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
+                    "author": .text(item.authorHandle), "body": .text(item.bodyMarkdown), "held": .bool(item.held),
+                    "hidden": .bool(item.hidden), "since": .text(DateText.humanWithTime(item.since)),
+                    "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
+                    "flags": .list(item.flags.map { flag in
+                        ["reason": .text(flag.reason.label), "reporter": .text(flag.reporterHandle), "note": .text(flag.note)]
+                    }),
+                ]
+            })
+        default: nil
+        }
+    }
+}
+
+struct AdminThreadView: TemplateRenderable, RowDecodable {
+    let id: Int64, title: String, locked: Bool, pinned: Bool
+
+    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3] }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "id": .int(Int(id))
+        case "title": .text(title)
+        case "locked": .bool(locked)
+        case "pinned": .bool(pinned)
+        default: nil
+        }
+    }
+}
+
+struct AdminUsersView: TemplateRenderable {
+    let query: String
+    let users: [UserSummary]
+    let now: Date
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "query": .text(query)
+        case "users":
+            .list(users.map { user in
+                let suspended = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
+                return [
+                    "id": .int(Int(user.id)), "handle": .text(user.handle), "displayName": .text(user.displayName),
+                    "role": .text(user.role), "suspendedUntil": .text(suspended.map(DateText.humanWithTime) ?? ""),
+                    "suspensionReason": .text(user.suspensionReason ?? ""),
+                ]
+            })
+        default: nil
+        }
+    }
+}
+
+struct AdminSettingsView: TemplateRenderable {
+    let values: [String: String]
+
+    static let settings: [(key: String, label: String, options: [(String, String)])] = [
+        ("registration", "Who can register", [("open", "Anyone"), ("invite_only", "Only people with an invite"), ("closed", "No one")]),
+        ("require_sign_in_to_read", "Who can read the network", [("0", "Visitors and members"), ("1", "Members only")]),
+        (Moderation.holdFirstPostsKey, "Hold the first posts of new accounts for approval", [("1", "Yes"), ("0", "No")]),
+        (Moderation.flagThresholdKey, "Members whose flags hide a post until an admin decides",
+         (1...10).map { (String($0), String($0)) }),
+    ]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "settings":
+            .list(Self.settings.map { setting in
+                [
+                    "key": .text(setting.key), "label": .text(setting.label),
+                    "options": .list(setting.options.map { option in
+                        ["value": .text(option.0), "text": .text(option.1), "selected": .bool(values[setting.key] == option.0)]
+                    }),
+                ]
+            })
+        default: nil
+        }
+    }
+}
