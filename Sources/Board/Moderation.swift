@@ -31,6 +31,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case unlockThread = "unlock_thread"
     case pinThread = "pin_thread"
     case unpinThread = "unpin_thread"
+    case moveThread = "move_thread"
+    case retagThread = "retag_thread"
     case resolveFlag = "resolve_flag"
     case suspendUser = "suspend_user"
     case unsuspendUser = "unsuspend_user"
@@ -48,6 +50,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .unlockThread: "unlocked"
         case .pinThread: "pinned"
         case .unpinThread: "unpinned"
+        case .moveThread: "moved"
+        case .retagThread: "changed the topics of"
         case .resolveFlag: "dismissed flags on a post in"
         case .suspendUser: "suspended"
         case .unsuspendUser: "lifted the suspension of"
@@ -242,6 +246,57 @@ public enum Moderation {
             try require(actor, policyAction, .thread(thread), now: now)
             try tx.run(sql, threadID)
             try appendLog(tx, actorID: actorID, action, target: "thread", threadID, reason: reason, now: now)
+        }
+    }
+
+    /// Moves a thread between the public network and an organisation's private space
+    /// (`organisationSlug` empty: public). The log's reason records where it went.
+    public static func moveThread(_ store: Store, actor: Actor, threadID: Int64, organisationSlug: String, reason: String,
+                                  now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            var organisationID: Int64?
+            var destination = "the public network"
+            if !organisationSlug.isEmpty {
+                guard let id = try tx.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) else {
+                    throw ModerationError.invalid(field: "organisation", message: "Choose where to move the thread")
+                }
+                organisationID = id
+                destination = "a private space"
+            }
+            guard organisationID != thread.organisationID else {
+                throw ModerationError.invalid(field: "organisation", message: "The thread is already there")
+            }
+            try tx.run("UPDATE threads SET organisation_id = ? WHERE id = ?", organisationID, threadID)
+            try appendLog(tx, actorID: actorID, .moveThread, target: "thread", threadID,
+                          reason: "To \(destination)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    /// Replaces a thread's topics (one to three). Policy: retagging is moving between topics.
+    public static func retagThread(_ store: Store, actor: Actor, threadID: Int64, topicSlugs: [String], reason: String,
+                                   now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        let slugs = Array(Set(topicSlugs)).sorted()
+        guard (1...3).contains(slugs.count) else {
+            throw ModerationError.invalid(field: "topics", message: "Choose one, two or three topics")
+        }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            var ids: [Int64] = []
+            for slug in slugs {
+                guard let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ?", slug) else {
+                    throw ModerationError.invalid(field: "topics", message: "Choose topics from the list")
+                }
+                ids.append(id)
+            }
+            try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
+            for id in ids { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
+            try appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
+                          reason: slugs.joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
     }
 

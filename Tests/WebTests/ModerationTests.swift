@@ -60,6 +60,11 @@ func withModerationWorld(_ body: (ModerationWorld) throws -> Void) throws {
     }
 }
 
+private func slug(of table: String, _ world: ModerationWorld) throws -> String {
+    let sql = table == "topics" ? "SELECT slug FROM topics ORDER BY id LIMIT 1" : "SELECT slug FROM organisations ORDER BY id LIMIT 1"
+    return try #require(try world.store.read { try $0.scalar(String.self, sql) })
+}
+
 private struct HandleRow: RowDecodable {
     let id: Int64, handle: String
     init(row: Row) throws { id = try row[0]; handle = try row[1] }
@@ -199,6 +204,11 @@ struct ModerationTests {
             try act(.unlockThread, "/admin/threads/\(threadID)", [("change", "unlock"), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.pinThread, "/admin/threads/\(threadID)", [("change", "pin"), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.unpinThread, "/admin/threads/\(threadID)", [("change", "unpin"), ("reason", "")], page: "/admin/threads/\(threadID)")
+            try act(.moveThread, "/admin/threads/\(threadID)/move", [("organisation", try slug(of: "organisations", world)), ("reason", "Asked by the author")],
+                    page: "/admin/threads/\(threadID)")
+            try act(.moveThread, "/admin/threads/\(threadID)/move", [("organisation", ""), ("reason", "")], page: "/admin/threads/\(threadID)")
+            try act(.retagThread, "/admin/threads/\(threadID)/topics", [("topics", try slug(of: "topics", world)), ("reason", "")],
+                    page: "/admin/threads/\(threadID)")
             try act(.suspendUser, "/admin/users/\(sam)/suspend", [("days", "3"), ("reason", "Off-topic posts")], page: "/admin/users")
             try act(.unsuspendUser, "/admin/users/\(sam)/lift", [("reason", "")], page: "/admin/users")
             try act(.changeRole, "/admin/users/\(tom)/role", [("role", "mentor"), ("reason", "")], page: "/admin/users")

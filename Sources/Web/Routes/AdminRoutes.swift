@@ -78,6 +78,36 @@ enum AdminRoutes {
             }
         }
 
+        for action in ["move", "topics"] {
+            router.post("/admin/threads/{id:int}/\(action)") { request in
+                let context = try app.requestContext(for: request)
+                switch try app.checkedForm(request, context) {
+                case .rejected(let items, _):
+                    try gate(context, now: now())
+                    return context.finish(try threadPage(app, pages, context, request,
+                                                         form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+                case .valid(let items):
+                    try gate(context, now: now())
+                    guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+                    let reason = items["reason"] ?? ""
+                    do {
+                        if action == "move" {
+                            try Moderation.moveThread(app.store, actor: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "",
+                                                      reason: reason, now: now())
+                        } else {
+                            try Moderation.retagThread(app.store, actor: context.actor, threadID: id,
+                                                       topicSlugs: items.filter { $0.name == "topics" }.map(\.value), reason: reason, now: now())
+                        }
+                        return redirect("/admin/threads/\(id)", context)
+                    } catch let error as ModerationError {
+                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                            (try? threadPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                        })
+                    }
+                }
+            }
+        }
+
         // MARK: Users
 
         router.get("/admin/users") { request in
@@ -183,7 +213,19 @@ enum AdminRoutes {
     static func threadPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, _ request: Request,
                            form: FormState, status: HTTPStatus = .ok) throws -> Response {
         guard let id = request.parameters.int("id").map(Int64.init),
-              let view = try app.store.read({ try $0.queryOne(AdminThreadView.self, "SELECT id, title, locked, pinned FROM threads WHERE id = ?", Int64(id)) })
+              let view = try app.store.read({ conn -> AdminThreadView? in
+                  guard var view = try conn.queryOne(AdminThreadView.self,
+                                                     "SELECT id, title, locked, pinned, organisation_id FROM threads WHERE id = ?", Int64(id))
+                  else { return nil }
+                  view.spaces = try conn.query(ChoiceRow.self, """
+                      SELECT slug, name, id = ?1 FROM organisations ORDER BY name
+                      """, view.organisationID ?? -1)
+                  view.topics = try conn.query(ChoiceRow.self, """
+                      SELECT slug, name, EXISTS (SELECT 1 FROM thread_topics tt WHERE tt.topic_id = topics.id AND tt.thread_id = ?1)
+                      FROM topics WHERE retired = 0 ORDER BY position
+                      """, Int64(id))
+                  return view
+              })
         else { throw HTTPError.notFound }
         return pages.thread.response(InLayout(view, context, form: form), status: status)
     }
@@ -225,10 +267,19 @@ struct AdminQueueView: TemplateRenderable {
     }
 }
 
-struct AdminThreadView: TemplateRenderable, RowDecodable {
-    let id: Int64, title: String, locked: Bool, pinned: Bool
+struct ChoiceRow: RowDecodable, Sendable {
+    let value: String, label: String, selected: Bool
+    init(row: Row) throws { value = try row[0]; label = try row[1]; selected = try row[2] }
 
-    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3] }
+    var templateValue: TemplateValue { ["value": .text(value), "label": .text(label), "selected": .bool(selected)] }
+}
+
+struct AdminThreadView: TemplateRenderable, RowDecodable {
+    let id: Int64, title: String, locked: Bool, pinned: Bool, organisationID: Int64?
+    var spaces: [ChoiceRow] = []
+    var topics: [ChoiceRow] = []
+
+    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3]; organisationID = try row[4] }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -236,6 +287,9 @@ struct AdminThreadView: TemplateRenderable, RowDecodable {
         case "title": .text(title)
         case "locked": .bool(locked)
         case "pinned": .bool(pinned)
+        case "isPublic": .bool(organisationID == nil)
+        case "spaces": .list(spaces.map(\.templateValue))
+        case "topics": .list(topics.map(\.templateValue))
         default: nil
         }
     }

@@ -48,7 +48,10 @@ enum ModerationRoutes {
             let postID = try postID(request)
             switch try app.checkedForm(request, context) {
             case .rejected(let items, _):
-                let view = try flagView(app, context, postID)
+                // A refused token is answered 403 whatever the post: the check comes first.
+                guard let view = try? flagView(app, context, postID) else {
+                    return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+                }
                 return context.finish(pages.flag.response(
                     InLayout(view, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage)), status: .forbidden))
             case .valid(let items):
