@@ -38,6 +38,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case unsuspendUser = "unsuspend_user"
     case changeRole = "change_role"
     case changeSetting = "change_setting"
+    case editTopic = "edit_topic"
 
     /// The log's wording: "hid a post".
     public var phrase: String {
@@ -57,6 +58,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .unsuspendUser: "lifted the suspension of"
         case .changeRole: "changed the role of"
         case .changeSetting: "changed the setting"
+        case .editTopic: "changed the topics:"
         }
     }
 }

@@ -69,6 +69,7 @@ public enum ModerationQueries {
                    l.reason, l.created_at,
                    CASE l.target_type
                      WHEN 'user' THEN (SELECT '@' || handle FROM users WHERE id = l.target_id)
+                     WHEN 'topic' THEN (SELECT name FROM topics WHERE id = l.target_id)
                      WHEN 'thread' THEN (SELECT t.title FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      WHEN 'post' THEN (SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))

@@ -213,6 +213,17 @@ struct ModerationTests {
             try act(.unsuspendUser, "/admin/users/\(sam)/lift", [("reason", "")], page: "/admin/users")
             try act(.changeRole, "/admin/users/\(tom)/role", [("role", "mentor"), ("reason", "")], page: "/admin/users")
             try act(.changeSetting, "/admin/settings", [("key", "hold_first_posts_of_new_members"), ("value", "0")], page: "/admin/settings")
+            try act(.editTopic, "/admin/topics", [("name", "Procurement and contracts"), ("slug", "procurement-and-contracts"),
+                                                  ("description", "Tenders, bonds and contract renewals")], page: "/admin/topics")
+            let topic = try world.id("SELECT id FROM topics WHERE slug = ?", "procurement-and-contracts")
+            try act(.editTopic, "/admin/topics/\(topic)", [("action", "save"), ("name", "Contracts and tenders"), ("description", "Renewals")],
+                    page: "/admin/topics")
+            try act(.editTopic, "/admin/topics/\(topic)", [("action", "up")], page: "/admin/topics")
+            try act(.editTopic, "/admin/topics/\(topic)", [("action", "retire")], page: "/admin/topics")
+            try act(.editTopic, "/admin/topics/\(topic)", [("action", "restore")], page: "/admin/topics")
+            let topicsPage = try admin.get("/admin/topics")
+            #expect(topicsPage.text.contains("Contracts and tenders"))
+            #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT retired FROM topics WHERE id = ?", topic) } == false)
             #expect(covered == Set(ModerationAction.allCases))
 
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.

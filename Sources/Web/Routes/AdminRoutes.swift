@@ -153,6 +153,64 @@ enum AdminRoutes {
             }
         }
 
+        // MARK: Topics
+
+        router.get("/admin/topics") { request in
+            let context = try admitted(app, request)
+            return context.finish(try topicsPage(app, pages, context, form: FormState()))
+        }
+
+        router.post("/admin/topics") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try topicsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
+                                                     status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                do {
+                    try Moderation.createTopic(app.store, actor: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
+                                               description: items["description"] ?? "", now: now())
+                    return redirect("/admin/topics", context)
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? topicsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+
+        router.post("/admin/topics/{id:int}") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try topicsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
+                                                     status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+                let change: TopicChange
+                switch items["action"] ?? "" {
+                case "save": change = .edit(name: items["name"] ?? "", description: items["description"] ?? "")
+                case "up": change = .moveUp
+                case "down": change = .moveDown
+                case "retire": change = .retire
+                case "restore": change = .restore
+                default: throw HTTPError.badRequest("Choose an action")
+                }
+                do {
+                    try Moderation.changeTopic(app.store, actor: context.actor, topicID: id, change, now: now())
+                    return redirect("/admin/topics", context)
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? topicsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+
         // MARK: Settings
 
         router.get("/admin/settings") { request in
@@ -236,6 +294,12 @@ enum AdminRoutes {
         let users = try app.store.read { try ModerationQueries.users($0, handlePrefix: query) }
         return pages.users.response(InLayout(AdminUsersView(query: query, users: users, now: app.accounts.clock.now()), context, form: form),
                                     status: status)
+    }
+
+    static func topicsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
+                           status: HTTPStatus = .ok) throws -> Response {
+        let topics = try app.store.read { try Moderation.topics($0) }
+        return pages.topics.response(InLayout(AdminTopicsView(topics: topics), context, form: form), status: status)
     }
 
     static func settingsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
@@ -338,6 +402,21 @@ struct AdminSettingsView: TemplateRenderable {
                         ["value": .text(option.0), "text": .text(option.1), "selected": .bool(values[setting.key] == option.0)]
                     }),
                 ]
+            })
+        default: nil
+        }
+    }
+}
+
+struct AdminTopicsView: TemplateRenderable {
+    let topics: [AdminTopic]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "topics":
+            .list(topics.map { topic in
+                ["id": .int(Int(topic.id)), "slug": .text(topic.slug), "name": .text(topic.name),
+                 "description": .text(topic.description), "retired": .bool(topic.retired)]
             })
         default: nil
         }

@@ -4,7 +4,7 @@ import HTTPServer
 
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
-    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread",
+    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics",
                                 "flag", "post-moderation"]
 
     let log: Template
@@ -13,6 +13,7 @@ struct ModerationPages: Sendable {
     let settings: Template
     let thread: Template
     let flag: Template
+    let topics: Template
 
     init(_ templates: TemplateLibrary) throws {
         try templates.require(Self.templateNames)
@@ -22,6 +23,7 @@ struct ModerationPages: Sendable {
         settings = try templates.template("admin-settings")
         thread = try templates.template("admin-thread")
         flag = try templates.template("flag")
+        topics = try templates.template("admin-topics")
     }
 }
 
@@ -148,6 +150,7 @@ struct ModerationLogView: TemplateRenderable {
     }
 
     static func label(_ entry: LogEntry) -> String {
+        if entry.targetType == "topic" { return "" }   // the reason names the topic as it was
         if let label = entry.targetLabel { return entry.targetType == "user" ? label : "“\(label)”" }
         switch entry.targetType {
         case "thread", "post": return "a thread you cannot see, or one since removed"
