@@ -32,6 +32,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case pinThread = "pin_thread"
     case unpinThread = "unpin_thread"
     case moveThread = "move_thread"
+    case renameThread = "rename_thread"
+    case slowModeThread = "slow_mode_thread"
     case retagThread = "retag_thread"
     case resolveFlag = "resolve_flag"
     case suspendUser = "suspend_user"
@@ -52,6 +54,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .pinThread: "pinned"
         case .unpinThread: "unpinned"
         case .moveThread: "moved"
+        case .renameThread: "renamed"
+        case .slowModeThread: "set slow mode on"
         case .retagThread: "changed the topics of"
         case .resolveFlag: "dismissed flags on a post in"
         case .suspendUser: "suspended"
@@ -275,6 +279,52 @@ public enum Moderation {
             try appendLog(tx, actorID: actorID, .moveThread, target: "thread", threadID,
                           reason: "To \(destination)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
+    }
+
+    /// Renames a thread (the slug follows, so old links redirect). The old title is in the log's
+    /// reason only for public threads; the log page hides private titles from outsiders.
+    public static func renameThread(_ store: Store, actor: Actor, threadID: Int64, title: String, reason: String,
+                                    now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        let title = PostLimits.normalise(title)
+        if let problem = PostLimits.titleProblem(title) { throw ModerationError.invalid(field: "title", message: problem.message) }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            let old = try tx.scalar(String.self, "SELECT title FROM threads WHERE id = ?", threadID) ?? ""
+            try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, Slug.make(title), threadID)
+            let was = thread.organisationID == nil ? "Was “\(old)”" : "Renamed"
+            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID,
+                          reason: was + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    /// Sets slow mode: the least time between one member's replies in the thread (0 turns it off).
+    public static func setSlowMode(_ store: Store, actor: Actor, threadID: Int64, seconds: Int, reason: String,
+                                   now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        guard (0...86_400).contains(seconds) else {
+            throw ModerationError.invalid(field: "seconds", message: "Choose an interval of up to a day")
+        }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .lockThread, .thread(thread), now: now)
+            try tx.run("UPDATE threads SET slow_mode_seconds = ? WHERE id = ?", seconds, threadID)
+            let what = seconds == 0 ? "Off" : "One reply every \(seconds / 60) minutes"
+            try appendLog(tx, actorID: actorID, .slowModeThread, target: "thread", threadID,
+                          reason: what + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    /// For the reply service, in its transaction: how long `userID` must still wait before
+    /// replying in a thread in slow mode, or nil when they may reply now. The refusal should
+    /// say so ("This thread is in slow mode: you can reply again in N minutes").
+    public static func slowModeWait(_ tx: Connection, threadID: Int64, userID: Int64, now: Date = Date()) throws -> TimeInterval? {
+        guard let seconds = try tx.scalar(Int64.self, "SELECT slow_mode_seconds FROM threads WHERE id = ?", threadID), seconds > 0,
+              let last = try tx.scalar(Date.self, "SELECT max(created_at) FROM posts WHERE thread_id = ? AND author_id = ?", threadID, userID)
+        else { return nil }
+        let wait = last.addingTimeInterval(TimeInterval(seconds)).timeIntervalSince(now)
+        return wait > 0 ? wait : nil
     }
 
     /// Replaces a thread's topics (one to three). Policy: retagging is moving between topics.

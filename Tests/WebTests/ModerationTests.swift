@@ -209,6 +209,19 @@ struct ModerationTests {
             try act(.moveThread, "/admin/threads/\(threadID)/move", [("organisation", ""), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.retagThread, "/admin/threads/\(threadID)/topics", [("topics", try slug(of: "topics", world)), ("reason", "")],
                     page: "/admin/threads/\(threadID)")
+            try act(.renameThread, "/admin/threads/\(threadID)/rename", [("title", "A clearer title for this question"), ("reason", "")],
+                    page: "/admin/threads/\(threadID)")
+            try act(.slowModeThread, "/admin/threads/\(threadID)/slow-mode", [("minutes", "10"), ("reason", "Heated")],
+                    page: "/admin/threads/\(threadID)")
+            // Slow mode: after a reply, the same member waits the interval.
+            let replyTime = world.clock.now
+            try Threads.reply(world.store, by: Viewer(userID: sam, organisationID: nil, isAdmin: false), threadID: threadID,
+                              body: "A calm reply", now: replyTime)
+            let wait = try world.store.read { try Moderation.slowModeWait($0, threadID: threadID, userID: sam, now: replyTime.addingTimeInterval(60)) }
+            #expect(wait == 540)
+            let later = try world.store.read { try Moderation.slowModeWait($0, threadID: threadID, userID: sam, now: replyTime.addingTimeInterval(601)) }
+            #expect(later == nil)
+            #expect(try admin.get("/moderation").text.contains("A clearer title for this question"))
             try act(.suspendUser, "/admin/users/\(sam)/suspend", [("days", "3"), ("reason", "Off-topic posts")], page: "/admin/users")
             try act(.unsuspendUser, "/admin/users/\(sam)/lift", [("reason", "")], page: "/admin/users")
             try act(.changeRole, "/admin/users/\(tom)/role", [("role", "mentor"), ("reason", "")], page: "/admin/users")

@@ -78,7 +78,7 @@ enum AdminRoutes {
             }
         }
 
-        for action in ["move", "topics"] {
+        for action in ["move", "topics", "rename", "slow-mode"] {
             router.post("/admin/threads/{id:int}/\(action)") { request in
                 let context = try app.requestContext(for: request)
                 switch try app.checkedForm(request, context) {
@@ -91,10 +91,20 @@ enum AdminRoutes {
                     guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
                     let reason = items["reason"] ?? ""
                     do {
-                        if action == "move" {
+                        switch action {
+                        case "move":
                             try Moderation.moveThread(app.store, actor: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "",
                                                       reason: reason, now: now())
-                        } else {
+                        case "rename":
+                            try Moderation.renameThread(app.store, actor: context.actor, threadID: id, title: items["title"] ?? "",
+                                                        reason: reason, now: now())
+                        case "slow-mode":
+                            guard let minutes = Int(items["minutes"] ?? ""), (0...1440).contains(minutes) else {
+                                throw ModerationError.invalid(field: "minutes", message: "Enter a number of minutes from 0 to 1440")
+                            }
+                            try Moderation.setSlowMode(app.store, actor: context.actor, threadID: id, seconds: minutes * 60,
+                                                       reason: reason, now: now())
+                        default:
                             try Moderation.retagThread(app.store, actor: context.actor, threadID: id,
                                                        topicSlugs: items.filter { $0.name == "topics" }.map(\.value), reason: reason, now: now())
                         }
@@ -273,7 +283,7 @@ enum AdminRoutes {
         guard let id = request.parameters.int("id").map(Int64.init),
               let view = try app.store.read({ conn -> AdminThreadView? in
                   guard var view = try conn.queryOne(AdminThreadView.self,
-                                                     "SELECT id, title, locked, pinned, organisation_id FROM threads WHERE id = ?", Int64(id))
+                                                     "SELECT id, title, locked, pinned, organisation_id, slow_mode_seconds FROM threads WHERE id = ?", Int64(id))
                   else { return nil }
                   view.spaces = try conn.query(ChoiceRow.self, """
                       SELECT slug, name, id = ?1 FROM organisations ORDER BY name
@@ -339,11 +349,13 @@ struct ChoiceRow: RowDecodable, Sendable {
 }
 
 struct AdminThreadView: TemplateRenderable, RowDecodable {
-    let id: Int64, title: String, locked: Bool, pinned: Bool, organisationID: Int64?
+    let id: Int64, title: String, locked: Bool, pinned: Bool, organisationID: Int64?, slowModeSeconds: Int
     var spaces: [ChoiceRow] = []
     var topics: [ChoiceRow] = []
 
-    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3]; organisationID = try row[4] }
+    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3]; organisationID = try row[4]
+        slowModeSeconds = try row[5]
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -352,6 +364,7 @@ struct AdminThreadView: TemplateRenderable, RowDecodable {
         case "locked": .bool(locked)
         case "pinned": .bool(pinned)
         case "isPublic": .bool(organisationID == nil)
+        case "slowModeMinutes": .int(slowModeSeconds / 60)
         case "spaces": .list(spaces.map(\.templateValue))
         case "topics": .list(topics.map(\.templateValue))
         default: nil
