@@ -41,6 +41,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case changeRole = "change_role"
     case changeSetting = "change_setting"
     case editTopic = "edit_topic"
+    case createInvite = "create_invite"
+    case revokeInvite = "revoke_invite"
 
     /// The log's wording: "hid a post".
     public var phrase: String {
@@ -63,6 +65,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .changeRole: "changed the role of"
         case .changeSetting: "changed the setting"
         case .editTopic: "changed the topics:"
+        case .createInvite: "made an invite"
+        case .revokeInvite: "revoked an invite"
         }
     }
 }

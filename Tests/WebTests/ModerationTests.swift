@@ -237,6 +237,19 @@ struct ModerationTests {
             let topicsPage = try admin.get("/admin/topics")
             #expect(topicsPage.text.contains("Contracts and tenders"))
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT retired FROM topics WHERE id = ?", topic) } == false)
+            let made = try { () throws -> ClientResponse in
+                let before = try world.logCount()
+                try admin.get("/admin/invites")
+                let response = try admin.post("/admin/invites", [("role", "member"), ("organisation", ""), ("days", "14"), ("uses", "2")])
+                #expect(try world.logCount() == before + 1)
+                #expect(try world.lastLogAction() == "create_invite")
+                covered.insert(.createInvite)
+                return response
+            }()
+            #expect(made.status == 200)
+            #expect(made.text.contains("/register?invite="))
+            let invite = try world.id("SELECT max(id) FROM invites WHERE ?1 = ?1", "")
+            try act(.revokeInvite, "/admin/invites/\(invite)/revoke", [], page: "/admin/invites")
             #expect(covered == Set(ModerationAction.allCases))
 
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.

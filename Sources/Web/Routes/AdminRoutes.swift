@@ -221,6 +221,58 @@ enum AdminRoutes {
             }
         }
 
+        // MARK: Invites
+
+        router.get("/admin/invites") { request in
+            let context = try admitted(app, request)
+            return context.finish(try invitesPage(app, pages, context, request, form: FormState()))
+        }
+
+        router.post("/admin/invites") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try invitesPage(app, pages, context, request,
+                                                      form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+            case .valid(let items):
+                try gate(context, now: now())
+                do {
+                    guard let role = Role(rawValue: items["role"] ?? "") else {
+                        throw ModerationError.invalid(field: "role", message: "Choose a role")
+                    }
+                    let code = try Moderation.createInvite(app.store, actor: context.actor, role: role,
+                                                           organisationSlug: items["organisation"] ?? "",
+                                                           days: Int(items["days"] ?? "") ?? 0, maxUses: Int(items["uses"] ?? "") ?? 0, now: now())
+                    let link = SiteURL(request: request)("/register?invite=" + code)
+                    return context.finish(try invitesPage(app, pages, context, request, form: FormState(), newLink: link))
+                } catch let error as ModerationError {
+                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                        (try? invitesPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                    })
+                }
+            }
+        }
+
+        router.post("/admin/invites/{id:int}/revoke") { request in
+            let context = try app.requestContext(for: request)
+            switch try app.checkedForm(request, context) {
+            case .rejected(let items, _):
+                try gate(context, now: now())
+                return context.finish(try invitesPage(app, pages, context, request,
+                                                      form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+            case .valid:
+                try gate(context, now: now())
+                guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+                do {
+                    try Moderation.revokeInvite(app.store, actor: context.actor, inviteID: id, now: now())
+                } catch ModerationError.notFound {
+                    throw HTTPError.notFound
+                }
+                return redirect("/admin/invites", context)
+            }
+        }
+
         // MARK: Settings
 
         router.get("/admin/settings") { request in
@@ -310,6 +362,17 @@ enum AdminRoutes {
                            status: HTTPStatus = .ok) throws -> Response {
         let topics = try app.store.read { try Moderation.topics($0) }
         return pages.topics.response(InLayout(AdminTopicsView(topics: topics), context, form: form), status: status)
+    }
+
+    static func invitesPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, _ request: Request,
+                            form: FormState, status: HTTPStatus = .ok, newLink: String? = nil) throws -> Response {
+        let current = app.accounts.clock.now()
+        let (invites, organisations) = try app.store.read { conn in
+            (try Moderation.openInvites(conn, now: current),
+             try conn.query(ChoiceRow.self, "SELECT slug, name, 0 FROM organisations ORDER BY name"))
+        }
+        let view = AdminInvitesView(invites: invites, organisations: organisations, newLink: newLink)
+        return pages.invites.response(InLayout(view, context, form: form), status: status)
     }
 
     static func settingsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
@@ -430,6 +493,26 @@ struct AdminTopicsView: TemplateRenderable {
             .list(topics.map { topic in
                 ["id": .int(Int(topic.id)), "slug": .text(topic.slug), "name": .text(topic.name),
                  "description": .text(topic.description), "retired": .bool(topic.retired)]
+            })
+        default: nil
+        }
+    }
+}
+
+struct AdminInvitesView: TemplateRenderable {
+    let invites: [AdminInvite]
+    let organisations: [ChoiceRow]
+    let newLink: String?
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "newLink": .text(newLink ?? "")
+        case "organisations": .list(organisations.map(\.templateValue))
+        case "invites":
+            .list(invites.map { invite in
+                ["id": .int(Int(invite.id)), "role": .text(invite.role), "organisation": .text(invite.organisationName ?? ""),
+                 "createdBy": .text(invite.createdBy), "expires": .text(DateText.humanWithTime(invite.expiresAt)),
+                 "uses": .text("\(invite.useCount) of \(invite.maxUses)")]
             })
         default: nil
         }

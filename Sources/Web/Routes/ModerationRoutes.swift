@@ -4,7 +4,7 @@ import HTTPServer
 
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
-    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics",
+    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites",
                                 "flag", "post-moderation"]
 
     let log: Template
@@ -14,6 +14,7 @@ struct ModerationPages: Sendable {
     let thread: Template
     let flag: Template
     let topics: Template
+    let invites: Template
 
     init(_ templates: TemplateLibrary) throws {
         try templates.require(Self.templateNames)
@@ -24,6 +25,7 @@ struct ModerationPages: Sendable {
         thread = try templates.template("admin-thread")
         flag = try templates.template("flag")
         topics = try templates.template("admin-topics")
+        invites = try templates.template("admin-invites")
     }
 }
 
@@ -150,7 +152,7 @@ struct ModerationLogView: TemplateRenderable {
     }
 
     static func label(_ entry: LogEntry) -> String {
-        if entry.targetType == "topic" { return "" }   // the reason names the topic as it was
+        if entry.targetType == "topic" || entry.targetType == "invite" { return "" }   // the reason names the topic as it was
         if let label = entry.targetLabel { return entry.targetType == "user" ? label : "“\(label)”" }
         switch entry.targetType {
         case "thread", "post": return "a thread you cannot see, or one since removed"
