@@ -31,6 +31,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case unlockThread = "unlock_thread"
     case pinThread = "pin_thread"
     case unpinThread = "unpin_thread"
+    case hideThread = "hide_thread"
+    case restoreThread = "restore_thread"
     case moveThread = "move_thread"
     case renameThread = "rename_thread"
     case slowModeThread = "slow_mode_thread"
@@ -55,6 +57,8 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .unlockThread: "unlocked"
         case .pinThread: "pinned"
         case .unpinThread: "unpinned"
+        case .hideThread: "hid the thread"
+        case .restoreThread: "restored the thread"
         case .moveThread: "moved"
         case .renameThread: "renamed"
         case .slowModeThread: "set slow mode on"
@@ -107,6 +111,9 @@ public enum PostDecision: Sendable, Equatable {
 /// A change to a thread.
 public enum ThreadChange: String, Sendable, CaseIterable {
     case lock, unlock, pin, unpin
+    /// Hidden from everyone but its author and admins (reason required, shown to the author).
+    case hide
+    case restore
 }
 
 /// Flags, decisions on posts, thread and user actions and instance settings. Every action asks
@@ -252,9 +259,17 @@ public enum Moderation {
             case .unlock: (.lockThread, "UPDATE threads SET locked = 0 WHERE id = ?", .unlockThread)
             case .pin: (.pinThread, "UPDATE threads SET pinned = 1 WHERE id = ?", .pinThread)
             case .unpin: (.pinThread, "UPDATE threads SET pinned = 0 WHERE id = ?", .unpinThread)
+            case .hide: (.hide, "UPDATE threads SET hidden = 1, hidden_reason = ?2, hidden_by = ?3 WHERE id = ?1", .hideThread)
+            case .restore: (.restore, "UPDATE threads SET hidden = 0, hidden_reason = NULL, hidden_by = NULL WHERE id = ?1", .restoreThread)
             }
             try require(actor, policyAction, .thread(thread), now: now)
-            try tx.run(sql, threadID)
+            switch change {
+            case .hide:
+                guard !reason.isEmpty else { throw ModerationError.invalid(field: "reason", message: "Enter a reason") }
+                try tx.run(sql, threadID, reason, actorID)
+            default:
+                try tx.run(sql, threadID)
+            }
             try appendLog(tx, actorID: actorID, action, target: "thread", threadID, reason: reason, now: now)
         }
     }

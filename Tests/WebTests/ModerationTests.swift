@@ -209,6 +209,10 @@ struct ModerationTests {
             try act(.moveThread, "/admin/threads/\(threadID)/move", [("organisation", ""), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.retagThread, "/admin/threads/\(threadID)/topics", [("topics", try slug(of: "topics", world)), ("reason", "")],
                     page: "/admin/threads/\(threadID)")
+            try act(.hideThread, "/admin/threads/\(threadID)", [("change", "hide"), ("reason", "Names a colleague in the title")],
+                    page: "/admin/threads/\(threadID)")
+            #expect(try world.world.browser().get("/t/\(threadID)").status == 404)
+            try act(.restoreThread, "/admin/threads/\(threadID)", [("change", "restore"), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.renameThread, "/admin/threads/\(threadID)/rename", [("title", "A clearer title for this question"), ("reason", "")],
                     page: "/admin/threads/\(threadID)")
             try act(.slowModeThread, "/admin/threads/\(threadID)/slow-mode", [("minutes", "10"), ("reason", "Heated")],

@@ -335,7 +335,7 @@ enum AdminRoutes {
         guard let id = request.parameters.int("id").map(Int64.init),
               let view = try app.store.read({ conn -> AdminThreadView? in
                   guard var view = try conn.queryOne(AdminThreadView.self,
-                                                     "SELECT id, title, locked, pinned, organisation_id, slow_mode_seconds FROM threads WHERE id = ?", Int64(id))
+                                                     "SELECT id, title, locked, pinned, organisation_id, slow_mode_seconds, hidden FROM threads WHERE id = ?", Int64(id))
                   else { return nil }
                   view.spaces = try conn.query(ChoiceRow.self, """
                       SELECT slug, name, id = ?1 FROM organisations ORDER BY name
@@ -412,12 +412,13 @@ struct ChoiceRow: RowDecodable, Sendable {
 }
 
 struct AdminThreadView: TemplateRenderable, RowDecodable {
-    let id: Int64, title: String, locked: Bool, pinned: Bool, organisationID: Int64?, slowModeSeconds: Int
+    let id: Int64, title: String, locked: Bool, pinned: Bool, organisationID: Int64?, slowModeSeconds: Int, hidden: Bool
     var spaces: [ChoiceRow] = []
     var topics: [ChoiceRow] = []
 
     init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3]; organisationID = try row[4]
         slowModeSeconds = try row[5]
+        hidden = try row[6]
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -427,6 +428,7 @@ struct AdminThreadView: TemplateRenderable, RowDecodable {
         case "locked": .bool(locked)
         case "pinned": .bool(pinned)
         case "isPublic": .bool(organisationID == nil)
+        case "hidden": .bool(hidden)
         case "slowModeMinutes": .int(slowModeSeconds / 60)
         case "spaces": .list(spaces.map(\.templateValue))
         case "topics": .list(topics.map(\.templateValue))
