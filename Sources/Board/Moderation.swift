@@ -43,6 +43,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case changeRole = "change_role"
     case changeSetting = "change_setting"
     case editTopic = "edit_topic"
+    case editOrganisation = "edit_organisation"
     case createInvite = "create_invite"
     case revokeInvite = "revoke_invite"
 
@@ -69,6 +70,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .changeRole: "changed the role of"
         case .changeSetting: "changed the setting"
         case .editTopic: "changed the topics:"
+        case .editOrganisation: "changed the organisations:"
         case .createInvite: "made an invite"
         case .revokeInvite: "revoked an invite"
         }

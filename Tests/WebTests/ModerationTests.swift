@@ -241,6 +241,14 @@ struct ModerationTests {
             let topicsPage = try admin.get("/admin/topics")
             #expect(topicsPage.text.contains("Contracts and tenders"))
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT retired FROM topics WHERE id = ?", topic) } == false)
+            try act(.editOrganisation, "/admin/organisations", [("name", "Riverside Care Mutual"), ("slug", "riverside-care"),
+                                                               ("kind", "pathfinder"), ("region", "North West"), ("description", "")],
+                    page: "/admin/organisations")
+            let organisationID = try world.id("SELECT id FROM organisations WHERE slug = ?", "riverside-care")
+            try act(.editOrganisation, "/admin/organisations/\(organisationID)", [("name", "Riverside Care CIC"), ("kind", "pathfinder"),
+                                                                                 ("region", "North West"), ("description", "Adult social care")],
+                    page: "/admin/organisations")
+            #expect(try admin.get("/admin/organisations").text.contains("Riverside Care CIC"))
             let made = try { () throws -> ClientResponse in
                 let before = try world.logCount()
                 try admin.get("/admin/invites")

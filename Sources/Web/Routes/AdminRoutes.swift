@@ -221,6 +221,38 @@ enum AdminRoutes {
             }
         }
 
+        // MARK: Organisations
+
+        router.get("/admin/organisations") { request in
+            let context = try admitted(app, request)
+            return context.finish(try organisationsPage(app, pages, context, form: FormState()))
+        }
+
+        for path in ["/admin/organisations", "/admin/organisations/{id:int}"] {
+            router.post(path) { request in
+                let context = try app.requestContext(for: request)
+                switch try app.checkedForm(request, context) {
+                case .rejected(let items, _):
+                    try gate(context, now: now())
+                    return context.finish(try organisationsPage(app, pages, context,
+                                                                form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
+                case .valid(let items):
+                    try gate(context, now: now())
+                    let id = request.parameters.int("id").map(Int64.init)
+                    do {
+                        try Moderation.saveOrganisation(app.store, actor: context.actor, organisationID: id, slug: items["slug"] ?? "",
+                                                        name: items["name"] ?? "", kind: items["kind"] ?? "",
+                                                        description: items["description"] ?? "", region: items["region"] ?? "", now: now())
+                        return redirect("/admin/organisations", context)
+                    } catch let error as ModerationError {
+                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                            (try? organisationsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
+                        })
+                    }
+                }
+            }
+        }
+
         // MARK: Invites
 
         router.get("/admin/invites") { request in
@@ -375,6 +407,12 @@ enum AdminRoutes {
         return pages.invites.response(InLayout(view, context, form: form), status: status)
     }
 
+    static func organisationsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
+                                  status: HTTPStatus = .ok) throws -> Response {
+        let organisations = try app.store.read { try Moderation.organisations($0) }
+        return pages.organisations.response(InLayout(AdminOrganisationsView(organisations: organisations), context, form: form), status: status)
+    }
+
     static func settingsPage(_ app: AppContext, _ pages: ModerationPages, _ context: RequestContext, form: FormState,
                              status: HTTPStatus = .ok) throws -> Response {
         let settings = try app.store.read { try Moderation.settings($0) }
@@ -515,6 +553,25 @@ struct AdminInvitesView: TemplateRenderable {
                 ["id": .int(Int(invite.id)), "role": .text(invite.role), "organisation": .text(invite.organisationName ?? ""),
                  "createdBy": .text(invite.createdBy), "expires": .text(DateText.humanWithTime(invite.expiresAt)),
                  "uses": .text("\(invite.useCount) of \(invite.maxUses)")]
+            })
+        default: nil
+        }
+    }
+}
+
+struct AdminOrganisationsView: TemplateRenderable {
+    let organisations: [AdminOrganisation]
+
+    static let kinds = [("pathfinder", "Pathfinder"), ("mentor_organisation", "Mentor organisation"), ("other", "Other")]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "newKinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool(false)] })
+        case "organisations":
+            .list(organisations.map { organisation in
+                ["id": .int(Int(organisation.id)), "slug": .text(organisation.slug), "name": .text(organisation.name),
+                 "description": .text(organisation.description), "region": .text(organisation.region),
+                 "kinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool($0.0 == organisation.kind)] })]
             })
         default: nil
         }

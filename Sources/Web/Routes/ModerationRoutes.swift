@@ -4,7 +4,7 @@ import HTTPServer
 
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
-    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites",
+    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites", "admin-organisations",
                                 "flag", "post-moderation"]
 
     let log: Template
@@ -15,6 +15,7 @@ struct ModerationPages: Sendable {
     let flag: Template
     let topics: Template
     let invites: Template
+    let organisations: Template
 
     init(_ templates: TemplateLibrary) throws {
         try templates.require(Self.templateNames)
@@ -26,6 +27,7 @@ struct ModerationPages: Sendable {
         flag = try templates.template("flag")
         topics = try templates.template("admin-topics")
         invites = try templates.template("admin-invites")
+        organisations = try templates.template("admin-organisations")
     }
 }
 
@@ -152,7 +154,7 @@ struct ModerationLogView: TemplateRenderable {
     }
 
     static func label(_ entry: LogEntry) -> String {
-        if entry.targetType == "topic" || entry.targetType == "invite" { return "" }   // the reason names the topic as it was
+        if ["topic", "invite", "organisation"].contains(entry.targetType) { return "" }   // the reason says which   // the reason names the topic as it was
         if let label = entry.targetLabel { return entry.targetType == "user" ? label : "“\(label)”" }
         switch entry.targetType {
         case "thread", "post": return "a thread you cannot see, or one since removed"
