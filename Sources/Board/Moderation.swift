@@ -136,7 +136,25 @@ public enum Moderation {
         "require_sign_in_to_read": ["0", "1"],
         holdFirstPostsKey: ["0", "1"],
         flagThresholdKey: Set((1...20).map(String.init)),
+        newAccountDaysKey: Set((0...30).map(String.init)),
+        newAccountPostsKey: Set((1...50).map(String.init)),
     ]
+    /// How many days an account is "new" (posting limits), and its posts a day meanwhile.
+    public static let newAccountDaysKey = "new_account_days"
+    public static let newAccountPostsKey = "new_account_posts_per_day"
+
+    /// The account limits with the instance's new-account settings applied, for the posting
+    /// services: `Accounts.postingAllowance(tx, account:, now:, limits: Moderation.accountLimits(tx, base: limits))`.
+    public static func accountLimits(_ conn: Connection, base: AccountLimits = AccountLimits()) throws -> AccountLimits {
+        var limits = base
+        if let days = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountDaysKey).flatMap({ Int($0) }) {
+            limits.newAccountPeriod = TimeInterval(days) * 86_400
+        }
+        if let posts = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountPostsKey).flatMap({ Int($0) }) {
+            limits.newAccountPostsPerDay = posts
+        }
+        return limits
+    }
 
     // MARK: Flags
 

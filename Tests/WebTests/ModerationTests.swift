@@ -262,6 +262,15 @@ struct ModerationTests {
             #expect(made.text.contains("/register?invite="))
             let invite = try world.id("SELECT max(id) FROM invites WHERE ?1 = ?1", "")
             try act(.revokeInvite, "/admin/invites/\(invite)/revoke", [], page: "/admin/invites")
+            let settingsBefore = try world.logCount()
+            try admin.get("/admin/settings")
+            #expect(try admin.post("/admin/settings", [("key", "new_account_posts_per_day"), ("value", "3")]).status == 303)
+            #expect(try admin.post("/admin/settings", [("key", "new_account_days"), ("value", "7")]).status == 303)
+            #expect(try world.logCount() == settingsBefore + 2)
+            let limits = try world.store.read { try Moderation.accountLimits($0) }
+            #expect(limits.newAccountPostsPerDay == 3)
+            #expect(limits.newAccountPeriod == 7 * 86_400)
+            #expect(try admin.post("/admin/settings", [("key", "new_account_days"), ("value", "999")]).status == 422)
             #expect(covered == Set(ModerationAction.allCases))
 
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.

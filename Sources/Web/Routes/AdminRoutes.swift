@@ -506,6 +506,8 @@ struct AdminSettingsView: TemplateRenderable {
         (Moderation.holdFirstPostsKey, "Hold the first posts of new accounts for approval", [("1", "Yes"), ("0", "No")]),
         (Moderation.flagThresholdKey, "Members whose flags hide a post until an admin decides",
          (1...10).map { (String($0), String($0)) }),
+        (Moderation.newAccountDaysKey, "Days an account counts as new (limited posting)", (0...14).map { (String($0), String($0)) }),
+        (Moderation.newAccountPostsKey, "Posts a day for a new account", [1, 2, 3, 5, 10, 20].map { (String($0), String($0)) }),
     ]
 
     func templateValue(for key: String) -> TemplateValue? {
