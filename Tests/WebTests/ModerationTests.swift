@@ -154,6 +154,19 @@ struct ModerationTests {
             #expect(log.text.contains("Automatic (flags)"))
             #expect(!log.text.contains("@tom_beckett"))   // reporters are not named in the public log
 
+            // Readers get the reason in place of the text; the author still sees their text.
+            let helen = try world.userID("helen_marsh")
+            let priyaID = try world.userID("priya_nair")
+            let forReader = try world.store.read {
+                try ModerationQueries.postModeration($0, postID: postID, viewer: Viewer(userID: priyaID, organisationID: nil, isAdmin: false))
+            }
+            #expect(forReader?.showText == false)
+            #expect(forReader?.hiddenReason.contains("Hidden automatically") == true)
+            let forAuthor = try world.store.read {
+                try ModerationQueries.postModeration($0, postID: postID, viewer: Viewer(userID: helen, organisationID: nil, isAdmin: false))
+            }
+            #expect(forAuthor?.showText == true)
+
             // The queue groups the flags on the post, with reasons and reporters.
             let queue = try admin.get("/admin/queue")
             #expect(queue.text.contains("flagged by @priya_nair: “Names a colleague”"))
