@@ -320,8 +320,8 @@ public enum Moderation {
         }
     }
 
-    /// Renames a thread (the slug follows, so old links redirect). The old title is in the log's
-    /// reason only for public threads; the log page hides private titles from outsiders.
+    /// Renames a thread (the slug follows, so old links redirect). The log shows the current
+    /// title to those who can read the thread.
     public static func renameThread(_ store: Store, actor: Actor, threadID: Int64, title: String, reason: String,
                                     now: Date = Date()) throws {
         let reason = try checkedReason(reason, required: false)
@@ -330,11 +330,10 @@ public enum Moderation {
         try store.write { tx in
             guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
-            let old = try tx.scalar(String.self, "SELECT title FROM threads WHERE id = ?", threadID) ?? ""
             try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, Slug.make(title), threadID)
-            let was = thread.organisationID == nil ? "Was “\(old)”" : "Renamed"
-            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID,
-                          reason: was + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+            // The old title is not written to the log: the thread may later move to a private
+            // space, and the log's reasons are shown to everyone.
+            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason, now: now)
         }
     }
 
