@@ -240,6 +240,8 @@ struct UserRoleRow: RowDecodable {
     }
 }
 
+/// A thread's state for `Policy`, read as (author, organisation, locked, hidden). Shared by the
+/// mentor and moderation services.
 struct ThreadStateRow: RowDecodable {
     let state: Resource.ThreadState
     init(row: Row) throws {

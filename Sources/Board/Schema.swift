@@ -30,6 +30,7 @@ public enum Schema {
         Migration(version: 2, name: "posts by author; instance settings defaults", sql: version2),
         Migration(version: 3, name: "accounts: multi-use invites, two-factor, registration limits", sql: AccountsSchema.version3),
         Migration4Posting.migration,
+        Migration(version: ModerationSchema.version, name: "moderation log: rename and slow mode", sql: ModerationSchema.sql),
     ]
 
     /// The migrator for `migrations`.

@@ -9,6 +9,7 @@ struct PageLibrary: Sendable {
                                     "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
+        + ModerationPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template

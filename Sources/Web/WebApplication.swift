@@ -43,6 +43,8 @@ public enum WebApplication {
         try BoardRoutes.register(on: &router, app: app)
         try AccountRoutes.register(on: &router, app: app)
         try MentorRoutes.register(on: &router, app: app)
+        try ModerationRoutes.register(on: &router, app: app)
+        try AdminRoutes.register(on: &router, app: app)
         return try router.build()
     }
 

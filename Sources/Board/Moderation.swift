@@ -1,0 +1,517 @@
+import Database
+import Foundation
+
+/// Why a member flags a post (the `flags.reason` column).
+public enum FlagReason: String, Sendable, CaseIterable {
+    case spam
+    case abuse
+    case offTopic = "off_topic"
+    case confidential
+    case other
+
+    /// What the form and the queue call it.
+    public var label: String {
+        switch self {
+        case .spam: "Spam"
+        case .abuse: "Abusive"
+        case .offTopic: "Off-topic"
+        case .confidential: "Confidential or personal information"
+        case .other: "Something else"
+        }
+    }
+}
+
+/// A moderation or administration action as the log records it (`moderation_log.action`).
+public enum ModerationAction: String, Sendable, CaseIterable {
+    case hidePost = "hide_post"
+    case restorePost = "restore_post"
+    case approvePost = "approve_post"
+    case rejectPost = "reject_post"
+    case lockThread = "lock_thread"
+    case unlockThread = "unlock_thread"
+    case pinThread = "pin_thread"
+    case unpinThread = "unpin_thread"
+    case hideThread = "hide_thread"
+    case restoreThread = "restore_thread"
+    case moveThread = "move_thread"
+    case renameThread = "rename_thread"
+    case slowModeThread = "slow_mode_thread"
+    case retagThread = "retag_thread"
+    case resolveFlag = "resolve_flag"
+    case suspendUser = "suspend_user"
+    case unsuspendUser = "unsuspend_user"
+    case changeRole = "change_role"
+    case changeSetting = "change_setting"
+    case editTopic = "edit_topic"
+    case editOrganisation = "edit_organisation"
+    case createInvite = "create_invite"
+    case revokeInvite = "revoke_invite"
+
+    /// The log's wording: "hid a post".
+    public var phrase: String {
+        switch self {
+        case .hidePost: "hid a post in"
+        case .restorePost: "restored a post in"
+        case .approvePost: "approved a held post in"
+        case .rejectPost: "deleted a post in"
+        case .lockThread: "locked"
+        case .unlockThread: "unlocked"
+        case .pinThread: "pinned"
+        case .unpinThread: "unpinned"
+        case .hideThread: "hid the thread"
+        case .restoreThread: "restored the thread"
+        case .moveThread: "moved"
+        case .renameThread: "renamed"
+        case .slowModeThread: "set slow mode on"
+        case .retagThread: "changed the topics of"
+        case .resolveFlag: "dismissed flags on a post in"
+        case .suspendUser: "suspended"
+        case .unsuspendUser: "lifted the suspension of"
+        case .changeRole: "changed the role of"
+        case .changeSetting: "changed the setting"
+        case .editTopic: "changed the topics:"
+        case .editOrganisation: "changed the organisations:"
+        case .createInvite: "made an invite"
+        case .revokeInvite: "revoked an invite"
+        }
+    }
+}
+
+/// Why a moderation request was refused.
+public enum ModerationError: Error, Sendable, Equatable {
+    /// Policy said no; the message says why (for a suspended admin: why and until when).
+    case denied(String)
+    /// The post, thread or user does not exist (or may not be known to exist).
+    case notFound
+    /// What was typed is not acceptable; the message says what to change.
+    case invalid(field: String, message: String)
+}
+
+/// What a flag did.
+public enum FlagOutcome: Sendable, Equatable {
+    case flagged
+    /// This member had already flagged the post: flags from one member count once.
+    case alreadyFlagged
+    /// This flag brought the post to the instance's threshold: it is hidden until an admin decides.
+    case autoHidden
+}
+
+/// An admin's decision on a post in the queue. Each closes the open flags on the post.
+public enum PostDecision: Sendable, Equatable {
+    /// The flags were unfounded: the post stays.
+    case dismiss(reason: String)
+    /// A held post is published.
+    case approve
+    /// Hidden, with a reason shown to readers in its place (its author still sees their text).
+    case hide(reason: String)
+    /// A hidden post is shown again.
+    case restore(reason: String)
+    /// Deleted for good (not the opening post: hide the thread instead).
+    case delete(reason: String)
+}
+
+/// A change to a thread.
+public enum ThreadChange: String, Sendable, CaseIterable {
+    case lock, unlock, pin, unpin
+    /// Hidden from everyone but its author and admins (reason required, shown to the author).
+    case hide
+    case restore
+}
+
+/// Flags, decisions on posts, thread and user actions and instance settings. Every action asks
+/// `Policy` inside its write transaction (so the state it decides on is the state it changes)
+/// and writes exactly one `moderation_log` entry in the same transaction.
+public enum Moderation {
+    /// Settings this module reads, with their defaults when a key is absent.
+    public static let flagThresholdKey = "flag_threshold"
+    public static let defaultFlagThreshold = 3
+    public static let holdFirstPostsKey = "hold_first_posts_of_new_members"
+    /// An account younger than this is "new": its first posts may be held, its flags do not
+    /// count towards hiding a post automatically.
+    public static let establishedAfter: TimeInterval = 7 * 86_400
+
+    /// Settings an admin may change on the settings page, with the values each accepts.
+    public static let editableSettings: [String: Set<String>] = [
+        "registration": ["open", "invite_only", "closed"],
+        "require_sign_in_to_read": ["0", "1"],
+        holdFirstPostsKey: ["0", "1"],
+        flagThresholdKey: Set((1...20).map(String.init)),
+        newAccountDaysKey: Set((0...30).map(String.init)),
+        newAccountPostsKey: Set((1...50).map(String.init)),
+    ]
+    /// How many days an account is "new" (posting limits), and its posts a day meanwhile.
+    public static let newAccountDaysKey = "new_account_days"
+    public static let newAccountPostsKey = "new_account_posts_per_day"
+
+    /// The account limits with the instance's new-account settings applied, for the posting
+    /// services: `Accounts.postingAllowance(tx, account:, now:, limits: Moderation.accountLimits(tx, base: limits))`.
+    public static func accountLimits(_ conn: Connection, base: AccountLimits = AccountLimits()) throws -> AccountLimits {
+        var limits = base
+        if let days = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountDaysKey).flatMap({ Int($0) }) {
+            limits.newAccountPeriod = TimeInterval(days) * 86_400
+        }
+        if let posts = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountPostsKey).flatMap({ Int($0) }) {
+            limits.newAccountPostsPerDay = posts
+        }
+        return limits
+    }
+
+    // MARK: Flags
+
+    /// Flags a post for the admins. A member flags a post once; the flag counts towards hiding
+    /// the post automatically when the reporter is an established member.
+    public static func flag(_ store: Store, actor: Actor, postID: Int64, reason: FlagReason, note: String,
+                            now: Date = Date()) throws -> FlagOutcome {
+        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        if reason == .other, note.isEmpty {
+            throw ModerationError.invalid(field: "note", message: "Say what is wrong with the post")
+        }
+        if note.unicodeScalars.count > 1000 {
+            throw ModerationError.invalid(field: "note", message: "The note must be 1000 characters or fewer")
+        }
+        return try store.write { tx in
+            guard let (post, _) = try postState(tx, postID) else { throw ModerationError.notFound }
+            try require(actor, .flag, .post(post), now: now)
+            guard let reporter = actor.userID else { throw ModerationError.denied("Sign in to do that") }
+            try tx.run("""
+                INSERT INTO flags(post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(post_id, reporter_id) DO NOTHING
+                """, postID, reporter, reason.rawValue, note, now)
+            if tx.changes == 0 { return .alreadyFlagged }
+            if post.hidden { return .flagged }
+            let threshold = try flagThreshold(tx)
+            let established = try tx.scalar(Int64.self, """
+                SELECT count(*) FROM flags f JOIN users u ON u.id = f.reporter_id
+                WHERE f.post_id = ? AND f.status = 'open' AND u.created_at <= ?
+                  AND (u.suspended_until IS NULL OR u.suspended_until <= ?)
+                """, postID, now.addingTimeInterval(-establishedAfter), now) ?? 0
+            guard established >= Int64(threshold) else { return .flagged }
+            let reason = "Hidden automatically after \(established) members flagged it; an admin will review it"
+            try tx.run("""
+                UPDATE posts SET hidden = 1, hidden_reason = ?, hidden_by = ?, hidden_at = ? WHERE id = ?
+                """, reason, reporter, now, postID)
+            // The log names the reporter whose flag crossed the threshold as the actor (the
+            // column must name a user); the log page shows such entries as automatic.
+            try appendLog(tx, actorID: reporter, .hidePost, target: "post", postID, reason: reason, now: now)
+            return .autoHidden
+        }
+    }
+
+    /// The number of distinct established members whose flags hide a post.
+    public static func flagThreshold(_ conn: Connection) throws -> Int {
+        let value = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", flagThresholdKey)
+        return value.flatMap { Int($0) }.map { max(1, $0) } ?? defaultFlagThreshold
+    }
+
+    /// Marks a just-written post as held for approval when the instance holds the first posts of
+    /// new accounts and its author is new with no approved post yet. For the posting services,
+    /// in their write transaction: `try Moderation.holdIfNewAuthor(tx, postID: id, authorID: author, now: now)`.
+    @discardableResult
+    public static func holdIfNewAuthor(_ tx: Connection, postID: Int64, authorID: Int64, now: Date = Date()) throws -> Bool {
+        guard try tx.scalar(String.self, "SELECT value FROM settings WHERE key = ?", holdFirstPostsKey) == "1" else { return false }
+        let isNew = try tx.scalar(Bool.self, """
+            SELECT role = 'member' AND created_at > ? FROM users WHERE id = ?
+            """, now.addingTimeInterval(-establishedAfter), authorID) ?? false
+        guard isNew else { return false }
+        let approved = try tx.scalar(Int64.self, """
+            SELECT count(*) FROM posts WHERE author_id = ? AND id <> ? AND held_for_approval = 0 AND hidden = 0
+            """, authorID, postID) ?? 0
+        guard approved == 0 else { return false }
+        try tx.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", postID)
+        return true
+    }
+
+    // MARK: Decisions on posts
+
+    /// Decides on a post from the queue (or anywhere an admin meets it).
+    public static func decide(_ store: Store, actor: Actor, postID: Int64, _ decision: PostDecision, now: Date = Date()) throws {
+        try store.write { tx in
+            guard let (post, held) = try postState(tx, postID), let actorID = actor.userID else { throw ModerationError.notFound }
+            switch decision {
+            case .dismiss(let reason):
+                try require(actor, .restore, .post(post), now: now)
+                let closed = try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
+                guard closed > 0 else { throw ModerationError.invalid(field: "reason", message: "This post has no open flags") }
+                try appendLog(tx, actorID: actorID, .resolveFlag, target: "post", postID, reason: reason, now: now)
+            case .approve:
+                try require(actor, .restore, .post(post), now: now)
+                guard held else { throw ModerationError.invalid(field: "reason", message: "This post is not awaiting approval") }
+                try tx.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", postID)
+                try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
+                try appendLog(tx, actorID: actorID, .approvePost, target: "post", postID, reason: "", now: now)
+            case .hide(let reason):
+                try require(actor, .hide, .post(post), now: now)
+                let reason = try checkedReason(reason, required: true)
+                try tx.run("""
+                    UPDATE posts SET hidden = 1, hidden_reason = ?, hidden_by = ?, hidden_at = ?, held_for_approval = 0 WHERE id = ?
+                    """, reason, actorID, now, postID)
+                try closeFlags(tx, postID, status: "upheld", actorID: actorID, now: now)
+                try appendLog(tx, actorID: actorID, .hidePost, target: "post", postID, reason: reason, now: now)
+            case .restore(let reason):
+                try require(actor, .restore, .post(post), now: now)
+                guard post.hidden else { throw ModerationError.invalid(field: "reason", message: "This post is not hidden") }
+                try tx.run("UPDATE posts SET hidden = 0, hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = ?", postID)
+                try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
+                try appendLog(tx, actorID: actorID, .restorePost, target: "post", postID, reason: try checkedReason(reason, required: false), now: now)
+            case .delete(let reason):
+                try require(actor, .hide, .post(post), now: now)
+                let position = try tx.scalar(Int64.self, "SELECT position FROM posts WHERE id = ?", postID) ?? 1
+                guard position > 1 else {
+                    throw ModerationError.invalid(field: "reason", message: "The opening post cannot be deleted; hide it instead")
+                }
+                let reason = try checkedReason(reason, required: true)
+                // The log entry outlives the post (no foreign keys): it records the thread.
+                try appendLog(tx, actorID: actorID, .rejectPost, target: "post", postID, reason: reason, now: now)
+                try tx.run("DELETE FROM posts WHERE id = ?", postID)
+            }
+        }
+    }
+
+    // MARK: Threads
+
+    public static func changeThread(_ store: Store, actor: Actor, threadID: Int64, _ change: ThreadChange, reason: String,
+                                    now: Date = Date()) throws {
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            let reason = try checkedReason(reason, required: false)
+            let (policyAction, sql, action): (Action, String, ModerationAction) = switch change {
+            case .lock: (.lockThread, "UPDATE threads SET locked = 1 WHERE id = ?", .lockThread)
+            case .unlock: (.lockThread, "UPDATE threads SET locked = 0 WHERE id = ?", .unlockThread)
+            case .pin: (.pinThread, "UPDATE threads SET pinned = 1 WHERE id = ?", .pinThread)
+            case .unpin: (.pinThread, "UPDATE threads SET pinned = 0 WHERE id = ?", .unpinThread)
+            case .hide: (.hide, "UPDATE threads SET hidden = 1, hidden_reason = ?2, hidden_by = ?3 WHERE id = ?1", .hideThread)
+            case .restore: (.restore, "UPDATE threads SET hidden = 0, hidden_reason = NULL, hidden_by = NULL WHERE id = ?1", .restoreThread)
+            }
+            try require(actor, policyAction, .thread(thread), now: now)
+            switch change {
+            case .hide:
+                guard !reason.isEmpty else { throw ModerationError.invalid(field: "reason", message: "Enter a reason") }
+                try tx.run(sql, threadID, reason, actorID)
+            default:
+                try tx.run(sql, threadID)
+            }
+            try appendLog(tx, actorID: actorID, action, target: "thread", threadID, reason: reason, now: now)
+        }
+    }
+
+    /// Moves a thread between the public network and an organisation's private space
+    /// (`organisationSlug` empty: public). The log's reason records where it went.
+    public static func moveThread(_ store: Store, actor: Actor, threadID: Int64, organisationSlug: String, reason: String,
+                                  now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            var organisationID: Int64?
+            var destination = "the public network"
+            if !organisationSlug.isEmpty {
+                guard let id = try tx.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) else {
+                    throw ModerationError.invalid(field: "organisation", message: "Choose where to move the thread")
+                }
+                organisationID = id
+                destination = "a private space"
+            }
+            guard organisationID != thread.organisationID else {
+                throw ModerationError.invalid(field: "organisation", message: "The thread is already there")
+            }
+            try tx.run("UPDATE threads SET organisation_id = ? WHERE id = ?", organisationID, threadID)
+            try appendLog(tx, actorID: actorID, .moveThread, target: "thread", threadID,
+                          reason: "To \(destination)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    /// Renames a thread (the slug follows, so old links redirect). The log shows the current
+    /// title to those who can read the thread.
+    public static func renameThread(_ store: Store, actor: Actor, threadID: Int64, title: String, reason: String,
+                                    now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        let title = PostLimits.normalise(title)
+        if let problem = PostLimits.titleProblem(title) { throw ModerationError.invalid(field: "title", message: problem.message) }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, Slug.make(title), threadID)
+            // The old title is not written to the log: the thread may later move to a private
+            // space, and the log's reasons are shown to everyone.
+            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason, now: now)
+        }
+    }
+
+    /// Sets slow mode: the least time between one member's replies in the thread (0 turns it off).
+    public static func setSlowMode(_ store: Store, actor: Actor, threadID: Int64, seconds: Int, reason: String,
+                                   now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        guard (0...86_400).contains(seconds) else {
+            throw ModerationError.invalid(field: "seconds", message: "Choose an interval of up to a day")
+        }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .lockThread, .thread(thread), now: now)
+            try tx.run("UPDATE threads SET slow_mode_seconds = ? WHERE id = ?", seconds, threadID)
+            let what = seconds == 0 ? "Off" : "One reply every \(seconds / 60) minutes"
+            try appendLog(tx, actorID: actorID, .slowModeThread, target: "thread", threadID,
+                          reason: what + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    /// For the reply service, in its transaction: how long `userID` must still wait before
+    /// replying in a thread in slow mode, or nil when they may reply now. The refusal should
+    /// say so ("This thread is in slow mode: you can reply again in N minutes").
+    public static func slowModeWait(_ tx: Connection, threadID: Int64, userID: Int64, now: Date = Date()) throws -> TimeInterval? {
+        guard let seconds = try tx.scalar(Int64.self, "SELECT slow_mode_seconds FROM threads WHERE id = ?", threadID), seconds > 0,
+              let last = try tx.scalar(Date.self, "SELECT max(created_at) FROM posts WHERE thread_id = ? AND author_id = ?", threadID, userID)
+        else { return nil }
+        let wait = last.addingTimeInterval(TimeInterval(seconds)).timeIntervalSince(now)
+        return wait > 0 ? wait : nil
+    }
+
+    /// Replaces a thread's topics (one to three). Policy: retagging is moving between topics.
+    public static func retagThread(_ store: Store, actor: Actor, threadID: Int64, topicSlugs: [String], reason: String,
+                                   now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        let slugs = Array(Set(topicSlugs)).sorted()
+        guard (1...3).contains(slugs.count) else {
+            throw ModerationError.invalid(field: "topics", message: "Choose one, two or three topics")
+        }
+        try store.write { tx in
+            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .moveThread, .thread(thread), now: now)
+            var ids: [Int64] = []
+            for slug in slugs {
+                guard let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ?", slug) else {
+                    throw ModerationError.invalid(field: "topics", message: "Choose topics from the list")
+                }
+                ids.append(id)
+            }
+            try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
+            for id in ids { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
+            try appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
+                          reason: slugs.joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    // MARK: Users
+
+    /// Suspends an account until `until`: they can read, not write, and are told why.
+    public static func suspend(_ store: Store, actor: Actor, userID: Int64, until: Date, reason: String, now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: true, limit: 500)
+        guard until > now else { throw ModerationError.invalid(field: "until", message: "The end of the suspension must be in the future") }
+        try store.write { tx in
+            guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .suspendUser, .user(id: userID, role: role), now: now)
+            try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = ? WHERE id = ?", until, reason, userID)
+            try appendLog(tx, actorID: actorID, .suspendUser, target: "user", userID, reason: reason, now: now)
+        }
+    }
+
+    public static func liftSuspension(_ store: Store, actor: Actor, userID: Int64, reason: String, now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        try store.write { tx in
+            guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .suspendUser, .user(id: userID, role: role), now: now)
+            try tx.run("UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = ?", userID)
+            try appendLog(tx, actorID: actorID, .unsuspendUser, target: "user", userID, reason: reason, now: now)
+        }
+    }
+
+    public static func changeRole(_ store: Store, actor: Actor, userID: Int64, to newRole: Role, reason: String, now: Date = Date()) throws {
+        let reason = try checkedReason(reason, required: false)
+        try store.write { tx in
+            guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
+            try require(actor, .changeRole, .user(id: userID, role: role), now: now)
+            // A suspended account cannot become an admin (admins cannot be suspended).
+            try tx.run("UPDATE users SET role = ? WHERE id = ?", newRole.rawValue, userID)
+            try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
+                          reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+        }
+    }
+
+    // MARK: Settings
+
+    public static func setSetting(_ store: Store, actor: Actor, key: String, value: String, now: Date = Date()) throws {
+        guard let allowed = editableSettings[key] else { throw ModerationError.notFound }
+        guard allowed.contains(value) else { throw ModerationError.invalid(field: key, message: "Choose one of the options") }
+        try store.write { tx in
+            guard let actorID = actor.userID else { throw ModerationError.denied("Sign in to do that") }
+            try require(actor, .manageSettings, .network, now: now)
+            try tx.run("""
+                INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, key, value, now)
+            try appendLog(tx, actorID: actorID, .changeSetting, target: "setting", 0, reason: "\(key) = \(value)", now: now)
+        }
+    }
+
+    public static func settings(_ conn: Connection) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try conn.query(SettingRow.self, "SELECT key, value FROM settings") { result[row.key] = row.value }
+        if result[flagThresholdKey] == nil { result[flagThresholdKey] = String(defaultFlagThreshold) }
+        return result
+    }
+
+    // MARK: Shared steps
+
+    /// Appends one entry to the append-only log.
+    static func appendLog(_ tx: Connection, actorID: Int64, _ action: ModerationAction, target: String, _ targetID: Int64,
+                          reason: String, now: Date) throws {
+        try tx.run("""
+            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, actorID, action.rawValue, target, targetID, reason, now)
+    }
+
+    @discardableResult
+    static func closeFlags(_ tx: Connection, _ postID: Int64, status: String, actorID: Int64, now: Date) throws -> Int {
+        try tx.run("""
+            UPDATE flags SET status = ?, resolved_at = ?, resolved_by = ? WHERE post_id = ? AND status = 'open'
+            """, status, now, actorID, postID)
+        return tx.changes
+    }
+
+    static func require(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date) throws {
+        switch Policy.decide(actor, action, resource, now: now) {
+        case .allowed: return
+        case .denied(let message): throw ModerationError.denied(message)
+        case .notFound: throw ModerationError.notFound
+        }
+    }
+
+    static func checkedReason(_ reason: String, required: Bool, limit: Int = 500) throws -> String {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if required, reason.isEmpty { throw ModerationError.invalid(field: "reason", message: "Enter a reason") }
+        if reason.unicodeScalars.count > limit {
+            throw ModerationError.invalid(field: "reason", message: "The reason must be \(limit) characters or fewer")
+        }
+        return reason
+    }
+
+    static func threadState(_ conn: Connection, _ threadID: Int64) throws -> Resource.ThreadState? {
+        try conn.queryOne(ThreadStateRow.self, "SELECT author_id, organisation_id, locked, hidden FROM threads WHERE id = ?", threadID)?.state
+    }
+
+    public static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
+        guard let row = try conn.queryOne(PostStateRow.self, """
+            SELECT p.author_id, p.hidden, p.held_for_approval, t.author_id, t.organisation_id, t.locked, t.hidden
+            FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?
+            """, postID) else { return nil }
+        return (Resource.PostState(authorID: row.authorID, hidden: row.hidden, thread: row.thread), row.held)
+    }
+
+    static func userRole(_ conn: Connection, _ userID: Int64) throws -> Role? {
+        try conn.scalar(String.self, "SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", userID).flatMap(Role.init(rawValue:))
+    }
+}
+
+private struct SettingRow: RowDecodable {
+    let key: String, value: String
+    init(row: Row) throws { key = try row[0]; value = try row[1] }
+}
+
+private struct PostStateRow: RowDecodable {
+    let authorID: Int64, hidden: Bool, held: Bool, thread: Resource.ThreadState
+    init(row: Row) throws {
+        authorID = try row[0]
+        hidden = try row[1]
+        held = try row[2]
+        thread = Resource.ThreadState(authorID: try row[3], organisationID: try row[4], locked: try row[5], hidden: try row[6])
+    }
+}

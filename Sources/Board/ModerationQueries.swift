@@ -1,0 +1,180 @@
+import Database
+import Foundation
+
+/// One open flag on a post in the queue.
+public struct QueueFlag: Sendable, Equatable {
+    public let reason: FlagReason
+    public let note: String
+    public let reporterHandle: String
+}
+
+/// A post needing a decision: open flags grouped on it, or held for approval.
+public struct QueueItem: Sendable, Equatable {
+    public let postID: Int64
+    public let threadID: Int64
+    public let threadTitle: String
+    public let authorID: Int64
+    public let authorHandle: String
+    public let bodyMarkdown: String
+    public let held: Bool
+    public let hidden: Bool
+    /// When the post first needed a decision (its oldest open flag, or when it was written).
+    public let since: Date
+    public var flags: [QueueFlag]
+}
+
+/// One line of the public moderation log.
+public struct LogEntry: Sendable, Equatable {
+    public let id: Int64
+    public let actorHandle: String
+    /// The actor was not an admin: the entry records an automatic hide after flags.
+    public let automatic: Bool
+    public let action: ModerationAction
+    public let targetType: String
+    public let targetID: Int64
+    /// What the action was about, for this viewer: a thread's title only if they can read it;
+    /// nil when the target is gone or private to them.
+    public let targetLabel: String?
+    /// Where the target can be seen, when this viewer can see it.
+    public let targetPath: String?
+    public let reason: String
+    public let at: Date
+}
+
+public enum ModerationQueries {
+    /// Open flags grouped by post, and held posts, oldest first.
+    public static func queue(_ conn: Connection, limit: Int = 100) throws -> [QueueItem] {
+        var items = try conn.query(QueueRow.self, """
+            SELECT p.id, p.thread_id, t.title, p.author_id, u.handle, p.body_markdown, p.held_for_approval, p.hidden,
+                   coalesce((SELECT min(f.created_at) FROM flags f WHERE f.post_id = p.id AND f.status = 'open'), p.created_at) AS since
+            FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
+            WHERE p.held_for_approval = 1 OR EXISTS (SELECT 1 FROM flags f WHERE f.post_id = p.id AND f.status = 'open')
+            ORDER BY since, p.id
+            LIMIT ?
+            """, limit).map(\.item)
+        for index in items.indices {
+            items[index].flags = try conn.query(FlagRow.self, """
+                SELECT f.reason, f.note, u.handle FROM flags f JOIN users u ON u.id = f.reporter_id
+                WHERE f.post_id = ? AND f.status = 'open' ORDER BY f.created_at, f.id
+                """, items[index].postID).map(\.flag)
+        }
+        return items
+    }
+
+    /// The log, newest first. Thread titles (of threads and of posts' threads) are shown only
+    /// to viewers who can read the thread: the privacy rule is in the SQL, as for every page.
+    public static func log(_ conn: Connection, viewer: Viewer, limit: Int = 200) throws -> [LogEntry] {
+        try conn.query(LogRow.self, """
+            SELECT l.id, a.handle, a.role <> 'admin' AND l.action = 'hide_post', l.action, l.target_type, l.target_id,
+                   l.reason, l.created_at,
+                   CASE l.target_type
+                     WHEN 'user' THEN (SELECT '@' || handle FROM users WHERE id = l.target_id)
+                     WHEN 'topic' THEN (SELECT name FROM topics WHERE id = l.target_id)
+                     WHEN 'thread' THEN (SELECT t.title FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     WHEN 'post' THEN (SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id
+                                       WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     ELSE NULL END,
+                   CASE l.target_type
+                     WHEN 'thread' THEN (SELECT t.id FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     WHEN 'post' THEN (SELECT t.id FROM posts p JOIN threads t ON t.id = p.thread_id
+                                       WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     ELSE NULL END
+            FROM moderation_log l JOIN users a ON a.id = l.actor_id
+            ORDER BY l.created_at DESC, l.id DESC
+            LIMIT ?4
+            """, viewer.organisationID, viewer.isAdmin, viewer.userID, limit)
+            .compactMap(\.entry)
+    }
+
+    /// Entries in the log, for tests and the admin pages.
+    public static func logCount(_ conn: Connection) throws -> Int {
+        Int(try conn.scalar(Int64.self, "SELECT count(*) FROM moderation_log") ?? 0)
+    }
+
+    /// What the thread page needs to show about a post's moderation state, for the viewer.
+    /// nil when the post does not exist. `showText` is false when a reader must see the hidden
+    /// reason in place of the text (the author and admins still see it).
+    public static func postModeration(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> PostModeration? {
+        try conn.queryOne(PostModerationRow.self, """
+            SELECT author_id, hidden, coalesce(hidden_reason, ''), held_for_approval FROM posts WHERE id = ?
+            """, postID).map { row in
+            let own = viewer.userID == row.authorID
+            return PostModeration(hidden: row.hidden, hiddenReason: row.reason, awaitingApproval: row.held,
+                                  showText: !(row.hidden || row.held) || own || viewer.isAdmin,
+                                  visible: !row.held || own || viewer.isAdmin,
+                                  canFlag: viewer.userID != nil && !own && !row.hidden)
+        }
+    }
+
+    /// Users an admin looks for on the users page: by handle prefix, or the suspended ones.
+    public static func users(_ conn: Connection, handlePrefix: String, limit: Int = 50) throws -> [UserSummary] {
+        let escaped = handlePrefix.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return try conn.query(UserSummary.self, """
+            SELECT id, handle, display_name, role, suspended_until, suspension_reason, created_at FROM users
+            WHERE deleted_at IS NULL AND (?1 = '' OR handle LIKE ?2 ESCAPE '\\')
+            ORDER BY (suspended_until IS NULL), handle LIMIT ?3
+            """, handlePrefix, escaped + "%", limit)
+    }
+}
+
+/// How a post shows given its moderation state (see `ModerationQueries.postModeration`).
+public struct PostModeration: Sendable, Equatable {
+    public let hidden: Bool
+    public let hiddenReason: String
+    public let awaitingApproval: Bool
+    /// Whether this viewer sees the text (else the hidden reason in its place).
+    public let showText: Bool
+    /// Whether the post is shown to this viewer at all (held posts only to their author and admins).
+    public let visible: Bool
+    public let canFlag: Bool
+}
+
+public struct UserSummary: Sendable, Equatable, RowDecodable {
+    public let id: Int64
+    public let handle: String
+    public let displayName: String
+    public let role: String
+    public let suspendedUntil: Date?
+    public let suspensionReason: String?
+    public let createdAt: Date
+
+    public init(row: Row) throws {
+        id = try row[0]; handle = try row[1]; displayName = try row[2]; role = try row[3]
+        suspendedUntil = try row[4]; suspensionReason = try row[5]; createdAt = try row[6]
+    }
+}
+
+private struct QueueRow: RowDecodable {
+    let item: QueueItem
+    init(row: Row) throws {
+        item = QueueItem(postID: try row[0], threadID: try row[1], threadTitle: try row[2], authorID: try row[3],
+                         authorHandle: try row[4], bodyMarkdown: try row[5], held: try row[6], hidden: try row[7],
+                         since: try row[8], flags: [])
+    }
+}
+
+private struct FlagRow: RowDecodable {
+    let flag: QueueFlag
+    init(row: Row) throws {
+        let raw: String = try row[0]
+        flag = QueueFlag(reason: FlagReason(rawValue: raw) ?? .other, note: try row[1], reporterHandle: try row[2])
+    }
+}
+
+private struct LogRow: RowDecodable {
+    let entry: LogEntry?
+    init(row: Row) throws {
+        let raw: String = try row[3]
+        guard let action = ModerationAction(rawValue: raw) else { entry = nil; return }
+        let threadID: Int64? = try row[9]
+        entry = LogEntry(id: try row[0], actorHandle: try row[1], automatic: try row[2], action: action,
+                         targetType: try row[4], targetID: try row[5], targetLabel: try row[8],
+                         targetPath: threadID.map { "/t/\($0)" }, reason: try row[6], at: try row[7])
+    }
+}
+
+private struct PostModerationRow: RowDecodable {
+    let authorID: Int64, hidden: Bool, reason: String, held: Bool
+    init(row: Row) throws { authorID = try row[0]; hidden = try row[1]; reason = try row[2]; held = try row[3] }
+}
