@@ -74,6 +74,11 @@ public struct PostView: RowDecodable, Sendable {
     public let editedAt: Date?
     public let hidden: Bool
     public let deletedByAuthor: Bool
+    public let authorID: Int64
+    /// Held for approval (shown only to its author and admins, marked as such).
+    public let heldForApproval: Bool
+    /// Why a moderator hid the post, shown to readers in its place.
+    public let hiddenReason: String
 
     public init(row: Row) throws {
         id = try row[0]
@@ -87,6 +92,9 @@ public struct PostView: RowDecodable, Sendable {
         editedAt = try row[8]
         hidden = try row[9]
         deletedByAuthor = try row[10]
+        authorID = try row[11]
+        heldForApproval = try row[12]
+        hiddenReason = try row[13]
     }
 }
 
@@ -215,11 +223,13 @@ public enum PageQueries {
         let first = (page - 1) * postsPerPage + 1
         let posts = try conn.query(PostView.self, """
             SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name, p.body_html, p.created_at,
-                   p.edited_at, p.hidden, p.deleted_by_author
+                   p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
+                   coalesce(p.hidden_reason, '')
             FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
-            WHERE p.thread_id = ? AND p.position BETWEEN ? AND ? AND p.held_for_approval = 0
+            WHERE p.thread_id = ? AND p.position BETWEEN ? AND ?
+              AND (p.held_for_approval = 0 OR p.author_id = ? OR ?)
             ORDER BY p.position
-            """, id, first, first + postsPerPage - 1)
+            """, id, first, first + postsPerPage - 1, viewer.userID, viewer.isAdmin)
         let mentors = try conn.column(String.self, """
             SELECT u.display_name FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id
             WHERE tm.thread_id = ? AND tm.status = 'linked' ORDER BY u.display_name

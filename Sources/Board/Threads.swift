@@ -30,6 +30,8 @@ public enum PostingError: Error, Sendable, Equatable {
     case postRemoved
     /// The opening post cannot be the answer to its own question.
     case cannotAcceptOpeningPost
+    /// The thread is in slow mode and the actor replied too recently.
+    case slowMode(secondsLeft: Int)
 }
 
 /// Where a new thread lives.
@@ -182,6 +184,9 @@ public enum Threads {
                 SELECT t.locked FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
                 """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
             if locked && !actor.isAdmin { throw PostingError.threadLocked }
+            if !actor.isAdmin, let wait = try Moderation.slowModeWait(tx, threadID: threadID, userID: userID, now: now) {
+                throw PostingError.slowMode(secondsLeft: Int(wait.rounded(.up)))
+            }
             if let replyTo, try tx.scalar(Int.self, "SELECT count(*) FROM posts WHERE id = ? AND thread_id = ?", replyTo, threadID) == 0 {
                 throw PostingError.postNotFound
             }
@@ -259,7 +264,10 @@ public enum Threads {
             INSERT INTO posts(thread_id, author_id, position, reply_to_post_id, body_markdown, body_html, renderer_version, created_at)
             VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM posts WHERE thread_id = ?1), ?3, ?4, ?5, ?6, ?7)
             """, threadID, authorID, replyTo, markdown, html, Markdown.version, date)
-        return tx.lastInsertedRowID
+        let postID = tx.lastInsertedRowID
+        // When the instance holds new accounts' first posts, this one waits for an admin.
+        _ = try Moderation.holdIfNewAuthor(tx, postID: postID, authorID: authorID, now: date)
+        return postID
     }
 
     /// Refuses accounts that are suspended or deleted.

@@ -235,6 +235,20 @@ struct PostAuthorView: TemplateRenderable {
 struct PostItemView: TemplateRenderable {
     var post: PostView
     var accepted: Bool
+    /// Who is reading: the author and admins still see a hidden post's text.
+    var viewer: Viewer = .visitor
+
+    private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
+
+    /// The moderation partial's values (Templates/post-moderation.mustache).
+    private var moderation: TemplateValue {
+        [
+            "hidden": .bool(post.hidden && !post.deletedByAuthor),
+            "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason),
+            "awaitingApproval": .bool(post.heldForApproval),
+            "canFlag": .bool(viewer.userID != nil && viewer.userID != post.authorID && !post.hidden && !post.deletedByAuthor),
+        ]
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -247,9 +261,10 @@ struct PostItemView: TemplateRenderable {
         case "editedISO": .text(post.editedAt.map(DateText.iso))
         case "editedText": .text(post.editedAt.map(DateText.humanWithTime))
         case "accepted": .bool(accepted)
-        case "removed": .bool(post.hidden || post.deletedByAuthor)
-        case "removedText": .text(post.deletedByAuthor ? "Deleted by its author." : "Hidden by a moderator.")
-        case "bodyHTML": post.hidden || post.deletedByAuthor ? nil : .html(post.bodyHTML)
+        case "removed": .bool(post.deletedByAuthor)
+        case "removedText": .text("Deleted by its author.")
+        case "bodyHTML": post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
+        case "moderation": moderation
         default: nil
         }
     }
@@ -271,6 +286,7 @@ struct PageLinkView: TemplateRenderable {
 
 struct ThreadView: TemplateRenderable {
     var page: ThreadPage
+    var viewer: Viewer = .visitor
     var starter: String { page.thread.authorName }
 
     var canonicalPath: String { BoardPaths.thread(id: page.thread.id, slug: page.thread.slug) }
@@ -294,7 +310,7 @@ struct ThreadView: TemplateRenderable {
             page.acceptedPostID.map { id in
                 .text((page.acceptedPostPage == page.page ? "" : pagePath(page.acceptedPostPage ?? 1)) + "#post-\(id)")
             }
-        case "posts": .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID) })
+        case "posts": .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
         case "pageNumber": page.pageCount > 1 ? .int(page.page) : nil
         case "pageCount": .int(page.pageCount)
         case "paginated": .bool(page.pageCount > 1)

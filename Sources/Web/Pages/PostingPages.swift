@@ -102,7 +102,7 @@ struct ReplyFormView: TemplateRenderable {
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case "posts":
             .list(thread.page.posts.map { post in
-                .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID),
+                .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
                                         own: post.authorHandle == viewerHandle && !post.hidden && !post.deletedByAuthor,
                                         mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
                                         threadID: thread.page.thread.id))

@@ -141,7 +141,7 @@ enum PostingRoutes {
     /// The thread page (its first page when showing a rejected reply) with the reply form filled from `form`.
     static func threadPage(_ app: AppContext, _ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                            previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
-        let reply = ReplyFormView(thread: ThreadView(page: page), ctx: ctx, state: threadState(page), previewHTML: previewHTML)
+        let reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: threadState(page), previewHTML: previewHTML)
         return ctx.finish(app.pages.thread.response(InLayout(reply, ctx, form: form), status: status))
     }
 
@@ -197,7 +197,7 @@ enum PostingRoutes {
 
     static func allowanceRefusal(_ app: AppContext, _ account: Account) throws -> String? {
         let now = app.accounts.clock.now()
-        let allowance = try app.store.read { try Accounts.postingAllowance($0, account: account, now: now, limits: app.accounts.limits) }
+        let allowance = try app.store.read { try Accounts.postingAllowance($0, account: account, now: now, limits: Moderation.accountLimits($0, base: app.accounts.limits)) }
         return allowance.allowed ? nil : (allowance.reason ?? "You cannot post at the moment")
     }
 
@@ -212,6 +212,8 @@ enum PostingRoutes {
         switch error {
         case .signInRequired: "Sign in to post"
         case .suspended: Policy.suspensionMessage(ctx.actor)
+        case .slowMode(let seconds):
+            "This thread is in slow mode: you can reply again in \(seconds < 120 ? "\(seconds) seconds" : "\((seconds + 59) / 60) minutes")"
         case .threadNotFound: "That thread cannot be found"
         case .postNotFound: "The post you are replying to cannot be found"
         case .threadLocked: "This thread is locked, so no one can reply"
