@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames + SearchPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
@@ -18,6 +18,8 @@ struct PageLibrary: Sendable {
     let postHistory: Template
     /// Sign-in, registration and account pages (issue 4).
     let account: AccountPages
+    /// Search (issue 8).
+    let search: SearchPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -31,6 +33,7 @@ struct PageLibrary: Sendable {
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")
         account = try AccountPages(templates)
+        search = try SearchPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.

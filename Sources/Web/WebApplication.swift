@@ -42,6 +42,7 @@ public enum WebApplication {
         try SiteRoutes.register(on: &router, app: app)
         try BoardRoutes.register(on: &router, app: app)
         try AccountRoutes.register(on: &router, app: app)
+        try SearchRoutes.register(on: &router, app: app)
         return try router.build()
     }
 
