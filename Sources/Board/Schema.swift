@@ -29,6 +29,7 @@ public enum Schema {
         Migration(version: 1, name: "initial schema", sql: version1),
         Migration(version: 2, name: "posts by author; instance settings defaults", sql: version2),
         Migration(version: 3, name: "accounts: multi-use invites, two-factor, registration limits", sql: AccountsSchema.version3),
+        Migration(version: 4, name: "notification settings", sql: Migration7Search.sql),
     ]
 
     /// The migrator for `migrations`.
