@@ -7,6 +7,7 @@ struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
                                     "briefing", "briefing-item", "organisation", "thread-revisions"] + AccountPages.templateNames + SearchPages.templateNames
+        + NotificationPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
@@ -20,6 +21,7 @@ struct PageLibrary: Sendable {
     let account: AccountPages
     /// Search (issue 8).
     let search: SearchPages
+    let notifications: NotificationPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -34,6 +36,7 @@ struct PageLibrary: Sendable {
         postHistory = try templates.template("thread-revisions")
         account = try AccountPages(templates)
         search = try SearchPages(templates)
+        notifications = try NotificationPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.

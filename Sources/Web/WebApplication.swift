@@ -43,6 +43,7 @@ public enum WebApplication {
         try BoardRoutes.register(on: &router, app: app)
         try AccountRoutes.register(on: &router, app: app)
         try SearchRoutes.register(on: &router, app: app)
+        try NotificationRoutes.register(on: &router, app: app)
         return try router.build()
     }
 
