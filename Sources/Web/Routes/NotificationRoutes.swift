@@ -6,6 +6,7 @@ import HTTPServer
 /// on/off), issue 8. Signed-in only; every POST passes `app.checkedForm`.
 enum NotificationRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
+        try FollowRoutes.register(on: &router, app: app)
         router.get("/notifications") { request in
             let context = try app.requestContext(for: request)
             guard let userID = context.account?.id else { return redirect("/sign-in", context) }
@@ -67,13 +68,17 @@ enum NotificationRoutes {
 
 /// The notification templates, registered by `PageLibrary`.
 struct NotificationPages: Sendable {
-    static let templateNames = ["notifications", "notifications-settings"]
+    static let templateNames = ["notifications", "notifications-settings", "saved", "following", "thread-follow"]
     let list: Template
     let settings: Template
+    let saved: Template
+    let following: Template
 
     init(_ templates: TemplateLibrary) throws {
         list = try templates.template("notifications")
         settings = try templates.template("notifications-settings")
+        saved = try templates.template("saved")
+        following = try templates.template("following")
     }
 }
 
