@@ -7,6 +7,22 @@ import HTTPServer
 enum NotificationRoutes {
     static func register(on router: inout RouterBuilder, app: AppContext) throws {
         try FollowRoutes.register(on: &router, app: app)
+
+        // Live updates (Server-Sent Events); the pages work fully without them.
+        router.get("/t/{id:int}/live") { request in
+            let context = try app.requestContext(for: request)
+            guard let threadID = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+            let viewer = context.viewer
+            guard try app.store.read({ try Bookmarks.readableThreadSlug($0, threadID: threadID, viewer: viewer) }) != nil else {
+                throw HTTPError.notFound
+            }
+            return Response.eventStream(try app.live.threadStream(threadID))
+        }
+        router.get("/notifications/live") { request in
+            let context = try app.requestContext(for: request)
+            guard let userID = context.account?.id else { throw HTTPError(.unauthorized, "Sign in to see your notifications.") }
+            return Response.eventStream(try app.live.unreadStream(userID))
+        }
         router.get("/notifications") { request in
             let context = try app.requestContext(for: request)
             guard let userID = context.account?.id else { return redirect("/sign-in", context) }
