@@ -59,10 +59,10 @@ def main():
         # Query classes. ScaleSeed's text comes from Sources/Board/Words.swift: the most frequent
         # words are common, the tail rare; phrases are adjacent pairs; prefixes cut words short.
         classes = {
-            "common word": ["the", "mutual", "contract", "staff", "board"],
-            "rare word": ["zeppelin", "quagmire", "obelisk", "marzipan", "kumquat"],
-            "phrase": ['"the board"', '"staff council"', '"performance bond"', '"legal form"', '"business plan"'],
-            "prefix": ["contr*", "gov*", "pens*", "shar*", "tend*"],
+            "common word": ["the", "board", "staff", "contract", "we"],
+            "rare word": ["kingsmead", "fenland", "overdraft", "articles", "fortnightly"],
+            "phrase": ['"shadow board"', '"working capital"', '"performance bond"', '"tupe consultation"', '"break clause"'],
+            "prefix": ["commiss*", "gov*", "pens*", "transf*", "tend*"],
         }
         rows = []
         conn = http.client.HTTPConnection("127.0.0.1", port)
