@@ -10,13 +10,14 @@ enum FollowRoutes {
         router.post("/t/{id:int}/follow") { request in
             let context = try app.requestContext(for: request)
             guard let userID = context.account?.id else { return NotificationRoutes.redirect("/sign-in", context) }
+            // CSRF before anything else, so a forged request learns nothing (not even whether the thread exists).
+            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             guard let threadID = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let viewer = context.viewer
             guard let slug = try app.store.read({ try Bookmarks.readableThreadSlug($0, threadID: threadID, viewer: viewer) }) else {
                 throw HTTPError.notFound
             }
             let threadPath = BoardPaths.thread(id: threadID, slug: slug)
-            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             let now = Date()
             switch items["action"] {
             case "follow": try app.store.write { try Subscriptions.setThread($0, userID: userID, threadID: threadID, muted: false, now: now) }
@@ -30,11 +31,11 @@ enum FollowRoutes {
         router.post("/topics/{slug}/follow") { request in
             let context = try app.requestContext(for: request)
             guard let userID = context.account?.id else { return NotificationRoutes.redirect("/sign-in", context) }
+            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             let slug = request.parameters["slug"] ?? ""
             guard let topicID = try app.store.read({ try $0.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ? AND retired = 0", slug) }) else {
                 throw HTTPError.notFound
             }
-            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             let now = Date()
             switch items["action"] {
             case "follow": try app.store.write { try Subscriptions.followTopic($0, userID: userID, topicID: topicID, now: now) }
@@ -47,12 +48,12 @@ enum FollowRoutes {
         router.post("/p/{id:int}/bookmark") { request in
             let context = try app.requestContext(for: request)
             guard let userID = context.account?.id else { return NotificationRoutes.redirect("/sign-in", context) }
+            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             guard let postID = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
             let viewer = context.viewer
             guard try app.store.read({ try Bookmarks.readableThread($0, postID: postID, viewer: viewer) }) != nil else {
                 throw HTTPError.notFound
             }
-            guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             let now = Date()
             switch items["action"] {
             case "save": try app.store.write { try Subscriptions.bookmark($0, userID: userID, postID: postID, now: now) }
