@@ -7,7 +7,7 @@
   if (!("EventSource" in window)) { return; }
 
   var hook = document.querySelector("[data-live-stream]");
-  var posts = document.querySelector(".post-list") || document.querySelector("main ol");
+  var posts = document.querySelector("ol.posts");
   if (hook && posts) {
     var source = new EventSource(hook.getAttribute("data-live-stream"));
     source.addEventListener("reply", function (event) {
