@@ -39,20 +39,20 @@ final class LiveUpdates: Sendable {
 
     /// A stream of `threadID`'s new replies (the caller has checked the viewer may read it).
     func threadStream(_ threadID: Int64) throws -> EventStream {
-        try start()
         let box = StreamBox()
         let stream = EventStream(onClose: { [weak self] in
             guard let key = box.key else { return }
             self?.state.withLock { _ = $0.threadStreams[threadID]?.removeValue(forKey: key) }
         })
         box.key = ObjectIdentifier(stream)
+        // Registered before the watcher is (re)started, so a watcher deciding to stop sees it.
         state.withLock { $0.threadStreams[threadID, default: [:]][ObjectIdentifier(stream)] = stream }
+        try start()
         return stream
     }
 
     /// A stream of `userID`'s unread count; the current count is sent first.
     func unreadStream(_ userID: Int64) throws -> EventStream {
-        try start()
         let box = StreamBox()
         let stream = EventStream(onClose: { [weak self] in
             guard let key = box.key else { return }
@@ -62,6 +62,7 @@ final class LiveUpdates: Sendable {
         let count = try store.read { try Notifications.unreadCount($0, userID: userID) }
         _ = stream.send(event: "unread", data: String(count))
         state.withLock { $0.userStreams[userID, default: [:]][ObjectIdentifier(stream)] = stream }
+        try start()
         return stream
     }
 
