@@ -72,15 +72,24 @@ public enum SearchQueries {
     static let openMarker: Unicode.Scalar = "\u{E000}"
     static let closeMarker: Unicode.Scalar = "\u{E001}"
 
+    /// At most this many of the newest matches of each index are ranked on the fast path: bm25 over
+    /// every match of a word in most posts costs ~1 s at 1M posts (measured), so a very common word
+    /// is ranked among its newest matches. When that leaves less than the page asked for (rare
+    /// words, or filters that exclude most candidates) the query runs again over every match.
+    public static let candidateLimit = 2000
+
     /// Parameters: ?1–?3 the viewer, ?4 the FTS5 expression, ?5 topic slug, ?6 answered filter,
-    /// ?7 organisation slug, ?8 author handle, ?9 from (ms), ?10 until (ms), ?11 limit, ?12 offset.
+    /// ?7 organisation slug, ?8 author handle, ?9 from (ms), ?10 until (ms), ?11 limit, ?12 offset,
+    /// ?13 title weight, ?14 candidates per index (-1: all).
     static let sql = """
         WITH hits(post_id, score) AS (
-            SELECT rowid, bm25(post_search) FROM post_search WHERE post_search MATCH ?4
+            SELECT * FROM (SELECT rowid, bm25(post_search) FROM post_search WHERE post_search MATCH ?4
+                           ORDER BY rowid DESC LIMIT ?14)
             UNION ALL
-            SELECT p.id, ?13 * bm25(thread_search)
-            FROM thread_search JOIN posts p ON p.thread_id = thread_search.rowid AND p.position = 1
-            WHERE thread_search MATCH ?4
+            SELECT p.id, ?13 * th.score
+            FROM (SELECT rowid AS id, bm25(thread_search) AS score FROM thread_search WHERE thread_search MATCH ?4
+                  ORDER BY rowid DESC LIMIT ?14) th
+            JOIN posts p ON p.thread_id = th.id AND p.position = 1
         ),
         ranked(post_id, score) AS (SELECT post_id, sum(score) FROM hits GROUP BY post_id)
         SELECT p.id, p.position, t.id, t.slug, t.title, a.handle, a.display_name, p.created_at,
@@ -127,7 +136,10 @@ public enum SearchQueries {
             request.authorHandle, request.from.map(milliseconds), request.until.map(milliseconds),
             resultsPerPage + 1, (page - 1) * resultsPerPage, titleWeight,
         ]
-        var hits = try conn.query(Row10.self, sql, arguments: arguments).map(\.hit)
+        var hits = try conn.query(Row10.self, sql, arguments: arguments + [candidateLimit]).map(\.hit)
+        if hits.count <= resultsPerPage {
+            hits = try conn.query(Row10.self, sql, arguments: arguments + [-1]).map(\.hit)
+        }
         let hasNext = hits.count > resultsPerPage && page < maximumPage
         if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
         let open = String(openMarker), close = String(closeMarker)
