@@ -31,6 +31,7 @@ public enum Schema {
         Migration(version: 3, name: "accounts: multi-use invites, two-factor, registration limits", sql: AccountsSchema.version3),
         Migration4Posting.migration,
         Migration(version: ModerationSchema.version, name: "moderation log: rename and slow mode", sql: ModerationSchema.sql),
+        Migration(version: 6, name: "notification settings", sql: Migration6Search.sql),
     ]
 
     /// The migrator for `migrations`.

@@ -164,6 +164,7 @@ public enum Threads {
                 try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, topicID)
             }
             let postID = try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: nil, at: now)
+            try Notifications.recordThreadStarted(tx, threadID: threadID, postID: postID, authorID: userID, body: body, now: now)  // issue 8
             return (threadID, postID)
         }
     }
@@ -190,7 +191,9 @@ public enum Threads {
             if let replyTo, try tx.scalar(Int.self, "SELECT count(*) FROM posts WHERE id = ? AND thread_id = ?", replyTo, threadID) == 0 {
                 throw PostingError.postNotFound
             }
-            return try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: replyTo, at: now)
+            let postID = try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: replyTo, at: now)
+            try Notifications.recordReply(tx, threadID: threadID, postID: postID, authorID: userID, body: body, now: now)  // issue 8
+            return postID
         }
     }
 
@@ -244,6 +247,7 @@ public enum Threads {
                 guard !post.removed else { throw PostingError.postRemoved }
             }
             try tx.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", postID, threadID)
+            if let postID { try Notifications.recordAnswerAccepted(tx, threadID: threadID, postID: postID, actorID: userID, now: Date()) }  // issue 8
         }
     }
 

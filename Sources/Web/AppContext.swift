@@ -9,12 +9,15 @@ final class AppContext: Sendable {
     let store: Store
     let pages: PageLibrary
     let accounts: Accounts
+    /// Server-Sent Events for open thread pages and the unread count (issue 8).
+    let live: LiveUpdates
 
     init(site: SiteConfiguration, store: Store, accounts: Accounts? = nil) throws {
         self.site = site
         self.store = store
         self.pages = try PageLibrary(directory: site.templatesDirectory)
         self.accounts = accounts ?? Accounts(store: store)
+        self.live = LiveUpdates(store: store, postTemplate: try pages.templates.template("thread-post"))
     }
 
     /// Who is asking, as the board's queries see them: a visitor unless the session cookie

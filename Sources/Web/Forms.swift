@@ -55,10 +55,12 @@ struct FormState: TemplateRenderable {
 struct LayoutContext: TemplateRenderable {
     var account: Account?
     var csrfToken: String
+    var unreadNotifications = 0
 
     init(_ context: RequestContext) {
         account = context.account
         csrfToken = context.csrfToken
+        unreadNotifications = context.unreadNotifications
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -70,6 +72,7 @@ struct LayoutContext: TemplateRenderable {
                 "isAdmin": .bool(account.role == .admin), "isMentor": .bool(account.role == .mentor),
             ]
         case "csrfToken": return .text(csrfToken)
+        case "unreadNotifications": return unreadNotifications > 0 ? .int(unreadNotifications) : nil
         default: return nil
         }
     }

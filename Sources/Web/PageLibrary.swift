@@ -10,6 +10,8 @@ struct PageLibrary: Sendable {
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
+        + SearchPages.templateNames
+        + NotificationPages.templateNames
 
     let templates: TemplateLibrary
     let home: Template
@@ -25,6 +27,9 @@ struct PageLibrary: Sendable {
     let mentor: MentorPages
     /// New-thread and reply forms (issue 5).
     let posting: PostingPages
+    /// Search (issue 8).
+    let search: SearchPages
+    let notifications: NotificationPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
     init(directory: String) throws {
@@ -40,6 +45,8 @@ struct PageLibrary: Sendable {
         account = try AccountPages(templates)
         mentor = try MentorPages(templates)
         posting = try PostingPages(templates)
+        search = try SearchPages(templates)
+        notifications = try NotificationPages(templates)
     }
 
     /// An error page in the layout, with the status's heading and the message.

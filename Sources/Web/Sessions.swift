@@ -53,6 +53,8 @@ struct RequestContext: Sendable {
     let cookies: SessionCookies
     /// `Set-Cookie` values this response must carry (a new pre-session cookie).
     var setCookies: [String]
+    /// Unread notifications of the signed-in person, for the header (issue 8).
+    var unreadNotifications = 0
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -74,7 +76,9 @@ extension AppContext {
         let cookies = SessionCookies(for: request)
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
             let account = session.account
+            var unread = 0  // issue 8: the header's unread count, in the same read
             let actor = try store.read { conn in
+                unread = try Notifications.unreadCount(conn, userID: account.id)
                 // An instance can require two-factor for admins: until an admin turns it on,
                 // they act with a member's powers (the two-factor page tells them why).
                 let required = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
@@ -85,7 +89,7 @@ extension AppContext {
                              suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
             }
             return RequestContext(session: session, actor: actor, csrfToken: CSRF.token(binding: token),
-                                  cookies: cookies, setCookies: [])
+                                  cookies: cookies, setCookies: [], unreadNotifications: unread)
         }
         var setCookies: [String] = []
         let presession: String

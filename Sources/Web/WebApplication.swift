@@ -45,6 +45,8 @@ public enum WebApplication {
         try MentorRoutes.register(on: &router, app: app)
         try ModerationRoutes.register(on: &router, app: app)
         try AdminRoutes.register(on: &router, app: app)
+        try SearchRoutes.register(on: &router, app: app)
+        try NotificationRoutes.register(on: &router, app: app)
         return try router.build()
     }
 

@@ -1,0 +1,76 @@
+import Database
+import Foundation
+
+/// A saved post, as `/saved` lists it.
+public struct SavedPost: RowDecodable, Sendable {
+    public let postID: Int64
+    public let position: Int
+    public let threadID: Int64
+    public let threadSlug: String
+    public let threadTitle: String
+    public let authorName: String
+    public let excerpt: String
+    public let savedAt: Date
+
+    public init(row: Row) throws {
+        postID = try row[0]; position = try row[1]; threadID = try row[2]; threadSlug = try row[3]
+        threadTitle = try row[4]; authorName = try row[5]; excerpt = try row[6]; savedAt = try row[7]
+    }
+}
+
+/// A followed thread or topic, as `/following` lists it.
+public struct FollowedItem: RowDecodable, Sendable {
+    public let isTopic: Bool
+    public let id: Int64
+    public let slug: String
+    public let title: String
+    public let muted: Bool
+
+    public init(row: Row) throws {
+        isTopic = try row[0]; id = try row[1]; slug = try row[2]; title = try row[3]; muted = try row[4]
+    }
+}
+
+/// Reads and checks for following and bookmarks; the writes are in `Subscriptions`.
+public enum Bookmarks {
+    /// The thread of `postID` when `viewer` may read it (the post is not hidden or held), else nil.
+    public static func readableThread(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> Int64? {
+        try conn.scalar(Int64.self, """
+            SELECT t.id FROM posts p JOIN threads t ON t.id = p.thread_id
+            WHERE p.id = ?4 AND t.hidden = 0 AND p.held_for_approval = 0 AND \(PageQueries.visible)
+            """, arguments: PageQueries.viewerArguments(viewer) + [postID])
+    }
+
+    /// The slug of `threadID` when `viewer` may read it, else nil.
+    public static func readableThreadSlug(_ conn: Connection, threadID: Int64, viewer: Viewer) throws -> String? {
+        try conn.scalar(String.self, "SELECT t.slug FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)",
+                        arguments: PageQueries.viewerArguments(viewer) + [threadID])
+    }
+
+    /// `viewer`'s saved posts that they can still read, newest first.
+    public static func saved(_ conn: Connection, viewer: Viewer, limit: Int = 100) throws -> [SavedPost] {
+        try conn.query(SavedPost.self, """
+            SELECT p.id, p.position, t.id, t.slug, t.title, a.display_name, substr(p.body_markdown, 1, 200), b.created_at
+            FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN threads t ON t.id = p.thread_id
+            JOIN users a ON a.id = p.author_id
+            WHERE b.user_id = ?3 AND t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0 AND \(PageQueries.visible)
+            ORDER BY b.created_at DESC LIMIT ?4
+            """, arguments: PageQueries.viewerArguments(viewer) + [limit])
+    }
+
+    /// Threads (that `viewer` can read) and topics they follow or muted.
+    public static func following(_ conn: Connection, viewer: Viewer) throws -> [FollowedItem] {
+        try conn.query(FollowedItem.self, """
+            SELECT 1, tp.id, tp.slug, tp.name, s.muted FROM subscriptions s JOIN topics tp ON tp.id = s.topic_id
+            WHERE s.user_id = ?3
+            UNION ALL
+            SELECT 0, t.id, t.slug, t.title, s.muted FROM subscriptions s JOIN threads t ON t.id = s.thread_id
+            WHERE s.user_id = ?3 AND t.hidden = 0 AND \(PageQueries.visible)
+            ORDER BY 1 DESC, 4
+            """, arguments: PageQueries.viewerArguments(viewer))
+    }
+
+    public static func isBookmarked(_ conn: Connection, userID: Int64, postID: Int64) throws -> Bool {
+        try conn.scalar(Int.self, "SELECT count(*) FROM bookmarks WHERE user_id = ? AND post_id = ?", userID, postID) == 1
+    }
+}

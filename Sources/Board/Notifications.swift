@@ -1,0 +1,238 @@
+import Database
+import Foundation
+
+/// The kinds of notification, as stored in `notifications.kind`.
+public enum NotificationKind: String, Sendable, CaseIterable {
+    case reply, mention, accepted
+    case newThreadInTopic = "new_thread_in_topic"
+    /// To the thread's author: a mentor was linked to their thread.
+    case mentorLinked = "mentor_linked"
+    /// To the mentor: they were linked to a thread.
+    case mentorRequested = "mentor_requested"
+    case moderation
+
+    /// The settings page's words for the kind.
+    public var label: String {
+        switch self {
+        case .reply: "Replies in threads you started or follow"
+        case .mention: "Someone mentions you (@your-handle)"
+        case .accepted: "Your reply is accepted as the answer"
+        case .newThreadInTopic: "New threads in topics you follow"
+        case .mentorLinked: "A mentor is linked to your thread"
+        case .mentorRequested: "You are linked to a thread as a mentor"
+        case .moderation: "A moderator acts on your post"
+        }
+    }
+}
+
+/// One notification as the list shows it.
+public struct NotificationItem: RowDecodable, Sendable {
+    public let id: Int64
+    public let kind: NotificationKind
+    public let threadID: Int64?
+    public let threadSlug: String?
+    public let threadTitle: String?
+    public let postID: Int64?
+    public let postPosition: Int?
+    public let actorName: String?
+    public let createdAt: Date
+    public let read: Bool
+
+    public init(row: Row) throws {
+        id = try row[0]
+        let kind: String = try row[1]
+        self.kind = NotificationKind(rawValue: kind) ?? .reply
+        threadID = try row[2]
+        threadSlug = try row[3]
+        threadTitle = try row[4]
+        postID = try row[5]
+        postPosition = try row[6]
+        actorName = try row[7]
+        createdAt = try row[8]
+        read = try row[9]
+    }
+}
+
+/// Records notifications inside the write transaction of the action that causes them, and reads
+/// them back. Every recording function notifies only people who may read the thread (checked in
+/// the SQL, from the recipient's organisation, role and mentorships), never the actor, never
+/// someone who turned the kind off, and never about a thread they muted.
+///
+/// Posting code calls: `recordThreadStarted` (Threads.create), `recordReply` (Threads.reply),
+/// `recordAnswerAccepted` (Threads.acceptAnswer); mentor linking calls `recordMentorLinked`;
+/// moderation calls `recordModeration` — each from within its own `store.write`.
+public enum Notifications {
+    /// The recipient `r.user_id` may read thread `?1`.
+    static let recipientMayRead = """
+        EXISTS (SELECT 1 FROM threads t JOIN users u ON u.id = r.user_id
+                WHERE t.id = ?1 AND t.hidden = 0 AND u.deleted_at IS NULL
+                  AND (t.organisation_id IS NULL OR t.organisation_id = u.organisation_id OR u.role = 'admin'
+                       OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id
+                                  AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL)))
+        """
+    /// The recipient has not muted thread `?1`.
+    static let notMuted = """
+        NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = r.user_id AND s.thread_id = ?1 AND s.muted = 1)
+        """
+
+    /// The handles a post mentions (`@handle`), at most 20, without duplicates.
+    public static func mentionedHandles(in body: String) -> [String] {
+        var handles: [String] = []
+        let scalars = Array(body.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            defer { index += 1 }
+            guard scalars[index] == "@" else { continue }
+            if index > 0, isHandleScalar(scalars[index - 1]) { continue }  // an e-mail address
+            var end = index + 1
+            while end < scalars.count, isHandleScalar(scalars[end]) { end += 1 }
+            let length = end - index - 1
+            if (2...30).contains(length) {
+                let handle = String(String.UnicodeScalarView(scalars[(index + 1)..<end])).lowercased()
+                if !handles.contains(handle) { handles.append(handle) }
+                if handles.count == 20 { break }
+            }
+            index = end - 1
+        }
+        return handles
+    }
+
+    static func isHandleScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_")
+    }
+
+    static func jsonArray(_ handles: [String]) -> String {
+        // Handles hold only ASCII letters, digits and underscores: nothing to escape.
+        "[" + handles.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+
+    /// A new thread: its author follows it; followers of its topics hear about it.
+    public static func recordThreadStarted(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
+                                           body: String, now: Date) throws {
+        try Subscriptions.follow(tx, userID: authorID, threadID: threadID, now: now)
+        let mentions = jsonArray(mentionedHandles(in: body))
+        try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, 'new_thread_in_topic', ?1, ?2, ?3, ?4
+            FROM (SELECT DISTINCT s.user_id FROM subscriptions s JOIN thread_topics tt ON tt.topic_id = s.topic_id
+                  WHERE tt.thread_id = ?1 AND s.muted = 0) r
+            WHERE r.user_id <> ?3
+              AND r.user_id NOT IN (SELECT id FROM users WHERE handle IN (SELECT value FROM json_each(?5)))
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'new_thread_in_topic')
+              AND \(recipientMayRead)
+            """, threadID, postID, authorID, now, mentions)
+    }
+
+    /// A reply: its author follows the thread; the thread's author and followers hear about it
+    /// (those it mentions get a mention instead).
+    public static func recordReply(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
+                                   body: String, now: Date) throws {
+        try Subscriptions.follow(tx, userID: authorID, threadID: threadID, now: now)
+        let mentions = jsonArray(mentionedHandles(in: body))
+        try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, 'reply', ?1, ?2, ?3, ?4
+            FROM (SELECT user_id FROM subscriptions WHERE thread_id = ?1 AND muted = 0
+                  UNION SELECT author_id FROM threads WHERE id = ?1) r
+            WHERE r.user_id <> ?3
+              AND r.user_id NOT IN (SELECT id FROM users WHERE handle IN (SELECT value FROM json_each(?5)))
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'reply')
+              AND \(notMuted) AND \(recipientMayRead)
+            """, threadID, postID, authorID, now, mentions)
+    }
+
+    static func recordMentions(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
+                               mentions: String, now: Date) throws {
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, 'mention', ?1, ?2, ?3, ?4
+            FROM (SELECT id AS user_id FROM users WHERE handle IN (SELECT value FROM json_each(?5))) r
+            WHERE r.user_id <> ?3
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'mention')
+              AND \(recipientMayRead)
+            """, threadID, postID, authorID, now, mentions)
+    }
+
+    /// The author of `postID` hears that it was accepted as the answer (by `actorID`).
+    public static func recordAnswerAccepted(_ tx: Connection, threadID: Int64, postID: Int64, actorID: Int64, now: Date) throws {
+        try recordToPostAuthor(tx, kind: .accepted, threadID: threadID, postID: postID, actorID: actorID, now: now)
+    }
+
+    /// A moderator (`actorID`) acted on `postID`: its author hears about it.
+    public static func recordModeration(_ tx: Connection, threadID: Int64, postID: Int64, actorID: Int64, now: Date) throws {
+        try recordToPostAuthor(tx, kind: .moderation, threadID: threadID, postID: postID, actorID: actorID, now: now)
+    }
+
+    static func recordToPostAuthor(_ tx: Connection, kind: NotificationKind, threadID: Int64, postID: Int64,
+                                   actorID: Int64, now: Date) throws {
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, ?5, ?1, ?2, ?3, ?4
+            FROM (SELECT author_id AS user_id FROM posts WHERE id = ?2 AND thread_id = ?1) r
+            WHERE r.user_id <> ?3
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = ?5)
+              AND \(recipientMayRead)
+            """, threadID, postID, actorID, now, kind.rawValue)
+    }
+
+    /// `mentorID` was linked to `threadID` by `actorID`: the thread's author and the mentor hear about it.
+    public static func recordMentorLinked(_ tx: Connection, threadID: Int64, mentorID: Int64, actorID: Int64, now: Date) throws {
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, r.kind, ?1, NULL, ?3, ?4
+            FROM (SELECT author_id AS user_id, 'mentor_linked' AS kind FROM threads WHERE id = ?1
+                  UNION SELECT ?2, 'mentor_requested') r
+            WHERE r.user_id <> ?3
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = r.kind)
+              AND \(recipientMayRead)
+            """, threadID, mentorID, actorID, now)
+    }
+
+    // MARK: reading and marking
+
+    /// Unread notifications of `userID` (one index range count).
+    public static func unreadCount(_ conn: Connection, userID: Int64) throws -> Int {
+        try conn.scalar(Int.self, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", userID) ?? 0
+    }
+
+    /// The newest notifications of `userID` about threads they can still read.
+    public static func list(_ conn: Connection, userID: Int64, limit: Int = 50) throws -> [NotificationItem] {
+        try conn.query(NotificationItem.self, """
+            SELECT n.id, n.kind, n.thread_id, t.slug, t.title, n.post_id, p.position, a.display_name, n.created_at,
+                   n.read_at IS NOT NULL
+            FROM notifications n
+            LEFT JOIN threads t ON t.id = n.thread_id
+            LEFT JOIN posts p ON p.id = n.post_id
+            LEFT JOIN users a ON a.id = n.actor_id
+            WHERE n.user_id = ?1
+            ORDER BY n.created_at DESC, n.id DESC LIMIT ?2
+            """, userID, limit)
+    }
+
+    /// Marks one of `userID`'s notifications read; false when it is not theirs.
+    @discardableResult
+    public static func markRead(_ tx: Connection, userID: Int64, id: Int64, now: Date) throws -> Bool {
+        try tx.run("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", now, id, userID)
+        return try tx.scalar(Int.self, "SELECT count(*) FROM notifications WHERE id = ? AND user_id = ?", id, userID) == 1
+    }
+
+    public static func markAllRead(_ tx: Connection, userID: Int64, now: Date) throws {
+        try tx.run("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", now, userID)
+    }
+
+    /// The kinds `userID` has turned off.
+    public static func disabledKinds(_ conn: Connection, userID: Int64) throws -> Set<NotificationKind> {
+        Set(try conn.column(String.self, "SELECT kind FROM notification_settings WHERE user_id = ?", userID)
+            .compactMap(NotificationKind.init(rawValue:)))
+    }
+
+    /// Turns on exactly `enabled` kinds for `userID`.
+    public static func setEnabledKinds(_ tx: Connection, userID: Int64, enabled: Set<NotificationKind>) throws {
+        try tx.run("DELETE FROM notification_settings WHERE user_id = ?", userID)
+        for kind in NotificationKind.allCases where !enabled.contains(kind) {
+            try tx.run("INSERT INTO notification_settings(user_id, kind) VALUES (?, ?)", userID, kind.rawValue)
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Database
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+@testable import Board
+@testable import Web
+
+/// Issue 8: the FTS5 query builder, the search query's ranking, filters and privacy, and the
+/// `/search` page over the real server.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SearchTests {
+    // MARK: the query builder
+
+    @Test func buildsWordsPhrasesPrefixesAndAlternatives() throws {
+        #expect(try SearchQuery(parsing: "Pension transfer").fts5Expression == "\"pension\" \"transfer\"")
+        #expect(try SearchQuery(parsing: "\"performance bond\" lawful").fts5Expression == "\"performance bond\" \"lawful\"")
+        #expect(try SearchQuery(parsing: "shar*").fts5Expression == "\"shar\"*")
+        #expect(try SearchQuery(parsing: "bond OR guarantee").fts5Expression == "(\"bond\" OR \"guarantee\")")
+        // A one-letter prefix is a word (a prefix that short would scan the whole index).
+        #expect(try SearchQuery(parsing: "a*").fts5Expression == "\"a\"")
+        // An unbalanced quote runs to the end.
+        #expect(try SearchQuery(parsing: "bond \"step in rights").fts5Expression == "\"bond\" \"step in rights\"")
+    }
+
+    /// Every hostile input becomes either an expression of quoted letters and digits or a problem.
+    @Test func hostileInputIsTextNotSyntax() throws {
+        let hostile = ["\"", "\"\"", "\"\"\"", "bond\"", "AND", "OR", "NOT", "bond AND NOT guarantee", "NEAR(bond guarantee, 2)",
+                       "bond NEAR guarantee", "*", "**", "bond*", "*bond", ":", "title:bond", "body_markdown:bond", "^bond",
+                       "(", ")", "(bond", "bond)", "((((", "bond OR", "OR bond", "OR OR OR", "- bond", "+bond", "{bond}",
+                       "'; DROP TABLE posts; --", "🙂", "🙂 bond 🙂", "👩‍👩‍👧", "bond\u{0}x", "\u{E000}bond\u{E001}",
+                       "café", "e\u{301}", "日本語", String(repeating: "a", count: 2000), String(repeating: "bond ", count: 400),
+                       String(repeating: "\"", count: 2000), "   ", ""]
+        for input in hostile {
+            do {
+                let expression = try SearchQuery(parsing: input).fts5Expression
+                // Only quoted runs of letters/digits, the OR keyword, stars, parentheses and spaces remain.
+                let stripped = expression.replacingOccurrences(of: " OR ", with: " ")
+                var insideQuotes = false
+                for scalar in stripped.unicodeScalars {
+                    if scalar == "\"" { insideQuotes.toggle(); continue }
+                    if insideQuotes {
+                        #expect(SearchQuery.isWordScalar(scalar) || scalar == " ", "\(input.prefix(40)) → \(expression.prefix(80))")
+                    } else {
+                        #expect(" *()".unicodeScalars.contains(scalar), "\(input.prefix(40)) → \(expression.prefix(80))")
+                    }
+                }
+                #expect(!insideQuotes)
+            } catch {
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+
+    // MARK: the query, at the Board level
+
+    @Test func ranksTitlesHigherAndFindsPhrasesAndPrefixes() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let shares = site.id(ofThread: "Staff shareholding%")
+            try site.store.read { conn in
+                let bond = try search(conn, "bond")
+                #expect(bond.hits.first?.threadID == tender)
+                #expect(bond.hits.first?.position == 1, "the title match ranks the opening post first")
+                #expect(bond.hits.contains { $0.snippetHTML.contains("<mark>bond</mark>") })
+                #expect(bond.hits.first?.titleHTML.contains("<mark>bond</mark>") == true)
+
+                let phrase = try search(conn, "\"performance bond\"")
+                #expect(phrase.hits.map(\.threadID) == [tender])
+                #expect(try search(conn, "\"bond performance\"").hits.isEmpty)
+
+                let prefix = try search(conn, "sharehold*")
+                #expect(prefix.hits.contains { $0.threadID == shares })
+                let either = try search(conn, "shareholding OR bond")
+                #expect(Set(either.hits.map(\.threadID)).isSuperset(of: [tender, shares]))
+                // Porter stemming: "pensions" in the topic text is not a post, but "bidding"/"bidders" are.
+                #expect(!(try search(conn, "bidder")).hits.isEmpty)
+            }
+        }
+    }
+
+    @Test func filtersByTopicAnsweredMentorOrganisationAuthorAndDate() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let legalForm = site.id(ofThread: "Community interest company%")
+            try site.store.read { conn in
+                // "the" is in almost every post.
+                let all = try search(conn, "the")
+                #expect(Set(all.hits.map(\.threadID)).isSuperset(of: [tender, legalForm]))
+
+                let procurement = try search(conn, "the", topic: "contracts-and-procurement")
+                #expect(!procurement.hits.isEmpty && procurement.hits.allSatisfy { $0.threadID == tender })
+
+                let unanswered = try search(conn, "the", answered: .unanswered)
+                #expect(unanswered.hits.contains { $0.threadID == legalForm })
+                #expect(!unanswered.hits.contains { $0.threadID == tender })
+                let answered = try search(conn, "the", answered: .answered)
+                #expect(answered.hits.contains { $0.threadID == tender } && !answered.hits.contains { $0.threadID == legalForm })
+                // Both accepted answers in the demo are Helen Marsh's (a mentor).
+                let byMentor = try search(conn, "the", answered: .mentor)
+                #expect(Set(byMentor.hits.map(\.threadID)) == Set(answered.hits.map(\.threadID)))
+
+                let byTom = try search(conn, "the", author: "tom_beckett")
+                #expect(!byTom.hits.isEmpty && byTom.hits.allSatisfy { $0.authorHandle == "tom_beckett" })
+                let byOrganisation = try search(conn, "the", organisation: "central-surrey-health")
+                #expect(byOrganisation.hits.map(\.postID) == byTom.hits.map(\.postID))
+
+                let future = Date(timeIntervalSinceNow: 86_400 * 365)
+                #expect(try search(conn, "the", from: future).hits.isEmpty)
+                #expect(try search(conn, "the", until: future).hits.count == all.hits.count)
+            }
+        }
+    }
+
+    @Test func privateThreadsOnlyForThoseWhoMayReadThem() throws {
+        try withDemoSite { site in
+            let id = site.privateThreadID
+            let triBorough = site.organisationID("tri-borough-mutual")
+            let member = Viewer(userID: site.userID("sam_okafor"), organisationID: triBorough, isAdmin: false)
+            let mentor = Viewer(userID: site.userID("helen_marsh"), organisationID: site.organisationID("john-lewis-partnership"), isAdmin: false)
+            let admin = Viewer(userID: site.userID("network_admin"), organisationID: nil, isAdmin: true)
+            let outsider = Viewer(userID: site.userID("priya_nair"), organisationID: site.organisationID("anglian-community-enterprise"), isAdmin: false)
+            try site.store.read { conn in
+                for (viewer, sees) in [(member, true), (mentor, true), (admin, true), (outsider, false), (Viewer.visitor, false)] {
+                    for words in ["observers", "\"shadow board\"", "union*", "terms of reference"] {
+                        let results = try search(conn, words, viewer: viewer)
+                        #expect(results.hits.contains { $0.threadID == id } == sees, "\(words)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func snippetsAreEscapedAndOnlyOurMarksAreMarkup() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            try site.store.write { conn in
+                try conn.run("UPDATE posts SET body_markdown = ? WHERE thread_id = ? AND position = 2",
+                             "<script>alert(1)</script> zebrafish & \"quotes\" \u{E001}</mark>\u{E000}<b>", tender)
+            }
+            try site.store.read { conn in
+                let results = try search(conn, "zebrafish")
+                let snippet = try #require(results.hits.first).snippetHTML
+                #expect(snippet.contains("&lt;script&gt;alert(1)&lt;/script&gt; <mark>zebrafish</mark> &amp; &quot;quotes&quot;"))
+                #expect(!snippet.contains("<script") && !snippet.contains("<b>"))
+                #expect(snippet.components(separatedBy: "<mark>").count == snippet.components(separatedBy: "</mark>").count)
+            }
+            #expect(SearchQueries.markedHTML("\u{E001}a\u{E000}<i>\u{E000}b") == "a<mark>&lt;i&gt;b</mark>")
+        }
+    }
+
+    @Test func paginatesWithFiltersKept() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let author = try #require(site.userID("tom_beckett"))
+            try site.store.write { conn in
+                let base = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 1
+                for offset in 1...(SearchQueries.resultsPerPage + 5) {
+                    try conn.run("""
+                        INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at)
+                        VALUES (?, ?, ?, ?, '<p>x</p>', ?)
+                        """, tender, author, base + offset, "Another note about the quagga clause, number \(offset).",
+                        Int64(Date().timeIntervalSince1970 * 1000))
+                }
+            }
+            try withTestServer(router: site.router, tls: true) { server in
+                let first = try server.get("/search?q=quagga&author=tom_beckett")
+                #expect(first.status == 200)
+                #expect(first.text.components(separatedBy: "class=\"search-results__item\"").count - 1 == SearchQueries.resultsPerPage)
+                #expect(first.text.contains("href=\"/search?q=quagga&amp;author=tom_beckett&amp;page=2\""))
+                let second = try server.get("/search?q=quagga&author=tom_beckett&page=2")
+                #expect(second.text.components(separatedBy: "class=\"search-results__item\"").count - 1 == 5)
+                #expect(second.text.contains("rel=\"prev\""))
+                #expect(!second.text.contains("rel=\"next\""))
+            }
+        }
+    }
+
+    // MARK: the page, over the real server
+
+    @Test func searchPageShowsResultsAndKeepsTheQuery() throws {
+        try withDemoSite { site in
+            try withTestServer(router: site.router, tls: true) { server in
+                let empty = try server.get("/search")
+                #expect(empty.status == 200)
+                #expect(empty.text.contains("<h1 class=\"heading-l\">Search</h1>"))
+
+                let response = try server.get("/search?q=%22performance+bond%22&topic=contracts-and-procurement&answered=mentor")
+                #expect(response.status == 200)
+                #expect(response.text.contains("<mark>performance</mark> <mark>bond</mark>") || response.text.contains("<mark>performance bond</mark>"))
+                #expect(response.text.contains("value=\"&quot;performance bond&quot;\""))
+                #expect(response.text.contains("<option value=\"contracts-and-procurement\" selected>"))
+                #expect(response.text.contains("<option value=\"mentor\" selected>"))
+                #expect(!response.text.contains(DemoSite.privateTitle))
+
+                let hidden = try server.get("/search?q=observers")
+                #expect(hidden.status == 200)
+                #expect(!hidden.text.contains(DemoSite.privateTitle))
+                #expect(hidden.text.contains("No posts match your search."))
+            }
+        }
+    }
+
+    @Test func hostileQueriesNeverFailTheServer() throws {
+        try withDemoSite { site in
+            try withTestServer(router: site.router, tls: true) { server in
+                let hostile = ["\"", "bond\"", "AND", "OR", "NOT bond", "bond AND NOT guarantee", "NEAR(bond guarantee, 2)",
+                               "*", "bond*", "*bond", ":", "title:bond", "^bond", "(", "(bond", "bond)", "bond OR", "OR OR",
+                               "'; DROP TABLE posts; --", "🙂", "🙂 bond", "<script>alert(1)</script>", "\u{E000}bond",
+                               String(repeating: "x", count: 2000), String(repeating: "bond ", count: 40), "\"\"\"\"", "%"]
+                for input in hostile {
+                    let response = try server.get("/search?q=" + FormDecoder.encode(input))
+                    #expect([200, 422].contains(response.status), "\(input.prefix(40))")
+                    if response.status == 422 {
+                        #expect(response.text.contains("There is a problem with your search"))
+                    }
+                    #expect(!response.text.contains("<script>alert"))
+                }
+                // A query that has something to find finds it whatever surrounds it.
+                let noisy = try server.get("/search?q=" + FormDecoder.encode("((bond^ :\"performance)) 🙂"))
+                #expect(noisy.status == 200)
+                #expect(noisy.text.contains("<mark>bond</mark>"))
+                // Filters that do not parse are ignored, not errors.
+                let odd = try server.get("/search?q=bond&from=yesterday&to=2026-13-45&answered=maybe&page=-3")
+                #expect(odd.status == 200)
+                #expect(odd.text.contains("<mark>bond</mark>"))
+            }
+        }
+    }
+}
+
+private func search(_ conn: Connection, _ text: String, viewer: Viewer = .visitor, topic: String? = nil,
+                    answered: SearchAnswered = .any, organisation: String? = nil, author: String? = nil,
+                    from: Date? = nil, until: Date? = nil) throws -> SearchResults {
+    let query = try SearchQuery(parsing: text)
+    return try SearchQueries.search(conn, SearchRequest(query: query, topicSlug: topic, organisationSlug: organisation,
+                                                        authorHandle: author, answered: answered, from: from, until: until),
+                                    viewer: viewer)
+}
