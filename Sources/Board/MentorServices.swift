@@ -184,6 +184,8 @@ public enum Mentors {
                     """, threadID, mentorID, actorID, now)
                 guard tx.changes == 1 else { continue }
                 linked += 1
+                // The mentor and the thread's author hear about it (issue 8), never the actor.
+                try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
                 if logged {
                     try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
                                          reason: "Linked mentor \(mentorID)", at: now)

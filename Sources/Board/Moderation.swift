@@ -239,6 +239,7 @@ public enum Moderation {
                 try tx.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", postID)
                 try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .approvePost, target: "post", postID, reason: "", now: now)
+                try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
             case .hide(let reason):
                 try require(actor, .hide, .post(post), now: now)
                 let reason = try checkedReason(reason, required: true)
@@ -247,12 +248,14 @@ public enum Moderation {
                     """, reason, actorID, now, postID)
                 try closeFlags(tx, postID, status: "upheld", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .hidePost, target: "post", postID, reason: reason, now: now)
+                try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
             case .restore(let reason):
                 try require(actor, .restore, .post(post), now: now)
                 guard post.hidden else { throw ModerationError.invalid(field: "reason", message: "This post is not hidden") }
                 try tx.run("UPDATE posts SET hidden = 0, hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = ?", postID)
                 try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .restorePost, target: "post", postID, reason: try checkedReason(reason, required: false), now: now)
+                try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
             case .delete(let reason):
                 try require(actor, .hide, .post(post), now: now)
                 let position = try tx.scalar(Int64.self, "SELECT position FROM posts WHERE id = ?", postID) ?? 1
@@ -265,6 +268,13 @@ public enum Moderation {
                 try tx.run("DELETE FROM posts WHERE id = ?", postID)
             }
         }
+    }
+
+    /// Tells a post's author that a moderator acted on it (the notification says which post;
+    /// the log says what and why).
+    private static func notifyAuthor(_ tx: Connection, postID: Int64, actorID: Int64, now: Date) throws {
+        guard let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ?", postID) else { return }
+        try Notifications.recordModeration(tx, threadID: threadID, postID: postID, actorID: actorID, now: now)
     }
 
     // MARK: Threads

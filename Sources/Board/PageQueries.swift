@@ -38,6 +38,8 @@ public struct ThreadSummary: RowDecodable, Sendable {
     public let hasAcceptedAnswer: Bool
     public let lastPosterName: String?
     public internal(set) var topics: [TopicTag] = []
+    /// A mentor has replied (shown as "Answered by a mentor" in lists).
+    public internal(set) var answeredByMentor = false
 
     static let columns = """
         t.id, t.title, t.slug, a.handle, a.display_name, t.organisation_id, t.reply_count, t.last_activity_at,
@@ -130,6 +132,8 @@ public struct TopicPage: Sendable {
 /// meaning); "answered" means the asker (or an admin) marked a reply as the answer.
 public enum ThreadFilter: String, Sendable, CaseIterable {
     case all, unanswered, answered
+    /// Threads with a reply from a mentor (issue 6).
+    case answeredByMentor = "mentor"
 }
 
 /// The reads behind the busiest pages. Privacy is part of every query: a private thread is
@@ -148,7 +152,8 @@ public enum PageQueries {
     /// Parameter ?6 a `ThreadFilter` raw value.
     static let filtered = """
         (?6 = 'all' OR (?6 = 'unanswered' AND t.reply_count = 0 AND t.accepted_post_id IS NULL)
-         OR (?6 = 'answered' AND t.accepted_post_id IS NOT NULL))
+         OR (?6 = 'answered' AND t.accepted_post_id IS NOT NULL)
+         OR (?6 = 'mentor' AND \(MentorQueries.answeredByMentorCondition)))
         """
 
     static func viewerArguments(_ viewer: Viewer) -> [(any Bindable)?] {
@@ -254,6 +259,7 @@ public enum PageQueries {
 
     /// Fills in each thread's topics with one query (ids passed as a JSON array, so the SQL text
     /// is the same whatever the count and stays cached).
+    /// Fills each list line's topics and its "answered by a mentor" flag (two queries per list).
     static func attachTopics(_ conn: Connection, to threads: inout [ThreadSummary]) throws {
         guard !threads.isEmpty else { return }
         let ids = "[" + threads.map { String($0.id) }.joined(separator: ",") + "]"
@@ -266,8 +272,10 @@ public enum PageQueries {
             """, arguments: [ids]) { row in
             byThread[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
         }
+        let mentorAnswered = try MentorQueries.answeredByMentor(conn, threadIDs: threads.map(\.id))
         for index in threads.indices {
             threads[index].topics = byThread[threads[index].id] ?? []
+            threads[index].answeredByMentor = mentorAnswered.contains(threads[index].id)
         }
     }
 }

@@ -91,6 +91,7 @@ struct ThreadListItem: TemplateRenderable {
         case "authorURL": .text(BoardPaths.user(thread.authorHandle))
         case "replyCount": .text(thread.replyCount == 1 ? "1 reply" : "\(thread.replyCount) replies")
         case "answered": .bool(thread.hasAcceptedAnswer)
+        case "answeredByMentor": .bool(thread.answeredByMentor)
         case "pinned": .bool(thread.pinned)
         case "locked": .bool(thread.locked)
         case "private": .bool(thread.organisationID != nil)
@@ -184,6 +185,7 @@ extension ThreadFilter {
         case .all: "All threads"
         case .unanswered: "Unanswered"
         case .answered: "Answered"
+        case .answeredByMentor: "Answered by a mentor"
         }
     }
 }

@@ -71,6 +71,8 @@ struct NewThreadView: TemplateRenderable {
 /// The thread page with what the reply form needs: whether the viewer may reply, a preview.
 struct ReplyFormView: TemplateRenderable {
     var thread: ThreadView
+    /// Follow/mute buttons and the live-update hook, for signed-in readers of the last page.
+    var follow: ThreadFollowView?
     var signedIn: Bool
     var refusal: String?
     var previewHTML: String?
@@ -92,6 +94,7 @@ struct ReplyFormView: TemplateRenderable {
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "replyForm": .bool(signedIn && refusal == nil)
+        case "follow": follow.map { .object($0) }
         case "signInToReply": .bool(!signedIn)
         case "replyRefusal": signedIn ? refusal.map { .text($0) } : nil
         case "replyAction": .text("/t/\(thread.page.thread.id)/reply")

@@ -141,7 +141,12 @@ enum PostingRoutes {
     /// The thread page (its first page when showing a rejected reply) with the reply form filled from `form`.
     static func threadPage(_ app: AppContext, _ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                            previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
-        let reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: threadState(page), previewHTML: previewHTML)
+        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: threadState(page), previewHTML: previewHTML)
+        // Live replies are appended to the page, so only the last page follows the stream.
+        if let account = ctx.account, page.page == page.pageCount {
+            let state = try app.store.read { try Subscriptions.threadState($0, userID: account.id, threadID: page.thread.id) }
+            reply.follow = ThreadFollowView(threadID: page.thread.id, state: state, csrfToken: ctx.csrfToken)
+        }
         return ctx.finish(app.pages.thread.response(InLayout(reply, ctx, form: form), status: status))
     }
 
