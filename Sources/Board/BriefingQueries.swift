@@ -90,12 +90,16 @@ extension PageQueries {
         return HomePageContent(latest: latest, unanswered: unanswered, briefing: briefing, topics: try topicCounts(conn, viewer: viewer))
     }
 
-    /// Every topic in order with the number of visible threads the viewer may read in it.
+    /// Every topic in order with the number of visible threads the viewer may read in it, from
+    /// the counts migration 7's triggers keep (the same rule as `visible`, per space).
     public static func topicCounts(_ conn: Connection, viewer: Viewer) throws -> [TopicCount] {
         try conn.query(TopicCount.self, """
             SELECT tp.slug, tp.name, tp.description,
-                   (SELECT count(*) FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
-                    WHERE tt.topic_id = tp.id AND t.hidden = 0 AND \(visible))
+                   coalesce((SELECT sum(c.threads) FROM topic_thread_counts c
+                             WHERE c.topic_id = tp.id
+                               AND (c.organisation_id = 0 OR c.organisation_id = ?1 OR ?2
+                                    OR c.organisation_id IN (SELECT m.organisation_id FROM mentorships m
+                                                             WHERE m.mentor_id = ?3 AND m.ended_at IS NULL))), 0)
             FROM topics tp WHERE tp.retired = 0 ORDER BY tp.position
             """, arguments: viewerArguments(viewer))
     }

@@ -1,0 +1,79 @@
+import Database
+import Foundation
+import Testing
+@testable import Board
+
+/// Migration 7's counters agree with counting the threads directly, for every kind of reader,
+/// after each change that moves a thread in or out of a topic's count.
+@Suite(.serialized) struct TopicCountTests {
+    /// The counts as the old query computed them: every visible thread the viewer may read.
+    func bruteForce(_ conn: Connection, _ viewer: Viewer) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try conn.forEach("""
+            SELECT tp.slug, (SELECT count(*) FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
+                             WHERE tt.topic_id = tp.id AND t.hidden = 0 AND \(PageQueries.visible))
+            FROM topics tp WHERE tp.retired = 0
+            """, arguments: PageQueries.viewerArguments(viewer)) { row in
+            counts[try row[0]] = try row[1]
+        }
+        return counts
+    }
+
+    func check(_ store: Store, _ viewers: [Viewer], _ step: String) throws {
+        try store.read { conn in
+            for viewer in viewers {
+                let counted = Dictionary(uniqueKeysWithValues: try PageQueries.topicCounts(conn, viewer: viewer).map { ($0.slug, $0.threadCount) })
+                #expect(counted == (try bruteForce(conn, viewer)), "\(step), viewer \(viewer)")
+            }
+        }
+    }
+
+    @Test func countersFollowEveryChange() throws {
+        try withBoardStore { store, _ in try exercise(store) }
+    }
+
+    func exercise(_ store: Store) throws {
+        do {
+            let org: Int64 = try store.write { try Fixtures.organisation($0) }
+            let other: Int64 = try store.write { try Fixtures.organisation($0, slug: "other-pathfinder") }
+            let member: Int64 = try store.write { try Fixtures.user($0, handle: "member", organisation: org) }
+            let mentor: Int64 = try store.write { try Fixtures.user($0, handle: "mentor", role: "mentor") }
+            let outsider: Int64 = try store.write { try Fixtures.user($0, handle: "outsider", organisation: other) }
+            try store.write { tx in
+                try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at, note) VALUES (?, ?, ?, '')",
+                           mentor, org, Fixtures.now)
+            }
+            let first: Int64 = try store.write { try Fixtures.topic($0) }
+            let second: Int64 = try store.write { try Fixtures.topic($0, slug: "governance-and-legal-form", position: 2) }
+            let topics = [first, second]
+            let viewers = [
+                Viewer.visitor,
+                Viewer(userID: member, organisationID: org, isAdmin: false),
+                Viewer(userID: mentor, organisationID: nil, isAdmin: false),
+                Viewer(userID: outsider, organisationID: nil, isAdmin: false),
+                Viewer(userID: nil, organisationID: nil, isAdmin: true),
+            ]
+            let publicThread: Int64 = try store.write { try Fixtures.thread($0, author: member, topics: topics).thread }
+            let privateThread: Int64 = try store.write { try Fixtures.thread($0, author: member, in: org, topics: [first]).thread }
+            try check(store, viewers, "created")
+            try store.write { try $0.run("UPDATE threads SET hidden = 1, hidden_reason = 'x', hidden_by = ? WHERE id = ?", member, publicThread) }
+            try check(store, viewers, "hidden")
+            try store.write { try $0.run("UPDATE threads SET hidden = 0, hidden_reason = NULL, hidden_by = NULL WHERE id = ?", publicThread) }
+            try check(store, viewers, "restored")
+            try store.write { try $0.run("UPDATE threads SET organisation_id = NULL WHERE id = ?", privateThread) }
+            try check(store, viewers, "moved to public")
+            try store.write { try $0.run("UPDATE threads SET organisation_id = ? WHERE id = ?", org, publicThread) }
+            try check(store, viewers, "moved to private")
+            try store.write { tx in
+                try tx.run("DELETE FROM thread_topics WHERE thread_id = ? AND topic_id = ?", publicThread, topics[1])
+            }
+            try check(store, viewers, "untagged")
+            try store.write { try $0.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", privateThread, topics[1]) }
+            try check(store, viewers, "retagged")
+            try store.write { try $0.run("DELETE FROM threads WHERE id = ?", privateThread) }
+            try check(store, viewers, "deleted")
+            try store.write { try $0.run("UPDATE mentorships SET ended_at = ? WHERE mentor_id = ?", Fixtures.now, mentor) }
+            try check(store, viewers, "mentorship ended")
+        }
+    }
+}
