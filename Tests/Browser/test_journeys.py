@@ -76,7 +76,7 @@ def test_browse_home_topic_thread(driver, server):
     topic_name = topic_link.text
     topic_link.click()
     assert driver.find_element(By.TAG_NAME, "h1").text.strip() == topic_name
-    threads = driver.find_elements(By.CSS_SELECTOR, "main a[href^='/t/']")
+    threads = driver.find_elements(By.CSS_SELECTOR, "main .thread-list__title a[href^='/t/']")
     assert threads, "the topic lists no threads"
     title = threads[0].text
     threads[0].click()
