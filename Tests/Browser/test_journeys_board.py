@@ -6,8 +6,9 @@ import re
 import uuid
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import sign_in, sign_out, submit_and_wait
+from conftest import sign_in, sign_out, staleness_of, submit_and_wait
 
 
 def main_text(driver) -> str:
@@ -15,7 +16,7 @@ def main_text(driver) -> str:
 
 
 def ask_question(driver, server, words: str = "") -> tuple[str, str, list[str]]:
-    """Signed in as someone, starts a public thread with two topics through /t/new; returns
+    """Signed in, starts a public thread with two topics through /t/new; returns
     (thread path, title, topic names)."""
     token = uuid.uuid4().hex[:8]
     title = f"How do others handle shared rotas {token} {words}".strip()
@@ -85,8 +86,6 @@ def test_reply_as_a_mentor_and_accept_the_answer(driver, server):
     post = post_containing(driver, answer)
     button = post.find_element(By.XPATH, ".//button[normalize-space()='Mark as the answer']")
     button.click()
-    from conftest import staleness_of
-    from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, 15).until(staleness_of(button))
     driver.get(server.url(path))
     post = post_containing(driver, answer)
@@ -107,8 +106,6 @@ def test_search_and_open_a_result(driver, server):
     assert links, main_text(driver)
     link = links[0]
     link.click()
-    from conftest import staleness_of
-    from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, 15).until(staleness_of(link))
     assert re.search(r"/t/\d+", driver.current_url), driver.current_url
     assert driver.find_element(By.TAG_NAME, "h1").text == title
