@@ -34,6 +34,13 @@ public enum Subscriptions {
         try tx.run("DELETE FROM subscriptions WHERE user_id = ? AND topic_id = ?", userID, topicID)
     }
 
+    /// Whether the person follows the topic (by slug).
+    public static func followsTopic(_ conn: Connection, userID: Int64, slug: String) throws -> Bool {
+        try conn.scalar(Int.self, """
+            SELECT count(*) FROM subscriptions s JOIN topics tp ON tp.id = s.topic_id WHERE s.user_id = ? AND tp.slug = ?
+            """, userID, slug) ?? 0 > 0
+    }
+
     /// nil: not following; false: following; true: muted.
     public static func threadState(_ conn: Connection, userID: Int64, threadID: Int64) throws -> Bool? {
         try conn.scalar(Bool.self, "SELECT muted FROM subscriptions WHERE user_id = ? AND thread_id = ?", userID, threadID)

@@ -192,9 +192,15 @@ extension ThreadFilter {
 
 struct TopicView: TemplateRenderable {
     var page: TopicPage
+    /// For signed-in readers: whether they follow the topic (nil for visitors: no form).
+    var following: Bool?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
+        case "follow":
+            following.map { following in
+                ["following": .bool(following), "followAction": .text("/topics/\(page.topic.slug)/follow")]
+            }
         case "name": .text(page.topic.name)
         case "slug": .text(page.topic.slug)
         case "description": .text(page.description)

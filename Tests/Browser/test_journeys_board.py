@@ -164,3 +164,17 @@ def test_link_a_mentor_to_a_thread(driver, server):
     section = driver.find_element(By.CSS_SELECTOR, "section.thread-mentors").text
     assert "Linked to this thread:" in section and name in section, section
     sign_out(driver)
+
+
+def test_follow_a_topic(driver, server):
+    """A member follows a topic from its page and the page says so."""
+    sign_in(driver, *server.accounts["member"])
+    driver.get(server.url("/"))
+    link = driver.find_element(By.CSS_SELECTOR, "main a[href^='/topics/']")
+    link.click()
+    # The demo member is shared by the JS and no-JS runs: start from "not following".
+    if driver.find_elements(By.CSS_SELECTOR, "main form.topic-follow button[value=unfollow]"):
+        submit_and_wait(driver, "main form.topic-follow button[value=unfollow]")
+    submit_and_wait(driver, "main form.topic-follow button[value=follow]")
+    assert "You follow this topic" in driver.find_element(By.TAG_NAME, "main").text
+    assert driver.find_elements(By.XPATH, "//button[normalize-space()='Stop following this topic']")

@@ -70,4 +70,19 @@ import TestSupport
             #expect(!visitorPage.contains("<script"))
         }
     }
+
+    @Test func followingATopicFromItsPage() throws {
+        try withModerationWorld { world in
+            let slug = try world.id("SELECT id FROM topics WHERE retired = 0 AND ?1 = ?1 ORDER BY position LIMIT 1", "")
+            let topic = try #require(try world.store.read { try $0.scalar(String.self, "SELECT slug FROM topics WHERE id = ?", slug) })
+            let member = try world.signedIn("priya_nair")
+            let page = try member.get("/topics/\(topic)")
+            #expect(page.text.contains("Follow this topic"))
+            let followed = try member.post("/topics/\(topic)/follow", [("action", "follow")])
+            #expect(followed.status == 303)
+            #expect(try member.follow(followed).text.contains("You follow this topic"))
+            let visitor = world.world.browser()
+            #expect(!(try visitor.get("/topics/\(topic)").text.contains("Follow this topic")))
+        }
+    }
 }

@@ -23,7 +23,11 @@ enum BoardRoutes {
             guard let page = try app.store.read({ try PageQueries.topic($0, slug: slug, viewer: viewer, filter: filter) }) else {
                 throw HTTPError.notFound
             }
-            return ctx.finish(app.pages.topic.response(InLayout(TopicView(page: page), ctx)))
+            var view = TopicView(page: page)
+            if let account = ctx.account {
+                view.following = try app.store.read { try Subscriptions.followsTopic($0, userID: account.id, slug: slug) }
+            }
+            return ctx.finish(app.pages.topic.response(InLayout(view, ctx)))
         }
         router.get("/topics/{slug}/feed") { request in
             try topicFeed(app, request, slug: request.parameters["slug"] ?? "")
