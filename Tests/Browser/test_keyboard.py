@@ -54,3 +54,50 @@ def test_focus_is_visible_on_every_control(js_driver, server, path):
         seen += 1
     assert seen >= 5, f"only {seen} focusable controls reached on {path}"
     assert not problems, "focus not visible on:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", ["/t/new", "thread"])
+def test_compose_and_reply_by_keyboard_follow_the_form_order(js_driver, server, path):
+    """Signed in, Tab from the skip link reaches every field of the compose (or reply) form in
+    document order, each with visible focus: the form can be filled without a mouse."""
+    from conftest import sign_in
+
+    sign_in(js_driver, *server.accounts["member"])
+    js_driver.get(server.url(thread_path(server) if path == "thread" else path))
+    form_selector = "main form textarea[name=body]"
+    expected = js_driver.execute_script(
+        "const f = document.querySelector(arguments[0]).form;"
+        "return Array.from(f.elements).filter(e => e.type !== 'hidden' && !e.disabled && e.tagName !== 'FIELDSET' && e.tagName !== 'OUTPUT').map(e => e.name + '|' + e.value);",
+        form_selector)
+    assert expected, "no form fields"
+    reached = []
+    problems = []
+    for _ in range(200):
+        el = tab(js_driver)
+        if el.tag_name == "body":
+            break
+        in_form = js_driver.execute_script(
+            "return arguments[0].form === document.querySelector(arguments[1]).form", el, form_selector)
+        if in_form:
+            reached.append(f"{el.get_attribute('name')}|{el.get_attribute('value') or ''}")
+            style = js_driver.execute_script(FOCUS_STYLE, el)
+            if not (style["outline"] or style["shadow"]):
+                problems.append(style["describe"])
+    # Radios in one group take one Tab stop; every other control is reached, in order.
+    wanted = []
+    seen_groups = set()
+    for item in expected:
+        name = item.split("|")[0]
+        if name in seen_groups and name in ("space",):
+            continue
+        seen_groups.add(name)
+        wanted.append(name)
+    got = []
+    for item in reached:
+        name = item.split("|")[0]
+        if got and got[-1] == name and name == "space":
+            continue
+        got.append(name)
+    assert [n for n in got if n in wanted] == [n for n in wanted if n in got], (got, wanted)
+    assert set(n for n in wanted if n != "space") <= set(got), (got, wanted)
+    assert not problems, "focus not visible on:\n" + "\n".join(problems)
