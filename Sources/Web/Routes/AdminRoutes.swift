@@ -19,14 +19,9 @@ enum AdminRoutes {
         }
 
         router.post("/admin/posts/{id:int}/decide") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try queuePage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                                    status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try queuePage(app, pages, context, form: form, status: status)
+            }) { context, items in
                 let postID = try ModerationRoutes.postID(request)
                 let reason = items["reason"] ?? ""
                 let decision: PostDecision
@@ -38,14 +33,8 @@ enum AdminRoutes {
                 case "delete": decision = .delete(reason: reason)
                 default: throw HTTPError.badRequest("Choose a decision")
                 }
-                do {
-                    try Moderation.decide(app.store, actor: context.actor, postID: postID, decision, now: now())
-                    return redirect("/admin/queue", context)
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? queuePage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
-                }
+                try Moderation.decide(app.store, actor: context.actor, postID: postID, decision, now: now())
+                return redirect("/admin/queue", context)
             }
         }
 
@@ -57,63 +46,41 @@ enum AdminRoutes {
         }
 
         router.post("/admin/threads/{id:int}") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try threadPage(app, pages, context, request,
-                                                     form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try threadPage(app, pages, context, request, form: form, status: status)
+            }) { context, items in
                 guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
                 guard let change = ThreadChange(rawValue: items["change"] ?? "") else { throw HTTPError.badRequest("Choose an action") }
-                do {
-                    try Moderation.changeThread(app.store, actor: context.actor, threadID: id, change, reason: items["reason"] ?? "", now: now())
-                    return redirect("/admin/threads/\(id)", context)
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? threadPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
-                }
+                try Moderation.changeThread(app.store, actor: context.actor, threadID: id, change, reason: items["reason"] ?? "", now: now())
+                return redirect("/admin/threads/\(id)", context)
             }
         }
 
         for action in ["move", "topics", "rename", "slow-mode"] {
             router.post("/admin/threads/{id:int}/\(action)") { request in
-                let context = try app.requestContext(for: request)
-                switch try app.checkedForm(request, context) {
-                case .rejected(let items, _):
-                    try gate(context, now: now())
-                    return context.finish(try threadPage(app, pages, context, request,
-                                                         form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
-                case .valid(let items):
-                    try gate(context, now: now())
+                try adminForm(app, request, now: now(), page: { context, form, status in
+                    try threadPage(app, pages, context, request, form: form, status: status)
+                }) { context, items in
                     guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
                     let reason = items["reason"] ?? ""
-                    do {
-                        switch action {
-                        case "move":
-                            try Moderation.moveThread(app.store, actor: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "",
-                                                      reason: reason, now: now())
-                        case "rename":
-                            try Moderation.renameThread(app.store, actor: context.actor, threadID: id, title: items["title"] ?? "",
-                                                        reason: reason, now: now())
-                        case "slow-mode":
-                            guard let minutes = Int(items["minutes"] ?? ""), (0...1440).contains(minutes) else {
-                                throw ModerationError.invalid(field: "minutes", message: "Enter a number of minutes from 0 to 1440")
-                            }
-                            try Moderation.setSlowMode(app.store, actor: context.actor, threadID: id, seconds: minutes * 60,
-                                                       reason: reason, now: now())
-                        default:
-                            try Moderation.retagThread(app.store, actor: context.actor, threadID: id,
-                                                       topicSlugs: items.filter { $0.name == "topics" }.map(\.value), reason: reason, now: now())
+                    switch action {
+                    case "move":
+                        try Moderation.moveThread(app.store, actor: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "",
+                                                  reason: reason, now: now())
+                    case "rename":
+                        try Moderation.renameThread(app.store, actor: context.actor, threadID: id, title: items["title"] ?? "",
+                                                    reason: reason, now: now())
+                    case "slow-mode":
+                        guard let minutes = Int(items["minutes"] ?? ""), (0...1440).contains(minutes) else {
+                            throw ModerationError.invalid(field: "minutes", message: "Enter a number of minutes from 0 to 1440")
                         }
-                        return redirect("/admin/threads/\(id)", context)
-                    } catch let error as ModerationError {
-                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                            (try? threadPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                        })
+                        try Moderation.setSlowMode(app.store, actor: context.actor, threadID: id, seconds: minutes * 60,
+                                                   reason: reason, now: now())
+                    default:
+                        try Moderation.retagThread(app.store, actor: context.actor, threadID: id,
+                                                   topicSlugs: items.filter { $0.name == "topics" }.map(\.value), reason: reason, now: now())
                     }
+                    return redirect("/admin/threads/\(id)", context)
                 }
             }
         }
@@ -127,38 +94,27 @@ enum AdminRoutes {
 
         for action in ["suspend", "lift", "role"] {
             router.post("/admin/users/{id:int}/\(action)") { request in
-                let context = try app.requestContext(for: request)
-                switch try app.checkedForm(request, context) {
-                case .rejected(let items, _):
-                    try gate(context, now: now())
-                    return context.finish(try usersPage(app, pages, context, request,
-                                                        form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
-                case .valid(let items):
-                    try gate(context, now: now())
+                try adminForm(app, request, now: now(), page: { context, form, status in
+                    try usersPage(app, pages, context, request, form: form, status: status)
+                }) { context, items in
                     guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
                     let reason = items["reason"] ?? ""
-                    do {
-                        switch action {
-                        case "suspend":
-                            guard let days = Int(items["days"] ?? ""), (1...3650).contains(days) else {
-                                throw ModerationError.invalid(field: "days", message: "Enter a number of days from 1 to 3650")
-                            }
-                            try Moderation.suspend(app.store, actor: context.actor, userID: id,
-                                                   until: now().addingTimeInterval(Double(days) * 86_400), reason: reason, now: now())
-                        case "lift":
-                            try Moderation.liftSuspension(app.store, actor: context.actor, userID: id, reason: reason, now: now())
-                        default:
-                            guard let role = Role(rawValue: items["role"] ?? "") else {
-                                throw ModerationError.invalid(field: "role", message: "Choose a role")
-                            }
-                            try Moderation.changeRole(app.store, actor: context.actor, userID: id, to: role, reason: reason, now: now())
+                    switch action {
+                    case "suspend":
+                        guard let days = Int(items["days"] ?? ""), (1...3650).contains(days) else {
+                            throw ModerationError.invalid(field: "days", message: "Enter a number of days from 1 to 3650")
                         }
-                        return redirect("/admin/users", context)
-                    } catch let error as ModerationError {
-                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                            (try? usersPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                        })
+                        try Moderation.suspend(app.store, actor: context.actor, userID: id,
+                                               until: now().addingTimeInterval(Double(days) * 86_400), reason: reason, now: now())
+                    case "lift":
+                        try Moderation.liftSuspension(app.store, actor: context.actor, userID: id, reason: reason, now: now())
+                    default:
+                        guard let role = Role(rawValue: items["role"] ?? "") else {
+                            throw ModerationError.invalid(field: "role", message: "Choose a role")
+                        }
+                        try Moderation.changeRole(app.store, actor: context.actor, userID: id, to: role, reason: reason, now: now())
                     }
+                    return redirect("/admin/users", context)
                 }
             }
         }
@@ -171,35 +127,19 @@ enum AdminRoutes {
         }
 
         router.post("/admin/topics") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try topicsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                                     status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
-                do {
-                    try Moderation.createTopic(app.store, actor: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
-                                               description: items["description"] ?? "", now: now())
-                    return redirect("/admin/topics", context)
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? topicsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
-                }
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try topicsPage(app, pages, context, form: form, status: status)
+            }) { context, items in
+                try Moderation.createTopic(app.store, actor: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
+                                           description: items["description"] ?? "", now: now())
+                return redirect("/admin/topics", context)
             }
         }
 
         router.post("/admin/topics/{id:int}") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try topicsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                                     status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try topicsPage(app, pages, context, form: form, status: status)
+            }) { context, items in
                 guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
                 let change: TopicChange
                 switch items["action"] ?? "" {
@@ -210,14 +150,8 @@ enum AdminRoutes {
                 case "restore": change = .restore
                 default: throw HTTPError.badRequest("Choose an action")
                 }
-                do {
-                    try Moderation.changeTopic(app.store, actor: context.actor, topicID: id, change, now: now())
-                    return redirect("/admin/topics", context)
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? topicsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
-                }
+                try Moderation.changeTopic(app.store, actor: context.actor, topicID: id, change, now: now())
+                return redirect("/admin/topics", context)
             }
         }
 
@@ -230,25 +164,14 @@ enum AdminRoutes {
 
         for path in ["/admin/organisations", "/admin/organisations/{id:int}"] {
             router.post(path) { request in
-                let context = try app.requestContext(for: request)
-                switch try app.checkedForm(request, context) {
-                case .rejected(let items, _):
-                    try gate(context, now: now())
-                    return context.finish(try organisationsPage(app, pages, context,
-                                                                form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
-                case .valid(let items):
-                    try gate(context, now: now())
+                try adminForm(app, request, now: now(), page: { context, form, status in
+                    try organisationsPage(app, pages, context, form: form, status: status)
+                }) { context, items in
                     let id = request.parameters.int("id").map(Int64.init)
-                    do {
-                        try Moderation.saveOrganisation(app.store, actor: context.actor, organisationID: id, slug: items["slug"] ?? "",
-                                                        name: items["name"] ?? "", kind: items["kind"] ?? "",
-                                                        description: items["description"] ?? "", region: items["region"] ?? "", now: now())
-                        return redirect("/admin/organisations", context)
-                    } catch let error as ModerationError {
-                        return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                            (try? organisationsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                        })
-                    }
+                    try Moderation.saveOrganisation(app.store, actor: context.actor, organisationID: id, slug: items["slug"] ?? "",
+                                                    name: items["name"] ?? "", kind: items["kind"] ?? "",
+                                                    description: items["description"] ?? "", region: items["region"] ?? "", now: now())
+                    return redirect("/admin/organisations", context)
                 }
             }
         }
@@ -261,28 +184,17 @@ enum AdminRoutes {
         }
 
         router.post("/admin/invites") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try invitesPage(app, pages, context, request,
-                                                      form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
-                do {
-                    guard let role = Role(rawValue: items["role"] ?? "") else {
-                        throw ModerationError.invalid(field: "role", message: "Choose a role")
-                    }
-                    let code = try Moderation.createInvite(app.store, actor: context.actor, role: role,
-                                                           organisationSlug: items["organisation"] ?? "",
-                                                           days: Int(items["days"] ?? "") ?? 0, maxUses: Int(items["uses"] ?? "") ?? 0, now: now())
-                    let link = SiteURL(request: request)("/register?invite=" + code)
-                    return context.finish(try invitesPage(app, pages, context, request, form: FormState(), newLink: link))
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? invitesPage(app, pages, context, request, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try invitesPage(app, pages, context, request, form: form, status: status)
+            }) { context, items in
+                guard let role = Role(rawValue: items["role"] ?? "") else {
+                    throw ModerationError.invalid(field: "role", message: "Choose a role")
                 }
+                let code = try Moderation.createInvite(app.store, actor: context.actor, role: role,
+                                                       organisationSlug: items["organisation"] ?? "",
+                                                       days: Int(items["days"] ?? "") ?? 0, maxUses: Int(items["uses"] ?? "") ?? 0, now: now())
+                let link = SiteURL(request: request)("/register?invite=" + code)
+                return context.finish(try invitesPage(app, pages, context, request, form: FormState(), newLink: link))
             }
         }
 
@@ -313,22 +225,38 @@ enum AdminRoutes {
         }
 
         router.post("/admin/settings") { request in
-            let context = try app.requestContext(for: request)
-            switch try app.checkedForm(request, context) {
-            case .rejected(let items, _):
-                try gate(context, now: now())
-                return context.finish(try settingsPage(app, pages, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
-                                                       status: .forbidden))
-            case .valid(let items):
-                try gate(context, now: now())
-                do {
-                    try Moderation.setSetting(app.store, actor: context.actor, key: items["key"] ?? "", value: items["value"] ?? "", now: now())
-                    return redirect("/admin/settings", context)
-                } catch let error as ModerationError {
-                    return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
-                        (try? settingsPage(app, pages, context, form: form, status: status)) ?? app.pages.errorResponse(status, "")
-                    })
-                }
+            try adminForm(app, request, now: now(), page: { context, form, status in
+                try settingsPage(app, pages, context, form: form, status: status)
+            }) { context, items in
+                try Moderation.setSetting(app.store, actor: context.actor, key: items["key"] ?? "", value: items["value"] ?? "", now: now())
+                return redirect("/admin/settings", context)
+            }
+        }
+    }
+
+    // MARK: Forms
+
+    /// One admin form post. The token and origin are checked before anything else (a rejected
+    /// form comes back with what was typed, 403), then the admin gate; `act` makes the change.
+    /// A `ModerationError` re-renders `page` with the typed values and the message.
+    static func adminForm(
+        _ app: AppContext, _ request: Request, now: Date,
+        page: @escaping (RequestContext, FormState, HTTPStatus) throws -> Response,
+        act: (RequestContext, [FormItem]) throws -> Response
+    ) throws -> Response {
+        let context = try app.requestContext(for: request)
+        switch try app.checkedForm(request, context) {
+        case .rejected(let items, _):
+            try gate(context, now: now)
+            return context.finish(try page(context, FormState(items: items, formMessage: CSRF.resubmitMessage), .forbidden))
+        case .valid(let items):
+            try gate(context, now: now)
+            do {
+                return try act(context, items)
+            } catch let error as ModerationError {
+                return context.finish(try ModerationRoutes.failure(error, context: context, items: items) { form, status in
+                    (try? page(context, form, status)) ?? app.pages.errorResponse(status, "")
+                })
             }
         }
     }
