@@ -72,26 +72,34 @@ public enum SearchQueries {
     static let openMarker: Unicode.Scalar = "\u{E000}"
     static let closeMarker: Unicode.Scalar = "\u{E001}"
 
-    /// At most this many of the newest matches of each index are ranked on the fast path: bm25 over
-    /// every match of a word in most posts costs ~1 s at 1M posts (measured), so a very common word
-    /// is ranked among its newest matches. When that leaves less than the page asked for (rare
-    /// words, or filters that exclude most candidates) the query runs again over every match.
-    public static let candidateLimit = 2000
+    /// Ranking every match of a word found in most of a million posts cannot fit a page's time
+    /// (bm25 for each of them, and a join to its thread for the privacy check), so a query ranks
+    /// the newest `candidateLimit` matches of each index first, and joins only the best-ranked
+    /// of those to their threads. Only when that leaves the page short (filters or privacy
+    /// exclude most candidates) does it widen: more of the candidates joined, then eight times
+    /// the candidates (up to `widestCandidateLimit`), then every match. Rare words, whose
+    /// matches all fit in the first window, are ranked exactly.
+    public static let candidateLimit = 1000
+    static let widestCandidateLimit = 128_000
 
     /// Parameters: ?1–?3 the viewer, ?4 the FTS5 expression, ?5 topic slug, ?6 answered filter,
     /// ?7 organisation slug, ?8 author handle, ?9 from (ms), ?10 until (ms), ?11 limit, ?12 offset,
-    /// ?13 title weight, ?14 candidates per index (-1: all).
+    /// ?13 title weight, ?14 / ?15 the phrases' estimated document frequencies among posts /
+    /// titles (`bm25_estimated`, see CSQLite/shim.h), ?16 candidates per index (-1: all),
+    /// ?17 candidates joined to their threads (-1: all).
     static let sql = """
         WITH hits(post_id, score) AS (
-            SELECT * FROM (SELECT rowid, bm25(post_search) FROM post_search WHERE post_search MATCH ?4
-                           ORDER BY rowid DESC LIMIT ?14)
+            SELECT * FROM (SELECT rowid, bm25_estimated(post_search, ?14) FROM post_search
+                           WHERE post_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
             UNION ALL
             SELECT p.id, ?13 * th.score
-            FROM (SELECT rowid AS id, bm25(thread_search) AS score FROM thread_search WHERE thread_search MATCH ?4
-                  ORDER BY rowid DESC LIMIT ?14) th
+            FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
+                  WHERE thread_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16) th
             JOIN posts p ON p.thread_id = th.id AND p.position = 1
         ),
-        ranked(post_id, score) AS (SELECT post_id, sum(score) FROM hits GROUP BY post_id)
+        ranked(post_id, score) AS (
+            SELECT post_id, sum(score) AS total FROM hits GROUP BY post_id ORDER BY total, post_id DESC LIMIT ?17
+        )
         SELECT p.id, p.position, t.id, t.slug, t.title, a.handle, a.display_name, p.created_at,
                t.organisation_id IS NOT NULL, t.accepted_post_id IS NOT NULL
         FROM ranked r
@@ -116,6 +124,14 @@ public enum SearchQueries {
         LIMIT ?11 OFFSET ?12
         """
 
+    /// True when either index has more than ?2 matches for ?1 (so a wider window can find more).
+    static let moreMatchesSQL = """
+        SELECT (SELECT count(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH ?1
+                                      ORDER BY rowid DESC LIMIT ?2 + 1)) > ?2
+            OR (SELECT count(*) FROM (SELECT 1 FROM thread_search WHERE thread_search MATCH ?1
+                                      ORDER BY rowid DESC LIMIT ?2 + 1)) > ?2
+        """
+
     struct Row10: RowDecodable {
         let hit: SearchHit
         init(row: Row) throws {
@@ -131,37 +147,119 @@ public enum SearchQueries {
     public static func search(_ conn: Connection, _ request: SearchRequest, viewer: Viewer) throws -> SearchResults {
         let page = min(request.page, maximumPage)
         let expression = request.query.fts5Expression
+        let offset = (page - 1) * resultsPerPage
+        // With one phrase its IDF is a constant factor and cannot change the order: no estimate.
+        let phrases = request.query.phraseExpressions
+        let postFrequencies = phrases.count > 1 ? try DocumentFrequency.posts.estimates(conn, phrases) : ""
+        let titleFrequencies = phrases.count > 1 ? try DocumentFrequency.titles.estimates(conn, phrases) : ""
         let arguments: [(any Bindable)?] = PageQueries.viewerArguments(viewer) + [
             expression, request.topicSlug, request.answered.rawValue, request.organisationSlug,
             request.authorHandle, request.from.map(milliseconds), request.until.map(milliseconds),
-            resultsPerPage + 1, (page - 1) * resultsPerPage, titleWeight,
+            resultsPerPage + 1, offset, titleWeight, postFrequencies, titleFrequencies,
         ]
-        var hits = try conn.query(Row10.self, sql, arguments: arguments + [candidateLimit]).map(\.hit)
-        if hits.count <= resultsPerPage {
-            hits = try conn.query(Row10.self, sql, arguments: arguments + [-1]).map(\.hit)
+        var hits: [SearchHit] = []
+        var candidates = candidateLimit
+        while true {
+            var joined = candidates < 0 ? -1 : max(2 * (offset + resultsPerPage + 1), 64)
+            while true {
+                hits = try conn.query(Row10.self, sql, arguments: arguments + [candidates, joined]).map(\.hit)
+                if hits.count > resultsPerPage || joined < 0 { break }
+                joined *= 8
+                if joined >= 2 * candidates { joined = -1 }
+            }
+            if hits.count > resultsPerPage || candidates < 0 { break }
+            guard try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true else { break }
+            candidates *= 8
+            if candidates > widestCandidateLimit { candidates = -1 }
         }
         let hasNext = hits.count > resultsPerPage && page < maximumPage
         if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
+        try highlight(&hits, expression: expression, conn)
+        return SearchResults(hits: hits, page: page, hasNextPage: hasNext)
+    }
+
+    /// Fills in each hit's snippet and highlighted title. FTS5's `snippet()` and `highlight()`
+    /// on the big indexes would each seek the query's posting lists again, and a prefix query
+    /// merges the lists of every word with that prefix on each call (~2 ms apiece for `gov*` at
+    /// 1M posts), so the shown texts are copied into a private in-memory FTS5 table with the
+    /// same tokenizer and highlighted there in one statement.
+    static func highlight(_ hits: inout [SearchHit], expression: String, _ conn: Connection) throws {
+        guard !hits.isEmpty else { return }
+        let scratch = try Connection(path: ":memory:", role: .memory)
+        try scratch.execute("""
+            CREATE VIRTUAL TABLE shown USING fts5(body, title, tokenize = 'porter unicode61 remove_diacritics 2')
+            """)
+        var bodies: [String] = []
+        for (index, hit) in hits.enumerated() {
+            let body = try conn.scalar(String.self, "SELECT body_markdown FROM posts WHERE id = ?", hit.postID) ?? ""
+            bodies.append(body)
+            try scratch.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, body, hit.threadTitle)
+        }
         let open = String(openMarker), close = String(closeMarker)
-        for index in hits.indices {
-            let snippet = try conn.scalar(String.self, """
-                SELECT snippet(post_search, 0, ?1, ?2, '…', 24) FROM post_search WHERE post_search MATCH ?3 AND rowid = ?4
-                """, open, close, expression, hits[index].postID)
-            if let snippet {
-                hits[index].snippetHTML = markedHTML(snippet)
-            } else {
-                // Found by its title only: the start of the post.
-                let body = try conn.scalar(String.self, "SELECT substr(body_markdown, 1, 200) FROM posts WHERE id = ?",
-                                           hits[index].postID) ?? ""
-                hits[index].snippetHTML = PlainTextRenderer.escapeHTML(body) + (body.count >= 200 ? "…" : "")
-            }
-            if let title = try conn.scalar(String.self, """
-                SELECT highlight(thread_search, 0, ?1, ?2) FROM thread_search WHERE thread_search MATCH ?3 AND rowid = ?4
-                """, open, close, expression, hits[index].threadID) {
-                hits[index].titleHTML = markedHTML(title)
+        var highlighted = Set<Int>()
+        try scratch.forEach("""
+            SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24), highlight(shown, 1, ?1, ?2) FROM shown WHERE shown MATCH ?3
+            """, arguments: [open, close, expression]) { row in
+            let index: Int = try row[0]
+            guard hits.indices.contains(index) else { return }
+            let snippet: String = try row[1]
+            hits[index].snippetHTML = markedHTML(snippet)
+            hits[index].titleHTML = markedHTML(try row[2])
+            highlighted.insert(index)
+        }
+        for index in hits.indices where !highlighted.contains(index) {
+            let start = String(bodies[index].prefix(200))
+            hits[index].snippetHTML = PlainTextRenderer.escapeHTML(start) + (start.count < bodies[index].count ? "…" : "")
+        }
+    }
+
+    /// Estimates of how many rows of one index each phrase matches, for `bm25_estimated`.
+    /// Counting every match of a common word costs a pass over its whole posting list, so the
+    /// matches among the newest `window` rows are counted and scaled to the whole index; a
+    /// phrase too rare for that to be meaningful is counted outright (it has few matches).
+    enum DocumentFrequency {
+        case posts, titles
+
+        static let window: Int64 = 20_000
+        static let exactBelow = 20
+        static let exactCap = 10_000
+
+        var newestSQL: String {
+            switch self {
+            case .posts: "SELECT max(id) FROM posts"
+            case .titles: "SELECT max(id) FROM threads"
             }
         }
-        return SearchResults(hits: hits, page: page, hasNextPage: hasNext)
+
+        var windowSQL: String {
+            switch self {
+            case .posts: "SELECT count(*) FROM post_search WHERE post_search MATCH ?1 AND rowid > ?2"
+            case .titles: "SELECT count(*) FROM thread_search WHERE thread_search MATCH ?1 AND rowid > ?2"
+            }
+        }
+
+        var cappedSQL: String {
+            switch self {
+            case .posts: "SELECT count(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH ?1 LIMIT ?2)"
+            case .titles: "SELECT count(*) FROM (SELECT 1 FROM thread_search WHERE thread_search MATCH ?1 LIMIT ?2)"
+            }
+        }
+
+        /// Space-separated estimates, one per phrase, in order.
+        func estimates(_ conn: Connection, _ phrases: [String]) throws -> String {
+            let newest = try conn.scalar(Int64.self, newestSQL) ?? 0
+            let start = max(0, newest - Self.window)
+            var counts: [Int64] = []
+            for phrase in phrases {
+                let inWindow = try conn.scalar(Int64.self, windowSQL, phrase, start) ?? 0
+                var estimate = start == 0 ? inWindow : inWindow * newest / Self.window
+                if start > 0, inWindow < Self.exactBelow {
+                    estimate = max(estimate, try conn.scalar(Int64.self, cappedSQL, phrase, Self.exactCap) ?? 0)
+                }
+                counts.append(estimate)
+            }
+            return counts.map(String.init).joined(separator: " ")
+        }
     }
 
     static func milliseconds(_ date: Date) -> Int64 {

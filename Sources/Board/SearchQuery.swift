@@ -18,6 +18,15 @@ public struct SearchQuery: Sendable, Equatable {
         case word(String)
         case prefix(String)
         case phrase([String])
+
+        /// The term as an FTS5 phrase: always double-quoted, holding only letters and digits.
+        var fts5Expression: String {
+            switch self {
+            case .word(let word): "\"\(word)\""
+            case .prefix(let word): "\"\(word)\"*"
+            case .phrase(let words): "\"\(words.joined(separator: " "))\""
+            }
+        }
     }
 
     /// Groups of alternatives: every group must match; within a group any term may.
@@ -113,15 +122,15 @@ public struct SearchQuery: Sendable, Equatable {
     /// The FTS5 query expression: `"a" ("b" OR "c"*) "d e"`.
     public var fts5Expression: String {
         groups.map { group in
-            let terms = group.map { term -> String in
-                switch term {
-                case .word(let word): "\"\(word)\""
-                case .prefix(let word): "\"\(word)\"*"
-                case .phrase(let words): "\"\(words.joined(separator: " "))\""
-                }
-            }
+            let terms = group.map(\.fts5Expression)
             return terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " OR ") + ")"
         }.joined(separator: " ")
+    }
+
+    /// Each term on its own as an FTS5 expression, in the order FTS5 numbers the phrases of
+    /// `fts5Expression` (left to right), for estimating how many rows each one matches.
+    public var phraseExpressions: [String] {
+        groups.flatMap { $0.map(\.fts5Expression) }
     }
 
     /// Letters, digits and combining marks: what the unicode61 tokenizer keeps in a token.
