@@ -66,6 +66,7 @@ public enum Notifications {
     static let recipientMayRead = """
         EXISTS (SELECT 1 FROM threads t JOIN users u ON u.id = r.user_id
                 WHERE t.id = ?1 AND t.hidden = 0 AND u.deleted_at IS NULL
+                  AND (t.held = 0 OR t.author_id = u.id OR u.role = 'admin')
                   AND (t.organisation_id IS NULL OR t.organisation_id = u.organisation_id OR u.role = 'admin'
                        OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id
                                   AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL)))
@@ -106,10 +107,31 @@ public enum Notifications {
         "[" + handles.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
 
-    /// A new thread: its author follows it; followers of its topics hear about it.
+    /// A new thread: its author follows it; followers of its topics hear about it. While its
+    /// opening post awaits approval nobody else may read it, so nobody hears (`recipientMayRead`);
+    /// `Moderation.decide` calls `recordThreadApproved` when an admin approves it.
     public static func recordThreadStarted(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                                            body: String, now: Date) throws {
         try Subscriptions.follow(tx, userID: authorID, threadID: threadID, now: now)
+        try announceThread(tx, threadID: threadID, postID: postID, authorID: authorID, body: body, now: now)
+    }
+
+    /// A thread held for approval has been approved: those its opening post mentions and the
+    /// followers of its topics hear about it now, as they would have when it was started.
+    public static func recordThreadApproved(_ tx: Connection, threadID: Int64, postID: Int64, now: Date) throws {
+        struct Opening: RowDecodable {
+            let authorID: Int64, markdown: String
+            init(row: Row) throws { authorID = try row[0]; markdown = try row[1] }
+        }
+        guard let post = try tx.queryOne(Opening.self, """
+            SELECT author_id, body_markdown FROM posts WHERE id = ? AND thread_id = ? AND position = 1
+            """, postID, threadID) else { return }
+        try announceThread(tx, threadID: threadID, postID: postID, authorID: post.authorID, body: post.markdown, now: now)
+    }
+
+    /// Mentions and `new_thread_in_topic` for a thread's opening post.
+    static func announceThread(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
+                               body: String, now: Date) throws {
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""

@@ -87,7 +87,7 @@ extension PageQueries {
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
-            WHERE a.organisation_id = ?1 AND t.organisation_id IS NULL AND t.hidden = 0
+            WHERE a.organisation_id = ?1 AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?2
             """, organisation.id, limit)
         try attachTopics(conn, to: &publicThreads)

@@ -143,10 +143,15 @@ public enum PageQueries {
     public static let postsPerPage = 20
 
     /// Parameters ?1 organisation, ?2 is-admin, ?3 user id.
+    ///
+    /// Privacy (a private thread: its organisation's members, active mentors, admins) and
+    /// approval: a thread whose opening post awaits approval (`threads.held`, migration 8) is
+    /// shown only to its author and admins, in lists and everywhere else.
     static let visible = """
-        (t.organisation_id IS NULL OR t.organisation_id = ?1 OR ?2
-         OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?3
-                    AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL))
+        ((t.organisation_id IS NULL OR t.organisation_id = ?1 OR ?2
+          OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?3
+                     AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL))
+         AND (t.held = 0 OR t.author_id = ?3 OR ?2))
         """
 
     /// Parameter ?6 a `ThreadFilter` raw value.

@@ -33,6 +33,7 @@ public enum Schema {
         Migration(version: ModerationSchema.version, name: "moderation log: rename and slow mode", sql: ModerationSchema.sql),
         Migration(version: 6, name: "notification settings", sql: Migration6Search.sql),
         Migration(version: 7, name: "topic thread counts kept by triggers", sql: Migration7TopicCounts.sql),
+        Migration8HeldThreads.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -56,11 +56,14 @@ struct LayoutContext: TemplateRenderable {
     var account: Account?
     var csrfToken: String
     var unreadNotifications = 0
+    /// The page to come back to after signing in from the header's link.
+    var returnPath: String?
 
     init(_ context: RequestContext) {
         account = context.account
         csrfToken = context.csrfToken
         unreadNotifications = context.unreadNotifications
+        returnPath = context.returnPath
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -73,6 +76,7 @@ struct LayoutContext: TemplateRenderable {
             ]
         case "csrfToken": return .text(csrfToken)
         case "unreadNotifications": return unreadNotifications > 0 ? .int(unreadNotifications) : nil
+        case "signInQuery": return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
         default: return nil
         }
     }

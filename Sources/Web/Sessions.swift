@@ -55,6 +55,9 @@ struct RequestContext: Sendable {
     var setCookies: [String]
     /// Unread notifications of the signed-in person, for the header (issue 8).
     var unreadNotifications = 0
+    /// The page asked for (a GET's local path and query), for the header's "Sign in" link to
+    /// come back to (`ReturnPath`).
+    var returnPath: String? = nil
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -89,7 +92,7 @@ extension AppContext {
                              suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
             }
             return RequestContext(session: session, actor: actor, csrfToken: CSRF.token(binding: token),
-                                  cookies: cookies, setCookies: [], unreadNotifications: unread)
+                                  cookies: cookies, setCookies: [], unreadNotifications: unread, returnPath: ReturnPath.of(request))
         }
         var setCookies: [String] = []
         let presession: String
@@ -100,6 +103,6 @@ extension AppContext {
             setCookies.append(cookies.setCookie(cookies.presession, presession, maxAge: nil))
         }
         return RequestContext(session: nil, actor: .visitor, csrfToken: CSRF.token(binding: presession),
-                              cookies: cookies, setCookies: setCookies)
+                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request))
     }
 }

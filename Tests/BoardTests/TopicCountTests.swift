@@ -6,12 +6,13 @@ import Testing
 /// Migration 7's counters agree with counting the threads directly, for every kind of reader,
 /// after each change that moves a thread in or out of a topic's count.
 @Suite(.serialized) struct TopicCountTests {
-    /// The counts as the old query computed them: every visible thread the viewer may read.
+    /// The counts as the old query computed them: every listed thread (not hidden, not held for
+    /// approval: migration 8) the viewer may read.
     func bruteForce(_ conn: Connection, _ viewer: Viewer) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         try conn.forEach("""
             SELECT tp.slug, (SELECT count(*) FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
-                             WHERE tt.topic_id = tp.id AND t.hidden = 0 AND \(PageQueries.visible))
+                             WHERE tt.topic_id = tp.id AND t.hidden = 0 AND t.held = 0 AND \(PageQueries.visible))
             FROM topics tp WHERE tp.retired = 0
             """, arguments: PageQueries.viewerArguments(viewer)) { row in
             counts[try row[0]] = try row[1]
@@ -60,6 +61,11 @@ import Testing
             try check(store, viewers, "hidden")
             try store.write { try $0.run("UPDATE threads SET hidden = 0, hidden_reason = NULL, hidden_by = NULL WHERE id = ?", publicThread) }
             try check(store, viewers, "restored")
+            let opening = try #require(try store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", publicThread) })
+            try store.write { try $0.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", opening) }
+            try check(store, viewers, "opening post held")
+            try store.write { try $0.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", opening) }
+            try check(store, viewers, "opening post approved")
             try store.write { try $0.run("UPDATE threads SET organisation_id = NULL WHERE id = ?", privateThread) }
             try check(store, viewers, "moved to public")
             try store.write { try $0.run("UPDATE threads SET organisation_id = ? WHERE id = ?", org, publicThread) }

@@ -69,6 +69,7 @@ struct NewThreadView: TemplateRenderable {
 }
 
 /// The thread page with what the reply form needs: whether the viewer may reply, a preview.
+/// Replies go at the end, so the form is on the last page only; earlier pages link to it.
 struct ReplyFormView: TemplateRenderable {
     var thread: ThreadView
     /// Follow/mute buttons and the live-update hook, for signed-in readers of the last page.
@@ -91,15 +92,22 @@ struct ReplyFormView: TemplateRenderable {
         self.previewHTML = previewHTML
     }
 
+    private var mayReply: Bool { signedIn && refusal == nil }
+    private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
+    /// The last page, where the reply form is.
+    private var replyPagePath: String { thread.pagePath(thread.page.pageCount) }
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
-        case "replyForm": .bool(signedIn && refusal == nil)
+        case "replyForm": .bool(mayReply && onLastPage)
+        case "mayReply": .bool(mayReply)
+        case "replyURL": mayReply && !onLastPage ? .text(replyPagePath + "#reply-heading") : nil
         case "follow": follow.map { .object($0) }
         case "signInToReply": .bool(!signedIn)
         case "replyRefusal": signedIn ? refusal.map { .text($0) } : nil
         case "replyAction": .text("/t/\(thread.page.thread.id)/reply")
         case "previewHTML": previewHTML.map { .html($0) }
-        case "signInURL": .text("/sign-in")
+        case "signInURL": .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
         case "briefingNoteURL":
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
@@ -108,7 +116,7 @@ struct ReplyFormView: TemplateRenderable {
                 .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
                                         own: post.authorHandle == viewerHandle && !post.hidden && !post.deletedByAuthor,
                                         mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
-                                        threadID: thread.page.thread.id))
+                                        threadID: thread.page.thread.id, replyPagePath: replyPagePath))
             })
         default: thread.templateValue(for: key)
         }
@@ -138,13 +146,15 @@ struct PostActionsView: TemplateRenderable {
     var own: Bool
     var mayAccept: Bool
     var threadID: Int64
+    /// The thread's last page, where the reply form is (`/t/ID-slug` or `/t/ID-slug?page=N`).
+    var replyPagePath: String
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "own": .bool(own)
         case "mayAccept": .bool(mayAccept)
         case "acceptAction": .text("/t/\(threadID)/accept")
-        case "quoteURL": .text("?quote=\(item.post.id)#reply-heading")
+        case "quoteURL": .text(replyPagePath + (replyPagePath.contains("?") ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
         case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
         default: item.templateValue(for: key)
         }

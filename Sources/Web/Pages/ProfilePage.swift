@@ -54,7 +54,8 @@ struct ProfilePage: TemplateRenderable {
             """, handle) else { return nil }
         let posts = try conn.query(RecentPost.self, """
             SELECT p.id, p.position, t.id, t.title, t.slug, p.created_at FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.author_id = ? AND t.organisation_id IS NULL AND t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0
+            WHERE p.author_id = ? AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
+              AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
             ORDER BY p.created_at DESC, p.id DESC LIMIT 20
             """, person.id)
         return ProfilePage(person: person, posts: posts)

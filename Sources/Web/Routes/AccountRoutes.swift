@@ -13,16 +13,20 @@ enum AccountRoutes {
 
         // MARK: Sign in and out
 
+        // `next` (query, then hidden field): the local path to return to once signed in (`ReturnPath`).
         router.get("/sign-in") { request in
             let context = try app.requestContext(for: request)
-            if context.account != nil { return redirect("/account", context) }
-            return context.finish(pages.signIn.response(InLayout(FormState(), context)))
+            let next = ReturnPath.validated(try request.queryItems()["next"])
+            if context.account != nil { return redirect(next ?? "/account", context) }
+            return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? ""]), context)))
         }
 
         router.post("/sign-in") { request in
             let context = try app.requestContext(for: request)
             let submission = try app.checkedForm(request, context)
-            let items = submission.items
+            let next = ReturnPath.validated(submission.items["next"])
+            // What was typed comes back on a refusal, with only a checked `next`.
+            let items = submission.items.filter { $0.name != "next" } + [FormItem("next", next ?? "")]
             if case .rejected = submission {
                 return context.finish(pages.signIn.response(
                     InLayout(FormState(items: items, formMessage: CSRF.resubmitMessage), context), status: .forbidden))
@@ -41,12 +45,12 @@ enum AccountRoutes {
             case .signedIn(let session, let account):
                 let required = try accounts.adminsRequireTwoFactor()
                 let mustEnrol = account.role == .admin && !account.twoFactorEnabled && required
-                var response = redirect(mustEnrol ? "/account/two-factor" : "/", context)
+                var response = redirect(mustEnrol ? "/account/two-factor" : next ?? "/", context)
                 response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, session.token,
                                                                               maxAge: Int(accounts.limits.sessionAbsolute)))
                 return response
             case .twoFactorRequired(let pending):
-                var response = redirect("/sign-in/two-factor", context)
+                var response = redirect("/sign-in/two-factor" + nextQuery(next), context)
                 response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, pending.token, maxAge: nil))
                 return response
             case .refused(let message):
@@ -64,28 +68,31 @@ enum AccountRoutes {
 
         router.get("/sign-in/two-factor") { request in
             let context = try app.requestContext(for: request)
+            let next = ReturnPath.validated(try request.queryItems()["next"])
             guard let token = request.cookie(context.cookies.session), try accounts.resolvePendingSession(token: token) != nil else {
-                return redirect("/sign-in", context)
+                return redirect("/sign-in" + nextQuery(next), context)
             }
-            return context.finish(pages.twoFactorChallenge.response(InLayout(FormState(), context)))
+            return context.finish(pages.twoFactorChallenge.response(InLayout(FormState(values: ["next": next ?? ""]), context)))
         }
 
         router.post("/sign-in/two-factor") { request in
             let context = try app.requestContext(for: request)
             let submission = try app.checkedForm(request, context)
-            if case .rejected(let items, _) = submission {
+            let next = ReturnPath.validated(submission.items["next"])
+            if case .rejected = submission {
                 return context.finish(pages.twoFactorChallenge.response(
-                    InLayout(FormState(items: items, formMessage: CSRF.resubmitMessage), context), status: .forbidden))
+                    InLayout(FormState(values: ["next": next ?? ""], formMessage: CSRF.resubmitMessage), context), status: .forbidden))
             }
-            guard let token = request.cookie(context.cookies.session) else { return redirect("/sign-in", context) }
+            guard let token = request.cookie(context.cookies.session) else { return redirect("/sign-in" + nextQuery(next), context) }
             let code = submission.items["code"] ?? ""
             guard let (session, _) = try accounts.completeTwoFactor(pendingToken: token, code: code,
                                                                   userAgent: request.headers["user-agent"] ?? "") else {
-                if try accounts.resolvePendingSession(token: token) == nil { return redirect("/sign-in", context) }
-                let form = FormState(errors: [FieldError("code", code.isEmpty ? "Enter the code from your authenticator app" : "The code is not right, or has expired")])
+                if try accounts.resolvePendingSession(token: token) == nil { return redirect("/sign-in" + nextQuery(next), context) }
+                let form = FormState(values: ["next": next ?? ""],
+                                     errors: [FieldError("code", code.isEmpty ? "Enter the code from your authenticator app" : "The code is not right, or has expired")])
                 return context.finish(pages.twoFactorChallenge.response(InLayout(form, context), status: .unprocessableContent))
             }
-            var response = redirect("/", context)
+            var response = redirect(next ?? "/", context)
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, session.token,
                                                                           maxAge: Int(accounts.limits.sessionAbsolute)))
             return response
@@ -321,6 +328,11 @@ enum AccountRoutes {
     }
 
     // MARK: Pages
+
+    /// `?next=PATH` for a checked return path, or nothing.
+    static func nextQuery(_ next: String?) -> String {
+        next.map { "?next=" + FormDecoder.encode($0) } ?? ""
+    }
 
     /// A 303 See Other (the POST-redirect-GET pattern), carrying the context's cookies.
     static func redirect(_ location: String, _ context: RequestContext) -> Response {

@@ -65,7 +65,7 @@ enum FollowRoutes {
 
         router.get("/saved") { request in
             let context = try app.requestContext(for: request)
-            guard context.account != nil else { return NotificationRoutes.redirect("/sign-in", context) }
+            guard context.account != nil else { return PostingRoutes.signInRedirect(context) }
             let viewer = context.viewer
             let saved = try app.store.read { try Bookmarks.saved($0, viewer: viewer) }
             return context.finish(app.pages.notifications.saved.response(InLayout(SavedView(posts: saved), context)))
@@ -73,7 +73,7 @@ enum FollowRoutes {
 
         router.get("/following") { request in
             let context = try app.requestContext(for: request)
-            guard context.account != nil else { return NotificationRoutes.redirect("/sign-in", context) }
+            guard context.account != nil else { return PostingRoutes.signInRedirect(context) }
             let viewer = context.viewer
             let items = try app.store.read { try Bookmarks.following($0, viewer: viewer) }
             return context.finish(app.pages.notifications.following.response(InLayout(FollowingView(items: items), context)))

@@ -172,6 +172,8 @@ enum MentorRoutes {
         router.get("/t/{id:int}/mentors") { request in
             let context = try app.requestContext(for: request)
             guard let id = request.parameters.int("id").map(Int64.init) else { throw HTTPError.notFound }
+            // The thread page shows everyone the link: a visitor signs in and comes back here.
+            guard context.account != nil else { return PostingRoutes.signInRedirect(context) }
             return try context.finish(askPage(app, context, threadID: id, form: FormState()))
         }
 

@@ -94,7 +94,8 @@ enum PostingRoutes {
             guard let account = ctx.account else { return signInRedirect(ctx) }
             // The token is checked before anything is looked up: a forged form learns nothing.
             let submission = try app.checkedForm(request, ctx)
-            guard let page = try app.store.read({ try PageQueries.thread($0, id: threadID, page: 1, viewer: ctx.viewer) }) else {
+            // The last page (the query clamps the number), where the form is shown again if refused.
+            guard let page = try app.store.read({ try PageQueries.thread($0, id: threadID, page: .max, viewer: ctx.viewer) }) else {
                 if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage)) }
                 throw HTTPError.notFound
             }
@@ -138,7 +139,7 @@ enum PostingRoutes {
 
     // MARK: Pages
 
-    /// The thread page (its first page when showing a rejected reply) with the reply form filled from `form`.
+    /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     static func threadPage(_ app: AppContext, _ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                            previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: threadState(page), previewHTML: previewHTML)
@@ -172,8 +173,9 @@ enum PostingRoutes {
         Resource.ThreadState(authorID: 0, organisationID: page.thread.organisationID, locked: page.thread.locked)
     }
 
+    /// To sign in, and back to the page asked for when it was a GET (`ReturnPath`).
     static func signInRedirect(_ ctx: RequestContext) -> Response {
-        redirect("/sign-in", ctx)
+        redirect(ReturnPath.signInURL(returningTo: ctx.returnPath), ctx)
     }
 
     static func redirect(_ location: String, _ ctx: RequestContext) -> Response {

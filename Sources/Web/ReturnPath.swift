@@ -1,0 +1,46 @@
+import HTTPServer
+
+/// Where to go after signing in: `/sign-in?next=PATH`, carried through the sign-in form (and
+/// the two-factor step) as the hidden field `next`. Only a path on this site is ever followed,
+/// so the parameter cannot be used as an open redirect.
+enum ReturnPath {
+    static let maximumLength = 500
+
+    /// `candidate` when it is a local path, else nil. A local path starts with exactly one `/`
+    /// (not `//`, which a browser reads as another host, nor `/\`, which some read the same way),
+    /// is visible ASCII only (no control characters, spaces or backslashes, so no scheme can
+    /// hide behind a tab or newline), and stays so once its percent-escapes are decoded (so
+    /// `/%2F/evil.example` and `/%5Cevil.example` are refused too).
+    static func validated(_ candidate: String?) -> String? {
+        guard let candidate, candidate.utf8.count <= maximumLength, isLocal(candidate, encoded: true),
+              let decoded = PercentDecoding.decode(candidate), isLocal(decoded, encoded: false) else { return nil }
+        return candidate
+    }
+
+    /// As sent (`encoded`) a path is visible ASCII; decoded it may also hold spaces and UTF-8
+    /// (escaped letters). Control bytes and backslashes are refused either way.
+    private static func isLocal(_ path: String, encoded: Bool) -> Bool {
+        let bytes = Array(path.utf8)
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        if bytes.count > 1, bytes[1] == UInt8(ascii: "/") || bytes[1] == UInt8(ascii: "\\") { return false }
+        return bytes.allSatisfy { byte in
+            guard byte >= 0x20, byte != 0x7F, byte != UInt8(ascii: "\\") else { return false }
+            return !encoded || (byte > 0x20 && byte < 0x80)
+        }
+    }
+
+    /// `/sign-in?next=…` for `path` (a path this site made), or plain `/sign-in` when it is not local.
+    static func signInURL(returningTo path: String?) -> String {
+        guard let path = validated(path) else { return "/sign-in" }
+        return "/sign-in?next=" + FormDecoder.encode(path)
+    }
+
+    /// The page a GET request asked for (path and query), to come back to after signing in;
+    /// nil for the sign-in and registration pages themselves and for anything but GET.
+    static func of(_ request: Request) -> String? {
+        guard request.method == .get else { return nil }
+        let path = request.path
+        if path == "/sign-in" || path.hasPrefix("/sign-in/") || path == "/register" { return nil }
+        return validated(path + (request.query.map { "?" + $0 } ?? ""))
+    }
+}
