@@ -5,7 +5,7 @@
 # it to re-seed), serves it with the release `mutuals serve --no-tls` on 127.0.0.1, then:
 #  1. search latency over HTTP (request to last byte, keep-alive, one client, rendering included)
 #     for common words, rare words, phrases and prefixes: p50/p99/max per class;
-#  2. wrk on the home page, first alone, then while a client holds N open SSE streams
+#  2. wrk on the home page and a thread page, first alone, then while a client holds N open SSE streams
 #     (/t/ID/live): requests/s and p50/p99 both ways.
 # Prints a Markdown table (also written to Benchmarks/out/search-results.md).
 set -euo pipefail

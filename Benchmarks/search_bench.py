@@ -80,30 +80,49 @@ def main():
             rows.append((name, ", ".join(queries), percentile(times, 0.5), percentile(times, 0.99), max(times)))
         conn.close()
 
-        page = f"http://127.0.0.1:{port}/"
-        alone = wrk(page, args.seconds)
+        # Threads a visitor may read, from the home page's links: streams and the thread page.
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", "/")
+        home = conn.getresponse().read().decode()
+        conn.close()
+        threads = list(dict.fromkeys(re.findall(r'href="(/t/\d+[^"#?]*)"', home)))
+        if not threads:
+            raise SystemExit("no thread links on the home page")
+        pages = {"home page": f"http://127.0.0.1:{port}/", "thread page": f"http://127.0.0.1:{port}{threads[0]}"}
+        alone = {name: wrk(url, args.seconds) for name, url in pages.items()}
         streams = []
         for i in range(args.streams):
             s = socket.create_connection(("127.0.0.1", port))
-            s.sendall(f"GET /t/{1 + i % 50}/live HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            thread_id = re.match(r"/t/(\d+)", threads[i % len(threads)]).group(1)
+            s.sendall(f"GET /t/{thread_id}/live HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
             streams.append(s)
         opened = 0
         for s in streams:
             s.settimeout(10)
             if s.recv(4096).startswith(b"HTTP/1.1 200"):
                 opened += 1
-        loaded = wrk(page, args.seconds)
+        loaded = {name: wrk(url, args.seconds) for name, url in pages.items()}
+        still_open = 0
         for s in streams:
+            s.setblocking(False)
+            try:
+                still_open += 1 if s.recv(65536) != b"" else 0
+            except BlockingIOError:
+                still_open += 1
+            except OSError:
+                pass
             s.close()
 
         lines = [f"Search at {args.posts} posts ({args.samples} requests per class, HTTP request to last byte, page rendered):", "",
                  "| queries | examples | p50 | p99 | max |", "| --- | --- | --- | --- | --- |"]
         for name, examples, p50, p99, top in rows:
             lines.append(f"| {name} | {examples} | {p50:.2f} ms | {p99:.2f} ms | {top:.2f} ms |")
-        lines += ["", f"Home page under wrk (32 connections, {args.seconds} s):", "",
-                  "| condition | requests/s | p50 | p99 |", "| --- | --- | --- | --- |",
-                  f"| no streams | {alone[0]} | {alone[1]} | {alone[2]} |",
-                  f"| {opened} SSE streams open | {loaded[0]} | {loaded[1]} | {loaded[2]} |"]
+        lines += ["", f"Pages under wrk (1 thread, 32 keep-alive connections, {args.seconds} s), alone and while "
+                  f"{opened} of {args.streams} SSE streams were open ({still_open} still open after the load):", "",
+                  "| page | condition | requests/s | p50 | p99 |", "| --- | --- | --- | --- | --- |"]
+        for name in pages:
+            lines.append(f"| {name} | no streams | {alone[name][0]} | {alone[name][1]} | {alone[name][2]} |")
+            lines.append(f"| {name} | {opened} SSE streams open | {loaded[name][0]} | {loaded[name][1]} | {loaded[name][2]} |")
         text = "\n".join(lines)
         print(text)
         os.makedirs(os.path.join(ROOT, "Benchmarks", "out"), exist_ok=True)

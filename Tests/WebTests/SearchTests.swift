@@ -175,6 +175,74 @@ import TestSupport
         }
     }
 
+    /// A common word is ranked among its newest matches first; when filters or privacy leave
+    /// that window short, the search widens until it has found every match that qualifies.
+    @Test func filtersAndPrivacyReachBeyondTheNewestMatches() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let privateThread = site.privateThreadID
+            let tom = try #require(site.userID("tom_beckett"))
+            let sam = try #require(site.userID("sam_okafor"))
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let newer = SearchQueries.candidateLimit + 300
+            try site.store.write { conn in
+                func add(_ thread: Int64, _ author: Int64, _ body: String) throws {
+                    let position = (try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", thread) ?? 0) + 1
+                    try conn.run("""
+                        INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at)
+                        VALUES (?, ?, ?, ?, '<p>x</p>', ?)
+                        """, thread, author, position, body, now)
+                }
+                // Old matches: one by tom in a public thread, three public ones for visitors.
+                try add(tender, tom, "An early word on the wombat clause from Tom.")
+                for number in 1...3 { try add(tender, sam, "Public wombat note \(number).") }
+                // Then more newer matches than one window holds, none by tom, all in a private space.
+                for number in 1...newer { try add(privateThread, sam, "Private wombat minute \(number).") }
+            }
+            try site.store.read { conn in
+                let byTom = try search(conn, "wombat", author: "tom_beckett")
+                #expect(byTom.hits.map(\.authorHandle) == ["tom_beckett"])
+                let visitor = try search(conn, "wombat")
+                #expect(visitor.hits.count == 4)
+                #expect(visitor.hits.allSatisfy { $0.threadID == tender })
+                #expect(!visitor.hasNextPage)
+                let triBorough = site.organisationID("tri-borough-mutual")
+                let member = try search(conn, "wombat", viewer: Viewer(userID: sam, organisationID: triBorough, isAdmin: false))
+                #expect(member.hits.count == SearchQueries.resultsPerPage && member.hasNextPage)
+            }
+        }
+    }
+
+    /// Our `bm25_estimated` gives FTS5's bm25 scores when handed the exact document frequencies,
+    /// and with none the same order as bm25 for a one-phrase query.
+    @Test func estimatedBM25MatchesFTS5BM25() throws {
+        let conn = try Connection(path: ":memory:", role: .memory)
+        try conn.execute("CREATE VIRTUAL TABLE doc USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2')")
+        let bodies = ["pension pension transfer", "a pension scheme for the staff of a mutual", "transfer of undertakings",
+                      "pension", "staff pension transfer and more words to make this row longer than the others",
+                      "nothing here", "transfer transfer transfer pension", "the staff council"]
+        for (index, body) in bodies.enumerated() { try conn.run("INSERT INTO doc(rowid, body) VALUES (?, ?)", index + 1, body) }
+        struct Scores: RowDecodable {
+            let rowid: Int64, exact: Double, estimated: Double
+            init(row: Row) throws { rowid = try row[0]; exact = try row[1]; estimated = try row[2] }
+        }
+        for (expression, frequencies) in [("\"pension\" OR \"transfer\"", "5 4"), ("\"pension\" \"transfer\"", "5 4"),
+                                          ("\"staff\" OR \"pension transfer\"", "3 2"), ("\"pen\"*", "5")] {
+            let rows = try conn.query(Scores.self, "SELECT rowid, bm25(doc), bm25_estimated(doc, ?2) FROM doc WHERE doc MATCH ?1",
+                                      expression, frequencies)
+            #expect(!rows.isEmpty)
+            for row in rows { #expect(abs(row.exact - row.estimated) < 1e-9, "\(expression) row \(row.rowid)") }
+        }
+        let exactOrder = try conn.column(Int64.self, "SELECT rowid FROM doc WHERE doc MATCH '\"transfer\"' ORDER BY bm25(doc), rowid")
+        let estimatedOrder = try conn.column(Int64.self, "SELECT rowid FROM doc WHERE doc MATCH '\"transfer\"' ORDER BY bm25_estimated(doc, ''), rowid")
+        #expect(exactOrder == estimatedOrder && exactOrder.count == 4)
+        // Malformed or out-of-range frequencies are clamped or ignored, never an error.
+        for text in ["x", "-5 99999999999", "1e9", "   ", "3,4"] {
+            let scores = try conn.column(Double.self, "SELECT bm25_estimated(doc, ?) FROM doc WHERE doc MATCH '\"pension\" OR \"staff\"'", text)
+            #expect(scores.count == 6 && scores.allSatisfy { $0.isFinite && $0 <= 0 })
+        }
+    }
+
     // MARK: the page, over the real server
 
     @Test func searchPageShowsResultsAndKeepsTheQuery() throws {
