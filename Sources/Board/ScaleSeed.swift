@@ -158,6 +158,7 @@ public enum ScaleSeed {
         try tx.execute("INSERT INTO post_search(post_search) VALUES ('optimize')")
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('optimize')")
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('rebuild')")
+        try SearchIndex.rebuildRecent(tx)
         for trigger in savedTriggers {
             try tx.execute(trigger.sql)
         }

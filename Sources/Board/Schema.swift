@@ -34,6 +34,7 @@ public enum Schema {
         Migration(version: 6, name: "notification settings", sql: Migration6Search.sql),
         Migration(version: 7, name: "topic thread counts kept by triggers", sql: Migration7TopicCounts.sql),
         Migration8HeldThreads.migration,
+        Migration9RecentSearch.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -87,10 +87,19 @@ public enum SearchQueries {
     /// ?13 title weight, ?14 / ?15 the phrases' estimated document frequencies among posts /
     /// titles (`bm25_estimated`, see CSQLite/shim.h), ?16 candidates per index (-1: all),
     /// ?17 candidates joined to their threads (-1: all).
-    static let sql = """
+    static let sql = rankedSQL(postIndex: "post_search")
+
+    /// The same over `post_search_recent` (migration 9): for a query with a prefix term whose
+    /// newest `candidateLimit` matches all lie in that window, so the candidates are the same
+    /// and only the window's posting lists are merged.
+    static let recentSQL = rankedSQL(postIndex: "post_search_recent")
+
+    /// `postIndex` is one of our two table names, never input.
+    private static func rankedSQL(postIndex: String) -> String {
+        """
         WITH hits(post_id, score) AS (
-            SELECT * FROM (SELECT rowid, bm25_estimated(post_search, ?14) FROM post_search
-                           WHERE post_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
+            SELECT * FROM (SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
+                           WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
             UNION ALL
             SELECT p.id, ?13 * th.score
             FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
@@ -122,6 +131,12 @@ public enum SearchQueries {
           AND (?10 IS NULL OR p.created_at < ?10)
         ORDER BY r.score, p.id DESC
         LIMIT ?11 OFFSET ?12
+        """
+    }
+
+    /// How many of ?2 the recent index has for ?1.
+    static let recentCountSQL = """
+        SELECT count(*) FROM (SELECT 1 FROM post_search_recent WHERE post_search_recent MATCH ?1 LIMIT ?2)
         """
 
     /// True when either index has more than ?2 matches for ?1 (so a wider window can find more).
@@ -159,10 +174,15 @@ public enum SearchQueries {
         ]
         var hits: [SearchHit] = []
         var candidates = candidateLimit
+        var recentHoldsCandidates = false
+        if request.query.hasPrefixTerm {
+            recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
+        }
         while true {
             var joined = candidates < 0 ? -1 : max(2 * (offset + resultsPerPage + 1), 64)
+            let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
             while true {
-                hits = try conn.query(Row10.self, sql, arguments: arguments + [candidates, joined]).map(\.hit)
+                hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, joined]).map(\.hit)
                 if hits.count > resultsPerPage || joined < 0 { break }
                 joined *= 8
                 if joined >= 2 * candidates { joined = -1 }
@@ -215,12 +235,13 @@ public enum SearchQueries {
 
     /// Estimates of how many rows of one index each phrase matches, for `bm25_estimated`.
     /// Counting every match of a common word costs a pass over its whole posting list, so the
-    /// matches among the newest `window` rows are counted and scaled to the whole index; a
+    /// matches among the newest rows are counted and scaled to the whole index (for posts, the
+    /// window is `post_search_recent`, which also spares a prefix the merge over every post); a
     /// phrase too rare for that to be meaningful is counted outright (it has few matches).
     enum DocumentFrequency {
         case posts, titles
 
-        static let window: Int64 = 20_000
+        static let titleWindow: Int64 = 20_000
         static let exactBelow = 20
         static let exactCap = 10_000
 
@@ -231,9 +252,17 @@ public enum SearchQueries {
             }
         }
 
+        var window: Int64 {
+            switch self {
+            case .posts: SearchIndex.recentWindow
+            case .titles: Self.titleWindow
+            }
+        }
+
+        /// Matches of ?1 among rows with ids above ?2 (the window).
         var windowSQL: String {
             switch self {
-            case .posts: "SELECT count(*) FROM post_search WHERE post_search MATCH ?1 AND rowid > ?2"
+            case .posts: "SELECT count(*) FROM post_search_recent WHERE post_search_recent MATCH ?1 AND rowid > ?2"
             case .titles: "SELECT count(*) FROM thread_search WHERE thread_search MATCH ?1 AND rowid > ?2"
             }
         }
@@ -248,11 +277,11 @@ public enum SearchQueries {
         /// Space-separated estimates, one per phrase, in order.
         func estimates(_ conn: Connection, _ phrases: [String]) throws -> String {
             let newest = try conn.scalar(Int64.self, newestSQL) ?? 0
-            let start = max(0, newest - Self.window)
+            let start = max(0, newest - window)
             var counts: [Int64] = []
             for phrase in phrases {
                 let inWindow = try conn.scalar(Int64.self, windowSQL, phrase, start) ?? 0
-                var estimate = start == 0 ? inWindow : inWindow * newest / Self.window
+                var estimate = start == 0 ? inWindow : inWindow * newest / (newest - start)
                 if start > 0, inWindow < Self.exactBelow {
                     estimate = max(estimate, try conn.scalar(Int64.self, cappedSQL, phrase, Self.exactCap) ?? 0)
                 }

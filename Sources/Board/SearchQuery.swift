@@ -127,6 +127,11 @@ public struct SearchQuery: Sendable, Equatable {
         }.joined(separator: " ")
     }
 
+    /// True when a term is a prefix (`word*`).
+    public var hasPrefixTerm: Bool {
+        groups.contains { $0.contains { if case .prefix = $0 { true } else { false } } }
+    }
+
     /// Each term on its own as an FTS5 expression, in the order FTS5 numbers the phrases of
     /// `fts5Expression` (left to right), for estimating how many rows each one matches.
     public var phraseExpressions: [String] {

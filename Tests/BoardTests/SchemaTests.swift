@@ -175,6 +175,62 @@ struct SearchTests {
         try store.write { tx in
             try tx.execute("INSERT INTO post_search(post_search, rank) VALUES ('integrity-check', 1)")
             try tx.execute("INSERT INTO thread_search(thread_search, rank) VALUES ('integrity-check', 1)")
+            try tx.execute("INSERT INTO post_search_recent(post_search_recent, rank) VALUES ('integrity-check', 1)")
+        }
+        // With far fewer posts than its window, the recent index holds every post, with its text.
+        try store.read { db in
+            let posts = try db.column(String.self, "SELECT id || ':' || body_markdown FROM posts ORDER BY id")
+            let recent = try db.column(String.self, "SELECT rowid || ':' || body FROM post_search_recent ORDER BY rowid")
+            #expect(recent == posts)
+        }
+    }
+
+    /// Migration 9's index of the newest posts: exactly the posts within its window, through
+    /// inserts, edits and deletes, and rebuilt the same after a bulk load.
+    @Test func theRecentIndexHoldsExactlyTheNewestPosts() throws {
+        try withBoardStore { store, _ in
+            let window: Int64 = 3
+            let (thread, author, ids) = try store.write { tx -> (Int64, Int64, [Int64]) in
+                let user = try Fixtures.user(tx)
+                let topic = try Fixtures.topic(tx)
+                let thread = try Fixtures.thread(tx, author: user, topics: [topic]).thread
+                var ids: [Int64] = []
+                for number in 1...8 {
+                    ids.append(try tx.insertPost(threadID: thread, authorID: user, body: "wombat note \(number)", at: Fixtures.now))
+                }
+                try SearchIndex.indexPending(tx, window: window)
+                return (thread, user, ids)
+            }
+            func recent(_ match: String? = nil) throws -> [Int64] {
+                try store.read { db in
+                    if let match {
+                        return try db.column(Int64.self, "SELECT rowid FROM post_search_recent WHERE post_search_recent MATCH ? ORDER BY rowid", match)
+                    }
+                    return try db.column(Int64.self, "SELECT rowid FROM post_search_recent ORDER BY rowid")
+                }
+            }
+            #expect(try recent() == Array(ids[5...7]))
+            try store.write { tx in
+                try tx.run("UPDATE posts SET body_markdown = 'an edited numbat' WHERE id = ?", ids[7])
+                try tx.run("UPDATE posts SET body_markdown = 'an old numbat' WHERE id = ?", ids[0])
+                try tx.run("DELETE FROM posts WHERE id = ?", ids[6])
+                try SearchIndex.indexPending(tx, window: window)
+            }
+            #expect(try recent() == [ids[5], ids[7]])
+            #expect(try recent("numbat") == [ids[7]])
+            #expect(try recent("wombat") == [ids[5]])
+            let added = try store.write { tx -> Int64 in
+                let post = try tx.insertPost(threadID: thread, authorID: author, body: "a newer wombat", at: Fixtures.now)
+                try SearchIndex.indexPending(tx, window: window)
+                return post
+            }
+            #expect(try recent() == [ids[7], added])
+            try store.write { tx in
+                try tx.execute("INSERT INTO post_search_recent(post_search_recent, rank) VALUES ('integrity-check', 1)")
+                try SearchIndex.rebuildRecent(tx, window: window)
+            }
+            #expect(try recent() == [ids[7], added])
+            #expect(try recent("wombat") == [added])
         }
     }
 

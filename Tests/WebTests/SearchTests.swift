@@ -213,6 +213,46 @@ import TestSupport
         }
     }
 
+    /// A prefix search takes its candidates from the index of the newest posts when they hold
+    /// enough matches; the results are the ones the whole index gives.
+    @Test func prefixSearchesGiveTheSameResultsFromTheRecentIndex() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let sam = try #require(site.userID("sam_okafor"))
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try site.store.write { conn in
+                var position = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 0
+                for number in 1...(SearchQueries.candidateLimit + 40) {
+                    position += 1
+                    let body = "Numbat note \(number)" + String(repeating: " and numbats", count: number % 3)
+                        + String(repeating: " more words", count: number % 7)
+                    try conn.run("""
+                        INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at)
+                        VALUES (?, ?, ?, ?, '<p>x</p>', ?)
+                        """, tender, sam, position, body, now)
+                }
+            }
+            func pages() throws -> [[Int64]] {
+                try site.store.read { conn in
+                    try [1, 2].map { page in
+                        let query = try SearchQuery(parsing: "numbat*")
+                        return try SearchQueries.search(conn, SearchRequest(query: query, page: page), viewer: .visitor).hits.map(\.postID)
+                    }
+                }
+            }
+            let holds = try site.store.read {
+                try $0.scalar(Int.self, SearchQueries.recentCountSQL, "\"numbat\"*", SearchQueries.candidateLimit)
+            }
+            #expect(holds == SearchQueries.candidateLimit)
+            let viaRecent = try pages()
+            try site.store.write { try $0.run("DELETE FROM post_search_recent") }
+            let viaWholeIndex = try pages()
+            #expect(viaRecent == viaWholeIndex)
+            #expect(viaRecent.map(\.count) == [SearchQueries.resultsPerPage, SearchQueries.resultsPerPage])
+            #expect(Set(viaRecent[0]).isDisjoint(with: viaRecent[1]))
+        }
+    }
+
     /// Our `bm25_estimated` gives FTS5's bm25 scores when handed the exact document frequencies,
     /// and with none the same order as bm25 for a one-phrase query.
     @Test func estimatedBM25MatchesFTS5BM25() throws {
