@@ -80,13 +80,9 @@ enum FollowRoutes {
         }
     }
 
-    /// `back` when it is a local path ("/…" but not "//…"), else `fallback`: never an open redirect.
+    /// `back` when it is a local path (`ReturnPath.validated`), else `fallback`: never an open redirect.
     static func back(_ items: [FormItem], default fallback: String) -> String {
-        guard let path = items["back"], path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\"),
-              path.utf8.count <= 500, !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            return fallback
-        }
-        return path
+        ReturnPath.validated(items["back"]) ?? fallback
     }
 }
 
