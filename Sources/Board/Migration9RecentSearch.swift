@@ -24,6 +24,8 @@ enum Migration9RecentSearch {
         SELECT id, body_markdown FROM posts
         WHERE id > (SELECT coalesce(max(id), 0) FROM posts) - 50000
           AND id NOT IN (SELECT post_id FROM post_search_pending);
+    -- One segment, or the first live writes pay FTS5's automerge of the bulk load piecemeal.
+    INSERT INTO post_search_recent(post_search_recent) VALUES ('optimize');
     CREATE TRIGGER post_search_recent_delete AFTER DELETE ON posts BEGIN
         DELETE FROM post_search_recent WHERE rowid = OLD.id;
     END;
