@@ -56,6 +56,16 @@ public struct SearchResults: Sendable {
     public let hits: [SearchHit]
     public let page: Int
     public let hasNextPage: Bool
+    /// True when the filters left too few of the newest `SearchQueries.widestCandidateLimit`
+    /// matches and older ones were not searched (the page says so).
+    public let isPartial: Bool
+
+    public init(hits: [SearchHit], page: Int, hasNextPage: Bool, isPartial: Bool = false) {
+        self.hits = hits
+        self.page = page
+        self.hasNextPage = hasNextPage
+        self.isPartial = isPartial
+    }
 }
 
 /// Full-text search over thread titles and post text, ranked by bm25 with title matches weighted
@@ -76,11 +86,34 @@ public enum SearchQueries {
     /// (bm25 for each of them, and a join to its thread for the privacy check), so a query ranks
     /// the newest `candidateLimit` matches of each index first, and joins only the best-ranked
     /// of those to their threads. Only when that leaves the page short (filters or privacy
-    /// exclude most candidates) does it widen: more of the candidates joined, then eight times
-    /// the candidates (up to `widestCandidateLimit`), then every match. Rare words, whose
-    /// matches all fit in the first window, are ranked exactly.
+    /// exclude most candidates) does it widen: every candidate joined, then the newest
+    /// `widestCandidateLimit` matches. A word with fewer matches than that is searched exactly;
+    /// beyond it the results say they are partial. An author filter is exact whatever the
+    /// words: that author's posts are searched on their own (`authorSearch`).
     public static let candidateLimit = 1000
-    static let widestCandidateLimit = 128_000
+    public static let widestCandidateLimit = 10_000
+    /// Above this many posts by the author, an author filter takes the general path.
+    static let authorPostsLimit = 5_000
+
+    /// Privacy, moderation and the request's filters on `p` (post), `t` (thread), `a` (author).
+    /// Parameters ?1–?3 the viewer, ?5 topic slug, ?6 answered filter, ?7 organisation slug,
+    /// ?8 author handle, ?9 from (ms), ?10 until (ms).
+    static let filters = """
+        t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
+          AND \(PageQueries.visible)
+          AND (?5 IS NULL OR EXISTS (SELECT 1 FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id
+                                     WHERE tt.thread_id = t.id AND tp.slug = ?5))
+          AND (?6 = 'any'
+               OR (?6 = 'unanswered' AND t.accepted_post_id IS NULL)
+               OR (?6 = 'answered' AND t.accepted_post_id IS NOT NULL)
+               OR (?6 = 'mentor' AND EXISTS (SELECT 1 FROM posts ap JOIN users au ON au.id = ap.author_id
+                                             WHERE ap.id = t.accepted_post_id AND au.role = 'mentor')))
+          AND (?7 IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.slug = ?7
+                                     AND (o.id = t.organisation_id OR o.id = a.organisation_id)))
+          AND (?8 IS NULL OR a.handle = ?8)
+          AND (?9 IS NULL OR p.created_at >= ?9)
+          AND (?10 IS NULL OR p.created_at < ?10)
+        """
 
     /// Parameters: ?1–?3 the viewer, ?4 the FTS5 expression, ?5 topic slug, ?6 answered filter,
     /// ?7 organisation slug, ?8 author handle, ?9 from (ms), ?10 until (ms), ?11 limit, ?12 offset,
@@ -115,20 +148,7 @@ public enum SearchQueries {
         JOIN posts p ON p.id = r.post_id
         JOIN threads t ON t.id = p.thread_id
         JOIN users a ON a.id = p.author_id
-        WHERE t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
-          AND \(PageQueries.visible)
-          AND (?5 IS NULL OR EXISTS (SELECT 1 FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id
-                                     WHERE tt.thread_id = t.id AND tp.slug = ?5))
-          AND (?6 = 'any'
-               OR (?6 = 'unanswered' AND t.accepted_post_id IS NULL)
-               OR (?6 = 'answered' AND t.accepted_post_id IS NOT NULL)
-               OR (?6 = 'mentor' AND EXISTS (SELECT 1 FROM posts ap JOIN users au ON au.id = ap.author_id
-                                             WHERE ap.id = t.accepted_post_id AND au.role = 'mentor')))
-          AND (?7 IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.slug = ?7
-                                     AND (o.id = t.organisation_id OR o.id = a.organisation_id)))
-          AND (?8 IS NULL OR a.handle = ?8)
-          AND (?9 IS NULL OR p.created_at >= ?9)
-          AND (?10 IS NULL OR p.created_at < ?10)
+        WHERE \(filters)
         ORDER BY r.score, p.id DESC
         LIMIT ?11 OFFSET ?12
         """
@@ -165,37 +185,113 @@ public enum SearchQueries {
         let offset = (page - 1) * resultsPerPage
         // With one phrase its IDF is a constant factor and cannot change the order: no estimate.
         let phrases = request.query.phraseExpressions
-        let postFrequencies = phrases.count > 1 ? try DocumentFrequency.posts.estimates(conn, phrases) : ""
-        let titleFrequencies = phrases.count > 1 ? try DocumentFrequency.titles.estimates(conn, phrases) : ""
+        let posts = phrases.count > 1 ? try DocumentFrequency.posts.estimates(conn, phrases) : .none
+        let titles = phrases.count > 1 ? try DocumentFrequency.titles.estimates(conn, phrases) : .none
         let arguments: [(any Bindable)?] = PageQueries.viewerArguments(viewer) + [
             expression, request.topicSlug, request.answered.rawValue, request.organisationSlug,
             request.authorHandle, request.from.map(milliseconds), request.until.map(milliseconds),
-            resultsPerPage + 1, offset, titleWeight, postFrequencies, titleFrequencies,
         ]
-        var hits: [SearchHit] = []
+        var hits: [SearchHit]
+        var isPartial = false
+        if let found = try authorSearch(conn, request, arguments: arguments, offset: offset, posts: posts, titles: titles) {
+            hits = found
+        } else {
+            (hits, isPartial) = try indexSearch(conn, request, arguments: arguments + [
+                resultsPerPage + 1, offset, titleWeight, posts.text, titles.text,
+            ], offset: offset)
+        }
+        let hasNext = hits.count > resultsPerPage && page < maximumPage
+        if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
+        try highlight(&hits, expression: expression, conn)
+        return SearchResults(hits: hits, page: page, hasNextPage: hasNext, isPartial: isPartial)
+    }
+
+    /// The general path: candidates from the indexes, widening as described at `candidateLimit`.
+    /// `arguments` are ?1–?15 of `sql`.
+    static func indexSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?],
+                            offset: Int) throws -> (hits: [SearchHit], isPartial: Bool) {
+        let expression = request.query.fts5Expression
         var candidates = candidateLimit
+        // A prefix: when the recent index holds a window of matches, there are at least that many
+        // (and counting them in the big index would cost the merge this avoids).
         var recentHoldsCandidates = false
         if request.query.hasPrefixTerm {
             recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
         }
         while true {
-            var joined = candidates < 0 ? -1 : max(2 * (offset + resultsPerPage + 1), 64)
+            let more = candidates == candidateLimit && recentHoldsCandidates
+                ? true : try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true
             let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
+            // Join the best-ranked few first only while that is likely to fill the page.
+            var joined = more && candidates == candidateLimit ? max(2 * (offset + resultsPerPage + 1), 64) : -1
+            var hits: [SearchHit]
             while true {
                 hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, joined]).map(\.hit)
                 if hits.count > resultsPerPage || joined < 0 { break }
                 joined *= 8
                 if joined >= 2 * candidates { joined = -1 }
             }
-            if hits.count > resultsPerPage || candidates < 0 { break }
-            guard try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true else { break }
-            candidates *= 8
-            if candidates > widestCandidateLimit { candidates = -1 }
+            if hits.count > resultsPerPage || !more { return (hits, false) }
+            if candidates >= widestCandidateLimit { return (hits, true) }
+            candidates = widestCandidateLimit
         }
-        let hasNext = hits.count > resultsPerPage && page < maximumPage
-        if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
-        try highlight(&hits, expression: expression, conn)
-        return SearchResults(hits: hits, page: page, hasNextPage: hasNext)
+    }
+
+    /// The posts of the filtered author that pass every other filter, at most `authorPostsLimit`
+    /// + 1 of them. Parameters as `filters`.
+    static let authorPostsSQL = """
+        SELECT p.id, p.position, p.body_markdown, t.title
+        FROM users a
+        JOIN posts p ON p.author_id = a.id
+        JOIN threads t ON t.id = p.thread_id
+        WHERE a.handle = ?8 AND \(filters)
+        LIMIT ?11
+        """
+
+    /// With an author filter: that author's posts (few, through `posts_by_author`) that pass
+    /// the filters are copied into a private in-memory FTS5 table and searched there, so the
+    /// result is exact however common the words. Nil when there is no author filter or the
+    /// author has too many posts for that (the general path then applies).
+    static func authorSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?], offset: Int,
+                             posts: DocumentFrequency.Estimates, titles: DocumentFrequency.Estimates) throws -> [SearchHit]? {
+        guard request.authorHandle != nil else { return nil }
+        struct Candidate: RowDecodable {
+            let id: Int64, position: Int, body: String, title: String
+            init(row: Row) throws { id = try row[0]; position = try row[1]; body = try row[2]; title = try row[3] }
+        }
+        let candidates = try conn.query(Candidate.self, authorPostsSQL, arguments: arguments + [authorPostsLimit + 1])
+        guard candidates.count <= authorPostsLimit else { return nil }
+        guard !candidates.isEmpty else { return [] }
+        let expression = request.query.fts5Expression
+        let scratch = try Connection(path: ":memory:", role: .memory)
+        try scratch.execute("""
+            CREATE VIRTUAL TABLE body_hits USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
+            CREATE VIRTUAL TABLE title_hits USING fts5(title, tokenize = 'porter unicode61 remove_diacritics 2');
+            """)
+        try scratch.transaction(.immediate) { tx in
+            for candidate in candidates {
+                try tx.run("INSERT INTO body_hits(rowid, body) VALUES (?, ?)", candidate.id, candidate.body)
+                if candidate.position == 1 {
+                    try tx.run("INSERT INTO title_hits(rowid, title) VALUES (?, ?)", candidate.id, candidate.title)
+                }
+            }
+        }
+        // The same ranking as `sql`, with the big indexes' document frequencies and sizes.
+        let ranked = try scratch.column(Int64.self, """
+            SELECT id FROM (
+                SELECT rowid AS id, bm25_estimated(body_hits, ?1, ?3) AS score FROM body_hits WHERE body_hits MATCH ?5
+                UNION ALL
+                SELECT rowid, ?7 * bm25_estimated(title_hits, ?2, ?4) FROM title_hits WHERE title_hits MATCH ?5)
+            GROUP BY id ORDER BY sum(score), id DESC LIMIT ?6 OFFSET ?8
+            """, posts.text, titles.text, posts.rows, titles.rows, expression, resultsPerPage + 1, titleWeight, offset)
+        return try ranked.compactMap { id in
+            try conn.queryOne(Row10.self, """
+                SELECT p.id, p.position, t.id, t.slug, t.title, a.handle, a.display_name, p.created_at,
+                       t.organisation_id IS NOT NULL, t.accepted_post_id IS NOT NULL
+                FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users a ON a.id = p.author_id
+                WHERE p.id = ?
+                """, id)?.hit
+        }
     }
 
     /// Fills in each hit's snippet and highlighted title. FTS5's `snippet()` and `highlight()`
@@ -274,8 +370,15 @@ public enum SearchQueries {
             }
         }
 
-        /// Space-separated estimates, one per phrase, in order.
-        func estimates(_ conn: Connection, _ phrases: [String]) throws -> String {
+        /// Space-separated estimates, one per phrase, in order, and the rows of the index they
+        /// are out of (for `bm25_estimated` on a table other than the index itself).
+        struct Estimates: Sendable {
+            let text: String
+            let rows: Int64
+            static let none = Estimates(text: "", rows: 0)
+        }
+
+        func estimates(_ conn: Connection, _ phrases: [String]) throws -> Estimates {
             let newest = try conn.scalar(Int64.self, newestSQL) ?? 0
             let start = max(0, newest - window)
             var counts: [Int64] = []
@@ -287,7 +390,7 @@ public enum SearchQueries {
                 }
                 counts.append(estimate)
             }
-            return counts.map(String.init).joined(separator: " ")
+            return Estimates(text: counts.map(String.init).joined(separator: " "), rows: newest)
         }
     }
 

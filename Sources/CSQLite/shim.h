@@ -15,12 +15,14 @@ static inline int mutuals_sqlite_db_config_bool(sqlite3 *db, int option, int ena
 #include <math.h>
 #include <stdlib.h>
 
-// bm25_estimated(fts_table, 'df0 df1 ...'): FTS5's bm25 (k1 = 1.2, b = 0.75, one weight per
+// bm25_estimated(fts_table, 'df0 df1 ...' [, rows]): FTS5's bm25 (k1 = 1.2, b = 0.75, one weight per
 // column, lower is better) with each phrase's document frequency supplied by the caller instead
 // of counted. FTS5's own bm25() counts, once per query, every row matching each phrase to get its
 // IDF: a full pass over the posting list, ~20 ms for a word in most of 1M posts, whatever the
 // LIMIT. The caller passes estimates (or nothing: a missing entry gives the phrase an IDF of 1,
-// which leaves the order of a one-phrase query exactly as bm25 would have it).
+// which leaves the order of a one-phrase query exactly as bm25 would have it). `rows`, when
+// given and positive, is the number of rows the frequencies are out of (for ranking a few rows
+// copied out of a big index with that index's statistics); otherwise the table's own count.
 // Per query, the IDFs and the average row length are computed on the first row and kept as
 // auxiliary data.
 typedef struct {
@@ -36,13 +38,15 @@ static inline void mutuals_fts5_bm25_estimated(const Fts5ExtensionApi *api, Fts5
     if (query == NULL) {
         int phrases = api->xPhraseCount(fts);
         sqlite3_int64 rows = 0, tokens = 0;
-        int rc = api->xRowCount(fts, &rows);
+        sqlite3_int64 ownRows = 0;
+        int rc = api->xRowCount(fts, &ownRows);
         if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
         if (rc != SQLITE_OK) { sqlite3_result_error_code(context, rc); return; }
+        rows = argc > 1 && sqlite3_value_int64(argv[1]) > 0 ? sqlite3_value_int64(argv[1]) : ownRows;
         query = (mutuals_bm25_query *)sqlite3_malloc64(sizeof(mutuals_bm25_query) + sizeof(double) * (sqlite3_uint64)(phrases > 0 ? phrases : 1));
         if (query == NULL) { sqlite3_result_error_nomem(context); return; }
         query->phrases = phrases;
-        query->averageLength = rows > 0 && tokens > 0 ? (double)tokens / (double)rows : 1.0;
+        query->averageLength = ownRows > 0 && tokens > 0 ? (double)tokens / (double)ownRows : 1.0;
         const char *text = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
         for (int i = 0; i < phrases; i++) {
             double idf = 1.0;

@@ -213,6 +213,51 @@ import TestSupport
         }
     }
 
+    /// Past the widest window the results say they are partial, and stay cheap; an author filter
+    /// is exact however many newer posts share the words.
+    @Test func filteredSearchesOfVeryCommonWordsAreBoundedAndSayPartial() throws {
+        try withDemoSite { site in
+            let tender = site.id(ofThread: "Tender asks%")
+            let tom = try #require(site.userID("tom_beckett"))
+            let sam = try #require(site.userID("sam_okafor"))
+            let newer = SearchQueries.widestCandidateLimit + 50
+            try site.store.write { conn in
+                var position = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 0
+                func add(_ author: Int64, _ body: String, at time: Int64) throws {
+                    position += 1
+                    try conn.run("""
+                        INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at)
+                        VALUES (?, ?, ?, ?, '<p>x</p>', ?)
+                        """, tender, author, position, body, time)
+                }
+                try add(tom, "The oldest kiwi note, from Tom.", at: 1_600_000_000_000)
+                for number in 1...newer { try add(sam, "Kiwi note \(number).", at: 1_700_000_000_000) }
+            }
+            try site.store.read { conn in
+                // Nothing in 2020 among the newest matches: a partial, empty answer, not a scan of all.
+                let day = Date(timeIntervalSince1970: 1_600_000_000)
+                let dated = try search(conn, "kiwi", from: day.addingTimeInterval(-86_400), until: day.addingTimeInterval(86_400))
+                #expect(dated.hits.isEmpty && dated.isPartial)
+                // The author filter finds Tom's old post exactly.
+                let byTom = try search(conn, "kiwi", author: "tom_beckett")
+                #expect(byTom.hits.map(\.authorHandle) == ["tom_beckett"] && !byTom.isPartial)
+                let bothFilters = try search(conn, "kiwi", author: "tom_beckett", from: day.addingTimeInterval(-86_400))
+                #expect(bothFilters.hits.count == 1)
+                #expect(try search(conn, "kiwi", author: "tom_beckett", until: day.addingTimeInterval(-86_400)).hits.isEmpty)
+                // Unfiltered: a full page, not partial.
+                let all = try search(conn, "kiwi")
+                #expect(all.hits.count == SearchQueries.resultsPerPage && all.hasNextPage && !all.isPartial)
+            }
+            try withTestServer(router: site.router, tls: true) { server in
+                let response = try server.get("/search?q=kiwi&from=2020-09-12&to=2020-09-14")
+                #expect(response.status == 200)
+                #expect(response.text.contains("id=\"search-partial\""))
+                #expect(response.text.contains("10,000 most recent posts"))
+                #expect(!(try server.get("/search?q=kiwi").text.contains("search-partial")))
+            }
+        }
+    }
+
     /// A prefix search takes its candidates from the index of the newest posts when they hold
     /// enough matches; the results are the ones the whole index gives.
     @Test func prefixSearchesGiveTheSameResultsFromTheRecentIndex() throws {
@@ -272,6 +317,10 @@ import TestSupport
                                       expression, frequencies)
             #expect(!rows.isEmpty)
             for row in rows { #expect(abs(row.exact - row.estimated) < 1e-9, "\(expression) row \(row.rowid)") }
+            // Naming the row count the frequencies are out of (here the table's own) changes nothing.
+            let named = try conn.column(Double.self, "SELECT bm25_estimated(doc, ?2, 8) FROM doc WHERE doc MATCH ?1",
+                                        expression, frequencies)
+            #expect(named.count == rows.count && zip(named, rows).allSatisfy { abs($0 - $1.exact) < 1e-9 })
         }
         let exactOrder = try conn.column(Int64.self, "SELECT rowid FROM doc WHERE doc MATCH '\"transfer\"' ORDER BY bm25(doc), rowid")
         let estimatedOrder = try conn.column(Int64.self, "SELECT rowid FROM doc WHERE doc MATCH '\"transfer\"' ORDER BY bm25_estimated(doc, ''), rowid")

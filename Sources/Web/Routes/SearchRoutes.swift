@@ -146,6 +146,14 @@ struct SearchView: TemplateRenderable {
         case "to": return .text(form.to)
         case "hasResults": return .bool(!(results?.hits.isEmpty ?? true))
         case "noResults": return .bool(results?.hits.isEmpty == true)
+        case "partial": return .bool(results?.isPartial == true)
+        case "widestCandidates":
+            // 10000 → "10,000"
+            let digits = Array(String(SearchQueries.widestCandidateLimit))
+            let grouped = digits.enumerated().map { index, digit in
+                (index > 0 && (digits.count - index) % 3 == 0 ? "," : "") + String(digit)
+            }
+            return .text(grouped.joined())
         case "results":
             guard let results else { return nil }
             return .list(results.hits.map { hit in
