@@ -88,12 +88,13 @@ public enum SearchQueries {
     /// of those to their threads. Only when that leaves the page short (filters or privacy
     /// exclude most candidates) does it widen: every candidate joined, then the newest
     /// `widestCandidateLimit` matches. A word with fewer matches than that is searched exactly;
-    /// beyond it the results say they are partial. An author filter is exact whatever the
-    /// words: that author's posts are searched on their own (`authorSearch`).
+    /// beyond it the results say they are partial. A filter that picks out few posts (an
+    /// author, threads answered by a mentor) is exact whatever the words: those posts are
+    /// searched on their own (`drivenSearch`).
     public static let candidateLimit = 1000
     public static let widestCandidateLimit = 10_000
-    /// Above this many posts by the author, an author filter takes the general path.
-    static let authorPostsLimit = 5_000
+    /// Above this many posts, a filter that `drivenSearch` starts from takes the general path.
+    static let drivenPostsLimit = 5_000
 
     /// Privacy, moderation and the request's filters on `p` (post), `t` (thread), `a` (author).
     /// Parameters ?1–?3 the viewer, ?5 topic slug, ?6 answered filter, ?7 organisation slug,
@@ -193,7 +194,7 @@ public enum SearchQueries {
         ]
         var hits: [SearchHit]
         var isPartial = false
-        if let found = try authorSearch(conn, request, arguments: arguments, offset: offset, posts: posts, titles: titles) {
+        if let found = try drivenSearch(conn, request, arguments: arguments, offset: offset, posts: posts, titles: titles) {
             hits = found
         } else {
             (hits, isPartial) = try indexSearch(conn, request, arguments: arguments + [
@@ -237,8 +238,8 @@ public enum SearchQueries {
         }
     }
 
-    /// The posts of the filtered author that pass every other filter, at most `authorPostsLimit`
-    /// + 1 of them. Parameters as `filters`.
+    /// The posts of the filtered author that pass every other filter, at most
+    /// `drivenPostsLimit` + 1 of them. Parameters as `filters`, ?11 the limit.
     static let authorPostsSQL = """
         SELECT p.id, p.position, p.body_markdown, t.title
         FROM users a
@@ -248,19 +249,38 @@ public enum SearchQueries {
         LIMIT ?11
         """
 
-    /// With an author filter: that author's posts (few, through `posts_by_author`) that pass
-    /// the filters are copied into a private in-memory FTS5 table and searched there, so the
-    /// result is exact however common the words. Nil when there is no author filter or the
-    /// author has too many posts for that (the general path then applies).
-    static func authorSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?], offset: Int,
+    /// The posts of threads whose accepted answer is a mentor's that pass every other filter.
+    static let mentorAnsweredPostsSQL = """
+        SELECT p.id, p.position, p.body_markdown, t.title
+        FROM threads t
+        JOIN posts ap ON ap.id = t.accepted_post_id
+        JOIN users au ON au.id = ap.author_id AND au.role = 'mentor'
+        JOIN posts p ON p.thread_id = t.id
+        JOIN users a ON a.id = p.author_id
+        WHERE \(filters)
+        LIMIT ?11
+        """
+
+    /// With a filter that picks out few posts (an author; threads answered by a mentor), the
+    /// posts that pass every filter are copied into a private in-memory FTS5 table and searched
+    /// there, so the result is exact however common the words. Nil when there is no such filter
+    /// or it leaves more than `drivenPostsLimit` posts (the general path then applies).
+    static func drivenSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?], offset: Int,
                              posts: DocumentFrequency.Estimates, titles: DocumentFrequency.Estimates) throws -> [SearchHit]? {
-        guard request.authorHandle != nil else { return nil }
+        let drivingSQL: String
+        if request.authorHandle != nil {
+            drivingSQL = authorPostsSQL
+        } else if request.answered == .mentor {
+            drivingSQL = mentorAnsweredPostsSQL
+        } else {
+            return nil
+        }
         struct Candidate: RowDecodable {
             let id: Int64, position: Int, body: String, title: String
             init(row: Row) throws { id = try row[0]; position = try row[1]; body = try row[2]; title = try row[3] }
         }
-        let candidates = try conn.query(Candidate.self, authorPostsSQL, arguments: arguments + [authorPostsLimit + 1])
-        guard candidates.count <= authorPostsLimit else { return nil }
+        let candidates = try conn.query(Candidate.self, drivingSQL, arguments: arguments + [drivenPostsLimit + 1])
+        guard candidates.count <= drivenPostsLimit else { return nil }
         guard !candidates.isEmpty else { return [] }
         let expression = request.query.fts5Expression
         let scratch = try Connection(path: ":memory:", role: .memory)

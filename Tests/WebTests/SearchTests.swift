@@ -217,7 +217,10 @@ import TestSupport
     /// is exact however many newer posts share the words.
     @Test func filteredSearchesOfVeryCommonWordsAreBoundedAndSayPartial() throws {
         try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
+            // The many newer matches go into a public thread nobody has answered.
+            let tender = try #require(try site.store.read { try $0.scalar(Int64.self, """
+                SELECT id FROM threads WHERE organisation_id IS NULL AND accepted_post_id IS NULL AND hidden = 0 LIMIT 1
+                """) })
             let tom = try #require(site.userID("tom_beckett"))
             let sam = try #require(site.userID("sam_okafor"))
             let newer = SearchQueries.widestCandidateLimit + 50
@@ -231,6 +234,17 @@ import TestSupport
                         """, tender, author, position, body, time)
                 }
                 try add(tom, "The oldest kiwi note, from Tom.", at: 1_600_000_000_000)
+                // An old match in a thread whose accepted answer is a mentor's.
+                let answered = try #require(try conn.scalar(Int64.self, """
+                    SELECT t.id FROM threads t JOIN posts ap ON ap.id = t.accepted_post_id
+                    JOIN users au ON au.id = ap.author_id
+                    WHERE au.role = 'mentor' AND t.organisation_id IS NULL AND t.id != ? LIMIT 1
+                    """, tender))
+                let next = (try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", answered) ?? 0) + 1
+                try conn.run("""
+                    INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at)
+                    VALUES (?, ?, ?, 'A kiwi follow-up to the answer.', '<p>x</p>', 1600000000000)
+                    """, answered, sam, next)
                 for number in 1...newer { try add(sam, "Kiwi note \(number).", at: 1_700_000_000_000) }
             }
             try site.store.read { conn in
@@ -244,6 +258,10 @@ import TestSupport
                 let bothFilters = try search(conn, "kiwi", author: "tom_beckett", from: day.addingTimeInterval(-86_400))
                 #expect(bothFilters.hits.count == 1)
                 #expect(try search(conn, "kiwi", author: "tom_beckett", until: day.addingTimeInterval(-86_400)).hits.isEmpty)
+                // So does "answered by a mentor" (few such threads): the old follow-up is found.
+                let mentor = try search(conn, "kiwi", answered: .mentor)
+                #expect(mentor.hits.count == 1 && !mentor.isPartial)
+                #expect(mentor.hits.first?.snippetHTML.contains("<mark>kiwi</mark>") == true)
                 // Unfiltered: a full page, not partial.
                 let all = try search(conn, "kiwi")
                 #expect(all.hits.count == SearchQueries.resultsPerPage && all.hasNextPage && !all.isPartial)
