@@ -1,6 +1,7 @@
 import Database
 
-/// Migration 9: a second, small full-text index over the newest posts only, for prefix queries.
+/// Migration 9: a second, small full-text index over the newest posts only, for prefix queries;
+/// and an index of answered threads, for search's answered filters.
 ///
 /// SQLite 3.40's FTS5 answers a prefix query (`commiss*`) by first merging the posting lists of
 /// every indexed word with that prefix, across the whole index, whatever the LIMIT: ~9 ms for a
@@ -15,7 +16,7 @@ import Database
 /// below take out edited and deleted posts at once. The window here (50,000) is
 /// `SearchIndex.recentWindow` when this migration was written.
 enum Migration9RecentSearch {
-    static let migration = Migration(version: 9, name: "full-text index of the newest posts", sql: sql)
+    static let migration = Migration(version: 9, name: "full-text index of the newest posts; answered threads", sql: sql)
 
     static let sql = """
     CREATE VIRTUAL TABLE post_search_recent USING fts5(
@@ -32,5 +33,9 @@ enum Migration9RecentSearch {
     CREATE TRIGGER post_search_recent_update AFTER UPDATE OF body_markdown ON posts BEGIN
         DELETE FROM post_search_recent WHERE rowid = OLD.id;
     END;
+
+    -- Answered threads, for a search filtered to them while they are few
+    -- (`SearchQueries.answeredPostsSQL`): without it that filter reads every thread.
+    CREATE INDEX threads_answered ON threads(accepted_post_id) WHERE accepted_post_id IS NOT NULL;
     """
 }

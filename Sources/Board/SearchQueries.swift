@@ -89,8 +89,8 @@ public enum SearchQueries {
     /// exclude most candidates) does it widen: every candidate joined, then the newest
     /// `widestCandidateLimit` matches. A word with fewer matches than that is searched exactly;
     /// beyond it the results say they are partial. A filter that picks out few posts (an
-    /// author, threads answered by a mentor) is exact whatever the words: those posts are
-    /// searched on their own (`drivenSearch`).
+    /// author; answered threads, while they are few) is exact whatever the words: those posts
+    /// are searched on their own (`drivenSearch`).
     public static let candidateLimit = 1000
     public static let widestCandidateLimit = 10_000
     /// Above this many posts, a filter that `drivenSearch` starts from takes the general path.
@@ -249,19 +249,19 @@ public enum SearchQueries {
         LIMIT ?11
         """
 
-    /// The posts of threads whose accepted answer is a mentor's that pass every other filter.
-    static let mentorAnsweredPostsSQL = """
+    /// The posts of answered threads (with ?6 'mentor', answered by a mentor: `filters` checks)
+    /// that pass every other filter. CROSS JOIN keeps SQLite's join order (threads first, one
+    /// row each); left to itself, with no statistics, it would walk every post.
+    static let answeredPostsSQL = """
         SELECT p.id, p.position, p.body_markdown, t.title
         FROM threads t
-        JOIN posts ap ON ap.id = t.accepted_post_id
-        JOIN users au ON au.id = ap.author_id AND au.role = 'mentor'
-        JOIN posts p ON p.thread_id = t.id
-        JOIN users a ON a.id = p.author_id
-        WHERE \(filters)
+        CROSS JOIN posts p ON p.thread_id = t.id
+        CROSS JOIN users a ON a.id = p.author_id
+        WHERE t.accepted_post_id IS NOT NULL AND \(filters)
         LIMIT ?11
         """
 
-    /// With a filter that picks out few posts (an author; threads answered by a mentor), the
+    /// With a filter that may pick out few posts (an author; answered threads), the
     /// posts that pass every filter are copied into a private in-memory FTS5 table and searched
     /// there, so the result is exact however common the words. Nil when there is no such filter
     /// or it leaves more than `drivenPostsLimit` posts (the general path then applies).
@@ -270,8 +270,8 @@ public enum SearchQueries {
         let drivingSQL: String
         if request.authorHandle != nil {
             drivingSQL = authorPostsSQL
-        } else if request.answered == .mentor {
-            drivingSQL = mentorAnsweredPostsSQL
+        } else if request.answered == .mentor || request.answered == .answered {
+            drivingSQL = answeredPostsSQL
         } else {
             return nil
         }
