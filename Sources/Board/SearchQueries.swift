@@ -220,19 +220,22 @@ public enum SearchQueries {
             recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
         }
         while true {
-            let more = candidates == candidateLimit && recentHoldsCandidates
-                ? true : try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true
             let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
-            // Join the best-ranked few first only while that is likely to fill the page.
-            var joined = more && candidates == candidateLimit ? max(2 * (offset + resultsPerPage + 1), 64) : -1
-            var hits: [SearchHit]
-            while true {
-                hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, joined]).map(\.hit)
-                if hits.count > resultsPerPage || joined < 0 { break }
-                joined *= 8
-                if joined >= 2 * candidates { joined = -1 }
+            // Join the best-ranked few first: for a common word that fills the page at once.
+            let staged = candidates == candidateLimit
+            var hits = try conn.query(Row10.self, statement, arguments: arguments + [
+                candidates, staged ? max(2 * (offset + resultsPerPage + 1), 64) : -1,
+            ]).map(\.hit)
+            if hits.count > resultsPerPage { return (hits, false) }
+            if staged {
+                hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
+                if hits.count > resultsPerPage { return (hits, false) }
             }
-            if hits.count > resultsPerPage || !more { return (hits, false) }
+            // Short: were there more matches than this window? (With a prefix the recent index
+            // already said so; counting in the big index would cost the merge it avoids.)
+            let more = staged && recentHoldsCandidates
+                ? true : try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true
+            if !more { return (hits, false) }
             if candidates >= widestCandidateLimit { return (hits, true) }
             candidates = widestCandidateLimit
         }
