@@ -240,9 +240,12 @@ public enum Moderation {
                 try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .approvePost, target: "post", postID, reason: "", now: now)
                 try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
-                // An approved opening post lists its thread (migration 8's trigger): announce it now.
+                // An approved opening post lists its thread (migration 8's trigger), an approved
+                // reply joins its thread: announce either now, as on posting.
                 if let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ? AND position = 1", postID) {
                     try Notifications.recordThreadApproved(tx, threadID: threadID, postID: postID, now: now)
+                } else {
+                    try Notifications.recordReplyApproved(tx, postID: postID, now: now)
                 }
             case .hide(let reason):
                 try require(actor, .hide, .post(post), now: now)

@@ -146,11 +146,32 @@ public enum Notifications {
             """, threadID, postID, authorID, now, mentions)
     }
 
-    /// A reply: its author follows the thread; the thread's author and followers hear about it
-    /// (those it mentions get a mention instead).
+    /// A reply: its author follows the thread; those it mentions, the thread's author and its
+    /// followers hear about it. A reply held for approval reaches nobody yet (nobody else may
+    /// read it): `Moderation.decide` calls `recordReplyApproved` when an admin approves it.
     public static func recordReply(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                                    body: String, now: Date) throws {
         try Subscriptions.follow(tx, userID: authorID, threadID: threadID, now: now)
+        guard try tx.scalar(Bool.self, "SELECT held_for_approval FROM posts WHERE id = ?", postID) != true else { return }
+        try announceReply(tx, threadID: threadID, postID: postID, authorID: authorID, body: body, now: now)
+    }
+
+    /// A reply held for approval has been approved: those it mentions, the thread's author and
+    /// its followers hear about it now, as they would have when it was written.
+    public static func recordReplyApproved(_ tx: Connection, postID: Int64, now: Date) throws {
+        struct Reply: RowDecodable {
+            let threadID: Int64, authorID: Int64, markdown: String
+            init(row: Row) throws { threadID = try row[0]; authorID = try row[1]; markdown = try row[2] }
+        }
+        guard let reply = try tx.queryOne(Reply.self, """
+            SELECT thread_id, author_id, body_markdown FROM posts WHERE id = ? AND position > 1
+            """, postID) else { return }
+        try announceReply(tx, threadID: reply.threadID, postID: postID, authorID: reply.authorID, body: reply.markdown, now: now)
+    }
+
+    /// Mentions and `reply` notifications for a reply.
+    static func announceReply(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
+                              body: String, now: Date) throws {
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""

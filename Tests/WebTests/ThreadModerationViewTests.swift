@@ -42,6 +42,45 @@ import TestSupport
         }
     }
 
+    /// A held reply reaches nobody (no reply or mention notification) until an admin approves
+    /// it; then it does, as if it had just been written.
+    @Test func heldReplyNotifiesNobodyUntilApproved() throws {
+        try withModerationWorld { world in
+            try world.store.write { try $0.run("INSERT INTO settings(key, value, updated_at) VALUES ('hold_first_posts_of_new_members', '1', 0) ON CONFLICT(key) DO UPDATE SET value = '1'") }
+            let threadID = try world.id("""
+                SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
+                WHERE t.organisation_id IS NULL AND t.locked = 0 AND u.handle <> 'priya_nair' AND ?1 = ?1 ORDER BY t.id LIMIT 1
+                """, "")
+            let newcomer = world.world.browser()
+            _ = try world.world.register(newcomer, handle: "fresh_member")
+            try world.store.write { try $0.run("UPDATE users SET created_at = ? WHERE handle = 'fresh_member'", Date()) }
+            _ = try newcomer.follow(try newcomer.get("/t/\(threadID)"))
+            #expect(try newcomer.post("/t/\(threadID)/reply", [("body", "A question for @priya_nair about staff shares"),
+                                                              ("action", "post")]).status == 303)
+            let postID = try world.id("SELECT max(id) FROM posts WHERE thread_id = ?", String(threadID))
+            func notified() throws -> [String] {
+                try world.store.read {
+                    try $0.column(String.self, """
+                        SELECT u.handle || ':' || n.kind FROM notifications n JOIN users u ON u.id = n.user_id
+                        WHERE n.post_id = ? AND n.kind IN ('reply', 'mention') ORDER BY 1
+                        """, postID)
+                }
+            }
+            #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT held_for_approval FROM posts WHERE id = ?", postID) } == true)
+            #expect(try notified().isEmpty)
+            let admin = try world.signedIn("network_admin")
+            try admin.get("/admin/queue")
+            #expect(try admin.post("/admin/posts/\(postID)/decide", [("decision", "approve"), ("reason", "")]).status == 303)
+            let after = try notified()
+            let author = try world.store.read {
+                try $0.scalar(String.self, "SELECT u.handle FROM threads t JOIN users u ON u.id = t.author_id WHERE t.id = ?", threadID)
+            }
+            #expect(after.contains("priya_nair:mention"))
+            #expect(after.contains("\(author ?? ""):reply"))
+            #expect(!after.contains { $0.hasPrefix("fresh_member:") })
+        }
+    }
+
     @Test func heldPostIsMarkedForItsAuthorAndAbsentForOthers() throws {
         try withModerationWorld { world in
             try world.store.write { try $0.run("INSERT INTO settings(key, value, updated_at) VALUES ('hold_first_posts_of_new_members', '1', 0) ON CONFLICT(key) DO UPDATE SET value = '1'") }
