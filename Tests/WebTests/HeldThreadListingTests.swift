@@ -58,6 +58,14 @@ struct HeldThreadListingTests {
         }
     }
 
+    /// priya_nair, signed in and following the place's topic.
+    func topicFollower(_ world: ModerationWorld, _ place: Place) throws -> BrowserClient {
+        let follower = try world.signedIn("priya_nair")
+        try follower.get("/topics/\(place.topic)")
+        #expect(try follower.post("/topics/\(place.topic)/follow", [("action", "follow")]).status == 303)
+        return follower
+    }
+
     /// Every list, feed and search a reader could find the thread through.
     func listings(_ place: Place, handle: String) -> [String] {
         ["/", "/topics/\(place.topic)", "/topics/\(place.topic).atom", "/o/\(place.organisation)", "/u/\(handle)",
@@ -67,9 +75,7 @@ struct HeldThreadListingTests {
     @Test func aHeldThreadIsListedOnlyOnceApproved() throws {
         try withModerationWorld { world in
             let place = try place(world)
-            let follower = try world.signedIn("priya_nair")
-            try follower.get("/topics/\(place.topic)")
-            #expect(try follower.post("/topics/\(place.topic)/follow", [("action", "follow")]).status == 303)
+            let follower = try topicFollower(world, place)
             let countBefore = try topicCount(world, place.topic)
 
             let title = "Quagga cooperative asks about staff shares"
@@ -130,9 +136,7 @@ struct HeldThreadListingTests {
     @Test func topicFollowersHearOfAThreadWhenItIsApproved() throws {
         try withModerationWorld { world in
             let place = try place(world)
-            let follower = try world.signedIn("priya_nair")
-            try follower.get("/topics/\(place.topic)")
-            #expect(try follower.post("/topics/\(place.topic)/follow", [("action", "follow")]).status == 303)
+            let follower = try topicFollower(world, place)
             let held = try startHeldThread(world, handle: "fresh_asker", title: "A fresh question about asset locks",
                                            body: "How does an asset lock work for a new mutual?", place: place)
             #expect(try topicNotifications(world, "priya_nair", threadID: held.threadID) == 0)
@@ -147,9 +151,7 @@ struct HeldThreadListingTests {
     @Test func aHeldThreadHiddenByAnAdminStaysOut() throws {
         try withModerationWorld { world in
             let place = try place(world)
-            let follower = try world.signedIn("priya_nair")
-            try follower.get("/topics/\(place.topic)")
-            #expect(try follower.post("/topics/\(place.topic)/follow", [("action", "follow")]).status == 303)
+            let follower = try topicFollower(world, place)
             let countBefore = try topicCount(world, place.topic)
             let held = try startHeldThread(world, handle: "quagga_spammer", title: "Quagga bargains for every mutual",
                                            body: "Buy quagga bargains at our shop", place: place)
