@@ -95,6 +95,8 @@ public enum SearchQueries {
     public static let widestCandidateLimit = 10_000
     /// Above this many posts, a filter that `drivenSearch` starts from takes the general path.
     static let drivenPostsLimit = 5_000
+    /// … or this many bytes of post text.
+    static let drivenTextLimit = 8 << 20
 
     /// Privacy, moderation and the request's filters on `p` (post), `t` (thread), `a` (author).
     /// Parameters ?1–?3 the viewer, ?5 topic slug, ?6 answered filter, ?7 organisation slug,
@@ -283,7 +285,10 @@ public enum SearchQueries {
             init(row: Row) throws { id = try row[0]; position = try row[1]; body = try row[2]; title = try row[3] }
         }
         let candidates = try conn.query(Candidate.self, drivingSQL, arguments: arguments + [drivenPostsLimit + 1])
-        guard candidates.count <= drivenPostsLimit else { return nil }
+        // Bounded in text too (long posts): tokenizing more than this would cost more than the
+        // general path.
+        guard candidates.count <= drivenPostsLimit,
+              candidates.reduce(0, { $0 + $1.body.utf8.count }) <= drivenTextLimit else { return nil }
         guard !candidates.isEmpty else { return [] }
         let expression = request.query.fts5Expression
         let scratch = try Connection(path: ":memory:", role: .memory)
