@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
     *) ARGS+=("$1"); shift ;;
   esac
 done
+command -v wrk >/dev/null || { echo "search.sh needs wrk (Debian: apt-get install -y wrk)" >&2; exit 1; }
 swift build -c release --scratch-path .build-search-release --product mutuals >/dev/null
 bin=.build-search-release/release/mutuals
 data="Benchmarks/out/search-$POSTS"
