@@ -262,6 +262,11 @@ import TestSupport
                 let mentor = try search(conn, "kiwi", answered: .mentor)
                 #expect(mentor.hits.count == 1 && !mentor.isPartial)
                 #expect(mentor.hits.first?.snippetHTML.contains("<mark>kiwi</mark>") == true)
+                // The document-frequency estimate from the newest matches' span is close to the truth.
+                let truth = try #require(try conn.scalar(Int64.self, "SELECT count(*) FROM post_search WHERE post_search MATCH 'kiwi'"))
+                let estimate = try SearchQueries.DocumentFrequency.posts.estimates(conn, ["\"kiwi\"", "\"quagga\""])
+                let parts = estimate.text.split(separator: " ").compactMap { Int64($0) }
+                #expect(parts.count == 2 && abs(parts[0] - truth) * 10 < truth, "\(estimate.text) vs \(truth)")
                 // Unfiltered: a full page, not partial.
                 let all = try search(conn, "kiwi")
                 #expect(all.hits.count == SearchQueries.resultsPerPage && all.hasNextPage && !all.isPartial)
