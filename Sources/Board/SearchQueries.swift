@@ -162,13 +162,20 @@ public enum SearchQueries {
         SELECT count(*) FROM (SELECT 1 FROM post_search_recent WHERE post_search_recent MATCH ?1 LIMIT ?2)
         """
 
-    /// True when either index has more than ?2 matches for ?1 (so a wider window can find more).
-    static let moreMatchesSQL = """
+    /// How many matches for ?1 each index has, counting to ?2 + 1 at most (more than ?2: a wider
+    /// window can find more).
+    static let matchCountsSQL = """
         SELECT (SELECT count(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH ?1
-                                      ORDER BY rowid DESC LIMIT ?2 + 1)) > ?2
-            OR (SELECT count(*) FROM (SELECT 1 FROM thread_search WHERE thread_search MATCH ?1
-                                      ORDER BY rowid DESC LIMIT ?2 + 1)) > ?2
+                                      ORDER BY rowid DESC LIMIT ?2 + 1)),
+               (SELECT count(*) FROM (SELECT 1 FROM thread_search WHERE thread_search MATCH ?1
+                                      ORDER BY rowid DESC LIMIT ?2 + 1))
         """
+
+    struct MatchCounts: RowDecodable {
+        let posts: Int, titles: Int
+        init(row: Row) throws { posts = try row[0]; titles = try row[1] }
+        init(posts: Int, titles: Int) { self.posts = posts; self.titles = titles }
+    }
 
     struct Row10: RowDecodable {
         let hit: SearchHit
@@ -225,19 +232,20 @@ public enum SearchQueries {
             let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
             // Join the best-ranked few first: for a common word that fills the page at once.
             let staged = candidates == candidateLimit
-            var hits = try conn.query(Row10.self, statement, arguments: arguments + [
-                candidates, staged ? max(2 * (offset + resultsPerPage + 1), 64) : -1,
-            ]).map(\.hit)
+            let firstJoin = staged ? max(2 * (offset + resultsPerPage + 1), 64) : -1
+            var hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, firstJoin]).map(\.hit)
             if hits.count > resultsPerPage { return (hits, false) }
-            if staged {
+            // Short: how many candidates were there, and more matches beyond the window? (With a
+            // prefix the recent index already said there are more; counting them in the big index
+            // would cost the merge it avoids.)
+            let counts = staged && recentHoldsCandidates
+                ? MatchCounts(posts: candidates + 1, titles: 0)
+                : try conn.queryOne(MatchCounts.self, matchCountsSQL, expression, candidates) ?? MatchCounts(posts: 0, titles: 0)
+            if firstJoin >= 0, counts.posts + counts.titles > firstJoin {
                 hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
                 if hits.count > resultsPerPage { return (hits, false) }
             }
-            // Short: were there more matches than this window? (With a prefix the recent index
-            // already said so; counting in the big index would cost the merge it avoids.)
-            let more = staged && recentHoldsCandidates
-                ? true : try conn.scalar(Bool.self, moreMatchesSQL, expression, candidates) == true
-            if !more { return (hits, false) }
+            if counts.posts <= candidates && counts.titles <= candidates { return (hits, false) }
             if candidates >= widestCandidateLimit { return (hits, true) }
             candidates = widestCandidateLimit
         }
