@@ -120,11 +120,22 @@ import TestSupport
             let admin = Viewer(userID: site.userID("network_admin"), organisationID: nil, isAdmin: true)
             let outsider = Viewer(userID: site.userID("priya_nair"), organisationID: site.organisationID("anglian-community-enterprise"), isAdmin: false)
             try site.store.read { conn in
+                let authors = try conn.column(String.self, """
+                    SELECT DISTINCT u.handle FROM posts p JOIN users u ON u.id = p.author_id WHERE p.thread_id = ?
+                    """, id)
+                #expect(!authors.isEmpty)
                 for (viewer, sees) in [(member, true), (mentor, true), (admin, true), (outsider, false), (Viewer.visitor, false)] {
                     for words in ["observers", "\"shadow board\"", "union*", "terms of reference"] {
                         let results = try search(conn, words, viewer: viewer)
                         #expect(results.hits.contains { $0.threadID == id } == sees, "\(words)")
                     }
+                    // The same through the author-driven path (each of the thread's authors).
+                    var found = false
+                    for author in authors {
+                        let results = try search(conn, "board OR observers OR the OR shadow", viewer: viewer, author: author)
+                        found = found || results.hits.contains { $0.threadID == id }
+                    }
+                    #expect(found == sees)
                 }
             }
         }
