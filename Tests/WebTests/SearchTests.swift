@@ -368,6 +368,22 @@ import TestSupport
 
     // MARK: the page, over the real server
 
+    /// A page past the last result says so and links back to the first, instead of claiming
+    /// nothing matches.
+    @Test func aPagePastTheResultsLinksToTheFirst() throws {
+        try withDemoSite { site in
+            try withTestServer(router: site.router, tls: true) { server in
+                let past = try server.get("/search?q=bond&topic=contracts-and-procurement&page=40")
+                #expect(past.status == 200)
+                #expect(past.text.contains("There are no results on page 40."))
+                #expect(past.text.contains("href=\"/search?q=bond&amp;topic=contracts-and-procurement\""))
+                #expect(!past.text.contains("No posts match your search"))
+                let none = try server.get("/search?q=zebrafishes")
+                #expect(none.text.contains("No posts match your search") && !none.text.contains("There are no results on page"))
+            }
+        }
+    }
+
     @Test func searchPageShowsResultsAndKeepsTheQuery() throws {
         try withDemoSite { site in
             try withTestServer(router: site.router, tls: true) { server in

@@ -145,7 +145,11 @@ struct SearchView: TemplateRenderable {
         case "from": return .text(form.from)
         case "to": return .text(form.to)
         case "hasResults": return .bool(!(results?.hits.isEmpty ?? true))
-        case "noResults": return .bool(results?.hits.isEmpty == true)
+        case "noResults": return .bool(results.map { $0.hits.isEmpty && $0.page == 1 } == true)
+        case "beyondResults":
+            guard let results, results.hits.isEmpty, results.page > 1 else { return nil }
+            return .int(results.page)
+        case "firstPageURL": return .text(form.url(page: 1))
         case "partial": return .bool(results?.isPartial == true)
         case "widestCandidates":
             // 10000 → "10,000"
