@@ -108,7 +108,7 @@ let package = Package(
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).
         .executableTarget(
             name: "RenderBenchmark",
-            dependencies: ["Web"],
+            dependencies: ["Web", "Board", "Database", "HTTPServer"],
             path: "Benchmarks/RenderBenchmark",
             exclude: ["Fixtures"]
         ),

@@ -1,8 +1,14 @@
 // Renders a 20-post thread page in the site's layout many times and prints p50/p99 µs per
-// render and the output size. Run through Benchmarks/render.sh (release build).
+// render and the output size; row 4 serves a real thread page from a SQLite store through the
+// site's router (every query, the render and the Response), in this thread, as a visitor.
+// Run through Benchmarks/render.sh (release build).
 #if canImport(Glibc)
 import Glibc
 #endif
+import Board
+import Database
+import Foundation
+import HTTPServer
 import Web
 
 struct Author: TemplateRenderable {
@@ -162,13 +168,13 @@ let onlyRow = arguments.count > 2 ? Int(arguments[2]) : nil
 let library: TemplateLibrary
 do {
     library = try TemplateLibrary(directories: ["Templates", "Benchmarks/RenderBenchmark/Fixtures"])
-    try library.require(["layout", "thread", "post"])
+    try library.require(["layout", "bench-thread", "bench-post"])
 } catch {
     print("cannot load templates: \(error)")
     exit(1)
 }
 let thread: Template
-do { thread = try library.template("thread") } catch { exit(1) }
+do { thread = try library.template("bench-thread") } catch { exit(1) }
 
 var sink = 0
 @MainActor func measure(_ label: String, _ work: () -> Int) {
@@ -213,5 +219,45 @@ if onlyRow == nil || onlyRow == 2 {
 }
 if onlyRow == nil || onlyRow == 3 {
     measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
+}
+if onlyRow == nil || onlyRow == 4 {
+    // A store: RENDER_STORE=DIR (e.g. Benchmarks/out/search-1000000), else a new one with the
+    // demo world and 3,000 synthetic posts in a temporary directory.
+    let given = ProcessInfo.processInfo.environment["RENDER_STORE"]
+    let directory = given ?? NSTemporaryDirectory() + "render-benchmark-\(getpid())"
+    do {
+        let store = try Storage.openStore(dataDirectory: directory)
+        defer {
+            store.close()
+            if given == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+        if given == nil {
+            _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
+            _ = try ScaleSeed.seed(store, posts: 3_000)
+        }
+        struct Target: RowDecodable {
+            let id: Int64, slug: String, posts: Int
+            init(row: Row) throws { id = try row[0]; slug = try row[1]; posts = try row[2] }
+        }
+        // The public thread closest to 20 posts, so its first page shows 20.
+        guard let target = try store.read({ try $0.queryOne(Target.self, """
+            SELECT id, slug, reply_count + 1 FROM threads WHERE organisation_id IS NULL AND hidden = 0 AND held = 0
+            ORDER BY abs(reply_count + 1 - 20), id LIMIT 1
+            """) }) else { throw HTTPError.notFound }
+        let router = try WebApplication.makeRouter(
+            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), store: store)
+        let segments = ["t", "\(target.id)-\(target.slug)"]
+        guard case .found(let route, let parameters) = router.match(.get, segments) else { throw HTTPError.notFound }
+        var request = Request(method: .get, path: "/" + segments.joined(separator: "/"), pathSegments: segments, isSecure: true)
+        request.parameters = parameters
+        let first = try route.respond(to: request)
+        guard first.status == .ok else { throw HTTPError(.internalServerError, "GET \(request.path) answered \(first.status)") }
+        measure("thread page from the store (\(min(target.posts, 20)) posts)") {
+            (try? route.respond(to: request).body.count) ?? 0
+        }
+    } catch {
+        print("thread page from the store: \(error)")
+        exit(1)
+    }
 }
 if sink == 42 { print("") }

@@ -55,12 +55,28 @@ public enum Digest {
     }
 
     /// base64url without padding (RFC 4648 §5): safe in cookies and URLs.
+    /// Written out here: through Foundation's base64 and three string replacements it cost ~10 µs
+    /// for 32 bytes, on every visitor's page (the pre-session cookie).
     public static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let remaining = bytes.count - index
+            let b0 = UInt32(bytes[index])
+            let b1 = remaining > 1 ? UInt32(bytes[index + 1]) : 0
+            let b2 = remaining > 2 ? UInt32(bytes[index + 2]) : 0
+            let group = b0 << 16 | b1 << 8 | b2
+            out.append(base64URLAlphabet[Int(group >> 18 & 0x3f)])
+            out.append(base64URLAlphabet[Int(group >> 12 & 0x3f)])
+            if remaining > 1 { out.append(base64URLAlphabet[Int(group >> 6 & 0x3f)]) }
+            if remaining > 2 { out.append(base64URLAlphabet[Int(group & 0x3f)]) }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Decodes base64url without padding; nil when malformed.
     public static func fromBase64URL(_ text: String) -> [UInt8]? {

@@ -16,6 +16,12 @@ public struct Route: Sendable {
     public let pattern: String
     public let execution: Execution
     let handler: Handler
+
+    /// Runs the handler in this thread, as a worker would (no error pages: errors are thrown).
+    /// For in-process measurement (Benchmarks/RenderBenchmark); the server goes through `Reactor`.
+    public func respond(to request: Request) throws -> Response {
+        try handler(request)
+    }
 }
 
 /// Collects routes at start-up; `build()` validates them and freezes an immutable `Router`.

@@ -28,10 +28,37 @@ enum DateText {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, seconds)
     }
 
-    /// "2012-01-10T03:00:00Z".
+    /// "2012-01-10T03:00:00Z". Written byte by byte: it is on every post of every page.
     static func iso(_ date: Date) -> String {
         let c = civil(date)
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.seconds / 3600, 2)):\(pad(c.seconds / 60 % 60, 2)):\(pad(c.seconds % 60, 2))Z"
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        appendDigits(c.year, 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(c.month, 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(c.day, 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(c.seconds / 3600, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(c.seconds / 60 % 60, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(c.seconds % 60, 2, to: &out)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `value` in decimal, zero-padded to at least `width` digits.
+    static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
+        guard value >= 0 else { out.append(contentsOf: Array(pad(value, width).utf8)); return }
+        var digits: [UInt8] = []
+        var rest = value
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
+        out.append(contentsOf: digits.reversed())
     }
 
     /// "10 January 2012".
@@ -249,13 +276,19 @@ struct PostItemView: TemplateRenderable {
     private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
 
     /// The moderation partial's values (Templates/post-moderation.mustache).
-    private var moderation: TemplateValue {
-        [
-            "hidden": .bool(post.hidden && !post.deletedByAuthor),
-            "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason),
-            "awaitingApproval": .bool(post.heldForApproval),
-            "canFlag": .bool(viewer.userID != nil && viewer.userID != post.authorID && !post.hidden && !post.deletedByAuthor),
-        ]
+    struct Moderation: TemplateRenderable {
+        let post: PostView
+        let viewer: Viewer
+
+        func templateValue(for key: String) -> TemplateValue? {
+            switch key {
+            case "hidden": .bool(post.hidden && !post.deletedByAuthor)
+            case "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
+            case "awaitingApproval": .bool(post.heldForApproval)
+            case "canFlag": .bool(viewer.userID != nil && viewer.userID != post.authorID && !post.hidden && !post.deletedByAuthor)
+            default: nil
+            }
+        }
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -272,7 +305,7 @@ struct PostItemView: TemplateRenderable {
         case "removed": .bool(post.deletedByAuthor)
         case "removedText": .text("Deleted by its author.")
         case "bodyHTML": post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
-        case "moderation": moderation
+        case "moderation": .object(Moderation(post: post, viewer: viewer))
         default: nil
         }
     }

@@ -49,6 +49,18 @@ import Testing
         let bytes: [UInt8] = (0..<32).map { UInt8($0 * 7 & 0xff) }
         #expect(Digest.fromBase64URL(Digest.base64URL(bytes)) == bytes)
         #expect(Digest.fromBase64URL("not/valid+") == nil)
+        // RFC 4648 §10 vectors (padding dropped), and every length against Foundation's base64.
+        for (text, encoded) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"),
+                                ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")] {
+            #expect(Digest.base64URL(Array(text.utf8)) == encoded)
+        }
+        for length in 0...40 {
+            let random: [UInt8] = (0..<length).map { UInt8(($0 * 151 + length * 31) & 0xff) }
+            let foundation = Data(random).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Digest.base64URL(random) == foundation)
+            if length > 0 { #expect(Digest.fromBase64URL(Digest.base64URL(random)) == random) }
+        }
     }
 
     @Test func scryptParametersTravelWithTheHash() throws {

@@ -96,6 +96,22 @@ final class AtomReader: NSObject, XMLParserDelegate {
 }
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct BoardPagesTests {
+    /// Dates on pages: ISO 8601 in UTC for `datetime`, words for people.
+    @Test func datesAreWrittenInUTC() {
+        let cases: [(Double, String, String)] = [
+            (0, "1970-01-01T00:00:00Z", "1 January 1970 at 00:00"),
+            (1_326_164_400, "2012-01-10T03:00:00Z", "10 January 2012 at 03:00"),
+            (951_825_599, "2000-02-29T11:59:59Z", "29 February 2000 at 11:59"),
+            (-1, "1969-12-31T23:59:59Z", "31 December 1969 at 23:59"),
+            (253_402_300_799, "9999-12-31T23:59:59Z", "31 December 9999 at 23:59"),
+        ]
+        for (seconds, iso, human) in cases {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(DateText.iso(date) == iso)
+            #expect(DateText.humanWithTime(date) == human)
+        }
+    }
+
     @Test func homeShowsLatestUnansweredBriefingAndTopicsWithCounts() throws {
         try withDemoSite { site in
             try withTestServer(router: site.router, tls: true) { server in
