@@ -46,7 +46,7 @@ public final class Connection {
     ///    and syncs it, on the writer's commit path. Ten times fewer checkpoints copy each hot
     ///    index page once per ~40 MiB of WAL instead of once per ~4 MiB; measured at 1M posts
     ///    with 32 writers, about 1.7× more writes per second. The WAL stays bounded.
-    /// 9. (every role) the FTS5 ranking function `bm25_estimated(table, 'df0 df1 …')`: bm25
+    /// 9. (every role) the FTS5 ranking function `bm25_estimated(table, 'df0 df1 …' [, rows])`: bm25
     ///    with the phrases' document frequencies given by the caller (see `CSQLite/shim.h`).
     /// - Throws: `DatabaseError` if the file cannot be opened or a pragma fails.
     public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000) throws {
