@@ -19,6 +19,16 @@ struct DemoSite {
     var privateThreadID: Int64 { id(ofThread: "Shadow board terms of reference%") }
     static let privateTitle = "Shadow board terms of reference"
 
+    /// Who reads the private thread: its pathfinder's member, the linked mentor and an admin
+    /// do; a member of another organisation and a visitor do not.
+    var privateThreadReaders: [(viewer: Viewer, sees: Bool)] {
+        let member = Viewer(userID: userID("sam_okafor"), organisationID: organisationID("tri-borough-mutual"), isAdmin: false)
+        let mentor = Viewer(userID: userID("helen_marsh"), organisationID: organisationID("john-lewis-partnership"), isAdmin: false)
+        let admin = Viewer(userID: userID("network_admin"), organisationID: nil, isAdmin: true)
+        let outsider = Viewer(userID: userID("priya_nair"), organisationID: organisationID("anglian-community-enterprise"), isAdmin: false)
+        return [(member, true), (mentor, true), (admin, true), (outsider, false), (.visitor, false)]
+    }
+
     func id(ofThread pattern: String) -> Int64 {
         (try? store.read { try $0.scalar(Int64.self, "SELECT id FROM threads WHERE title LIKE ?", pattern) }) ?? nil ?? -1
     }
@@ -393,13 +403,8 @@ final class AtomReader: NSObject, XMLParserDelegate {
     @Test func privateSpaceIsVisibleToMembersMentorsAndAdmins() throws {
         try withDemoSite { site in
             let id = site.privateThreadID
-            let triBorough = site.organisationID("tri-borough-mutual")
-            let member = Viewer(userID: site.userID("sam_okafor"), organisationID: triBorough, isAdmin: false)
-            let mentor = Viewer(userID: site.userID("helen_marsh"), organisationID: site.organisationID("john-lewis-partnership"), isAdmin: false)
-            let admin = Viewer(userID: site.userID("network_admin"), organisationID: nil, isAdmin: true)
-            let outsider = Viewer(userID: site.userID("priya_nair"), organisationID: site.organisationID("anglian-community-enterprise"), isAdmin: false)
             try site.store.read { conn in
-                for (viewer, sees) in [(member, true), (mentor, true), (admin, true), (outsider, false), (Viewer.visitor, false)] {
+                for (viewer, sees) in site.privateThreadReaders {
                     #expect((try PageQueries.thread(conn, id: id, page: 1, viewer: viewer) != nil) == sees)
                     let home = try PageQueries.homePage(conn, viewer: viewer)
                     #expect(home.latest.contains { $0.id == id } == sees)

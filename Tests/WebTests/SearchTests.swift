@@ -114,17 +114,12 @@ import TestSupport
     @Test func privateThreadsOnlyForThoseWhoMayReadThem() throws {
         try withDemoSite { site in
             let id = site.privateThreadID
-            let triBorough = site.organisationID("tri-borough-mutual")
-            let member = Viewer(userID: site.userID("sam_okafor"), organisationID: triBorough, isAdmin: false)
-            let mentor = Viewer(userID: site.userID("helen_marsh"), organisationID: site.organisationID("john-lewis-partnership"), isAdmin: false)
-            let admin = Viewer(userID: site.userID("network_admin"), organisationID: nil, isAdmin: true)
-            let outsider = Viewer(userID: site.userID("priya_nair"), organisationID: site.organisationID("anglian-community-enterprise"), isAdmin: false)
             try site.store.read { conn in
                 let authors = try conn.column(String.self, """
                     SELECT DISTINCT u.handle FROM posts p JOIN users u ON u.id = p.author_id WHERE p.thread_id = ?
                     """, id)
                 #expect(!authors.isEmpty)
-                for (viewer, sees) in [(member, true), (mentor, true), (admin, true), (outsider, false), (Viewer.visitor, false)] {
+                for (viewer, sees) in site.privateThreadReaders {
                     for words in ["observers", "\"shadow board\"", "union*", "terms of reference"] {
                         let results = try search(conn, words, viewer: viewer)
                         #expect(results.hits.contains { $0.threadID == id } == sees, "\(words)")
