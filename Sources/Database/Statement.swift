@@ -93,5 +93,41 @@ public final class Statement {
         sqlite3_reset(handle)
     }
 
-    var row: Row { Row(statement: handle, sql: sql) }
+    var row: Row { Row(statement: handle, sql: sql, owner: self) }
+
+    /// Column names as SQLite reports them (`AS` aliases, or the bare column name), read once per
+    /// prepared statement: the schema cannot change under a cached statement without SQLite
+    /// re-preparing it, and the result's shape is fixed by the SQL text.
+    private var names: [String]?
+    /// Where the last lookup by name matched: decoders read columns mostly in order, so the next
+    /// name is usually one step on and costs one comparison.
+    private var lastFound = -1
+
+    /// The index of the column called `name`.
+    /// - Throws: `DatabaseError` (misuse) when no column has that name, or when two do (a
+    ///   `SELECT` joining tables with the same column names needs `AS` aliases to be read by name).
+    func columnIndex(named name: String) throws -> Int32 {
+        let names: [String]
+        if let cached = self.names {
+            names = cached
+        } else {
+            let count = sqlite3_column_count(handle)
+            names = (0..<count).map { index in sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
+            self.names = names
+        }
+        let count = names.count
+        var found = -1
+        for step in 0..<count {
+            let index = (lastFound + 1 + step) % count
+            if names[index] == name { found = index; break }
+        }
+        guard found >= 0 else {
+            throw DatabaseError.misuse("no result column is named \(name)", sql: sql)
+        }
+        if let duplicate = names.indices.first(where: { $0 != found && names[$0] == name }) {
+            throw DatabaseError.misuse("result columns \(found) and \(duplicate) are both named \(name); give them AS aliases", sql: sql)
+        }
+        lastFound = found
+        return Int32(found)
+    }
 }

@@ -121,12 +121,13 @@ extension Optional: ColumnValue where Wrapped: ColumnValue {
     }
 }
 
-/// A type built from one result row by an explicit initialiser (no reflection):
+/// A type built from one result row by an explicit initialiser (no reflection), reading each
+/// column by its name, so that reordering a `SELECT` cannot silently swap fields:
 ///
 /// ```swift
 /// struct TopicRow: RowDecodable {
 ///     let id: Int64, slug: String, name: String
-///     init(row: Row) throws { id = try row[0]; slug = try row[1]; name = try row[2] }
+///     init(row: Row) throws { id = try row["id"]; slug = try row["slug"]; name = try row["name"] }
 /// }
 /// ```
 public protocol RowDecodable {
@@ -138,10 +139,19 @@ public protocol RowDecodable {
 public struct Row {
     let statement: OpaquePointer
     let sql: String
+    let owner: Statement
 
     /// The value of column `index` (0-based), typed by context: `let n: Int = try row[0]`.
+    /// For a row with one column or a loop over columns; a decoder reads by name.
     public subscript<T: ColumnValue>(_ index: Int32) -> T {
         get throws { try T.read(from: self, at: index) }
+    }
+
+    /// The value of the column called `name` (its `AS` alias, or the bare column name for a
+    /// plain column reference such as `t.title`), typed by context: `let title: String = try row["title"]`.
+    /// - Throws: `DatabaseError` when no column, or more than one, has that name, or on a type mismatch.
+    public subscript<T: ColumnValue>(_ name: String) -> T {
+        get throws { try T.read(from: self, at: owner.columnIndex(named: name)) }
     }
 
     /// The number of columns in the row.
