@@ -5,7 +5,7 @@ import Testing
 
 /// Migration 8: a thread whose opening post awaits approval is held out of lists and counts.
 @Suite("Migration 8: threads held for approval")
-struct Migration8HeldThreadsTests {
+struct Migration008HeldThreadsTests {
     static let author = Viewer(userID: 1, organisationID: nil, isAdmin: false)
 
     func listed(_ store: Store, _ viewer: Viewer) throws -> Set<Int64> {
