@@ -53,6 +53,12 @@ let package = Package(
             name: "Board",
             dependencies: ["Database", "COpenSSL", "CMark"]
         ),
+        // The demo world and the synthetic scale seed, for `mutuals demo`, `serve --demo`, the
+        // benchmarks and the tests. Writes rows directly; the server's code never uses it.
+        .target(
+            name: "DemoContent",
+            dependencies: ["Board", "Database"]
+        ),
         // Routes, handlers, templates, static files: glues HTTPServer to Board.
         .target(
             name: "Web",
@@ -71,6 +77,7 @@ let package = Package(
                 "HTTPServer",
                 "Database",
                 "Board",
+                "DemoContent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -92,23 +99,23 @@ let package = Package(
         ),
         .testTarget(
             name: "BoardTests",
-            dependencies: ["Board", "Database", "TestSupport"]
+            dependencies: ["Board", "DemoContent", "Database", "TestSupport"]
         ),
         // Release-build benchmark of the storage layer; run by Benchmarks/database.sh.
         .executableTarget(
             name: "DatabaseBenchmark",
-            dependencies: ["Database", "Board"],
+            dependencies: ["Database", "Board", "DemoContent"],
             path: "Benchmarks/DatabaseBenchmark"
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "HTTPServer", "Board", "Database", "TestSupport"]
+            dependencies: ["Web", "HTTPServer", "Board", "DemoContent", "Database", "TestSupport"]
         ),
 
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).
         .executableTarget(
             name: "RenderBenchmark",
-            dependencies: ["Web", "Board", "Database", "HTTPServer"],
+            dependencies: ["Web", "Board", "DemoContent", "Database", "HTTPServer"],
             path: "Benchmarks/RenderBenchmark",
             exclude: ["Fixtures"]
         ),
