@@ -51,7 +51,9 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "COpenSSL", "CMark"]
+            dependencies: ["Database", "COpenSSL", "CMark"],
+            // Read once at start through `Bundle.module` (SwiftPM puts the bundle beside the binary).
+            resources: [.copy("Resources/common-passwords.txt")]
         ),
         // The demo world and the synthetic scale seed, for `mutuals demo`, `serve --demo`, the
         // benchmarks and the tests. Writes rows directly; the server's code never uses it.
