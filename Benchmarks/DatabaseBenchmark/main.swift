@@ -5,6 +5,7 @@
 //    transaction per write, both with synchronous=FULL.
 import Board
 import Database
+import DemoContent
 import Foundation
 import Synchronization
 

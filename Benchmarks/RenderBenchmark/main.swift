@@ -3,6 +3,7 @@
 // site's router (every query, the render and the Response), in this thread, as a visitor.
 // Run through Benchmarks/render.sh (release build).
 #if canImport(Glibc)
+import DemoContent
 import Glibc
 #endif
 import Board

@@ -1,3 +1,4 @@
+import DemoContent
 import Foundation
 import Testing
 @testable import Board

@@ -1,4 +1,5 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
 @testable import Board

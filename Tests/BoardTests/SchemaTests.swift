@@ -1,4 +1,5 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
 @testable import Board
@@ -160,6 +161,38 @@ struct SchemaTests {
             }
             try store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", last) }
             #expect(try store.read { try $0.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread) } == 1)
+        }
+    }
+}
+
+@Suite("Schema.migrations: numbered 1...N, shipped ones unchanged")
+struct MigrationListTests {
+    @Test func versionsAreOneToNInOrderWithoutGaps() throws {
+        let versions = Schema.migrations.map(\.version)
+        #expect(!versions.isEmpty)
+        #expect(versions == Array(1...Schema.migrations.count))
+        #expect(Schema.migrator.latestVersion == versions.last)
+        try Schema.migrator.validate()
+        #expect(Set(Schema.migrations.map(\.name)).count == versions.count)
+    }
+
+    /// SHA-256 of each shipped SQL migration's text, as it shipped. A mismatch means a shipped
+    /// migration was edited: databases that already ran it would never see the change. Put the
+    /// change in a new migration instead. (Migration 4 is code; its own tests cover it.)
+    @Test func shippedMigrationSQLIsUnchanged() {
+        let shipped: [(version: Int, sql: String, sha256: String)] = [
+            (1, Migration001Initial.sql, "6ce467e1bfe02aa0fff41efd889093477af9604fd9a8711219010cd840adbdae"),
+            (2, Migration002PostsByAuthor.sql, "df1f2e6b10f044587cfd1915d4dbb6405a6fe3b0c70d41cb51239e800abf3f90"),
+            (3, Migration003Accounts.sql, "1ab466582f60a7d79c3716b7ace820c0394103c6f9c3bc4b6b5671b90c16f7e6"),
+            (5, Migration005Moderation.sql, "361b76c8e393af720a6339c99cd269b7e7ede092ce966122bc4d186db7e47f74"),
+            (6, Migration006NotificationSettings.sql, "6c1d9d36412bbe36194278c48a07afd43c1381c62ad8bc9b24fad86f9e33d842"),
+            (7, Migration007TopicCounts.sql, "e5a2a2c023bcbcabd7e2d01b91873fbba248fe10bd085de08628ccfd02c4fcf1"),
+            (8, Migration008HeldThreads.sql, "95df71667f6ea751dd80b6b1b4de20259c31fbf70de1625aed32fb5fe1290e97"),
+            (9, Migration009RecentSearch.sql, "1021680d6dffa00194e2fc256fbf287672962c3a29a0bfcd575f4367c253e2e4"),
+        ]
+        for migration in shipped {
+            let digest = Digest.sha256(Array(migration.sql.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(digest == migration.sha256, "migration \(migration.version) changed after it shipped")
         }
     }
 }

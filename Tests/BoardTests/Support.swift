@@ -1,4 +1,5 @@
 import Database
+import DemoContent
 import Foundation
 @testable import Board
 

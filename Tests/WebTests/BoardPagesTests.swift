@@ -7,6 +7,7 @@ import HTTPServer
 import Testing
 import TestSupport
 @testable import Board
+@testable import DemoContent
 @testable import Web
 
 /// A temporary store seeded with the demo world, and the site's real router over it.

@@ -1,5 +1,6 @@
 import Board
 import Database
+import DemoContent
 import Foundation
 import HTTPServer
 import Testing

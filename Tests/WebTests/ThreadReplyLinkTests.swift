@@ -1,3 +1,4 @@
+import DemoContent
 import Foundation
 import HTTPServer
 import Testing

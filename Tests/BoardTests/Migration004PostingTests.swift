@@ -1,10 +1,11 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
 @testable import Board
 
 @Suite("Migration 4: posts, revisions and drafts up to 50,000 characters")
-struct Migration4PostingTests {
+struct Migration004PostingTests {
     static func schemaObjects(_ db: Connection) throws -> [String] {
         try db.column(String.self, """
             SELECT type || ' ' || name FROM sqlite_schema

@@ -1,3 +1,4 @@
+import Board
 import Database
 import Foundation
 
@@ -25,7 +26,7 @@ public enum ScaleSeed {
     ///   - posts: how many posts to add.
     ///   - seed: the pseudo-random seed, so a benchmark database can be rebuilt identically.
     ///   - progress: called now and then with a line to show.
-    /// - Throws: `StorageError.noDemoWorld` unless the demo topics exist; `DatabaseError`.
+    /// - Throws: `ScaleSeedError.noTopics` unless the demo topics exist; `DatabaseError`.
     public static func seed(_ store: Store, posts: Int, seed: UInt64 = 2012,
                             progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> Report {
         let started = Date()

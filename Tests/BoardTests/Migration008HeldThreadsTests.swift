@@ -1,11 +1,12 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
 @testable import Board
 
 /// Migration 8: a thread whose opening post awaits approval is held out of lists and counts.
 @Suite("Migration 8: threads held for approval")
-struct Migration8HeldThreadsTests {
+struct Migration008HeldThreadsTests {
     static let author = Viewer(userID: 1, organisationID: nil, isAdmin: false)
 
     func listed(_ store: Store, _ viewer: Viewer) throws -> Set<Int64> {
