@@ -237,8 +237,8 @@ struct UserRoleRow: RowDecodable {
     let id: Int64
     let role: String
     init(row: Row) throws {
-        id = try row[0]
-        role = try row[1]
+        id = try row["id"]
+        role = try row["role"]
     }
 }
 
@@ -247,6 +247,7 @@ struct UserRoleRow: RowDecodable {
 struct ThreadStateRow: RowDecodable {
     let state: Resource.ThreadState
     init(row: Row) throws {
-        state = Resource.ThreadState(authorID: try row[0], organisationID: try row[1], locked: try row[2], hidden: try row[3])
+        state = Resource.ThreadState(authorID: try row["author_id"], organisationID: try row["organisation_id"],
+                                     locked: try row["locked"], hidden: try row["hidden"])
     }
 }

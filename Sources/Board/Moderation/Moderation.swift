@@ -507,7 +507,8 @@ public enum Moderation {
 
     public static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
         guard let row = try conn.queryOne(PostStateRow.self, """
-            SELECT p.author_id, p.hidden, p.held_for_approval, t.author_id, t.organisation_id, t.locked, t.hidden
+            SELECT p.author_id, p.hidden, p.held_for_approval, t.author_id AS thread_author_id,
+                   t.organisation_id AS thread_organisation_id, t.locked AS thread_locked, t.hidden AS thread_hidden
             FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?
             """, postID) else { return nil }
         return (Resource.PostState(authorID: row.authorID, hidden: row.hidden, thread: row.thread), row.held)
@@ -520,15 +521,16 @@ public enum Moderation {
 
 private struct SettingRow: RowDecodable {
     let key: String, value: String
-    init(row: Row) throws { key = try row[0]; value = try row[1] }
+    init(row: Row) throws { key = try row["key"]; value = try row["value"] }
 }
 
 private struct PostStateRow: RowDecodable {
     let authorID: Int64, hidden: Bool, held: Bool, thread: Resource.ThreadState
     init(row: Row) throws {
-        authorID = try row[0]
-        hidden = try row[1]
-        held = try row[2]
-        thread = Resource.ThreadState(authorID: try row[3], organisationID: try row[4], locked: try row[5], hidden: try row[6])
+        authorID = try row["author_id"]
+        hidden = try row["hidden"]
+        held = try row["held_for_approval"]
+        thread = Resource.ThreadState(authorID: try row["thread_author_id"], organisationID: try row["thread_organisation_id"],
+                                      locked: try row["thread_locked"], hidden: try row["thread_hidden"])
     }
 }

@@ -25,8 +25,8 @@ struct TopicChoice: RowDecodable, Sendable {
     let slug: String
     let name: String
     init(row: Row) throws {
-        slug = try row[0]
-        name = try row[1]
+        slug = try row["slug"]
+        name = try row["name"]
     }
 }
 
@@ -34,8 +34,8 @@ struct SpaceChoice: RowDecodable, Sendable {
     let id: Int64
     let name: String
     init(row: Row) throws {
-        id = try row[0]
-        name = try row[1]
+        id = try row["id"]
+        name = try row["name"]
     }
 }
 
@@ -128,13 +128,13 @@ struct Quote: RowDecodable {
     let markdown: String
     let authorName: String
     init(row: Row) throws {
-        markdown = try row[0]
-        authorName = try row[1]
+        markdown = try row["body_markdown"]
+        authorName = try row["author_name"]
     }
 
     static func load(_ conn: Connection, postID: Int64, threadID: Int64) throws -> Quote? {
         try conn.queryOne(Quote.self, """
-            SELECT p.body_markdown, u.display_name FROM posts p JOIN users u ON u.id = p.author_id
+            SELECT p.body_markdown, u.display_name AS author_name FROM posts p JOIN users u ON u.id = p.author_id
             WHERE p.id = ? AND p.thread_id = ? AND p.hidden = 0 AND p.deleted_by_author = 0
             """, postID, threadID)
     }
