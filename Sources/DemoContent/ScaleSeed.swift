@@ -55,7 +55,7 @@ public enum ScaleSeed {
         try tx.forEach("""
             SELECT name, sql FROM sqlite_master
             WHERE type = 'trigger' AND tbl_name IN ('posts', 'threads', 'thread_topics') ORDER BY name
-            """) { row in savedTriggers.append((try row[0], try row[1])) }
+            """) { row in savedTriggers.append((try row["name"], try row["sql"])) }
         for trigger in savedTriggers {
             // The name comes from sqlite_master, not from input; quoted as an identifier anyway.
             try tx.execute("DROP TRIGGER \"\(trigger.name.replacingOccurrences(of: "\"", with: "\"\""))\"")

@@ -108,8 +108,8 @@ final class LiveUpdates: Sendable {
         let threadID: Int64
         let post: PostView
         init(row: Row) throws {
-            threadID = try row[14]
             post = try PostView(row: row)
+            threadID = try row["thread_id"]
         }
     }
 
@@ -120,9 +120,10 @@ final class LiveUpdates: Sendable {
         }
         let (posts, counts, lastNotification) = try store.read { conn -> ([NewPost], [(Int64, Int)], Int64) in
             let posts = try conn.query(NewPost.self, """
-                SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name, p.body_html, p.created_at,
+                SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
+                       o.name AS author_organisation, p.body_html, p.created_at,
                        p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                       coalesce(p.hidden_reason, ''), p.thread_id
+                       coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id
                 FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
                 WHERE p.id > ? AND p.held_for_approval = 0 AND p.hidden = 0
                 ORDER BY p.id LIMIT 500
@@ -131,8 +132,8 @@ final class LiveUpdates: Sendable {
             var last = afterNotification
             try conn.forEach("SELECT id, user_id FROM notifications WHERE id > ? ORDER BY id LIMIT 5000",
                              arguments: [afterNotification]) { row in
-                let id: Int64 = try row[0]
-                let user: Int64 = try row[1]
+                let id: Int64 = try row["id"]
+                let user: Int64 = try row["user_id"]
                 last = max(last, id)
                 if watchedUsers.contains(user), !counts.contains(where: { $0.0 == user }) { counts.append((user, 0)) }
             }

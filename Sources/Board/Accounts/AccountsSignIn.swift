@@ -29,10 +29,10 @@ extension Accounts {
             let retry = try SignInThrottle.retryAfter(conn, accountKey: key, address: addressKey, now: now, limits: limits)
             var found: (Int64, String, Bool)?
             try conn.forEach("""
-                SELECT id, password_hash, totp_enabled_at IS NOT NULL FROM users
+                SELECT id, password_hash, totp_enabled_at IS NOT NULL AS two_factor_enabled FROM users
                  WHERE (handle = ?1 OR email = ?1) AND deleted_at IS NULL LIMIT 1
                 """, arguments: [lookup]) { row in
-                found = (try row[0], try row[1], try row[2])
+                found = (try row["id"], try row["password_hash"], try row["two_factor_enabled"])
             }
             return (retry, found)
         }
