@@ -10,22 +10,21 @@ public final class TestClock: Sendable {
     /// Where a stopped clock starts unless told otherwise.
     public static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    private let offset: Mutex<TimeInterval>
+    /// Where the clock stands before it is moved; nil: wherever the wall clock is.
     private let base: Date?
+    private let offset = Mutex<TimeInterval>(0)
 
     /// A clock stopped at `start` until the test moves it.
-    public init(stoppedAt start: Date = TestClock.start) {
-        base = start
-        offset = Mutex(0)
+    public convenience init(stoppedAt start: Date = TestClock.start) {
+        self.init(base: start)
     }
 
-    private init(following wall: Void) {
-        base = nil
-        offset = Mutex(0)
+    private init(base: Date?) {
+        self.base = base
     }
 
     /// A clock that runs with the wall clock, plus however far the test moves it.
-    public static func wall() -> TestClock { TestClock(following: ()) }
+    public static func wall() -> TestClock { TestClock(base: nil) }
 
     public var now: Date { (base ?? Date()).addingTimeInterval(offset.withLock { $0 }) }
     public func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
