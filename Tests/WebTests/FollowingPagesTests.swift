@@ -10,16 +10,14 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(2))) struct FollowingPagesTests {
     @Test func followMuteBookmarkAndTheirPages() throws {
         try withTestNetwork(content: .demo) { site in
-            let password = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(password)
-            try site.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'priya_nair'", hash) }
+            let password = try #require(site.passwords["priya_nair"])
             let tender = try site.id(ofThread: "Tender asks%")
             let shares = try site.id(ofThread: "Staff shareholding%")
             let sharesPost = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 2", shares) })
             let privatePost = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ?", try site.privateThreadID) })
 
             try site.serve { server in
-                let browser = BrowserClient(port: server.port, tls: true)
+                let browser = server.browser()
                 _ = try browser.get("/sign-in")
                 #expect(try browser.post("/sign-in", [("identifier", "priya_nair"), ("password", password)]).status == 303)
                 _ = try browser.get("/following")  // a page whose forms carry the signed-in CSRF token

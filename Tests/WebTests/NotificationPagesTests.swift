@@ -10,9 +10,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(2))) struct NotificationPagesTests {
     @Test func unreadCountListMarkReadAndSettings() throws {
         try withTestNetwork(content: .demo) { site in
-            let password = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(password)
-            try site.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'tom_beckett'", hash) }
+            let password = try #require(site.passwords["tom_beckett"])
             let tom = Viewer(userID: try site.userID("tom_beckett"), organisationID: try site.organisationID("central-surrey-health"), isAdmin: false)
             let priya = Viewer(userID: try site.userID("priya_nair"), organisationID: try site.organisationID("anglian-community-enterprise"), isAdmin: false)
             try site.store.write { try $0.run("DELETE FROM notifications") }
@@ -22,7 +20,7 @@ import TestSupport
             try Threads.reply(site.store, by: priya, threadID: thread, body: "@tom_beckett see above.")
 
             try site.serve { server in
-                let browser = BrowserClient(port: server.port, tls: true)
+                let browser = server.browser()
                 _ = try browser.get("/sign-in")
                 let signedIn = try browser.post("/sign-in", [("identifier", "tom_beckett"), ("password", password)])
                 #expect(signedIn.status == 303)

@@ -184,9 +184,7 @@ struct PostingEndToEndTests {
             // A member of another organisation can neither choose nor force the space.
             let other = world.browser()
             try other.get("/sign-in")
-            let priyaPassword = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(priyaPassword)
-            try world.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'priya_nair'", hash) }
+            let priyaPassword = try #require(world.passwords["priya_nair"])
             #expect(try other.post("/sign-in", [("identifier", "priya_nair"), ("password", priyaPassword)]).status == 303)
             let form = try other.get("/t/new")
             #expect(!form.text.contains("value=\"\(orgID)\""))
