@@ -85,10 +85,10 @@ let package = Package(
             ]
         ),
 
-        // Test support: a raw TCP/TLS client and a live-server harness.
+        // Test support: a raw TCP/TLS client, a live-server harness and the test network builder.
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPServer", "COpenSSL"],
+            dependencies: ["HTTPServer", "COpenSSL", "Database", "Board", "Web"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

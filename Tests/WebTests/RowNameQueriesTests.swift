@@ -13,19 +13,19 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(2))) struct RowNameQueriesTests {
     static let password = "correct horse battery"
 
-    func member(_ site: DemoSite, _ handle: String, _ organisation: String) -> Viewer {
-        Viewer(userID: site.userID(handle), organisationID: site.organisationID(organisation), isAdmin: false)
+    func member(_ site: TestNetwork, _ handle: String, _ organisation: String) throws -> Viewer {
+        Viewer(userID: try site.userID(handle), organisationID: try site.organisationID(organisation), isAdmin: false)
     }
 
-    func admin(_ site: DemoSite) throws -> Actor {
-        let id: Int64 = try #require(site.userID("network_admin"))
+    func admin(_ site: TestNetwork) throws -> Actor {
+        let id: Int64 = try site.userID("network_admin")
         return Actor(userID: id, role: .admin)
     }
 
     @Test func aPinnedThreadLeadsTheHomePageWithTheSameFieldsAsItsOwnPage() throws {
-        try withDemoSite { site in
-            let tom = member(site, "tom_beckett", "central-surrey-health")
-            let priya = member(site, "priya_nair", "anglian-community-enterprise")
+        try withTestNetwork(content: .demo) { site in
+            let tom = try member(site, "tom_beckett", "central-surrey-health")
+            let priya = try member(site, "priya_nair", "anglian-community-enterprise")
             let (thread, _) = try Threads.create(site.store, by: tom, NewThread(
                 title: "Pinned: how the bond was repaid", body: "Our schedule.", topicSlugs: ["capital-and-finance"]))
             try Threads.reply(site.store, by: priya, threadID: thread, body: "Ours was the same.")
@@ -57,9 +57,9 @@ import TestSupport
     }
 
     @Test func aDataExportListsTheThreadsPostsAndFlagsByTheirFields() throws {
-        try withDemoSite { site in
-            let tom = member(site, "tom_beckett", "central-surrey-health")
-            let priya = member(site, "priya_nair", "anglian-community-enterprise")
+        try withTestNetwork(content: .demo) { site in
+            let tom = try member(site, "tom_beckett", "central-surrey-health")
+            let priya = try member(site, "priya_nair", "anglian-community-enterprise")
             let tomID = try #require(tom.userID)
             let (thread, opening) = try Threads.create(site.store, by: tom, NewThread(
                 title: "Export check thread", body: "Opening words for the export.", topicSlugs: ["capital-and-finance"]))
@@ -91,7 +91,7 @@ import TestSupport
     }
 
     @Test func movingATopicDownSwapsItWithTheNextOne() throws {
-        try withDemoSite { site in
+        try withTestNetwork(content: .demo) { site in
             let before = try site.store.read { try Moderation.topics($0) }.filter { !$0.retired }
             #expect(before.count >= 2)
             let (first, second) = (before[0], before[1])
@@ -106,18 +106,18 @@ import TestSupport
     }
 
     @Test func theLiveStreamSendsTheUnreadCountWhenANotificationArrives() throws {
-        try withDemoSite { site in
+        try withTestNetwork(content: .demo) { site in
             let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(Self.password)
             try site.store.write {
                 try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'tom_beckett'", hash)
                 try $0.run("DELETE FROM notifications")
             }
-            let tom = member(site, "tom_beckett", "central-surrey-health")
-            let priya = member(site, "priya_nair", "anglian-community-enterprise")
+            let tom = try member(site, "tom_beckett", "central-surrey-health")
+            let priya = try member(site, "priya_nair", "anglian-community-enterprise")
             let (thread, _) = try Threads.create(site.store, by: tom, NewThread(
                 title: "Live unread check", body: "Anyone?", topicSlugs: ["capital-and-finance"]))
 
-            try withTestServer(router: site.router, tls: true) { server in
+            try withTestServer(router: try site.router(), tls: true) { server in
                 let browser = BrowserClient(port: server.port, tls: true)
                 _ = try browser.get("/sign-in")
                 #expect(try browser.post("/sign-in", [("identifier", "tom_beckett"), ("password", Self.password)]).status == 303)
