@@ -52,7 +52,7 @@ func withAccountWorld(mode: RegistrationMode = .open, limits: AccountLimits = Ac
     let accounts = Accounts(store: store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1), clock: clock.clock, limits: limits)
     try accounts.setRegistrationMode(mode)
     let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-    let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
+    let router = try WebApplication.makeRouter(site: site, network: Network(accounts: accounts))
     let errorPage = try WebApplication.makeErrorPage(site: site)
     try withTestServer(router: router, tls: true, configure: {
         $0.defaultHeaders = WebApplication.securityHeaders
@@ -458,7 +458,7 @@ struct AccountEndToEndTests {
             #expect(page.text.contains("Admins must use two-factor sign-in on this network"))
             // Until enrolled the session acts as a member.
             let app = try AppContext(site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates"),
-                                     store: world.store, accounts: world.accounts)
+                                     network: Network(accounts: world.accounts))
             let token = try #require(browser.cookie("__Host-session"))
             var request = Request(method: .get, path: "/", pathSegments: [], host: "127.0.0.1", isSecure: true)
             request.headers.add("Cookie", "__Host-session=\(token)")

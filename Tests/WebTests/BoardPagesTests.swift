@@ -56,7 +56,7 @@ func withDemoSite(_ body: (DemoSite) throws -> Void) throws {
     _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
     let router = try WebApplication.makeRouter(
         site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates"),
-        store: store)
+        network: Network(store: store))
     try body(DemoSite(store: store, router: router, directory: directory))
 }
 

@@ -50,7 +50,7 @@ func withMentorWorld(_ body: (MentorWorld) throws -> Void) throws {
         try site.store.write { try $0.run("UPDATE users SET password_hash = ?", hash) }
         let accounts = Accounts(store: site.store, hasher: hasher)
         let files = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-        let router = try WebApplication.makeRouter(site: files, store: site.store, accounts: accounts)
+        let router = try WebApplication.makeRouter(site: files, network: Network(accounts: accounts))
         let errorPage = try WebApplication.makeErrorPage(site: files)
         try withTestServer(router: router, tls: true, configure: {
             $0.defaultHeaders = WebApplication.securityHeaders

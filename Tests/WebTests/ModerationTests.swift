@@ -75,7 +75,7 @@ struct ModerationTests {
     @Test func membersVisitorsAndSuspendedAdminsCannotReachAnyAdminRoute() throws {
         try withModerationWorld { world in
             let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-            let router = try WebApplication.makeRouter(site: site, store: world.store, accounts: world.world.accounts)
+            let router = try WebApplication.makeRouter(site: site, network: Network(accounts: world.world.accounts))
             let admin = router.routes.filter { $0.pattern.hasPrefix("/admin") }
             #expect(admin.count >= 8)
             let member = try world.signedIn("sam_okafor")

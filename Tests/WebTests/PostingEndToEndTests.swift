@@ -45,7 +45,7 @@ func withPostingWorld(_ body: (PostingWorld) throws -> Void) throws {
     limits.newAccountPeriod = 0
     let accounts = Accounts(store: store, hasher: hasher, limits: limits)
     let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-    let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
+    let router = try WebApplication.makeRouter(site: site, network: Network(accounts: accounts))
     let errorPage = try WebApplication.makeErrorPage(site: site)
     try withTestServer(router: router, tls: true, configure: {
         $0.defaultHeaders = WebApplication.securityHeaders

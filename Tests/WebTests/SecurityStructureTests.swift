@@ -12,7 +12,7 @@ struct SecurityStructureTests {
     @Test func everyPostRouteRefusesForgedTokensAndForeignOrigins() throws {
         let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
         try withAccountWorld { world in
-            let router = try WebApplication.makeRouter(site: site, store: world.store, accounts: world.accounts)
+            let router = try WebApplication.makeRouter(site: site, network: Network(accounts: world.accounts))
             let posts = router.routes.filter { $0.method == .post }.map(\.pattern)
             #expect(posts.count >= 10)
             let browser = world.browser()

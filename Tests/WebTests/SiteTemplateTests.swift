@@ -79,7 +79,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: data)
         }
         let router = try WebApplication.makeRouter(
-            site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory), store: store)
+            site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory), network: Network(store: store))
         guard case .found(let route, _) = router.match(.get, []) else {
             Issue.record("no route for /")
             return

@@ -170,6 +170,11 @@ public struct ReadingService: Sendable {
         try store.read { try $0.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id) }
     }
 
+    /// Whether `viewer` may read the post with `postID` (and its thread).
+    public func canRead(postID: Int64, viewer: Viewer) throws -> Bool {
+        try store.read { try Bookmarks.readableThread($0, postID: postID, viewer: viewer) } != nil
+    }
+
     /// The thread's slug when `viewer` may read it, else nil.
     public func readableThreadSlug(id: Int64, viewer: Viewer) throws -> String? {
         try store.read { try Bookmarks.readableThreadSlug($0, threadID: id, viewer: viewer) }

@@ -1,5 +1,4 @@
 import Board
-import Database
 import HTTPServer
 
 /// The posting pages' templates (issue 5), looked up once at start.
@@ -21,29 +20,11 @@ struct PostingPages: Sendable {
     }
 }
 
-struct TopicChoice: RowDecodable, Sendable {
-    let slug: String
-    let name: String
-    init(row: Row) throws {
-        slug = try row[0]
-        name = try row[1]
-    }
-}
-
-struct SpaceChoice: RowDecodable, Sendable {
-    let id: Int64
-    let name: String
-    init(row: Row) throws {
-        id = try row[0]
-        name = try row[1]
-    }
-}
-
 /// The new-thread form: topics as checkboxes, the spaces the person may post in, a preview.
 struct NewThreadView: TemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
-    var spaces: [SpaceChoice]
+    var spaces: [Space]
     var selectedSpace: String
     var previewHTML: String?
     /// The briefing item the thread will be about (`?briefing=ID`), if any.
@@ -120,23 +101,6 @@ struct ReplyFormView: TemplateRenderable {
             })
         default: thread.templateValue(for: key)
         }
-    }
-}
-
-/// A post to quote into a reply: its Markdown and its author's name (not hidden, not deleted).
-struct Quote: RowDecodable {
-    let markdown: String
-    let authorName: String
-    init(row: Row) throws {
-        markdown = try row[0]
-        authorName = try row[1]
-    }
-
-    static func load(_ conn: Connection, postID: Int64, threadID: Int64) throws -> Quote? {
-        try conn.queryOne(Quote.self, """
-            SELECT p.body_markdown, u.display_name FROM posts p JOIN users u ON u.id = p.author_id
-            WHERE p.id = ? AND p.thread_id = ? AND p.hidden = 0 AND p.deleted_by_author = 0
-            """, postID, threadID)
     }
 }
 

@@ -1,86 +1,33 @@
 import Board
-import Database
 import Foundation
 import HTTPServer
 
 /// A person's public profile (`/u/{handle}`): name, role badge, organisation (once confirmed),
 /// bio, and their recent posts in public threads. Private-space posts never appear here.
 struct ProfilePage: TemplateRenderable {
-    struct Person: RowDecodable {
-        let id: Int64
-        let handle: String
-        let displayName: String
-        let role: String
-        let bio: String
-        let organisationName: String?
-        let organisationSlug: String?
-        init(row: Row) throws {
-            id = try row[0]
-            handle = try row[1]
-            displayName = try row[2]
-            role = try row[3]
-            bio = try row[4]
-            organisationName = try row[5]
-            organisationSlug = try row[6]
-        }
-    }
-
-    struct RecentPost: RowDecodable {
-        let postID: Int64
-        let position: Int
-        let threadID: Int64
-        let threadTitle: String
-        let threadSlug: String
-        let createdAt: Date
-        init(row: Row) throws {
-            postID = try row[0]
-            position = try row[1]
-            threadID = try row[2]
-            threadTitle = try row[3]
-            threadSlug = try row[4]
-            createdAt = try row[5]
-        }
-    }
-
-    let person: Person
-    let posts: [RecentPost]
-
-    static func load(_ conn: Connection, handle: String) throws -> ProfilePage? {
-        guard let person = try conn.queryOne(Person.self, """
-            SELECT u.id, u.handle, u.display_name, u.role, u.bio,
-                   CASE WHEN u.organisation_confirmed = 1 THEN o.name END, CASE WHEN u.organisation_confirmed = 1 THEN o.slug END
-            FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
-            WHERE u.handle = ? AND u.deleted_at IS NULL
-            """, handle) else { return nil }
-        let posts = try conn.query(RecentPost.self, """
-            SELECT p.id, p.position, t.id, t.title, t.slug, p.created_at FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.author_id = ? AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
-              AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
-            ORDER BY p.created_at DESC, p.id DESC LIMIT 20
-            """, person.id)
-        return ProfilePage(person: person, posts: posts)
-    }
+    let profile: Profile
 
     func templateValue(for key: String) -> TemplateValue? {
+        let person = profile.person
         switch key {
-        case "displayName": .text(person.displayName)
-        case "handle": .text(person.handle)
-        case "badge": person.role == "member" ? nil : .text(person.role == "admin" ? "Admin" : "Mentor")
-        case "role": .text(person.role)
-        case "bio": person.bio.isEmpty ? nil : .text(person.bio)
+        case "displayName": return .text(person.displayName)
+        case "handle": return .text(person.handle)
+        case "badge": return person.role == "member" ? nil : .text(person.role == "admin" ? "Admin" : "Mentor")
+        case "role": return .text(person.role)
+        case "bio": return person.bio.isEmpty ? nil : .text(person.bio)
         case "organisation":
-            person.organisationName.map { name in
+            return person.organisationName.map { name in
                 ["name": .text(name), "url": .text(BoardPaths.organisation(person.organisationSlug ?? ""))]
             }
         case "posts":
-            .list(posts.map { post in
+            return .list(profile.posts.map { post in
                 let page = (post.position - 1) / PageQueries.postsPerPage + 1
                 let base = BoardPaths.thread(id: post.threadID, slug: post.threadSlug)
                 let url = (page == 1 ? base : base + "?page=\(page)") + "#post-\(post.postID)"
                 return ["title": .text(post.threadTitle), "url": .text(url), "startedThread": .bool(post.position == 1),
                         "createdISO": .text(DateText.iso(post.createdAt)), "createdText": .text(DateText.human(post.createdAt))]
             })
-        default: nil
+        default: return nil
         }
     }
 }

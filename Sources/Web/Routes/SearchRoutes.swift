@@ -1,44 +1,41 @@
 import Board
-import Database
 import Foundation
 import HTTPServer
 
 /// `/search` (issue 8): full-text search with filters. Whatever is typed becomes a valid FTS5
 /// query (`SearchQuery`) or a message on the page; a search never answers 500 because of its input.
-enum SearchRoutes {
-    static func register(on router: inout RouterBuilder, app: AppContext) throws {
-        router.get("/search") { request in
-            let context = try app.requestContext(for: request)
-            let items = try request.queryItems()
-            let form = SearchForm(items: items)
-            var view = SearchView(form: form)
-            let topics = try app.store.read { try $0.query(TopicOption.self,
-                "SELECT slug, name FROM topics WHERE retired = 0 ORDER BY position") }
-            view.topics = topics
-            if form.q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                // The empty form: nothing searched yet.
-                return context.finish(app.pages.search.page.response(InLayout(view, context)))
-            }
-            switch Result(catching: { () throws(SearchQuery.Problem) in try SearchQuery(parsing: form.q) }) {
-            case .failure(let problem):
-                view.message = problem.message
-            case .success(let query):
-                let searchRequest = SearchRequest(
-                    query: query, topicSlug: form.topic, organisationSlug: form.organisation,
-                    authorHandle: form.author, answered: form.answered, from: form.fromDate,
-                    until: form.toDate.map { $0.addingTimeInterval(86_400) }, page: form.page)
-                let viewer = context.viewer
-                do {
-                    view.results = try app.store.read { try SearchQueries.search($0, searchRequest, viewer: viewer) }
-                } catch is DatabaseError {
-                    // Defence in depth: the builder only emits valid expressions, but a query SQLite
-                    // still refuses is the searcher's to rephrase, not a server error.
-                    view.message = "That search could not be run. Try fewer or simpler words."
-                }
-            }
-            let status: HTTPStatus = view.message == nil ? .ok : .unprocessableContent
-            return context.finish(app.pages.search.page.response(InLayout(view, context), status: status))
+struct SearchRoutes: RouteCollection {
+    let app: AppContext
+
+    func register(on routes: inout Routes) throws {
+        routes.get("/search", search)
+    }
+
+    func search(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let form = SearchForm(items: try request.queryItems())
+        var view = SearchView(form: form)
+        view.topics = try app.network.topics.active()
+        if form.q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            // The empty form: nothing searched yet.
+            return context.finish(app.pages.search.page.response(InLayout(view, context)))
         }
+        switch Result(catching: { () throws(SearchQuery.Problem) in try SearchQuery(parsing: form.q) }) {
+        case .failure(let problem):
+            view.message = problem.message
+        case .success(let query):
+            let searchRequest = SearchRequest(
+                query: query, topicSlug: form.topic, organisationSlug: form.organisation,
+                authorHandle: form.author, answered: form.answered, from: form.fromDate,
+                until: form.toDate.map { $0.addingTimeInterval(86_400) }, page: form.page)
+            do {
+                view.results = try app.network.search.search(searchRequest, viewer: context.viewer)
+            } catch let error as SearchError {
+                view.message = error.message
+            }
+        }
+        let status: HTTPStatus = view.message == nil ? .ok : .unprocessableContent
+        return context.finish(app.pages.search.page.response(InLayout(view, context), status: status))
     }
 }
 
@@ -50,12 +47,6 @@ struct SearchPages: Sendable {
     init(_ templates: TemplateLibrary) throws {
         page = try templates.template("search")
     }
-}
-
-struct TopicOption: RowDecodable, Sendable {
-    let slug: String
-    let name: String
-    init(row: Row) throws { slug = try row[0]; name = try row[1] }
 }
 
 /// The query string of `/search`, read leniently: a filter that does not parse is ignored.
@@ -121,7 +112,7 @@ struct SearchForm: Sendable {
 
 struct SearchView: TemplateRenderable {
     var form: SearchForm
-    var topics: [TopicOption] = []
+    var topics: [TopicChoice] = []
     var results: SearchResults?
     var message: String?
 
