@@ -59,7 +59,6 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 "Board",
-                "Database",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
