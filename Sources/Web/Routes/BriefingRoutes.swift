@@ -134,29 +134,3 @@ struct BriefingRoutes: RouteCollection {
         return ctx.finish(app.pages.posting.briefingForm.response(InLayout(view, ctx, form: form), status: status))
     }
 }
-
-struct BriefingFormView: TemplateRenderable {
-    var itemID: Int64?
-    var topics: [TopicChoice]
-    var selected: Set<String>
-    var retired: Bool
-    /// Making a briefing note of this thread: the address is fixed to its accepted answer.
-    var noteFor: Int64?
-
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "heading": .text(noteFor != nil ? "Make this thread a briefing note" : itemID == nil ? "Add a briefing item" : "Edit a briefing item")
-        case "action": .text(noteFor.map { "/t/\($0)/briefing-note" } ?? itemID.map { "/briefing/\($0)/edit" } ?? "/briefing/new")
-        case "isNote": .bool(noteFor != nil)
-        case "editing": .bool(itemID != nil)
-        case "retireAction": itemID.map { .text("/briefing/\($0)/retire") }
-        case "retired": .bool(retired)
-        case "startThreadURL": itemID.map { .text("/t/new?briefing=\($0)") }
-        case "topicChoices":
-            .list(topics.map { topic in
-                ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
-            })
-        default: nil
-        }
-    }
-}

@@ -290,23 +290,6 @@ extension AppContext {
     }
 }
 
-/// A post as the edit and delete pages show it.
-struct PostFormView: TemplateRenderable {
-    var post: EditablePost
-    var previewHTML: String?
-    var backURL: String
-
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "postID": .int(Int(post.id))
-        case "threadTitle": .text(post.threadTitle)
-        case "backURL": .text(backURL)
-        case "previewHTML": previewHTML.map { .html($0) }
-        default: nil
-        }
-    }
-}
-
 extension Array where Element == FormItem {
     func value(_ name: String) -> String? { last { $0.name == name }?.value }
     func values(_ name: String) -> [String] { filter { $0.name == name }.map(\.value) }

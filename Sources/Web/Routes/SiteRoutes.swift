@@ -36,8 +36,3 @@ struct SiteRoutes: RouteCollection {
         return context.finish(accessibilityPage.response(InLayout(StaticPage(), context)))
     }
 }
-
-/// A page whose content is all in its template.
-struct StaticPage: TemplateRenderable {
-    func templateValue(for key: String) -> TemplateValue? { nil }
-}

@@ -1,5 +1,23 @@
 import Board
+import Foundation
 import HTTPServer
+
+/// A post as the edit and delete pages show it.
+struct PostFormView: TemplateRenderable {
+    var post: EditablePost
+    var previewHTML: String?
+    var backURL: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "postID": .int(Int(post.id))
+        case "threadTitle": .text(post.threadTitle)
+        case "backURL": .text(backURL)
+        case "previewHTML": previewHTML.map { .html($0) }
+        default: nil
+        }
+    }
+}
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
