@@ -53,7 +53,7 @@ extension HTTPError: ResponseError {}
 extension RequestContext {
     /// A 303 See Other (the POST-redirect-GET pattern) to `location`, carrying the context's cookies.
     func redirect(_ location: String) -> Response {
-        finish(Response(status: .seeOther, headers: HTTPHeaders([("Location", location)])))
+        finish(.redirect(to: location))
     }
 
     /// To sign in, and back to the page asked for when it was a GET (`ReturnPath`).

@@ -61,7 +61,7 @@ public enum WebApplication {
         let redirect: Handler = { request in
             let location = "https://" + hostWithoutPort(request.host) + (httpsPort == 443 ? "" : ":\(httpsPort)")
                 + request.path + (request.query.map { "?" + $0 } ?? "")
-            return Response(status: .permanentRedirect, headers: HTTPHeaders([("Location", location)]))
+            return .redirect(to: location, status: .permanentRedirect)
         }
         for method in HTTPMethod.allCases where method != .head && method != .options {
             router.add(method, "/", execution: .reactor, redirect)
