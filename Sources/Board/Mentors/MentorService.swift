@@ -102,6 +102,6 @@ public struct MentorService: Sendable {
     /// - Returns: the thread's slug, for its address.
     public func link(by actor: Actor, threadID: Int64, mentorHandles: [String]) throws -> String {
         _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles)
-        return try store.read { try $0.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", threadID) } ?? ""
+        return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
     }
 }

@@ -47,7 +47,7 @@ public struct PostingService: Sendable {
     public func createThread(by viewer: Viewer, _ draft: NewThread) throws -> (thread: Int64, slug: String, post: Int64) {
         let (threadID, postID) = try Threads.create(store, by: viewer, draft)
         if let userID = viewer.userID { try drafts.delete(userID: userID, threadID: nil) }
-        return (threadID, try store.read { try $0.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", threadID) } ?? "", postID)
+        return (threadID, try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? "", postID)
     }
 
     /// Replies to a thread and clears the author's draft for it.

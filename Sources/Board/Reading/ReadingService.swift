@@ -166,8 +166,8 @@ public struct ReadingService: Sendable {
     }
 
     /// A thread's slug, for its address after a change the caller was allowed to make.
-    public func threadSlug(id: Int64) throws -> String? {
-        try store.read { try $0.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id) }
+    static func threadSlug(_ conn: Connection, id: Int64) throws -> String? {
+        try conn.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id)
     }
 
     /// Whether `viewer` may read the post with `postID` (and its thread).
