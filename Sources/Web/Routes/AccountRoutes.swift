@@ -368,7 +368,7 @@ struct AccountRoutes: RouteCollection {
     }
 
     func registerPage(_ context: RequestContext, form: FormState, inviteCode: String,
-                             status: HTTPStatus = .ok) throws -> Response {
+                      status: HTTPStatus = .ok) throws -> Response {
         let mode = try app.accounts.registrationMode()
         let invite = inviteCode.isEmpty ? nil : try app.accounts.invite(code: inviteCode)
         var page = TemplateObject()
@@ -398,7 +398,7 @@ struct AccountRoutes: RouteCollection {
     }
 
     func accountPage(_ context: RequestContext, _ account: Account, form: FormState,
-                            notice: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                     notice: String? = nil, status: HTTPStatus = .ok) throws -> Response {
         var page = TemplateObject()
         page["handle"] = .text(account.handle)
         page["role"] = .text(account.role.rawValue)
@@ -412,7 +412,7 @@ struct AccountRoutes: RouteCollection {
     }
 
     func sessionsPage(_ context: RequestContext, _ session: ResolvedSession, notice: String?,
-                             form: FormState = FormState(), status: HTTPStatus = .ok) throws -> Response {
+                      form: FormState = FormState(), status: HTTPStatus = .ok) throws -> Response {
         let display = DateFormatter()
         display.locale = Locale(identifier: "en_GB")
         display.timeZone = TimeZone(identifier: "UTC")
@@ -431,7 +431,7 @@ struct AccountRoutes: RouteCollection {
     }
 
     func twoFactorPage(_ context: RequestContext, _ account: Account, form: FormState,
-                              recoveryCodes: [String]? = nil, status: HTTPStatus = .ok) throws -> Response {
+                       recoveryCodes: [String]? = nil, status: HTTPStatus = .ok) throws -> Response {
         var page = TemplateObject()
         page["enabled"] = .bool(account.twoFactorEnabled)
         let required = try app.network.settings.adminsRequireTwoFactor()
