@@ -12,7 +12,9 @@ import Darwin
 /// and bytes of multi-byte UTF-8 sequences are all 0x80 or above, so they are never touched.
 public enum HTMLByteEscaper {
     // Bit n is set when byte n (< 64) must be escaped: " (34), & (38), ' (39), < (60), > (62).
-    @usableFromInline static let specialMask: UInt64 = (1 << 34) | (1 << 38) | (1 << 39) | (1 << 60) | (1 << 62)
+    // A constant expression, not a stored `static let`, so that the renderer's inlined copy of
+    // `escape` folds it instead of calling a lazy-initialisation accessor in another module.
+    @inlinable static var specialMask: UInt64 { (1 << 34) | (1 << 38) | (1 << 39) | (1 << 60) | (1 << 62) }
 
     /// The most bytes `escape(_:into:)` writes for `count` bytes: every byte becoming "&quot;".
     @inlinable
