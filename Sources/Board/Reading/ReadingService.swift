@@ -108,6 +108,11 @@ public struct ReadingService: Sendable {
         try store.read { try PageQueries.organisation($0, slug: slug, viewer: viewer) }
     }
 
+    /// The organisation with `id` (its slug and name), or nil.
+    public func organisation(id: Int64) throws -> OrganisationChoice? {
+        try store.read { try $0.queryOne(OrganisationChoice.self, "SELECT id, slug, name FROM organisations WHERE id = ?", id) }
+    }
+
     // MARK: Feeds (public content only)
 
     public func briefingFeed() throws -> [BriefingItemSummary] {
@@ -178,12 +183,5 @@ public struct ReadingService: Sendable {
     /// The thread's slug when `viewer` may read it, else nil.
     public func readableThreadSlug(id: Int64, viewer: Viewer) throws -> String? {
         try store.read { try Bookmarks.readableThreadSlug($0, threadID: id, viewer: viewer) }
-    }
-}
-
-extension ReadingService {
-    /// The organisation with `id` (its slug and name), or nil.
-    public func organisation(id: Int64) throws -> OrganisationChoice? {
-        try store.read { try $0.queryOne(OrganisationChoice.self, "SELECT id, slug, name FROM organisations WHERE id = ?", id) }
     }
 }
