@@ -67,7 +67,6 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 "Board",
-                "Database",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

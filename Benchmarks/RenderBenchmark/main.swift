@@ -246,7 +246,7 @@ if onlyRow == nil || onlyRow == 4 {
             ORDER BY abs(reply_count + 1 - 20), id LIMIT 1
             """) }) else { throw HTTPError.notFound }
         let router = try WebApplication.makeRouter(
-            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), store: store)
+            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), network: Network(store: store))
         let segments = ["t", "\(target.id)-\(target.slug)"]
         guard case .found(let route, let parameters) = router.match(.get, segments) else { throw HTTPError.notFound }
         var request = Request(method: .get, path: "/" + segments.joined(separator: "/"), pathSegments: segments, isSecure: true)

@@ -1,23 +1,22 @@
 import Board
-import Database
 import HTTPServer
 
-/// What every handler shares: the store, the compiled templates, the account service and the
-/// site's files. Built once at start; immutable afterwards.
+/// What every handler shares: the board's services, the compiled templates and the site's
+/// files. Built once at start; immutable afterwards.
 final class AppContext: Sendable {
     let site: SiteConfiguration
-    let store: Store
+    let network: Network
     let pages: PageLibrary
-    let accounts: Accounts
     /// Server-Sent Events for open thread pages and the unread count (issue 8).
     let live: LiveUpdates
 
-    init(site: SiteConfiguration, store: Store, accounts: Accounts? = nil) throws {
+    var accounts: Accounts { network.accounts }
+
+    init(site: SiteConfiguration, network: Network) throws {
         self.site = site
-        self.store = store
+        self.network = network
         self.pages = try PageLibrary(directory: site.templatesDirectory)
-        self.accounts = accounts ?? Accounts(store: store)
-        self.live = LiveUpdates(store: store, postTemplate: try pages.templates.template("thread-post"))
+        self.live = LiveUpdates(store: network.store, postTemplate: try pages.templates.template("thread-post"))
     }
 
     /// Who is asking, as the board's queries see them: a visitor unless the session cookie

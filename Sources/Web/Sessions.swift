@@ -78,21 +78,9 @@ extension AppContext {
     func requestContext(for request: Request) throws -> RequestContext {
         let cookies = SessionCookies(for: request)
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
-            let account = session.account
-            var unread = 0  // issue 8: the header's unread count, in the same read
-            let actor = try store.read { conn in
-                unread = try Notifications.unreadCount(conn, userID: account.id)
-                // An instance can require two-factor for admins: until an admin turns it on,
-                // they act with a member's powers (the two-factor page tells them why).
-                let required = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
-                let withheld = account.role == .admin && !account.twoFactorEnabled && required
-                let loaded = try Actor.load(conn, account: account)
-                guard withheld else { return loaded }
-                return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
-                             suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
-            }
-            return RequestContext(session: session, actor: actor, csrfToken: CSRF.token(binding: token),
-                                  cookies: cookies, setCookies: [], unreadNotifications: unread, returnPath: ReturnPath.of(request))
+            let signedIn = try network.settings.signedIn(session.account)
+            return RequestContext(session: session, actor: signedIn.actor, csrfToken: CSRF.token(binding: token),
+                                  cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request))
         }
         var setCookies: [String] = []
         let presession: String

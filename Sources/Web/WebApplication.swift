@@ -1,5 +1,4 @@
 import Board
-import Database
 import HTTPServer
 
 /// Where the site's files live and how it is reached.
@@ -28,26 +27,23 @@ public enum WebApplication {
     ])
 
     /// The router for the site. Each area registers its own routes (`Routes/`), all sharing one
-    /// `AppContext`.
+    /// `AppContext` around `network`.
     /// - Throws: when a template or the static directory is missing, or routes clash; at start, never later.
-    public static func makeRouter(site: SiteConfiguration, store: Store) throws -> Router {
-        try makeRouter(site: site, store: store, accounts: Accounts(store: store))
-    }
-
-    /// The router with an account service of the caller's (tests inject a clock, a cheaper
-    /// password hasher and tighter limits).
-    public static func makeRouter(site: SiteConfiguration, store: Store, accounts: Accounts) throws -> Router {
-        let app = try AppContext(site: site, store: store, accounts: accounts)
-        var router = RouterBuilder()
-        try SiteRoutes.register(on: &router, app: app)
-        try BoardRoutes.register(on: &router, app: app)
-        try AccountRoutes.register(on: &router, app: app)
-        try MentorRoutes.register(on: &router, app: app)
-        try ModerationRoutes.register(on: &router, app: app)
-        try AdminRoutes.register(on: &router, app: app)
-        try SearchRoutes.register(on: &router, app: app)
-        try NotificationRoutes.register(on: &router, app: app)
-        return try router.build()
+    public static func makeRouter(site: SiteConfiguration, network: Network) throws -> Router {
+        let app = try AppContext(site: site, network: network)
+        var routes = Routes()
+        try routes.add(SiteRoutes(app: app))
+        try routes.add(ReadingRoutes(app: app))
+        try routes.add(PostingRoutes(app: app))
+        try routes.add(BriefingRoutes(app: app))
+        try routes.add(AccountRoutes(app: app))
+        try routes.add(MentorRoutes(app: app))
+        try routes.add(ModerationRoutes(app: app))
+        try routes.add(AdminRoutes(app: app))
+        try routes.add(SearchRoutes(app: app))
+        try routes.add(FollowingRoutes(app: app))
+        try routes.add(NotificationRoutes(app: app))
+        return try routes.builder.build()
     }
 
     /// The error pages (400, 403, 404, 413, 500...) as real pages in the layout, for
@@ -65,7 +61,7 @@ public enum WebApplication {
         let redirect: Handler = { request in
             let location = "https://" + hostWithoutPort(request.host) + (httpsPort == 443 ? "" : ":\(httpsPort)")
                 + request.path + (request.query.map { "?" + $0 } ?? "")
-            return Response(status: .permanentRedirect, headers: HTTPHeaders([("Location", location)]))
+            return .redirect(to: location, status: .permanentRedirect)
         }
         for method in HTTPMethod.allCases where method != .head && method != .options {
             router.add(method, "/", execution: .reactor, redirect)

@@ -18,8 +18,13 @@ struct InviteCommand: ParsableCommand {
         guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
         let store = try Storage.openStore(dataDirectory: dataOptions.data)
         defer { store.close() }
-        let code = try Accounts(store: store).createInvite(role: role, organisationSlug: organisation, createdBy: nil,
+        let code: String
+        do {
+            code = try Accounts(store: store).createInvite(role: role, organisationSlug: organisation, createdBy: nil,
                                                            validFor: Double(days) * 86_400, maxUses: uses)
+        } catch ModerationError.invalid(_, let message) {
+            throw ValidationError(message)
+        }
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         print("\(base)/register?invite=\(code)")
     }

@@ -121,7 +121,7 @@ struct Serve: ParsableCommand {
         }
 
         let site = SiteConfiguration(publicDirectory: publicDirectory, templatesDirectory: templates)
-        let router = try WebApplication.makeRouter(site: site, store: store)
+        let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
 
         var listeners: [ListenerConfiguration] = []
         var banner: [String] = []

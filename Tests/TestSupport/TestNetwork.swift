@@ -87,7 +87,7 @@ public final class TestNetwork {
     /// Every test builds the web layer here and nowhere else.
     /// - Parameter site: the files to serve (this checkout's unless told otherwise).
     public func router(site: SiteConfiguration = TestNetwork.siteFiles) throws -> Router {
-        try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
+        try WebApplication.makeRouter(site: site, network: Network(accounts: accounts))
     }
 
     /// Starts the real server on this network (127.0.0.1, port 0, with the site's security

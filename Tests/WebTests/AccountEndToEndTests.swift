@@ -403,7 +403,7 @@ struct AccountEndToEndTests {
             #expect(page.text.contains("Admins must use two-factor sign-in on this network"))
             // Until enrolled the session acts as a member.
             let app = try AppContext(site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates"),
-                                     store: world.store, accounts: world.accounts)
+                                     network: Network(accounts: world.accounts))
             let token = try #require(browser.cookie("__Host-session"))
             var request = Request(method: .get, path: "/", pathSegments: [], host: "127.0.0.1", isSecure: true)
             request.headers.add("Cookie", "__Host-session=\(token)")

@@ -203,6 +203,17 @@ struct ModerationTests {
                                                                                  ("region", "North West"), ("description", "Adult social care")],
                     page: "/admin/organisations")
             #expect(try admin.get("/admin/organisations").text.contains("Riverside Care CIC"))
+            // The briefing is changed like the rest: Policy first, one public log entry each.
+            let briefingTopic = try #require(try world.store.read { try $0.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1") })
+            try act(.editBriefing, "/briefing/new", [("title", "Shared services: a guide"), ("url", "https://example.org/shared-services"),
+                                                     ("source", "Example Institute"), ("published", "2026-01-05"),
+                                                     ("summary", "How mutuals share back-office services."), ("topics", briefingTopic)],
+                    page: "/briefing/new")
+            let briefingItem = try world.id("SELECT id FROM briefing_items WHERE title = ?", "Shared services: a guide")
+            try act(.editBriefing, "/briefing/\(briefingItem)/retire", [("retired", "1")], page: "/briefing/\(briefingItem)/edit")
+            let briefingLog = try world.browser().get("/moderation").text
+            #expect(briefingLog.contains("changed the briefing:"))
+            #expect(briefingLog.contains("Retired “Shared services: a guide”"))
             let made = try { () throws -> ClientResponse in
                 let before = try world.logCount()
                 try admin.get("/admin/invites")

@@ -44,6 +44,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case changeSetting = "change_setting"
     case editTopic = "edit_topic"
     case editOrganisation = "edit_organisation"
+    case editBriefing = "edit_briefing"
     case createInvite = "create_invite"
     case revokeInvite = "revoke_invite"
 
@@ -71,6 +72,7 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .changeSetting: "changed the setting"
         case .editTopic: "changed the topics:"
         case .editOrganisation: "changed the organisations:"
+        case .editBriefing: "changed the briefing:"
         case .createInvite: "made an invite"
         case .revokeInvite: "revoked an invite"
         }

@@ -264,28 +264,8 @@ private struct HTMLWriter {
         (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F
     }
 
-    /// Appends `text` escaped for HTML text and attribute values.
+    /// Appends `text` escaped for HTML text and attribute values (`HTMLByteEscaper`).
     mutating func escape(_ text: String) {
-        var runStart = text.utf8.startIndex
-        var index = runStart
-        let utf8 = text.utf8
-        while index < utf8.endIndex {
-            let entity: String?
-            switch utf8[index] {
-            case 0x26: entity = "&amp;"
-            case 0x3C: entity = "&lt;"
-            case 0x3E: entity = "&gt;"
-            case 0x22: entity = "&quot;"
-            case 0x27: entity = "&#39;"
-            default: entity = nil
-            }
-            if let entity {
-                output += text[runStart..<index]
-                output += entity
-                runStart = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
-        }
-        output += text[runStart..<utf8.endIndex]
+        output += HTMLByteEscaper.escaped(text)
     }
 }

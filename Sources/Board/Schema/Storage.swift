@@ -116,20 +116,8 @@ public enum PlainTextRenderer {
             .joined(separator: "\n")
     }
 
-    /// Escapes the five characters that matter in HTML text and attribute values.
+    /// Escapes the five characters that matter in HTML text and attribute values (`HTMLByteEscaper`).
     public static func escapeHTML(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
+        HTMLByteEscaper.escaped(text)
     }
 }

@@ -1,28 +1,38 @@
+import Board
 import HTTPServer
 
 /// Routes that are part of running the site rather than the board: health, static files and the
 /// accessibility statement.
-enum SiteRoutes {
-    static func register(on router: inout RouterBuilder, app: AppContext) throws {
-        let staticFiles = try StaticFiles(root: app.site.publicDirectory)
-        let healthy = Response(
-            status: .ok,
-            headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]),
-            body: Array("ok\n".utf8))
-        router.get("/healthz", execution: .reactor) { _ in healthy }
-        router.get("/static/{path...}", execution: .reactor) { request in
-            staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
-        }
-        // The accessibility statement (issue 9), linked from the footer of every page.
-        let accessibility = try app.pages.templates.template("accessibility")
-        router.get("/accessibility") { request in
-            let context = try app.requestContext(for: request)
-            return context.finish(accessibility.response(InLayout(StaticPage(), context)))
-        }
-    }
-}
+struct SiteRoutes: RouteCollection {
+    let app: AppContext
+    let staticFiles: StaticFiles
+    let accessibilityPage: Template
+    let healthy = Response(
+        status: .ok,
+        headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]),
+        body: Array("ok\n".utf8))
 
-/// A page whose content is all in its template.
-struct StaticPage: TemplateRenderable {
-    func templateValue(for key: String) -> TemplateValue? { nil }
+    init(app: AppContext) throws {
+        self.app = app
+        staticFiles = try StaticFiles(root: app.site.publicDirectory)
+        accessibilityPage = try app.pages.templates.template("accessibility")
+    }
+
+    func register(on routes: inout Routes) throws {
+        routes.get("/healthz", execution: .reactor, health)
+        routes.get("/static/{path...}", execution: .reactor, staticFile)
+        routes.get("/accessibility", accessibility)
+    }
+
+    func health(_ request: Request) -> Response { healthy }
+
+    func staticFile(_ request: Request) -> Response {
+        staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
+    }
+
+    /// The accessibility statement (issue 9), linked from the footer of every page.
+    func accessibility(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        return context.finish(accessibilityPage.response(InLayout(StaticPage(), context)))
+    }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Board
 
 /// The bytes of one page being rendered: a growable buffer written through a raw pointer, so
 /// that appending a run, an entity or a digit is a bounds check and a store, not an `Array`
@@ -62,69 +63,11 @@ struct RenderBuffer: ~Copyable {
         }
     }
 
-    /// Appends `bytes` with `& < > " '` replaced by `&amp; &lt; &gt; &quot; &#39;`. Runs without
-    /// special bytes are copied with one `memcpy`; bytes of multi-byte UTF-8 sequences are all
-    /// 0x80 or above, so they are never touched.
-    mutating func append(escaping bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress else { return }
-        let length = bytes.count
-        reserve(length &* 6)  // the worst case: every byte becomes "&quot;"
-        var out = base + count
-        var runStart = 0
-        var index = 0
-        while index < length {
-            // Skip eight bytes at a time while none of them is special.
-            if index + 8 <= length
-                && !Self.hasSpecialByte(UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self))
-            {
-                index += 8
-                continue
-            }
-            let byte = source[index]
-            if byte < 64 && (HTMLByteEscaper.specialMask >> UInt64(byte)) & 1 != 0 {
-                let run = index - runStart
-                if run > 0 {
-                    memcpy(out, source + runStart, run)
-                    out += run
-                }
-                switch byte {
-                case 0x26:  // &amp;
-                    out[0] = 0x26; out[1] = 0x61; out[2] = 0x6D; out[3] = 0x70; out[4] = 0x3B
-                    out += 5
-                case 0x3C:  // &lt;
-                    out[0] = 0x26; out[1] = 0x6C; out[2] = 0x74; out[3] = 0x3B
-                    out += 4
-                case 0x3E:  // &gt;
-                    out[0] = 0x26; out[1] = 0x67; out[2] = 0x74; out[3] = 0x3B
-                    out += 4
-                case 0x22:  // &quot;
-                    out[0] = 0x26; out[1] = 0x71; out[2] = 0x75; out[3] = 0x6F; out[4] = 0x74; out[5] = 0x3B
-                    out += 6
-                default:  // ' → &#39;
-                    out[0] = 0x26; out[1] = 0x23; out[2] = 0x33; out[3] = 0x39; out[4] = 0x3B
-                    out += 5
-                }
-                runStart = index + 1
-            }
-            index += 1
-        }
-        let run = length - runStart
-        if run > 0 {
-            memcpy(out, source + runStart, run)
-            out += run
-        }
-        count = out - base
-    }
-
-    /// Whether any of the eight bytes in `word` is one of `& < > " '`. Uses the exact "has a zero
-    /// byte" test, `(x - 0x01…) & ~x & 0x80…`, on the word XORed with each special byte.
+    /// Appends `bytes` escaped for HTML (`HTMLByteEscaper`, Board's one escaper).
     @inline(__always)
-    static func hasSpecialByte(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-        return (zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C)) | zeroByte(word ^ (ones &* 0x3E))
-            | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x27))) != 0
+    mutating func append(escaping bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(HTMLByteEscaper.worstCase(bytes.count))
+        count += HTMLByteEscaper.escape(bytes, into: base + count)
     }
 
     /// Appends the decimal digits of `value`.

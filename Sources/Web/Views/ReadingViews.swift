@@ -4,97 +4,6 @@ import Foundation
 /// View models for the board's pages: plain structs answering template names through a
 /// `switch` (no reflection), built from `Board` results.
 
-/// Dates as pages show them: ISO 8601 for `<time datetime>` and Atom, and "10 January 2012".
-/// Computed by hand from the day count (Howard Hinnant's civil-from-days), because a
-/// `DateFormatter` per call costs microseconds on the hot path and shared ones are not `Sendable`.
-enum DateText {
-    static let months = ["January", "February", "March", "April", "May", "June", "July", "August",
-                         "September", "October", "November", "December"]
-
-    /// (year, month 1–12, day 1–31, seconds into the day) in UTC.
-    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int, seconds: Int) {
-        let total = Int(date.timeIntervalSince1970.rounded(.down))
-        var days = total / 86_400
-        var seconds = total % 86_400
-        if seconds < 0 { seconds += 86_400; days -= 1 }
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, seconds)
-    }
-
-    /// "2012-01-10T03:00:00Z". Written byte by byte: it is on every post of every page.
-    static func iso(_ date: Date) -> String {
-        let c = civil(date)
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        appendDigits(c.year, 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(c.month, 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(c.day, 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(c.seconds / 3600, 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(c.seconds / 60 % 60, 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(c.seconds % 60, 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `value` in decimal, zero-padded to at least `width` digits.
-    static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
-        guard value >= 0 else { out.append(contentsOf: Array(pad(value, width).utf8)); return }
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
-        out.append(contentsOf: digits.reversed())
-    }
-
-    /// "10 January 2012".
-    static func human(_ date: Date) -> String {
-        let c = civil(date)
-        return "\(c.day) \(months[c.month - 1]) \(c.year)"
-    }
-
-    /// "10 January 2012 at 03:00".
-    static func humanWithTime(_ date: Date) -> String {
-        let c = civil(date)
-        return "\(c.day) \(months[c.month - 1]) \(c.year) at \(pad(c.seconds / 3600, 2)):\(pad(c.seconds / 60 % 60, 2))"
-    }
-
-    /// Midnight UTC of the Monday of `date`'s week.
-    static func weekStart(_ date: Date) -> Date {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        // 1 January 1970 was a Thursday: (days + 3) mod 7 is 0 on Mondays.
-        let sinceMonday = ((days + 3) % 7 + 7) % 7
-        return Date(timeIntervalSince1970: Double(days - sinceMonday) * 86_400)
-    }
-
-    static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
-}
-
-/// Paths of the board's pages, in one place.
-enum BoardPaths {
-    static func thread(id: Int64, slug: String) -> String { "/t/\(id)-\(slug)" }
-    static func topic(_ slug: String) -> String { "/topics/\(slug)" }
-    static func organisation(_ slug: String) -> String { "/o/\(slug)" }
-    static func user(_ handle: String) -> String { "/u/\(handle.lowercased())" }
-}
-
 struct TopicTagView: TemplateRenderable {
     var tag: TopicTag
     func templateValue(for key: String) -> TemplateValue? {
@@ -137,27 +46,6 @@ struct ThreadLinkView: TemplateRenderable {
         switch key {
         case "url": .text(BoardPaths.thread(id: link.id, slug: link.slug))
         case "title": .text(link.title)
-        default: nil
-        }
-    }
-}
-
-struct BriefingItemView: TemplateRenderable {
-    var item: BriefingItemSummary
-
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "id": .int(Int(item.id))
-        case "title": .text(item.title)
-        // Stored URLs are checked to be http or https by the schema.
-        case "url": .text(item.url)
-        case "source": .text(item.source)
-        case "summary": .text(item.summary)
-        case "publishedISO": .text(DateText.iso(item.publishedAt))
-        case "publishedText": .text(DateText.human(item.publishedAt))
-        case "topics": .list(item.topics.map(TopicTagView.init))
-        case "threads": .list(item.threads.map(ThreadLinkView.init))
-        case "hasThreads": .bool(!item.threads.isEmpty)
         default: nil
         }
     }
@@ -377,71 +265,6 @@ struct OrganisationLinkView: TemplateRenderable {
     }
 }
 
-struct BriefingWeekView: TemplateRenderable {
-    var weekStart: Date
-    var items: [BriefingItemSummary]
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "label": .text("Week beginning " + DateText.human(weekStart))
-        case "iso": .text(DateText.iso(weekStart))
-        case "items": .list(items.map(BriefingItemView.init))
-        default: nil
-        }
-    }
-}
-
-struct BriefingTopicView: TemplateRenderable {
-    var tag: TopicTag
-    var items: [BriefingItemSummary]
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "slug": .text(tag.slug)
-        case "name": .text(tag.name)
-        case "items": .list(items.map(BriefingItemView.init))
-        default: nil
-        }
-    }
-}
-
-/// The briefing: items by week (each in full) and by topic (links to the full entries).
-struct BriefingView: TemplateRenderable {
-    var weeks: [BriefingWeekView]
-    var topics: [BriefingTopicView]
-
-    init(items: [BriefingItemSummary], topicOrder: [TopicCount]) {
-        var weeks: [BriefingWeekView] = []
-        for item in items {
-            let start = DateText.weekStart(item.publishedAt)
-            if let last = weeks.indices.last, weeks[last].weekStart == start {
-                weeks[last].items.append(item)
-            } else {
-                weeks.append(BriefingWeekView(weekStart: start, items: [item]))
-            }
-        }
-        self.weeks = weeks
-        var byTopic: [String: [BriefingItemSummary]] = [:]
-        var tags: [String: TopicTag] = [:]
-        for item in items {
-            for tag in item.topics {
-                byTopic[tag.slug, default: []].append(item)
-                tags[tag.slug] = tag
-            }
-        }
-        topics = topicOrder.compactMap { topic in
-            guard let tag = tags[topic.slug], let items = byTopic[topic.slug] else { return nil }
-            return BriefingTopicView(tag: tag, items: items)
-        }
-    }
-
-    func templateValue(for key: String) -> TemplateValue? {
-        switch key {
-        case "weeks": .list(weeks)
-        case "topics": .list(topics)
-        default: nil
-        }
-    }
-}
-
 struct MemberView: TemplateRenderable {
     var member: MemberSummary
     func templateValue(for key: String) -> TemplateValue? {
@@ -483,6 +306,81 @@ struct OrganisationView: TemplateRenderable {
         case "privateThreads": .list(page.privateThreads.map(ThreadListItem.init))
         case "canReadPrivateSpace": .bool(page.canReadPrivateSpace)
         default: nil
+        }
+    }
+}
+
+/// `/p/{id}/revisions`: what a post said before each edit, newest first, as the text typed.
+struct PostHistoryView: TemplateRenderable {
+    var history: PostHistory
+
+    struct Version: TemplateRenderable {
+        var label: String
+        var editor: String?
+        var date: Date?
+        var markdown: String
+        func templateValue(for key: String) -> TemplateValue? {
+            switch key {
+            case "label": .text(label)
+            case "editor": .text(editor)
+            case "dateISO": .text(date.map(DateText.iso))
+            case "dateText": .text(date.map(DateText.humanWithTime))
+            case "markdown": .text(markdown)
+            default: nil
+            }
+        }
+    }
+
+    var versions: [Version] {
+        var versions = [Version(label: "Current version", editor: nil, date: history.editedAt, markdown: history.currentMarkdown)]
+        for (index, revision) in history.revisions.enumerated().reversed() {
+            versions.append(Version(label: index == 0 ? "Original version" : "Version \(index + 1)", editor: revision.editedBy,
+                                    date: revision.createdAt, markdown: revision.bodyMarkdown))
+        }
+        return versions
+    }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "threadTitle": .text(history.thread.title)
+        case "postURL":
+            .text(BoardPaths.thread(id: history.thread.id, slug: history.thread.slug)
+                  + ((history.position - 1) / PageQueries.postsPerPage == 0 ? "" : "?page=\((history.position - 1) / PageQueries.postsPerPage + 1)")
+                  + "#post-\(history.postID)")
+        case "authorName": .text(history.authorName)
+        case "versions": .list(versions)
+        case "edited": .bool(!history.revisions.isEmpty)
+        default: nil
+        }
+    }
+}
+
+/// A person's public profile (`/u/{handle}`): name, role badge, organisation (once confirmed),
+/// bio, and their recent posts in public threads. Private-space posts never appear here.
+struct ProfilePage: TemplateRenderable {
+    let profile: Profile
+
+    func templateValue(for key: String) -> TemplateValue? {
+        let person = profile.person
+        switch key {
+        case "displayName": return .text(person.displayName)
+        case "handle": return .text(person.handle)
+        case "badge": return person.role == "member" ? nil : .text(person.role == "admin" ? "Admin" : "Mentor")
+        case "role": return .text(person.role)
+        case "bio": return person.bio.isEmpty ? nil : .text(person.bio)
+        case "organisation":
+            return person.organisationName.map { name in
+                ["name": .text(name), "url": .text(BoardPaths.organisation(person.organisationSlug ?? ""))]
+            }
+        case "posts":
+            return .list(profile.posts.map { post in
+                let page = (post.position - 1) / PageQueries.postsPerPage + 1
+                let base = BoardPaths.thread(id: post.threadID, slug: post.threadSlug)
+                let url = (page == 1 ? base : base + "?page=\(page)") + "#post-\(post.postID)"
+                return ["title": .text(post.threadTitle), "url": .text(url), "startedThread": .bool(post.position == 1),
+                        "createdISO": .text(DateText.iso(post.createdAt)), "createdText": .text(DateText.human(post.createdAt))]
+            })
+        default: return nil
         }
     }
 }

@@ -1,6 +1,23 @@
 import Board
-import Database
+import Foundation
 import HTTPServer
+
+/// A post as the edit and delete pages show it.
+struct PostFormView: TemplateRenderable {
+    var post: EditablePost
+    var previewHTML: String?
+    var backURL: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "postID": .int(Int(post.id))
+        case "threadTitle": .text(post.threadTitle)
+        case "backURL": .text(backURL)
+        case "previewHTML": previewHTML.map { .html($0) }
+        default: nil
+        }
+    }
+}
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
@@ -21,29 +38,11 @@ struct PostingPages: Sendable {
     }
 }
 
-struct TopicChoice: RowDecodable, Sendable {
-    let slug: String
-    let name: String
-    init(row: Row) throws {
-        slug = try row["slug"]
-        name = try row["name"]
-    }
-}
-
-struct SpaceChoice: RowDecodable, Sendable {
-    let id: Int64
-    let name: String
-    init(row: Row) throws {
-        id = try row["id"]
-        name = try row["name"]
-    }
-}
-
 /// The new-thread form: topics as checkboxes, the spaces the person may post in, a preview.
 struct NewThreadView: TemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
-    var spaces: [SpaceChoice]
+    var spaces: [Space]
     var selectedSpace: String
     var previewHTML: String?
     /// The briefing item the thread will be about (`?briefing=ID`), if any.

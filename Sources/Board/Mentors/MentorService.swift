@@ -1,0 +1,106 @@
+import Database
+import Foundation
+
+/// A thread as the "ask a mentor" page shows it, with the mentors it can be sent to.
+public struct MentorRequestPage: Sendable {
+    public let threadID: Int64
+    public let threadTitle: String
+    public let threadSlug: String
+    public let suggestions: [MentorSuggestion]
+    public let linked: [LinkedMentor]
+}
+
+private struct ThreadTitleRow: RowDecodable {
+    let state: Resource.ThreadState
+    let title: String
+    let slug: String
+
+    init(row: Row) throws {
+        state = try Resource.ThreadState(row: row)
+        title = try row["title"]
+        slug = try row["slug"]
+    }
+}
+
+/// Mentors (issue 6): the directory and profiles, a mentor's own profile and queue, admins'
+/// roles and mentorships, and asking mentors to a thread. The rules and their log entries are
+/// `Mentors`'; every refusal is a `MentorError`.
+public struct MentorService: Sendable {
+    let store: Store
+
+    // MARK: Directory
+
+    public func mentors(_ filter: MentorFilter = MentorFilter()) throws -> [MentorCard] {
+        try store.read { try MentorDirectory.mentors($0, filter: filter) }
+    }
+
+    /// The mentor with `handle`, or nil.
+    public func mentor(handle: String) throws -> MentorCard? {
+        try store.read { try MentorDirectory.mentor($0, handle: handle) }
+    }
+
+    public func profile(handle: String, viewer: Viewer) throws -> MentorProfilePage? {
+        try store.read { try MentorDirectory.profile($0, handle: handle, viewer: viewer) }
+    }
+
+    public func mentorships() throws -> [MentorshipSummary] {
+        try store.read { try MentorDirectory.mentorships($0) }
+    }
+
+    // MARK: A mentor's own
+
+    public func updateProfile(by actor: Actor, _ form: MentorProfileForm) throws {
+        try Mentors.updateProfile(store, by: actor, form)
+    }
+
+    public func queue(mentorID: Int64, viewer: Viewer) throws -> MentorQueue {
+        try store.read { try MentorQueries.queue($0, mentorID: mentorID, viewer: viewer) }
+    }
+
+    public func decline(by actor: Actor, threadID: Int64) throws {
+        try Mentors.decline(store, by: actor, threadID: threadID)
+    }
+
+    // MARK: Admins
+
+    public func changeRole(by actor: Actor, handle: String, to role: Role, reason: String) throws {
+        try Mentors.changeRole(store, by: actor, handle: handle, to: role, reason: reason)
+    }
+
+    public func startMentorship(by actor: Actor, mentorHandle: String, organisationSlug: String, startedAt: Date, note: String) throws {
+        try Mentors.startMentorship(store, by: actor, mentorHandle: mentorHandle, organisationSlug: organisationSlug,
+                                    startedAt: startedAt, note: note)
+    }
+
+    public func endMentorship(by actor: Actor, id: Int64, reason: String) throws {
+        try Mentors.endMentorship(store, by: actor, id: id, reason: reason)
+    }
+
+    // MARK: Asking a mentor
+
+    /// The thread `actor` wants to ask mentors to, with suggestions and the mentors already asked.
+    /// - Throws: `MentorError.notFound` when there is no such thread for them, `.denied` (with
+    ///   why) when Policy refuses `requestMentor`.
+    public func requestPage(threadID: Int64, by actor: Actor) throws -> MentorRequestPage {
+        try store.read { conn in
+            guard let thread = try conn.queryOne(ThreadTitleRow.self,
+                "SELECT \(Resource.ThreadState.columns), t.title, t.slug FROM threads t WHERE t.id = ?", threadID)
+            else { throw MentorError.notFound }
+            switch Policy.decide(actor, .requestMentor, .thread(thread.state)) {
+            case .allowed: break
+            case .notFound: throw MentorError.notFound
+            case .denied(let message): throw MentorError.denied(message)
+            }
+            return MentorRequestPage(threadID: threadID, threadTitle: thread.title, threadSlug: thread.slug,
+                                     suggestions: try MentorQueries.suggestions(conn, threadID: threadID),
+                                     linked: try MentorQueries.linkedMentors(conn, threadID: threadID))
+        }
+    }
+
+    /// Asks mentors to a thread.
+    /// - Returns: the thread's slug, for its address.
+    public func link(by actor: Actor, threadID: Int64, mentorHandles: [String]) throws -> String {
+        _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles)
+        return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
+    }
+}

@@ -1,0 +1,155 @@
+import Database
+import Foundation
+
+/// A thread as its administration page shows it.
+public struct AdminThread: Sendable, RowDecodable {
+    public let id: Int64
+    public let title: String
+    public let locked: Bool
+    public let pinned: Bool
+    public let organisationID: Int64?
+    public let slowModeSeconds: Int
+    public let hidden: Bool
+    /// The topics it is filed under.
+    public var topicSlugs: Set<String> = []
+
+    public init(row: Row) throws {
+        id = try row["id"]
+        title = try row["title"]
+        locked = try row["locked"]
+        pinned = try row["pinned"]
+        organisationID = try row["organisation_id"]
+        slowModeSeconds = try row["slow_mode_seconds"]
+        hidden = try row["hidden"]
+    }
+}
+
+/// Moderation (issue 7) for the pages: flags, the public log, the admin queue, and every admin
+/// action on posts, threads, users, topics and organisations. Each action is `Moderation`'s:
+/// it asks Policy in its write transaction and logs one entry; every refusal is a
+/// `ModerationError`.
+public struct ModerationService: Sendable {
+    let store: Store
+    let clock: Clock
+
+    // MARK: Reading
+
+    /// The public moderation log, as `viewer` may see its targets.
+    public func log(viewer: Viewer) throws -> [LogEntry] {
+        try store.read { try ModerationQueries.log($0, viewer: viewer) }
+    }
+
+    public func queue() throws -> [QueueItem] {
+        try store.read { try ModerationQueries.queue($0) }
+    }
+
+    public func users(handlePrefix: String) throws -> [UserSummary] {
+        try store.read { try ModerationQueries.users($0, handlePrefix: handlePrefix) }
+    }
+
+    public func topics() throws -> [AdminTopic] {
+        try store.read { try Moderation.topics($0) }
+    }
+
+    public func organisations() throws -> [AdminOrganisation] {
+        try store.read { try Moderation.organisations($0) }
+    }
+
+    /// The thread with `id` and its topics, or nil.
+    public func thread(id: Int64) throws -> AdminThread? {
+        try store.read { conn in
+            guard var thread = try conn.queryOne(AdminThread.self,
+                "SELECT id, title, locked, pinned, organisation_id, slow_mode_seconds, hidden FROM threads WHERE id = ?", id)
+            else { return nil }
+            thread.topicSlugs = Set(try conn.column(String.self, """
+                SELECT t.slug FROM thread_topics tt JOIN topics t ON t.id = tt.topic_id WHERE tt.thread_id = ?
+                """, id))
+            return thread
+        }
+    }
+
+    // MARK: Flags
+
+    /// The title of the thread of a post `actor` may flag.
+    /// - Throws: `ModerationError.notFound` when they cannot see it, `.denied` (with why) otherwise.
+    public func flaggableThreadTitle(postID: Int64, by actor: Actor) throws -> String {
+        let now = clock.now()
+        let title: String? = try store.read { conn in
+            guard let (post, _) = try Moderation.postState(conn, postID) else { return nil }
+            try Moderation.require(actor, .flag, .post(post), now: now)
+            return try conn.scalar(String.self, "SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?", postID)
+        }
+        guard let title else { throw ModerationError.notFound }
+        return title
+    }
+
+    public func flag(by actor: Actor, postID: Int64, reason: FlagReason, note: String) throws -> FlagOutcome {
+        try Moderation.flag(store, actor: actor, postID: postID, reason: reason, note: note, now: clock.now())
+    }
+
+    // MARK: Posts and threads
+
+    public func decide(by actor: Actor, postID: Int64, _ decision: PostDecision) throws {
+        try Moderation.decide(store, actor: actor, postID: postID, decision, now: clock.now())
+    }
+
+    public func changeThread(by actor: Actor, threadID: Int64, _ change: ThreadChange, reason: String) throws {
+        try Moderation.changeThread(store, actor: actor, threadID: threadID, change, reason: reason, now: clock.now())
+    }
+
+    public func moveThread(by actor: Actor, threadID: Int64, organisationSlug: String, reason: String) throws {
+        try Moderation.moveThread(store, actor: actor, threadID: threadID, organisationSlug: organisationSlug, reason: reason, now: clock.now())
+    }
+
+    public func renameThread(by actor: Actor, threadID: Int64, title: String, reason: String) throws {
+        try Moderation.renameThread(store, actor: actor, threadID: threadID, title: title, reason: reason, now: clock.now())
+    }
+
+    /// Slow mode of `minutes` (0 to 1440; 0 turns it off).
+    public func setSlowMode(by actor: Actor, threadID: Int64, minutes: Int?, reason: String) throws {
+        guard let minutes, (0...1440).contains(minutes) else {
+            throw ModerationError.invalid(field: "minutes", message: "Enter a number of minutes from 0 to 1440")
+        }
+        try Moderation.setSlowMode(store, actor: actor, threadID: threadID, seconds: minutes * 60, reason: reason, now: clock.now())
+    }
+
+    public func retagThread(by actor: Actor, threadID: Int64, topicSlugs: [String], reason: String) throws {
+        try Moderation.retagThread(store, actor: actor, threadID: threadID, topicSlugs: topicSlugs, reason: reason, now: clock.now())
+    }
+
+    // MARK: Users
+
+    /// Suspends for `days` (1 to 3650) from now.
+    public func suspend(by actor: Actor, userID: Int64, days: Int?, reason: String) throws {
+        guard let days, (1...3650).contains(days) else {
+            throw ModerationError.invalid(field: "days", message: "Enter a number of days from 1 to 3650")
+        }
+        let now = clock.now()
+        try Moderation.suspend(store, actor: actor, userID: userID, until: now.addingTimeInterval(Double(days) * 86_400), reason: reason, now: now)
+    }
+
+    public func liftSuspension(by actor: Actor, userID: Int64, reason: String) throws {
+        try Moderation.liftSuspension(store, actor: actor, userID: userID, reason: reason, now: clock.now())
+    }
+
+    public func changeRole(by actor: Actor, userID: Int64, to role: Role, reason: String) throws {
+        try Moderation.changeRole(store, actor: actor, userID: userID, to: role, reason: reason, now: clock.now())
+    }
+
+    // MARK: Topics and organisations
+
+    public func createTopic(by actor: Actor, slug: String, name: String, description: String) throws {
+        try Moderation.createTopic(store, actor: actor, slug: slug, name: name, description: description, now: clock.now())
+    }
+
+    public func changeTopic(by actor: Actor, topicID: Int64, _ change: TopicChange) throws {
+        try Moderation.changeTopic(store, actor: actor, topicID: topicID, change, now: clock.now())
+    }
+
+    /// Creates (`organisationID` nil) or edits an organisation.
+    public func saveOrganisation(by actor: Actor, organisationID: Int64?, slug: String, name: String, kind: String,
+                                 description: String, region: String) throws {
+        try Moderation.saveOrganisation(store, actor: actor, organisationID: organisationID, slug: slug, name: name, kind: kind,
+                                        description: description, region: region, now: clock.now())
+    }
+}

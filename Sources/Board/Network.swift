@@ -1,0 +1,52 @@
+import Database
+import Foundation
+
+/// The board as the layers above see it: one service per capability, each owning its SQL, its
+/// transaction, its policy decision and its moderation-log entry. `Web` holds a `Network` and
+/// never a connection; `mutuals` builds it from the opened store.
+public final class Network: Sendable {
+    /// The store the services share. Only for wiring (`mutuals`) and for the live-update
+    /// watcher, whose reads move into Board next (issue 13); handlers never use it.
+    public let store: Store
+    public let accounts: Accounts
+    public let reading: ReadingService
+    public let topics: TopicsService
+    public let posting: PostingService
+    public let drafts: DraftsService
+    public let briefing: BriefingService
+    public let settings: SettingsService
+    public let invites: InvitesService
+    public let mentors: MentorService
+    public let following: FollowingService
+    public let notifications: NotificationService
+    public let search: SearchService
+    public let moderation: ModerationService
+
+    /// - Parameters:
+    ///   - hasher, clock, limits: as for `Accounts` (tests inject a cheaper hasher, a clock and tighter limits).
+    public convenience init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system,
+                            limits: AccountLimits = AccountLimits()) {
+        self.init(accounts: Accounts(store: store, hasher: hasher, clock: clock, limits: limits))
+    }
+
+    /// The network around an account service built by the caller; every service shares its
+    /// store and clock.
+    public init(accounts: Accounts) {
+        let store = accounts.store
+        let clock = accounts.clock
+        self.store = store
+        self.accounts = accounts
+        reading = ReadingService(store: store)
+        topics = TopicsService(store: store)
+        drafts = DraftsService(store: store)
+        posting = PostingService(store: store, accounts: accounts, drafts: drafts)
+        briefing = BriefingService(store: store)
+        settings = SettingsService(store: store, clock: clock)
+        invites = InvitesService(store: store, accounts: accounts)
+        mentors = MentorService(store: store)
+        following = FollowingService(store: store)
+        notifications = NotificationService(store: store)
+        search = SearchService(store: store)
+        moderation = ModerationService(store: store, clock: clock)
+    }
+}

@@ -1,0 +1,53 @@
+import Database
+import Foundation
+
+/// A person's work in progress: a title (new threads only) and a body.
+public struct Draft: Sendable, Equatable, RowDecodable {
+    public let title: String
+    public let body: String
+
+    public init(row: Row) throws {
+        title = try row["title"]
+        body = try row["body_markdown"]
+    }
+}
+
+/// Drafts: one new thread and one reply per thread for each person (the `drafts` table), kept
+/// whenever a form is refused or previewed and removed once the post is made.
+public struct DraftsService: Sendable {
+    let store: Store
+
+    /// The draft of a reply to `threadID`, or of a new thread when `threadID` is nil.
+    public func draft(userID: Int64, threadID: Int64?) throws -> Draft? {
+        try store.read { conn in
+            if let threadID {
+                return try conn.queryOne(Draft.self, "SELECT title, body_markdown FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
+            }
+            return try conn.queryOne(Draft.self, "SELECT title, body_markdown FROM drafts WHERE user_id = ? AND thread_id IS NULL", userID)
+        }
+    }
+
+    /// Keeps what was typed (cut to the form's limits); nothing is stored when both are empty.
+    public func save(userID: Int64, threadID: Int64?, title: String, body: String, now: Date = Date()) throws {
+        let title = String(title.unicodeScalars.prefix(200))
+        let body = String(body.unicodeScalars.prefix(PostLimits.bodyLength.upperBound))
+        if title.isEmpty && body.isEmpty { return }
+        try store.write { tx in
+            try Self.delete(tx, userID: userID, threadID: threadID)
+            try tx.run("INSERT INTO drafts(user_id, thread_id, title, body_markdown, updated_at) VALUES (?, ?, ?, ?, ?)",
+                       userID, threadID, title, body, now)
+        }
+    }
+
+    public func delete(userID: Int64, threadID: Int64?) throws {
+        try store.write { try Self.delete($0, userID: userID, threadID: threadID) }
+    }
+
+    static func delete(_ tx: Connection, userID: Int64, threadID: Int64?) throws {
+        if let threadID {
+            try tx.run("DELETE FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
+        } else {
+            try tx.run("DELETE FROM drafts WHERE user_id = ? AND thread_id IS NULL", userID)
+        }
+    }
+}

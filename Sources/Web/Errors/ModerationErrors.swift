@@ -1,0 +1,20 @@
+import Board
+import HTTPServer
+
+extension ModerationError: ResponseError {
+    var status: HTTPStatus {
+        switch self {
+        case .denied: .forbidden
+        case .notFound: .notFound
+        case .invalid: .unprocessableContent
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .denied(let message): message
+        case .notFound: HTTPError.notFound.message
+        case .invalid(_, let message): message
+        }
+    }
+}

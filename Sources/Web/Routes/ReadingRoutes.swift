@@ -1,0 +1,154 @@
+import Board
+import HTTPServer
+
+/// The board's pages: home, topics, threads, post histories, the briefing, organisations,
+/// profiles and the Atom feeds. Every read goes through the request context's viewer
+/// (`ctx.viewer`), so the queries' privacy rules see who is asking.
+struct ReadingRoutes: RouteCollection {
+    let app: AppContext
+    var reading: ReadingService { app.network.reading }
+
+    func register(on routes: inout Routes) throws {
+        routes.get("/", home)
+        routes.get("/topics/{slug}", topic)
+        routes.get("/topics/{slug}/feed", topicFeed)
+        routes.get("/t/{idslug}", thread)
+        routes.get("/t/{id:int}/feed.atom", threadFeed)
+        routes.get("/p/{id:int}/revisions", postHistory)
+        routes.get("/briefing", briefing)
+        routes.get("/briefing.atom", briefingFeed)
+        routes.get("/o/{slug}", organisation)
+        routes.get("/u/{handle}", profile)
+    }
+
+    func home(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let content = try reading.home(viewer: ctx.viewer)
+        return ctx.finish(app.pages.home.response(InLayout(HomeView(content: content), ctx)))
+    }
+
+    /// `/topics/{slug}`, or its feed when the slug ends in `.atom`.
+    func topic(_ request: Request) throws -> Response {
+        let slug = request.parameters["slug"] ?? ""
+        if slug.hasSuffix(".atom") { return try topicFeed(slug: String(slug.dropLast(".atom".count)), request) }
+        let filter = try Self.threadFilter(request)
+        let ctx = try app.requestContext(for: request)
+        guard let page = try reading.topic(slug: slug, viewer: ctx.viewer, filter: filter) else { throw HTTPError.notFound }
+        var view = TopicView(page: page)
+        if let account = ctx.account {
+            view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
+        }
+        return ctx.finish(app.pages.topic.response(InLayout(view, ctx)))
+    }
+
+    func topicFeed(_ request: Request) throws -> Response {
+        try topicFeed(slug: request.parameters["slug"] ?? "", request)
+    }
+
+    func topicFeed(slug: String, _ request: Request) throws -> Response {
+        guard let page = try reading.topicFeed(slug: slug) else { throw HTTPError.notFound }
+        return Feeds.topic(page, site: SiteURL(request: request)).response()
+    }
+
+    /// `/t/ID-slug?page=N`; a wrong slug is sent to the right address.
+    func thread(_ request: Request) throws -> Response {
+        guard let (id, slug) = Self.parseThreadPath(request.parameters["idslug"] ?? "") else { throw HTTPError.notFound }
+        let pageNumber = try Self.requestedPage(request)
+        let ctx = try app.requestContext(for: request)
+        guard let page = try reading.thread(id: id, page: pageNumber, viewer: ctx.viewer), pageNumber <= page.pageCount else {
+            throw HTTPError.notFound
+        }
+        let view = ThreadView(page: page)
+        if slug != page.thread.slug {
+            return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
+        }
+        return try app.threadPage(ctx, page, form: try replyForm(ctx, request, page))
+    }
+
+    func threadFeed(_ request: Request) throws -> Response {
+        guard let feed = try reading.threadFeed(id: try request.id()) else { throw HTTPError.notFound }
+        return Feeds.thread(feed, site: SiteURL(request: request)).response()
+    }
+
+    func postHistory(_ request: Request) throws -> Response {
+        let id = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard let history = try reading.postHistory(postID: id, viewer: ctx.viewer) else { throw HTTPError.notFound }
+        return ctx.finish(app.pages.postHistory.response(InLayout(PostHistoryView(history: history), ctx)))
+    }
+
+    func briefing(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let (items, topics) = try reading.briefing(viewer: ctx.viewer)
+        return ctx.finish(app.pages.briefing.response(InLayout(BriefingView(items: items, topicOrder: topics), ctx)))
+    }
+
+    func briefingFeed(_ request: Request) throws -> Response {
+        Feeds.briefing(try reading.briefingFeed(), site: SiteURL(request: request)).response()
+    }
+
+    func organisation(_ request: Request) throws -> Response {
+        let slug = request.parameters["slug"] ?? ""
+        let ctx = try app.requestContext(for: request)
+        guard let page = try reading.organisation(slug: slug, viewer: ctx.viewer) else { throw HTTPError.notFound }
+        return ctx.finish(app.pages.organisation.response(InLayout(OrganisationView(page: page), ctx)))
+    }
+
+    func profile(_ request: Request) throws -> Response {
+        let handle = request.parameters["handle"] ?? ""
+        let ctx = try app.requestContext(for: request)
+        guard handle.utf8.count <= 30, let profile = try reading.profile(handle: handle) else { throw HTTPError.notFound }
+        return ctx.finish(app.pages.posting.profile.response(InLayout(ProfilePage(profile: profile), ctx)))
+    }
+
+    // MARK: Helpers
+
+    /// The reply form's starting state: the signed-in person's saved draft for this thread, and
+    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with attribution.
+    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> FormState {
+        guard let account = ctx.account else { return FormState() }
+        var body = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)?.body ?? ""
+        var values: [String: String] = [:]
+        if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
+           let quoted = try reading.quote(postID: quoteID, threadID: page.thread.id, viewer: ctx.viewer) {
+            let lines = quoted.markdown.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }
+            let quote = "> **\(quoted.authorName)** wrote:\n>\n" + lines.joined(separator: "\n") + "\n\n"
+            body = body.isEmpty ? quote : body + "\n\n" + quote
+            values["replyTo"] = String(quoteID)
+        }
+        values["body"] = body
+        return FormState(values: values)
+    }
+
+    /// "123-some-slug" → (123, "some-slug"); "123" → (123, ""); anything else → nil.
+    static func parseThreadPath(_ segment: String) -> (id: Int64, slug: String)? {
+        let digits = segment.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 18, let id = Int64(digits) else { return nil }
+        let rest = segment.dropFirst(digits.count)
+        if rest.isEmpty { return (id, "") }
+        guard rest.first == "-" else { return nil }
+        return (id, String(rest.dropFirst()))
+    }
+
+    /// `?page=N`: 1 when absent; anything but a positive number is a page that does not exist.
+    static func requestedPage(_ request: Request) throws -> Int {
+        guard let value = try request.queryItems().last(where: { $0.name == "page" })?.value else { return 1 }
+        guard value.utf8.count <= 9, let number = Int(value), number >= 1 else { throw HTTPError.notFound }
+        return number
+    }
+
+    /// `?filter=all|unanswered|answered`; anything else shows all threads.
+    static func threadFilter(_ request: Request) throws -> ThreadFilter {
+        guard let value = try request.queryItems().last(where: { $0.name == "filter" })?.value else { return .all }
+        return ThreadFilter(rawValue: value) ?? .all
+    }
+}
+
+extension AppContext {
+    /// `/t/ID-slug?page=N#post-ID` for a post: the page it sits on, by its position.
+    func postPath(_ postID: Int64) throws -> String {
+        guard let place = try network.reading.place(ofPost: postID) else { throw HTTPError.notFound }
+        let base = BoardPaths.thread(id: place.threadID, slug: place.threadSlug)
+        return (place.page == 1 ? base : base + "?page=\(place.page)") + "#post-\(postID)"
+    }
+}

@@ -1,0 +1,71 @@
+import Board
+import HTTPServer
+
+/// An error that knows the response it means: its status and the message the error page shows.
+/// Board's errors conform in `Errors/` (one file per capability); a handler lets them propagate
+/// instead of mapping them. Anything else a handler throws is a logged 500 whose page quotes
+/// the request's reference (`HTTPServer`'s `Reactor.run`).
+protocol ResponseError: Error {
+    var status: HTTPStatus { get }
+    var message: String { get }
+}
+
+/// A route file: a type with one named method per handler and a short table, `register`, at
+/// its top (as Hummingbird's `RouterController` reads).
+protocol RouteCollection {
+    func register(on routes: inout Routes) throws
+}
+
+/// The site's route table as the route files fill it: `RouterBuilder` with every handler
+/// wrapped so that a `ResponseError` becomes its error page.
+struct Routes {
+    private(set) var builder = RouterBuilder()
+
+    mutating func get(_ pattern: String, execution: Execution = .pool, _ handler: @escaping Handler) {
+        builder.get(pattern, execution: execution, Self.answering(handler))
+    }
+
+    mutating func post(_ pattern: String, execution: Execution = .pool, _ handler: @escaping Handler) {
+        builder.post(pattern, execution: execution, Self.answering(handler))
+    }
+
+    mutating func add(_ collection: some RouteCollection) throws {
+        try collection.register(on: &self)
+    }
+
+    /// `handler` with its `ResponseError`s turned into the `HTTPError` the server renders.
+    /// Error pages are never cached: they may follow a signed-in request.
+    static func answering(_ handler: @escaping Handler) -> Handler {
+        { request in
+            do {
+                return try handler(request)
+            } catch let error as HTTPError {
+                throw error
+            } catch let error as any ResponseError {
+                throw HTTPError(error.status, error.message, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+            }
+        }
+    }
+}
+
+extension HTTPError: ResponseError {}
+
+extension RequestContext {
+    /// A 303 See Other (the POST-redirect-GET pattern) to `location`, carrying the context's cookies.
+    func redirect(_ location: String) -> Response {
+        finish(.redirect(to: location))
+    }
+
+    /// To sign in, and back to the page asked for when it was a GET (`ReturnPath`).
+    func signInRedirect() -> Response {
+        redirect(ReturnPath.signInURL(returningTo: returnPath))
+    }
+}
+
+extension Request {
+    /// The `{id:int}` path parameter as a row id; 404 when absent.
+    func id(_ name: String = "id") throws -> Int64 {
+        guard let id = parameters.int(name).map(Int64.init) else { throw HTTPError.notFound }
+        return id
+    }
+}

@@ -1,0 +1,58 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// The thread page's follow / mute buttons (`Templates/thread-follow.mustache`): the board's
+/// `ThreadView` answers `follow` with `.object(ThreadFollowView(...))` for a signed-in reader.
+struct ThreadFollowView: TemplateRenderable {
+    var threadID: Int64
+    /// nil: not following; false: following; true: muted.
+    var state: Bool?
+    var csrfToken: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "followURL": .text("/t/\(threadID)/follow")
+        case "following": .bool(state == false)
+        case "muted": .bool(state == true)
+        case "notFollowing": .bool(state == nil)
+        case "streamURL": .text("/t/\(threadID)/live")
+        case "csrfToken": .text(csrfToken)
+        default: nil
+        }
+    }
+}
+
+struct SavedView: TemplateRenderable {
+    var posts: [SavedPost]
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "saved":
+            .list(posts.map { post in
+                let page = (post.position - 1) / PageQueries.postsPerPage + 1
+                return [
+                    "url": .text(BoardPaths.thread(id: post.threadID, slug: post.threadSlug) + (page > 1 ? "?page=\(page)" : "") + "#post-\(post.postID)"),
+                    "title": .text(post.threadTitle), "authorName": .text(post.authorName),
+                    "excerpt": .text(post.excerpt + (post.excerpt.count >= 200 ? "…" : "")),
+                    "bookmarkURL": .text("/p/\(post.postID)/bookmark"),
+                ]
+            })
+        default: nil
+        }
+    }
+}
+
+struct FollowingView: TemplateRenderable {
+    var items: [FollowedItem]
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "topics":
+            .list(items.filter(\.isTopic).map { ["url": .text(BoardPaths.topic($0.slug)), "name": .text($0.title),
+                                                 "followURL": .text("/topics/\($0.slug)/follow")] })
+        case "threads":
+            .list(items.filter { !$0.isTopic }.map { ["url": .text(BoardPaths.thread(id: $0.id, slug: $0.slug)), "title": .text($0.title),
+                                                      "muted": .bool($0.muted), "followURL": .text("/t/\($0.id)/follow")] })
+        default: nil
+        }
+    }
+}

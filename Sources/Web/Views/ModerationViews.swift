@@ -1,0 +1,78 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// The moderation pages' templates, looked up once at start.
+struct ModerationPages: Sendable {
+    static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites", "admin-organisations",
+                                "flag", "post-moderation"]
+
+    let log: Template
+    let queue: Template
+    let users: Template
+    let settings: Template
+    let thread: Template
+    let flag: Template
+    let topics: Template
+    let invites: Template
+    let organisations: Template
+
+    init(_ templates: TemplateLibrary) throws {
+        try templates.require(Self.templateNames)
+        log = try templates.template("moderation")
+        queue = try templates.template("admin-queue")
+        users = try templates.template("admin-users")
+        settings = try templates.template("admin-settings")
+        thread = try templates.template("admin-thread")
+        flag = try templates.template("flag")
+        topics = try templates.template("admin-topics")
+        invites = try templates.template("admin-invites")
+        organisations = try templates.template("admin-organisations")
+    }
+}
+
+struct FlagPageView: TemplateRenderable {
+    let postID: Int64
+    let threadTitle: String
+    var notice: String?
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "postID": .int(Int(postID))
+        case "threadTitle": .text(threadTitle)
+        case "notice": .text(notice)
+        case "reasons": .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
+        default: nil
+        }
+    }
+}
+
+struct ModerationLogView: TemplateRenderable {
+    let entries: [LogEntry]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "entries":
+            .list(entries.map { entry in
+                [
+                    "at": .text(DateText.humanWithTime(entry.at)), "atISO": .text(DateText.iso(entry.at)),
+                    "automatic": .bool(entry.automatic), "actor": .text(entry.actorHandle),
+                    "phrase": .text(entry.action.phrase), "label": .text(Self.label(entry)),
+                    "targetPath": .text(entry.targetPath ?? ""), "reason": .text(entry.reason),
+                ]
+            })
+        default: nil
+        }
+    }
+
+    static func label(_ entry: LogEntry) -> String {
+        // The reason names the topic, invite, organisation or briefing item as it was.
+        if ["topic", "invite", "organisation", "briefing_item"].contains(entry.targetType) { return "" }
+        if let label = entry.targetLabel { return entry.targetType == "user" ? label : "“\(label)”" }
+        switch entry.targetType {
+        case "thread", "post": return "a thread you cannot see, or one since removed"
+        case "setting": return ""
+        default: return "\(entry.targetType) \(entry.targetID)"
+        }
+    }
+}

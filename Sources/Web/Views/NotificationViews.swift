@@ -1,0 +1,76 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// The notification templates, registered by `PageLibrary`.
+struct NotificationPages: Sendable {
+    static let templateNames = ["notifications", "notifications-settings", "saved", "following", "thread-follow"]
+    let list: Template
+    let settings: Template
+    let saved: Template
+    let following: Template
+
+    init(_ templates: TemplateLibrary) throws {
+        list = try templates.template("notifications")
+        settings = try templates.template("notifications-settings")
+        saved = try templates.template("saved")
+        following = try templates.template("following")
+    }
+}
+
+struct NotificationsView: TemplateRenderable {
+    var items: [NotificationItem]
+
+    static func sentence(_ item: NotificationItem) -> String {
+        let who = item.actorName ?? "Someone"
+        let thread = item.threadTitle ?? "a thread"
+        switch item.kind {
+        case .reply: return "\(who) replied in “\(thread)”"
+        case .mention: return "\(who) mentioned you in “\(thread)”"
+        case .accepted: return "\(who) accepted your reply as the answer in “\(thread)”"
+        case .newThreadInTopic: return "\(who) started “\(thread)” in a topic you follow"
+        case .mentorLinked: return "A mentor was linked to your thread “\(thread)”"
+        case .mentorRequested: return "You were linked to “\(thread)” as a mentor"
+        case .moderation: return "A moderator acted on your post in “\(thread)”"
+        }
+    }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "notifications":
+            return .list(items.map { item in
+                var url: String?
+                if let id = item.threadID, let slug = item.threadSlug {
+                    url = BoardPaths.thread(id: id, slug: slug)
+                    if let position = item.postPosition, let postID = item.postID {
+                        let page = (position - 1) / PageQueries.postsPerPage + 1
+                        url = (url ?? "") + (page > 1 ? "?page=\(page)" : "") + "#post-\(postID)"
+                    }
+                }
+                return [
+                    "id": .int(Int(item.id)), "text": .text(Self.sentence(item)), "url": .text(url ?? ""),
+                    "unread": .bool(!item.read), "dateISO": .text(DateText.iso(item.createdAt)),
+                    "dateText": .text(DateText.humanWithTime(item.createdAt)),
+                ]
+            })
+        case "hasUnread": return .bool(items.contains { !$0.read })
+        default: return nil
+        }
+    }
+}
+
+struct NotificationSettingsView: TemplateRenderable {
+    var disabled: Set<NotificationKind>
+    var saved: Bool
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "kinds":
+            return .list(NotificationKind.allCases.map { kind in
+                ["value": .text(kind.rawValue), "label": .text(kind.label), "checked": .bool(!disabled.contains(kind))]
+            })
+        case "saved": return .bool(saved)
+        default: return nil
+        }
+    }
+}
