@@ -18,7 +18,8 @@ enum AccountRoutes {
             let context = try app.requestContext(for: request)
             let next = ReturnPath.validated(try request.queryItems()["next"])
             if context.account != nil { return redirect(next ?? "/account", context) }
-            return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? ""]), context)))
+            let registered = try request.queryItems()["registered"] == "1" ? "1" : ""
+            return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? "", "registered": registered]), context)))
         }
 
         router.post("/sign-in") { request in
@@ -132,12 +133,9 @@ enum AccountRoutes {
             let outcome = try accounts.register(form, inviteCode: code, address: request.remoteAddress)
             let message: String
             switch outcome {
-            case .registered(let account):
-                let session = try accounts.startSession(userID: account.id, userAgent: request.headers["user-agent"] ?? "")
-                var response = redirect("/account?welcome=1", context)
-                response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, session.token,
-                                                                              maxAge: Int(accounts.limits.sessionAbsolute)))
-                return response
+            case .registered, .emailAlreadyRegistered:
+                // One answer for both, so registering does not confirm an address has an account (docs/security.md).
+                return redirect("/sign-in?registered=1", context)
             case .invalid(let errors):
                 return try context.finish(registerPage(app, context, form: FormState(items: items, errors: errors), inviteCode: code,
                                                        status: .unprocessableContent))
