@@ -188,6 +188,11 @@ public final class Connection {
 
     /// The values of the first column of every row.
     public func column<T: ColumnValue>(_ type: T.Type, _ sql: String, _ arguments: (any Bindable)?...) throws -> [T] {
+        try column(type, sql, arguments: arguments)
+    }
+
+    /// The values of the first column of every row, with the arguments as an array.
+    public func column<T: ColumnValue>(_ type: T.Type, _ sql: String, arguments: [(any Bindable)?]) throws -> [T] {
         var values: [T] = []
         try forEach(sql, arguments: arguments) { values.append(try T.read(from: $0, at: 0)) }
         return values

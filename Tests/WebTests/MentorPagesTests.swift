@@ -193,7 +193,7 @@ struct MentorPagesTests {
             #expect(!(try admin.get("/mentors/helen_marsh").text.contains("href=\"/o/tri-borough-mutual\"")))
             let actor = try world.actor("helen_marsh")
             let tri = try #require(world.site.organisationID("tri-borough-mutual"))
-            #expect(!Policy.canReadPrivateThread(actor, organisationID: tri))
+            #expect(!Policy.belongsToSpace(actor, tri))
 
             // And linked again through the form: access is back, and logged.
             #expect(try admin.get("/admin/mentors").status == 200)

@@ -91,15 +91,14 @@ extension PageQueries {
     }
 
     /// Every topic in order with the number of visible threads the viewer may read in it, from
-    /// the counts migration 7's triggers keep (the same rule as `visible`, per space).
+    /// the counts migration 7's triggers keep (per space, organisation 0 being the public
+    /// network), counting the spaces the one rule lets the viewer read.
     public static func topicCounts(_ conn: Connection, viewer: Viewer) throws -> [TopicCount] {
         try conn.query(TopicCount.self, """
             SELECT tp.slug, tp.name, tp.description,
                    coalesce((SELECT sum(c.threads) FROM topic_thread_counts c
                              WHERE c.topic_id = tp.id
-                               AND (c.organisation_id = 0 OR c.organisation_id = ?1 OR ?2
-                                    OR c.organisation_id IN (SELECT m.organisation_id FROM mentorships m
-                                                             WHERE m.mentor_id = ?3 AND m.ended_at IS NULL))), 0)
+                               AND \(Visibility.spaceReadableByViewer(organisation: "nullif(c.organisation_id, 0)"))), 0)
             FROM topics tp WHERE tp.retired = 0 ORDER BY tp.position
             """, arguments: viewerArguments(viewer))
     }

@@ -37,7 +37,7 @@ public enum Bookmarks {
     public static func readableThread(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> Int64? {
         try conn.scalar(Int64.self, """
             SELECT t.id FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.id = ?4 AND t.hidden = 0 AND p.held_for_approval = 0 AND \(PageQueries.visible)
+            WHERE p.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible) AND \(Visibility.postTextReadableByViewer)
             """, arguments: PageQueries.viewerArguments(viewer) + [postID])
     }
 
@@ -54,6 +54,7 @@ public enum Bookmarks {
             FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN threads t ON t.id = p.thread_id
             JOIN users a ON a.id = p.author_id
             WHERE b.user_id = ?3 AND t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0 AND \(PageQueries.visible)
+              AND \(Visibility.postTextReadableByViewer)
             ORDER BY b.created_at DESC LIMIT ?4
             """, arguments: PageQueries.viewerArguments(viewer) + [limit])
     }

@@ -210,10 +210,8 @@ public enum Mentors {
 
     /// The policy's view of a thread.
     static func threadState(_ store: Store, _ threadID: Int64) throws -> Resource.ThreadState {
-        guard let state = try store.read({ conn in
-            try conn.queryOne(ThreadStateRow.self, "SELECT author_id, organisation_id, locked, hidden FROM threads WHERE id = ?", threadID)
-        }) else { throw MentorError.notFound }
-        return state.state
+        guard let state = try store.read({ try Resource.ThreadState.load($0, id: threadID) }) else { throw MentorError.notFound }
+        return state
     }
 
     static func jsonArray(_ strings: [String]) -> String {
@@ -242,11 +240,3 @@ struct UserRoleRow: RowDecodable {
     }
 }
 
-/// A thread's state for `Policy`, read as (author, organisation, locked, hidden). Shared by the
-/// mentor and moderation services.
-struct ThreadStateRow: RowDecodable {
-    let state: Resource.ThreadState
-    init(row: Row) throws {
-        state = Resource.ThreadState(authorID: try row[0], organisationID: try row[1], locked: try row[2], hidden: try row[3])
-    }
-}

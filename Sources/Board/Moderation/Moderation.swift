@@ -519,15 +519,11 @@ public enum Moderation {
     }
 
     static func threadState(_ conn: Connection, _ threadID: Int64) throws -> Resource.ThreadState? {
-        try conn.queryOne(ThreadStateRow.self, "SELECT author_id, organisation_id, locked, hidden FROM threads WHERE id = ?", threadID)?.state
+        try Resource.ThreadState.load(conn, id: threadID)
     }
 
     public static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
-        guard let row = try conn.queryOne(PostStateRow.self, """
-            SELECT p.author_id, p.hidden, p.held_for_approval, t.author_id, t.organisation_id, t.locked, t.hidden
-            FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?
-            """, postID) else { return nil }
-        return (Resource.PostState(authorID: row.authorID, hidden: row.hidden, thread: row.thread), row.held)
+        try Resource.PostState.load(conn, id: postID).map { ($0, $0.held) }
     }
 
     static func userRole(_ conn: Connection, _ userID: Int64) throws -> Role? {
@@ -540,12 +536,3 @@ private struct SettingRow: RowDecodable {
     init(row: Row) throws { key = try row[0]; value = try row[1] }
 }
 
-private struct PostStateRow: RowDecodable {
-    let authorID: Int64, hidden: Bool, held: Bool, thread: Resource.ThreadState
-    init(row: Row) throws {
-        authorID = try row[0]
-        hidden = try row[1]
-        held = try row[2]
-        thread = Resource.ThreadState(authorID: try row[3], organisationID: try row[4], locked: try row[5], hidden: try row[6])
-    }
-}

@@ -62,14 +62,10 @@ public struct NotificationItem: RowDecodable, Sendable {
 /// `recordAnswerAccepted` (Threads.acceptAnswer); mentor linking calls `recordMentorLinked`;
 /// moderation calls `recordModeration` — each from within its own `store.write`.
 public enum Notifications {
-    /// The recipient `r.user_id` may read thread `?1`.
+    /// The recipient `r.user_id` may read thread `?1`: the one visibility rule (`Visibility`).
     static let recipientMayRead = """
         EXISTS (SELECT 1 FROM threads t JOIN users u ON u.id = r.user_id
-                WHERE t.id = ?1 AND t.hidden = 0 AND u.deleted_at IS NULL
-                  AND (t.held = 0 OR t.author_id = u.id OR u.role = 'admin')
-                  AND (t.organisation_id IS NULL OR t.organisation_id = u.organisation_id OR u.role = 'admin'
-                       OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id
-                                  AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL)))
+                WHERE t.id = ?1 AND \(Visibility.threadReadableByRecipient))
         """
     /// The recipient has not muted thread `?1`.
     static let notMuted = """
@@ -235,21 +231,36 @@ public enum Notifications {
 
     // MARK: reading and marking
 
-    /// Unread notifications of `userID` (one index range count).
+    /// Notification `n` (joined to its recipient `u`) is about something `u` may read now: the one
+    /// visibility rule applied when the list is read, not only when the notification was made,
+    /// since access can end (a thread moved into a private space or hidden, a mentorship ended, a
+    /// role changed, a post held or hidden).
+    static let stillReadable = """
+        (n.thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE t.id = n.thread_id
+                                        AND \(Visibility.threadReadableByRecipient)))
+        AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id
+                                          AND \(Visibility.postTextReadable(by: Visibility.userRow("u")))))
+        """
+
+    /// Unread notifications of `userID` that they may still read.
     public static func unreadCount(_ conn: Connection, userID: Int64) throws -> Int {
-        try conn.scalar(Int.self, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", userID) ?? 0
+        try conn.scalar(Int.self, """
+            SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+            WHERE n.user_id = ?1 AND n.read_at IS NULL AND \(stillReadable)
+            """, userID) ?? 0
     }
 
-    /// The newest notifications of `userID` about threads they can still read.
+    /// The newest notifications of `userID` about threads and posts they may still read.
     public static func list(_ conn: Connection, userID: Int64, limit: Int = 50) throws -> [NotificationItem] {
         try conn.query(NotificationItem.self, """
             SELECT n.id, n.kind, n.thread_id, t.slug, t.title, n.post_id, p.position, a.display_name, n.created_at,
                    n.read_at IS NOT NULL
             FROM notifications n
+            JOIN users u ON u.id = n.user_id
             LEFT JOIN threads t ON t.id = n.thread_id
             LEFT JOIN posts p ON p.id = n.post_id
             LEFT JOIN users a ON a.id = n.actor_id
-            WHERE n.user_id = ?1
+            WHERE n.user_id = ?1 AND \(stillReadable)
             ORDER BY n.created_at DESC, n.id DESC LIMIT ?2
             """, userID, limit)
     }

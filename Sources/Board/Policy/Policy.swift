@@ -55,23 +55,30 @@ public enum Resource: Sendable, Equatable {
         public var organisationID: Int64?
         public var locked: Bool
         public var hidden: Bool
+        /// The opening post awaits approval (`threads.held`).
+        public var held: Bool
 
-        public init(authorID: Int64, organisationID: Int64? = nil, locked: Bool = false, hidden: Bool = false) {
+        public init(authorID: Int64, organisationID: Int64? = nil, locked: Bool = false, hidden: Bool = false,
+                    held: Bool = false) {
             self.authorID = authorID
             self.organisationID = organisationID
             self.locked = locked
             self.hidden = hidden
+            self.held = held
         }
     }
 
     public struct PostState: Sendable, Equatable {
         public var authorID: Int64
         public var hidden: Bool
+        /// Awaiting an admin's approval.
+        public var held: Bool
         public var thread: ThreadState
 
-        public init(authorID: Int64, hidden: Bool = false, thread: ThreadState) {
+        public init(authorID: Int64, hidden: Bool = false, held: Bool = false, thread: ThreadState) {
             self.authorID = authorID
             self.hidden = hidden
+            self.held = held
             self.thread = thread
         }
     }
@@ -127,9 +134,9 @@ public enum Decision: Sendable, Equatable {
 /// decides on its own. Each rule is a named predicate below.
 public enum Policy {
     public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date = Date()) -> Decision {
-        // Privacy first: what an actor cannot read does not exist for them.
+        // Privacy first (the one rule, `Visibility`): what an actor cannot read does not exist for them.
         if let thread = resource.thread, !canSee(actor, thread) { return .notFound }
-        if case .post(let post) = resource, post.hidden, !isAdmin(actor), !isOwn(actor, post.authorID) { return .notFound }
+        if case .post(let post) = resource, !Visibility.mayReadText(actor, post) { return .notFound }
 
         if action == .read { return .allowed }
         guard actor.isSignedIn else { return .denied("Sign in to do that") }
@@ -178,20 +185,12 @@ public enum Policy {
 
     /// A member of the organisation (confirmed), a mentor actively linked to it, or an admin.
     public static func belongsToSpace(_ actor: Actor, _ organisationID: Int64) -> Bool {
-        actor.isAdmin || actor.organisationID == organisationID
-            || (actor.isMentor && actor.mentoredOrganisations.contains(organisationID))
+        Visibility.belongsToSpace(actor, organisationID)
     }
 
-    /// Whether the thread exists for the actor: public ones (not hidden) for everyone, private
-    /// ones for their space, hidden ones for admins and their author.
+    /// Whether the thread exists for the actor: the one visibility rule (`Visibility.mayRead`).
     public static func canSee(_ actor: Actor, _ thread: Resource.ThreadState) -> Bool {
-        if let organisation = thread.organisationID, !belongsToSpace(actor, organisation) { return false }
-        if thread.hidden, !actor.isAdmin, !isOwn(actor, thread.authorID) { return false }
-        return true
-    }
-
-    public static func canReadPrivateThread(_ actor: Actor, organisationID: Int64) -> Bool {
-        belongsToSpace(actor, organisationID)
+        Visibility.mayRead(actor, thread)
     }
 
     public static func canPost(_ actor: Actor, now: Date = Date()) -> Bool {

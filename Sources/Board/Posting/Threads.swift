@@ -236,6 +236,8 @@ public enum Threads {
     public static func acceptAnswer(_ store: Store, by actor: Viewer, threadID: Int64, postID: Int64?) throws {
         guard let userID = actor.userID else { throw PostingError.signInRequired }
         try store.write { tx in
+            // Marking an answer changes the thread: a suspended account may not (issue 16, 11a).
+            try checkMayPost(tx, userID: userID, now: Date())
             guard let authorID = try tx.scalar(Int64.self, """
                 SELECT t.author_id FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
                 """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
@@ -258,6 +260,17 @@ public enum Threads {
             SELECT r.id, r.body_markdown, u.display_name, r.created_at FROM post_revisions r
             JOIN users u ON u.id = r.edited_by WHERE r.post_id = ? ORDER BY r.id
             """, postID)
+    }
+
+    /// The text of post `postID` in thread `threadID` to quote in a reply, with its author's name:
+    /// only a post whose text the viewer may read (the one rule), not removed by its author or a moderator.
+    public static func quote(_ conn: Connection, postID: Int64, threadID: Int64, viewer: Viewer) throws -> QuotedPost? {
+        try conn.queryOne(QuotedPost.self, """
+            SELECT p.body_markdown AS markdown, u.display_name AS author_name
+            FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
+            WHERE p.id = ?4 AND p.thread_id = ?5 AND p.hidden = 0 AND p.deleted_by_author = 0
+              AND \(PageQueries.visible) AND \(Visibility.postTextReadableByViewer)
+            """, arguments: PageQueries.viewerArguments(viewer) + [postID, threadID])
     }
 
     // MARK: Shared steps
@@ -299,14 +312,25 @@ public enum Threads {
         }
     }
 
-    /// A post in a thread the actor may read, or `PostingError.postNotFound`.
+    /// A post whose text the actor may read (the one rule, `Visibility`), or `PostingError.postNotFound`.
     static func readablePost(_ conn: Connection, postID: Int64, actor: Viewer) throws -> ReadablePost {
         guard let post = try conn.queryOne(ReadablePost.self, """
             SELECT p.thread_id, p.author_id, p.position, p.body_markdown, p.hidden, p.deleted_by_author, t.locked
             FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.id = ?4 AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible)
+            WHERE p.id = ?4 AND \(PageQueries.visible) AND \(Visibility.postTextReadableByViewer)
             """, arguments: PageQueries.viewerArguments(actor) + [postID]) else { throw PostingError.postNotFound }
         return post
+    }
+}
+
+/// A post's text and author, to quote in a reply.
+public struct QuotedPost: RowDecodable, Sendable {
+    public let markdown: String
+    public let authorName: String
+
+    public init(row: Row) throws {
+        markdown = try row["markdown"]
+        authorName = try row["author_name"]
     }
 }
 

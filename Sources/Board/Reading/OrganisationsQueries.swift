@@ -69,7 +69,8 @@ extension PageQueries {
             """, slug) else { return nil }
         let members = try conn.query(MemberSummary.self, """
             SELECT u.handle, u.display_name, u.role, NULL FROM users u
-            WHERE u.organisation_id = ? AND u.deleted_at IS NULL ORDER BY u.display_name, u.id LIMIT 200
+            WHERE u.organisation_id = ? AND u.organisation_confirmed = 1 AND u.deleted_at IS NULL
+            ORDER BY u.display_name, u.id LIMIT 200
             """, organisation.id)
         let mentors = try conn.query(MemberSummary.self, """
             SELECT u.handle, u.display_name, u.role, o.name FROM mentorships m
@@ -80,7 +81,7 @@ extension PageQueries {
             SELECT DISTINCT o.slug, o.name, o.kind FROM users u
             JOIN mentorships m ON m.mentor_id = u.id AND m.ended_at IS NULL
             JOIN organisations o ON o.id = m.organisation_id
-            WHERE u.organisation_id = ? ORDER BY o.name
+            WHERE u.organisation_id = ? AND u.organisation_confirmed = 1 ORDER BY o.name
             """, organisation.id)
         var publicThreads = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
@@ -109,13 +110,10 @@ extension PageQueries {
                                 privateThreads: canRead ? privateThreads : [], canReadPrivateSpace: canRead)
     }
 
-    /// Whether `viewer` may read the private space of `organisationID`: the same rule as `visible`.
+    /// Whether `viewer` may read the private space of `organisationID`: the space part of the one rule.
     public static func canReadSpace(_ conn: Connection, organisationID: Int64, viewer: Viewer) throws -> Bool {
-        if viewer.isAdmin || viewer.organisationID == organisationID { return true }
-        guard let userID = viewer.userID else { return false }
-        return try conn.scalar(Int.self, """
-            SELECT count(*) FROM mentorships WHERE mentor_id = ? AND organisation_id = ? AND ended_at IS NULL
-            """, userID, organisationID) ?? 0 > 0
+        try conn.scalar(Bool.self, "SELECT \(Visibility.spaceReadableByViewer(organisation: "?4"))",
+                        arguments: viewerArguments(viewer) + [organisationID]) ?? false
     }
 }
 

@@ -142,17 +142,9 @@ public enum PageQueries {
     public static let threadsPerPage = 30
     public static let postsPerPage = 20
 
-    /// Parameters ?1 organisation, ?2 is-admin, ?3 user id.
-    ///
-    /// Privacy (a private thread: its organisation's members, active mentors, admins) and
-    /// approval: a thread whose opening post awaits approval (`threads.held`, migration 8) is
-    /// shown only to its author and admins, in lists and everywhere else.
-    static let visible = """
-        ((t.organisation_id IS NULL OR t.organisation_id = ?1 OR ?2
-          OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?3
-                     AND m.organisation_id = t.organisation_id AND m.ended_at IS NULL))
-         AND (t.held = 0 OR t.author_id = ?3 OR ?2))
-        """
+    /// The one visibility rule (`Visibility`) on thread `t` for the page's reader: parameters
+    /// ?1 confirmed organisation, ?2 is-admin, ?3 user id (`viewerArguments`).
+    static let visible = Visibility.threadReadableByViewer
 
     /// Parameter ?6 a `ThreadFilter` raw value.
     static let filtered = """
@@ -225,21 +217,22 @@ public enum PageQueries {
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
-            WHERE t.id = ?4 AND (t.hidden = 0 OR ?2) AND \(visible)
+            WHERE t.id = ?4 AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
         let postCount = header.summary.replyCount + 1
         let pageCount = max(1, (postCount + postsPerPage - 1) / postsPerPage)
         let page = min(max(1, page), pageCount)
         let first = (page - 1) * postsPerPage + 1
         let posts = try conn.query(PostView.self, """
-            SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name, p.body_html, p.created_at,
+            SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name,
+                   CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END, p.created_at,
                    p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
                    coalesce(p.hidden_reason, '')
             FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
-            WHERE p.thread_id = ? AND p.position BETWEEN ? AND ?
-              AND (p.held_for_approval = 0 OR p.author_id = ? OR ?)
+            WHERE p.thread_id = ?4 AND p.position BETWEEN ?5 AND ?6
+              AND (p.held_for_approval = 0 OR p.author_id = ?3 OR ?2)
             ORDER BY p.position
-            """, id, first, first + postsPerPage - 1, viewer.userID, viewer.isAdmin)
+            """, arguments: viewerArguments(viewer) + [id, first, first + postsPerPage - 1])
         let mentors = try conn.column(String.self, """
             SELECT u.display_name FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id
             WHERE tm.thread_id = ? AND tm.status = 'linked' ORDER BY u.display_name

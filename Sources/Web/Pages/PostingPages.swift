@@ -124,22 +124,6 @@ struct ReplyFormView: TemplateRenderable {
 }
 
 /// A post to quote into a reply: its Markdown and its author's name (not hidden, not deleted).
-struct Quote: RowDecodable {
-    let markdown: String
-    let authorName: String
-    init(row: Row) throws {
-        markdown = try row[0]
-        authorName = try row[1]
-    }
-
-    static func load(_ conn: Connection, postID: Int64, threadID: Int64) throws -> Quote? {
-        try conn.queryOne(Quote.self, """
-            SELECT p.body_markdown, u.display_name FROM posts p JOIN users u ON u.id = p.author_id
-            WHERE p.id = ? AND p.thread_id = ? AND p.hidden = 0 AND p.deleted_by_author = 0
-            """, postID, threadID)
-    }
-}
-
 /// A post on the thread page with the actions the viewer may take on it.
 struct PostActionsView: TemplateRenderable {
     var item: PostItemView

@@ -99,7 +99,7 @@ enum BoardRoutes {
         var body = try app.store.read { try Drafts.load($0, userID: account.id, threadID: page.thread.id) }?.body ?? ""
         var values: [String: String] = [:]
         if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
-           let quoted = try app.store.read({ try Quote.load($0, postID: quoteID, threadID: page.thread.id) }) {
+           let quoted = try app.store.read({ try Threads.quote($0, postID: quoteID, threadID: page.thread.id, viewer: ctx.viewer) }) {
             let lines = quoted.markdown.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }
             let quote = "> **\(quoted.authorName)** wrote:\n>\n" + lines.joined(separator: "\n") + "\n\n"
             body = body.isEmpty ? quote : body + "\n\n" + quote
