@@ -17,7 +17,8 @@ final class AppContext: Sendable {
         self.store = store
         self.pages = try PageLibrary(directory: site.templatesDirectory)
         self.accounts = accounts ?? Accounts(store: store)
-        self.live = LiveUpdates(store: store, postTemplate: try pages.templates.template("thread-post"))
+        self.live = LiveUpdates(feed: LiveFeed(store: store, clock: self.accounts.clock, limits: self.accounts.limits),
+                                postTemplate: try pages.templates.template("thread-post"), limits: site.liveStreams)
     }
 
     /// Who is asking, as the board's queries see them: a visitor unless the session cookie

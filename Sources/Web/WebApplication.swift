@@ -8,6 +8,8 @@ public struct SiteConfiguration: Sendable {
     public var publicDirectory: String
     /// Directory of page templates.
     public var templatesDirectory: String
+    /// Caps and lifetimes of the live-update streams (issue 16).
+    public var liveStreams = LiveStreamLimits()
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory

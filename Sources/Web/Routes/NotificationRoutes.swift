@@ -16,12 +16,11 @@ enum NotificationRoutes {
             guard try app.store.read({ try Bookmarks.readableThreadSlug($0, threadID: threadID, viewer: viewer) }) != nil else {
                 throw HTTPError.notFound
             }
-            return Response.eventStream(try app.live.threadStream(threadID))
+            return Response.eventStream(try app.live.threadStream(threadID, reader: context.liveReader, address: request.remoteAddress))
         }
         router.get("/notifications/live") { request in
             let context = try app.requestContext(for: request)
-            guard let userID = context.account?.id else { throw HTTPError(.unauthorized, "Sign in to see your notifications.") }
-            return Response.eventStream(try app.live.unreadStream(userID))
+            return Response.eventStream(try app.live.unreadStream(reader: context.liveReader, address: request.remoteAddress))
         }
         router.get("/notifications") { request in
             let context = try app.requestContext(for: request)
