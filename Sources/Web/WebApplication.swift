@@ -49,6 +49,7 @@ public enum WebApplication {
         try AdminRoutes.register(on: &router, app: app)
         try SearchRoutes.register(on: &router, app: app)
         try NotificationRoutes.register(on: &router, app: app)
+        ReadingGate(accounts: app.accounts).guardRoutes(&router)  // last: in front of every route
         return try router.build()
     }
 

@@ -388,6 +388,7 @@ enum AccountRoutes {
             page["suspension"] = .text(Policy.suspensionMessage(context.actor) + ".")
         }
         page["twoFactorStatus"] = .text(account.twoFactorEnabled ? "on" : "off")
+        page["feedToken"] = TemplateValue.text(try app.accounts.readingRequiresSignIn() ? try app.accounts.feedToken(userID: account.id) : nil)
         page["organisations"] = try organisationList(app, selected: form.values["organisation"] ?? "")
         return app.pages.account.account.response(InLayout(page, context, form: form), status: status)
     }
