@@ -119,6 +119,9 @@ final class LiveUpdates: Sendable {
         })
         box.key = ObjectIdentifier(stream)
         let limits = self.limits
+        // Queued before the stream is registered, so they are its first bytes whatever the watcher sends.
+        stream.sendRetry(milliseconds: Int(limits.reconnectDelay * 1000))
+        if let first { stream.send(event: first.event, data: first.data) }
         // Counted and registered under one lock, so parallel requests cannot pass a cap together.
         let admitted = state.withLock { state -> Bool in
             if state.perAddress[addressKey, default: 0] >= limits.perAddress { return false }
@@ -134,8 +137,6 @@ final class LiveUpdates: Sendable {
             throw HTTPError(.tooManyRequests, "Too many live updates are open from here. Close some pages and try again.",
                             headers: HTTPHeaders([("Retry-After", String(max(1, Int(limits.reconnectDelay * 10))))]))
         }
-        stream.sendRetry(milliseconds: Int(limits.reconnectDelay * 1000))
-        if let first { stream.send(event: first.event, data: first.data) }
         do {
             try start()
         } catch {

@@ -197,6 +197,16 @@ struct LiveStreamSecurityTests {
         }
     }
 
+    @Test func idleStreamsGetHeartbeats() throws {
+        try withSite({ $0.heartbeatInterval = 0.3 }) { site, server in
+            let (client, head) = try open(server, "/t/\(site.demo.id(ofThread: publicThreadTitle))/live")
+            defer { client.close() }
+            #expect(head.status == 200)
+            #expect(try client.readChunk().map { String(decoding: $0, as: UTF8.self) } == "retry: 3000\n\n")
+            #expect(try client.readChunk().map { String(decoding: $0, as: UTF8.self) } == ": keep-alive\n\n")
+        }
+    }
+
     @Test func streamLivesAtMostItsLifetime() throws {
         try withSite({ $0.maxLifetime = 1 }) { site, server in
             let (client, head) = try open(server, "/t/\(site.demo.id(ofThread: publicThreadTitle))/live")

@@ -140,7 +140,7 @@ public struct Accounts: Sendable {
 
     /// Registers an account, honouring the registration mode, an invite and the per-address limit.
     ///
-    /// Every attempt that reaches the form (valid or not, new address or not) counts against the
+    /// Every attempt (valid or not, new address or not, an invite or not) counts against the
     /// client's address (`registrationsPerAddressPerDay`, the address keyed as sign-in keys it:
     /// IPv6 by /64), and the handle and email are checked before the password is hashed, so a
     /// refused attempt costs no scrypt. An address that already has an account gets
@@ -151,18 +151,6 @@ public struct Accounts: Sendable {
     ///   - address: the client's address, for the registration rate limit.
     public func register(_ form: Registration, inviteCode: String?, address: String) throws -> RegistrationOutcome {
         let now = clock.now()
-        let mode = try registrationMode()
-        let code = inviteCode.flatMap { $0.isEmpty ? nil : $0 }
-        var invite: Invite?
-        if let code {
-            guard let found = try self.invite(code: code) else { return .invalidInvite }
-            invite = found
-        }
-        switch mode {
-        case .closed where invite == nil: return .closed
-        case .inviteOnly where invite == nil: return .inviteRequired
-        default: break
-        }
         let since = now.addingTimeInterval(-86_400)
         let storedAddress = SignInThrottle.addressKey(address)
         let limit = limits.registrationsPerAddressPerDay
@@ -175,6 +163,18 @@ public struct Accounts: Sendable {
             return true
         }
         if !allowed { return .tooManyRegistrations }
+        let mode = try registrationMode()
+        let code = inviteCode.flatMap { $0.isEmpty ? nil : $0 }
+        var invite: Invite?
+        if let code {
+            guard let found = try self.invite(code: code) else { return .invalidInvite }
+            invite = found
+        }
+        switch mode {
+        case .closed where invite == nil: return .closed
+        case .inviteOnly where invite == nil: return .inviteRequired
+        default: break
+        }
 
         var errors = Self.validate(form)
         var organisationID: Int64? = invite?.organisationID
