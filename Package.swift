@@ -51,7 +51,15 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "COpenSSL", "CMark"]
+            dependencies: ["Database", "COpenSSL", "CMark"],
+            // Read once at start through `Bundle.module` (SwiftPM puts the bundle beside the binary).
+            resources: [.copy("Resources/common-passwords.txt")]
+        ),
+        // The demo world and the synthetic scale seed, for `mutuals demo`, `serve --demo`, the
+        // benchmarks and the tests. Writes rows directly; the server's code never uses it.
+        .target(
+            name: "DemoContent",
+            dependencies: ["Board", "Database"]
         ),
         // Routes, handlers, templates, static files: glues HTTPServer to Board.
         .target(
@@ -71,15 +79,16 @@ let package = Package(
                 "HTTPServer",
                 "Database",
                 "Board",
+                "DemoContent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // Test support: a raw TCP/TLS client and a live-server harness.
+        // Test support: a raw TCP/TLS client, a live-server harness and the test network builder.
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPServer", "COpenSSL"],
+            dependencies: ["HTTPServer", "COpenSSL", "Database", "Board", "Web"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -92,23 +101,23 @@ let package = Package(
         ),
         .testTarget(
             name: "BoardTests",
-            dependencies: ["Board", "Database", "TestSupport"]
+            dependencies: ["Board", "DemoContent", "Database", "TestSupport"]
         ),
         // Release-build benchmark of the storage layer; run by Benchmarks/database.sh.
         .executableTarget(
             name: "DatabaseBenchmark",
-            dependencies: ["Database", "Board"],
+            dependencies: ["Database", "Board", "DemoContent"],
             path: "Benchmarks/DatabaseBenchmark"
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "HTTPServer", "Board", "Database", "TestSupport"]
+            dependencies: ["Web", "HTTPServer", "Board", "DemoContent", "Database", "TestSupport"]
         ),
 
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).
         .executableTarget(
             name: "RenderBenchmark",
-            dependencies: ["Web", "Board", "Database", "HTTPServer"],
+            dependencies: ["Web", "Board", "DemoContent", "Database", "HTTPServer"],
             path: "Benchmarks/RenderBenchmark",
             exclude: ["Fixtures"]
         ),

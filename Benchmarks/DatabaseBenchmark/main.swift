@@ -5,6 +5,7 @@
 //    transaction per write, both with synchronous=FULL.
 import Board
 import Database
+import DemoContent
 import Foundation
 import Synchronization
 
@@ -84,7 +85,7 @@ let (threads, topicSlugs, viewers, postCount) = try store.read { db -> ([Sample]
     let slugs = try db.column(String.self, "SELECT slug FROM topics")
     var viewers: [Viewer] = [.visitor]
     try db.forEach("SELECT id, organisation_id FROM users WHERE organisation_id IS NOT NULL ORDER BY random() LIMIT 50") { row in
-        viewers.append(Viewer(userID: try row[0], organisationID: try row[1], isAdmin: false))
+        viewers.append(Viewer(userID: try row["id"], organisationID: try row["organisation_id"], isAdmin: false))
     }
     let posts = try db.scalar(Int.self, "SELECT count(*) FROM posts") ?? 0
     return (samples, slugs, viewers, posts)

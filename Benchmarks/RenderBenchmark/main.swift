@@ -3,6 +3,7 @@
 // site's router (every query, the render and the Response), in this thread, as a visitor.
 // Run through Benchmarks/render.sh (release build).
 #if canImport(Glibc)
+import DemoContent
 import Glibc
 #endif
 import Board
@@ -237,11 +238,11 @@ if onlyRow == nil || onlyRow == 4 {
         }
         struct Target: RowDecodable {
             let id: Int64, slug: String, posts: Int
-            init(row: Row) throws { id = try row[0]; slug = try row[1]; posts = try row[2] }
+            init(row: Row) throws { id = try row["id"]; slug = try row["slug"]; posts = try row["post_count"] }
         }
         // The public thread closest to 20 posts, so its first page shows 20.
         guard let target = try store.read({ try $0.queryOne(Target.self, """
-            SELECT id, slug, reply_count + 1 FROM threads WHERE organisation_id IS NULL AND hidden = 0 AND held = 0
+            SELECT id, slug, reply_count + 1 AS post_count FROM threads WHERE organisation_id IS NULL AND hidden = 0 AND held = 0
             ORDER BY abs(reply_count + 1 - 20), id LIMIT 1
             """) }) else { throw HTTPError.notFound }
         let router = try WebApplication.makeRouter(

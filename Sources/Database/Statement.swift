@@ -96,9 +96,14 @@ public final class Statement {
     var row: Row { Row(statement: handle, sql: sql, owner: self) }
 
     /// Column names as SQLite reports them (`AS` aliases, or the bare column name), read once per
-    /// prepared statement: the schema cannot change under a cached statement without SQLite
-    /// re-preparing it, and the result's shape is fixed by the SQL text.
+    /// preparation. SQLite prepares a cached statement again after a schema change, and a
+    /// `SELECT *` may then have other columns in another order, so the names are read again then.
     private var names: [String]?
+    /// SQLite's count of automatic re-preparations when `names` was read.
+    private var namesPreparation: Int32 = 0
+    /// For each column, whether another column has the same name (worked out with `names`, so a
+    /// lookup does not scan the row for duplicates).
+    private var shared: [Bool] = []
     /// Where the last lookup by name matched: decoders read columns mostly in order, so the next
     /// name is usually one step on and costs one comparison.
     private var lastFound = -1
@@ -108,23 +113,31 @@ public final class Statement {
     ///   `SELECT` joining tables with the same column names needs `AS` aliases to be read by name).
     func columnIndex(named name: String) throws -> Int32 {
         let names: [String]
-        if let cached = self.names {
+        let preparation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let cached = self.names, preparation == namesPreparation {
             names = cached
         } else {
             let count = sqlite3_column_count(handle)
             names = (0..<count).map { index in sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
+            var seen: [String: Int] = [:]
+            for name in names { seen[name, default: 0] += 1 }
+            shared = names.map { (seen[$0] ?? 0) > 1 }
             self.names = names
+            namesPreparation = preparation
+            lastFound = -1
         }
         let count = names.count
         var found = -1
-        for step in 0..<count {
-            let index = (lastFound + 1 + step) % count
+        var index = lastFound
+        for _ in 0..<count {
+            index = index + 1 == count ? 0 : index + 1
             if names[index] == name { found = index; break }
         }
         guard found >= 0 else {
             throw DatabaseError.misuse("no result column is named \(name)", sql: sql)
         }
-        if let duplicate = names.indices.first(where: { $0 != found && names[$0] == name }) {
+        if shared[found] {
+            let duplicate = names.indices.first { $0 != found && names[$0] == name } ?? found
             throw DatabaseError.misuse("result columns \(found) and \(duplicate) are both named \(name); give them AS aliases", sql: sql)
         }
         lastFound = found

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Board
+import DemoContent
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Board
+import DemoContent
 import Foundation
 import HTTPServer
 import Logging

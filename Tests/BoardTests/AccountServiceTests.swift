@@ -1,16 +1,13 @@
 import Database
 import Foundation
-import Synchronization
 import Testing
+import TestSupport
 @testable import Board
 
 @Suite struct AccountServiceTests {
-    static let cheap = PasswordHasher(n: 1 << 10, r: 8, p: 1)
-
     @Test func postingAllowanceForNewMembers() throws {
-        try withBoardStore { store, _ in
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
-            let accounts = Accounts(store: store, hasher: Self.cheap, clock: Clock { start })
+        try withTestNetwork(clock: TestClock(stoppedAt: Date(timeIntervalSince1970: 1_800_000_000))) { network in
+            let (store, accounts, start) = (network.store, network.accounts, network.clock.now)
             guard case .added(let member) = try accounts.addUser(handle: "newbie", email: "n@example.org", displayName: nil, role: .member,
                                                                  password: "orchard lantern velvet"),
                   case .added(let mentor) = try accounts.addUser(handle: "guide", email: "g@example.org", displayName: nil, role: .mentor,
@@ -20,13 +17,11 @@ import Testing
                 return
             }
             let limits = AccountLimits()
-            let topic = try store.write { try Fixtures.topic($0) }
+            let topic = try network.topic()
             let first = try store.read { try Accounts.postingAllowance($0, account: member, now: start, limits: limits) }
             #expect(first.allowed && first.remainingToday == limits.newAccountPostsPerDay && first.holdForApproval)
             for i in 0..<limits.newAccountPostsPerDay {
-                try store.write { tx in
-                    _ = try Fixtures.thread(tx, author: member.id, topics: [topic], title: "Question number \(i)", at: start)
-                }
+                try network.thread(in: nil, by: member.id, title: "Question number \(i)", topics: [topic], at: start)
             }
             let spent = try store.read { try Accounts.postingAllowance($0, account: member, now: start.addingTimeInterval(60), limits: limits) }
             #expect(!spent.allowed)
@@ -46,10 +41,9 @@ import Testing
     }
 
     @Test func selfChosenOrganisationIsUnconfirmedAndOpensNoPrivateSpace() throws {
-        try withBoardStore { store, _ in
-            let accounts = Accounts(store: store, hasher: Self.cheap)
-            try accounts.setRegistrationMode(.open)
-            _ = try store.write { try Fixtures.organisation($0, slug: "tri-borough") }
+        try withTestNetwork(registration: .open) { network in
+            let (store, accounts) = (network.store, network.accounts)
+            try network.organisation("tri-borough")
             guard case .registered(let account) = try accounts.register(
                 Registration(handle: "claimer", displayName: "Claimer", email: "c@example.org", password: "orchard lantern velvet",
                              organisationSlug: "tri-borough"), inviteCode: nil, address: "1.2.3.4")
@@ -73,11 +67,10 @@ import Testing
     }
 
     @Test func anAddressIsLockedAfterManyFailuresOnDifferentNames() throws {
-        try withBoardStore { store, _ in
-            var limits = AccountLimits()
-            limits.addressLockAfterFailures = 5
-            let now = Date(timeIntervalSince1970: 1_800_000_000)
-            let accounts = Accounts(store: store, hasher: Self.cheap, clock: Clock { now }, limits: limits)
+        var limits = AccountLimits()
+        limits.addressLockAfterFailures = 5
+        try withTestNetwork(clock: TestClock(stoppedAt: Date(timeIntervalSince1970: 1_800_000_000)), limits: limits) { network in
+            let accounts = network.accounts
             _ = try accounts.addUser(handle: "victim", email: "v@example.org", displayName: nil, role: .member, password: "orchard lantern velvet")
             for i in 0..<5 {
                 guard case .refused = try accounts.signIn(identifier: "guess\(i)", password: "x", address: "9.9.9.9", userAgent: "") else {
@@ -97,21 +90,17 @@ import Testing
     }
 
     @Test func pruningRemovesExpiredSessionsOnly() throws {
-        try withBoardStore { store, _ in
-            final class Box: Sendable {
-                let date = Synchronization.Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-            }
-            let box = Box()
-            let accounts = Accounts(store: store, hasher: Self.cheap, clock: Clock { box.date.withLock { $0 } })
+        try withTestNetwork(clock: TestClock(stoppedAt: Date(timeIntervalSince1970: 1_800_000_000))) { network in
+            let (store, accounts) = (network.store, network.accounts)
             guard case .added(let user) = try accounts.addUser(handle: "pruned", email: "p@example.org", displayName: nil, role: .member,
                                                                password: "orchard lantern velvet") else {
                 Issue.record("could not add")
                 return
             }
             let old = try accounts.startSession(userID: user.id, userAgent: "old")
-            box.date.withLock { $0 = $0.addingTimeInterval(accounts.limits.sessionIdle - 10) }
+            network.clock.advance(accounts.limits.sessionIdle - 10)
             let fresh = try accounts.startSession(userID: user.id, userAgent: "fresh")
-            box.date.withLock { $0 = $0.addingTimeInterval(20) }
+            network.clock.advance(20)
             try accounts.pruneExpired()
             #expect(try accounts.resolveSession(token: old.token) == nil)
             #expect(try accounts.resolveSession(token: fresh.token) != nil)

@@ -1,35 +1,32 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
-/// A small world for the posting flows: a pathfinder with a member, an outsider, an admin, topics.
-struct PostingWorld {
+/// The people and places of the posting flows: a pathfinder with a member and a colleague, an
+/// outsider from another pathfinder, an admin, four topics.
+struct PostingCast {
     let store: Store
-    let organisation: Int64
+    let pathfinder: TestOrganisation
     let member: Viewer
     let colleague: Viewer
     let outsider: Viewer
     let admin: Viewer
 
-    static func make(_ store: Store) throws -> PostingWorld {
-        let ids = try store.write { tx -> [Int64] in
-            let org = try Fixtures.organisation(tx)
-            let other = try Fixtures.organisation(tx, slug: "other-pathfinder")
-            let member = try Fixtures.user(tx, handle: "member", organisation: org)
-            let colleague = try Fixtures.user(tx, handle: "colleague", organisation: org)
-            let outsider = try Fixtures.user(tx, handle: "outsider", organisation: other)
-            let admin = try Fixtures.user(tx, handle: "admin", role: "admin")
-            for (index, slug) in ["capital-and-finance", "governance-and-legal-form", "contracts-and-procurement", "support-programmes"].enumerated() {
-                _ = try Fixtures.topic(tx, slug: slug, position: index + 1)
-            }
-            return [org, other, member, colleague, outsider, admin]
+    var organisation: Int64 { pathfinder.id }
+
+    init(_ network: TestNetwork) throws {
+        store = network.store
+        pathfinder = try network.organisation()
+        let other = try network.organisation("other-pathfinder")
+        member = try network.member(of: pathfinder, handle: "member").viewer
+        colleague = try network.member(of: pathfinder, handle: "colleague").viewer
+        outsider = try network.member(of: other, handle: "outsider").viewer
+        admin = try network.admin().viewer
+        for (index, slug) in ["capital-and-finance", "governance-and-legal-form", "contracts-and-procurement", "support-programmes"].enumerated() {
+            try network.topic(slug, position: index + 1)
         }
-        return PostingWorld(store: store, organisation: ids[0],
-                            member: Viewer(userID: ids[2], organisationID: ids[0], isAdmin: false),
-                            colleague: Viewer(userID: ids[3], organisationID: ids[0], isAdmin: false),
-                            outsider: Viewer(userID: ids[4], organisationID: ids[1], isAdmin: false),
-                            admin: Viewer(userID: ids[5], organisationID: nil, isAdmin: true))
     }
 
     /// One value from the store (read outside the test's expectations, so they stay simple).
@@ -37,14 +34,11 @@ struct PostingWorld {
         try store.read { try $0.scalar(T.self, sql, id) }
     }
 
+    /// A thread started through the posting service.
     func thread(_ space: ThreadSpace = .network, by actor: Viewer? = nil) throws -> (thread: Int64, post: Int64) {
         try Threads.create(store, by: actor ?? member, NewThread(title: "How did you handle the bond?", body: "Opening *question*",
                                                                   topicSlugs: ["capital-and-finance"], space: space))
     }
-}
-
-func withPostingWorld(_ body: (PostingWorld) throws -> Void) throws {
-    try withBoardStore { store, _ in try body(try PostingWorld.make(store)) }
 }
 
 func problems(_ body: () throws -> Void) -> [FieldProblem] {
@@ -60,7 +54,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
 
 @Suite struct BoardPostingTests {
     @Test func createStoresRenderedBodyTopicsAndSlug() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (threadID, postID) = try Threads.create(world.store, by: world.member, NewThread(
                 title: "  Bonds: who asked for one?  ", body: "\n**Bold** and @colleague\n",
                 topicSlugs: ["capital-and-finance", "support-programmes", "capital-and-finance"]))
@@ -76,7 +71,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
 
     @Test(arguments: [(7, false), (8, true), (150, true), (151, false)])
     func titleLengthLimits(length: Int, accepted: Bool) throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let title = "  " + String(repeating: "t", count: length) + " \n"
             let found = problems {
                 try Threads.create(world.store, by: world.member, NewThread(title: title, body: "Body", topicSlugs: ["capital-and-finance"]))
@@ -88,7 +84,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
 
     @Test(arguments: [(0, false), (1, true), (PostLimits.bodyLength.upperBound, true), (PostLimits.bodyLength.upperBound + 1, false)])
     func bodyLengthLimits(length: Int, accepted: Bool) throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let body = " \n" + String(repeating: "b", count: length) + "\n\n "
             let (threadID, _) = try world.thread()
             let found = problems { try Threads.reply(world.store, by: world.member, threadID: threadID, body: body) }
@@ -98,7 +95,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func emptyFormReportsEveryProblem() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let found = problems { try Threads.create(world.store, by: world.member, NewThread(title: " ", body: "  \n ", topicSlugs: [])) }
             #expect(found == [FieldProblem(field: "title", message: "Enter a title"),
                               FieldProblem(field: "body", message: "Enter your message"),
@@ -118,7 +116,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func textIsNormalisedToNFC() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (threadID, postID) = try Threads.create(world.store, by: world.member, NewThread(
                 title: "Cafe\u{301} meeting notes", body: "Re\u{301}sume\u{301}", topicSlugs: ["capital-and-finance"]))
             #expect(try world.scalar(String.self, "SELECT title FROM threads WHERE id = ?", threadID)?.unicodeScalars.count == "Café meeting notes".unicodeScalars.count)
@@ -127,7 +126,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func privateSpaceRules() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             #expect(throws: PostingError.signInRequired) { try world.thread(by: .visitor) }
             #expect(throws: PostingError.spaceNotAllowed) { try world.thread(.organisation(world.organisation), by: world.outsider) }
             let (threadID, _) = try world.thread(.organisation(world.organisation))
@@ -137,10 +137,9 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
             _ = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Inside the space")
             _ = try Threads.reply(world.store, by: world.admin, threadID: threadID, body: "Admin here")
             // A mentor linked to the organisation may start a thread in its space; an unlinked one may not.
-            let mentorID = try world.store.write { tx -> Int64 in
-                let id = try Fixtures.user(tx, handle: "mentor", role: "mentor")
-                try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at) VALUES (?, ?, ?)", id, world.organisation, Date())
-                return id
+            let mentorID = try network.mentor(handle: "mentor").id
+            try world.store.write { tx in
+                try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at) VALUES (?, ?, ?)", mentorID, world.organisation, Date())
             }
             let mentor = Viewer(userID: mentorID, organisationID: nil, isAdmin: false)
             _ = try world.thread(.organisation(world.organisation), by: mentor)
@@ -152,7 +151,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func lockedThreadsAndSuspendedAccounts() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (threadID, postID) = try world.thread()
             try world.store.write { try $0.run("UPDATE threads SET locked = 1 WHERE id = ?", threadID) }
             #expect(throws: PostingError.threadLocked) { try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Late") }
@@ -167,7 +167,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func editKeepsRevisions() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (_, postID) = try world.thread()
             #expect(throws: PostingError.notPermitted) { try Threads.edit(world.store, by: world.colleague, postID: postID, body: "Mine now") }
             #expect(throws: PostingError.postNotFound) { try Threads.edit(world.store, by: world.member, postID: 999, body: "x") }
@@ -182,7 +183,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func deleteOwnPostLeavesAPlaceholderAndClearsTheAnswer() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (threadID, _) = try world.thread()
             let reply = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Try a guarantee")
             try Threads.acceptAnswer(world.store, by: world.member, threadID: threadID, postID: reply)
@@ -198,7 +200,8 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
     }
 
     @Test func acceptAnswerRules() throws {
-        try withPostingWorld { world in
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
             let (threadID, openingID) = try world.thread()
             let first = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "One idea")
             let second = try Threads.reply(world.store, by: world.outsider, threadID: threadID, body: "Another idea")

@@ -8,27 +8,25 @@ import TestSupport
 struct BoardRerenderCommandTests {
     /// Posts stored by the plain-text renderer (version 0) are upgraded by the command, once.
     @Test func rerenderUpgradesOlderPostsThroughTheBinary() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-rerender-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try Storage.openStore(dataDirectory: directory)
-        try store.write { tx in
-            let user = try Fixtures.user(tx)
-            let topic = try Fixtures.topic(tx)
+        try withTestNetwork { network in
+            let directory = network.directory
+            let user = try network.member(handle: "member")
+            let topic = try network.topic()
             for index in 1...3 {
-                _ = try Fixtures.thread(tx, author: user, topics: [topic], title: "Old thread number \(index)", body: "Old *markdown* \(index)")
+                try network.thread(by: user, title: "Old thread number \(index)", body: "Old *markdown* \(index)", topics: [topic])
             }
+            network.store.close()
+
+            let first = try runMutuals(["rerender", "--data", directory])
+            #expect(first.status == 0)
+            #expect(first.output.contains("Re-rendered 3 posts to renderer version \(Markdown.version)."))
+            let second = try runMutuals(["rerender", "--data", directory])
+            #expect(second.output.contains("Re-rendered 0 posts"))
+
+            let reopened = try Storage.openStore(dataDirectory: directory)
+            defer { reopened.close() }
+            let html = try reopened.read { try $0.column(String.self, "SELECT body_html FROM posts ORDER BY id") }
+            #expect(html.first == "<p>Old <em>markdown</em> 1</p>\n")
         }
-        store.close()
-
-        let first = try runMutuals(["rerender", "--data", directory])
-        #expect(first.status == 0)
-        #expect(first.output.contains("Re-rendered 3 posts to renderer version \(Markdown.version)."))
-        let second = try runMutuals(["rerender", "--data", directory])
-        #expect(second.output.contains("Re-rendered 0 posts"))
-
-        let reopened = try Storage.openStore(dataDirectory: directory)
-        defer { reopened.close() }
-        let html = try reopened.read { try $0.column(String.self, "SELECT body_html FROM posts ORDER BY id") }
-        #expect(html.first == "<p>Old <em>markdown</em> 1</p>\n")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Board
+@testable import DemoContent
 
 /// Runs the `mutuals` executable (built on first use) and returns its exit status and output.
 func runMutuals(_ arguments: [String]) throws -> (status: Int32, output: String) {

@@ -1,6 +1,8 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 @Suite("Demo and scale seeding", .timeLimit(.minutes(2)))
@@ -8,7 +10,8 @@ struct DemoTests {
     let cheapHasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
 
     @Test func demoSeedsTheBriefingsWorldAndPrintableAccounts() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             let accounts = try Demo.seed(store, hasher: cheapHasher)
             #expect(accounts.map(\.role) == ["member", "mentor", "admin"])
             try store.read { (db: Connection) throws -> Void in
@@ -39,7 +42,8 @@ struct DemoTests {
     }
 
     @Test func pageQueriesRespectPrivacy() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             _ = try Demo.seed(store, hasher: cheapHasher)
             try store.read { (db: Connection) throws -> Void in
                 let triBorough = try db.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = 'tri-borough-mutual'")
@@ -74,7 +78,8 @@ struct DemoTests {
     }
 
     @Test func scaleSeedAddsPostsAndRestoresTriggers() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             _ = try Demo.seed(store, hasher: cheapHasher)
             let triggersBefore = try store.read { try $0.column(String.self, "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name") }
             let report = try ScaleSeed.seed(store, posts: 3_000)

@@ -1,5 +1,7 @@
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// Known XSS and markdown-injection payloads: each must render inert.
@@ -247,13 +249,10 @@ func inertProblems(_ html: String) -> [String] {
     }
 
     @Test func rerenderUpgradesOlderPosts() throws {
-        try withBoardStore { store, _ in
-            try store.write { tx in
-                let org = try Fixtures.organisation(tx)
-                let user = try Fixtures.user(tx, organisation: org)
-                let topic = try Fixtures.topic(tx)
-                _ = try Fixtures.thread(tx, author: user, topics: [topic], body: "Some **bold** text")
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let user = try network.member(of: try network.organisation(), handle: "member")
+            try network.thread(by: user, body: "Some **bold** text", topics: [try network.topic()])
             #expect(try store.read { try $0.scalar(Int.self, "SELECT renderer_version FROM posts") } == 0)
             #expect(try Markdown.rerenderOutdated(store, chunkSize: 1) == 1)
             let html = try store.read { try $0.scalar(String.self, "SELECT body_html FROM posts") }
@@ -264,8 +263,9 @@ func inertProblems(_ html: String) -> [String] {
     }
 
     @Test func demoBodiesAreRenderedByTheMarkdownRenderer() throws {
-        try withBoardStore { store, _ in
-            _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
+        try withTestNetwork { network in
+            let store = network.store
+            _ = try Demo.seed(store, hasher: TestNetwork.hasher)
             let outdated = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM posts WHERE renderer_version <> ?", Markdown.version) }
             #expect(outdated == 0)
             let bold = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM posts WHERE body_html LIKE '%<strong>risk</strong>%'") }

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// Named regressions for the holes the security review of issue 16 found, at the service layer
@@ -19,23 +20,17 @@ import Testing
     /// A pathfinder with a confirmed member, an outsider who *claims* the organisation
     /// (unconfirmed), a mentor linked to it, and an admin.
     func withNetwork(_ body: (Network) throws -> Void) throws {
-        try withBoardStore { store, _ in
-            let network = try store.write { tx -> Network in
-                let pathfinder = try Fixtures.organisation(tx, slug: "tri-borough-mutual")
-                let topic = try Fixtures.topic(tx)
-                let member = try Fixtures.user(tx, handle: "member", organisation: pathfinder)
-                let outsider = try Fixtures.user(tx, handle: "outsider", organisation: pathfinder)
-                try tx.run("UPDATE users SET organisation_confirmed = 0 WHERE id = ?", outsider)
-                let mentor = try Fixtures.user(tx, handle: "mentor", role: "mentor")
-                try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at) VALUES (?, ?, ?)",
-                           mentor, pathfinder, Fixtures.now)
-                let admin = try Fixtures.user(tx, handle: "admin", role: "admin")
-                // New accounts' first posts are not held here: these tests are about reading.
-                try tx.run("UPDATE settings SET value = '0' WHERE key = ?", Moderation.holdFirstPostsKey)
-                return Network(store: store, pathfinder: pathfinder, topic: topic, member: member, outsider: outsider,
-                               mentor: mentor, admin: admin)
-            }
-            try body(network)
+        try withTestNetwork { world in
+            let pathfinder = try world.organisation("tri-borough-mutual")
+            let topic = try world.topic()
+            let member = try world.member(of: pathfinder, handle: "member")
+            let outsider = try world.unconfirmedMember(of: pathfinder, handle: "outsider")
+            let mentor = try world.mentor(of: pathfinder, handle: "mentor")
+            let admin = try world.admin()
+            // New accounts' first posts are not held here: these tests are about reading.
+            try world.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Moderation.holdFirstPostsKey) }
+            try body(Network(store: world.store, pathfinder: pathfinder.id, topic: topic, member: member.id,
+                             outsider: outsider.id, mentor: mentor.id, admin: admin.id))
         }
     }
 
@@ -51,6 +46,19 @@ import Testing
                            NewThread(title: "CONFIDENTIAL redundancy plan", body: body,
                                      topicSlugs: ["capital-and-finance"], space: .organisation(network.pathfinder)),
                            now: Fixtures.now)
+    }
+
+    /// A public thread with its opening post, written as the network's tables hold one.
+    static func thread(_ tx: Connection, author: Int64, topic: Int64, title: String) throws -> (thread: Int64, post: Int64) {
+        try tx.run("INSERT INTO threads(title, slug, author_id, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?)",
+                   title, Slug.make(title), author, Fixtures.now, Fixtures.now)
+        let thread = tx.lastInsertedRowID
+        try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", thread, topic)
+        try tx.run("""
+            INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, renderer_version, created_at)
+            VALUES (?, ?, 1, 'Held text', '<p>Held text</p>', 0, ?)
+            """, thread, author, Fixtures.now)
+        return (thread, tx.lastInsertedRowID)
     }
 
     /// Case 1: a self-declared (unconfirmed) member who follows the topic, or is @mentioned,
@@ -114,9 +122,10 @@ import Testing
     /// held thread does not exist for someone who cannot read it.
     @Test func postsAwaitingApprovalDoNotLeak() throws {
         try withNetwork { network in
-            let (thread, opening) = try network.store.write { tx in
-                try Fixtures.thread(tx, author: network.member, topics: [network.topic], title: "Held title", body: "Held text")
+            let held = try network.store.write { tx in
+                try Self.thread(tx, author: network.member, topic: network.topic, title: "Held title")
             }
+            let (thread, opening) = (held.thread, held.post)
             try network.store.write { tx in try tx.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", opening) }
             let stranger = try actor(network.store, network.outsider)
             try network.store.read { (conn: Connection) throws in
@@ -128,9 +137,9 @@ import Testing
                 #expect(try Threads.quote(conn, postID: opening, threadID: thread, viewer: author.viewer) != nil)
             }
             // A held reply in a public thread: the thread is readable, the reply's text is not.
-            let (open, _) = try network.store.write { tx in
-                try Fixtures.thread(tx, author: network.member, topics: [network.topic], title: "An open question")
-            }
+            let open = try network.store.write { tx in
+                try Self.thread(tx, author: network.member, topic: network.topic, title: "An open question")
+            }.thread
             let reply = try network.store.write { tx -> Int64 in
                 try tx.run("""
                     INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, renderer_version, created_at, held_for_approval)
@@ -148,9 +157,9 @@ import Testing
     /// Case 11a: a suspended member cannot mark an answer.
     @Test func suspendedMemberCannotAcceptAnAnswer() throws {
         try withNetwork { network in
-            let (thread, _) = try network.store.write { tx in
-                try Fixtures.thread(tx, author: network.member, topics: [network.topic])
-            }
+            let thread = try network.store.write { tx in
+                try Self.thread(tx, author: network.member, topic: network.topic, title: "Which bond did you take?")
+            }.thread
             let reply = try Threads.reply(network.store, by: try actor(network.store, network.admin).viewer, threadID: thread, body: "An answer")
             try network.store.write { tx in
                 try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = 'spam' WHERE id = ?",

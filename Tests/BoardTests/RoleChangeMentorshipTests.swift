@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// Issue 16, item 3: a mentor demoted from the admin page or with `mutuals user role` kept
@@ -9,23 +10,17 @@ import Testing
     struct World {
         let admin: Int64
         let mentor: Int64
-        let pathfinder: Int64
         let privateThread: Resource.ThreadState
     }
 
-    func makeWorld(_ store: Store) throws -> World {
-        try store.write { tx in
-            let pathfinder = try Fixtures.organisation(tx)
-            let admin = try Fixtures.user(tx, handle: "admin_one", role: "admin")
-            let mentor = try Fixtures.user(tx, handle: "helen", role: "mentor")
-            let member = try Fixtures.user(tx, handle: "sam", organisation: pathfinder)
-            try tx.run("UPDATE users SET organisation_confirmed = 1 WHERE id = ?", member)
-            let topic = try Fixtures.topic(tx)
-            _ = try Fixtures.thread(tx, author: member, in: pathfinder, topics: [topic], title: "CONFIDENTIAL redundancy plan")
-            try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at) VALUES (?, ?, ?)", mentor, pathfinder, Fixtures.now)
-            return World(admin: admin, mentor: mentor, pathfinder: pathfinder,
-                         privateThread: Resource.ThreadState(authorID: member, organisationID: pathfinder))
-        }
+    func makeWorld(_ network: TestNetwork) throws -> World {
+        let pathfinder = try network.organisation()
+        let admin = try network.admin(handle: "admin_one")
+        let mentor = try network.mentor(of: pathfinder, handle: "helen")
+        let member = try network.member(of: pathfinder, handle: "sam")
+        let thread = try network.thread(in: .organisation(pathfinder), by: member, title: "CONFIDENTIAL redundancy plan")
+        let state = try #require(try network.store.read { try Resource.ThreadState.load($0, id: thread.id) })
+        return World(admin: admin.id, mentor: mentor.id, privateThread: state)
     }
 
     func actor(_ store: Store, _ id: Int64) throws -> Actor {
@@ -40,8 +35,9 @@ import Testing
     }
 
     @Test func demotedMentorLosesPrivateSpace() throws {
-        try withBoardStore { store, _ in
-            let world = try makeWorld(store)
+        try withTestNetwork { network in
+            let store = network.store
+            let world = try makeWorld(network)
             #expect(Policy.decide(try actor(store, world.mentor), .read, .thread(world.privateThread)) == .allowed)
 
             let admin = try actor(store, world.admin)
@@ -62,8 +58,9 @@ import Testing
     }
 
     @Test func demotedByCommandLineMentorLosesPrivateSpace() throws {
-        try withBoardStore { store, _ in
-            let world = try makeWorld(store)
+        try withTestNetwork { network in
+            let store = network.store
+            let world = try makeWorld(network)
             #expect(try Accounts(store: store).setRole(handle: "helen", .member))
             #expect(try endings(store) == ["Role changed from mentor to member"])
             let logged = try store.read {
@@ -76,8 +73,9 @@ import Testing
     }
 
     @Test func mentorBecomingAdminKeepsNoMentorships() throws {
-        try withBoardStore { store, _ in
-            let world = try makeWorld(store)
+        try withTestNetwork { network in
+            let store = network.store
+            let world = try makeWorld(network)
             #expect(try Accounts(store: store).setRole(handle: "helen", .admin))
             #expect(try endings(store).count == 1)
             // Admins read every space anyway; the mentorship itself has ended.

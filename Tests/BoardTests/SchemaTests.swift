@@ -1,31 +1,34 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 @Suite("Schema: migrations from every version, constraints, triggers")
 struct SchemaTests {
     /// Puts rows in every table that exists at `version`.
-    static func insertData(_ tx: Connection, atVersion version: Int) throws {
+    static func insertData(_ network: TestNetwork, atVersion version: Int) throws {
         guard version >= 1 else { return }
-        let organisation = try Fixtures.organisation(tx)
-        let author = try Fixtures.user(tx, handle: "author", organisation: organisation)
-        let topic = try Fixtures.topic(tx)
-        let (thread, _) = try Fixtures.thread(tx, author: author, in: organisation, topics: [topic])
-        _ = try tx.insertPost(threadID: thread, authorID: author, body: "A reply about bonds", at: Fixtures.now + 60)
+        let organisation = try network.organisation()
+        let author = try network.member(of: organisation, handle: "author")
+        let topic = try network.topic()
+        let thread = try network.thread(in: .organisation(organisation), by: author, topics: [topic])
+        try network.reply(to: thread, by: author, body: "A reply about bonds", at: Fixtures.now + 60)
         // From version 2 the row exists already (migration 2's defaults); an admin's change is an update.
-        try tx.run("""
-            INSERT INTO settings(key, value, updated_at) VALUES ('instance_name', 'Kept Name', 1)
-            ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """)
+        try network.store.write { tx in
+            try tx.run("""
+                INSERT INTO settings(key, value, updated_at) VALUES ('instance_name', 'Kept Name', 1)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """)
+        }
     }
 
     @Test(arguments: Array(0..<Schema.migrations.count))
     func upgradesFromEveryEarlierVersionKeepingData(from version: Int) throws {
-        try withBoardStore(migrateTo: version) { store, _ in
-            if version >= 1 {
-                try store.write { tx in try Self.insertData(tx, atVersion: version) }
-            }
+        try withTestNetwork(migratedTo: version) { network in
+            let store = network.store
+            try Self.insertData(network, atVersion: version)
             let outcome = try store.migrate(Schema.migrator)
             #expect(outcome == MigrationOutcome(from: version, to: Schema.migrator.latestVersion))
             #expect(try store.integrityProblems().isEmpty)
@@ -49,7 +52,8 @@ struct SchemaTests {
     }
 
     @Test func aNewerDatabaseIsRefusedByOpenStore() throws {
-        try withBoardStore { store, directory in
+        try withTestNetwork { network in
+            let (store, directory) = (network.store, network.directory)
             try store.writeWithoutTransaction { try $0.execute("PRAGMA user_version = 99") }
             store.close()
             let error = #expect(throws: MigrationError.self) { try Storage.openStore(dataDirectory: directory) }
@@ -58,9 +62,10 @@ struct SchemaTests {
     }
 
     @Test func moderationLogIsAppendOnly() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
+            let admin = try network.admin().id
             try store.write { tx in
-                let admin = try Fixtures.user(tx, handle: "admin", role: "admin")
                 try tx.run("""
                     INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at)
                     VALUES (?, 'hide_post', 'post', 1, 'spam', ?)
@@ -81,7 +86,8 @@ struct SchemaTests {
     }
 
     @Test func connectionsAreDefensive() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             // FTS5's shadow tables can only be changed through the FTS5 table itself.
             let shadow = #expect(throws: DatabaseError.self) {
                 try store.write { tx in try tx.run("DELETE FROM post_search_data") }
@@ -91,8 +97,9 @@ struct SchemaTests {
     }
 
     @Test func handlesAreUniqueWhateverTheirCase() throws {
-        try withBoardStore { store, _ in
-            try store.write { tx in _ = try Fixtures.user(tx, handle: "Sam") }
+        try withTestNetwork { network in
+            let store = network.store
+            try network.member(handle: "Sam")
             let error = #expect(throws: DatabaseError.self) {
                 try store.write { tx in _ = try tx.insertUser(handle: "sam", displayName: "Other", email: "other@example.org",
                                                               passwordHash: "!", role: "member", organisationID: nil, bio: "", at: Fixtures.now) }
@@ -111,12 +118,10 @@ struct SchemaTests {
         "UPDATE posts SET hidden = 1",  // hidden needs hidden_by
     ])
     func checkConstraintsRejectBadValues(sql: String) throws {
-        try withBoardStore { store, _ in
-            try store.write { tx in
-                let user = try Fixtures.user(tx)
-                let topic = try Fixtures.topic(tx)
-                _ = try Fixtures.thread(tx, author: user, topics: [topic])
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let user = try network.member(handle: "member")
+            try network.thread(by: user, topics: [try network.topic()])
             let error = #expect(throws: DatabaseError.self) {
                 try store.write { tx in try tx.run(sql) }
             }
@@ -125,13 +130,11 @@ struct SchemaTests {
     }
 
     @Test func organisationWithPrivateThreadsCannotBeDeleted() throws {
-        try withBoardStore { store, _ in
-            try store.write { tx in
-                let organisation = try Fixtures.organisation(tx)
-                let user = try Fixtures.user(tx, organisation: organisation)
-                let topic = try Fixtures.topic(tx)
-                _ = try Fixtures.thread(tx, author: user, in: organisation, topics: [topic])
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let organisation = try network.organisation()
+            let user = try network.member(of: organisation, handle: "member")
+            try network.thread(in: .organisation(organisation), by: user, topics: [try network.topic()])
             let error = #expect(throws: DatabaseError.self) {
                 try store.write { tx in try tx.run("DELETE FROM organisations") }
             }
@@ -142,14 +145,14 @@ struct SchemaTests {
     }
 
     @Test func postsKeepThreadCountersAndTopicActivityInStep() throws {
-        try withBoardStore { store, _ in
-            let (thread, topic, last) = try store.write { tx -> (Int64, Int64, Int64) in
-                let user = try Fixtures.user(tx)
-                let topic = try Fixtures.topic(tx)
-                let (thread, _) = try Fixtures.thread(tx, author: user, topics: [topic])
-                _ = try tx.insertPost(threadID: thread, authorID: user, body: "two", at: Fixtures.now + 10)
-                let last = try tx.insertPost(threadID: thread, authorID: user, body: "three", at: Fixtures.now + 20)
-                return (thread, topic, last)
+        try withTestNetwork { network in
+            let store = network.store
+            let user = try network.member(handle: "member")
+            let topic = try network.topic()
+            let thread = try network.thread(by: user, topics: [topic]).id
+            let last = try store.write { tx -> Int64 in
+                _ = try tx.insertPost(threadID: thread, authorID: user.id, body: "two", at: Fixtures.now + 10)
+                return try tx.insertPost(threadID: thread, authorID: user.id, body: "three", at: Fixtures.now + 20)
             }
             try store.read { (db: Connection) throws -> Void in
                 #expect(try db.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread) == 2)
@@ -160,6 +163,38 @@ struct SchemaTests {
             }
             try store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", last) }
             #expect(try store.read { try $0.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread) } == 1)
+        }
+    }
+}
+
+@Suite("Schema.migrations: numbered 1...N, shipped ones unchanged")
+struct MigrationListTests {
+    @Test func versionsAreOneToNInOrderWithoutGaps() throws {
+        let versions = Schema.migrations.map(\.version)
+        #expect(!versions.isEmpty)
+        #expect(versions == Array(1...Schema.migrations.count))
+        #expect(Schema.migrator.latestVersion == versions.last)
+        try Schema.migrator.validate()
+        #expect(Set(Schema.migrations.map(\.name)).count == versions.count)
+    }
+
+    /// SHA-256 of each shipped SQL migration's text, as it shipped. A mismatch means a shipped
+    /// migration was edited: databases that already ran it would never see the change. Put the
+    /// change in a new migration instead. (Migration 4 is code; its own tests cover it.)
+    @Test func shippedMigrationSQLIsUnchanged() {
+        let shipped: [(version: Int, sql: String, sha256: String)] = [
+            (1, Migration001Initial.sql, "6ce467e1bfe02aa0fff41efd889093477af9604fd9a8711219010cd840adbdae"),
+            (2, Migration002PostsByAuthor.sql, "df1f2e6b10f044587cfd1915d4dbb6405a6fe3b0c70d41cb51239e800abf3f90"),
+            (3, Migration003Accounts.sql, "1ab466582f60a7d79c3716b7ace820c0394103c6f9c3bc4b6b5671b90c16f7e6"),
+            (5, Migration005Moderation.sql, "361b76c8e393af720a6339c99cd269b7e7ede092ce966122bc4d186db7e47f74"),
+            (6, Migration006NotificationSettings.sql, "6c1d9d36412bbe36194278c48a07afd43c1381c62ad8bc9b24fad86f9e33d842"),
+            (7, Migration007TopicCounts.sql, "e5a2a2c023bcbcabd7e2d01b91873fbba248fe10bd085de08628ccfd02c4fcf1"),
+            (8, Migration008HeldThreads.sql, "95df71667f6ea751dd80b6b1b4de20259c31fbf70de1625aed32fb5fe1290e97"),
+            (9, Migration009RecentSearch.sql, "1021680d6dffa00194e2fc256fbf287672962c3a29a0bfcd575f4367c253e2e4"),
+        ]
+        for migration in shipped {
+            let digest = Digest.sha256(Array(migration.sql.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(digest == migration.sha256, "migration \(migration.version) changed after it shipped")
         }
     }
 }
@@ -188,18 +223,18 @@ struct SearchTests {
     /// Migration 9's index of the newest posts: exactly the posts within its window, through
     /// inserts, edits and deletes, and rebuilt the same after a bulk load.
     @Test func theRecentIndexHoldsExactlyTheNewestPosts() throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             let window: Int64 = 3
-            let (thread, author, ids) = try store.write { tx -> (Int64, Int64, [Int64]) in
-                let user = try Fixtures.user(tx)
-                let topic = try Fixtures.topic(tx)
-                let thread = try Fixtures.thread(tx, author: user, topics: [topic]).thread
+            let author = try network.member(handle: "member").id
+            let thread = try network.thread(in: nil, by: author, topics: [try network.topic()]).id
+            let ids = try store.write { tx -> [Int64] in
                 var ids: [Int64] = []
                 for number in 1...8 {
-                    ids.append(try tx.insertPost(threadID: thread, authorID: user, body: "wombat note \(number)", at: Fixtures.now))
+                    ids.append(try tx.insertPost(threadID: thread, authorID: author, body: "wombat note \(number)", at: Fixtures.now))
                 }
                 try SearchIndex.indexPending(tx, window: window)
-                return (thread, user, ids)
+                return ids
             }
             func recent(_ match: String? = nil) throws -> [Int64] {
                 try store.read { db in
@@ -235,16 +270,13 @@ struct SearchTests {
     }
 
     @Test func insertEditAndDeleteAreReflected() throws {
-        try withBoardStore { store, _ in
-            let (thread, first, second) = try store.write { tx -> (Int64, Int64, Int64) in
-                let user = try Fixtures.user(tx)
-                let topic = try Fixtures.topic(tx)
-                let (thread, first) = try Fixtures.thread(tx, author: user, topics: [topic],
-                                                          title: "Performance bonds in tenders",
-                                                          body: "The tender wants a performance bond.")
-                let second = try tx.insertPost(threadID: thread, authorID: user, body: "Ask for the shareholding model.", at: Fixtures.now)
-                return (thread, first, second)
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let user = try network.member(handle: "member")
+            let opened = try network.thread(by: user, title: "Performance bonds in tenders", body: "The tender wants a performance bond.",
+                                            topics: [try network.topic()])
+            let (thread, first) = (opened.id, opened.openingPostID)
+            let second = try network.reply(to: opened, by: user, body: "Ask for the shareholding model.")
             #expect(try Self.postsMatching(store, "bond") == [first])
             #expect(try Self.postsMatching(store, "shareholding") == [second])
             #expect(try Self.postsMatching(store, "tenders") == [first])  // porter stemming: tender/tenders
@@ -273,12 +305,10 @@ struct SearchTests {
     }
 
     @Test func postsWrittenEditedAndDeletedInOneBatchLeaveTheIndexSound() throws {
-        try withBoardStore { store, _ in
-            let (thread, author) = try store.write { tx -> (Int64, Int64) in
-                let user = try Fixtures.user(tx)
-                let topic = try Fixtures.topic(tx)
-                return (try Fixtures.thread(tx, author: user, topics: [topic]).thread, user)
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let author = try network.member(handle: "member").id
+            let thread = try network.thread(in: nil, by: author, topics: [try network.topic()]).id
             // Many writers at once, so several of these share a batch (and its indexing).
             concurrentlyRun(16) { index in
                 _ = try? store.write { tx in

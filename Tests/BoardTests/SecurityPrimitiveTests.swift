@@ -103,4 +103,19 @@ import Testing
         #expect(PasswordRules.problem(with: "tiger lamp orchard") == nil)
         #expect(PasswordRules.problem(with: "sam_okafor_rules", handle: "sam_okafor") != nil)
     }
+
+    /// The list ships as a resource; only entries the length rule lets through are worth keeping.
+    @Test func commonPasswordListHoldsOnlyLowerCaseEntriesOfTheMinimumLengthOrMore() {
+        #expect(CommonPasswords.count > 3000)
+        let short = CommonPasswords.entries.filter { $0.count < PasswordRules.minimumLength }
+        #expect(short.isEmpty, "entries under \(PasswordRules.minimumLength) characters: \(short.sorted().prefix(5))")
+        #expect(CommonPasswords.entries.allSatisfy { $0 == $0.lowercased() && !$0.isEmpty })
+    }
+
+    @Test(arguments: ["qwertyuiop", "password2024", "Password2024", "1q2w3e4r5t", "QWERTYUIOP123"])
+    func aCommonPasswordOfTenOrMoreCharactersIsRefused(password: String) {
+        #expect(password.count >= PasswordRules.minimumLength)
+        #expect(CommonPasswords.contains(password.lowercased()))
+        #expect(PasswordRules.problem(with: password) == "Password is too common, choose one that would be hard to guess")
+    }
 }

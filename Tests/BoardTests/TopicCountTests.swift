@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// Migration 7's counters agree with counting the threads directly, for every kind of reader,
@@ -30,22 +31,24 @@ import Testing
     }
 
     @Test func countersFollowEveryChange() throws {
-        try withBoardStore { store, _ in try exercise(store) }
+        try withTestNetwork { network in try exercise(network) }
     }
 
-    func exercise(_ store: Store) throws {
+    func exercise(_ network: TestNetwork) throws {
+        let store = network.store
         do {
-            let org: Int64 = try store.write { try Fixtures.organisation($0) }
-            let other: Int64 = try store.write { try Fixtures.organisation($0, slug: "other-pathfinder") }
-            let member: Int64 = try store.write { try Fixtures.user($0, handle: "member", organisation: org) }
-            let mentor: Int64 = try store.write { try Fixtures.user($0, handle: "mentor", role: "mentor") }
-            let outsider: Int64 = try store.write { try Fixtures.user($0, handle: "outsider", organisation: other) }
+            let pathfinder = try network.organisation()
+            let org = pathfinder.id
+            let other = try network.organisation("other-pathfinder")
+            let member = try network.member(of: pathfinder, handle: "member").id
+            let mentor = try network.mentor(handle: "mentor").id
+            let outsider = try network.member(of: other, handle: "outsider").id
             try store.write { tx in
                 try tx.run("INSERT INTO mentorships(mentor_id, organisation_id, started_at, note) VALUES (?, ?, ?, '')",
                            mentor, org, Fixtures.now)
             }
-            let first: Int64 = try store.write { try Fixtures.topic($0) }
-            let second: Int64 = try store.write { try Fixtures.topic($0, slug: "governance-and-legal-form", position: 2) }
+            let first = try network.topic()
+            let second = try network.topic("governance-and-legal-form", position: 2)
             let topics = [first, second]
             let viewers = [
                 Viewer.visitor,
@@ -54,8 +57,8 @@ import Testing
                 Viewer(userID: outsider, organisationID: nil, isAdmin: false),
                 Viewer(userID: nil, organisationID: nil, isAdmin: true),
             ]
-            let publicThread: Int64 = try store.write { try Fixtures.thread($0, author: member, topics: topics).thread }
-            let privateThread: Int64 = try store.write { try Fixtures.thread($0, author: member, in: org, topics: [first]).thread }
+            let publicThread = try network.thread(in: nil, by: member, topics: topics).id
+            let privateThread = try network.thread(in: org, by: member, topics: [first]).id
             try check(store, viewers, "created")
             try store.write { try $0.run("UPDATE threads SET hidden = 1, hidden_reason = 'x', hidden_by = ? WHERE id = ?", member, publicThread) }
             try check(store, viewers, "hidden")

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// The one visibility rule over generated networks (issue 16): many small random worlds with
@@ -117,7 +118,8 @@ import Testing
 
     @Test(arguments: 0..<40)
     func everyReadPathShowsExactlyWhatTheRuleAllows(seed: Int) throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             let world = try store.write { try Self.generate($0, seed: UInt64(seed) &* 7_919 &+ 11) }
             try store.read { conn in
                 var threads: [Int64: Resource.ThreadState] = [:]
@@ -234,7 +236,8 @@ import Testing
     /// recipient still may.
     @Test(arguments: 0..<20)
     func notificationsFollowTheRule(seed: Int) throws {
-        try withBoardStore { store, _ in
+        try withTestNetwork { network in
+            let store = network.store
             let world = try store.write { try Self.generate($0, seed: UInt64(seed) &* 104_729 &+ 3) }
             // Everyone follows every thread and topic; every post is announced as a reply or a new thread.
             try store.write { tx in

@@ -18,6 +18,23 @@ func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
 
 struct ExpectedFailure: Error {}
 
+/// Errors thrown on the threads of a concurrent test, kept so the test can expect none: a write
+/// that failed must fail the test, not vanish in a `try?`.
+final class ThreadErrors: Sendable {
+    private let errors = Mutex<[String]>([])
+
+    /// Runs `body`, recording what it throws.
+    func record(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch {
+            errors.withLock { $0.append("\(error)") }
+        }
+    }
+
+    var all: [String] { errors.withLock { $0 } }
+}
+
 @Suite("Store: reader pool, group-commit writer, backup", .timeLimit(.minutes(2)))
 struct StoreTests {
     func withStore(_ configuration: Store.Configuration = Store.Configuration(),
@@ -123,11 +140,15 @@ struct StoreTests {
             try tx.run("INSERT INTO entries(writer, n) VALUES (-1, (SELECT count(*) FROM entries WHERE writer = -1))")
         }
         try withStore(configuration) { store, _ in
+            let errors = ThreadErrors()
             concurrently(8) { writer in
                 for n in 0..<10 {
-                    _ = try? store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) }
+                    errors.record { try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) } }
                 }
             }
+            #expect(errors.all.isEmpty)
+            let written = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries WHERE writer >= 0") }
+            #expect(written == 80)
             let hookRows = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries WHERE writer = -1") }
             #expect(hookRows == store.writerStatistics.batches)
         }
@@ -149,11 +170,15 @@ struct StoreTests {
         var configuration = Store.Configuration()
         configuration.maximumBatchSize = 1
         try withStore(configuration) { store, _ in
+            let errors = ThreadErrors()
             concurrently(8) { writer in
                 for n in 0..<10 {
-                    _ = try? store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) }
+                    errors.record { try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, n) } }
                 }
             }
+            #expect(errors.all.isEmpty)
+            let written = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
+            #expect(written == 80)
             let statistics = store.writerStatistics
             #expect(statistics.largestBatch == 1)
             #expect(statistics.writes == 80)
@@ -166,16 +191,20 @@ struct StoreTests {
         configuration.maximumReaders = 3
         try withStore(configuration) { store, _ in
             let active = Mutex((now: 0, most: 0))
+            let errors = ThreadErrors()
             concurrently(12) { _ in
                 for _ in 0..<20 {
-                    _ = try? store.read { db -> Int? in
-                        active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
-                        defer { active.withLock { $0.now -= 1 } }
-                        usleep(200)
-                        return try db.scalar(Int.self, "SELECT count(*) FROM entries")
+                    errors.record {
+                        _ = try store.read { db -> Int? in
+                            active.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                            defer { active.withLock { $0.now -= 1 } }
+                            usleep(200)
+                            return try db.scalar(Int.self, "SELECT count(*) FROM entries")
+                        }
                     }
                 }
             }
+            #expect(errors.all.isEmpty)
             let most = active.withLock { $0.most }
             #expect(most <= 3)
             #expect(most >= 2)
@@ -221,14 +250,14 @@ struct StoreTests {
             let stop = Atomic<Bool>(false)
             let written = Atomic<Int>(0)
             let done = LockedCondition(0)
+            let errors = ThreadErrors()
             for writer in 0..<4 {
                 Thread {
                     var n = 0
                     while !stop.load(ordering: .relaxed) {
                         let value = n
-                        if (try? store.write({ tx in
-                            try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, value)
-                        })) != nil {
+                        errors.record {
+                            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (?, ?)", writer, value) }
                             written.add(1, ordering: .relaxed)
                         }
                         n += 1
@@ -241,6 +270,7 @@ struct StoreTests {
             try store.backup(to: backupPath)
             stop.store(true, ordering: .relaxed)
             done.wait(until: { $0 == 4 }) { _ in }
+            #expect(errors.all.isEmpty)
 
             let copy = try Store(path: backupPath)
             defer { copy.close() }

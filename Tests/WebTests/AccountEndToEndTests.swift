@@ -7,68 +7,10 @@ import Testing
 import TestSupport
 @testable import Web
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let date = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-
-    var now: Date { date.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { date.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    var clock: Clock { Clock { [self] in self.now } }
-}
-
-/// A live TLS server on a fresh store, with an account service on a test clock and a cheap
-/// scrypt (N = 2^10) so the tests spend their time on behaviour, not on key stretching.
-struct AccountWorld {
-    let server: TestServer
-    let store: Store
-    let accounts: Accounts
-    let clock: TestClock
-
-    func browser(_ agent: String = "BrowserClient/1.0") -> BrowserClient {
-        BrowserClient(port: server.port, tls: true, userAgent: agent)
-    }
-
-    /// Registers through the pages and, when that was accepted, signs the browser in (registering
-    /// does not sign in: docs/security.md). Returns the registration's answer.
-    @discardableResult
-    func register(_ browser: BrowserClient, handle: String, password: String = "correct horse battery", invite: String = "") throws -> ClientResponse {
-        try browser.get("/register" + (invite.isEmpty ? "" : "?invite=\(invite)"))
-        let response = try browser.post("/register", [("invite", invite), ("handle", handle), ("displayName", handle.capitalized),
-                                                      ("email", "\(handle)@example.org"), ("password", password), ("organisation", "")])
-        if response.status == 303 { _ = try signIn(browser, handle, password) }
-        return response
-    }
-
-    func signIn(_ browser: BrowserClient, _ identifier: String, _ password: String = "correct horse battery") throws -> ClientResponse {
-        try browser.get("/sign-in")
-        return try browser.post("/sign-in", [("identifier", identifier), ("password", password)])
-    }
-}
-
-func withAccountWorld(mode: RegistrationMode = .open, limits: AccountLimits = AccountLimits(),
-                      _ body: (AccountWorld) throws -> Void) throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-accounts-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let store = try Storage.openStore(dataDirectory: directory)
-    defer { store.close() }
-    let clock = TestClock()
-    let accounts = Accounts(store: store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1), clock: clock.clock, limits: limits)
-    try accounts.setRegistrationMode(mode)
-    let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-    let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
-    let errorPage = try WebApplication.makeErrorPage(site: site)
-    try withTestServer(router: router, tls: true, configure: {
-        $0.defaultHeaders = WebApplication.securityHeaders
-        $0.errorPage = errorPage
-    }) { server in
-        try body(AccountWorld(server: server, store: store, accounts: accounts, clock: clock))
-    }
-}
-
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct AccountEndToEndTests {
     @Test func openRegistrationSignsInWithSecureHostCookie() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try browser.get("/register")
             let registered = try browser.post("/register", [("invite", ""), ("handle", "ada_l"), ("displayName", "Ada_L"),
@@ -98,7 +40,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func registrationProblemsKeepWhatWasTyped() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try browser.get("/register")
             let response = try browser.post("/register", [("handle", "Bad Handle!"), ("displayName", "Grace <Hopper>"),
@@ -124,7 +66,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func inviteOnlyAndClosedModes() throws {
-        try withAccountWorld(mode: .inviteOnly) { world in
+        try withTestSite(clock: TestClock(), registration: .inviteOnly) { world in
             let refused = try world.register(world.browser(), handle: "no_invite")
             #expect(refused.status == 403)
             #expect(refused.text.contains("You need an invite to register"))
@@ -157,7 +99,7 @@ struct AccountEndToEndTests {
             #expect(try world.register(world.browser(), handle: "second_use", invite: twice).status == 303)
             #expect(try world.register(world.browser(), handle: "third_use", invite: twice).status == 403)
         }
-        try withAccountWorld(mode: .closed) { world in
+        try withTestSite(clock: TestClock(), registration: .closed) { world in
             let page = try world.browser().get("/register")
             #expect(page.text.contains("Registration is closed"))
             #expect(!page.text.contains("action=\"/register\""))
@@ -170,7 +112,7 @@ struct AccountEndToEndTests {
     @Test func registrationsPerAddressAreLimited() throws {
         var limits = AccountLimits()
         limits.registrationsPerAddressPerDay = 2
-        try withAccountWorld(limits: limits) { world in
+        try withTestSite(clock: TestClock(), limits: limits, registration: .open) { world in
             #expect(try world.register(world.browser(), handle: "one_a").status == 303)
             #expect(try world.register(world.browser(), handle: "two_b").status == 303)
             let third = try world.register(world.browser(), handle: "three_c")
@@ -182,7 +124,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func signInByHandleOrEmailAndSignOut() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             try world.register(world.browser(), handle: "sam_o")
             let browser = world.browser()
             let byHandle = try world.signIn(browser, "sam_o")
@@ -202,7 +144,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func wrongPasswordAndUnknownAccountGetTheSameAnswer() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             try world.register(world.browser(), handle: "real_one")
             let wrong = try world.signIn(world.browser(), "real_one", "not the password")
             let unknown = try world.signIn(world.browser(), "nobody_here", "not the password")
@@ -218,7 +160,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func repeatedFailuresDelayThenLockThenRelease() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             try world.register(world.browser(), handle: "target")
             world.clock.advance(1)  // failures count after the sign-in that followed registering
             let limits = world.accounts.limits
@@ -250,7 +192,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func sessionsExpireWhenIdleAndAfterTheirAbsoluteLifetime() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "idle_one")
             world.clock.advance(world.accounts.limits.sessionIdle - 60)
@@ -274,7 +216,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func sessionsPageListsAndRevokesSessions() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let laptop = world.browser("Laptop Browser")
             try world.register(laptop, handle: "two_devices")
             let phone = world.browser("Phone Browser")
@@ -299,7 +241,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func changingPasswordEndsEveryOtherSession() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let here = world.browser("Here")
             try world.register(here, handle: "changer")
             let there = world.browser("There")
@@ -319,7 +261,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func csrfFailureKeepsTheFormsText() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try browser.get("/register")
             let response = try browser.post("/register", [("handle", "kept_text"), ("displayName", "Kept Text"),
@@ -347,7 +289,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func crossOriginAndOriginlessPostsAreRefused() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "origin_check")
             try browser.get("/account")
@@ -364,7 +306,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func securityHeadersOnPagesErrorsRedirectsAndStaticFiles() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             let responses = [
                 try browser.get("/sign-in"),
@@ -387,7 +329,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func yourDataDownloadAndDeletion() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "leaver")
             let download = try browser.get("/account/data/download")
@@ -411,7 +353,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func twoFactorEnrolmentAndChallenge() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "two_step")
             try browser.get("/account/two-factor")
@@ -456,7 +398,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func adminsCanBeRequiredToUseTwoFactor() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             _ = try world.accounts.addUser(handle: "chief", email: "chief@example.org", displayName: "Chief", role: .admin,
                                            password: "correct horse battery")
             try world.accounts.setAdminsRequireTwoFactor(true)
@@ -505,7 +447,7 @@ struct AccountEndToEndTests {
     }
 
     @Test func suspendedUsersCanSignInAndSeeWhyAndUntilWhen() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "paused")
             let until = world.clock.now.addingTimeInterval(3 * 86_400)

@@ -7,68 +7,8 @@ import HTTPServer
 import Testing
 import TestSupport
 @testable import Board
+@testable import DemoContent
 @testable import Web
-
-/// A temporary store seeded with the demo world, and the site's real router over it.
-struct DemoSite {
-    let store: Store
-    let router: Router
-    let directory: String
-
-    /// The demo's private thread (tri-borough shadow board) and a few public ones.
-    var privateThreadID: Int64 { id(ofThread: "Shadow board terms of reference%") }
-    static let privateTitle = "Shadow board terms of reference"
-
-    /// Who reads the private thread: its pathfinder's member, the linked mentor and an admin
-    /// do; a member of another organisation and a visitor do not.
-    var privateThreadReaders: [(viewer: Viewer, sees: Bool)] {
-        let member = Viewer(userID: userID("sam_okafor"), organisationID: organisationID("tri-borough-mutual"), isAdmin: false)
-        let mentor = Viewer(userID: userID("helen_marsh"), organisationID: organisationID("john-lewis-partnership"), isAdmin: false)
-        let admin = Viewer(userID: userID("network_admin"), organisationID: nil, isAdmin: true)
-        let outsider = Viewer(userID: userID("priya_nair"), organisationID: organisationID("anglian-community-enterprise"), isAdmin: false)
-        return [(member, true), (mentor, true), (admin, true), (outsider, false), (.visitor, false)]
-    }
-
-    func id(ofThread pattern: String) -> Int64 {
-        (try? store.read { try $0.scalar(Int64.self, "SELECT id FROM threads WHERE title LIKE ?", pattern) }) ?? nil ?? -1
-    }
-
-    func slug(ofThread id: Int64) -> String {
-        (try? store.read { try $0.scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id) }) ?? nil ?? ""
-    }
-
-    func userID(_ handle: String) -> Int64? {
-        (try? store.read { try $0.scalar(Int64.self, "SELECT id FROM users WHERE handle = ?", handle) }) ?? nil
-    }
-
-    func organisationID(_ slug: String) -> Int64? {
-        (try? store.read { try $0.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", slug) }) ?? nil
-    }
-}
-
-func withDemoSite(_ body: (DemoSite) throws -> Void) throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-board-\(UUID().uuidString)").path
-    let store = try Storage.openStore(dataDirectory: directory)
-    defer {
-        store.close()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-    _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-    let router = try WebApplication.makeRouter(
-        site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates"),
-        store: store)
-    try body(DemoSite(store: store, router: router, directory: directory))
-}
-
-extension TestServer {
-    /// One GET on a fresh connection.
-    func get(_ path: String) throws -> ClientResponse {
-        let client = try client()
-        defer { client.close() }
-        try client.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        return try client.readResponse()
-    }
-}
 
 /// Counts Atom entries and collects their titles with Foundation's XML parser.
 final class AtomReader: NSObject, XMLParserDelegate {
@@ -123,8 +63,8 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func homeShowsLatestUnansweredBriefingAndTopicsWithCounts() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let response = try server.get("/")
                 let html = response.text
                 #expect(response.status == 200)
@@ -143,8 +83,8 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func topicPageWithFilters() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let all = try server.get("/topics/governance-and-legal-form")
                 #expect(all.status == 200)
                 #expect(all.text.contains("<h1 class=\"heading-l\">Governance and legal form</h1>"))
@@ -173,10 +113,10 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func threadPageShowsPostsAnswerAndBadges() throws {
-        try withDemoSite { site in
-            let id = site.id(ofThread: "Tender asks for%")
-            let slug = site.slug(ofThread: id)
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.id(ofThread: "Tender asks for%")
+            let slug = try site.slug(ofThread: id)
+            try site.serve { server in
                 let response = try server.get("/t/\(id)-\(slug)")
                 let html = response.text
                 #expect(response.status == 200)
@@ -200,10 +140,10 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func wrongOrMissingSlugRedirectsToTheCanonicalURL() throws {
-        try withDemoSite { site in
-            let id = site.id(ofThread: "Tender asks for%")
-            let canonical = "/t/\(id)-\(site.slug(ofThread: id))"
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.id(ofThread: "Tender asks for%")
+            let canonical = "/t/\(id)-\(try site.slug(ofThread: id))"
+            try site.serve { server in
                 for path in ["/t/\(id)", "/t/\(id)-wrong-slug", "/t/\(id)-"] {
                     let response = try server.get(path)
                     #expect(response.status == 301, "\(path)")
@@ -218,10 +158,10 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func paginationBoundaries() throws {
-        try withDemoSite { site in
-            let id = site.id(ofThread: "Life after the first contract%")
-            let slug = site.slug(ofThread: id)
-            guard let author = site.userID("sam_okafor") else { Issue.record("no demo member"); return }
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.id(ofThread: "Life after the first contract%")
+            let slug = try site.slug(ofThread: id)
+            let author = try site.userID("sam_okafor")
             // 45 replies: 46 posts, pages of 20 → 3 pages.
             try site.store.write { tx in
                 for index in 1...45 {
@@ -230,7 +170,7 @@ final class AtomReader: NSObject, XMLParserDelegate {
                 }
             }
             let base = "/t/\(id)-\(slug)"
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let first = try server.get(base)
                 #expect(first.status == 200)
                 #expect(first.text.contains("(page 1 of 3) – Mutuals Network</title>"))
@@ -258,8 +198,8 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func briefingGroupsItemsByWeekAndTopicWithTheirThreads() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let response = try server.get("/briefing")
                 let html = response.text
                 #expect(response.status == 200)
@@ -275,8 +215,8 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func organisationPages() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let pathfinder = try server.get("/o/tri-borough-mutual")
                 #expect(pathfinder.status == 200)
                 #expect(pathfinder.text.contains("Pathfinder mutual"))
@@ -298,9 +238,9 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func feedsAreValidAtomWithTheRightEntries() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks for%")
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks for%")
+            try site.serve { server in
                 let briefing = try server.get("/briefing.atom")
                 #expect(briefing.status == 200)
                 #expect(briefing.header("Content-Type") == "application/atom+xml; charset=utf-8")
@@ -343,18 +283,18 @@ final class AtomReader: NSObject, XMLParserDelegate {
     }
 
     @Test func editedPostsLinkToTheirHistory() throws {
-        try withDemoSite { site in
-            let id = site.id(ofThread: "Tender asks for%")
-            let slug = site.slug(ofThread: id)
-            let helen = Viewer(userID: site.userID("helen_marsh"), organisationID: site.organisationID("john-lewis-partnership"), isAdmin: false)
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.id(ofThread: "Tender asks for%")
+            let slug = try site.slug(ofThread: id)
+            let helen = Viewer(userID: try site.userID("helen_marsh"), organisationID: try site.organisationID("john-lewis-partnership"), isAdmin: false)
             let postID = try site.store.read {
                 try $0.scalar(Int64.self, "SELECT p.id FROM posts p JOIN users u ON u.id = p.author_id WHERE p.thread_id = ? AND u.handle = 'helen_marsh'", id)
             } ?? 0
             try Threads.edit(site.store, by: helen, postID: postID, body: "Separate the **risk** from the <instrument>.")
             let privatePost = try site.store.read {
-                try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", site.privateThreadID)
+                try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", try site.privateThreadID)
             } ?? 0
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let thread = try server.get("/t/\(id)-\(slug)")
                 #expect(thread.text.contains("<a class=\"post__edited\" href=\"/p/\(postID)/revisions\">Edited <time datetime=\""))
                 #expect(thread.text.contains("from the &lt;instrument&gt;."))
@@ -372,11 +312,11 @@ final class AtomReader: NSObject, XMLParserDelegate {
 
     /// The demo's private thread: a visitor gets 404 for it and sees nothing of it anywhere.
     @Test func privateSpaceIsInvisibleToAVisitorEverywhere() throws {
-        try withDemoSite { site in
-            let id = site.privateThreadID
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.privateThreadID
             #expect(id > 0)
-            let slug = site.slug(ofThread: id)
-            try withTestServer(router: site.router, tls: true) { server in
+            let slug = try site.slug(ofThread: id)
+            try site.serve { server in
                 for path in ["/t/\(id)-\(slug)", "/t/\(id)", "/t/\(id)-wrong", "/t/\(id)/feed.atom", "/t/\(id)-\(slug)?page=1"] {
                     #expect(try server.get(path).status == 404, "\(path)")
                 }
@@ -401,10 +341,10 @@ final class AtomReader: NSObject, XMLParserDelegate {
     /// At the Board level, members of the organisation, its linked mentor and admins see the
     /// private thread; a member of another organisation and a visitor do not.
     @Test func privateSpaceIsVisibleToMembersMentorsAndAdmins() throws {
-        try withDemoSite { site in
-            let id = site.privateThreadID
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.privateThreadID
             try site.store.read { conn in
-                for (viewer, sees) in site.privateThreadReaders {
+                for (viewer, sees) in try site.privateThreadReaders {
                     #expect((try PageQueries.thread(conn, id: id, page: 1, viewer: viewer) != nil) == sees)
                     let home = try PageQueries.homePage(conn, viewer: viewer)
                     #expect(home.latest.contains { $0.id == id } == sees)

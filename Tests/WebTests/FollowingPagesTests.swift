@@ -9,17 +9,15 @@ import TestSupport
 /// Issue 8: following, muting and bookmarks through the real server.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct FollowingPagesTests {
     @Test func followMuteBookmarkAndTheirPages() throws {
-        try withDemoSite { site in
-            let password = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(password)
-            try site.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'priya_nair'", hash) }
-            let tender = site.id(ofThread: "Tender asks%")
-            let shares = site.id(ofThread: "Staff shareholding%")
+        try withTestNetwork(content: .demo) { site in
+            let password = try #require(site.passwords["priya_nair"])
+            let tender = try site.id(ofThread: "Tender asks%")
+            let shares = try site.id(ofThread: "Staff shareholding%")
             let sharesPost = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 2", shares) })
-            let privatePost = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ?", site.privateThreadID) })
+            let privatePost = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ?", try site.privateThreadID) })
 
-            try withTestServer(router: site.router, tls: true) { server in
-                let browser = BrowserClient(port: server.port, tls: true)
+            try site.serve { server in
+                let browser = server.browser()
                 _ = try browser.get("/sign-in")
                 #expect(try browser.post("/sign-in", [("identifier", "priya_nair"), ("password", password)]).status == 303)
                 _ = try browser.get("/following")  // a page whose forms carry the signed-in CSRF token
@@ -49,16 +47,16 @@ import TestSupport
                 #expect(try browser.get("/saved").text.contains("You have not saved any posts yet."))
 
                 // Muted: a reply in the tender thread does not reach her; followed: shares does.
-                let tom = Viewer(userID: site.userID("tom_beckett"), organisationID: site.organisationID("central-surrey-health"), isAdmin: false)
+                let tom = Viewer(userID: try site.userID("tom_beckett"), organisationID: try site.organisationID("central-surrey-health"), isAdmin: false)
                 try site.store.write { try $0.run("DELETE FROM notifications") }
                 try Threads.reply(site.store, by: tom, threadID: tender, body: "Update: the bond was dropped.")
                 try Threads.reply(site.store, by: tom, threadID: shares, body: "Another thought on shares.")
-                let priyaID = try #require(site.userID("priya_nair"))
+                let priyaID = try site.userID("priya_nair")
                 let items = try site.store.read { try Notifications.list($0, userID: priyaID) }
                 #expect(items.map(\.threadID) == [shares])
             }
             // Signed out: sent to sign in.
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let saved = try server.get("/saved")
                 #expect(saved.status == 303)
             }

@@ -15,7 +15,7 @@ struct HeldThreadListingTests {
         let organisation: String
     }
 
-    func place(_ world: ModerationWorld) throws -> Place {
+    func place(_ world: TestSite) throws -> Place {
         try world.store.read { conn in
             Place(topic: try #require(try conn.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 ORDER BY position LIMIT 1")),
                   organisation: try #require(try conn.scalar(String.self, "SELECT slug FROM organisations WHERE kind = 'pathfinder' ORDER BY id LIMIT 1")))
@@ -24,9 +24,9 @@ struct HeldThreadListingTests {
 
     /// Registers a new member of `organisation` and starts a public thread in `topic` through the
     /// pages; with the instance's default settings its opening post is held.
-    func startHeldThread(_ world: ModerationWorld, handle: String, title: String, body: String, place: Place) throws
+    func startHeldThread(_ world: TestSite, handle: String, title: String, body: String, place: Place) throws
         -> (browser: BrowserClient, threadID: Int64, postID: Int64, path: String) {
-        let browser = world.world.browser()
+        let browser = world.browser()
         try browser.get("/register")
         let registered = try browser.post("/register", [("invite", ""), ("handle", handle), ("displayName", handle.capitalized),
                                                         ("email", "\(handle)@example.org"), ("password", "correct horse battery"),
@@ -47,11 +47,11 @@ struct HeldThreadListingTests {
         return (browser, threadID, postID, String(location.prefix { $0 != "#" }))
     }
 
-    func topicCount(_ world: ModerationWorld, _ slug: String) throws -> Int {
+    func topicCount(_ world: TestSite, _ slug: String) throws -> Int {
         try world.store.read { conn in try PageQueries.topicCounts(conn, viewer: .visitor).first { $0.slug == slug }?.threadCount ?? -1 }
     }
 
-    func topicNotifications(_ world: ModerationWorld, _ handle: String, threadID: Int64) throws -> Int {
+    func topicNotifications(_ world: TestSite, _ handle: String, threadID: Int64) throws -> Int {
         try world.store.read {
             try $0.scalar(Int.self, """
                 SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
@@ -61,7 +61,7 @@ struct HeldThreadListingTests {
     }
 
     /// priya_nair, signed in and following the place's topic.
-    func topicFollower(_ world: ModerationWorld, _ place: Place) throws -> BrowserClient {
+    func topicFollower(_ world: TestSite, _ place: Place) throws -> BrowserClient {
         let follower = try world.signedIn("priya_nair")
         try follower.get("/topics/\(place.topic)")
         #expect(try follower.post("/topics/\(place.topic)/follow", [("action", "follow")]).status == 303)
@@ -75,7 +75,7 @@ struct HeldThreadListingTests {
     }
 
     @Test func aHeldThreadIsListedOnlyOnceApproved() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let place = try place(world)
             let follower = try topicFollower(world, place)
             let countBefore = try topicCount(world, place.topic)
@@ -91,7 +91,7 @@ struct HeldThreadListingTests {
             #expect(own.text.contains("Our quagga cooperative wants to know"))
 
             // A visitor and another member find it nowhere.
-            let visitor = world.world.browser()
+            let visitor = world.browser()
             for reader in [visitor, follower] {
                 #expect(try reader.get(held.path).status == 404)
                 #expect(try reader.get("/t/\(held.threadID)/feed.atom").status == 404)
@@ -136,7 +136,7 @@ struct HeldThreadListingTests {
     }
 
     @Test func topicFollowersHearOfAThreadWhenItIsApproved() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let place = try place(world)
             let follower = try topicFollower(world, place)
             let held = try startHeldThread(world, handle: "fresh_asker", title: "A fresh question about asset locks",
@@ -151,7 +151,7 @@ struct HeldThreadListingTests {
     }
 
     @Test func aHeldThreadHiddenByAnAdminStaysOut() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let place = try place(world)
             let follower = try topicFollower(world, place)
             let countBefore = try topicCount(world, place.topic)
@@ -161,7 +161,7 @@ struct HeldThreadListingTests {
             try admin.get("/admin/queue")
             #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "hide"), ("reason", "Advertising")]).status == 303)
 
-            let visitor = world.world.browser()
+            let visitor = world.browser()
             for reader in [visitor, follower] {
                 #expect(try reader.get(held.path).status == 404)
                 for path in listings(place, handle: "quagga_spammer") {
@@ -181,7 +181,7 @@ struct HeldThreadListingTests {
     }
 
     /// The status a reply to `threadID` by `handle` gets (through the page's form).
-    func reader(_ world: ModerationWorld, _ handle: String, replyingTo threadID: Int64) throws -> Int {
+    func reader(_ world: TestSite, _ handle: String, replyingTo threadID: Int64) throws -> Int {
         let browser = try world.signedIn(handle)
         try browser.get("/")
         return try browser.post("/t/\(threadID)/reply", [("body", "Replying to a thread I cannot see"), ("action", "post")]).status

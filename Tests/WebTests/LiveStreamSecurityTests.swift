@@ -12,40 +12,30 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct LiveStreamSecurityTests {
     struct Site {
-        let store: Store
-        let router: Router
-        let demo: DemoSite
-        let accounts: Accounts
+        let network: TestNetwork
+        var store: Store { network.store }
+        var accounts: Accounts { network.accounts }
 
         /// A signed-in session for `handle`: its cookie value and id.
         func session(_ handle: String) throws -> NewSession {
-            try accounts.startSession(userID: try #require(demo.userID(handle)), userAgent: "test")
+            try accounts.startSession(userID: try network.userID(handle), userAgent: "test")
         }
 
-        func actor(_ handle: String) throws -> Actor {
-            let account = try #require(try accounts.account(handle: handle))
-            return try store.read { try Actor.load($0, account: account) }
-        }
-
+        func actor(_ handle: String) throws -> Actor { try network.actor(handle) }
         func viewer(_ handle: String) throws -> Viewer { try actor(handle).viewer }
+        func id(ofThread pattern: String) throws -> Int64 { try network.id(ofThread: pattern) }
+        func userID(_ handle: String) throws -> Int64 { try network.userID(handle) }
     }
 
+    /// The demo network served over plain HTTP (cookie `session`), streams limited by `configure`.
     func withSite(_ configure: (inout LiveStreamLimits) -> Void = { _ in }, _ body: (Site, TestServer) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-live-\(UUID().uuidString)").path
-        let store = try Storage.openStore(dataDirectory: directory)
-        defer {
-            store.close()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-        var site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-        site.liveStreams.readerCheckInterval = 0.2
-        configure(&site.liveStreams)
-        let accounts = Accounts(store: store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-        let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
-        try withTestServer(router: router) { server in
-            try body(Site(store: store, router: router, demo: DemoSite(store: store, router: router, directory: directory),
-                          accounts: accounts), server)
+        try withTestNetwork(content: .demo) { network in
+            var site = TestNetwork.siteFiles
+            site.liveStreams.readerCheckInterval = 0.2
+            configure(&site.liveStreams)
+            try withTestServer(router: try network.router(site: site)) { server in
+                try body(Site(network: network), server)
+            }
         }
     }
 
@@ -80,7 +70,7 @@ struct LiveStreamSecurityTests {
 
     @Test func streamStopsAfterThreadGoesPrivate() throws {
         try withSite { site, server in
-            let thread = site.demo.id(ofThread: publicThreadTitle)
+            let thread = try site.id(ofThread: publicThreadTitle)
             let (visitor, head) = try open(server, "/t/\(thread)/live")
             defer { visitor.close() }
             #expect(head.status == 200)
@@ -102,13 +92,13 @@ struct LiveStreamSecurityTests {
 
     @Test func streamStopsAfterThreadIsHidden() throws {
         try withSite { site, server in
-            let thread = site.demo.id(ofThread: publicThreadTitle)
+            let thread = try site.id(ofThread: publicThreadTitle)
             let (visitor, _) = try open(server, "/t/\(thread)/live")
             defer { visitor.close() }
             try Moderation.changeThread(site.store, actor: try site.actor("network_admin"), threadID: thread, .hide, reason: "off topic")
             // Written behind the services' backs (they refuse replies to a hidden thread): the
             // stream must still not carry it.
-            let author = try #require(site.demo.userID("tom_beckett"))
+            let author = try site.userID("tom_beckett")
             _ = try site.store.write { try $0.insertPost(threadID: thread, authorID: author, body: "Reply in a hidden thread", at: Date()) }
             #expect(!(try eventsUntilEnd(visitor)).joined().contains("Reply in a hidden thread"))
         }
@@ -116,11 +106,11 @@ struct LiveStreamSecurityTests {
 
     @Test func demotedMentorsStreamStops() throws {
         try withSite { site, server in
-            let thread = site.demo.privateThreadID
+            let thread = try site.network.privateThreadID
             let (mentor, head) = try open(server, "/t/\(thread)/live", session: try site.session("helen_marsh"))
             defer { mentor.close() }
             #expect(head.status == 200)
-            let helen = try #require(site.demo.userID("helen_marsh"))
+            let helen = try site.userID("helen_marsh")
             try Moderation.changeRole(site.store, actor: try site.actor("network_admin"), userID: helen, to: .member, reason: "")
             _ = try Threads.reply(site.store, by: try site.viewer("sam_okafor"), threadID: thread, body: "After the demotion")
             #expect(!(try eventsUntilEnd(mentor)).joined().contains("After the demotion"))
@@ -129,7 +119,7 @@ struct LiveStreamSecurityTests {
 
     @Test func streamEndsOnSignOutPasswordChangeAndSuspension() throws {
         try withSite { site, server in
-            let thread = site.demo.id(ofThread: publicThreadTitle)
+            let thread = try site.id(ofThread: publicThreadTitle)
             // Signed out elsewhere: the session row is gone.
             let session = try site.session("priya_nair")
             let (signedIn, head) = try open(server, "/t/\(thread)/live", session: session)
@@ -147,14 +137,14 @@ struct LiveStreamSecurityTests {
             let (revoked, _) = try open(server, "/t/\(thread)/live", session: other)
             defer { revoked.close() }
             let keeping = try site.session("priya_nair")
-            try site.accounts.setPassword(userID: try #require(site.demo.userID("priya_nair")), "a brand new passphrase",
+            try site.accounts.setPassword(userID: try site.userID("priya_nair"), "a brand new passphrase",
                                           keepingSession: keeping.id)
             _ = try eventsUntilEnd(revoked)
 
             // Suspended: the stream ends though the session lives.
             let (suspended, _) = try open(server, "/t/\(thread)/live", session: keeping)
             defer { suspended.close() }
-            try Moderation.suspend(site.store, actor: try site.actor("network_admin"), userID: try #require(site.demo.userID("priya_nair")),
+            try Moderation.suspend(site.store, actor: try site.actor("network_admin"), userID: try site.userID("priya_nair"),
                                    until: Date().addingTimeInterval(86_400), reason: "cooling off")
             _ = try Threads.reply(site.store, by: try site.viewer("tom_beckett"), threadID: thread, body: "While suspended")
             #expect(!(try eventsUntilEnd(suspended)).joined().contains("While suspended"))
@@ -163,7 +153,7 @@ struct LiveStreamSecurityTests {
 
     @Test func streamCapReturns429() throws {
         try withSite({ $0.perAddress = 3; $0.perSession = 2 }) { site, server in
-            let thread = site.demo.id(ofThread: publicThreadTitle)
+            let thread = try site.id(ofThread: publicThreadTitle)
             var open: [RawClient] = []
             defer { open.forEach { $0.close() } }
             // Per session: the third stream of one session is refused.
@@ -199,7 +189,7 @@ struct LiveStreamSecurityTests {
 
     @Test func idleStreamsGetHeartbeats() throws {
         try withSite({ $0.heartbeatInterval = 0.3 }) { site, server in
-            let (client, head) = try open(server, "/t/\(site.demo.id(ofThread: publicThreadTitle))/live")
+            let (client, head) = try open(server, "/t/\(try site.id(ofThread: publicThreadTitle))/live")
             defer { client.close() }
             #expect(head.status == 200)
             #expect(try client.readChunk().map { String(decoding: $0, as: UTF8.self) } == "retry: 3000\n\n")
@@ -209,7 +199,7 @@ struct LiveStreamSecurityTests {
 
     @Test func streamLivesAtMostItsLifetime() throws {
         try withSite({ $0.maxLifetime = 1 }) { site, server in
-            let (client, head) = try open(server, "/t/\(site.demo.id(ofThread: publicThreadTitle))/live")
+            let (client, head) = try open(server, "/t/\(try site.id(ofThread: publicThreadTitle))/live")
             defer { client.close() }
             #expect(head.status == 200)
             // The server ends it cleanly (the last chunk) and the browser reconnects after `retry`.

@@ -9,10 +9,10 @@ import TestSupport
 /// Issue 8: a new reply reaches a second client that has the thread page's stream open.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct LiveUpdatesTests {
     @Test func newReplyArrivesOverServerSentEvents() throws {
-        try withDemoSite { site in
-            let thread = site.id(ofThread: "Community interest company%")
-            let tom = Viewer(userID: site.userID("tom_beckett"), organisationID: site.organisationID("central-surrey-health"), isAdmin: false)
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            let thread = try site.id(ofThread: "Community interest company%")
+            let tom = Viewer(userID: try site.userID("tom_beckett"), organisationID: try site.organisationID("central-surrey-health"), isAdmin: false)
+            try site.serve { server in
                 let watcher = try server.client()
                 defer { watcher.close() }
                 try watcher.send("GET /t/\(thread)/live HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -6,61 +6,6 @@ import TestSupport
 @testable import Board
 @testable import Web
 
-/// The demo world behind the real router over TLS, every demo account's password set to one
-/// known value (a cheap scrypt), for driving the mentor pages as each role would.
-struct MentorWorld {
-    let server: TestServer
-    let site: DemoSite
-
-    static let password = "correct horse battery"
-
-    func browser() -> BrowserClient { BrowserClient(port: server.port, tls: true) }
-
-    /// A browser signed in as `handle`.
-    func signedIn(_ handle: String) throws -> BrowserClient {
-        let browser = browser()
-        try browser.get("/sign-in")
-        let response = try browser.post("/sign-in", [("identifier", handle), ("password", Self.password)])
-        #expect(response.status == 303, "sign in as \(handle)")
-        // A page in the layout, so the browser holds a CSRF token (the sign-out form's).
-        try browser.get("/mentors")
-        return browser
-    }
-
-    func actor(_ handle: String) throws -> Actor {
-        let id = try #require(site.userID(handle))
-        return try site.store.read { conn in
-            let role = try conn.scalar(String.self, "SELECT role FROM users WHERE id = ?", id).flatMap(Role.init(rawValue:)) ?? .member
-            let mentored = Set(try conn.column(Int64.self, "SELECT organisation_id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", id))
-            return Actor(userID: id, role: role, mentoredOrganisations: role == .mentor ? mentored : [])
-        }
-    }
-
-    func logCount(_ action: String) throws -> Int {
-        try site.store.read { try $0.scalar(Int.self, "SELECT count(*) FROM moderation_log WHERE action = ?", action) } ?? 0
-    }
-
-    func threadPath(_ id: Int64) -> String { "/t/\(id)-\(site.slug(ofThread: id))" }
-}
-
-func withMentorWorld(_ body: (MentorWorld) throws -> Void) throws {
-    try withDemoSite { site in
-        let hasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
-        let hash = try hasher.hash(MentorWorld.password)
-        try site.store.write { try $0.run("UPDATE users SET password_hash = ?", hash) }
-        let accounts = Accounts(store: site.store, hasher: hasher)
-        let files = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-        let router = try WebApplication.makeRouter(site: files, store: site.store, accounts: accounts)
-        let errorPage = try WebApplication.makeErrorPage(site: files)
-        try withTestServer(router: router, tls: true, configure: {
-            $0.defaultHeaders = WebApplication.securityHeaders
-            $0.errorPage = errorPage
-        }) { server in
-            try body(MentorWorld(server: server, site: site))
-        }
-    }
-}
-
 /// The organisation page's "Mentors" section (its linked mentors), without the thread lists.
 func mentorsSection(_ html: String) -> Substring {
     guard let start = html.range(of: "id=\"mentors-heading\"") else { return "" }
@@ -71,7 +16,7 @@ func mentorsSection(_ html: String) -> Substring {
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct MentorPagesTests {
     @Test func directoryFiltersAndProfileShowTheMentor() throws {
-        try withMentorWorld { world in
+        try withTestSite(content: .demo) { world in
             let visitor = world.browser()
             let directory = try visitor.get("/mentors")
             #expect(directory.status == 200)
@@ -101,8 +46,8 @@ struct MentorPagesTests {
     }
 
     @Test func mentorEditsTheirProfileWithErrorsKeptAndThenSaved() throws {
-        try withMentorWorld { world in
-            let helen = try world.signedIn("helen_marsh")
+        try withTestSite(content: .demo) { world in
+            let helen = try world.signedIn("helen_marsh", landingOn: "/mentors")
             let form = try helen.get("/mentor/profile")
             #expect(form.status == 200)
             #expect(form.text.contains("value=\"Ownership and governance adviser, John Lewis Partnership\""))
@@ -127,21 +72,21 @@ struct MentorPagesTests {
             #expect(try helen.get("/mentors?availability=unavailable").text.contains("Helen Marsh"))
 
             // A member has no mentor profile to edit; a forged form is refused.
-            let sam = try world.signedIn("sam_okafor")
+            let sam = try world.signedIn("sam_okafor", landingOn: "/mentors")
             #expect(try sam.get("/mentor/profile").status == 403)
             #expect(try helen.post("/mentor/profile", [("headline", "Forged")], csrf: "wrong").status == 403)
         }
     }
 
     @Test func adminMakesAMemberAMentorAndBackAndItIsLogged() throws {
-        try withMentorWorld { world in
-            let sam = try world.signedIn("sam_okafor")
+        try withTestSite(content: .demo) { world in
+            let sam = try world.signedIn("sam_okafor", landingOn: "/mentors")
             #expect(try sam.get("/admin/mentors").status == 403)
             let refused = try sam.post("/admin/mentors/role", [("handle", "priya_nair"), ("role", "mentor")])
             #expect(refused.status == 403)
-            #expect(try world.site.store.read { try $0.scalar(String.self, "SELECT role FROM users WHERE handle = 'priya_nair'") } == "member")
+            #expect(try world.store.read { try $0.scalar(String.self, "SELECT role FROM users WHERE handle = 'priya_nair'") } == "member")
 
-            let admin = try world.signedIn("network_admin")
+            let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             #expect(try admin.get("/admin/mentors").status == 200)
             let before = try world.logCount("change_role")
             let made = try admin.post("/admin/mentors/role", [("handle", "priya_nair"), ("role", "mentor"), ("reason", "Bids adviser")])
@@ -163,16 +108,16 @@ struct MentorPagesTests {
     }
 
     @Test func endedMentorshipRemovesPrivateSpaceAccessAtOnce() throws {
-        try withMentorWorld { world in
-            let privatePath = world.threadPath(world.site.privateThreadID)
-            let helen = try world.signedIn("helen_marsh")
+        try withTestSite(content: .demo) { world in
+            let privatePath = try world.threadPath(try world.privateThreadID)
+            let helen = try world.signedIn("helen_marsh", landingOn: "/mentors")
             #expect(try helen.get(privatePath).status == 200)
             #expect(try helen.get("/mentor/queue").text.contains(DemoSite.privateTitle))
             #expect(mentorsSection(try helen.get("/o/tri-borough-mutual").text).contains("Helen Marsh"))
 
-            let admin = try world.signedIn("network_admin")
+            let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             let page = try admin.get("/admin/mentors")
-            let mentorshipID = try #require(try world.site.store.read { conn in
+            let mentorshipID = try #require(try world.store.read { conn in
                 try conn.scalar(Int64.self, """
                     SELECT m.id FROM mentorships m JOIN organisations o ON o.id = m.organisation_id
                     WHERE o.slug = 'tri-borough-mutual' AND m.ended_at IS NULL
@@ -180,7 +125,7 @@ struct MentorPagesTests {
             })
             #expect(page.text.contains("/admin/mentorships/\(mentorshipID)/end"))
             // A member cannot end it.
-            let sam = try world.signedIn("sam_okafor")
+            let sam = try world.signedIn("sam_okafor", landingOn: "/mentors")
             #expect(try sam.post("/admin/mentorships/\(mentorshipID)/end", []).status == 403)
             #expect(try helen.get(privatePath).status == 200)
 
@@ -192,7 +137,7 @@ struct MentorPagesTests {
             #expect(!mentorsSection(try admin.get("/o/tri-borough-mutual").text).contains("Helen Marsh"))
             #expect(!(try admin.get("/mentors/helen_marsh").text.contains("href=\"/o/tri-borough-mutual\"")))
             let actor = try world.actor("helen_marsh")
-            let tri = try #require(world.site.organisationID("tri-borough-mutual"))
+            let tri = try world.organisationID("tri-borough-mutual")
             #expect(!Policy.belongsToSpace(actor, tri))
 
             // And linked again through the form: access is back, and logged.
@@ -214,20 +159,20 @@ struct MentorPagesTests {
     }
 
     @Test func authorAsksAMentorWhoSeesItInTheQueueAndMayDecline() throws {
-        try withMentorWorld { world in
-            let id = try #require(try world.site.store.read { try $0.scalar(Int64.self, """
+        try withTestSite(content: .demo) { world in
+            let id = try #require(try world.store.read { try $0.scalar(Int64.self, """
                 SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
                 WHERE u.handle = 'sam_okafor' AND t.organisation_id IS NULL ORDER BY t.id DESC LIMIT 1
                 """) })
-            let admin = try world.signedIn("network_admin")
+            let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
 
             // Someone who did not ask cannot link mentors to the thread.
-            let priya = try world.signedIn("priya_nair")
+            let priya = try world.signedIn("priya_nair", landingOn: "/mentors")
             #expect(try priya.get("/t/\(id)/mentors").status == 403)
             #expect(try priya.post("/t/\(id)/mentors", [("mentors", "tom_beckett")]).status == 403)
 
-            let sam = try world.signedIn("sam_okafor")
+            let sam = try world.signedIn("sam_okafor", landingOn: "/mentors")
             let ask = try sam.get("/t/\(id)/mentors")
             #expect(ask.status == 200)
             #expect(ask.text.contains("value=\"tom_beckett\""))
@@ -240,32 +185,32 @@ struct MentorPagesTests {
             #expect(thread.text.contains("Tom Beckett"))
             #expect(!(try sam.get("/t/\(id)/mentors").text.contains("value=\"tom_beckett\"")))
 
-            let tom = try world.signedIn("tom_beckett")
+            let tom = try world.signedIn("tom_beckett", landingOn: "/mentors")
             let queue = try tom.get("/mentor/queue")
             #expect(queue.status == 200)
             #expect(queue.text.contains("Linked to you"))
             #expect(queue.text.contains("name=\"thread\" value=\"\(id)\""))
             #expect(try tom.post("/mentor/queue/decline", [("thread", String(id))]).status == 303)
             #expect(!(try tom.get("/mentor/queue").text.contains("name=\"thread\" value=\"\(id)\"")))
-            let status = try world.site.store.read {
-                try $0.scalar(String.self, "SELECT status FROM thread_mentors WHERE thread_id = ? AND mentor_id = ?", id, world.site.userID("tom_beckett"))
+            let status = try world.store.read {
+                try $0.scalar(String.self, "SELECT status FROM thread_mentors WHERE thread_id = ? AND mentor_id = ?", id, try world.userID("tom_beckett"))
             }
             #expect(status == "declined")
-            #expect(!(try sam.get(world.threadPath(id)).text.contains("Tom Beckett")))
+            #expect(!(try sam.get(try world.threadPath(id)).text.contains("Tom Beckett")))
         }
     }
 
     @Test func adminLinkIsLoggedAndMembersCannotLinkToOthersThreads() throws {
-        try withMentorWorld { world in
-            let id = world.site.privateThreadID
-            let admin = try world.signedIn("network_admin")
+        try withTestSite(content: .demo) { world in
+            let id = try world.privateThreadID
+            let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
             // Tom supports no pathfinder, so he is neither offered for nor linked to the private thread.
             #expect(!(try admin.get("/t/\(id)/mentors").text.contains("value=\"tom_beckett\"")))
             let outsider = try admin.post("/t/\(id)/mentors", [("mentors", "tom_beckett")])
             #expect(outsider.status == 422)
             #expect(outsider.text.contains("Only mentors who support this pathfinder"))
-            let publicID = try #require(try world.site.store.read { try $0.scalar(Int64.self, """
+            let publicID = try #require(try world.store.read { try $0.scalar(Int64.self, """
                 SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
                 WHERE u.handle = 'sam_okafor' AND t.organisation_id IS NULL ORDER BY t.id LIMIT 1
                 """) })
@@ -273,10 +218,10 @@ struct MentorPagesTests {
             #expect(try admin.post("/t/\(publicID)/mentors", [("mentors", "tom_beckett")]).status == 303)
             #expect(try world.logCount("link_mentor") == before + 1)
             // An outsider cannot even learn the private thread exists.
-            let priya = try world.signedIn("priya_nair")
+            let priya = try world.signedIn("priya_nair", landingOn: "/mentors")
             #expect(try priya.post("/t/\(id)/mentors", [("mentors", "helen_marsh")]).status == 404)
             #expect(throws: MentorError.notFound) {
-                try Mentors.link(world.site.store, by: try world.actor("priya_nair"), threadID: id, mentorHandles: ["helen_marsh"])
+                try Mentors.link(world.store, by: try world.actor("priya_nair"), threadID: id, mentorHandles: ["helen_marsh"])
             }
         }
     }

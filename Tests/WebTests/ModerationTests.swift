@@ -1,85 +1,26 @@
 import Board
 import Database
+import DemoContent
 import Foundation
 import HTTPServer
 import Testing
 import TestSupport
 @testable import Web
 
-/// The demo world behind a live TLS server on a test clock, with the demo's passwords.
-struct ModerationWorld {
-    let world: AccountWorld
-    let passwords: [String: String]
-
-    var store: Store { world.store }
-    var clock: TestClock { world.clock }
-
-    func signedIn(_ handle: String) throws -> BrowserClient {
-        let browser = world.browser()
-        let response = try world.signIn(browser, handle, passwords[handle] ?? "")
-        #expect(response.status == 303, "sign-in of \(handle) answered \(response.status)")
-        return browser
-    }
-
-    func id(_ sql: String, _ argument: String) throws -> Int64 {
-        try #require(try store.read { try $0.scalar(Int64.self, sql, argument) })
-    }
-
-    func userID(_ handle: String) throws -> Int64 { try id("SELECT id FROM users WHERE handle = ?", handle) }
-
-    /// A reply (not an opening post) in a public demo thread, by `handle`.
-    func replyID(by handle: String) throws -> Int64 {
-        try id("""
-            SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
-            WHERE u.handle = ? AND p.position > 1 AND t.organisation_id IS NULL ORDER BY p.id LIMIT 1
-            """, handle)
-    }
-
-    func logCount() throws -> Int { try store.read { try ModerationQueries.logCount($0) } }
-
-    func lastLogAction() throws -> String? {
-        try store.read { try $0.scalar(String.self, "SELECT action FROM moderation_log ORDER BY id DESC LIMIT 1") }
-    }
-}
-
-func withModerationWorld(_ body: (ModerationWorld) throws -> Void) throws {
-    try withAccountWorld { world in
-        let accounts = try Demo.seed(world.store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-        // The demo's people joined a month before the test clock: established members.
-        let joined = world.clock.now.addingTimeInterval(-30 * 86_400)
-        try world.store.write { try $0.run("UPDATE users SET created_at = ?", joined) }
-        var passwords: [String: String] = [:]
-        for account in accounts { passwords[account.handle] = account.password }
-        // People the demo prints no password for get a known one.
-        let everyone = try world.store.read { try $0.query(HandleRow.self, "SELECT id, handle FROM users") }
-        for person in everyone where passwords[person.handle] == nil {
-            try world.accounts.setPassword(userID: person.id, "correct horse battery")
-            passwords[person.handle] = "correct horse battery"
-        }
-        try body(ModerationWorld(world: world, passwords: passwords))
-    }
-}
-
-private func slug(of table: String, _ world: ModerationWorld) throws -> String {
+private func slug(of table: String, _ world: TestSite) throws -> String {
     let sql = table == "topics" ? "SELECT slug FROM topics ORDER BY id LIMIT 1" : "SELECT slug FROM organisations ORDER BY id LIMIT 1"
     return try #require(try world.store.read { try $0.scalar(String.self, sql) })
-}
-
-private struct HandleRow: RowDecodable {
-    let id: Int64, handle: String
-    init(row: Row) throws { id = try row[0]; handle = try row[1] }
 }
 
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ModerationTests {
     @Test func membersVisitorsAndSuspendedAdminsCannotReachAnyAdminRoute() throws {
-        try withModerationWorld { world in
-            let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-            let router = try WebApplication.makeRouter(site: site, store: world.store, accounts: world.world.accounts)
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let router = try world.network.router()
             let admin = router.routes.filter { $0.pattern.hasPrefix("/admin") }
             #expect(admin.count >= 8)
             let member = try world.signedIn("sam_okafor")
-            let visitor = world.world.browser()
+            let visitor = world.browser()
             let before = try world.logCount()
             for route in admin {
                 let path = route.pattern.split(separator: "/").map { $0.hasPrefix("{") ? "1" : String($0) }.joined(separator: "/")
@@ -93,7 +34,7 @@ struct ModerationTests {
                 }
             }
             #expect(try world.logCount() == before)
-            #expect(try world.world.accounts.account(handle: "sam_okafor")?.role == .member)
+            #expect(try world.accounts.account(handle: "sam_okafor")?.role == .member)
 
             // An admin whose account is suspended (set directly: Policy refuses to suspend admins) cannot act.
             let adminBrowser = try world.signedIn("network_admin")
@@ -113,7 +54,7 @@ struct ModerationTests {
     }
 
     @Test func flagsFromOneMemberCountOnceAndTheThresholdHidesThePost() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let admin = try world.signedIn("network_admin")
             try admin.get("/admin/settings")
             #expect(try admin.post("/admin/settings", [("key", "flag_threshold"), ("value", "2")]).status == 303)
@@ -137,8 +78,8 @@ struct ModerationTests {
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == false)
 
             // A brand-new account's flag is recorded but does not count towards hiding.
-            let newcomer = world.world.browser()
-            try world.world.register(newcomer, handle: "newcomer")
+            let newcomer = world.browser()
+            try world.register(newcomer, handle: "newcomer")
             try newcomer.get("/p/\(postID)/flag")
             #expect(try newcomer.post("/p/\(postID)/flag", [("reason", "spam")]).status == 200)
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == false)
@@ -150,7 +91,7 @@ struct ModerationTests {
             #expect(second.text.contains("it is hidden until an admin looks at it"))
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == true)
             #expect(try world.lastLogAction() == "hide_post")
-            let log = try world.world.browser().get("/moderation")
+            let log = try world.browser().get("/moderation")
             #expect(log.text.contains("Automatic (flags)"))
             #expect(!log.text.contains("@tom_beckett"))   // reporters are not named in the public log
 
@@ -180,7 +121,7 @@ struct ModerationTests {
     }
 
     @Test func everyActionWritesExactlyOneLogEntry() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let admin = try world.signedIn("network_admin")
             let postID = try world.replyID(by: "helen_marsh")
             let otherPost = try world.replyID(by: "sam_okafor")
@@ -224,7 +165,7 @@ struct ModerationTests {
                     page: "/admin/threads/\(threadID)")
             try act(.hideThread, "/admin/threads/\(threadID)", [("change", "hide"), ("reason", "Names a colleague in the title")],
                     page: "/admin/threads/\(threadID)")
-            #expect(try world.world.browser().get("/t/\(threadID)").status == 404)
+            #expect(try world.browser().get("/t/\(threadID)").status == 404)
             try act(.restoreThread, "/admin/threads/\(threadID)", [("change", "restore"), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.renameThread, "/admin/threads/\(threadID)/rename", [("title", "A clearer title for this question"), ("reason", "")],
                     page: "/admin/threads/\(threadID)")
@@ -289,11 +230,11 @@ struct ModerationTests {
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.
             #expect(try world.store.read { try $0.scalar(Int64.self, "SELECT count(*) FROM flags WHERE status = 'open'") } == 0)
             #expect(try world.store.read { try $0.scalar(Int64.self, "SELECT count(*) FROM posts WHERE id = ?", postID) } == 0)
-            #expect(try world.world.accounts.account(handle: "tom_beckett")?.role == .mentor)
+            #expect(try world.accounts.account(handle: "tom_beckett")?.role == .mentor)
 
             // The log is append-only.
             #expect(throws: (any Error).self) { try world.store.write { try $0.run("DELETE FROM moderation_log") } }
-            let log = try world.world.browser().get("/moderation")
+            let log = try world.browser().get("/moderation")
             #expect(log.text.contains("Off-topic posts"))
             #expect(log.text.contains("@network_admin"))
 
@@ -308,7 +249,7 @@ struct ModerationTests {
     }
 
     @Test func suspensionStopsWritingUntilItExpiresAndSaysWhy() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let admin = try world.signedIn("network_admin")
             let sam = try world.userID("sam_okafor")
             try admin.get("/admin/users?q=sam")
@@ -336,9 +277,9 @@ struct ModerationTests {
     }
 
     @Test func heldPostsAreInvisibleToOthersUntilApproved() throws {
-        try withModerationWorld { world in
-            let newcomer = world.world.browser()
-            try world.world.register(newcomer, handle: "fresh_member")
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let newcomer = world.browser()
+            try world.register(newcomer, handle: "fresh_member")
             let authorID = try world.userID("fresh_member")
             let threadID = try world.id("SELECT id FROM threads WHERE organisation_id IS NULL AND locked = 0 AND ?1 = ?1 ORDER BY id LIMIT 1", "")
             let now = world.clock.now
@@ -377,13 +318,13 @@ struct ModerationTests {
     }
 
     @Test func logEntriesAboutPrivateThreadsHideTheirTitles() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let privateID = try world.id("SELECT id FROM threads WHERE organisation_id IS NOT NULL AND title LIKE ? LIMIT 1", DemoSite.privateTitle + "%")
             let admin = try world.signedIn("network_admin")
             try admin.get("/admin/threads/\(privateID)")
             #expect(try admin.post("/admin/threads/\(privateID)", [("change", "lock"), ("reason", "Resolved")]).status == 303)
             #expect(try admin.get("/moderation").text.contains(DemoSite.privateTitle))
-            let outsider = try world.world.browser().get("/moderation")
+            let outsider = try world.browser().get("/moderation")
             #expect(outsider.text.contains("Resolved"))
             #expect(outsider.text.contains("a thread you cannot see"))
             #expect(!outsider.text.contains(DemoSite.privateTitle))

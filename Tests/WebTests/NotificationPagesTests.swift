@@ -9,20 +9,18 @@ import TestSupport
 /// Issue 8: the notification pages through the real server with a cookie-keeping browser.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct NotificationPagesTests {
     @Test func unreadCountListMarkReadAndSettings() throws {
-        try withDemoSite { site in
-            let password = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(password)
-            try site.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'tom_beckett'", hash) }
-            let tom = Viewer(userID: site.userID("tom_beckett"), organisationID: site.organisationID("central-surrey-health"), isAdmin: false)
-            let priya = Viewer(userID: site.userID("priya_nair"), organisationID: site.organisationID("anglian-community-enterprise"), isAdmin: false)
+        try withTestNetwork(content: .demo) { site in
+            let password = try #require(site.passwords["tom_beckett"])
+            let tom = Viewer(userID: try site.userID("tom_beckett"), organisationID: try site.organisationID("central-surrey-health"), isAdmin: false)
+            let priya = Viewer(userID: try site.userID("priya_nair"), organisationID: try site.organisationID("anglian-community-enterprise"), isAdmin: false)
             try site.store.write { try $0.run("DELETE FROM notifications") }
             let (thread, _) = try Threads.create(site.store, by: tom, NewThread(
                 title: "Pension admission <agreements>", body: "Who has done one?", topicSlugs: ["capital-and-finance"]))
             try Threads.reply(site.store, by: priya, threadID: thread, body: "We have.")
             try Threads.reply(site.store, by: priya, threadID: thread, body: "@tom_beckett see above.")
 
-            try withTestServer(router: site.router, tls: true) { server in
-                let browser = BrowserClient(port: server.port, tls: true)
+            try site.serve { server in
+                let browser = server.browser()
                 _ = try browser.get("/sign-in")
                 let signedIn = try browser.post("/sign-in", [("identifier", "tom_beckett"), ("password", password)])
                 #expect(signedIn.status == 303)
@@ -58,7 +56,7 @@ import TestSupport
                 #expect(!(try browser.get("/notifications").text.contains("id=\"unread-count\"")))
             }
             // Signed out: sent to sign in.
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let response = try server.get("/notifications")
                 #expect(response.status == 303)
             }

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 @testable import Web
 
@@ -11,27 +12,27 @@ import Testing
         let sam, helen, admin, priya, tom: Viewer
     }
 
-    func people(_ site: DemoSite) -> People {
-        func viewer(_ handle: String, _ organisation: String?, admin: Bool = false) -> Viewer {
-            Viewer(userID: site.userID(handle), organisationID: organisation.flatMap(site.organisationID), isAdmin: admin)
+    func people(_ site: TestNetwork) throws -> People {
+        func viewer(_ handle: String, _ organisation: String?, admin: Bool = false) throws -> Viewer {
+            Viewer(userID: try site.userID(handle), organisationID: try organisation.map(site.organisationID), isAdmin: admin)
         }
-        return People(sam: viewer("sam_okafor", "tri-borough-mutual"), helen: viewer("helen_marsh", "john-lewis-partnership"),
+        return try People(sam: viewer("sam_okafor", "tri-borough-mutual"), helen: viewer("helen_marsh", "john-lewis-partnership"),
                       admin: viewer("network_admin", nil, admin: true), priya: viewer("priya_nair", "anglian-community-enterprise"),
                       tom: viewer("tom_beckett", "central-surrey-health"))
     }
 
-    func kinds(_ site: DemoSite, _ viewer: Viewer) throws -> [NotificationKind] {
+    func kinds(_ site: TestNetwork, _ viewer: Viewer) throws -> [NotificationKind] {
         guard let id = viewer.userID else { return [] }
         return try site.store.read { try Notifications.list($0, userID: id) }.map(\.kind)
     }
 
-    func clear(_ site: DemoSite) throws {
+    func clear(_ site: TestNetwork) throws {
         try site.store.write { try $0.run("DELETE FROM notifications") }
     }
 
     @Test func repliesReachTheStarterAndFollowersButNotTheActorOrMuters() throws {
-        try withDemoSite { site in
-            let p = people(site)
+        try withTestNetwork(content: .demo) { site in
+            let p = try people(site)
             try clear(site)
             let (thread, _) = try Threads.create(site.store, by: p.tom, NewThread(
                 title: "Pension admission agreements", body: "Who has done one?", topicSlugs: ["capital-and-finance"]))
@@ -57,11 +58,11 @@ import Testing
     }
 
     @Test func mentionsReachOnlyThoseWhoMayReadTheThread() throws {
-        try withDemoSite { site in
-            let p = people(site)
+        try withTestNetwork(content: .demo) { site in
+            let p = try people(site)
             try clear(site)
             // The private thread: Sam (member) mentions Helen (linked mentor) and Priya (outsider).
-            try Threads.reply(site.store, by: p.sam, threadID: site.privateThreadID,
+            try Threads.reply(site.store, by: p.sam, threadID: try site.privateThreadID,
                               body: "@helen_marsh and @priya_nair, what do you think? (mail me: sam@example.org)")
             #expect(try kinds(site, p.helen) == [.mention], "a mention, not also a reply")
             #expect(try kinds(site, p.priya).isEmpty, "cannot read the private thread")
@@ -70,8 +71,8 @@ import Testing
     }
 
     @Test func acceptedMentorLinkedModerationAndNewThreadInTopic() throws {
-        try withDemoSite { site in
-            let p = people(site)
+        try withTestNetwork(content: .demo) { site in
+            let p = try people(site)
             let tom = try #require(p.tom.userID), priya = try #require(p.priya.userID)
             let helen = try #require(p.helen.userID), admin = try #require(p.admin.userID)
             let finance = try #require(try site.store.read { try $0.scalar(Int64.self, "SELECT id FROM topics WHERE slug = 'capital-and-finance'") })
@@ -88,7 +89,7 @@ import Testing
             try clear(site)
             _ = try Threads.create(site.store, by: p.sam, NewThread(
                 title: "Our working capital plan", body: "Private draft.", topicSlugs: ["capital-and-finance"],
-                space: .organisation(try #require(site.organisationID("tri-borough-mutual")))))
+                space: .organisation(try site.organisationID("tri-borough-mutual"))))
             #expect(try kinds(site, p.priya).isEmpty)
 
             try clear(site)

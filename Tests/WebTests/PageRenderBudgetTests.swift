@@ -1,5 +1,7 @@
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 @testable import Web
 
@@ -7,9 +9,9 @@ import Testing
 /// templates (the page issue 5's rendering budget is about; its timing is in Benchmarks/).
 @Suite(.serialized) struct PageRenderBudgetTests {
     @Test func twentyPostThreadPageRendersWhole() throws {
-        try withDemoSite { site in
-            let id = site.id(ofThread: "Life after the first contract%")
-            guard let author = site.userID("helen_marsh") else { Issue.record("no demo mentor"); return }
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.id(ofThread: "Life after the first contract%")
+            let author = try site.userID("helen_marsh")
             // About 1 KB of Markdown per post: paragraphs, emphasis, a list, a link, a mention.
             let body = """
                 Thanks for raising this, @tom_beckett. Three things helped us **most** when we first bid for work \

@@ -1,4 +1,5 @@
 import Database
+import DemoContent
 import Foundation
 import HTTPServer
 import Testing
@@ -6,60 +7,10 @@ import TestSupport
 @testable import Board
 @testable import Web
 
-/// The demo world behind a live TLS server, with the demo accounts' passwords, for the posting flows.
-struct PostingWorld {
-    let server: TestServer
-    let store: Store
-    let accounts: [String: String]
-
-    func browser() -> BrowserClient { BrowserClient(port: server.port, tls: true) }
-
-    /// A browser signed in as one of the demo's printed accounts.
-    func signedIn(_ handle: String) throws -> BrowserClient {
-        let browser = browser()
-        try browser.get("/sign-in")
-        let response = try browser.post("/sign-in", [("identifier", handle), ("password", accounts[handle] ?? "")])
-        #expect(response.status == 303)
-        return browser
-    }
-
-    func scalar<T: ColumnValue>(_ type: T.Type, _ sql: String, _ arguments: (any Bindable)?...) throws -> T? {
-        try store.read { try $0.scalar(type, sql, arguments: arguments) }
-    }
-
-    func publicThread() throws -> (id: Int64, path: String) {
-        let id = try #require(try scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id IS NULL AND locked = 0 AND hidden = 0 ORDER BY id LIMIT 1"))
-        let slug = try scalar(String.self, "SELECT slug FROM threads WHERE id = ?", id) ?? ""
-        return (id, "/t/\(id)-\(slug)")
-    }
-}
-
-func withPostingWorld(_ body: (PostingWorld) throws -> Void) throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-posting-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let store = try Storage.openStore(dataDirectory: directory)
-    defer { store.close() }
-    let hasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
-    let demo = try Demo.seed(store, hasher: hasher)
-    var limits = AccountLimits()
-    limits.newAccountPeriod = 0
-    let accounts = Accounts(store: store, hasher: hasher, limits: limits)
-    let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-    let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
-    let errorPage = try WebApplication.makeErrorPage(site: site)
-    try withTestServer(router: router, tls: true, configure: {
-        $0.defaultHeaders = WebApplication.securityHeaders
-        $0.errorPage = errorPage
-    }) { server in
-        try body(PostingWorld(server: server, store: store,
-                              accounts: Dictionary(uniqueKeysWithValues: demo.map { ($0.handle, $0.password) })))
-    }
-}
-
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct PostingEndToEndTests {
     @Test func boardPagesShowWhoIsSignedIn() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             for path in ["/", "/briefing", "/topics/" + (try world.scalar(String.self, "SELECT slug FROM topics LIMIT 1") ?? ""),
                          try world.publicThread().path] {
@@ -73,7 +24,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func visitorSeesSignInToReplyAndIsRedirected() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let visitor = world.browser()
             let thread = try world.publicThread()
             let page = try visitor.get(thread.path)
@@ -87,7 +38,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func memberStartsAThreadAndRepliesWithRedirectToAnchor() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let form = try sam.get("/t/new")
             #expect(form.status == 200)
@@ -113,7 +64,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func errorsKeepTheTextAndDraftsComeBack() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             try sam.get("/t/new")
             let rejected = try sam.post("/t/new", [("title", "Short"), ("body", "Body text <kept>"), ("action", "post")])
@@ -137,7 +88,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func csrfRejectionKeepsTheTextAsADraft() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let thread = try world.publicThread()
             try sam.get(thread.path)
@@ -151,7 +102,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func previewRendersAboveTheFormAndSavesADraft() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let thread = try world.publicThread()
             try sam.get(thread.path)
@@ -167,7 +118,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func quotePrefillsTheReplyWithAttribution() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let thread = try world.publicThread()
             let postID = try #require(try world.scalar(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position = 1", thread.id))
@@ -179,7 +130,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func suspendedMemberIsRefusedWithTheReason() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             try world.store.write { try $0.run("UPDATE users SET suspended_until = ?, suspension_reason = ? WHERE handle = 'sam_okafor'",
                                                Date().addingTimeInterval(86_400), "Repeated off-topic posts") }
@@ -197,7 +148,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func lockedThreadRefusesRepliesExceptFromAdmins() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let thread = try world.publicThread()
             try world.store.write { try $0.run("UPDATE threads SET locked = 1 WHERE id = ?", thread.id) }
             let sam = try world.signedIn("sam_okafor")
@@ -213,7 +164,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func privateSpacePostingForMembersMentorsAndAdminsOnly() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let orgID = try #require(try world.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = 'tri-borough-mutual'"))
             let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
             let mentored = try world.scalar(Int.self, """
@@ -234,9 +185,7 @@ struct PostingEndToEndTests {
             // A member of another organisation can neither choose nor force the space.
             let other = world.browser()
             try other.get("/sign-in")
-            let priyaPassword = "correct horse battery"
-            let hash = try PasswordHasher(n: 1 << 10, r: 8, p: 1).hash(priyaPassword)
-            try world.store.write { try $0.run("UPDATE users SET password_hash = ? WHERE handle = 'priya_nair'", hash) }
+            let priyaPassword = try #require(world.passwords["priya_nair"])
             #expect(try other.post("/sign-in", [("identifier", "priya_nair"), ("password", priyaPassword)]).status == 303)
             let form = try other.get("/t/new")
             #expect(!form.text.contains("value=\"\(orgID)\""))
@@ -252,7 +201,7 @@ struct PostingEndToEndTests {
     }
 
     /// Sam starts a thread and Helen replies; returns the thread id, its path, and the reply's id.
-    func threadWithReply(_ world: PostingWorld, sam: BrowserClient, helen: BrowserClient) throws -> (Int64, String, Int64) {
+    func threadWithReply(_ world: TestSite, sam: BrowserClient, helen: BrowserClient) throws -> (Int64, String, Int64) {
         let topic = try #require(try world.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1"))
         try sam.get("/t/new")
         let created = try sam.post("/t/new", [("title", "Who writes the business plan?"), ("body", "Asking for the board."),
@@ -267,7 +216,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func editOwnPostKeepsRevisions() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let helen = try world.signedIn("helen_marsh")
             let (_, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
@@ -298,7 +247,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func deleteOwnPostLeavesAPlaceholder() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let helen = try world.signedIn("helen_marsh")
             let (_, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
@@ -318,7 +267,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func threadAuthorOrAdminMarksAndChangesTheAnswer() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let helen = try world.signedIn("helen_marsh")
             let (threadID, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
@@ -348,7 +297,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func profilePageShowsPublicPostsOnly() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let visitor = world.browser()
             let page = try visitor.get("/u/helen_marsh")
             #expect(page.status == 200)
@@ -367,7 +316,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func briefingAdminFormsAddEditAndRetire() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             #expect(try world.browser().get("/briefing/new").header("location") == "/sign-in?next=%2Fbriefing%2Fnew")
             let sam = try world.signedIn("sam_okafor")
             let refused = try sam.get("/briefing/new")
@@ -418,7 +367,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func adminTurnsAnAnsweredThreadIntoABriefingNote() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let helen = try world.signedIn("helen_marsh")
             let (threadID, path, replyID) = try threadWithReply(world, sam: sam, helen: helen)
@@ -447,7 +396,7 @@ struct PostingEndToEndTests {
     }
 
     @Test func bodiesUpToFiftyThousandCharactersAndNewThreadCSRFKeepsText() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let thread = try world.publicThread()
             try sam.get(thread.path)

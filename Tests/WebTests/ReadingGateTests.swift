@@ -10,22 +10,12 @@ import TestSupport
 /// nothing; visitors still got home, threads, search, feeds, profiles and the moderation log.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ReadingGateTests {
-    func withMembersOnlySite(_ body: (DemoSite, Accounts, TestServer) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-gate-\(UUID().uuidString)").path
-        let store = try Storage.openStore(dataDirectory: directory)
-        defer {
-            store.close()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        _ = try Demo.seed(store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-        let accounts = Accounts(store: store, hasher: PasswordHasher(n: 1 << 10, r: 8, p: 1))
-        let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-        let router = try WebApplication.makeRouter(site: site, store: store, accounts: accounts)
-        let admin = try #require(try accounts.account(handle: "network_admin"))
-        try Moderation.setSetting(store, actor: try store.read { try Actor.load($0, account: admin) },
-                                  key: "require_sign_in_to_read", value: "1")
-        try withTestServer(router: router) { server in
-            try body(DemoSite(store: store, router: router, directory: directory), accounts, server)
+    func withMembersOnlySite(_ body: (TestNetwork, Router, TestServer) throws -> Void) throws {
+        try withTestNetwork(content: .demo) { network in
+            try Moderation.setSetting(network.store, actor: try network.actor("network_admin"),
+                                      key: "require_sign_in_to_read", value: "1")
+            let router = try network.router()
+            try withTestServer(router: router) { server in try body(network, router, server) }
         }
     }
 
@@ -42,10 +32,11 @@ struct ReadingGateTests {
     }
 
     @Test func visitorsAreSentToSignInWhenReadingRequiresIt() throws {
-        try withMembersOnlySite { site, accounts, server in
-            let thread = site.id(ofThread: "Community interest company%")
+        try withMembersOnlySite { network, router, server in
+            let accounts = network.accounts
+            let thread = try network.id(ofThread: "Community interest company%")
             // Every GET route, as a visitor: the ways in answer, everything else sends them to sign in.
-            for route in site.router.routes where route.method == .get {
+            for route in router.routes where route.method == .get {
                 let path = Self.path(for: route.pattern, thread: thread)
                 let response = try server.get(path)
                 if ReadingGate.open.contains(route.pattern) {
@@ -64,7 +55,7 @@ struct ReadingGateTests {
             #expect(try server.get("/healthz").status == 200)
 
             // Signed in, the pages open.
-            let session = try accounts.startSession(userID: try #require(site.userID("priya_nair")), userAgent: "test")
+            let session = try accounts.startSession(userID: try network.userID("priya_nair"), userAgent: "test")
             let client = try server.client()
             defer { client.close() }
             try client.send("GET / HTTP/1.1\r\nHost: localhost\r\nCookie: session=\(session.token)\r\nConnection: close\r\n\r\n")
@@ -73,8 +64,9 @@ struct ReadingGateTests {
     }
 
     @Test func feedsNeedThePrivateFeedToken() throws {
-        try withMembersOnlySite { site, accounts, server in
-            let priya = try #require(site.userID("priya_nair"))
+        try withMembersOnlySite { network, router, server in
+            let accounts = network.accounts
+            let priya = try network.userID("priya_nair")
             let token = try #require(try accounts.feedToken(userID: priya))
             #expect(try server.get("/briefing.atom").status == 401)
             #expect(try server.get("/briefing.atom?token=\(token)").status == 200)

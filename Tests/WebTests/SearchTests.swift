@@ -54,9 +54,9 @@ import TestSupport
     // MARK: the query, at the Board level
 
     @Test func ranksTitlesHigherAndFindsPhrasesAndPrefixes() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
-            let shares = site.id(ofThread: "Staff shareholding%")
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
+            let shares = try site.id(ofThread: "Staff shareholding%")
             try site.store.read { conn in
                 let bond = try search(conn, "bond")
                 #expect(bond.hits.first?.threadID == tender)
@@ -79,9 +79,9 @@ import TestSupport
     }
 
     @Test func filtersByTopicAnsweredMentorOrganisationAuthorAndDate() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
-            let legalForm = site.id(ofThread: "Community interest company%")
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
+            let legalForm = try site.id(ofThread: "Community interest company%")
             try site.store.read { conn in
                 // "the" is in almost every post.
                 let all = try search(conn, "the")
@@ -112,14 +112,14 @@ import TestSupport
     }
 
     @Test func privateThreadsOnlyForThoseWhoMayReadThem() throws {
-        try withDemoSite { site in
-            let id = site.privateThreadID
+        try withTestNetwork(content: .demo) { site in
+            let id = try site.privateThreadID
             try site.store.read { conn in
                 let authors = try conn.column(String.self, """
                     SELECT DISTINCT u.handle FROM posts p JOIN users u ON u.id = p.author_id WHERE p.thread_id = ?
                     """, id)
                 #expect(!authors.isEmpty)
-                for (viewer, sees) in site.privateThreadReaders {
+                for (viewer, sees) in try site.privateThreadReaders {
                     for words in ["observers", "\"shadow board\"", "union*", "terms of reference"] {
                         let results = try search(conn, words, viewer: viewer)
                         #expect(results.hits.contains { $0.threadID == id } == sees, "\(words)")
@@ -137,8 +137,8 @@ import TestSupport
     }
 
     @Test func snippetsAreEscapedAndOnlyOurMarksAreMarkup() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
             try site.store.write { conn in
                 try conn.run("UPDATE posts SET body_markdown = ? WHERE thread_id = ? AND position = 2",
                              "<script>alert(1)</script> zebrafish & \"quotes\" \u{E001}</mark>\u{E000}<b>", tender)
@@ -155,9 +155,9 @@ import TestSupport
     }
 
     @Test func paginatesWithFiltersKept() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
-            let author = try #require(site.userID("tom_beckett"))
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
+            let author = try site.userID("tom_beckett")
             try site.store.write { conn in
                 let base = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 1
                 for offset in 1...(SearchQueries.resultsPerPage + 5) {
@@ -168,7 +168,7 @@ import TestSupport
                         Int64(Date().timeIntervalSince1970 * 1000))
                 }
             }
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let first = try server.get("/search?q=quagga&author=tom_beckett")
                 #expect(first.status == 200)
                 #expect(first.text.components(separatedBy: "class=\"search-results__item\"").count - 1 == SearchQueries.resultsPerPage)
@@ -184,11 +184,11 @@ import TestSupport
     /// A common word is ranked among its newest matches first; when filters or privacy leave
     /// that window short, the search widens until it has found every match that qualifies.
     @Test func filtersAndPrivacyReachBeyondTheNewestMatches() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
-            let privateThread = site.privateThreadID
-            let tom = try #require(site.userID("tom_beckett"))
-            let sam = try #require(site.userID("sam_okafor"))
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
+            let privateThread = try site.privateThreadID
+            let tom = try site.userID("tom_beckett")
+            let sam = try site.userID("sam_okafor")
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let newer = SearchQueries.candidateLimit + 300
             try site.store.write { conn in
@@ -212,7 +212,7 @@ import TestSupport
                 #expect(visitor.hits.count == 4)
                 #expect(visitor.hits.allSatisfy { $0.threadID == tender })
                 #expect(!visitor.hasNextPage)
-                let triBorough = site.organisationID("tri-borough-mutual")
+                let triBorough = try site.organisationID("tri-borough-mutual")
                 let member = try search(conn, "wombat", viewer: Viewer(userID: sam, organisationID: triBorough, isAdmin: false))
                 #expect(member.hits.count == SearchQueries.resultsPerPage && member.hasNextPage)
             }
@@ -222,13 +222,13 @@ import TestSupport
     /// Past the widest window the results say they are partial, and stay cheap; an author filter
     /// is exact however many newer posts share the words.
     @Test func filteredSearchesOfVeryCommonWordsAreBoundedAndSayPartial() throws {
-        try withDemoSite { site in
+        try withTestNetwork(content: .demo) { site in
             // The many newer matches go into a public thread nobody has answered.
             let tender = try #require(try site.store.read { try $0.scalar(Int64.self, """
                 SELECT id FROM threads WHERE organisation_id IS NULL AND accepted_post_id IS NULL AND hidden = 0 LIMIT 1
                 """) })
-            let tom = try #require(site.userID("tom_beckett"))
-            let sam = try #require(site.userID("sam_okafor"))
+            let tom = try site.userID("tom_beckett")
+            let sam = try site.userID("sam_okafor")
             let newer = SearchQueries.widestCandidateLimit + 50
             try site.store.write { conn in
                 var position = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 0
@@ -277,7 +277,7 @@ import TestSupport
                 let all = try search(conn, "kiwi")
                 #expect(all.hits.count == SearchQueries.resultsPerPage && all.hasNextPage && !all.isPartial)
             }
-            try withTestServer(router: site.router, tls: true) { server in
+            try site.serve { server in
                 let response = try server.get("/search?q=kiwi&from=2020-09-12&to=2020-09-14")
                 #expect(response.status == 200)
                 #expect(response.text.contains("id=\"search-partial\""))
@@ -290,9 +290,9 @@ import TestSupport
     /// A prefix search takes its candidates from the index of the newest posts when they hold
     /// enough matches; the results are the ones the whole index gives.
     @Test func prefixSearchesGiveTheSameResultsFromTheRecentIndex() throws {
-        try withDemoSite { site in
-            let tender = site.id(ofThread: "Tender asks%")
-            let sam = try #require(site.userID("sam_okafor"))
+        try withTestNetwork(content: .demo) { site in
+            let tender = try site.id(ofThread: "Tender asks%")
+            let sam = try site.userID("sam_okafor")
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             try site.store.write { conn in
                 var position = try conn.scalar(Int.self, "SELECT max(position) FROM posts WHERE thread_id = ?", tender) ?? 0
@@ -366,8 +366,8 @@ import TestSupport
     /// A page past the last result says so and links back to the first, instead of claiming
     /// nothing matches.
     @Test func aPagePastTheResultsLinksToTheFirst() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let past = try server.get("/search?q=bond&topic=contracts-and-procurement&page=40")
                 #expect(past.status == 200)
                 #expect(past.text.contains("There are no results on page 40."))
@@ -380,8 +380,8 @@ import TestSupport
     }
 
     @Test func searchPageShowsResultsAndKeepsTheQuery() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let empty = try server.get("/search")
                 #expect(empty.status == 200)
                 #expect(empty.text.contains("<h1 class=\"heading-l\">Search</h1>"))
@@ -403,8 +403,8 @@ import TestSupport
     }
 
     @Test func hostileQueriesNeverFailTheServer() throws {
-        try withDemoSite { site in
-            try withTestServer(router: site.router, tls: true) { server in
+        try withTestNetwork(content: .demo) { site in
+            try site.serve { server in
                 let hostile = ["\"", "bond\"", "AND", "OR", "NOT bond", "bond AND NOT guarantee", "NEAR(bond guarantee, 2)",
                                "*", "bond*", "*bond", ":", "title:bond", "^bond", "(", "(bond", "bond)", "bond OR", "OR OR",
                                "'; DROP TABLE posts; --", "🙂", "🙂 bond", "<script>alert(1)</script>", "\u{E000}bond",

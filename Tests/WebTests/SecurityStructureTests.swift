@@ -10,9 +10,8 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SecurityStructureTests {
     @Test func everyPostRouteRefusesForgedTokensAndForeignOrigins() throws {
-        let site = SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: repositoryRoot + "/Templates")
-        try withAccountWorld { world in
-            let router = try WebApplication.makeRouter(site: site, store: world.store, accounts: world.accounts)
+        try withTestSite(clock: TestClock(), registration: .open) { world in
+            let router = try world.network.router()
             let posts = router.routes.filter { $0.method == .post }.map(\.pattern)
             #expect(posts.count >= 10)
             let browser = world.browser()

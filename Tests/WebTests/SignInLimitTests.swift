@@ -13,7 +13,7 @@ struct SignInLimitTests {
     @Test func successDoesNotResetAddressFailures() throws {
         var limits = AccountLimits()
         limits.addressLockAfterFailures = 6
-        try withAccountWorld(limits: limits) { world in
+        try withTestSite(clock: TestClock(), limits: limits, registration: .open) { world in
             try world.register(world.browser(), handle: "attacker_own")
             let browser = world.browser()
             for index in 0..<5 {
@@ -34,7 +34,7 @@ struct SignInLimitTests {
         var limits = AccountLimits()
         limits.lockAfterFailures = 4
         limits.freeFailures = 4
-        try withAccountWorld(limits: limits) { world in
+        try withTestSite(clock: TestClock(), limits: limits, registration: .open) { world in
             try world.register(world.browser(), handle: "ruth_k")
             world.clock.advance(1)  // after the sign-in that registering made
             let now = world.clock.now
@@ -68,7 +68,7 @@ struct SignInLimitTests {
     @Test func everyRegistrationAttemptCounts() throws {
         var limits = AccountLimits()
         limits.registrationsPerAddressPerDay = 3
-        try withAccountWorld(limits: limits) { world in
+        try withTestSite(clock: TestClock(), limits: limits, registration: .open) { world in
             let browser = world.browser()
             try browser.get("/register")
             for _ in 0..<3 {
@@ -84,7 +84,7 @@ struct SignInLimitTests {
     /// "An account with that email address already exists" told anyone which addresses are
     /// registered. The answer to an existing address is now the answer to a success.
     @Test func registeringAnExistingEmailAnswersAsASuccess() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             func attempt(_ handle: String, _ email: String) throws -> ClientResponse {
                 let browser = world.browser()
                 try browser.get("/register")

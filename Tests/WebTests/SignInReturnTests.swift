@@ -20,7 +20,7 @@ struct SignInReturnTests {
     ]
 
     @Test func signInToReplyComesBackToTheReplyForm() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let thread = try world.publicThread()
             let visitor = world.browser()
             let page = try visitor.get(thread.path)
@@ -30,7 +30,7 @@ struct SignInReturnTests {
             let signIn = try visitor.get("/sign-in?next=\(encodedNext)")
             #expect(signIn.status == 200)
             #expect(signIn.text.contains("<input type=\"hidden\" name=\"next\" value=\"\(thread.path)#reply-heading\">"))
-            let done = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.accounts["sam_okafor"] ?? ""),
+            let done = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.passwords["sam_okafor"] ?? ""),
                                                      ("next", thread.path + "#reply-heading")])
             #expect(done.status == 303)
             #expect(done.header("location") == thread.path + "#reply-heading")
@@ -46,7 +46,7 @@ struct SignInReturnTests {
     }
 
     @Test func aRefusedSignInKeepsTheReturnPath() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let visitor = world.browser()
             try visitor.get("/sign-in?next=%2Fsaved")
             let wrong = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", "not the password"), ("next", "/saved")])
@@ -57,14 +57,14 @@ struct SignInReturnTests {
             #expect(bad.status == 422)
             #expect(bad.text.contains("name=\"next\" value=\"\""))
             #expect(!bad.text.contains("evil.example"))
-            let right = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.accounts["sam_okafor"] ?? ""),
+            let right = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.passwords["sam_okafor"] ?? ""),
                                                       ("next", "/saved")])
             #expect(right.header("location") == "/saved")
         }
     }
 
     @Test func openRedirectAttemptsFallBackToTheHomePage() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             for attempt in Self.openRedirectAttempts {
                 let browser = world.browser()
                 // As a query parameter: the page carries no `next` at all.
@@ -73,7 +73,7 @@ struct SignInReturnTests {
                 #expect(page.text.contains("<input type=\"hidden\" name=\"next\" value=\"\">"), "\(attempt.debugDescription)")
                 #expect(!page.text.contains("evil.example"), "\(attempt.debugDescription)")
                 // As the form field: signed in, and sent home.
-                let done = try browser.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.accounts["sam_okafor"] ?? ""),
+                let done = try browser.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.passwords["sam_okafor"] ?? ""),
                                                          ("next", attempt)])
                 #expect(done.status == 303, "\(attempt.debugDescription)")
                 #expect(done.header("location") == "/", "\(attempt.debugDescription)")
@@ -98,7 +98,7 @@ struct SignInReturnTests {
     }
 
     @Test func theTwoFactorStepCarriesTheReturnPath() throws {
-        try withAccountWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open) { world in
             let browser = world.browser()
             try world.register(browser, handle: "two_step")
             try browser.get("/account/two-factor")
@@ -140,7 +140,7 @@ struct SignInReturnTests {
     }
 
     @Test func otherWaysToSignInFromAPageComeBackToIt() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let visitor = world.browser()
             let slug = try #require(try world.scalar(String.self, "SELECT slug FROM topics ORDER BY position LIMIT 1"))
             // The header's link names the page it is on, query included.
@@ -158,7 +158,7 @@ struct SignInReturnTests {
             let newThread = try visitor.get("/t/new")
             #expect(newThread.header("location") == "/sign-in?next=%2Ft%2Fnew")
             try visitor.follow(newThread)
-            let done = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.accounts["sam_okafor"] ?? ""),
+            let done = try visitor.post("/sign-in", [("identifier", "sam_okafor"), ("password", world.passwords["sam_okafor"] ?? ""),
                                                      ("next", "/t/new")])
             #expect(done.header("location") == "/t/new")
             #expect(try visitor.follow(done).text.contains("name=\"title\""))

@@ -2,6 +2,7 @@
 import Board
 import Foundation
 import Testing
+import TestSupport
 @testable import Web
 
 /// The site's own templates in Templates/: they compile, and the layout meets the basics of
@@ -72,20 +73,15 @@ import Testing
     }
 
     @Test func routerServesTheHomePage() throws {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-web-\(UUID().uuidString)").path
-        let store = try Storage.openStore(dataDirectory: data)
-        defer {
-            store.close()
-            try? FileManager.default.removeItem(atPath: data)
+        try withTestNetwork { network in
+            let router = try network.router(site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory))
+            guard case .found(let route, _) = router.match(.get, []) else {
+                Issue.record("no route for /")
+                return
+            }
+            let response = try route.handler(Request(method: .get, path: "/", pathSegments: []))
+            #expect(page(response).contains("<title>Home – Mutuals Network</title>"))
         }
-        let router = try WebApplication.makeRouter(
-            site: SiteConfiguration(publicDirectory: repositoryRoot + "/Public", templatesDirectory: directory), store: store)
-        guard case .found(let route, _) = router.match(.get, []) else {
-            Issue.record("no route for /")
-            return
-        }
-        let response = try route.handler(Request(method: .get, path: "/", pathSegments: []))
-        #expect(page(response).contains("<title>Home – Mutuals Network</title>"))
     }
 
     @Test func sameOutputAcrossRendersAndThreads() async throws {

@@ -8,7 +8,7 @@ import TestSupport
 /// and slow mode refusing a reply while keeping its text.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct ThreadModerationViewTests {
     @Test func hiddenPostsShowTheReasonToReadersAndTheTextToTheirAuthor() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let postID = try world.replyID(by: "tom_beckett")
             let threadID = try world.id("SELECT thread_id FROM posts WHERE id = ? AND ?1 = ?1", String(postID))
             let text = try #require(try world.store.read { try $0.scalar(String.self, "SELECT body_html FROM posts WHERE id = ?", postID) })
@@ -30,12 +30,12 @@ import TestSupport
     }
 
     @Test func flagLinkForSignedInReadersOfOthersPosts() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let postID = try world.replyID(by: "tom_beckett")
             let threadID = try world.id("SELECT thread_id FROM posts WHERE id = ? AND ?1 = ?1", String(postID))
             let reader = try world.signedIn("priya_nair")
             #expect(try reader.follow(try reader.get("/t/\(threadID)")).text.contains("href=\"/p/\(postID)/flag\""))
-            let visitor = world.world.browser()
+            let visitor = world.browser()
             #expect(!(try visitor.follow(try visitor.get("/t/\(threadID)")).text.contains("/p/\(postID)/flag")))
             let author = try world.signedIn("tom_beckett")
             #expect(!(try author.follow(try author.get("/t/\(threadID)")).text.contains("/p/\(postID)/flag")))
@@ -45,14 +45,14 @@ import TestSupport
     /// A held reply reaches nobody (no reply or mention notification) until an admin approves
     /// it; then it does, as if it had just been written.
     @Test func heldReplyNotifiesNobodyUntilApproved() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             try world.store.write { try $0.run("INSERT INTO settings(key, value, updated_at) VALUES ('hold_first_posts_of_new_members', '1', 0) ON CONFLICT(key) DO UPDATE SET value = '1'") }
             let threadID = try world.id("""
                 SELECT t.id FROM threads t JOIN users u ON u.id = t.author_id
                 WHERE t.organisation_id IS NULL AND t.locked = 0 AND u.handle <> 'priya_nair' AND ?1 = ?1 ORDER BY t.id LIMIT 1
                 """, "")
-            let newcomer = world.world.browser()
-            _ = try world.world.register(newcomer, handle: "fresh_member")
+            let newcomer = world.browser()
+            _ = try world.register(newcomer, handle: "fresh_member")
             try world.store.write { try $0.run("UPDATE users SET created_at = ? WHERE handle = 'fresh_member'", Date()) }
             _ = try newcomer.follow(try newcomer.get("/t/\(threadID)"))
             #expect(try newcomer.post("/t/\(threadID)/reply", [("body", "A question for @priya_nair about staff shares"),
@@ -82,10 +82,10 @@ import TestSupport
     }
 
     @Test func heldPostIsMarkedForItsAuthorAndAbsentForOthers() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             try world.store.write { try $0.run("INSERT INTO settings(key, value, updated_at) VALUES ('hold_first_posts_of_new_members', '1', 0) ON CONFLICT(key) DO UPDATE SET value = '1'") }
-            let newcomer = world.world.browser()
-            _ = try world.world.register(newcomer, handle: "fresh_member")
+            let newcomer = world.browser()
+            _ = try world.register(newcomer, handle: "fresh_member")
             let threadID = try world.id("SELECT id FROM threads WHERE organisation_id IS NULL AND locked = 0 AND ?1 = ?1 ORDER BY id LIMIT 1", "")
             _ = try newcomer.follow(try newcomer.get("/t/\(threadID)"))
             let text = "First words from a new account about a community interest company"
@@ -99,7 +99,7 @@ import TestSupport
     }
 
     @Test func slowModeRefusesAQuickSecondReplyAndKeepsItsText() throws {
-        try withModerationWorld { world in
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let threadID = try world.id("SELECT id FROM threads WHERE organisation_id IS NULL AND locked = 0 AND ?1 = ?1 ORDER BY id LIMIT 1", "")
             try world.store.write { try $0.run("UPDATE threads SET slow_mode_seconds = 600 WHERE id = ?", threadID) }
             let member = try world.signedIn("priya_nair")

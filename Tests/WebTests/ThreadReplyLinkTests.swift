@@ -1,3 +1,4 @@
+import DemoContent
 import Foundation
 import HTTPServer
 import Testing
@@ -9,7 +10,7 @@ import TestSupport
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct ThreadReplyLinkTests {
     /// Makes the first public thread three pages long (46 posts) and returns its path.
-    func longThread(_ world: PostingWorld) throws -> (id: Int64, path: String) {
+    func longThread(_ world: TestSite) throws -> (id: Int64, path: String) {
         let thread = try world.publicThread()
         let author = try #require(try world.scalar(Int64.self, "SELECT id FROM users WHERE handle = 'helen_marsh'"))
         let existing = try #require(try world.scalar(Int.self, "SELECT count(*) FROM posts WHERE thread_id = ?", thread.id))
@@ -23,7 +24,7 @@ struct ThreadReplyLinkTests {
     }
 
     @Test func earlierPagesLinkToTheReplyFormOnTheLastPage() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let thread = try longThread(world)
             let sam = try world.signedIn("sam_okafor")
             let replyURL = thread.path + "?page=3#reply-heading"
@@ -63,7 +64,7 @@ struct ThreadReplyLinkTests {
     }
 
     @Test func visitorsOnEarlierPagesSignInToTheLastPage() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let thread = try longThread(world)
             let page = try world.browser().get(thread.path)
             let next = FormDecoder.encode(thread.path + "?page=3#reply-heading")
@@ -75,7 +76,7 @@ struct ThreadReplyLinkTests {
     }
 
     @Test func aShortThreadHasTheFormAndNoLink() throws {
-        try withPostingWorld { world in
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let thread = try world.publicThread()
             let page = try world.signedIn("sam_okafor").get(thread.path)
             #expect(page.text.contains("<label class=\"label\" for=\"body\">Your reply</label>"))

@@ -318,22 +318,26 @@ public struct Accounts: Sendable {
                 try conn.scalar(String.self, "SELECT name FROM organisations WHERE id = ?", $0)
             }
             var threads: [DataExport.Thread] = []
-            try conn.forEach("SELECT id, title, created_at, organisation_id IS NOT NULL FROM threads WHERE author_id = ? ORDER BY id",
+            try conn.forEach("SELECT id, title, created_at, organisation_id IS NOT NULL AS private_to_organisation FROM threads WHERE author_id = ? ORDER BY id",
                              arguments: [userID]) { row in
-                threads.append(DataExport.Thread(id: try row[0], title: try row[1], createdAt: try row[2], privateToOrganisation: try row[3]))
+                threads.append(DataExport.Thread(id: try row["id"], title: try row["title"], createdAt: try row["created_at"],
+                                                 privateToOrganisation: try row["private_to_organisation"]))
             }
             var posts: [DataExport.Post] = []
             try conn.forEach("SELECT id, thread_id, created_at, edited_at, body_markdown FROM posts WHERE author_id = ? ORDER BY id",
                              arguments: [userID]) { row in
-                posts.append(DataExport.Post(id: try row[0], threadID: try row[1], createdAt: try row[2], editedAt: try row[3], body: try row[4]))
+                posts.append(DataExport.Post(id: try row["id"], threadID: try row["thread_id"], createdAt: try row["created_at"],
+                                             editedAt: try row["edited_at"], body: try row["body_markdown"]))
             }
             var flags: [DataExport.Flag] = []
             try conn.forEach("SELECT post_id, reason, note, created_at FROM flags WHERE reporter_id = ? ORDER BY id", arguments: [userID]) { row in
-                flags.append(DataExport.Flag(postID: try row[0], reason: try row[1], note: try row[2], createdAt: try row[3]))
+                flags.append(DataExport.Flag(postID: try row["post_id"], reason: try row["reason"], note: try row["note"],
+                                             createdAt: try row["created_at"]))
             }
             var sessions: [DataExport.Session] = []
             try conn.forEach("SELECT created_at, last_seen_at, user_agent FROM sessions WHERE user_id = ? ORDER BY id", arguments: [userID]) { row in
-                sessions.append(DataExport.Session(createdAt: try row[0], lastSeenAt: try row[1], userAgent: try row[2]))
+                sessions.append(DataExport.Session(createdAt: try row["created_at"], lastSeenAt: try row["last_seen_at"],
+                                                   userAgent: try row["user_agent"]))
             }
             return DataExport(
                 profile: DataExport.Profile(handle: account.handle, displayName: account.displayName, email: account.email,

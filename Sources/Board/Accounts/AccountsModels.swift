@@ -34,23 +34,23 @@ public struct Account: RowDecodable, Sendable, Equatable {
 
     static let columns = """
         id, handle, display_name, email, role, organisation_id, bio, suspended_until, suspension_reason,
-        created_at, totp_enabled_at IS NOT NULL, organisation_confirmed
+        created_at, totp_enabled_at IS NOT NULL AS two_factor_enabled, organisation_confirmed
         """
 
     public init(row: Row) throws {
-        id = try row[0]
-        handle = try row[1]
-        displayName = try row[2]
-        email = try row[3]
-        let roleText: String = try row[4]
+        id = try row["id"]
+        handle = try row["handle"]
+        displayName = try row["display_name"]
+        email = try row["email"]
+        let roleText: String = try row["role"]
         role = Role(rawValue: roleText) ?? .member
-        organisationID = try row[5]
-        bio = try row[6]
-        suspendedUntil = try row[7]
-        suspensionReason = try row[8]
-        createdAt = try row[9]
-        twoFactorEnabled = try row[10]
-        organisationConfirmed = try row[11]
+        organisationID = try row["organisation_id"]
+        bio = try row["bio"]
+        suspendedUntil = try row["suspended_until"]
+        suspensionReason = try row["suspension_reason"]
+        createdAt = try row["created_at"]
+        twoFactorEnabled = try row["two_factor_enabled"]
+        organisationConfirmed = try row["organisation_confirmed"]
     }
 
     /// Whether a suspension is in force at `now`.
@@ -94,9 +94,9 @@ public struct OrganisationChoice: RowDecodable, Sendable, Equatable {
     public let name: String
 
     public init(row: Row) throws {
-        id = try row[0]
-        slug = try row[1]
-        name = try row[2]
+        id = try row["id"]
+        slug = try row["slug"]
+        name = try row["name"]
     }
 }
 

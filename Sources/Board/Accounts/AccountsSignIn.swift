@@ -27,10 +27,10 @@ extension Accounts {
         let (retry, found, key): (Date?, (Int64, String, Bool)?, String) = try store.read { conn in
             var found: (Int64, String, Bool)?
             try conn.forEach("""
-                SELECT id, password_hash, totp_enabled_at IS NOT NULL FROM users
+                SELECT id, password_hash, totp_enabled_at IS NOT NULL AS two_factor_enabled FROM users
                  WHERE (handle = ?1 OR email = ?1) AND deleted_at IS NULL LIMIT 1
                 """, arguments: [lookup]) { row in
-                found = (try row[0], try row[1], try row[2])
+                found = (try row["id"], try row["password_hash"], try row["two_factor_enabled"])
             }
             // The handle and the email address of one account are one key (issue 16).
             let key = SignInThrottle.accountKey(identifier, resolvedTo: found?.0)

@@ -66,12 +66,13 @@ extension Accounts {
         return try store.read { conn in
             var invite: Invite?
             try conn.forEach("""
-                SELECT id, role, organisation_id, expires_at, max_uses - use_count FROM invites
+                SELECT id, role, organisation_id, expires_at, max_uses - use_count AS uses_left FROM invites
                  WHERE code_hash = ? AND revoked_at IS NULL AND expires_at > ? AND use_count < max_uses
                 """, arguments: [hash, now]) { row in
-                let role: String = try row[1]
-                invite = Invite(id: try row[0], role: Role(rawValue: role) ?? .member, organisationID: try row[2],
-                                expiresAt: try row[3], usesLeft: try row[4])
+                let id: Int64 = try row["id"]
+                let role: String = try row["role"]
+                invite = Invite(id: id, role: Role(rawValue: role) ?? .member, organisationID: try row["organisation_id"],
+                                expiresAt: try row["expires_at"], usesLeft: try row["uses_left"])
             }
             return invite
         }

@@ -32,11 +32,11 @@ public enum SignInThrottle {
             var count = 0
             var last: Date?
             try conn.forEach("""
-                SELECT count(*), max(attempted_at) FROM login_attempts
+                SELECT count(*) AS failures, max(attempted_at) AS last_attempted_at FROM login_attempts
                  WHERE scope = ? AND key = ? AND succeeded = 0 AND attempted_at > ?
                 """, arguments: [scope, key, since]) { row in
-                count = try row[0]
-                last = try row[1]
+                count = try row["failures"]
+                last = try row["last_attempted_at"]
             }
             return (count, last)
         }

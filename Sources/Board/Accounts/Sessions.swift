@@ -23,10 +23,10 @@ public struct SessionSummary: RowDecodable, Sendable {
     public let userAgent: String
 
     public init(row: Row) throws {
-        id = try row[0]
-        createdAt = try row[1]
-        lastSeenAt = try row[2]
-        userAgent = try row[3]
+        id = try row["id"]
+        createdAt = try row["created_at"]
+        lastSeenAt = try row["last_seen_at"]
+        userAgent = try row["user_agent"]
     }
 }
 
@@ -81,7 +81,7 @@ extension Accounts {
             var row: (Int64, Int64, Date, Date, Bool)?
             try conn.forEach("SELECT id, user_id, last_seen_at, expires_at, two_factor_pending FROM sessions WHERE token_hash = ?",
                              arguments: [Data(hash)]) { r in
-                row = (try r[0], try r[1], try r[2], try r[3], try r[4])
+                row = (try r["id"], try r["user_id"], try r["last_seen_at"], try r["expires_at"], try r["two_factor_pending"])
             }
             guard let (id, userID, lastSeen, expires, isPending) = row,
                   isPending == pending, expires > now,

@@ -16,12 +16,12 @@ public struct BriefingItemSummary: RowDecodable, Sendable {
     static let columns = "b.id, b.title, b.url, b.source, b.published_at, b.summary"
 
     public init(row: Row) throws {
-        id = try row[0]
-        title = try row[1]
-        url = try row[2]
-        source = try row[3]
-        publishedAt = try row[4]
-        summary = try row[5]
+        id = try row["id"]
+        title = try row["title"]
+        url = try row["url"]
+        source = try row["source"]
+        publishedAt = try row["published_at"]
+        summary = try row["summary"]
     }
 }
 
@@ -32,9 +32,9 @@ public struct BriefingItemLink: RowDecodable, Sendable {
     public let url: String
 
     public init(row: Row) throws {
-        id = try row[0]
-        title = try row[1]
-        url = try row[2]
+        id = try row["id"]
+        title = try row["title"]
+        url = try row["url"]
     }
 }
 
@@ -53,10 +53,10 @@ public struct TopicCount: RowDecodable, Sendable {
     public let threadCount: Int
 
     public init(row: Row) throws {
-        slug = try row[0]
-        name = try row[1]
-        description = try row[2]
-        threadCount = try row[3]
+        slug = try row["slug"]
+        name = try row["name"]
+        description = try row["description"]
+        threadCount = try row["thread_count"]
     }
 }
 
@@ -98,7 +98,7 @@ extension PageQueries {
             SELECT tp.slug, tp.name, tp.description,
                    coalesce((SELECT sum(c.threads) FROM topic_thread_counts c
                              WHERE c.topic_id = tp.id
-                               AND \(Visibility.spaceReadableByViewer(organisation: "nullif(c.organisation_id, 0)"))), 0)
+                               AND \(Visibility.spaceReadableByViewer(organisation: "nullif(c.organisation_id, 0)"))), 0) AS thread_count
             FROM topics tp WHERE tp.retired = 0 ORDER BY tp.position
             """, arguments: viewerArguments(viewer))
     }
@@ -119,7 +119,7 @@ extension PageQueries {
             WHERE t.briefing_item_id IN (SELECT value FROM json_each(?4)) AND t.hidden = 0 AND \(visible)
             ORDER BY t.created_at, t.id
             """, arguments: viewerArguments(viewer) + [ids]) { row in
-            byItem[try row[0], default: []].append(ThreadLink(id: try row[1], title: try row[2], slug: try row[3]))
+            byItem[try row["briefing_item_id"], default: []].append(ThreadLink(id: try row["id"], title: try row["title"], slug: try row["slug"]))
         }
         for index in items.indices {
             items[index].threads = byItem[items[index].id] ?? []
@@ -137,7 +137,7 @@ extension PageQueries {
             WHERE bt.briefing_item_id IN (SELECT value FROM json_each(?)) AND tp.retired = 0
             ORDER BY tp.position
             """, arguments: [ids]) { row in
-            byItem[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
+            byItem[try row["briefing_item_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
         }
         for index in items.indices {
             items[index].topics = byItem[items[index].id] ?? []

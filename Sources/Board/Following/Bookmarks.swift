@@ -13,8 +13,8 @@ public struct SavedPost: RowDecodable, Sendable {
     public let savedAt: Date
 
     public init(row: Row) throws {
-        postID = try row[0]; position = try row[1]; threadID = try row[2]; threadSlug = try row[3]
-        threadTitle = try row[4]; authorName = try row[5]; excerpt = try row[6]; savedAt = try row[7]
+        postID = try row["post_id"]; position = try row["position"]; threadID = try row["thread_id"]; threadSlug = try row["thread_slug"]
+        threadTitle = try row["thread_title"]; authorName = try row["author_name"]; excerpt = try row["excerpt"]; savedAt = try row["saved_at"]
     }
 }
 
@@ -27,7 +27,7 @@ public struct FollowedItem: RowDecodable, Sendable {
     public let muted: Bool
 
     public init(row: Row) throws {
-        isTopic = try row[0]; id = try row[1]; slug = try row[2]; title = try row[3]; muted = try row[4]
+        isTopic = try row["is_topic"]; id = try row["id"]; slug = try row["slug"]; title = try row["title"]; muted = try row["muted"]
     }
 }
 
@@ -50,7 +50,8 @@ public enum Bookmarks {
     /// `viewer`'s saved posts that they can still read, newest first.
     public static func saved(_ conn: Connection, viewer: Viewer, limit: Int = 100) throws -> [SavedPost] {
         try conn.query(SavedPost.self, """
-            SELECT p.id, p.position, t.id, t.slug, t.title, a.display_name, substr(p.body_markdown, 1, 200), b.created_at
+            SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
+                   a.display_name AS author_name, substr(p.body_markdown, 1, 200) AS excerpt, b.created_at AS saved_at
             FROM bookmarks b JOIN posts p ON p.id = b.post_id JOIN threads t ON t.id = p.thread_id
             JOIN users a ON a.id = p.author_id
             WHERE b.user_id = ?3 AND t.hidden = 0 AND p.hidden = 0 AND p.deleted_by_author = 0 AND \(PageQueries.visible)
@@ -62,7 +63,7 @@ public enum Bookmarks {
     /// Threads (that `viewer` can read) and topics they follow or muted.
     public static func following(_ conn: Connection, viewer: Viewer) throws -> [FollowedItem] {
         try conn.query(FollowedItem.self, """
-            SELECT 1, tp.id, tp.slug, tp.name, s.muted FROM subscriptions s JOIN topics tp ON tp.id = s.topic_id
+            SELECT 1 AS is_topic, tp.id, tp.slug, tp.name AS title, s.muted FROM subscriptions s JOIN topics tp ON tp.id = s.topic_id
             WHERE s.user_id = ?3
             UNION ALL
             SELECT 0, t.id, t.slug, t.title, s.muted FROM subscriptions s JOIN threads t ON t.id = s.thread_id

@@ -28,19 +28,19 @@ public struct MentorCard: RowDecodable, Sendable {
     public internal(set) var topics: [TopicTag] = []
 
     static let columns = """
-        u.id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor'), coalesce(mp.availability, 'available'),
-        o.name, o.slug, u.bio
+        u.id AS user_id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+        coalesce(mp.availability, 'available') AS availability, o.name AS organisation_name, o.slug AS organisation_slug, u.bio
         """
 
     public init(row: Row) throws {
-        userID = try row[0]
-        handle = try row[1]
-        displayName = try row[2]
-        headline = try row[3]
-        availability = MentorAvailability(rawValue: try row[4]) ?? .available
-        organisationName = try row[5]
-        organisationSlug = try row[6]
-        bio = try row[7]
+        userID = try row["user_id"]
+        handle = try row["handle"]
+        displayName = try row["display_name"]
+        headline = try row["headline"]
+        availability = MentorAvailability(rawValue: try row["availability"]) ?? .available
+        organisationName = try row["organisation_name"]
+        organisationSlug = try row["organisation_slug"]
+        bio = try row["bio"]
     }
 }
 
@@ -55,17 +55,20 @@ public struct MentorshipSummary: RowDecodable, Sendable {
     public let endedAt: Date?
     public let note: String
 
-    static let columns = "m.id, u.handle, u.display_name, o.slug, o.name, m.started_at, m.ended_at, m.note"
+    static let columns = """
+        m.id, u.handle AS mentor_handle, u.display_name AS mentor_name, o.slug AS organisation_slug,
+        o.name AS organisation_name, m.started_at, m.ended_at, m.note
+        """
 
     public init(row: Row) throws {
-        id = try row[0]
-        mentorHandle = try row[1]
-        mentorName = try row[2]
-        organisationSlug = try row[3]
-        organisationName = try row[4]
-        startedAt = try row[5]
-        endedAt = try row[6]
-        note = try row[7]
+        id = try row["id"]
+        mentorHandle = try row["mentor_handle"]
+        mentorName = try row["mentor_name"]
+        organisationSlug = try row["organisation_slug"]
+        organisationName = try row["organisation_name"]
+        startedAt = try row["started_at"]
+        endedAt = try row["ended_at"]
+        note = try row["note"]
     }
 }
 
@@ -80,13 +83,13 @@ public struct MentorAnswer: RowDecodable, Sendable {
     public let accepted: Bool
 
     public init(row: Row) throws {
-        threadID = try row[0]
-        threadSlug = try row[1]
-        threadTitle = try row[2]
-        postID = try row[3]
-        position = try row[4]
-        createdAt = try row[5]
-        accepted = try row[6]
+        threadID = try row["thread_id"]
+        threadSlug = try row["thread_slug"]
+        threadTitle = try row["thread_title"]
+        postID = try row["post_id"]
+        position = try row["position"]
+        createdAt = try row["created_at"]
+        accepted = try row["accepted"]
     }
 }
 
@@ -167,7 +170,8 @@ public enum MentorDirectory {
             WHERE m.mentor_id = ? AND m.ended_at IS NULL ORDER BY o.name
             """, mentor.userID)
         let answerSQL = """
-            SELECT t.id, t.slug, t.title, p.id, p.position, p.created_at, t.accepted_post_id IS p.id
+            SELECT t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title, p.id AS post_id, p.position,
+                   p.created_at, t.accepted_post_id IS p.id AS accepted
             FROM posts p JOIN threads t ON t.id = p.thread_id
             WHERE p.author_id = ?4 AND p.position > 1 AND p.hidden = 0 AND p.deleted_by_author = 0
               AND p.held_for_approval = 0 AND t.hidden = 0 AND \(PageQueries.visible)
@@ -198,7 +202,7 @@ public enum MentorDirectory {
             SELECT e.mentor_id, tp.slug, tp.name FROM mentor_expertise e JOIN topics tp ON tp.id = e.topic_id
             WHERE e.mentor_id IN (SELECT value FROM json_each(?)) ORDER BY tp.position
             """, arguments: [ids]) { row in
-            byMentor[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
+            byMentor[try row["mentor_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
         }
         for index in cards.indices { cards[index].topics = byMentor[cards[index].userID] ?? [] }
     }

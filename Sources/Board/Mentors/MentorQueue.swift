@@ -16,14 +16,14 @@ public struct MentorSuggestion: RowDecodable, Sendable {
     public let score: Int
 
     public init(row: Row) throws {
-        handle = try row[0]
-        displayName = try row[1]
-        headline = try row[2]
-        availability = MentorAvailability(rawValue: try row[3]) ?? .available
-        matchingTopics = try row[4]
-        supportsPathfinder = try row[5]
-        openLinks = try row[6]
-        score = try row[7]
+        handle = try row["handle"]
+        displayName = try row["display_name"]
+        headline = try row["headline"]
+        availability = MentorAvailability(rawValue: try row["availability"]) ?? .available
+        matchingTopics = try row["matching"]
+        supportsPathfinder = try row["supports"]
+        openLinks = try row["open_links"]
+        score = try row["score"]
     }
 }
 
@@ -35,10 +35,10 @@ public struct LinkedMentor: RowDecodable, Sendable {
     public let status: String
 
     public init(row: Row) throws {
-        handle = try row[0]
-        displayName = try row[1]
-        organisationName = try row[2]
-        status = try row[3]
+        handle = try row["handle"]
+        displayName = try row["display_name"]
+        organisationName = try row["organisation_name"]
+        status = try row["status"]
     }
 }
 
@@ -57,17 +57,17 @@ public struct MentorQueueItem: RowDecodable, Sendable {
     public let answeredByYou: Bool
 
     public init(row: Row) throws {
-        threadID = try row[0]
-        slug = try row[1]
-        title = try row[2]
-        authorName = try row[3]
-        createdAt = try row[4]
-        replyCount = try row[5]
-        hasAcceptedAnswer = try row[6]
-        linkedToYou = try row[7]
-        inYourTopics = try row[8]
-        fromYourPathfinder = try row[9]
-        answeredByYou = try row[10]
+        threadID = try row["thread_id"]
+        slug = try row["slug"]
+        title = try row["title"]
+        authorName = try row["author_name"]
+        createdAt = try row["created_at"]
+        replyCount = try row["reply_count"]
+        hasAcceptedAnswer = try row["has_accepted_answer"]
+        linkedToYou = try row["linked_to_you"]
+        inYourTopics = try row["in_your_topics"]
+        fromYourPathfinder = try row["from_your_pathfinder"]
+        answeredByYou = try row["answered_by_you"]
     }
 }
 
@@ -125,7 +125,7 @@ public enum MentorQueries {
     /// Mentors linked to a thread (declined ones left out), by name.
     public static func linkedMentors(_ conn: Connection, threadID: Int64) throws -> [LinkedMentor] {
         try conn.query(LinkedMentor.self, """
-            SELECT u.handle, u.display_name, o.name, tm.status
+            SELECT u.handle, u.display_name, o.name AS organisation_name, tm.status
             FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE tm.thread_id = ? AND tm.status <> 'declined'
             ORDER BY u.display_name COLLATE NOCASE
@@ -136,14 +136,16 @@ public enum MentorQueries {
     /// longer sees that space's threads here either).
     public static func queue(_ conn: Connection, mentorID: Int64, viewer: Viewer, limit: Int = 100) throws -> MentorQueue {
         let select = """
-            SELECT t.id, t.slug, t.title, a.display_name, t.created_at, t.reply_count, t.accepted_post_id IS NOT NULL,
-                   EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked'),
+            SELECT t.id AS thread_id, t.slug, t.title, a.display_name AS author_name, t.created_at, t.reply_count,
+                   t.accepted_post_id IS NOT NULL AS has_accepted_answer,
+                   EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked')
+                     AS linked_to_you,
                    EXISTS (SELECT 1 FROM thread_topics tt JOIN mentor_expertise e ON e.topic_id = tt.topic_id
-                           WHERE tt.thread_id = t.id AND e.mentor_id = ?4),
+                           WHERE tt.thread_id = t.id AND e.mentor_id = ?4) AS in_your_topics,
                    EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
-                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)),
+                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)) AS from_your_pathfinder,
                    EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.author_id = ?4 AND p.position > 1
-                           AND p.hidden = 0 AND p.deleted_by_author = 0)
+                           AND p.hidden = 0 AND p.deleted_by_author = 0) AS answered_by_you
             FROM threads t JOIN users a ON a.id = t.author_id
             """
         let base = PageQueries.viewerArguments(viewer)

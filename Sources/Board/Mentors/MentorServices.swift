@@ -235,8 +235,8 @@ struct UserRoleRow: RowDecodable {
     let id: Int64
     let role: String
     init(row: Row) throws {
-        id = try row[0]
-        role = try row[1]
+        id = try row["id"]
+        role = try row["role"]
     }
 }
 

@@ -533,6 +533,6 @@ public enum Moderation {
 
 private struct SettingRow: RowDecodable {
     let key: String, value: String
-    init(row: Row) throws { key = try row[0]; value = try row[1] }
+    init(row: Row) throws { key = try row["key"]; value = try row["value"] }
 }
 

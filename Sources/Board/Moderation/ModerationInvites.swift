@@ -12,8 +12,8 @@ public struct AdminInvite: Sendable, Equatable, RowDecodable {
     public let useCount: Int
 
     public init(row: Row) throws {
-        id = try row[0]; role = try row[1]; organisationName = try row[2]; createdBy = try row[3]
-        expiresAt = try row[4]; maxUses = try row[5]; useCount = try row[6]
+        id = try row["id"]; role = try row["role"]; organisationName = try row["organisation_name"]; createdBy = try row["created_by"]
+        expiresAt = try row["expires_at"]; maxUses = try row["max_uses"]; useCount = try row["use_count"]
     }
 }
 
@@ -23,7 +23,7 @@ extension Moderation {
     /// Invites that can still be used, newest first.
     public static func openInvites(_ conn: Connection, now: Date) throws -> [AdminInvite] {
         try conn.query(AdminInvite.self, """
-            SELECT i.id, i.role, o.name, u.handle, i.expires_at, i.max_uses, i.use_count
+            SELECT i.id, i.role, o.name AS organisation_name, u.handle AS created_by, i.expires_at, i.max_uses, i.use_count
             FROM invites i JOIN users u ON u.id = i.created_by LEFT JOIN organisations o ON o.id = i.organisation_id
             WHERE i.revoked_at IS NULL AND i.expires_at > ? AND i.use_count < i.max_uses
             ORDER BY i.created_at DESC, i.id DESC LIMIT 200

@@ -11,7 +11,8 @@ public struct AdminOrganisation: Sendable, Equatable, RowDecodable {
     public let region: String
 
     public init(row: Row) throws {
-        id = try row[0]; slug = try row[1]; name = try row[2]; kind = try row[3]; description = try row[4]; region = try row[5]
+        id = try row["id"]; slug = try row["slug"]; name = try row["name"]; kind = try row["kind"]
+        description = try row["description"]; region = try row["region"]
     }
 }
 

@@ -45,7 +45,8 @@ public enum ModerationQueries {
     /// Open flags grouped by post, and held posts, oldest first.
     public static func queue(_ conn: Connection, limit: Int = 100) throws -> [QueueItem] {
         var items = try conn.query(QueueRow.self, """
-            SELECT p.id, p.thread_id, t.title, p.author_id, u.handle, p.body_markdown, p.held_for_approval, p.hidden,
+            SELECT p.id AS post_id, p.thread_id, t.title AS thread_title, p.author_id, u.handle AS author_handle, p.body_markdown,
+                   p.held_for_approval, p.hidden,
                    coalesce((SELECT min(f.created_at) FROM flags f WHERE f.post_id = p.id AND f.status = 'open'), p.created_at) AS since
             FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
             WHERE p.held_for_approval = 1 OR EXISTS (SELECT 1 FROM flags f WHERE f.post_id = p.id AND f.status = 'open')
@@ -54,7 +55,7 @@ public enum ModerationQueries {
             """, limit).map(\.item)
         for index in items.indices {
             items[index].flags = try conn.query(FlagRow.self, """
-                SELECT f.reason, f.note, u.handle FROM flags f JOIN users u ON u.id = f.reporter_id
+                SELECT f.reason, f.note, u.handle AS reporter_handle FROM flags f JOIN users u ON u.id = f.reporter_id
                 WHERE f.post_id = ? AND f.status = 'open' ORDER BY f.created_at, f.id
                 """, items[index].postID).map(\.flag)
         }
@@ -65,7 +66,8 @@ public enum ModerationQueries {
     /// to viewers who can read the thread: the privacy rule is in the SQL, as for every page.
     public static func log(_ conn: Connection, viewer: Viewer, limit: Int = 200) throws -> [LogEntry] {
         try conn.query(LogRow.self, """
-            SELECT l.id, a.handle, a.role <> 'admin' AND l.action = 'hide_post', l.action, l.target_type, l.target_id,
+            SELECT l.id, a.handle AS actor_handle, a.role <> 'admin' AND l.action = 'hide_post' AS automatic, l.action,
+                   l.target_type, l.target_id,
                    l.reason, l.created_at,
                    CASE l.target_type
                      WHEN 'user' THEN (SELECT '@' || handle FROM users WHERE id = l.target_id)
@@ -73,12 +75,12 @@ public enum ModerationQueries {
                      WHEN 'thread' THEN (SELECT t.title FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      WHEN 'post' THEN (SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
-                     ELSE NULL END,
+                     ELSE NULL END AS target_label,
                    CASE l.target_type
                      WHEN 'thread' THEN (SELECT t.id FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      WHEN 'post' THEN (SELECT t.id FROM posts p JOIN threads t ON t.id = p.thread_id
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
-                     ELSE NULL END
+                     ELSE NULL END AS target_thread_id
             FROM moderation_log l JOIN users a ON a.id = l.actor_id
             ORDER BY l.created_at DESC, l.id DESC
             LIMIT ?4
@@ -96,7 +98,7 @@ public enum ModerationQueries {
     /// reason in place of the text (the author and admins still see it).
     public static func postModeration(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> PostModeration? {
         try conn.queryOne(PostModerationRow.self, """
-            SELECT author_id, hidden, coalesce(hidden_reason, ''), held_for_approval FROM posts WHERE id = ?
+            SELECT author_id, hidden, coalesce(hidden_reason, '') AS hidden_reason, held_for_approval FROM posts WHERE id = ?
             """, postID).map { row in
             let own = viewer.userID == row.authorID
             return PostModeration(hidden: row.hidden, hiddenReason: row.reason, awaitingApproval: row.held,
@@ -140,41 +142,52 @@ public struct UserSummary: Sendable, Equatable, RowDecodable {
     public let createdAt: Date
 
     public init(row: Row) throws {
-        id = try row[0]; handle = try row[1]; displayName = try row[2]; role = try row[3]
-        suspendedUntil = try row[4]; suspensionReason = try row[5]; createdAt = try row[6]
+        id = try row["id"]; handle = try row["handle"]; displayName = try row["display_name"]; role = try row["role"]
+        suspendedUntil = try row["suspended_until"]; suspensionReason = try row["suspension_reason"]; createdAt = try row["created_at"]
     }
 }
 
 private struct QueueRow: RowDecodable {
     let item: QueueItem
     init(row: Row) throws {
-        item = QueueItem(postID: try row[0], threadID: try row[1], threadTitle: try row[2], authorID: try row[3],
-                         authorHandle: try row[4], bodyMarkdown: try row[5], held: try row[6], hidden: try row[7],
-                         since: try row[8], flags: [])
+        item = QueueItem(postID: try row["post_id"], threadID: try row["thread_id"], threadTitle: try row["thread_title"],
+                         authorID: try row["author_id"], authorHandle: try row["author_handle"], bodyMarkdown: try row["body_markdown"],
+                         held: try row["held_for_approval"], hidden: try row["hidden"], since: try row["since"], flags: [])
     }
 }
 
 private struct FlagRow: RowDecodable {
     let flag: QueueFlag
     init(row: Row) throws {
-        let raw: String = try row[0]
-        flag = QueueFlag(reason: FlagReason(rawValue: raw) ?? .other, note: try row[1], reporterHandle: try row[2])
+        let raw: String = try row["reason"]
+        flag = QueueFlag(reason: FlagReason(rawValue: raw) ?? .other, note: try row["note"], reporterHandle: try row["reporter_handle"])
     }
 }
 
 private struct LogRow: RowDecodable {
     let entry: LogEntry?
     init(row: Row) throws {
-        let raw: String = try row[3]
+        // Read in SELECT order (each name then costs one comparison), then checked.
+        let id: Int64 = try row["id"]
+        let actorHandle: String = try row["actor_handle"]
+        let automatic: Bool = try row["automatic"]
+        let raw: String = try row["action"]
+        let targetType: String = try row["target_type"]
+        let targetID: Int64 = try row["target_id"]
+        let reason: String = try row["reason"]
+        let at: Date = try row["created_at"]
+        let targetLabel: String? = try row["target_label"]
+        let threadID: Int64? = try row["target_thread_id"]
         guard let action = ModerationAction(rawValue: raw) else { entry = nil; return }
-        let threadID: Int64? = try row[9]
-        entry = LogEntry(id: try row[0], actorHandle: try row[1], automatic: try row[2], action: action,
-                         targetType: try row[4], targetID: try row[5], targetLabel: try row[8],
-                         targetPath: threadID.map { "/t/\($0)" }, reason: try row[6], at: try row[7])
+        entry = LogEntry(id: id, actorHandle: actorHandle, automatic: automatic, action: action,
+                         targetType: targetType, targetID: targetID, targetLabel: targetLabel,
+                         targetPath: threadID.map { "/t/\($0)" }, reason: reason, at: at)
     }
 }
 
 private struct PostModerationRow: RowDecodable {
     let authorID: Int64, hidden: Bool, reason: String, held: Bool
-    init(row: Row) throws { authorID = try row[0]; hidden = try row[1]; reason = try row[2]; held = try row[3] }
+    init(row: Row) throws {
+        authorID = try row["author_id"]; hidden = try row["hidden"]; reason = try row["hidden_reason"]; held = try row["held_for_approval"]
+    }
 }

@@ -11,7 +11,8 @@ public struct AdminTopic: Sendable, Equatable, RowDecodable {
     public let retired: Bool
 
     public init(row: Row) throws {
-        id = try row[0]; slug = try row[1]; name = try row[2]; description = try row[3]; position = try row[4]; retired = try row[5]
+        id = try row["id"]; slug = try row["slug"]; name = try row["name"]; description = try row["description"]
+        position = try row["position"]; retired = try row["retired"]
     }
 }
 

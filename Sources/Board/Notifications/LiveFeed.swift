@@ -85,9 +85,10 @@ public struct LiveFeed: Sendable {
         try store.read { conn in
             var changes = Changes(lastNotificationID: afterNotification)
             changes.posts = try conn.query(NewPost.self, """
-                SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name, p.body_html, p.created_at,
+                SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
+                       o.name AS author_organisation, p.body_html, p.created_at,
                        p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                       coalesce(p.hidden_reason, ''), p.thread_id AS thread_id,
+                       coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
                        p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,
                        \(Resource.ThreadState.columns)
                 FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id

@@ -39,17 +39,17 @@ public struct NotificationItem: RowDecodable, Sendable {
     public let read: Bool
 
     public init(row: Row) throws {
-        id = try row[0]
-        let kind: String = try row[1]
+        id = try row["id"]
+        let kind: String = try row["kind"]
         self.kind = NotificationKind(rawValue: kind) ?? .reply
-        threadID = try row[2]
-        threadSlug = try row[3]
-        threadTitle = try row[4]
-        postID = try row[5]
-        postPosition = try row[6]
-        actorName = try row[7]
-        createdAt = try row[8]
-        read = try row[9]
+        threadID = try row["thread_id"]
+        threadSlug = try row["thread_slug"]
+        threadTitle = try row["thread_title"]
+        postID = try row["post_id"]
+        postPosition = try row["post_position"]
+        actorName = try row["actor_name"]
+        createdAt = try row["created_at"]
+        read = try row["read"]
     }
 }
 
@@ -117,7 +117,7 @@ public enum Notifications {
     public static func recordThreadApproved(_ tx: Connection, threadID: Int64, postID: Int64, now: Date) throws {
         struct Opening: RowDecodable {
             let authorID: Int64, markdown: String
-            init(row: Row) throws { authorID = try row[0]; markdown = try row[1] }
+            init(row: Row) throws { authorID = try row["author_id"]; markdown = try row["body_markdown"] }
         }
         guard let post = try tx.queryOne(Opening.self, """
             SELECT author_id, body_markdown FROM posts WHERE id = ? AND thread_id = ? AND position = 1
@@ -157,7 +157,7 @@ public enum Notifications {
     public static func recordReplyApproved(_ tx: Connection, postID: Int64, now: Date) throws {
         struct Reply: RowDecodable {
             let threadID: Int64, authorID: Int64, markdown: String
-            init(row: Row) throws { threadID = try row[0]; authorID = try row[1]; markdown = try row[2] }
+            init(row: Row) throws { threadID = try row["thread_id"]; authorID = try row["author_id"]; markdown = try row["body_markdown"] }
         }
         guard let reply = try tx.queryOne(Reply.self, """
             SELECT thread_id, author_id, body_markdown FROM posts WHERE id = ? AND position > 1
@@ -253,8 +253,8 @@ public enum Notifications {
     /// The newest notifications of `userID` about threads and posts they may still read.
     public static func list(_ conn: Connection, userID: Int64, limit: Int = 50) throws -> [NotificationItem] {
         try conn.query(NotificationItem.self, """
-            SELECT n.id, n.kind, n.thread_id, t.slug, t.title, n.post_id, p.position, a.display_name, n.created_at,
-                   n.read_at IS NOT NULL
+            SELECT n.id, n.kind, n.thread_id, t.slug AS thread_slug, t.title AS thread_title, n.post_id,
+                   p.position AS post_position, a.display_name AS actor_name, n.created_at, n.read_at IS NOT NULL AS read
             FROM notifications n
             JOIN users u ON u.id = n.user_id
             LEFT JOIN threads t ON t.id = n.thread_id

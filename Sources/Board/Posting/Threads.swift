@@ -257,7 +257,7 @@ public enum Threads {
     public static func revisions(_ conn: Connection, postID: Int64, viewer: Viewer) throws -> [PostRevision] {
         _ = try readablePost(conn, postID: postID, actor: viewer)
         return try conn.query(PostRevision.self, """
-            SELECT r.id, r.body_markdown, u.display_name, r.created_at FROM post_revisions r
+            SELECT r.id, r.body_markdown, u.display_name AS edited_by, r.created_at FROM post_revisions r
             JOIN users u ON u.id = r.edited_by WHERE r.post_id = ? ORDER BY r.id
             """, postID)
     }
@@ -291,7 +291,7 @@ public enum Threads {
     static func checkMayPost(_ tx: Connection, userID: Int64, now: Date) throws {
         struct Standing: RowDecodable {
             let suspendedUntil: Date?, deletedAt: Date?
-            init(row: Row) throws { suspendedUntil = try row[0]; deletedAt = try row[1] }
+            init(row: Row) throws { suspendedUntil = try row["suspended_until"]; deletedAt = try row["deleted_at"] }
         }
         guard let standing = try tx.queryOne(Standing.self, "SELECT suspended_until, deleted_at FROM users WHERE id = ?", userID),
               standing.deletedAt == nil else { throw PostingError.signInRequired }
@@ -302,13 +302,13 @@ public enum Threads {
         let threadID: Int64, authorID: Int64, position: Int, markdown: String, hidden: Bool, deleted: Bool, locked: Bool
         var removed: Bool { hidden || deleted }
         init(row: Row) throws {
-            threadID = try row[0]
-            authorID = try row[1]
-            position = try row[2]
-            markdown = try row[3]
-            hidden = try row[4]
-            deleted = try row[5]
-            locked = try row[6]
+            threadID = try row["thread_id"]
+            authorID = try row["author_id"]
+            position = try row["position"]
+            markdown = try row["body_markdown"]
+            hidden = try row["hidden"]
+            deleted = try row["deleted_by_author"]
+            locked = try row["locked"]
         }
     }
 
@@ -342,10 +342,10 @@ public struct PostRevision: RowDecodable, Sendable {
     public let createdAt: Date
 
     public init(row: Row) throws {
-        id = try row[0]
-        bodyMarkdown = try row[1]
-        editedBy = try row[2]
-        createdAt = try row[3]
+        id = try row["id"]
+        bodyMarkdown = try row["body_markdown"]
+        editedBy = try row["edited_by"]
+        createdAt = try row["created_at"]
     }
 }
 
@@ -369,12 +369,12 @@ extension PageQueries {
         struct Head: RowDecodable {
             let threadID: Int64, title: String, slug: String, position: Int, author: String, markdown: String, editedAt: Date?
             init(row: Row) throws {
-                threadID = try row[0]; title = try row[1]; slug = try row[2]; position = try row[3]
-                author = try row[4]; markdown = try row[5]; editedAt = try row[6]
+                threadID = try row["thread_id"]; title = try row["title"]; slug = try row["slug"]; position = try row["position"]
+                author = try row["author_name"]; markdown = try row["body_markdown"]; editedAt = try row["edited_at"]
             }
         }
         guard let head = try conn.queryOne(Head.self, """
-            SELECT t.id, t.title, t.slug, p.position, u.display_name, p.body_markdown, p.edited_at
+            SELECT t.id AS thread_id, t.title, t.slug, p.position, u.display_name AS author_name, p.body_markdown, p.edited_at
             FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
             WHERE p.id = ?4 AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
               AND t.hidden = 0 AND \(visible)

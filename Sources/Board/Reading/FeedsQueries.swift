@@ -11,12 +11,12 @@ public struct FeedPost: RowDecodable, Sendable {
     public let editedAt: Date?
 
     public init(row: Row) throws {
-        id = try row[0]
-        position = try row[1]
-        authorName = try row[2]
-        bodyHTML = try row[3]
-        createdAt = try row[4]
-        editedAt = try row[5]
+        id = try row["id"]
+        position = try row["position"]
+        authorName = try row["author_name"]
+        bodyHTML = try row["body_html"]
+        createdAt = try row["created_at"]
+        editedAt = try row["edited_at"]
     }
 }
 
@@ -56,7 +56,7 @@ public enum FeedQueries {
         try PageQueries.attachTopics(conn, to: &one)
         thread = one[0]
         let posts = try conn.query(FeedPost.self, """
-            SELECT p.id, p.position, u.display_name, p.body_html, p.created_at, p.edited_at
+            SELECT p.id, p.position, u.display_name AS author_name, p.body_html, p.created_at, p.edited_at
             FROM posts p JOIN users u ON u.id = p.author_id
             WHERE p.thread_id = ? AND p.hidden = 0 AND p.held_for_approval = 0 AND p.deleted_by_author = 0
             ORDER BY p.position DESC LIMIT ?

@@ -9,9 +9,9 @@ public struct OrganisationLink: RowDecodable, Sendable, Equatable {
     public let kind: String
 
     public init(row: Row) throws {
-        slug = try row[0]
-        name = try row[1]
-        kind = try row[2]
+        slug = try row["slug"]
+        name = try row["name"]
+        kind = try row["kind"]
     }
 }
 
@@ -24,10 +24,10 @@ public struct MemberSummary: RowDecodable, Sendable, Equatable {
     public let organisationName: String?
 
     public init(row: Row) throws {
-        handle = try row[0]
-        displayName = try row[1]
-        role = try row[2]
-        organisationName = try row[3]
+        handle = try row["handle"]
+        displayName = try row["display_name"]
+        role = try row["role"]
+        organisationName = try row["organisation_name"]
     }
 }
 
@@ -57,23 +57,23 @@ extension PageQueries {
         struct OrganisationRow: RowDecodable {
             let id: Int64, link: OrganisationLink, description: String, website: String?, region: String
             init(row: Row) throws {
-                id = try row[0]
-                link = try OrganisationLink(row: row, offset: 1)
-                description = try row[4]
-                website = try row[5]
-                region = try row[6]
+                id = try row["id"]
+                link = try OrganisationLink(row: row)
+                description = try row["description"]
+                website = try row["website"]
+                region = try row["region"]
             }
         }
         guard let organisation = try conn.queryOne(OrganisationRow.self, """
             SELECT id, slug, name, kind, description, website, region FROM organisations WHERE slug = ?
             """, slug) else { return nil }
         let members = try conn.query(MemberSummary.self, """
-            SELECT u.handle, u.display_name, u.role, NULL FROM users u
+            SELECT u.handle, u.display_name, u.role, NULL AS organisation_name FROM users u
             WHERE u.organisation_id = ? AND u.organisation_confirmed = 1 AND u.deleted_at IS NULL
             ORDER BY u.display_name, u.id LIMIT 200
             """, organisation.id)
         let mentors = try conn.query(MemberSummary.self, """
-            SELECT u.handle, u.display_name, u.role, o.name FROM mentorships m
+            SELECT u.handle, u.display_name, u.role, o.name AS organisation_name FROM mentorships m
             JOIN users u ON u.id = m.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE m.organisation_id = ? AND m.ended_at IS NULL AND u.deleted_at IS NULL ORDER BY u.display_name
             """, organisation.id)
@@ -114,13 +114,5 @@ extension PageQueries {
     public static func canReadSpace(_ conn: Connection, organisationID: Int64, viewer: Viewer) throws -> Bool {
         try conn.scalar(Bool.self, "SELECT \(Visibility.spaceReadableByViewer(organisation: "?4"))",
                         arguments: viewerArguments(viewer) + [organisationID]) ?? false
-    }
-}
-
-extension OrganisationLink {
-    init(row: Row, offset: Int32) throws {
-        slug = try row[offset]
-        name = try row[offset + 1]
-        kind = try row[offset + 2]
     }
 }

@@ -42,23 +42,24 @@ public struct ThreadSummary: RowDecodable, Sendable {
     public internal(set) var answeredByMentor = false
 
     static let columns = """
-        t.id, t.title, t.slug, a.handle, a.display_name, t.organisation_id, t.reply_count, t.last_activity_at,
-        t.pinned, t.locked, t.accepted_post_id IS NOT NULL, lu.display_name
+        t.id, t.title, t.slug, a.handle AS author_handle, a.display_name AS author_name, t.organisation_id,
+        t.reply_count, t.last_activity_at, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
+        lu.display_name AS last_poster_name
         """
 
     public init(row: Row) throws {
-        id = try row[0]
-        title = try row[1]
-        slug = try row[2]
-        authorHandle = try row[3]
-        authorName = try row[4]
-        organisationID = try row[5]
-        replyCount = try row[6]
-        lastActivityAt = try row[7]
-        pinned = try row[8]
-        locked = try row[9]
-        hasAcceptedAnswer = try row[10]
-        lastPosterName = try row[11]
+        id = try row["id"]
+        title = try row["title"]
+        slug = try row["slug"]
+        authorHandle = try row["author_handle"]
+        authorName = try row["author_name"]
+        organisationID = try row["organisation_id"]
+        replyCount = try row["reply_count"]
+        lastActivityAt = try row["last_activity_at"]
+        pinned = try row["pinned"]
+        locked = try row["locked"]
+        hasAcceptedAnswer = try row["has_accepted_answer"]
+        lastPosterName = try row["last_poster_name"]
     }
 }
 
@@ -83,20 +84,20 @@ public struct PostView: RowDecodable, Sendable {
     public let hiddenReason: String
 
     public init(row: Row) throws {
-        id = try row[0]
-        position = try row[1]
-        authorHandle = try row[2]
-        authorName = try row[3]
-        authorRole = try row[4]
-        authorOrganisation = try row[5]
-        bodyHTML = try row[6]
-        createdAt = try row[7]
-        editedAt = try row[8]
-        hidden = try row[9]
-        deletedByAuthor = try row[10]
-        authorID = try row[11]
-        heldForApproval = try row[12]
-        hiddenReason = try row[13]
+        id = try row["id"]
+        position = try row["position"]
+        authorHandle = try row["author_handle"]
+        authorName = try row["author_name"]
+        authorRole = try row["author_role"]
+        authorOrganisation = try row["author_organisation"]
+        bodyHTML = try row["body_html"]
+        createdAt = try row["created_at"]
+        editedAt = try row["edited_at"]
+        hidden = try row["hidden"]
+        deletedByAuthor = try row["deleted_by_author"]
+        authorID = try row["author_id"]
+        heldForApproval = try row["held_for_approval"]
+        hiddenReason = try row["hidden_reason"]
     }
 }
 
@@ -184,7 +185,7 @@ public enum PageQueries {
                              limit: Int = threadsPerPage) throws -> TopicPage? {
         struct TopicRow: RowDecodable {
             let id: Int64, slug: String, name: String, description: String
-            init(row: Row) throws { id = try row[0]; slug = try row[1]; name = try row[2]; description = try row[3] }
+            init(row: Row) throws { id = try row["id"]; slug = try row["slug"]; name = try row["name"]; description = try row["description"] }
         }
         guard let topic = try conn.queryOne(TopicRow.self,
             "SELECT id, slug, name, description FROM topics WHERE slug = ? AND retired = 0", slug) else { return nil }
@@ -210,7 +211,7 @@ public enum PageQueries {
     public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
         struct Header: RowDecodable {
             let summary: ThreadSummary, acceptedPostID: Int64?
-            init(row: Row) throws { summary = try ThreadSummary(row: row); acceptedPostID = try row[12] }
+            init(row: Row) throws { summary = try ThreadSummary(row: row); acceptedPostID = try row["accepted_post_id"] }
         }
         guard let header = try conn.queryOne(Header.self, """
             SELECT \(ThreadSummary.columns), t.accepted_post_id
@@ -224,10 +225,11 @@ public enum PageQueries {
         let page = min(max(1, page), pageCount)
         let first = (page - 1) * postsPerPage + 1
         let posts = try conn.query(PostView.self, """
-            SELECT p.id, p.position, u.handle, u.display_name, u.role, o.name,
-                   CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END, p.created_at,
+            SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
+                   o.name AS author_organisation,
+                   CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END AS body_html, p.created_at,
                    p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                   coalesce(p.hidden_reason, '')
+                   coalesce(p.hidden_reason, '') AS hidden_reason
             FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE p.thread_id = ?4 AND p.position BETWEEN ?5 AND ?6
               AND (p.held_for_approval = 0 OR p.author_id = ?3 OR ?2)
@@ -268,7 +270,7 @@ public enum PageQueries {
             WHERE tt.thread_id IN (SELECT value FROM json_each(?))
             ORDER BY tp.position
             """, arguments: [ids]) { row in
-            byThread[try row[0], default: []].append(TopicTag(slug: try row[1], name: try row[2]))
+            byThread[try row["thread_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
         }
         let mentorAnswered = try MentorQueries.answeredByMentor(conn, threadIDs: threads.map(\.id))
         for index in threads.indices {

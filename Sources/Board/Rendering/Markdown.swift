@@ -91,7 +91,7 @@ public enum Markdown {
     public static func rerenderOutdated(in tx: Connection, afterID: Int64 = 0, limit: Int = Int.max) throws -> (count: Int, lastID: Int64?) {
         struct Outdated: RowDecodable {
             let id: Int64, markdown: String
-            init(row: Row) throws { id = try row[0]; markdown = try row[1] }
+            init(row: Row) throws { id = try row["id"]; markdown = try row["body_markdown"] }
         }
         let rows = try tx.query(Outdated.self, """
             SELECT id, body_markdown FROM posts WHERE id > ? AND renderer_version < ? ORDER BY id LIMIT ?

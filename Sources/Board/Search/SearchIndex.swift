@@ -1,7 +1,7 @@
 import Database
 
-/// Keeps the post full-text indexes in step (see the comments on `post_search` in `Schema` and on
-/// `post_search_recent` in `Migration9RecentSearch`).
+/// Keeps the post full-text indexes in step (see the comments on `post_search` in
+/// `Migration001Initial` and on `post_search_recent` in `Migration009RecentSearch`).
 public enum SearchIndex {
     /// `post_search_recent` holds the posts with `id > max(id) - recentWindow`.
     public static let recentWindow: Int64 = 50_000

@@ -145,8 +145,9 @@ public enum SearchQueries {
         ranked(post_id, score) AS (
             SELECT post_id, sum(score) AS total FROM hits GROUP BY post_id ORDER BY total, post_id DESC LIMIT ?17
         )
-        SELECT p.id, p.position, t.id, t.slug, t.title, a.handle, a.display_name, p.created_at,
-               t.organisation_id IS NOT NULL, t.accepted_post_id IS NOT NULL
+        SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
+               a.handle AS author_handle, a.display_name AS author_name, p.created_at,
+               t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer
         FROM ranked r
         JOIN posts p ON p.id = r.post_id
         JOIN threads t ON t.id = p.thread_id
@@ -166,25 +167,29 @@ public enum SearchQueries {
     /// window can find more).
     static let matchCountsSQL = """
         SELECT (SELECT count(*) FROM (SELECT 1 FROM post_search WHERE post_search MATCH ?1
-                                      ORDER BY rowid DESC LIMIT ?2 + 1)),
+                                      ORDER BY rowid DESC LIMIT ?2 + 1)) AS posts,
                (SELECT count(*) FROM (SELECT 1 FROM thread_search WHERE thread_search MATCH ?1
-                                      ORDER BY rowid DESC LIMIT ?2 + 1))
+                                      ORDER BY rowid DESC LIMIT ?2 + 1)) AS titles
         """
 
     struct MatchCounts: RowDecodable {
         let posts: Int, titles: Int
-        init(row: Row) throws { posts = try row[0]; titles = try row[1] }
+        init(row: Row) throws { posts = try row["posts"]; titles = try row["titles"] }
         init(posts: Int, titles: Int) { self.posts = posts; self.titles = titles }
     }
 
     struct Row10: RowDecodable {
         let hit: SearchHit
         init(row: Row) throws {
-            let title: String = try row[4]
-            hit = SearchHit(postID: try row[0], position: try row[1], threadID: try row[2], threadSlug: try row[3],
+            let postID: Int64 = try row["post_id"]
+            let position: Int = try row["position"]
+            let threadID: Int64 = try row["thread_id"]
+            let threadSlug: String = try row["thread_slug"]
+            let title: String = try row["thread_title"]
+            hit = SearchHit(postID: postID, position: position, threadID: threadID, threadSlug: threadSlug,
                             threadTitle: title, titleHTML: PlainTextRenderer.escapeHTML(title), snippetHTML: "",
-                            authorHandle: try row[5], authorName: try row[6], createdAt: try row[7],
-                            isPrivate: try row[8], hasAcceptedAnswer: try row[9])
+                            authorHandle: try row["author_handle"], authorName: try row["author_name"], createdAt: try row["created_at"],
+                            isPrivate: try row["is_private"], hasAcceptedAnswer: try row["has_accepted_answer"])
         }
     }
 
@@ -290,7 +295,7 @@ public enum SearchQueries {
         }
         struct Candidate: RowDecodable {
             let id: Int64, position: Int, body: String, title: String
-            init(row: Row) throws { id = try row[0]; position = try row[1]; body = try row[2]; title = try row[3] }
+            init(row: Row) throws { id = try row["id"]; position = try row["position"]; body = try row["body_markdown"]; title = try row["title"] }
         }
         let candidates = try conn.query(Candidate.self, drivingSQL, arguments: arguments + [drivenPostsLimit + 1])
         // Bounded in text too (long posts): tokenizing more than this would cost more than the
@@ -322,8 +327,9 @@ public enum SearchQueries {
             """, posts.text, titles.text, posts.rows, titles.rows, expression, resultsPerPage + 1, titleWeight, offset)
         return try ranked.compactMap { id in
             try conn.queryOne(Row10.self, """
-                SELECT p.id, p.position, t.id, t.slug, t.title, a.handle, a.display_name, p.created_at,
-                       t.organisation_id IS NOT NULL, t.accepted_post_id IS NOT NULL
+                SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
+                       a.handle AS author_handle, a.display_name AS author_name, p.created_at,
+                       t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer
                 FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users a ON a.id = p.author_id
                 WHERE p.id = ?
                 """, id)?.hit
@@ -350,13 +356,14 @@ public enum SearchQueries {
         let open = String(openMarker), close = String(closeMarker)
         var highlighted = Set<Int>()
         try scratch.forEach("""
-            SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24), highlight(shown, 1, ?1, ?2) FROM shown WHERE shown MATCH ?3
+            SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24) AS snippet, highlight(shown, 1, ?1, ?2) AS highlighted_title
+              FROM shown WHERE shown MATCH ?3
             """, arguments: [open, close, expression]) { row in
-            let index: Int = try row[0]
+            let index: Int = try row["rowid"]
             guard hits.indices.contains(index) else { return }
-            let snippet: String = try row[1]
+            let snippet: String = try row["snippet"]
             hits[index].snippetHTML = markedHTML(snippet)
-            hits[index].titleHTML = markedHTML(try row[2])
+            hits[index].titleHTML = markedHTML(try row["highlighted_title"])
             highlighted.insert(index)
         }
         for index in hits.indices where !highlighted.contains(index) {
@@ -398,11 +405,11 @@ public enum SearchQueries {
         var sampleSQL: String {
             switch self {
             case .posts: """
-                SELECT count(*), min(rowid) FROM (SELECT rowid FROM post_search_recent
+                SELECT count(*) AS matches, min(rowid) AS oldest FROM (SELECT rowid FROM post_search_recent
                     WHERE post_search_recent MATCH ?1 AND rowid > ?2 ORDER BY rowid DESC LIMIT ?3)
                 """
             case .titles: """
-                SELECT count(*), min(rowid) FROM (SELECT rowid FROM thread_search
+                SELECT count(*) AS matches, min(rowid) AS oldest FROM (SELECT rowid FROM thread_search
                     WHERE thread_search MATCH ?1 AND rowid > ?2 ORDER BY rowid DESC LIMIT ?3)
                 """
             }
@@ -425,7 +432,7 @@ public enum SearchQueries {
 
         struct Sample: RowDecodable {
             let count: Int64, oldest: Int64?
-            init(row: Row) throws { count = try row[0]; oldest = try row[1] }
+            init(row: Row) throws { count = try row["matches"]; oldest = try row["oldest"] }
             init(count: Int64, oldest: Int64?) { self.count = count; self.oldest = oldest }
             static let empty = Sample(count: 0, oldest: nil)
         }

@@ -25,8 +25,8 @@ struct TopicChoice: RowDecodable, Sendable {
     let slug: String
     let name: String
     init(row: Row) throws {
-        slug = try row[0]
-        name = try row[1]
+        slug = try row["slug"]
+        name = try row["name"]
     }
 }
 
@@ -34,8 +34,8 @@ struct SpaceChoice: RowDecodable, Sendable {
     let id: Int64
     let name: String
     init(row: Row) throws {
-        id = try row[0]
-        name = try row[1]
+        id = try row["id"]
+        name = try row["name"]
     }
 }
 
@@ -123,7 +123,6 @@ struct ReplyFormView: TemplateRenderable {
     }
 }
 
-/// A post to quote into a reply: its Markdown and its author's name (not hidden, not deleted).
 /// A post on the thread page with the actions the viewer may take on it.
 struct PostActionsView: TemplateRenderable {
     var item: PostItemView

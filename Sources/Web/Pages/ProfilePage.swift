@@ -15,13 +15,13 @@ struct ProfilePage: TemplateRenderable {
         let organisationName: String?
         let organisationSlug: String?
         init(row: Row) throws {
-            id = try row[0]
-            handle = try row[1]
-            displayName = try row[2]
-            role = try row[3]
-            bio = try row[4]
-            organisationName = try row[5]
-            organisationSlug = try row[6]
+            id = try row["id"]
+            handle = try row["handle"]
+            displayName = try row["display_name"]
+            role = try row["role"]
+            bio = try row["bio"]
+            organisationName = try row["organisation_name"]
+            organisationSlug = try row["organisation_slug"]
         }
     }
 
@@ -33,12 +33,12 @@ struct ProfilePage: TemplateRenderable {
         let threadSlug: String
         let createdAt: Date
         init(row: Row) throws {
-            postID = try row[0]
-            position = try row[1]
-            threadID = try row[2]
-            threadTitle = try row[3]
-            threadSlug = try row[4]
-            createdAt = try row[5]
+            postID = try row["post_id"]
+            position = try row["position"]
+            threadID = try row["thread_id"]
+            threadTitle = try row["thread_title"]
+            threadSlug = try row["thread_slug"]
+            createdAt = try row["created_at"]
         }
     }
 
@@ -48,12 +48,14 @@ struct ProfilePage: TemplateRenderable {
     static func load(_ conn: Connection, handle: String) throws -> ProfilePage? {
         guard let person = try conn.queryOne(Person.self, """
             SELECT u.id, u.handle, u.display_name, u.role, u.bio,
-                   CASE WHEN u.organisation_confirmed = 1 THEN o.name END, CASE WHEN u.organisation_confirmed = 1 THEN o.slug END
+                   CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS organisation_name,
+                   CASE WHEN u.organisation_confirmed = 1 THEN o.slug END AS organisation_slug
             FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE u.handle = ? AND u.deleted_at IS NULL
             """, handle) else { return nil }
         let posts = try conn.query(RecentPost.self, """
-            SELECT p.id, p.position, t.id, t.title, t.slug, p.created_at FROM posts p JOIN threads t ON t.id = p.thread_id
+            SELECT p.id AS post_id, p.position, t.id AS thread_id, t.title AS thread_title, t.slug AS thread_slug, p.created_at
+            FROM posts p JOIN threads t ON t.id = p.thread_id
             WHERE p.author_id = ? AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
               AND p.hidden = 0 AND p.deleted_by_author = 0 AND p.held_for_approval = 0
             ORDER BY p.created_at DESC, p.id DESC LIMIT 20

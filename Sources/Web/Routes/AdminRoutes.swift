@@ -298,10 +298,10 @@ enum AdminRoutes {
                                                      "SELECT id, title, locked, pinned, organisation_id, slow_mode_seconds, hidden FROM threads WHERE id = ?", Int64(id))
                   else { return nil }
                   view.spaces = try conn.query(ChoiceRow.self, """
-                      SELECT slug, name, id = ?1 FROM organisations ORDER BY name
+                      SELECT slug, name, id = ?1 AS selected FROM organisations ORDER BY name
                       """, view.organisationID ?? -1)
                   view.topics = try conn.query(ChoiceRow.self, """
-                      SELECT slug, name, EXISTS (SELECT 1 FROM thread_topics tt WHERE tt.topic_id = topics.id AND tt.thread_id = ?1)
+                      SELECT slug, name, EXISTS (SELECT 1 FROM thread_topics tt WHERE tt.topic_id = topics.id AND tt.thread_id = ?1) AS selected
                       FROM topics WHERE retired = 0 ORDER BY position
                       """, Int64(id))
                   return view
@@ -329,7 +329,7 @@ enum AdminRoutes {
         let current = app.accounts.clock.now()
         let (invites, organisations) = try app.store.read { conn in
             (try Moderation.openInvites(conn, now: current),
-             try conn.query(ChoiceRow.self, "SELECT slug, name, 0 FROM organisations ORDER BY name"))
+             try conn.query(ChoiceRow.self, "SELECT slug, name, 0 AS selected FROM organisations ORDER BY name"))
         }
         let view = AdminInvitesView(invites: invites, organisations: organisations, newLink: newLink)
         return pages.invites.response(InLayout(view, context, form: form), status: status)
@@ -372,7 +372,7 @@ struct AdminQueueView: TemplateRenderable {
 
 struct ChoiceRow: RowDecodable, Sendable {
     let value: String, label: String, selected: Bool
-    init(row: Row) throws { value = try row[0]; label = try row[1]; selected = try row[2] }
+    init(row: Row) throws { value = try row["slug"]; label = try row["name"]; selected = try row["selected"] }
 
     var templateValue: TemplateValue { ["value": .text(value), "label": .text(label), "selected": .bool(selected)] }
 }
@@ -382,9 +382,9 @@ struct AdminThreadView: TemplateRenderable, RowDecodable {
     var spaces: [ChoiceRow] = []
     var topics: [ChoiceRow] = []
 
-    init(row: Row) throws { id = try row[0]; title = try row[1]; locked = try row[2]; pinned = try row[3]; organisationID = try row[4]
-        slowModeSeconds = try row[5]
-        hidden = try row[6]
+    init(row: Row) throws {
+        id = try row["id"]; title = try row["title"]; locked = try row["locked"]; pinned = try row["pinned"]
+        organisationID = try row["organisation_id"]; slowModeSeconds = try row["slow_mode_seconds"]; hidden = try row["hidden"]
     }
 
     func templateValue(for key: String) -> TemplateValue? {

@@ -198,12 +198,12 @@ struct BriefingRecord: RowDecodable {
     var topicSlugs: [String] = []
 
     init(row: Row) throws {
-        title = try row[0]
-        url = try row[1]
-        source = try row[2]
-        summary = try row[3]
-        publishedAt = try row[4]
-        retired = try row[5]
+        title = try row["title"]
+        url = try row["url"]
+        source = try row["source"]
+        summary = try row["summary"]
+        publishedAt = try row["published_at"]
+        retired = try row["retired"]
     }
 
     static func load(_ conn: Connection, id: Int64) throws -> BriefingRecord? {

@@ -302,8 +302,8 @@ struct OptionRow: RowDecodable {
     let value: String
     let name: String
     init(row: Row) throws {
-        value = try row[0]
-        name = try row[1]
+        value = try row["slug"]
+        name = try row["name"]
     }
 }
 
@@ -312,8 +312,9 @@ struct ThreadTitleRow: RowDecodable {
     let title: String
     let slug: String
     init(row: Row) throws {
-        state = Resource.ThreadState(authorID: try row[0], organisationID: try row[1], locked: try row[2], hidden: try row[3])
-        title = try row[4]
-        slug = try row[5]
+        state = Resource.ThreadState(authorID: try row["author_id"], organisationID: try row["organisation_id"],
+                                     locked: try row["locked"], hidden: try row["hidden"])
+        title = try row["title"]
+        slug = try row["slug"]
     }
 }

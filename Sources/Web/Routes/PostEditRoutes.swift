@@ -142,18 +142,20 @@ struct EditablePost: RowDecodable {
     let state: Resource.PostState
 
     init(row: Row) throws {
-        id = try row[0]
-        markdown = try row[1]
-        html = try row[2]
-        deleted = try row[3]
-        threadTitle = try row[4]
-        let thread = Resource.ThreadState(authorID: try row[5], organisationID: try row[6], locked: try row[7], hidden: try row[8])
-        state = Resource.PostState(authorID: try row[9], hidden: try row[10], thread: thread)
+        id = try row["id"]
+        markdown = try row["body_markdown"]
+        html = try row["body_html"]
+        deleted = try row["deleted_by_author"]
+        threadTitle = try row["thread_title"]
+        let thread = Resource.ThreadState(authorID: try row["thread_author_id"], organisationID: try row["thread_organisation_id"],
+                                          locked: try row["thread_locked"], hidden: try row["thread_hidden"])
+        state = Resource.PostState(authorID: try row["author_id"], hidden: try row["hidden"], thread: thread)
     }
 
     static func load(_ conn: Connection, id: Int64) throws -> EditablePost? {
         try conn.queryOne(EditablePost.self, """
-            SELECT p.id, p.body_markdown, p.body_html, p.deleted_by_author, t.title, t.author_id, t.organisation_id, t.locked, t.hidden,
+            SELECT p.id, p.body_markdown, p.body_html, p.deleted_by_author, t.title AS thread_title, t.author_id AS thread_author_id,
+                   t.organisation_id AS thread_organisation_id, t.locked AS thread_locked, t.hidden AS thread_hidden,
                    p.author_id, p.hidden
             FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?
             """, id)

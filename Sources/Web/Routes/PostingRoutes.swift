@@ -189,13 +189,13 @@ enum PostingRoutes {
             let slug: String
             let position: Int
             init(row: Row) throws {
-                threadID = try row[0]
-                slug = try row[1]
-                position = try row[2]
+                threadID = try row["thread_id"]
+                slug = try row["slug"]
+                position = try row["position"]
             }
         }
         guard let place = try app.store.read({
-            try $0.queryOne(Place.self, "SELECT t.id, t.slug, p.position FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?", postID)
+            try $0.queryOne(Place.self, "SELECT t.id AS thread_id, t.slug, p.position FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?", postID)
         }) else { throw HTTPError.notFound }
         let pageNumber = (place.position - 1) / PageQueries.postsPerPage + 1
         let base = BoardPaths.thread(id: place.threadID, slug: place.slug)
@@ -238,8 +238,8 @@ enum Drafts {
         let title: String
         let body: String
         init(row: Row) throws {
-            title = try row[0]
-            body = try row[1]
+            title = try row["title"]
+            body = try row["body_markdown"]
         }
     }
 

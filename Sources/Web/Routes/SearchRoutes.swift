@@ -55,7 +55,7 @@ struct SearchPages: Sendable {
 struct TopicOption: RowDecodable, Sendable {
     let slug: String
     let name: String
-    init(row: Row) throws { slug = try row[0]; name = try row[1] }
+    init(row: Row) throws { slug = try row["slug"]; name = try row["name"] }
 }
 
 /// The query string of `/search`, read leniently: a filter that does not parse is ignored.

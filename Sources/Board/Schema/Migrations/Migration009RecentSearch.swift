@@ -15,7 +15,7 @@ import Database
 /// `SearchIndex.indexPending` (which also drops rows that fell out of the window); the triggers
 /// below take out edited and deleted posts at once. The window here (50,000) is
 /// `SearchIndex.recentWindow` when this migration was written.
-enum Migration9RecentSearch {
+enum Migration009RecentSearch {
     static let migration = Migration(version: 9, name: "full-text index of the newest posts; answered threads", sql: sql)
 
     static let sql = """

@@ -1,6 +1,10 @@
-/// Migration for issue 8 (search, notifications, following): per-kind notification settings.
-/// Numbered when written as `Schema.migrations.count + 1`; appended to `Schema.migrations`.
-enum Migration6Search {
+import Database
+
+/// Migration 6 (search, notifications and following, issue 8): per-kind notification settings,
+/// one row for each kind of notification a person has turned off.
+enum Migration006NotificationSettings {
+    static let migration = Migration(version: 6, name: "notification settings", sql: sql)
+
     static let sql = """
     -- A row turns one kind of notification off for one person; no row: the kind is on.
     CREATE TABLE notification_settings (

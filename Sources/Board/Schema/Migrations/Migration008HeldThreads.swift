@@ -12,7 +12,7 @@ import Database
 /// `PageQueries.visible` reads it: a held thread is shown only to its author and admins.
 /// Migration 7's counters count listed threads only (not hidden, not held), so its triggers are
 /// replaced with ones that read both columns, and the counts are rebuilt.
-enum Migration8HeldThreads {
+enum Migration008HeldThreads {
     static let migration = Migration(version: 8, name: "threads held for approval are not listed", sql: sql)
 
     static let sql = """

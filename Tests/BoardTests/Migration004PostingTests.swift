@@ -1,10 +1,12 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 @Suite("Migration 4: posts, revisions and drafts up to 50,000 characters")
-struct Migration4PostingTests {
+struct Migration004PostingTests {
     static func schemaObjects(_ db: Connection) throws -> [String] {
         try db.column(String.self, """
             SELECT type || ' ' || name FROM sqlite_schema
@@ -13,14 +15,13 @@ struct Migration4PostingTests {
     }
 
     @Test func upgradesAVersion3DatabaseWithPostsKeepingEverything() throws {
-        try withBoardStore(migrateTo: 3) { store, _ in
+        try withTestNetwork(migratedTo: 3) { network in
+            let store = network.store
             let before = try store.read { try Self.schemaObjects($0) }
-            let (thread, reply) = try store.write { tx -> (Int64, Int64) in
-                let organisation = try Fixtures.organisation(tx)
-                let author = try Fixtures.user(tx, handle: "author", organisation: organisation)
-                let reader = try Fixtures.user(tx, handle: "reader")
-                let topic = try Fixtures.topic(tx)
-                let (thread, _) = try Fixtures.thread(tx, author: author, topics: [topic])
+            let author = try network.member(of: try network.organisation(), handle: "author").id
+            let reader = try network.member(handle: "reader").id
+            let thread = try network.thread(in: nil, by: author, topics: [try network.topic()]).id
+            let reply = try store.write { tx -> Int64 in
                 let reply = try tx.insertPost(threadID: thread, authorID: reader, body: "Employee ownership of the spinout", at: Fixtures.now + 60)
                 try tx.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", reply, thread)
                 try tx.run("INSERT INTO post_revisions(post_id, body_markdown, edited_by, created_at) VALUES (?, 'earlier text', ?, ?)",
@@ -28,7 +29,7 @@ struct Migration4PostingTests {
                 try tx.run("INSERT INTO flags(post_id, reporter_id, reason, created_at) VALUES (?, ?, 'spam', ?)", reply, author, Fixtures.now + 120)
                 try tx.run("INSERT INTO drafts(user_id, thread_id, body_markdown, updated_at) VALUES (?, ?, 'half a reply', ?)",
                            author, thread, Fixtures.now + 150)
-                return (thread, reply)
+                return reply
             }
             #expect(before.contains("trigger post_search_update"))
 

@@ -1,6 +1,12 @@
-/// Migration 3, owned by the accounts code (issue 4). Shipped migrations never change.
-enum AccountsSchema {
-    static let version3 = """
+import Database
+
+/// Migration 3 (accounts, issue 4): multi-use invites, self-chosen organisations awaiting
+/// confirmation, two-factor sign-in (TOTP secret, recovery codes, sessions pending their second
+/// factor), registration attempts for rate limits, and the `require_two_factor_for_admins` setting.
+enum Migration003Accounts {
+    static let migration = Migration(version: 3, name: "accounts: multi-use invites, two-factor, registration limits", sql: sql)
+
+    static let sql = """
     -- Invites can be used more than once (max_uses); used_at/used_by record the latest use.
     ALTER TABLE invites ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 1 CHECK (max_uses BETWEEN 1 AND 10000);
     ALTER TABLE invites ADD COLUMN use_count INTEGER NOT NULL DEFAULT 0 CHECK (use_count >= 0);

@@ -1,11 +1,13 @@
 import Database
+import DemoContent
 import Foundation
 import Testing
+import TestSupport
 @testable import Board
 
 /// Migration 8: a thread whose opening post awaits approval is held out of lists and counts.
 @Suite("Migration 8: threads held for approval")
-struct Migration8HeldThreadsTests {
+struct Migration008HeldThreadsTests {
     static let author = Viewer(userID: 1, organisationID: nil, isAdmin: false)
 
     func listed(_ store: Store, _ viewer: Viewer) throws -> Set<Int64> {
@@ -21,15 +23,14 @@ struct Migration8HeldThreadsTests {
     }
 
     @Test func upgradesAVersion7DatabaseHoldingThreadsWhoseOpeningPostIsHeld() throws {
-        try withBoardStore(migrateTo: 7) { store, _ in
-            let (author, waiting, approved) = try store.write { tx -> (Int64, Int64, Int64) in
-                let author = try Fixtures.user(tx, handle: "author")
-                let topic = try Fixtures.topic(tx)
-                let waiting = try Fixtures.thread(tx, author: author, topics: [topic], title: "Waiting for an admin")
-                let approved = try Fixtures.thread(tx, author: author, topics: [topic], title: "Approved long ago")
-                try tx.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", waiting.post)
-                return (author, waiting.thread, approved.thread)
-            }
+        try withTestNetwork(migratedTo: 7) { network in
+            let store = network.store
+            let person = try network.member(handle: "author")
+            let topic = try network.topic()
+            let opened = try network.thread(by: person, title: "Waiting for an admin", topics: [topic])
+            let approved = try network.thread(by: person, title: "Approved long ago", topics: [topic]).id
+            try store.write { try $0.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", opened.openingPostID) }
+            let (author, waiting) = (person.id, opened.id)
             #expect(try count(store) == 2)   // migration 7 counted it
             #expect(try store.migrate(Schema.migrator).to == Schema.migrations.count)
             #expect(try store.integrityProblems().isEmpty)
@@ -45,15 +46,14 @@ struct Migration8HeldThreadsTests {
     }
 
     @Test func theThreadFollowsItsOpeningPost() throws {
-        try withBoardStore { store, _ in
-            let (admin, thread, post, other, otherPost) = try store.write { tx -> (Int64, Int64, Int64, Int64, Int64) in
-                let admin = try Fixtures.user(tx, handle: "admin", role: "admin")
-                let author = try Fixtures.user(tx, handle: "author")
-                let topic = try Fixtures.topic(tx)
-                let held = try Fixtures.thread(tx, author: author, topics: [topic], title: "A newcomer asks")
-                let other = try Fixtures.thread(tx, author: author, topics: [topic], title: "An established thread")
-                return (admin, held.thread, held.post, other.thread, other.post)
-            }
+        try withTestNetwork { network in
+            let store = network.store
+            let admin = try network.admin().id
+            let author = try network.member(handle: "author")
+            let topic = try network.topic()
+            let newcomer = try network.thread(by: author, title: "A newcomer asks", topics: [topic])
+            let established = try network.thread(by: author, title: "An established thread", topics: [topic])
+            let (thread, post, other, otherPost) = (newcomer.id, newcomer.openingPostID, established.id, established.openingPostID)
             func set(_ sql: String, _ id: Int64) throws {
                 try store.write { try $0.run(sql, arguments: [admin, id]) }
             }

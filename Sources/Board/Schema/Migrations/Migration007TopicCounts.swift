@@ -1,3 +1,5 @@
+import Database
+
 /// Migration 7: per-topic thread counts kept by triggers, so the home page's "topics with
 /// counts" reads a few rows instead of counting every thread (at 1,000,000 posts the count
 /// query took ~0.7 s and held the home page to ~22 requests a second).
@@ -5,7 +7,9 @@
 /// A row counts the visible (not hidden) threads of one topic in one space: organisation 0 is
 /// the public network, any other the private space of that organisation. Readers sum the rows
 /// they may see: the public row, their own organisation's, those they mentor, or all (admins).
-enum Migration7TopicCounts {
+enum Migration007TopicCounts {
+    static let migration = Migration(version: 7, name: "topic thread counts kept by triggers", sql: sql)
+
     static let sql = """
     CREATE TABLE topic_thread_counts (
         topic_id        INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,

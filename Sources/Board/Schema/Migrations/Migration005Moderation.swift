@@ -1,10 +1,11 @@
-/// Migration 4 (the moderation work, issue 7): the log learns two thread actions, rename and
-/// slow mode. SQLite cannot change a CHECK in place, so the append-only table is rebuilt with
-/// its rows, indexes and triggers (DROP TABLE fires no DELETE triggers, and no table refers to
-/// the log, so the rebuild loses nothing). The number is `Schema.migrations.count + 1` at the
-/// time of writing; the lead renumbers if another branch took it.
-enum ModerationSchema {
-    static let version = 5
+import Database
+
+/// Migration 5 (moderation, issue 7): the log learns two thread actions, rename and slow mode.
+/// SQLite cannot change a CHECK in place, so the append-only table is rebuilt with its rows,
+/// indexes and triggers (DROP TABLE fires no DELETE triggers, and no table refers to the log, so
+/// the rebuild loses nothing). Also adds the `flag_threshold` setting.
+enum Migration005Moderation {
+    static let migration = Migration(version: 5, name: "moderation log: rename and slow mode", sql: sql)
 
     static let sql = """
     CREATE TABLE moderation_log_rebuilt (

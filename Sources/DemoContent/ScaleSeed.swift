@@ -1,3 +1,4 @@
+import Board
 import Database
 import Foundation
 
@@ -25,7 +26,7 @@ public enum ScaleSeed {
     ///   - posts: how many posts to add.
     ///   - seed: the pseudo-random seed, so a benchmark database can be rebuilt identically.
     ///   - progress: called now and then with a line to show.
-    /// - Throws: `StorageError.noDemoWorld` unless the demo topics exist; `DatabaseError`.
+    /// - Throws: `ScaleSeedError.noTopics` unless the demo topics exist; `DatabaseError`.
     public static func seed(_ store: Store, posts: Int, seed: UInt64 = 2012,
                             progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> Report {
         let started = Date()
@@ -54,7 +55,7 @@ public enum ScaleSeed {
         try tx.forEach("""
             SELECT name, sql FROM sqlite_master
             WHERE type = 'trigger' AND tbl_name IN ('posts', 'threads', 'thread_topics') ORDER BY name
-            """) { row in savedTriggers.append((try row[0], try row[1])) }
+            """) { row in savedTriggers.append((try row["name"], try row["sql"])) }
         for trigger in savedTriggers {
             // The name comes from sqlite_master, not from input; quoted as an identifier anyway.
             try tx.execute("DROP TRIGGER \"\(trigger.name.replacingOccurrences(of: "\"", with: "\"\""))\"")

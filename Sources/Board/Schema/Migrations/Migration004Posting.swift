@@ -12,7 +12,7 @@ import Database
 /// 4. recreate the indexes and triggers exactly; the migrator then runs `foreign_key_check`.
 /// The FTS5 index `post_search` names its content table by name (`content = 'posts'`) and keeps
 /// rowids, which are the posts' ids, so it still points at the rebuilt table.
-enum Migration4Posting {
+enum Migration004Posting {
     static let migration = Migration(version: 4, name: "posts, revisions and drafts up to 50,000 characters",
                                      disablesForeignKeys: true) { conn in
         try rebuild(conn, table: "posts", from: "CHECK (length(body_markdown) BETWEEN 1 AND 20000)",
