@@ -6,7 +6,8 @@
 #  1. search latency over HTTP (request to last byte, keep-alive, one client, rendering included)
 #     for common words, rare words, phrases and prefixes: p50/p99/max per class;
 #  2. wrk on the home page and a thread page, first alone, then while a client holds N open SSE streams
-#     (/t/ID/live): requests/s and p50/p99 both ways.
+#     (/t/ID/live): requests/s and p50/p99 both ways. All streams come from 127.0.0.1, so the
+#     server is started with `--streams-per-address` above N (the default cap is 32 per address).
 # Prints a Markdown table (also written to Benchmarks/out/search-results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."

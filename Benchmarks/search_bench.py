@@ -48,7 +48,9 @@ def main():
     port = free_port()
     server = subprocess.Popen([args.bin, "serve", "--data", args.data, "--host", "127.0.0.1", "--port", str(port), "--no-tls",
                                "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
-                               "--access-log", "off"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--access-log", "off",
+                               # Every stream comes from 127.0.0.1: lift the per-address cap (default 32) above them.
+                               "--streams-per-address", str(args.streams + 64)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             try:

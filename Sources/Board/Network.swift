@@ -5,9 +5,8 @@ import Foundation
 /// transaction, its policy decision and its moderation-log entry. `Web` holds a `Network` and
 /// never a connection; `mutuals` builds it from the opened store.
 public final class Network: Sendable {
-    /// The store the services share. Only for wiring (`mutuals`) and for the live-update
-    /// watcher, whose reads move into Board next (issue 13); handlers never use it.
-    public let store: Store
+    /// The store the services share; nothing above Board sees it.
+    let store: Store
     public let accounts: Accounts
     public let reading: ReadingService
     public let topics: TopicsService
@@ -21,6 +20,8 @@ public final class Network: Sendable {
     public let notifications: NotificationService
     public let search: SearchService
     public let moderation: ModerationService
+    /// What open pages hear of as it happens (live updates), checked against each reader.
+    public let live: LiveFeed
 
     /// - Parameters:
     ///   - hasher, clock, limits: as for `Accounts` (tests inject a cheaper hasher, a clock and tighter limits).
@@ -48,5 +49,6 @@ public final class Network: Sendable {
         notifications = NotificationService(store: store)
         search = SearchService(store: store)
         moderation = ModerationService(store: store, clock: clock)
+        live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
     }
 }

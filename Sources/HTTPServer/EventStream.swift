@@ -50,10 +50,21 @@ public final class EventStream: Sendable {
         send(Self.format(event: event, id: id, data: data))
     }
 
-    /// An SSE comment line, which keeps intermediaries from timing the connection out.
+    /// An SSE comment line, which keeps intermediaries from timing the connection out. Like every
+    /// chunk it is written under the server's write deadline (`HTTPTimeouts.write`): a client
+    /// that stops reading is closed once its socket buffers fill and the deadline passes, and
+    /// one that vanishes without a FIN once the kernel has waited that long for an ACK
+    /// (`TCP_USER_TIMEOUT`, set when the stream starts).
     @discardableResult
     public func sendHeartbeat() -> Bool {
         send(Array(": keep-alive\n\n".utf8))
+    }
+
+    /// The reconnection time the browser waits after the stream ends (WHATWG HTML §9.2.6,
+    /// the `retry` field): EventSource then reconnects by itself.
+    @discardableResult
+    public func sendRetry(milliseconds: Int) -> Bool {
+        send(Array("retry: \(max(0, milliseconds))\n\n".utf8))
     }
 
     /// Ends the stream: the server sends the last chunk and closes the connection.

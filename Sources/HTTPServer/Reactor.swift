@@ -540,6 +540,10 @@ final class Reactor: @unchecked Sendable {
                 bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
             connection.state.streamStarted()
             connection.stream = stream
+            // A stream's bytes (heartbeats included) unacknowledged for the write timeout end
+            // the connection: a peer that vanished without a FIN does not hold it for hours.
+            var unacknowledged = UInt32(clamping: Int(configuration.timeouts.write * 1000))
+            setsockopt(connection.fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, &unacknowledged, socklen_t(MemoryLayout<UInt32>.size))
             let (pending, finished) = stream.attach(reactor: self, fd: connection.fd, id: connection.id)
             for chunk in pending { ResponseSerializer.appendChunk(chunk, into: &connection.output) }
             if finished || draining {

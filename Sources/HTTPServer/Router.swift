@@ -48,6 +48,12 @@ public struct RouterBuilder {
         add(.post, pattern, execution: execution, handler)
     }
 
+    /// Replaces the handler of every route added so far with `wrap`'s (a gate in front of every
+    /// route, such as the site's "require sign-in to read"); patterns and execution stay.
+    public mutating func wrapHandlers(_ wrap: (_ pattern: String, _ execution: Execution, _ handler: @escaping Handler) -> Handler) {
+        routes = routes.map { Route(method: $0.method, pattern: $0.pattern, execution: $0.execution, handler: wrap($0.pattern, $0.execution, $0.handler)) }
+    }
+
     public enum BuildError: Error, CustomStringConvertible {
         case duplicate(HTTPMethod, String)
         case invalidPattern(String, reason: String)

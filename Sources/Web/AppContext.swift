@@ -16,7 +16,7 @@ final class AppContext: Sendable {
         self.site = site
         self.network = network
         self.pages = try PageLibrary(directory: site.templatesDirectory)
-        self.live = LiveUpdates(store: network.store, postTemplate: try pages.templates.template("thread-post"))
+        self.live = LiveUpdates(feed: network.live, postTemplate: try pages.templates.template("thread-post"), limits: site.liveStreams)
     }
 
     /// Who is asking, as the board's queries see them: a visitor unless the session cookie

@@ -1,82 +1,161 @@
 import Board
-import Database
 import Foundation
 import HTTPServer
 import Synchronization
+
+/// Limits of the live-update streams. Each field says its default and what passing it does.
+public struct LiveStreamLimits: Sendable, Equatable {
+    /// Streams one signed-in session may hold open at once. Default 8; one more: 429 with `Retry-After`.
+    public var perSession = 8
+    /// Streams one client address (IPv4, or IPv6 /64, as sign-in counts them) may hold open.
+    /// Default 32; one more: 429 with `Retry-After`. (`mutuals serve --streams-per-address`; the
+    /// stream benchmark raises it to open 2,000 from one address.)
+    public var perAddress = 32
+    /// How long a stream lives; then the server ends it and the browser reconnects by itself
+    /// after `reconnectDelay`, through every check a new stream passes. Default 300 s.
+    public var maxLifetime: TimeInterval = 300
+    /// The `retry:` field each stream starts with. Default 3 s.
+    public var reconnectDelay: TimeInterval = 3
+    /// A comment line (`: keep-alive`) goes to every stream this often; it is written under the
+    /// server's write deadline (`HTTPTimeouts.write`), so a client that stops reading is closed.
+    /// Default 20 s.
+    public var heartbeatInterval: TimeInterval = 20
+    /// Readers are re-checked on every poll that finds something, and at least this often
+    /// otherwise (sign-out, a revoked session, a suspension end their streams). Default 2 s.
+    public var readerCheckInterval: TimeInterval = 2
+    /// How often the watcher looks for new rows. Default 0.25 s.
+    public var pollInterval: TimeInterval = 0.25
+
+    public init() {}
+}
 
 /// Live updates over Server-Sent Events (issue 8): new replies on an open thread page
 /// (`/t/{id}/live`, event `reply`, data: the post's server-rendered HTML) and the unread count
 /// (`/notifications/live`, event `unread`, data: the number).
 ///
-/// New posts and notifications are found by one watcher thread that reads the rows added since
-/// its last look (two indexed range reads every `interval`), so every way of writing (the web
-/// forms, the CLI, another process) reaches open pages without the writers knowing about
-/// streams. The watcher runs only while at least one stream is open; an open stream holds no
-/// worker thread, and the HTTP layer ends them on shutdown. Who may read a thread is checked
-/// when its stream is opened.
+/// New posts and notifications are found by one watcher thread that asks `LiveFeed` for the
+/// rows added since its last look (two indexed range reads every `pollInterval`), so every way
+/// of writing (the web forms, the CLI, another process) reaches open pages without the writers
+/// knowing about streams. The watcher runs only while at least one stream is open; an open
+/// stream holds no worker thread, and the HTTP layer ends them on shutdown.
+///
+/// Issue 16: each stream remembers who opened it (`LiveFeed.Reader`) and from where. Before
+/// anything is sent, the readers are loaded again (once each per poll) and every reply is put to
+/// `Policy` for its reader; a reader who may no longer read the thread, whose session ended or
+/// who was suspended has the stream closed. Streams are capped per session and per address and
+/// end after `maxLifetime` (see `LiveStreamLimits`).
 final class LiveUpdates: Sendable {
+    private enum Topic: Hashable {
+        case thread(Int64)
+        case unread(userID: Int64)
+    }
+
+    private struct Subscription {
+        let stream: EventStream
+        let topic: Topic
+        let reader: LiveFeed.Reader
+        let address: String
+        let openedAt: Date
+    }
+
     private struct State {
-        var threadStreams: [Int64: [ObjectIdentifier: EventStream]] = [:]
-        var userStreams: [Int64: [ObjectIdentifier: EventStream]] = [:]
+        var subscriptions: [ObjectIdentifier: Subscription] = [:]
+        var byTopic: [Topic: Set<ObjectIdentifier>] = [:]
+        var perSession: [Int64: Int] = [:]
+        var perAddress: [String: Int] = [:]
         var watching = false
         var lastPostID: Int64 = 0
         var lastNotificationID: Int64 = 0
-        var count: Int { threadStreams.values.reduce(0) { $0 + $1.count } + userStreams.values.reduce(0) { $0 + $1.count } }
+        var lastReaderCheck = Date.distantPast
+        var lastHeartbeat = Date()
+
+        mutating func remove(_ key: ObjectIdentifier) {
+            guard let subscription = subscriptions.removeValue(forKey: key) else { return }
+            byTopic[subscription.topic]?.remove(key)
+            if byTopic[subscription.topic]?.isEmpty == true { byTopic[subscription.topic] = nil }
+            if let session = subscription.reader.sessionID {
+                perSession[session, default: 1] -= 1
+                if perSession[session] == 0 { perSession[session] = nil }
+            }
+            perAddress[subscription.address, default: 1] -= 1
+            if perAddress[subscription.address] == 0 { perAddress[subscription.address] = nil }
+        }
     }
 
     private let state = Mutex(State())
-    let store: Store
+    let feed: LiveFeed
     let postTemplate: Template
-    let interval: TimeInterval
+    let limits: LiveStreamLimits
 
-    init(store: Store, postTemplate: Template, interval: TimeInterval = 0.25) {
-        self.store = store
+    init(feed: LiveFeed, postTemplate: Template, limits: LiveStreamLimits = LiveStreamLimits()) {
+        self.feed = feed
         self.postTemplate = postTemplate
-        self.interval = interval
+        self.limits = limits
     }
 
-    var openStreams: Int { state.withLock { $0.count } }
+    var openStreams: Int { state.withLock { $0.subscriptions.count } }
 
-    /// A stream of `threadID`'s new replies (the caller has checked the viewer may read it).
-    func threadStream(_ threadID: Int64) throws -> EventStream {
+    /// A stream of `threadID`'s new replies for `reader` (the caller has checked that the reader
+    /// may read the thread now; each reply is checked again before it is sent).
+    /// - Parameter address: the client's address, for the per-address cap.
+    /// - Throws: `HTTPError` 429 beyond a cap.
+    func threadStream(_ threadID: Int64, reader: LiveFeed.Reader, address: String) throws -> EventStream {
+        try open(.thread(threadID), reader: reader, address: address, first: nil)
+    }
+
+    /// A stream of the reader's unread count; the current count is sent first.
+    func unreadStream(reader: LiveFeed.Reader, address: String) throws -> EventStream {
+        guard let userID = reader.userID else { throw HTTPError(.unauthorized, "Sign in to see your notifications.") }
+        let count = try feed.unreadCount(userID: userID)
+        return try open(.unread(userID: userID), reader: reader, address: address, first: ("unread", String(count)))
+    }
+
+    private func open(_ topic: Topic, reader: LiveFeed.Reader, address: String, first: (event: String, data: String)?) throws -> EventStream {
+        let addressKey = SignInThrottle.addressKey(address)
         let box = StreamBox()
         let stream = EventStream(onClose: { [weak self] in
             guard let key = box.key else { return }
-            self?.state.withLock { _ = $0.threadStreams[threadID]?.removeValue(forKey: key) }
+            self?.state.withLock { $0.remove(key) }
         })
         box.key = ObjectIdentifier(stream)
-        // Registered before the watcher is (re)started, so a watcher deciding to stop sees it.
-        state.withLock { $0.threadStreams[threadID, default: [:]][ObjectIdentifier(stream)] = stream }
-        try start()
-        return stream
-    }
-
-    /// A stream of `userID`'s unread count; the current count is sent first.
-    func unreadStream(_ userID: Int64) throws -> EventStream {
-        let box = StreamBox()
-        let stream = EventStream(onClose: { [weak self] in
-            guard let key = box.key else { return }
-            self?.state.withLock { _ = $0.userStreams[userID]?.removeValue(forKey: key) }
-        })
-        box.key = ObjectIdentifier(stream)
-        let count = try store.read { try Notifications.unreadCount($0, userID: userID) }
-        _ = stream.send(event: "unread", data: String(count))
-        state.withLock { $0.userStreams[userID, default: [:]][ObjectIdentifier(stream)] = stream }
-        try start()
+        let limits = self.limits
+        // Queued before the stream is registered, so they are its first bytes whatever the watcher sends.
+        stream.sendRetry(milliseconds: Int(limits.reconnectDelay * 1000))
+        if let first { stream.send(event: first.event, data: first.data) }
+        // Counted and registered under one lock, so parallel requests cannot pass a cap together.
+        let admitted = state.withLock { state -> Bool in
+            if state.perAddress[addressKey, default: 0] >= limits.perAddress { return false }
+            if let session = reader.sessionID, state.perSession[session, default: 0] >= limits.perSession { return false }
+            state.subscriptions[ObjectIdentifier(stream)] = Subscription(stream: stream, topic: topic, reader: reader,
+                                                                         address: addressKey, openedAt: Date())
+            state.byTopic[topic, default: []].insert(ObjectIdentifier(stream))
+            if let session = reader.sessionID { state.perSession[session, default: 0] += 1 }
+            state.perAddress[addressKey, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            throw HTTPError(.tooManyRequests, "Too many live updates are open from here. Close some pages and try again.",
+                            headers: HTTPHeaders([("Retry-After", String(max(1, Int(limits.reconnectDelay * 10))))]))
+        }
+        do {
+            try start()
+        } catch {
+            state.withLock { $0.remove(ObjectIdentifier(stream)) }
+            throw error
+        }
         return stream
     }
 
     /// Starts the watcher if it is not running, from the newest rows now.
     private func start() throws {
-        let (posts, notifications) = try store.read { conn in
-            (try conn.scalar(Int64.self, "SELECT max(id) FROM posts") ?? 0,
-             try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0)
-        }
+        let latest = try feed.latest()
         let begin = state.withLock { state -> Bool in
             guard !state.watching else { return false }
             state.watching = true
-            state.lastPostID = posts
-            state.lastNotificationID = notifications
+            state.lastPostID = latest.post
+            state.lastNotificationID = latest.notification
+            state.lastReaderCheck = .distantPast
+            state.lastHeartbeat = Date()
             return true
         }
         guard begin else { return }
@@ -85,17 +164,17 @@ final class LiveUpdates: Sendable {
 
     private func watch() {
         while true {
-            Thread.sleep(forTimeInterval: interval)
+            Thread.sleep(forTimeInterval: limits.pollInterval)
             let stop = state.withLock { state -> Bool in
-                if state.count == 0 { state.watching = false; return true }
+                if state.subscriptions.isEmpty { state.watching = false; return true }
                 return false
             }
             if stop { return }
             do { try poll() } catch {
                 // The store closed (shutdown) or failed: end every stream; pages fall back to reloading.
                 let streams = state.withLock { state -> [EventStream] in
-                    let all = state.threadStreams.values.flatMap(\.values) + state.userStreams.values.flatMap(\.values)
-                    state.threadStreams = [:]; state.userStreams = [:]; state.watching = false
+                    let all = state.subscriptions.values.map(\.stream)
+                    state = State()
                     return all
                 }
                 streams.forEach { $0.finish() }
@@ -104,62 +183,79 @@ final class LiveUpdates: Sendable {
         }
     }
 
-    struct NewPost: RowDecodable {
-        let threadID: Int64
-        let post: PostView
-        init(row: Row) throws {
-            post = try PostView(row: row)
-            threadID = try row["thread_id"]
+    /// Sends what was added since the last look to the readers who may still read it, ends the
+    /// streams of readers who are gone, and sends heartbeats when due.
+    func poll() throws {
+        let now = Date()
+        let (afterPost, afterNotification, watchedUsers) = state.withLock { state in
+            (state.lastPostID, state.lastNotificationID,
+             Set(state.byTopic.keys.compactMap { topic -> Int64? in if case .unread(let user) = topic { user } else { nil } }))
+        }
+        let changes = try feed.changes(afterPost: afterPost, afterNotification: afterNotification, watchedUsers: watchedUsers)
+        let hasEvents = !changes.posts.isEmpty || !changes.unread.isEmpty
+        let limits = self.limits
+        let (subscriptions, check, heartbeat) = state.withLock { state -> ([ObjectIdentifier: Subscription], Bool, Bool) in
+            if let last = changes.posts.last?.post.id { state.lastPostID = max(state.lastPostID, last) }
+            state.lastNotificationID = max(state.lastNotificationID, changes.lastNotificationID)
+            let check = hasEvents || now.timeIntervalSince(state.lastReaderCheck) >= limits.readerCheckInterval
+            if check { state.lastReaderCheck = now }
+            let heartbeat = now.timeIntervalSince(state.lastHeartbeat) >= limits.heartbeatInterval
+            if heartbeat { state.lastHeartbeat = now }
+            return (check || heartbeat ? state.subscriptions : [:], check, heartbeat)
+        }
+        if check {
+            var live: [ObjectIdentifier: Subscription] = [:]
+            for (key, subscription) in subscriptions {
+                if now.timeIntervalSince(subscription.openedAt) >= limits.maxLifetime {
+                    subscription.stream.finish()  // the browser reconnects after `retry`
+                } else {
+                    live[key] = subscription
+                }
+            }
+            let readers = try feed.readers(Set(live.values.map(\.reader)))
+            var actors: [LiveFeed.Reader: Actor] = [:]
+            for (key, subscription) in live {
+                guard case .reading(let actor)? = readers[subscription.reader] else {
+                    subscription.stream.finish()
+                    live[key] = nil
+                    continue
+                }
+                actors[subscription.reader] = actor
+            }
+            deliver(changes, to: live, as: actors)
+        }
+        if heartbeat {
+            for subscription in subscriptions.values { subscription.stream.sendHeartbeat() }
         }
     }
 
-    /// Sends what was added since the last look.
-    func poll() throws {
-        let (afterPost, afterNotification, watchedUsers) = state.withLock {
-            ($0.lastPostID, $0.lastNotificationID, Set($0.userStreams.filter { !$0.value.isEmpty }.keys))
-        }
-        let (posts, counts, lastNotification) = try store.read { conn -> ([NewPost], [(Int64, Int)], Int64) in
-            let posts = try conn.query(NewPost.self, """
-                SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
-                       o.name AS author_organisation, p.body_html, p.created_at,
-                       p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                       coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id
-                FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
-                WHERE p.id > ? AND p.held_for_approval = 0 AND p.hidden = 0
-                ORDER BY p.id LIMIT 500
-                """, afterPost)
-            var counts: [(Int64, Int)] = []
-            var last = afterNotification
-            try conn.forEach("SELECT id, user_id FROM notifications WHERE id > ? ORDER BY id LIMIT 5000",
-                             arguments: [afterNotification]) { row in
-                let id: Int64 = try row["id"]
-                let user: Int64 = try row["user_id"]
-                last = max(last, id)
-                if watchedUsers.contains(user), !counts.contains(where: { $0.0 == user }) { counts.append((user, 0)) }
+    /// Sends each reply to the thread's streams whose reader may read it (and closes the others),
+    /// and each unread count to its user's streams.
+    private func deliver(_ changes: LiveFeed.Changes, to subscriptions: [ObjectIdentifier: Subscription],
+                         as actors: [LiveFeed.Reader: Actor]) {
+        guard !changes.posts.isEmpty || !changes.unread.isEmpty else { return }
+        var byTopic: [Topic: [Subscription]] = [:]
+        for subscription in subscriptions.values { byTopic[subscription.topic, default: []].append(subscription) }
+        for post in changes.posts {
+            guard let streams = byTopic[.thread(post.threadID)], !streams.isEmpty else { continue }
+            var html: String?
+            for subscription in streams where subscription.stream.isOpen {
+                guard let actor = actors[subscription.reader], LiveFeed.mayRead(actor, post) else {
+                    // The thread moved out of this reader's reach (a private space, hidden, a
+                    // mentorship ended): the stream ends, as the page would now be a 404.
+                    subscription.stream.finish()
+                    continue
+                }
+                let rendered = html ?? String(decoding: postTemplate.render(PostItemView(post: post.post, accepted: false)), as: UTF8.self)
+                html = rendered
+                // One SSE data line per HTML line (the client joins them with newlines).
+                subscription.stream.send(event: "reply", id: String(post.post.id), data: rendered)
             }
-            for index in counts.indices {
-                counts[index].1 = try Notifications.unreadCount(conn, userID: counts[index].0)
+        }
+        for (user, count) in changes.unread {
+            for subscription in byTopic[.unread(userID: user)] ?? [] {
+                subscription.stream.send(event: "unread", data: String(count))
             }
-            return (posts, counts, last)
-        }
-        let newLastPost = posts.last?.post.id
-        let (threadTargets, userTargets) = state.withLock { state -> ([Int64: [EventStream]], [Int64: [EventStream]]) in
-            if let newLastPost { state.lastPostID = max(state.lastPostID, newLastPost) }
-            state.lastNotificationID = max(state.lastNotificationID, lastNotification)
-            var threads: [Int64: [EventStream]] = [:]
-            for post in posts { threads[post.threadID] = state.threadStreams[post.threadID].map { Array($0.values) } }
-            var users: [Int64: [EventStream]] = [:]
-            for (user, _) in counts { users[user] = state.userStreams[user].map { Array($0.values) } }
-            return (threads, users)
-        }
-        for post in posts {
-            guard let streams = threadTargets[post.threadID], !streams.isEmpty else { continue }
-            let html = String(decoding: postTemplate.render(PostItemView(post: post.post, accepted: false)), as: UTF8.self)
-            // One SSE data line per HTML line (the client joins them with newlines).
-            for stream in streams { _ = stream.send(event: "reply", id: String(post.post.id), data: html) }
-        }
-        for (user, count) in counts {
-            for stream in userTargets[user] ?? [] { _ = stream.send(event: "unread", data: String(count)) }
         }
     }
 }
@@ -168,4 +264,11 @@ final class LiveUpdates: Sendable {
 private final class StreamBox: @unchecked Sendable {
     // @unchecked: written once before the stream is published to any other thread, then only read.
     var key: ObjectIdentifier?
+}
+
+extension RequestContext {
+    /// Who a live stream opened by this request belongs to.
+    var liveReader: LiveFeed.Reader {
+        LiveFeed.Reader(sessionID: session?.sessionID, userID: account?.id)
+    }
 }

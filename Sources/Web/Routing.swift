@@ -33,6 +33,11 @@ struct Routes {
         try collection.register(on: &self)
     }
 
+    /// Puts `gate` in front of every route added so far ("require sign-in to read").
+    mutating func guardReading(_ gate: ReadingGate) {
+        gate.guardRoutes(&builder)
+    }
+
     /// `handler` with its `ResponseError`s turned into the `HTTPError` the server renders.
     /// Error pages are never cached: they may follow a signed-in request.
     static func answering(_ handler: @escaping Handler) -> Handler {

@@ -7,6 +7,8 @@ public struct SiteConfiguration: Sendable {
     public var publicDirectory: String
     /// Directory of page templates.
     public var templatesDirectory: String
+    /// Caps and lifetimes of the live-update streams (issue 16).
+    public var liveStreams = LiveStreamLimits()
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -43,6 +45,7 @@ public enum WebApplication {
         try routes.add(SearchRoutes(app: app))
         try routes.add(FollowingRoutes(app: app))
         try routes.add(NotificationRoutes(app: app))
+        routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()
     }
 

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `mutuals` command: each subcommand parses its options and makes one call into a library.
 @main
@@ -8,6 +11,13 @@ struct Mutuals: ParsableCommand {
         abstract: "Mutuals Network: a peer-support knowledge network for public-service mutuals.",
         subcommands: [Serve.self, Migrate.self, BackupCommand.self, Check.self, DemoCommand.self, Rerender.self, UserCommand.self, InviteCommand.self, DurabilityWriter.self]
     )
+
+    /// Everything the process creates (data folder, database, -wal, -shm, backups, TLS files) is
+    /// the owner's only: set before any subcommand opens a file (issue 16, docs/security.md).
+    static func main() {
+        umask(0o077)
+        main(nil)
+    }
 }
 
 /// The data directory shared by every subcommand that touches stored data.
@@ -15,10 +25,6 @@ struct DataOptions: ParsableArguments {
     @Option(name: .long, help: "Directory holding the database, TLS certificate and other state.")
     var data: String = "./data"
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Writes a line to standard output at once (unbuffered), so a supervisor or test reading a
 /// pipe sees the banner while the server runs.

@@ -75,6 +75,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Directory of page templates.")
     var templates: String = "Templates"
 
+    @Option(name: .customLong("streams-per-session"), help: "Live-update streams one signed-in session may hold open (429 above it).")
+    var streamsPerSession: Int = LiveStreamLimits().perSession
+
+    @Option(name: .customLong("streams-per-address"), help: "Live-update streams one client address (IPv6: its /64) may hold open (429 above it).")
+    var streamsPerAddress: Int = LiveStreamLimits().perAddress
+
+    @Option(name: .customLong("stream-lifetime"), help: "Seconds a live-update stream lives before the browser is told to reconnect.")
+    var streamLifetime: Double = LiveStreamLimits().maxLifetime
+
     @Flag(help: "Seed the demo network (organisations, topics, briefing, threads, three accounts) when the database is new.")
     var demo = false
 
@@ -85,12 +94,14 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(name) must be between 0 and 65535.")
         }
         for (name, value) in [("--max-header-bytes", maxHeaderBytes), ("--max-uri-length", maxURILength),
-                              ("--max-header-count", maxHeaderCount), ("--queue-depth", queueDepth)] where value < 1 {
+                              ("--max-header-count", maxHeaderCount), ("--queue-depth", queueDepth),
+                              ("--streams-per-session", streamsPerSession), ("--streams-per-address", streamsPerAddress)] where value < 1 {
             throw ValidationError("\(name) must be at least 1.")
         }
         if maxBodyBytes < 0 { throw ValidationError("--max-body-bytes cannot be negative.") }
         for (name, value) in [("--head-timeout", headTimeout), ("--body-timeout", bodyTimeout),
-                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout)] where value <= 0 {
+                              ("--idle-timeout", idleTimeout), ("--write-timeout", writeTimeout),
+                              ("--stream-lifetime", streamLifetime)] where value <= 0 {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
     }
@@ -120,7 +131,10 @@ struct Serve: ParsableCommand {
             }
         }
 
-        let site = SiteConfiguration(publicDirectory: publicDirectory, templatesDirectory: templates)
+        var site = SiteConfiguration(publicDirectory: publicDirectory, templatesDirectory: templates)
+        site.liveStreams.perSession = streamsPerSession
+        site.liveStreams.perAddress = streamsPerAddress
+        site.liveStreams.maxLifetime = streamLifetime
         let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
 
         var listeners: [ListenerConfiguration] = []

@@ -179,8 +179,11 @@ public struct TestSite {
     public func register(_ browser: BrowserClient, handle: String, password: String = TestNetwork.password,
                          invite: String = "") throws -> ClientResponse {
         try browser.get("/register" + (invite.isEmpty ? "" : "?invite=\(invite)"))
-        return try browser.post("/register", [("invite", invite), ("handle", handle), ("displayName", handle.capitalized),
-                                              ("email", "\(handle)@example.org"), ("password", password), ("organisation", "")])
+        let response = try browser.post("/register", [("invite", invite), ("handle", handle), ("displayName", handle.capitalized),
+                                                      ("email", "\(handle)@example.org"), ("password", password), ("organisation", "")])
+        // Registering does not sign in (it must answer an existing address as it answers a new one).
+        if response.status == 303 { _ = try signIn(browser, handle, password) }
+        return response
     }
 
     /// Signs in through the sign-in page and returns the answer.

@@ -32,6 +32,8 @@ struct HeldThreadListingTests {
                                                         ("email", "\(handle)@example.org"), ("password", "correct horse battery"),
                                                         ("organisation", place.organisation)])
         #expect(registered.status == 303)
+        try browser.get("/sign-in")
+        #expect(try browser.post("/sign-in", [("identifier", handle), ("password", "correct horse battery")]).status == 303)
         // New by the wall clock too, which the posting service reads.
         try world.store.write { try $0.run("UPDATE users SET created_at = ? WHERE handle = ?", Date(), handle) }
         try browser.get("/t/new")

@@ -19,6 +19,8 @@ import TestSupport
                 let head = try watcher.readHead()
                 #expect(head.status == 200)
                 #expect(head.header("Content-Type") == "text/event-stream; charset=utf-8")
+                // The browser is told when to reconnect once the stream ends (issue 16: streams end after minutes).
+                #expect(try watcher.readChunk().map { String(decoding: $0, as: UTF8.self) } == "retry: 3000\n\n")
 
                 let postID = try Threads.reply(site.store, by: tom, threadID: thread, body: "Live <b>reply</b> about the asset lock")
                 let chunk = String(decoding: try #require(try watcher.readChunk()), as: UTF8.self)

@@ -127,6 +127,7 @@ import TestSupport
                 defer { watcher.close() }
                 try watcher.send("GET /notifications/live HTTP/1.1\r\nHost: localhost\r\nCookie: \(cookie)\r\n\r\n")
                 #expect(try watcher.readHead().status == 200)
+                #expect(try watcher.readChunk().map { String(decoding: $0, as: UTF8.self) } == "retry: 3000\n\n")
                 let first = String(decoding: try #require(try watcher.readChunk()), as: UTF8.self)
                 #expect(first == "event: unread\ndata: 0\n\n")
 

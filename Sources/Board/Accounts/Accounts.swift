@@ -85,7 +85,12 @@ public struct Accounts: Sendable {
 
     public enum RegistrationOutcome: Sendable {
         case registered(Account)
-        /// Field problems, in form order; nothing was stored.
+        /// The email address already has an account. Nothing was stored, and the answer must
+        /// look exactly like `.registered` from outside (issue 16: registration must not
+        /// confirm which addresses are registered); the time spent is the same (one hash).
+        case emailAlreadyRegistered
+        /// Field problems, in form order; nothing was stored. A taken handle is said here
+        /// (handles are public on every profile).
         case invalid([FieldError])
         case closed
         /// Invite-only and no (valid) invite was given.
@@ -134,11 +139,30 @@ public struct Accounts: Sendable {
     }
 
     /// Registers an account, honouring the registration mode, an invite and the per-address limit.
+    ///
+    /// Every attempt (valid or not, new address or not, an invite or not) counts against the
+    /// client's address (`registrationsPerAddressPerDay`, the address keyed as sign-in keys it:
+    /// IPv6 by /64), and the handle and email are checked before the password is hashed, so a
+    /// refused attempt costs no scrypt. An address that already has an account gets
+    /// `.emailAlreadyRegistered`, which the page answers as it answers a success; it costs one
+    /// hash like a success, so timing does not tell them apart either.
     /// - Parameters:
     ///   - inviteCode: the code from an invite link, if the person followed one.
     ///   - address: the client's address, for the registration rate limit.
     public func register(_ form: Registration, inviteCode: String?, address: String) throws -> RegistrationOutcome {
         let now = clock.now()
+        let since = now.addingTimeInterval(-86_400)
+        let storedAddress = SignInThrottle.addressKey(address)
+        let limit = limits.registrationsPerAddressPerDay
+        // Counted and recorded in one write, so parallel attempts cannot slip past the limit.
+        let allowed: Bool = try store.write { tx in
+            let recent = try tx.scalar(Int.self, "SELECT count(*) FROM registration_attempts WHERE address = ? AND attempted_at > ?",
+                                       storedAddress, since) ?? 0
+            guard recent < limit else { return false }
+            try tx.run("INSERT INTO registration_attempts(address, attempted_at) VALUES (?, ?)", storedAddress, now)
+            return true
+        }
+        if !allowed { return .tooManyRegistrations }
         let mode = try registrationMode()
         let code = inviteCode.flatMap { $0.isEmpty ? nil : $0 }
         var invite: Invite?
@@ -151,12 +175,6 @@ public struct Accounts: Sendable {
         case .inviteOnly where invite == nil: return .inviteRequired
         default: break
         }
-        let since = now.addingTimeInterval(-86_400)
-        let recent = try store.read {
-            try $0.scalar(Int.self, "SELECT count(*) FROM registration_attempts WHERE address = ? AND attempted_at > ?",
-                          String(address.prefix(254)), since) ?? 0
-        }
-        if recent >= limits.registrationsPerAddressPerDay { return .tooManyRegistrations }
 
         var errors = Self.validate(form)
         var organisationID: Int64? = invite?.organisationID
@@ -167,25 +185,34 @@ public struct Accounts: Sendable {
             confirmed = false
             if organisationID == nil { errors.append(FieldError("organisation", "Select an organisation from the list")) }
         }
+        let handle = form.handle
+        let email = form.email
+        let (handleTaken, emailTaken) = try store.read { conn in
+            (try conn.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ?", handle) != nil,
+             try conn.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil)
+        }
+        if handleTaken, !errors.contains(where: { $0.field == "handle" }) {
+            errors.insert(FieldError("handle", "That handle is taken, choose another"), at: 0)
+        }
         if !errors.isEmpty { return .invalid(errors) }
+        if emailTaken {
+            _ = try hasher.hash(form.password)  // the same work as a success
+            return .emailAlreadyRegistered
+        }
 
         let hash = try hasher.hash(form.password)
-        let handle = form.handle
         let name = form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        let email = form.email
         let role = (invite?.role ?? .member).rawValue
         let inviteID = invite?.id
         let org = organisationID
         let organisationConfirmed = confirmed
-        let storedAddress = String(address.prefix(254))
         do {
             let id: Int64 = try store.write { tx in
+                // Checked again: another registration may have taken them since.
                 if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ?", handle) != nil {
                     throw FieldError("handle", "That handle is taken, choose another")
                 }
-                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil {
-                    throw FieldError("email", "An account with that email address already exists. Sign in instead")
-                }
+                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil { throw EmailTaken() }
                 if let inviteID {
                     try tx.run("""
                         UPDATE invites SET use_count = use_count + 1
@@ -203,18 +230,20 @@ public struct Accounts: Sendable {
                 if let inviteID {
                     try tx.run("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", userID, now, inviteID)
                 }
-                try tx.run("INSERT INTO registration_attempts(address, attempted_at) VALUES (?, ?)", storedAddress, now)
                 return userID
             }
             guard let account = try account(id: id) else { return .invalid([]) }
             return .registered(account)
         } catch let error as FieldError {
             return .invalid([error])
+        } catch is EmailTaken {
+            return .emailAlreadyRegistered
         } catch is InviteUsedUp {
             return .invalidInvite
         }
     }
 
+    struct EmailTaken: Error {}
     struct InviteUsedUp: Error {}
 
     // MARK: Profile
@@ -382,11 +411,22 @@ public struct Accounts: Sendable {
         }
     }
 
-    /// Changes a user's role. - Returns: false when there is no such user.
+    /// Changes a user's role (CLI `user role`), ending their mentorships when the new role is not
+    /// mentor, as the admin page does (`Moderation.applyRoleChange`). The log names the person
+    /// themselves as the actor: the command has no signed-in admin.
+    /// - Returns: false when there is no such user.
     public func setRole(handle: String, _ role: Role) throws -> Bool {
-        try store.write { tx in
-            try tx.run("UPDATE users SET role = ? WHERE handle = ? AND deleted_at IS NULL", role.rawValue, handle)
-            return tx.changes == 1
+        let now = clock.now()
+        return try store.write { tx in
+            var found: (Int64, String)?
+            try tx.forEach("SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", arguments: [handle]) { row in
+                found = (try row["id"], try row["role"])
+            }
+            guard let (userID, current) = found, let old = Role(rawValue: current) else { return false }
+            if old == role { return true }
+            try Moderation.applyRoleChange(tx, userID: userID, from: old, to: role, actorID: userID,
+                                           reason: "with mutuals user role on the server", now: now)
+            return true
         }
     }
 }

@@ -118,8 +118,9 @@ public struct AccountLimits: Sendable {
     public var lockDuration: TimeInterval = 900
     /// Failures from one address within the window that lock the address (default 50).
     public var addressLockAfterFailures: Int = 50
-    /// Registrations from one address per day (default 5).
-    public var registrationsPerAddressPerDay: Int = 5
+    /// Registration attempts (accepted or not) from one address, IPv6 by /64, per day
+    /// (default 10); above it: 429.
+    public var registrationsPerAddressPerDay: Int = 10
     /// An account is "new" for this long (default 3 days): posting allowance applies.
     public var newAccountPeriod: TimeInterval = 3 * 86_400
     /// Posts (threads and replies) a new account may make per day (default 10).

@@ -21,12 +21,10 @@ extension Accounts {
     ///   - userAgent: shown on the "your sessions" page.
     public func signIn(identifier: String, password: String, address: String, userAgent: String) throws -> SignInOutcome {
         let now = clock.now()
-        let key = SignInThrottle.accountKey(identifier)
         let addressKey = SignInThrottle.addressKey(address)
         let limits = self.limits
         let lookup = identifier.trimmingCharacters(in: .whitespaces)
-        let (retry, found): (Date?, (Int64, String, Bool)?) = try store.read { conn in
-            let retry = try SignInThrottle.retryAfter(conn, accountKey: key, address: addressKey, now: now, limits: limits)
+        let (retry, found, key): (Date?, (Int64, String, Bool)?, String) = try store.read { conn in
             var found: (Int64, String, Bool)?
             try conn.forEach("""
                 SELECT id, password_hash, totp_enabled_at IS NOT NULL AS two_factor_enabled FROM users
@@ -34,7 +32,10 @@ extension Accounts {
                 """, arguments: [lookup]) { row in
                 found = (try row["id"], try row["password_hash"], try row["two_factor_enabled"])
             }
-            return (retry, found)
+            // The handle and the email address of one account are one key (issue 16).
+            let key = SignInThrottle.accountKey(identifier, resolvedTo: found?.0)
+            let retry = try SignInThrottle.retryAfter(conn, accountKey: key, address: addressKey, now: now, limits: limits)
+            return (retry, found, key)
         }
         if let retry { return .throttled(until: retry) }
         // A missing account still costs one scrypt, so timing does not reveal it either.

@@ -1,23 +1,34 @@
 import Database
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Sign-in throttling over `login_attempts`: per account name (whatever was typed, whether or
-/// not such an account exists, so the answer never reveals it) and per client address.
+/// Sign-in throttling over `login_attempts`: per account and per client address.
 ///
-/// Failures count within `failureWindow`, and only those after the last success. With `n`
-/// failures on an account name: up to `freeFailures` no delay; then the next attempt must wait
-/// 2^(n − freeFailures) seconds after the last failure (1, 2, 4 … s); at `lockAfterFailures`
-/// the name is locked for `lockDuration` after the last failure. An address with
-/// `addressLockAfterFailures` failures is locked the same way.
+/// The account key is the account the name resolves to (`account:<id>`), so its handle and its
+/// email address count together; a name matching no account is counted under what was typed,
+/// folded, so the answer never reveals whether it exists. The address key is the IPv4 address,
+/// or the IPv6 /64 (one subscriber's network: `2001:db8:1:2::/64`).
+///
+/// Failures count within the sliding `failureWindow`. On an account, a success clears its
+/// earlier failures (only the owner can succeed). On an address it does not (issue 16: 49
+/// failures, one sign-in to the attacker's own account, then more failures went unthrottled):
+/// every failure in the window counts. With `n` failures on an account: up to `freeFailures`
+/// no delay; then the next attempt must wait 2^(n − freeFailures) seconds after the last failure
+/// (1, 2, 4 … s); at `lockAfterFailures` the account is locked for `lockDuration` after the last
+/// failure. An address with `addressLockAfterFailures` failures in the window is locked the same way.
 public enum SignInThrottle {
     /// When the next attempt is allowed, or nil when it is allowed now.
     static func retryAfter(_ conn: Connection, accountKey: String, address: String, now: Date, limits: AccountLimits) throws -> Date? {
         let windowStart = now.addingTimeInterval(-limits.failureWindow)
-        func failures(scope: String, key: String) throws -> (count: Int, last: Date?) {
-            let lastSuccess = try conn.scalar(Date.self, """
+        func failures(scope: String, key: String, resetBySuccess: Bool) throws -> (count: Int, last: Date?) {
+            var since = windowStart
+            if resetBySuccess, let lastSuccess = try conn.scalar(Date.self, """
                 SELECT max(attempted_at) FROM login_attempts WHERE scope = ? AND key = ? AND succeeded = 1 AND attempted_at > ?
-                """, scope, key, windowStart)
-            let since = max(windowStart, lastSuccess ?? windowStart)
+                """, scope, key, windowStart) {
+                since = max(windowStart, lastSuccess)
+            }
             var count = 0
             var last: Date?
             try conn.forEach("""
@@ -30,7 +41,7 @@ public enum SignInThrottle {
             return (count, last)
         }
         var retry: Date?
-        let account = try failures(scope: "account", key: accountKey)
+        let account = try failures(scope: "account", key: accountKey, resetBySuccess: true)
         if let last = account.last {
             if account.count >= limits.lockAfterFailures {
                 retry = last.addingTimeInterval(limits.lockDuration)
@@ -38,7 +49,7 @@ public enum SignInThrottle {
                 retry = last.addingTimeInterval(pow(2, Double(account.count - limits.freeFailures)))
             }
         }
-        let byAddress = try failures(scope: "address", key: address)
+        let byAddress = try failures(scope: "address", key: address, resetBySuccess: false)
         if let last = byAddress.last, byAddress.count >= limits.addressLockAfterFailures {
             let until = last.addingTimeInterval(limits.lockDuration)
             retry = max(retry ?? until, until)
@@ -52,14 +63,32 @@ public enum SignInThrottle {
         try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('address', ?, ?, ?)", address, now, succeeded)
     }
 
-    /// The key an attempt is counted under: what was typed, folded, at most 254 characters.
-    static func accountKey(_ identifier: String) -> String {
+    /// The key an attempt is counted under: the account it resolves to, whichever of its names
+    /// was typed; otherwise what was typed, folded, at most 254 characters.
+    static func accountKey(_ identifier: String, resolvedTo userID: Int64? = nil) -> String {
+        if let userID { return "account:\(userID)" }
         let folded = identifier.trimmingCharacters(in: .whitespaces).lowercased()
         return folded.isEmpty ? "-" : String(folded.prefix(254))
     }
 
-    static func addressKey(_ address: String) -> String {
-        address.isEmpty ? "-" : String(address.prefix(254))
+    /// The key a client address is counted under: an IPv4 address as it is, an IPv6 address by
+    /// its /64 (a home or office gets a whole /64, so per-/128 keys are free to rotate), an
+    /// IPv4-mapped IPv6 address as its IPv4 address. Anything unparseable is kept as text.
+    public static func addressKey(_ address: String) -> String {
+        var text = address
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") { text = String(text[text.index(after: text.startIndex)..<close]) }
+        if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }  // a zone index (fe80::1%eth0)
+        var v6 = in6_addr()
+        if text.contains(":"), inet_pton(AF_INET6, text, &v6) == 1 {
+            var bytes = withUnsafeBytes(of: &v6) { Array($0) }
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+                return bytes[12...].map(String.init).joined(separator: ".")
+            }
+            for index in 8..<16 { bytes[index] = 0 }
+            let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+            return groups.joined(separator: ":") + "::/64"
+        }
+        return text.isEmpty ? "-" : String(text.prefix(254))
     }
 }
 

@@ -439,10 +439,27 @@ public enum Moderation {
             guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .changeRole, .user(id: userID, role: role), now: now)
             // A suspended account cannot become an admin (admins cannot be suspended).
-            try tx.run("UPDATE users SET role = ? WHERE id = ?", newRole.rawValue, userID)
-            try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
-                          reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+            try applyRoleChange(tx, userID: userID, from: role, to: newRole, actorID: actorID, reason: reason, now: now)
         }
+    }
+
+    /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
+    /// mentor, every active mentorship of theirs ends now, each ending logged (issue 16: a
+    /// demoted mentor kept reading the private spaces they mentored). The admin page
+    /// (`changeRole`) and `mutuals user role` (`Accounts.setRole`) both come through here.
+    /// - Parameter actorID: who made the change; the CLI logs it as the person themselves.
+    static func applyRoleChange(_ tx: Connection, userID: Int64, from role: Role, to newRole: Role, actorID: Int64,
+                                reason: String, now: Date) throws {
+        try tx.run("UPDATE users SET role = ? WHERE id = ?", newRole.rawValue, userID)
+        if newRole != .mentor {
+            for id in try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL ORDER BY id", userID) {
+                try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
+                try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+                                     reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", at: now)
+            }
+        }
+        try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
+                      reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
     }
 
     // MARK: Settings

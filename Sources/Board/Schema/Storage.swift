@@ -1,5 +1,8 @@
 import Database
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the board keeps its data, and the one way to open it.
 public enum Storage {
@@ -28,16 +31,74 @@ public enum Storage {
     /// - Throws: `MigrationError.databaseIsNewer` for a file from a newer mutuals, `DatabaseError`,
     ///   or the file system's error creating the directory.
     public static func openStore(dataDirectory: String, configuration: Store.Configuration = Store.Configuration()) throws -> Store {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try createPrivateDirectory(dataDirectory)
         let store = try Store(path: databasePath(dataDirectory: dataDirectory),
                               configuration: boardConfiguration(configuration))
         do {
             try store.migrate(Schema.migrator)
+            try makePrivate(dataDirectory: dataDirectory)
         } catch {
             store.close()
             throw error
         }
         return store
+    }
+
+    // MARK: File modes
+
+    /// The data folder holds password hashes, TOTP secrets, email addresses and private posts,
+    /// so it is the owner's only (issue 16): folders 0700, files 0600. `mutuals` sets
+    /// `umask(0o077)` before it opens anything, so what it creates is private from the start
+    /// (SQLite gives `-wal` and `-shm` the database file's mode); this tightens what an older
+    /// version or another tool left open, on every start.
+    public static let privateDirectoryMode: mode_t = 0o700
+    public static let privateFileMode: mode_t = 0o600
+
+    /// Creates `path` (and missing parents) with mode 0700, and tightens it if it already exists.
+    static func createPrivateDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: Int(privateDirectoryMode)])
+        chmod(path, privateDirectoryMode)
+    }
+
+    /// Sets the data folder and everything in it to 0700 (folders) and 0600 (files). Symbolic
+    /// links are left alone (chmod would follow them out of the folder).
+    public static func makePrivate(dataDirectory: String) throws {
+        for (path, isDirectory, mode) in try entries(dataDirectory) where mode & 0o077 != 0 {
+            chmod(path, isDirectory ? privateDirectoryMode : privateFileMode)
+        }
+    }
+
+    /// The data folder's entries readable, writable or executable by group or others, as
+    /// "path is 0644: run chmod 600 path" lines (`mutuals check` fails on any).
+    public static func permissionProblems(dataDirectory: String) throws -> [String] {
+        try entries(dataDirectory).filter { $0.mode & 0o077 != 0 }.map { path, isDirectory, mode in
+            let wanted = isDirectory ? "700" : "600"
+            return "\(path) is \(String(mode, radix: 8)), readable by others: run chmod \(wanted) \(path)"
+        }
+    }
+
+    /// The folder itself and everything below it (symbolic links skipped), with permission bits.
+    private static func entries(_ root: String) throws -> [(path: String, isDirectory: Bool, mode: mode_t)] {
+        func status(_ path: String) -> stat? {
+            var info = stat()
+            return lstat(path, &info) == 0 ? info : nil
+        }
+        var result: [(String, Bool, mode_t)] = []
+        var pending = [root]
+        while let path = pending.popLast() {
+            guard let info = status(path) else { continue }
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK { continue }
+            let isDirectory = type == S_IFDIR
+            result.append((path, isDirectory, info.st_mode & 0o777))
+            if isDirectory {
+                for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+                    pending.append(URL(fileURLWithPath: path).appendingPathComponent(name).path)
+                }
+            }
+        }
+        return result
     }
 
     /// Opens the database of `dataDirectory` without migrating (for `check` and `backup`, which
@@ -53,10 +114,12 @@ public enum Storage {
     /// Applies pending migrations to the database in `dataDirectory` (creating it if needed).
     /// - Returns: the schema versions before and after.
     public static func migrate(dataDirectory: String) throws -> MigrationOutcome {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try createPrivateDirectory(dataDirectory)
         let store = try Store(path: databasePath(dataDirectory: dataDirectory))
         defer { store.close() }
-        return try store.migrate(Schema.migrator)
+        let outcome = try store.migrate(Schema.migrator)
+        try makePrivate(dataDirectory: dataDirectory)
+        return outcome
     }
 
     /// Integrity and foreign-key problems of the database in `dataDirectory`; empty when sound.
@@ -64,6 +127,7 @@ public enum Storage {
         let store = try openExistingStore(dataDirectory: dataDirectory)
         defer { store.close() }
         var problems = try store.integrityProblems()
+        problems += try permissionProblems(dataDirectory: dataDirectory)
         let version = try store.read { try Migrator.currentVersion(of: $0) }
         if version != Schema.migrator.latestVersion {
             problems.append("schema version is \(version), this build expects \(Schema.migrator.latestVersion): run `mutuals migrate`")
@@ -77,6 +141,10 @@ public enum Storage {
         let store = try openExistingStore(dataDirectory: dataDirectory)
         defer { store.close() }
         try store.backup(to: destination)
+        // The copy holds everything the database does: the owner's only, wherever it is written.
+        for path in [destination, destination + "-wal", destination + "-shm", destination + "-journal"] {
+            chmod(path, privateFileMode)
+        }
         let copy = try Store(path: destination)
         defer { copy.close() }
         let problems = try copy.integrityProblems()

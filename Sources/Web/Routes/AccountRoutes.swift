@@ -41,7 +41,8 @@ struct AccountRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         let next = ReturnPath.validated(try request.queryItems()["next"])
         if context.account != nil { return context.redirect(next ?? "/account") }
-        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? ""]), context)))
+        let registered = try request.queryItems()["registered"] == "1" ? "1" : ""
+        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? "", "registered": registered]), context)))
     }
 
     func signIn(_ request: Request) throws -> Response {
@@ -155,12 +156,9 @@ struct AccountRoutes: RouteCollection {
         let outcome = try accounts.register(form, inviteCode: code, address: request.remoteAddress)
         let message: String
         switch outcome {
-        case .registered(let account):
-            let session = try accounts.startSession(userID: account.id, userAgent: request.headers["user-agent"] ?? "")
-            var response = context.redirect("/account?welcome=1")
-            response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, session.token,
-                                                                          maxAge: Int(accounts.limits.sessionAbsolute)))
-            return response
+        case .registered, .emailAlreadyRegistered:
+            // One answer for both, so registering does not confirm an address has an account (docs/security.md).
+            return context.redirect("/sign-in?registered=1")
         case .invalid(let errors):
             return try context.finish(registerPage(context, form: FormState(items: items, errors: errors), inviteCode: code,
                                                    status: .unprocessableContent))
@@ -407,6 +405,7 @@ struct AccountRoutes: RouteCollection {
             page["suspension"] = .text(Policy.suspensionMessage(context.actor) + ".")
         }
         page["twoFactorStatus"] = .text(account.twoFactorEnabled ? "on" : "off")
+        page["feedToken"] = TemplateValue.text(try app.accounts.readingRequiresSignIn() ? try app.accounts.feedToken(userID: account.id) : nil)
         page["organisations"] = try organisationList(selected: form.values["organisation"] ?? "")
         return app.pages.account.account.response(InLayout(page, context, form: form), status: status)
     }

@@ -23,13 +23,12 @@ struct NotificationRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         let threadID = try request.id()
         guard try app.network.reading.readableThreadSlug(id: threadID, viewer: context.viewer) != nil else { throw HTTPError.notFound }
-        return Response.eventStream(try app.live.threadStream(threadID))
+        return Response.eventStream(try app.live.threadStream(threadID, reader: context.liveReader, address: request.remoteAddress))
     }
 
     func unreadStream(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { throw HTTPError(.unauthorized, "Sign in to see your notifications.") }
-        return Response.eventStream(try app.live.unreadStream(userID))
+        return Response.eventStream(try app.live.unreadStream(reader: context.liveReader, address: request.remoteAddress))
     }
 
     func list(_ request: Request) throws -> Response {

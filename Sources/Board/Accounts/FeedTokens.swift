@@ -1,0 +1,79 @@
+import COpenSSL
+import Database
+import Foundation
+
+/// "Require sign-in to read" (setting `require_sign_in_to_read`, issue 16) and the private feed
+/// links that let a feed reader through it.
+///
+/// A feed reader cannot sign in, so with the setting on each member gets a private feed token,
+/// shown on their account page and added to a feed's address (`?token=`). The token is
+/// `<user id>.<HMAC-SHA256>` of the user id and their current password hash (whose random salt
+/// is the per-user secret) under an instance key kept in `settings` (`feed_token_key`, made on
+/// first use). Nothing per user is stored, so no schema change: changing the password revokes
+/// the link (and ends the other sessions); deleting the instance key revokes every link. A
+/// deleted or suspended account's link opens nothing.
+extension Accounts {
+    static let feedTokenKeySetting = "feed_token_key"
+
+    /// Whether visitors must sign in to read anything (the setting's value now).
+    public func readingRequiresSignIn() throws -> Bool {
+        try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_sign_in_to_read'") } == "1"
+    }
+
+    /// The user's private feed token, or nil when there is no such account.
+    public func feedToken(userID: Int64) throws -> String? {
+        let key = try feedTokenKey()
+        guard let hash = try store.read({
+            try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID)
+        }) else { return nil }
+        return "\(userID)." + Digest.base64URL(Self.feedMAC(key: key, userID: userID, passwordHash: hash))
+    }
+
+    /// The account a feed token belongs to, when it is valid now (the account not deleted nor
+    /// suspended, the password unchanged since the token was shown); nil otherwise.
+    public func feedReader(token: String) throws -> Int64? {
+        let parts = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count <= 18, let userID = Int64(parts[0]),
+              let mac = Digest.fromBase64URL(String(parts[1])), mac.count == 32 else { return nil }
+        let now = clock.now()
+        let found: (String, String, Account?)? = try store.read { conn in
+            guard let key = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", Self.feedTokenKeySetting),
+                  let hash = try conn.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID)
+            else { return nil }
+            return (key, hash, try Self.account(conn, id: userID))
+        }
+        guard let (key, hash, account) = found, let account, !account.isSuspended(at: now),
+              let keyBytes = Digest.fromBase64URL(key),
+              Digest.constantTimeEquals(mac, Self.feedMAC(key: keyBytes, userID: userID, passwordHash: hash)) else { return nil }
+        return userID
+    }
+
+    /// The instance key, made (32 random bytes) the first time a token is asked for.
+    private func feedTokenKey() throws -> [UInt8] {
+        let fresh = Digest.base64URL(try SecureRandom.bytes(32))
+        let now = clock.now()
+        let stored: String? = try store.write { tx in
+            try tx.run("INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                       Self.feedTokenKeySetting, fresh, now)
+            return try tx.scalar(String.self, "SELECT value FROM settings WHERE key = ?", Self.feedTokenKeySetting)
+        }
+        guard let stored, let bytes = Digest.fromBase64URL(stored) else { throw CryptoError.randomBytesUnavailable }
+        return bytes
+    }
+
+    static func feedMAC(key: [UInt8], userID: Int64, passwordHash: String) -> [UInt8] {
+        let message = Array("mutuals feed\0\(userID)\0\(passwordHash)".utf8)
+        var out = [UInt8](repeating: 0, count: 32)
+        var length = 0
+        _ = key.withUnsafeBufferPointer { keyBuffer in
+            message.withUnsafeBufferPointer { messageBuffer in
+                out.withUnsafeMutableBufferPointer { output in
+                    EVP_Q_mac(nil, "HMAC", nil, "SHA256", nil, keyBuffer.baseAddress, keyBuffer.count,
+                              messageBuffer.baseAddress, messageBuffer.count, output.baseAddress, output.count, &length)
+                }
+            }
+        }
+        precondition(length == 32, "OpenSSL HMAC(SHA-256) failed")
+        return out
+    }
+}

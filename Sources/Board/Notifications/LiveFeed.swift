@@ -1,0 +1,156 @@
+import Database
+import Foundation
+
+/// What the live-update streams (`Web.LiveUpdates`, issue 8) read: the rows added since the
+/// last look, and whether each stream's reader may still read what it would be sent.
+///
+/// Issue 16: a stream was authorised only when it opened, so it went on receiving a thread's
+/// replies after the thread moved into a private space or was hidden, after a mentorship
+/// ended, after sign-out, a password change or a suspension. Now every poll that found
+/// something re-loads each of its readers once (`readers(_:)`) and asks `Policy` about every
+/// post for every reader (`mayRead`); a reader whose session ended, or who is suspended, is
+/// `.ended` and their streams close.
+public struct LiveFeed: Sendable {
+    public let store: Store
+    public let clock: Clock
+    public let limits: AccountLimits
+
+    public init(store: Store, clock: Clock = .system, limits: AccountLimits = AccountLimits()) {
+        self.store = store
+        self.clock = clock
+        self.limits = limits
+    }
+
+    /// Who opened a stream: a signed-in session (and its user), or a visitor.
+    public struct Reader: Hashable, Sendable {
+        public let sessionID: Int64?
+        public let userID: Int64?
+
+        public init(sessionID: Int64?, userID: Int64?) {
+            self.sessionID = sessionID
+            self.userID = userID
+        }
+
+        public static let visitor = Reader(sessionID: nil, userID: nil)
+    }
+
+    /// A reader as they are now.
+    public enum ReaderState: Sendable, Equatable {
+        /// Still reading, as this actor (role, confirmed organisation and mentorships as stored now).
+        case reading(Actor)
+        /// The session ended (signed out, expired, ended from another device, revoked by a
+        /// password change, the account deleted) or the account is suspended: close the stream.
+        case ended
+    }
+
+    /// A reply added since the last look, with the state `Policy` decides on.
+    public struct NewPost: RowDecodable, Sendable {
+        public let threadID: Int64
+        public let post: PostView
+        public let state: Resource.PostState
+
+        public init(row: Row) throws {
+            threadID = try row["thread_id"]
+            post = try PostView(row: row)
+            state = Resource.PostState(authorID: try row["post_author_id"], hidden: try row["post_hidden"],
+                                       held: try row["post_held"], thread: try Resource.ThreadState(row: row))
+        }
+    }
+
+    /// What was added since the last look.
+    public struct Changes: Sendable {
+        /// New replies, oldest first (at most 500).
+        public var posts: [NewPost] = []
+        /// New unread counts of the watched users who got notifications.
+        public var unread: [(userID: Int64, count: Int)] = []
+        /// The newest notification seen (the next look starts after it).
+        public var lastNotificationID: Int64 = 0
+    }
+
+    /// The newest post and notification ids now (a watcher starts after them).
+    public func latest() throws -> (post: Int64, notification: Int64) {
+        try store.read { conn in
+            (try conn.scalar(Int64.self, "SELECT max(id) FROM posts") ?? 0,
+             try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0)
+        }
+    }
+
+    public func unreadCount(userID: Int64) throws -> Int {
+        try store.read { try Notifications.unreadCount($0, userID: userID) }
+    }
+
+    /// The replies and notifications added after the given ids: two indexed range reads.
+    /// - Parameter watchedUsers: users with an unread-count stream open; only their counts are read.
+    public func changes(afterPost: Int64, afterNotification: Int64, watchedUsers: Set<Int64>) throws -> Changes {
+        try store.read { conn in
+            var changes = Changes(lastNotificationID: afterNotification)
+            changes.posts = try conn.query(NewPost.self, """
+                SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
+                       o.name AS author_organisation, p.body_html, p.created_at,
+                       p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
+                       coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
+                       p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,
+                       \(Resource.ThreadState.columns)
+                FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
+                     JOIN threads t ON t.id = p.thread_id
+                WHERE p.id > ? AND p.held_for_approval = 0 AND p.hidden = 0
+                ORDER BY p.id LIMIT 500
+                """, afterPost)
+            var users: [Int64] = []
+            try conn.forEach("SELECT id, user_id FROM notifications WHERE id > ? ORDER BY id LIMIT 5000",
+                             arguments: [afterNotification]) { row in
+                let id: Int64 = try row["id"]
+                let user: Int64 = try row["user_id"]
+                changes.lastNotificationID = max(changes.lastNotificationID, id)
+                if watchedUsers.contains(user), !users.contains(user) { users.append(user) }
+            }
+            for user in users {
+                changes.unread.append((user, try Notifications.unreadCount(conn, userID: user)))
+            }
+            return changes
+        }
+    }
+
+    /// Each reader as they are now, loaded once each in one read: the session still valid (not
+    /// ended, not expired, not idle past `sessionIdle`, not waiting for two-factor), the account
+    /// not deleted or suspended, and the actor fresh (`Actor.load`: role, confirmed organisation,
+    /// active mentorships).
+    public func readers(_ readers: Set<Reader>) throws -> [Reader: ReaderState] {
+        let now = clock.now()
+        let idleCutoff = now.addingTimeInterval(-limits.sessionIdle)
+        return try store.read { conn in
+            var result: [Reader: ReaderState] = [:]
+            let adminsNeedTwoFactor = try conn.scalar(String.self,
+                "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
+            for reader in readers {
+                guard let sessionID = reader.sessionID else {
+                    result[reader] = reader.userID == nil ? .reading(.visitor) : .ended
+                    continue
+                }
+                let owner = try conn.scalar(Int64.self, """
+                    SELECT user_id FROM sessions
+                     WHERE id = ? AND two_factor_pending = 0 AND expires_at > ? AND last_seen_at > ?
+                    """, sessionID, now, idleCutoff)
+                guard let owner, owner == reader.userID, let account = try Accounts.account(conn, id: owner),
+                      !account.isSuspended(at: now) else {
+                    result[reader] = .ended
+                    continue
+                }
+                let actor = try Actor.load(conn, account: account)
+                // As a request sees them: an admin without two-factor where it is required acts as a member.
+                if account.role == .admin, !account.twoFactorEnabled, adminsNeedTwoFactor {
+                    result[reader] = .reading(Actor(userID: actor.userID, role: .member, organisationID: actor.organisationID,
+                                                    suspendedUntil: actor.suspendedUntil, suspensionReason: actor.suspensionReason))
+                } else {
+                    result[reader] = .reading(actor)
+                }
+            }
+            return result
+        }
+    }
+
+    /// Whether `actor` may be sent `post`: the one rule, on the post's and its thread's state now.
+    public static func mayRead(_ actor: Actor, _ post: NewPost) -> Bool {
+        Policy.decide(actor, .read, .post(post.state)).isAllowed
+    }
+}

@@ -1,0 +1,56 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// "Require sign-in to read" (`/admin/settings`, setting `require_sign_in_to_read`, issue 16):
+/// the one gate in front of every route, put there when the router is built
+/// (`WebApplication.makeRouter` → `guardRoutes`).
+///
+/// With the setting on, a visitor asking for anything but the pages that let them in gets a
+/// 303 to `/sign-in?next=…` (the page they asked for): home, threads, topics, organisations,
+/// profiles, search, the moderation log, mentors, briefing, notifications' streams, everything.
+/// Feeds are read by programs that cannot sign in: they need the member's private feed token
+/// (`?token=`, shown on the account page; `Accounts.feedReader`), and answer 401 without it.
+/// With the setting off the gate costs one settings read per request and lets everything by.
+struct ReadingGate: Sendable {
+    let accounts: Accounts
+
+    /// Routes every visitor may use: static files and the health check (never gated, so the
+    /// reactor-run handlers stay free of database reads), and the ways in: sign-in, two-factor,
+    /// registration, sign-out.
+    static let open: Set<String> = ["/static/{path...}", "/healthz", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out"]
+
+    /// Whether a route pattern serves a feed (Atom), which takes a feed token instead of a session.
+    static func isFeed(_ pattern: String) -> Bool {
+        pattern.hasSuffix(".atom") || pattern.hasSuffix("/feed")
+    }
+
+    /// Puts the gate in front of every route registered so far, except the open ones.
+    func guardRoutes(_ router: inout RouterBuilder) {
+        router.wrapHandlers { pattern, execution, handler in
+            guard execution == .pool, !Self.open.contains(pattern) else { return handler }
+            let feed = Self.isFeed(pattern)
+            return { request in
+                if let refusal = try check(request, feed: feed) { return refusal }
+                return try handler(request)
+            }
+        }
+    }
+
+    /// nil to let the request through; otherwise the answer.
+    func check(_ request: Request, feed: Bool) throws -> Response? {
+        guard try accounts.readingRequiresSignIn() else { return nil }
+        if feed {
+            let token = try request.queryItems()["token"] ?? ""
+            if !token.isEmpty, try accounts.feedReader(token: token) != nil { return nil }
+            throw HTTPError(.unauthorized, "This network is for members only. Use the private feed link on your account page.")
+        }
+        if let token = request.cookie(SessionCookies(for: request).session), try accounts.resolveSession(token: token) != nil {
+            return nil
+        }
+        let next = ReturnPath.of(request).map { "?next=" + FormDecoder.encode($0) } ?? ""
+        var response = Response.redirect(to: "/sign-in" + next)
+        response.headers.set("Cache-Control", "no-store")
+        return response
+    }
+}
