@@ -87,7 +87,9 @@ struct PostingEndToEndTests {
         }
     }
 
-    @Test func csrfRejectionKeepsTheTextAsADraft() throws {
+    /// A refused token shows the text again (nothing typed is lost) but writes nothing, not even
+    /// a draft: a forged cross-site form must not overwrite the member's draft (issue 16, case 7).
+    @Test func csrfRejectionShowsTheTextAgainAndSavesNothing() throws {
         try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
             let thread = try world.publicThread()
@@ -96,8 +98,8 @@ struct PostingEndToEndTests {
             #expect(rejected.status == 403)
             #expect(rejected.text.contains("Typed before the token expired</textarea>"))
             #expect(try world.scalar(Int.self, "SELECT count(*) FROM posts WHERE body_markdown = ?", "Typed before the token expired") == 0)
-            // Back on the thread later, the reply draft is there.
-            #expect(try sam.get(thread.path).text.contains("Typed before the token expired</textarea>"))
+            #expect(try world.scalar(Int.self, "SELECT count(*) FROM drafts WHERE body_markdown = ?", "Typed before the token expired") == 0)
+            #expect(!(try sam.get(thread.path).text.contains("Typed before the token expired</textarea>")))
         }
     }
 

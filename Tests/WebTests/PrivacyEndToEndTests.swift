@@ -106,4 +106,29 @@ import TestSupport
             #expect(!page.text.lowercased().contains("claimant"))
         }
     }
+
+    /// Case 7: a POST the CSRF check refuses writes nothing. A cross-origin form with no token,
+    /// carrying the member's cookie, gets 403 and leaves their saved drafts as they were.
+    @Test func aRefusedPostLeavesTheDraftAlone() throws {
+        try withPathfinder { site, _, member, _ in
+            let thread = try site.thread(by: member, title: "A question about bonds")
+            let browser = try site.signedIn(member.handle, landingOn: thread.path)
+            // The member's own drafts, saved through preview.
+            #expect(try browser.post("/t/\(thread.id)/reply", [("body", "My careful answer"), ("action", "preview")]).status == 200)
+            _ = try browser.get("/t/new")
+            #expect(try browser.post("/t/new", [("title", "My own title"), ("body", "My own words"), ("action", "preview")]).status == 200)
+            func drafts() throws -> [String] {
+                try site.network.store.read { try $0.column(String.self, "SELECT title || body_markdown FROM drafts WHERE user_id = ? ORDER BY thread_id", member.id) }
+            }
+            let before = try drafts()
+            #expect(before.count == 2)
+            for (path, fields) in [("/t/\(thread.id)/reply", [("body", "Attacker text [link](https://evil.example)"), ("action", "post")]),
+                                   ("/t/new", [("title", "Attacker title"), ("body", "Attacker text"), ("action", "post")])] {
+                let forged = try browser.post(path, fields, csrf: "", origin: "https://evil.example")
+                #expect(forged.status == 403, "\(path)")
+                #expect(forged.text.contains("Attacker text"), "the refused form comes back with what was sent")
+            }
+            #expect(try drafts() == before)
+        }
+    }
 }

@@ -10,6 +10,8 @@ public struct Accounts: Sendable {
     public let hasher: PasswordHasher
     public let clock: Clock
     public let limits: AccountLimits
+    /// "Require sign-in to read", asked on every request, read from the database at most once a second.
+    let readingGate = CachedSetting(lifetime: 1)
 
     public init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system, limits: AccountLimits = AccountLimits()) {
         self.store = store

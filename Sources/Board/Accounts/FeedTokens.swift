@@ -1,6 +1,7 @@
 import COpenSSL
 import Database
 import Foundation
+import Synchronization
 
 /// "Require sign-in to read" (setting `require_sign_in_to_read`, issue 16) and the private feed
 /// links that let a feed reader through it.
@@ -15,9 +16,13 @@ import Foundation
 extension Accounts {
     static let feedTokenKeySetting = "feed_token_key"
 
-    /// Whether visitors must sign in to read anything (the setting's value now).
+    /// Whether visitors must sign in to read anything. Every request asks, so the value is read
+    /// from the database at most once a second (`readingGate`): a change takes effect within a
+    /// second, from this process or another.
     public func readingRequiresSignIn() throws -> Bool {
-        try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_sign_in_to_read'") } == "1"
+        try readingGate.value(now: Date()) {
+            try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_sign_in_to_read'") } == "1"
+        }
     }
 
     /// The user's private feed token, or nil when there is no such account.
@@ -75,5 +80,37 @@ extension Accounts {
         }
         precondition(length == 32, "OpenSSL HMAC(SHA-256) failed")
         return out
+    }
+}
+
+/// A setting's value kept for `lifetime` seconds, for a question asked on every request. A change
+/// made in this process (`Moderation.setSetting` bumps `generation`) is seen at once; one made by
+/// another process (the command line) within `lifetime`.
+final class CachedSetting: Sendable {
+    /// Bumped by every settings write in this process.
+    static let generation = Atomic<Int>(0)
+
+    private let lifetime: TimeInterval
+    private let cached = Mutex<(value: Bool, readAt: Date, generation: Int)?>(nil)
+
+    init(lifetime: TimeInterval) {
+        self.lifetime = lifetime
+    }
+
+    /// The cached value, or `read()`'s when none was read in the last `lifetime` seconds or a
+    /// setting changed since.
+    func value(now: Date, read: () throws -> Bool) throws -> Bool {
+        let generation = Self.generation.load(ordering: .acquiring)
+        if let cached = cached.withLock({ $0 }), cached.generation == generation,
+           now.timeIntervalSince(cached.readAt) < lifetime, cached.readAt <= now {
+            return cached.value
+        }
+        let value = try read()
+        cached.withLock { $0 = (value, now, generation) }
+        return value
+    }
+
+    static func settingsChanged() {
+        generation.add(1, ordering: .releasing)
     }
 }

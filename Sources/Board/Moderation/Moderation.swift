@@ -476,6 +476,7 @@ public enum Moderation {
                 """, key, value, now)
             try appendLog(tx, actorID: actorID, .changeSetting, target: "setting", 0, reason: "\(key) = \(value)", now: now)
         }
+        CachedSetting.settingsChanged()
     }
 
     public static func settings(_ conn: Connection) throws -> [String: String] {

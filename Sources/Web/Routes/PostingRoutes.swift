@@ -45,7 +45,7 @@ struct PostingRoutes: RouteCollection {
         let items: [FormItem]
         switch try app.checkedForm(request, ctx) {
         case .rejected(let rejected, _):
-            try saveDraft(account, threadID: nil, rejected)
+            // A refused POST writes nothing: the form comes back with what was typed, no draft is saved.
             return try newThreadPage(ctx, form: FormState(items: rejected, formMessage: CSRF.resubmitMessage),
                                      topics: rejected.values("topics"), status: .forbidden)
         case .valid(let valid):
@@ -109,7 +109,10 @@ struct PostingRoutes: RouteCollection {
             try saveDraft(account, threadID: threadID, items)
             return try app.threadPage(ctx, page, form: form, status: status)
         }
-        if case .rejected = submission { return try refused(FormState(items: items, formMessage: CSRF.resubmitMessage), .forbidden) }
+        if case .rejected = submission {
+            // A refused POST writes nothing (a forged form must not overwrite the member's draft).
+            return try app.threadPage(ctx, page, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
+        }
         if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(AppContext.threadState(page))) {
             return try refused(FormState(items: items, formMessage: reason), .forbidden)
         }
