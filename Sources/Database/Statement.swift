@@ -59,6 +59,7 @@ public final class Statement {
     /// Resets the statement and binds `arguments` to parameters 1...n.
     func prepareForRun(_ arguments: [(any Bindable)?]) throws {
         sqlite3_reset(handle)
+        checkNames = true
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard expected == arguments.count else {
@@ -79,7 +80,9 @@ public final class Statement {
     func step() throws -> Bool {
         let code = sqlite3_step(handle)
         switch code {
-        case SQLITE_ROW: return true
+        case SQLITE_ROW:
+            if checkNames { checkPreparation() }
+            return true
         case SQLITE_DONE: return false
         default:
             // sqlite3_reset returns the same error with the right extended code.
@@ -96,36 +99,48 @@ public final class Statement {
     var row: Row { Row(statement: handle, sql: sql, owner: self) }
 
     /// Column names as SQLite reports them (`AS` aliases, or the bare column name), read once per
-    /// preparation. SQLite prepares a cached statement again after a schema change, and a
-    /// `SELECT *` may then have other columns in another order, so the names are read again then.
-    private var names: [String]?
+    /// preparation. SQLite prepares a cached statement again after a schema change (inside
+    /// `sqlite3_step`), and a `SELECT *` may then have other columns in another order, so the
+    /// first row of every run compares SQLite's re-preparation count (`step()`) and the names are
+    /// read again when it moved. A decoder's lookups then cost a comparison or two each.
+    /// `@exclusivity(unchecked)`: a statement belongs to one connection's owner thread, and these
+    /// are only touched from its methods, never re-entrantly.
+    @exclusivity(unchecked) private var names: [String] = []
+    @exclusivity(unchecked) private var namesRead = false
     /// SQLite's count of automatic re-preparations when `names` was read.
-    private var namesPreparation: Int32 = 0
+    @exclusivity(unchecked) private var namesPreparation: Int32 = 0
+    /// Set by `prepareForRun`: the next row checks whether `names` still holds.
+    @exclusivity(unchecked) private var checkNames = true
     /// For each column, whether another column has the same name (worked out with `names`, so a
     /// lookup does not scan the row for duplicates).
-    private var shared: [Bool] = []
+    @exclusivity(unchecked) private var shared: [Bool] = []
     /// Where the last lookup by name matched: decoders read columns mostly in order, so the next
     /// name is usually one step on and costs one comparison.
-    private var lastFound = -1
+    @exclusivity(unchecked) private var lastFound = -1
+
+    /// Drops the names when SQLite prepared the statement again since they were read.
+    private func checkPreparation() {
+        checkNames = false
+        guard namesRead else { return }
+        if sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0) != namesPreparation { namesRead = false }
+    }
+
+    private func readNames() {
+        let count = sqlite3_column_count(handle)
+        names = (0..<count).map { index in sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
+        var seen: [String: Int] = [:]
+        for name in names { seen[name, default: 0] += 1 }
+        shared = names.map { (seen[$0] ?? 0) > 1 }
+        namesPreparation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        namesRead = true
+        lastFound = -1
+    }
 
     /// The index of the column called `name`.
     /// - Throws: `DatabaseError` (misuse) when no column has that name, or when two do (a
     ///   `SELECT` joining tables with the same column names needs `AS` aliases to be read by name).
     func columnIndex(named name: String) throws -> Int32 {
-        let names: [String]
-        let preparation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
-        if let cached = self.names, preparation == namesPreparation {
-            names = cached
-        } else {
-            let count = sqlite3_column_count(handle)
-            names = (0..<count).map { index in sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "" }
-            var seen: [String: Int] = [:]
-            for name in names { seen[name, default: 0] += 1 }
-            shared = names.map { (seen[$0] ?? 0) > 1 }
-            self.names = names
-            namesPreparation = preparation
-            lastFound = -1
-        }
+        if !namesRead { readNames() }
         let count = names.count
         var found = -1
         var index = lastFound
