@@ -106,6 +106,10 @@ public final class Statement {
     /// `@exclusivity(unchecked)`: a statement belongs to one connection's owner thread, and these
     /// are only touched from its methods, never re-entrantly.
     @exclusivity(unchecked) private var names: [String] = []
+    /// `names` as UTF-8 bytes, all in one buffer (`nameBytes[nameStarts[i]..<nameStarts[i + 1]]`),
+    /// so a lookup compares bytes without touching a `String`'s storage.
+    @exclusivity(unchecked) private var nameBytes: [UInt8] = []
+    @exclusivity(unchecked) private var nameStarts: [Int] = [0]
     @exclusivity(unchecked) private var namesRead = false
     /// SQLite's count of automatic re-preparations when `names` was read.
     @exclusivity(unchecked) private var namesPreparation: Int32 = 0
@@ -131,6 +135,9 @@ public final class Statement {
         var seen: [String: Int] = [:]
         for name in names { seen[name, default: 0] += 1 }
         shared = names.map { (seen[$0] ?? 0) > 1 }
+        nameBytes = names.flatMap { Array($0.utf8) }
+        nameStarts = [0]
+        for name in names { nameStarts.append((nameStarts.last ?? 0) + name.utf8.count) }
         namesPreparation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
         namesRead = true
         lastFound = -1
@@ -144,9 +151,27 @@ public final class Statement {
         let count = names.count
         var found = -1
         var index = lastFound
-        for _ in 0..<count {
-            index = index + 1 == count ? 0 : index + 1
-            if names[index] == name { found = index; break }
+        // String literals (every decoder's names) are contiguous UTF-8: compare their bytes.
+        let matched: Int? = name.utf8.withContiguousStorageIfAvailable { wanted -> Int in
+            nameBytes.withUnsafeBufferPointer { all -> Int in
+                for _ in 0..<count {
+                    index = index + 1 == count ? 0 : index + 1
+                    let start = nameStarts[index], length = nameStarts[index + 1] - start
+                    if length == wanted.count, let base = all.baseAddress, let wantedBase = wanted.baseAddress,
+                       memcmp(base + start, wantedBase, length) == 0 {
+                        return index
+                    }
+                }
+                return -1
+            }
+        }
+        if let matched {
+            found = matched
+        } else {
+            for _ in 0..<count {
+                index = index + 1 == count ? 0 : index + 1
+                if names[index] == name { found = index; break }
+            }
         }
         guard found >= 0 else {
             throw DatabaseError.misuse("no result column is named \(name)", sql: sql)
