@@ -226,6 +226,18 @@ import TestSupport
             return !state.hidden && !state.held && !thread.hidden
         }
         #expect(Set(searchHits.map(\.postID)) == searchable, "\(who) search")
+        // Feeds read as a visitor whoever asks: exactly the visitor's listed threads and readable posts.
+        if actor.userID == nil {
+            for id in threads.keys {
+                let feed = try FeedQueries.thread(conn, id: id)
+                #expect((feed != nil) == listed.contains(id), "feed of thread \(id)")
+                for post in feed?.posts ?? [] { #expect(readableText.contains(post.id), "feed post \(post.id)") }
+            }
+            for topicIndex in 1...3 {
+                let feed = try #require(try FeedQueries.topic(conn, slug: "topic-\(topicIndex)"))
+                #expect(Set(feed.threads.map(\.id)).isSubset(of: listed), "topic feed \(topicIndex)")
+            }
+        }
         if actor.isMentor, let userID = actor.userID {
             let queue = try MentorQueries.queue(conn, mentorID: userID, viewer: viewer)
             #expect(Set((queue.items + queue.linkedToYou).map(\.threadID)).isSubset(of: readable), "\(who) mentor queue")
