@@ -157,14 +157,14 @@ public struct Accounts: Sendable {
         let storedAddress = SignInThrottle.addressKey(address)
         let limit = limits.registrationsPerAddressPerDay
         // Counted and recorded in one write, so parallel attempts cannot slip past the limit.
-        let allowed: Bool = try store.write { tx in
+        let attempt: Int64? = try store.write { tx in
             let recent = try tx.scalar(Int.self, "SELECT count(*) FROM registration_attempts WHERE address = ? AND attempted_at > ?",
                                        storedAddress, since) ?? 0
-            guard recent < limit else { return false }
+            guard recent < limit else { return nil }
             try tx.run("INSERT INTO registration_attempts(address, attempted_at) VALUES (?, ?)", storedAddress, now)
-            return true
+            return tx.lastInsertedRowID
         }
-        if !allowed { return .tooManyRegistrations }
+        guard let attempt else { return .tooManyRegistrations }
         let mode = try registrationMode()
         let code = inviteCode.flatMap { $0.isEmpty ? nil : $0 }
         var invite: Invite?
@@ -198,7 +198,12 @@ public struct Accounts: Sendable {
         }
         if !errors.isEmpty { return .invalid(errors) }
         if emailTaken {
-            _ = try hasher.hash(form.password)  // the same work as a success
+            // The same work as a success, so the time taken does not tell either: the hash, and
+            // one durable write (a success commits the new account).
+            _ = try hasher.hash(form.password)
+            try store.write { tx in
+                try tx.run("UPDATE registration_attempts SET attempted_at = ? WHERE rowid = ?", now, attempt)
+            }
             return .emailAlreadyRegistered
         }
 
