@@ -132,6 +132,21 @@ enum RequestParser {
             if let violation = lineEndingViolation(buffer, from: start) { return .failure(violation) }
             let pending = buffer.count - start
             let firstLineEnd = firstIndex(of: LF, in: buffer, from: start)
+            // RFC 9112 §3: a complete request line that is malformed (`GET /` with no version)
+            // can never become a valid head: answer now, not at the head timeout.
+            if let lineEnd = firstLineEnd, lineEnd > start, buffer[lineEnd - 1] == CR {
+                do {
+                    _ = try parseLines(buffer, from: start, to: lineEnd + 1, limits: limits)
+                } catch {
+                    switch error {
+                    case .malformedRequestLine, .invalidRequestTarget, .unsupportedVersion, .unknownMethod, .uriTooLong,
+                         .invalidPercentEncoding:
+                        return .failure(error)
+                    default:
+                        break  // about headers that have not arrived yet (Host, for one)
+                    }
+                }
+            }
             if firstLineEnd == nil, pending > limits.maxURILength + 64 { return .failure(.uriTooLong) }
             if pending > limits.maxHeaderBytes {
                 if let lineEnd = firstLineEnd, lineEnd - start > limits.maxURILength + 64 {

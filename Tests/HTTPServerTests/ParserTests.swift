@@ -36,6 +36,22 @@ func head(_ text: String) -> RequestHead? {
 }
 
 @Suite struct RequestLineTests {
+    /// RFC 9112 §3: a request line already complete and malformed is answered at once, without
+    /// waiting for the rest of the head (or the head timeout); a good one waits for its headers.
+    @Test(arguments: ["GET /\r\n", "GET\r\n", "GET / HTTP/2.0\r\n", "GET / HTTP/1.1 extra\r\n", "GET /a#b HTTP/1.1\r\n"])
+    func aCompleteMalformedRequestLineIsRejectedAtOnce(_ line: String) {
+        guard case .rejected(let code) = parse(line) else {
+            Issue.record("\(line.debugDescription) was not rejected")
+            return
+        }
+        #expect([400, 505].contains(code))
+    }
+
+    @Test func aGoodRequestLineWaitsForItsHeaders() {
+        #expect(parse("GET / HTTP/1.1\r\n") == .incomplete)
+        #expect(parse("GET / HTTP/1.1\r\nHost: x\r\n") == .incomplete)
+    }
+
     @Test func simpleGet() {
         #expect(parse("GET /a/b?c=d HTTP/1.1\r\nHost: x\r\n\r\n") == .request(method: .get, path: "/a/b", body: ""))
         let h = head("GET /a/b?c=d HTTP/1.1\r\nHost: x\r\n\r\n")
