@@ -35,10 +35,11 @@ enum ReturnPath {
         return "/sign-in?next=" + FormDecoder.encode(path)
     }
 
-    /// The page a GET request asked for (path and query), to come back to after signing in;
-    /// nil for the sign-in and registration pages themselves and for anything but GET.
+    /// The page a GET (or HEAD: the same page, so the same `Content-Length`) asked for, path and
+    /// query, to come back to after signing in; nil for the sign-in and registration pages
+    /// themselves and for anything else.
     static func of(_ request: Request) -> String? {
-        guard request.method == .get else { return nil }
+        guard request.method == .get || request.method == .head else { return nil }
         let path = request.path
         if path == "/sign-in" || path.hasPrefix("/sign-in/") || path == "/register" { return nil }
         return validated(path + (request.query.map { "?" + $0 } ?? ""))
