@@ -54,25 +54,29 @@ public enum Mentors {
         }
     }
 
-    /// An admin makes a member a mentor, or a mentor a member again. Making a mentor gives them a
-    /// profile (headline from their organisation) if they had none; making them a member again
-    /// ends their active mentorships, so they lose every pathfinder's private space at once.
+    /// An admin makes a member a mentor, or a mentor a member again, through the one role change
+    /// (`Moderation.applyRoleChange`: the role, the log entry, and making them a member ends their
+    /// active mentorships, each ending logged, so they lose every pathfinder's private space at
+    /// once). Making a mentor also gives them a profile (headline from their organisation) if
+    /// they had none.
     /// - Throws: `MentorError.denied`/`.notFound`.
     public static func changeRole(_ store: Store, by actor: Actor, handle: String, to role: Role, reason: String = "",
                                   now: Date = Date()) throws {
         guard role == .mentor || role == .member else { throw MentorError.denied("Only member and mentor roles are changed here") }
-        guard let target = try store.read({ conn in
-            try conn.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle)
-        }) else { throw MentorError.notFound }
-        guard let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
-        let decision = Policy.decide(actor, .changeRole, .user(id: target.id, role: currentRole), now: now)
-        if case .denied(let message) = decision { throw MentorError.denied(message) }
-        guard decision.isAllowed, let actorID = actor.userID else { throw MentorError.notFound }
-        if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
-        if currentRole == role { return }
         let note = String(reason.prefix(900))
         try store.write { tx in
-            try tx.run("UPDATE users SET role = ? WHERE id = ?", role.rawValue, target.id)
+            guard let target = try tx.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle),
+                  let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
+            switch Policy.decide(actor, .changeRole, .user(id: target.id, role: currentRole), now: now) {
+            case .allowed: break
+            case .denied(let message): throw MentorError.denied(message)
+            case .notFound: throw MentorError.notFound
+            }
+            guard let actorID = actor.userID else { throw MentorError.notFound }
+            if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
+            if currentRole == role { return }
+            try Moderation.applyRoleChange(tx, userID: target.id, from: currentRole, to: role, actorID: actorID,
+                                           reason: note, now: now)
             if role == .mentor {
                 try tx.run("""
                     INSERT INTO mentor_profiles(user_id, headline, availability, updated_at)
@@ -80,16 +84,7 @@ public enum Mentors {
                     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?1
                     ON CONFLICT(user_id) DO NOTHING
                     """, target.id, now)
-            } else {
-                let ended = try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", target.id)
-                for id in ended {
-                    try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
-                    try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship",
-                                         targetID: id, reason: "Role changed to member", at: now)
-                }
             }
-            try MentorLog.append(tx, actorID: actorID, action: "change_role", targetType: "user", targetID: target.id,
-                                 reason: "\(currentRole.rawValue) → \(role.rawValue)" + (note.isEmpty ? "" : ": \(note)"), at: now)
         }
     }
 
