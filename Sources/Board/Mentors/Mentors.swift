@@ -67,11 +67,7 @@ public enum Mentors {
         try store.write { tx in
             guard let target = try tx.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle),
                   let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
-            switch Policy.decide(actor, .changeRole, .user(id: target.id, role: currentRole), now: now) {
-            case .allowed: break
-            case .denied(let message): throw MentorError.denied(message)
-            case .notFound: throw MentorError.notFound
-            }
+            try require(actor, .changeRole, .user(id: target.id, role: currentRole), now: now)
             guard let actorID = actor.userID else { throw MentorError.notFound }
             if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
             if currentRole == role { return }
@@ -143,11 +139,7 @@ public enum Mentors {
     @discardableResult
     public static func link(_ store: Store, by actor: Actor, threadID: Int64, mentorHandles: [String], now: Date = Date()) throws -> Int {
         let state = try threadState(store, threadID)
-        switch Policy.decide(actor, .requestMentor, .thread(state), now: now) {
-        case .allowed: break
-        case .denied(let message): throw MentorError.denied(message)
-        case .notFound: throw MentorError.notFound
-        }
+        try require(actor, .requestMentor, .thread(state), now: now)
         guard let actorID = actor.userID else { throw MentorError.notFound }
         let handles = Array(Set(mentorHandles)).sorted()
         if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
@@ -201,6 +193,15 @@ public enum Mentors {
             return tx.changes == 1
         }
         if !changed { throw MentorError.notFound }
+    }
+
+    /// Asks Policy; a refusal is a `MentorError` (`.denied` with why, or `.notFound`).
+    static func require(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date = Date()) throws {
+        switch Policy.decide(actor, action, resource, now: now) {
+        case .allowed: return
+        case .denied(let message): throw MentorError.denied(message)
+        case .notFound: throw MentorError.notFound
+        }
     }
 
     /// The policy's view of a thread.
