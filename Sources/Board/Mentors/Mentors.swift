@@ -216,14 +216,13 @@ public enum Mentors {
     }
 }
 
-/// The moderation log entries of mentor actions (role changes, mentorships, thread links).
+/// The moderation log entries of mentor actions (mentorships started and ended, thread links).
 /// Called inside the write that makes the change, so the action and its record commit together.
 public enum MentorLog {
     public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
-        try tx.run("""
-            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, actorID, action, targetType, targetID, String(reason.prefix(1000)), date)
+        try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
+                                 reason: String(reason.prefix(1000)), now: date)
     }
 }
 

@@ -470,9 +470,15 @@ public enum Moderation {
     /// Appends one entry to the append-only log.
     static func appendLog(_ tx: Connection, actorID: Int64, _ action: ModerationAction, target: String, _ targetID: Int64,
                           reason: String, now: Date) throws {
+        try appendLog(tx, actorID: actorID, action: action.rawValue, target: target, targetID, reason: reason, now: now)
+    }
+
+    /// The one insert into the log: moderation actions above, mentor actions through `MentorLog`.
+    static func appendLog(_ tx: Connection, actorID: Int64, action: String, target: String, _ targetID: Int64,
+                          reason: String, now: Date) throws {
         try tx.run("""
             INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, actorID, action.rawValue, target, targetID, reason, now)
+            """, actorID, action, target, targetID, reason, now)
     }
 
     @discardableResult
