@@ -34,12 +34,15 @@ let package = Package(
             providers: [.apt(["libcmark-dev"]), .brew(["cmark"])]
         ),
 
+        // The one HTML escaper, shared by the server's plain error page, Board and the templates.
+        .target(name: "HTMLEscaping"),
         // The custom HTTP/1.1 layer. Knows nothing about the board.
         .target(
             name: "HTTPServer",
             dependencies: [
                 "COpenSSL",
                 "CLinux",
+                "HTMLEscaping",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -51,7 +54,7 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "COpenSSL", "CMark"],
+            dependencies: ["Database", "HTMLEscaping", "COpenSSL", "CMark"],
             // Read once at start through `Bundle.module` (SwiftPM puts the bundle beside the binary).
             resources: [.copy("Resources/common-passwords.txt")]
         ),
@@ -67,6 +70,7 @@ let package = Package(
             dependencies: [
                 "HTTPServer",
                 "Board",
+                "HTMLEscaping",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -110,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "HTTPServer", "Board", "DemoContent", "Database", "TestSupport"]
+            dependencies: ["Web", "HTTPServer", "HTMLEscaping", "Board", "DemoContent", "Database", "TestSupport"]
         ),
 
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).

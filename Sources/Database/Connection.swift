@@ -276,9 +276,9 @@ public final class Connection {
     public func integrityProblems() throws -> [String] {
         var problems = try column(String.self, "PRAGMA integrity_check").filter { $0 != "ok" }
         try forEach("PRAGMA foreign_key_check") { row in
-            let table: String = try row[0]
-            let rowid: Int64? = try row[1]
-            let parent: String = try row[2]
+            let table: String = try row["table"]
+            let rowid: Int64? = try row["rowid"]
+            let parent: String = try row["parent"]
             problems.append("foreign key: \(table) row \(rowid.map(String.init) ?? "?") refers to a missing \(parent) row")
         }
         return problems

@@ -107,8 +107,8 @@ public struct Migrator: Sendable {
                 try migration.apply(connection)
                 var problems: [String] = []
                 try connection.forEach("PRAGMA foreign_key_check") { row in
-                    let table: String = try row[0]
-                    let parent: String = try row[2]
+                    let table: String = try row["table"]
+                    let parent: String = try row["parent"]
                     problems.append("\(table) → \(parent)")
                 }
                 if !problems.isEmpty {

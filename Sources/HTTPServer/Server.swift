@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HTMLEscaping
 import Logging
 import Synchronization
 
@@ -152,7 +153,7 @@ public final class Server: Sendable {
 
     /// The default error page: a small HTML document saying what happened.
     public static let plainErrorPage: ErrorPageRenderer = { status, message, _ in
-        let escaped = HTMLEscaping.escape(message)
+        let escaped = HTMLByteEscaper.escaped(message)
         return Response.html("""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reason)</title></head>
@@ -167,25 +168,6 @@ public final class Server: Sendable {
             limit.rlim_cur = limit.rlim_max
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
-    }
-}
-
-/// Minimal HTML escaping for server-generated pages.
-public enum HTMLEscaping {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

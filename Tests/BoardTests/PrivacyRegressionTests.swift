@@ -28,7 +28,7 @@ import TestSupport
             let mentor = try world.mentor(of: pathfinder, handle: "mentor")
             let admin = try world.admin()
             // New accounts' first posts are not held here: these tests are about reading.
-            try world.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Moderation.holdFirstPostsKey) }
+            try world.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
             try body(Network(store: world.store, pathfinder: pathfinder.id, topic: topic, member: member.id,
                              outsider: outsider.id, mentor: mentor.id, admin: admin.id))
         }

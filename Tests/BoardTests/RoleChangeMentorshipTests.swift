@@ -57,6 +57,46 @@ import TestSupport
         }
     }
 
+    /// The mentor admin page (`MentorService.changeRole`) comes through the one role change too.
+    @Test func demotedOnTheMentorPageThroughTheOneRoleChange() throws {
+        try withTestNetwork { network in
+            let store = network.store
+            let world = try makeWorld(network)
+            let mentors = Network(accounts: network.accounts).mentors
+            let admin = try actor(store, world.admin)
+            try mentors.changeRole(by: admin, handle: "helen", to: .member, reason: "stepped down")
+
+            let active = try store.read {
+                try $0.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", world.mentor)
+            }
+            #expect(active == 0)
+            #expect(try endings(store) == ["Role changed from mentor to member"])
+            let roleChanges = {
+                try store.read {
+                    try $0.column(String.self, "SELECT reason FROM moderation_log WHERE action = 'change_role' AND target_id = ? ORDER BY id",
+                                  world.mentor)
+                }
+            }
+            #expect(try roleChanges() == ["mentor to member: stepped down"])
+            #expect(Policy.decide(try actor(store, world.mentor), .read, .thread(world.privateThread)) == .notFound)
+
+            // Made a mentor again: a profile, no mentorship back, one more log entry.
+            try mentors.changeRole(by: admin, handle: "helen", to: .mentor, reason: "")
+            #expect(try roleChanges() == ["mentor to member: stepped down", "member to mentor"])
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM mentor_profiles WHERE user_id = ?", world.mentor) } == 1)
+            #expect(try endings(store).count == 1)
+            #expect(Policy.decide(try actor(store, world.mentor), .read, .thread(world.privateThread)) == .notFound)
+
+            // An admin's role is not changed here, and nothing is written.
+            let other = try network.admin(handle: "admin_two")
+            #expect(throws: MentorError.denied("An admin's role is changed on the admin pages")) {
+                try mentors.changeRole(by: admin, handle: other.handle, to: .member, reason: "")
+            }
+            #expect(throws: MentorError.notFound) { try mentors.changeRole(by: admin, handle: "nobody", to: .member, reason: "") }
+            #expect(try roleChanges().count == 2)
+        }
+    }
+
     @Test func demotedByCommandLineMentorLosesPrivateSpace() throws {
         try withTestNetwork { network in
             let store = network.store

@@ -107,6 +107,36 @@ struct MentorPagesTests {
         }
     }
 
+    /// The mentor page's role change is the one role change (`Moderation.applyRoleChange`):
+    /// a mentor made a member loses every mentorship at once, each ending logged.
+    @Test func mentorMadeAMemberOnTheMentorPageLosesEveryMentorship() throws {
+        try withTestSite(content: .demo) { world in
+            let privatePath = try world.threadPath(try world.privateThreadID)
+            let helen = try world.signedIn("helen_marsh", landingOn: "/mentors")
+            #expect(try helen.get(privatePath).status == 200)
+            let helenID = try world.actor("helen_marsh").userID
+            let active = {
+                try world.store.read {
+                    try $0.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", helenID) ?? 0
+                }
+            }
+            let mentorships = try active()
+            #expect(mentorships > 0)
+
+            let admin = try world.signedIn("network_admin", landingOn: "/mentors")
+            #expect(try admin.get("/admin/mentors").status == 200)
+            let before = try world.logCount("end_mentorship")
+            #expect(try admin.post("/admin/mentors/role", [("handle", "helen_marsh"), ("role", "member"), ("reason", "Stepped down")]).status == 303)
+            #expect(try active() == 0)
+            #expect(try world.logCount("end_mentorship") == before + mentorships)
+            let logged = try world.store.read {
+                try $0.scalar(String.self, "SELECT reason FROM moderation_log WHERE action = 'change_role' ORDER BY id DESC LIMIT 1")
+            }
+            #expect(logged == "mentor to member: Stepped down")
+            #expect(try helen.get(privatePath).status == 404)
+        }
+    }
+
     @Test func endedMentorshipRemovesPrivateSpaceAccessAtOnce() throws {
         try withTestSite(content: .demo) { world in
             let privatePath = try world.threadPath(try world.privateThreadID)

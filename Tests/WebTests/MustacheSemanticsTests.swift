@@ -1,4 +1,5 @@
 import Board
+import HTMLEscaping
 import Testing
 import Web
 

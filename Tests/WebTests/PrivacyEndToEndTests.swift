@@ -16,7 +16,7 @@ import TestSupport
             let member = try site.member(of: pathfinder, handle: "real_member")
             let mentor = try site.mentor(of: pathfinder, handle: "linked_mentor")
             _ = try site.admin()
-            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Moderation.holdFirstPostsKey) }
+            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
             try body(site, pathfinder, member, mentor)
         }
     }

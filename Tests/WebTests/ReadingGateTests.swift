@@ -12,8 +12,7 @@ import TestSupport
 struct ReadingGateTests {
     func withMembersOnlySite(_ body: (TestNetwork, Router, TestServer) throws -> Void) throws {
         try withTestNetwork(content: .demo) { network in
-            try Moderation.setSetting(network.store, actor: try network.actor("network_admin"),
-                                      key: "require_sign_in_to_read", value: "1")
+            try Moderation.setSetting(network.store, actor: try network.actor("network_admin"), .requireSignInToRead, to: "1")
             let router = try network.router()
             try withTestServer(router: router) { server in try body(network, router, server) }
         }

@@ -33,33 +33,25 @@ public struct Accounts: Sendable {
     }
 
     static func registrationMode(_ conn: Connection) throws -> RegistrationMode {
-        let value = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'registration'")
-        return value.flatMap(RegistrationMode.init(rawValue:)) ?? .closed
+        try Setting.registration.value(conn).flatMap(RegistrationMode.init(rawValue:)) ?? .closed
     }
 
+    /// Sets the registration mode directly (the command line and tests; admins use the settings page).
     public func setRegistrationMode(_ mode: RegistrationMode) throws {
-        let now = clock.now()
-        try store.write { tx in
-            try tx.run("""
-                INSERT INTO settings(key, value, updated_at) VALUES ('registration', ?, ?)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """, mode.rawValue, now)
-        }
+        try write(.registration, mode.rawValue)
     }
 
-    /// Whether admins must use two-factor sign-in (setting `require_two_factor_for_admins`).
-    public func adminsRequireTwoFactor() throws -> Bool {
-        try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") } == "1"
-    }
-
+    /// Sets whether admins must use two-factor sign-in (setting `require_two_factor_for_admins`,
+    /// read by `SettingsService.adminsRequireTwoFactor`).
     public func setAdminsRequireTwoFactor(_ required: Bool) throws {
+        try write(.requireTwoFactorForAdmins, required ? "1" : "0")
+    }
+
+    /// Writes a setting with no policy and no log entry, for the direct setters above.
+    private func write(_ setting: Setting, _ value: String) throws {
         let now = clock.now()
-        try store.write { tx in
-            try tx.run("""
-                INSERT INTO settings(key, value, updated_at) VALUES ('require_two_factor_for_admins', ?, ?)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """, required ? "1" : "0", now)
-        }
+        try store.write { try setting.write($0, value, now: now) }
+        CachedSetting.settingsChanged()
     }
 
     /// Organisations a person can pick on the registration and account forms.

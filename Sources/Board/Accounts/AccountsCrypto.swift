@@ -18,18 +18,28 @@ public enum Digest {
 
     /// HMAC-SHA1 of `message` under `key` (20 bytes), for TOTP (RFC 6238 §1.2 uses SHA-1 by default).
     public static func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 20)
+        hmac("SHA1", size: 20, key: key, message: message)
+    }
+
+    /// HMAC-SHA256 of `message` under `key` (32 bytes), for the private feed links.
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        hmac("SHA256", size: 32, key: key, message: message)
+    }
+
+    /// HMAC with the named digest, whose output is `size` bytes.
+    private static func hmac(_ digest: String, size: Int, key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
         var length = 0
         _ = key.withUnsafeBufferPointer { keyBuffer in
             message.withUnsafeBufferPointer { messageBuffer in
                 out.withUnsafeMutableBufferPointer { output in
                     // EVP_Q_mac (OpenSSL 3) is the one-shot MAC in evp.h; HMAC() needs hmac.h.
-                    EVP_Q_mac(nil, "HMAC", nil, "SHA1", nil, keyBuffer.baseAddress, keyBuffer.count,
+                    EVP_Q_mac(nil, "HMAC", nil, digest, nil, keyBuffer.baseAddress, keyBuffer.count,
                               messageBuffer.baseAddress, messageBuffer.count, output.baseAddress, output.count, &length)
                 }
             }
         }
-        precondition(length == 20, "OpenSSL HMAC(SHA-1) failed")
+        precondition(length == size, "OpenSSL HMAC(\(digest)) failed")
         return out
     }
 

@@ -1,4 +1,3 @@
-import COpenSSL
 import Database
 import Foundation
 import Synchronization
@@ -9,19 +8,17 @@ import Synchronization
 /// A feed reader cannot sign in, so with the setting on each member gets a private feed token,
 /// shown on their account page and added to a feed's address (`?token=`). The token is
 /// `<user id>.<HMAC-SHA256>` of the user id and their current password hash (whose random salt
-/// is the per-user secret) under an instance key kept in `settings` (`feed_token_key`, made on
-/// first use). Nothing per user is stored, so no schema change: changing the password revokes
+/// is the per-user secret) under an instance key kept in `settings` (`Setting.feedTokenKey`, made
+/// on first use). Nothing per user is stored, so no schema change: changing the password revokes
 /// the link (and ends the other sessions); deleting the instance key revokes every link. A
 /// deleted or suspended account's link opens nothing.
 extension Accounts {
-    static let feedTokenKeySetting = "feed_token_key"
-
     /// Whether visitors must sign in to read anything. Every request asks, so the value is read
     /// from the database at most once a second (`readingGate`): a change takes effect within a
     /// second, from this process or another.
     public func readingRequiresSignIn() throws -> Bool {
         try readingGate.value(now: Date()) {
-            try store.read { try $0.scalar(String.self, "SELECT value FROM settings WHERE key = 'require_sign_in_to_read'") } == "1"
+            try store.read { try Setting.requireSignInToRead.isOn($0) }
         }
     }
 
@@ -42,7 +39,7 @@ extension Accounts {
               let mac = Digest.fromBase64URL(String(parts[1])), mac.count == 32 else { return nil }
         let now = clock.now()
         let found: (String, String, Account?)? = try store.read { conn in
-            guard let key = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", Self.feedTokenKeySetting),
+            guard let key = try Setting.feedTokenKey.value(conn),
                   let hash = try conn.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID)
             else { return nil }
             return (key, hash, try Self.account(conn, id: userID))
@@ -58,33 +55,20 @@ extension Accounts {
         let fresh = Digest.base64URL(try SecureRandom.bytes(32))
         let now = clock.now()
         let stored: String? = try store.write { tx in
-            try tx.run("INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                       Self.feedTokenKeySetting, fresh, now)
-            return try tx.scalar(String.self, "SELECT value FROM settings WHERE key = ?", Self.feedTokenKeySetting)
+            try Setting.feedTokenKey.write(tx, fresh, now: now, replacing: false)
+            return try Setting.feedTokenKey.value(tx)
         }
         guard let stored, let bytes = Digest.fromBase64URL(stored) else { throw CryptoError.randomBytesUnavailable }
         return bytes
     }
 
     static func feedMAC(key: [UInt8], userID: Int64, passwordHash: String) -> [UInt8] {
-        let message = Array("mutuals feed\0\(userID)\0\(passwordHash)".utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        var length = 0
-        _ = key.withUnsafeBufferPointer { keyBuffer in
-            message.withUnsafeBufferPointer { messageBuffer in
-                out.withUnsafeMutableBufferPointer { output in
-                    EVP_Q_mac(nil, "HMAC", nil, "SHA256", nil, keyBuffer.baseAddress, keyBuffer.count,
-                              messageBuffer.baseAddress, messageBuffer.count, output.baseAddress, output.count, &length)
-                }
-            }
-        }
-        precondition(length == 32, "OpenSSL HMAC(SHA-256) failed")
-        return out
+        Digest.hmacSHA256(key: key, message: Array("mutuals feed\0\(userID)\0\(passwordHash)".utf8))
     }
 }
 
 /// A setting's value kept for `lifetime` seconds, for a question asked on every request. A change
-/// made in this process (`Moderation.setSetting` bumps `generation`) is seen at once; one made by
+/// made in this process (every settings write bumps `generation`) is seen at once; one made by
 /// another process (the command line) within `lifetime`.
 final class CachedSetting: Sendable {
     /// Bumped by every settings write in this process.

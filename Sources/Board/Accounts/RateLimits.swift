@@ -122,7 +122,7 @@ extension Accounts {
         let since = now.addingTimeInterval(-86_400)
         let recent = try conn.scalar(Int.self, "SELECT count(*) FROM posts WHERE author_id = ? AND created_at > ?", account.id, since) ?? 0
         let remaining = max(0, limits.newAccountPostsPerDay - recent)
-        let hold = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = 'hold_first_posts_of_new_members'") == "1"
+        let hold = try Setting.holdFirstPostsOfNewMembers.isOn(conn)
         return PostingAllowance(allowed: remaining > 0, remainingToday: remaining, holdForApproval: hold,
                                 reason: remaining > 0 ? nil : "New accounts can post \(limits.newAccountPostsPerDay) times a day. Try again tomorrow")
     }

@@ -149,7 +149,7 @@ public struct BriefingService: Sendable {
         if !isWebAddress(url) { errors.append(FieldError("url", "Enter a web address starting with http:// or https://")) }
         if source.isEmpty { errors.append(FieldError("source", "Enter the source")) }
         else if source.unicodeScalars.count > 120 { errors.append(FieldError("source", "Source must be 120 characters or fewer")) }
-        let published = parseDay(form.published.trimmingCharacters(in: .whitespaces))
+        let published = CalendarDay.midnightUTC(form.published.trimmingCharacters(in: .whitespaces), years: 1990...2100)
         if published == nil { errors.append(FieldError("published", "Enter the published date as YYYY-MM-DD")) }
         if summary.isEmpty { errors.append(FieldError("summary", "Enter a summary")) }
         else if summary.unicodeScalars.count > 4000 { errors.append(FieldError("summary", "Summary must be 4,000 characters or fewer")) }
@@ -164,17 +164,5 @@ public struct BriefingService: Sendable {
               let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return false }
         return text.lowercased().hasPrefix("http://") || text.lowercased().hasPrefix("https://")
-    }
-
-    /// "2026-03-01" → midnight UTC that day (years 1990 to 2100); anything else → nil.
-    static func parseDay(_ text: String) -> Date? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1990...2100).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let components = DateComponents(year: year, month: month, day: day)
-        guard components.isValidDate(in: calendar) else { return nil }
-        return calendar.date(from: components)
     }
 }

@@ -86,11 +86,7 @@ public struct MentorService: Sendable {
             guard let thread = try conn.queryOne(ThreadTitleRow.self,
                 "SELECT \(Resource.ThreadState.columns), t.title, t.slug FROM threads t WHERE t.id = ?", threadID)
             else { throw MentorError.notFound }
-            switch Policy.decide(actor, .requestMentor, .thread(thread.state)) {
-            case .allowed: break
-            case .notFound: throw MentorError.notFound
-            case .denied(let message): throw MentorError.denied(message)
-            }
+            try Mentors.require(actor, .requestMentor, .thread(thread.state))
             return MentorRequestPage(threadID: threadID, threadTitle: thread.title, threadSlug: thread.slug,
                                      suggestions: try MentorQueries.suggestions(conn, threadID: threadID),
                                      linked: try MentorQueries.linkedMentors(conn, threadID: threadID))

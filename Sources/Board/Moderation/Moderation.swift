@@ -124,35 +124,18 @@ public enum ThreadChange: String, Sendable, CaseIterable {
 /// `Policy` inside its write transaction (so the state it decides on is the state it changes)
 /// and writes exactly one `moderation_log` entry in the same transaction.
 public enum Moderation {
-    /// Settings this module reads, with their defaults when a key is absent.
-    public static let flagThresholdKey = "flag_threshold"
-    public static let defaultFlagThreshold = 3
-    public static let holdFirstPostsKey = "hold_first_posts_of_new_members"
     /// An account younger than this is "new": its first posts may be held, its flags do not
     /// count towards hiding a post automatically.
     public static let establishedAfter: TimeInterval = 7 * 86_400
-
-    /// Settings an admin may change on the settings page, with the values each accepts.
-    public static let editableSettings: [String: Set<String>] = [
-        "registration": ["open", "invite_only", "closed"],
-        "require_sign_in_to_read": ["0", "1"],
-        holdFirstPostsKey: ["0", "1"],
-        flagThresholdKey: Set((1...20).map(String.init)),
-        newAccountDaysKey: Set((0...30).map(String.init)),
-        newAccountPostsKey: Set((1...50).map(String.init)),
-    ]
-    /// How many days an account is "new" (posting limits), and its posts a day meanwhile.
-    public static let newAccountDaysKey = "new_account_days"
-    public static let newAccountPostsKey = "new_account_posts_per_day"
 
     /// The account limits with the instance's new-account settings applied, for the posting
     /// services: `Accounts.postingAllowance(tx, account:, now:, limits: Moderation.accountLimits(tx, base: limits))`.
     public static func accountLimits(_ conn: Connection, base: AccountLimits = AccountLimits()) throws -> AccountLimits {
         var limits = base
-        if let days = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountDaysKey).flatMap({ Int($0) }) {
+        if let days = try Setting.newAccountDays.number(conn) {
             limits.newAccountPeriod = TimeInterval(days) * 86_400
         }
-        if let posts = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", newAccountPostsKey).flatMap({ Int($0) }) {
+        if let posts = try Setting.newAccountPostsPerDay.number(conn) {
             limits.newAccountPostsPerDay = posts
         }
         return limits
@@ -201,8 +184,8 @@ public enum Moderation {
 
     /// The number of distinct established members whose flags hide a post.
     public static func flagThreshold(_ conn: Connection) throws -> Int {
-        let value = try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", flagThresholdKey)
-        return value.flatMap { Int($0) }.map { max(1, $0) } ?? defaultFlagThreshold
+        // Never nil: the setting has a default.
+        max(1, try Setting.flagThreshold.number(conn) ?? 1)
     }
 
     /// Marks a just-written post as held for approval when the instance holds the first posts of
@@ -210,7 +193,7 @@ public enum Moderation {
     /// in their write transaction: `try Moderation.holdIfNewAuthor(tx, postID: id, authorID: author, now: now)`.
     @discardableResult
     public static func holdIfNewAuthor(_ tx: Connection, postID: Int64, authorID: Int64, now: Date = Date()) throws -> Bool {
-        guard try tx.scalar(String.self, "SELECT value FROM settings WHERE key = ?", holdFirstPostsKey) == "1" else { return false }
+        guard try Setting.holdFirstPostsOfNewMembers.isOn(tx) else { return false }
         let isNew = try tx.scalar(Bool.self, """
             SELECT role = 'member' AND created_at > ? FROM users WHERE id = ?
             """, now.addingTimeInterval(-establishedAfter), authorID) ?? false
@@ -445,8 +428,9 @@ public enum Moderation {
 
     /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
     /// mentor, every active mentorship of theirs ends now, each ending logged (issue 16: a
-    /// demoted mentor kept reading the private spaces they mentored). The admin page
-    /// (`changeRole`) and `mutuals user role` (`Accounts.setRole`) both come through here.
+    /// demoted mentor kept reading the private spaces they mentored). The one role change: the
+    /// admin users page (`changeRole`), the mentor admin page (`Mentors.changeRole`) and
+    /// `mutuals user role` (`Accounts.setRole`) all come through here.
     /// - Parameter actorID: who made the change; the CLI logs it as the person themselves.
     static func applyRoleChange(_ tx: Connection, userID: Int64, from role: Role, to newRole: Role, actorID: Int64,
                                 reason: String, now: Date) throws {
@@ -464,26 +448,21 @@ public enum Moderation {
 
     // MARK: Settings
 
-    public static func setSetting(_ store: Store, actor: Actor, key: String, value: String, now: Date = Date()) throws {
-        guard let allowed = editableSettings[key] else { throw ModerationError.notFound }
-        guard allowed.contains(value) else { throw ModerationError.invalid(field: key, message: "Choose one of the options") }
+    /// An admin changes a setting the settings page offers to one of its `choices`.
+    /// - Throws: `.notFound` for a setting the page does not offer, `.invalid` for another value.
+    public static func setSetting(_ store: Store, actor: Actor, _ setting: Setting, to value: String, now: Date = Date()) throws {
+        guard let allowed = setting.choices else { throw ModerationError.notFound }
+        guard allowed.contains(value) else {
+            throw ModerationError.invalid(field: setting.rawValue, message: "Choose one of the options")
+        }
         try store.write { tx in
             guard let actorID = actor.userID else { throw ModerationError.denied("Sign in to do that") }
             try require(actor, .manageSettings, .network, now: now)
-            try tx.run("""
-                INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """, key, value, now)
-            try appendLog(tx, actorID: actorID, .changeSetting, target: "setting", 0, reason: "\(key) = \(value)", now: now)
+            try setting.write(tx, value, now: now)
+            try appendLog(tx, actorID: actorID, .changeSetting, target: "setting", 0,
+                          reason: "\(setting.rawValue) = \(value)", now: now)
         }
         CachedSetting.settingsChanged()
-    }
-
-    public static func settings(_ conn: Connection) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for row in try conn.query(SettingRow.self, "SELECT key, value FROM settings") { result[row.key] = row.value }
-        if result[flagThresholdKey] == nil { result[flagThresholdKey] = String(defaultFlagThreshold) }
-        return result
     }
 
     // MARK: Shared steps
@@ -491,9 +470,15 @@ public enum Moderation {
     /// Appends one entry to the append-only log.
     static func appendLog(_ tx: Connection, actorID: Int64, _ action: ModerationAction, target: String, _ targetID: Int64,
                           reason: String, now: Date) throws {
+        try appendLog(tx, actorID: actorID, action: action.rawValue, target: target, targetID, reason: reason, now: now)
+    }
+
+    /// The one insert into the log: moderation actions above, mentor actions through `MentorLog`.
+    static func appendLog(_ tx: Connection, actorID: Int64, action: String, target: String, _ targetID: Int64,
+                          reason: String, now: Date) throws {
         try tx.run("""
             INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, actorID, action.rawValue, target, targetID, reason, now)
+            """, actorID, action, target, targetID, reason, now)
     }
 
     @discardableResult
@@ -521,6 +506,16 @@ public enum Moderation {
         return reason
     }
 
+    /// A new topic's or organisation's web address name, lowercased: 2 to 60 ASCII letters,
+    /// digits and hyphens.
+    static func checkedSlug(_ slug: String) throws -> String {
+        let slug = slug.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (2...60).contains(slug.count), slug.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else {
+            throw ModerationError.invalid(field: "slug", message: "Enter a web address name of 2 to 60 letters, numbers and hyphens")
+        }
+        return slug
+    }
+
     static func threadState(_ conn: Connection, _ threadID: Int64) throws -> Resource.ThreadState? {
         try Resource.ThreadState.load(conn, id: threadID)
     }
@@ -532,10 +527,5 @@ public enum Moderation {
     static func userRole(_ conn: Connection, _ userID: Int64) throws -> Role? {
         try conn.scalar(String.self, "SELECT role FROM users WHERE id = ? AND deleted_at IS NULL", userID).flatMap(Role.init(rawValue:))
     }
-}
-
-private struct SettingRow: RowDecodable {
-    let key: String, value: String
-    init(row: Row) throws { key = try row["key"]; value = try row["value"] }
 }
 

@@ -31,7 +31,6 @@ extension Moderation {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
         let region = region.trimmingCharacters(in: .whitespacesAndNewlines)
-        let slug = slug.trimmingCharacters(in: .whitespaces).lowercased()
         guard (2...120).contains(name.unicodeScalars.count) else {
             throw ModerationError.invalid(field: "name", message: "Enter a name of 2 to 120 characters")
         }
@@ -42,11 +41,8 @@ extension Moderation {
         guard region.unicodeScalars.count <= 120 else {
             throw ModerationError.invalid(field: "region", message: "The region must be 120 characters or fewer")
         }
-        if organisationID == nil {
-            guard (2...60).contains(slug.count), slug.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else {
-                throw ModerationError.invalid(field: "slug", message: "Enter a web address name of 2 to 60 letters, numbers and hyphens")
-            }
-        }
+        // An organisation's web address name is chosen once, when it is created.
+        let slug = organisationID == nil ? try checkedSlug(slug) : slug
         try store.write { tx in
             guard let actorID = actor.userID else { throw ModerationError.denied("Sign in to do that") }
             try require(actor, .manageOrganisations, .network, now: now)

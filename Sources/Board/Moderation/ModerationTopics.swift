@@ -33,10 +33,7 @@ extension Moderation {
     public static func createTopic(_ store: Store, actor: Actor, slug: String, name: String, description: String,
                                    now: Date = Date()) throws -> Int64 {
         let (name, description) = try checkedTopic(name: name, description: description)
-        let slug = slug.trimmingCharacters(in: .whitespaces).lowercased()
-        guard (2...60).contains(slug.count), slug.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }) else {
-            throw ModerationError.invalid(field: "slug", message: "Enter a web address name of 2 to 60 letters, numbers and hyphens")
-        }
+        let slug = try checkedSlug(slug)
         return try store.write { tx in
             guard let actorID = actor.userID else { throw ModerationError.denied("Sign in to do that") }
             try require(actor, .manageTopics, .network, now: now)

@@ -1,7 +1,9 @@
 import Database
 import Foundation
 
-/// The instance's settings (the `settings` table), by name.
+/// The instance's settings (the `settings` table): the one place their keys are named, with the
+/// values an admin may choose and the value read when a key is absent. Every read and write of
+/// the table in Board goes through the accessors below (`value`, `isOn`, `number`, `write`).
 public enum Setting: String, CaseIterable, Sendable {
     /// Who can register: `open`, `invite_only` or `closed`.
     case registration
@@ -17,6 +19,89 @@ public enum Setting: String, CaseIterable, Sendable {
     case newAccountPostsPerDay = "new_account_posts_per_day"
     /// "1": an admin acts with a member's powers until they turn on two-factor sign-in.
     case requireTwoFactorForAdmins = "require_two_factor_for_admins"
+    /// The instance key of the private feed links (`Accounts.feedToken`), made on first use.
+    /// A secret: never offered, never listed.
+    case feedTokenKey = "feed_token_key"
+
+    /// The values an admin may choose on the settings page; nil for a setting that page does
+    /// not offer (two-factor for admins is changed with `Accounts.setAdminsRequireTwoFactor`).
+    public var choices: Set<String>? {
+        switch self {
+        case .registration: Set(RegistrationMode.allCases.map(\.rawValue))
+        case .requireSignInToRead, .holdFirstPostsOfNewMembers: ["0", "1"]
+        case .flagThreshold: Set((1...20).map(String.init))
+        case .newAccountDays: Set((0...30).map(String.init))
+        case .newAccountPostsPerDay: Set((1...50).map(String.init))
+        case .requireTwoFactorForAdmins, .feedTokenKey: nil
+        }
+    }
+
+    /// What a read gives when the key is absent: registration is closed, a switch is off, three
+    /// flags hide a post. nil for the new-account limits (`AccountLimits` then applies) and the
+    /// feed key (made on first use).
+    public var defaultValue: String? {
+        switch self {
+        case .registration: RegistrationMode.closed.rawValue
+        case .requireSignInToRead, .holdFirstPostsOfNewMembers, .requireTwoFactorForAdmins: "0"
+        case .flagThreshold: "3"
+        case .newAccountDays, .newAccountPostsPerDay, .feedTokenKey: nil
+        }
+    }
+
+    /// Whether the settings page may show the value (every setting but the feed key).
+    var isListed: Bool { self != .feedTokenKey }
+
+    // MARK: Reading and writing
+
+    /// The stored value, or `defaultValue` when the key is absent.
+    func value(_ conn: Connection) throws -> String? {
+        try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", rawValue) ?? defaultValue
+    }
+
+    /// Whether a switch is on ("1").
+    func isOn(_ conn: Connection) throws -> Bool {
+        try value(conn) == "1"
+    }
+
+    /// The value as a whole number; the default's when the value is absent or not a number, nil
+    /// when there is no default either.
+    func number(_ conn: Connection) throws -> Int? {
+        try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", rawValue).flatMap { Int($0) }
+            ?? defaultValue.flatMap { Int($0) }
+    }
+
+    /// Stores `value` inside the caller's write. No policy and no log entry: `Moderation.setSetting`
+    /// adds both for an admin; the command line and first use write directly. After the write
+    /// commits, call `CachedSetting.settingsChanged()`.
+    /// - Parameter replacing: false keeps a value already stored (the feed key, made once).
+    func write(_ tx: Connection, _ value: String, now: Date, replacing: Bool = true) throws {
+        if replacing {
+            try tx.run("""
+                INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, rawValue, value, now)
+        } else {
+            try tx.run("INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                       rawValue, value, now)
+        }
+    }
+
+    /// Every listed setting that has a value (stored or default), in one read.
+    static func values(_ conn: Connection) throws -> [Setting: String] {
+        var values: [Setting: String] = [:]
+        for row in try conn.query(SettingRow.self, "SELECT key, value FROM settings") {
+            if let setting = Setting(rawValue: row.key), setting.isListed { values[setting] = row.value }
+        }
+        for setting in allCases where setting.isListed && values[setting] == nil {
+            values[setting] = setting.defaultValue
+        }
+        return values
+    }
+}
+
+private struct SettingRow: RowDecodable {
+    let key: String, value: String
+    init(row: Row) throws { key = try row["key"]; value = try row["value"] }
 }
 
 /// Who a signed-in request acts as, and what their page header shows.
@@ -26,48 +111,51 @@ public struct SignedInActor: Sendable {
     public let unreadNotifications: Int
 }
 
+extension Actor {
+    /// The actor a signed-in `account` acts as: `Actor.load`, with the one rule "where the
+    /// instance requires two-factor for admins, an admin who has not turned it on acts with a
+    /// member's powers until they do" (the two-factor page tells them why). A request
+    /// (`SettingsService.signedIn`) and a live stream (`LiveFeed.readers`) both come here.
+    /// - Parameter adminsNeedTwoFactor: `Setting.requireTwoFactorForAdmins`, read once by the
+    ///   caller for however many accounts it loads.
+    static func signedIn(_ conn: Connection, account: Account, adminsNeedTwoFactor: Bool) throws -> Actor {
+        let loaded = try Actor.load(conn, account: account)
+        guard account.role == .admin, !account.twoFactorEnabled, adminsNeedTwoFactor else { return loaded }
+        return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
+                     suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
+    }
+}
+
 /// The instance's settings: read by anyone's request, changed by admins with Policy
 /// (`manageSettings`) and one `change_setting` log entry each.
 public struct SettingsService: Sendable {
     let store: Store
     let clock: Clock
 
-    /// Every setting that has a value (the flag threshold always has one).
+    /// Every setting the settings page may show, with its value (stored, or its default).
     public func values() throws -> [Setting: String] {
-        let raw = try store.read { try Moderation.settings($0) }
-        var values: [Setting: String] = [:]
-        for (key, value) in raw { if let setting = Setting(rawValue: key) { values[setting] = value } }
-        return values
+        try store.read { try Setting.values($0) }
     }
 
     /// Changes a setting an admin may change to one of the values it accepts.
     /// - Throws: `ModerationError` (`.notFound` for a setting the page does not offer).
     public func set(by actor: Actor, _ setting: Setting, to value: String) throws {
-        try Moderation.setSetting(store, actor: actor, key: setting.rawValue, value: value, now: clock.now())
+        try Moderation.setSetting(store, actor: actor, setting, to: value, now: clock.now())
     }
 
     /// Whether admins must use two-factor sign-in to act as admins.
     public func adminsRequireTwoFactor() throws -> Bool {
-        try store.read { try Self.value($0, .requireTwoFactorForAdmins) } == "1"
+        try store.read { try Setting.requireTwoFactorForAdmins.isOn($0) }
     }
 
-    /// The actor a signed-in `account` acts as, with its unread count, in one read. An instance
-    /// can require two-factor for admins: until an admin turns it on, they act with a member's
-    /// powers (the two-factor page tells them why).
+    /// The actor a signed-in `account` acts as (`Actor.signedIn`: the two-factor rule), with its
+    /// unread count, in one read.
     public func signedIn(_ account: Account) throws -> SignedInActor {
         try store.read { conn in
             let unread = try Notifications.unreadCount(conn, userID: account.id)
-            let required = try Self.value(conn, .requireTwoFactorForAdmins) == "1"
-            let withheld = account.role == .admin && !account.twoFactorEnabled && required
-            let loaded = try Actor.load(conn, account: account)
-            guard withheld else { return SignedInActor(actor: loaded, unreadNotifications: unread) }
-            let member = Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
-                               suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
-            return SignedInActor(actor: member, unreadNotifications: unread)
+            let actor = try Actor.signedIn(conn, account: account,
+                                           adminsNeedTwoFactor: try Setting.requireTwoFactorForAdmins.isOn(conn))
+            return SignedInActor(actor: actor, unreadNotifications: unread)
         }
-    }
-
-    static func value(_ conn: Connection, _ setting: Setting) throws -> String? {
-        try conn.scalar(String.self, "SELECT value FROM settings WHERE key = ?", setting.rawValue)
     }
 }

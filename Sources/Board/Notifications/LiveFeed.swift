@@ -120,8 +120,7 @@ public struct LiveFeed: Sendable {
         let idleCutoff = now.addingTimeInterval(-limits.sessionIdle)
         return try store.read { conn in
             var result: [Reader: ReaderState] = [:]
-            let adminsNeedTwoFactor = try conn.scalar(String.self,
-                "SELECT value FROM settings WHERE key = 'require_two_factor_for_admins'") == "1"
+            let adminsNeedTwoFactor = try Setting.requireTwoFactorForAdmins.isOn(conn)
             for reader in readers {
                 guard let sessionID = reader.sessionID else {
                     result[reader] = reader.userID == nil ? .reading(.visitor) : .ended
@@ -136,14 +135,8 @@ public struct LiveFeed: Sendable {
                     result[reader] = .ended
                     continue
                 }
-                let actor = try Actor.load(conn, account: account)
-                // As a request sees them: an admin without two-factor where it is required acts as a member.
-                if account.role == .admin, !account.twoFactorEnabled, adminsNeedTwoFactor {
-                    result[reader] = .reading(Actor(userID: actor.userID, role: .member, organisationID: actor.organisationID,
-                                                    suspendedUntil: actor.suspendedUntil, suspensionReason: actor.suspensionReason))
-                } else {
-                    result[reader] = .reading(actor)
-                }
+                // As a request sees them (the two-factor rule included).
+                result[reader] = .reading(try Actor.signedIn(conn, account: account, adminsNeedTwoFactor: adminsNeedTwoFactor))
             }
             return result
         }

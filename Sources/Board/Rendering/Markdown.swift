@@ -1,6 +1,7 @@
 import CMark
 import Database
 import Foundation
+import HTMLEscaping
 
 /// Post bodies: CommonMark parsed by the system libcmark, turned into HTML by our own walk of
 /// cmark's node tree with an allowlist. Nothing from the input reaches the output except as

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import HTMLEscaping
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -151,7 +151,7 @@ struct MentorRoutes: RouteCollection {
         if case .rejected = submission {
             return try context.finish(adminPage(context, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
-        guard let started = Self.parseDate(items["started"] ?? "") else {
+        guard let started = CalendarDay.midnightUTC(items["started"] ?? "", years: 2000...2100) else {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("started", "Enter the start date as YYYY-MM-DD")]),
                                                 status: .unprocessableContent))
         }
@@ -263,18 +263,5 @@ struct MentorRoutes: RouteCollection {
     static func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= 80 else { return nil }
         return value
-    }
-
-    /// "2026-03-01" → midnight UTC that day; anything else → nil.
-    static func parseDate(_ text: String) -> Date? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), (1...31).contains(day), (2000...2100).contains(year) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let components = DateComponents(year: year, month: month, day: day)
-        guard let date = calendar.date(from: components),
-              calendar.component(.day, from: date) == day else { return nil }
-        return date
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Board
+import HTMLEscaping
 
 /// The bytes of one page being rendered: a growable buffer written through a raw pointer, so
 /// that appending a run, an entity or a digit is a bounds check and a store, not an `Array`
@@ -63,7 +63,7 @@ struct RenderBuffer: ~Copyable {
         }
     }
 
-    /// Appends `bytes` escaped for HTML (`HTMLByteEscaper`, Board's one escaper).
+    /// Appends `bytes` escaped for HTML (`HTMLByteEscaper`, the one escaper).
     @inline(__always)
     mutating func append(escaping bytes: UnsafeBufferPointer<UInt8>) {
         reserve(HTMLByteEscaper.worstCase(bytes.count))

@@ -39,25 +39,9 @@ struct SearchForm: Sendable {
         if let text = value("page"), text.utf8.count <= 4, let number = Int(text), number >= 1 { page = number }
     }
 
-    var fromDate: Date? { Self.date(from) }
-    var toDate: Date? { Self.date(to) }
-
-    /// "2026-11-29" → midnight UTC of that day; anything else → nil.
-    static func date(_ text: String) -> Date? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), (1...31).contains(day), (1970...9999).contains(year) else { return nil }
-        // Howard Hinnant's days-from-civil.
-        let y = month <= 2 ? year - 1 : year
-        let era = y / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return Date(timeIntervalSince1970: Double(days) * 86_400)
-    }
+    /// The date filters: midnight UTC of the day typed ("2026-11-29"), or nil.
+    var fromDate: Date? { CalendarDay.midnightUTC(from, years: 1970...9999) }
+    var toDate: Date? { CalendarDay.midnightUTC(to, years: 1970...9999) }
 
     /// The query string for `page` with every filter kept.
     func url(page: Int) -> String {

@@ -6,7 +6,8 @@ import Darwin
 
 /// The one HTML escaper: `& < > " '` become `&amp; &lt; &gt; &quot; &#39;`, which is safe in
 /// element content and in quoted attribute values. The template renderer runs it on every value
-/// (`RenderBuffer`), and Board's plain-text, Markdown and search-snippet HTML use it too.
+/// (`RenderBuffer`), Board's plain-text, Markdown and search-snippet HTML use it, and so does
+/// `HTTPServer`'s plain fallback error page: a target of its own, so the server need not import Board.
 ///
 /// Runs without special bytes are copied with one `memcpy`, eight bytes are tested at a time,
 /// and bytes of multi-byte UTF-8 sequences are all 0x80 or above, so they are never touched.

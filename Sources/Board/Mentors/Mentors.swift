@@ -54,25 +54,25 @@ public enum Mentors {
         }
     }
 
-    /// An admin makes a member a mentor, or a mentor a member again. Making a mentor gives them a
-    /// profile (headline from their organisation) if they had none; making them a member again
-    /// ends their active mentorships, so they lose every pathfinder's private space at once.
+    /// An admin makes a member a mentor, or a mentor a member again, through the one role change
+    /// (`Moderation.applyRoleChange`: the role, the log entry, and making them a member ends their
+    /// active mentorships, each ending logged, so they lose every pathfinder's private space at
+    /// once). Making a mentor also gives them a profile (headline from their organisation) if
+    /// they had none.
     /// - Throws: `MentorError.denied`/`.notFound`.
     public static func changeRole(_ store: Store, by actor: Actor, handle: String, to role: Role, reason: String = "",
                                   now: Date = Date()) throws {
         guard role == .mentor || role == .member else { throw MentorError.denied("Only member and mentor roles are changed here") }
-        guard let target = try store.read({ conn in
-            try conn.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle)
-        }) else { throw MentorError.notFound }
-        guard let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
-        let decision = Policy.decide(actor, .changeRole, .user(id: target.id, role: currentRole), now: now)
-        if case .denied(let message) = decision { throw MentorError.denied(message) }
-        guard decision.isAllowed, let actorID = actor.userID else { throw MentorError.notFound }
-        if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
-        if currentRole == role { return }
         let note = String(reason.prefix(900))
         try store.write { tx in
-            try tx.run("UPDATE users SET role = ? WHERE id = ?", role.rawValue, target.id)
+            guard let target = try tx.queryOne(UserRoleRow.self, "SELECT id, role FROM users WHERE handle = ? AND deleted_at IS NULL", handle),
+                  let currentRole = Role(rawValue: target.role) else { throw MentorError.notFound }
+            try require(actor, .changeRole, .user(id: target.id, role: currentRole), now: now)
+            guard let actorID = actor.userID else { throw MentorError.notFound }
+            if currentRole == .admin { throw MentorError.denied("An admin's role is changed on the admin pages") }
+            if currentRole == role { return }
+            try Moderation.applyRoleChange(tx, userID: target.id, from: currentRole, to: role, actorID: actorID,
+                                           reason: note, now: now)
             if role == .mentor {
                 try tx.run("""
                     INSERT INTO mentor_profiles(user_id, headline, availability, updated_at)
@@ -80,16 +80,7 @@ public enum Mentors {
                     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?1
                     ON CONFLICT(user_id) DO NOTHING
                     """, target.id, now)
-            } else {
-                let ended = try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", target.id)
-                for id in ended {
-                    try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
-                    try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship",
-                                         targetID: id, reason: "Role changed to member", at: now)
-                }
             }
-            try MentorLog.append(tx, actorID: actorID, action: "change_role", targetType: "user", targetID: target.id,
-                                 reason: "\(currentRole.rawValue) → \(role.rawValue)" + (note.isEmpty ? "" : ": \(note)"), at: now)
         }
     }
 
@@ -148,11 +139,7 @@ public enum Mentors {
     @discardableResult
     public static func link(_ store: Store, by actor: Actor, threadID: Int64, mentorHandles: [String], now: Date = Date()) throws -> Int {
         let state = try threadState(store, threadID)
-        switch Policy.decide(actor, .requestMentor, .thread(state), now: now) {
-        case .allowed: break
-        case .denied(let message): throw MentorError.denied(message)
-        case .notFound: throw MentorError.notFound
-        }
+        try require(actor, .requestMentor, .thread(state), now: now)
         guard let actorID = actor.userID else { throw MentorError.notFound }
         let handles = Array(Set(mentorHandles)).sorted()
         if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
@@ -208,6 +195,15 @@ public enum Mentors {
         if !changed { throw MentorError.notFound }
     }
 
+    /// Asks Policy; a refusal is a `MentorError` (`.denied` with why, or `.notFound`).
+    static func require(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date = Date()) throws {
+        switch Policy.decide(actor, action, resource, now: now) {
+        case .allowed: return
+        case .denied(let message): throw MentorError.denied(message)
+        case .notFound: throw MentorError.notFound
+        }
+    }
+
     /// The policy's view of a thread.
     static func threadState(_ store: Store, _ threadID: Int64) throws -> Resource.ThreadState {
         guard let state = try store.read({ try Resource.ThreadState.load($0, id: threadID) }) else { throw MentorError.notFound }
@@ -220,14 +216,13 @@ public enum Mentors {
     }
 }
 
-/// The moderation log entries of mentor actions (role changes, mentorships, thread links).
+/// The moderation log entries of mentor actions (mentorships started and ended, thread links).
 /// Called inside the write that makes the change, so the action and its record commit together.
 public enum MentorLog {
     public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
-        try tx.run("""
-            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, actorID, action, targetType, targetID, String(reason.prefix(1000)), date)
+        try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
+                                 reason: String(reason.prefix(1000)), now: date)
     }
 }
 
