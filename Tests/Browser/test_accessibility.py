@@ -15,6 +15,7 @@ PUBLIC_PAGES = {
     "briefing": lambda s: "/briefing",
     "organisation": organisation_path,
     "sign-in": lambda s: "/sign-in",
+    "sign-in-after-registering": lambda s: "/sign-in?registered=1",
     "register": lambda s: "/register",
     "accessibility": lambda s: "/accessibility",
     "404": lambda s: "/no-such-page",
@@ -26,7 +27,20 @@ SIGNED_IN_PAGES = {
     "sessions": "/account/sessions",
     "your-data": "/account/data",
     "two-factor": "/account/two-factor",
+    "account-saved": "/account?saved=1",
+    "sessions-ended": "/account/sessions?ended=1",
+    "notification-settings": "/account/notifications",
+    "notification-settings-saved": "/account/notifications?saved=1",
 }
+# Pages that show a notification banner (what just happened): checked to show it, so that axe
+# sees the banner and not the page without it.
+BANNER_PAGES = {"sign-in-after-registering", "account-saved", "sessions-ended", "notification-settings-saved"}
+
+
+def assert_banner_shown(driver, kind: str):
+    if kind in BANNER_PAGES:
+        banners = driver.find_elements(By.CSS_SELECTOR, "main .notification-banner")
+        assert banners and banners[0].is_displayed(), f"{kind}: no notification banner on {driver.current_url}"
 
 
 def assert_no_axe_violations(driver, what: str):
@@ -40,6 +54,7 @@ def assert_no_axe_violations(driver, what: str):
 @pytest.mark.parametrize("kind", PUBLIC_PAGES)
 def test_public_page_has_no_axe_violations(js_driver, server, kind):
     js_driver.get(server.url(PUBLIC_PAGES[kind](server)))
+    assert_banner_shown(js_driver, kind)
     assert_no_axe_violations(js_driver, kind)
 
 
@@ -47,6 +62,7 @@ def test_public_page_has_no_axe_violations(js_driver, server, kind):
 def test_signed_in_page_has_no_axe_violations(js_driver, server, kind):
     sign_in(js_driver, *server.accounts["member"])
     js_driver.get(server.url(SIGNED_IN_PAGES[kind]))
+    assert_banner_shown(js_driver, kind)
     assert_no_axe_violations(js_driver, kind)
 
 
@@ -89,6 +105,7 @@ def test_too_large_page_has_no_axe_violations(js_driver, server):
 def test_public_page_is_valid_html5(server, kind):
     status, headers, body = fetch(server.url(PUBLIC_PAGES[kind](server)))
     assert headers.get("Content-Type", "").startswith("text/html"), (status, headers)
+    assert kind not in BANNER_PAGES or b'class="notification-banner' in body, f"{kind}: no notification banner"
     errors = html5_errors(body)
     assert not errors, f"{kind}: {errors}"
 
@@ -100,6 +117,7 @@ def test_signed_in_page_is_valid_html5(js_driver, server, kind):
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in js_driver.get_cookies())
     status, _, body = fetch(server.url(SIGNED_IN_PAGES[kind]), {"Cookie": cookies})
     assert status == 200, status
+    assert kind not in BANNER_PAGES or b'class="notification-banner' in body, f"{kind}: no notification banner"
     errors = html5_errors(body)
     assert not errors, f"{kind}: {errors}"
 

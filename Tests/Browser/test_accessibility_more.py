@@ -107,3 +107,33 @@ def test_compose_with_errors_is_valid_html5(js_driver, server):
     assert "error-summary" in text and "<title>Error: " in text, text[:500]
     errors = html5_errors(body)
     assert not errors, f"compose with errors: {errors}"
+
+
+def test_unread_count_badge_has_no_axe_violations(js_driver, server):
+    """A member with an unread notification (a mentor replied to their question) sees the count
+    in the header, white on black, and the pages showing it pass axe."""
+    from test_journeys_board import ask_question, reply
+    from conftest import sign_out
+
+    sign_in(js_driver, *server.accounts["member"])
+    path, _, _ = ask_question(js_driver, server)
+    sign_out(js_driver)
+    sign_in(js_driver, *server.accounts["mentor"])
+    reply(js_driver, server, path, "One ward first, then a weekly review of the rota.")
+    sign_out(js_driver)
+
+    sign_in(js_driver, *server.accounts["member"])
+    for page in ("/", "/account", "/briefing"):
+        js_driver.get(server.url(page))
+        badge = js_driver.find_element(By.CSS_SELECTOR, ".site-header a[href='/notifications'] #unread-count")
+        # Read as "Notifications 1 unread": the word is for screen readers only.
+        said = re.fullmatch(r"\s*(\d+)\s+unread\s*", badge.get_attribute("textContent"))
+        assert said and int(said.group(1)) >= 1, badge.get_attribute("textContent")
+        colours = js_driver.execute_script(
+            "const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor];", badge)
+        assert colours == ["rgb(255, 255, 255)", "rgb(11, 12, 12)"], colours
+        assert_no_axe_violations(js_driver, f"{page} with the unread count")
+        status, _, body = fetch(server.url(page), {"Cookie": cookie_header(js_driver)})
+        assert status == 200 and b'id="unread-count"' in body, status
+        errors = html5_errors(body)
+        assert not errors, f"{page} with the unread count: {errors}"

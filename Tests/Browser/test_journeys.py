@@ -3,40 +3,92 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlparse
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import sign_in, sign_out, submit_and_wait
-from pages import topic_path
+from conftest import signed_in_header, sign_in, sign_out, staleness_of, submit_and_wait
+from pages import thread_path, topic_path
 
 
 def main_text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "main").text
 
 
-def test_register_with_an_invite(driver, server):
+def path_of(driver) -> str:
+    """The current page's path and query, without the host."""
+    parts = urlparse(driver.current_url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def test_register_then_sign_in_lands_on_the_account(driver, server):
+    """Register with an invite, land on the sign-in page with a banner that says what happened
+    and what to do next (registering does not sign in: docs/security.md), sign in with what was
+    chosen (the handle with JavaScript, the email address without), land on the new account."""
     link = server.cli("invite", "--role", "member", "--base-url", server.base_url).strip().splitlines()[-1]
     assert re.match(r"^https://localhost:\d+/register\?invite=\S+$", link), link
     driver.get(link)
     assert driver.find_element(By.TAG_NAME, "h1").text == "Register"
     handle = "reader_" + uuid.uuid4().hex[:8]
+    email = f"{handle}@example.org"
     driver.find_element(By.ID, "handle").send_keys(handle)
     driver.find_element(By.ID, "displayName").send_keys("Rowan Reader")
-    driver.find_element(By.ID, "email").send_keys(f"{handle}@example.org")
+    driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys("walnut ferry lantern")
     submit_and_wait(driver)
     assert not driver.find_elements(By.CSS_SELECTOR, ".error-summary"), main_text(driver)
-    # Registering does not sign in (docs/security.md): the sign-in page says so; sign in.
-    assert "Thank you for registering" in main_text(driver)
-    driver.find_element(By.ID, "identifier").send_keys(handle)
+
+    # The sign-in page, not signed in, with a success banner above the heading.
+    assert path_of(driver) == "/sign-in?registered=1", driver.current_url
+    assert driver.title == "Sign in – Mutuals Network", driver.title
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in"
+    assert not signed_in_header(driver)
+    banner = driver.find_element(By.CSS_SELECTOR, "main .notification-banner")
+    assert banner.get_attribute("role") == "alert"
+    title = banner.find_element(By.CSS_SELECTOR, ".notification-banner__title")
+    assert title.text == "Success" and banner.get_attribute("aria-labelledby") == title.get_attribute("id")
+    text = banner.text
+    assert "Thank you for registering" in text, text
+    assert "sign in below with the handle or email address and the password you chose" in text, text
+    assert "If you already had an account with that email address, sign in to that account instead" in text, text
+    assert driver.execute_script(
+        "return arguments[0].compareDocumentPosition(document.querySelector('main h1')) & Node.DOCUMENT_POSITION_FOLLOWING",
+        banner), "the banner is not above the heading"
+
+    driver.find_element(By.ID, "identifier").send_keys(handle if driver.javascript_enabled else email)
     driver.find_element(By.ID, "password").send_keys("walnut ferry lantern")
     submit_and_wait(driver)
-    # Signed in: the account page's header names the new person and offers Sign out.
-    driver.get(server.url("/account"))
-    assert "/sign-in" not in driver.current_url
+
+    # Signed in, on the new account's page: its heading, handle and name, and Sign out.
+    assert path_of(driver) == "/account", driver.current_url
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Your account"
+    assert f"Signed in as {handle}" in main_text(driver), main_text(driver)
     assert "Rowan Reader" in driver.find_element(By.CSS_SELECTOR, ".site-header").text
+    assert signed_in_header(driver)
     sign_out(driver)
+
+    # Signing in again later is the ordinary sign-in page: no banner.
+    driver.get(server.url("/sign-in"))
+    assert not driver.find_elements(By.CSS_SELECTOR, ".notification-banner")
     sign_in(driver, handle, "walnut ferry lantern")
+    sign_out(driver)
+
+
+def test_sign_in_returns_to_the_page_it_was_asked_from(driver, server):
+    """From a thread, the header's Sign in comes back to that thread once signed in."""
+    path = thread_path(server)
+    driver.get(server.url(path))
+    link = driver.find_element(By.CSS_SELECTOR, ".site-header a[href^='/sign-in']")
+    link.click()
+    WebDriverWait(driver, 15).until(staleness_of(link))
+    assert path_of(driver).startswith("/sign-in?next="), driver.current_url
+    handle, password = server.accounts["member"]
+    driver.find_element(By.ID, "identifier").send_keys(handle)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit_and_wait(driver)
+    assert path_of(driver) == path, (driver.current_url, path)
+    assert signed_in_header(driver)
     sign_out(driver)
 
 

@@ -8,11 +8,19 @@ import uuid
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from axe_support import describe_violations, run_axe
 from conftest import sign_in, sign_out, staleness_of, submit_and_wait
 
 
 def main_text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "main").text
+
+
+def assert_no_axe_violations(driver, what: str):
+    result = run_axe(driver)
+    assert "error" not in result, result
+    violations = result["violations"]
+    assert not violations, f"axe {result['version']} on {what} ({driver.current_url}):\n{describe_violations(violations)}"
 
 
 def ask_question(driver, server, words: str = "") -> tuple[str, str, list[str]]:
@@ -128,6 +136,11 @@ def test_flag_a_post_and_hide_it_as_an_admin(driver, server):
     driver.find_elements(By.CSS_SELECTOR, "#reason input[type=radio][name=reason]")[0].click()
     submit_and_wait(driver)
     assert not driver.find_elements(By.CSS_SELECTOR, ".error-summary"), main_text(driver)
+    # The page says it worked, in a success banner (and passes axe with it).
+    banner = driver.find_element(By.CSS_SELECTOR, "main .notification-banner--success").text
+    assert "An admin will look at the post" in banner, banner
+    if driver.javascript_enabled:
+        assert_no_axe_violations(driver, "flag a post, done")
     sign_out(driver)
 
     # The admin hides it from the queue with a reason.

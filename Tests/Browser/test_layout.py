@@ -56,7 +56,7 @@ def test_browser_makes_no_third_party_requests(js_driver, server):
     assert total < WEIGHT_LIMIT, (nav, entries)
 
 
-@pytest.mark.parametrize("path", ["/", "thread", "/sign-in", "/register", "/briefing", "/accessibility"])
+@pytest.mark.parametrize("path", ["/", "thread", "/sign-in", "/sign-in?registered=1", "/register", "/briefing", "/accessibility"])
 def test_no_horizontal_scroll_at_320px(js_driver, server, path):
     js_driver.set_window_size(320, 800)
     js_driver.get(server.url(thread_path(server) if path == "thread" else path))

@@ -41,8 +41,11 @@ struct AccountRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         let next = ReturnPath.validated(try request.queryItems()["next"])
         if context.account != nil { return context.redirect(next ?? "/account") }
-        let registered = try request.queryItems()["registered"] == "1" ? "1" : ""
-        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": next ?? "", "registered": registered]), context)))
+        let registered = try request.queryItems()["registered"] == "1"
+        // Just registered: signing in leads to the new account's page unless another was asked for.
+        let returnTo = next ?? (registered ? "/account" : "")
+        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : ""]),
+                                                             context)))
     }
 
     func signIn(_ request: Request) throws -> Response {
