@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Every rule is here, not in Web: handlers pass what was typed and show what comes back.
 public struct Accounts: Sendable {
-    public let store: Store
+    let store: Store
     public let hasher: PasswordHasher
     public let clock: Clock
     public let limits: AccountLimits

@@ -11,7 +11,7 @@ import Foundation
 /// post for every reader (`mayRead`); a reader whose session ended, or who is suspended, is
 /// `.ended` and their streams close.
 public struct LiveFeed: Sendable {
-    public let store: Store
+    let store: Store
     public let clock: Clock
     public let limits: AccountLimits
 
