@@ -160,6 +160,7 @@ import TestSupport
             #expect(Policy.decide(actor, .read, .thread(state), now: now).isAllowed == readable.contains(id), "\(who) policy, thread \(id)")
             let page = try PageQueries.thread(conn, id: id, page: 1, viewer: viewer)
             #expect((page != nil) == readable.contains(id), "\(who) thread page \(id)")
+            if let page { #expect(page.state == state, "thread page \(id) carries the state the policy decides on") }
             for post in page?.posts ?? [] {
                 let state = try #require(posts[post.id])
                 // A held post is listed only to those who may read its text.

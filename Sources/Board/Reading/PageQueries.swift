@@ -115,6 +115,8 @@ public struct ThreadPage: Sendable {
     public var briefingItem: BriefingItemLink? = nil
     /// Where the accepted answer is: its page (it may not be on this one).
     public var acceptedPostPage: Int? = nil
+    /// The thread's state as `Policy` decides on it (read in the same query as the page).
+    public var state = Resource.ThreadState(authorID: 0)
 }
 
 /// What a topic page needs.
@@ -210,11 +212,15 @@ public enum PageQueries {
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
     public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
         struct Header: RowDecodable {
-            let summary: ThreadSummary, acceptedPostID: Int64?
-            init(row: Row) throws { summary = try ThreadSummary(row: row); acceptedPostID = try row["accepted_post_id"] }
+            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
+            init(row: Row) throws {
+                summary = try ThreadSummary(row: row)
+                acceptedPostID = try row["accepted_post_id"]
+                state = try Resource.ThreadState(row: row)
+            }
         }
         guard let header = try conn.queryOne(Header.self, """
-            SELECT \(ThreadSummary.columns), t.accepted_post_id
+            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns)
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
@@ -243,6 +249,7 @@ public enum PageQueries {
         try attachTopics(conn, to: &summaries)
         var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
                                 mentorNames: mentors, page: page, pageCount: pageCount)
+        result.state = header.state
         if let organisationID = header.summary.organisationID {
             result.space = try conn.queryOne(OrganisationLink.self,
                 "SELECT slug, name, kind FROM organisations WHERE id = ?", organisationID)

@@ -113,7 +113,7 @@ struct PostingRoutes: RouteCollection {
             // A refused POST writes nothing (a forged form must not overwrite the member's draft).
             return try app.threadPage(ctx, page, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
-        if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(AppContext.threadState(page))) {
+        if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(page.state)) {
             return try refused(FormState(items: items, formMessage: reason), .forbidden)
         }
         if items.value("action") == "preview" {
@@ -278,7 +278,7 @@ extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                     previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
-        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: Self.threadState(page),
+        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
@@ -286,10 +286,6 @@ extension AppContext {
             reply.follow = ThreadFollowView(threadID: page.thread.id, state: state, csrfToken: ctx.csrfToken)
         }
         return ctx.finish(pages.thread.response(InLayout(reply, ctx, form: form), status: status))
-    }
-
-    static func threadState(_ page: ThreadPage) -> Resource.ThreadState {
-        Resource.ThreadState(authorID: 0, organisationID: page.thread.organisationID, locked: page.thread.locked)
     }
 }
 
