@@ -72,6 +72,13 @@ public enum Bookmarks {
             """, arguments: PageQueries.viewerArguments(viewer))
     }
 
+    /// The posts of `threadID` that `userID` has saved (for the thread page's Save controls).
+    public static func savedPostIDs(_ conn: Connection, userID: Int64, threadID: Int64) throws -> Set<Int64> {
+        Set(try conn.column(Int64.self, """
+            SELECT b.post_id FROM bookmarks b JOIN posts p ON p.id = b.post_id WHERE b.user_id = ? AND p.thread_id = ?
+            """, userID, threadID))
+    }
+
     public static func isBookmarked(_ conn: Connection, userID: Int64, postID: Int64) throws -> Bool {
         try conn.scalar(Int.self, "SELECT count(*) FROM bookmarks WHERE user_id = ? AND post_id = ?", userID, postID) == 1
     }

@@ -64,6 +64,11 @@ public struct FollowingService: Sendable {
         try store.read { try Subscriptions.threadState($0, userID: userID, threadID: threadID) }
     }
 
+    /// The posts of `threadID` that `userID` has saved.
+    public func savedPostIDs(userID: Int64, threadID: Int64) throws -> Set<Int64> {
+        try store.read { try Bookmarks.savedPostIDs($0, userID: userID, threadID: threadID) }
+    }
+
     public func saved(viewer: Viewer) throws -> [SavedPost] {
         try store.read { try Bookmarks.saved($0, viewer: viewer) }
     }

@@ -62,6 +62,9 @@ struct FollowingRoutes: RouteCollection {
         guard try following.setBookmark(postID: postID, saved: items["action"] == "save", viewer: context.viewer) else {
             throw HTTPError.notFound
         }
+        if items["from"] == "thread" {
+            return context.redirect(try app.postPath(postID, done: items["action"] == "save" ? .saved : .unsaved))
+        }
         return context.redirect(Self.back(items, default: "/saved"))
     }
 

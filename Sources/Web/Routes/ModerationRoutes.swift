@@ -17,6 +17,26 @@ struct ModerationRoutes: RouteCollection {
         routes.get("/moderation", log)
         routes.get("/p/{id:int}/flag", flagForm)
         routes.post("/p/{id:int}/flag", flag)
+        routes.post("/p/{id:int}/restore", restore)
+    }
+
+    /// Restores a hidden post from the thread page (Policy decides who may; the log records it),
+    /// then returns to the post with a notice.
+    func restore(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard context.account != nil else { return context.signInRedirect() }
+        guard case .valid = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+        let postID = try request.id()
+        do {
+            try moderation.decide(by: context.actor, postID: postID, .restore(reason: ""))
+        } catch ModerationError.notFound {
+            throw HTTPError.notFound
+        } catch ModerationError.denied(let message) {
+            throw HTTPError(.forbidden, message)
+        } catch ModerationError.invalid(_, let message) {
+            throw HTTPError(.conflict, message)
+        }
+        return context.redirect(try app.postPath(postID, done: .restored))
     }
 
     func log(_ request: Request) throws -> Response {

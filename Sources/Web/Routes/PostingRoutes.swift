@@ -277,9 +277,13 @@ struct PostingRoutes: RouteCollection {
 extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
+        reply.notice = notice
+        if let account = ctx.account {
+            reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
+        }
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
             let state = try network.following.threadState(userID: account.id, threadID: page.thread.id)

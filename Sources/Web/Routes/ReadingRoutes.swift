@@ -62,7 +62,8 @@ struct ReadingRoutes: RouteCollection {
         if slug != page.thread.slug {
             return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
         }
-        return try app.threadPage(ctx, page, form: try replyForm(ctx, request, page))
+        let notice = try request.queryItems().last(where: { $0.name == "done" }).flatMap { ThreadNotice(rawValue: $0.value) }
+        return try app.threadPage(ctx, page, form: try replyForm(ctx, request, page), notice: notice?.text)
     }
 
     func threadFeed(_ request: Request) throws -> Response {
@@ -144,11 +145,27 @@ struct ReadingRoutes: RouteCollection {
     }
 }
 
+/// The word shown at the top of the thread page after an action on one of its posts (`?done=`).
+enum ThreadNotice: String {
+    case saved, unsaved, restored
+
+    var text: String {
+        switch self {
+        case .saved: "Post saved. You will find it under Saved posts on your account page."
+        case .unsaved: "Post removed from your saved posts."
+        case .restored: "Post restored. Everyone who can read this thread can read it again."
+        }
+    }
+}
+
 extension AppContext {
-    /// `/t/ID-slug?page=N#post-ID` for a post: the page it sits on, by its position.
-    func postPath(_ postID: Int64) throws -> String {
+    /// `/t/ID-slug?page=N#post-ID` for a post: the page it sits on, by its position; with
+    /// `done`, the thread page says what just happened (`?done=`).
+    func postPath(_ postID: Int64, done: ThreadNotice? = nil) throws -> String {
         guard let place = try network.reading.place(ofPost: postID) else { throw HTTPError.notFound }
         let base = BoardPaths.thread(id: place.threadID, slug: place.threadSlug)
-        return (place.page == 1 ? base : base + "?page=\(place.page)") + "#post-\(postID)"
+        var query = place.page == 1 ? [] : ["page=\(place.page)"]
+        if let done { query.append("done=\(done.rawValue)") }
+        return base + (query.isEmpty ? "" : "?" + query.joined(separator: "&")) + "#post-\(postID)"
     }
 }

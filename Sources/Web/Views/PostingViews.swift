@@ -80,9 +80,17 @@ struct ReplyFormView: TemplateRenderable {
     /// The thread's author or an admin: may mark (or change) the accepted answer.
     var mayAccept: Bool
     var isAdmin: Bool
+    /// The posts on this page the signed-in reader has saved; nil for a visitor (no Save controls).
+    var savedPostIDs: Set<Int64>?
+    /// A word after an action that returned here (`?done=`), shown in a success banner.
+    var notice: String?
+    let actor: Actor
+    let state: Resource.ThreadState
 
     init(thread: ThreadView, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
         self.thread = thread
+        actor = ctx.actor
+        self.state = state
         signedIn = ctx.account != nil
         viewerHandle = ctx.account?.handle
         isAdmin = ctx.actor.isAdmin
@@ -92,6 +100,13 @@ struct ReplyFormView: TemplateRenderable {
     }
 
     private var mayReply: Bool { signedIn && refusal == nil }
+
+    /// A hidden post (not one its author deleted) that Policy lets this reader restore.
+    private func mayRestore(_ post: PostView) -> Bool {
+        guard post.hidden, !post.deletedByAuthor else { return false }
+        let postState = Resource.PostState(authorID: post.authorID, hidden: true, held: post.heldForApproval, thread: state)
+        return Policy.decide(actor, .restore, .post(postState)).isAllowed
+    }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
     private var replyPagePath: String { thread.pagePath(thread.page.pageCount) }
@@ -110,12 +125,16 @@ struct ReplyFormView: TemplateRenderable {
         case "briefingNoteURL":
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
+        case "notice": notice.map { .text($0) }
+        case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         case "posts":
             .list(thread.page.posts.map { post in
                 .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
                                         own: post.authorHandle == viewerHandle && !post.hidden && !post.deletedByAuthor,
                                         mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
-                                        threadID: thread.page.thread.id, replyPagePath: replyPagePath))
+                                        threadID: thread.page.thread.id, replyPagePath: replyPagePath,
+                                        saved: savedPostIDs.map { $0.contains(post.id) },
+                                        mayRestore: mayRestore(post)))
             })
         default: thread.templateValue(for: key)
         }
@@ -130,6 +149,10 @@ struct PostActionsView: TemplateRenderable {
     var threadID: Int64
     /// The thread's last page, where the reply form is (`/t/ID-slug` or `/t/ID-slug?page=N`).
     var replyPagePath: String
+    /// Whether the reader has saved this post; nil when they cannot save (not signed in).
+    var saved: Bool?
+    /// Shows the Restore control (a hidden post, a reader Policy lets restore it).
+    var mayRestore: Bool
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -138,6 +161,9 @@ struct PostActionsView: TemplateRenderable {
         case "acceptAction": .text("/t/\(threadID)/accept")
         case "quoteURL": .text(replyPagePath + (replyPagePath.contains("?") ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
         case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
+        case "saveControl": .bool(saved != nil)
+        case "saved": .bool(saved ?? false)
+        case "mayRestore": .bool(mayRestore)
         default: item.templateValue(for: key)
         }
     }
