@@ -327,7 +327,7 @@ struct AdminRoutes: RouteCollection {
     // MARK: Pages
 
     func queuePage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue()), context, form: form), status: status)
+        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), form: form), context, form: form), status: status)
     }
 
     func threadPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {

@@ -4,6 +4,13 @@ import HTTPServer
 
 struct AdminQueueView: TemplateRenderable {
     let items: [QueueItem]
+    /// A decision that came back with an error: its message shows at the post's reason field
+    /// (`reason-12`), with what was typed.
+    var form = FormState()
+
+    func reasonError(_ postID: Int64) -> String {
+        form.errors.first { $0.field == "reason-\(postID)" }?.message ?? ""
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -14,6 +21,8 @@ struct AdminQueueView: TemplateRenderable {
                     "author": .text(item.authorHandle), "body": .text(item.bodyMarkdown), "held": .bool(item.held),
                     "hidden": .bool(item.hidden), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
+                    "error_reason": .text(reasonError(item.postID)),
+                    "reason": .text(reasonError(item.postID).isEmpty ? "" : form.values["reason"] ?? ""),
                     "flags": .list(item.flags.map { flag in
                         ["reason": .text(flag.reason.label), "reporter": .text(flag.reporterHandle), "note": .text(flag.note)]
                     }),
@@ -143,7 +152,7 @@ struct AdminConfirmView: TemplateRenderable {
     static func suspension(_ preview: SuspensionPreview, days: String, query: String) -> AdminConfirmView {
         let user = preview.user
         return AdminConfirmView(
-            heading: "Suspend \(user.displayName) until \(DateText.humanWithTime(preview.until))?",
+            heading: "Suspend \(user.displayName) until \(DateText.human(preview.until))?",
             details: ["@\(user.handle) will be able to read but not post, reply or flag until then.",
                       "They will see the reason: “\(preview.reason)”.",
                       "You can lift the suspension at any time on the users page."],
