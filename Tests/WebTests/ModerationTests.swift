@@ -180,9 +180,9 @@ struct ModerationTests {
             let later = try world.store.read { try Moderation.slowModeWait($0, threadID: threadID, userID: sam, now: replyTime.addingTimeInterval(601)) }
             #expect(later == nil)
             #expect(try admin.get("/moderation").text.contains("A clearer title for this question"))
-            try act(.suspendUser, "/admin/users/\(sam)/suspend", [("days", "3"), ("reason", "Off-topic posts")], page: "/admin/users")
+            try act(.suspendUser, "/admin/users/\(sam)/suspend/confirm", [("days", "3"), ("reason", "Off-topic posts")], page: "/admin/users")
             try act(.unsuspendUser, "/admin/users/\(sam)/lift", [("reason", "")], page: "/admin/users")
-            try act(.changeRole, "/admin/users/\(tom)/role", [("role", "mentor"), ("reason", "")], page: "/admin/users")
+            try act(.changeRole, "/admin/users/\(tom)/role/confirm", [("role", "mentor"), ("reason", "")], page: "/admin/users")
             try act(.changeSetting, "/admin/settings", [("key", "hold_first_posts_of_new_members"), ("value", "0")], page: "/admin/settings")
             try act(.editTopic, "/admin/topics", [("name", "Procurement and contracts"), ("slug", "procurement-and-contracts"),
                                                   ("description", "Tenders, bonds and contract renewals")], page: "/admin/topics")
@@ -264,7 +264,7 @@ struct ModerationTests {
             let admin = try world.signedIn("network_admin")
             let sam = try world.userID("sam_okafor")
             try admin.get("/admin/users?q=sam")
-            #expect(try admin.post("/admin/users/\(sam)/suspend", [("days", "1"), ("reason", "Repeated personal remarks")]).status == 303)
+            #expect(try admin.post("/admin/users/\(sam)/suspend/confirm", [("days", "1"), ("reason", "Repeated personal remarks")]).status == 303)
             let users = try admin.get("/admin/users?q=sam")
             #expect(users.text.contains("Repeated personal remarks"))
 
@@ -284,6 +284,8 @@ struct ModerationTests {
             let adminID = try world.userID("network_admin")
             try admin.get("/admin/users")
             #expect(try admin.post("/admin/users/\(adminID)/suspend", [("days", "1"), ("reason", "Test")]).status == 403)
+            try admin.get("/admin/users")
+            #expect(try admin.post("/admin/users/\(adminID)/suspend/confirm", [("days", "1"), ("reason", "Test")]).status == 403)
         }
     }
 

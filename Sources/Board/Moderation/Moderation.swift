@@ -426,6 +426,13 @@ public enum Moderation {
         }
     }
 
+    /// How many active mentorships `applyRoleChange` to `newRole` would end: all of them
+    /// unless the new role is mentor.
+    static func mentorshipsEndedByRoleChange(_ conn: Connection, userID: Int64, to newRole: Role) throws -> Int {
+        guard newRole != .mentor else { return 0 }
+        return try conn.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", userID) ?? 0
+    }
+
     /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
     /// mentor, every active mentorship of theirs ends now, each ending logged (issue 16: a
     /// demoted mentor kept reading the private spaces they mentored). The one role change: the

@@ -118,6 +118,14 @@ public enum ModerationQueries {
             ORDER BY (suspended_until IS NULL), handle LIMIT ?3
             """, handlePrefix, escaped + "%", limit)
     }
+
+    /// One user as the users page shows them, or nil (also for a deleted account).
+    public static func user(_ conn: Connection, id: Int64) throws -> UserSummary? {
+        try conn.queryOne(UserSummary.self, """
+            SELECT id, handle, display_name, role, suspended_until, suspension_reason, created_at FROM users
+            WHERE id = ? AND deleted_at IS NULL
+            """, id)
+    }
 }
 
 /// How a post shows given its moderation state (see `ModerationQueries.postModeration`).

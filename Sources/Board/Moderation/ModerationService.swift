@@ -119,13 +119,53 @@ public struct ModerationService: Sendable {
 
     // MARK: Users
 
+    /// The user with `id` as the users page shows them, or nil.
+    public func user(id: Int64) throws -> UserSummary? {
+        try store.read { try ModerationQueries.user($0, id: id) }
+    }
+
     /// Suspends for `days` (1 to 3650) from now.
     public func suspend(by actor: Actor, userID: Int64, days: Int?, reason: String) throws {
+        let now = clock.now()
+        try Moderation.suspend(store, actor: actor, userID: userID, until: try Self.suspensionEnd(days: days, now: now), reason: reason, now: now)
+    }
+
+    /// What `suspend` with these values would do, checked as it checks them but changing
+    /// nothing: for the page that asks the admin to confirm.
+    /// - Throws: `.invalid` for the days or the reason, `.notFound`, or `.denied` with why.
+    public func previewSuspension(by actor: Actor, userID: Int64, days: Int?, reason: String) throws -> SuspensionPreview {
+        let now = clock.now()
+        let until = try Self.suspensionEnd(days: days, now: now)
+        let reason = try Moderation.checkedReason(reason, required: true, limit: 500)
+        let user = try store.read { conn in
+            guard let user = try ModerationQueries.user(conn, id: userID), let role = Role(rawValue: user.role) else { throw ModerationError.notFound }
+            try Moderation.require(actor, .suspendUser, .user(id: userID, role: role), now: now)
+            return user
+        }
+        return SuspensionPreview(user: user, until: until, reason: reason)
+    }
+
+    /// What `changeRole` to `role` would do, changing nothing: for the page that asks the
+    /// admin to confirm. Choosing the role they already have is an error to correct.
+    /// - Throws: `.invalid` (field "role"), `.notFound`, or `.denied` with why.
+    public func previewRoleChange(by actor: Actor, userID: Int64, to role: Role) throws -> RoleChangePreview {
+        let now = clock.now()
+        return try store.read { conn in
+            guard let user = try ModerationQueries.user(conn, id: userID), let current = Role(rawValue: user.role) else { throw ModerationError.notFound }
+            try Moderation.require(actor, .changeRole, .user(id: userID, role: current), now: now)
+            guard current != role else {
+                throw ModerationError.invalid(field: "role", message: "@\(user.handle) is already \(role == .admin ? "an" : "a") \(role.rawValue): choose another role")
+            }
+            return RoleChangePreview(user: user, from: current, to: role,
+                                     endingMentorships: try Moderation.mentorshipsEndedByRoleChange(conn, userID: userID, to: role))
+        }
+    }
+
+    static func suspensionEnd(days: Int?, now: Date) throws -> Date {
         guard let days, (1...3650).contains(days) else {
             throw ModerationError.invalid(field: "days", message: "Enter a number of days from 1 to 3650")
         }
-        let now = clock.now()
-        try Moderation.suspend(store, actor: actor, userID: userID, until: now.addingTimeInterval(Double(days) * 86_400), reason: reason, now: now)
+        return now.addingTimeInterval(Double(days) * 86_400)
     }
 
     public func liftSuspension(by actor: Actor, userID: Int64, reason: String) throws {
@@ -152,4 +192,22 @@ public struct ModerationService: Sendable {
         try Moderation.saveOrganisation(store, actor: actor, organisationID: organisationID, slug: slug, name: name, kind: kind,
                                         description: description, region: region, now: clock.now())
     }
+}
+
+/// A suspension the admin is asked to confirm (`ModerationService.previewSuspension`).
+public struct SuspensionPreview: Sendable {
+    public let user: UserSummary
+    public let until: Date
+    /// The reason as it will be stored and shown to them (trimmed).
+    public let reason: String
+}
+
+/// A role change the admin is asked to confirm (`ModerationService.previewRoleChange`).
+public struct RoleChangePreview: Sendable {
+    public let user: UserSummary
+    public let from: Role
+    public let to: Role
+    /// How many of their active mentorships the change ends (and with them their access to
+    /// those private spaces).
+    public let endingMentorships: Int
 }

@@ -26,9 +26,11 @@ struct AdminRoutes: RouteCollection {
         routes.post("/admin/threads/{id:int}/rename", renameThread)
         routes.post("/admin/threads/{id:int}/slow-mode", setSlowMode)
         routes.get("/admin/users", users)
-        routes.post("/admin/users/{id:int}/suspend", suspend)
+        routes.post("/admin/users/{id:int}/suspend", confirmSuspension)
+        routes.post("/admin/users/{id:int}/suspend/confirm", suspend)
         routes.post("/admin/users/{id:int}/lift", liftSuspension)
-        routes.post("/admin/users/{id:int}/role", changeRole)
+        routes.post("/admin/users/{id:int}/role", confirmRoleChange)
+        routes.post("/admin/users/{id:int}/role/confirm", changeRole)
         routes.get("/admin/topics", topics)
         routes.post("/admin/topics", createTopic)
         routes.post("/admin/topics/{id:int}", changeTopic)
@@ -50,8 +52,8 @@ struct AdminRoutes: RouteCollection {
     }
 
     func decide(_ request: Request) throws -> Response {
-        try adminForm(request, page: queuePage) { context, items in
-            let postID = try request.id()
+        let postID = try request.id()
+        return try adminForm(request, page: queuePage, fieldID: { "\($0)-\(postID)" }) { context, items in
             let reason = items["reason"] ?? ""
             let decision: PostDecision
             switch items["decision"] ?? "" {
@@ -121,30 +123,71 @@ struct AdminRoutes: RouteCollection {
         return context.finish(try usersPage(request)(context, FormState(), .ok))
     }
 
+    /// The suspend form asks first: its values are checked as the suspension checks them, then
+    /// a page says what will happen, with the values to confirm. Nothing changes yet.
+    func confirmSuspension(_ request: Request) throws -> Response {
+        try userForm(request) { context, id, items in
+            let preview = try moderation.previewSuspension(by: context.actor, userID: id, days: Int(items["days"] ?? ""),
+                                                           reason: items["reason"] ?? "")
+            let view = AdminConfirmView.suspension(preview, days: items["days"] ?? "", query: try usersQuery(request))
+            return pages.confirm.response(InLayout(view, context, form: FormState()))
+        }
+    }
+
     func suspend(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
             try moderation.suspend(by: context.actor, userID: id, days: Int(items["days"] ?? ""), reason: items["reason"] ?? "")
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .suspended, userID: id))
         }
     }
 
     func liftSuspension(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
             try moderation.liftSuspension(by: context.actor, userID: id, reason: items["reason"] ?? "")
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .lifted, userID: id))
+        }
+    }
+
+    /// The role form asks first, saying what the change would end (a mentor's mentorships).
+    func confirmRoleChange(_ request: Request) throws -> Response {
+        try userForm(request) { context, id, items in
+            let preview = try moderation.previewRoleChange(by: context.actor, userID: id, to: try chosenRole(items))
+            let view = AdminConfirmView.roleChange(preview, query: try usersQuery(request))
+            return pages.confirm.response(InLayout(view, context, form: FormState()))
         }
     }
 
     func changeRole(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
-            guard let role = Role(rawValue: items["role"] ?? "") else { throw ModerationError.invalid(field: "role", message: "Choose a role") }
-            try moderation.changeRole(by: context.actor, userID: id, to: role, reason: items["reason"] ?? "")
+            try moderation.changeRole(by: context.actor, userID: id, to: try chosenRole(items), reason: items["reason"] ?? "")
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .roleChanged, userID: id))
         }
     }
 
-    /// A form on the users page: `act` changes the user in the path, then back to the page.
-    func userForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> Void) throws -> Response {
-        try adminForm(request, page: usersPage(request)) { context, items in
-            try act(context, try request.id(), items)
-            return context.redirect("/admin/users")
+    func chosenRole(_ items: [FormItem]) throws -> Role {
+        guard let role = Role(rawValue: items["role"] ?? "") else { throw ModerationError.invalid(field: "role", message: "Choose a role") }
+        return role
+    }
+
+    /// The users page's search, carried through its forms so the admin comes back to it.
+    func usersQuery(_ request: Request) throws -> String {
+        String(((try request.queryItems())["q"] ?? "").prefix(30))
+    }
+
+    /// A form about the user in the path: an error comes back on the users page (with its
+    /// search), its summary linking to that user's field (`reason-12`).
+    func userForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> Response) throws -> Response {
+        let id = try request.id()
+        return try adminForm(request, page: usersPage(request), fieldID: { "\(Self.userField($0))-\(id)" }) { context, items in
+            try act(context, id, items)
+        }
+    }
+
+    /// The users page's field a Board error names ("until" is decided by the days).
+    static func userField(_ field: String) -> String {
+        switch field {
+        case "until": "days"
+        default: field
         }
     }
 
@@ -247,7 +290,10 @@ struct AdminRoutes: RouteCollection {
     /// form comes back with what was typed, 403), then the admin gate; `act` makes the change.
     /// A `ModerationError.invalid` re-renders `page` with the typed values and the message (422);
     /// any other `ModerationError` is its error page.
+    /// `fieldID` turns the field a Board error names into the id of the field on the page, for
+    /// the error summary's link (a page with one form per row has `reason-12`, not `reason`).
     func adminForm(_ request: Request, page: @escaping (RequestContext, FormState, HTTPStatus) throws -> Response,
+                   fieldID: (String) -> String = { $0 },
                    act: (RequestContext, [FormItem]) throws -> Response) throws -> Response {
         let context = try app.requestContext(for: request)
         let submission = try app.checkedForm(request, context)
@@ -258,7 +304,7 @@ struct AdminRoutes: RouteCollection {
         do {
             return try act(context, items)
         } catch ModerationError.invalid(let field, let message) {
-            let form = FormState(items: items, errors: [FieldError(field, message)])
+            let form = FormState(items: items, errors: [FieldError(fieldID(field), message)])
             return context.finish((try? page(context, form, .unprocessableContent)) ?? app.pages.errorResponse(.unprocessableContent, ""))
         }
     }
@@ -281,7 +327,7 @@ struct AdminRoutes: RouteCollection {
     // MARK: Pages
 
     func queuePage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue()), context, form: form), status: status)
+        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), form: form), context, form: form), status: status)
     }
 
     func threadPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
@@ -296,10 +342,20 @@ struct AdminRoutes: RouteCollection {
 
     func usersPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
-            let query = String(((try request.queryItems())["q"] ?? "").prefix(30))
-            let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), now: app.accounts.clock.now())
+            let query = try usersQuery(request)
+            let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), now: app.accounts.clock.now(),
+                                      notice: try usersNotice(request), form: form)
             return pages.users.response(InLayout(view, context, form: form), status: status)
         }
+    }
+
+    /// The success notice after an action on the users page (`?done=suspended&user=12`),
+    /// said from the user's state now.
+    func usersNotice(_ request: Request) throws -> String? {
+        let items = try request.queryItems()
+        guard let done = items["done"].flatMap(AdminUsersView.Done.init(rawValue:)),
+              let id = items["user"].flatMap({ Int64($0) }), let user = try moderation.user(id: id) else { return nil }
+        return AdminUsersView.notice(done, user: user, now: app.accounts.clock.now())
     }
 
     func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {

@@ -4,6 +4,13 @@ import HTTPServer
 
 struct AdminQueueView: TemplateRenderable {
     let items: [QueueItem]
+    /// A decision that came back with an error: its message shows at the post's reason field
+    /// (`reason-12`), with what was typed.
+    var form = FormState()
+
+    func reasonError(_ postID: Int64) -> String {
+        form.errors.first { $0.field == "reason-\(postID)" }?.message ?? ""
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -14,6 +21,8 @@ struct AdminQueueView: TemplateRenderable {
                     "author": .text(item.authorHandle), "body": .text(item.bodyMarkdown), "held": .bool(item.held),
                     "hidden": .bool(item.hidden), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
+                    "error_reason": .text(reasonError(item.postID)),
+                    "reason": .text(reasonError(item.postID).isEmpty ? "" : form.values["reason"] ?? ""),
                     "flags": .list(item.flags.map { flag in
                         ["reason": .text(flag.reason.label), "reporter": .text(flag.reporterHandle), "note": .text(flag.note)]
                     }),
@@ -56,19 +65,130 @@ struct AdminUsersView: TemplateRenderable {
     let query: String
     let users: [UserSummary]
     let now: Date
+    /// What the last action did, for the success banner.
+    var notice: String?
+    /// A form that came back with an error: its values and messages show on the row of the
+    /// user in the path (fields named `reason-12`).
+    var form = FormState()
+
+    static let roles: [(Role, String)] = [(.member, "Member"), (.mentor, "Mentor"), (.admin, "Admin")]
+
+    /// What an action on the users page did, carried to the page it lands on.
+    enum Done: String {
+        case suspended, lifted, roleChanged = "role"
+    }
+
+    /// The users page with the admin's search and, after an action, its notice.
+    static func link(query: String, done: Done? = nil, userID: Int64? = nil) -> String {
+        var items: [String] = []
+        if !query.isEmpty { items.append("q=" + FormDecoder.encode(query)) }
+        if let done, let userID { items.append("done=\(done.rawValue)&user=\(userID)") }
+        return "/admin/users" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+    }
+
+    static func notice(_ done: Done, user: UserSummary, now: Date) -> String {
+        let name = "\(user.displayName) (@\(user.handle))"
+        switch done {
+        case .suspended:
+            guard let until = user.suspendedUntil, until > now else { return "\(name) is no longer suspended." }
+            return "\(name) is suspended until \(DateText.humanWithTime(until))."
+        case .lifted: return "\(name) is no longer suspended."
+        case .roleChanged: return "\(name) is now \(roleWithArticle(user.role))."
+        }
+    }
+
+    static func roleWithArticle(_ role: String) -> String {
+        (role == Role.admin.rawValue ? "an " : "a ") + role
+    }
+
+    /// The message of the error on `field` of this user's forms, or "".
+    func error(_ field: String, of user: UserSummary) -> String {
+        let id = "\(field)-\(user.id)"
+        return form.errors.first { $0.field == id }?.message ?? ""
+    }
+
+    func row(_ user: UserSummary) -> TemplateValue {
+        let suspended: Date? = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
+        let daysError = error("days", of: user), reasonError = error("reason", of: user)
+        let typed = !daysError.isEmpty || !reasonError.isEmpty
+        let roles: [TemplateValue] = Self.roles.map { role in
+            ["value": .text(role.0.rawValue), "label": .text(role.1), "selected": .bool(role.0.rawValue == user.role)]
+        }
+        var row: [String: TemplateValue] = [
+            "id": .int(Int(user.id)), "handle": .text(user.handle), "displayName": .text(user.displayName),
+            "role": .text(user.role), "suspensionReason": .text(user.suspensionReason ?? ""),
+        ]
+        row["suspendedUntil"] = .text(suspended.map(DateText.humanWithTime) ?? "")
+        row["days"] = .text(typed ? form.values["days"] ?? "" : "7")
+        row["reason"] = .text(typed ? form.values["reason"] ?? "" : "")
+        row["error_days"] = .text(daysError)
+        row["error_reason"] = .text(reasonError)
+        row["error_role"] = .text(error("role", of: user))
+        row["roles"] = .list(roles)
+        return .object(TemplateObject(row))
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "query": .text(query)
-        case "users":
-            .list(users.map { user in
-                let suspended = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
-                return [
-                    "id": .int(Int(user.id)), "handle": .text(user.handle), "displayName": .text(user.displayName),
-                    "role": .text(user.role), "suspendedUntil": .text(suspended.map(DateText.humanWithTime) ?? ""),
-                    "suspensionReason": .text(user.suspensionReason ?? ""),
-                ]
-            })
+        case "queryParam": .text(query.isEmpty ? "" : "?q=" + FormDecoder.encode(query))
+        case "notice": .text(notice ?? "")
+        case "users": .list(users.map(row))
+        default: nil
+        }
+    }
+}
+
+/// The page that asks an admin to confirm a suspension or a role change, saying plainly what
+/// will happen. Only its Confirm button (a POST with the values as hidden fields) acts.
+struct AdminConfirmView: TemplateRenderable {
+    let heading: String
+    let details: [String]
+    let action: String
+    let fields: [(name: String, value: String)]
+    let confirmLabel: String
+    let cancelLink: String
+
+    static func suspension(_ preview: SuspensionPreview, days: String, query: String) -> AdminConfirmView {
+        let user = preview.user
+        return AdminConfirmView(
+            heading: "Suspend \(user.displayName) until \(DateText.human(preview.until))?",
+            details: ["@\(user.handle) will be able to read but not post, reply or flag until then.",
+                      "They will see the reason: “\(preview.reason)”.",
+                      "You can lift the suspension at any time on the users page."],
+            action: "/admin/users/\(user.id)/suspend/confirm" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query)),
+            fields: [("days", days), ("reason", preview.reason)],
+            confirmLabel: "Suspend \(user.displayName)", cancelLink: AdminUsersView.link(query: query))
+    }
+
+    static func roleChange(_ preview: RoleChangePreview, query: String) -> AdminConfirmView {
+        let user = preview.user
+        var details: [String] = []
+        switch preview.endingMentorships {
+        case 0: break
+        case 1: details.append("Their active mentorship will end and they will lose access to that private space.")
+        case let count: details.append("Their \(count) active mentorships will end and they will lose access to those private spaces.")
+        }
+        if preview.to == .admin { details.append("They will be able to use every admin page: the queue, users, topics, invites and settings.") }
+        if preview.from == .admin { details.append("They will no longer be able to use the admin pages.") }
+        details.append("The change is recorded in the moderation log.")
+        return AdminConfirmView(
+            heading: "Change \(user.displayName) from \(preview.from.rawValue) to \(preview.to.rawValue)?",
+            details: details,
+            action: "/admin/users/\(user.id)/role/confirm" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query)),
+            fields: [("role", preview.to.rawValue)],
+            confirmLabel: "Make \(user.displayName) \(AdminUsersView.roleWithArticle(preview.to.rawValue))",
+            cancelLink: AdminUsersView.link(query: query))
+    }
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "heading": .text(heading)
+        case "details": .list(details.map { ["text": .text($0)] })
+        case "action": .text(action)
+        case "fields": .list(fields.map { ["name": .text($0.name), "value": .text($0.value)] })
+        case "confirmLabel": .text(confirmLabel)
+        case "cancelLink": .text(cancelLink)
         default: nil
         }
     }

@@ -5,7 +5,7 @@ import HTTPServer
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
     static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites", "admin-organisations",
-                                "flag", "post-moderation"]
+                                "admin-confirm", "flag", "post-moderation"]
 
     let log: Template
     let queue: Template
@@ -16,6 +16,7 @@ struct ModerationPages: Sendable {
     let topics: Template
     let invites: Template
     let organisations: Template
+    let confirm: Template
 
     init(_ templates: TemplateLibrary) throws {
         try templates.require(Self.templateNames)
@@ -28,6 +29,7 @@ struct ModerationPages: Sendable {
         topics = try templates.template("admin-topics")
         invites = try templates.template("admin-invites")
         organisations = try templates.template("admin-organisations")
+        confirm = try templates.template("admin-confirm")
     }
 }
 
