@@ -117,6 +117,9 @@ struct Serve: ParsableCommand {
         default: accessWriter = try LineWriter.appending(to: accessLog)
         }
 
+        // The common-password list is a resource beside the binary: read it now, so a missing
+        // bundle stops the start instead of the first registration.
+        _ = CommonPasswords.count
         // Opening the store applies any pending migrations; a database from a newer version is refused.
         let store = try Storage.openStore(dataDirectory: dataOptions.data)
         defer { store.close() }
