@@ -155,7 +155,7 @@ public enum Moderation {
             throw ModerationError.invalid(field: "note", message: "The note must be 1000 characters or fewer")
         }
         return try store.write { tx in
-            guard let (post, _) = try postState(tx, postID) else { throw ModerationError.notFound }
+            guard let post = try Resource.PostState.load(tx, id: postID) else { throw ModerationError.notFound }
             try require(actor, .flag, .post(post), now: now)
             guard let reporter = actor.userID else { throw ModerationError.denied("Sign in to do that") }
             try tx.run("""
@@ -211,7 +211,7 @@ public enum Moderation {
     /// Decides on a post from the queue (or anywhere an admin meets it).
     public static func decide(_ store: Store, actor: Actor, postID: Int64, _ decision: PostDecision, now: Date = Date()) throws {
         try store.write { tx in
-            guard let (post, held) = try postState(tx, postID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let post = try Resource.PostState.load(tx, id: postID), let actorID = actor.userID else { throw ModerationError.notFound }
             switch decision {
             case .dismiss(let reason):
                 try require(actor, .restore, .post(post), now: now)
@@ -220,7 +220,7 @@ public enum Moderation {
                 try appendLog(tx, actorID: actorID, .resolveFlag, target: "post", postID, reason: reason, now: now)
             case .approve:
                 try require(actor, .restore, .post(post), now: now)
-                guard held else { throw ModerationError.invalid(field: "reason", message: "This post is not awaiting approval") }
+                guard post.held else { throw ModerationError.invalid(field: "reason", message: "This post is not awaiting approval") }
                 try tx.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", postID)
                 try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .approvePost, target: "post", postID, reason: "", now: now)
@@ -274,7 +274,7 @@ public enum Moderation {
     public static func changeThread(_ store: Store, actor: Actor, threadID: Int64, _ change: ThreadChange, reason: String,
                                     now: Date = Date()) throws {
         try store.write { tx in
-            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             let reason = try checkedReason(reason, required: false)
             let (policyAction, sql, action): (Action, String, ModerationAction) = switch change {
             case .lock: (.lockThread, "UPDATE threads SET locked = 1 WHERE id = ?", .lockThread)
@@ -302,7 +302,7 @@ public enum Moderation {
                                   now: Date = Date()) throws {
         let reason = try checkedReason(reason, required: false)
         try store.write { tx in
-            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
             var organisationID: Int64?
             var destination = "the public network"
@@ -330,7 +330,7 @@ public enum Moderation {
         let title = PostLimits.normalise(title)
         if let problem = PostLimits.titleProblem(title) { throw ModerationError.invalid(field: "title", message: problem.message) }
         try store.write { tx in
-            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
             try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, Slug.make(title), threadID)
             // The old title is not written to the log: the thread may later move to a private
@@ -347,7 +347,7 @@ public enum Moderation {
             throw ModerationError.invalid(field: "seconds", message: "Choose an interval of up to a day")
         }
         try store.write { tx in
-            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .lockThread, .thread(thread), now: now)
             try tx.run("UPDATE threads SET slow_mode_seconds = ? WHERE id = ?", seconds, threadID)
             let what = seconds == 0 ? "Off" : "One reply every \(seconds / 60) minutes"
@@ -376,7 +376,7 @@ public enum Moderation {
             throw ModerationError.invalid(field: "topics", message: "Choose one, two or three topics")
         }
         try store.write { tx in
-            guard let thread = try threadState(tx, threadID), let actorID = actor.userID else { throw ModerationError.notFound }
+            guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
             var ids: [Int64] = []
             for slug in slugs {
@@ -521,14 +521,6 @@ public enum Moderation {
             throw ModerationError.invalid(field: "slug", message: "Enter a web address name of 2 to 60 letters, numbers and hyphens")
         }
         return slug
-    }
-
-    static func threadState(_ conn: Connection, _ threadID: Int64) throws -> Resource.ThreadState? {
-        try Resource.ThreadState.load(conn, id: threadID)
-    }
-
-    public static func postState(_ conn: Connection, _ postID: Int64) throws -> (Resource.PostState, held: Bool)? {
-        try Resource.PostState.load(conn, id: postID).map { ($0, $0.held) }
     }
 
     static func userRole(_ conn: Connection, _ userID: Int64) throws -> Role? {

@@ -75,7 +75,7 @@ public struct ModerationService: Sendable {
     public func flaggableThreadTitle(postID: Int64, by actor: Actor) throws -> String {
         let now = clock.now()
         let title: String? = try store.read { conn in
-            guard let (post, _) = try Moderation.postState(conn, postID) else { return nil }
+            guard let post = try Resource.PostState.load(conn, id: postID) else { return nil }
             try Moderation.require(actor, .flag, .post(post), now: now)
             return try conn.scalar(String.self, "SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?", postID)
         }
