@@ -104,6 +104,15 @@ struct Serve: ParsableCommand {
                               ("--stream-lifetime", streamLifetime)] where value <= 0 {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
+        // Checked before anything is written (the demo is seeded after this): relative paths are
+        // read from the current directory, so say which one was looked in.
+        for (name, path) in [("--templates", templates), ("--public", publicDirectory)] {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                throw ValidationError("\(name): no directory at \(absolute). Run from the repository, or pass \(name) with its path.")
+            }
+        }
     }
 
     func run() throws {

@@ -133,4 +133,27 @@ import TestSupport
         bad.process.waitUntilExit()
         #expect(bad.process.terminationStatus != 0)
     }
+
+    /// Started from a directory without Templates/ and Public/, `serve --demo` says which
+    /// directory it looked in and stops before it writes anything (it used to seed the demo and
+    /// print its passwords first).
+    @Test func aMissingTemplatesDirectoryStopsTheStartBeforeAnythingIsWritten() throws {
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let process = Process()
+        process.executableURL = try MutualsExecutable.url()
+        process.arguments = ["serve", "--demo", "--data", "data", "--port", String(try Self.freePort()), "--http-port", "0"]
+        process.currentDirectoryURL = elsewhere
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("--templates: no directory at \(elsewhere.standardizedFileURL.path)/Templates"), "\(text)")
+        #expect(!text.contains("password:"))
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("data").path))
+    }
 }
