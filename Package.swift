@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // System libraries: module maps only, plus a header of static inline wrappers for
@@ -29,6 +32,11 @@ let package = Package(
         // Linux interfaces outside Swift's Glibc module (epoll, eventfd, accept4); no library to link.
         .systemLibrary(name: "CLinux"),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
             name: "CMark",
             pkgConfig: "libcmark",
             providers: [.apt(["libcmark-dev"]), .brew(["cmark"])]
@@ -45,6 +53,12 @@ let package = Package(
                 "HTMLEscaping",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Outgoing mail: RFC 5322 messages and our own SMTP client (STARTTLS or implicit TLS
+        // through OpenSSL). Knows nothing about the board or HTTP.
+        .target(
+            name: "Mail",
+            dependencies: ["COpenSSL", "CLinux"]
         ),
         // Thin typed wrapper over sqlite3. Knows nothing about the board.
         .target(
@@ -85,6 +99,9 @@ let package = Package(
                 "DemoContent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
 
@@ -97,6 +114,10 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "TestSupport"]
+        ),
+        .testTarget(
+            name: "MailTests",
+            dependencies: ["Mail", "TestSupport"]
         ),
         .testTarget(
             name: "DatabaseTests",
