@@ -38,6 +38,7 @@ public enum Schema {
         Migration007TopicCounts.migration,
         Migration008HeldThreads.migration,
         Migration009RecentSearch.migration,
+        Migration010MailOutbox.migration,
     ]
 
     /// The migrator for `migrations`.
