@@ -52,6 +52,7 @@ let package = Package(
                 "CLinux",
                 "HTMLEscaping",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Outgoing mail: RFC 5322 messages and our own SMTP client (STARTTLS or implicit TLS
@@ -63,12 +64,13 @@ let package = Package(
         // Thin typed wrapper over sqlite3. Knows nothing about the board.
         .target(
             name: "Database",
-            dependencies: ["CSQLite"]
+            dependencies: ["CSQLite", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "HTMLEscaping", "COpenSSL", "CMark"],
+            dependencies: ["Database", "HTMLEscaping", "COpenSSL", "CMark", "Mail",
+                           .product(name: "Metrics", package: "swift-metrics")],
             // Read once at start through `Bundle.module` (SwiftPM puts the bundle beside the binary).
             resources: [.copy("Resources/common-passwords.txt")]
         ),
@@ -85,7 +87,10 @@ let package = Package(
                 "HTTPServer",
                 "Board",
                 "HTMLEscaping",
+                "Mail",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The executable: parses arguments and wires the libraries together.
@@ -97,6 +102,7 @@ let package = Package(
                 "Database",
                 "Board",
                 "DemoContent",
+                "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
