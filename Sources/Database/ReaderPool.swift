@@ -14,12 +14,14 @@ final class ReaderPool: Sendable {
     let path: String
     let capacity: Int
     let busyTimeoutMilliseconds: Int32
+    let memoryMapBytes: Int64
     private let state = LockedCondition(State())
 
-    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32) {
+    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, memoryMapBytes: Int64) {
         self.path = path
         self.capacity = max(1, capacity)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.memoryMapBytes = memoryMapBytes
     }
 
     /// Lends a reader connection to `body` on the calling thread.
@@ -39,7 +41,8 @@ final class ReaderPool: Sendable {
             connection = reused
         case .open:
             do {
-                connection = try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+                connection = try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
+                                            memoryMapBytes: memoryMapBytes)
             } catch {
                 state.update { $0.opened -= 1 }
                 throw error

@@ -31,6 +31,9 @@ public final class Store: Sendable {
         /// per write (Board indexes new posts for full-text search here). If it throws, the
         /// whole batch is rolled back and every write in it fails with its error. Default none.
         public var beforeCommit: (@Sendable (Connection) throws -> Void)?
+        /// Bytes of the file each reader maps (`PRAGMA mmap_size`); 0 reads through read(2)
+        /// into SQLite's own page cache instead. Default 1 GiB (docs/PERFORMANCE.md, "Memory").
+        public var readerMemoryMapBytes: Int64 = 1 << 30
 
         public init() {}
     }
@@ -54,7 +57,8 @@ public final class Store: Sendable {
         writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
                         beforeCommit: configuration.beforeCommit)
         readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
-                             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                             memoryMapBytes: configuration.readerMemoryMapBytes)
     }
 
     deinit {

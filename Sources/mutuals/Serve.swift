@@ -131,7 +131,7 @@ struct Serve: ParsableCommand {
         // bundle stops the start instead of the first registration.
         _ = CommonPasswords.count
         // Opening the store applies any pending migrations; a database from a newer version is refused.
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        let store = try Storage.openStore(dataDirectory: dataOptions.data, configuration: pages.storeConfiguration)
         defer { store.close() }
         if demo {
             if let accounts = try Demo.seedIfEmpty(store) {
