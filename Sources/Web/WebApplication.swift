@@ -9,6 +9,8 @@ public struct SiteConfiguration: Sendable {
     public var templatesDirectory: String
     /// Caps and lifetimes of the live-update streams (issue 16).
     public var liveStreams = LiveStreamLimits()
+    /// `/healthz` and `/metrics` (issue 17).
+    public var operations = OperationsEndpoints()
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -35,6 +37,7 @@ public enum WebApplication {
         let app = try AppContext(site: site, network: network)
         var routes = Routes()
         try routes.add(SiteRoutes(app: app))
+        try routes.add(OperationsRoutes(app: app))
         try routes.add(ReadingRoutes(app: app))
         try routes.add(PostingRoutes(app: app))
         try routes.add(BriefingRoutes(app: app))
@@ -54,7 +57,9 @@ public enum WebApplication {
     /// - Throws: when the templates do not compile or one is missing; at start, never later.
     public static func makeErrorPage(site: SiteConfiguration) throws -> ErrorPageRenderer {
         let pages = try PageLibrary(directory: site.templatesDirectory)
-        return { status, message, _ in pages.errorResponse(status, message) }
+        return { status, message, request in
+            pages.errorResponse(status, message, reference: request.flatMap { $0.requestID == 0 ? nil : $0.reference })
+        }
     }
 
     /// The router of the plain-HTTP port when HTTPS is on: every request is sent, with a 308
