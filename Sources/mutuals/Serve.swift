@@ -11,6 +11,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the web server until SIGINT or SIGTERM.")
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var observability: ObservabilityOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -116,7 +117,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        Server.blockTerminationSignals()
+        Server.blockTerminationSignals(also: [SIGUSR1])
+        let metricsRegistry = MetricsBackend.registry  // before anything records
+        let metricsToken = try observability.metricsToken()
         let errorWriter = LineWriter.standardOutput()
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, writer: errorWriter) }
         var accessWriter: LineWriter?
@@ -147,6 +150,9 @@ struct Serve: ParsableCommand {
         site.liveStreams.perSession = streamsPerSession
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
+        let scrape = MetricsScrape(registry: metricsRegistry, store: store)
+        site.operations.metrics = { scrape.render() }
+        site.operations.metricsToken = metricsToken
         let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
 
         var listeners: [ListenerConfiguration] = []
@@ -183,8 +189,12 @@ struct Serve: ParsableCommand {
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
         configuration.errorPage = try WebApplication.makeErrorPage(site: site)
+        configuration.accessLogFormat = observability.format
         if let accessWriter {
-            configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: accessWriter, includeLevel: false) }
+            let stamped = observability.format == .text
+            configuration.accessLog = Logger(label: "access") { _ in
+                LineLogHandler(label: "access", writer: accessWriter, includeLevel: false, stamped: stamped)
+            }
         }
 
         let server = Server(configuration: configuration)
@@ -201,6 +211,7 @@ struct Serve: ParsableCommand {
             redirectConfiguration.workerThreads = 1
             redirectConfiguration.defaultHeaders = WebApplication.securityHeaders
             redirectConfiguration.accessLog = configuration.accessLog
+            redirectConfiguration.accessLogFormat = configuration.accessLogFormat
             let plain = Server(configuration: redirectConfiguration)
             try plain.start()
             redirector = plain
@@ -209,7 +220,10 @@ struct Serve: ParsableCommand {
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 
-        server.runUntilSignalled()
+        // SIGUSR1 (logrotate): the access log opens its file again.
+        server.runUntilSignalled(handling: [SIGUSR1: {
+            do { try accessWriter?.reopen() } catch { say("Could not reopen the access log: \(error)") }
+        }])
         redirector?.shutdown()
         say("Stopped.")
         accessWriter?.close()
