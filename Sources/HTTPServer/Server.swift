@@ -164,12 +164,14 @@ public final class Server: Sendable {
     }
 
     /// The default error page: a small HTML document saying what happened.
-    public static let plainErrorPage: ErrorPageRenderer = { status, message, _ in
+    /// It shows the request's reference (`X-Request-Id`) when the server gave one.
+    public static let plainErrorPage: ErrorPageRenderer = { status, message, request in
         let escaped = HTMLByteEscaper.escaped(message)
+        let reference = request.flatMap { $0.requestID == 0 ? nil : "<p>Reference \($0.reference)</p>" } ?? ""
         return Response.html("""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reason)</title></head>
-            <body><h1>\(status.reason)</h1><p>\(escaped)</p></body></html>
+            <body><h1>\(status.reason)</h1><p>\(escaped)</p>\(reference)</body></html>
 
             """, status: status)
     }
