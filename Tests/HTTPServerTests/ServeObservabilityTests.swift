@@ -90,6 +90,15 @@ import TestSupport
         let missingID = try #require(Self.header("X-Request-Id", in: missing.head))
         #expect(missing.body.contains("Reference \(missingID)"))
 
+        // Failed sign-ins until the throttle refuses one (three are free).
+        let browser = BrowserClient(port: port, tls: false)
+        var throttled = false
+        for _ in 0..<8 where !throttled {
+            _ = try browser.get("/sign-in")
+            throttled = try browser.post("/sign-in", [("identifier", "nobody_here"), ("password", "a wrong password")]).status == 429
+        }
+        #expect(throttled)
+
         let metrics = try Self.get("/metrics", port: port)
         #expect(metrics.status == 200)
         #expect(Self.header("Content-Type", in: metrics.head)?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -105,6 +114,7 @@ import TestSupport
             "mutuals_db_file_bytes", "mutuals_db_wal_bytes",
             "mutuals_process_resident_bytes", "mutuals_process_resident_anonymous_bytes",
             "mutuals_process_resident_file_bytes", "mutuals_process_database_mapped_bytes",
+            #"mutuals_signin_throttled_total{step="password"} 1"#,
         ] {
             #expect(metrics.body.contains(family), "no \(family)")
         }
