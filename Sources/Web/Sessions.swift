@@ -58,6 +58,10 @@ struct RequestContext: Sendable {
     /// The page asked for (a GET's local path and query), for the header's "Sign in" link to
     /// come back to (`ReturnPath`).
     var returnPath: String? = nil
+    /// For an admin, posts waiting in the moderation queue (the header's count, issue 18).
+    var awaitingModeration = 0
+    /// The word after an action this page was sent to show (`?notice=`, `SiteNotice`).
+    var notice: SiteNotice? = nil
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -80,7 +84,8 @@ extension AppContext {
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
             let signedIn = try network.settings.signedIn(session.account)
             return RequestContext(session: session, actor: signedIn.actor, csrfToken: CSRF.token(binding: token),
-                                  cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request))
+                                  cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request),
+                                  awaitingModeration: signedIn.awaitingModeration, notice: SiteNotice.of(request))
         }
         var setCookies: [String] = []
         let presession: String
@@ -91,6 +96,6 @@ extension AppContext {
             setCookies.append(cookies.setCookie(cookies.presession, presession, maxAge: nil))
         }
         return RequestContext(session: nil, actor: .visitor, csrfToken: CSRF.token(binding: presession),
-                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request))
+                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request), notice: SiteNotice.of(request))
     }
 }

@@ -147,7 +147,8 @@ struct Serve: ParsableCommand {
         site.liveStreams.perSession = streamsPerSession
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
-        let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
+        let network = Network(store: store)
+        let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []
         var banner: [String] = []
@@ -182,7 +183,7 @@ struct Serve: ParsableCommand {
         if let workers { configuration.workerThreads = max(1, workers) }
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
-        configuration.errorPage = try WebApplication.makeErrorPage(site: site)
+        configuration.errorPage = try WebApplication.makeErrorPage(site: site, network: network)
         if let accessWriter {
             configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: accessWriter, includeLevel: false) }
         }

@@ -94,7 +94,7 @@ public final class TestNetwork {
     /// headers and error pages), runs `body` and shuts the server down gracefully.
     public func serve<T>(tls: Bool = true, _ body: (TestSite) throws -> T) throws -> T {
         let router = try router()
-        let errorPage = try WebApplication.makeErrorPage(site: Self.siteFiles)
+        let errorPage = try WebApplication.makeErrorPage(site: Self.siteFiles, network: Network(accounts: accounts))
         return try withTestServer(router: router, tls: tls, configure: {
             $0.defaultHeaders = WebApplication.securityHeaders
             $0.errorPage = errorPage
