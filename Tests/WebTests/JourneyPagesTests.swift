@@ -158,6 +158,28 @@ import TestSupport
             #expect(started.header("location") == "/admin/mentors?notice=mentorship-started")
             #expect(try admin.follow(started).text.contains("Mentorship started."))
 
+            try admin.get("/briefing/new")
+            let added = try admin.post("/briefing/new", [("title", "Spinning out: a checklist"), ("url", "https://example.org/checklist"),
+                                                       ("source", "Cabinet Office"), ("published", "2012-01-05"),
+                                                       ("summary", "What to settle first."), ("topics", "capital-and-finance")])
+            #expect(added.header("location") == "/briefing?notice=briefing-added")
+            let briefing = try admin.follow(added)
+            #expect(briefing.text.contains("Briefing item added."))
+            #expect(briefing.text.contains("Spinning out: a checklist"))
+
+            // Deleting your own post: back at its place in the thread, told what remains.
+            let priya = try world.signedIn("priya_nair")
+            let thread = try world.publicThread()
+            try priya.get(thread.path)
+            let replied = try priya.post("/t/\(thread.id)/reply", [("body", "A reply I will take back."), ("action", "post")])
+            #expect(replied.status == 303)
+            let postID = try world.id("SELECT max(p.id) FROM posts p JOIN users u ON u.id = p.author_id WHERE u.handle = 'priya_nair'")
+            try priya.get("/p/\(postID)/delete")
+            let deleted = try priya.post("/p/\(postID)/delete", [])
+            #expect(deleted.header("location")?.contains("notice=own-post-deleted") == true)
+            #expect(deleted.header("location")?.hasSuffix("#post-\(postID)") == true)
+            #expect(try priya.follow(deleted).text.contains("Your post has been deleted."))
+
             // An unknown notice key shows nothing at all.
             #expect(!(try admin.get("/?notice=%3Cscript%3E").text.contains("id=\"site-notice\"")))
         }
