@@ -198,6 +198,22 @@ import TestSupport
         }
     }
 
+    /// Admins alone are offered the kinds only admins receive; a member who saves keeps them on.
+    @Test func notificationSettingsOfferAdminKindsToAdminsOnly() throws {
+        try withTestSite(content: .establishedDemo) { world in
+            let sam = try world.signedIn("sam_okafor")
+            let page = try sam.get("/account/notifications")
+            #expect(page.text.contains("A mentor you asked declines"))
+            #expect(!page.text.contains("A post waits for approval (admins)"))
+            #expect(try sam.post("/account/notifications", [("kind", "reply")]).status == 303)
+            let samID = try world.userID("sam_okafor")
+            let off = try world.store.read { try Notifications.disabledKinds($0, userID: samID) }
+            #expect(!off.contains(.postHeld) && off.contains(.mention))
+            let admin = try world.signedIn("network_admin")
+            #expect(try admin.get("/account/notifications").text.contains("A post waits for approval (admins)"))
+        }
+    }
+
     /// The public log shows a setting's words, not its key.
     @Test func moderationLogShowsSettingsInWords() throws {
         try withTestSite(content: .establishedDemo) { world in

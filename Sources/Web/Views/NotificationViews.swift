@@ -90,11 +90,13 @@ struct NotificationsView: TemplateRenderable {
 struct NotificationSettingsView: TemplateRenderable {
     var disabled: Set<NotificationKind>
     var saved: Bool
+    /// Admins also choose the kinds only admins receive (`NotificationKind.isForAdmins`).
+    var isAdmin = false
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "kinds":
-            return .list(NotificationKind.allCases.map { kind in
+            return .list(NotificationKind.allCases.filter { isAdmin || !$0.isForAdmins }.map { kind in
                 ["value": .text(kind.rawValue), "label": .text(kind.label), "checked": .bool(!disabled.contains(kind))]
             })
         case "saved": return .bool(saved)
