@@ -192,7 +192,7 @@ struct Serve: ParsableCommand {
         if let workers { configuration.workerThreads = max(1, workers) }
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
-        configuration.errorPage = try WebApplication.makeErrorPage(site: site)
+        configuration.errorPage = try WebApplication.makeErrorPage(site: site, network: network)
         configuration.accessLogFormat = observability.format
         if let accessWriter {
             let stamped = observability.format == .text
