@@ -12,6 +12,8 @@ final class Connection {
     let id: UInt64
     let listener: Int
     let remoteAddress: String
+    /// The client's address for the request now being handled (`TrustedProxies`).
+    var clientAddress: String
     var tls: OpaquePointer?
     var handshakeDone: Bool
     var state: ConnectionState
@@ -38,6 +40,7 @@ final class Connection {
         self.id = id
         self.listener = listener
         self.remoteAddress = remoteAddress
+        self.clientAddress = remoteAddress
         self.tls = tls
         self.handshakeDone = tls == nil
         self.state = state
@@ -262,7 +265,7 @@ final class Reactor: @unchecked Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var ssl: OpaquePointer?
             if let tls = listeners[listenerIndex].tls {
-                guard let made = SSL_new(tls.context) else {
+                guard let made = tls.makeConnection() else {
                     Glibc.close(fd)
                     continue
                 }
@@ -433,10 +436,11 @@ final class Reactor: @unchecked Sendable {
     ) -> [ConnectionAction]? {
         connection.inFlight = Connection.InFlight(method: head.method, path: head.path, receivedAt: receivedAt, version: head.version)
         let listener = listeners[connection.listener]
+        connection.clientAddress = configuration.trustedProxies.clientAddress(peer: connection.remoteAddress, headers: head.headers)
         var request = Request(
             method: head.method, path: head.path, pathSegments: head.pathSegments, query: head.query,
             headers: head.headers, body: body, version: head.version, host: head.host,
-            isSecure: connection.tls != nil, remoteAddress: connection.remoteAddress
+            isSecure: connection.tls != nil, remoteAddress: connection.clientAddress
         )
         if head.isAsteriskForm {
             // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
@@ -734,7 +738,7 @@ final class Reactor: @unchecked Sendable {
         let elapsed = (monotonicNanoseconds() &- since) / 1000
         // Built as bytes in a reused buffer: string interpolation cost more than the request.
         logLine.removeAll(keepingCapacity: true)
-        ResponseSerializer.appendUTF8(remote.remoteAddress, into: &logLine)
+        ResponseSerializer.appendUTF8(remote.clientAddress, into: &logLine)
         logLine.append(0x20)
         ResponseSerializer.appendUTF8(method?.rawValue ?? "-", into: &logLine)
         logLine.append(0x20)

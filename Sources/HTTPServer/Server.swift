@@ -44,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     public var errorPage: ErrorPageRenderer = Server.plainErrorPage
     /// One line per request (method, path, status, bytes, microseconds); nil for none.
     public var accessLog: Logger?
+    /// Peers whose X-Forwarded-For names the client (`TrustedProxies`); default none.
+    public var trustedProxies = TrustedProxies()
     /// Handler failures that are not `HTTPError`s.
     public var errorLog = Logger(label: "mutuals.http")
 
@@ -129,25 +131,33 @@ public final class Server: Sendable {
         pool?.stop()
     }
 
-    /// Blocks the calling thread until SIGINT or SIGTERM, then shuts down gracefully.
+    /// Signals the main thread takes with sigwait: SIGINT and SIGTERM stop the server, the
+    /// others run their handler from `runUntilSignalled(handlers:)` (SIGHUP: read the TLS
+    /// certificate again) and are otherwise ignored.
+    public static let handledSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Blocks the calling thread until SIGINT or SIGTERM, then shuts down gracefully. Other
+    /// signals in `handledSignals` run their handler here, on this thread, and the wait goes on.
     /// Call after `start()`, from the main thread.
-    public func runUntilSignalled() {
+    public func runUntilSignalled(handlers: [Int32: () -> Void] = [:]) {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        for signal in Self.handledSignals { sigaddset(&signals, signal) }
+        while true {
+            var received: Int32 = 0
+            sigwait(&signals, &received)
+            if received == SIGINT || received == SIGTERM { break }
+            handlers[received]?()
+        }
         shutdown()
     }
 
-    /// Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, so
+    /// Blocks `handledSignals` in this thread and every thread it starts afterwards, so
     /// `runUntilSignalled` can receive them with sigwait. Call before `start()`.
     public static func blockTerminationSignals() {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
+        for signal in handledSignals { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 
