@@ -21,7 +21,7 @@ public struct TrustedProxies: Sendable, Equatable {
             let bits = address.bytes.count * 8
             var length = bits
             if parts.count == 2 {
-                guard let given = Int(parts[1]), (0...bits).contains(given), parts[1].allSatisfy(\.isASCII) else {
+                guard parts[1].allSatisfy({ ("0"..."9").contains($0) }), let given = Int(parts[1]), (0...bits).contains(given) else {
                     throw .badPrefix(text)
                 }
                 length = given

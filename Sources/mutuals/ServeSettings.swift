@@ -162,16 +162,22 @@ struct ServeSettings {
         return values(of: option, in: arguments).last
     }
 
-    /// "Did you mean" for a misspelt name: the known name with the most words in common.
+    /// "Did you mean" for a misspelt name: the known name fewest edits away, if close.
     static func suggestion(for name: String, among known: [String]) -> String {
-        let words = Set(name.split(whereSeparator: { $0 == "_" || $0 == "-" }))
-        let best = known.max { a, b in
-            words.intersection(a.split(whereSeparator: { $0 == "_" || $0 == "-" })).count
-                < words.intersection(b.split(whereSeparator: { $0 == "_" || $0 == "-" })).count
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var previous = Array(0...b.count)
+            for (i, x) in a.enumerated() {
+                var row = [i + 1]
+                for (j, y) in b.enumerated() { row.append(min(previous[j + 1] + 1, row[j] + 1, previous[j] + (x == y ? 0 : 1))) }
+                previous = row
+            }
+            return previous[b.count]
         }
-        guard let best, !words.intersection(best.split(whereSeparator: { $0 == "_" || $0 == "-" })).subtracting(["MUTUALS"]).isEmpty
-        else { return " See mutuals serve --help for the options." }
-        return " Did you mean \(best)?"
+        let scored = known.map { ($0, distance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else {
+            return " See mutuals serve --help for the options."
+        }
+        return " Did you mean \(best.0)?"
     }
 
     // MARK: Reporting
