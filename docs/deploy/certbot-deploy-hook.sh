@@ -21,5 +21,6 @@ for file in fullchain.pem privkey.pem; do
   mv -f "$target/.$file.new" "$target/$file"
 done
 
-systemctl reload mutuals
+# Reloads a running server (SIGHUP); does nothing when it is stopped (the first issue).
+systemctl try-reload-or-restart mutuals
 echo "mutuals: installed the certificate from $lineage in $target and asked the server to reload it."
