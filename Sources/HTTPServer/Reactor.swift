@@ -440,7 +440,8 @@ final class Reactor: @unchecked Sendable {
         var request = Request(
             method: head.method, path: head.path, pathSegments: head.pathSegments, query: head.query,
             headers: head.headers, body: body, version: head.version, host: head.host,
-            isSecure: connection.tls != nil, remoteAddress: connection.clientAddress
+            isSecure: connection.tls != nil || configuration.trustedProxies.forwardsHTTPS(peer: connection.remoteAddress, headers: head.headers),
+            remoteAddress: connection.clientAddress
         )
         if head.isAsteriskForm {
             // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.

@@ -8,6 +8,7 @@ import Glibc
 /// client is the peer and the header is ignored (anyone can send it). When the peer is trusted,
 /// the header is read from the right, skipping trusted proxies; the first hop that is not one is
 /// the client. Hops to its left were written by the client itself and are never believed.
+/// `X-Forwarded-Proto` is believed from a trusted peer in the same way (`forwardsHTTPS`).
 public struct TrustedProxies: Sendable, Equatable {
     /// An address block such as `10.0.0.0/8` or `2001:db8::/32`; a bare address is a /32 or /128.
     public struct Block: Sendable, Equatable, CustomStringConvertible {
@@ -80,6 +81,16 @@ public struct TrustedProxies: Sendable, Equatable {
             if !trusts(address) { break }
         }
         return client.description
+    }
+
+    /// Whether the client reached a trusted proxy over HTTPS (`X-Forwarded-Proto: https` from
+    /// a trusted peer), so a server running with --no-tls behind it still builds https:// origins
+    /// for the same-origin check and links. Several values: the nearest proxy's (the last) counts.
+    public func forwardsHTTPS(peer: String, headers: HTTPHeaders) -> Bool {
+        guard !blocks.isEmpty, let peerAddress = IPAddress(peer), trusts(peerAddress),
+              let nearest = headers.values("X-Forwarded-Proto").last?.split(separator: ",").last
+        else { return false }
+        return nearest.trimmingCharacters(in: " \t").lowercased() == "https"
     }
 }
 

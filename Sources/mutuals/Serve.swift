@@ -228,7 +228,9 @@ struct Serve: ParsableCommand {
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 
-        server.runUntilSignalled(handlers: [SIGHUP: { if let reloadable { Self.reloadCertificate(reloadable) } }])
+        server.runUntilSignalled(handlers: [SIGHUP: {
+            if let reloadable { Self.reloadCertificate(reloadable) } else { say("SIGHUP: no TLS certificate to reload (--no-tls).") }
+        }])
         redirector?.shutdown()
         say("Stopped.")
         accessWriter?.close()

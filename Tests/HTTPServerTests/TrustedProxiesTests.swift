@@ -61,12 +61,25 @@ import TestSupport
         #expect(proxies.clientAddress(peer: "127.0.0.1", headers: Self.headers("")) == "127.0.0.1")
     }
 
+    @Test func theProtocolIsBelievedOnlyFromATrustedPeer() throws {
+        let proxies = try TrustedProxies(["127.0.0.1"])
+        let https = HTTPHeaders([("X-Forwarded-Proto", "https")])
+        #expect(proxies.forwardsHTTPS(peer: "127.0.0.1", headers: https))
+        #expect(!proxies.forwardsHTTPS(peer: "198.51.100.4", headers: https))
+        #expect(!TrustedProxies().forwardsHTTPS(peer: "127.0.0.1", headers: https))
+        #expect(!proxies.forwardsHTTPS(peer: "127.0.0.1", headers: HTTPHeaders([("X-Forwarded-Proto", "http")])))
+        #expect(!proxies.forwardsHTTPS(peer: "127.0.0.1", headers: HTTPHeaders()))
+        // The nearest proxy's word counts.
+        #expect(!proxies.forwardsHTTPS(peer: "127.0.0.1", headers: HTTPHeaders([("X-Forwarded-Proto", "https, http")])))
+        #expect(proxies.forwardsHTTPS(peer: "127.0.0.1", headers: HTTPHeaders([("X-Forwarded-Proto", "http"), ("X-Forwarded-Proto", " HTTPS")])))
+    }
+
     /// The real server: handlers and the access log see the forwarded client only through a
     /// trusted peer.
     @Test(arguments: [true, false])
     func theServerUsesTheRuleForHandlersAndTheAccessLog(trusted: Bool) throws {
         var builder = RouterBuilder()
-        builder.get("/who") { request in Response.text(request.remoteAddress) }
+        builder.get("/who") { request in Response.text("\(request.remoteAddress) secure=\(request.isSecure)") }
         let router = try builder.build()
         let logPath = NSTemporaryDirectory() + "mutuals-proxy-log-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: logPath) }
@@ -76,8 +89,8 @@ import TestSupport
             configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: writer, includeLevel: false) }
         }) { server in
             let client = try server.client()
-            try client.send("GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1, 203.0.113.9\r\n\r\n")
-            #expect(try client.readResponse().text == (trusted ? "203.0.113.9" : "127.0.0.1"))
+            try client.send("GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1, 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n")
+            #expect(try client.readResponse().text == (trusted ? "203.0.113.9 secure=true" : "127.0.0.1 secure=false"))
         }
         writer.close()
         let log = try String(contentsOfFile: logPath, encoding: .utf8)
