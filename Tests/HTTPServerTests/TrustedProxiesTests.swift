@@ -98,3 +98,44 @@ import TestSupport
         #expect(!log.contains("192.0.2.1"))
     }
 }
+
+/// `mutuals serve --no-tls --trusted-proxy` behind a (simulated) TLS-terminating proxy: a form
+/// sent through it passes the same-origin check, and the access log names the real client.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct TrustedProxyServeTests {
+    static let proxyHeaders = "Host: forum.example.org\r\nX-Forwarded-For: 198.51.100.20, 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"
+
+    /// Signs in with a wrong password through the proxy; returns the response.
+    static func signInThroughProxy(port: Int, proto: String = "https") throws -> ClientResponse {
+        let headers = proxyHeaders.replacingOccurrences(of: "X-Forwarded-Proto: https", with: "X-Forwarded-Proto: \(proto)")
+        let client = try RawClient(port: port)
+        try client.send("GET /sign-in HTTP/1.1\r\n\(headers)\r\n")
+        let form = try client.readResponse()
+        #expect(form.status == 200)
+        let cookies = form.headers("Set-Cookie").compactMap { $0.split(separator: ";").first.map(String.init) }
+        guard let start = form.text.range(of: "name=\"csrf\" value=\"") else { throw ClientError.malformed("no csrf field") }
+        let token = String(form.text[start.upperBound...].prefix { $0 != "\"" })
+        let body = "identifier=member&password=wrong-password&csrf=\(token)"
+        try client.send("POST /sign-in HTTP/1.1\r\n\(headers)Origin: https://forum.example.org\r\nCookie: \(cookies.joined(separator: "; "))\r\n"
+                        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        return try client.readResponse()
+    }
+
+    @Test func formsAndTheAccessLogWorkBehindATrustedProxy() throws {
+        let data = NSTemporaryDirectory() + "mutuals-proxy-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = try ServeCommandTests.freePort()
+        let server = try ServeCommandTests.RunningServer(arguments: [
+            "--data", data, "--no-tls", "--port", "\(port)", "--trusted-proxy", "127.0.0.1",
+        ])
+        _ = try server.waitFor("serving http://127.0.0.1:\(port)/")
+        let refused = try Self.signInThroughProxy(port: port)
+        // The same-origin check passed (https:// from X-Forwarded-Proto); the password did not.
+        #expect(!refused.text.contains("could not be checked"), "\(refused.status)")
+        #expect(refused.status != 403)
+        // Without the protocol header, the https:// Origin is another origin, as before.
+        #expect(try Self.signInThroughProxy(port: port, proto: "http").status == 403)
+        #expect(server.terminate() == 0)
+        #expect(server.lines.contains { $0.contains(" 203.0.113.7 POST /sign-in ") }, "\(server.lines)")
+        #expect(!server.lines.contains { $0.contains("198.51.100.20") })
+    }
+}
