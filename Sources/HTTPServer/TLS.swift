@@ -65,6 +65,14 @@ public final class TLSContext: Sendable {
         current.withLock { $0 = fresh }
     }
 
+    /// SHA-256 of the certificate now in service (colon-separated hex), as read at the last
+    /// load: what new handshakes present, whatever the file holds since.
+    public var fingerprint: String {
+        current.withLock { context in
+            SSL_CTX_get0_certificate(context.context).flatMap(DevelopmentCertificate.fingerprint(of:)) ?? "unknown"
+        }
+    }
+
     /// A new server-side connection object for the context now in service.
     func makeConnection() -> OpaquePointer? {
         current.withLock { SSL_new($0.context) }
@@ -238,9 +246,15 @@ public enum DevelopmentCertificate {
         defer { BIO_free_all(file) }
         guard let certificate = PEM_read_bio_X509(file, nil, nil, nil) else { throw TLSError.fromQueue("reading \(path)") }
         defer { X509_free(certificate) }
+        guard let fingerprint = fingerprint(of: certificate) else { throw TLSError.fromQueue("digest") }
+        return fingerprint
+    }
+
+    /// The SHA-256 fingerprint of a loaded certificate.
+    static func fingerprint(of certificate: OpaquePointer) -> String? {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { throw TLSError.fromQueue("digest") }
+        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
         let hex = Array("0123456789ABCDEF".utf8)
         return digest.prefix(Int(length)).map { String(decoding: [hex[Int($0 >> 4)], hex[Int($0 & 0xF)]], as: UTF8.self) }
             .joined(separator: ":")

@@ -243,8 +243,7 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "mutuals.tls")
         do {
             try tls.reload()
-            let fingerprint = (try? DevelopmentCertificate.fingerprint(ofCertificateAt: tls.certificatePath)) ?? "unknown"
-            logger.notice("Reloaded the TLS certificate \(tls.certificatePath), SHA-256 \(fingerprint); new connections use it.")
+            logger.notice("Reloaded the TLS certificate \(tls.certificatePath), SHA-256 \(tls.fingerprint); new connections use it.")
         } catch {
             logger.error("Kept the TLS certificate in service: the new pair was refused: \(error)")
         }

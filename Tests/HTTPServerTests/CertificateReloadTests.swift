@@ -61,6 +61,7 @@ import TestSupport
             // Nothing changes until the reload is asked for.
             #expect(try RawClient(port: server.port, tls: true).peerCertificateFingerprint() == original)
             try tls.reload()
+            #expect(tls.fingerprint == renewed)
 
             let after = try RawClient(port: server.port, tls: true)
             #expect(after.peerCertificateFingerprint() == renewed)
@@ -94,6 +95,7 @@ import TestSupport
             try Data("not a certificate\n".utf8).write(to: URL(fileURLWithPath: folder.certificate))
             #expect(throws: TLSError.self) { try tls.reload() }
             #expect(try RawClient(port: server.port, tls: true).peerCertificateFingerprint() == original)
+            #expect(tls.fingerprint == original)
 
             // Files that cannot be read.
             try FileManager.default.removeItem(atPath: folder.certificate)
