@@ -118,7 +118,8 @@ enum MessageEncoder {
     /// RFC 2046 §5.1.1).
     static func randomBoundary() -> String {
         var generator = SystemRandomNumberGenerator()
-        let hex = (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: ".")
+        // 128 random bits; RFC 2046 §5.1.1 allows at most 70 characters.
+        let hex = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: ".")
         return "=_mutuals_" + hex
     }
 
@@ -162,59 +163,86 @@ enum MessageEncoder {
         }))
     }
 
-    /// `Name: "Display Name" <address>`, or encoded-words for a name that is not plain ASCII.
+    /// Display names longer than this many characters are cut; the network's own are far shorter.
+    static let maxDisplayNameLength = 200
+
+    /// `Name: "Display Name" <address>`. Runs of plain ASCII words become quoted-strings and runs
+    /// of other words encoded-words, so the space between two runs survives every decoder
+    /// (RFC 2047 §6.2 drops only the space between two adjacent encoded-words). Runs of spaces
+    /// collapse to one.
     static func mailboxHeader(_ name: String, address: String, displayName: String?) -> String {
-        guard let displayName else { return "\(name): \(address)" }
-        let clean = withoutControls(displayName).trimmingCharacters(in: .whitespaces)
-        if clean.isEmpty { return "\(name): \(address)" }
-        if clean.utf8.count <= 200, clean.utf8.allSatisfy({ $0 < 0x80 }), !clean.contains("=?") {
-            // RFC 5322 §3.2.4 quoted-string: only DQUOTE and backslash need a backslash.
-            var quoted = ""
-            for character in clean {
-                if character == "\"" || character == "\\" { quoted.append("\\") }
-                quoted.append(character)
+        let words = withoutControls(String((displayName ?? "").prefix(maxDisplayNameLength))).split(separator: " ")
+        guard !words.isEmpty else { return "\(name): \(address)" }
+        var runs: [(plain: Bool, text: String)] = []
+        for word in words {
+            let plain = word.utf8.allSatisfy { $0 < 0x80 } && !word.contains("=?")
+            if let last = runs.last, last.plain == plain {
+                runs[runs.count - 1].text += " " + word
+            } else {
+                runs.append((plain, String(word)))
             }
-            return "\(name): \"\(quoted)\" <\(address)>"
         }
-        return "\(name): " + encodedWords(clean).joined(separator: "\r\n ") + "\r\n <\(address)>"
+        var pieces: [String] = []
+        for run in runs {
+            if run.plain {
+                // RFC 5322 §3.2.4 quoted-string: only DQUOTE and backslash need a backslash.
+                var quoted = "\""
+                for character in run.text {
+                    if character == "\"" || character == "\\" { quoted.append("\\") }
+                    quoted.append(character)
+                }
+                pieces.append(quoted + "\"")
+            } else {
+                pieces += encodedWords(run.text, firstWordBytes: pieces.isEmpty ? firstWordBytes(after: name) : 45)
+            }
+        }
+        return folded("\(name):", pieces + ["<\(address)>"])
     }
 
-    /// An unstructured header (RFC 5322 §3.2.5): plain ASCII folded at spaces, anything else as
-    /// RFC 2047 encoded-words, one to a line.
-    static func unstructuredHeader(_ name: String, _ value: String) -> String {
-        let clean = withoutControls(value)
-        let words = clean.split(separator: " ", omittingEmptySubsequences: false)
-        let plain = clean.utf8.allSatisfy { $0 < 0x80 } && !clean.contains("=?")
-            && words.allSatisfy { $0.utf8.count <= 900 } && !clean.hasPrefix(" ") && !clean.hasSuffix(" ")
-            && !clean.contains("  ")
-        guard plain else {
-            return "\(name): " + encodedWords(clean).joined(separator: "\r\n ")
-        }
-        // Fold before a space once a line passes 76 octets; unfolding (removing CRLF) restores it.
+    /// Joins `pieces` with spaces after `start`, folding (CRLF before the space, RFC 5322
+    /// §2.2.3) where a line would pass 76 characters. A piece is never split.
+    static func folded(_ start: String, _ pieces: [String]) -> String {
         var lines: [String] = []
-        var line = "\(name):"
-        for (index, word) in words.enumerated() {
-            if index > 0, line.utf8.count + 1 + word.utf8.count > 76 {
+        var line = start
+        for piece in pieces {
+            if line != start, line.utf8.count + 1 + piece.utf8.count > 76 {
                 lines.append(line)
                 line = ""
             }
-            line += " " + word
+            line += " " + piece
         }
         lines.append(line)
         return lines.joined(separator: "\r\n")
     }
 
-    /// RFC 2047 B-encoded words of whole characters, each at most 64 octets (well under the
-    /// limit of 75), so a header line with one word stays under 78.
-    static func encodedWords(_ text: String) -> [String] {
+    /// An unstructured header (RFC 5322 §3.2.5): plain ASCII folded at spaces, anything else as
+    /// RFC 2047 encoded-words.
+    static func unstructuredHeader(_ name: String, _ value: String) -> String {
+        let clean = withoutControls(value)
+        guard !clean.isEmpty else { return "\(name):" }
+        let words = clean.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let plain = clean.utf8.allSatisfy { $0 < 0x80 } && !clean.contains("=?")
+            && words.allSatisfy { !$0.isEmpty && $0.utf8.count <= 900 }
+        return folded("\(name):", plain ? words : encodedWords(clean, firstWordBytes: firstWordBytes(after: name)))
+    }
+
+    /// How many bytes the first encoded-word may hold so that `Name: ` and it fit in 76.
+    static func firstWordBytes(after name: String) -> Int {
+        max(3, min(45, (76 - name.utf8.count - 2 - 12) / 4 * 3))
+    }
+
+    /// RFC 2047 B-encoded words of whole characters, each at most 72 octets (the limit is 75),
+    /// so a folded line with one word stays within 78.
+    static func encodedWords(_ text: String, firstWordBytes: Int = 45) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
-        let maxBytes = 39  // 52 base64 characters + 12 for =?UTF-8?B? and ?=
+        var maxBytes = firstWordBytes
         for character in text {
             let bytes = Array(String(character).utf8)
             if !chunk.isEmpty, chunk.count + bytes.count > maxBytes {
                 words.append(word(chunk))
                 chunk = []
+                maxBytes = 45
             }
             // A single character longer than a word (a long combining sequence) is split by scalar.
             if bytes.count > maxBytes {
@@ -223,6 +251,7 @@ enum MessageEncoder {
                     if !chunk.isEmpty, chunk.count + scalarBytes.count > maxBytes {
                         words.append(word(chunk))
                         chunk = []
+                        maxBytes = 45  // 60 base64 characters + 12 for =?UTF-8?B? and ?=
                     }
                     chunk += scalarBytes
                 }
@@ -285,5 +314,17 @@ enum QuotedPrintable {
             index += 1
         }
         return lines
+    }
+}
+
+extension MailMessage {
+    /// The message `mutuals mail test` sends: says which relay carried it and when.
+    public static func relayTest(from: MailAddress, to: MailAddress, host: String, date: Date = Date()) -> MailMessage {
+        let domain = from.address.split(separator: "@").last.map(String.init) ?? "localhost"
+        let stamp = MessageEncoder.rfc5322Date(date)
+        let text = "This is a test message from Mutuals Network, sent through \(host) at \(stamp).\n\nIf you can read it, outgoing mail works."
+        let html = "<p>This is a test message from Mutuals Network, sent at \(stamp).</p>\n<p>If you can read it, outgoing mail works.</p>"
+        return MailMessage(from: from, to: to, subject: "Mutuals Network: test message", text: text, html: html,
+                           messageID: "test.\(UUID().uuidString.lowercased())@\(domain)", date: date)
     }
 }
