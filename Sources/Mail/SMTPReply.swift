@@ -1,14 +1,11 @@
 /// One SMTP reply (RFC 5321 §4.2): a three-digit code and its text lines. A multi-line reply is
 /// `250-first`, `250-second`, `250 last`; only the last line has a space after the code.
-public struct SMTPReply: Sendable, Equatable {
-    public let code: Int
-    public let lines: [String]
-
-    public var isPositive: Bool { (200..<400).contains(code) }
-    public var isTransient: Bool { (400..<500).contains(code) }
+struct SMTPReply: Sendable, Equatable {
+    let code: Int
+    let lines: [String]
 
     /// The reply as one line for an error message, controls removed.
-    public var summary: String {
+    var summary: String {
         let text = lines.joined(separator: " / ")
         return "\(code) " + String(text.unicodeScalars.prefix(300).map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
     }
