@@ -15,10 +15,9 @@ import Glibc
 /// a 4xx reply is `.temporary` and a 5xx reply to `MAIL`, `RCPT` or `DATA` is `.permanent`
 /// (except 530, "authentication required", which is configuration). A message that cannot
 /// be encoded (an unusable address) is `.permanent`.
-public final class SMTPTransport: MailTransport, @unchecked Sendable {
-    // @unchecked: both stored properties are immutable after init; the TLS context is a
-    // configured SSL_CTX, which OpenSSL allows sharing between threads. Each delivery makes
-    // its own connection, owned by the calling thread.
+public final class SMTPTransport: MailTransport, Sendable {
+    // Both properties are immutable and Sendable; each delivery makes its own connection,
+    // owned by the calling thread, so deliveries may run on several threads at once.
     public let configuration: SMTPConfiguration
     private let tlsContext: SMTPTLSContext?
 
