@@ -37,7 +37,7 @@ func sampleMessage(to: String = "helen@example.org", unsubscribe: String? = nil)
 }
 
 /// Delivery over real sockets to aiosmtpd on loopback (Tests/MailRelay/smtp_server.py).
-@Suite(.serialized, .enabled(if: PythonSMTP.isAvailable, PythonSMTP.skipReason), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: PythonSMTP.isAvailable, PythonSMTP.skipReason), .timeLimit(.minutes(5)))
 struct SMTPTransportTests {
     static func transport(port: Int, host: String = "127.0.0.1", security: SMTPConfiguration.Security = .none,
                           username: String? = nil, password: String? = nil,
