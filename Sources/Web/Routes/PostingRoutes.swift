@@ -20,6 +20,7 @@ struct PostingRoutes: RouteCollection {
         routes.get("/p/{id:int}/delete", deleteForm)
         routes.post("/p/{id:int}/delete", delete)
         routes.post("/t/{id:int}/accept", accept)
+        routes.post("/drafts", saveDraftInBackground)
     }
 
     // MARK: New threads
@@ -32,11 +33,12 @@ struct PostingRoutes: RouteCollection {
         }
         let briefing = try request.queryItems().last { $0.name == "briefing" }?.value ?? ""
         var values = ["space": "public", "briefing": briefing]
-        if let draft = try app.network.drafts.draft(userID: account.id, threadID: nil) {
+        let draft = try app.network.drafts.draft(userID: account.id, threadID: nil)
+        if let draft {
             values["title"] = draft.title
             values["body"] = draft.body
         }
-        return try newThreadPage(ctx, form: FormState(values: values), topics: [])
+        return try newThreadPage(ctx, form: FormState(values: values), topics: [], draftSavedAt: draft?.updatedAt)
     }
 
     func newThread(_ request: Request) throws -> Response {
@@ -183,6 +185,32 @@ struct PostingRoutes: RouteCollection {
         }
     }
 
+    // MARK: Drafts saved as the member types
+
+    /// `POST /drafts` (`thread` = a thread id, or empty for a new thread; `title`, `body`): what
+    /// `Public/drafts.js` sends every few seconds while the member types (issue 18 item 13).
+    /// Answers 204; emptying both fields removes the draft. Without JavaScript nothing calls it
+    /// and drafts are kept as before, when a form is previewed or refused.
+    func saveDraftInBackground(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        guard let account = ctx.account else { throw HTTPError(.unauthorized, "Sign in to keep a draft") }
+        guard case .valid(let items) = try app.checkedForm(request, ctx) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+        var threadID: Int64?
+        if let value = items.value("thread"), !value.isEmpty {
+            guard value.utf8.count <= 18, let id = Int64(value),
+                  try app.network.reading.readableThreadSlug(id: id, viewer: ctx.viewer) != nil else { throw HTTPError.notFound }
+            threadID = id
+        }
+        let title = threadID == nil ? items.value("title") ?? "" : ""
+        let body = items.value("body") ?? ""
+        if title.isEmpty && body.isEmpty {
+            try app.network.drafts.delete(userID: account.id, threadID: threadID)
+        } else {
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body)
+        }
+        return ctx.finish(Response(status: .noContent))
+    }
+
     // MARK: Accepted answers
 
     func accept(_ request: Request) throws -> Response {
@@ -210,12 +238,14 @@ struct PostingRoutes: RouteCollection {
     // MARK: Pages
 
     func newThreadPage(_ ctx: RequestContext, form: FormState, topics: [String],
-                       previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                       previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil) throws -> Response {
         let allTopics = try app.network.topics.active()
         let spaces = try posting.spaces(for: ctx.actor)
         let aboutTitle = try form.values["briefing"].flatMap { Int64($0) }.flatMap { try app.network.briefing.title(id: $0) }
         let view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: spaces,
-                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle)
+                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle,
+                                 publicReaders: Visibility.publicReaders(signInRequired: try app.accounts.readingRequiresSignIn()),
+                                 draftSavedAt: draftSavedAt)
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
 
@@ -277,10 +307,11 @@ struct PostingRoutes: RouteCollection {
 extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
         reply.notice = notice
+        reply.draftSavedAt = draftSavedAt
         if let account = ctx.account {
             reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
         }

@@ -1,4 +1,5 @@
 import Board
+import Foundation
 import HTTPServer
 
 /// The board's pages: home, topics, threads, post histories, the briefing, organisations,
@@ -54,16 +55,27 @@ struct ReadingRoutes: RouteCollection {
     func thread(_ request: Request) throws -> Response {
         guard let (id, slug) = Self.parseThreadPath(request.parameters["idslug"] ?? "") else { throw HTTPError.notFound }
         let pageNumber = try Self.requestedPage(request)
-        let ctx = try app.requestContext(for: request)
-        guard let page = try reading.thread(id: id, page: pageNumber, viewer: ctx.viewer), pageNumber <= page.pageCount else {
-            throw HTTPError.notFound
+        var ctx = try app.requestContext(for: request)
+        guard let page = try reading.thread(id: id, page: pageNumber, viewer: ctx.viewer) else {
+            // A visitor is asked to sign in whether the thread is private, held, hidden or not
+            // there at all: the answer does not tell which (docs/visibility.md).
+            guard ctx.account == nil else { throw HTTPError.notFound }
+            let view = SignInToSeeView(signInURL: ReturnPath.signInURL(returningTo: ReturnPath.of(request)))
+            return ctx.finish(app.pages.signInToSee.response(InLayout(view, ctx), status: .notFound))
         }
+        guard pageNumber <= page.pageCount else { throw HTTPError.notFound }
         let view = ThreadView(page: page)
         if slug != page.thread.slug {
             return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
         }
+        if let account = ctx.account, ctx.unreadNotifications > 0 {
+            // Reading what a notification is about reads the notification (issue 18 item 5).
+            ctx.unreadNotifications = try app.network.notifications.markReadOnOpening(
+                userID: account.id, threadID: page.thread.id, shownPostIDs: page.posts.map(\.id))
+        }
         let notice = try request.queryItems().last(where: { $0.name == "done" }).flatMap { ThreadNotice(rawValue: $0.value) }
-        return try app.threadPage(ctx, page, form: try replyForm(ctx, request, page), notice: notice?.text)
+        let (form, draftSavedAt) = try replyForm(ctx, request, page)
+        return try app.threadPage(ctx, page, form: form, notice: notice?.text, draftSavedAt: draftSavedAt)
     }
 
     func threadFeed(_ request: Request) throws -> Response {
@@ -105,10 +117,12 @@ struct ReadingRoutes: RouteCollection {
     // MARK: Helpers
 
     /// The reply form's starting state: the signed-in person's saved draft for this thread, and
-    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with attribution.
-    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> FormState {
-        guard let account = ctx.account else { return FormState() }
-        var body = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)?.body ?? ""
+    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with
+    /// attribution; and when the draft was saved, if the box holds one.
+    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> (FormState, Date?) {
+        guard let account = ctx.account else { return (FormState(), nil) }
+        let draft = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)
+        var body = draft?.body ?? ""
         var values: [String: String] = [:]
         if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
            let quoted = try reading.quote(postID: quoteID, threadID: page.thread.id, viewer: ctx.viewer) {
@@ -118,7 +132,7 @@ struct ReadingRoutes: RouteCollection {
             values["replyTo"] = String(quoteID)
         }
         values["body"] = body
-        return FormState(values: values)
+        return (FormState(values: values), draft?.updatedAt)
     }
 
     /// "123-some-slug" → (123, "some-slug"); "123" → (123, ""); anything else → nil.
@@ -142,6 +156,15 @@ struct ReadingRoutes: RouteCollection {
     static func threadFilter(_ request: Request) throws -> ThreadFilter {
         guard let value = try request.queryItems().last(where: { $0.name == "filter" })?.value else { return .all }
         return ThreadFilter(rawValue: value) ?? .all
+    }
+}
+
+/// A visitor's answer for a thread they may not read (or one that does not exist).
+struct SignInToSeeView: TemplateRenderable {
+    let signInURL: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        key == "signInURL" ? .text(signInURL) : nil
     }
 }
 

@@ -47,6 +47,10 @@ struct NewThreadView: TemplateRenderable {
     var previewHTML: String?
     /// The briefing item the thread will be about (`?briefing=ID`), if any.
     var aboutTitle: String?
+    /// Who reads a public thread, per the reading setting (`Visibility.publicReaders`).
+    var publicReaders: String
+    /// When the draft the form was filled from was saved; nil when it was not filled from one.
+    var draftSavedAt: Date?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -55,6 +59,8 @@ struct NewThreadView: TemplateRenderable {
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
         case "aboutTitle": aboutTitle.map { .text($0) }
+        case "publicReaders": .text(publicReaders)
+        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case "hasSpaces": .bool(!spaces.isEmpty)
         case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
         case "spaceChoices":
@@ -84,6 +90,8 @@ struct ReplyFormView: TemplateRenderable {
     var savedPostIDs: Set<Int64>?
     /// A word after an action that returned here (`?done=`), shown in a success banner.
     var notice: String?
+    /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
+    var draftSavedAt: Date?
     let actor: Actor
     let state: Resource.ThreadState
 
@@ -126,6 +134,8 @@ struct ReplyFormView: TemplateRenderable {
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case "notice": notice.map { .text($0) }
+        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case "draftThread": .text(String(thread.page.thread.id))
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         case "posts":
             .list(thread.page.posts.map { post in

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+
+/// Issue 18's journeys over the real server (items 4, 5, 10, 11, 13 and the smaller ones of 15
+/// on the journeys-b branch): what each page says and where each action lands.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct JourneysTests {
+    // MARK: Item 4: who can read, said truthfully
+
+    @Test func visitorIsAskedToSignInForAPrivateThreadAndComesBack() throws {
+        try withTestSite { site in
+            let pathfinder = try site.organisation("tri-borough-mutual")
+            let member = try site.member(of: pathfinder, handle: "insider")
+            _ = try site.member(handle: "outsider")
+            let thread = try site.thread(in: .organisation(pathfinder), by: member, title: "Our redundancy numbers")
+
+            let visitor = site.browser()
+            let page = try visitor.get(thread.path)
+            #expect(page.status == 404)
+            #expect(page.text.contains("Sign in to see this"))
+            #expect(!page.text.contains("Page not found"))
+            #expect(!page.text.contains("Our redundancy numbers"))
+            let next = "/sign-in?next=%2Ft%2F\(thread.id)-\(thread.slug)"
+            #expect(page.text.contains("href=\"\(next)\""))
+
+            // A thread that does not exist answers the same page, so the answer tells nothing.
+            let missing = try visitor.get("/t/\(thread.id + 1000)-\(thread.slug)")
+            #expect(missing.status == page.status)
+            #expect(missing.text.replacingOccurrences(of: "\(thread.id + 1000)", with: "\(thread.id)") == page.text)
+
+            // Signing in from the link returns the member to the thread.
+            _ = try visitor.get(next)
+            let signedIn = try visitor.post("/sign-in", [("identifier", "insider"), ("password", TestNetwork.password),
+                                                         ("next", "/t/\(thread.id)-\(thread.slug)")])
+            #expect(signedIn.status == 303)
+            #expect(signedIn.header("location") == "/t/\(thread.id)-\(thread.slug)")
+            #expect(try visitor.get(thread.path).text.contains("Our redundancy numbers"))
+
+            // A signed-in member who may not read it still gets "Page not found".
+            let outsider = try site.signedIn("outsider")
+            let refused = try outsider.get(thread.path)
+            #expect(refused.status == 404)
+            #expect(refused.text.contains("Page not found"))
+            #expect(!refused.text.contains("Sign in to see this"))
+        }
+    }
+
+    @Test func composeFormSaysWhoCanReadAPublicThread() throws {
+        try withTestSite { site in
+            let pathfinder = try site.organisation("tri-borough-mutual")
+            _ = try site.topic()
+            _ = try site.member(of: pathfinder, handle: "insider")
+            _ = try site.member(handle: "loner")
+            let admin = try site.admin()
+            let insider = try site.signedIn("insider")
+            var form = try insider.get("/t/new").text
+            #expect(form.contains("<label for=\"space-public\">Anyone, including people who are not signed in</label>"))
+            #expect(!form.contains("Everyone on the network"))
+            // Without a space to choose, the form still says who reads it.
+            #expect(try site.signedIn("loner").get("/t/new").text.contains("Anyone, including people who are not signed in"))
+
+            try Network(accounts: site.accounts).settings.set(by: try site.actor(admin.handle), .requireSignInToRead, to: "1")
+            form = try insider.get("/t/new").text
+            #expect(form.contains("<label for=\"space-public\">Every signed-in member of the network</label>"))
+        }
+    }
+}
+
+extension JourneysTests {
+    // MARK: Item 5: reading a notification's thread reads it; the list shows an excerpt
+
+    @Test func openingTheThreadMarksItsNotificationReadAndTheListShowsAnExcerpt() throws {
+        try withTestSite(limits: .noNewAccountPeriod) { site in
+            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
+            let asker = try site.member(handle: "asker")
+            let helper = try site.member(handle: "helper")
+            let thread = try site.thread(by: asker, title: "Pension admission for transferring staff")
+            let other = try site.thread(by: asker, title: "A second question about the bond")
+            try site.network.store.write { tx in
+                try tx.run("INSERT INTO subscriptions(user_id, thread_id, created_at) VALUES (?, ?, ?)", asker.id, thread.id, Fixtures.now)
+            }
+            let helperBrowser = try site.signedIn("helper", landingOn: thread.path)
+            let reply = try helperBrowser.post("/t/\(thread.id)/reply", [
+                ("body", "**Admitted body status** worked for us: see [the LGPS guide](https://example.org/lgps).\n\n> quoted words"),
+                ("action", "post")])
+            #expect(reply.status == 303)
+            _ = try site.reply(to: other, by: helper)
+            try site.network.store.write { tx in
+                let post = try tx.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", other.id)
+                try tx.run("INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at) VALUES (?, 'reply', ?, ?, ?, ?)",
+                           asker.id, other.id, post, helper.id, Fixtures.now)
+            }
+
+            let browser = try site.signedIn("asker")
+            let list = try browser.get("/notifications").text
+            #expect(list.contains("Helper replied in “Pension admission for transferring staff”"))
+            // The excerpt is the reply's words without Markdown, and without the quote.
+            #expect(list.contains("<p class=\"notification-list__excerpt\">Admitted body status worked for us: see the LGPS guide.</p>"))
+            #expect(!list.contains("**"))
+            #expect(list.contains("id=\"unread-count\">2<"))
+
+            let opened = try browser.get(thread.path).text
+            #expect(opened.contains("id=\"unread-count\">1<"))
+            let after = try browser.get("/notifications").text
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", asker.id) == 1)
+            #expect(after.contains("id=\"unread-count\">1<"))
+        }
+    }
+}
+
+extension JourneysTests {
+    // MARK: Item 10: one settings form, one Save, nothing lost
+
+    @Test func oneSaveKeepsEverySettingChangedAndSaysSo() throws {
+        try withTestSite { site in
+            let admin = try site.admin()
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/settings")
+            let page = try browser.get("/admin/settings").text
+            #expect(page.components(separatedBy: "<form method=\"post\" action=\"/admin/settings\"").count == 2)
+            #expect(page.components(separatedBy: "type=\"submit\">Save settings</button>").count == 2)
+            let before = try site.logCount()
+            let registration = try Network(accounts: site.accounts).settings.values()[.registration] == "open" ? "invite_only" : "open"
+            // Two changes in one Save: both kept, each logged; untouched settings stay as they were.
+            let saved = try browser.post("/admin/settings", [("registration", registration), ("require_sign_in_to_read", "0"),
+                                                             ("flag_threshold", "5"), ("new_account_days", ""),
+                                                             ("hold_first_posts_of_new_members", "1")])
+            #expect(saved.status == 303)
+            let location = try #require(saved.header("location"))
+            #expect(location.hasPrefix("/admin/settings?saved="))
+            let values = try Network(accounts: site.accounts).settings.values()
+            #expect(values[.registration] == registration)
+            #expect(values[.flagThreshold] == "5")
+            #expect(values[.newAccountDays] == nil)
+            let changed = try site.logCount() - before
+            #expect(location == "/admin/settings?saved=\(changed)")
+            #expect(changed >= 2)
+            let after = try browser.get(location).text
+            #expect(after.contains("Settings saved. \(changed) settings changed."))
+            #expect(after.contains("<option value=\"\(registration)\" selected>"))
+            #expect(after.contains("<option value=\"5\" selected>5</option>"))
+
+            // A refused value changes nothing and comes back with every choice as it was made.
+            let refused = try browser.post("/admin/settings", [("registration", "closed"), ("flag_threshold", "99")])
+            #expect(refused.status == 422)
+            #expect(refused.text.contains("href=\"#setting-flag_threshold\""))
+            #expect(refused.text.contains("<option value=\"closed\" selected>"))
+            #expect(try Network(accounts: site.accounts).settings.values()[.registration] == registration)
+
+            // Saving without a change says so.
+            let again = try browser.post("/admin/settings", [("registration", registration)])
+            #expect(again.header("location") == "/admin/settings?saved=0")
+            #expect(try browser.get("/admin/settings?saved=0").text.contains("Settings saved. Nothing had changed."))
+        }
+    }
+
+    // MARK: Item 13: drafts kept as the member types
+
+    @Test func draftsEndpointKeepsTheTextAndTheFormLabelsItAsADraft() throws {
+        try withTestSite { site in
+            let author = try site.member(handle: "writer")
+            let reader = try site.member(handle: "reader")
+            let thread = try site.thread(by: author, title: "Staff engagement before the ballot")
+            let browser = try site.signedIn("reader", landingOn: thread.path)
+            let page = try browser.get(thread.path).text
+            #expect(page.contains("data-draft-thread=\"\(thread.id)\""))
+            #expect(page.contains("<script src=\"/static/drafts.js\" defer></script>"))
+            #expect(!page.contains("id=\"draft-label\""))
+
+            let saved = try browser.post("/drafts", [("thread", String(thread.id)), ("body", "We held three open meetings")])
+            #expect(saved.status == 204)
+            let restored = try browser.get(thread.path).text
+            #expect(restored.contains("We held three open meetings</textarea>"))
+            #expect(restored.contains("<strong class=\"tag\">Draft</strong> Saved"))
+
+            // A new thread's draft keeps its title too.
+            #expect(try browser.post("/drafts", [("thread", ""), ("title", "Ballot wording"), ("body", "Who has a template?")]).status == 204)
+            let form = try browser.get("/t/new").text
+            #expect(form.contains("value=\"Ballot wording\""))
+            #expect(form.contains("Who has a template?</textarea>"))
+            #expect(form.contains("id=\"draft-label\""))
+
+            // Emptying the box removes the draft.
+            #expect(try browser.post("/drafts", [("thread", String(thread.id)), ("body", "")]).status == 204)
+            #expect(try Network(accounts: site.accounts).drafts.draft(userID: reader.id, threadID: thread.id) == nil)
+
+            // A forged post, a thread the member may not read and a visitor are refused.
+            #expect(try browser.post("/drafts", [("thread", String(thread.id)), ("body", "x")], csrf: "forged").status == 403)
+            #expect(try browser.post("/drafts", [("thread", "999999"), ("body", "x")]).status == 404)
+            let visitor = site.browser()
+            _ = try visitor.get("/")
+            #expect(try visitor.post("/drafts", [("thread", String(thread.id)), ("body", "x")]).status == 401)
+        }
+    }
+}
