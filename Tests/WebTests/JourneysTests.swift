@@ -193,3 +193,48 @@ extension JourneysTests {
         }
     }
 }
+
+extension JourneysTests {
+    // MARK: Item 11: search
+
+    @Test func searchShowsPlainTextFindsPeopleAndOffersChoices() throws {
+        try withTestSite { site in
+            let pathfinder = try site.organisation("tri-borough-mutual", name: "Tri-borough Mutual")
+            let helen = try site.person("helen_marsh", role: .mentor, organisation: nil, confirmed: true)
+            try site.network.store.write { try $0.run("UPDATE users SET display_name = 'Helen Marsh' WHERE id = ?", helen.id) }
+            let asker = try site.member(of: pathfinder, handle: "asker")
+            let thread = try site.thread(by: asker, title: "Working capital in the first year")
+            _ = try site.reply(to: thread, by: helen,
+                               body: "**Overdraft** facilities helped: see [the guide](https://example.org/guide).\n\n> quoted kumquat")
+
+            let found = try site.get("/search?q=overdraft").text
+            #expect(found.contains("<mark>Overdraft</mark> facilities helped: see the guide."))
+            #expect(!found.contains("**"))
+            #expect(!found.contains("](https"))
+            // One query box: the header's; the filters belong to its form.
+            #expect(found.components(separatedBy: "name=\"q\"").count == 2)
+            #expect(found.contains("<details class=\"search-filters\""))
+            #expect(found.contains("id=\"search-from\" name=\"from\" type=\"date\""))
+            #expect(found.contains("<option value=\"tri-borough-mutual\">Tri-borough Mutual</option>"))
+            #expect(found.contains("form=\"site-search-form\""))
+            // The filters are folded (one line), so the results are what the page shows first.
+            #expect(found.contains("<details class=\"search-filters\">"))  // folded: the results are what shows
+
+            // A name finds the person, and from there their posts.
+            let named = try site.get("/search?q=Helen").text
+            #expect(named.contains("<a href=\"/u/helen_marsh\">Helen Marsh</a> (@helen_marsh, mentor)"))
+            #expect(named.contains("href=\"/search?author=helen_marsh\""))
+            let posts = try site.get("/search?author=helen_marsh").text
+            #expect(posts.contains("Posts by Helen Marsh"))
+            #expect(posts.contains("Overdraft facilities helped"))
+            #expect(posts.contains("Working capital in the first year"))
+            // "Written by" takes a name.
+            let byName = try site.get("/search?q=overdraft&author=Helen").text
+            #expect(byName.contains("<mark>Overdraft</mark>"))
+            #expect(byName.contains("value=\"Helen Marsh\""))
+            let nobody = try site.get("/search?q=overdraft&author=Zebedee")
+            #expect(nobody.status == 422)
+            #expect(nobody.text.contains("No one on the network is called “Zebedee”"))
+        }
+    }
+}
