@@ -22,7 +22,24 @@
   var saved = current();
   var sending = false;
   var submitting = false;
-  form.addEventListener("submit", function () { submitting = true; });
+  var waitingSubmitter = null;
+  // A save still on its way when the form is sent could land after the post and bring the
+  // draft back: the form waits for it, then is sent with the same button.
+  form.addEventListener("submit", function (event) {
+    if (sending && form.requestSubmit) {
+      event.preventDefault();
+      waitingSubmitter = event.submitter || null;
+      return;
+    }
+    submitting = true;
+  });
+  function resumeSubmit() {
+    if (waitingSubmitter === null) { return; }
+    var submitter = waitingSubmitter;
+    waitingSubmitter = null;
+    submitting = true;
+    form.requestSubmit(submitter);
+  }
 
   function save() {
     var now = current();
@@ -35,6 +52,7 @@
     fields.append("body", body.value);
     fetch("/drafts", { method: "POST", body: fields, credentials: "same-origin" }).then(function (response) {
       sending = false;
+      resumeSubmit();
       if (response.ok) {
         saved = now;
         var time = new Date();
@@ -47,6 +65,7 @@
       }
     }, function () {
       sending = false;
+      resumeSubmit();
       status.textContent = "Your draft could not be saved. Check your connection.";
     });
   }
