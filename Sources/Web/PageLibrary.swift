@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "sign-in-to-see"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "sign-in-to-see", "topics"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
@@ -23,6 +23,8 @@ struct PageLibrary: Sendable {
     let postHistory: Template
     /// What a visitor sees for a thread they may not read (docs/visibility.md).
     let signInToSee: Template
+    /// Every topic (`/topics`).
+    let topics: Template
     /// Sign-in, registration and account pages (issue 4).
     let account: AccountPages
     /// Mentor directory, profiles, queue, mentorships and asking a mentor (issue 6).
@@ -45,6 +47,7 @@ struct PageLibrary: Sendable {
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")
         signInToSee = try templates.template("sign-in-to-see")
+        topics = try templates.template("topics")
         account = try AccountPages(templates)
         mentor = try MentorPages(templates)
         posting = try PostingPages(templates)

@@ -217,3 +217,62 @@ def test_reply_draft_is_kept_and_labelled(driver, server):
     assert not driver.find_elements(By.ID, "draft-label")
     assert driver.find_element(By.ID, "body").get_attribute("value") == ""
     sign_out(driver)
+
+
+# Item 15
+
+
+def test_topics_page_ask_in_this_topic_and_breadcrumbs(driver, server):
+    driver.get(server.url("/"))
+    link = driver.find_element(By.CSS_SELECTOR, ".site-nav a[href='/topics']")
+    link.click()
+    WebDriverWait(driver, 15).until(staleness_of(link))
+    assert heading(driver) == "Topics"
+    check_axe(driver, "the topics page")
+    topic = driver.find_element(By.CSS_SELECTOR, ".topic-index a")
+    name = topic.text
+    topic.click()
+    WebDriverWait(driver, 15).until(staleness_of(topic))
+    assert heading(driver) == name
+    crumbs = [li.text.strip("› ").strip() for li in driver.find_elements(By.CSS_SELECTOR, ".breadcrumbs__list li")]
+    assert crumbs == ["Home", "Topics"], crumbs
+    sign_in(driver, *server.accounts["member"])
+    driver.get(server.url("/topics"))
+    driver.find_element(By.LINK_TEXT, name).click()
+    ask = driver.find_element(By.LINK_TEXT, "Ask in this topic")
+    ask.click()
+    WebDriverWait(driver, 15).until(staleness_of(ask))
+    assert heading(driver) == "Start a thread"
+    checked = [box for box in driver.find_elements(By.CSS_SELECTOR, "#topics input[type=checkbox]") if box.is_selected()]
+    assert [driver.find_element(By.CSS_SELECTOR, f"label[for='{box.get_attribute('id')}']").text for box in checked] == [name]
+    sign_out(driver)
+
+
+def test_header_and_admin_navigation_fit_on_one_line_at_1280(js_driver, server):
+    sign_in(js_driver, *server.accounts["admin"])
+    js_driver.set_window_size(1280, 900)
+    js_driver.get(server.url("/admin/settings"))
+    for selector in (".site-nav__list > li", ".admin-nav__list > li"):
+        tops = {item.location["y"] for item in js_driver.find_elements(By.CSS_SELECTOR, selector)}
+        assert len(tops) == 1, f"{selector} wraps onto {len(tops)} lines at 1280 px"
+    sign_out(js_driver)
+
+
+def test_tap_targets_are_at_least_24_px_on_mobile(js_driver, server):
+    sign_in(js_driver, *server.accounts["member"])
+    js_driver.set_window_size(375, 800)
+    js_driver.get(server.url("/t/new"))
+    radios = js_driver.find_elements(By.CSS_SELECTOR, "#space input[type=radio]")
+    assert radios, "no space to choose"
+    for radio in radios:
+        assert radio.size["width"] >= 24 and radio.size["height"] >= 24, (radio.get_attribute("id"), radio.size)
+    path, _, _ = ask_question(js_driver, server)
+    sign_out(js_driver)
+    sign_in(js_driver, *server.accounts["mentor"])
+    js_driver.set_window_size(375, 800)
+    js_driver.get(server.url(path))
+    for text in ("Quote", "Flag"):
+        link = js_driver.find_element(By.PARTIAL_LINK_TEXT, text)
+        assert link.size["width"] >= 24 and link.size["height"] >= 24, (text, link.size)
+    js_driver.set_window_size(1280, 900)
+    sign_out(js_driver)

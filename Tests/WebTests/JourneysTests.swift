@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Board
+@testable import Web
 
 /// Issue 18's journeys over the real server (items 4, 5, 10, 11, 13 and the smaller ones of 15
 /// on the journeys-b branch): what each page says and where each action lands.
@@ -236,5 +237,52 @@ extension JourneysTests {
             #expect(nobody.status == 422)
             #expect(nobody.text.contains("No one on the network is called “Zebedee”"))
         }
+    }
+}
+
+extension JourneysTests {
+    // MARK: Item 15: topics in the navigation, breadcrumbs, browsers in words
+
+    @Test func topicsPageAskInThisTopicAndBreadcrumbs() throws {
+        try withTestSite { site in
+            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
+            let governance = try site.topic("governance-and-legal-form", name: "Governance and legal form", position: 2)
+            let asker = try site.member(handle: "asker")
+            let thread = try site.thread(by: asker, title: "Bond or parent guarantee?", topics: [capital, governance])
+
+            let home = try site.get("/").text
+            #expect(home.contains("<a class=\"site-nav__link\" href=\"/topics\">Topics</a>"))
+            let topics = try site.get("/topics").text
+            #expect(topics.contains("<h1 class=\"heading-l\">Topics</h1>"))
+            #expect(topics.contains("<a href=\"/topics/capital-and-finance\">Capital and finance</a> <span class=\"meta\">(1 thread)</span>"))
+
+            let topic = try site.get("/topics/governance-and-legal-form").text
+            #expect(topic.contains("<a class=\"button\" href=\"/t/new?topic=governance-and-legal-form\">Ask in this topic</a>"))
+            let browser = try site.signedIn("asker")
+            let form = try browser.get("/t/new?topic=governance-and-legal-form").text
+            #expect(form.contains("value=\"governance-and-legal-form\" checked>"))
+            #expect(!form.contains("value=\"capital-and-finance\" checked>"))
+
+            // Two topics of a thread are siblings: the breadcrumb names the first under Topics.
+            let page = try site.get(thread.path).text
+            let crumbs = try #require(page.range(of: "<ol class=\"breadcrumbs__list\">")).upperBound
+            let end = try #require(page.range(of: "</ol>", range: crumbs..<page.endIndex)).lowerBound
+            let trail = String(page[crumbs..<end])
+            #expect(trail.contains("<a href=\"/topics\">Topics</a>"))
+            #expect(trail.contains("Capital and finance"))
+            #expect(!trail.contains("Governance and legal form"))
+        }
+    }
+
+    @Test(arguments: [
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge on Windows"),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15", "Safari on macOS"),
+        ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"),
+        ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36", "Chrome on Android"),
+        ("", "Unknown browser"),
+        ("SomethingElse/1.0", "Unknown browser"),
+    ])
+    func browsersInWords(agent: String, expected: String) {
+        #expect(UserAgentText.describe(agent) == expected)
     }
 }

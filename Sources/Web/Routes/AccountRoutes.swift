@@ -421,7 +421,7 @@ struct AccountRoutes: RouteCollection {
         display.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
         let iso = ISO8601DateFormatter()
         let rows: [TemplateValue] = try app.accounts.sessions(of: session.account.id).map { s in
-            ["id": .text(String(s.id)), "userAgent": .text(s.userAgent.isEmpty ? "Unknown browser" : s.userAgent),
+            ["id": .text(String(s.id)), "userAgent": .text(UserAgentText.describe(s.userAgent)),
              "current": .bool(s.id == session.sessionID),
              "created": .text(display.string(from: s.createdAt)), "createdISO": .text(iso.string(from: s.createdAt)),
              "lastSeen": .text(display.string(from: s.lastSeenAt)), "lastSeenISO": .text(iso.string(from: s.lastSeenAt))]

@@ -38,7 +38,9 @@ struct PostingRoutes: RouteCollection {
             values["title"] = draft.title
             values["body"] = draft.body
         }
-        return try newThreadPage(ctx, form: FormState(values: values), topics: [], draftSavedAt: draft?.updatedAt)
+        // "Ask in this topic" (`?topic=SLUG`) ticks that topic.
+        let topic = try request.queryItems().last { $0.name == "topic" }?.value
+        return try newThreadPage(ctx, form: FormState(values: values), topics: topic.map { [$0] } ?? [], draftSavedAt: draft?.updatedAt)
     }
 
     func newThread(_ request: Request) throws -> Response {

@@ -11,6 +11,7 @@ struct ReadingRoutes: RouteCollection {
 
     func register(on routes: inout Routes) throws {
         routes.get("/", home)
+        routes.get("/topics", topics)
         routes.get("/topics/{slug}", topic)
         routes.get("/topics/{slug}/feed", topicFeed)
         routes.get("/t/{idslug}", thread)
@@ -26,6 +27,13 @@ struct ReadingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         let content = try reading.home(viewer: ctx.viewer)
         return ctx.finish(app.pages.home.response(InLayout(HomeView(content: content), ctx)))
+    }
+
+    /// `/topics`: every topic, with its description and how many threads the reader may open.
+    func topics(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let topics = try reading.topics(viewer: ctx.viewer)
+        return ctx.finish(app.pages.topics.response(InLayout(TemplateObject(["topics": .list(topics.map(TopicCountView.init))]), ctx)))
     }
 
     /// `/topics/{slug}`, or its feed when the slug ends in `.atom`.

@@ -118,6 +118,7 @@ struct TopicView: TemplateRenderable {
             }
         case "name": .text(page.topic.name)
         case "slug": .text(page.topic.slug)
+        case "askURL": .text("/t/new?topic=" + page.topic.slug)
         case "description": .text(page.description)
         case "briefing": .list(page.briefingItems.map(BriefingItemView.init))
         case "threads": .list(page.threads.map(ThreadListItem.init))
@@ -231,6 +232,7 @@ struct ThreadView: TemplateRenderable {
         case "starterName": .text(page.thread.authorName)
         case "starterURL": .text(BoardPaths.user(page.thread.authorHandle))
         case "topics": .list(page.thread.topics.map(TopicTagView.init))
+        case "primaryTopic": page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
         case "space": page.space.map { .object(OrganisationLinkView(link: $0)) }
         case "briefingItem": page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
         case "postCount": .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
