@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "sign-in-to-see", "topics"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "sign-in-to-see", "topics", "welcome"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
@@ -25,6 +25,8 @@ struct PageLibrary: Sendable {
     let signInToSee: Template
     /// Every topic (`/topics`).
     let topics: Template
+    /// After registering (`/welcome`).
+    let welcome: Template
     /// Sign-in, registration and account pages (issue 4).
     let account: AccountPages
     /// Mentor directory, profiles, queue, mentorships and asking a mentor (issue 6).
@@ -48,6 +50,7 @@ struct PageLibrary: Sendable {
         postHistory = try templates.template("thread-revisions")
         signInToSee = try templates.template("sign-in-to-see")
         topics = try templates.template("topics")
+        welcome = try templates.template("welcome")
         account = try AccountPages(templates)
         mentor = try MentorPages(templates)
         posting = try PostingPages(templates)

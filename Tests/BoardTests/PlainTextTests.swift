@@ -55,3 +55,54 @@ import TestSupport
         }
     }
 }
+
+/// Issue 18 item 15: a thread's author fixes its title and topics (Policy `.editThread`).
+@Suite struct ThreadDetailsPolicyTests {
+    let author = Actor(userID: 1, role: .member, organisationID: nil)
+    let other = Actor(userID: 2, role: .member, organisationID: nil)
+    let admin = Actor(userID: 3, role: .admin, organisationID: nil)
+
+    @Test func authorOrAdminNotWhenLockedOrHidden() {
+        let open = Resource.ThreadState(authorID: 1)
+        #expect(Policy.decide(author, .editThread, .thread(open)) == .allowed)
+        #expect(Policy.decide(admin, .editThread, .thread(open)) == .allowed)
+        #expect(Policy.decide(other, .editThread, .thread(open)) == .denied("Only the person who started a thread can change its title and topics"))
+        #expect(Policy.decide(.visitor, .editThread, .thread(open)) == .denied("Sign in to do that"))
+        let locked = Resource.ThreadState(authorID: 1, locked: true)
+        #expect(Policy.decide(author, .editThread, .thread(locked)) == .denied("This thread is locked, so its title and topics cannot be changed"))
+        #expect(Policy.decide(admin, .editThread, .thread(locked)) == .allowed)
+        let hidden = Resource.ThreadState(authorID: 1, hidden: true)
+        #expect(!Policy.decide(author, .editThread, .thread(hidden)).isAllowed)
+        let suspended = Actor(userID: 1, role: .member, organisationID: nil, suspendedUntil: Date().addingTimeInterval(86_400), suspensionReason: "Spam")
+        #expect(!Policy.decide(suspended, .editThread, .thread(open)).isAllowed)
+    }
+
+    @Test func editDetailsChangesTitleAndTopicsAndLogsEach() throws {
+        try withTestNetwork { network in
+            let capital = try network.topic("capital-and-finance")
+            _ = try network.topic("governance-and-legal-form", position: 2)
+            let asker = try network.member(handle: "asker")
+            let thread = try network.thread(by: asker, title: "Bond question with a tpyo", topics: [capital])
+            let actor = try network.actor("asker")
+            let before = try network.logCount()
+            let slug = try Threads.editDetails(network.store, by: actor, threadID: thread.id, title: "Bond question without a typo",
+                                               topicSlugs: ["capital-and-finance", "governance-and-legal-form"])
+            #expect(slug == Slug.make("Bond question without a typo"))
+            #expect(try network.scalar(String.self, "SELECT title FROM threads WHERE id = ?", thread.id) == "Bond question without a typo")
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM thread_topics WHERE thread_id = ?", thread.id) == 2)
+            #expect(try network.logCount() == before + 2)
+            // Nothing changed: nothing logged.
+            try Threads.editDetails(network.store, by: actor, threadID: thread.id, title: "Bond question without a typo",
+                                    topicSlugs: ["governance-and-legal-form", "capital-and-finance"])
+            #expect(try network.logCount() == before + 2)
+            #expect(throws: PostValidationError.self) {
+                try Threads.editDetails(network.store, by: actor, threadID: thread.id, title: "Short", topicSlugs: [])
+            }
+            _ = try network.member(handle: "someone")
+            #expect(throws: PostingError.refused("Only the person who started a thread can change its title and topics")) {
+                try Threads.editDetails(network.store, by: try network.actor("someone"), threadID: thread.id, title: "Their new title here",
+                                        topicSlugs: ["capital-and-finance"])
+            }
+        }
+    }
+}

@@ -276,3 +276,31 @@ def test_tap_targets_are_at_least_24_px_on_mobile(js_driver, server):
         assert link.size["width"] >= 24 and link.size["height"] >= 24, (text, link.size)
     js_driver.set_window_size(1280, 900)
     sign_out(js_driver)
+
+
+def test_author_fixes_the_title_and_topics(driver, server):
+    sign_in(driver, *server.accounts["member"])
+    path, title, names = ask_question(driver, server)
+    link = driver.find_element(By.LINK_TEXT, "Change the title or topics")
+    link.click()
+    WebDriverWait(driver, 15).until(staleness_of(link))
+    assert heading(driver) == "Change the title or topics"
+    check_axe(driver, "the title and topics form")
+    box = driver.find_element(By.ID, "title")
+    box.clear()
+    new_title = title.replace("shared rotas", "shared staff rotas")
+    box.send_keys(new_title)
+    # Untick every topic: the form comes back with the new title kept and the error linked.
+    for checkbox in driver.find_elements(By.CSS_SELECTOR, "#topics input[type=checkbox]"):
+        if checkbox.is_selected():
+            checkbox.click()
+    submit_and_wait(driver, "main form button[type=submit]")
+    assert driver.find_element(By.CSS_SELECTOR, ".error-summary a").get_attribute("href").endswith("#topics")
+    assert driver.find_element(By.ID, "title").get_attribute("value") == new_title
+    driver.find_elements(By.CSS_SELECTOR, "#topics input[type=checkbox]")[0].click()
+    submit_and_wait(driver, "main form button[type=submit]")
+    assert "done=details" in driver.current_url
+    assert heading(driver) == new_title
+    assert "Title and topics saved." in driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
+    check_axe(driver, "the thread after its details changed")
+    sign_out(driver)

@@ -286,3 +286,60 @@ extension JourneysTests {
         #expect(UserAgentText.describe(agent) == expected)
     }
 }
+
+extension JourneysTests {
+    @Test func authorFixesTheTitleAndTopicsOfTheirThread() throws {
+        try withTestSite { site in
+            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
+            _ = try site.topic("governance-and-legal-form", name: "Governance and legal form", position: 2)
+            let asker = try site.member(handle: "asker")
+            _ = try site.member(handle: "reader")
+            let thread = try site.thread(by: asker, title: "Perfomance bond for the first contract", topics: [capital])
+            let browser = try site.signedIn("asker", landingOn: thread.path)
+            let page = try browser.get(thread.path).text
+            #expect(page.contains("<a href=\"/t/\(thread.id)/details\">Change the title or topics</a>"))
+            let form = try browser.get("/t/\(thread.id)/details").text
+            #expect(form.contains("value=\"Perfomance bond for the first contract\""))
+            // A refused change keeps what was typed.
+            let refused = try browser.post("/t/\(thread.id)/details", [("title", "Performance bond for the first contract")])
+            #expect(refused.status == 422)
+            #expect(refused.text.contains("Select at least one topic"))
+            #expect(refused.text.contains("value=\"Performance bond for the first contract\""))
+            let saved = try browser.post("/t/\(thread.id)/details", [("title", "Performance bond for the first contract"),
+                                                                      ("topics", "capital-and-finance"), ("topics", "governance-and-legal-form")])
+            #expect(saved.status == 303)
+            let location = try #require(saved.header("location"))
+            #expect(location == "/t/\(thread.id)-performance-bond-for-the-first-contract?done=details")
+            let after = try browser.get(location).text
+            #expect(after.contains("Title and topics saved."))
+            #expect(after.contains("<h1 class=\"heading-l\">Performance bond for the first contract</h1>"))
+            #expect(after.contains("Governance and legal form"))
+            // Someone else is not offered the link and is refused.
+            let reader = try site.signedIn("reader", landingOn: location)
+            #expect(!(try reader.get(location).text.contains("Change the title or topics")))
+            #expect(try reader.get("/t/\(thread.id)/details").status == 403)
+        }
+    }
+}
+
+extension JourneysTests {
+    @Test func signingInAfterRegisteringLandsOnTheWelcomePage() throws {
+        try withTestSite(registration: .open) { site in
+            let mentor = try site.person("helen_marsh", role: .mentor, organisation: nil, confirmed: true)
+            try site.network.store.write { try $0.run("UPDATE users SET display_name = 'Helen Marsh' WHERE id = ?", mentor.id) }
+            let browser = site.browser()
+            try browser.get("/register")
+            let registered = try browser.post("/register", [("invite", ""), ("handle", "newcomer"), ("displayName", "Nia Newcomer"),
+                                                            ("email", "nia@example.org"), ("password", TestNetwork.password), ("organisation", "")])
+            #expect(registered.header("location") == "/sign-in?registered=1")
+            let signIn = try browser.get("/sign-in?registered=1").text
+            #expect(signIn.contains("name=\"next\" value=\"/welcome\""))
+            let signedIn = try browser.post("/sign-in", [("identifier", "newcomer"), ("password", TestNetwork.password), ("next", "/welcome")])
+            #expect(signedIn.header("location") == "/welcome")
+            let welcome = try browser.get("/welcome").text
+            #expect(welcome.contains("<h1 class=\"heading-l\">Welcome, Nia Newcomer</h1>"))
+            #expect(welcome.contains("How to ask"))
+            #expect(welcome.contains("<a href=\"/mentors/helen_marsh\">Helen Marsh</a>"))
+        }
+    }
+}

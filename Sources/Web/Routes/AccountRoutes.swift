@@ -42,8 +42,8 @@ struct AccountRoutes: RouteCollection {
         let next = ReturnPath.validated(try request.queryItems()["next"])
         if context.account != nil { return context.redirect(next ?? "/account") }
         let registered = try request.queryItems()["registered"] == "1"
-        // Just registered: signing in leads to the new account's page unless another was asked for.
-        let returnTo = next ?? (registered ? "/account" : "")
+        // Just registered: signing in leads to the welcome page unless another was asked for.
+        let returnTo = next ?? (registered ? "/welcome" : "")
         return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : ""]),
                                                              context)))
     }

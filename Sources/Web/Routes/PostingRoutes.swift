@@ -21,6 +21,63 @@ struct PostingRoutes: RouteCollection {
         routes.post("/p/{id:int}/delete", delete)
         routes.post("/t/{id:int}/accept", accept)
         routes.post("/drafts", saveDraftInBackground)
+        routes.get("/t/{id:int}/details", detailsForm)
+        routes.post("/t/{id:int}/details", saveDetails)
+    }
+
+    // MARK: A thread's title and topics (its author, or an admin)
+
+    func detailsForm(_ request: Request) throws -> Response {
+        let threadID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        let details = try loadDetails(ctx, threadID)
+        return try detailsPage(ctx, details, form: FormState(values: ["title": details.title]), topics: details.topicSlugs)
+    }
+
+    func saveDetails(_ request: Request) throws -> Response {
+        let threadID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        let submission = try app.checkedForm(request, ctx)
+        let details: Threads.Details
+        do {
+            details = try loadDetails(ctx, threadID)
+        } catch let error as HTTPError where error.status == .notFound {
+            if case .rejected = submission { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+            throw error
+        }
+        let items = submission.items
+        let topics = items.values("topics")
+        guard case .valid = submission else {
+            return try detailsPage(ctx, details, form: FormState(items: items, formMessage: CSRF.resubmitMessage), topics: topics, status: .forbidden)
+        }
+        do {
+            let slug = try posting.editThreadDetails(by: ctx.actor, threadID: threadID, title: items.value("title") ?? "", topicSlugs: topics)
+            return ctx.redirect(BoardPaths.thread(id: threadID, slug: slug) + "?done=\(ThreadNotice.details.rawValue)")
+        } catch let error as PostValidationError {
+            return try detailsPage(ctx, details, form: FormState(items: items, errors: error.fieldErrors), topics: topics, status: .unprocessableContent)
+        } catch PostingError.refused(let reason) {
+            return try detailsPage(ctx, details, form: FormState(items: items, formMessage: reason), topics: topics, status: .forbidden)
+        }
+    }
+
+    /// The thread's details when the actor may change them: 404 when they may not read it,
+    /// 403 with the reason when they may not change it.
+    func loadDetails(_ ctx: RequestContext, _ threadID: Int64) throws -> Threads.Details {
+        do {
+            return try posting.threadDetails(by: ctx.actor, threadID: threadID)
+        } catch PostingError.refused(let reason) {
+            throw HTTPError(.forbidden, reason)
+        } catch PostingError.threadNotFound {
+            throw HTTPError.notFound
+        }
+    }
+
+    func detailsPage(_ ctx: RequestContext, _ details: Threads.Details, form: FormState, topics: [String],
+                     status: HTTPStatus = .ok) throws -> Response {
+        let view = ThreadDetailsView(details: details, topics: try app.network.topics.active(), selected: Set(topics))
+        return ctx.finish(app.pages.posting.threadDetails.response(InLayout(view, ctx, form: form), status: status))
     }
 
     // MARK: New threads

@@ -12,6 +12,7 @@ struct ReadingRoutes: RouteCollection {
     func register(on routes: inout Routes) throws {
         routes.get("/", home)
         routes.get("/topics", topics)
+        routes.get("/welcome", welcome)
         routes.get("/topics/{slug}", topic)
         routes.get("/topics/{slug}/feed", topicFeed)
         routes.get("/t/{idslug}", thread)
@@ -34,6 +35,25 @@ struct ReadingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         let topics = try reading.topics(viewer: ctx.viewer)
         return ctx.finish(app.pages.topics.response(InLayout(TemplateObject(["topics": .list(topics.map(TopicCountView.init))]), ctx)))
+    }
+
+    /// `/welcome`: where a new member lands after their first sign-in (issue 18): what the network
+    /// is, how to ask, and who the mentors are.
+    func welcome(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let mentors = try app.network.mentors.mentors().filter { $0.availability != .unavailable }.prefix(6)
+        var view = TemplateObject()
+        view["mentors"] = .list(mentors.map { mentor in
+            var row = TemplateObject()
+            row["name"] = .text(mentor.displayName)
+            row["url"] = .text("/mentors/" + mentor.handle)
+            row["headline"] = .text(mentor.headline)
+            row["organisation"] = .text(mentor.organisationName)
+            return .object(row)
+        })
+        view["hasMentors"] = .bool(!mentors.isEmpty)
+        view["name"] = .text(ctx.account?.displayName)
+        return ctx.finish(app.pages.welcome.response(InLayout(view, ctx)))
     }
 
     /// `/topics/{slug}`, or its feed when the slug ends in `.atom`.
@@ -178,13 +198,14 @@ struct SignInToSeeView: TemplateRenderable {
 
 /// The word shown at the top of the thread page after an action on one of its posts (`?done=`).
 enum ThreadNotice: String {
-    case saved, unsaved, restored
+    case saved, unsaved, restored, details
 
     var text: String {
         switch self {
         case .saved: "Post saved. You will find it under Saved posts on your account page."
         case .unsaved: "Post removed from your saved posts."
         case .restored: "Post restored. Everyone who can read this thread can read it again."
+        case .details: "Title and topics saved."
         }
     }
 }

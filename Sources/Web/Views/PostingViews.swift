@@ -21,20 +21,42 @@ struct PostFormView: TemplateRenderable {
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
-    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile", "briefing-form"]
+    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile", "briefing-form", "thread-details"]
 
     let newThread: Template
     let editPost: Template
     let deletePost: Template
     let profile: Template
     let briefingForm: Template
+    let threadDetails: Template
 
     init(_ templates: TemplateLibrary) throws {
+        threadDetails = try templates.template("thread-details")
         newThread = try templates.template("thread-new")
         editPost = try templates.template("post-edit")
         deletePost = try templates.template("post-delete")
         profile = try templates.template("profile")
         briefingForm = try templates.template("briefing-form")
+    }
+}
+
+/// A thread's title and topics, as its author (or an admin) may fix them.
+struct ThreadDetailsView: TemplateRenderable {
+    var details: Threads.Details
+    var topics: [TopicChoice]
+    var selected: Set<String>
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "threadID": .int(Int(details.threadID))
+        case "threadTitle": .text(details.title)
+        case "backURL": .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
+        case "topicChoices":
+            .list(topics.map { topic in
+                ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
+            })
+        default: nil
+        }
     }
 }
 
@@ -137,6 +159,8 @@ struct ReplyFormView: TemplateRenderable {
         case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case "draftThread": .text(String(thread.page.thread.id))
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
+        case "detailsURL":
+            signedIn && Policy.decide(actor, .editThread, .thread(state)).isAllowed ? .text("/t/\(thread.page.thread.id)/details") : nil
         case "posts":
             .list(thread.page.posts.map { post in
                 .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
