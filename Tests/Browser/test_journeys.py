@@ -23,7 +23,7 @@ def path_of(driver) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def test_register_then_sign_in_lands_on_the_account(driver, server):
+def test_register_then_sign_in_lands_on_the_welcome_page(driver, server):
     """Register with an invite, land on the sign-in page with a banner that says what happened
     and what to do next (registering does not sign in: docs/security.md), sign in with what was
     chosen (the handle with JavaScript, the email address without), land on the new account."""
