@@ -19,6 +19,8 @@ public final class Network: Sendable {
     public let following: FollowingService
     public let notifications: NotificationService
     public let search: SearchService
+    /// "This helped" marks on posts (issue 18).
+    public let helpful: HelpfulService
     public let moderation: ModerationService
     /// What open pages hear of as it happens (live updates), checked against each reader.
     public let live: LiveFeed
@@ -48,6 +50,7 @@ public final class Network: Sendable {
         following = FollowingService(store: store)
         notifications = NotificationService(store: store)
         search = SearchService(store: store)
+        helpful = HelpfulService(store: store)
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
     }

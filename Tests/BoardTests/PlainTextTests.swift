@@ -106,3 +106,42 @@ import TestSupport
         }
     }
 }
+
+/// "This helped" (issue 18): one mark per member and post, not on your own post, counted.
+@Suite struct HelpfulMarkTests {
+    @Test func oneMarkPerMemberNotOwnCountedAndRankedByTopic() throws {
+        try withTestNetwork { network in
+            let capital = try network.topic("capital-and-finance")
+            let asker = try network.member(handle: "asker")
+            let helper = try network.member(handle: "helper")
+            _ = try network.member(handle: "reader")
+            let thread = try network.thread(by: asker, title: "Working capital in year one", topics: [capital])
+            let answer = try network.reply(to: thread, by: helper, body: "Three months of payroll")
+            let service = Network(accounts: network.accounts).helpful
+            #expect(try service.mark(by: try network.actor("asker"), postID: answer, helped: true))
+            #expect(try service.mark(by: try network.actor("asker"), postID: answer, helped: true))  // still one
+            #expect(try service.mark(by: try network.actor("reader"), postID: answer, helped: true))
+            #expect(throws: PostingError.refused("You cannot mark your own post as helpful")) {
+                try service.mark(by: try network.actor("helper"), postID: answer, helped: true)
+            }
+            #expect(try service.counts(postIDs: [answer, thread.openingPostID], userID: asker.id)
+                    == [answer: HelpfulCount(count: 2, mine: true)])
+            #expect(try service.counts(postIDs: [answer], userID: nil) == [answer: HelpfulCount(count: 2, mine: false)])
+            let top = try service.topAnswers(topicSlug: "capital-and-finance", viewer: Viewer.visitor)
+            #expect(top.map(\.postID) == [answer])
+            #expect(top.first?.count == 2)
+            try service.mark(by: try network.actor("reader"), postID: answer, helped: false)
+            #expect(try service.counts(postIDs: [answer], userID: nil)[answer]?.count == 1)
+            // Private threads' answers are not ranked for those who may not read them.
+            let pathfinder = try network.organisation("tri-borough-mutual")
+            let insider = try network.member(of: pathfinder, handle: "insider")
+            let secret = try network.thread(in: .organisation(pathfinder), by: insider, title: "Private numbers here", topics: [capital])
+            let reply = try network.reply(to: secret, by: insider, body: "Our reply")
+            _ = try network.mentor(of: pathfinder, handle: "guide")
+            #expect(try service.mark(by: try network.actor("guide"), postID: reply, helped: true))
+            #expect(!(try service.topAnswers(topicSlug: "capital-and-finance", viewer: Viewer.visitor).map(\.postID).contains(reply)))
+            #expect(try service.topAnswers(topicSlug: "capital-and-finance", viewer: insider.viewer).map(\.postID).contains(reply))
+            #expect(!(try service.mark(by: try network.actor("reader"), postID: reply, helped: true)))
+        }
+    }
+}

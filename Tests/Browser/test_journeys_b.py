@@ -304,3 +304,30 @@ def test_author_fixes_the_title_and_topics(driver, server):
     assert "Title and topics saved." in driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
     check_axe(driver, "the thread after its details changed")
     sign_out(driver)
+
+
+def test_this_helped_is_counted_and_ranks_the_topic(driver, server):
+    sign_in(driver, *server.accounts["member"])
+    path, title, names = ask_question(driver, server)
+    sign_out(driver)
+    sign_in(driver, *server.accounts["mentor"])
+    answer = f"Start with a cash-flow forecast {uuid.uuid4().hex[:6]}."
+    reply(driver, server, path, answer)
+    sign_out(driver)
+    sign_in(driver, *server.accounts["member"])
+    driver.get(server.url(path))
+    post = [p for p in driver.find_elements(By.CSS_SELECTOR, "ol.posts > li.post") if answer in p.text][0]
+    post_id = post.get_attribute("id")
+    button = post.find_element(By.XPATH, ".//button[starts-with(normalize-space(), 'This helped')]")
+    button.click()
+    WebDriverWait(driver, 15).until(staleness_of(button))
+    assert "done=helped" in driver.current_url and driver.current_url.endswith("#" + post_id), driver.current_url
+    assert "Marked as helpful." in driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
+    post = driver.find_element(By.ID, post_id)
+    assert "1 member found this helpful" in post.text
+    assert "It helped you (take back)" in post.text
+    check_axe(driver, "a thread with a helpful mark")
+    driver.find_element(By.LINK_TEXT, names[0]).click()
+    section = driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=helpful-heading]")
+    assert title in section.text
+    sign_out(driver)

@@ -343,3 +343,36 @@ extension JourneysTests {
         }
     }
 }
+
+extension JourneysTests {
+    @Test func thisHelpedIsCountedOncePerMemberAndRanksTheTopicPage() throws {
+        try withTestSite { site in
+            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
+            let asker = try site.member(handle: "asker")
+            let helper = try site.member(handle: "helper")
+            let thread = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
+            let answer = try site.reply(to: thread, by: helper, body: "Three months of payroll")
+            let browser = try site.signedIn("asker", landingOn: thread.path)
+            #expect(try browser.get(thread.path).text.contains("action=\"/p/\(answer)/helped\""))
+            let marked = try browser.post("/p/\(answer)/helped", [("action", "mark")])
+            #expect(marked.status == 303)
+            let location = try #require(marked.header("location"))
+            #expect(location == "\(thread.path)?done=helped#post-\(answer)")
+            let page = try browser.get(String(location.prefix { $0 != "#" })).text
+            #expect(page.contains("Marked as helpful."))
+            #expect(page.contains("<span class=\"post__helpful\">1 member found this helpful</span>"))
+            #expect(page.contains("It helped you (take back)"))
+            // The author of the answer sees the count but no button on their own post.
+            let author = try site.signedIn("helper", landingOn: thread.path)
+            let own = try author.get(thread.path).text
+            #expect(own.contains("1 member found this helpful"))
+            #expect(!own.contains("action=\"/p/\(answer)/helped\""))
+            #expect(try author.post("/p/\(answer)/helped", [("action", "mark")]).status == 403)
+            // The topic page ranks it; the profile shows no totals.
+            let topic = try site.get("/topics/capital-and-finance").text
+            #expect(topic.contains("Most helpful answers"))
+            #expect(topic.contains("Helper in “Working capital in year one”"))
+            #expect(!(try site.get("/u/helper").text.contains("helpful")))
+        }
+    }
+}

@@ -40,6 +40,7 @@ public enum Schema {
         Migration009RecentSearch.migration,
         Migration010MailOutbox.migration,
         Migration011PlainTextSearch.migration,
+        Migration012HelpfulMarks.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -21,8 +21,26 @@ struct PostingRoutes: RouteCollection {
         routes.post("/p/{id:int}/delete", delete)
         routes.post("/t/{id:int}/accept", accept)
         routes.post("/drafts", saveDraftInBackground)
+        routes.post("/p/{id:int}/helped", markHelpful)
         routes.get("/t/{id:int}/details", detailsForm)
         routes.post("/t/{id:int}/details", saveDetails)
+    }
+
+    // MARK: "This helped"
+
+    /// `POST /p/{id}/helped` (`action` = mark | unmark): back to the post with a word.
+    func markHelpful(_ request: Request) throws -> Response {
+        let postID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        guard case .valid(let items) = try app.checkedForm(request, ctx) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+        let helped = items.value("action") != "unmark"
+        do {
+            guard try app.network.helpful.mark(by: ctx.actor, postID: postID, helped: helped) else { throw HTTPError.notFound }
+        } catch PostingError.refused(let reason) {
+            throw HTTPError(.forbidden, reason)
+        }
+        return ctx.redirect(try app.postPath(postID, done: helped ? .helped : .unhelped))
     }
 
     // MARK: A thread's title and topics (its author, or an admin)
@@ -374,6 +392,7 @@ extension AppContext {
         if let account = ctx.account {
             reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
         }
+        reply.helpful = try network.helpful.counts(postIDs: page.posts.map(\.id), userID: ctx.account?.id)
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
             let state = try network.following.threadState(userID: account.id, threadID: page.thread.id)

@@ -64,6 +64,7 @@ struct ReadingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         guard let page = try reading.topic(slug: slug, viewer: ctx.viewer, filter: filter) else { throw HTTPError.notFound }
         var view = TopicView(page: page)
+        view.helpfulAnswers = try app.network.helpful.topAnswers(topicSlug: page.topic.slug, viewer: ctx.viewer)
         if let account = ctx.account {
             view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
         }
@@ -198,7 +199,7 @@ struct SignInToSeeView: TemplateRenderable {
 
 /// The word shown at the top of the thread page after an action on one of its posts (`?done=`).
 enum ThreadNotice: String {
-    case saved, unsaved, restored, details
+    case saved, unsaved, restored, details, helped, unhelped
 
     var text: String {
         switch self {
@@ -206,6 +207,8 @@ enum ThreadNotice: String {
         case .unsaved: "Post removed from your saved posts."
         case .restored: "Post restored. Everyone who can read this thread can read it again."
         case .details: "Title and topics saved."
+        case .helped: "Marked as helpful. Thank you: marks help others find the most useful answers."
+        case .unhelped: "Your helpful mark was taken back."
         }
     }
 }

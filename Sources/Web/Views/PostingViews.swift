@@ -114,6 +114,8 @@ struct ReplyFormView: TemplateRenderable {
     var notice: String?
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
+    /// "This helped" marks on this page's posts.
+    var helpful: [Int64: HelpfulCount] = [:]
     let actor: Actor
     let state: Resource.ThreadState
 
@@ -136,6 +138,12 @@ struct ReplyFormView: TemplateRenderable {
         guard post.hidden, !post.deletedByAuthor else { return false }
         let postState = Resource.PostState(authorID: post.authorID, hidden: true, held: post.heldForApproval, thread: state)
         return Policy.decide(actor, .restore, .post(postState)).isAllowed
+    }
+    /// Policy `.markHelpful` for this reader and post.
+    private func mayMarkHelpful(_ post: PostView) -> Bool {
+        guard !post.deletedByAuthor else { return false }
+        let postState = Resource.PostState(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval, thread: state)
+        return Policy.decide(actor, .markHelpful, .post(postState)).isAllowed
     }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
@@ -168,7 +176,8 @@ struct ReplyFormView: TemplateRenderable {
                                         mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
                                         threadID: thread.page.thread.id, replyPagePath: replyPagePath,
                                         saved: savedPostIDs.map { $0.contains(post.id) },
-                                        mayRestore: mayRestore(post)))
+                                        mayRestore: mayRestore(post), helpful: helpful[post.id],
+                                        mayMarkHelpful: signedIn && mayMarkHelpful(post)))
             })
         default: thread.templateValue(for: key)
         }
@@ -187,6 +196,10 @@ struct PostActionsView: TemplateRenderable {
     var saved: Bool?
     /// Shows the Restore control (a hidden post, a reader Policy lets restore it).
     var mayRestore: Bool
+    /// Its "This helped" marks, if any.
+    var helpful: HelpfulCount?
+    /// Shows the "This helped" button.
+    var mayMarkHelpful: Bool
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -198,6 +211,10 @@ struct PostActionsView: TemplateRenderable {
         case "saveControl": .bool(saved != nil)
         case "saved": .bool(saved ?? false)
         case "mayRestore": .bool(mayRestore)
+        case "mayMarkHelpful": .bool(mayMarkHelpful)
+        case "helpfulMine": .bool(helpful?.mine ?? false)
+        case "helpfulText":
+            helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
         default: item.templateValue(for: key)
         }
     }

@@ -109,6 +109,8 @@ struct TopicView: TemplateRenderable {
     var page: TopicPage
     /// For signed-in readers: whether they follow the topic (nil for visitors: no form).
     var following: Bool?
+    /// The replies members marked most often as helpful ("This helped").
+    var helpfulAnswers: [HelpfulAnswer] = []
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -119,6 +121,17 @@ struct TopicView: TemplateRenderable {
         case "name": .text(page.topic.name)
         case "slug": .text(page.topic.slug)
         case "askURL": .text("/t/new?topic=" + page.topic.slug)
+        case "hasHelpfulAnswers": .bool(!helpfulAnswers.isEmpty)
+        case "helpfulAnswers":
+            .list(helpfulAnswers.map { answer in
+                var row = TemplateObject()
+                let page = (answer.position - 1) / PageQueries.postsPerPage + 1
+                row["url"] = .text(BoardPaths.thread(id: answer.threadID, slug: answer.threadSlug) + (page > 1 ? "?page=\(page)" : "") + "#post-\(answer.postID)")
+                row["threadTitle"] = .text(answer.threadTitle)
+                row["authorName"] = .text(answer.authorName)
+                row["countText"] = .text(answer.count == 1 ? "1 member found this helpful" : "\(answer.count) members found this helpful")
+                return .object(row)
+            })
         case "description": .text(page.description)
         case "briefing": .list(page.briefingItems.map(BriefingItemView.init))
         case "threads": .list(page.threads.map(ThreadListItem.init))

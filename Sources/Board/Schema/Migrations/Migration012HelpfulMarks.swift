@@ -1,0 +1,17 @@
+import Database
+
+/// Migration 12 (issue 18): "This helped" marks on posts, one per member and post. A count is
+/// shown on the post and ranks a topic's most helpful answers; no totals per person anywhere.
+/// Marks go with their post or their account (CASCADE: they exist only for them).
+enum Migration012HelpfulMarks {
+    static let migration = Migration(version: 12, name: "\"This helped\" marks on posts", sql: sql)
+
+    static let sql = """
+    CREATE TABLE helpful_marks (
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (post_id, user_id)
+    ) STRICT, WITHOUT ROWID;
+    """
+}
