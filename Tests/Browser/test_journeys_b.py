@@ -331,3 +331,29 @@ def test_this_helped_is_counted_and_ranks_the_topic(driver, server):
     section = driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=helpful-heading]")
     assert title in section.text
     sign_out(driver)
+
+
+def test_new_since_the_last_visit(driver, server):
+    sign_in(driver, *server.accounts["member"])
+    path, title, _ = ask_question(driver, server)
+    sign_out(driver)
+    sign_in(driver, *server.accounts["mentor"])
+    answer = f"Ask for it in writing {uuid.uuid4().hex[:6]}."
+    reply(driver, server, path, answer)
+    sign_out(driver)
+    sign_in(driver, *server.accounts["member"])
+    driver.get(server.url("/"))
+    item = [li for li in driver.find_elements(By.CSS_SELECTOR, ".thread-list__item") if title in li.text][0]
+    assert "New replies" in item.text, item.text
+    check_axe(driver, "the home page with a new-replies marker")
+    link = item.find_element(By.CSS_SELECTOR, "h3 a")
+    link.click()
+    WebDriverWait(driver, 15).until(staleness_of(link))
+    jump = driver.find_element(By.LINK_TEXT, "Go to the first post that is new since your last visit")
+    post = [p for p in driver.find_elements(By.CSS_SELECTOR, "ol.posts > li.post") if answer in p.text][0]
+    assert jump.get_attribute("href").endswith("#" + post.get_attribute("id"))
+    assert "New since your last visit" in post.text
+    driver.get(server.url("/"))
+    item = [li for li in driver.find_elements(By.CSS_SELECTOR, ".thread-list__item") if title in li.text][0]
+    assert "New replies" not in item.text
+    sign_out(driver)

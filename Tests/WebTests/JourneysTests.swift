@@ -376,3 +376,28 @@ extension JourneysTests {
         }
     }
 }
+
+extension JourneysTests {
+    @Test func postsNewSinceTheLastVisitAreMarkedInTheThreadAndTheLists() throws {
+        try withTestSite { site in
+            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
+            let asker = try site.member(handle: "asker")
+            let helper = try site.member(handle: "helper")
+            let thread = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
+            let browser = try site.signedIn("asker", landingOn: "/")
+            // The first visit marks nothing.
+            let first = try browser.get(thread.path).text
+            #expect(!first.contains("New since your last visit"))
+            let reply = try site.reply(to: thread, by: helper, body: "Three months of payroll")
+            try site.network.store.write { try $0.run("UPDATE threads SET last_post_id = ? WHERE id = ?", reply, thread.id) }
+            #expect(try browser.get("/").text.contains("Working capital in year one</a> <strong class=\"badge badge--new\">New replies</strong>"))
+            #expect(try browser.get("/topics/capital-and-finance").text.contains("<strong class=\"badge badge--new\">New replies</strong>"))
+            let second = try browser.get(thread.path).text
+            #expect(second.contains("<a href=\"#post-\(reply)\">Go to the first post that is new since your last visit</a>"))
+            #expect(second.components(separatedBy: "New since your last visit</strong>").count == 2)
+            // Seen now: no markers.
+            #expect(!(try browser.get(thread.path).text.contains("New since your last visit</strong>")))
+            #expect(!(try browser.get("/").text.contains("badge--new")))
+        }
+    }
+}

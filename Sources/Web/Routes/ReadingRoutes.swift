@@ -27,7 +27,11 @@ struct ReadingRoutes: RouteCollection {
     func home(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
         let content = try reading.home(viewer: ctx.viewer)
-        return ctx.finish(app.pages.home.response(InLayout(HomeView(content: content), ctx)))
+        var view = HomeView(content: content)
+        if let account = ctx.account {
+            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: (content.latest + content.unanswered).map(\.id))
+        }
+        return ctx.finish(app.pages.home.response(InLayout(view, ctx)))
     }
 
     /// `/topics`: every topic, with its description and how many threads the reader may open.
@@ -67,6 +71,7 @@ struct ReadingRoutes: RouteCollection {
         view.helpfulAnswers = try app.network.helpful.topAnswers(topicSlug: page.topic.slug, viewer: ctx.viewer)
         if let account = ctx.account {
             view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
+            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: page.threads.map(\.id))
         }
         return ctx.finish(app.pages.topic.response(InLayout(view, ctx)))
     }
@@ -104,7 +109,11 @@ struct ReadingRoutes: RouteCollection {
         }
         let notice = try request.queryItems().last(where: { $0.name == "done" }).flatMap { ThreadNotice(rawValue: $0.value) }
         let (form, draftSavedAt) = try replyForm(ctx, request, page)
-        return try app.threadPage(ctx, page, form: form, notice: notice?.text, draftSavedAt: draftSavedAt)
+        // "New since your last visit": posts newer than the newest this reader saw before.
+        let seenBefore = try ctx.account.flatMap { account in
+            try app.network.visits.seen(userID: account.id, threadID: page.thread.id, postIDs: page.posts.map(\.id))
+        }
+        return try app.threadPage(ctx, page, form: form, notice: notice?.text, draftSavedAt: draftSavedAt, seenBefore: seenBefore)
     }
 
     func threadFeed(_ request: Request) throws -> Response {

@@ -116,6 +116,8 @@ struct ReplyFormView: TemplateRenderable {
     var draftSavedAt: Date?
     /// "This helped" marks on this page's posts.
     var helpful: [Int64: HelpfulCount] = [:]
+    /// The newest post the reader had seen before this visit: later ones are marked new.
+    var seenBefore: Int64?
     let actor: Actor
     let state: Resource.ThreadState
 
@@ -166,6 +168,8 @@ struct ReplyFormView: TemplateRenderable {
         case "notice": notice.map { .text($0) }
         case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case "draftThread": .text(String(thread.page.thread.id))
+        case "firstNewURL":
+            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         case "detailsURL":
             signedIn && Policy.decide(actor, .editThread, .thread(state)).isAllowed ? .text("/t/\(thread.page.thread.id)/details") : nil
@@ -177,7 +181,8 @@ struct ReplyFormView: TemplateRenderable {
                                         threadID: thread.page.thread.id, replyPagePath: replyPagePath,
                                         saved: savedPostIDs.map { $0.contains(post.id) },
                                         mayRestore: mayRestore(post), helpful: helpful[post.id],
-                                        mayMarkHelpful: signedIn && mayMarkHelpful(post)))
+                                        mayMarkHelpful: signedIn && mayMarkHelpful(post),
+                                        isNew: seenBefore.map { post.id > $0 } ?? false))
             })
         default: thread.templateValue(for: key)
         }
@@ -200,6 +205,8 @@ struct PostActionsView: TemplateRenderable {
     var helpful: HelpfulCount?
     /// Shows the "This helped" button.
     var mayMarkHelpful: Bool
+    /// Newer than the newest post the reader had seen before this visit.
+    var isNew: Bool
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -212,6 +219,7 @@ struct PostActionsView: TemplateRenderable {
         case "saved": .bool(saved ?? false)
         case "mayRestore": .bool(mayRestore)
         case "mayMarkHelpful": .bool(mayMarkHelpful)
+        case "isNew": .bool(isNew)
         case "helpfulMine": .bool(helpful?.mine ?? false)
         case "helpfulText":
             helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
