@@ -11,17 +11,19 @@ public struct VisitsService: Sendable {
     /// - Returns: the newest post they had seen before, or nil on their first visit.
     public func seen(userID: Int64, threadID: Int64, postIDs: [Int64]) throws -> Int64? {
         guard let newest = postIDs.max() else { return nil }
-        return try store.write { tx in
-            let before = try tx.scalar(Int64.self, "SELECT last_seen_post_id FROM thread_visits WHERE user_id = ? AND thread_id = ?",
-                                       userID, threadID)
-            if before.map({ $0 < newest }) ?? true {
+        // A read first: a page with nothing new to record costs no write transaction.
+        let before = try store.read { conn in
+            try conn.scalar(Int64.self, "SELECT last_seen_post_id FROM thread_visits WHERE user_id = ? AND thread_id = ?", userID, threadID)
+        }
+        if before.map({ $0 < newest }) ?? true {
+            try store.write { tx in
                 try tx.run("""
                     INSERT INTO thread_visits(user_id, thread_id, last_seen_post_id) VALUES (?1, ?2, ?3)
                     ON CONFLICT(user_id, thread_id) DO UPDATE SET last_seen_post_id = max(last_seen_post_id, excluded.last_seen_post_id)
                     """, userID, threadID, newest)
             }
-            return before
         }
+        return before
     }
 
     /// Of `threadIDs` (threads a list already shows `userID`), those they opened before and
