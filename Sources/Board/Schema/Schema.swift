@@ -40,6 +40,8 @@ public enum Schema {
         Migration009RecentSearch.migration,
         Migration010MailOutbox.migration,
         Migration011JourneyNotifications.migration,
+        Migration012PlainTextSearch.migration,
+        Migration013HelpfulMarks.migration,
     ]
 
     /// The migrator for `migrations`.
