@@ -3,7 +3,9 @@
 Environment:
   MUTUALS_BINARY   the server executable (default .build/debug/mutuals, relative to the repository)
 
-Servers here speak plain HTTP (`--no-tls`) unless a scenario needs TLS; members are mentors
+Servers here speak plain HTTP (`--no-tls`) unless a scenario needs TLS, and run with
+`--visitor-rate 0`: the readers all come from 127.0.0.1, and the per-address limit on visitors
+is a defence of its own, not the fault under test. Members are mentors
 made with `mutuals user add` (mentors have no new-account posting allowance), and they post
 through the real forms: sign in, GET the page, POST with its CSRF token and an Origin header.
 """
@@ -74,7 +76,7 @@ class Server:
         self.tls = tls
         command = [binary(), "serve", "--data", data_dir, "--port", str(self.port), "--http-port", "0",
                    "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
-                   "--access-log", "off", *args]
+                   "--access-log", "off", "--visitor-rate", "0", *args]
         if not tls:
             command.append("--no-tls")
         if demo:
