@@ -21,13 +21,16 @@ def mount(kind: str, root: str) -> tuple[str, list[list[str]]]:
     mountpoint = os.path.join(root, "mnt")
     os.makedirs(mountpoint)
     if kind == "tmpfs":
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", mountpoint], check=True)
-        return mountpoint, [["umount", "-l", mountpoint]]
-    image = os.path.join(root, "disk.img")
-    with open(image, "wb") as f:
-        f.truncate(64 * 1024 * 1024)
-    subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True, capture_output=True)
-    subprocess.run(["mount", "-o", "loop", image, mountpoint], check=True, capture_output=True)
+        command = ["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", mountpoint]
+    else:
+        image = os.path.join(root, "disk.img")
+        with open(image, "wb") as f:
+            f.truncate(64 * 1024 * 1024)
+        subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True, capture_output=True)
+        command = ["mount", "-o", "loop", image, mountpoint]
+    mounted = subprocess.run(command, capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here ({' '.join(command)}): {mounted.stderr.strip()}")
     return mountpoint, [["umount", "-l", mountpoint]]
 
 
