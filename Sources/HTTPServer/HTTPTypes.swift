@@ -170,10 +170,17 @@ public struct Request: Sendable {
     public var host: String
     /// Whether the request arrived over TLS.
     public var isSecure: Bool
-    /// The peer's address, as text.
+    /// The client's address, as text: the peer's, or, when the peer is a trusted proxy, the one
+    /// its X-Forwarded-For names (`TrustedProxies`, the one place this is decided).
     public var remoteAddress: String
     /// Route parameters filled in by the router.
     public var parameters: Parameters = Parameters()
+    /// The server's id for this request: in the `X-Request-Id` header, the access log and error
+    /// pages (`reference`). 0 for requests built outside the server.
+    public var requestID: UInt64 = 0
+
+    /// `requestID` as people quote it: lowercase hexadecimal.
+    public var reference: String { String(requestID, radix: 16) }
 
     public init(
         method: HTTPMethod, path: String, pathSegments: [String], query: String? = nil,

@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "notice-banner"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
@@ -50,8 +50,14 @@ struct PageLibrary: Sendable {
     }
 
     /// An error page in the layout, with the status's heading and the message.
-    func errorResponse(_ status: HTTPStatus, _ message: String) -> Response {
-        error.response(ErrorPage(status: status, message: message), status: status)
+    /// - Parameter reference: the request id, shown so a report can be matched to the logs.
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil) -> Response {
+        error.response(ErrorPage(status: status, message: message, reference: reference), status: status)
+    }
+
+    /// An error page with the header of the person asking (signed in or not).
+    func errorResponse(_ status: HTTPStatus, _ message: String, in context: RequestContext) -> Response {
+        error.response(InLayout(ErrorPage(status: status, message: message), context), status: status)
     }
 }
 
@@ -72,6 +78,8 @@ struct HomePage: TemplateRenderable {
 struct ErrorPage: TemplateRenderable {
     var status: HTTPStatus
     var message: String
+    /// The request id (`X-Request-Id`, the access log's `id`), when the server gave one.
+    var reference: String?
 
     var heading: String {
         switch status.code {
@@ -108,6 +116,7 @@ struct ErrorPage: TemplateRenderable {
         case "advice": .text(advice)
         case "code": .int(status.code)
         case "reason": .text(status.reason)
+        case "reference": .text(reference)
         default: nil
         }
     }
