@@ -71,8 +71,11 @@ def try_posting_while_refused(server: Server, member: Member, thread: str, label
     # Reading keeps working, signed in and out.
     assert member.get(thread)[0] == 200
     assert server.get("/")[0] == 200
+    # /healthz says why (the writer's last storage failure) until a write commits again.
     status, _, body = server.get("/healthz")
-    return {"status": status, "body": body.decode().strip()}
+    health = {"status": status, "body": body.decode().strip()}
+    assert status == 503 and "writer" in health["body"], health
+    return health
 
 
 def posting_works(member: Member, thread: str, label: str) -> None:
@@ -80,6 +83,7 @@ def posting_works(member: Member, thread: str, label: str) -> None:
     status, headers, _ = member.reply(thread, text)
     assert status == 303, f"posting after {label} answered {status}"
     assert text in member.get(headers["location"].split("#")[0])[2]
+    assert member.server.get("/healthz")[0] == 200
 
 
 @needs_root
