@@ -168,6 +168,8 @@ struct PostingRoutes: RouteCollection {
             return try refused(FormState(items: items, errors: errors), .unprocessableContent)
         } catch let error as PostingError {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
+        } catch {
+            return try newThreadPage(ctx, form: .notSaved(items, after: error), topics: topics).notSaved()
         }
     }
 
@@ -214,6 +216,8 @@ struct PostingRoutes: RouteCollection {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
         } catch let error as PostingError where error != .threadNotFound {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
+        } catch {
+            return try app.threadPage(ctx, page, form: .notSaved(items, after: error)).notSaved()
         }
     }
 
@@ -242,6 +246,8 @@ struct PostingRoutes: RouteCollection {
             return try editPage(ctx, post, form: FormState(items: items, errors: error.fieldErrors), status: .unprocessableContent)
         } catch let error as PostingError {
             return try editPage(ctx, post, form: FormState(items: items, formMessage: error.message(for: ctx.actor)), status: .forbidden)
+        } catch {
+            return try editPage(ctx, post, form: .notSaved(items, after: error)).notSaved()
         }
     }
 
@@ -380,8 +386,12 @@ struct PostingRoutes: RouteCollection {
         return allowance.allowed ? nil : (allowance.reason ?? "You cannot post at the moment")
     }
 
+    /// Keeps what was typed as a draft. When the storage refuses (a full disk) the page still
+    /// shows the text, so the draft is skipped rather than the page lost.
     func saveDraft(_ account: Account, threadID: Int64?, _ items: [FormItem]) throws {
-        try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "")
+        do {
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "")
+        } catch where StorageUnavailable(error) != nil {}
     }
 }
 
