@@ -22,6 +22,8 @@ public final class Network: Sendable {
     public let moderation: ModerationService
     /// What open pages hear of as it happens (live updates), checked against each reader.
     public let live: LiveFeed
+    /// The mail outbox for admins (`/admin/outbox`, `mutuals mail list`).
+    public let outbox: OutboxService
 
     /// - Parameters:
     ///   - hasher, clock, limits: as for `Accounts` (tests inject a cheaper hasher, a clock and tighter limits).
@@ -50,5 +52,6 @@ public final class Network: Sendable {
         search = SearchService(store: store)
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
+        outbox = OutboxService(store: store, clock: clock)
     }
 }

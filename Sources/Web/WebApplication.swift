@@ -9,6 +9,9 @@ public struct SiteConfiguration: Sendable {
     public var templatesDirectory: String
     /// Caps and lifetimes of the live-update streams (issue 16).
     public var liveStreams = LiveStreamLimits()
+    /// The mail sender, if `serve` runs one: the outbox page says whether a relay is
+    /// configured, and actions that queue mail wake it (issue 15).
+    public var mailSender: OutboxSender?
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -45,6 +48,8 @@ public enum WebApplication {
         try routes.add(SearchRoutes(app: app))
         try routes.add(FollowingRoutes(app: app))
         try routes.add(NotificationRoutes(app: app))
+        try routes.add(AccountMailRoutes(app: app))
+        try routes.add(OutboxRoutes(app: app))
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()
     }

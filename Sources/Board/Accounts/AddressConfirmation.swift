@@ -7,6 +7,12 @@ public struct EmailStatus: Sendable, Equatable {
     public let confirmed: Bool
     /// A new address the member asked for, whose confirmation link is still live.
     public let pendingAddress: String?
+
+    public init(address: String, confirmed: Bool, pendingAddress: String?) {
+        self.address = address
+        self.confirmed = confirmed
+        self.pendingAddress = pendingAddress
+    }
 }
 
 /// Address confirmation (issue 15): a link mailed at registration and on a change of address.

@@ -20,7 +20,7 @@ public struct OutboxRetryPolicy: Sendable {
     public init() {}
 
     /// The wait before attempt `attempts + 1`, after `attempts` failures.
-    func delay(afterFailures attempts: Int) -> TimeInterval {
+    public func delay(afterFailures attempts: Int) -> TimeInterval {
         min(longestRetry, firstRetry * pow(2, Double(max(0, attempts - 1))))
     }
 }
@@ -72,6 +72,9 @@ public final class OutboxSender: Sendable {
         self.policy = policy
         self.log = log
     }
+
+    /// Whether messages can go anywhere; without a transport they stay queued.
+    public var hasTransport: Bool { transport != nil }
 
     // MARK: The thread
 
