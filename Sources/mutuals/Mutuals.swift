@@ -9,7 +9,7 @@ struct Mutuals: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mutuals",
         abstract: "Mutuals Network: a peer-support knowledge network for public-service mutuals.",
-        subcommands: [Serve.self, Migrate.self, BackupCommand.self, Check.self, DemoCommand.self, Rerender.self, UserCommand.self, InviteCommand.self, DurabilityWriter.self]
+        subcommands: [Serve.self, Migrate.self, BackupCommand.self, Check.self, DemoCommand.self, Rerender.self, UserCommand.self, InviteCommand.self, DurabilityWriter.self, MailCommands.self]
     )
 
     /// Everything the process creates (data folder, database, -wal, -shm, backups, TLS files) is

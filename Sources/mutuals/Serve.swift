@@ -4,6 +4,7 @@ import DemoContent
 import Foundation
 import HTTPServer
 import Logging
+import Mail
 import Web
 
 /// `mutuals serve`: runs the site until SIGINT or SIGTERM.
@@ -147,7 +148,14 @@ struct Serve: ParsableCommand {
         site.liveStreams.perSession = streamsPerSession
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
-        let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
+        let network = Network(store: store)
+        // Stopped before the store closes (defers run last first); no relay configured yet: mail stays queued.
+        let mailSite = MailSite(baseURL: "\(noTLS ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)",
+                                from: MailAddress("mutuals@localhost", displayName: "Mutuals Network"))
+        let mailSender = try ServeMail.startSender(network: network, templatesDirectory: templates, transport: nil, site: mailSite)
+        defer { mailSender.stop() }
+        site.mailSender = mailSender
+        let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []
         var banner: [String] = []
