@@ -9,6 +9,10 @@ public struct SiteConfiguration: Sendable {
     public var templatesDirectory: String
     /// Caps and lifetimes of the live-update streams (issue 16).
     public var liveStreams = LiveStreamLimits()
+    /// The visitors' page cache (issue 14).
+    public var pageCache = PageCache.Limits()
+    /// The per-address limit on visitors' requests (issue 14).
+    public var visitorRate = VisitorRateLimit.Limits()
     /// The mail sender, if `serve` runs one: the outbox page says whether a relay is
     /// configured, and actions that queue mail wake it (issue 15).
     public var mailSender: OutboxSender?
@@ -50,6 +54,7 @@ public enum WebApplication {
         try routes.add(NotificationRoutes(app: app))
         try routes.add(AccountMailRoutes(app: app))
         try routes.add(OutboxRoutes(app: app))
+        routes.limitVisitors(app.visitorLimit)
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()
     }

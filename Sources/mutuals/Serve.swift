@@ -12,6 +12,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the web server until SIGINT or SIGTERM.")
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var pages: PageOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -148,7 +149,9 @@ struct Serve: ParsableCommand {
         site.liveStreams.perSession = streamsPerSession
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
+        pages.apply(to: &site)
         let network = Network(store: store)
+        try network.watchOtherProcesses()
         // Stopped before the store closes (defers run last first); no relay configured yet: mail stays queued.
         let mailSite = MailSite(baseURL: "\(noTLS ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)",
                                 from: MailAddress("mutuals@localhost", displayName: "Mutuals Network"))
