@@ -162,6 +162,7 @@ struct AccountRoutes: RouteCollection {
         let message: String
         switch outcome {
         case .registered, .emailAlreadyRegistered:
+            app.site.mailSender?.nudge()  // the confirmation link (docs/mail.md)
             // One answer for both, so registering does not confirm an address has an account (docs/security.md).
             return context.redirect("/sign-in?registered=1")
         case .invalid(let errors):
