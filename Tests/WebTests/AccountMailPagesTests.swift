@@ -116,6 +116,20 @@ struct AccountMailPagesTests {
         }
     }
 
+    @Test func aNameIsPlainInTheTextPartEscapedInTheHTMLAndNeverBreaksAHeader() throws {
+        try withTestSite { site in
+            let ann = try site.network.member(handle: "ann")
+            try site.store.write { try $0.run("UPDATE users SET display_name = ? WHERE id = ?", "Ann O'Brien & Co\r\nBcc: x@evil.example", ann.id) }
+            #expect(try site.network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1") == .accepted)
+            let kept = KeptMail()
+            try site.sendQueuedMail(into: kept)
+            let message = try #require(kept.last(to: "ann@example.org"))
+            #expect(message.text.contains("Hello Ann O'Brien & Co"))
+            #expect(message.html.contains("Hello Ann O&#39;Brien &amp; Co"))
+            #expect(message.to.displayName == "Ann O'Brien & Co  Bcc: x@evil.example")
+        }
+    }
+
     @Test func changingTheAddressWaitsForTheNewOnesLink() throws {
         try withTestSite { site in
             _ = try site.network.member(handle: "ann")
