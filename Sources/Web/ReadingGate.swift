@@ -15,10 +15,9 @@ import HTTPServer
 struct ReadingGate: Sendable {
     let accounts: Accounts
 
-    /// Routes every visitor may use: static files and the health check (never gated, so the
-    /// reactor-run handlers stay free of database reads), and the ways in: sign-in, two-factor,
-    /// registration, sign-out.
-    static let open: Set<String> = ["/static/{path...}", "/healthz", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out"]
+    /// Routes every visitor may use: static files, the health check and the metrics (which has
+    /// its own rule, `MetricsAccess`), and the ways in: sign-in, two-factor, registration, sign-out.
+    static let open: Set<String> = ["/static/{path...}", "/healthz", "/metrics", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out"]
 
     /// Whether a route pattern serves a feed (Atom), which takes a feed token instead of a session.
     static func isFeed(_ pattern: String) -> Bool {
