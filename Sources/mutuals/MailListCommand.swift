@@ -43,8 +43,3 @@ struct MailListCommand: ParsableCommand {
     }
 }
 
-/// `mutuals mail ...` until the group is shared with `mail test` (mail-transport).
-struct MailCommands: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mail", abstract: "The mail outbox.",
-                                                    subcommands: [MailListCommand.self])
-}

@@ -25,7 +25,7 @@ import conftest
 from axe_support import describe_violations, run_axe
 from conftest import REPO, fetch, free_port, submit_and_wait
 
-SMTP_SERVER = os.path.join(REPO, "Tests", "MailTests", "smtp_server.py")
+SMTP_SERVER = os.path.join(REPO, "Tests", "MailRelay", "smtp_server.py")
 MEMBER_EMAIL = "sam.okafor@example.org"
 NEW_PASSWORD = "a fresh passphrase for sam"
 
@@ -33,8 +33,9 @@ NEW_PASSWORD = "a fresh passphrase for sam"
 @contextlib.contextmanager
 def smtp_server(out_dir: str):
     """aiosmtpd on a free loopback port, plain SMTP; yields the port."""
+    # Its standard input stays open while it should run (it stops at end of input).
     process = subprocess.Popen([sys.executable, SMTP_SERVER, "--out", out_dir, "--security", "none"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = process.stdout.readline()
         assert line.startswith("PORT "), f"the SMTP server did not start: {line}"

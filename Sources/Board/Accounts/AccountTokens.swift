@@ -1,7 +1,7 @@
 import Database
 import Foundation
 
-/// Single-use links sent by mail (`account_tokens`, migration 11): address confirmation and
+/// Single-use links sent by mail (`account_tokens`, migration 12): address confirmation and
 /// password reset. The token is 32 random bytes, base64url in the link; only its SHA-256 is
 /// stored. The raw token rides in the queued message's payload until the message is sent or
 /// dropped (the sender then clears it), because the mail must carry it (docs/mail.md).

@@ -61,7 +61,7 @@ struct NotificationRoutes: RouteCollection {
         guard let userID = context.account?.id else { return context.redirect("/sign-in") }
         let disabled = try notifications.disabledKinds(userID: userID)
         let saved = (try? request.queryItems())?.contains { $0.name == "saved" } == true
-        return context.finish(app.pages.notifications.settings.response(InLayout(NotificationSettingsView(disabled: disabled, saved: saved), context)))
+        return context.finish(app.pages.notifications.settings.response(InLayout(NotificationSettingsView(disabled: disabled, saved: saved, isAdmin: context.actor.isAdmin), context)))
     }
 
     func changeSettings(_ request: Request) throws -> Response {
@@ -70,10 +70,12 @@ struct NotificationRoutes: RouteCollection {
         guard case .valid(let items) = try app.checkedForm(request, context) else {
             let disabled = try notifications.disabledKinds(userID: userID)
             return context.finish(app.pages.notifications.settings.response(
-                InLayout(NotificationSettingsView(disabled: disabled, saved: false), context,
+                InLayout(NotificationSettingsView(disabled: disabled, saved: false, isAdmin: context.actor.isAdmin), context,
                          form: FormState(formMessage: CSRF.resubmitMessage)), status: .forbidden))
         }
-        let enabled = Set(items.filter { $0.name == "kind" }.compactMap { NotificationKind(rawValue: $0.value) })
+        var enabled = Set(items.filter { $0.name == "kind" }.compactMap { NotificationKind(rawValue: $0.value) })
+        // Kinds the form does not offer (admins' own) stay on, in case the role changes later.
+        if !context.actor.isAdmin { enabled.formUnion(NotificationKind.allCases.filter(\.isForAdmins)) }
         try notifications.setEnabledKinds(userID: userID, enabled)
         return context.redirect("/account/notifications?saved=1")
     }

@@ -1,6 +1,6 @@
 import Database
 
-/// Migration 11: single-use links mailed for address confirmation and password reset (issue 15).
+/// Migration 12: single-use links mailed for address confirmation and password reset (issue 15).
 ///
 /// A token is 32 random bytes; only its SHA-256 is kept here, as sessions keep theirs. `email` is
 /// the address the link was sent to: confirming it confirms that address (or, for a change of
@@ -9,8 +9,8 @@ import Database
 ///
 /// `mail_outbox.retried_at`: when an admin last put a failed message back in the queue; the
 /// sender gives up on a message a bounded time after it was queued or retried.
-enum Migration011AccountTokens {
-    static let migration = Migration(version: 11, name: "account tokens for confirmation and reset links", sql: sql)
+enum Migration012AccountTokens {
+    static let migration = Migration(version: 12, name: "account tokens for confirmation and reset links", sql: sql)
 
     static let sql = """
     CREATE TABLE account_tokens (
