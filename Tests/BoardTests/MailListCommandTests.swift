@@ -29,4 +29,15 @@ struct MailListCommandTests {
         #expect(wrong.status != 0)
         #expect(wrong.output.contains("--state must be queued, failed, sent or dropped"))
     }
+
+    @Test func serveRefusesARelayWithoutASenderOrAPublicAddress() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-mail-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let noSender = try runMutuals(["serve", "--smtp-host", "127.0.0.1", "--data", directory])
+        #expect(noSender.status != 0)
+        #expect(noSender.output.contains("--smtp-host needs --mail-from"))
+        let noBase = try runMutuals(["serve", "--smtp-host", "127.0.0.1", "--mail-from", "network@example.org", "--data", directory])
+        #expect(noBase.status != 0)
+        #expect(noBase.output.contains("--smtp-host needs --base-url"))
+    }
 }
