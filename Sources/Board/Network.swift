@@ -26,6 +26,8 @@ public final class Network: Sendable {
     public let moderation: ModerationService
     /// What open pages hear of as it happens (live updates), checked against each reader.
     public let live: LiveFeed
+    /// The mail outbox for admins (`/admin/outbox`, `mutuals mail list`).
+    public let outbox: OutboxService
 
     /// Moves whenever anything stored may have changed: every commit of this process (counted
     /// before the writing request is answered) and, once `watchOtherProcesses` runs, other
@@ -66,5 +68,6 @@ public final class Network: Sendable {
         visits = VisitsService(store: store)
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
+        outbox = OutboxService(store: store, clock: clock)
     }
 }

@@ -18,8 +18,8 @@ extension Connection {
     public func insertUser(handle: String, displayName: String, email: String, passwordHash: String,
                            role: String, organisationID: Int64?, bio: String, at date: Date) throws -> Int64 {
         try run("""
-            INSERT INTO users(handle, display_name, email, password_hash, role, organisation_id, bio, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO users(handle, display_name, email, password_hash, role, organisation_id, bio, created_at, email_confirmed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8)
             """, handle, displayName, email, passwordHash, role, organisationID, bio, date)
         return lastInsertedRowID
     }

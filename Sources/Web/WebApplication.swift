@@ -15,6 +15,9 @@ public struct SiteConfiguration: Sendable {
     public var visitorRate = VisitorRateLimit.Limits()
     /// `/healthz` and `/metrics` (issue 17).
     public var operations = OperationsEndpoints()
+    /// The mail sender, if `serve` runs one: the outbox page says whether a relay is
+    /// configured, and actions that queue mail wake it (issue 15).
+    public var mailSender: OutboxSender?
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -52,6 +55,8 @@ public enum WebApplication {
         try routes.add(SearchRoutes(app: app))
         try routes.add(FollowingRoutes(app: app))
         try routes.add(NotificationRoutes(app: app))
+        try routes.add(AccountMailRoutes(app: app))
+        try routes.add(OutboxRoutes(app: app))
         routes.limitVisitors(app.visitorLimit)
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()

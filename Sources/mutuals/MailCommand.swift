@@ -6,8 +6,8 @@ import Mail
 struct MailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mail",
-        abstract: "Send mail from the shell.",
-        subcommands: [SendTest.self])
+        abstract: "Send mail from the shell, and list the outbox.",
+        subcommands: [SendTest.self, MailListCommand.self])
 
     /// Sends one message straight through the relay (not through the outbox), so an operator can
     /// check the SMTP settings before starting the server with them.

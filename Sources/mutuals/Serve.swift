@@ -4,6 +4,7 @@ import DemoContent
 import Foundation
 import HTTPServer
 import Logging
+import Mail
 import Web
 
 /// `mutuals serve`: runs the site until SIGINT or SIGTERM.
@@ -13,6 +14,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var pages: PageOptions
     @OptionGroup var observability: ObservabilityOptions
+    @OptionGroup var smtp: SMTPOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -118,6 +120,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
         do { _ = try TrustedProxies(trustedProxies) } catch { throw ValidationError("--trusted-proxy: \(error)") }
+        try ServeMail.check(smtp)
         // Checked before anything is written (the demo is seeded after this): relative paths are
         // read from the current directory, so say which one was looked in.
         for (name, path) in [("--templates", templates), ("--public", publicDirectory)] {
@@ -173,6 +176,11 @@ struct Serve: ParsableCommand {
         site.operations.metricsToken = metricsToken
         let network = Network(store: store)
         try network.watchOtherProcesses()
+        // Stopped before the store closes (defers run last first).
+        let mailSender = try ServeMail.startSender(network: network, templatesDirectory: templates, smtp: smtp,
+                                                   listening: "\(noTLS ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        defer { mailSender.stop() }
+        site.mailSender = mailSender
         let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []

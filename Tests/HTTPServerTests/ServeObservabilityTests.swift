@@ -115,6 +115,7 @@ import TestSupport
             "mutuals_process_resident_bytes", "mutuals_process_resident_anonymous_bytes",
             "mutuals_process_resident_file_bytes", "mutuals_process_database_mapped_bytes",
             #"mutuals_signin_throttled_total{step="password"} 1"#,
+            "mutuals_mail_outbox_depth",
         ] {
             #expect(metrics.body.contains(family), "no \(family)")
         }

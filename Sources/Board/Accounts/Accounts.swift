@@ -205,6 +205,7 @@ public struct Accounts: Sendable {
         let inviteID = invite?.id
         let org = organisationID
         let organisationConfirmed = confirmed
+        let confirmation = try AccountToken.make()
         do {
             let id: Int64 = try store.write { tx in
                 // Checked again: another registration may have taken them since.
@@ -226,6 +227,8 @@ public struct Accounts: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, handle, name, email, hash, role, org, organisationConfirmed, now)
                 let userID = tx.lastInsertedRowID
+                // The address starts unconfirmed: its link is queued with the account (docs/mail.md).
+                try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: email, token: confirmation, now: now)
                 if let inviteID {
                     try tx.run("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", userID, now, inviteID)
                 }
@@ -394,7 +397,8 @@ public struct Accounts: Sendable {
         case invalid([FieldError])
     }
 
-    /// Creates an account directly (CLI `user add`), bypassing the registration mode.
+    /// Creates an account directly (CLI `user add`), bypassing the registration mode. Its address
+    /// counts as confirmed: the admin vouches for it.
     public func addUser(handle: String, email: String, displayName: String?, role: Role, password: String) throws -> AddUserOutcome {
         let form = Registration(handle: handle, displayName: displayName ?? handle, email: email, password: password)
         let errors = Self.validate(form)
@@ -408,9 +412,9 @@ public struct Accounts: Sendable {
                     throw FieldError("handle", "An account with that handle or email address already exists")
                 }
                 try tx.run("""
-                    INSERT INTO users(handle, display_name, email, password_hash, role, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, handle, name, email, hash, role.rawValue, now)
+                    INSERT INTO users(handle, display_name, email, password_hash, role, created_at, email_confirmed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, handle, name, email, hash, role.rawValue, now, now)
                 return tx.lastInsertedRowID
             }
             guard let account = try account(id: id) else { return .invalid([]) }

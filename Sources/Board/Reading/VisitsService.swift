@@ -2,7 +2,7 @@ import Database
 import Foundation
 
 /// "New since your last visit" (issue 18): the newest post each member has seen of each thread
-/// they opened (`thread_visits`, migration 12). Only what they were shown counts as seen, and
+/// they opened (`thread_visits`, migration 13). Only what they were shown counts as seen, and
 /// the mark only moves forward.
 public struct VisitsService: Sendable {
     let store: Store

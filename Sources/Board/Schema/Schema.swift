@@ -42,6 +42,7 @@ public enum Schema {
         Migration011JourneyNotifications.migration,
         Migration012PlainTextSearch.migration,
         Migration013HelpfulMarks.migration,
+        Migration014AccountTokens.migration,
     ]
 
     /// The migrator for `migrations`.

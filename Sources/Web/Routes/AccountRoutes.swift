@@ -42,9 +42,11 @@ struct AccountRoutes: RouteCollection {
         let next = ReturnPath.validated(try request.queryItems()["next"])
         if context.account != nil { return context.redirect(next ?? "/account") }
         let registered = try request.queryItems()["registered"] == "1"
+        let reset = try request.queryItems()["reset"] == "1"
         // Just registered: signing in leads to the welcome page unless another was asked for.
         let returnTo = next ?? (registered ? "/welcome" : "")
-        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : ""]),
+        return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : "",
+                                                                                "reset": reset ? "1" : ""]),
                                                              context)))
     }
 
@@ -161,6 +163,7 @@ struct AccountRoutes: RouteCollection {
         let message: String
         switch outcome {
         case .registered, .emailAlreadyRegistered:
+            app.site.mailSender?.nudge()  // the confirmation link (docs/mail.md)
             // One answer for both, so registering does not confirm an address has an account (docs/security.md).
             return context.redirect("/sign-in?registered=1")
         case .invalid(let errors):
@@ -183,7 +186,8 @@ struct AccountRoutes: RouteCollection {
         guard let account = context.account else { return context.redirect("/sign-in") }
         let query = try request.queryItems()
         let notice: String? = query["welcome"] != nil ? "Your account has been created"
-            : query["saved"] != nil ? "Your changes have been saved" : nil
+            : query["saved"] != nil ? "Your changes have been saved"
+            : try emailNotice(query, userID: account.id)
         let form = FormState(values: ["displayName": account.displayName, "bio": account.bio,
                                       "organisation": try organisationSlug(account.organisationID) ?? ""])
         return try context.finish(accountPage(context, account, form: form, notice: notice))
@@ -409,6 +413,12 @@ struct AccountRoutes: RouteCollection {
             page["suspension"] = .text(Policy.suspensionMessage(context.actor) + ".")
         }
         page["twoFactorStatus"] = .text(account.twoFactorEnabled ? "on" : "off")
+        if let email = try app.accounts.emailStatus(userID: account.id) {
+            page["email"] = .text(email.address)
+            page["emailConfirmed"] = .bool(email.confirmed)
+            page["pendingEmail"] = TemplateValue.text(email.pendingAddress)
+            page["canResend"] = .bool(!email.confirmed || email.pendingAddress != nil)
+        }
         page["feedToken"] = TemplateValue.text(try app.accounts.readingRequiresSignIn() ? try app.accounts.feedToken(userID: account.id) : nil)
         page["organisations"] = try organisationList(selected: form.values["organisation"] ?? "")
         // A chosen organisation waits for an admin (issue 18): say so, and what it means.

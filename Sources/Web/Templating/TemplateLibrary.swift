@@ -167,6 +167,14 @@ public struct Template: Sendable {
         return renderer.out.makeArray()
     }
 
+    /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
+    public func renderPlainText(_ value: TemplateValue) -> String {
+        var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: 4096)
+        renderer.escapes = false
+        renderer.render(template: index)
+        return String(decoding: renderer.out.makeArray(), as: UTF8.self)
+    }
+
     /// The page for `model` as a `text/html` response.
     public func response(_ model: some TemplateRenderable, status: HTTPStatus = .ok) -> Response {
         Response.html(bytes: render(model), status: status)

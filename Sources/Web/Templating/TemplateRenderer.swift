@@ -11,6 +11,8 @@ struct TemplateRenderer: ~Copyable {
     private let templates: [CompiledTemplate]
     /// Nesting of partials and layouts being rendered.
     private var depth = 0
+    /// False for plain-text output (the text part of mail): values are written as they are.
+    var escapes = true
 
     /// Deepest nesting of partials rendered. A recursive partial whose data never ends (a name
     /// found again in an outer context) stops here instead of overflowing the thread's stack.
@@ -138,6 +140,8 @@ struct TemplateRenderer: ~Copyable {
 
     private mutating func write(_ value: TemplateValue, raw: Bool) {
         switch value {
+        case .text(let text) where !escapes:
+            out.append(raw: text)
         case .text(let text):
             out.append(escaping: text)
         case .html(let html):

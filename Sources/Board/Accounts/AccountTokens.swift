@@ -1,0 +1,142 @@
+import Database
+import Foundation
+
+/// Single-use links sent by mail (`account_tokens`, migration 14): address confirmation and
+/// password reset. The token is 32 random bytes, base64url in the link; only its SHA-256 is
+/// stored. The raw token rides in the queued message's payload until the message is sent or
+/// dropped (the sender then clears it), because the mail must carry it (docs/mail.md).
+public enum AccountToken {
+    public enum Purpose: String, Sendable {
+        case confirmAddress = "confirm_address"
+        case passwordReset = "password_reset"
+
+        /// How long a link lasts: 48 hours to confirm an address, 1 hour to reset a password.
+        public var lifetime: TimeInterval {
+            switch self {
+            case .confirmAddress: 48 * 3600
+            case .passwordReset: 3600
+            }
+        }
+
+        var mailKind: MailKind {
+            switch self {
+            case .confirmAddress: .confirmAddress
+            case .passwordReset: .passwordReset
+            }
+        }
+    }
+
+    /// Why a link cannot be used. Each gets its own clear page.
+    public enum Problem: Sendable, Equatable {
+        /// Unknown to us: mistyped, cut short, tampered with, or never issued.
+        case unknown
+        case used
+        case expired
+    }
+
+    /// A stored token row, found by its hash.
+    struct Stored: RowDecodable {
+        let id: Int64
+        let userID: Int64
+        let email: String
+        let expiresAt: Date
+        let usedAt: Date?
+
+        init(row: Row) throws {
+            id = try row["id"]
+            userID = try row["user_id"]
+            email = try row["email"]
+            expiresAt = try row["expires_at"]
+            usedAt = try row["used_at"]
+        }
+    }
+
+    /// A fresh token for a link: its text and the hash to store.
+    static func make() throws -> (token: String, hash: Data) {
+        let raw = try SecureRandom.bytes(32)
+        return (Digest.base64URL(raw), Data(Digest.sha256(raw)))
+    }
+
+    /// The hash a token from a link is stored under; nil when it cannot be one of ours.
+    static func hash(of token: String) -> Data? {
+        Accounts.tokenHash(token).map { Data($0) }
+    }
+
+    /// Stores a new token for `purpose` and queues its mail to `email`, inside `tx` (the
+    /// transaction of the event: a registration, a change of address, a reset request).
+    static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,
+                      token: (token: String, hash: Data), now: Date) throws {
+        try tx.run("""
+            INSERT INTO account_tokens(purpose, user_id, token_hash, email, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, purpose.rawValue, userID, token.hash, email, now, now.addingTimeInterval(purpose.lifetime))
+        let payload = try JSONSerialization.data(withJSONObject: ["token": token.token], options: [.sortedKeys])
+        try Outbox.enqueue(tx, OutgoingMail(kind: purpose.mailKind, userID: userID, toAddress: email,
+                                            payload: String(decoding: payload, as: UTF8.self)), now: now)
+    }
+
+    /// The token row for `token` and `purpose`, with what is wrong with it, if anything.
+    static func find(_ conn: Connection, _ token: String, purpose: Purpose, now: Date) throws -> Result<Stored, ProblemError> {
+        guard let hash = hash(of: token),
+              let stored = try conn.queryOne(Stored.self, """
+                SELECT t.id, t.user_id, t.email, t.expires_at, t.used_at FROM account_tokens t
+                  JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL
+                 WHERE t.token_hash = ? AND t.purpose = ?
+                """, hash, purpose.rawValue)
+        else { return .failure(ProblemError(.unknown)) }
+        if stored.usedAt != nil { return .failure(ProblemError(.used)) }
+        if stored.expiresAt <= now { return .failure(ProblemError(.expired)) }
+        return .success(stored)
+    }
+
+    struct ProblemError: Error {
+        let problem: Problem
+        init(_ problem: Problem) { self.problem = problem }
+    }
+}
+
+/// What a security message (confirmation, reset) needs from the board: whom it is for and the
+/// live link token. `Accounts.securityMail(for:now:)` answers it, or says why not to send.
+public struct SecurityMailContent: Sendable {
+    public let account: Account
+    public let token: String
+    public let expiresAt: Date
+}
+
+extension Accounts {
+    /// What a queued confirmation or reset message should say, checked again at send time: the
+    /// link must still be live (not used, not expired, not for a deleted account).
+    /// - Returns: the content, or the reason to drop the message.
+    public func securityMail(for item: OutboxItem, now: Date) throws -> Result<SecurityMailContent, SecurityMailDrop> {
+        let purpose: AccountToken.Purpose
+        switch item.kind {
+        case .confirmAddress: purpose = .confirmAddress
+        case .passwordReset: purpose = .passwordReset
+        default: return .failure(SecurityMailDrop(reason: "not a security message"))
+        }
+        guard let token = item.payloadFields["token"] else {
+            return .failure(SecurityMailDrop(reason: "the link is no longer stored"))
+        }
+        return try store.read { conn in
+            switch try AccountToken.find(conn, token, purpose: purpose, now: now) {
+            case .failure(let error):
+                let reason = switch error.problem {
+                case .used: "the link was used before the message went"
+                case .expired: "the link expired before the message went"
+                case .unknown: "the link is unknown or its account was deleted"
+                }
+                return .failure(SecurityMailDrop(reason: reason))
+            case .success(let stored):
+                guard let account = try Self.account(conn, id: stored.userID) else {
+                    return .failure(SecurityMailDrop(reason: "the account was deleted"))
+                }
+                return .success(SecurityMailContent(account: account, token: token, expiresAt: stored.expiresAt))
+            }
+        }
+    }
+}
+
+/// Why a security message is not sent.
+public struct SecurityMailDrop: Error, Sendable {
+    public let reason: String
+}

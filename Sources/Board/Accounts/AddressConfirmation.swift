@@ -1,0 +1,145 @@
+import Database
+import Foundation
+
+/// Where an account's email address stands: confirmed or not, and a change waiting for its link.
+public struct EmailStatus: Sendable, Equatable {
+    public let address: String
+    public let confirmed: Bool
+    /// A new address the member asked for, whose confirmation link is still live.
+    public let pendingAddress: String?
+
+    public init(address: String, confirmed: Bool, pendingAddress: String?) {
+        self.address = address
+        self.confirmed = confirmed
+        self.pendingAddress = pendingAddress
+    }
+}
+
+/// Address confirmation (issue 15): a link mailed at registration and on a change of address.
+/// Until an address is confirmed only security mail goes to it. A change of address takes
+/// effect only when the link sent to the new address is followed, so a typing mistake never
+/// leaves the account with an address its owner cannot read, and the form never tells whether
+/// another account has the address.
+extension Accounts {
+    public enum ConfirmOutcome: Sendable, Equatable {
+        /// Confirmed; `changed` when the link made it the account's new address.
+        case confirmed(address: String, changed: Bool, userID: Int64)
+        case invalid(AccountToken.Problem)
+        /// The new address belongs to another account by now; nothing changed.
+        case addressTaken
+    }
+
+    /// Whether and when the address was confirmed, and any change waiting.
+    public func emailStatus(userID: Int64) throws -> EmailStatus? {
+        let now = clock.now()
+        return try store.read { conn in
+            var found: (String, Bool)?
+            try conn.forEach("SELECT email, email_confirmed_at IS NOT NULL AS confirmed FROM users WHERE id = ? AND deleted_at IS NULL",
+                             arguments: [userID]) { row in found = (try row["email"], try row["confirmed"]) }
+            guard let (address, confirmed) = found else { return nil }
+            let pending = try conn.scalar(String.self, """
+                SELECT email FROM account_tokens
+                 WHERE user_id = ? AND purpose = 'confirm_address' AND used_at IS NULL AND expires_at > ? AND email <> ?
+                 ORDER BY id DESC LIMIT 1
+                """, userID, now, address)
+            return EmailStatus(address: address, confirmed: confirmed, pendingAddress: pending)
+        }
+    }
+
+    /// Follows a confirmation link, signed in or not.
+    public func confirmEmail(token: String) throws -> ConfirmOutcome {
+        let now = clock.now()
+        return try store.write { tx in
+            let stored: AccountToken.Stored
+            switch try AccountToken.find(tx, token, purpose: .confirmAddress, now: now) {
+            case .failure(let error): return .invalid(error.problem)
+            case .success(let found): stored = found
+            }
+            guard let current = try tx.scalar(String.self, "SELECT email FROM users WHERE id = ?", stored.userID) else {
+                return .invalid(.unknown)
+            }
+            let changed = current.lowercased() != stored.email.lowercased()
+            if changed {
+                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ? AND id <> ?", stored.email, stored.userID) != nil {
+                    return .addressTaken
+                }
+                try tx.run("UPDATE users SET email = ?, email_confirmed_at = ? WHERE id = ?", stored.email, now, stored.userID)
+                // Reset links went to the old address; they end with it.
+                try tx.run("""
+                    UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL
+                    """, now, stored.userID)
+            } else {
+                try tx.run("UPDATE users SET email_confirmed_at = coalesce(email_confirmed_at, ?) WHERE id = ?", now, stored.userID)
+            }
+            // Every live confirmation link for this address is spent by the first one followed.
+            try tx.run("""
+                UPDATE account_tokens SET used_at = ?
+                 WHERE user_id = ? AND purpose = 'confirm_address' AND used_at IS NULL AND email = ? COLLATE NOCASE
+                """, now, stored.userID, stored.email)
+            return .confirmed(address: stored.email, changed: changed, userID: stored.userID)
+        }
+    }
+
+    public enum EmailChangeOutcome: Sendable, Equatable {
+        /// A link went to the new address; the account keeps its address until it is followed.
+        case linkSent(to: String)
+        case invalid([FieldError])
+    }
+
+    /// Asks to change the account's address: checks the password and the address, then mails a
+    /// confirmation link to the new address. Whether another account has it is not said here
+    /// (the link page says so if it is still taken when followed).
+    public func requestEmailChange(userID: Int64, newEmail: String, password: String) throws -> EmailChangeOutcome {
+        let email = newEmail.trimmingCharacters(in: .whitespaces)
+        var errors: [FieldError] = []
+        guard let (current, hash) = try store.read({ conn -> (String, String)? in
+            var found: (String, String)?
+            try conn.forEach("SELECT email, password_hash FROM users WHERE id = ? AND deleted_at IS NULL", arguments: [userID]) { row in
+                found = (try row["email"], try row["password_hash"])
+            }
+            return found
+        }) else { return .invalid([FieldError("email", "Your account could not be found")]) }
+        if let problem = Self.emailProblem(email) {
+            errors.append(FieldError("email", problem == "Enter your email address" ? "Enter your new email address" : problem))
+        } else if email.lowercased() == current.lowercased() {
+            errors.append(FieldError("email", "That is already your email address"))
+        }
+        if password.isEmpty {
+            errors.append(FieldError("password", "Enter your password"))
+        } else if !hasher.verify(password, against: hash) {
+            errors.append(FieldError("password", "Your password is not right"))
+        }
+        if !errors.isEmpty { return .invalid(errors) }
+        let token = try AccountToken.make()
+        let now = clock.now()
+        try store.write { tx in
+            try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: email, token: token, now: now)
+        }
+        return .linkSent(to: email)
+    }
+
+    public enum ResendOutcome: Sendable, Equatable {
+        case sent(to: String)
+        case alreadyConfirmed
+        /// A link went less than a minute ago.
+        case tooSoon
+    }
+
+    /// Sends a new confirmation link: to the address waiting to replace the current one if
+    /// there is one, otherwise to the current address if it is not confirmed.
+    public func resendConfirmation(userID: Int64) throws -> ResendOutcome {
+        guard let status = try emailStatus(userID: userID) else { return .alreadyConfirmed }
+        guard let address = status.pendingAddress ?? (status.confirmed ? nil : status.address) else { return .alreadyConfirmed }
+        let token = try AccountToken.make()
+        let now = clock.now()
+        return try store.write { tx in
+            if try tx.scalar(Int.self, """
+                SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = 'confirm_address' AND created_at > ?
+                """, userID, now.addingTimeInterval(-60)) != nil {
+                return .tooSoon
+            }
+            try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: address, token: token, now: now)
+            return .sent(to: address)
+        }
+    }
+}

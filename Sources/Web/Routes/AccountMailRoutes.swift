@@ -1,0 +1,225 @@
+import Board
+import Foundation
+import HTTPServer
+
+/// The pages behind the links the network mails: forgotten passwords, reset links, address
+/// confirmation and a change of address (issue 15). The rules are in Board
+/// (`Accounts.requestPasswordReset`, `resetPassword`, `confirmEmail`, `requestEmailChange`).
+struct AccountMailRoutes: RouteCollection {
+    let app: AppContext
+    let pages: MailPages
+    var accounts: Accounts { app.accounts }
+
+    init(app: AppContext) throws {
+        self.app = app
+        pages = try MailPages(app.pages.templates)
+    }
+
+    func register(on routes: inout Routes) throws {
+        routes.get("/forgot-password", forgotPasswordForm)
+        routes.post("/forgot-password", requestReset)
+        routes.get("/forgot-password/sent", resetRequested)
+        routes.get("/reset-password/{token}", resetPasswordForm)
+        routes.post("/reset-password/{token}", resetPassword)
+        routes.get("/confirm-email/{token}", confirmEmail)
+        routes.get("/account/email", emailForm)
+        routes.post("/account/email", changeEmail)
+        routes.post("/account/email/resend", resendConfirmation)
+    }
+
+    // MARK: Password reset
+
+    func forgotPasswordForm(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        return context.finish(pages.forgotPassword.response(InLayout(FormState(), context)))
+    }
+
+    func requestReset(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let submission = try app.checkedForm(request, context)
+        let items = submission.items
+        if case .rejected = submission {
+            return context.finish(pages.forgotPassword.response(InLayout(FormState(items: items, formMessage: CSRF.resubmitMessage), context),
+                                                                status: .forbidden))
+        }
+        let email = (items["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        if email.isEmpty {
+            let form = FormState(items: items, errors: [FieldError("email", "Enter your email address")])
+            return context.finish(pages.forgotPassword.response(InLayout(form, context), status: .unprocessableContent))
+        }
+        switch try accounts.requestPasswordReset(email: email, address: request.remoteAddress) {
+        case .accepted:
+            app.site.mailSender?.nudge()
+            return context.redirect("/forgot-password/sent")
+        case .throttled(let until):
+            let seconds = max(1, Int(until.timeIntervalSince(accounts.clock.now()).rounded(.up)))
+            let minutes = max(1, (seconds + 59) / 60)
+            let message = "Too many requests for a reset link. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again"
+            var response = pages.forgotPassword.response(InLayout(FormState(items: items, errors: [FieldError("email", message)]), context),
+                                                         status: .tooManyRequests)
+            response.headers.set("Retry-After", String(seconds))
+            return context.finish(response)
+        }
+    }
+
+    /// The one answer, whether or not the address has an account.
+    func resetRequested(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        return context.finish(pages.resetRequested.response(InLayout(TemplateObject(), context)))
+    }
+
+    func resetPasswordForm(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let token = request.parameters["token"] ?? ""
+        if let problem = try accounts.resetLinkProblem(token: token) { return linkProblem(context, problem, purpose: .passwordReset) }
+        return context.finish(pages.resetPassword.response(InLayout(TemplateObject(["token": .text(token)]), context, form: FormState())))
+    }
+
+    func resetPassword(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let token = request.parameters["token"] ?? ""
+        let submission = try app.checkedForm(request, context)
+        let page: TemplateObject = ["token": .text(token)]
+        if case .rejected(let items, _) = submission {
+            return context.finish(pages.resetPassword.response(InLayout(page, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage)),
+                                                               status: .forbidden))
+        }
+        switch try accounts.resetPassword(token: token, newPassword: submission.items["newPassword"] ?? "") {
+        case .reset:
+            // Every session of the account has ended, this browser's included.
+            var response = context.redirect("/sign-in?reset=1")
+            response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
+            return response
+        case .invalid(let errors):
+            return context.finish(pages.resetPassword.response(InLayout(page, context, form: FormState(errors: errors)),
+                                                               status: .unprocessableContent))
+        case .invalidLink(let problem):
+            return linkProblem(context, problem, purpose: .passwordReset)
+        }
+    }
+
+    // MARK: Address confirmation
+
+    /// Following the link confirms at once, signed in or not.
+    func confirmEmail(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        switch try accounts.confirmEmail(token: request.parameters["token"] ?? "") {
+        case .confirmed(let address, let changed, _):
+            let page: TemplateObject = ["address": .text(address), "changed": .bool(changed), "signedIn": .bool(context.account != nil)]
+            return context.finish(pages.emailConfirmed.response(InLayout(page, context)))
+        case .invalid(let problem):
+            return linkProblem(context, problem, purpose: .confirmAddress)
+        case .addressTaken:
+            let page: TemplateObject = [
+                "heading": .text("That address belongs to another account"),
+                "message": .text("Another account on the network now uses that email address, so your address has not changed."),
+                "actionPath": .text("/account/email"), "actionText": .text("Choose another address"),
+            ]
+            return context.finish(pages.linkProblem.response(InLayout(page, context), status: .conflict))
+        }
+    }
+
+    func emailForm(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard let account = context.account else { return context.signInRedirect() }
+        return context.finish(pages.changeEmail.response(InLayout(TemplateObject(["address": .text(account.email)]), context, form: FormState())))
+    }
+
+    func changeEmail(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard let account = context.account else { return context.redirect("/sign-in") }
+        let submission = try app.checkedForm(request, context)
+        let items = submission.items
+        let page: TemplateObject = ["address": .text(account.email)]
+        if case .rejected = submission {
+            return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage)),
+                                                             status: .forbidden))
+        }
+        switch try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "") {
+        case .linkSent:
+            app.site.mailSender?.nudge()
+            return context.redirect("/account?emailLinkSent=1")
+        case .invalid(let errors):
+            return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: errors)),
+                                                             status: .unprocessableContent))
+        }
+    }
+
+    func resendConfirmation(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard let account = context.account else { return context.redirect("/sign-in") }
+        if case .rejected = try app.checkedForm(request, context) {
+            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+        }
+        switch try accounts.resendConfirmation(userID: account.id) {
+        case .sent:
+            app.site.mailSender?.nudge()
+            return context.redirect("/account?emailLinkSent=1")
+        case .tooSoon: return context.redirect("/account?emailLinkWait=1")
+        case .alreadyConfirmed: return context.redirect("/account?emailConfirmed=1")
+        }
+    }
+
+    // MARK: Pages
+
+    /// A clear page for a link that cannot be used, with the way to get a new one.
+    func linkProblem(_ context: RequestContext, _ problem: AccountToken.Problem, purpose: AccountToken.Purpose) -> Response {
+        let reset = purpose == .passwordReset
+        let heading = switch problem {
+        case .used: "This link has already been used"
+        case .expired: "This link has expired"
+        case .unknown: "This link is not valid"
+        }
+        var message = switch problem {
+        case .used: reset ? "Each reset link works once." : "Each confirmation link works once. If you followed it before, your address is confirmed."
+        case .expired: reset ? "Reset links last 1 hour." : "Confirmation links last 48 hours."
+        case .unknown: "Check that you copied the whole link from the email. If it still does not work, ask for a new one."
+        }
+        if problem != .unknown { message += reset ? " Ask for a new link below." : " You can send a new one from your account page." }
+        var page = TemplateObject()
+        page["heading"] = .text(heading)
+        page["message"] = .text(message)
+        page["actionPath"] = .text(reset ? "/forgot-password" : "/account")
+        page["actionText"] = .text(reset ? "Ask for a new reset link" : "Go to your account page")
+        let status: HTTPStatus = problem == .unknown ? .notFound : .gone
+        return context.finish(pages.linkProblem.response(InLayout(page, context), status: status))
+    }
+}
+
+/// The templates of the mail-link pages and of the outbox.
+struct MailPages: Sendable {
+    static let templateNames = ["forgot-password", "forgot-password-sent", "reset-password", "mail-link-problem",
+                                "email-confirmed", "account-email", "admin-outbox"]
+
+    let forgotPassword: Template
+    let resetRequested: Template
+    let resetPassword: Template
+    let linkProblem: Template
+    let emailConfirmed: Template
+    let changeEmail: Template
+    let outbox: Template
+
+    init(_ templates: TemplateLibrary) throws {
+        try templates.require(Self.templateNames)
+        forgotPassword = try templates.template("forgot-password")
+        resetRequested = try templates.template("forgot-password-sent")
+        resetPassword = try templates.template("reset-password")
+        linkProblem = try templates.template("mail-link-problem")
+        emailConfirmed = try templates.template("email-confirmed")
+        changeEmail = try templates.template("account-email")
+        outbox = try templates.template("admin-outbox")
+    }
+}
+
+extension AccountRoutes {
+    /// The account page's word after a mail action (`?emailLinkSent`, `?emailLinkWait`, `?emailConfirmed`).
+    func emailNotice(_ query: [FormItem], userID: Int64) throws -> String? {
+        if query["emailLinkSent"] != nil {
+            guard let status = try accounts.emailStatus(userID: userID) else { return nil }
+            return "We have sent a confirmation link to \(status.pendingAddress ?? status.address). It lasts 48 hours"
+        }
+        if query["emailLinkWait"] != nil { return "We sent a link less than a minute ago. Check your email, or try again in a minute" }
+        if query["emailConfirmed"] != nil { return "Your email address is already confirmed" }
+        return nil
+    }
+}

@@ -1,0 +1,189 @@
+import Board
+import Database
+import Foundation
+import Mail
+import Testing
+import TestSupport
+
+extension TestNetwork {
+    /// The link token of the newest queued message of `kind`, as the mail would carry it.
+    func mailedToken(_ kind: MailKind, to address: String) throws -> String? {
+        try store.read { conn in
+            try conn.scalar(String.self, """
+                SELECT json_extract(payload, '$.token') FROM mail_outbox WHERE kind = ? AND to_address = ? ORDER BY id DESC LIMIT 1
+                """, kind.rawValue, address)
+        }
+    }
+
+    func queuedCount(_ kind: MailKind) throws -> Int {
+        try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE kind = ?", kind.rawValue) ?? 0 }
+    }
+
+    func isConfirmed(_ userID: Int64) throws -> Bool {
+        try store.read { try $0.scalar(Int.self, "SELECT email_confirmed_at IS NOT NULL FROM users WHERE id = ?", userID) } == 1
+    }
+}
+
+@Suite("Address confirmation")
+struct AddressConfirmationTests {
+    static let form = Registration(handle: "newcomer", displayName: "New Comer", email: "newcomer@example.org",
+                                   password: "a long enough passphrase")
+
+    @Test func registrationQueuesALinkThatConfirmsOnce() throws {
+        let clock = TestClock()
+        try withTestNetwork(clock: clock, registration: .open) { network in
+            guard case .registered(let account) = try network.accounts.register(Self.form, inviteCode: nil, address: "192.0.2.1") else {
+                Issue.record("not registered"); return
+            }
+            #expect(try network.isConfirmed(account.id) == false)
+            let token = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            // Stored as its SHA-256 only.
+            let raw = try #require(Digest.fromBase64URL(token))
+            let hashed = try network.store.read { try $0.scalar(Int.self, "SELECT count(*) FROM account_tokens WHERE token_hash = ?", Data(Digest.sha256(raw))) }
+            #expect(hashed == 1)
+            #expect(try network.accounts.confirmEmail(token: token) == .confirmed(address: "newcomer@example.org", changed: false, userID: account.id))
+            #expect(try network.isConfirmed(account.id))
+            #expect(try network.accounts.confirmEmail(token: token) == .invalid(.used))
+        }
+    }
+
+    @Test func anExpiredOrTamperedLinkIsRefused() throws {
+        let clock = TestClock()
+        try withTestNetwork(clock: clock, registration: .open) { network in
+            guard case .registered(let account) = try network.accounts.register(Self.form, inviteCode: nil, address: "192.0.2.1") else {
+                Issue.record("not registered"); return
+            }
+            let token = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            var tampered = Array(token)
+            tampered[5] = tampered[5] == "A" ? "B" : "A"
+            #expect(try network.accounts.confirmEmail(token: String(tampered)) == .invalid(.unknown))
+            #expect(try network.accounts.confirmEmail(token: "not-a-token") == .invalid(.unknown))
+            clock.advance(48 * 3600 + 1)
+            #expect(try network.accounts.confirmEmail(token: token) == .invalid(.expired))
+            #expect(try network.isConfirmed(account.id) == false)
+            // A new link from the account page works.
+            #expect(try network.accounts.resendConfirmation(userID: account.id) == .sent(to: "newcomer@example.org"))
+            #expect(try network.accounts.resendConfirmation(userID: account.id) == .tooSoon)
+            let fresh = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            #expect(try network.accounts.confirmEmail(token: fresh) == .confirmed(address: "newcomer@example.org", changed: false, userID: account.id))
+            clock.advance(120)
+            #expect(try network.accounts.resendConfirmation(userID: account.id) == .alreadyConfirmed)
+        }
+    }
+
+    @Test func accountsAnAdminAddsCountAsConfirmed() throws {
+        try withTestNetwork { network in
+            guard case .added(let account) = try network.accounts.addUser(handle: "vouched", email: "vouched@example.org",
+                                                                           displayName: nil, role: .mentor, password: "a long enough passphrase") else {
+                Issue.record("not added"); return
+            }
+            #expect(try network.isConfirmed(account.id))
+            #expect(try network.queuedCount(.confirmAddress) == 0)
+        }
+    }
+
+    @Test func aChangeOfAddressTakesEffectWhenTheNewAddressIsConfirmed() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let ann = try network.member(handle: "ann")
+            try network.confirmEmail(of: ann)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: "wrong password")
+                    == .invalid([FieldError("password", "Your password is not right")]))
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@example.org", password: TestNetwork.password)
+                    == .invalid([FieldError("email", "That is already your email address")]))
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: TestNetwork.password)
+                    == .linkSent(to: "ann@new.example"))
+            let status = try #require(try network.accounts.emailStatus(userID: ann.id))
+            #expect(status == EmailStatus(address: "ann@example.org", confirmed: true, pendingAddress: "ann@new.example"))
+            let token = try #require(try network.mailedToken(.confirmAddress, to: "ann@new.example"))
+            #expect(try network.accounts.confirmEmail(token: token) == .confirmed(address: "ann@new.example", changed: true, userID: ann.id))
+            #expect(try network.accounts.account(id: ann.id)?.email == "ann@new.example")
+            #expect(try network.isConfirmed(ann.id))
+        }
+    }
+
+    @Test func aChangeToAnAddressTakenMeanwhileChangesNothing() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let ann = try network.member(handle: "ann")
+            _ = try network.member(handle: "bob")
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "bob@example.org", password: TestNetwork.password)
+                    == .linkSent(to: "bob@example.org"))
+            let token = try #require(try network.mailedToken(.confirmAddress, to: "bob@example.org"))
+            #expect(try network.accounts.confirmEmail(token: token) == .addressTaken)
+            #expect(try network.accounts.account(id: ann.id)?.email == "ann@example.org")
+        }
+    }
+}
+
+@Suite("Password reset")
+struct PasswordResetTests {
+    @Test func theAnswerIsTheSameWhetherOrNotTheAddressHasAnAccount() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            _ = try network.member(handle: "ann")
+            #expect(try network.accounts.requestPasswordReset(email: "nobody@example.org", address: "192.0.2.1") == .accepted)
+            #expect(try network.queuedCount(.passwordReset) == 0)
+            #expect(try network.accounts.requestPasswordReset(email: "ANN@example.org", address: "192.0.2.1") == .accepted)
+            #expect(try network.queuedCount(.passwordReset) == 1)
+        }
+    }
+
+    @Test func theLinkSetsThePasswordEndsEverySessionAndConfirmsTheAddress() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let ann = try network.member(handle: "ann")
+            _ = try network.accounts.startSession(userID: ann.id, userAgent: "one")
+            _ = try network.accounts.startSession(userID: ann.id, userAgent: "two")
+            #expect(try network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1") == .accepted)
+            let token = try #require(try network.mailedToken(.passwordReset, to: "ann@example.org"))
+            #expect(try network.accounts.resetLinkProblem(token: token) == nil)
+            #expect(try network.accounts.resetPassword(token: token, newPassword: "password123")
+                    == .invalid([FieldError("newPassword", "Password is too common, choose one that would be hard to guess")]))
+            #expect(try network.accounts.resetPassword(token: token, newPassword: "a brand new passphrase") == .reset(handle: "ann"))
+            #expect(try network.accounts.sessions(of: ann.id).isEmpty)
+            #expect(try network.isConfirmed(ann.id))
+            guard case .signedIn = try network.accounts.signIn(identifier: "ann", password: "a brand new passphrase",
+                                                               address: "192.0.2.1", userAgent: "test") else {
+                Issue.record("the new password does not sign in"); return
+            }
+            // Single use.
+            #expect(try network.accounts.resetPassword(token: token, newPassword: "another new passphrase") == .invalidLink(.used))
+            #expect(try network.accounts.resetLinkProblem(token: token) == .used)
+        }
+    }
+
+    @Test func theLinkLastsAnHour() throws {
+        let clock = TestClock()
+        try withTestNetwork(clock: clock) { network in
+            _ = try network.member(handle: "ann")
+            _ = try network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1")
+            let token = try #require(try network.mailedToken(.passwordReset, to: "ann@example.org"))
+            clock.advance(3600)
+            #expect(try network.accounts.resetPassword(token: token, newPassword: "a brand new passphrase") == .invalidLink(.expired))
+            #expect(try network.accounts.resetPassword(token: String(token.dropLast()) + "x", newPassword: "a brand new passphrase")
+                    == .invalidLink(.unknown))
+        }
+    }
+
+    @Test func twoFactorIsStillAskedForAfterAReset() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let ann = try network.member(handle: "ann")
+            try network.store.write { try $0.run("UPDATE users SET totp_secret = ?, totp_enabled_at = 1 WHERE id = ?", Data(repeating: 7, count: 20), ann.id) }
+            _ = try network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1")
+            let token = try #require(try network.mailedToken(.passwordReset, to: "ann@example.org"))
+            #expect(try network.accounts.resetPassword(token: token, newPassword: "a brand new passphrase") == .reset(handle: "ann"))
+            guard case .twoFactorRequired = try network.accounts.signIn(identifier: "ann", password: "a brand new passphrase",
+                                                                        address: "192.0.2.1", userAgent: "test") else {
+                Issue.record("two-factor was not asked for"); return
+            }
+        }
+    }
+
+    @Test func requestsAreThrottledLikeSignIn() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            _ = try network.member(handle: "ann")
+            var outcomes: [Accounts.ResetRequestOutcome] = []
+            for _ in 0..<5 { outcomes.append(try network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1")) }
+            #expect(outcomes.prefix(3).allSatisfy { $0 == .accepted })
+            guard case .throttled = outcomes[3] else { Issue.record("the fourth request was not throttled"); return }
+            #expect(try network.queuedCount(.passwordReset) == 3)
+        }
+    }
+}
