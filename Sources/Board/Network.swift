@@ -22,6 +22,8 @@ public final class Network: Sendable {
     public let moderation: ModerationService
     /// What open pages hear of as it happens (live updates), checked against each reader.
     public let live: LiveFeed
+    /// Notification mail choices, the daily summary, the weekly briefing and unsubscribing (issue 15).
+    public let mailDigest: MailDigestService
 
     /// - Parameters:
     ///   - hasher, clock, limits: as for `Accounts` (tests inject a cheaper hasher, a clock and tighter limits).
@@ -50,5 +52,6 @@ public final class Network: Sendable {
         search = SearchService(store: store)
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
+        mailDigest = MailDigestService(store: store, clock: clock)
     }
 }

@@ -128,6 +128,7 @@ public enum Notifications {
     /// Mentions and `new_thread_in_topic` for a thread's opening post.
     static func announceThread(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                                body: String, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""
@@ -140,6 +141,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'new_thread_in_topic')
               AND \(recipientMayRead)
             """, threadID, postID, authorID, now, mentions)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// A reply: its author follows the thread; those it mentions, the thread's author and its
@@ -168,6 +170,7 @@ public enum Notifications {
     /// Mentions and `reply` notifications for a reply.
     static func announceReply(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                               body: String, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""
@@ -180,6 +183,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'reply')
               AND \(notMuted) AND \(recipientMayRead)
             """, threadID, postID, authorID, now, mentions)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     static func recordMentions(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
@@ -206,6 +210,7 @@ public enum Notifications {
 
     static func recordToPostAuthor(_ tx: Connection, kind: NotificationKind, threadID: Int64, postID: Int64,
                                    actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
             SELECT r.user_id, ?5, ?1, ?2, ?3, ?4
@@ -214,10 +219,12 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = ?5)
               AND \(recipientMayRead)
             """, threadID, postID, actorID, now, kind.rawValue)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `mentorID` was linked to `threadID` by `actorID`: the thread's author and the mentor hear about it.
     public static func recordMentorLinked(_ tx: Connection, threadID: Int64, mentorID: Int64, actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
             SELECT r.user_id, r.kind, ?1, NULL, ?3, ?4
@@ -227,6 +234,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = r.kind)
               AND \(recipientMayRead)
             """, threadID, mentorID, actorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     // MARK: reading and marking

@@ -39,6 +39,7 @@ public enum Schema {
         Migration008HeldThreads.migration,
         Migration009RecentSearch.migration,
         Migration010MailOutbox.migration,
+        Migration011MailPreferences.migration,
     ]
 
     /// The migrator for `migrations`.
