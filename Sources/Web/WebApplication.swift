@@ -45,6 +45,7 @@ public enum WebApplication {
         try routes.add(SearchRoutes(app: app))
         try routes.add(FollowingRoutes(app: app))
         try routes.add(NotificationRoutes(app: app))
+        try routes.add(MailDigestRoutes(app: app))
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()
     }

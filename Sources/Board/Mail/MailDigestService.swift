@@ -64,6 +64,11 @@ public struct MailDigestService: Sendable {
         }
     }
 
+    /// Whether `userID`'s address is confirmed (only security mail goes to one that is not).
+    public func emailConfirmed(userID: Int64) throws -> Bool {
+        try store.read { try $0.scalar(Bool.self, "SELECT email_confirmed_at IS NOT NULL FROM users WHERE id = ?", userID) } ?? false
+    }
+
     // MARK: Unsubscribing
 
     /// The signed token of the unsubscribe link for `scope` (the key is made on first use).
