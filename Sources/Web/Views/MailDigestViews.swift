@@ -22,10 +22,11 @@ struct WeeklyDigestView: TemplateRenderable {
     var digest: WeeklyDigest
     var signedIn: Bool
 
-    static func threads(_ threads: [DigestThread]) -> TemplateValue {
+    /// - Parameter link: makes a site path into the link to show (absolute, in mail).
+    static func threads(_ threads: [DigestThread], link: (String) -> String = { $0 }) -> TemplateValue {
         .list(threads.map { thread in
             [
-                "title": .text(thread.title), "url": .text(BoardPaths.thread(id: thread.id, slug: thread.slug)),
+                "title": .text(thread.title), "url": .text(link(BoardPaths.thread(id: thread.id, slug: thread.slug))),
                 "note": .text(DigestWords.threadNote(thread)),
             ]
         })
