@@ -54,12 +54,14 @@ struct MailDigestRoutes: RouteCollection {
             return Response.text("You are unsubscribed.\n")
         }
         let context = try app.requestContext(for: request)
-        guard let scope = try mailDigest.unsubscribeScope(token: token) else { throw HTTPError.badRequest(Self.invalidLink) }
+        let scope = try mailDigest.unsubscribeScope(token: token)
         guard case .valid = try app.checkedForm(request, context) else {
+            guard let scope else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
             return context.finish(unsubscribePage.response(
                 InLayout(UnsubscribeView(token: token, scope: scope, done: false), context,
                          form: FormState(formMessage: CSRF.resubmitMessage)), status: .forbidden))
         }
+        guard let scope else { throw HTTPError.badRequest(Self.invalidLink) }
         guard try mailDigest.unsubscribe(token: token) != nil else { throw HTTPError.badRequest(Self.invalidLink) }
         return context.finish(unsubscribePage.response(InLayout(UnsubscribeView(token: token, scope: scope, done: true), context)))
     }
