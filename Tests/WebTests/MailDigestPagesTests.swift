@@ -154,4 +154,39 @@ import TestSupport
             #expect(try site.browser().get("/briefing").text.contains(#"href="/briefing/weekly""#))
         }
     }
+
+    @Test func notificationMailIsThreadedLinksToThePostAndIsDroppedAfterAccessEnds() throws {
+        try withTestSite { site in
+            let pathfinder = try site.organisation("river-care")
+            let member = try site.member(of: pathfinder, handle: "insider")
+            let mentor = try site.mentor(of: pathfinder, handle: "guide")
+            try site.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at") }
+            let thread = try site.thread(in: .organisation(pathfinder), by: member, title: "Our pension <question>")
+            try Threads.reply(site.store, by: member.viewer, threadID: thread.id, body: "**Please** see [this](https://example.org), @guide")
+            let notification = try #require(try site.scalar(Int64.self, "SELECT notification_id FROM mail_outbox WHERE user_id = ?", mentor.id))
+            let mail = DigestMail(mailDigest: mailDigest(site), baseURL: "https://mutuals.example.org/")
+            guard case .draft(let draft) = try mail.notification(notificationID: notification, userID: mentor.id) else {
+                Issue.record("the mail was dropped")
+                return
+            }
+            #expect(draft.subject == "Re: Our pension <question>")
+            #expect(draft.inReplyTo == "thread-\(thread.id)@mutuals.example.org" && draft.references == [draft.inReplyTo ?? ""])
+            #expect(draft.unsubscribeURL.hasPrefix("https://mutuals.example.org/unsubscribe/\(mentor.id).mention."))
+            guard case .object(let context)? = draft.model["notification"] else { Issue.record("no notification in the model"); return }
+            guard case .text(let excerpt)? = context.model.templateValue(for: "excerpt"),
+                  case .text(let link)? = context.model.templateValue(for: "link") else { Issue.record("no excerpt or link"); return }
+            #expect(excerpt == "Please see this, @guide")
+            #expect(link.hasPrefix("https://mutuals.example.org/t/\(thread.id)-") && link.contains("#post-"))
+            // The link in the mail opens its page.
+            let path = String(draft.unsubscribeURL.dropFirst("https://mutuals.example.org".count))
+            #expect(try site.browser().get(path).status == 200)
+
+            // The mentorship ends before the sender gets to it: the message is dropped.
+            try site.endMentorships(of: mentor)
+            guard case .drop = try mail.notification(notificationID: notification, userID: mentor.id) else {
+                Issue.record("a mail about a thread the mentor can no longer read was composed")
+                return
+            }
+        }
+    }
 }
