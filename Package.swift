@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "COpenSSL",
                 "CLinux",
+                "CZlib",
                 "HTMLEscaping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -88,7 +89,6 @@ let package = Package(
                 "Board",
                 "HTMLEscaping",
                 "Mail",
-                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "HTTPServer", "HTMLEscaping", "Board", "DemoContent", "Database", "TestSupport"]
+            dependencies: ["Web", "HTTPServer", "HTMLEscaping", "Board", "DemoContent", "Database", "TestSupport", "CZlib"]
         ),
 
         // Release-build benchmark of the template renderer (Benchmarks/render.sh).

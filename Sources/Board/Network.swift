@@ -25,6 +25,16 @@ public final class Network: Sendable {
     /// Notification mail choices, the daily summary, the weekly briefing and unsubscribing (issue 15).
     public let mailDigest: MailDigestService
 
+    /// Moves whenever anything stored may have changed: every commit of this process (counted
+    /// before the writing request is answered) and, once `watchOtherProcesses` runs, other
+    /// processes' commits within a quarter of a second. Page caches key on it.
+    public var contentVersion: UInt64 { store.changeCount }
+
+    /// Makes `contentVersion` notice writes by other processes (`mutuals user role` while serving).
+    public func watchOtherProcesses() throws {
+        try store.watchOtherProcesses()
+    }
+
     /// - Parameters:
     ///   - hasher, clock, limits: as for `Accounts` (tests inject a cheaper hasher, a clock and tighter limits).
     public convenience init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system,

@@ -40,6 +40,7 @@ public final class Store: Sendable {
     public let configuration: Configuration
     private let readers: ReaderPool
     private let writer: Writer
+    private let otherProcesses = DataVersionWatcher()
 
     /// Opens (creating if needed) the database file at `path`: the writer connection now,
     /// reader connections on first use.
@@ -107,6 +108,22 @@ public final class Store: Sendable {
         try readers.withConnection { try $0.integrityProblems() }
     }
 
+    /// A number that changes whenever the database may have changed: it counts this store's
+    /// committed transactions, plus the commits of other processes (`mutuals user role` while the
+    /// server runs) once `watchOtherProcesses` has seen them. A cache that notes it before reading
+    /// and finds it unchanged afterwards knows nothing it read has changed since. Never decreases.
+    public var changeCount: UInt64 {
+        writer.committed.load(ordering: .acquiring) &+ otherProcesses.changes.load(ordering: .acquiring)
+    }
+
+    /// Starts a thread that polls `PRAGMA data_version` every `interval` seconds on a connection of
+    /// its own, so that `changeCount` also moves when another process commits. Stops at `close`.
+    /// Idempotent.
+    public func watchOtherProcesses(interval: Double = 0.25) throws {
+        try otherProcesses.start(path: path, interval: interval,
+                                 busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+    }
+
     /// Counters from the writer: transactions, writes, largest batch.
     public var writerStatistics: WriterStatistics {
         writer.statistics.withLock { $0 }
@@ -123,6 +140,7 @@ public final class Store: Sendable {
     /// Finishes queued writes, stops the writer and closes the connections. Further calls throw.
     /// Idempotent; also done on `deinit`.
     public func close() {
+        otherProcesses.stop()
         writer.stop()
         readers.close()
     }

@@ -94,6 +94,9 @@ final class Writer: Sendable {
     let maximumBatchSize: Int
     let beforeCommit: (@Sendable (Connection) throws -> Void)?
     let statistics = LockedCondition(WriterStatistics())
+    /// Transactions committed (and unbatched jobs run), counted before their callers are answered,
+    /// so a caller that has its answer sees the count that includes its write.
+    let committed = Atomic<UInt64>(0)
 
     init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?) {
         self.maximumBatchSize = max(1, maximumBatchSize)
@@ -158,6 +161,7 @@ final class Writer: Sendable {
             if let only = batch.first, !only.isTransactional {
                 _ = only.run(on: connection)
                 connection.rollbackQuietly()
+                committed.add(1, ordering: .releasing)
                 only.finish(replacingSuccessWith: nil)
             } else {
                 commit(batch, on: connection)
@@ -231,6 +235,7 @@ final class Writer: Sendable {
                 statistics.writes += applied.count + failed.count
                 statistics.largestBatch = max(statistics.largestBatch, applied.count + failed.count)
             }
+            if commitError == nil && !applied.isEmpty { committed.add(1, ordering: .releasing) }
             for job in applied { job.finish(replacingSuccessWith: commitError) }
             for (job, error) in failed { job.finish(replacingSuccessWith: error) }
         }

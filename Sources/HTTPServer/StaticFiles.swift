@@ -20,6 +20,8 @@ public final class StaticFiles: Sendable {
         /// The full 200 response and the 304 one, built once per version of the file.
         var ok: Response
         var notModified: Response
+        /// The same file gzip-compressed once, for clients that accept it (text types only).
+        var gzip: (etag: String, ok: Response, notModified: Response)?
     }
 
     public let root: String
@@ -69,14 +71,31 @@ public final class StaticFiles: Sendable {
             var headers = HTTPHeaders([
                 ("ETag", etag), ("Last-Modified", HTTPDate.format(time_t(mtime))), ("Cache-Control", cacheControl),
             ])
+            let contentType = Self.contentType(for: relative)
+            let compressible = Compression.isCompressible(contentType: contentType) && bytes.count >= Compression.minimumBytes
+            if compressible { Compression.addVary(to: &headers) }
             let notModified = Response(status: .notModified, headers: headers)
-            headers.add("Content-Type", Self.contentType(for: relative))
+            var gzip: (etag: String, ok: Response, notModified: Response)?
+            if compressible, let compressed = Compression.gzip(bytes, level: 9), compressed.count < bytes.count {
+                // A different representation needs a different strong validator (RFC 9110 §8.8.3).
+                let gzipETag = String(etag.dropLast()) + "-gz\""
+                var gzipHeaders = headers
+                gzipHeaders.set("ETag", gzipETag)
+                let gzipNotModified = Response(status: .notModified, headers: gzipHeaders)
+                gzipHeaders.add("Content-Type", contentType)
+                gzipHeaders.add("Content-Encoding", "gzip")
+                gzip = (gzipETag, Response(status: .ok, headers: gzipHeaders, body: compressed), gzipNotModified)
+            }
+            headers.add("Content-Type", contentType)
             entry = Entry(
                 device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count,
                 mtimeNanoseconds: Int(info.st_mtim.tv_nsec), etag: etag, mtime: mtime,
-                ok: Response(status: .ok, headers: headers, body: bytes), notModified: notModified
+                ok: Response(status: .ok, headers: headers, body: bytes), notModified: notModified, gzip: gzip
             )
             cache.withLock { $0[relative] = entry }
+        }
+        if let gzip = entry.gzip, Compression.acceptsGzip(request) {
+            return Self.notModified(request, etag: gzip.etag, mtime: entry.mtime) ? gzip.notModified : gzip.ok
         }
         return Self.notModified(request, etag: entry.etag, mtime: entry.mtime) ? entry.notModified : entry.ok
     }

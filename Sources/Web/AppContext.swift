@@ -9,6 +9,9 @@ final class AppContext: Sendable {
     let pages: PageLibrary
     /// Server-Sent Events for open thread pages and the unread count (issue 8).
     let live: LiveUpdates
+    /// Visitors' pages, kept whole (`PageCache`).
+    let pageCache: PageCache
+    let visitorLimit: VisitorRateLimit
 
     var accounts: Accounts { network.accounts }
 
@@ -16,6 +19,8 @@ final class AppContext: Sendable {
         self.site = site
         self.network = network
         self.pages = try PageLibrary(directory: site.templatesDirectory)
+        self.pageCache = PageCache(limits: site.pageCache) { [network] in network.contentVersion }
+        self.visitorLimit = VisitorRateLimit(limits: site.visitorRate)
         self.live = LiveUpdates(feed: network.live, postTemplate: try pages.templates.template("thread-post"), limits: site.liveStreams)
     }
 

@@ -6,9 +6,14 @@ import HTTPServer
 /// Two independent checks, both required on every POST:
 /// 1. **Origin**: the `Origin` header (or, when a browser omits it, the `Referer`) must be this
 ///    site: the request's scheme and `Host`. A request with neither is refused.
-/// 2. **Token**: the form's hidden `csrf` field must equal SHA-256("csrf:" + the session token)
+/// 2. **Token**: the form's hidden `csrf` field must carry SHA-256("csrf:" + the session token)
 ///    — or, signed out, of the pre-session cookie's token. A forged form cannot read either
 ///    cookie, so cannot compute it; it changes at sign-in with the session.
+///
+/// The token is masked afresh in every response (as Django and Rails do): the field holds a
+/// random pad and the secret XORed with it, so no two responses carry the same bytes, and a
+/// compressed page (`Compression`) cannot be used to guess the secret byte by byte against
+/// reflected input (BREACH). See docs/PERFORMANCE.md.
 ///
 /// Handlers call `app.checkedForm(request, context)` and, on `.rejected`, re-render their form
 /// with the submitted values and `CSRF.resubmitMessage` — the person's work is never lost.
@@ -16,9 +21,24 @@ enum CSRF {
     static let fieldName = "csrf"
     static let resubmitMessage = "Your form was not sent because it could not be checked. Check your answers and send it again"
 
-    /// The token for forms of the session (or pre-session) with this cookie token.
-    static func token(binding cookieToken: String) -> String {
-        Digest.hex(Digest.sha256(Array(("csrf:" + cookieToken).utf8)))
+    /// The secret behind the forms of the session (or pre-session) with this cookie token.
+    static func secret(binding cookieToken: String) -> [UInt8] {
+        Digest.sha256(Array(("csrf:" + cookieToken).utf8))
+    }
+
+    /// `secret` as one response's forms carry it: base64url(pad ‖ pad XOR secret), pad random.
+    static func masked(_ secret: [UInt8]) throws -> String {
+        let pad = try SecureRandom.bytes(secret.count)
+        var bytes = pad
+        bytes.reserveCapacity(secret.count * 2)
+        for index in secret.indices { bytes.append(pad[index] ^ secret[index]) }
+        return Digest.base64URL(bytes)
+    }
+
+    /// The secret a masked token carries, or nil when it is not one.
+    static func unmasked(_ token: String) -> [UInt8]? {
+        guard let bytes = Digest.fromBase64URL(token), bytes.count == 64 else { return nil }
+        return (0..<32).map { bytes[$0] ^ bytes[32 + $0] }
     }
 
     enum Failure: Equatable, Sendable {
@@ -27,10 +47,10 @@ enum CSRF {
     }
 
     /// Why the request fails the checks, or nil when it passes.
-    static func check(_ request: Request, form: [FormItem], expected: String) -> Failure? {
+    static func check(_ request: Request, form: [FormItem], expected: [UInt8]) -> Failure? {
         guard isSameOrigin(request) else { return .crossOrigin }
-        guard let sent = form[fieldName],
-              Digest.constantTimeEquals(Array(sent.utf8), Array(expected.utf8))
+        guard let sent = form[fieldName], let secret = unmasked(sent),
+              Digest.constantTimeEquals(secret, expected)
         else { return .badToken }
         return nil
     }
@@ -72,7 +92,7 @@ extension AppContext {
     ///     }
     func checkedForm(_ request: Request, _ context: RequestContext) throws -> FormSubmission {
         let items = try request.formItems()
-        if let failure = CSRF.check(request, form: items, expected: context.csrfToken) {
+        if let failure = CSRF.check(request, form: items, expected: context.csrfSecret) {
             return .rejected(items, failure)
         }
         return .valid(items)

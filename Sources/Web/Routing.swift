@@ -33,6 +33,11 @@ struct Routes {
         try collection.register(on: &self)
     }
 
+    /// Puts the visitors' rate limit in front of every route added so far.
+    mutating func limitVisitors(_ limit: VisitorRateLimit) {
+        limit.guardRoutes(&builder)
+    }
+
     /// Puts `gate` in front of every route added so far ("require sign-in to read").
     mutating func guardReading(_ gate: ReadingGate) {
         gate.guardRoutes(&builder)
@@ -43,7 +48,10 @@ struct Routes {
     static func answering(_ handler: @escaping Handler) -> Handler {
         { request in
             do {
-                return try handler(request)
+                // Compressed here, on the worker, when the client accepts gzip (`Compression`):
+                // level 1, since a page is compressed once per request. Cached pages and static
+                // files arrive already compressed (at level 9, once).
+                return Compression.compress(try handler(request), for: request, level: 1)
             } catch let error as HTTPError {
                 throw error
             } catch let error as any ResponseError {
@@ -54,6 +62,17 @@ struct Routes {
 }
 
 extension HTTPError: ResponseError {}
+
+extension Response {
+    /// Marks a page that shows a secret beyond the (masked) form token — a private feed token, a
+    /// two-factor key, recovery codes: never stored by any cache, and never compressed, so no
+    /// reflected input can be used to guess it from the compressed size (BREACH).
+    func carryingSecrets() -> Response {
+        var response = self
+        response.headers.set("Cache-Control", "no-store, no-transform")
+        return response
+    }
+}
 
 extension RequestContext {
     /// A 303 See Other (the POST-redirect-GET pattern) to `location`, carrying the context's cookies.

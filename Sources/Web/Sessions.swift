@@ -27,6 +27,16 @@ struct SessionCookies: Sendable {
         }
     }
 
+    /// Whether a `Cookie` header carries a session cookie under either name, whatever its value:
+    /// such a request is treated as someone's, never as a visitor's (`PageCache`).
+    static func mentionsSession(_ header: String) -> Bool {
+        for pair in header.split(separator: ";") {
+            let name = pair.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if name == "__Host-session" || name == "session" { return true }
+        }
+        return false
+    }
+
     static func isLocalhost(_ host: String) -> Bool {
         let name = WebApplication.hostWithoutPort(host).lowercased()
         return name == "localhost" || name == "127.0.0.1" || name == "[::1]"
@@ -48,8 +58,11 @@ struct RequestContext: Sendable {
     let session: ResolvedSession?
     /// The actor for `Policy` and the viewer for page queries.
     let actor: Actor
-    /// The CSRF token every state-changing form of this response must carry (field `csrf`).
+    /// The CSRF token every state-changing form of this response must carry (field `csrf`),
+    /// masked afresh for this response (`CSRF.masked`).
     let csrfToken: String
+    /// What a submitted token must unmask to (`CSRF.secret(binding:)`).
+    let csrfSecret: [UInt8]
     let cookies: SessionCookies
     /// `Set-Cookie` values this response must carry (a new pre-session cookie).
     var setCookies: [String]
@@ -79,9 +92,12 @@ extension AppContext {
         let cookies = SessionCookies(for: request)
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
             let signedIn = try network.settings.signedIn(session.account)
-            return RequestContext(session: session, actor: signedIn.actor, csrfToken: CSRF.token(binding: token),
+            let secret = CSRF.secret(binding: token)
+            return RequestContext(session: session, actor: signedIn.actor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                                   cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request))
         }
+        // A session cookie that names no live session: counted against the visitors' limit.
+        if request.cookie(cookies.session) != nil { try visitorLimit.charge(request) }
         var setCookies: [String] = []
         let presession: String
         if let existing = request.cookie(cookies.presession), Digest.fromBase64URL(existing)?.count == 32 {
@@ -90,7 +106,8 @@ extension AppContext {
             presession = Digest.base64URL(try SecureRandom.bytes(32))
             setCookies.append(cookies.setCookie(cookies.presession, presession, maxAge: nil))
         }
-        return RequestContext(session: nil, actor: .visitor, csrfToken: CSRF.token(binding: presession),
+        let secret = CSRF.secret(binding: presession)
+        return RequestContext(session: nil, actor: .visitor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                               cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request))
     }
 }

@@ -9,6 +9,10 @@ public struct SiteConfiguration: Sendable {
     public var templatesDirectory: String
     /// Caps and lifetimes of the live-update streams (issue 16).
     public var liveStreams = LiveStreamLimits()
+    /// The visitors' page cache (issue 14).
+    public var pageCache = PageCache.Limits()
+    /// The per-address limit on visitors' requests (issue 14).
+    public var visitorRate = VisitorRateLimit.Limits()
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -46,6 +50,7 @@ public enum WebApplication {
         try routes.add(FollowingRoutes(app: app))
         try routes.add(NotificationRoutes(app: app))
         try routes.add(MailDigestRoutes(app: app))
+        routes.limitVisitors(app.visitorLimit)
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()
     }

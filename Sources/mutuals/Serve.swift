@@ -11,6 +11,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the web server until SIGINT or SIGTERM.")
 
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var pages: PageOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -147,7 +148,10 @@ struct Serve: ParsableCommand {
         site.liveStreams.perSession = streamsPerSession
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
-        let router = try WebApplication.makeRouter(site: site, network: Network(store: store))
+        pages.apply(to: &site)
+        let network = Network(store: store)
+        try network.watchOtherProcesses()
+        let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []
         var banner: [String] = []

@@ -104,7 +104,8 @@ def running_server():
     process = subprocess.Popen(
         [binary, "serve", "--demo", "--data", data_dir, "--port", str(port), "--http-port", "0",
          "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
-         "--access-log", "off"],
+         # Many tests read pages signed out from one address in quick succession.
+         "--access-log", "off", "--visitor-rate", "0"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
     base_url = f"https://localhost:{port}"
     BASE_URL["url"] = base_url

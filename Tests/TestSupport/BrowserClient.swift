@@ -21,8 +21,8 @@ public final class BrowserClient {
     public var origin: String { (tls ? "https" : "http") + "://127.0.0.1:\(port)" }
 
     @discardableResult
-    public func get(_ path: String) throws -> ClientResponse {
-        try send("GET", path, body: nil, extraHeaders: [])
+    public func get(_ path: String, headers: [(String, String)] = []) throws -> ClientResponse {
+        try send("GET", path, body: nil, extraHeaders: headers)
     }
 
     /// POSTs a form. The CSRF token of the last page is added unless `csrf` is given (pass ""

@@ -58,9 +58,14 @@ public final class TestNetwork {
     /// The password of every account made by a factory (and of demo accounts printed without one).
     public static let password = "correct horse battery"
     public static let hasher = PasswordHasher(n: 1 << 10, r: 8, p: 1)
-    /// Static files and templates of this checkout.
-    public static let siteFiles = SiteConfiguration(publicDirectory: MutualsExecutable.packageRoot.path + "/Public",
-                                                    templatesDirectory: MutualsExecutable.packageRoot.path + "/Templates")
+    /// Static files and templates of this checkout, with no limit on visitors' requests (tests
+    /// make many from one address; `VisitorRateLimitTests` sets its own).
+    public static let siteFiles: SiteConfiguration = {
+        var site = SiteConfiguration(publicDirectory: MutualsExecutable.packageRoot.path + "/Public",
+                                     templatesDirectory: MutualsExecutable.packageRoot.path + "/Templates")
+        site.visitorRate.perSecond = 0
+        return site
+    }()
 
     public let store: Store
     /// The data directory holding the database.
@@ -92,8 +97,8 @@ public final class TestNetwork {
 
     /// Starts the real server on this network (127.0.0.1, port 0, with the site's security
     /// headers and error pages), runs `body` and shuts the server down gracefully.
-    public func serve<T>(tls: Bool = true, _ body: (TestSite) throws -> T) throws -> T {
-        let router = try router()
+    public func serve<T>(site: SiteConfiguration = TestNetwork.siteFiles, tls: Bool = true, _ body: (TestSite) throws -> T) throws -> T {
+        let router = try router(site: site)
         let errorPage = try WebApplication.makeErrorPage(site: Self.siteFiles)
         return try withTestServer(router: router, tls: tls, configure: {
             $0.defaultHeaders = WebApplication.securityHeaders

@@ -410,7 +410,7 @@ struct AccountRoutes: RouteCollection {
         page["twoFactorStatus"] = .text(account.twoFactorEnabled ? "on" : "off")
         page["feedToken"] = TemplateValue.text(try app.accounts.readingRequiresSignIn() ? try app.accounts.feedToken(userID: account.id) : nil)
         page["organisations"] = try organisationList(selected: form.values["organisation"] ?? "")
-        return app.pages.account.account.response(InLayout(page, context, form: form), status: status)
+        return app.pages.account.account.response(InLayout(page, context, form: form), status: status).carryingSecrets()
     }
 
     func sessionsPage(_ context: RequestContext, _ session: ResolvedSession, notice: String?,
@@ -445,7 +445,7 @@ struct AccountRoutes: RouteCollection {
         if let recoveryCodes {
             page["recoveryCodes"] = ["codes": .list(recoveryCodes.map { ["code": .text($0)] })]
         }
-        return app.pages.account.twoFactorSetup.response(InLayout(page, context, form: form), status: status)
+        return app.pages.account.twoFactorSetup.response(InLayout(page, context, form: form), status: status).carryingSecrets()
     }
 }
 

@@ -31,7 +31,7 @@ struct MailDigestRoutes: RouteCollection {
         routes.get("/unsubscribe/{token}", unsubscribeForm)
         routes.post("/unsubscribe/{token}", unsubscribe)
         routes.get("/briefing/weekly", currentWeek)
-        routes.get("/briefing/weekly/{week}", weekly)
+        routes.get("/briefing/weekly/{week}", app.pageCache.visitors(weekly))  // visitors' copies kept (PageCache)
     }
 
     static let invalidLink = """

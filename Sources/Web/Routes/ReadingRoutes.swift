@@ -9,16 +9,18 @@ struct ReadingRoutes: RouteCollection {
     var reading: ReadingService { app.network.reading }
 
     func register(on routes: inout Routes) throws {
-        routes.get("/", home)
-        routes.get("/topics/{slug}", topic)
-        routes.get("/topics/{slug}/feed", topicFeed)
-        routes.get("/t/{idslug}", thread)
-        routes.get("/t/{id:int}/feed.atom", threadFeed)
+        // Visitors' copies of these are kept whole (`PageCache`); everyone else's are made fresh.
+        let cache = app.pageCache
+        routes.get("/", cache.visitors(home))
+        routes.get("/topics/{slug}", cache.visitors(topic))
+        routes.get("/topics/{slug}/feed", cache.visitors(topicFeed))
+        routes.get("/t/{idslug}", cache.visitors(thread))
+        routes.get("/t/{id:int}/feed.atom", cache.visitors(threadFeed))
         routes.get("/p/{id:int}/revisions", postHistory)
-        routes.get("/briefing", briefing)
-        routes.get("/briefing.atom", briefingFeed)
-        routes.get("/o/{slug}", organisation)
-        routes.get("/u/{handle}", profile)
+        routes.get("/briefing", cache.visitors(briefing))
+        routes.get("/briefing.atom", cache.visitors(briefingFeed))
+        routes.get("/o/{slug}", cache.visitors(organisation))
+        routes.get("/u/{handle}", cache.visitors(profile))
     }
 
     func home(_ request: Request) throws -> Response {

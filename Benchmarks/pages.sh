@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Pages benchmark (issue 14): what users meet, against nginx serving the same bytes.
+#
+#   bash Benchmarks/pages.sh                 # 1,000,000 posts, 10 s per row
+#   POSTS=100000 DURATION=5 bash Benchmarks/pages.sh
+#
+# Release build. Seeds Benchmarks/out/pages-N/ once with `mutuals demo --scale N` (reused by later
+# runs; delete it to re-seed). The server is pinned to CPU 0 and wrk to CPU 1 (taskset); HTTPS
+# with keep-alive, 64 connections, one wrk thread; nginx runs in the same run, on the same CPU,
+# with the same certificate and TLS session cache, serving the pages we served, saved as files.
+# Rows: signed out (page cache), signed in (no whole-page cache), search, and a mixed load where
+# members post one reply in 20 requests. Prints a Markdown table (and writes
+# Benchmarks/out/pages-results.md). Needs wrk, nginx and taskset (apt-get install -y wrk nginx-light).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+POSTS=${POSTS:-1000000}
+for tool in wrk nginx taskset openssl; do
+  command -v "$tool" >/dev/null || { echo "pages.sh needs $tool (apt-get install -y wrk nginx-light util-linux openssl)" >&2; exit 1; }
+done
+swift build -c release --scratch-path .build-pages-release --product mutuals >/dev/null
+bin=.build-pages-release/release/mutuals
+data="Benchmarks/out/pages-$POSTS"
+if [ ! -f "$data/.seeded" ]; then
+  rm -rf "$data"; mkdir -p "$data"
+  "$bin" demo --data "$data" --scale "$POSTS" >/dev/null
+  touch "$data/.seeded"
+fi
+ulimit -n 65536 2>/dev/null || true
+exec python3 Benchmarks/pages_bench.py --bin "$bin" --data "$data" "$@"

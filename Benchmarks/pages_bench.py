@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Driver for Benchmarks/pages.sh. Starts the release server and nginx (each pinned to one CPU),
+saves the pages the server gives visitors as files for nginx, signs a demo member in, and runs
+wrk rows over HTTPS with keep-alive. See pages.sh for the set-up it expects."""
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import sqlite3
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEARCHES = ["pension", "governance", "staff", "board", "contract", "commissioning", "the", "members",
+            "\"staff council\"", "\"pension scheme\"", "commiss*", "govern*", "zebra", "tupe", "spin*"]
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), check=True, capture_output=True, text=True, **kw).stdout
+
+
+class Client:
+    """One keep-alive HTTPS connection with a cookie jar, for setting the benchmark up."""
+
+    def __init__(self, port):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        self.port = port
+        self.conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+            h["Origin"] = f"https://127.0.0.1:{self.port}"
+            body = urllib.parse.urlencode(body)
+        self.conn.request(method, path, body=body, headers=h)
+        response = self.conn.getresponse()
+        data = response.read()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";")[0]
+        return response.status, response.headers, data
+
+
+def csrf(html):
+    match = re.search(rb'name="csrf" value="([^"]+)"', html)
+    return match.group(1).decode() if match else None
+
+
+def parse_wrk(out):
+    def ms(value):
+        number = float(re.match(r"[\d.]+", value).group(0))
+        if value.endswith("us"):
+            return number / 1000
+        if value.endswith("ms"):
+            return number
+        if value.endswith("s"):
+            return number * 1000
+        return number
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": ms(p50.group(1)) if p50 else float("nan"),
+        "p99": ms(p99.group(1)) if p99 else float("nan"),
+        "bad": int(non2xx.group(1)) if non2xx else 0,
+        "total": int(total.group(1)) if total else 0,
+    }
+
+
+def lua_script(work, name, paths, headers, post=None):
+    """A wrk script rotating over `paths` with `headers`; `post` = (paths, body template, every)."""
+    path = os.path.join(work, name + ".lua")
+    with open(path, "w") as f:
+        f.write("paths = {" + ",".join('"%s"' % p for p in paths) + "}\n")
+        f.write("i = 0\n")
+        for key, value in headers.items():
+            f.write('wrk.headers["%s"] = "%s"\n' % (key, value))
+        if post:
+            post_paths, body, _ = post
+            f.write("posts = {" + ",".join('"%s"' % p for p in post_paths) + "}\n")
+            f.write("n = 0\n")
+            f.write("request = function()\n  n = n + 1\n")
+            f.write('  local body = string.format("%s", n, math.random(1000000000))\n' % body)
+            f.write('  return wrk.format("POST", posts[(n %% #posts) + 1], {["Content-Type"] = "application/x-www-form-urlencoded"}, body)\nend\n')
+        else:
+            f.write("request = function()\n  i = i + 1\n  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n")
+    return path
+
+
+def wrk(url, script, seconds, connections, cpu, delay_ms=None):
+    args = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url]
+    if delay_ms is not None:
+        # A fixed pause before each request on each connection (wrk's `delay` hook): a paced load.
+        with open(script, "a") as f:
+            f.write("delay = function() return %d end\n" % delay_ms)
+    return parse_wrk(subprocess.run(args, capture_output=True, text=True).stdout)
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("DURATION", "10")))
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--server-cpu", type=int, default=0)
+    parser.add_argument("--client-cpu", type=int, default=1)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="mutuals-pages.")
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+       "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert)
+
+    member = "sam_okafor"
+    password = "benchmark-password-" + str(random.randint(10**8, 10**9))
+    subprocess.run([args.bin, "user", "reset-password", member, "--data", args.data], input=password + "\n",
+                   check=True, capture_output=True, text=True)
+
+    port, nginx_port = 18743, 18843
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen(["taskset", "-c", str(args.server_cpu), args.bin, "serve", "--data", args.data,
+                               "--host", "127.0.0.1", "--port", str(port), "--http-port", "0",
+                               "--tls-cert", cert, "--tls-key", key, "--access-log", "off", "--visitor-rate", "0",
+                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates")],
+                              stdout=log, stderr=subprocess.STDOUT)
+    nginx = None
+    try:
+        for _ in range(600):
+            try:
+                Client(port).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
+        threads = db.execute("""SELECT id, slug FROM threads WHERE organisation_id IS NULL AND hidden = 0
+                                AND held = 0 ORDER BY random() LIMIT 5000""").fetchall()
+        topic = db.execute("SELECT slug FROM topics ORDER BY position LIMIT 1").fetchone()[0]
+        db.close()
+        thread_paths = [f"/t/{i}-{s}" for i, s in threads]
+        same200 = thread_paths[:200]
+
+        # The visitor pages, saved as files for nginx (the same bytes, plain and gzip).
+        root = os.path.join(work, "www")
+        visitor = Client(port)
+        saved = {}
+        for path in same200 + ["/", f"/topics/{topic}", "/briefing"]:
+            status, _, body = visitor.request("GET", path)
+            assert status == 200, (path, status)
+            name = "index.html" if path == "/" else path.strip("/") + ".html"
+            saved[path] = "/" + name
+            os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+            with open(os.path.join(root, name), "wb") as f:
+                f.write(body)
+            sh("gzip", "-k", "-9", "-f", os.path.join(root, name))
+        shutil.copytree(os.path.join(ROOT, "Public"), os.path.join(root, "static"))
+        sh("gzip", "-k", "-9", "-f", os.path.join(root, "static", "site.css"))
+        with open(os.path.join(work, "nginx.conf"), "w") as f:
+            f.write(f"""worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  types {{ text/html html; text/css css; }}
+  default_type text/html;
+  gzip_static on;
+  ssl_certificate {cert};
+  ssl_certificate_key {key};
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_session_cache shared:SSL:10m;
+  server {{ listen 127.0.0.1:{nginx_port} ssl; root {root}; }}
+}}
+""")
+        nginx = subprocess.Popen(["taskset", "-c", str(args.server_cpu), "nginx", "-c", os.path.join(work, "nginx.conf"),
+                                  "-g", "daemon off; master_process off;"])
+        time.sleep(0.5)
+
+        # A member signed in, and the form token of their thread page (any masked token is good
+        # for the whole session).
+        member_client = Client(port)
+        status, _, page = member_client.request("GET", "/sign-in")
+        status, headers, _ = member_client.request("POST", "/sign-in", {"identifier": member, "password": password, "csrf": csrf(page)})
+        assert status == 303, ("sign-in", status)
+        session = member_client.cookies["__Host-session"]
+        status, _, page = member_client.request("GET", same200[0])
+        token = csrf(page)
+        member_headers = {"Cookie": f"__Host-session={session}"}
+
+        ours = f"https://127.0.0.1:{port}"
+        theirs = f"https://127.0.0.1:{nginx_port}"
+        s, c, scpu, ccpu = args.seconds, args.connections, args.server_cpu, args.client_cpu
+        gz = {"Accept-Encoding": "gzip"}
+        rows = []
+
+        def row(name, paths, headers=None, nginx_paths=None, nginx_headers=None):
+            result = wrk(ours, lua_script(work, "ours", paths, headers or {}), s, c, ccpu)
+            other = None
+            if nginx_paths:
+                other = wrk(theirs, lua_script(work, "nginx", nginx_paths, nginx_headers or headers or {}), s, c, ccpu)
+            rows.append((name, result, other))
+            print(name, result, other, flush=True)
+
+        # Warm the cache and the page cache of the OS first.
+        wrk(ours, lua_script(work, "warm", thread_paths, {}), 3, c, ccpu)
+        before = rss_mb(server.pid)
+        row("static /static/site.css (gzip)", ["/static/site.css"], gz, ["/static/site.css"])
+        row("signed out: thread, the same 200 pages", same200, {}, [saved[p] for p in same200])
+        row("signed out: thread, the same 200 pages (gzip)", same200, gz, [saved[p] for p in same200])
+        row("signed out: thread, random of 5,000", thread_paths, {})
+        row("signed out: home", ["/"], {}, [saved["/"]])
+        row(f"signed out: topic", [f"/topics/{topic}"], {}, [saved[f"/topics/{topic}"]])
+        row("signed out: briefing", ["/briefing"], {}, [saved["/briefing"]])
+        row("signed in: thread, the same 200 pages", same200, member_headers)
+        row("signed in: thread, random of 5,000", thread_paths, member_headers)
+        row("signed in: home", ["/"], member_headers)
+        row("signed in: topic", [f"/topics/{topic}"], member_headers)
+        row("search, 15 queries mixed (signed in)", ["/search?q=" + urllib.parse.quote(q) for q in SEARCHES], member_headers)
+
+        # Mixed: members read thread pages while replies are posted at one in twenty requests.
+        # Two wrk processes run at once on the client CPU: 60 connections of GETs, and 4 of paced
+        # POSTs whose pace is set from the signed-in GET rate above.
+        get_rate = rows[7][1]["rps"] or 1000
+        pace_ms = max(1, int(4 * 1000 / (get_rate / 20)))
+        post_body = ("body=Benchmark+reply+%d+" + "word+" * 20 + "%d&action=post&csrf=" + token)
+        post_paths = [f"/t/{p.split('/')[2].split('-')[0]}/reply" for p in same200]
+        post_headers = dict(member_headers, Origin=ours)
+        get_script = lua_script(work, "mixed-get", same200, member_headers)
+        post_script = lua_script(work, "mixed-post", same200, post_headers, post=(post_paths, post_body, 20))
+        with open(post_script, "a") as f:
+            f.write("delay = function() return %d end\n" % pace_ms)
+        procs = [subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", f"-c{c - 4}", f"-d{s}s", "--latency", "-s", get_script, ours],
+                                  stdout=subprocess.PIPE, text=True),
+                 subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", "-c4", f"-d{s}s", "--latency", "-s", post_script, ours],
+                                  stdout=subprocess.PIPE, text=True)]
+        gets, posts = [parse_wrk(p.communicate()[0]) for p in procs]
+        after = rss_mb(server.pid)
+        check = Client(port)
+        check.cookies = {"__Host-session": session}
+        status, _, page = check.request("GET", same200[(posts["total"] - 1) % 200 if posts["total"] else 0])
+
+        lines = [f"{time.strftime('%Y-%m-%d')}: {args.data}, {s} s per row, {c} connections, HTTPS keep-alive, "
+                 f"server on CPU {scpu}, wrk on CPU {ccpu}", "",
+                 "| row | mutuals req/s | p50 ms | p99 ms | nginx req/s | nginx p99 ms | ratio |",
+                 "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, r, n in rows:
+            bad = f" ({r['bad']} non-2xx)" if r["bad"] else ""
+            if n:
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
+            else:
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | | | |")
+        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | |")
+        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | |")
+        lines.append("")
+        lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected). "
+                     f"Server memory: RSS {before[0]:.0f} → {after[0]:.0f} MB, anonymous {before[1]:.0f} → {after[1]:.0f} MB.")
+        text = "\n".join(lines)
+        print("\n" + text)
+        os.makedirs(os.path.join(ROOT, "Benchmarks", "out"), exist_ok=True)
+        with open(os.path.join(ROOT, "Benchmarks", "out", "pages-results.md"), "w") as f:
+            f.write(text + "\n")
+    finally:
+        server.terminate()
+        if nginx:
+            nginx.terminate()
+        server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Web
+
+/// `serve` options for the visitors' page cache and request limit (issue 14; docs/PERFORMANCE.md).
+struct PageOptions: ParsableArguments {
+    @Option(name: .customLong("page-cache-mb"), help: "Memory for whole pages kept for visitors (signed out), in MiB; 0 turns the cache off.")
+    var pageCacheMegabytes: Int = PageCache.Limits().capacityBytes >> 20
+
+    @Option(name: .customLong("visitor-rate"), help: "Requests a second one visitor address (IPv4, or IPv6 /64) may make over time; 0 turns the limit off. Signed-in members are never limited by it.")
+    var visitorRate: Double = VisitorRateLimit.Limits().perSecond
+
+    @Option(name: .customLong("visitor-burst"), help: "Requests one visitor address may make at once before --visitor-rate applies.")
+    var visitorBurst: Double = VisitorRateLimit.Limits().burst
+
+    func validate() throws {
+        if pageCacheMegabytes < 0 { throw ValidationError("--page-cache-mb cannot be negative.") }
+        if visitorRate < 0 { throw ValidationError("--visitor-rate cannot be negative.") }
+        if visitorBurst < 1 { throw ValidationError("--visitor-burst must be at least 1.") }
+    }
+
+    func apply(to site: inout SiteConfiguration) {
+        site.pageCache.capacityBytes = pageCacheMegabytes << 20
+        site.visitorRate.perSecond = visitorRate
+        site.visitorRate.burst = visitorBurst
+    }
+}
