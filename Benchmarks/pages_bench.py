@@ -140,7 +140,8 @@ def main():
     server = subprocess.Popen(["taskset", "-c", str(args.server_cpu), args.bin, "serve", "--data", args.data,
                                "--host", "127.0.0.1", "--port", str(port), "--http-port", "0",
                                "--tls-cert", cert, "--tls-key", key, "--access-log", "off", "--visitor-rate", "0",
-                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates")],
+                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
+                               *os.environ.get("SERVE_ARGS", "").split()],
                               stdout=log, stderr=subprocess.STDOUT)
     nginx = None
     try:

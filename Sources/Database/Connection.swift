@@ -39,8 +39,10 @@ public final class Connection {
     /// 5. `query_only=ON` (readers only).
     /// 6. `cache_size`: 64 MiB for the writer, whose every write touches index pages all over
     ///    the file; readers keep SQLite's 2 MiB and map the file instead (7).
-    /// 7. `mmap_size` = 1 GiB (readers only): pages are read straight from the OS page cache
-    ///    with no read(2) and no copy, which took the thread page's p99 down at 1M posts.
+    /// 7. `mmap_size` = `memoryMapBytes`, 1 GiB by default (readers only): pages are read
+    ///    straight from the OS page cache with no read(2) and no copy, which took the thread
+    ///    page's p99 down at 1M posts. Each reader maps the same file, so `ps` counts the mapped
+    ///    pages once per reader in RSS; see docs/PERFORMANCE.md, "Memory".
     /// 8. `wal_autocheckpoint` = 10,000 pages (writer only; SQLite's default is 1,000): each
     ///    checkpoint copies every page written since the last one back into the database file
     ///    and syncs it, on the writer's commit path. Ten times fewer checkpoints copy each hot
@@ -49,7 +51,7 @@ public final class Connection {
     /// 9. (every role) the FTS5 ranking function `bm25_estimated(table, 'df0 df1 …' [, rows])`: bm25
     ///    with the phrases' document frequencies given by the caller (see `CSQLite/shim.h`).
     /// - Throws: `DatabaseError` if the file cannot be opened or a pragma fails.
-    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000, memoryMapBytes: Int64 = 1 << 30) throws {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -81,7 +83,7 @@ public final class Connection {
         case .reader:
             try execute("PRAGMA foreign_keys = ON")
             try execute("PRAGMA query_only = ON")
-            try execute("PRAGMA mmap_size = 1073741824")
+            try execute("PRAGMA mmap_size = \(max(0, memoryMapBytes))")
         case .memory:
             try execute("PRAGMA foreign_keys = ON")
         }

@@ -38,6 +38,18 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
     /// The database was locked by another connection for longer than `busy_timeout`.
     public var isBusy: Bool { primaryCode == SQLITE_BUSY }
+    /// The storage itself failed, not the write's content: the disk is full, the file turned
+    /// read-only, an I/O error, a corrupt file, no memory, or a lock held elsewhere past the busy
+    /// timeout. The writer keeps the last one for the health check (`Store.health`).
+    public var isStorageFailure: Bool {
+        switch primaryCode {
+        case SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOTADB,
+             SQLITE_NOMEM, SQLITE_PROTOCOL, SQLITE_PERM, SQLITE_BUSY:
+            true
+        default:
+            false
+        }
+    }
 
     public var description: String {
         var text = "SQLite error \(extendedCode): \(message)"

@@ -55,6 +55,18 @@ final class LockedCondition<State>: @unchecked Sendable {
         return try body(&state)
     }
 
+    /// Like `wait(until:then:)`, but gives up at `deadline` (CLOCK_REALTIME, the clock
+    /// `pthread_cond_timedwait` uses): returns nil without running `body` if `ready` still fails.
+    func wait<R>(until ready: (State) -> Bool, deadline: timespec, then body: (inout State) throws -> R) rethrows -> R? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var deadline = deadline
+        while !ready(state) {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT, !ready(state) { return nil }
+        }
+        return try body(&state)
+    }
+
     /// Changes the state and wakes every waiter so each re-checks its predicate.
     func update<R>(_ body: (inout State) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)

@@ -31,6 +31,9 @@ public final class Store: Sendable {
         /// per write (Board indexes new posts for full-text search here). If it throws, the
         /// whole batch is rolled back and every write in it fails with its error. Default none.
         public var beforeCommit: (@Sendable (Connection) throws -> Void)?
+        /// Bytes of the file each reader maps (`PRAGMA mmap_size`); 0 reads through read(2)
+        /// into SQLite's own page cache instead. Default 1 GiB (docs/PERFORMANCE.md, "Memory").
+        public var readerMemoryMapBytes: Int64 = 1 << 30
 
         public init() {}
     }
@@ -54,7 +57,8 @@ public final class Store: Sendable {
         writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
                         beforeCommit: configuration.beforeCommit)
         readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
-                             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                             busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                             memoryMapBytes: configuration.readerMemoryMapBytes)
     }
 
     deinit {
@@ -127,6 +131,43 @@ public final class Store: Sendable {
     /// Counters from the writer: transactions, writes, largest batch.
     public var writerStatistics: WriterStatistics {
         writer.statistics.withLock { $0 }
+    }
+
+    /// The writer's state: the batch in progress, the last commit, the last storage failure.
+    public var writerHealth: WriterHealth {
+        writer.health.withLock { $0 }
+    }
+
+    /// Whether the store can serve: a reader answers a trivial query within `readerTimeout`
+    /// seconds, and the writer is running, not stuck in a transaction for longer than
+    /// `stuckAfter` seconds, and has committed since its last storage failure.
+    /// - Returns: the problems found, each prefixed "reader: " or "writer: "; empty when healthy.
+    public func healthProblems(readerTimeout: Double = 1, stuckAfter: Double = 30) -> [String] {
+        var problems: [String] = []
+        do {
+            // Reads the schema from the file (page 1), so a missing or unreadable file shows.
+            _ = try readers.withConnection(timeout: readerTimeout) { connection in
+                try connection.scalar(Int.self, "SELECT count(*) FROM sqlite_schema")
+            }
+        } catch let error as DatabaseError {
+            problems.append("reader: " + error.message)
+        } catch {
+            problems.append("reader: \(error)")
+        }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if let problem = writerHealth.problem(now: now, stuckAfter: UInt64(max(0, stuckAfter) * 1e9)) {
+            problems.append("writer: " + problem)
+        }
+        return problems
+    }
+
+    /// The sizes in bytes of the database file and of its write-ahead log (0 when absent).
+    public func fileSizes() -> (database: Int64, wal: Int64) {
+        func size(_ path: String) -> Int64 {
+            var info = stat()
+            return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+        }
+        return (size(path), size(path + "-wal"))
     }
 
     /// Copies the database to `destination` with SQLite's online backup API while reads and

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import Metrics
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,9 +22,9 @@ func currentThreadID() -> UInt {
 protocol WriteJob: AnyObject, Sendable {
     /// False for jobs that manage transactions themselves (migrations).
     var isTransactional: Bool { get }
-    /// Runs the body on the writer connection; returns whether it succeeded. The outcome is kept
-    /// but not yet given to the caller.
-    func run(on connection: Connection) -> Bool
+    /// Runs the body on the writer connection; returns nil when it succeeded, else its error.
+    /// The outcome is kept but not yet given to the caller.
+    func run(on connection: Connection) -> (any Error)?
     /// Answers the caller: with the kept outcome, or with `error` if the batch failed to commit.
     func finish(replacingSuccessWith error: (any Error)?)
 }
@@ -44,11 +45,11 @@ final class PendingWrite<T: Sendable>: WriteJob {
         self.body = body
     }
 
-    func run(on connection: Connection) -> Bool {
+    func run(on connection: Connection) -> (any Error)? {
         let outcome = Result { try body(connection) }
         state.withLock { $0.outcome = outcome }
-        if case .success = outcome { return true }
-        return false
+        if case .failure(let error) = outcome { return error }
+        return nil
     }
 
     func finish(replacingSuccessWith error: (any Error)?) {
@@ -97,6 +98,11 @@ final class Writer: Sendable {
     /// Transactions committed (and unbatched jobs run), counted before their callers are answered,
     /// so a caller that has its answer sees the count that includes its write.
     let committed = Atomic<UInt64>(0)
+    /// What the health check reads: the batch in progress, the last commit, the last failure.
+    let health = Mutex(WriterHealth())
+    /// Writes per transaction, and the time COMMIT takes (the WAL write and its fsync).
+    private let batchSizes = Recorder(label: "mutuals_db_write_batch_size", aggregate: true)
+    private let commitLatency = Metrics.Timer(label: "mutuals_db_commit_duration_seconds")
 
     init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?) {
         self.maximumBatchSize = max(1, maximumBatchSize)
@@ -111,6 +117,7 @@ final class Writer: Sendable {
                     self.loop(connection: connection)
                 }
             }
+            self.health.withLock { $0.running = false }
             self.queue.update { $0.stopped = true }
         }
         thread.name = "mutuals-db-writer"
@@ -159,7 +166,7 @@ final class Writer: Sendable {
             }
             if batch.isEmpty { break }  // stopping, and nothing left
             if let only = batch.first, !only.isTransactional {
-                _ = only.run(on: connection)
+                _ = only.run(on: connection) as (any Error)?
                 connection.rollbackQuietly()
                 committed.add(1, ordering: .releasing)
                 only.finish(replacingSuccessWith: nil)
@@ -174,9 +181,11 @@ final class Writer: Sendable {
         var remaining = batch[...]
         while !remaining.isEmpty {
             let batchStart = DispatchTime.now().uptimeNanoseconds
+            health.withLock { $0.batchStartedAt = batchStart }
             do {
                 try connection.run("BEGIN IMMEDIATE")
             } catch {
+                note(failure: error, at: batchStart, committed: false)
                 // None of these ran; each caller gets BEGIN's failure.
                 for job in remaining {
                     job.finish(replacingSuccessWith: error)
@@ -188,18 +197,21 @@ final class Writer: Sendable {
             // body succeeded (RELEASE), in which case that is the error the caller must see.
             var failed: [(job: any WriteJob, error: (any Error)?)] = []
             var transactionLost = false
+            var storageFailure: (any Error)?
             while let job = remaining.first {
                 remaining = remaining.dropFirst()
                 do {
                     try connection.savepoint { connection in
                         // Throwing here rolls back to the savepoint; the job keeps its own error.
-                        if !job.run(on: connection) { throw JobFailed() }
+                        if let error = job.run(on: connection) { throw JobFailed(error: error) }
                     }
                     applied.append(job)
-                } catch is JobFailed {
+                } catch let failure as JobFailed {
                     failed.append((job, nil))
+                    if (failure.error as? DatabaseError)?.isStorageFailure == true { storageFailure = failure.error }
                 } catch {
                     failed.append((job, error))
+                    if (error as? DatabaseError)?.isStorageFailure == true { storageFailure = error }
                 }
                 if !connection.isInTransaction {
                     // SQLite rolled back the whole transaction (SQLITE_FULL, SQLITE_IOERR, …):
@@ -227,6 +239,13 @@ final class Writer: Sendable {
                 }
             }
             let commitEnd = DispatchTime.now().uptimeNanoseconds
+            batchSizes.record(applied.count + failed.count)
+            if !transactionLost { commitLatency.recordNanoseconds(Int64(clamping: commitEnd - hookEnd)) }
+            if let failure = commitError.flatMap({ ($0 as? DatabaseError)?.isStorageFailure == true ? $0 : nil }) ?? storageFailure {
+                note(failure: failure, at: commitEnd, committed: false)
+            } else {
+                note(failure: nil, at: commitEnd, committed: commitError == nil && !applied.isEmpty)
+            }
             statistics.withLock { statistics in
                 statistics.applyNanoseconds += applyEnd - batchStart
                 statistics.beforeCommitNanoseconds += hookEnd - applyEnd
@@ -240,9 +259,55 @@ final class Writer: Sendable {
             for (job, error) in failed { job.finish(replacingSuccessWith: error) }
         }
     }
+
+    /// Records the end of a batch for the health check: a storage failure, or a commit that
+    /// wrote something (an empty commit proves nothing about the disk).
+    private func note(failure: (any Error)?, at time: UInt64, committed: Bool) {
+        health.withLock { health in
+            health.batchStartedAt = nil
+            if let failure {
+                health.lastFailure = (failure as? DatabaseError).map { $0.message } ?? "\(failure)"
+                health.lastFailureAt = time
+            } else if committed {
+                health.lastCommitAt = time
+            }
+        }
+    }
 }
 
-private struct JobFailed: Error {}
+/// A write body's own error, carried out of the savepoint that rolled it back.
+private struct JobFailed: Error {
+    let error: any Error
+}
+
+/// The writer as the health check sees it. Times are `DispatchTime` uptime nanoseconds.
+public struct WriterHealth: Sendable {
+    /// False once the writer thread has stopped (the store was closed).
+    public var running = true
+    /// When the transaction now in progress began; nil between batches.
+    public var batchStartedAt: UInt64?
+    /// When a transaction that wrote something last committed.
+    public var lastCommitAt: UInt64?
+    /// SQLite's message for the last storage failure (`DatabaseError.isStorageFailure`), such as
+    /// "database or disk is full", and when it happened.
+    public var lastFailure: String?
+    public var lastFailureAt: UInt64?
+
+    public init() {}
+
+    /// Why the writer is not healthy at `now`, or nil: stopped, a transaction open longer than
+    /// `stuckAfter` nanoseconds, or a storage failure with no successful commit since.
+    public func problem(now: UInt64, stuckAfter: UInt64) -> String? {
+        if !running { return "stopped" }
+        if let started = batchStartedAt, now > started, now - started > stuckAfter {
+            return "a transaction has been open for \((now - started) / 1_000_000_000) s"
+        }
+        if let lastFailure, let failedAt = lastFailureAt, failedAt >= (lastCommitAt ?? 0) {
+            return lastFailure
+        }
+        return nil
+    }
+}
 
 /// Counters kept by the writer, for benchmarks and diagnostics.
 public struct WriterStatistics: Sendable {

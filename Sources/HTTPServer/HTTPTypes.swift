@@ -174,6 +174,12 @@ public struct Request: Sendable {
     public var remoteAddress: String
     /// Route parameters filled in by the router.
     public var parameters: Parameters = Parameters()
+    /// The server's id for this request: in the `X-Request-Id` header, the access log and error
+    /// pages (`reference`). 0 for requests built outside the server.
+    public var requestID: UInt64 = 0
+
+    /// `requestID` as people quote it: lowercase hexadecimal.
+    public var reference: String { String(requestID, radix: 16) }
 
     public init(
         method: HTTPMethod, path: String, pathSegments: [String], query: String? = nil,

@@ -14,25 +14,33 @@ public final class LineWriter: Sendable {
         var closed = false
     }
 
-    private let fd: Int32
+    /// The descriptor, swapped by `reopen()`; held while writing so it is never closed mid-write.
+    private let output: Mutex<Int32>
     private let ownsDescriptor: Bool
+    /// The file, for `reopen()`; nil for standard output.
+    private let path: String?
     private let state = Mutex(State())
     private let flusher = Mutex<JoinableThread?>(nil)
     private let stopping = Atomic<Bool>(false)
 
     /// Writes to standard output.
-    public static func standardOutput() -> LineWriter { LineWriter(fd: 1, owns: false) }
+    public static func standardOutput() -> LineWriter { LineWriter(fd: 1, owns: false, path: nil) }
 
     /// Appends to a file, creating it (mode 0640).
     public static func appending(to path: String) throws -> LineWriter {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SocketError.system("open \(path)", errno) }
-        return LineWriter(fd: fd, owns: true)
+        LineWriter(fd: try openForAppending(path), owns: true, path: path)
     }
 
-    private init(fd: Int32, owns: Bool) {
-        self.fd = fd
+    private static func openForAppending(_ path: String) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SocketError.system("open \(path)", errno) }
+        return fd
+    }
+
+    private init(fd: Int32, owns: Bool, path: String?) {
+        output = Mutex(fd)
         ownsDescriptor = owns
+        self.path = path
         let thread = JoinableThread.start(name: "mutuals-log") { [self] in
             while !self.stopping.load(ordering: .relaxed) {
                 usleep(100_000)
@@ -42,12 +50,13 @@ public final class LineWriter: Sendable {
         flusher.withLock { $0 = thread }
     }
 
-    /// Queues one line (a newline is added), prefixed with a UTC timestamp.
-    public func write(_ line: String) {
+    /// Queues one line (a newline is added), prefixed with a UTC timestamp unless `stamped` is
+    /// false (for lines that carry their own time, such as JSON).
+    public func write(_ line: String, stamped: Bool = true) {
         let full: Bool = state.withLock { state in
             guard !state.closed else { return false }
             let now = time(nil)
-            if now != state.stampSecond {
+            if stamped && now != state.stampSecond {
                 state.stampSecond = now
                 var t = now
                 var parts = tm()
@@ -55,7 +64,7 @@ public final class LineWriter: Sendable {
                 func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
                 state.stamp = Array("\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z ".utf8)
             }
-            state.buffer.append(contentsOf: state.stamp)
+            if stamped { state.buffer.append(contentsOf: state.stamp) }
             state.buffer.append(contentsOf: line.utf8)
             state.buffer.append(0x0A)
             return state.buffer.count >= 64 * 1024
@@ -70,13 +79,31 @@ public final class LineWriter: Sendable {
             state.buffer = []
             return taken
         }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
+        guard !bytes.isEmpty else { return }
+        output.withLock { fd in
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
         }
+    }
+
+    /// Writes out what is buffered, then opens the file again by its path: after logrotate has
+    /// renamed it, later lines go to a new file at the path (SIGUSR1). Standard output is kept.
+    /// - Throws: `SocketError` when the file cannot be opened; the old one stays in use.
+    public func reopen() throws {
+        guard let path, ownsDescriptor else { return }
+        flush()
+        let fresh = try Self.openForAppending(path)
+        let old = output.withLock { fd in
+            let old = fd
+            fd = fresh
+            return old
+        }
+        Glibc.close(old)
     }
 
     /// Flushes and stops the background flusher.
@@ -90,7 +117,7 @@ public final class LineWriter: Sendable {
         thread?.join()
         flush()
         state.withLock { $0.closed = true }
-        if ownsDescriptor { Glibc.close(fd) }
+        if ownsDescriptor { Glibc.close(output.withLock { $0 }) }
     }
 }
 
@@ -101,11 +128,14 @@ public struct LineLogHandler: LogHandler {
     private let label: String
     private let writer: LineWriter
     private let includeLevel: Bool
+    private let stamped: Bool
 
-    public init(label: String, writer: LineWriter, includeLevel: Bool = true) {
+    /// - Parameter stamped: false for lines that carry their own time (the JSON access log).
+    public init(label: String, writer: LineWriter, includeLevel: Bool = true, stamped: Bool = true) {
         self.label = label
         self.writer = writer
         self.includeLevel = includeLevel
+        self.stamped = stamped
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -116,13 +146,13 @@ public struct LineLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var text = includeLevel ? "\(event.level.rawValue) \(label): " + event.message.description : event.message.description
         if metadata.isEmpty && (event.metadata?.isEmpty ?? true) {
-            writer.write(text)
+            writer.write(text, stamped: stamped)
             return
         }
         let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             text += " \(key)=\(value)"
         }
-        writer.write(text)
+        writer.write(text, stamped: stamped)
     }
 }

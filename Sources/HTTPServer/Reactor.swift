@@ -31,6 +31,11 @@ final class Connection {
         var path: String
         var receivedAt: UInt64
         var version: HTTPVersion
+        var requestID: UInt64
+        /// The matched route pattern, for metrics and the access log.
+        var route: String = RequestMetrics.unmatched
+        /// Kept only when the access log is JSON.
+        var userAgent: String?
     }
 
     init(fd: Int32, id: UInt64, listener: Int, remoteAddress: String, tls: OpaquePointer?, state: ConnectionState) {
@@ -82,10 +87,13 @@ final class Reactor: @unchecked Sendable {
     private var nextSweep: UInt64 = 0
     private var listenerDefaults: [ResponseSerializer.Defaults]
     private var requestCounter: UInt64 = 0
-    private var logLine: [UInt8] = []
+    private var logLine = AccessLogLine()
+    private var requestMetrics = RequestMetrics()
+    private let metrics: ServerMetrics
 
-    init(index: Int, configuration: ServerConfiguration, listeningSockets: [Int32], pool: WorkerPool) throws {
+    init(index: Int, configuration: ServerConfiguration, listeningSockets: [Int32], pool: WorkerPool, metrics: ServerMetrics) throws {
         self.index = index
+        self.metrics = metrics
         self.configuration = configuration
         self.listeners = configuration.listeners
         self.listeningSockets = listeningSockets
@@ -280,6 +288,7 @@ final class Reactor: @unchecked Sendable {
             }
             connections[Int(fd)] = connection
             connectionCount += 1
+            (ssl == nil ? metrics.openPlainConnections : metrics.openTLSConnections).increment()
             connection.interest = EPOLLIN.rawValue
             register(fd, events: connection.interest)
         }
@@ -333,6 +342,7 @@ final class Reactor: @unchecked Sendable {
         let result = SSL_do_handshake(ssl)
         if result == 1 {
             connection.handshakeDone = true
+            metrics.handshakes.increment()
             return true
         }
         switch SSL_get_error(ssl, result) {
@@ -414,8 +424,11 @@ final class Reactor: @unchecked Sendable {
                 }
             case .reject(let status, let message):
                 let response = configuration.errorPage(status, message, nil)
-                serialize(response, on: connection, isHead: false, keepAlive: false, version: .http11)
-                log(method: nil, path: "-", status: status.code, bytes: response.body.count, since: now, remote: connection)
+                let requestID = nextRequestID()
+                let before = connection.output.count
+                serialize(response, on: connection, isHead: false, keepAlive: false, version: .http11, requestID: requestID)
+                let rejected = Connection.InFlight(method: .get, path: "-", receivedAt: now, version: .http11, requestID: requestID)
+                record(rejected, method: nil, status: status.code, bytes: connection.output.count - before, remote: connection)
             case .closeAfterSend:
                 connection.closeAfterFlush = true
             case .closeNow:
@@ -431,13 +444,17 @@ final class Reactor: @unchecked Sendable {
     private func dispatch(
         _ head: RequestHead, body: [UInt8], receivedAt: UInt64, on connection: Connection, now: UInt64
     ) -> [ConnectionAction]? {
-        connection.inFlight = Connection.InFlight(method: head.method, path: head.path, receivedAt: receivedAt, version: head.version)
+        let requestID = nextRequestID()
+        connection.inFlight = Connection.InFlight(
+            method: head.method, path: head.path, receivedAt: receivedAt, version: head.version, requestID: requestID,
+            userAgent: configuration.accessLogFormat == .json ? head.headers["user-agent"] : nil)
         let listener = listeners[connection.listener]
         var request = Request(
             method: head.method, path: head.path, pathSegments: head.pathSegments, query: head.query,
             headers: head.headers, body: body, version: head.version, host: head.host,
             isSecure: connection.tls != nil, remoteAddress: connection.remoteAddress
         )
+        request.requestID = requestID
         if head.isAsteriskForm {
             // RFC 9110 §9.3.7: OPTIONS * asks about the server as a whole.
             let allow = listener.router.allMethods.map(\.rawValue).joined(separator: ", ")
@@ -456,11 +473,10 @@ final class Reactor: @unchecked Sendable {
             return finishInline(connection, response, now: now)
         case .found(let route, let parameters):
             request.parameters = parameters
-            requestCounter &+= 1
-            let requestID = UInt64(index) << 56 | requestCounter
+            connection.inFlight?.route = route.pattern
             switch route.execution {
             case .reactor:
-                let response = Self.run(route.handler, request, configuration: configuration, requestID: requestID)
+                let response = Self.run(route.handler, request, configuration: configuration)
                 return finishInline(connection, response, now: now)
             case .pool:
                 let fd = connection.fd
@@ -468,10 +484,11 @@ final class Reactor: @unchecked Sendable {
                 let configuration = self.configuration
                 let request = request
                 let submitted = pool.submit { [self] in
-                    let response = Self.run(route.handler, request, configuration: configuration, requestID: requestID)
+                    let response = Self.run(route.handler, request, configuration: configuration)
                     self.complete(fd: fd, id: id, response: response)
                 }
                 if !submitted {
+                    metrics.busyRejections.increment()
                     var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", request)
                     response.headers.set("Retry-After", "1")
                     return finishInline(connection, response, now: now)
@@ -482,7 +499,7 @@ final class Reactor: @unchecked Sendable {
     }
 
     /// Runs a handler, turning thrown errors into error pages.
-    private static func run(_ handler: Handler, _ request: Request, configuration: ServerConfiguration, requestID: UInt64) -> Response {
+    private static func run(_ handler: Handler, _ request: Request, configuration: ServerConfiguration) -> Response {
         do {
             return try handler(request)
         } catch let error as HTTPError {
@@ -490,7 +507,7 @@ final class Reactor: @unchecked Sendable {
             for field in error.headers { response.headers.set(field.name, field.value) }
             return response
         } catch {
-            let reference = String(requestID, radix: 16)
+            let reference = request.reference
             configuration.errorLog.error("handler failed", metadata: [
                 "request": "\(reference)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
                 "error": "\(String(reflecting: error))",
@@ -532,12 +549,12 @@ final class Reactor: @unchecked Sendable {
                 stream.detach()
                 var plain = response
                 plain.stream = nil
-                serialize(plain, on: connection, isHead: inFlight.method == .head, keepAlive: false, version: inFlight.version)
+                serialize(plain, on: connection, isHead: inFlight.method == .head, keepAlive: false, version: inFlight.version,
+                          requestID: inFlight.requestID)
                 return connection.state.responseQueued(keepAlive: false, now: now)
             }
-            serialize(response, on: connection, isHead: false, keepAlive: true, version: inFlight.version)
-            log(method: inFlight.method, path: inFlight.path, status: response.status.code,
-                bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
+            serialize(response, on: connection, isHead: false, keepAlive: true, version: inFlight.version, requestID: inFlight.requestID)
+            record(inFlight, method: inFlight.method, status: response.status.code, bytes: connection.output.count - before, remote: connection)
             connection.state.streamStarted()
             connection.stream = stream
             // A stream's bytes (heartbeats included) unacknowledged for the write timeout end
@@ -552,20 +569,28 @@ final class Reactor: @unchecked Sendable {
             }
             return []
         }
-        serialize(response, on: connection, isHead: inFlight.method == .head, keepAlive: keepAlive, version: inFlight.version)
-        log(method: inFlight.method, path: inFlight.path, status: response.status.code,
-            bytes: connection.output.count - before, since: inFlight.receivedAt, remote: connection)
+        serialize(response, on: connection, isHead: inFlight.method == .head, keepAlive: keepAlive, version: inFlight.version,
+                  requestID: inFlight.requestID)
+        record(inFlight, method: inFlight.method, status: response.status.code, bytes: connection.output.count - before, remote: connection)
         return connection.state.responseQueued(keepAlive: keepAlive, now: now)
     }
 
     // MARK: Output
 
-    private func serialize(_ response: Response, on connection: Connection, isHead: Bool, keepAlive: Bool, version: HTTPVersion) {
+    private func serialize(_ response: Response, on connection: Connection, isHead: Bool, keepAlive: Bool, version: HTTPVersion,
+                           requestID: UInt64) {
         refreshDate()
         ResponseSerializer.serialize(
             response, isHead: isHead, keepAlive: keepAlive, version: version, dateLine: dateLine,
-            defaults: listenerDefaults[connection.listener], into: &connection.output
+            defaults: listenerDefaults[connection.listener], requestID: requestID, into: &connection.output
         )
+    }
+
+    /// A new request id: this reactor's index in the top byte, its own counter below, so
+    /// reactors never share one and never need a lock.
+    private func nextRequestID() -> UInt64 {
+        requestCounter &+= 1
+        return UInt64(index) << 56 | (requestCounter & 0x00FF_FFFF_FFFF_FFFF)
     }
 
     private func refreshDate() {
@@ -688,6 +713,13 @@ final class Reactor: @unchecked Sendable {
         guard connections[Int(connection.fd)] === connection else { return }
         connections[Int(connection.fd)] = nil
         connectionCount -= 1
+        if connection.tls == nil {
+            metrics.openPlainConnections.decrement()
+        } else {
+            metrics.openTLSConnections.decrement()
+            // A handshake that never finished failed: refused, reset, timed out or cut by shutdown.
+            if !connection.handshakeDone { metrics.handshakeFailures.increment() }
+        }
         epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
         if connection.outputIndex < connection.output.count {
             // Closing with output the peer never read (write timeout, reset): abort with an RST
@@ -727,25 +759,16 @@ final class Reactor: @unchecked Sendable {
         }
     }
 
-    // MARK: Access log
+    // MARK: Metrics and the access log
 
-    private func log(method: HTTPMethod?, path: String, status: Int, bytes: Int, since: UInt64, remote: Connection) {
+    /// Counts an answered request and writes its access-log line.
+    private func record(_ request: Connection.InFlight, method: HTTPMethod?, status: Int, bytes: Int, remote: Connection) {
+        let elapsed = monotonicNanoseconds() &- request.receivedAt
+        requestMetrics.record(route: request.route, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.accessLog else { return }
-        let elapsed = (monotonicNanoseconds() &- since) / 1000
-        // Built as bytes in a reused buffer: string interpolation cost more than the request.
-        logLine.removeAll(keepingCapacity: true)
-        ResponseSerializer.appendUTF8(remote.remoteAddress, into: &logLine)
-        logLine.append(0x20)
-        ResponseSerializer.appendUTF8(method?.rawValue ?? "-", into: &logLine)
-        logLine.append(0x20)
-        ResponseSerializer.appendUTF8(path, into: &logLine)
-        logLine.append(0x20)
-        ResponseSerializer.appendDecimal(status, into: &logLine)
-        logLine.append(0x20)
-        ResponseSerializer.appendDecimal(bytes, into: &logLine)
-        logLine.append(0x20)
-        ResponseSerializer.appendDecimal(Int(elapsed), into: &logLine)
-        logLine.append(contentsOf: [0x75, 0x73])  // "us"
-        logger.info(Logger.Message(stringLiteral: String(decoding: logLine, as: UTF8.self)))
+        let entry = AccessLogEntry(
+            requestID: request.requestID, method: method, route: request.route, path: request.path, status: status,
+            bytes: bytes, nanoseconds: elapsed, client: remote.remoteAddress, userAgent: request.userAgent)
+        logger.info(Logger.Message(stringLiteral: logLine.render(entry, as: configuration.accessLogFormat)))
     }
 }

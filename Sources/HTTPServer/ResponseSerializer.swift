@@ -6,6 +6,7 @@ enum ResponseSerializer {
     private static let closeLine = Array("Connection: close\r\n".utf8)
     private static let chunkedLine = Array("Transfer-Encoding: chunked\r\n".utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n".utf8)
+    private static let requestIDName = Array("X-Request-Id: ".utf8)
 
     /// Headers added to every response of a listener, pre-encoded once.
     struct Defaults {
@@ -22,7 +23,7 @@ enum ResponseSerializer {
 
     static func serialize(
         _ response: Response, isHead: Bool, keepAlive: Bool, version: HTTPVersion, dateLine: [UInt8],
-        defaults: Defaults, into out: inout [UInt8]
+        defaults: Defaults, requestID: UInt64? = nil, into out: inout [UInt8]
     ) {
         let forbidsBody = response.status.forbidsBody
         out.reserveCapacity(out.count + 256 + (isHead ? 0 : response.body.count))
@@ -47,6 +48,12 @@ enum ResponseSerializer {
             }
         }
         out.append(contentsOf: dateLine)
+        if let requestID {
+            out.append(contentsOf: requestIDName)
+            appendHex(requestID, into: &out)
+            out.append(0x0D)
+            out.append(0x0A)
+        }
         if response.stream != nil && !forbidsBody {
             out.append(contentsOf: chunkedLine)
         } else if !forbidsBody {
@@ -104,6 +111,16 @@ enum ResponseSerializer {
         out.append(contentsOf: bytes)
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    /// Lowercase hexadecimal without leading zeros, as `String(value, radix: 16)` spells it.
+    static func appendHex(_ value: UInt64, into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        var shift = max(0, (63 - value.leadingZeroBitCount) / 4 * 4)
+        while shift >= 0 {
+            out.append(digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)])
+            shift -= 4
+        }
     }
 
     static func appendDecimal(_ value: Int, into out: inout [UInt8]) {

@@ -42,8 +42,10 @@ public struct ServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for in-flight requests before closing everything.
     public var shutdownGracePeriod: Double = 10
     public var errorPage: ErrorPageRenderer = Server.plainErrorPage
-    /// One line per request (method, path, status, bytes, microseconds); nil for none.
+    /// One line per request (method, path, status, bytes, microseconds, request id); nil for none.
     public var accessLog: Logger?
+    /// How `accessLog` lines are written: text (default) or one JSON object per line.
+    public var accessLogFormat: AccessLogFormat = .text
     /// Handler failures that are not `HTTPError`s.
     public var errorLog = Logger(label: "mutuals.http")
 
@@ -99,11 +101,13 @@ public final class Server: Sendable {
             for group in sockets { for fd in group { close(fd) } }
             throw error
         }
-        let pool = WorkerPool(threads: configuration.workerThreads, capacity: configuration.queueDepth)
+        let metrics = ServerMetrics()
+        let pool = WorkerPool(threads: configuration.workerThreads, capacity: configuration.queueDepth, depth: metrics.queueDepth)
         var reactors: [Reactor] = []
         var threads: [JoinableThread] = []
         for index in 0..<reactorCount {
-            let reactor = try Reactor(index: index, configuration: configuration, listeningSockets: sockets[index], pool: pool)
+            let reactor = try Reactor(index: index, configuration: configuration, listeningSockets: sockets[index], pool: pool,
+                                      metrics: metrics)
             reactors.append(reactor)
             threads.append(JoinableThread.start(name: "mutuals-io\(index)") { reactor.run() })
         }
@@ -131,33 +135,43 @@ public final class Server: Sendable {
 
     /// Blocks the calling thread until SIGINT or SIGTERM, then shuts down gracefully.
     /// Call after `start()`, from the main thread.
-    public func runUntilSignalled() {
+    /// - Parameter handlers: what to do on other signals, which do not stop the server (SIGUSR1:
+    ///   reopen the access log). Each must also be in `blockTerminationSignals(also:)`.
+    public func runUntilSignalled(handling handlers: [Int32: () -> Void] = [:]) {
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        for signal in handlers.keys { sigaddset(&signals, signal) }
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&signals, &received) == 0 else { continue }
+            guard let handler = handlers[received] else { break }
+            handler()
+        }
         shutdown()
     }
 
-    /// Blocks SIGINT and SIGTERM in this thread and every thread it starts afterwards, so
-    /// `runUntilSignalled` can receive them with sigwait. Call before `start()`.
-    public static func blockTerminationSignals() {
+    /// Blocks SIGINT, SIGTERM and `also` (such as SIGUSR1) in this thread and every thread it
+    /// starts afterwards, so `runUntilSignalled` can receive them with sigwait. Call before `start()`.
+    public static func blockTerminationSignals(also: [Int32] = []) {
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
+        for signal in also { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 
     /// The default error page: a small HTML document saying what happened.
-    public static let plainErrorPage: ErrorPageRenderer = { status, message, _ in
+    /// It shows the request's reference (`X-Request-Id`) when the server gave one.
+    public static let plainErrorPage: ErrorPageRenderer = { status, message, request in
         let escaped = HTMLByteEscaper.escaped(message)
+        let reference = request.flatMap { $0.requestID == 0 ? nil : "<p>Reference \($0.reference)</p>" } ?? ""
         return Response.html("""
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reason)</title></head>
-            <body><h1>\(status.reason)</h1><p>\(escaped)</p></body></html>
+            <body><h1>\(status.reason)</h1><p>\(escaped)</p>\(reference)</body></html>
 
             """, status: status)
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import Metrics
 
 /// A started POSIX thread that can be joined.
 struct JoinableThread: @unchecked Sendable {
@@ -68,9 +69,12 @@ final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private var threads: [JoinableThread] = []
     let capacity: Int
+    /// Jobs waiting, set as they come and go.
+    private let depth: Meter?
 
-    init(threads count: Int, capacity: Int) {
+    init(threads count: Int, capacity: Int, depth: Meter? = nil) {
         self.capacity = capacity
+        self.depth = depth
         for index in 0..<max(1, count) {
             threads.append(JoinableThread.start(name: "mutuals-w\(index)") { [self] in self.run() })
         }
@@ -82,6 +86,7 @@ final class WorkerPool: @unchecked Sendable {
         defer { lock.unlock() }
         guard !stopping, jobs.count - head < capacity else { return false }
         jobs.append(job)
+        depth?.set(jobs.count - head)
         lock.signal()
         return true
     }
@@ -110,6 +115,7 @@ final class WorkerPool: @unchecked Sendable {
                 jobs.removeFirst(head)
                 head = 0
             }
+            depth?.set(jobs.count - head)
             lock.unlock()
             job?()
         }

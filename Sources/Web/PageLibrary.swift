@@ -50,8 +50,9 @@ struct PageLibrary: Sendable {
     }
 
     /// An error page in the layout, with the status's heading and the message.
-    func errorResponse(_ status: HTTPStatus, _ message: String) -> Response {
-        error.response(ErrorPage(status: status, message: message), status: status)
+    /// - Parameter reference: the request id, shown so a report can be matched to the logs.
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil) -> Response {
+        error.response(ErrorPage(status: status, message: message, reference: reference), status: status)
     }
 }
 
@@ -72,6 +73,8 @@ struct HomePage: TemplateRenderable {
 struct ErrorPage: TemplateRenderable {
     var status: HTTPStatus
     var message: String
+    /// The request id (`X-Request-Id`, the access log's `id`), when the server gave one.
+    var reference: String?
 
     var heading: String {
         switch status.code {
@@ -108,6 +111,7 @@ struct ErrorPage: TemplateRenderable {
         case "advice": .text(advice)
         case "code": .int(status.code)
         case "reason": .text(status.reason)
+        case "reference": .text(reference)
         default: nil
         }
     }

@@ -13,6 +13,8 @@ public struct SiteConfiguration: Sendable {
     public var pageCache = PageCache.Limits()
     /// The per-address limit on visitors' requests (issue 14).
     public var visitorRate = VisitorRateLimit.Limits()
+    /// `/healthz` and `/metrics` (issue 17).
+    public var operations = OperationsEndpoints()
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory
@@ -39,6 +41,7 @@ public enum WebApplication {
         let app = try AppContext(site: site, network: network)
         var routes = Routes()
         try routes.add(SiteRoutes(app: app))
+        try routes.add(OperationsRoutes(app: app))
         try routes.add(ReadingRoutes(app: app))
         try routes.add(PostingRoutes(app: app))
         try routes.add(BriefingRoutes(app: app))
@@ -60,7 +63,9 @@ public enum WebApplication {
     /// - Throws: when the templates do not compile or one is missing; at start, never later.
     public static func makeErrorPage(site: SiteConfiguration) throws -> ErrorPageRenderer {
         let pages = try PageLibrary(directory: site.templatesDirectory)
-        return { status, message, _ in pages.errorResponse(status, message) }
+        return { status, message, request in
+            pages.errorResponse(status, message, reference: request.flatMap { $0.requestID == 0 ? nil : $0.reference })
+        }
     }
 
     /// The router of the plain-HTTP port when HTTPS is on: every request is sent, with a 308

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Database
 import Web
 
 /// `serve` options for the visitors' page cache and request limit (issue 14; docs/PERFORMANCE.md).
@@ -12,10 +13,20 @@ struct PageOptions: ParsableArguments {
     @Option(name: .customLong("visitor-burst"), help: "Requests one visitor address may make at once before --visitor-rate applies.")
     var visitorBurst: Double = VisitorRateLimit.Limits().burst
 
+    @Option(name: .customLong("reader-mmap-mb"), help: "MiB of the database file each reader connection maps (SQLite mmap_size); 0 reads through read(2) instead.")
+    var readerMemoryMapMegabytes: Int = Int(Store.Configuration().readerMemoryMapBytes >> 20)
+
     func validate() throws {
+        if readerMemoryMapMegabytes < 0 { throw ValidationError("--reader-mmap-mb cannot be negative.") }
         if pageCacheMegabytes < 0 { throw ValidationError("--page-cache-mb cannot be negative.") }
         if visitorRate < 0 { throw ValidationError("--visitor-rate cannot be negative.") }
         if visitorBurst < 1 { throw ValidationError("--visitor-burst must be at least 1.") }
+    }
+
+    var storeConfiguration: Store.Configuration {
+        var configuration = Store.Configuration()
+        configuration.readerMemoryMapBytes = Int64(readerMemoryMapMegabytes) << 20
+        return configuration
     }
 
     func apply(to site: inout SiteConfiguration) {

@@ -12,6 +12,7 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var pages: PageOptions
+    @OptionGroup var observability: ObservabilityOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -117,7 +118,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        Server.blockTerminationSignals()
+        Server.blockTerminationSignals(also: [SIGUSR1])
+        let metricsRegistry = MetricsBackend.registry  // before anything records
+        let metricsToken = try observability.metricsToken()
         let errorWriter = LineWriter.standardOutput()
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, writer: errorWriter) }
         var accessWriter: LineWriter?
@@ -131,7 +134,7 @@ struct Serve: ParsableCommand {
         // bundle stops the start instead of the first registration.
         _ = CommonPasswords.count
         // Opening the store applies any pending migrations; a database from a newer version is refused.
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        let store = try Storage.openStore(dataDirectory: dataOptions.data, configuration: pages.storeConfiguration)
         defer { store.close() }
         if demo {
             if let accounts = try Demo.seedIfEmpty(store) {
@@ -149,6 +152,9 @@ struct Serve: ParsableCommand {
         site.liveStreams.perAddress = streamsPerAddress
         site.liveStreams.maxLifetime = streamLifetime
         pages.apply(to: &site)
+        let scrape = MetricsScrape(registry: metricsRegistry, store: store)
+        site.operations.metrics = { scrape.render() }
+        site.operations.metricsToken = metricsToken
         let network = Network(store: store)
         try network.watchOtherProcesses()
         let router = try WebApplication.makeRouter(site: site, network: network)
@@ -187,8 +193,12 @@ struct Serve: ParsableCommand {
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
         configuration.errorPage = try WebApplication.makeErrorPage(site: site)
+        configuration.accessLogFormat = observability.format
         if let accessWriter {
-            configuration.accessLog = Logger(label: "access") { _ in LineLogHandler(label: "access", writer: accessWriter, includeLevel: false) }
+            let stamped = observability.format == .text
+            configuration.accessLog = Logger(label: "access") { _ in
+                LineLogHandler(label: "access", writer: accessWriter, includeLevel: false, stamped: stamped)
+            }
         }
 
         let server = Server(configuration: configuration)
@@ -205,6 +215,7 @@ struct Serve: ParsableCommand {
             redirectConfiguration.workerThreads = 1
             redirectConfiguration.defaultHeaders = WebApplication.securityHeaders
             redirectConfiguration.accessLog = configuration.accessLog
+            redirectConfiguration.accessLogFormat = configuration.accessLogFormat
             let plain = Server(configuration: redirectConfiguration)
             try plain.start()
             redirector = plain
@@ -213,7 +224,10 @@ struct Serve: ParsableCommand {
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 
-        server.runUntilSignalled()
+        // SIGUSR1 (logrotate): the access log opens its file again.
+        server.runUntilSignalled(handling: [SIGUSR1: {
+            do { try accessWriter?.reopen() } catch { say("Could not reopen the access log: \(error)") }
+        }])
         redirector?.shutdown()
         say("Stopped.")
         accessWriter?.close()

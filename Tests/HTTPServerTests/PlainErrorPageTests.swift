@@ -12,4 +12,11 @@ import Testing
         #expect(page.contains("<title>400 Bad Request</title>"))
         #expect(!page.contains("<script>"))
     }
+
+    @Test func theRequestsReferenceIsShown() {
+        var request = Request(method: .get, path: "/x", pathSegments: ["x"])
+        #expect(!String(decoding: Server.plainErrorPage(.notFound, "Gone.", request).body, as: UTF8.self).contains("Reference"))
+        request.requestID = 0x1f
+        #expect(String(decoding: Server.plainErrorPage(.notFound, "Gone.", request).body, as: UTF8.self).contains("<p>Reference 1f</p>"))
+    }
 }

@@ -37,7 +37,10 @@ extension Accounts {
             let retry = try SignInThrottle.retryAfter(conn, accountKey: key, address: addressKey, now: now, limits: limits)
             return (retry, found, key)
         }
-        if let retry { return .throttled(until: retry) }
+        if let retry {
+            SignInThrottle.throttledPasswords.increment()
+            return .throttled(until: retry)
+        }
         // A missing account still costs one scrypt, so timing does not reveal it either.
         let matches = hasher.verify(password, against: found?.1 ?? decoyHash) && found != nil && !password.isEmpty
         try store.write { tx in

@@ -61,6 +61,7 @@ extension Accounts {
         let now = clock.now()
         let key = "2fa:\(userID)"
         if try store.read({ try SignInThrottle.retryAfter($0, accountKey: key, address: "-2fa", now: now, limits: limits) }) != nil {
+            SignInThrottle.throttledCodes.increment()
             return nil
         }
         let secret = try store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL", userID) }

@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import Metrics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,10 @@ import Glibc
 /// (1, 2, 4 … s); at `lockAfterFailures` the account is locked for `lockDuration` after the last
 /// failure. An address with `addressLockAfterFailures` failures in the window is locked the same way.
 public enum SignInThrottle {
+    /// Sign-ins refused for throttling (`mutuals_signin_throttled_total`), by step.
+    static let throttledPasswords = Counter(label: "mutuals_signin_throttled_total", dimensions: [("step", "password")])
+    static let throttledCodes = Counter(label: "mutuals_signin_throttled_total", dimensions: [("step", "two_factor")])
+
     /// When the next attempt is allowed, or nil when it is allowed now.
     static func retryAfter(_ conn: Connection, accountKey: String, address: String, now: Date, limits: AccountLimits) throws -> Date? {
         let windowStart = now.addingTimeInterval(-limits.failureWindow)

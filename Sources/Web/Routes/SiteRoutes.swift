@@ -1,16 +1,12 @@
 import Board
 import HTTPServer
 
-/// Routes that are part of running the site rather than the board: health, static files and the
-/// accessibility statement.
+/// Routes that are part of running the site rather than the board: static files and the
+/// accessibility statement (the health check and metrics: `OperationsRoutes`).
 struct SiteRoutes: RouteCollection {
     let app: AppContext
     let staticFiles: StaticFiles
     let accessibilityPage: Template
-    let healthy = Response(
-        status: .ok,
-        headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]),
-        body: Array("ok\n".utf8))
 
     init(app: AppContext) throws {
         self.app = app
@@ -19,12 +15,9 @@ struct SiteRoutes: RouteCollection {
     }
 
     func register(on routes: inout Routes) throws {
-        routes.get("/healthz", execution: .reactor, health)
         routes.get("/static/{path...}", execution: .reactor, staticFile)
         routes.get("/accessibility", accessibility)
     }
-
-    func health(_ request: Request) -> Response { healthy }
 
     func staticFile(_ request: Request) -> Response {
         staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
