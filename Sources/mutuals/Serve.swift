@@ -13,6 +13,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var pages: PageOptions
     @OptionGroup var observability: ObservabilityOptions
+    @OptionGroup var digestOptions: DigestOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -157,6 +158,10 @@ struct Serve: ParsableCommand {
         site.operations.metricsToken = metricsToken
         let network = Network(store: store)
         try network.watchOtherProcesses()
+        // Issue 15: queues the daily summary and the weekly briefing when due; stopped before the store closes.
+        let mailSchedule = MailScheduleTimer(service: network.mailDigest, schedule: try digestOptions.schedule()) { say($0) }
+        mailSchedule.start()
+        defer { mailSchedule.stop() }
         let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []

@@ -277,4 +277,16 @@ import TestSupport
         #expect(MailExcerpt.text(fromMarkdown: "> quoted\n\nSee [the guide](https://example.org) and `code`") == "quoted\n\nSee the guide and code")
         #expect(MailExcerpt.text(fromMarkdown: String(repeating: "word ", count: 200), limit: 20) == "word word word word…")
     }
+
+    /// `serve` refuses a schedule it cannot keep, naming the flag, before it opens anything.
+    @Test(arguments: [(["--weekly-briefing-day", "funday"], "--weekly-briefing-day must be a day of the week"),
+                      (["--daily-summary-hour", "24"], "--daily-summary-hour must be an hour from 0 to 23"),
+                      (["--weekly-briefing-hour=-1"], "--weekly-briefing-hour must be an hour from 0 to 23")])
+    func serveRefusesABadSchedule(arguments: [String], message: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-digest-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runMutuals(["serve", "--data", directory] + arguments)
+        #expect(result.status != 0)
+        #expect(result.output.contains(message))
+    }
 }
