@@ -170,7 +170,8 @@ public struct Request: Sendable {
     public var host: String
     /// Whether the request arrived over TLS.
     public var isSecure: Bool
-    /// The peer's address, as text.
+    /// The client's address, as text: the peer's, or, when the peer is a trusted proxy, the one
+    /// its X-Forwarded-For names (`TrustedProxies`, the one place this is decided).
     public var remoteAddress: String
     /// Route parameters filled in by the router.
     public var parameters: Parameters = Parameters()

@@ -12,6 +12,8 @@ final class Connection {
     let id: UInt64
     let listener: Int
     let remoteAddress: String
+    /// The client's address for the request now being handled (`TrustedProxies`).
+    var clientAddress: String
     var tls: OpaquePointer?
     var handshakeDone: Bool
     var state: ConnectionState
@@ -43,6 +45,7 @@ final class Connection {
         self.id = id
         self.listener = listener
         self.remoteAddress = remoteAddress
+        self.clientAddress = remoteAddress
         self.tls = tls
         self.handshakeDone = tls == nil
         self.state = state
@@ -270,7 +273,7 @@ final class Reactor: @unchecked Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var ssl: OpaquePointer?
             if let tls = listeners[listenerIndex].tls {
-                guard let made = SSL_new(tls.context) else {
+                guard let made = tls.makeConnection() else {
                     Glibc.close(fd)
                     continue
                 }
@@ -449,10 +452,12 @@ final class Reactor: @unchecked Sendable {
             method: head.method, path: head.path, receivedAt: receivedAt, version: head.version, requestID: requestID,
             userAgent: configuration.accessLogFormat == .json ? head.headers["user-agent"] : nil)
         let listener = listeners[connection.listener]
+        connection.clientAddress = configuration.trustedProxies.clientAddress(peer: connection.remoteAddress, headers: head.headers)
         var request = Request(
             method: head.method, path: head.path, pathSegments: head.pathSegments, query: head.query,
             headers: head.headers, body: body, version: head.version, host: head.host,
-            isSecure: connection.tls != nil, remoteAddress: connection.remoteAddress
+            isSecure: connection.tls != nil || configuration.trustedProxies.forwardsHTTPS(peer: connection.remoteAddress, headers: head.headers),
+            remoteAddress: connection.clientAddress
         )
         request.requestID = requestID
         if head.isAsteriskForm {
@@ -768,7 +773,7 @@ final class Reactor: @unchecked Sendable {
         guard let logger = configuration.accessLog else { return }
         let entry = AccessLogEntry(
             requestID: request.requestID, method: method, route: request.route, path: request.path, status: status,
-            bytes: bytes, nanoseconds: elapsed, client: remote.remoteAddress, userAgent: request.userAgent)
+            bytes: bytes, nanoseconds: elapsed, client: remote.clientAddress, userAgent: request.userAgent)
         logger.info(Logger.Message(stringLiteral: logLine.render(entry, as: configuration.accessLogFormat)))
     }
 }

@@ -46,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     public var accessLog: Logger?
     /// How `accessLog` lines are written: text (default) or one JSON object per line.
     public var accessLogFormat: AccessLogFormat = .text
+    /// Peers whose X-Forwarded-For names the client (`TrustedProxies`); default none.
+    public var trustedProxies = TrustedProxies()
     /// Handler failures that are not `HTTPError`s.
     public var errorLog = Logger(label: "mutuals.http")
 
@@ -133,33 +135,33 @@ public final class Server: Sendable {
         pool?.stop()
     }
 
-    /// Blocks the calling thread until SIGINT or SIGTERM, then shuts down gracefully.
+    /// Signals the main thread takes with sigwait: SIGINT and SIGTERM stop the server, the
+    /// others run their handler from `runUntilSignalled(handlers:)` (SIGHUP: read the TLS
+    /// certificate again; SIGUSR1: reopen the access log) and are otherwise ignored.
+    public static let handledSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGUSR1]
+
+    /// Blocks the calling thread until SIGINT or SIGTERM, then shuts down gracefully. Other
+    /// signals in `handledSignals` run their handler here, on this thread, and the wait goes on.
     /// Call after `start()`, from the main thread.
-    /// - Parameter handlers: what to do on other signals, which do not stop the server (SIGUSR1:
-    ///   reopen the access log). Each must also be in `blockTerminationSignals(also:)`.
-    public func runUntilSignalled(handling handlers: [Int32: () -> Void] = [:]) {
+    public func runUntilSignalled(handlers: [Int32: () -> Void] = [:]) {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        for signal in handlers.keys { sigaddset(&signals, signal) }
+        for signal in Self.handledSignals { sigaddset(&signals, signal) }
         while true {
             var received: Int32 = 0
-            guard sigwait(&signals, &received) == 0 else { continue }
-            guard let handler = handlers[received] else { break }
-            handler()
+            sigwait(&signals, &received)
+            if received == SIGINT || received == SIGTERM { break }
+            handlers[received]?()
         }
         shutdown()
     }
 
-    /// Blocks SIGINT, SIGTERM and `also` (such as SIGUSR1) in this thread and every thread it
-    /// starts afterwards, so `runUntilSignalled` can receive them with sigwait. Call before `start()`.
-    public static func blockTerminationSignals(also: [Int32] = []) {
+    /// Blocks `handledSignals` in this thread and every thread it starts afterwards, so
+    /// `runUntilSignalled` can receive them with sigwait. Call before `start()`.
+    public static func blockTerminationSignals() {
         var signals = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        for signal in also { sigaddset(&signals, signal) }
+        for signal in handledSignals { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,10 +31,15 @@ public enum TLSError: Error, CustomStringConvertible {
 
 /// A server TLS configuration: TLS 1.2 and 1.3 only, forward-secret AEAD suites (Mozilla
 /// "intermediate"), no compression, no renegotiation, session tickets, ALPN http/1.1.
-public final class TLSContext: @unchecked Sendable {
-    // @unchecked: the SSL_CTX is fully configured in init and never changed afterwards;
-    // OpenSSL documents SSL_CTX as safe to share between threads once configured.
-    let context: OpaquePointer
+///
+/// The certificate and key can be read again while the server runs (`reload()`, on SIGHUP):
+/// a new `SSL_CTX` is built from the files and swapped in for new handshakes. A connection holds
+/// a reference to the `SSL_CTX` it was made with (SSL_new takes one), so open connections keep
+/// theirs and the old context is freed when the last of them closes.
+public final class TLSContext: Sendable {
+    public let certificatePath: String
+    public let privateKeyPath: String
+    private let current: Mutex<ConfiguredContext>
 
     /// Mozilla's "intermediate" TLS 1.2 list: ECDHE/DHE key exchange with AES-GCM or ChaCha20-Poly1305.
     static let tls12Ciphers = [
@@ -46,6 +52,42 @@ public final class TLSContext: @unchecked Sendable {
 
     /// Loads a PEM certificate chain and private key.
     public init(certificatePath: String, privateKeyPath: String) throws {
+        self.certificatePath = certificatePath
+        self.privateKeyPath = privateKeyPath
+        current = Mutex(try ConfiguredContext(certificatePath: certificatePath, privateKeyPath: privateKeyPath))
+    }
+
+    /// Reads the certificate and key files again and uses them for every new handshake.
+    /// - Throws: `TLSError` when the files cannot be read, are not a certificate and key, or do
+    ///   not match; the pair in service stays in service.
+    public func reload() throws {
+        let fresh = try ConfiguredContext(certificatePath: certificatePath, privateKeyPath: privateKeyPath)
+        current.withLock { $0 = fresh }
+    }
+
+    /// SHA-256 of the certificate now in service (colon-separated hex), as read at the last
+    /// load: what new handshakes present, whatever the file holds since.
+    public var fingerprint: String {
+        current.withLock { context in
+            SSL_CTX_get0_certificate(context.context).flatMap(DevelopmentCertificate.fingerprint(of:)) ?? "unknown"
+        }
+    }
+
+    /// A new server-side connection object for the context now in service.
+    func makeConnection() -> OpaquePointer? {
+        current.withLock { SSL_new($0.context) }
+    }
+}
+
+/// One configured `SSL_CTX`, freed when the last owner lets go (open connections hold their
+/// own OpenSSL reference).
+final class ConfiguredContext: @unchecked Sendable {
+    // @unchecked: the SSL_CTX is fully configured in init and never changed afterwards;
+    // OpenSSL documents SSL_CTX as safe to share between threads once configured.
+    let context: OpaquePointer
+
+    init(certificatePath: String, privateKeyPath: String) throws {
+        ERR_clear_error()
         guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw TLSError.fromQueue("SSL_CTX_new") }
         context = ctx
         guard mutuals_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 else {
@@ -60,8 +102,8 @@ public final class TLSContext: @unchecked Sendable {
             mutuals_SSL_MODE_RELEASE_BUFFERS() | mutuals_SSL_MODE_ENABLE_PARTIAL_WRITE()
                 | mutuals_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER()
         )
-        guard SSL_CTX_set_cipher_list(ctx, Self.tls12Ciphers) == 1 else { throw TLSError.fromQueue("cipher list") }
-        guard SSL_CTX_set_ciphersuites(ctx, Self.tls13Suites) == 1 else { throw TLSError.fromQueue("TLS 1.3 suites") }
+        guard SSL_CTX_set_cipher_list(ctx, TLSContext.tls12Ciphers) == 1 else { throw TLSError.fromQueue("cipher list") }
+        guard SSL_CTX_set_ciphersuites(ctx, TLSContext.tls13Suites) == 1 else { throw TLSError.fromQueue("TLS 1.3 suites") }
         guard mutuals_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") == 1 else { throw TLSError.fromQueue("groups") }
         // Resumption: stateless tickets (TLS 1.2 and 1.3) plus a bounded server-side cache.
         _ = mutuals_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_SERVER))
@@ -204,9 +246,15 @@ public enum DevelopmentCertificate {
         defer { BIO_free_all(file) }
         guard let certificate = PEM_read_bio_X509(file, nil, nil, nil) else { throw TLSError.fromQueue("reading \(path)") }
         defer { X509_free(certificate) }
+        guard let fingerprint = fingerprint(of: certificate) else { throw TLSError.fromQueue("digest") }
+        return fingerprint
+    }
+
+    /// The SHA-256 fingerprint of a loaded certificate.
+    static func fingerprint(of certificate: OpaquePointer) -> String? {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { throw TLSError.fromQueue("digest") }
+        guard X509_digest(certificate, EVP_sha256(), &digest, &length) == 1 else { return nil }
         let hex = Array("0123456789ABCDEF".utf8)
         return digest.prefix(Int(length)).map { String(decoding: [hex[Int($0 >> 4)], hex[Int($0 & 0xF)]], as: UTF8.self) }
             .joined(separator: ":")

@@ -58,12 +58,21 @@ struct LayoutContext: TemplateRenderable {
     var unreadNotifications = 0
     /// The page to come back to after signing in from the header's link.
     var returnPath: String?
+    var awaitingModeration = 0
+    var notice: SiteNotice?
+    /// Why a signed-in person may not start a thread (a suspension), for pages that offer it.
+    var startThreadRefusal: String?
 
     init(_ context: RequestContext) {
         account = context.account
         csrfToken = context.csrfToken
         unreadNotifications = context.unreadNotifications
         returnPath = context.returnPath
+        awaitingModeration = context.awaitingModeration
+        notice = context.notice
+        if context.account != nil, case .denied(let reason) = Policy.decide(context.actor, .startThread, .network) {
+            startThreadRefusal = "You cannot start a thread at the moment. " + reason + "."
+        }
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -76,6 +85,9 @@ struct LayoutContext: TemplateRenderable {
             ]
         case "csrfToken": return .text(csrfToken)
         case "unreadNotifications": return unreadNotifications > 0 ? .int(unreadNotifications) : nil
+        case "awaitingModeration": return awaitingModeration > 0 ? .int(awaitingModeration) : nil
+        case "siteNotice": return notice.map { .text($0.text) }
+        case "startThreadRefusal": return startThreadRefusal.map { .text($0) }
         case "signInQuery": return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
         default: return nil
         }

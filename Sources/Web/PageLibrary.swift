@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "notice-banner"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
@@ -53,6 +53,11 @@ struct PageLibrary: Sendable {
     /// - Parameter reference: the request id, shown so a report can be matched to the logs.
     func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil) -> Response {
         error.response(ErrorPage(status: status, message: message, reference: reference), status: status)
+    }
+
+    /// An error page with the header of the person asking (signed in or not).
+    func errorResponse(_ status: HTTPStatus, _ message: String, in context: RequestContext) -> Response {
+        error.response(InLayout(ErrorPage(status: status, message: message), context), status: status)
     }
 }
 

@@ -71,6 +71,10 @@ struct RequestContext: Sendable {
     /// The page asked for (a GET's local path and query), for the header's "Sign in" link to
     /// come back to (`ReturnPath`).
     var returnPath: String? = nil
+    /// For an admin, posts waiting in the moderation queue (the header's count, issue 18).
+    var awaitingModeration = 0
+    /// The word after an action this page was sent to show (`?notice=`, `SiteNotice`).
+    var notice: SiteNotice? = nil
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -94,7 +98,8 @@ extension AppContext {
             let signedIn = try network.settings.signedIn(session.account)
             let secret = CSRF.secret(binding: token)
             return RequestContext(session: session, actor: signedIn.actor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
-                                  cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request))
+                                  cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request),
+                                  awaitingModeration: signedIn.awaitingModeration, notice: SiteNotice.of(request))
         }
         // A session cookie that names no live session: counted against the visitors' limit.
         if request.cookie(cookies.session) != nil { try visitorLimit.charge(request) }
@@ -108,6 +113,6 @@ extension AppContext {
         }
         let secret = CSRF.secret(binding: presession)
         return RequestContext(session: nil, actor: .visitor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
-                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request))
+                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request), notice: SiteNotice.of(request))
     }
 }

@@ -68,6 +68,31 @@ public enum WebApplication {
         }
     }
 
+    /// The error pages with the header of whoever asked (issue 18: a signed-in person saw the
+    /// visitor's header). A request carrying a session cookie costs two indexed reads and no
+    /// write (`Accounts.peekSession`), as an error page may be rendered on a reactor thread; a
+    /// 503 (the server is busy) never looks.
+    /// - Throws: when the templates do not compile or one is missing; at start, never later.
+    public static func makeErrorPage(site: SiteConfiguration, network: Network) throws -> ErrorPageRenderer {
+        let pages = try PageLibrary(directory: site.templatesDirectory)
+        return { status, message, request in
+            guard let request, status != .serviceUnavailable,
+                  let context = try? signedInContext(for: request, network: network) else { return pages.errorResponse(status, message) }
+            return pages.errorResponse(status, message, in: context)
+        }
+    }
+
+    /// The signed-in person's context for an error page, read only; nil for a visitor.
+    static func signedInContext(for request: Request, network: Network) throws -> RequestContext? {
+        let cookies = SessionCookies(for: request)
+        guard let token = request.cookie(cookies.session), let session = try network.accounts.peekSession(token: token) else { return nil }
+        let signedIn = try network.settings.signedIn(session.account)
+        let secret = CSRF.secret(binding: token)
+        return RequestContext(session: session, actor: signedIn.actor, csrfToken: try CSRF.masked(secret), csrfSecret: secret, cookies: cookies,
+                              setCookies: [], unreadNotifications: signedIn.unreadNotifications,
+                              awaitingModeration: signedIn.awaitingModeration)
+    }
+
     /// The router of the plain-HTTP port when HTTPS is on: every request is sent, with a 308
     /// (method and body kept), to the same path on the HTTPS port.
     public static func makeRedirectRouter(httpsPort: Int) throws -> Router {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,14 +10,44 @@ struct Mutuals: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mutuals",
         abstract: "Mutuals Network: a peer-support knowledge network for public-service mutuals.",
-        subcommands: [Serve.self, Migrate.self, BackupCommand.self, Check.self, DemoCommand.self, Rerender.self, UserCommand.self, InviteCommand.self, DurabilityWriter.self]
+        subcommands: [Serve.self, Migrate.self, BackupCommand.self, Check.self, DemoCommand.self, Rerender.self, UserCommand.self, InviteCommand.self, DurabilityWriter.self, MailCommand.self]
     )
 
     /// Everything the process creates (data folder, database, -wal, -shm, backups, TLS files) is
     /// the owner's only: set before any subcommand opens a file (issue 16, docs/security.md).
     static func main() {
         umask(0o077)
-        main(nil)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // `serve` options may also come from MUTUALS_* variables and a --config file: they are
+        // added to the command line here, so ArgumentParser checks every value (ServeSettings).
+        var settings: ServeSettings?
+        if arguments.first == "serve" {
+            do {
+                let resolved = try ServeSettings(arguments: Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+                arguments += resolved.addedArguments
+                settings = resolved
+            } catch {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                Glibc.exit(ExitCode.validationFailure.rawValue)
+            }
+        }
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            // Name the variable or file key behind a rejected value.
+            if let note = settings?.note(forError: fullMessage(for: error)) {
+                FileHandle.standardError.write(Data("\(fullMessage(for: error))\n\(note)\n".utf8))
+                Glibc.exit(exitCode(for: error).rawValue)
+            }
+            exit(withError: error)
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

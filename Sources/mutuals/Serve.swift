@@ -87,6 +87,17 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("stream-lifetime"), help: "Seconds a live-update stream lives before the browser is told to reconnect.")
     var streamLifetime: Double = LiveStreamLimits().maxLifetime
 
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp(
+        "A proxy address or block (CIDR) whose X-Forwarded-For names the client; repeatable. Default: none.",
+        valueName: "cidr"))
+    var trustedProxies: [String] = []
+
+    @Option(help: "A JSON file of serve settings, keyed by option name (also MUTUALS_CONFIG). Flags, then MUTUALS_* variables, then the file, then defaults.")
+    var config: String?
+
+    @Flag(name: .customLong("check-config"), help: "Print the effective configuration and where each value came from (secrets masked), then exit.")
+    var checkConfig = false
+
     @Flag(help: "Seed the demo network (organisations, topics, briefing, threads, three accounts) when the database is new.")
     var demo = false
 
@@ -107,6 +118,7 @@ struct Serve: ParsableCommand {
                               ("--stream-lifetime", streamLifetime)] where value <= 0 {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
+        do { _ = try TrustedProxies(trustedProxies) } catch { throw ValidationError("--trusted-proxy: \(error)") }
         // Checked before anything is written (the demo is seeded after this): relative paths are
         // read from the current directory, so say which one was looked in.
         for (name, path) in [("--templates", templates), ("--public", publicDirectory)] {
@@ -119,7 +131,11 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        Server.blockTerminationSignals(also: [SIGUSR1])
+        if checkConfig {
+            try printEffectiveConfiguration()
+            return
+        }
+        Server.blockTerminationSignals()
         let metricsRegistry = MetricsBackend.registry  // before anything records
         let metricsToken = try observability.metricsToken()
         let errorWriter = LineWriter.standardOutput()
@@ -165,6 +181,7 @@ struct Serve: ParsableCommand {
         let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []
+        var reloadable: TLSContext?
         var banner: [String] = []
         if noTLS {
             listeners.append(ListenerConfiguration(host: host, port: port, router: router))
@@ -180,6 +197,7 @@ struct Serve: ParsableCommand {
                 banner.append("  SHA-256 fingerprint \(files.fingerprint)")
             }
             let tls = try TLSContext(certificatePath: certificate.cert, privateKeyPath: certificate.key)
+            reloadable = tls
             listeners.append(ListenerConfiguration(host: host, port: port, tls: tls, router: router))
         }
 
@@ -194,10 +212,11 @@ struct Serve: ParsableCommand {
         configuration.timeouts.write = writeTimeout
         configuration.shutdownGracePeriod = shutdownGrace
         configuration.queueDepth = queueDepth
+        configuration.trustedProxies = try TrustedProxies(trustedProxies)
         if let workers { configuration.workerThreads = max(1, workers) }
         if let reactors { configuration.reactorThreads = max(1, reactors) }
         configuration.defaultHeaders = WebApplication.securityHeaders
-        configuration.errorPage = try WebApplication.makeErrorPage(site: site)
+        configuration.errorPage = try WebApplication.makeErrorPage(site: site, network: network)
         configuration.accessLogFormat = observability.format
         if let accessWriter {
             let stamped = observability.format == .text
@@ -229,13 +248,48 @@ struct Serve: ParsableCommand {
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 
-        // SIGUSR1 (logrotate): the access log opens its file again.
-        server.runUntilSignalled(handling: [SIGUSR1: {
-            do { try accessWriter?.reopen() } catch { say("Could not reopen the access log: \(error)") }
-        }])
+        server.runUntilSignalled(handlers: [
+            // SIGHUP (certbot's deploy hook): the certificate and key are read again.
+            SIGHUP: {
+                if let reloadable { Self.reloadCertificate(reloadable) } else { say("SIGHUP: no TLS certificate to reload (--no-tls).") }
+            },
+            // SIGUSR1 (logrotate): the access log opens its file again.
+            SIGUSR1: {
+                do { try accessWriter?.reopen() } catch { say("Could not reopen the access log: \(error)") }
+            },
+        ])
         redirector?.shutdown()
         say("Stopped.")
         accessWriter?.close()
         if accessWriter !== errorWriter { errorWriter.close() }
+    }
+
+    /// SIGHUP: read the certificate and key again (after a renewal). A bad pair is refused with
+    /// the reason, and the pair in service stays.
+    static func reloadCertificate(_ tls: TLSContext) {
+        let logger = Logger(label: "mutuals.tls")
+        do {
+            try tls.reload()
+            logger.notice("Reloaded the TLS certificate \(tls.certificatePath), SHA-256 \(tls.fingerprint); new connections use it.")
+        } catch {
+            logger.error("Kept the TLS certificate in service: the new pair was refused: \(error)")
+        }
+    }
+
+    /// `--check-config`: every option, its value and where it came from. Values were checked by
+    /// ArgumentParser and `validate()` before this runs; the TLS pair is loaded as a last check.
+    func printEffectiveConfiguration() throws {
+        let settings = try ServeSettings(arguments: Array(CommandLine.arguments.drop { $0 != "serve" }.dropFirst()),
+                                         environment: ProcessInfo.processInfo.environment)
+        say("Effective configuration of mutuals serve (flag, then environment, then file, then default):")
+        say(settings.report())
+        if let tlsCert, let tlsKey {
+            do {
+                _ = try TLSContext(certificatePath: tlsCert, privateKeyPath: tlsKey)
+            } catch {
+                throw ValidationError("--tls-cert/--tls-key: \(error)")
+            }
+        }
+        say("The configuration is valid.")
     }
 }

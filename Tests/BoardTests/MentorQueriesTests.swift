@@ -129,7 +129,7 @@ struct MentorQueriesTests {
         }
     }
 
-    @Test func queueListsTopicsAndPathfinderThreadsOldestFirstAndMarksAnswers() throws {
+    @Test func queueWaitsOldestFirstAndMovesAnsweredThreadsToDone() throws {
         try withTestNetwork { network in
             let fixture = try MentorFixture(network)
             let mentor = try fixture.mentor("alder", expertise: [1], supports: true)
@@ -143,10 +143,10 @@ struct MentorQueriesTests {
             let actor = Actor(userID: mentor, role: .mentor, mentoredOrganisations: [pathfinder])
             let queue = try fixture.store.read { try MentorQueries.queue($0, mentorID: mentor, viewer: actor.viewer) }
             // Its visible-threads rule sees the mentorship through the SQL, as PageQueries does.
-            #expect(queue.items.map(\.threadID) == [fixture.thread, later])
-            #expect(queue.items.first?.inYourTopics == true)
-            #expect(queue.linkedToYou.isEmpty)
-            #expect(queue.items.allSatisfy { !$0.answeredByYou })
+            #expect(queue.waiting.map(\.threadID) == [fixture.thread, later])
+            #expect(queue.waiting.first?.inYourTopics == true)
+            #expect(queue.waiting.allSatisfy { !$0.linkedToYou && !$0.answeredByYou })
+            #expect(queue.done.isEmpty)
 
             let thread = fixture.thread
             try fixture.store.write { tx in
@@ -155,14 +155,16 @@ struct MentorQueriesTests {
                     """, thread, mentor, now)
             }
             let answered = try fixture.store.read { try MentorQueries.queue($0, mentorID: mentor, viewer: actor.viewer) }
-            // Answered threads stay in the queue (from a supported pathfinder), marked.
-            #expect(answered.items.first { $0.threadID == thread }?.answeredByYou == true)
+            // An answered thread leaves what waits and is listed once, under done work, marked.
+            #expect(answered.waiting.map(\.threadID) == [later])
+            #expect(answered.done.map(\.threadID) == [thread])
+            #expect(answered.done.first?.answeredByYou == true)
 
             try Mentors.endMentorship(fixture.store, by: Actor(userID: asker, role: .admin), id: 1, now: now)
             let after = try fixture.store.read { try MentorQueries.queue($0, mentorID: mentor, viewer: actor.viewer) }
             // The private thread is gone at once; the public one has a reply now, so it is no longer
             // an unanswered question in the mentor's topics either.
-            #expect(after.items.isEmpty)
+            #expect(after.waiting.isEmpty)
         }
     }
 }

@@ -241,7 +241,7 @@ import TestSupport
         }
         if actor.isMentor, let userID = actor.userID {
             let queue = try MentorQueries.queue(conn, mentorID: userID, viewer: viewer)
-            #expect(Set((queue.items + queue.linkedToYou).map(\.threadID)).isSubset(of: readable), "\(who) mentor queue")
+            #expect(Set((queue.waiting + queue.done).map(\.threadID)).isSubset(of: readable), "\(who) mentor queue")
         }
     }
 

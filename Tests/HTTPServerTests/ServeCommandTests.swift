@@ -28,8 +28,9 @@ import TestSupport
         private var pending = ""
         private var seen = 0
 
-        init(arguments: [String]) throws {
+        init(arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = try MutualsExecutable.url()
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             process.arguments = ["serve"] + arguments + [
                 "--public", ServeCommandTests.packageRoot.appendingPathComponent("Public").path,
                 "--templates", ServeCommandTests.packageRoot.appendingPathComponent("Templates").path,

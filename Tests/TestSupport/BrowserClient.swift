@@ -43,11 +43,12 @@ public final class BrowserClient {
         return try send("POST", path, body: Array(body.utf8), extraHeaders: headers)
     }
 
-    /// Follows a 303/302 `Location` with a GET.
+    /// Follows a 303/302 `Location` with a GET, as a browser does: without its `#fragment`,
+    /// which never goes on the wire (RFC 9110 §7.1).
     @discardableResult
     public func follow(_ response: ClientResponse) throws -> ClientResponse {
         guard let location = response.header("location") else { return response }
-        return try get(location)
+        return try get(String(location.prefix { $0 != "#" }))
     }
 
     public func cookie(_ name: String) -> String? { cookies[name] }

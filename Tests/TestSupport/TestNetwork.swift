@@ -99,7 +99,7 @@ public final class TestNetwork {
     /// headers and error pages), runs `body` and shuts the server down gracefully.
     public func serve<T>(site: SiteConfiguration = TestNetwork.siteFiles, tls: Bool = true, _ body: (TestSite) throws -> T) throws -> T {
         let router = try router(site: site)
-        let errorPage = try WebApplication.makeErrorPage(site: Self.siteFiles)
+        let errorPage = try WebApplication.makeErrorPage(site: Self.siteFiles, network: Network(accounts: accounts))
         return try withTestServer(router: router, tls: tls, configure: {
             $0.defaultHeaders = WebApplication.securityHeaders
             $0.errorPage = errorPage

@@ -219,9 +219,20 @@ struct MentorPagesTests {
             let queue = try tom.get("/mentor/queue")
             #expect(queue.status == 200)
             #expect(queue.text.contains("Linked to you"))
-            #expect(queue.text.contains("name=\"thread\" value=\"\(id)\""))
-            #expect(try tom.post("/mentor/queue/decline", [("thread", String(id))]).status == 303)
-            #expect(!(try tom.get("/mentor/queue").text.contains("name=\"thread\" value=\"\(id)\"")))
+            #expect(queue.text.contains("href=\"/mentor/queue/\(id)/decline\""))
+            let declinePage = try tom.get("/mentor/queue/\(id)/decline")
+            #expect(declinePage.text.contains("Note to Sam Okafor (optional)"))
+            let declined = try tom.post("/mentor/queue/\(id)/decline", [("note", "Helen knows contracts better than I do")])
+            #expect(declined.status == 303)
+            #expect(declined.header("location") == "/mentor/queue?notice=declined")
+            let after = try tom.follow(declined)
+            #expect(after.text.contains("Declined. The asker has been told."))
+            #expect(!after.text.contains("href=\"/mentor/queue/\(id)/decline\""))
+            #expect(try tom.get("/mentor/queue/\(id)/decline").status == 404)
+            // The asker hears, with the note.
+            let heard = try sam.get("/notifications")
+            #expect(heard.text.contains("Tom Beckett declined to mentor"))
+            #expect(heard.text.contains("Helen knows contracts better than I do"))
             let status = try world.store.read {
                 try $0.scalar(String.self, "SELECT status FROM thread_mentors WHERE thread_id = ? AND mentor_id = ?", id, try world.userID("tom_beckett"))
             }

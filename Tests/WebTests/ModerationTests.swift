@@ -68,10 +68,14 @@ struct ModerationTests {
             #expect(missing.status == 422)
             #expect(missing.text.contains("Say what is wrong with the post"))
             let first = try priya.post("/p/\(postID)/flag", [("reason", "confidential"), ("note", "Names a colleague")])
-            #expect(first.status == 200)
-            #expect(first.text.contains("An admin will look at the post"))
+            // Back to the post on its thread, with the word (issue 18), not the blank form again.
+            #expect(first.status == 303)
+            #expect(first.header("location")?.hasSuffix("notice=flagged#post-\(postID)") == true)
+            let back = try priya.follow(first)
+            #expect(back.text.contains("Thank you for flagging the post. An admin will look at it."))
+            #expect(back.text.contains("id=\"post-\(postID)\""))
             try priya.get("/p/\(postID)/flag")
-            let again = try priya.post("/p/\(postID)/flag", [("reason", "spam"), ("note", "")])
+            let again = try priya.follow(try priya.post("/p/\(postID)/flag", [("reason", "spam"), ("note", "")]))
             #expect(again.text.contains("You have already flagged this post"))
             let flags = try world.store.read { try $0.scalar(Int64.self, "SELECT count(*) FROM flags WHERE post_id = ?", postID) }
             #expect(flags == 1)
@@ -81,13 +85,13 @@ struct ModerationTests {
             let newcomer = world.browser()
             try world.register(newcomer, handle: "newcomer")
             try newcomer.get("/p/\(postID)/flag")
-            #expect(try newcomer.post("/p/\(postID)/flag", [("reason", "spam")]).status == 200)
+            #expect(try newcomer.post("/p/\(postID)/flag", [("reason", "spam")]).status == 303)
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == false)
 
             // The second established member reaches the threshold.
             let tom = try world.signedIn("tom_beckett")
             try tom.get("/p/\(postID)/flag")
-            let second = try tom.post("/p/\(postID)/flag", [("reason", "confidential")])
+            let second = try tom.follow(try tom.post("/p/\(postID)/flag", [("reason", "confidential")]))
             #expect(second.text.contains("it is hidden until an admin looks at it"))
             #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == true)
             #expect(try world.lastLogAction() == "hide_post")
@@ -278,7 +282,7 @@ struct ModerationTests {
             world.clock.advance(2 * 86_400)
             let form = try member.get("/p/\(postID)/flag")
             #expect(form.status == 200)
-            #expect(try member.post("/p/\(postID)/flag", [("reason", "spam")]).status == 200)
+            #expect(try member.post("/p/\(postID)/flag", [("reason", "spam")]).status == 303)
 
             // Admins cannot be suspended, nor suspend themselves.
             let adminID = try world.userID("network_admin")

@@ -229,6 +229,10 @@ public struct Accounts: Sendable {
                 if let inviteID {
                     try tx.run("UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", userID, now, inviteID)
                 }
+                // A self-declared organisation waits for an admin: the admins hear of it (issue 18).
+                if let org, !organisationConfirmed {
+                    try Notifications.recordOrganisationRequested(tx, memberID: userID, organisationID: org, now: now)
+                }
                 return userID
             }
             guard let account = try account(id: id) else { return .invalid([]) }
@@ -262,7 +266,9 @@ public struct Accounts: Sendable {
         }
         if !errors.isEmpty { return errors }
         let org = organisationID
+        let now = clock.now()
         try store.write { tx in
+            let previous = try tx.scalar(Int64.self, "SELECT organisation_id FROM users WHERE id = ?", userID)
             // Keeping the same organisation keeps its confirmation; a new one must be confirmed again.
             try tx.run("""
                 UPDATE users SET display_name = ?, bio = ?,
@@ -270,6 +276,10 @@ public struct Accounts: Sendable {
                        organisation_id = ?
                  WHERE id = ?
                 """, name, bio, org, org, userID)
+            // A new organisation waits for an admin: the admins hear of it (issue 18).
+            if let org, org != previous {
+                try Notifications.recordOrganisationRequested(tx, memberID: userID, organisationID: org, now: now)
+            }
         }
         return []
     }

@@ -68,12 +68,18 @@ extension Accounts {
         try resolve(token: token, pending: false)
     }
 
+    /// The signed-in session with this token, without refreshing its last-seen time: a read
+    /// only, for error pages, which may be rendered on a reactor thread (never a write there).
+    public func peekSession(token: String) throws -> ResolvedSession? {
+        try resolve(token: token, pending: false, touch: false)
+    }
+
     /// The half-signed-in session waiting for a two-factor code.
     public func resolvePendingSession(token: String) throws -> ResolvedSession? {
         try resolve(token: token, pending: true)
     }
 
-    private func resolve(token: String, pending: Bool) throws -> ResolvedSession? {
+    private func resolve(token: String, pending: Bool, touch: Bool = true) throws -> ResolvedSession? {
         guard let hash = Self.tokenHash(token) else { return nil }
         let now = clock.now()
         let idle = limits.sessionIdle
@@ -91,7 +97,7 @@ extension Accounts {
             return (id, lastSeen, account)
         }
         guard let (id, lastSeen, account) = found else { return nil }
-        if now.timeIntervalSince(lastSeen) >= Self.touchInterval {
+        if touch, now.timeIntervalSince(lastSeen) >= Self.touchInterval {
             try store.write { tx in
                 try tx.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", now, id)
                 try tx.run("UPDATE users SET last_seen_at = ? WHERE id = ?", now, account.id)

@@ -12,12 +12,19 @@ public struct NotificationMailItem: RowDecodable, Sendable {
     static let select = """
         SELECT n.id, n.kind, n.thread_id, t.slug AS thread_slug, t.title AS thread_title, n.post_id,
                p.position AS post_position, a.display_name AS actor_name, n.created_at,
-               n.read_at IS NOT NULL AS read, p.body_markdown, u.display_name AS recipient_name
+               n.read_at IS NOT NULL AS read, p.body_markdown, u.display_name AS recipient_name,
+               CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
+                               WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
+               o.name AS organisation_name, o.slug AS organisation_slug,
+               sm.handle AS mentor_handle, sm.display_name AS mentor_name
         FROM notifications n
         JOIN users u ON u.id = n.user_id
         LEFT JOIN threads t ON t.id = n.thread_id
         LEFT JOIN posts p ON p.id = n.post_id
         LEFT JOIN users a ON a.id = n.actor_id
+        LEFT JOIN organisations o ON o.id = CASE WHEN n.kind LIKE 'organisation_%' THEN n.subject_id
+                                                 WHEN n.kind = 'mentor_wanted' THEN t.organisation_id END
+        LEFT JOIN users sm ON sm.id = n.subject_id AND n.kind = 'mentor_wanted' AND sm.role = 'mentor'
         """
 
     public init(row: Row) throws {

@@ -45,7 +45,8 @@ public enum NotificationMail {
     public static func defaultDelivery(_ kind: NotificationKind) -> MailDelivery {
         switch kind {
         case .reply, .mention, .mentorRequested, .mentorLinked: .immediately
-        case .accepted, .newThreadInTopic, .moderation: .never
+        case .accepted, .newThreadInTopic, .moderation, .postHeld, .postApproved, .postHidden, .mentorDeclined,
+             .organisationRequested, .organisationConfirmed, .organisationDeclined, .mentorWanted: .never
         }
     }
 

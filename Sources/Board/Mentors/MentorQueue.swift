@@ -55,6 +55,8 @@ public struct MentorQueueItem: RowDecodable, Sendable {
     public let inYourTopics: Bool
     public let fromYourPathfinder: Bool
     public let answeredByYou: Bool
+    /// Who linked the mentor to the thread (its author or an admin); nil when not linked.
+    public let askedBy: String?
 
     public init(row: Row) throws {
         threadID = try row["thread_id"]
@@ -68,15 +70,18 @@ public struct MentorQueueItem: RowDecodable, Sendable {
         inYourTopics = try row["in_your_topics"]
         fromYourPathfinder = try row["from_your_pathfinder"]
         answeredByYou = try row["answered_by_you"]
+        askedBy = try row["asked_by"]
     }
 }
 
-/// `/mentor/queue`: everything for one mentor.
+/// `/mentor/queue`: everything for one mentor, in two lists that never share a thread.
 public struct MentorQueue: Sendable {
-    /// Threads the mentor is linked to, newest link first ("linked to you", until notifications exist).
-    public let linkedToYou: [MentorQueueItem]
-    /// Linked threads, unanswered threads in their topics and threads from their pathfinders; oldest first.
-    public let items: [MentorQueueItem]
+    /// What waits for the mentor, oldest first: threads linked to them, unanswered threads in
+    /// their topics, and open threads from their pathfinders, that they have neither answered
+    /// nor declined and that have no accepted answer.
+    public let waiting: [MentorQueueItem]
+    /// Done work, newest first: threads of theirs they answered or that have an accepted answer.
+    public let done: [MentorQueueItem]
 }
 
 /// Suggestions, the queue, and "answered by a mentor".
@@ -122,6 +127,30 @@ public enum MentorQueries {
             """, threadID, topicWeight, pathfinderWeight, openLinkPenalty, limit)
     }
 
+    /// Mentors taking new work whose expertise matches a thread's topics, best match first,
+    /// whether or not they could read it now (for suggesting one to the admins, who may link
+    /// them to the thread's pathfinder). The thread's author is left out.
+    public static func matchingAvailable(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
+        try conn.query(MentorSuggestion.self, """
+            WITH th AS (SELECT t.id, t.author_id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder
+                        FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1),
+            scored AS (
+                SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+                       coalesce(mp.availability, 'available') AS availability,
+                       (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
+                         WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
+                       EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
+                               AND m.organisation_id = th.pathfinder) AS supports,
+                       0 AS open_links
+                FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
+                WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
+            )
+            SELECT handle, display_name, headline, availability, matching, supports, open_links, matching AS score
+            FROM scored WHERE matching > 0 AND availability <> 'unavailable'
+            ORDER BY matching DESC, display_name COLLATE NOCASE, handle LIMIT ?2
+            """, threadID, limit)
+    }
+
     /// Mentors linked to a thread (declined ones left out), by name.
     public static func linkedMentors(_ conn: Connection, threadID: Int64) throws -> [LinkedMentor] {
         try conn.query(LinkedMentor.self, """
@@ -133,10 +162,14 @@ public enum MentorQueries {
     }
 
     /// The mentor's queue, privacy as in `PageQueries` (a mentor whose mentorship has ended no
-    /// longer sees that space's threads here either).
-    public static func queue(_ conn: Connection, mentorID: Int64, viewer: Viewer, limit: Int = 100) throws -> MentorQueue {
+    /// longer sees that space's threads here either). A thread is the mentor's when it is linked
+    /// to them, in their topics, or from a pathfinder they support; declined threads are not.
+    /// It waits until they answer it or an answer is accepted; then it is done.
+    public static func queue(_ conn: Connection, mentorID: Int64, viewer: Viewer, limit: Int = 100, doneLimit: Int = 20) throws -> MentorQueue {
         let select = """
+            SELECT * FROM (
             SELECT t.id AS thread_id, t.slug, t.title, a.display_name AS author_name, t.created_at, t.reply_count,
+                   t.last_activity_at,
                    t.accepted_post_id IS NOT NULL AS has_accepted_answer,
                    EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked')
                      AS linked_to_you,
@@ -145,28 +178,27 @@ public enum MentorQueries {
                    EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
                            AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)) AS from_your_pathfinder,
                    EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.author_id = ?4 AND p.position > 1
-                           AND p.hidden = 0 AND p.deleted_by_author = 0) AS answered_by_you
+                           AND p.hidden = 0 AND p.deleted_by_author = 0) AS answered_by_you,
+                   (SELECT coalesce(ru.display_name, a.display_name) FROM thread_mentors tm LEFT JOIN users ru ON ru.id = tm.requested_by
+                    WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked') AS asked_by
             FROM threads t JOIN users a ON a.id = t.author_id
+            WHERE t.hidden = 0 AND t.author_id <> ?4 AND \(PageQueries.visible)
+              AND NOT EXISTS (SELECT 1 FROM thread_mentors d WHERE d.thread_id = t.id AND d.mentor_id = ?4 AND d.status = 'declined')
+            ) q
             """
         let base = PageQueries.viewerArguments(viewer)
-        let linked = try conn.query(MentorQueueItem.self, select + """
+        let waiting = try conn.query(MentorQueueItem.self, select + """
 
-            JOIN thread_mentors l ON l.thread_id = t.id AND l.mentor_id = ?4 AND l.status = 'linked'
-            WHERE t.hidden = 0 AND \(PageQueries.visible)
-            ORDER BY l.created_at DESC, t.id DESC LIMIT ?5
+            WHERE answered_by_you = 0 AND has_accepted_answer = 0
+              AND (linked_to_you OR from_your_pathfinder OR (in_your_topics AND reply_count = 0))
+            ORDER BY created_at, thread_id LIMIT ?5
             """, arguments: base + [mentorID, limit])
-        let items = try conn.query(MentorQueueItem.self, select + """
+        let done = try conn.query(MentorQueueItem.self, select + """
 
-            WHERE t.hidden = 0 AND \(PageQueries.visible) AND (
-                EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id AND tm.mentor_id = ?4 AND tm.status = 'linked')
-                OR (t.reply_count = 0 AND t.accepted_post_id IS NULL
-                    AND EXISTS (SELECT 1 FROM thread_topics tt JOIN mentor_expertise e ON e.topic_id = tt.topic_id
-                                WHERE tt.thread_id = t.id AND e.mentor_id = ?4))
-                OR EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
-                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)))
-            ORDER BY t.created_at, t.id LIMIT ?5
-            """, arguments: base + [mentorID, limit])
-        return MentorQueue(linkedToYou: linked, items: items)
+            WHERE (answered_by_you OR has_accepted_answer) AND (linked_to_you OR from_your_pathfinder OR answered_by_you)
+            ORDER BY last_activity_at DESC, thread_id DESC LIMIT ?5
+            """, arguments: base + [mentorID, doneLimit])
+        return MentorQueue(waiting: waiting, done: done)
     }
 
     /// SQL condition on a thread aliased `t`: a mentor has written a visible reply in it. For the

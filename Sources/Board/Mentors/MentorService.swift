@@ -8,6 +8,13 @@ public struct MentorRequestPage: Sendable {
     public let threadSlug: String
     public let suggestions: [MentorSuggestion]
     public let linked: [LinkedMentor]
+    /// For a private thread, its pathfinder's name: only that pathfinder's mentors can read it.
+    public let spaceName: String?
+    /// For a private thread, how many mentors support its pathfinder now.
+    public let spaceMentors: Int
+    /// Mentors taking new work whose expertise matches the thread's topics, supporting its
+    /// pathfinder or not: those the asker may suggest when asking the admins to link a mentor.
+    public let matchingMentors: [MentorSuggestion]
 }
 
 private struct ThreadTitleRow: RowDecodable {
@@ -57,8 +64,8 @@ public struct MentorService: Sendable {
         try store.read { try MentorQueries.queue($0, mentorID: mentorID, viewer: viewer) }
     }
 
-    public func decline(by actor: Actor, threadID: Int64) throws {
-        try Mentors.decline(store, by: actor, threadID: threadID)
+    public func decline(by actor: Actor, threadID: Int64, note: String = "") throws {
+        try Mentors.decline(store, by: actor, threadID: threadID, note: note)
     }
 
     // MARK: Admins
@@ -87,10 +94,29 @@ public struct MentorService: Sendable {
                 "SELECT \(Resource.ThreadState.columns), t.title, t.slug FROM threads t WHERE t.id = ?", threadID)
             else { throw MentorError.notFound }
             try Mentors.require(actor, .requestMentor, .thread(thread.state))
+            let space = try thread.state.organisationID.flatMap {
+                try conn.scalar(String.self, "SELECT name FROM organisations WHERE id = ?", $0)
+            }
+            let spaceMentors = try thread.state.organisationID.map {
+                try conn.scalar(Int.self, """
+                    SELECT count(*) FROM mentorships m JOIN users u ON u.id = m.mentor_id
+                    WHERE m.organisation_id = ? AND m.ended_at IS NULL AND u.role = 'mentor' AND u.deleted_at IS NULL
+                    """, $0) ?? 0
+            } ?? 0
             return MentorRequestPage(threadID: threadID, threadTitle: thread.title, threadSlug: thread.slug,
                                      suggestions: try MentorQueries.suggestions(conn, threadID: threadID),
-                                     linked: try MentorQueries.linkedMentors(conn, threadID: threadID))
+                                     linked: try MentorQueries.linkedMentors(conn, threadID: threadID),
+                                     spaceName: space, spaceMentors: spaceMentors,
+                                     matchingMentors: space == nil ? [] : try MentorQueries.matchingAvailable(conn, threadID: threadID))
         }
+    }
+
+    /// Asks the admins to link a mentor (`mentorHandle`, or any they choose) to the pathfinder
+    /// of a private thread, so that a mentor can read it.
+    /// - Returns: the thread's slug, for its address.
+    public func askAdminsForMentor(by actor: Actor, threadID: Int64, mentorHandle: String?) throws -> String {
+        try Mentors.askAdminsForMentor(store, by: actor, threadID: threadID, mentorHandle: mentorHandle)
+        return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
     }
 
     /// Asks mentors to a thread.

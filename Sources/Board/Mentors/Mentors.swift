@@ -182,17 +182,55 @@ public enum Mentors {
         }
     }
 
-    /// A mentor declines their link to a thread; the thread stops listing them.
-    public static func decline(_ store: Store, by actor: Actor, threadID: Int64, now: Date = Date()) throws {
-        guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
-        let changed: Bool = try store.write { tx in
-            try tx.run("""
-                UPDATE thread_mentors SET status = 'declined', updated_at = ?
-                WHERE thread_id = ? AND mentor_id = ? AND status <> 'declined'
-                """, now, threadID, userID)
-            return tx.changes == 1
+    /// The thread's author (or an admin) asks the admins to link a mentor to the pathfinder of a
+    /// private thread that no mentor they could ask can read; every admin is told (issue 18).
+    /// - Throws: `MentorError.invalid` for a public thread (any mentor can be asked to it) or a
+    ///   handle that is not a mentor's; `.denied`/`.notFound` from Policy (`requestMentor`).
+    public static func askAdminsForMentor(_ store: Store, by actor: Actor, threadID: Int64, mentorHandle: String?,
+                                          now: Date = Date()) throws {
+        let state = try threadState(store, threadID)
+        try require(actor, .requestMentor, .thread(state), now: now)
+        guard let askerID = actor.userID else { throw MentorError.notFound }
+        guard state.organisationID != nil else {
+            throw MentorError.invalid([FieldError("mentor", "This thread is public: ask a mentor to it directly")])
         }
-        if !changed { throw MentorError.notFound }
+        try store.write { tx in
+            var mentorID: Int64?
+            if let mentorHandle, !mentorHandle.isEmpty {
+                mentorID = try tx.scalar(Int64.self, "SELECT id FROM users WHERE handle = ? AND role = 'mentor' AND deleted_at IS NULL", mentorHandle)
+                if mentorID == nil { throw MentorError.invalid([FieldError("mentor", "Choose a mentor from the list")]) }
+            }
+            try Notifications.recordMentorWanted(tx, threadID: threadID, askerID: askerID, mentorID: mentorID, now: now)
+        }
+    }
+
+    /// The longest note a declining mentor may leave for the asker.
+    public static let declineNoteLimit = 1000
+
+    /// A mentor declines a thread they were asked to and have not answered yet; the thread stops
+    /// listing them, and whoever asked hears about it with `note` (optional).
+    /// - Throws: `MentorError.invalid` for a note over `declineNoteLimit`, `.notFound` when
+    ///   they were not asked to the thread (or already declined), `.denied` when they have
+    ///   already answered it (the request is done; there is nothing left to decline).
+    public static func decline(_ store: Store, by actor: Actor, threadID: Int64, note: String = "", now: Date = Date()) throws {
+        guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
+        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        if note.count > declineNoteLimit {
+            throw MentorError.invalid([FieldError("note", "The note must be \(declineNoteLimit) characters or fewer")])
+        }
+        try store.write { tx in
+            let answered = try tx.scalar(Bool.self, """
+                SELECT EXISTS (SELECT 1 FROM posts WHERE thread_id = ? AND author_id = ? AND position > 1
+                               AND hidden = 0 AND deleted_by_author = 0)
+                """, threadID, userID) ?? false
+            if answered { throw MentorError.denied("You have already answered this thread, so there is nothing to decline") }
+            try tx.run("""
+                UPDATE thread_mentors SET status = 'declined', decline_note = ?, updated_at = ?
+                WHERE thread_id = ? AND mentor_id = ? AND status <> 'declined'
+                """, note, now, threadID, userID)
+            guard tx.changes == 1 else { throw MentorError.notFound }
+            try Notifications.recordMentorDeclined(tx, threadID: threadID, mentorID: userID, now: now)
+        }
     }
 
     /// Asks Policy; a refusal is a `MentorError` (`.denied` with why, or `.notFound`).

@@ -193,17 +193,27 @@ public enum Moderation {
     /// in their write transaction: `try Moderation.holdIfNewAuthor(tx, postID: id, authorID: author, now: now)`.
     @discardableResult
     public static func holdIfNewAuthor(_ tx: Connection, postID: Int64, authorID: Int64, now: Date = Date()) throws -> Bool {
-        guard try Setting.holdFirstPostsOfNewMembers.isOn(tx) else { return false }
-        let isNew = try tx.scalar(Bool.self, """
+        guard try nextPostWaits(tx, authorID: authorID, besides: postID, now: now) else { return false }
+        try tx.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", postID)
+        // Admins hear of it at once, so the post does not wait until someone opens the queue.
+        try Notifications.recordPostHeld(tx, postID: postID, authorID: authorID, now: now)
+        return true
+    }
+
+    /// Whether a post `authorID` writes now waits for approval: the instance holds the first
+    /// posts of new members, and they are a member younger than `establishedAfter` with no
+    /// approved post yet (`besides`: the post just written, when asking after writing it). The
+    /// one rule behind holding a post and the forms' warning that it will be held (issue 18).
+    public static func nextPostWaits(_ conn: Connection, authorID: Int64, besides postID: Int64? = nil, now: Date = Date()) throws -> Bool {
+        guard try Setting.holdFirstPostsOfNewMembers.isOn(conn) else { return false }
+        let isNew = try conn.scalar(Bool.self, """
             SELECT role = 'member' AND created_at > ? FROM users WHERE id = ?
             """, now.addingTimeInterval(-establishedAfter), authorID) ?? false
         guard isNew else { return false }
-        let approved = try tx.scalar(Int64.self, """
-            SELECT count(*) FROM posts WHERE author_id = ? AND id <> ? AND held_for_approval = 0 AND hidden = 0
+        let approved = try conn.scalar(Int64.self, """
+            SELECT count(*) FROM posts WHERE author_id = ? AND id IS NOT ? AND held_for_approval = 0 AND hidden = 0
             """, authorID, postID) ?? 0
-        guard approved == 0 else { return false }
-        try tx.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", postID)
-        return true
+        return approved == 0
     }
 
     // MARK: Decisions on posts
@@ -224,7 +234,7 @@ public enum Moderation {
                 try tx.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", postID)
                 try closeFlags(tx, postID, status: "dismissed", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .approvePost, target: "post", postID, reason: "", now: now)
-                try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
+                try notifyAuthor(tx, postID: postID, actorID: actorID, kind: .postApproved, now: now)
                 // An approved opening post lists its thread (migration 8's trigger), an approved
                 // reply joins its thread: announce either now, as on posting.
                 if let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ? AND position = 1", postID) {
@@ -240,7 +250,7 @@ public enum Moderation {
                     """, reason, actorID, now, postID)
                 try closeFlags(tx, postID, status: "upheld", actorID: actorID, now: now)
                 try appendLog(tx, actorID: actorID, .hidePost, target: "post", postID, reason: reason, now: now)
-                try notifyAuthor(tx, postID: postID, actorID: actorID, now: now)
+                try notifyAuthor(tx, postID: postID, actorID: actorID, kind: .postHidden, now: now)
             case .restore(let reason):
                 try require(actor, .restore, .post(post), now: now)
                 guard post.hidden else { throw ModerationError.invalid(field: "reason", message: "This post is not hidden") }
@@ -262,11 +272,12 @@ public enum Moderation {
         }
     }
 
-    /// Tells a post's author that a moderator acted on it (the notification says which post;
-    /// the log says what and why).
-    private static func notifyAuthor(_ tx: Connection, postID: Int64, actorID: Int64, now: Date) throws {
+    /// Tells a post's author that a moderator acted on it: approved, hidden, or (`moderation`)
+    /// otherwise; the notification says which post, the log says why.
+    private static func notifyAuthor(_ tx: Connection, postID: Int64, actorID: Int64, kind: NotificationKind = .moderation,
+                                     now: Date) throws {
         guard let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ?", postID) else { return }
-        try Notifications.recordModeration(tx, threadID: threadID, postID: postID, actorID: actorID, now: now)
+        try Notifications.recordModeration(tx, threadID: threadID, postID: postID, actorID: actorID, kind: kind, now: now)
     }
 
     // MARK: Threads

@@ -88,6 +88,15 @@ public enum ModerationQueries {
             .compactMap(\.entry)
     }
 
+    /// Posts the queue lists (held, or with open flags): the header's count for admins. Both
+    /// halves read partial indexes (`posts_held`, `flags_open`).
+    public static func waitingCount(_ conn: Connection) throws -> Int {
+        try conn.scalar(Int.self, """
+            SELECT count(*) FROM (SELECT id FROM posts WHERE held_for_approval = 1
+                                  UNION SELECT post_id FROM flags WHERE status = 'open')
+            """) ?? 0
+    }
+
     /// Entries in the log, for tests and the admin pages.
     public static func logCount(_ conn: Connection) throws -> Int {
         Int(try conn.scalar(Int64.self, "SELECT count(*) FROM moderation_log") ?? 0)

@@ -192,6 +192,16 @@ public struct ModerationService: Sendable {
         try Moderation.saveOrganisation(store, actor: actor, organisationID: organisationID, slug: slug, name: name, kind: kind,
                                         description: description, region: region, now: clock.now())
     }
+
+    /// Members waiting for an admin to confirm their organisation (issue 18).
+    public func membershipRequests() throws -> [MembershipRequest] {
+        try store.read { try Moderation.membershipRequests($0) }
+    }
+
+    /// Confirms or declines a member's organisation; they are told, and the log records it.
+    public func answerMembership(by actor: Actor, userID: Int64, organisationID: Int64, confirm: Bool) throws {
+        try Moderation.answerMembership(store, actor: actor, userID: userID, organisationID: organisationID, confirm: confirm, now: clock.now())
+    }
 }
 
 /// A suspension the admin is asked to confirm (`ModerationService.previewSuspension`).

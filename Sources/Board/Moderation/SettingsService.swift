@@ -109,6 +109,9 @@ public struct SignedInActor: Sendable {
     public let actor: Actor
     /// Unread notifications, for the header (issue 8).
     public let unreadNotifications: Int
+    /// For an admin: posts waiting in the moderation queue (held, or with open flags), for the
+    /// count beside "Moderation" in the header (issue 18); 0 for everyone else.
+    public var awaitingModeration = 0
 }
 
 extension Actor {
@@ -155,7 +158,9 @@ public struct SettingsService: Sendable {
             let unread = try Notifications.unreadCount(conn, userID: account.id)
             let actor = try Actor.signedIn(conn, account: account,
                                            adminsNeedTwoFactor: try Setting.requireTwoFactorForAdmins.isOn(conn))
-            return SignedInActor(actor: actor, unreadNotifications: unread)
+            var signedIn = SignedInActor(actor: actor, unreadNotifications: unread)
+            if actor.role == .admin { signedIn.awaitingModeration = try ModerationQueries.waitingCount(conn) }
+            return signedIn
         }
     }
 }

@@ -10,6 +10,22 @@ public enum NotificationKind: String, Sendable, CaseIterable {
     /// To the mentor: they were linked to a thread.
     case mentorRequested = "mentor_requested"
     case moderation
+    /// To admins: a post waits for approval (issue 18).
+    case postHeld = "post_held"
+    /// To the author: a moderator approved their held post.
+    case postApproved = "post_approved"
+    /// To the author: a moderator hid their post.
+    case postHidden = "post_hidden"
+    /// To whoever asked a mentor to a thread: the mentor declined (with their note, if any).
+    case mentorDeclined = "mentor_declined"
+    /// To admins: a member asked to be confirmed as a member of an organisation.
+    case organisationRequested = "organisation_requested"
+    /// To the member: an admin confirmed their organisation.
+    case organisationConfirmed = "organisation_confirmed"
+    /// To the member: an admin did not confirm their organisation.
+    case organisationDeclined = "organisation_declined"
+    /// To admins: a member asked them to link a mentor to the pathfinder of a private thread.
+    case mentorWanted = "mentor_wanted"
 
     /// The settings page's words for the kind.
     public var label: String {
@@ -21,8 +37,19 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         case .mentorLinked: "A mentor is linked to your thread"
         case .mentorRequested: "You are linked to a thread as a mentor"
         case .moderation: "A moderator acts on your post"
+        case .postHeld: "A post waits for approval (admins)"
+        case .postApproved: "A moderator approves your post"
+        case .postHidden: "A moderator hides your post"
+        case .mentorDeclined: "A mentor you asked declines"
+        case .organisationRequested: "A member asks to join an organisation (admins)"
+        case .organisationConfirmed: "An admin confirms your organisation"
+        case .organisationDeclined: "An admin does not confirm your organisation"
+        case .mentorWanted: "A member asks for a mentor for their pathfinder (admins)"
         }
     }
+
+    /// Kinds only admins receive, so the settings page offers them only to admins.
+    public var isForAdmins: Bool { self == .postHeld || self == .organisationRequested || self == .mentorWanted }
 }
 
 /// One notification as the list shows it.
@@ -35,6 +62,15 @@ public struct NotificationItem: RowDecodable, Sendable {
     public let postID: Int64?
     public let postPosition: Int?
     public let actorName: String?
+    /// A declining mentor's note to the asker (`mentor_declined`); empty otherwise.
+    public let note: String
+    /// The organisation the notification is about (`organisation_*`; for `mentor_wanted`, the
+    /// thread's pathfinder), by name and slug.
+    public let organisationName: String?
+    public let organisationSlug: String?
+    /// The mentor a member suggested (`mentor_wanted`), if they named one.
+    public let mentorHandle: String?
+    public let mentorName: String?
     public let createdAt: Date
     public let read: Bool
 
@@ -48,6 +84,12 @@ public struct NotificationItem: RowDecodable, Sendable {
         postID = try row["post_id"]
         postPosition = try row["post_position"]
         actorName = try row["actor_name"]
+        let note: String? = try row["note"]
+        self.note = note ?? ""
+        organisationName = try row["organisation_name"]
+        organisationSlug = try row["organisation_slug"]
+        mentorHandle = try row["mentor_handle"]
+        mentorName = try row["mentor_name"]
         createdAt = try row["created_at"]
         read = try row["read"]
     }
@@ -203,9 +245,88 @@ public enum Notifications {
         try recordToPostAuthor(tx, kind: .accepted, threadID: threadID, postID: postID, actorID: actorID, now: now)
     }
 
-    /// A moderator (`actorID`) acted on `postID`: its author hears about it.
-    public static func recordModeration(_ tx: Connection, threadID: Int64, postID: Int64, actorID: Int64, now: Date) throws {
-        try recordToPostAuthor(tx, kind: .moderation, threadID: threadID, postID: postID, actorID: actorID, now: now)
+    /// A moderator (`actorID`) acted on `postID`: its author hears about it, as `kind`
+    /// (`postApproved`, `postHidden`, or `moderation` for other decisions).
+    public static func recordModeration(_ tx: Connection, threadID: Int64, postID: Int64, actorID: Int64,
+                                        kind: NotificationKind = .moderation, now: Date) throws {
+        try recordToPostAuthor(tx, kind: kind, threadID: threadID, postID: postID, actorID: actorID, now: now)
+    }
+
+    /// `postID` by `authorID` waits for approval: every admin hears about it (admins may read
+    /// held posts under the one rule, which `recipientMayRead` still checks).
+    public static func recordPostHeld(_ tx: Connection, postID: Int64, authorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        guard let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ?", postID) else { return }
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, 'post_held', ?1, ?2, ?3, ?4
+            FROM (SELECT id AS user_id FROM users WHERE role = 'admin' AND deleted_at IS NULL) r
+            WHERE r.user_id <> ?3
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'post_held')
+              AND \(recipientMayRead)
+            """, threadID, postID, authorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
+    }
+
+    /// `mentorID` declined `threadID`: whoever asked them (the thread's author or an admin)
+    /// hears about it, with the mentor's note (read from `thread_mentors` when listed), if they
+    /// may still read the thread.
+    public static func recordMentorDeclined(_ tx: Connection, threadID: Int64, mentorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
+            SELECT r.user_id, 'mentor_declined', ?1, NULL, ?2, ?3
+            FROM (SELECT coalesce(tm.requested_by, t.author_id) AS user_id FROM thread_mentors tm
+                  JOIN threads t ON t.id = tm.thread_id WHERE tm.thread_id = ?1 AND tm.mentor_id = ?2) r
+            WHERE r.user_id <> ?2
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'mentor_declined')
+              AND \(recipientMayRead)
+            """, threadID, mentorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
+    }
+
+    /// `memberID` asked to be confirmed as a member of their (new) organisation: every admin
+    /// hears about it. No thread is involved, so the one visibility rule has nothing to check;
+    /// who may confirm is `Policy`'s `manageOrganisations` (admins).
+    public static func recordOrganisationRequested(_ tx: Connection, memberID: Int64, organisationID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
+            SELECT r.user_id, 'organisation_requested', NULL, NULL, ?1, ?2, ?3
+            FROM (SELECT id AS user_id FROM users WHERE role = 'admin' AND deleted_at IS NULL) r
+            WHERE r.user_id <> ?1
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'organisation_requested')
+            """, memberID, now, organisationID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
+    }
+
+    /// `askerID` asked the admins to link a mentor (`mentorID`, or any) to the pathfinder of the
+    /// private thread `threadID`: every admin who may read the thread hears about it.
+    public static func recordMentorWanted(_ tx: Connection, threadID: Int64, askerID: Int64, mentorID: Int64?, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
+            SELECT r.user_id, 'mentor_wanted', ?1, NULL, ?2, ?3, ?4
+            FROM (SELECT id AS user_id FROM users WHERE role = 'admin' AND deleted_at IS NULL) r
+            WHERE r.user_id <> ?2
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'mentor_wanted')
+              AND \(recipientMayRead)
+            """, threadID, askerID, now, mentorID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
+    }
+
+    /// An admin (`actorID`) answered `memberID`'s organisation request: the member hears which way.
+    public static func recordOrganisationDecided(_ tx: Connection, memberID: Int64, organisationID: Int64, confirmed: Bool,
+                                                 actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        let kind: NotificationKind = confirmed ? .organisationConfirmed : .organisationDeclined
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
+            SELECT ?1, ?2, NULL, NULL, ?3, ?4, ?5
+            WHERE ?1 <> ?3 AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = ?1 AND ns.kind = ?2)
+              AND EXISTS (SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL)
+            """, memberID, kind.rawValue, actorID, now, organisationID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     static func recordToPostAuthor(_ tx: Connection, kind: NotificationKind, threadID: Int64, postID: Int64,
@@ -262,12 +383,19 @@ public enum Notifications {
     public static func list(_ conn: Connection, userID: Int64, limit: Int = 50) throws -> [NotificationItem] {
         try conn.query(NotificationItem.self, """
             SELECT n.id, n.kind, n.thread_id, t.slug AS thread_slug, t.title AS thread_title, n.post_id,
-                   p.position AS post_position, a.display_name AS actor_name, n.created_at, n.read_at IS NOT NULL AS read
+                   p.position AS post_position, a.display_name AS actor_name, n.created_at, n.read_at IS NOT NULL AS read,
+                   CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
+                                   WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
+                   o.name AS organisation_name, o.slug AS organisation_slug,
+                   sm.handle AS mentor_handle, sm.display_name AS mentor_name
             FROM notifications n
             JOIN users u ON u.id = n.user_id
             LEFT JOIN threads t ON t.id = n.thread_id
             LEFT JOIN posts p ON p.id = n.post_id
             LEFT JOIN users a ON a.id = n.actor_id
+            LEFT JOIN organisations o ON o.id = CASE WHEN n.kind LIKE 'organisation_%' THEN n.subject_id
+                                                     WHEN n.kind = 'mentor_wanted' THEN t.organisation_id END
+            LEFT JOIN users sm ON sm.id = n.subject_id AND n.kind = 'mentor_wanted' AND sm.role = 'mentor'
             WHERE n.user_id = ?1 AND \(stillReadable)
             ORDER BY n.created_at DESC, n.id DESC LIMIT ?2
             """, userID, limit)

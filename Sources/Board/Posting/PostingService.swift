@@ -89,6 +89,15 @@ public struct PostingService: Sendable {
         }
     }
 
+    /// Whether the next post `account` writes waits for an admin's approval (the forms say so
+    /// beforehand). Only a member younger than `Moderation.establishedAfter` can be held, so
+    /// nobody else costs a read.
+    public func nextPostWaits(for account: Account) throws -> Bool {
+        let now = accounts.clock.now()
+        guard account.role == .member, account.createdAt > now.addingTimeInterval(-Moderation.establishedAfter) else { return false }
+        return try store.read { try Moderation.nextPostWaits($0, authorID: account.id, now: now) }
+    }
+
     /// The private spaces (pathfinder organisations) `actor` may start a thread in, by name.
     public func spaces(for actor: Actor) throws -> [Space] {
         try store.read { try $0.query(Space.self, "SELECT id, name FROM organisations WHERE kind = 'pathfinder' ORDER BY name") }

@@ -39,7 +39,8 @@ public enum Schema {
         Migration008HeldThreads.migration,
         Migration009RecentSearch.migration,
         Migration010MailOutbox.migration,
-        Migration011MailPreferences.migration,
+        Migration011JourneyNotifications.migration,
+        Migration012MailPreferences.migration,
     ]
 
     /// The migrator for `migrations`.

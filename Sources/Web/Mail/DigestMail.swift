@@ -83,12 +83,11 @@ struct DigestMail {
         guard let mail = try mailDigest.notificationMail(notificationID: notificationID, userID: userID) else {
             return .drop("the recipient may no longer receive this mail or read what it is about")
         }
-        let title = mail.item.threadTitle ?? "your notifications"
-        let subject = "Re: \(title)"
+        // About a thread: a reply in its conversation; otherwise (an organisation request) the sentence itself.
+        let subject = mail.item.threadTitle.map { "Re: \($0)" } ?? NotificationsView.sentence(mail.item)
         var (model, unsubscribeURL) = try base(subject, recipientName: mail.recipientName,
                                                unsubscribe: .notification(mail.item.kind), userID: userID)
         model["notification"] = item(mail)
-        model["threadTitle"] = .text(title)
         let threadID = mail.item.threadID.map(threadMessageID)
         return .draft(DigestMailDraft(template: "notification", subject: subject, recipientName: mail.recipientName,
                                       model: model, inReplyTo: threadID, references: threadID.map { [$0] } ?? [],

@@ -129,10 +129,11 @@ struct AccountRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         // Signing out is state-changing too: a forged sign-out is a nuisance, so it is checked.
         if case .rejected = try app.checkedForm(request, context) {
-            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
         }
         if let token = request.cookie(context.cookies.session) { try accounts.endSession(token: token) }
-        var response = context.redirect("/")
+        // Home, not the page they were on: it may be one only members can read.
+        var response = context.redirect(SiteNotice.path("/", .signedOut))
         response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
         return response
     }
@@ -410,6 +411,11 @@ struct AccountRoutes: RouteCollection {
         page["twoFactorStatus"] = .text(account.twoFactorEnabled ? "on" : "off")
         page["feedToken"] = TemplateValue.text(try app.accounts.readingRequiresSignIn() ? try app.accounts.feedToken(userID: account.id) : nil)
         page["organisations"] = try organisationList(selected: form.values["organisation"] ?? "")
+        // A chosen organisation waits for an admin (issue 18): say so, and what it means.
+        if !account.organisationConfirmed, let id = account.organisationID {
+            page["organisationPending"] = .text(try app.accounts.organisations().first { $0.id == id }?.name)
+        }
+        page["isMentor"] = .bool(account.role == .mentor)
         return app.pages.account.account.response(InLayout(page, context, form: form), status: status).carryingSecrets()
     }
 

@@ -37,6 +37,8 @@ struct AdminRoutes: RouteCollection {
         routes.get("/admin/organisations", organisations)
         routes.post("/admin/organisations", saveOrganisation)
         routes.post("/admin/organisations/{id:int}", saveOrganisation)
+        routes.get("/admin/organisations/members", memberships)
+        routes.post("/admin/organisations/members/{id:int}", answerMembership)
         routes.get("/admin/invites", invites)
         routes.post("/admin/invites", createInvite)
         routes.post("/admin/invites/{id:int}/revoke", revokeInvite)
@@ -56,16 +58,17 @@ struct AdminRoutes: RouteCollection {
         return try adminForm(request, page: queuePage, fieldID: { "\($0)-\(postID)" }) { context, items in
             let reason = items["reason"] ?? ""
             let decision: PostDecision
+            let notice: SiteNotice
             switch items["decision"] ?? "" {
-            case "dismiss": decision = .dismiss(reason: reason)
-            case "approve": decision = .approve
-            case "hide": decision = .hide(reason: reason)
-            case "restore": decision = .restore(reason: reason)
-            case "delete": decision = .delete(reason: reason)
+            case "dismiss": (decision, notice) = (.dismiss(reason: reason), .flagsDismissed)
+            case "approve": (decision, notice) = (.approve, .postApproved)
+            case "hide": (decision, notice) = (.hide(reason: reason), .postHidden)
+            case "restore": (decision, notice) = (.restore(reason: reason), .postRestored)
+            case "delete": (decision, notice) = (.delete(reason: reason), .postDeleted)
             default: throw HTTPError.badRequest("Choose a decision")
             }
             try moderation.decide(by: context.actor, postID: postID, decision)
-            return context.redirect("/admin/queue")
+            return context.redirect(SiteNotice.path("/admin/queue", notice))
         }
     }
 
@@ -240,6 +243,24 @@ struct AdminRoutes: RouteCollection {
         }
     }
 
+    func memberships(_ request: Request) throws -> Response {
+        let context = try admitted(request)
+        return context.finish(try membershipsPage(context, form: FormState()))
+    }
+
+    /// Confirms or declines a member's organisation (`decision`), then back to the list.
+    func answerMembership(_ request: Request) throws -> Response {
+        try adminForm(request, page: membershipsPage) { context, items in
+            let decision = items["decision"] ?? ""
+            guard decision == "confirm" || decision == "decline" else { throw HTTPError.badRequest("Choose confirm or do not confirm") }
+            guard let organisationID = items["organisation"].flatMap({ Int64($0) }) else { throw HTTPError.badRequest("No organisation was given") }
+            try moderation.answerMembership(by: context.actor, userID: try request.id(), organisationID: organisationID,
+                                            confirm: decision == "confirm")
+            return context.redirect(SiteNotice.path("/admin/organisations/members",
+                                                    decision == "confirm" ? .organisationConfirmed : .organisationDeclined))
+        }
+    }
+
     // MARK: Invites
 
     func invites(_ request: Request) throws -> Response {
@@ -373,6 +394,11 @@ struct AdminRoutes: RouteCollection {
     func organisationsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
         pages.organisations.response(InLayout(AdminOrganisationsView(organisations: try moderation.organisations()), context, form: form),
                                      status: status)
+    }
+
+    func membershipsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
+        pages.memberships.response(InLayout(AdminMembershipsView(requests: try moderation.membershipRequests()), context, form: form),
+                                   status: status)
     }
 
     func settingsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {

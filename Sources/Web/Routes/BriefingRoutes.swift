@@ -77,7 +77,7 @@ struct BriefingRoutes: RouteCollection {
                                 topics: item.topicSlugs, retired: item.retired, status: .forbidden)
         case .valid(let items):
             try briefing.setRetired(by: ctx.actor, id: id, items.value("retired") != "0")
-            return ctx.redirect("/briefing")
+            return ctx.redirect(SiteNotice.path("/briefing", .briefingSaved))
         }
     }
 
@@ -97,7 +97,7 @@ struct BriefingRoutes: RouteCollection {
     func refusal(_ ctx: RequestContext) -> Response? {
         guard ctx.account != nil else { return ctx.signInRedirect() }
         if case .denied(let reason) = Policy.decide(ctx.actor, .manageBriefing, .network) {
-            return ctx.finish(app.pages.errorResponse(.forbidden, reason))
+            return ctx.finish(app.pages.errorResponse(.forbidden, reason, in: ctx))
         }
         return nil
     }
@@ -118,7 +118,7 @@ struct BriefingRoutes: RouteCollection {
                 return try formPage(ctx, itemID: itemID, form: FormState(items: items, errors: errors), topics: topics,
                                     noteFor: noteFor, status: .unprocessableContent)
             }
-            return ctx.redirect("/briefing")
+            return ctx.redirect(SiteNotice.path("/briefing", itemID == nil ? .briefingAdded : .briefingSaved))
         }
     }
 

@@ -65,7 +65,8 @@ struct FollowingRoutes: RouteCollection {
         if items["from"] == "thread" {
             return context.redirect(try app.postPath(postID, done: items["action"] == "save" ? .saved : .unsaved))
         }
-        return context.redirect(Self.back(items, default: "/saved"))
+        let notice: SiteNotice = items["action"] == "save" ? .postSaved : .savedPostRemoved
+        return context.redirect(SiteNotice.path(Self.back(items, default: "/saved"), notice))
     }
 
     func saved(_ request: Request) throws -> Response {

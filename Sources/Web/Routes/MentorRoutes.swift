@@ -17,13 +17,15 @@ struct MentorRoutes: RouteCollection {
         routes.get("/mentor/profile", editProfileForm)
         routes.post("/mentor/profile", editProfile)
         routes.get("/mentor/queue", queue)
-        routes.post("/mentor/queue/decline", decline)
+        routes.get("/mentor/queue/{id:int}/decline", declineForm)
+        routes.post("/mentor/queue/{id:int}/decline", decline)
         routes.get("/admin/mentors", admin)
         routes.post("/admin/mentors/role", changeRole)
         routes.post("/admin/mentorships", startMentorship)
         routes.post("/admin/mentorships/{id:int}/end", endMentorship)
         routes.get("/t/{id:int}/mentors", askForm)
         routes.post("/t/{id:int}/mentors", ask)
+        routes.post("/t/{id:int}/mentors/admins", askAdmins)
     }
 
     // MARK: Directory and profiles
@@ -66,7 +68,7 @@ struct MentorRoutes: RouteCollection {
     func editProfileForm(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         guard let account = context.account else { return context.redirect("/sign-in") }
-        guard context.actor.isMentor else { return context.finish(app.pages.errorResponse(.forbidden, "Only mentors have a mentor profile")) }
+        guard context.actor.isMentor else { return context.finish(app.pages.errorResponse(.forbidden, "Only mentors have a mentor profile", in: context)) }
         let card = try mentors.mentor(handle: account.handle)
         let form = FormState(values: [
             "headline": card?.headline ?? "", "bio": card?.bio ?? "", "availability": card?.availability.rawValue ?? "available",
@@ -91,37 +93,68 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(editPage(context, form: FormState(items: items, errors: errors),
                                                selectedTopics: selected, status: .unprocessableContent))
         }
-        return context.redirect("/mentors/\(context.account?.handle ?? "")")
+        return context.redirect(SiteNotice.path("/mentors/\(context.account?.handle ?? "")", .profileSaved))
     }
 
     func queue(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
-        guard context.actor.isMentor else { return context.finish(app.pages.errorResponse(.forbidden, "The queue is for mentors")) }
+        guard let account = context.account else { return context.signInRedirect() }
+        guard context.actor.isMentor else { return context.finish(app.pages.errorResponse(.forbidden, "The queue is for mentors", in: context)) }
         let queue = try mentors.queue(mentorID: account.id, viewer: context.viewer)
         let page: TemplateObject = [
-            "linked": .list(queue.linkedToYou.map(MentorViews.queueItem)),
-            "items": .list(queue.items.map(MentorViews.queueItem)),
+            "waiting": .list(queue.waiting.map(MentorViews.queueItem)), "hasWaiting": .bool(!queue.waiting.isEmpty),
+            "waitingCount": .int(queue.waiting.count),
+            "done": .list(queue.done.map(MentorViews.queueItem)), "hasDone": .bool(!queue.done.isEmpty),
         ]
         return context.finish(pages.queue.response(InLayout(page, context)))
     }
 
+    /// Asks before declining, with room for a note to the asker (issue 18).
+    func declineForm(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard context.account != nil else { return context.signInRedirect() }
+        return try context.finish(declinePage(context, threadID: try request.id(), form: FormState()))
+    }
+
     func decline(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard case .valid(let items) = try app.checkedForm(request, context) else {
-            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+        let threadID = try request.id()
+        let submission = try app.checkedForm(request, context)
+        guard case .valid(let items) = submission else {
+            return try context.finish(declinePage(context, threadID: threadID,
+                                                  form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
-        guard let threadID = items["thread"].flatMap({ Int64($0) }) else { throw HTTPError.notFound }
-        try mentors.decline(by: context.actor, threadID: threadID)
-        return context.redirect("/mentor/queue")
+        do {
+            try mentors.decline(by: context.actor, threadID: threadID, note: items["note"] ?? "")
+        } catch MentorError.invalid(let errors) {
+            return try context.finish(declinePage(context, threadID: threadID, form: FormState(items: items, errors: errors),
+                                                  status: .unprocessableContent))
+        }
+        return context.redirect(SiteNotice.path("/mentor/queue", .declined))
+    }
+
+    /// The decline page for a thread waiting in the mentor's queue that is linked to them; 404 otherwise.
+    func declinePage(_ context: RequestContext, threadID: Int64, form: FormState, status: HTTPStatus = .ok) throws -> Response {
+        guard let account = context.account, context.actor.isMentor else { throw HTTPError(.forbidden, "The queue is for mentors") }
+        guard let item = try mentors.queue(mentorID: account.id, viewer: context.viewer).waiting
+            .first(where: { $0.threadID == threadID && $0.linkedToYou }) else { throw HTTPError.notFound }
+        let page: TemplateObject = [
+            "threadID": .int(Int(threadID)), "threadTitle": .text(item.title),
+            "threadURL": .text(BoardPaths.thread(id: threadID, slug: item.slug)),
+            "askerName": .text(item.askedBy ?? item.authorName),
+        ]
+        return pages.decline.response(InLayout(page, context, form: form), status: status)
     }
 
     // MARK: Admin: roles and mentorships
 
     func admin(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that")) }
-        return try context.finish(adminPage(context, form: FormState()))
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        // `?organisation=&mentor=`: a member's request for a mentor (their notification's link) fills the form in.
+        let query = try request.queryItems()
+        let prefill = ["organisation": Self.nonEmpty(query["organisation"]), "mentor": Self.nonEmpty(query["mentor"])].compactMapValues { $0 }
+        return try context.finish(adminPage(context, form: FormState(values: prefill)))
     }
 
     func changeRole(_ request: Request) throws -> Response {
@@ -141,7 +174,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("handle", "There is no member with that handle")]),
                                                 status: .unprocessableContent))
         }
-        return context.redirect("/admin/mentors")
+        return context.redirect(SiteNotice.path("/admin/mentors", .roleChanged))
     }
 
     func startMentorship(_ request: Request) throws -> Response {
@@ -152,7 +185,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(adminPage(context, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
         guard let started = CalendarDay.midnightUTC(items["started"] ?? "", years: 2000...2100) else {
-            return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("started", "Enter the start date as YYYY-MM-DD")]),
+            return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("started", "Enter the day the mentorship started, such as today")]),
                                                 status: .unprocessableContent))
         }
         do {
@@ -161,16 +194,16 @@ struct MentorRoutes: RouteCollection {
         } catch MentorError.invalid(let errors) {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
-        return context.redirect("/admin/mentors")
+        return context.redirect(SiteNotice.path("/admin/mentors", .mentorshipStarted))
     }
 
     func endMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         guard case .valid(let items) = try app.checkedForm(request, context) else {
-            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
         }
         try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
-        return context.redirect("/admin/mentors")
+        return context.redirect(SiteNotice.path("/admin/mentors", .mentorshipEnded))
     }
 
     // MARK: Ask a mentor
@@ -191,7 +224,7 @@ struct MentorRoutes: RouteCollection {
             // A forged form learns nothing, not even whether the thread exists: always 403.
             guard let page = try? askPage(context, threadID: id, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                           status: .forbidden) else {
-                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
             }
             return context.finish(page)
         }
@@ -202,7 +235,28 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: submission.items, errors: errors),
                                               status: .unprocessableContent))
         }
-        return context.redirect(BoardPaths.thread(id: id, slug: slug))
+        return context.redirect(SiteNotice.path(BoardPaths.thread(id: id, slug: slug), .mentorsAsked))
+    }
+
+    /// Asks the admins to link a mentor to the pathfinder of a private thread, then back to the thread.
+    func askAdmins(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let id = try request.id()
+        let submission = try app.checkedForm(request, context)
+        guard case .valid(let items) = submission else {
+            guard let page = try? askPage(context, threadID: id, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage),
+                                          status: .forbidden) else {
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+            }
+            return context.finish(page)
+        }
+        let slug: String
+        do {
+            slug = try mentors.askAdminsForMentor(by: context.actor, threadID: id, mentorHandle: items["mentor"])
+        } catch MentorError.invalid(let errors) {
+            return try context.finish(askPage(context, threadID: id, form: FormState(items: items, errors: errors), status: .unprocessableContent))
+        }
+        return context.redirect(SiteNotice.path(BoardPaths.thread(id: id, slug: slug), .adminsAskedForMentor))
     }
 
     // MARK: Pages
@@ -221,14 +275,14 @@ struct MentorRoutes: RouteCollection {
     }
 
     func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, "Only admins can do that") }
+        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, "Only admins can do that", in: context) }
         let all = try mentors.mentors()
         let page: TemplateObject = [
             "mentors": .list(all.map(MentorViews.card)),
             "mentorOptions": MentorViews.options(all.map { ($0.handle, $0.displayName) }, selected: form.values["mentor"]),
             "organisations": MentorViews.options(try organisationOptions(), selected: form.values["organisation"]),
             "mentorships": .list(try mentors.mentorships().map(MentorViews.mentorship)),
-            "today": .text(String(DateText.iso(Date()).prefix(10))),
+            "today": .text(String(DateText.iso(app.accounts.clock.now()).prefix(10))),
         ]
         return pages.admin.response(InLayout(page, context, form: form), status: status)
     }
@@ -239,12 +293,15 @@ struct MentorRoutes: RouteCollection {
         do {
             request = try mentors.requestPage(threadID: threadID, by: context.actor)
         } catch MentorError.denied(let message) {
-            return app.pages.errorResponse(.forbidden, message)
+            return app.pages.errorResponse(.forbidden, message, in: context)
         }
         let page: TemplateObject = [
             "threadTitle": .text(request.threadTitle), "threadURL": .text(BoardPaths.thread(id: threadID, slug: request.threadSlug)),
-            "action": .text("/t/\(threadID)/mentors"),
+            "action": .text("/t/\(threadID)/mentors"), "adminsAction": .text("/t/\(threadID)/mentors/admins"),
             "suggestions": .list(request.suggestions.map(MentorViews.suggestion)),
+            "hasSuggestions": .bool(!request.suggestions.isEmpty), "whyNone": .text(MentorViews.whyNoSuggestions(request)),
+            "spaceName": request.spaceName.map { TemplateValue.text($0) } ?? .bool(false),
+            "matchingMentors": .list(request.matchingMentors.map(MentorViews.suggestion)),
             "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": .text("/mentors/\($0.handle)")] }),
         ]
         return pages.ask.response(InLayout(page, context, form: form), status: status)

@@ -58,23 +58,24 @@ struct ModerationRoutes: RouteCollection {
         guard case .valid(let items) = submission else {
             // A refused token is answered 403 whatever the post: the check comes first.
             guard let view = try? flagView(context, postID) else {
-                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
             }
             let form = FormState(items: submission.items, formMessage: CSRF.resubmitMessage)
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .forbidden))
         }
-        var view = try flagView(context, postID)
+        let view = try flagView(context, postID)
         guard let reason = FlagReason(rawValue: items["reason"] ?? "") else {
             let form = FormState(items: items, errors: [FieldError("reason", "Select what is wrong with the post")])
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .unprocessableContent))
         }
         do {
-            view.notice = switch try moderation.flag(by: context.actor, postID: postID, reason: reason, note: items["note"] ?? "") {
-            case .flagged: "Thank you. An admin will look at the post."
-            case .alreadyFlagged: "You have already flagged this post. An admin will look at it."
-            case .autoHidden: "Thank you. Several members flagged this post, so it is hidden until an admin looks at it."
+            let notice: SiteNotice = switch try moderation.flag(by: context.actor, postID: postID, reason: reason, note: items["note"] ?? "") {
+            case .flagged: .flagged
+            case .alreadyFlagged: .alreadyFlagged
+            case .autoHidden: .flagHidPost
             }
-            return context.finish(pages.flag.response(InLayout(view, context, form: FormState())))
+            // Back to the post, on its page of the thread, with the word (issue 18).
+            return context.redirect(SiteNotice.path(try app.postPath(postID), notice))
         } catch ModerationError.invalid(let field, let message) {
             let form = FormState(items: items, errors: [FieldError(field, message)])
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .unprocessableContent))

@@ -60,7 +60,7 @@ struct NotificationRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         guard let account = context.account else { return context.redirect("/sign-in") }
         let saved = (try? request.queryItems())?.contains { $0.name == "saved" } == true
-        return context.finish(app.pages.notifications.settings.response(InLayout(try settingsView(account, saved: saved), context)))
+        return context.finish(app.pages.notifications.settings.response(InLayout(try settingsView(account, saved: saved, isAdmin: context.actor.isAdmin), context)))
     }
 
     /// Saves the on-site kinds and, when the form carried them (`email-settings`), each kind's
@@ -70,10 +70,12 @@ struct NotificationRoutes: RouteCollection {
         guard let account = context.account else { return context.redirect("/sign-in") }
         guard case .valid(let items) = try app.checkedForm(request, context) else {
             return context.finish(app.pages.notifications.settings.response(
-                InLayout(try settingsView(account, saved: false), context,
+                InLayout(try settingsView(account, saved: false, isAdmin: context.actor.isAdmin), context,
                          form: FormState(formMessage: CSRF.resubmitMessage)), status: .forbidden))
         }
-        let enabled = Set(items.filter { $0.name == "kind" }.compactMap { NotificationKind(rawValue: $0.value) })
+        var enabled = Set(items.filter { $0.name == "kind" }.compactMap { NotificationKind(rawValue: $0.value) })
+        // Kinds the form does not offer (admins' own) stay on, in case the role changes later.
+        if !context.actor.isAdmin { enabled.formUnion(NotificationKind.allCases.filter(\.isForAdmins)) }
         try notifications.setEnabledKinds(userID: account.id, enabled)
         if items["email-settings"] != nil {
             var mail = try app.network.mailDigest.preferences(userID: account.id)
@@ -86,8 +88,8 @@ struct NotificationRoutes: RouteCollection {
         return context.redirect("/account/notifications?saved=1")
     }
 
-    func settingsView(_ account: Account, saved: Bool) throws -> NotificationSettingsView {
-        NotificationSettingsView(disabled: try notifications.disabledKinds(userID: account.id), saved: saved,
+    func settingsView(_ account: Account, saved: Bool, isAdmin: Bool) throws -> NotificationSettingsView {
+        NotificationSettingsView(disabled: try notifications.disabledKinds(userID: account.id), saved: saved, isAdmin: isAdmin,
                                  mail: try app.network.mailDigest.preferences(userID: account.id),
                                  email: account.email, emailConfirmed: try app.network.mailDigest.emailConfirmed(userID: account.id))
     }

@@ -28,7 +28,7 @@ struct PostingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         guard let account = ctx.account else { return ctx.signInRedirect() }
         if case .denied(let reason) = Policy.decide(ctx.actor, .startThread, .network) {
-            return ctx.finish(app.pages.errorResponse(.forbidden, reason))
+            return ctx.finish(app.pages.errorResponse(.forbidden, reason, in: ctx))
         }
         let briefing = try request.queryItems().last { $0.name == "briefing" }?.value ?? ""
         var values = ["space": "public", "briefing": briefing]
@@ -80,8 +80,10 @@ struct PostingRoutes: RouteCollection {
         let draft = NewThread(title: items.value("title") ?? "", body: items.value("body") ?? "", topicSlugs: topics,
                               space: space, briefingItemID: briefing)
         do {
+            let waits = try posting.nextPostWaits(for: account)
             let made = try posting.createThread(by: ctx.viewer, draft)
-            return ctx.redirect(BoardPaths.thread(id: made.thread, slug: made.slug) + "#post-\(made.post)")
+            let path = BoardPaths.thread(id: made.thread, slug: made.slug) + "#post-\(made.post)"
+            return ctx.redirect(waits ? SiteNotice.path(path, .postWaits) : path)
         } catch let error as PostValidationError {
             let errors = error.problems.map { FieldError($0.field == "briefingItem" ? "briefing" : $0.field, $0.message) }
             return try refused(FormState(items: items, errors: errors), .unprocessableContent)
@@ -100,7 +102,7 @@ struct PostingRoutes: RouteCollection {
         let submission = try app.checkedForm(request, ctx)
         // The last page (the query clamps the number), where the form is shown again if refused.
         guard let page = try app.network.reading.thread(id: threadID, page: .max, viewer: ctx.viewer) else {
-            if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage)) }
+            if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: ctx)) }
             throw HTTPError.notFound
         }
         let items = submission.items
@@ -126,8 +128,9 @@ struct PostingRoutes: RouteCollection {
         }
         let replyTo = (items.value("replyTo") ?? "").isEmpty ? nil : Int64(items.value("replyTo") ?? "")
         do {
+            let waits = try posting.nextPostWaits(for: account)
             let postID = try posting.reply(by: ctx.viewer, threadID: threadID, body: items.value("body") ?? "", replyTo: replyTo)
-            return ctx.redirect(try app.postPath(postID))
+            return ctx.redirect(waits ? SiteNotice.path(try app.postPath(postID), .postWaits) : try app.postPath(postID))
         } catch let error as PostValidationError {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
         } catch let error as PostingError where error != .threadNotFound {
@@ -177,7 +180,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             try posting.deleteOwn(by: ctx.viewer, postID: post.id)
-            return ctx.redirect(try app.postPath(post.id))
+            return ctx.redirect(SiteNotice.path(try app.postPath(post.id), .ownPostDeleted))
         } catch let error as PostingError {
             return try deletePage(ctx, post, form: FormState(formMessage: error.message(for: ctx.actor)), status: .forbidden)
         }
@@ -191,7 +194,7 @@ struct PostingRoutes: RouteCollection {
         guard ctx.account != nil else { return ctx.signInRedirect() }
         let submission = try app.checkedForm(request, ctx)
         guard let page = try app.network.reading.thread(id: threadID, page: 1, viewer: ctx.viewer) else {
-            if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage)) }
+            if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: ctx)) }
             throw HTTPError.notFound
         }
         guard case .valid(let items) = submission else {
@@ -201,7 +204,7 @@ struct PostingRoutes: RouteCollection {
         do {
             try posting.acceptAnswer(by: ctx.viewer, threadID: threadID, postID: postID)
         } catch let error as PostingError where error.status == .forbidden {
-            return ctx.finish(app.pages.errorResponse(.forbidden, error.message(for: ctx.actor)))
+            return ctx.finish(app.pages.errorResponse(.forbidden, error.message(for: ctx.actor), in: ctx))
         }
         if let postID { return ctx.redirect(try app.postPath(postID)) }
         return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug))
@@ -214,8 +217,9 @@ struct PostingRoutes: RouteCollection {
         let allTopics = try app.network.topics.active()
         let spaces = try posting.spaces(for: ctx.actor)
         let aboutTitle = try form.values["briefing"].flatMap { Int64($0) }.flatMap { try app.network.briefing.title(id: $0) }
-        let view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: spaces,
+        var view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: spaces,
                                  selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle)
+        if let account = ctx.account { view.postWaits = try posting.nextPostWaits(for: account) }
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
 
@@ -283,6 +287,7 @@ extension AppContext {
         reply.notice = notice
         if let account = ctx.account {
             reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
+            if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
         }
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {

@@ -276,3 +276,21 @@ struct AdminOrganisationsView: TemplateRenderable {
         }
     }
 }
+
+/// Members waiting for an admin to confirm their organisation (issue 18).
+struct AdminMembershipsView: TemplateRenderable {
+    let requests: [MembershipRequest]
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "requests":
+            .list(requests.map { request in
+                ["userID": .int(Int(request.userID)), "handle": .text(request.handle), "name": .text(request.displayName),
+                 "email": .text(request.email), "organisationID": .int(Int(request.organisationID)),
+                 "organisationName": .text(request.organisationName), "organisationSlug": .text(request.organisationSlug),
+                 "joined": .text(DateText.human(request.joinedAt)), "joinedISO": .text(DateText.iso(request.joinedAt))]
+            })
+        default: nil
+        }
+    }
+}

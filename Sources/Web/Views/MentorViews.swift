@@ -4,7 +4,7 @@ import Foundation
 /// The mentor pages' templates (issue 6), compiled at start.
 struct MentorPages: Sendable {
     static let templateNames = ["mentor-directory", "mentor-profile", "mentor-profile-edit", "mentor-queue", "mentor-admin",
-                                "mentor-ask", "thread-mentors"]
+                                "mentor-ask", "thread-mentors", "mentor-decline"]
 
     let directory: Template
     let profile: Template
@@ -12,6 +12,7 @@ struct MentorPages: Sendable {
     let queue: Template
     let admin: Template
     let ask: Template
+    let decline: Template
 
     init(_ templates: TemplateLibrary) throws {
         directory = try templates.template("mentor-directory")
@@ -20,6 +21,7 @@ struct MentorPages: Sendable {
         queue = try templates.template("mentor-queue")
         admin = try templates.template("mentor-admin")
         ask = try templates.template("mentor-ask")
+        decline = try templates.template("mentor-decline")
     }
 }
 
@@ -86,6 +88,16 @@ enum MentorViews {
             "url": .text("/mentors/\(item.handle)"), "availability": .text(item.availability.label),
             "why": .text(why.joined(separator: " · ")),
         ]
+    }
+
+    /// Why the ask page offers nobody to ask directly (issue 18): never "no more mentors" without a reason.
+    static func whyNoSuggestions(_ page: MentorRequestPage) -> String {
+        if let space = page.spaceName {
+            return page.spaceMentors == 0
+                ? "No mentor can be asked directly yet: this thread is private to \(space), and no mentor supports \(space) yet."
+                : "Every mentor who supports \(space) has already been asked to this thread."
+        }
+        return "Every mentor on the network has already been asked to this thread."
     }
 
     /// Options for a select: `value`, `name`, `selected`.

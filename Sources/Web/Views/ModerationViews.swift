@@ -5,7 +5,7 @@ import HTTPServer
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
     static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites", "admin-organisations",
-                                "admin-confirm", "flag", "post-moderation"]
+                                "admin-confirm", "admin-memberships", "flag", "post-moderation"]
 
     let log: Template
     let queue: Template
@@ -17,6 +17,7 @@ struct ModerationPages: Sendable {
     let invites: Template
     let organisations: Template
     let confirm: Template
+    let memberships: Template
 
     init(_ templates: TemplateLibrary) throws {
         try templates.require(Self.templateNames)
@@ -30,19 +31,18 @@ struct ModerationPages: Sendable {
         invites = try templates.template("admin-invites")
         organisations = try templates.template("admin-organisations")
         confirm = try templates.template("admin-confirm")
+        memberships = try templates.template("admin-memberships")
     }
 }
 
 struct FlagPageView: TemplateRenderable {
     let postID: Int64
     let threadTitle: String
-    var notice: String?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "postID": .int(Int(postID))
         case "threadTitle": .text(threadTitle)
-        case "notice": .text(notice)
         case "reasons": .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
         default: nil
         }
@@ -59,12 +59,22 @@ struct ModerationLogView: TemplateRenderable {
                 [
                     "at": .text(DateText.humanWithTime(entry.at)), "atISO": .text(DateText.iso(entry.at)),
                     "automatic": .bool(entry.automatic), "actor": .text(entry.actorHandle),
-                    "phrase": .text(entry.action.phrase), "label": .text(Self.label(entry)),
-                    "targetPath": .text(entry.targetPath ?? ""), "reason": .text(entry.reason),
+                    "phrase": .text(Self.phrase(entry)), "label": .text(Self.label(entry)),
+                    "targetPath": .text(entry.targetPath ?? ""), "reason": .text(Self.reason(entry)),
                 ]
             })
         default: nil
         }
+    }
+
+    /// A setting change in words, not its stored `key = value` (issue 18).
+    static func reason(_ entry: LogEntry) -> String {
+        entry.targetType == "setting" ? Setting.describeChange(entry.reason) ?? entry.reason : entry.reason
+    }
+
+    /// The log's verb; an answered membership request is an organisation change on a person.
+    static func phrase(_ entry: LogEntry) -> String {
+        entry.action == .editOrganisation && entry.targetType == "user" ? "answered the membership request of" : entry.action.phrase
     }
 
     static func label(_ entry: LogEntry) -> String {

@@ -32,6 +32,34 @@ struct NotificationsView: TemplateRenderable {
         case .mentorLinked: return "A mentor was linked to your thread “\(thread)”"
         case .mentorRequested: return "You were linked to “\(thread)” as a mentor"
         case .moderation: return "A moderator acted on your post in “\(thread)”"
+        case .postHeld: return "\(who)’s post in “\(thread)” is waiting for approval"
+        case .postApproved: return "Your post in “\(thread)” was approved: everyone who can read the thread sees it now"
+        case .postHidden: return "A moderator hid your post in “\(thread)”; the thread shows why"
+        case .mentorDeclined:
+            let note = item.note.isEmpty ? "" : ": “\(item.note)”"
+            return "\(who) declined to mentor “\(thread)”\(note)"
+        case .organisationRequested:
+            return "\(who) asked to be confirmed as a member of \(item.organisationName ?? "an organisation")"
+        case .organisationConfirmed:
+            return "An admin confirmed you as a member of \(item.organisationName ?? "your organisation"): you can read its private space"
+        case .organisationDeclined:
+            return "An admin did not confirm you as a member of \(item.organisationName ?? "that organisation")"
+        case .mentorWanted:
+            let suggested = item.mentorName.map { " (they suggest \($0))" } ?? ""
+            return "\(who) asked for a mentor for \(item.organisationName ?? "their pathfinder")\(suggested), about “\(thread)”"
+        }
+    }
+
+    /// Where a notification about no post leads: the admin page that answers it, or the account.
+    static func link(_ item: NotificationItem) -> String? {
+        switch item.kind {
+        case .organisationRequested: return "/admin/organisations/members"
+        case .organisationConfirmed, .organisationDeclined: return "/account"
+        case .mentorWanted:
+            var query = ["organisation=" + FormDecoder.encode(item.organisationSlug ?? "")]
+            if let handle = item.mentorHandle { query.append("mentor=" + FormDecoder.encode(handle)) }
+            return "/admin/mentors?" + query.joined(separator: "&") + "#start-mentorship"
+        default: return nil
         }
     }
 
@@ -39,8 +67,8 @@ struct NotificationsView: TemplateRenderable {
         switch key {
         case "notifications":
             return .list(items.map { item in
-                var url: String?
-                if let id = item.threadID, let slug = item.threadSlug {
+                var url = Self.link(item)
+                if url == nil, let id = item.threadID, let slug = item.threadSlug {
                     url = BoardPaths.thread(id: id, slug: slug)
                     if let position = item.postPosition, let postID = item.postID {
                         let page = (position - 1) / PageQueries.postsPerPage + 1
@@ -62,6 +90,8 @@ struct NotificationsView: TemplateRenderable {
 struct NotificationSettingsView: TemplateRenderable {
     var disabled: Set<NotificationKind>
     var saved: Bool
+    /// Admins also choose the kinds only admins receive (`NotificationKind.isForAdmins`).
+    var isAdmin = false
     /// How each kind reaches the inbox, and the weekly briefing (issue 15).
     var mail = MailPreferences(deliveries: [:], weeklyBriefing: true)
     var email = ""
@@ -70,7 +100,7 @@ struct NotificationSettingsView: TemplateRenderable {
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "kinds":
-            return .list(NotificationKind.allCases.map { kind in
+            return .list(NotificationKind.allCases.filter { isAdmin || !$0.isForAdmins }.map { kind in
                 let chosen = mail.delivery(kind)
                 return [
                     "value": .text(kind.rawValue), "label": .text(kind.label), "checked": .bool(!disabled.contains(kind)),

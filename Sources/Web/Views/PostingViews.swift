@@ -47,6 +47,8 @@ struct NewThreadView: TemplateRenderable {
     var previewHTML: String?
     /// The briefing item the thread will be about (`?briefing=ID`), if any.
     var aboutTitle: String?
+    /// The post will wait for an admin's approval (a new member's first post).
+    var postWaits = false
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -55,6 +57,7 @@ struct NewThreadView: TemplateRenderable {
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
         case "aboutTitle": aboutTitle.map { .text($0) }
+        case "postWaits": .bool(postWaits)
         case "hasSpaces": .bool(!spaces.isEmpty)
         case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
         case "spaceChoices":
@@ -84,6 +87,8 @@ struct ReplyFormView: TemplateRenderable {
     var savedPostIDs: Set<Int64>?
     /// A word after an action that returned here (`?done=`), shown in a success banner.
     var notice: String?
+    /// The reply will wait for an admin's approval (a new member's first post).
+    var postWaits = false
     let actor: Actor
     let state: Resource.ThreadState
 
@@ -126,6 +131,7 @@ struct ReplyFormView: TemplateRenderable {
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case "notice": notice.map { .text($0) }
+        case "postWaits": .bool(postWaits)
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         case "posts":
             .list(thread.page.posts.map { post in

@@ -1,21 +1,23 @@
 import Database
 
-/// Migration 11: how each person wants notifications by email, the weekly briefing by mail,
+/// Migration 12: how each person wants notifications by email, the weekly briefing by mail,
 /// when the scheduled mail last went out, and the key that signs unsubscribe links (issue 15).
 ///
 /// `notification_mail_settings`: a row is a choice that differs from, or confirms, the default
 /// (`NotificationMailPreferences.defaultDelivery`); no row means the default. Kept apart from
 /// `notification_settings` (which turns a kind off in the list on the site): a person may want
 /// a kind on the site and not in their inbox.
-enum Migration011MailPreferences {
-    static let migration = Migration(version: 11, name: "mail preferences, schedule and unsubscribe key", sql: sql)
+enum Migration012MailPreferences {
+    static let migration = Migration(version: 12, name: "mail preferences, schedule and unsubscribe key", sql: sql)
 
     static let sql = """
     CREATE TABLE notification_mail_settings (
         user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         kind     TEXT NOT NULL CHECK (kind IN (
                      'reply', 'mention', 'quote', 'accepted', 'new_thread_in_topic',
-                     'mentor_requested', 'mentor_linked', 'moderation')),
+                     'mentor_requested', 'mentor_linked', 'moderation',
+                     'post_held', 'post_approved', 'post_hidden', 'mentor_declined',
+                     'organisation_requested', 'organisation_confirmed', 'organisation_declined', 'mentor_wanted')),
         delivery TEXT NOT NULL CHECK (delivery IN ('immediately', 'daily', 'never')),
         PRIMARY KEY (user_id, kind)
     ) STRICT, WITHOUT ROWID;
