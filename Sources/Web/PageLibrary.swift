@@ -56,8 +56,8 @@ struct PageLibrary: Sendable {
     }
 
     /// An error page with the header of the person asking (signed in or not).
-    func errorResponse(_ status: HTTPStatus, _ message: String, in context: RequestContext) -> Response {
-        error.response(InLayout(ErrorPage(status: status, message: message), context), status: status)
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, in context: RequestContext) -> Response {
+        error.response(InLayout(ErrorPage(status: status, message: message, reference: reference), context), status: status)
     }
 }
 

@@ -76,9 +76,12 @@ public enum WebApplication {
     public static func makeErrorPage(site: SiteConfiguration, network: Network) throws -> ErrorPageRenderer {
         let pages = try PageLibrary(directory: site.templatesDirectory)
         return { status, message, request in
+            let reference = request.flatMap { $0.requestID == 0 ? nil : $0.reference }
             guard let request, status != .serviceUnavailable,
-                  let context = try? signedInContext(for: request, network: network) else { return pages.errorResponse(status, message) }
-            return pages.errorResponse(status, message, in: context)
+                  let context = try? signedInContext(for: request, network: network) else {
+                return pages.errorResponse(status, message, reference: reference)
+            }
+            return pages.errorResponse(status, message, reference: reference, in: context)
         }
     }
 
