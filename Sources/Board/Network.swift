@@ -19,6 +19,10 @@ public final class Network: Sendable {
     public let following: FollowingService
     public let notifications: NotificationService
     public let search: SearchService
+    /// "This helped" marks on posts (issue 18).
+    public let helpful: HelpfulService
+    /// What each member has seen of each thread ("new since your last visit").
+    public let visits: VisitsService
     public let moderation: ModerationService
     /// What open pages hear of as it happens (live updates), checked against each reader.
     public let live: LiveFeed
@@ -60,6 +64,8 @@ public final class Network: Sendable {
         following = FollowingService(store: store)
         notifications = NotificationService(store: store)
         search = SearchService(store: store)
+        helpful = HelpfulService(store: store)
+        visits = VisitsService(store: store)
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
         mailDigest = MailDigestService(store: store, clock: clock)

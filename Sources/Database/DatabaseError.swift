@@ -38,6 +38,21 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable, Equatable
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
     /// The database was locked by another connection for longer than `busy_timeout`.
     public var isBusy: Bool { primaryCode == SQLITE_BUSY }
+    /// How the storage refused, when it was the storage and not the statement: the disk is
+    /// full, the file or its folder turned read-only, an I/O error, a file that cannot be
+    /// opened, or a lock held past `busy_timeout`. Nothing the caller sent was wrong: the same
+    /// write may succeed once space comes back or the file is fixed. Nil for anything else.
+    public var storageFailure: StorageFailure? {
+        switch primaryCode {
+        case SQLITE_FULL: .full
+        case SQLITE_READONLY: .readOnly
+        case SQLITE_IOERR: .ioError
+        case SQLITE_CANTOPEN: .cannotOpen
+        case SQLITE_BUSY: .busy
+        default: nil
+        }
+    }
+
     /// The storage itself failed, not the write's content: the disk is full, the file turned
     /// read-only, an I/O error, a corrupt file, no memory, or a lock held elsewhere past the busy
     /// timeout. The writer keeps the last one for the health check (`Store.health`).
@@ -83,4 +98,18 @@ public enum ExtendedCode {
     public static let constraintPrimaryKey: Int32 = SQLITE_CONSTRAINT | (6 << 8)
     public static let constraintTrigger: Int32 = SQLITE_CONSTRAINT | (7 << 8)
     public static let constraintUnique: Int32 = SQLITE_CONSTRAINT | (8 << 8)
+}
+
+/// The ways the storage itself can refuse a statement (see `DatabaseError.storageFailure`).
+public enum StorageFailure: Sendable {
+    /// `SQLITE_FULL`: the disk (or `max_page_count`) is full.
+    case full
+    /// `SQLITE_READONLY`: the file, its folder or the connection is read-only.
+    case readOnly
+    /// `SQLITE_IOERR`: the operating system reported an I/O error (EIO, EROFS, EPERM…).
+    case ioError
+    /// `SQLITE_CANTOPEN`: a file (the database, its WAL, a temporary file) cannot be opened.
+    case cannotOpen
+    /// `SQLITE_BUSY`: another process held the lock for longer than `busy_timeout`.
+    case busy
 }

@@ -183,6 +183,10 @@ final class Writer: Sendable {
             let batchStart = DispatchTime.now().uptimeNanoseconds
             health.withLock { $0.batchStartedAt = batchStart }
             do {
+                // A ROLLBACK that itself failed (an I/O error, a full disk) can leave the
+                // connection inside the old transaction, and every later BEGIN would fail:
+                // end it first, so one bad batch never leaves the writer stuck.
+                connection.rollbackQuietly()
                 try connection.run("BEGIN IMMEDIATE")
             } catch {
                 note(failure: error, at: batchStart, committed: false)
@@ -224,8 +228,12 @@ final class Writer: Sendable {
             var hookEnd = applyEnd
             var commitError: (any Error)?
             if transactionLost {
-                commitError = DatabaseError(extendedCode: SQLITE_ABORT,
-                                            message: "the batch transaction was rolled back by an error in another write")
+                // The writes applied before the one that failed did nothing wrong: run them
+                // again in the next transaction (write bodies have no effects outside the
+                // database, so running one twice is safe). The failed write has left the batch,
+                // so this ends.
+                remaining = ArraySlice(applied + remaining)
+                applied = []
             } else {
                 do {
                     if !applied.isEmpty, let beforeCommit {

@@ -98,8 +98,8 @@ public enum ScaleSeed {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """
         let insertPost = """
-            INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, renderer_version, created_at)
-            VALUES (?, ?, ?, ?, ?, 0, ?)
+            INSERT INTO posts(thread_id, author_id, position, body_markdown, body_text, body_html, renderer_version, created_at)
+            VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0, ?6)
             """
         var nextPostID = (try tx.scalar(Int64.self, "SELECT coalesce(max(id), 0) FROM posts") ?? 0) + 1
         var written = 0

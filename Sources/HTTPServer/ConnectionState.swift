@@ -273,14 +273,29 @@ struct ConnectionState {
         deadline = now &+ nanoseconds(timeouts.linger)
     }
 
+    /// How long a connection that has sent nothing yet may still send its first request once
+    /// shutdown starts.
+    static let freshConnectionGrace: Double = 1
+
     /// The server is shutting down: idle connections close now, busy ones after their response.
-    mutating func startDraining() -> [ConnectionAction] {
+    /// - Parameters:
+    ///   - unreadInput: bytes wait in the socket (or TLS) that the reactor has not read yet: a
+    ///     request the client has already sent. Such a connection is not idle; closing it with
+    ///     unread data would reset it (RFC 9112 §9.6), so it is read and answered, with
+    ///     `Connection: close`, within the shutdown grace.
+    ///   - now: the monotonic time.
+    mutating func startDraining(unreadInput: Bool = false, now: UInt64 = 0) -> [ConnectionAction] {
         draining = true
         switch phase {
-        case .idle where !hasBufferedInput:
+        case .idle where !hasBufferedInput && !unreadInput:
             return [.closeNow]
-        case .head where !hasBufferedInput:
-            return [.closeNow]
+        case .head where !hasBufferedInput && !unreadInput:
+            // Accepted, nothing sent yet: a client connects and then sends, in two steps, and
+            // closing between them resets its request. It gets a moment to send (Go's
+            // `Server.Shutdown` gives new connections 5 s), then the head timer closes it.
+            let moment = now &+ nanoseconds(Self.freshConnectionGrace)
+            deadline = min(deadline ?? moment, moment)
+            return []
         case .streaming:
             // End the stream cleanly: the last chunk, then close.
             phase = .closing

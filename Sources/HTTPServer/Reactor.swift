@@ -240,13 +240,24 @@ final class Reactor: @unchecked Sendable {
         draining = true
         shutdownDeadline = deadline
         for fd in listeningSockets {
+            // Connections the kernel completed but nobody accepted yet would be reset when the
+            // listening socket closes: take them in first, so their requests are answered.
+            for _ in 0..<16 { accept(from: fd, now: now) }
             epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
             Glibc.close(fd)
         }
         listeningSockets = []
         for case let connection? in connections {
-            perform(connection.state.startDraining(), on: connection, now: now)
+            let unread = Self.hasUnreadInput(connection)
+            perform(connection.state.startDraining(unreadInput: unread, now: now), on: connection, now: now)
         }
+    }
+
+    /// Bytes wait in the connection's socket, or decrypted in its TLS session, unread.
+    private static func hasUnreadInput(_ connection: Connection) -> Bool {
+        if let tls = connection.tls, SSL_pending(tls) > 0 { return true }
+        var byte: UInt8 = 0
+        return recv(connection.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
     // MARK: Accepting

@@ -6,7 +6,7 @@ import HTTPServer
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
     static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
-                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "notice-banner"] + AccountPages.templateNames
+                                    "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "notice-banner", "sign-in-to-see", "topics", "welcome"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
         + ModerationPages.templateNames
@@ -21,6 +21,12 @@ struct PageLibrary: Sendable {
     let briefing: Template
     let organisation: Template
     let postHistory: Template
+    /// What a visitor sees for a thread they may not read (docs/visibility.md).
+    let signInToSee: Template
+    /// Every topic (`/topics`).
+    let topics: Template
+    /// After registering (`/welcome`).
+    let welcome: Template
     /// Sign-in, registration and account pages (issue 4).
     let account: AccountPages
     /// Mentor directory, profiles, queue, mentorships and asking a mentor (issue 6).
@@ -42,6 +48,9 @@ struct PageLibrary: Sendable {
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")
+        signInToSee = try templates.template("sign-in-to-see")
+        topics = try templates.template("topics")
+        welcome = try templates.template("welcome")
         account = try AccountPages(templates)
         mentor = try MentorPages(templates)
         posting = try PostingPages(templates)

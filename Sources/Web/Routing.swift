@@ -43,7 +43,8 @@ struct Routes {
         gate.guardRoutes(&builder)
     }
 
-    /// `handler` with its `ResponseError`s turned into the `HTTPError` the server renders.
+    /// `handler` with its `ResponseError`s (and Board's `StorageUnavailable`, which is one but
+    /// arrives as the store's error) turned into the `HTTPError` the server renders.
     /// Error pages are never cached: they may follow a signed-in request.
     static func answering(_ handler: @escaping Handler) -> Handler {
         { request in
@@ -56,6 +57,10 @@ struct Routes {
                 throw error
             } catch let error as any ResponseError {
                 throw HTTPError(error.status, error.message, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+            } catch {
+                // A write the storage refused is a "could not save, try again" page, not a 500.
+                guard let failure = StorageUnavailable(error) else { throw error }
+                throw HTTPError(failure.status, failure.logged().message, headers: StorageUnavailable.headers)
             }
         }
     }

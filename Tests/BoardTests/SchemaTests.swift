@@ -212,9 +212,10 @@ struct SearchTests {
             try tx.execute("INSERT INTO thread_search(thread_search, rank) VALUES ('integrity-check', 1)")
             try tx.execute("INSERT INTO post_search_recent(post_search_recent, rank) VALUES ('integrity-check', 1)")
         }
-        // With far fewer posts than its window, the recent index holds every post, with its text.
+        // With far fewer posts than its window, the recent index holds every post, with its
+        // plain text (migration 11).
         try store.read { db in
-            let posts = try db.column(String.self, "SELECT id || ':' || body_markdown FROM posts ORDER BY id")
+            let posts = try db.column(String.self, "SELECT id || ':' || body_text FROM posts ORDER BY id")
             let recent = try db.column(String.self, "SELECT rowid || ':' || body FROM post_search_recent ORDER BY rowid")
             #expect(recent == posts)
         }

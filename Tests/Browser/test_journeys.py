@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from axe_support import describe_violations, run_axe
 from conftest import signed_in_header, sign_in, sign_out, staleness_of, submit_and_wait
 from pages import thread_path, topic_path
 
@@ -22,7 +23,7 @@ def path_of(driver) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def test_register_then_sign_in_lands_on_the_account(driver, server):
+def test_register_then_sign_in_lands_on_the_welcome_page(driver, server):
     """Register with an invite, land on the sign-in page with a banner that says what happened
     and what to do next (registering does not sign in: docs/security.md), sign in with what was
     chosen (the handle with JavaScript, the email address without), land on the new account."""
@@ -60,8 +61,15 @@ def test_register_then_sign_in_lands_on_the_account(driver, server):
     driver.find_element(By.ID, "password").send_keys("walnut ferry lantern")
     submit_and_wait(driver)
 
-    # Signed in, on the new account's page: its heading, handle and name, and Sign out.
-    assert path_of(driver) == "/account", driver.current_url
+    # Signed in, on the welcome page (what this is, how to ask, who the mentors are), then
+    # the new account's page: its heading, handle and name, and Sign out.
+    assert path_of(driver) == "/welcome", driver.current_url
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Welcome, Rowan Reader"
+    assert "How to ask" in main_text(driver) and "Who the mentors are" in main_text(driver), main_text(driver)
+    if driver.javascript_enabled:
+        result = run_axe(driver)
+        assert not result.get("violations"), describe_violations(result["violations"])
+    driver.get(driver.current_url.rsplit("/", 1)[0] + "/account")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Your account"
     assert f"Signed in as {handle}" in main_text(driver), main_text(driver)
     assert "Rowan Reader" in driver.find_element(By.CSS_SELECTOR, ".site-header").text

@@ -107,8 +107,8 @@ def test_search_and_open_a_result(driver, server):
     word = "zq" + uuid.uuid4().hex[:10]
     path, title, _ = ask_question(driver, server, word)
     driver.get(server.url("/search"))
-    driver.find_element(By.ID, "search-q").send_keys(word)
-    submit_and_wait(driver, "main form.search-form button[type=submit]")
+    driver.find_element(By.ID, "site-search").send_keys(word)
+    submit_and_wait(driver, "form#site-search-form button[type=submit]")
     assert "/search?" in driver.current_url
     links = driver.find_elements(By.CSS_SELECTOR, "ol.search-results h3 a")
     assert links, main_text(driver)

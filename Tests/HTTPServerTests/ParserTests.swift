@@ -434,10 +434,30 @@ func head(_ text: String) -> RequestHead? {
 
     @Test func drainingClosesIdleConnectionsOnly() {
         var idle = ConnectionState(limits: HTTPLimits(), timeouts: Self.timeouts, now: 0)
-        guard case .closeNow? = idle.startDraining().first else { Issue.record("idle not closed"); return }
+        _ = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8).withUnsafeBytes { idle.receive($0, now: 5) }
+        _ = idle.responseQueued(keepAlive: true, now: 10)
+        guard case .closeNow? = idle.startDraining(now: 20).first else { Issue.record("idle not closed"); return }
         var busy = ConnectionState(limits: HTTPLimits(), timeouts: Self.timeouts, now: 0)
         _ = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8).withUnsafeBytes { busy.receive($0, now: 5) }
         #expect(busy.startDraining().isEmpty)
         #expect(busy.keepAlive(responseAsksClose: false) == false)
+    }
+
+    @Test func drainingGivesAConnectionThatSentNothingYetAMoment() {
+        var timeouts = Self.timeouts
+        timeouts.head = 10
+        var fresh = ConnectionState(limits: HTTPLimits(), timeouts: timeouts, now: 0)
+        let start = 2 * second
+        #expect(fresh.startDraining(now: start).isEmpty)
+        #expect(fresh.deadline == start + second)
+        guard case .closeNow? = fresh.timerFired(now: start + second).first else { Issue.record("not closed after a moment"); return }
+    }
+
+    @Test func drainingKeepsAConnectionWhoseRequestIsUnread() {
+        // The client sent its request just before SIGTERM; the reactor has not read it yet.
+        var fresh = ConnectionState(limits: HTTPLimits(), timeouts: Self.timeouts, now: 0)
+        #expect(fresh.startDraining(unreadInput: true).isEmpty)
+        _ = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8).withUnsafeBytes { fresh.receive($0, now: 5) }
+        #expect(fresh.keepAlive(responseAsksClose: false) == false)
     }
 }

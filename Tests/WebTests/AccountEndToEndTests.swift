@@ -217,15 +217,19 @@ struct AccountEndToEndTests {
 
     @Test func sessionsPageListsAndRevokesSessions() throws {
         try withTestSite(clock: TestClock(), registration: .open) { world in
-            let laptop = world.browser("Laptop Browser")
+            let laptopAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+            let phoneAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+            let laptop = world.browser(laptopAgent)
             try world.register(laptop, handle: "two_devices")
-            let phone = world.browser("Phone Browser")
+            let phone = world.browser(phoneAgent)
             #expect(try world.signIn(phone, "two_devices").status == 303)
             let page = try laptop.get("/account/sessions")
-            #expect(page.text.contains("Laptop Browser <strong>(this browser)</strong>"))
-            #expect(page.text.contains("Phone Browser"))
+            // Browsers in a person's words, not their raw User-Agent strings (issue 18 item 15).
+            #expect(page.text.contains("Chrome on Linux <strong>(this browser)</strong>"))
+            #expect(page.text.contains("Safari on iOS"))
+            #expect(!page.text.contains("AppleWebKit"))
             let sessions = try world.accounts.sessions(of: try #require(try world.accounts.account(handle: "two_devices")).id)
-            let phoneSession = try #require(sessions.first { $0.userAgent == "Phone Browser" })
+            let phoneSession = try #require(sessions.first { $0.userAgent == phoneAgent })
             let ended = try laptop.post("/account/sessions/\(phoneSession.id)/end", [])
             #expect(ended.status == 303)
             #expect(try phone.get("/account").status == 303)
@@ -234,7 +238,7 @@ struct AccountEndToEndTests {
             let other = world.browser()
             try world.register(other, handle: "someone_else")
             try other.get("/account/sessions")
-            let laptopSession = try #require(sessions.first { $0.userAgent == "Laptop Browser" })
+            let laptopSession = try #require(sessions.first { $0.userAgent == laptopAgent })
             #expect(try other.post("/account/sessions/\(laptopSession.id)/end", []).status == 404)
             #expect(try laptop.get("/account").status == 200)
         }

@@ -57,7 +57,7 @@ struct ModerationTests {
         try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let admin = try world.signedIn("network_admin")
             try admin.get("/admin/settings")
-            #expect(try admin.post("/admin/settings", [("key", "flag_threshold"), ("value", "2")]).status == 303)
+            #expect(try admin.post("/admin/settings", [("flag_threshold", "2")]).status == 303)
             let postID = try world.replyID(by: "helen_marsh")
 
             let priya = try world.signedIn("priya_nair")
@@ -187,7 +187,7 @@ struct ModerationTests {
             try act(.suspendUser, "/admin/users/\(sam)/suspend/confirm", [("days", "3"), ("reason", "Off-topic posts")], page: "/admin/users")
             try act(.unsuspendUser, "/admin/users/\(sam)/lift", [("reason", "")], page: "/admin/users")
             try act(.changeRole, "/admin/users/\(tom)/role/confirm", [("role", "mentor"), ("reason", "")], page: "/admin/users")
-            try act(.changeSetting, "/admin/settings", [("key", "hold_first_posts_of_new_members"), ("value", "0")], page: "/admin/settings")
+            try act(.changeSetting, "/admin/settings", [("hold_first_posts_of_new_members", "0")], page: "/admin/settings")
             try act(.editTopic, "/admin/topics", [("name", "Procurement and contracts"), ("slug", "procurement-and-contracts"),
                                                   ("description", "Tenders, bonds and contract renewals")], page: "/admin/topics")
             let topic = try world.id("SELECT id FROM topics WHERE slug = ?", "procurement-and-contracts")
@@ -233,13 +233,13 @@ struct ModerationTests {
             try act(.revokeInvite, "/admin/invites/\(invite)/revoke", [], page: "/admin/invites")
             let settingsBefore = try world.logCount()
             try admin.get("/admin/settings")
-            #expect(try admin.post("/admin/settings", [("key", "new_account_posts_per_day"), ("value", "3")]).status == 303)
-            #expect(try admin.post("/admin/settings", [("key", "new_account_days"), ("value", "7")]).status == 303)
+            #expect(try admin.post("/admin/settings", [("new_account_posts_per_day", "3")]).status == 303)
+            #expect(try admin.post("/admin/settings", [("new_account_days", "7")]).status == 303)
             #expect(try world.logCount() == settingsBefore + 2)
             let limits = try world.store.read { try Moderation.accountLimits($0) }
             #expect(limits.newAccountPostsPerDay == 3)
             #expect(limits.newAccountPeriod == 7 * 86_400)
-            #expect(try admin.post("/admin/settings", [("key", "new_account_days"), ("value", "999")]).status == 422)
+            #expect(try admin.post("/admin/settings", [("new_account_days", "999")]).status == 422)
             #expect(covered == Set(ModerationAction.allCases))
 
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.

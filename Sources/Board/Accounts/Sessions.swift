@@ -98,9 +98,14 @@ extension Accounts {
         }
         guard let (id, lastSeen, account) = found else { return nil }
         if touch, now.timeIntervalSince(lastSeen) >= Self.touchInterval {
-            try store.write { tx in
-                try tx.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", now, id)
-                try tx.run("UPDATE users SET last_seen_at = ? WHERE id = ?", now, account.id)
+            do {
+                try store.write { tx in
+                    try tx.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", now, id)
+                    try tx.run("UPDATE users SET last_seen_at = ? WHERE id = ?", now, account.id)
+                }
+            } catch where StorageUnavailable(error) != nil {
+                // A full disk or a read-only file must not stop signed-in members reading: the
+                // last-seen time is a convenience, tried again on the next page.
             }
         }
         return ResolvedSession(sessionID: id, account: account)

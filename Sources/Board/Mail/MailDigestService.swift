@@ -13,6 +13,7 @@ public struct NotificationMailItem: RowDecodable, Sendable {
         SELECT n.id, n.kind, n.thread_id, t.slug AS thread_slug, t.title AS thread_title, n.post_id,
                p.position AS post_position, a.display_name AS actor_name, n.created_at,
                n.read_at IS NOT NULL AS read, p.body_markdown, u.display_name AS recipient_name,
+               CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown,
                CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
                                WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
                o.name AS organisation_name, o.slug AS organisation_slug,

@@ -483,6 +483,38 @@ public enum Moderation {
         CachedSetting.settingsChanged()
     }
 
+    /// Changes several settings at once (the settings page's one form): every value is checked
+    /// first, so one refused value changes nothing; then each setting whose value differs is
+    /// written with its own `change_setting` log entry, in one transaction.
+    /// - Returns: the settings that changed, in `Setting.allCases` order.
+    /// - Throws: `ModerationError.invalid` naming the first refused setting; `.notFound` for a
+    ///   setting the page does not offer.
+    @discardableResult
+    public static func setSettings(_ store: Store, actor: Actor, _ values: [Setting: String], now: Date = Date()) throws -> [Setting] {
+        for setting in Setting.allCases {
+            guard let value = values[setting] else { continue }
+            guard let allowed = setting.choices else { throw ModerationError.notFound }
+            guard allowed.contains(value) else {
+                throw ModerationError.invalid(field: setting.rawValue, message: "Choose one of the options")
+            }
+        }
+        let changed = try store.write { tx -> [Setting] in
+            guard let actorID = actor.userID else { throw ModerationError.denied("Sign in to do that") }
+            try require(actor, .manageSettings, .network, now: now)
+            var changed: [Setting] = []
+            for setting in Setting.allCases {
+                guard let value = values[setting], try setting.value(tx) != value else { continue }
+                try setting.write(tx, value, now: now)
+                try appendLog(tx, actorID: actorID, .changeSetting, target: "setting", 0,
+                              reason: "\(setting.rawValue) = \(value)", now: now)
+                changed.append(setting)
+            }
+            return changed
+        }
+        if !changed.isEmpty { CachedSetting.settingsChanged() }
+        return changed
+    }
+
     // MARK: Shared steps
 
     /// Appends one entry to the append-only log.

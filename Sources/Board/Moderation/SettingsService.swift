@@ -146,6 +146,14 @@ public struct SettingsService: Sendable {
         try Moderation.setSetting(store, actor: actor, setting, to: value, now: clock.now())
     }
 
+    /// Changes several settings at once, only those whose value differs, or none when one value
+    /// is refused (`Moderation.setSettings`).
+    /// - Returns: the settings that changed.
+    @discardableResult
+    public func set(by actor: Actor, _ values: [Setting: String]) throws -> [Setting] {
+        try Moderation.setSettings(store, actor: actor, values, now: clock.now())
+    }
+
     /// Whether admins must use two-factor sign-in to act as admins.
     public func adminsRequireTwoFactor() throws -> Bool {
         try store.read { try Setting.requireTwoFactorForAdmins.isOn($0) }

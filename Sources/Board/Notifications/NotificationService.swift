@@ -15,6 +15,16 @@ public struct NotificationService: Sendable {
         try store.write { try Notifications.markRead($0, userID: userID, id: id, now: now) }
     }
 
+    /// `userID` opened a page of `threadID` showing `shownPostIDs`: the notifications about
+    /// those posts (and about the thread itself) are read.
+    /// - Returns: their unread count afterwards.
+    public func markReadOnOpening(userID: Int64, threadID: Int64, shownPostIDs: [Int64], now: Date = Date()) throws -> Int {
+        try store.write { tx in
+            try Notifications.markReadOnOpening(tx, userID: userID, threadID: threadID, shownPostIDs: shownPostIDs, now: now)
+            return try Notifications.unreadCount(tx, userID: userID)
+        }
+    }
+
     public func markAllRead(userID: Int64, now: Date = Date()) throws {
         try store.write { try Notifications.markAllRead($0, userID: userID, now: now) }
     }

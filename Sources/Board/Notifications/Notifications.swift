@@ -73,6 +73,8 @@ public struct NotificationItem: RowDecodable, Sendable {
     public let mentorName: String?
     public let createdAt: Date
     public let read: Bool
+    /// A short plain-text excerpt of the post it is about (`Markdown.excerpt`), if any.
+    public let excerpt: String?
 
     public init(row: Row) throws {
         id = try row["id"]
@@ -92,6 +94,8 @@ public struct NotificationItem: RowDecodable, Sendable {
         mentorName = try row["mentor_name"]
         createdAt = try row["created_at"]
         read = try row["read"]
+        let markdown: String? = try row["post_markdown"]
+        excerpt = markdown.map { Markdown.excerpt($0) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -387,7 +391,8 @@ public enum Notifications {
                    CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
                                    WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
                    o.name AS organisation_name, o.slug AS organisation_slug,
-                   sm.handle AS mentor_handle, sm.display_name AS mentor_name
+                   sm.handle AS mentor_handle, sm.display_name AS mentor_name,
+                   CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown
             FROM notifications n
             JOIN users u ON u.id = n.user_id
             LEFT JOIN threads t ON t.id = n.thread_id
@@ -406,6 +411,20 @@ public enum Notifications {
     public static func markRead(_ tx: Connection, userID: Int64, id: Int64, now: Date) throws -> Bool {
         try tx.run("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL", now, id, userID)
         return try tx.scalar(Int.self, "SELECT count(*) FROM notifications WHERE id = ? AND user_id = ?", id, userID) == 1
+    }
+
+    /// `userID` opened thread `threadID` and saw the posts `shownPostIDs`: their notifications
+    /// about those posts, and those about the thread itself (a mentor linked), are read.
+    /// - Returns: how many were marked.
+    @discardableResult
+    public static func markReadOnOpening(_ tx: Connection, userID: Int64, threadID: Int64, shownPostIDs: [Int64], now: Date) throws -> Int {
+        let ids = "[" + shownPostIDs.map(String.init).joined(separator: ",") + "]"
+        try tx.run("""
+            UPDATE notifications SET read_at = ?1
+            WHERE user_id = ?2 AND read_at IS NULL AND thread_id = ?3
+              AND (post_id IS NULL OR post_id IN (SELECT value FROM json_each(?4)))
+            """, now, userID, threadID, ids)
+        return tx.changes
     }
 
     public static func markAllRead(_ tx: Connection, userID: Int64, now: Date) throws {

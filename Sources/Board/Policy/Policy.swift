@@ -100,6 +100,10 @@ public enum Action: String, Sendable, CaseIterable {
     case reply
     case editPost
     case deletePost
+    /// Fix a thread's title and topics: its author, or an admin.
+    case editThread
+    /// Say "This helped" about someone else's post.
+    case markHelpful
     case flag
     case hide
     case restore
@@ -156,6 +160,16 @@ public enum Policy {
             guard isOwn(actor, post.authorID) else { return .denied("You can only change your own posts") }
             if post.thread.locked { return .denied("This thread is locked, so its posts cannot be changed") }
             if post.hidden { return .denied("This post has been hidden by a moderator") }
+            return .allowed
+        case (.editThread, .thread(let thread)):
+            if isAdmin(actor) { return .allowed }
+            guard isOwn(actor, thread.authorID) else { return .denied("Only the person who started a thread can change its title and topics") }
+            if thread.locked { return .denied("This thread is locked, so its title and topics cannot be changed") }
+            if thread.hidden { return .denied("This thread has been hidden by a moderator") }
+            return .allowed
+        case (.markHelpful, .post(let post)):
+            if isOwn(actor, post.authorID) { return .denied("You cannot mark your own post as helpful") }
+            if post.hidden || post.held { return .denied("This post cannot be marked while it is hidden or awaiting approval") }
             return .allowed
         case (.flag, .post(let post)):
             return isOwn(actor, post.authorID) ? .denied("You cannot flag your own post") : .allowed

@@ -105,6 +105,13 @@ public enum Visibility {
             || (reader.isMentor && reader.mentoredOrganisations.contains(organisationID))
     }
 
+    /// Who may read a thread in the public network, in the compose form's words: with "require
+    /// sign-in to read" on (`Setting.requireSignInToRead`), every signed-in member; otherwise
+    /// anyone on the web, signed in or not.
+    public static func publicReaders(signInRequired: Bool) -> String {
+        signInRequired ? "Every signed-in member of the network" : "Anyone, including people who are not signed in"
+    }
+
     /// May `reader` read `post`'s text? Its thread must be readable too.
     public static func mayReadText(_ reader: Actor, _ post: Resource.PostState) -> Bool {
         guard mayRead(reader, post.thread) else { return false }

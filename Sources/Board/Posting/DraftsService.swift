@@ -5,10 +5,13 @@ import Foundation
 public struct Draft: Sendable, Equatable, RowDecodable {
     public let title: String
     public let body: String
+    /// When it was last saved.
+    public let updatedAt: Date
 
     public init(row: Row) throws {
         title = try row["title"]
         body = try row["body_markdown"]
+        updatedAt = try row["updated_at"]
     }
 }
 
@@ -21,9 +24,9 @@ public struct DraftsService: Sendable {
     public func draft(userID: Int64, threadID: Int64?) throws -> Draft? {
         try store.read { conn in
             if let threadID {
-                return try conn.queryOne(Draft.self, "SELECT title, body_markdown FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
+                return try conn.queryOne(Draft.self, "SELECT title, body_markdown, updated_at FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
             }
-            return try conn.queryOne(Draft.self, "SELECT title, body_markdown FROM drafts WHERE user_id = ? AND thread_id IS NULL", userID)
+            return try conn.queryOne(Draft.self, "SELECT title, body_markdown, updated_at FROM drafts WHERE user_id = ? AND thread_id IS NULL", userID)
         }
     }
 

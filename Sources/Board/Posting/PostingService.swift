@@ -57,6 +57,18 @@ public struct PostingService: Sendable {
         return postID
     }
 
+    /// The title and topics of a thread `actor` may change (`Threads.details`).
+    public func threadDetails(by actor: Actor, threadID: Int64) throws -> Threads.Details {
+        try store.read { try Threads.details($0, actor: actor, threadID: threadID) }
+    }
+
+    /// Fixes a thread's title and topics (`Threads.editDetails`).
+    /// - Returns: the thread's slug afterwards.
+    @discardableResult
+    public func editThreadDetails(by actor: Actor, threadID: Int64, title: String, topicSlugs: [String]) throws -> String {
+        try Threads.editDetails(store, by: actor, threadID: threadID, title: title, topicSlugs: topicSlugs)
+    }
+
     public func edit(by viewer: Viewer, postID: Int64, body: String) throws {
         try Threads.edit(store, by: viewer, postID: postID, body: body)
     }

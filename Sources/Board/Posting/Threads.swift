@@ -32,6 +32,8 @@ public enum PostingError: Error, Sendable, Equatable {
     case cannotAcceptOpeningPost
     /// The thread is in slow mode and the actor replied too recently.
     case slowMode(secondsLeft: Int)
+    /// `Policy` refused, with its reason.
+    case refused(String)
 }
 
 /// Where a new thread lives.
@@ -108,6 +110,90 @@ public enum PostLimits {
 /// mark the answer. Each checks its rules and writes in one transaction; bodies are rendered by
 /// `Markdown` and stored with its version.
 public enum Threads {
+    /// A thread's title and topics as its author (or an admin) may change them.
+    public struct Details: Sendable, Equatable {
+        public let threadID: Int64
+        public let title: String
+        public let slug: String
+        public let topicSlugs: [String]
+    }
+
+    /// The title and topics of a thread `actor` may change (Policy `.editThread`).
+    /// - Throws: `PostingError.threadNotFound` when they may not read it, `.refused` otherwise.
+    public static func details(_ conn: Connection, actor: Actor, threadID: Int64) throws -> Details {
+        guard let state = try Resource.ThreadState.load(conn, id: threadID) else { throw PostingError.threadNotFound }
+        switch Policy.decide(actor, .editThread, .thread(state)) {
+        case .allowed: break
+        case .notFound: throw PostingError.threadNotFound
+        case .denied(let reason): throw PostingError.refused(reason)
+        }
+        struct Row2: RowDecodable {
+            let title: String, slug: String
+            init(row: Row) throws { title = try row["title"]; slug = try row["slug"] }
+        }
+        guard let thread = try conn.queryOne(Row2.self, "SELECT title, slug FROM threads WHERE id = ?", threadID) else {
+            throw PostingError.threadNotFound
+        }
+        let topics = try conn.column(String.self, """
+            SELECT tp.slug FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id WHERE tt.thread_id = ? ORDER BY tp.position, tp.name
+            """, threadID)
+        return Details(threadID: threadID, title: thread.title, slug: thread.slug, topicSlugs: topics)
+    }
+
+    /// Its author (or an admin) fixes a thread's title and topics: not while it is locked or
+    /// hidden (Policy `.editThread`). Each change is logged as an admin's rename or retag is
+    /// (`rename_thread`, `retag_thread`; "By its author" when the author made it), in the same
+    /// transaction; the slug follows the title, so old links redirect.
+    /// - Returns: the thread's slug afterwards.
+    /// - Throws: `PostValidationError` for what was typed, `PostingError` when refused.
+    @discardableResult
+    public static func editDetails(_ store: Store, by actor: Actor, threadID: Int64, title: String, topicSlugs: [String],
+                                   now: Date = Date()) throws -> String {
+        let title = PostLimits.normalise(title)
+        var slugs: [String] = []
+        for slug in topicSlugs where !slugs.contains(slug) { slugs.append(slug) }
+        var problems: [FieldProblem] = []
+        if let problem = PostLimits.titleProblem(title) { problems.append(problem) }
+        if slugs.count < PostLimits.topicCount.lowerBound {
+            problems.append(FieldProblem(field: "topics", message: "Select at least one topic"))
+        } else if slugs.count > PostLimits.topicCount.upperBound {
+            problems.append(FieldProblem(field: "topics", message: "Select no more than \(PostLimits.topicCount.upperBound) topics"))
+        }
+        let knownProblems = problems
+        let chosen = slugs
+        return try store.write { tx in
+            guard let actorID = actor.userID else { throw PostingError.signInRequired }
+            let before = try details(tx, actor: actor, threadID: threadID)
+            var problems = knownProblems
+            var topicIDs: [Int64] = []
+            for slug in chosen {
+                if let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ? AND retired = 0", slug) {
+                    topicIDs.append(id)
+                } else if before.topicSlugs.contains(slug), let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ?", slug) {
+                    topicIDs.append(id)  // a retired topic the thread already has may stay
+                } else if !problems.contains(where: { $0.field == "topics" }) {
+                    problems.append(FieldProblem(field: "topics", message: "Select topics from the list"))
+                }
+            }
+            if !problems.isEmpty { throw PostValidationError(problems: problems) }
+            let authorID = try tx.scalar(Int64.self, "SELECT author_id FROM threads WHERE id = ?", threadID)
+            let reason = actorID == authorID ? "By its author" : ""
+            var slug = before.slug
+            if title != before.title {
+                slug = Slug.make(title)
+                try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, slug, threadID)
+                try Moderation.appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason, now: now)
+            }
+            if Set(chosen) != Set(before.topicSlugs) {
+                try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
+                for id in topicIDs { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
+                try Moderation.appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
+                                         reason: chosen.sorted().joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+            }
+            return slug
+        }
+    }
+
     /// Starts a thread with its opening post.
     /// - Returns: the new thread's id and the opening post's id.
     /// - Throws: `PostValidationError` for what was typed; `PostingError` for who is asking.

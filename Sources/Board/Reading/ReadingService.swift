@@ -93,6 +93,11 @@ public struct ReadingService: Sendable {
         }
     }
 
+    /// Every topic in use with how many threads `viewer` may read in it (the Topics page).
+    public func topics(viewer: Viewer) throws -> [TopicCount] {
+        try store.read { try PageQueries.topicCounts($0, viewer: viewer) }
+    }
+
     public func organisation(slug: String, viewer: Viewer) throws -> OrganisationPage? {
         try store.read { try PageQueries.organisation($0, slug: slug, viewer: viewer) }
     }

@@ -44,6 +44,44 @@ public enum Markdown {
         return writer.output
     }
 
+    /// The words of `markdown` without its markup, as a reader sees them: emphasis, links,
+    /// headings and list markers go, a link or image leaves its text, code and raw HTML their
+    /// literal text; blocks are separated by a blank line. What search indexes and shows
+    /// (docs/search.md) and what an excerpt is cut from.
+    /// - Parameter skippingQuotes: leaves out block quotes (the words someone else wrote).
+    public static func plainText(_ markdown: String, skippingQuotes: Bool = false) -> String {
+        var source = markdown
+        let root: OpaquePointer? = source.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                cmark_parse_document(chars.baseAddress, chars.count, CMARK_OPT_DEFAULT)
+            }
+        }
+        guard let root else { return "" }
+        defer { cmark_node_free(root) }
+        var writer = PlainTextWriter(skippingQuotes: skippingQuotes)
+        writer.walk(root)
+        return writer.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A short excerpt of `markdown` in plain text (block quotes left out, unless that leaves
+    /// nothing): whitespace collapsed, cut at a word boundary within `limit` characters, "…"
+    /// added when cut.
+    public static func excerpt(_ markdown: String, limit: Int = 160) -> String {
+        var text = plainText(markdown, skippingQuotes: true)
+        if text.isEmpty { text = plainText(markdown) }
+        let words = text.split(whereSeparator: { $0.isWhitespace })
+        var result = ""
+        for word in words {
+            let next = result.isEmpty ? String(word) : result + " " + word
+            if next.count > limit {
+                if result.isEmpty { return String(word.prefix(limit)) + "…" }
+                return result + "…"
+            }
+            result = next
+        }
+        return result
+    }
+
     /// Whether `url` may be a link target in a post: http, https or mailto, compared without
     /// case after trimming whitespace and control characters.
     public static func isAllowedURL(_ url: String) -> Bool {
@@ -102,6 +140,57 @@ public enum Markdown {
                        render(row.markdown), version, row.id)
         }
         return (rows.count, rows.last?.id)
+    }
+}
+
+/// Walks cmark's tree once, writing the text without markup (`Markdown.plainText`).
+private struct PlainTextWriter {
+    let skippingQuotes: Bool
+    var output = ""
+    /// How deep inside block quotes being skipped the walk is.
+    var skipping = 0
+
+    mutating func walk(_ root: OpaquePointer) {
+        guard let iterator = cmark_iter_new(root) else { return }
+        defer { cmark_iter_free(iterator) }
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE || event == CMARK_EVENT_NONE { break }
+            guard let node = cmark_iter_get_node(iterator) else { continue }
+            visit(node, entering: event == CMARK_EVENT_ENTER)
+        }
+    }
+
+    mutating func visit(_ node: OpaquePointer, entering: Bool) {
+        let type = cmark_node_get_type(node)
+        if type == CMARK_NODE_BLOCK_QUOTE, skippingQuotes {
+            skipping += entering ? 1 : -1
+            return
+        }
+        guard skipping == 0 else { return }
+        switch type {
+        case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING, CMARK_NODE_ITEM:
+            if !entering { blockEnd() }
+        case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
+            output += literal(node).trimmingCharacters(in: .newlines)
+            blockEnd()
+        case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_HTML_INLINE:
+            output += literal(node)
+        case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+            output += "\n"
+        case CMARK_NODE_THEMATIC_BREAK:
+            blockEnd()
+        default:
+            break
+        }
+    }
+
+    mutating func blockEnd() {
+        if !output.isEmpty, !output.hasSuffix("\n\n") { output += output.hasSuffix("\n") ? "\n" : "\n\n" }
+    }
+
+    func literal(_ node: OpaquePointer) -> String {
+        cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
     }
 }
 

@@ -40,7 +40,9 @@ public enum Schema {
         Migration009RecentSearch.migration,
         Migration010MailOutbox.migration,
         Migration011JourneyNotifications.migration,
-        Migration012MailPreferences.migration,
+        Migration012PlainTextSearch.migration,
+        Migration013HelpfulMarks.migration,
+        Migration014MailPreferences.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -8,7 +8,9 @@ public enum SearchAnswered: String, Sendable, CaseIterable {
 
 /// A search request: the parsed query and its filters (nil or `.any`: no filter).
 public struct SearchRequest: Sendable {
-    public var query: SearchQuery
+    /// The words; nil for no words, which lists an author's posts newest first (`authorHandle`
+    /// is then required: without it there are no results).
+    public var query: SearchQuery?
     public var topicSlug: String?
     public var organisationSlug: String?
     public var authorHandle: String?
@@ -19,7 +21,7 @@ public struct SearchRequest: Sendable {
     /// 1-based.
     public var page: Int
 
-    public init(query: SearchQuery, topicSlug: String? = nil, organisationSlug: String? = nil,
+    public init(query: SearchQuery?, topicSlug: String? = nil, organisationSlug: String? = nil,
                 authorHandle: String? = nil, answered: SearchAnswered = .any, from: Date? = nil,
                 until: Date? = nil, page: Int = 1) {
         self.query = query
@@ -195,11 +197,12 @@ public enum SearchQueries {
 
     /// One page of results for `viewer`.
     public static func search(_ conn: Connection, _ request: SearchRequest, viewer: Viewer) throws -> SearchResults {
+        guard let query = request.query else { return try authorPosts(conn, request, viewer: viewer) }
         let page = min(request.page, maximumPage)
-        let expression = request.query.fts5Expression
+        let expression = query.fts5Expression
         let offset = (page - 1) * resultsPerPage
         // With one phrase its IDF is a constant factor and cannot change the order: no estimate.
-        let phrases = request.query.phraseExpressions
+        let phrases = query.phraseExpressions
         let posts = phrases.count > 1 ? try DocumentFrequency.posts.estimates(conn, phrases) : .none
         let titles = phrases.count > 1 ? try DocumentFrequency.titles.estimates(conn, phrases) : .none
         let arguments: [(any Bindable)?] = PageQueries.viewerArguments(viewer) + [
@@ -208,10 +211,10 @@ public enum SearchQueries {
         ]
         var hits: [SearchHit]
         var isPartial = false
-        if let found = try drivenSearch(conn, request, arguments: arguments, offset: offset, posts: posts, titles: titles) {
+        if let found = try drivenSearch(conn, request, query: query, arguments: arguments, offset: offset, posts: posts, titles: titles) {
             hits = found
         } else {
-            (hits, isPartial) = try indexSearch(conn, request, arguments: arguments + [
+            (hits, isPartial) = try indexSearch(conn, query: query, arguments: arguments + [
                 resultsPerPage + 1, offset, titleWeight, posts.text, titles.text,
             ], offset: offset)
         }
@@ -223,14 +226,14 @@ public enum SearchQueries {
 
     /// The general path: candidates from the indexes, widening as described at `candidateLimit`.
     /// `arguments` are ?1–?15 of `sql`.
-    static func indexSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?],
+    static func indexSearch(_ conn: Connection, query: SearchQuery, arguments: [(any Bindable)?],
                             offset: Int) throws -> (hits: [SearchHit], isPartial: Bool) {
-        let expression = request.query.fts5Expression
+        let expression = query.fts5Expression
         var candidates = candidateLimit
         // A prefix: when the recent index holds a window of matches, there are at least that many
         // (and counting them in the big index would cost the merge this avoids).
         var recentHoldsCandidates = false
-        if request.query.hasPrefixTerm {
+        if query.hasPrefixTerm {
             recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
         }
         while true {
@@ -259,7 +262,7 @@ public enum SearchQueries {
     /// The posts of the filtered author that pass every other filter, at most
     /// `drivenPostsLimit` + 1 of them. Parameters as `filters`, ?11 the limit.
     static let authorPostsSQL = """
-        SELECT p.id, p.position, p.body_markdown, t.title
+        SELECT p.id, p.position, p.body_text, t.title
         FROM users a
         JOIN posts p ON p.author_id = a.id
         JOIN threads t ON t.id = p.thread_id
@@ -271,7 +274,7 @@ public enum SearchQueries {
     /// that pass every other filter. CROSS JOIN keeps SQLite's join order (threads first, one
     /// row each); left to itself, with no statistics, it would walk every post.
     static let answeredPostsSQL = """
-        SELECT p.id, p.position, p.body_markdown, t.title
+        SELECT p.id, p.position, p.body_text, t.title
         FROM threads t
         CROSS JOIN posts p ON p.thread_id = t.id
         CROSS JOIN users a ON a.id = p.author_id
@@ -283,7 +286,7 @@ public enum SearchQueries {
     /// posts that pass every filter are copied into a private in-memory FTS5 table and searched
     /// there, so the result is exact however common the words. Nil when there is no such filter
     /// or it leaves more than `drivenPostsLimit` posts (the general path then applies).
-    static func drivenSearch(_ conn: Connection, _ request: SearchRequest, arguments: [(any Bindable)?], offset: Int,
+    static func drivenSearch(_ conn: Connection, _ request: SearchRequest, query: SearchQuery, arguments: [(any Bindable)?], offset: Int,
                              posts: DocumentFrequency.Estimates, titles: DocumentFrequency.Estimates) throws -> [SearchHit]? {
         let drivingSQL: String
         if request.authorHandle != nil {
@@ -295,7 +298,7 @@ public enum SearchQueries {
         }
         struct Candidate: RowDecodable {
             let id: Int64, position: Int, body: String, title: String
-            init(row: Row) throws { id = try row["id"]; position = try row["position"]; body = try row["body_markdown"]; title = try row["title"] }
+            init(row: Row) throws { id = try row["id"]; position = try row["position"]; body = try row["body_text"]; title = try row["title"] }
         }
         let candidates = try conn.query(Candidate.self, drivingSQL, arguments: arguments + [drivenPostsLimit + 1])
         // Bounded in text too (long posts): tokenizing more than this would cost more than the
@@ -303,7 +306,7 @@ public enum SearchQueries {
         guard candidates.count <= drivenPostsLimit,
               candidates.reduce(0, { $0 + $1.body.utf8.count }) <= drivenTextLimit else { return nil }
         guard !candidates.isEmpty else { return [] }
-        let expression = request.query.fts5Expression
+        let expression = query.fts5Expression
         let scratch = try Connection(path: ":memory:", role: .memory)
         try scratch.execute("""
             CREATE VIRTUAL TABLE body_hits USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -336,6 +339,41 @@ public enum SearchQueries {
         }
     }
 
+    /// No words, an author: their posts that pass the other filters and the viewer may read,
+    /// newest first (through `posts_by_author`), each with the start of its text.
+    static func authorPosts(_ conn: Connection, _ request: SearchRequest, viewer: Viewer) throws -> SearchResults {
+        let page = min(request.page, maximumPage)
+        guard let handle = request.authorHandle else { return SearchResults(hits: [], page: page, hasNextPage: false) }
+        let arguments: [(any Bindable)?] = PageQueries.viewerArguments(viewer) + [
+            nil, request.topicSlug, request.answered.rawValue, request.organisationSlug,
+            handle, request.from.map(milliseconds), request.until.map(milliseconds), resultsPerPage + 1, (page - 1) * resultsPerPage,
+        ]
+        var hits = try conn.query(Row10.self, """
+            SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
+                   a.handle AS author_handle, a.display_name AS author_name, p.created_at,
+                   t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer
+            FROM users a
+            JOIN posts p ON p.author_id = a.id
+            JOIN threads t ON t.id = p.thread_id
+            WHERE a.handle = ?8 AND \(filters)
+            ORDER BY p.created_at DESC, p.id DESC
+            LIMIT ?11 OFFSET ?12
+            """, arguments: arguments).map(\.hit)
+        let hasNext = hits.count > resultsPerPage && page < maximumPage
+        if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
+        for index in hits.indices {
+            let text = try conn.scalar(String.self, "SELECT body_text FROM posts WHERE id = ?", hits[index].postID) ?? ""
+            hits[index].snippetHTML = startHTML(text)
+        }
+        return SearchResults(hits: hits, page: page, hasNextPage: hasNext)
+    }
+
+    /// The first 200 characters of `text`, escaped, with "…" when there is more.
+    static func startHTML(_ text: String) -> String {
+        let start = String(text.prefix(200))
+        return PlainTextRenderer.escapeHTML(start) + (start.count < text.count ? "…" : "")
+    }
+
     /// Fills in each hit's snippet and highlighted title. FTS5's `snippet()` and `highlight()`
     /// on the big indexes would each seek the query's posting lists again, and a prefix query
     /// merges the lists of every word with that prefix on each call (~2 ms apiece for `gov*` at
@@ -349,7 +387,7 @@ public enum SearchQueries {
             """)
         var bodies: [String] = []
         for (index, hit) in hits.enumerated() {
-            let body = try conn.scalar(String.self, "SELECT body_markdown FROM posts WHERE id = ?", hit.postID) ?? ""
+            let body = try conn.scalar(String.self, "SELECT body_text FROM posts WHERE id = ?", hit.postID) ?? ""
             bodies.append(body)
             try scratch.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, body, hit.threadTitle)
         }
@@ -367,8 +405,7 @@ public enum SearchQueries {
             highlighted.insert(index)
         }
         for index in hits.indices where !highlighted.contains(index) {
-            let start = String(bodies[index].prefix(200))
-            hits[index].snippetHTML = PlainTextRenderer.escapeHTML(start) + (start.count < bodies[index].count ? "…" : "")
+            hits[index].snippetHTML = startHTML(bodies[index])
         }
     }
 

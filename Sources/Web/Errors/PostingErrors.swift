@@ -25,6 +25,7 @@ extension PostingError: ResponseError {
         case .notPermitted: "You can only change your own posts"
         case .postRemoved: "That post has been removed"
         case .cannotAcceptOpeningPost: "The opening post cannot be the answer"
+        case .refused(let reason): reason
         }
     }
 }

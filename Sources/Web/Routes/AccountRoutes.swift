@@ -42,8 +42,8 @@ struct AccountRoutes: RouteCollection {
         let next = ReturnPath.validated(try request.queryItems()["next"])
         if context.account != nil { return context.redirect(next ?? "/account") }
         let registered = try request.queryItems()["registered"] == "1"
-        // Just registered: signing in leads to the new account's page unless another was asked for.
-        let returnTo = next ?? (registered ? "/account" : "")
+        // Just registered: signing in leads to the welcome page unless another was asked for.
+        let returnTo = next ?? (registered ? "/welcome" : "")
         return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : ""]),
                                                              context)))
     }
@@ -427,7 +427,7 @@ struct AccountRoutes: RouteCollection {
         display.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
         let iso = ISO8601DateFormatter()
         let rows: [TemplateValue] = try app.accounts.sessions(of: session.account.id).map { s in
-            ["id": .text(String(s.id)), "userAgent": .text(s.userAgent.isEmpty ? "Unknown browser" : s.userAgent),
+            ["id": .text(String(s.id)), "userAgent": .text(UserAgentText.describe(s.userAgent)),
              "current": .bool(s.id == session.sessionID),
              "created": .text(display.string(from: s.createdAt)), "createdISO": .text(iso.string(from: s.createdAt)),
              "lastSeen": .text(display.string(from: s.lastSeenAt)), "lastSeenISO": .text(iso.string(from: s.lastSeenAt))]

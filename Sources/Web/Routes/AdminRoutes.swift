@@ -294,14 +294,16 @@ struct AdminRoutes: RouteCollection {
 
     func settings(_ request: Request) throws -> Response {
         let context = try admitted(request)
-        return context.finish(try settingsPage(context, form: FormState()))
+        let saved = try request.queryItems()["saved"].flatMap { Int($0) }
+        return context.finish(try settingsPage(context, form: FormState(), saved: saved))
     }
 
+    /// The one settings form: every setting in one Save; only those that differ change, each
+    /// with its log entry; the page then says how many changed.
     func changeSetting(_ request: Request) throws -> Response {
-        try adminForm(request, page: settingsPage) { context, items in
-            guard let setting = Setting(rawValue: items["key"] ?? "") else { throw ModerationError.notFound }
-            try app.network.settings.set(by: context.actor, setting, to: items["value"] ?? "")
-            return context.redirect("/admin/settings")
+        try adminForm(request, page: { try settingsPage($0, form: $1, status: $2) }, fieldID: { "setting-\($0)" }) { context, items in
+            let changed = try app.network.settings.set(by: context.actor, AdminSettingsView.submitted(items))
+            return context.redirect("/admin/settings?saved=\(changed.count)")
         }
     }
 
@@ -401,7 +403,8 @@ struct AdminRoutes: RouteCollection {
                                    status: status)
     }
 
-    func settingsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.settings.response(InLayout(AdminSettingsView(values: try app.network.settings.values()), context, form: form), status: status)
+    func settingsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, saved: Int? = nil) throws -> Response {
+        let view = AdminSettingsView(values: try app.network.settings.values(), chosen: form.values, saved: saved)
+        return pages.settings.response(InLayout(view, context, form: form), status: status)
     }
 }

@@ -20,6 +20,82 @@ struct PostingRoutes: RouteCollection {
         routes.get("/p/{id:int}/delete", deleteForm)
         routes.post("/p/{id:int}/delete", delete)
         routes.post("/t/{id:int}/accept", accept)
+        routes.post("/drafts", saveDraftInBackground)
+        routes.post("/p/{id:int}/helped", markHelpful)
+        routes.get("/t/{id:int}/details", detailsForm)
+        routes.post("/t/{id:int}/details", saveDetails)
+    }
+
+    // MARK: "This helped"
+
+    /// `POST /p/{id}/helped` (`action` = mark | unmark): back to the post with a word.
+    func markHelpful(_ request: Request) throws -> Response {
+        let postID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        guard case .valid(let items) = try app.checkedForm(request, ctx) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+        let helped = items.value("action") != "unmark"
+        do {
+            guard try app.network.helpful.mark(by: ctx.actor, postID: postID, helped: helped) else { throw HTTPError.notFound }
+        } catch PostingError.refused(let reason) {
+            throw HTTPError(.forbidden, reason)
+        }
+        return ctx.redirect(try app.postPath(postID, done: helped ? .helped : .unhelped))
+    }
+
+    // MARK: A thread's title and topics (its author, or an admin)
+
+    func detailsForm(_ request: Request) throws -> Response {
+        let threadID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        let details = try loadDetails(ctx, threadID)
+        return try detailsPage(ctx, details, form: FormState(values: ["title": details.title]), topics: details.topicSlugs)
+    }
+
+    func saveDetails(_ request: Request) throws -> Response {
+        let threadID = try request.id()
+        let ctx = try app.requestContext(for: request)
+        guard ctx.account != nil else { return ctx.signInRedirect() }
+        let submission = try app.checkedForm(request, ctx)
+        let details: Threads.Details
+        do {
+            details = try loadDetails(ctx, threadID)
+        } catch let error as HTTPError where error.status == .notFound {
+            if case .rejected = submission { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+            throw error
+        }
+        let items = submission.items
+        let topics = items.values("topics")
+        guard case .valid = submission else {
+            return try detailsPage(ctx, details, form: FormState(items: items, formMessage: CSRF.resubmitMessage), topics: topics, status: .forbidden)
+        }
+        do {
+            let slug = try posting.editThreadDetails(by: ctx.actor, threadID: threadID, title: items.value("title") ?? "", topicSlugs: topics)
+            return ctx.redirect(BoardPaths.thread(id: threadID, slug: slug) + "?done=\(ThreadNotice.details.rawValue)")
+        } catch let error as PostValidationError {
+            return try detailsPage(ctx, details, form: FormState(items: items, errors: error.fieldErrors), topics: topics, status: .unprocessableContent)
+        } catch PostingError.refused(let reason) {
+            return try detailsPage(ctx, details, form: FormState(items: items, formMessage: reason), topics: topics, status: .forbidden)
+        }
+    }
+
+    /// The thread's details when the actor may change them: 404 when they may not read it,
+    /// 403 with the reason when they may not change it.
+    func loadDetails(_ ctx: RequestContext, _ threadID: Int64) throws -> Threads.Details {
+        do {
+            return try posting.threadDetails(by: ctx.actor, threadID: threadID)
+        } catch PostingError.refused(let reason) {
+            throw HTTPError(.forbidden, reason)
+        } catch PostingError.threadNotFound {
+            throw HTTPError.notFound
+        }
+    }
+
+    func detailsPage(_ ctx: RequestContext, _ details: Threads.Details, form: FormState, topics: [String],
+                     status: HTTPStatus = .ok) throws -> Response {
+        let view = ThreadDetailsView(details: details, topics: try app.network.topics.active(), selected: Set(topics))
+        return ctx.finish(app.pages.posting.threadDetails.response(InLayout(view, ctx, form: form), status: status))
     }
 
     // MARK: New threads
@@ -32,11 +108,14 @@ struct PostingRoutes: RouteCollection {
         }
         let briefing = try request.queryItems().last { $0.name == "briefing" }?.value ?? ""
         var values = ["space": "public", "briefing": briefing]
-        if let draft = try app.network.drafts.draft(userID: account.id, threadID: nil) {
+        let draft = try app.network.drafts.draft(userID: account.id, threadID: nil)
+        if let draft {
             values["title"] = draft.title
             values["body"] = draft.body
         }
-        return try newThreadPage(ctx, form: FormState(values: values), topics: [])
+        // "Ask in this topic" (`?topic=SLUG`) ticks that topic.
+        let topic = try request.queryItems().last { $0.name == "topic" }?.value
+        return try newThreadPage(ctx, form: FormState(values: values), topics: topic.map { [$0] } ?? [], draftSavedAt: draft?.updatedAt)
     }
 
     func newThread(_ request: Request) throws -> Response {
@@ -89,6 +168,8 @@ struct PostingRoutes: RouteCollection {
             return try refused(FormState(items: items, errors: errors), .unprocessableContent)
         } catch let error as PostingError {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
+        } catch {
+            return try newThreadPage(ctx, form: .notSaved(items, after: error), topics: topics).notSaved()
         }
     }
 
@@ -135,6 +216,8 @@ struct PostingRoutes: RouteCollection {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
         } catch let error as PostingError where error != .threadNotFound {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
+        } catch {
+            return try app.threadPage(ctx, page, form: .notSaved(items, after: error)).notSaved()
         }
     }
 
@@ -163,6 +246,8 @@ struct PostingRoutes: RouteCollection {
             return try editPage(ctx, post, form: FormState(items: items, errors: error.fieldErrors), status: .unprocessableContent)
         } catch let error as PostingError {
             return try editPage(ctx, post, form: FormState(items: items, formMessage: error.message(for: ctx.actor)), status: .forbidden)
+        } catch {
+            return try editPage(ctx, post, form: .notSaved(items, after: error)).notSaved()
         }
     }
 
@@ -184,6 +269,32 @@ struct PostingRoutes: RouteCollection {
         } catch let error as PostingError {
             return try deletePage(ctx, post, form: FormState(formMessage: error.message(for: ctx.actor)), status: .forbidden)
         }
+    }
+
+    // MARK: Drafts saved as the member types
+
+    /// `POST /drafts` (`thread` = a thread id, or empty for a new thread; `title`, `body`): what
+    /// `Public/drafts.js` sends every few seconds while the member types (issue 18 item 13).
+    /// Answers 204; emptying both fields removes the draft. Without JavaScript nothing calls it
+    /// and drafts are kept as before, when a form is previewed or refused.
+    func saveDraftInBackground(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        guard let account = ctx.account else { throw HTTPError(.unauthorized, "Sign in to keep a draft") }
+        guard case .valid(let items) = try app.checkedForm(request, ctx) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
+        var threadID: Int64?
+        if let value = items.value("thread"), !value.isEmpty {
+            guard value.utf8.count <= 18, let id = Int64(value),
+                  try app.network.reading.readableThreadSlug(id: id, viewer: ctx.viewer) != nil else { throw HTTPError.notFound }
+            threadID = id
+        }
+        let title = threadID == nil ? items.value("title") ?? "" : ""
+        let body = items.value("body") ?? ""
+        if title.isEmpty && body.isEmpty {
+            try app.network.drafts.delete(userID: account.id, threadID: threadID)
+        } else {
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body)
+        }
+        return ctx.finish(Response(status: .noContent))
     }
 
     // MARK: Accepted answers
@@ -213,12 +324,14 @@ struct PostingRoutes: RouteCollection {
     // MARK: Pages
 
     func newThreadPage(_ ctx: RequestContext, form: FormState, topics: [String],
-                       previewHTML: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                       previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil) throws -> Response {
         let allTopics = try app.network.topics.active()
         let spaces = try posting.spaces(for: ctx.actor)
         let aboutTitle = try form.values["briefing"].flatMap { Int64($0) }.flatMap { try app.network.briefing.title(id: $0) }
         var view = NewThreadView(topics: allTopics, selected: Set(topics), spaces: spaces,
-                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle)
+                                 selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle,
+                                 publicReaders: Visibility.publicReaders(signInRequired: try app.accounts.readingRequiresSignIn()),
+                                 draftSavedAt: draftSavedAt)
         if let account = ctx.account { view.postWaits = try posting.nextPostWaits(for: account) }
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
@@ -273,22 +386,30 @@ struct PostingRoutes: RouteCollection {
         return allowance.allowed ? nil : (allowance.reason ?? "You cannot post at the moment")
     }
 
+    /// Keeps what was typed as a draft. When the storage refuses (a full disk) the page still
+    /// shows the text, so the draft is skipped rather than the page lost.
     func saveDraft(_ account: Account, threadID: Int64?, _ items: [FormItem]) throws {
-        try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "")
+        do {
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "")
+        } catch where StorageUnavailable(error) != nil {}
     }
 }
 
 extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok) throws -> Response {
+                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
+                    seenBefore: Int64? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
         reply.notice = notice
+        reply.draftSavedAt = draftSavedAt
+        reply.seenBefore = seenBefore
         if let account = ctx.account {
             reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
             if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
         }
+        reply.helpful = try network.helpful.counts(postIDs: page.posts.map(\.id), userID: ctx.account?.id)
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
             let state = try network.following.threadState(userID: account.id, threadID: page.thread.id)

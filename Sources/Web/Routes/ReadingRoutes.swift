@@ -1,4 +1,5 @@
 import Board
+import Foundation
 import HTTPServer
 
 /// The board's pages: home, topics, threads, post histories, the briefing, organisations,
@@ -12,6 +13,8 @@ struct ReadingRoutes: RouteCollection {
         // Visitors' copies of these are kept whole (`PageCache`); everyone else's are made fresh.
         let cache = app.pageCache
         routes.get("/", cache.visitors(home))
+        routes.get("/topics", cache.visitors(topics))
+        routes.get("/welcome", welcome)
         routes.get("/topics/{slug}", cache.visitors(topic))
         routes.get("/topics/{slug}/feed", cache.visitors(topicFeed))
         routes.get("/t/{idslug}", cache.visitors(thread))
@@ -26,7 +29,37 @@ struct ReadingRoutes: RouteCollection {
     func home(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
         let content = try reading.home(viewer: ctx.viewer)
-        return ctx.finish(app.pages.home.response(InLayout(HomeView(content: content), ctx)))
+        var view = HomeView(content: content)
+        if let account = ctx.account {
+            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: (content.latest + content.unanswered).map(\.id))
+        }
+        return ctx.finish(app.pages.home.response(InLayout(view, ctx)))
+    }
+
+    /// `/topics`: every topic, with its description and how many threads the reader may open.
+    func topics(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let topics = try reading.topics(viewer: ctx.viewer)
+        return ctx.finish(app.pages.topics.response(InLayout(TemplateObject(["topics": .list(topics.map(TopicCountView.init))]), ctx)))
+    }
+
+    /// `/welcome`: where a new member lands after their first sign-in (issue 18): what the network
+    /// is, how to ask, and who the mentors are.
+    func welcome(_ request: Request) throws -> Response {
+        let ctx = try app.requestContext(for: request)
+        let mentors = try app.network.mentors.mentors().filter { $0.availability != .unavailable }.prefix(6)
+        var view = TemplateObject()
+        view["mentors"] = .list(mentors.map { mentor in
+            var row = TemplateObject()
+            row["name"] = .text(mentor.displayName)
+            row["url"] = .text("/mentors/" + mentor.handle)
+            row["headline"] = .text(mentor.headline)
+            row["organisation"] = .text(mentor.organisationName)
+            return .object(row)
+        })
+        view["hasMentors"] = .bool(!mentors.isEmpty)
+        view["name"] = .text(ctx.account?.displayName)
+        return ctx.finish(app.pages.welcome.response(InLayout(view, ctx)))
     }
 
     /// `/topics/{slug}`, or its feed when the slug ends in `.atom`.
@@ -37,8 +70,10 @@ struct ReadingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         guard let page = try reading.topic(slug: slug, viewer: ctx.viewer, filter: filter) else { throw HTTPError.notFound }
         var view = TopicView(page: page)
+        view.helpfulAnswers = try app.network.helpful.topAnswers(topicSlug: page.topic.slug, viewer: ctx.viewer)
         if let account = ctx.account {
             view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
+            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: page.threads.map(\.id))
         }
         return ctx.finish(app.pages.topic.response(InLayout(view, ctx)))
     }
@@ -56,16 +91,31 @@ struct ReadingRoutes: RouteCollection {
     func thread(_ request: Request) throws -> Response {
         guard let (id, slug) = Self.parseThreadPath(request.parameters["idslug"] ?? "") else { throw HTTPError.notFound }
         let pageNumber = try Self.requestedPage(request)
-        let ctx = try app.requestContext(for: request)
-        guard let page = try reading.thread(id: id, page: pageNumber, viewer: ctx.viewer), pageNumber <= page.pageCount else {
-            throw HTTPError.notFound
+        var ctx = try app.requestContext(for: request)
+        guard let page = try reading.thread(id: id, page: pageNumber, viewer: ctx.viewer) else {
+            // A visitor is asked to sign in whether the thread is private, held, hidden or not
+            // there at all: the answer does not tell which (docs/visibility.md).
+            guard ctx.account == nil else { throw HTTPError.notFound }
+            let view = SignInToSeeView(signInURL: ReturnPath.signInURL(returningTo: ReturnPath.of(request)))
+            return ctx.finish(app.pages.signInToSee.response(InLayout(view, ctx), status: .notFound))
         }
+        guard pageNumber <= page.pageCount else { throw HTTPError.notFound }
         let view = ThreadView(page: page)
         if slug != page.thread.slug {
             return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
         }
+        if let account = ctx.account, ctx.unreadNotifications > 0 {
+            // Reading what a notification is about reads the notification (issue 18 item 5).
+            ctx.unreadNotifications = try app.network.notifications.markReadOnOpening(
+                userID: account.id, threadID: page.thread.id, shownPostIDs: page.posts.map(\.id))
+        }
         let notice = try request.queryItems().last(where: { $0.name == "done" }).flatMap { ThreadNotice(rawValue: $0.value) }
-        return try app.threadPage(ctx, page, form: try replyForm(ctx, request, page), notice: notice?.text)
+        let (form, draftSavedAt) = try replyForm(ctx, request, page)
+        // "New since your last visit": posts newer than the newest this reader saw before.
+        let seenBefore = try ctx.account.flatMap { account in
+            try app.network.visits.seen(userID: account.id, threadID: page.thread.id, postIDs: page.posts.map(\.id))
+        }
+        return try app.threadPage(ctx, page, form: form, notice: notice?.text, draftSavedAt: draftSavedAt, seenBefore: seenBefore)
     }
 
     func threadFeed(_ request: Request) throws -> Response {
@@ -107,10 +157,12 @@ struct ReadingRoutes: RouteCollection {
     // MARK: Helpers
 
     /// The reply form's starting state: the signed-in person's saved draft for this thread, and
-    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with attribution.
-    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> FormState {
-        guard let account = ctx.account else { return FormState() }
-        var body = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)?.body ?? ""
+    /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with
+    /// attribution; and when the draft was saved, if the box holds one.
+    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> (FormState, Date?) {
+        guard let account = ctx.account else { return (FormState(), nil) }
+        let draft = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)
+        var body = draft?.body ?? ""
         var values: [String: String] = [:]
         if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),
            let quoted = try reading.quote(postID: quoteID, threadID: page.thread.id, viewer: ctx.viewer) {
@@ -120,7 +172,7 @@ struct ReadingRoutes: RouteCollection {
             values["replyTo"] = String(quoteID)
         }
         values["body"] = body
-        return FormState(values: values)
+        return (FormState(values: values), draft?.updatedAt)
     }
 
     /// "123-some-slug" → (123, "some-slug"); "123" → (123, ""); anything else → nil.
@@ -147,15 +199,27 @@ struct ReadingRoutes: RouteCollection {
     }
 }
 
+/// A visitor's answer for a thread they may not read (or one that does not exist).
+struct SignInToSeeView: TemplateRenderable {
+    let signInURL: String
+
+    func templateValue(for key: String) -> TemplateValue? {
+        key == "signInURL" ? .text(signInURL) : nil
+    }
+}
+
 /// The word shown at the top of the thread page after an action on one of its posts (`?done=`).
 enum ThreadNotice: String {
-    case saved, unsaved, restored
+    case saved, unsaved, restored, details, helped, unhelped
 
     var text: String {
         switch self {
         case .saved: "Post saved. You will find it under Saved posts on your account page."
         case .unsaved: "Post removed from your saved posts."
         case .restored: "Post restored. Everyone who can read this thread can read it again."
+        case .details: "Title and topics saved."
+        case .helped: "Marked as helpful. Thank you: marks help others find the most useful answers."
+        case .unhelped: "Your helpful mark was taken back."
         }
     }
 }

@@ -16,17 +16,38 @@ struct SearchRoutes: RouteCollection {
         let form = SearchForm(items: try request.queryItems())
         var view = SearchView(form: form)
         view.topics = try app.network.topics.active()
-        if form.q.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            // The empty form: nothing searched yet.
-            return context.finish(app.pages.search.page.response(InLayout(view, context)))
+        view.organisations = try app.accounts.organisations()
+        // "Written by": a handle, or a name that picks out one person (issue 18 item 11).
+        var authorHandle: String?
+        if let author = form.author {
+            let matches = try app.network.search.people(matching: author)
+            if let person = matches.first(where: { $0.handle == author.lowercased() }) ?? (matches.count == 1 ? matches.first : nil) {
+                authorHandle = person.handle
+                view.author = person
+            } else if matches.isEmpty {
+                view.message = "No one on the network is called “\(author)”. Check the name, or leave “Written by” empty."
+            } else {
+                view.authorChoices = matches
+            }
         }
-        switch Result(catching: { () throws(SearchQuery.Problem) in try SearchQuery(parsing: form.q) }) {
-        case .failure(let problem):
-            view.message = problem.message
-        case .success(let query):
+        let words = form.q.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !words.isEmpty, form.page == 1 { view.people = try app.network.search.people(matching: words) }
+        guard view.message == nil, view.authorChoices.isEmpty, !words.isEmpty || authorHandle != nil else {
+            // Nothing to search yet (the empty form), or the author to choose first.
+            let status: HTTPStatus = view.message == nil ? .ok : .unprocessableContent
+            return context.finish(app.pages.search.page.response(InLayout(view, context), status: status))
+        }
+        var query: SearchQuery?
+        if !words.isEmpty {
+            switch Result(catching: { () throws(SearchQuery.Problem) in try SearchQuery(parsing: form.q) }) {
+            case .failure(let problem): view.message = problem.message
+            case .success(let parsed): query = parsed
+            }
+        }
+        if view.message == nil {
             let searchRequest = SearchRequest(
                 query: query, topicSlug: form.topic, organisationSlug: form.organisation,
-                authorHandle: form.author, answered: form.answered, from: form.fromDate,
+                authorHandle: authorHandle, answered: form.answered, from: form.fromDate,
                 until: form.toDate.map { $0.addingTimeInterval(86_400) }, page: form.page)
             do {
                 view.results = try app.network.search.search(searchRequest, viewer: context.viewer)

@@ -196,6 +196,10 @@ struct AdminConfirmView: TemplateRenderable {
 
 struct AdminSettingsView: TemplateRenderable {
     let values: [Setting: String]
+    /// What the admin chose, when the form comes back refused (field name = setting key).
+    var chosen: [String: String] = [:]
+    /// How many settings the last Save changed (`?saved=N`), for the success banner.
+    var saved: Int?
 
     static let settings: [(key: Setting, label: String, options: [(String, String)])] = [
         (.registration, "Who can register", [("open", "Anyone"), ("invite_only", "Only people with an invite"), ("closed", "No one")]),
@@ -207,14 +211,39 @@ struct AdminSettingsView: TemplateRenderable {
         (.newAccountPostsPerDay, "Posts a day for a new account", [1, 2, 3, 5, 10, 20].map { (String($0), String($0)) }),
     ]
 
+    /// The value a Save without changes sends for a setting that has none yet: it stays unset.
+    static let unset = ""
+
+    /// The settings' values as the one form sent them; a setting left unset, or missing, is not
+    /// changed.
+    static func submitted(_ items: [FormItem]) -> [Setting: String] {
+        var values: [Setting: String] = [:]
+        for setting in settings {
+            if let value = items.value(setting.key.rawValue), value != unset { values[setting.key] = value }
+        }
+        return values
+    }
+
+    static func notice(saved count: Int) -> String {
+        switch count {
+        case 0: "Settings saved. Nothing had changed."
+        case 1: "Settings saved. 1 setting changed."
+        default: "Settings saved. \(count) settings changed."
+        }
+    }
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
+        case "notice": saved.map { .text(Self.notice(saved: $0)) }
         case "settings":
             .list(Self.settings.map { setting in
-                [
+                let current = chosen[setting.key.rawValue] ?? values[setting.key] ?? Self.unset
+                // A setting never set (the server's default applies) says so, and Save keeps it unset.
+                let options = (values[setting.key] == nil ? [(Self.unset, "Server default")] : []) + setting.options
+                return [
                     "key": .text(setting.key.rawValue), "label": .text(setting.label),
-                    "options": .list(setting.options.map { option in
-                        ["value": .text(option.0), "text": .text(option.1), "selected": .bool(values[setting.key] == option.0)]
+                    "options": .list(options.map { option in
+                        ["value": .text(option.0), "text": .text(option.1), "selected": .bool(current == option.0)]
                     }),
                 ]
             })

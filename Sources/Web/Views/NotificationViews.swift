@@ -75,11 +75,13 @@ struct NotificationsView: TemplateRenderable {
                         url = (url ?? "") + (page > 1 ? "?page=\(page)" : "") + "#post-\(postID)"
                     }
                 }
-                return [
+                var row: TemplateObject = [
                     "id": .int(Int(item.id)), "text": .text(Self.sentence(item)), "url": .text(url ?? ""),
                     "unread": .bool(!item.read), "dateISO": .text(DateText.iso(item.createdAt)),
                     "dateText": .text(DateText.humanWithTime(item.createdAt)),
                 ]
+                if let excerpt = item.excerpt { row["excerpt"] = .text(excerpt) }
+                return .object(row)
             })
         case "hasUnread": return .bool(items.contains { !$0.read })
         default: return nil

@@ -21,20 +21,42 @@ struct PostFormView: TemplateRenderable {
 
 /// The posting pages' templates (issue 5), looked up once at start.
 struct PostingPages: Sendable {
-    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile", "briefing-form"]
+    static let templateNames = ["thread-new", "thread-reply-form", "post-edit", "post-delete", "profile", "briefing-form", "thread-details"]
 
     let newThread: Template
     let editPost: Template
     let deletePost: Template
     let profile: Template
     let briefingForm: Template
+    let threadDetails: Template
 
     init(_ templates: TemplateLibrary) throws {
+        threadDetails = try templates.template("thread-details")
         newThread = try templates.template("thread-new")
         editPost = try templates.template("post-edit")
         deletePost = try templates.template("post-delete")
         profile = try templates.template("profile")
         briefingForm = try templates.template("briefing-form")
+    }
+}
+
+/// A thread's title and topics, as its author (or an admin) may fix them.
+struct ThreadDetailsView: TemplateRenderable {
+    var details: Threads.Details
+    var topics: [TopicChoice]
+    var selected: Set<String>
+
+    func templateValue(for key: String) -> TemplateValue? {
+        switch key {
+        case "threadID": .int(Int(details.threadID))
+        case "threadTitle": .text(details.title)
+        case "backURL": .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
+        case "topicChoices":
+            .list(topics.map { topic in
+                ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
+            })
+        default: nil
+        }
     }
 }
 
@@ -49,6 +71,10 @@ struct NewThreadView: TemplateRenderable {
     var aboutTitle: String?
     /// The post will wait for an admin's approval (a new member's first post).
     var postWaits = false
+    /// Who reads a public thread, per the reading setting (`Visibility.publicReaders`).
+    var publicReaders: String
+    /// When the draft the form was filled from was saved; nil when it was not filled from one.
+    var draftSavedAt: Date?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -58,6 +84,8 @@ struct NewThreadView: TemplateRenderable {
             })
         case "aboutTitle": aboutTitle.map { .text($0) }
         case "postWaits": .bool(postWaits)
+        case "publicReaders": .text(publicReaders)
+        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case "hasSpaces": .bool(!spaces.isEmpty)
         case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
         case "spaceChoices":
@@ -89,6 +117,12 @@ struct ReplyFormView: TemplateRenderable {
     var notice: String?
     /// The reply will wait for an admin's approval (a new member's first post).
     var postWaits = false
+    /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
+    var draftSavedAt: Date?
+    /// "This helped" marks on this page's posts.
+    var helpful: [Int64: HelpfulCount] = [:]
+    /// The newest post the reader had seen before this visit: later ones are marked new.
+    var seenBefore: Int64?
     let actor: Actor
     let state: Resource.ThreadState
 
@@ -112,6 +146,12 @@ struct ReplyFormView: TemplateRenderable {
         let postState = Resource.PostState(authorID: post.authorID, hidden: true, held: post.heldForApproval, thread: state)
         return Policy.decide(actor, .restore, .post(postState)).isAllowed
     }
+    /// Policy `.markHelpful` for this reader and post.
+    private func mayMarkHelpful(_ post: PostView) -> Bool {
+        guard !post.deletedByAuthor else { return false }
+        let postState = Resource.PostState(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval, thread: state)
+        return Policy.decide(actor, .markHelpful, .post(postState)).isAllowed
+    }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
     private var replyPagePath: String { thread.pagePath(thread.page.pageCount) }
@@ -132,7 +172,13 @@ struct ReplyFormView: TemplateRenderable {
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case "notice": notice.map { .text($0) }
         case "postWaits": .bool(postWaits)
+        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case "draftThread": .text(String(thread.page.thread.id))
+        case "firstNewURL":
+            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
+        case "detailsURL":
+            signedIn && Policy.decide(actor, .editThread, .thread(state)).isAllowed ? .text("/t/\(thread.page.thread.id)/details") : nil
         case "posts":
             .list(thread.page.posts.map { post in
                 .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
@@ -140,7 +186,9 @@ struct ReplyFormView: TemplateRenderable {
                                         mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
                                         threadID: thread.page.thread.id, replyPagePath: replyPagePath,
                                         saved: savedPostIDs.map { $0.contains(post.id) },
-                                        mayRestore: mayRestore(post)))
+                                        mayRestore: mayRestore(post), helpful: helpful[post.id],
+                                        mayMarkHelpful: signedIn && mayMarkHelpful(post),
+                                        isNew: seenBefore.map { post.id > $0 } ?? false))
             })
         default: thread.templateValue(for: key)
         }
@@ -159,6 +207,12 @@ struct PostActionsView: TemplateRenderable {
     var saved: Bool?
     /// Shows the Restore control (a hidden post, a reader Policy lets restore it).
     var mayRestore: Bool
+    /// Its "This helped" marks, if any.
+    var helpful: HelpfulCount?
+    /// Shows the "This helped" button.
+    var mayMarkHelpful: Bool
+    /// Newer than the newest post the reader had seen before this visit.
+    var isNew: Bool
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -170,6 +224,11 @@ struct PostActionsView: TemplateRenderable {
         case "saveControl": .bool(saved != nil)
         case "saved": .bool(saved ?? false)
         case "mayRestore": .bool(mayRestore)
+        case "mayMarkHelpful": .bool(mayMarkHelpful)
+        case "isNew": .bool(isNew)
+        case "helpfulMine": .bool(helpful?.mine ?? false)
+        case "helpfulText":
+            helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
         default: item.templateValue(for: key)
         }
     }

@@ -18,11 +18,14 @@ struct TopicTagView: TemplateRenderable {
 /// One line of a thread list.
 struct ThreadListItem: TemplateRenderable {
     var thread: ThreadSummary
+    /// The reader opened it before and it has posts they have not seen.
+    var newReplies = false
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "url": .text(BoardPaths.thread(id: thread.id, slug: thread.slug))
         case "title": .text(thread.title)
+        case "newReplies": .bool(newReplies)
         case "authorName": .text(thread.authorName)
         case "authorURL": .text(BoardPaths.user(thread.authorHandle))
         case "replyCount": .text(thread.replyCount == 1 ? "1 reply" : "\(thread.replyCount) replies")
@@ -67,11 +70,13 @@ struct TopicCountView: TemplateRenderable {
 /// The home page with the board's content.
 struct HomeView: TemplateRenderable {
     var content: HomePageContent
+    /// Listed threads with posts the reader has not seen since they last opened them.
+    var withNewPosts: Set<Int64> = []
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
-        case "latest": .list(content.latest.map(ThreadListItem.init))
-        case "unanswered": .list(content.unanswered.map(ThreadListItem.init))
+        case "latest": .list(content.latest.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
+        case "unanswered": .list(content.unanswered.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
         case "briefing": .list(content.briefing.map(BriefingItemView.init))
         case "topics": .list(content.topics.map(TopicCountView.init))
         default: nil
@@ -109,6 +114,10 @@ struct TopicView: TemplateRenderable {
     var page: TopicPage
     /// For signed-in readers: whether they follow the topic (nil for visitors: no form).
     var following: Bool?
+    /// The replies members marked most often as helpful ("This helped").
+    var helpfulAnswers: [HelpfulAnswer] = []
+    /// Listed threads with posts the reader has not seen since they last opened them.
+    var withNewPosts: Set<Int64> = []
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -118,9 +127,21 @@ struct TopicView: TemplateRenderable {
             }
         case "name": .text(page.topic.name)
         case "slug": .text(page.topic.slug)
+        case "askURL": .text("/t/new?topic=" + page.topic.slug)
+        case "hasHelpfulAnswers": .bool(!helpfulAnswers.isEmpty)
+        case "helpfulAnswers":
+            .list(helpfulAnswers.map { answer in
+                var row = TemplateObject()
+                let page = (answer.position - 1) / PageQueries.postsPerPage + 1
+                row["url"] = .text(BoardPaths.thread(id: answer.threadID, slug: answer.threadSlug) + (page > 1 ? "?page=\(page)" : "") + "#post-\(answer.postID)")
+                row["threadTitle"] = .text(answer.threadTitle)
+                row["authorName"] = .text(answer.authorName)
+                row["countText"] = .text(answer.count == 1 ? "1 member found this helpful" : "\(answer.count) members found this helpful")
+                return .object(row)
+            })
         case "description": .text(page.description)
         case "briefing": .list(page.briefingItems.map(BriefingItemView.init))
-        case "threads": .list(page.threads.map(ThreadListItem.init))
+        case "threads": .list(page.threads.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
         case "filters": .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
         case "filterLabel": page.filter == .all ? nil : .text(page.filter.label)
         case "emptyMessage": .text(page.filter == .all ? "No threads in this topic yet." : "No threads match this filter.")
@@ -231,6 +252,7 @@ struct ThreadView: TemplateRenderable {
         case "starterName": .text(page.thread.authorName)
         case "starterURL": .text(BoardPaths.user(page.thread.authorHandle))
         case "topics": .list(page.thread.topics.map(TopicTagView.init))
+        case "primaryTopic": page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
         case "space": page.space.map { .object(OrganisationLinkView(link: $0)) }
         case "briefingItem": page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
         case "postCount": .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
@@ -302,8 +324,8 @@ struct OrganisationView: TemplateRenderable {
         case "linkedMentors": .list(page.linkedMentors.map(MemberView.init))
         case "supports": .list(page.supports.map(OrganisationLinkView.init))
         case "hasSupports": .bool(!page.supports.isEmpty)
-        case "publicThreads": .list(page.publicThreads.map(ThreadListItem.init))
-        case "privateThreads": .list(page.privateThreads.map(ThreadListItem.init))
+        case "publicThreads": .list(page.publicThreads.map { ThreadListItem(thread: $0) })
+        case "privateThreads": .list(page.privateThreads.map { ThreadListItem(thread: $0) })
         case "canReadPrivateSpace": .bool(page.canReadPrivateSpace)
         default: nil
         }

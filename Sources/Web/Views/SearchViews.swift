@@ -60,14 +60,63 @@ struct SearchForm: Sendable {
 struct SearchView: TemplateRenderable {
     var form: SearchForm
     var topics: [TopicChoice] = []
+    var organisations: [OrganisationChoice] = []
     var results: SearchResults?
     var message: String?
+    /// The person "Written by" picked out, once it is one person.
+    var author: SearchPerson?
+    /// The people "Written by" could mean, when it names several.
+    var authorChoices: [SearchPerson] = []
+    /// People whose names match the words searched for.
+    var people: [SearchPerson] = []
+
+    /// How many filters are in use (the folded filters' summary says so).
+    var filterCount: Int {
+        [form.topic != nil, form.organisation != nil, form.author != nil, form.answered != .any, !form.from.isEmpty, !form.to.isEmpty]
+            .filter { $0 }.count
+    }
+
+    var heading: String {
+        let words = form.q.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !words.isEmpty { return "Results for “\(words)”" }
+        if let author { return "Posts by \(author.displayName)" }
+        return "Search"
+    }
+
+    static func personRows(_ people: [SearchPerson], form: SearchForm) -> TemplateValue {
+        .list(people.map { person in
+            var choice = form
+            choice.author = person.handle
+            var row = TemplateObject()
+            row["name"] = .text(person.displayName)
+            row["handle"] = .text(person.handle)
+            row["roleText"] = .text(person.role == "member" ? "" : ", " + person.role)
+            row["profileURL"] = .text(BoardPaths.user(person.handle))
+            row["postsURL"] = .text("/search?author=" + FormDecoder.encode(person.handle))
+            row["chooseURL"] = .text(choice.url(page: 1))
+            return .object(row)
+        })
+    }
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "searchQuery", "q": return .text(form.q)
+        case "heading": return .text(heading)
         case "searched": return .bool(results != nil || message != nil)
         case "message": return .text(message)
+        case "hasPeople": return .bool(!people.isEmpty)
+        case "people": return Self.personRows(people, form: form)
+        case "hasAuthorChoices": return .bool(!authorChoices.isEmpty)
+        case "authorChoices": return Self.personRows(authorChoices, form: form)
+        case "filterCount": return filterCount == 0 ? nil : .int(filterCount)
+        case "filtersOpen": return .bool(!authorChoices.isEmpty || (message != nil && form.author != nil && author == nil))
+        case "clearFiltersURL":
+            guard filterCount > 0 else { return nil }
+            return .text("/search?q=" + FormDecoder.encode(form.q))
+        case "organisationOptions":
+            return .list(organisations.map { organisation in
+                ["slug": .text(organisation.slug), "name": .text(organisation.name), "selected": .bool(organisation.slug == form.organisation)]
+            })
         case "topicOptions":
             return .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "selected": .bool(topic.slug == form.topic)]
@@ -78,8 +127,7 @@ struct SearchView: TemplateRenderable {
             return .list(labels.map { option, label in
                 ["value": .text(option.rawValue), "label": .text(label), "selected": .bool(option == form.answered)]
             })
-        case "organisation": return .text(form.organisation ?? "")
-        case "author": return .text(form.author ?? "")
+        case "author": return .text(author?.displayName ?? form.author ?? "")
         case "from": return .text(form.from)
         case "to": return .text(form.to)
         case "hasResults": return .bool(!(results?.hits.isEmpty ?? true))

@@ -1,14 +1,14 @@
 import Database
 
-/// Migration 12: how each person wants notifications by email, the weekly briefing by mail,
+/// Migration 14: how each person wants notifications by email, the weekly briefing by mail,
 /// when the scheduled mail last went out, and the key that signs unsubscribe links (issue 15).
 ///
 /// `notification_mail_settings`: a row is a choice that differs from, or confirms, the default
 /// (`NotificationMailPreferences.defaultDelivery`); no row means the default. Kept apart from
 /// `notification_settings` (which turns a kind off in the list on the site): a person may want
 /// a kind on the site and not in their inbox.
-enum Migration012MailPreferences {
-    static let migration = Migration(version: 12, name: "mail preferences, schedule and unsubscribe key", sql: sql)
+enum Migration014MailPreferences {
+    static let migration = Migration(version: 14, name: "mail preferences, schedule and unsubscribe key", sql: sql)
 
     static let sql = """
     CREATE TABLE notification_mail_settings (

@@ -1,0 +1,41 @@
+import Database
+import Foundation
+
+/// "New since your last visit" (issue 18): the newest post each member has seen of each thread
+/// they opened (`thread_visits`, migration 12). Only what they were shown counts as seen, and
+/// the mark only moves forward.
+public struct VisitsService: Sendable {
+    let store: Store
+
+    /// `userID` was shown `postIDs` of `threadID`: records the newest of them as seen.
+    /// - Returns: the newest post they had seen before, or nil on their first visit.
+    public func seen(userID: Int64, threadID: Int64, postIDs: [Int64]) throws -> Int64? {
+        guard let newest = postIDs.max() else { return nil }
+        // A read first: a page with nothing new to record costs no write transaction.
+        let before = try store.read { conn in
+            try conn.scalar(Int64.self, "SELECT last_seen_post_id FROM thread_visits WHERE user_id = ? AND thread_id = ?", userID, threadID)
+        }
+        if before.map({ $0 < newest }) ?? true {
+            try store.write { tx in
+                try tx.run("""
+                    INSERT INTO thread_visits(user_id, thread_id, last_seen_post_id) VALUES (?1, ?2, ?3)
+                    ON CONFLICT(user_id, thread_id) DO UPDATE SET last_seen_post_id = max(last_seen_post_id, excluded.last_seen_post_id)
+                    """, userID, threadID, newest)
+            }
+        }
+        return before
+    }
+
+    /// Of `threadIDs` (threads a list already shows `userID`), those they opened before and
+    /// that have posts newer than the newest they saw.
+    public func withNewPosts(userID: Int64, threadIDs: [Int64]) throws -> Set<Int64> {
+        guard !threadIDs.isEmpty else { return [] }
+        let ids = "[" + threadIDs.map(String.init).joined(separator: ",") + "]"
+        return try store.read { conn in
+            Set(try conn.column(Int64.self, """
+                SELECT t.id FROM threads t JOIN thread_visits v ON v.thread_id = t.id AND v.user_id = ?2
+                WHERE t.id IN (SELECT value FROM json_each(?1)) AND t.last_post_id > v.last_seen_post_id
+                """, ids, userID))
+        }
+    }
+}
