@@ -28,6 +28,8 @@ public final class Network: Sendable {
     public let live: LiveFeed
     /// The mail outbox for admins (`/admin/outbox`, `mutuals mail list`).
     public let outbox: OutboxService
+    /// Notification mail choices, the daily summary, the weekly briefing and unsubscribing (issue 15).
+    public let mailDigest: MailDigestService
 
     /// Moves whenever anything stored may have changed: every commit of this process (counted
     /// before the writing request is answered) and, once `watchOtherProcesses` runs, other
@@ -69,5 +71,6 @@ public final class Network: Sendable {
         moderation = ModerationService(store: store, clock: clock)
         live = LiveFeed(store: store, clock: clock, limits: accounts.limits)
         outbox = OutboxService(store: store, clock: clock)
+        mailDigest = MailDigestService(store: store, clock: clock)
     }
 }

@@ -16,8 +16,10 @@ struct ReadingGate: Sendable {
     let accounts: Accounts
 
     /// Routes every visitor may use: static files, the health check and the metrics (which has
-    /// its own rule, `MetricsAccess`), and the ways in: sign-in, two-factor, registration, sign-out.
-    static let open: Set<String> = ["/static/{path...}", "/healthz", "/metrics", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out"]
+    /// its own rule, `MetricsAccess`), the ways in: sign-in, two-factor, registration, sign-out,
+    /// and a mail's unsubscribe link (issue 15), which must work without signing in.
+    static let open: Set<String> = ["/static/{path...}", "/healthz", "/metrics", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out",
+                                    "/unsubscribe/{token}"]
 
     /// Whether a route pattern serves a feed (Atom), which takes a feed token instead of a session.
     static func isFeed(_ pattern: String) -> Bool {

@@ -15,6 +15,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var pages: PageOptions
     @OptionGroup var observability: ObservabilityOptions
     @OptionGroup var smtp: SMTPOptions
+    @OptionGroup var digestOptions: DigestOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -181,6 +182,10 @@ struct Serve: ParsableCommand {
                                                    listening: "\(noTLS ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         defer { mailSender.stop() }
         site.mailSender = mailSender
+        // Issue 15: queues the daily summary and the weekly briefing when due; stopped before the store closes.
+        let mailSchedule = MailScheduleTimer(service: network.mailDigest, schedule: try digestOptions.schedule()) { say($0) }
+        mailSchedule.start()
+        defer { mailSchedule.stop() }
         let router = try WebApplication.makeRouter(site: site, network: network)
 
         var listeners: [ListenerConfiguration] = []

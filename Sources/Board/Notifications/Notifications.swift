@@ -174,6 +174,7 @@ public enum Notifications {
     /// Mentions and `new_thread_in_topic` for a thread's opening post.
     static func announceThread(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                                body: String, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""
@@ -186,6 +187,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'new_thread_in_topic')
               AND \(recipientMayRead)
             """, threadID, postID, authorID, now, mentions)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// A reply: its author follows the thread; those it mentions, the thread's author and its
@@ -214,6 +216,7 @@ public enum Notifications {
     /// Mentions and `reply` notifications for a reply.
     static func announceReply(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
                               body: String, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         let mentions = jsonArray(mentionedHandles(in: body))
         try recordMentions(tx, threadID: threadID, postID: postID, authorID: authorID, mentions: mentions, now: now)
         try tx.run("""
@@ -226,6 +229,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'reply')
               AND \(notMuted) AND \(recipientMayRead)
             """, threadID, postID, authorID, now, mentions)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     static func recordMentions(_ tx: Connection, threadID: Int64, postID: Int64, authorID: Int64,
@@ -255,6 +259,7 @@ public enum Notifications {
     /// `postID` by `authorID` waits for approval: every admin hears about it (admins may read
     /// held posts under the one rule, which `recipientMayRead` still checks).
     public static func recordPostHeld(_ tx: Connection, postID: Int64, authorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         guard let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ?", postID) else { return }
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
@@ -264,12 +269,14 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'post_held')
               AND \(recipientMayRead)
             """, threadID, postID, authorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `mentorID` declined `threadID`: whoever asked them (the thread's author or an admin)
     /// hears about it, with the mentor's note (read from `thread_mentors` when listed), if they
     /// may still read the thread.
     public static func recordMentorDeclined(_ tx: Connection, threadID: Int64, mentorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
             SELECT r.user_id, 'mentor_declined', ?1, NULL, ?2, ?3
@@ -279,12 +286,14 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'mentor_declined')
               AND \(recipientMayRead)
             """, threadID, mentorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `memberID` asked to be confirmed as a member of their (new) organisation: every admin
     /// hears about it. No thread is involved, so the one visibility rule has nothing to check;
     /// who may confirm is `Policy`'s `manageOrganisations` (admins).
     public static func recordOrganisationRequested(_ tx: Connection, memberID: Int64, organisationID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
             SELECT r.user_id, 'organisation_requested', NULL, NULL, ?1, ?2, ?3
@@ -292,11 +301,13 @@ public enum Notifications {
             WHERE r.user_id <> ?1
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'organisation_requested')
             """, memberID, now, organisationID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `askerID` asked the admins to link a mentor (`mentorID`, or any) to the pathfinder of the
     /// private thread `threadID`: every admin who may read the thread hears about it.
     public static func recordMentorWanted(_ tx: Connection, threadID: Int64, askerID: Int64, mentorID: Int64?, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
             SELECT r.user_id, 'mentor_wanted', ?1, NULL, ?2, ?3, ?4
@@ -305,11 +316,13 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'mentor_wanted')
               AND \(recipientMayRead)
             """, threadID, askerID, now, mentorID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// An admin (`actorID`) answered `memberID`'s organisation request: the member hears which way.
     public static func recordOrganisationDecided(_ tx: Connection, memberID: Int64, organisationID: Int64, confirmed: Bool,
                                                  actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         let kind: NotificationKind = confirmed ? .organisationConfirmed : .organisationDeclined
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
@@ -317,10 +330,12 @@ public enum Notifications {
             WHERE ?1 <> ?3 AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = ?1 AND ns.kind = ?2)
               AND EXISTS (SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL)
             """, memberID, kind.rawValue, actorID, now, organisationID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     static func recordToPostAuthor(_ tx: Connection, kind: NotificationKind, threadID: Int64, postID: Int64,
                                    actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
             SELECT r.user_id, ?5, ?1, ?2, ?3, ?4
@@ -329,10 +344,12 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = ?5)
               AND \(recipientMayRead)
             """, threadID, postID, actorID, now, kind.rawValue)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `mentorID` was linked to `threadID` by `actorID`: the thread's author and the mentor hear about it.
     public static func recordMentorLinked(_ tx: Connection, threadID: Int64, mentorID: Int64, actorID: Int64, now: Date) throws {
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
             SELECT r.user_id, r.kind, ?1, NULL, ?3, ?4
@@ -342,6 +359,7 @@ public enum Notifications {
               AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = r.kind)
               AND \(recipientMayRead)
             """, threadID, mentorID, actorID, now)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     // MARK: reading and marking

@@ -43,6 +43,7 @@ public enum Schema {
         Migration012PlainTextSearch.migration,
         Migration013HelpfulMarks.migration,
         Migration014AccountTokens.migration,
+        Migration015MailPreferences.migration,
     ]
 
     /// The migrator for `migrations`.

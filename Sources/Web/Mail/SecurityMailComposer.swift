@@ -56,6 +56,8 @@ public enum MailComposition {
         var composers = MailComposers()
         composers.register(SecurityMailComposer(accounts: network.accounts, templates: templates, site: site),
                            for: [.confirmAddress, .passwordReset])
+        composers.register(try DigestMailComposer(mailDigest: network.mailDigest, templates: templates, site: site),
+                           for: DigestMailComposer.kinds)
         return composers
     }
 }

@@ -58,25 +58,39 @@ struct NotificationRoutes: RouteCollection {
 
     func settings(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { return context.redirect("/sign-in") }
-        let disabled = try notifications.disabledKinds(userID: userID)
+        guard let account = context.account else { return context.redirect("/sign-in") }
         let saved = (try? request.queryItems())?.contains { $0.name == "saved" } == true
-        return context.finish(app.pages.notifications.settings.response(InLayout(NotificationSettingsView(disabled: disabled, saved: saved, isAdmin: context.actor.isAdmin), context)))
+        return context.finish(app.pages.notifications.settings.response(InLayout(try settingsView(account, saved: saved, isAdmin: context.actor.isAdmin), context)))
     }
 
+    /// Saves the on-site kinds and, when the form carried them (`email-settings`), each kind's
+    /// email delivery and the weekly briefing: all from one form with one Save.
     func changeSettings(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.redirect("/sign-in") }
         guard case .valid(let items) = try app.checkedForm(request, context) else {
-            let disabled = try notifications.disabledKinds(userID: userID)
             return context.finish(app.pages.notifications.settings.response(
-                InLayout(NotificationSettingsView(disabled: disabled, saved: false, isAdmin: context.actor.isAdmin), context,
+                InLayout(try settingsView(account, saved: false, isAdmin: context.actor.isAdmin), context,
                          form: FormState(formMessage: CSRF.resubmitMessage)), status: .forbidden))
         }
         var enabled = Set(items.filter { $0.name == "kind" }.compactMap { NotificationKind(rawValue: $0.value) })
         // Kinds the form does not offer (admins' own) stay on, in case the role changes later.
         if !context.actor.isAdmin { enabled.formUnion(NotificationKind.allCases.filter(\.isForAdmins)) }
-        try notifications.setEnabledKinds(userID: userID, enabled)
+        try notifications.setEnabledKinds(userID: account.id, enabled)
+        if items["email-settings"] != nil {
+            var mail = try app.network.mailDigest.preferences(userID: account.id)
+            for kind in NotificationKind.allCases {
+                if let delivery = items["email-\(kind.rawValue)"].flatMap(MailDelivery.init(rawValue:)) { mail.deliveries[kind] = delivery }
+            }
+            mail.weeklyBriefing = items["weekly-briefing"] == "on"
+            try app.network.mailDigest.savePreferences(userID: account.id, mail)
+        }
         return context.redirect("/account/notifications?saved=1")
+    }
+
+    func settingsView(_ account: Account, saved: Bool, isAdmin: Bool) throws -> NotificationSettingsView {
+        NotificationSettingsView(disabled: try notifications.disabledKinds(userID: account.id), saved: saved, isAdmin: isAdmin,
+                                 mail: try app.network.mailDigest.preferences(userID: account.id),
+                                 email: account.email, emailConfirmed: try app.network.mailDigest.emailConfirmed(userID: account.id))
     }
 }

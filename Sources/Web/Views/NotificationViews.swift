@@ -94,14 +94,31 @@ struct NotificationSettingsView: TemplateRenderable {
     var saved: Bool
     /// Admins also choose the kinds only admins receive (`NotificationKind.isForAdmins`).
     var isAdmin = false
+    /// How each kind reaches the inbox, and the weekly briefing (issue 15).
+    var mail = MailPreferences(deliveries: [:], weeklyBriefing: true)
+    var email = ""
+    var emailConfirmed = true
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "kinds":
             return .list(NotificationKind.allCases.filter { isAdmin || !$0.isForAdmins }.map { kind in
-                ["value": .text(kind.rawValue), "label": .text(kind.label), "checked": .bool(!disabled.contains(kind))]
+                let chosen = mail.delivery(kind)
+                return [
+                    "value": .text(kind.rawValue), "label": .text(kind.label), "checked": .bool(!disabled.contains(kind)),
+                    "deliveries": .list(MailDelivery.allCases.map { delivery in
+                        [
+                            "id": .text("email-\(kind.rawValue)-\(delivery.rawValue)"), "name": .text("email-\(kind.rawValue)"),
+                            "hintID": .text("email-\(kind.rawValue)-hint"), "value": .text(delivery.rawValue),
+                            "label": .text(delivery.label), "checked": .bool(delivery == chosen),
+                        ]
+                    }),
+                ]
             })
         case "saved": return .bool(saved)
+        case "weeklyBriefing": return .bool(mail.weeklyBriefing)
+        case "email": return .text(email)
+        case "emailConfirmed": return .bool(emailConfirmed)
         default: return nil
         }
     }
