@@ -783,7 +783,9 @@ final class Reactor: @unchecked Sendable {
         requestMetrics.record(route: request.route, method: method, status: status, nanoseconds: elapsed)
         guard let logger = configuration.accessLog else { return }
         let entry = AccessLogEntry(
-            requestID: request.requestID, method: method, route: request.route, path: request.path, status: status,
+            // A path that carries a secret (a mailed link's {token}) is logged as its route pattern.
+            requestID: request.requestID, method: method, route: request.route,
+            path: request.route.contains("{token}") ? request.route : request.path, status: status,
             bytes: bytes, nanoseconds: elapsed, client: remote.clientAddress, userAgent: request.userAgent)
         logger.info(Logger.Message(stringLiteral: logLine.render(entry, as: configuration.accessLogFormat)))
     }

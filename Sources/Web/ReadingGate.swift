@@ -17,9 +17,14 @@ struct ReadingGate: Sendable {
 
     /// Routes every visitor may use: static files, the health check and the metrics (which has
     /// its own rule, `MetricsAccess`), the ways in: sign-in, two-factor, registration, sign-out,
-    /// and a mail's unsubscribe link (issue 15), which must work without signing in.
-    static let open: Set<String> = ["/static/{path...}", "/healthz", "/metrics", "/sign-in", "/sign-in/two-factor", "/register", "/sign-out",
-                                    "/unsubscribe/{token}"]
+    /// and the links mail sends (issue 15: unsubscribe, password reset, address confirmation),
+    /// which must work without signing in.
+    static let open: Set<String> = Set(["/static/{path...}", "/healthz", "/metrics", "/unsubscribe/{token}"]).union(waysIn)
+
+    /// The pages that let someone in, or back in: never behind the gate, and never refused by the
+    /// visitors' request limit (`VisitorRateLimit`) — they have their own throttles.
+    static let waysIn: Set<String> = ["/sign-in", "/sign-in/two-factor", "/register", "/sign-out", "/forgot-password",
+                                      "/forgot-password/sent", "/reset-password/{token}", "/confirm-email/{token}"]
 
     /// Whether a route pattern serves a feed (Atom), which takes a feed token instead of a session.
     static func isFeed(_ pattern: String) -> Bool {

@@ -7,8 +7,10 @@ import Synchronization
 /// Requests from visitors (no live session) are limited per client address (IPv4, or the IPv6
 /// /64, as sign-in counts them): a token bucket of `burst` requests refilled at `perSecond`.
 /// Past it the answer is 429 with `Retry-After`. Bots and scrapers are a public forum's usual
-/// load; members who have signed in are never limited by it. Static files and the health check
-/// are not counted. `perSecond` 0 turns the limit off.
+/// load; members who have signed in are never limited by it. Static files, the health check and
+/// the ways in (`ReadingGate.waysIn`: sign-in, registration, password reset, which have their
+/// own throttles) are not counted, so someone behind a busy address can always sign in.
+/// `perSecond` 0 turns the limit off.
 ///
 /// A request whose session cookie names no live session counts as a visitor's: it is charged
 /// when the session fails to resolve (`AppContext.requestContext`), so a made-up cookie does
@@ -59,7 +61,7 @@ public final class VisitorRateLimit: Sendable {
         guard let wait else { return }
         refusals.increment()
         let seconds = max(1, Int(wait.rounded(.up)))
-        throw HTTPError(.tooManyRequests, "Too many requests from your network. Wait \(seconds) second\(seconds == 1 ? "" : "s") and try again, or sign in.",
+        throw HTTPError(.tooManyRequests, "Too many requests from your network. Wait \(seconds) second\(seconds == 1 ? "" : "s") and try again, or sign in",
                         headers: HTTPHeaders([("Retry-After", String(seconds)), ("Cache-Control", "no-store")]))
     }
 
@@ -73,7 +75,7 @@ public final class VisitorRateLimit: Sendable {
     /// session cookie are charged here; with one, `requestContext` charges them if it is not live.
     func guardRoutes(_ router: inout RouterBuilder) {
         router.wrapHandlers { pattern, execution, handler in
-            guard execution == .pool, pattern != "/healthz", pattern != "/metrics" else { return handler }
+            guard execution == .pool, pattern != "/healthz", pattern != "/metrics", !ReadingGate.waysIn.contains(pattern) else { return handler }
             return { [self] request in
                 if request.cookie(SessionCookies(for: request).session) == nil { try charge(request) }
                 return try handler(request)

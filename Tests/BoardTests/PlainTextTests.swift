@@ -145,3 +145,16 @@ import TestSupport
         }
     }
 }
+
+/// Display names reach pages, mail headers and terminals: control characters are refused.
+@Suite struct DisplayNameRuleTests {
+    @Test func controlCharactersAndBidiOverridesAreRefused() {
+        for name in ["Eve\r\nBcc: victim@example.com", "Zoe\u{0}", "Esc\u{1B}[31m", "Rtl\u{202E}gnp.exe", "Sep\u{2028}x", "C1\u{85}x"] {
+            #expect(Accounts.displayNameProblem(name) != nil, "\(name.debugDescription)")
+        }
+        for name in ["Helen Marsh", "Siân O’Brien-Jones", "José Álvarez (JLP)", "李小龍"] {
+            #expect(Accounts.displayNameProblem(name) == nil)
+        }
+        #expect(Accounts.displayNameProblem("") == "Enter your name")
+    }
+}

@@ -263,7 +263,27 @@ import TestSupport
                 #expect(try forger.get("/").status == 429)
                 // A member is never limited.
                 for _ in 0..<10 { #expect(try member.get("/").status == 200) }
+                // The ways in stay open to a limited address: someone there can still sign in
+                // or reset a password.
+                #expect(try visitor.get("/sign-in").status == 200)
+                #expect(try visitor.get("/forgot-password").status == 200)
+                #expect(try site.signIn(visitor, "member").status == 303)
             }
+        }
+    }
+
+    @Test func theWaysInAndMailedLinksWorkWhenReadingNeedsSignIn() throws {
+        try withTestSite { site in
+            try site.network.store.write { try $0.run("UPDATE settings SET value = '1' WHERE key = ?", Setting.requireSignInToRead.rawValue) }
+            CachedSetting.settingsChanged()
+            let visitor = site.browser()
+            #expect(try visitor.get("/").status == 303)
+            for path in ["/sign-in", "/register", "/forgot-password", "/forgot-password/sent"] {
+                #expect(try visitor.get(path).status == 200, "\(path)")
+            }
+            // A mailed link is answered by its own page (here: not a valid link), not sent to sign in.
+            #expect(try visitor.get("/reset-password/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status != 303)
+            #expect(try visitor.get("/confirm-email/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status != 303)
         }
     }
 

@@ -108,11 +108,7 @@ public struct Accounts: Sendable {
             errors.append(FieldError("handle", "That handle is taken, choose another"))
         }
         let name = form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty {
-            errors.append(FieldError("displayName", "Enter your name"))
-        } else if name.count > 80 {
-            errors.append(FieldError("displayName", "Name must be 80 characters or fewer"))
-        }
+        if let problem = Self.displayNameProblem(name) { errors.append(FieldError("displayName", problem)) }
         if let problem = emailProblem(form.email) { errors.append(FieldError("email", problem)) }
         if form.password.isEmpty {
             errors.append(FieldError("password", "Enter a password"))
@@ -254,13 +250,26 @@ public struct Accounts: Sendable {
 
     // MARK: Profile
 
+    /// What is wrong with a display name (already trimmed), or nil. Names appear in pages, mail
+    /// headers and bodies and terminal output, so control characters (C0, DEL, C1), line and
+    /// paragraph separators and bidirectional overrides are refused: one rule for registration
+    /// and the account page.
+    public static func displayNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "Enter your name" }
+        if name.count > 80 { return "Name must be 80 characters or fewer" }
+        let refused = name.unicodeScalars.contains { scalar in
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+                || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+        }
+        return refused ? "Name must be letters, numbers, spaces and punctuation only" : nil
+    }
+
     /// Updates display name, bio and (self-declared, so unconfirmed) organisation.
     /// - Returns: the problems, or an empty list when saved.
     public func updateProfile(userID: Int64, displayName: String, bio: String, organisationSlug: String) throws -> [FieldError] {
         var errors: [FieldError] = []
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { errors.append(FieldError("displayName", "Enter your name")) }
-        else if name.count > 80 { errors.append(FieldError("displayName", "Name must be 80 characters or fewer")) }
+        if let problem = Self.displayNameProblem(name) { errors.append(FieldError("displayName", problem)) }
         if bio.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
         var organisationID: Int64?
         if !organisationSlug.isEmpty {

@@ -86,7 +86,7 @@ public struct LiveFeed: Sendable {
             var changes = Changes(lastNotificationID: afterNotification)
             changes.posts = try conn.query(NewPost.self, """
                 SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
-                       o.name AS author_organisation, p.body_html, p.created_at,
+                       CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation, p.body_html, p.created_at,
                        p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
                        coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
                        p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,

@@ -232,7 +232,8 @@ public enum PageQueries {
         let first = (page - 1) * postsPerPage + 1
         let posts = try conn.query(PostView.self, """
             SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
-                   o.name AS author_organisation,
+                   -- An organisation is shown once an admin has confirmed it (a claim is not a membership).
+                   CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation,
                    CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END AS body_html, p.created_at,
                    p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
                    coalesce(p.hidden_reason, '') AS hidden_reason

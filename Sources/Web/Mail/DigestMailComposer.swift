@@ -38,7 +38,7 @@ struct DigestMailComposer: MailComposing {
             let parts = try templates.render(draft.template, draft.model)
             return .send(MailMessage(from: site.from, to: .recipient(item.toAddress, name: draft.recipientName),
                                      subject: draft.subject, text: parts.text, html: parts.html,
-                                     messageID: site.messageID(outboxID: item.id), date: now,
+                                     messageID: site.messageID(outboxID: item.id, queuedAt: item.createdAt), date: now,
                                      inReplyTo: draft.inReplyTo, references: draft.references,
                                      unsubscribeURL: draft.unsubscribeURL))
         }

@@ -26,8 +26,11 @@ public struct MailSite: Sendable {
 
     /// The Message-ID of outbox row `id`: the same on every attempt, so a message sent twice
     /// after a crash is one message to mail clients that drop duplicates.
-    func messageID(outboxID: Int64) -> String {
-        "outbox-\(outboxID)@\(host)"
+    /// The message's id: the outbox row and the moment it was queued, so a resend after a crash
+    /// keeps the id while a database restored from a backup, which reuses row ids, does not
+    /// (mail services drop a message whose id they have seen).
+    func messageID(outboxID: Int64, queuedAt: Date) -> String {
+        "outbox-\(outboxID).\(Int64((queuedAt.timeIntervalSince1970 * 1000).rounded()))@\(host)"
     }
 
     /// An absolute link to `path` on the site.

@@ -43,7 +43,7 @@ struct SecurityMailComposer: MailComposing {
         let parts = try templates.render(name, model)
         return .send(MailMessage(from: site.from, to: .recipient(item.toAddress, name: content.account.displayName),
                                  subject: subject, text: parts.text, html: parts.html,
-                                 messageID: site.messageID(outboxID: item.id), date: now))
+                                 messageID: site.messageID(outboxID: item.id, queuedAt: item.createdAt), date: now))
     }
 }
 
