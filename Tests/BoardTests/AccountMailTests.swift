@@ -183,7 +183,8 @@ struct PasswordResetTests {
             for _ in 0..<5 { outcomes.append(try network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1")) }
             #expect(outcomes.prefix(3).allSatisfy { $0 == .accepted })
             guard case .throttled = outcomes[3] else { Issue.record("the fourth request was not throttled"); return }
-            #expect(try network.queuedCount(.passwordReset) == 3)
+            // Three were answered "accepted", but one account gets one link a minute (`AccountToken.mayIssue`).
+            #expect(try network.queuedCount(.passwordReset) == 1)
         }
     }
 }

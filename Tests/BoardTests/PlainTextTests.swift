@@ -158,3 +158,36 @@ import TestSupport
         #expect(Accounts.displayNameProblem("") == "Enter your name")
     }
 }
+
+/// Issue 15: no form can be used to send an address a stream of mail.
+@Suite struct MailedLinkLimitTests {
+    @Test func changeOfAddressAndResetMailAreCapped() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let member = try network.member(handle: "caller")
+            let accounts = network.accounts
+            // A second change of address within the minute is refused with a reason; nothing queued.
+            guard case .linkSent = try accounts.requestEmailChange(userID: member.id, newEmail: "one@example.org", password: TestNetwork.password) else {
+                Issue.record("the first change was refused"); return
+            }
+            guard case .invalid(let errors) = try accounts.requestEmailChange(userID: member.id, newEmail: "two@example.org", password: TestNetwork.password) else {
+                Issue.record("the second change was accepted"); return
+            }
+            #expect(errors.first?.field == "email")
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE kind = 'confirm_address'") == 1)
+            // Reset requests for one account, from many addresses: one link a minute, whatever
+            // the answer (always the same "if the address has an account…").
+            for second in 0..<12 {
+                _ = try accounts.requestPasswordReset(email: "caller@example.org", address: "192.0.2.\(second)")
+                network.clock.advance(1)
+            }
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset'") == 1)
+            // Spread over a day: five at most.
+            for hour in 0..<20 {
+                network.clock.advance(3600)
+                _ = try accounts.requestPasswordReset(email: "caller@example.org", address: "198.51.100.\(hour)")
+            }
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset' AND created_at > ?",
+                                        network.clock.now.addingTimeInterval(-86_400)) ?? 0 <= 5)
+        }
+    }
+}

@@ -155,6 +155,7 @@ struct MailRelayFlowTests {
                 try site.store.write { try $0.run("UPDATE users SET email_confirmed_at = 1 WHERE id = ?", person.id) }
                 #expect(try site.network.accounts.requestPasswordReset(email: "\(person.handle)@example.org", address: "192.0.2.1") == .accepted)
             }
+            clock.advance(61)  // one link a minute per account
             _ = try site.network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.2")
             // Down: nothing listens on the relay's port (a real refused connection).
             let deadPort = try { try LoopbackRelay().port }()  // the relay is gone when this returns

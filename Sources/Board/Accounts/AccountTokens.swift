@@ -62,6 +62,23 @@ public enum AccountToken {
         Accounts.tokenHash(token).map { Data($0) }
     }
 
+    /// Links of one purpose one account may be sent: one a minute, five a day. Every path that
+    /// mails a link (registration aside, which happens once) asks this first, so no form can be
+    /// used to send an address a stream of mail.
+    static let perMinute = 1
+    static let perDay = 5
+
+    /// Whether another link of `purpose` may be mailed for `userID` now.
+    static func mayIssue(_ tx: Connection, purpose: Purpose, userID: Int64, now: Date) throws -> Bool {
+        let lastMinute = try tx.scalar(Int.self, """
+            SELECT count(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?
+            """, userID, purpose.rawValue, now.addingTimeInterval(-60)) ?? 0
+        let lastDay = try tx.scalar(Int.self, """
+            SELECT count(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?
+            """, userID, purpose.rawValue, now.addingTimeInterval(-86_400)) ?? 0
+        return lastMinute < perMinute && lastDay < perDay
+    }
+
     /// Stores a new token for `purpose` and queues its mail to `email`, inside `tx` (the
     /// transaction of the event: a registration, a change of address, a reset request).
     static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,

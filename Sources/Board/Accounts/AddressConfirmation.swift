@@ -112,8 +112,13 @@ extension Accounts {
         if !errors.isEmpty { return .invalid(errors) }
         let token = try AccountToken.make()
         let now = clock.now()
-        try store.write { tx in
+        let sent = try store.write { tx -> Bool in
+            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, now: now) else { return false }
             try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: email, token: token, now: now)
+            return true
+        }
+        guard sent else {
+            return .invalid([FieldError("email", "A confirmation link was sent less than a minute ago, or five were sent today. Wait a minute (or until tomorrow) and try again")])
         }
         return .linkSent(to: email)
     }
@@ -121,7 +126,7 @@ extension Accounts {
     public enum ResendOutcome: Sendable, Equatable {
         case sent(to: String)
         case alreadyConfirmed
-        /// A link went less than a minute ago.
+        /// A link went less than a minute ago, or five went today (`AccountToken.mayIssue`).
         case tooSoon
     }
 
@@ -133,11 +138,7 @@ extension Accounts {
         let token = try AccountToken.make()
         let now = clock.now()
         return try store.write { tx in
-            if try tx.scalar(Int.self, """
-                SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = 'confirm_address' AND created_at > ?
-                """, userID, now.addingTimeInterval(-60)) != nil {
-                return .tooSoon
-            }
+            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, now: now) else { return .tooSoon }
             try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: address, token: token, now: now)
             return .sent(to: address)
         }

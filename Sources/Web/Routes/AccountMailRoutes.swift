@@ -218,7 +218,7 @@ extension AccountRoutes {
             guard let status = try accounts.emailStatus(userID: userID) else { return nil }
             return "We have sent a confirmation link to \(status.pendingAddress ?? status.address). It lasts 48 hours"
         }
-        if query["emailLinkWait"] != nil { return "We sent a link less than a minute ago. Check your email, or try again in a minute" }
+        if query["emailLinkWait"] != nil { return "We sent a link less than a minute ago, or five today. Check your email, or try again later" }
         if query["emailConfirmed"] != nil { return "Your email address is already confirmed" }
         return nil
     }
