@@ -97,6 +97,8 @@ extension MailMessage {
             head.append("List-Unsubscribe: <\(unsubscribe)>")
             head.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         }
+        // RFC 3834 §5: sent by a program, so out-of-office responders do not answer it.
+        head.append("Auto-Submitted: auto-generated")
         head.append("MIME-Version: 1.0")
         head.append("Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"")
 

@@ -30,9 +30,14 @@ struct MailCommand: ParsableCommand {
             do {
                 try transport.deliver(message)
             } catch {
+                // Not a usage error: say what the relay did, and exit 75 (EX_TEMPFAIL) or 69 (EX_UNAVAILABLE).
                 switch error {
-                case .temporary(let detail): throw ValidationError("not sent (temporary, would be retried): \(detail)")
-                case .permanent(let detail): throw ValidationError("not sent (refused): \(detail)")
+                case .temporary(let detail):
+                    say("Not sent (temporary, would be retried): \(detail)")
+                    throw ExitCode(75)
+                case .permanent(let detail):
+                    say("Not sent (refused): \(detail)")
+                    throw ExitCode(69)
                 }
             }
             print("Sent a test message to \(to) through \(transport.configuration.host):\(transport.configuration.port).")

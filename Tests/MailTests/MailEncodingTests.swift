@@ -31,6 +31,7 @@ import Testing
             To: "Helen" <helen@example.org>\r
             Subject: Hello\r
             Message-ID: <1.abc@example.org>\r
+            Auto-Submitted: auto-generated\r
             MIME-Version: 1.0\r
             Content-Type: multipart/alternative;\r
              boundary="=_b"
