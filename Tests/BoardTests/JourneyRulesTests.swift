@@ -125,6 +125,11 @@ import TestSupport
             #expect(try network.scalar(Bool.self, "SELECT organisation_confirmed FROM users WHERE id = ?", member.id) == true)
             #expect(try kinds(network, member) == [.organisationConfirmed])
             #expect(try network.lastLogAction() == "edit_organisation")
+            // The answer is in the log for admins, not on the public page.
+            let publicLog = try network.store.read { try ModerationQueries.log($0, viewer: .visitor) }
+            #expect(!publicLog.contains { $0.action == .editOrganisation && $0.targetType == "user" })
+            let adminLog = try network.store.read { try ModerationQueries.log($0, viewer: adminActor.viewer) }
+            #expect(adminLog.contains { $0.action == .editOrganisation && $0.targetType == "user" })
             #expect(throws: ModerationError.notFound) {
                 try Moderation.answerMembership(network.store, actor: adminActor, userID: member.id, organisationID: pathfinder.id, confirm: true)
             }

@@ -64,6 +64,7 @@ public enum ModerationQueries {
 
     /// The log, newest first. Thread titles (of threads and of posts' threads) are shown only
     /// to viewers who can read the thread: the privacy rule is in the SQL, as for every page.
+    /// Answers to membership requests are in the log for admins, not on the public page.
     public static func log(_ conn: Connection, viewer: Viewer, limit: Int = 200) throws -> [LogEntry] {
         try conn.query(LogRow.self, """
             SELECT l.id, a.handle AS actor_handle, a.role <> 'admin' AND l.action = 'hide_post' AS automatic, l.action,
@@ -82,6 +83,8 @@ public enum ModerationQueries {
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      ELSE NULL END AS target_thread_id
             FROM moderation_log l JOIN users a ON a.id = l.actor_id
+            -- Answers to membership requests name a member and what they asked for: admins only.
+            WHERE NOT (l.action = 'edit_organisation' AND l.target_type = 'user') OR ?2
             ORDER BY l.created_at DESC, l.id DESC
             LIMIT ?4
             """, viewer.organisationID, viewer.isAdmin, viewer.userID, limit)
