@@ -95,7 +95,7 @@ def lua_script(work, name, paths, headers, post=None):
             f.write("n = 0\n")
             f.write("request = function()\n  n = n + 1\n")
             f.write('  local body = string.format("%s", n, math.random(1000000000))\n' % body)
-            f.write('  return wrk.format("POST", posts[(n %% #posts) + 1], {["Content-Type"] = "application/x-www-form-urlencoded"}, body)\nend\n')
+            f.write('  return wrk.format("POST", posts[(n % #posts) + 1], {["Content-Type"] = "application/x-www-form-urlencoded"}, body)\nend\n')
         else:
             f.write("request = function()\n  i = i + 1\n  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n")
     return path
