@@ -61,6 +61,12 @@ import Testing
             #expect(Digest.base64URL(random) == foundation)
             if length > 0 { #expect(Digest.fromBase64URL(Digest.base64URL(random)) == random) }
         }
+        // Malformed: a length no encoding has, padding, a character outside the URL alphabet,
+        // stray bits in the last character, and nothing at all.
+        for bad in ["Z", "Zm9vY", "Zg==", "Zm9v\u{0}", "Zm 9", "Zh", "Zm9", "", "é"] {
+            #expect(Digest.fromBase64URL(bad) == nil, "\(bad)")
+        }
+        #expect(Digest.fromBase64URL("Zm8") == Array("fo".utf8))
     }
 
     @Test func scryptParametersTravelWithTheHash() throws {

@@ -88,14 +88,35 @@ public enum Digest {
 
     static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// Decodes base64url without padding; nil when malformed.
+    /// Decodes base64url without padding; nil when malformed (a character outside the
+    /// alphabet, a length no encoding has, or stray bits in the last character). Runs on every
+    /// signed-in request (the session cookie), so it works on the bytes directly.
     public static func fromBase64URL(_ text: String) -> [UInt8]? {
-        guard !text.isEmpty, text.utf8.count <= 256,
-              text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
-        else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64.append("=") }
-        return Data(base64Encoded: base64).map(Array.init)
+        let utf8 = text.utf8
+        guard !utf8.isEmpty, utf8.count <= 256, utf8.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count * 3 / 4)
+        var group: UInt32 = 0
+        var bits = 0
+        for byte in utf8 {
+            let sextet: UInt32
+            switch byte {
+            case 0x41...0x5a: sextet = UInt32(byte - 0x41)
+            case 0x61...0x7a: sextet = UInt32(byte - 0x61) + 26
+            case 0x30...0x39: sextet = UInt32(byte - 0x30) + 52
+            case 0x2d: sextet = 62
+            case 0x5f: sextet = 63
+            default: return nil
+            }
+            group = group << 6 | sextet
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: group >> UInt32(bits)))
+                group &= (1 << UInt32(bits)) - 1
+            }
+        }
+        return group == 0 ? out : nil
     }
 }
 

@@ -25,7 +25,6 @@ final class CompiledTemplate: Sendable {
 final class TemplateStore: Sendable {
     let templates: [CompiledTemplate]
     let indexByName: [String: Int]
-
     init(templates: [CompiledTemplate], names: [String]) {
         self.templates = templates
         var indexByName: [String: Int] = [:]
@@ -82,10 +81,22 @@ public struct TemplateLibrary: Sendable {
         let names = compiler.names
         var compiled: [CompiledTemplate] = []
         compiled.reserveCapacity(compiler.trees.count)
+        // Every name's first part gets one number across the library, so a render can remember
+        // an outer context's answer in an array instead of asking it again (TemplateRenderer).
+        var nameIDs: [String: Int32] = [:]
         for (index, tree) in compiler.trees.enumerated() {
-            compiled.append(CompiledTemplate(
-                name: index < names.count ? names[index] : "(indented partial)",
-                program: TemplateProgram(tree, template: index)))
+            var program = TemplateProgram(tree, template: index)
+            for slot in program.names.indices {
+                let first = program.names[slot].first
+                if let id = nameIDs[first] {
+                    program.names[slot].id = id
+                } else {
+                    let id = Int32(nameIDs.count)
+                    nameIDs[first] = id
+                    program.names[slot].id = id
+                }
+            }
+            compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", program: program))
         }
         store = TemplateStore(templates: compiled, names: names)
     }
