@@ -4,6 +4,7 @@
 #   bash Benchmarks/pages.sh                 # 1,000,000 posts, 10 s per row
 #   POSTS=100000 DURATION=5 bash Benchmarks/pages.sh
 #   SERVE_ARGS="--reader-mmap-mb 0" bash Benchmarks/pages.sh   # extra `serve` options
+#   ONLY="signed in|mixed" bash Benchmarks/pages.sh                # only the rows whose name matches
 #
 # Release build. Seeds Benchmarks/out/pages-N/ once with `mutuals demo --scale N` (reused by later
 # runs; delete it to re-seed). The server is pinned to CPU 0 and wrk to CPU 1 (taskset); HTTPS

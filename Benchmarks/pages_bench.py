@@ -214,7 +214,11 @@ http {{
         gz = {"Accept-Encoding": "gzip"}
         rows = []
 
+        only = re.compile(os.environ["ONLY"]) if os.environ.get("ONLY") else None
+
         def row(name, paths, headers=None, nginx_paths=None, nginx_headers=None):
+            if only and not only.search(name):
+                return
             result = wrk(ours, lua_script(work, "ours", paths, headers or {}), s, c, ccpu)
             other = None
             if nginx_paths:
@@ -241,7 +245,8 @@ http {{
         # Mixed: members read thread pages while replies are posted at one in twenty requests.
         # Two wrk processes run at once on the client CPU: 60 connections of GETs, and 4 of paced
         # POSTs whose pace is set from the signed-in GET rate above.
-        get_rate = rows[7][1]["rps"] or 1000
+        signed_in = [r for name, r, _ in rows if name == "signed in: thread, the same 200 pages"]
+        get_rate = (signed_in[0]["rps"] if signed_in else 0) or 1000
         pace_ms = max(1, int(4 * 1000 / (get_rate / 20)))
         post_body = ("body=Benchmark+reply+%d+" + "word+" * 20 + "%d&action=post&csrf=" + token)
         post_paths = [f"/t/{p.split('/')[2].split('-')[0]}/reply" for p in same200]

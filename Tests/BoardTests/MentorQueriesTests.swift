@@ -129,6 +129,60 @@ struct MentorQueriesTests {
         }
     }
 
+    /// Migration 16's kept count equals the walk over posts it replaced, after every kind of
+    /// change: a reply, hiding and restoring it, its author deleting it, a held reply approved,
+    /// the author's role taken away and given back, and the reply removed for good.
+    @Test func keptMentorAnswersFollowEveryChange() throws {
+        try withTestNetwork { network in
+            let fixture = try MentorFixture(network)
+            let mentor = try fixture.mentor("alder", expertise: [0])
+            let thread = fixture.thread
+            let now = fixture.now
+            func kept() throws -> Int {
+                try fixture.store.read { try #require(try $0.scalar(Int.self, "SELECT mentor_answers FROM threads WHERE id = ?", thread)) }
+            }
+            func walked() throws -> Int {
+                try fixture.store.read {
+                    try #require(try $0.scalar(Int.self, """
+                        SELECT count(*) FROM posts mp JOIN users mu ON mu.id = mp.author_id
+                        WHERE mp.thread_id = ? AND mp.position > 1 AND mp.hidden = 0 AND mp.deleted_by_author = 0
+                          AND mp.held_for_approval = 0 AND mu.role = 'mentor'
+                        """, thread))
+                }
+            }
+            func change(_ sql: String, _ arguments: Int64...) throws {
+                try fixture.store.write { tx in try tx.run(sql, arguments: arguments.map { $0 }) }
+                #expect(try kept() == walked(), "\(sql)")
+            }
+            #expect(try kept() == 0)
+            let reply = try fixture.store.write { tx in
+                try tx.run("""
+                    INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at) VALUES (?, ?, 2, 'A', '<p>A</p>', ?)
+                    """, thread, mentor, now)
+                return tx.lastInsertedRowID
+            }
+            #expect(try kept() == 1)
+            try change("INSERT INTO posts(thread_id, author_id, position, body_markdown, body_html, created_at, held_for_approval) VALUES (?, ?, 3, 'B', '<p>B</p>', ?, 1)",
+                       thread, mentor, Int64(now.timeIntervalSince1970 * 1000))
+            #expect(try kept() == 1)
+            try change("UPDATE posts SET held_for_approval = 0 WHERE thread_id = ? AND position = 3", thread)
+            #expect(try kept() == 2)
+            try change("UPDATE posts SET hidden = 1, hidden_by = ? WHERE id = ?", mentor, reply)
+            #expect(try kept() == 1)
+            try change("UPDATE posts SET hidden = 0, hidden_by = NULL WHERE id = ?", reply)
+            #expect(try kept() == 2)
+            try change("UPDATE posts SET deleted_by_author = 1 WHERE id = ?", reply)
+            #expect(try kept() == 1)
+            try change("UPDATE users SET role = 'member' WHERE id = ?", mentor)
+            #expect(try kept() == 0)
+            #expect(try fixture.store.read { try MentorQueries.answeredByMentor($0, threadIDs: [thread]) }.isEmpty)
+            try change("UPDATE users SET role = 'mentor' WHERE id = ?", mentor)
+            #expect(try kept() == 1)
+            try change("DELETE FROM posts WHERE thread_id = ? AND position = 3", thread)
+            #expect(try kept() == 0)
+        }
+    }
+
     @Test func queueWaitsOldestFirstAndMovesAnsweredThreadsToDone() throws {
         try withTestNetwork { network in
             let fixture = try MentorFixture(network)

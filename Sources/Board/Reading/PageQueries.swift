@@ -39,12 +39,12 @@ public struct ThreadSummary: RowDecodable, Sendable {
     public let lastPosterName: String?
     public internal(set) var topics: [TopicTag] = []
     /// A mentor has replied (shown as "Answered by a mentor" in lists).
-    public internal(set) var answeredByMentor = false
+    public let answeredByMentor: Bool
 
     static let columns = """
         t.id, t.title, t.slug, a.handle AS author_handle, a.display_name AS author_name, t.organisation_id,
         t.reply_count, t.last_activity_at, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
-        lu.display_name AS last_poster_name
+        lu.display_name AS last_poster_name, t.mentor_answers > 0 AS answered_by_mentor
         """
 
     public init(row: Row) throws {
@@ -58,6 +58,7 @@ public struct ThreadSummary: RowDecodable, Sendable {
         lastActivityAt = try row["last_activity_at"]
         pinned = try row["pinned"]
         locked = try row["locked"]
+        answeredByMentor = try row["answered_by_mentor"]
         hasAcceptedAnswer = try row["has_accepted_answer"]
         lastPosterName = try row["last_poster_name"]
     }
@@ -280,10 +281,8 @@ public enum PageQueries {
             """, arguments: [ids]) { row in
             byThread[try row["thread_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
         }
-        let mentorAnswered = try MentorQueries.answeredByMentor(conn, threadIDs: threads.map(\.id))
         for index in threads.indices {
             threads[index].topics = byThread[threads[index].id] ?? []
-            threads[index].answeredByMentor = mentorAnswered.contains(threads[index].id)
         }
     }
 }
