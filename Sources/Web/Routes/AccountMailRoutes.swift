@@ -127,7 +127,7 @@ struct AccountMailRoutes: RouteCollection {
 
     func changeEmail(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         let page: TemplateObject = ["address": .text(account.email)]
@@ -147,7 +147,7 @@ struct AccountMailRoutes: RouteCollection {
 
     func resendConfirmation(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         if case .rejected = try app.checkedForm(request, context) {
             return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
         }
