@@ -41,6 +41,19 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case organisationConfirmed = "organisation-confirmed"
     case organisationDeclined = "organisation-declined"
     case accountDeleted = "account-deleted"
+    case accountSaved = "account-saved"
+    case passwordChanged = "password-changed"
+    case sessionEnded = "session-ended"
+    case emailLinkWait = "email-link-wait"
+    case emailAlreadyConfirmed = "email-confirmed"
+    // Their pages say these themselves: the account page names the address a link went to,
+    // the settings page how many settings changed, the outbox the message (`Notice.subject`),
+    // the notification settings page in its own banner.
+    case emailLinkSent = "email-link-sent"
+    case notificationSettingsSaved = "notification-settings-saved"
+    case settingsSaved = "settings-saved"
+    case messageRequeued = "message-requeued"
+    case messageNotFailed = "message-not-failed"
     // On the thread page, after an action on it or one of its posts.
     case threadStarted = "thread-started"
     case replyPosted = "reply-posted"
@@ -80,7 +93,8 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case signInForAccount = "sign-in-account"
     case signInForAdmin = "sign-in-admin"
 
-    /// The banner's text; nil for the users page's notices, which that page words itself.
+    /// The banner's text; nil for the notices their page words itself (the users page, the
+    /// account page's address, the settings count, the outbox message).
     var text: String? {
         switch self {
         case .postWaits: "Your post has been sent. As you are new, an admin checks it before others can see it; the admins have been told, and you will get a notification when it is approved."
@@ -108,6 +122,12 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .organisationConfirmed: "Membership confirmed. The member has been told and can now read the organisation’s private space."
         case .organisationDeclined: "Request declined. The member has been told."
         case .accountDeleted: "Your account has been deleted, and you have been signed out."
+        case .accountSaved: "Your changes have been saved."
+        case .passwordChanged: "Your password has been changed and your other sessions have ended."
+        case .sessionEnded: "That session has been signed out."
+        case .emailLinkWait: "We sent a link less than a minute ago, or five today. Check your email, or try again later."
+        case .emailAlreadyConfirmed: "Your email address is already confirmed."
+        case .emailLinkSent, .settingsSaved, .messageRequeued, .messageNotFailed, .notificationSettingsSaved: nil
         case .threadStarted: "Your thread has been posted."
         case .replyPosted: "Reply posted."
         case .postEdited: "Your changes have been saved. Earlier versions stay in the post’s history."
@@ -146,7 +166,8 @@ enum SiteNotice: String, CaseIterable, Sendable {
     /// A success (green, "Success") or, for the sign-in reasons, an important notice ("Important").
     var isSuccess: Bool {
         switch self {
-        case .signInNeeded, .signInForSaved, .signInForFollowing, .signInForNotifications, .signInForAccount, .signInForAdmin: false
+        case .signInNeeded, .signInForSaved, .signInForFollowing, .signInForNotifications, .signInForAccount, .signInForAdmin,
+             .emailLinkWait, .emailAlreadyConfirmed, .messageNotFailed: false
         default: true
         }
     }

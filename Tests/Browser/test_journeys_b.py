@@ -135,7 +135,7 @@ def test_admin_changes_two_settings_with_one_save(driver, server):
     threshold.select_by_value(new_threshold)
     days.select_by_value(new_days)
     submit_and_wait(driver, "main form[action='/admin/settings'] button[type=submit]")
-    assert path_of(driver).startswith("/admin/settings?saved=2"), driver.current_url
+    assert path_of(driver).startswith("/admin/settings?notice=settings-saved.2."), driver.current_url
     banner = driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
     assert "Settings saved. 2 settings changed." in banner
     assert Select(driver.find_element(By.ID, "setting-flag_threshold")).first_selected_option.get_attribute("value") == new_threshold

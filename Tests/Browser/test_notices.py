@@ -82,3 +82,27 @@ def test_admin_thread_tools_end_with_a_word(driver, server):
     submit_and_wait(driver, "button[name=change][value=unlock]")
     assert any("Thread unlocked." in text for text in banners(driver)), main_text(driver)
     sign_out(driver)
+
+
+def test_pages_after_an_action_pass_axe_and_html5(js_driver, server):
+    """The banners after saving the account and the notification settings, reached by acting
+    (a notice link works only for the browser that acted), pass axe and parse as HTML5."""
+    from axe_support import html5_errors
+    from conftest import fetch
+
+    sign_in(js_driver, *server.accounts["member"])
+    for page, form, words in [("/account", "main form[action='/account'] button[type=submit]", "Your changes have been saved."),
+                              ("/account/notifications", "main form[action='/account/notifications'] button[type=submit]",
+                               "Settings saved")]:
+        js_driver.get(server.url(page))
+        submit_and_wait(js_driver, form)
+        assert "notice=" in js_driver.current_url, js_driver.current_url
+        assert any(words in text for text in banners(js_driver)), main_text(js_driver)
+        assert_axe_clean(js_driver, f"{page} after saving")
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in js_driver.get_cookies())
+        status, _, body = fetch(js_driver.current_url, {"Cookie": cookies})
+        assert status == 200, status
+        assert b'class="notification-banner' in body, f"{page}: no banner for the same browser"
+        errors = html5_errors(body)
+        assert not errors, f"{page}: {errors}"
+    sign_out(js_driver)

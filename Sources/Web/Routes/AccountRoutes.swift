@@ -184,10 +184,7 @@ struct AccountRoutes: RouteCollection {
     func account(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         guard let account = context.account else { return context.signInRedirect() }
-        let query = try request.queryItems()
-        let notice: String? = query["welcome"] != nil ? "Your account has been created"
-            : query["saved"] != nil ? "Your changes have been saved"
-            : try emailNotice(query, userID: account.id)
+        let notice = try emailNotice(context.notice, userID: account.id)
         let form = FormState(values: ["displayName": account.displayName, "bio": account.bio,
                                       "organisation": try organisationSlug(account.organisationID) ?? ""])
         return try context.finish(accountPage(context, account, form: form, notice: notice))
@@ -208,7 +205,7 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(accountPage(context, account, form: FormState(items: items, errors: errors),
                                                   status: .unprocessableContent))
         }
-        return context.redirect("/account?saved=1")
+        return context.redirect("/account", notice: .accountSaved)
     }
 
     func passwordForm(_ request: Request) throws -> Response {
@@ -232,7 +229,7 @@ struct AccountRoutes: RouteCollection {
             return context.finish(pages.password.response(InLayout(FormState(items: items, errors: errors), context),
                                                           status: .unprocessableContent))
         }
-        return context.redirect("/account/sessions?changed=1")
+        return context.redirect("/account/sessions", notice: .passwordChanged)
     }
 
     // MARK: Sessions
@@ -240,12 +237,7 @@ struct AccountRoutes: RouteCollection {
     func sessions(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         guard let session = context.session else { return context.signInRedirect() }
-        let notice: String? = switch true {
-        case (try request.queryItems())["changed"] != nil: "Your password has been changed and your other sessions have ended"
-        case (try request.queryItems())["ended"] != nil: "That session has been signed out"
-        default: nil
-        }
-        return try context.finish(sessionsPage(context, session, notice: notice))
+        return try context.finish(sessionsPage(context, session, notice: nil))
     }
 
     func endSession(_ request: Request) throws -> Response {
@@ -262,7 +254,7 @@ struct AccountRoutes: RouteCollection {
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
             return response
         }
-        return context.redirect("/account/sessions?ended=1")
+        return context.redirect("/account/sessions", notice: .sessionEnded)
     }
 
     // MARK: Your data

@@ -307,7 +307,7 @@ struct AdminRoutes: RouteCollection {
 
     func settings(_ request: Request) throws -> Response {
         let context = try admitted(request)
-        let saved = try request.queryItems()["saved"].flatMap { Int($0) }
+        let saved = context.notice.flatMap { $0.key == .settingsSaved ? $0.subject.map { Int($0) } : nil }
         return context.finish(try settingsPage(context, form: FormState(), saved: saved))
     }
 
@@ -316,7 +316,7 @@ struct AdminRoutes: RouteCollection {
     func changeSetting(_ request: Request) throws -> Response {
         try adminForm(request, page: { try settingsPage($0, form: $1, status: $2) }, fieldID: { "setting-\($0)" }) { context, items in
             let changed = try app.network.settings.set(by: context.actor, AdminSettingsView.submitted(items))
-            return context.redirect("/admin/settings?saved=\(changed.count)")
+            return context.redirect("/admin/settings", notice: .settingsSaved, subject: Int64(changed.count))
         }
     }
 

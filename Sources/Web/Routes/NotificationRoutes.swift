@@ -59,7 +59,7 @@ struct NotificationRoutes: RouteCollection {
     func settings(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         guard let account = context.account else { return context.signInRedirect() }
-        let saved = (try? request.queryItems())?.contains { $0.name == "saved" } == true
+        let saved = context.notice?.key == .notificationSettingsSaved
         return context.finish(app.pages.notifications.settings.response(InLayout(try settingsView(account, saved: saved, isAdmin: context.actor.isAdmin), context)))
     }
 
@@ -85,7 +85,7 @@ struct NotificationRoutes: RouteCollection {
             mail.weeklyBriefing = items["weekly-briefing"] == "on"
             try app.network.mailDigest.savePreferences(userID: account.id, mail)
         }
-        return context.redirect("/account/notifications?saved=1")
+        return context.redirect("/account/notifications", notice: .notificationSettingsSaved)
     }
 
     func settingsView(_ account: Account, saved: Bool, isAdmin: Bool) throws -> NotificationSettingsView {
