@@ -26,6 +26,16 @@ enum CSRF {
         Digest.sha256(Array(("csrf:" + cookieToken).utf8))
     }
 
+    /// The browser's pre-session token (the signed-out secret's cookie): the one it sent when
+    /// well formed, else a new one with the `Set-Cookie` that gives it.
+    static func presession(for request: Request, cookies: SessionCookies) throws -> (token: String, setCookie: String?) {
+        if let existing = request.cookie(cookies.presession), Digest.fromBase64URL(existing)?.count == 32 {
+            return (existing, nil)
+        }
+        let token = Digest.base64URL(try SecureRandom.bytes(32))
+        return (token, cookies.setCookie(cookies.presession, token, maxAge: nil))
+    }
+
     /// `secret` as one response's forms carry it: base64url(pad ‖ pad XOR secret), pad random.
     static func masked(_ secret: [UInt8]) throws -> String {
         let pad = try SecureRandom.bytes(secret.count)

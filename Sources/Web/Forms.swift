@@ -59,7 +59,7 @@ struct LayoutContext: TemplateRenderable {
     /// The page to come back to after signing in from the header's link.
     var returnPath: String?
     var awaitingModeration = 0
-    var notice: SiteNotice?
+    var notice: Notice?
     /// Why a signed-in person may not start a thread (a suspension), for pages that offer it.
     var startThreadRefusal: String?
 
@@ -86,7 +86,8 @@ struct LayoutContext: TemplateRenderable {
         case "csrfToken": return .text(csrfToken)
         case "unreadNotifications": return unreadNotifications > 0 ? .int(unreadNotifications) : nil
         case "awaitingModeration": return awaitingModeration > 0 ? .int(awaitingModeration) : nil
-        case "siteNotice": return notice.map { .text($0.text) }
+        case "siteNotice": return notice?.key.text.map { .text($0) }
+        case "siteNoticeIsSuccess": return .bool(notice?.key.isSuccess ?? false)
         case "startThreadRefusal": return startThreadRefusal.map { .text($0) }
         case "signInQuery": return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
         default: return nil

@@ -11,7 +11,9 @@ import Synchronization
 /// profiles and their feeds), answered 200 with a body that carries no form token. The key is
 /// the scheme, host, path and query (feeds build absolute links from the host). A request with a
 /// session cookie, valid or not, never reads or fills the cache: the signed-in header, private
-/// spaces and form tokens differ per person. Requests with a feed `token` are never cached.
+/// spaces and form tokens differ per person. Requests with a feed `token` are never cached, nor
+/// requests with a `notice` (the word after an action, shown only to the browser it was made
+/// for: `Notice`), and no page showing a notice banner is ever kept.
 /// A visitor's first response sets the pre-session cookie; the copy kept drops that header.
 /// Answers it may serve say `X-Cache: hit` or `X-Cache: miss`; others have no such header.
 ///
@@ -105,7 +107,7 @@ public final class PageCache: Sendable {
     static func key(for request: Request) -> String? {
         guard request.method == .get || request.method == .head else { return nil }
         if let cookie = request.headers["cookie"], SessionCookies.mentionsSession(cookie) { return nil }
-        if let query = request.query, query.contains("token=") { return nil }
+        if let query = request.query, query.contains("token=") || hasNotice(query) { return nil }
         var key = request.isSecure ? "https://" : "http://"
         key += request.host
         key += request.path
@@ -116,10 +118,18 @@ public final class PageCache: Sendable {
         return key
     }
 
+    /// Whether a query carries a `notice` parameter (under any escaping of its name).
+    static func hasNotice(_ query: String) -> Bool {
+        query.split(separator: "&").contains { item in
+            let name = item.prefix { $0 != "=" }
+            return name == Notice.parameter || PercentDecoding.decode(String(name)).map { $0.lowercased() == Notice.parameter } == true
+        }
+    }
+
     /// What to keep of `response`, or nil when it must not be kept.
     static func entry(from response: Response, version: UInt64, now: Double) -> Entry? {
         guard response.status == .ok, response.stream == nil, response.headers["content-encoding"] == nil,
-              !containsFormToken(response.body)
+              !contains(formToken, in: response.body), !contains(noticeBanner, in: response.body)
         else { return nil }
         var headers = HTTPHeaders()
         for field in response.headers where field.name.lowercased() != "set-cookie" {
@@ -145,8 +155,12 @@ public final class PageCache: Sendable {
     }
 
     /// A form token in a page means it was made for one person: never keep it.
-    static func containsFormToken(_ body: [UInt8]) -> Bool {
-        let needle = Array(#"name="csrf""#.utf8)
+    static let formToken = Array(#"name="csrf""#.utf8)
+    /// Nor a page showing a notice banner (`notice-banner` partial), made for one browser.
+    static let noticeBanner = Array(#"id="site-notice""#.utf8)
+
+    /// Whether `body` holds the bytes `needle`.
+    static func contains(_ needle: [UInt8], in body: [UInt8]) -> Bool {
         guard body.count >= needle.count else { return false }
         return body.withUnsafeBufferPointer { bytes in
             var index = 0

@@ -112,7 +112,8 @@ struct ErrorPage: TemplateRenderable {
         switch status.code {
         case 404: "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
         case 413: "Make what you sent shorter and try again. Nothing you typed has been saved by this request."
-        case 429, 503: "Please wait a moment and try again."
+        // A 429's message says how long to wait (`VisitorRateLimit`, `LiveUpdates`): no second "try again".
+        case 503: "Please wait a moment and try again."
         case 500...: "Please try again later."
         default: nil
         }

@@ -35,13 +35,30 @@ enum ReturnPath {
         return "/sign-in?next=" + FormDecoder.encode(path)
     }
 
-    /// The page a GET (or HEAD: the same page, so the same `Content-Length`) asked for, path and
-    /// query, to come back to after signing in; nil for the sign-in and registration pages
-    /// themselves and for anything else.
+    /// The page to come back to after signing in: for a GET (or HEAD: the same page, so the same
+    /// `Content-Length`) the page asked for, path and query; for a POST the page of this site its
+    /// form was sent from (its `Referer`, when same-origin: `CSRF.isSameOrigin`). A notice on it
+    /// is dropped (it was for the signed-out browser). nil for the sign-in and registration
+    /// pages themselves and for anything that is not a local path.
     static func of(_ request: Request) -> String? {
-        guard request.method == .get || request.method == .head else { return nil }
-        let path = request.path
+        let path: String
+        let query: String?
+        switch request.method {
+        case .get, .head:
+            (path, query) = (request.path, request.query)
+        case .post:
+            let origin = (request.isSecure ? "https://" : "http://") + request.host.lowercased()
+            guard CSRF.isSameOrigin(request), let referer = request.headers["referer"],
+                  referer.lowercased().hasPrefix(origin + "/") else { return nil }
+            let bare = referer.dropFirst(origin.count).prefix { $0 != "#" }
+            let parts = bare.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            (path, query) = (parts.first.map(String.init) ?? "", parts.count > 1 ? String(parts[1]) : nil)
+            if !path.hasPrefix("/") { return nil }
+        default:
+            return nil
+        }
         if path == "/sign-in" || path.hasPrefix("/sign-in/") || path == "/register" { return nil }
-        return validated(path + (request.query.map { "?" + $0 } ?? ""))
+        let kept = query?.split(separator: "&").filter { !$0.hasPrefix(Notice.parameter + "=") }.joined(separator: "&")
+        return validated(path + (kept.flatMap { $0.isEmpty ? nil : "?" + $0 } ?? ""))
     }
 }

@@ -33,6 +33,11 @@ struct Routes {
         try collection.register(on: &self)
     }
 
+    /// Sends a visitor to sign in, told why, from every admin route added so far (`SignInFirst`).
+    mutating func signInFirst(_ gate: SignInFirst) {
+        gate.guardRoutes(&builder)
+    }
+
     /// Puts the visitors' rate limit in front of every route added so far.
     mutating func limitVisitors(_ limit: VisitorRateLimit) {
         limit.guardRoutes(&builder)
@@ -85,9 +90,10 @@ extension RequestContext {
         finish(.redirect(to: location))
     }
 
-    /// To sign in, and back to the page asked for when it was a GET (`ReturnPath`).
+    /// To sign in, told why (`SiteNotice.signInReason`), and back afterwards to the page asked
+    /// for, or the page a POST was sent from (`ReturnPath`).
     func signInRedirect() -> Response {
-        redirect(ReturnPath.signInURL(returningTo: returnPath))
+        redirect(ReturnPath.signInURL(returningTo: returnPath), notice: SiteNotice.signInReason(for: returnPath))
     }
 }
 

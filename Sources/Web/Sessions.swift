@@ -73,8 +73,11 @@ struct RequestContext: Sendable {
     var returnPath: String? = nil
     /// For an admin, posts waiting in the moderation queue (the header's count, issue 18).
     var awaitingModeration = 0
-    /// The word after an action this page was sent to show (`?notice=`, `SiteNotice`).
-    var notice: SiteNotice? = nil
+    /// When the request is answered, by the network's clock (notices' expiry).
+    var now = Date()
+    /// The word after an action this page was sent to show, when it was made for this browser
+    /// (`?notice=`, `Notice`).
+    var notice: Notice? = nil
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -97,22 +100,18 @@ extension AppContext {
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
             let signedIn = try network.settings.signedIn(session.account)
             let secret = CSRF.secret(binding: token)
+            let now = accounts.clock.now()
             return RequestContext(session: session, actor: signedIn.actor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                                   cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request),
-                                  awaitingModeration: signedIn.awaitingModeration, notice: SiteNotice.of(request))
+                                  awaitingModeration: signedIn.awaitingModeration, now: now, notice: Notice.shown(in: request, secret: secret, now: now))
         }
         // A session cookie that names no live session: counted against the visitors' limit.
         if request.cookie(cookies.session) != nil { try visitorLimit.charge(request) }
-        var setCookies: [String] = []
-        let presession: String
-        if let existing = request.cookie(cookies.presession), Digest.fromBase64URL(existing)?.count == 32 {
-            presession = existing
-        } else {
-            presession = Digest.base64URL(try SecureRandom.bytes(32))
-            setCookies.append(cookies.setCookie(cookies.presession, presession, maxAge: nil))
-        }
-        let secret = CSRF.secret(binding: presession)
+        let presession = try CSRF.presession(for: request, cookies: cookies)
+        let secret = CSRF.secret(binding: presession.token)
+        let now = accounts.clock.now()
         return RequestContext(session: nil, actor: .visitor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
-                              cookies: cookies, setCookies: setCookies, returnPath: ReturnPath.of(request), notice: SiteNotice.of(request))
+                              cookies: cookies, setCookies: presession.setCookie.map { [$0] } ?? [], returnPath: ReturnPath.of(request),
+                              now: now, notice: Notice.shown(in: request, secret: secret, now: now))
     }
 }

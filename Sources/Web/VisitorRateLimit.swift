@@ -61,7 +61,7 @@ public final class VisitorRateLimit: Sendable {
         guard let wait else { return }
         refusals.increment()
         let seconds = max(1, Int(wait.rounded(.up)))
-        throw HTTPError(.tooManyRequests, "Too many requests from your network. Wait \(seconds) second\(seconds == 1 ? "" : "s") and try again, or sign in",
+        throw HTTPError(.tooManyRequests, "Your network has sent more requests than this site answers for visitors in a short time. Wait \(seconds) second\(seconds == 1 ? "" : "s"), then reload the page, or sign in: members who are signed in are not limited this way.",
                         headers: HTTPHeaders([("Retry-After", String(seconds)), ("Cache-Control", "no-store")]))
     }
 

@@ -58,6 +58,7 @@ public enum WebApplication {
         try routes.add(AccountMailRoutes(app: app))
         try routes.add(OutboxRoutes(app: app))
         try routes.add(MailDigestRoutes(app: app))
+        routes.signInFirst(SignInFirst(app: app))
         routes.limitVisitors(app.visitorLimit)
         routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
         return try routes.builder.build()

@@ -135,7 +135,7 @@ def test_admin_changes_two_settings_with_one_save(driver, server):
     threshold.select_by_value(new_threshold)
     days.select_by_value(new_days)
     submit_and_wait(driver, "main form[action='/admin/settings'] button[type=submit]")
-    assert path_of(driver).startswith("/admin/settings?saved=2"), driver.current_url
+    assert path_of(driver).startswith("/admin/settings?notice=settings-saved.2."), driver.current_url
     banner = driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
     assert "Settings saved. 2 settings changed." in banner
     assert Select(driver.find_element(By.ID, "setting-flag_threshold")).first_selected_option.get_attribute("value") == new_threshold
@@ -299,7 +299,7 @@ def test_author_fixes_the_title_and_topics(driver, server):
     assert driver.find_element(By.ID, "title").get_attribute("value") == new_title
     driver.find_elements(By.CSS_SELECTOR, "#topics input[type=checkbox]")[0].click()
     submit_and_wait(driver, "main form button[type=submit]")
-    assert "done=details" in driver.current_url
+    assert "notice=details." in driver.current_url
     assert heading(driver) == new_title
     assert "Title and topics saved." in driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
     check_axe(driver, "the thread after its details changed")
@@ -321,7 +321,7 @@ def test_this_helped_is_counted_and_ranks_the_topic(driver, server):
     button = post.find_element(By.XPATH, ".//button[starts-with(normalize-space(), 'This helped')]")
     button.click()
     WebDriverWait(driver, 15).until(staleness_of(button))
-    assert "done=helped" in driver.current_url and driver.current_url.endswith("#" + post_id), driver.current_url
+    assert "notice=helped." in driver.current_url and driver.current_url.endswith("#" + post_id), driver.current_url
     assert "Marked as helpful." in driver.find_element(By.CSS_SELECTOR, ".notification-banner--success").text
     post = driver.find_element(By.ID, post_id)
     assert "1 member found this helpful" in post.text

@@ -33,7 +33,7 @@ def test_email_choices_are_kept_and_confirmed(driver, server, request):
     if weekly.is_selected():
         weekly.click()
     submit_and_wait(driver, "main form button[type=submit]")
-    assert driver.current_url.endswith("/account/notifications?saved=1")
+    assert "/account/notifications?notice=notification-settings-saved." in driver.current_url, driver.current_url
     banner = driver.find_element(By.CSS_SELECTOR, ".notification-banner").text
     assert "Settings saved" in banner
     assert driver.find_element(By.ID, "email-reply-daily").is_selected()

@@ -26,7 +26,7 @@ import TestSupport
                 #expect(followed.status == 303)
                 #expect(followed.header("location")?.hasPrefix("/t/\(shares)-") == true)
                 #expect(try browser.post("/t/\(tender)/follow", [("action", "mute"), ("back", "//evil.example/")]).header("location")?.hasPrefix("/t/\(tender)-") == true)
-                #expect(try browser.post("/topics/capital-and-finance/follow", [("action", "follow"), ("back", "/following")]).header("location") == "/following")
+                #expect(try browser.post("/topics/capital-and-finance/follow", [("action", "follow"), ("back", "/following")]).header("location")?.hasPrefix("/following?notice=topic-following.") == true)
                 // A thread she cannot read does not exist for her.
                 #expect(try browser.post("/t/\(site.privateThreadID)/follow", [("action", "follow")]).status == 404)
                 #expect(try browser.post("/t/\(shares)/follow", [("action", "explode")]).status == 400)
@@ -44,7 +44,7 @@ import TestSupport
                 #expect(saved.text.contains("Staff shareholding: one share each"))
                 #expect(saved.text.contains("#post-\(sharesPost)"))
                 let removed = try browser.post("/p/\(sharesPost)/bookmark", [("action", "remove"), ("back", "/saved")])
-                #expect(removed.header("location") == "/saved?notice=saved-post-removed")
+                #expect(removed.header("location")?.hasPrefix("/saved?notice=saved-post-removed.") == true)
                 let after = try browser.follow(removed)
                 #expect(after.text.contains("You have not saved any posts yet."))
                 #expect(after.text.contains("Post removed from your saved posts."))

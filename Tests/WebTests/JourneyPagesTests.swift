@@ -27,7 +27,7 @@ import TestSupport
                                                       ("body", "Our actuary and the council disagree."), ("space", "public"),
                                                       ("topics", "capital-and-finance")])
             #expect(posted.status == 303)
-            #expect(posted.header("location")?.contains("notice=post-waits") == true)
+            #expect(posted.header("location")?.contains("notice=post-waits.") == true)
             let thread = try newcomer.follow(posted)
             #expect(thread.text.contains("an admin checks it before others can see it; the admins have been told"))
 
@@ -39,7 +39,7 @@ import TestSupport
             let postID = try world.id("SELECT p.id FROM posts p JOIN users u ON u.id = p.author_id WHERE u.handle = 'new_pathfinder'")
             try admin.get("/admin/queue")
             let approved = try admin.post("/admin/posts/\(postID)/decide", [("decision", "approve"), ("reason", "")])
-            #expect(approved.header("location") == "/admin/queue?notice=post-approved")
+            #expect(approved.header("location")?.hasPrefix("/admin/queue?notice=post-approved.") == true)
             let queue = try admin.follow(approved)
             #expect(queue.text.contains("Post approved. Everyone who can read the thread sees it now, and its author has been told."))
             #expect(!queue.text.contains("id=\"moderation-count\""))
@@ -106,7 +106,7 @@ import TestSupport
             let tomID = try world.userID("tom_beckett")
             let space = try world.organisationID("anglian-community-enterprise")
             let confirmed = try admin.post("/admin/organisations/members/\(tomID)", [("organisation", String(space)), ("decision", "confirm")])
-            #expect(confirmed.header("location") == "/admin/organisations/members?notice=organisation-confirmed")
+            #expect(confirmed.header("location")?.hasPrefix("/admin/organisations/members?notice=organisation-confirmed.") == true)
             let after = try admin.follow(confirmed)
             #expect(after.text.contains("Membership confirmed."))
             #expect(after.text.contains("No memberships are waiting for confirmation."))
@@ -139,7 +139,7 @@ import TestSupport
         try withTestSite(content: .establishedDemo) { world in
             let sam = try world.signedIn("sam_okafor", landingOn: "/")
             let out = try sam.post("/sign-out", [])
-            #expect(out.header("location") == "/?notice=signed-out")
+            #expect(out.header("location")?.hasPrefix("/?notice=signed-out.") == true)
             let home = try sam.follow(out)
             #expect(home.text.contains("You have signed out."))
             #expect(home.text.contains("Sign in"))
@@ -147,7 +147,7 @@ import TestSupport
             let helen = try world.signedIn("helen_marsh", landingOn: "/mentor/profile")
             let profile = try helen.post("/mentor/profile", [("headline", "Ownership adviser"), ("bio", ""), ("availability", "available"),
                                                              ("topics", "governance-and-legal-form")])
-            #expect(profile.header("location") == "/mentors/helen_marsh?notice=profile-saved")
+            #expect(profile.header("location")?.hasPrefix("/mentors/helen_marsh?notice=profile-saved.") == true)
             #expect(try helen.follow(profile).text.contains("Your mentor profile has been saved."))
 
             let admin = try world.signedIn("network_admin")
@@ -157,14 +157,14 @@ import TestSupport
             #expect(mentorsPage.text.contains("name=\"started\" type=\"date\" value=\"\(today)\""))
             let started = try admin.post("/admin/mentorships", [("mentor", "helen_marsh"), ("organisation", "central-surrey-health"),
                                                                 ("started", today), ("note", "")])
-            #expect(started.header("location") == "/admin/mentors?notice=mentorship-started")
+            #expect(started.header("location")?.hasPrefix("/admin/mentors?notice=mentorship-started.") == true)
             #expect(try admin.follow(started).text.contains("Mentorship started."))
 
             try admin.get("/briefing/new")
             let added = try admin.post("/briefing/new", [("title", "Spinning out: a checklist"), ("url", "https://example.org/checklist"),
                                                        ("source", "Cabinet Office"), ("published", "2012-01-05"),
                                                        ("summary", "What to settle first."), ("topics", "capital-and-finance")])
-            #expect(added.header("location") == "/briefing?notice=briefing-added")
+            #expect(added.header("location")?.hasPrefix("/briefing?notice=briefing-added.") == true)
             let briefing = try admin.follow(added)
             #expect(briefing.text.contains("Briefing item added."))
             #expect(briefing.text.contains("Spinning out: a checklist"))
@@ -178,7 +178,7 @@ import TestSupport
             let postID = try world.id("SELECT max(p.id) FROM posts p JOIN users u ON u.id = p.author_id WHERE u.handle = 'priya_nair'")
             try priya.get("/p/\(postID)/delete")
             let deleted = try priya.post("/p/\(postID)/delete", [])
-            #expect(deleted.header("location")?.contains("notice=own-post-deleted") == true)
+            #expect(deleted.header("location")?.contains("notice=own-post-deleted.") == true)
             #expect(deleted.header("location")?.hasSuffix("#post-\(postID)") == true)
             #expect(try priya.follow(deleted).text.contains("Your post has been deleted."))
 

@@ -224,7 +224,7 @@ struct MentorPagesTests {
             #expect(declinePage.text.contains("Note to Sam Okafor (optional)"))
             let declined = try tom.post("/mentor/queue/\(id)/decline", [("note", "Helen knows contracts better than I do")])
             #expect(declined.status == 303)
-            #expect(declined.header("location") == "/mentor/queue?notice=declined")
+            #expect(declined.header("location")?.hasPrefix("/mentor/queue?notice=declined.") == true)
             let after = try tom.follow(declined)
             #expect(after.text.contains("Declined. The asker has been told."))
             #expect(!after.text.contains("href=\"/mentor/queue/\(id)/decline\""))

@@ -30,7 +30,13 @@ struct ModerationTests {
                         ? try browser.get("/" + path)
                         : try browser.post("/" + path, [("decision", "hide"), ("reason", "x"), ("change", "lock"), ("days", "1"),
                                                         ("role", "admin"), ("key", "flag_threshold"), ("value", "1")])
-                    #expect(response.status == 403, "\(route.method) \(route.pattern) answered \(response.status)")
+                    // A member is refused; a visitor is sent to sign in first (issue 18), and nothing changes.
+                    if browser === member {
+                        #expect(response.status == 403, "\(route.method) \(route.pattern) answered \(response.status)")
+                    } else {
+                        #expect(response.status == 303, "\(route.method) \(route.pattern) answered \(response.status)")
+                        #expect(response.header("location")?.hasPrefix("/sign-in?") == true, "\(route.pattern)")
+                    }
                 }
             }
             #expect(try world.logCount() == before)
@@ -70,7 +76,8 @@ struct ModerationTests {
             let first = try priya.post("/p/\(postID)/flag", [("reason", "confidential"), ("note", "Names a colleague")])
             // Back to the post on its thread, with the word (issue 18), not the blank form again.
             #expect(first.status == 303)
-            #expect(first.header("location")?.hasSuffix("notice=flagged#post-\(postID)") == true)
+            #expect(first.header("location")?.contains("notice=flagged.") == true)
+            #expect(first.header("location")?.hasSuffix("#post-\(postID)") == true)
             let back = try priya.follow(first)
             #expect(back.text.contains("Thank you for flagging the post. An admin will look at it."))
             #expect(back.text.contains("id=\"post-\(postID)\""))

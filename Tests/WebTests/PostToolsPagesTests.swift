@@ -28,7 +28,7 @@ import TestSupport
             #expect(saved.status == 303)
             let location = try #require(saved.header("location"))
             #expect(location.hasPrefix("/t/\(threadID)-"))
-            #expect(location.hasSuffix("done=saved#post-\(postID)"))
+            #expect(location.contains("notice=post-saved.") && location.hasSuffix("#post-\(postID)"))
             let back = try Self.landing(member, saved).text
             #expect(back.contains("Post saved. You will find it under Saved posts on your account page."))
             #expect(back.contains("Saved (remove)"))
@@ -38,7 +38,7 @@ import TestSupport
             #expect(savedPage.contains("#post-\(postID)"))
 
             let removed = try member.post("/p/\(postID)/bookmark", [("action", "remove"), ("from", "thread")])
-            #expect(removed.header("location")?.hasSuffix("done=unsaved#post-\(postID)") == true)
+            #expect(removed.header("location")?.contains("notice=saved-post-removed.") == true)
             let afterRemoval = try Self.landing(member, removed).text
             #expect(afterRemoval.contains("Post removed from your saved posts."))
             #expect(!afterRemoval.contains("Saved (remove)"))
@@ -85,7 +85,8 @@ import TestSupport
 
             let restored = try admin.post("/p/\(postID)/restore", [])
             #expect(restored.status == 303)
-            #expect(restored.header("location")?.hasSuffix("done=restored#post-\(postID)") == true)
+            #expect(restored.header("location")?.contains("notice=restored.") == true)
+            #expect(restored.header("location")?.hasSuffix("#post-\(postID)") == true)
             let landed = try Self.landing(admin, restored).text
             #expect(landed.contains("Post restored. Everyone who can read this thread can read it again."))
             #expect(!landed.contains("/p/\(postID)/restore"))

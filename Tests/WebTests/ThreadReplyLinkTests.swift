@@ -59,7 +59,7 @@ struct ThreadReplyLinkTests {
             // Posted from the last page, the reply lands there.
             let posted = try sam.post("/t/\(thread.id)/reply", [("body", "A reply posted from the last page"), ("action", "post")])
             #expect(posted.status == 303)
-            #expect(posted.header("location")?.hasPrefix(thread.path + "?page=3#post-") == true)
+            #expect(posted.header("location")?.hasPrefix(thread.path + "?page=3&notice=reply-posted.") == true)
         }
     }
 

@@ -127,7 +127,7 @@ struct AccountMailRoutes: RouteCollection {
 
     func changeEmail(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         let page: TemplateObject = ["address": .text(account.email)]
@@ -138,7 +138,7 @@ struct AccountMailRoutes: RouteCollection {
         switch try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "") {
         case .linkSent:
             app.site.mailSender?.nudge()
-            return context.redirect("/account?emailLinkSent=1")
+            return context.redirect("/account", notice: .emailLinkSent)
         case .invalid(let errors):
             return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: errors)),
                                                              status: .unprocessableContent))
@@ -147,16 +147,16 @@ struct AccountMailRoutes: RouteCollection {
 
     func resendConfirmation(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         if case .rejected = try app.checkedForm(request, context) {
             return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage))
         }
         switch try accounts.resendConfirmation(userID: account.id) {
         case .sent:
             app.site.mailSender?.nudge()
-            return context.redirect("/account?emailLinkSent=1")
-        case .tooSoon: return context.redirect("/account?emailLinkWait=1")
-        case .alreadyConfirmed: return context.redirect("/account?emailConfirmed=1")
+            return context.redirect("/account", notice: .emailLinkSent)
+        case .tooSoon: return context.redirect("/account", notice: .emailLinkWait)
+        case .alreadyConfirmed: return context.redirect("/account", notice: .emailAlreadyConfirmed)
         }
     }
 
@@ -212,14 +212,10 @@ struct MailPages: Sendable {
 }
 
 extension AccountRoutes {
-    /// The account page's word after a mail action (`?emailLinkSent`, `?emailLinkWait`, `?emailConfirmed`).
-    func emailNotice(_ query: [FormItem], userID: Int64) throws -> String? {
-        if query["emailLinkSent"] != nil {
-            guard let status = try accounts.emailStatus(userID: userID) else { return nil }
-            return "We have sent a confirmation link to \(status.pendingAddress ?? status.address). It lasts 48 hours"
-        }
-        if query["emailLinkWait"] != nil { return "We sent a link less than a minute ago, or five today. Check your email, or try again later" }
-        if query["emailConfirmed"] != nil { return "Your email address is already confirmed" }
-        return nil
+    /// The account page's own word after a link was sent, naming the address (`SiteNotice.emailLinkSent`);
+    /// the other mail notices are fixed texts in the layout's banner.
+    func emailNotice(_ notice: Notice?, userID: Int64) throws -> String? {
+        guard notice?.key == .emailLinkSent, let status = try accounts.emailStatus(userID: userID) else { return nil }
+        return "We have sent a confirmation link to \(status.pendingAddress ?? status.address). It lasts 48 hours"
     }
 }

@@ -135,7 +135,7 @@ struct AccountRoutes: RouteCollection {
         }
         if let token = request.cookie(context.cookies.session) { try accounts.endSession(token: token) }
         // Home, not the page they were on: it may be one only members can read.
-        var response = context.redirect(SiteNotice.path("/", .signedOut))
+        var response = try app.signedOutRedirect(request, context, to: "/", notice: .signedOut)
         response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
         return response
     }
@@ -183,11 +183,8 @@ struct AccountRoutes: RouteCollection {
 
     func account(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
-        let query = try request.queryItems()
-        let notice: String? = query["welcome"] != nil ? "Your account has been created"
-            : query["saved"] != nil ? "Your changes have been saved"
-            : try emailNotice(query, userID: account.id)
+        guard let account = context.account else { return context.signInRedirect() }
+        let notice = try emailNotice(context.notice, userID: account.id)
         let form = FormState(values: ["displayName": account.displayName, "bio": account.bio,
                                       "organisation": try organisationSlug(account.organisationID) ?? ""])
         return try context.finish(accountPage(context, account, form: form, notice: notice))
@@ -195,7 +192,7 @@ struct AccountRoutes: RouteCollection {
 
     func updateAccount(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         if case .rejected = submission {
@@ -208,18 +205,18 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(accountPage(context, account, form: FormState(items: items, errors: errors),
                                                   status: .unprocessableContent))
         }
-        return context.redirect("/account?saved=1")
+        return context.redirect("/account", notice: .accountSaved)
     }
 
     func passwordForm(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard context.account != nil else { return context.redirect("/sign-in") }
+        guard context.account != nil else { return context.signInRedirect() }
         return context.finish(pages.password.response(InLayout(FormState(), context)))
     }
 
     func changePassword(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let session = context.session else { return context.redirect("/sign-in") }
+        guard let session = context.session else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         if case .rejected(let items, _) = submission {
             return context.finish(pages.password.response(InLayout(FormState(items: items, formMessage: CSRF.resubmitMessage), context),
@@ -232,25 +229,20 @@ struct AccountRoutes: RouteCollection {
             return context.finish(pages.password.response(InLayout(FormState(items: items, errors: errors), context),
                                                           status: .unprocessableContent))
         }
-        return context.redirect("/account/sessions?changed=1")
+        return context.redirect("/account/sessions", notice: .passwordChanged)
     }
 
     // MARK: Sessions
 
     func sessions(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let session = context.session else { return context.redirect("/sign-in") }
-        let notice: String? = switch true {
-        case (try request.queryItems())["changed"] != nil: "Your password has been changed and your other sessions have ended"
-        case (try request.queryItems())["ended"] != nil: "That session has been signed out"
-        default: nil
-        }
-        return try context.finish(sessionsPage(context, session, notice: notice))
+        guard let session = context.session else { return context.signInRedirect() }
+        return try context.finish(sessionsPage(context, session, notice: nil))
     }
 
     func endSession(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let session = context.session else { return context.redirect("/sign-in") }
+        guard let session = context.session else { return context.signInRedirect() }
         if case .rejected = try app.checkedForm(request, context) {
             return try context.finish(sessionsPage(context, session, notice: nil,
                                                    form: FormState(formMessage: CSRF.resubmitMessage), status: .forbidden))
@@ -262,20 +254,20 @@ struct AccountRoutes: RouteCollection {
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
             return response
         }
-        return context.redirect("/account/sessions?ended=1")
+        return context.redirect("/account/sessions", notice: .sessionEnded)
     }
 
     // MARK: Your data
 
     func data(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard context.account != nil else { return context.redirect("/sign-in") }
+        guard context.account != nil else { return context.signInRedirect() }
         return context.finish(pages.data.response(InLayout(FormState(), context)))
     }
 
     func downloadData(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let body = try accounts.exportData(userID: account.id)
         return context.finish(Response(status: .ok, headers: HTTPHeaders([
             ("Content-Type", "application/json; charset=utf-8"),
@@ -285,7 +277,7 @@ struct AccountRoutes: RouteCollection {
 
     func deleteAccount(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         if case .rejected = submission {
@@ -302,7 +294,7 @@ struct AccountRoutes: RouteCollection {
         if !errors.isEmpty {
             return context.finish(pages.data.response(InLayout(FormState(items: items, errors: errors), context), status: .unprocessableContent))
         }
-        var response = context.redirect("/")
+        var response = try app.signedOutRedirect(request, context, to: "/", notice: .accountDeleted)
         response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
         return response
     }
@@ -311,13 +303,13 @@ struct AccountRoutes: RouteCollection {
 
     func twoFactor(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         return try context.finish(twoFactorPage(context, account, form: FormState()))
     }
 
     func startTwoFactor(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         if case .rejected = try app.checkedForm(request, context) {
             return try context.finish(twoFactorPage(context, account, form: FormState(formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
@@ -327,7 +319,7 @@ struct AccountRoutes: RouteCollection {
 
     func confirmTwoFactor(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         if case .rejected(let items, _) = submission {
             return try context.finish(twoFactorPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
@@ -337,13 +329,13 @@ struct AccountRoutes: RouteCollection {
             let form = FormState(errors: [FieldError("code", "The code is not right. Enter the 6-digit code your app shows now")])
             return try context.finish(twoFactorPage(context, account, form: form, status: .unprocessableContent))
         }
-        guard let updated = try accounts.account(id: account.id) else { return context.redirect("/sign-in") }
+        guard let updated = try accounts.account(id: account.id) else { return context.signInRedirect() }
         return try context.finish(twoFactorPage(context, updated, form: FormState(), recoveryCodes: codes))
     }
 
     func disableTwoFactor(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         if case .rejected = submission {
             return try context.finish(twoFactorPage(context, account, form: FormState(formMessage: CSRF.resubmitMessage), status: .forbidden))

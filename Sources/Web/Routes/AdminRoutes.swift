@@ -68,7 +68,7 @@ struct AdminRoutes: RouteCollection {
             default: throw HTTPError.badRequest("Choose a decision")
             }
             try moderation.decide(by: context.actor, postID: postID, decision)
-            return context.redirect(SiteNotice.path("/admin/queue", notice))
+            return context.redirect("/admin/queue", notice: notice)
         }
     }
 
@@ -83,39 +83,53 @@ struct AdminRoutes: RouteCollection {
         try threadForm(request) { context, id, items in
             guard let change = ThreadChange(rawValue: items["change"] ?? "") else { throw HTTPError.badRequest("Choose an action") }
             try moderation.changeThread(by: context.actor, threadID: id, change, reason: items["reason"] ?? "")
+            return switch change {
+            case .lock: .threadLocked
+            case .unlock: .threadUnlocked
+            case .pin: .threadPinned
+            case .unpin: .threadUnpinned
+            case .hide: .threadHidden
+            case .restore: .threadRestored
+            }
         }
     }
 
     func moveThread(_ request: Request) throws -> Response {
         try threadForm(request) { context, id, items in
             try moderation.moveThread(by: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "", reason: items["reason"] ?? "")
+            return .threadMoved
         }
     }
 
     func retagThread(_ request: Request) throws -> Response {
         try threadForm(request) { context, id, items in
             try moderation.retagThread(by: context.actor, threadID: id, topicSlugs: items.values("topics"), reason: items["reason"] ?? "")
+            return .threadTopicsChanged
         }
     }
 
     func renameThread(_ request: Request) throws -> Response {
         try threadForm(request) { context, id, items in
             try moderation.renameThread(by: context.actor, threadID: id, title: items["title"] ?? "", reason: items["reason"] ?? "")
+            return .threadRenamed
         }
     }
 
     func setSlowMode(_ request: Request) throws -> Response {
         try threadForm(request) { context, id, items in
-            try moderation.setSlowMode(by: context.actor, threadID: id, minutes: Int(items["minutes"] ?? ""), reason: items["reason"] ?? "")
+            let minutes = Int(items["minutes"] ?? "")
+            try moderation.setSlowMode(by: context.actor, threadID: id, minutes: minutes, reason: items["reason"] ?? "")
+            return minutes == 0 ? .slowModeOff : .slowModeSet
         }
     }
 
-    /// A form on a thread's admin page: `act` makes the change, then back to the page.
-    func threadForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> Void) throws -> Response {
+    /// A form on a thread's admin page: `act` makes the change and names its notice, then back
+    /// to the page the form was on (`back`, when local: the thread page) or the admin page.
+    func threadForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> SiteNotice) throws -> Response {
         try adminForm(request, page: threadPage(request)) { context, items in
             let id = try request.id()
-            try act(context, id, items)
-            return context.redirect("/admin/threads/\(id)")
+            let notice = try act(context, id, items)
+            return context.redirect(ReturnPath.validated(items["back"]) ?? "/admin/threads/\(id)", notice: notice)
         }
     }
 
@@ -140,14 +154,14 @@ struct AdminRoutes: RouteCollection {
     func suspend(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
             try moderation.suspend(by: context.actor, userID: id, days: Int(items["days"] ?? ""), reason: items["reason"] ?? "")
-            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .suspended, userID: id))
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request)), notice: .userSuspended, subject: id)
         }
     }
 
     func liftSuspension(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
             try moderation.liftSuspension(by: context.actor, userID: id, reason: items["reason"] ?? "")
-            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .lifted, userID: id))
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request)), notice: .userLifted, subject: id)
         }
     }
 
@@ -163,7 +177,7 @@ struct AdminRoutes: RouteCollection {
     func changeRole(_ request: Request) throws -> Response {
         try userForm(request) { context, id, items in
             try moderation.changeRole(by: context.actor, userID: id, to: try chosenRole(items), reason: items["reason"] ?? "")
-            return context.redirect(AdminUsersView.link(query: try usersQuery(request), done: .roleChanged, userID: id))
+            return context.redirect(AdminUsersView.link(query: try usersQuery(request)), notice: .userRoleChanged, subject: id)
         }
     }
 
@@ -256,8 +270,7 @@ struct AdminRoutes: RouteCollection {
             guard let organisationID = items["organisation"].flatMap({ Int64($0) }) else { throw HTTPError.badRequest("No organisation was given") }
             try moderation.answerMembership(by: context.actor, userID: try request.id(), organisationID: organisationID,
                                             confirm: decision == "confirm")
-            return context.redirect(SiteNotice.path("/admin/organisations/members",
-                                                    decision == "confirm" ? .organisationConfirmed : .organisationDeclined))
+            return context.redirect("/admin/organisations/members", notice: decision == "confirm" ? .organisationConfirmed : .organisationDeclined)
         }
     }
 
@@ -294,7 +307,7 @@ struct AdminRoutes: RouteCollection {
 
     func settings(_ request: Request) throws -> Response {
         let context = try admitted(request)
-        let saved = try request.queryItems()["saved"].flatMap { Int($0) }
+        let saved = context.notice.flatMap { $0.key == .settingsSaved ? $0.subject.map { Int($0) } : nil }
         return context.finish(try settingsPage(context, form: FormState(), saved: saved))
     }
 
@@ -303,7 +316,7 @@ struct AdminRoutes: RouteCollection {
     func changeSetting(_ request: Request) throws -> Response {
         try adminForm(request, page: { try settingsPage($0, form: $1, status: $2) }, fieldID: { "setting-\($0)" }) { context, items in
             let changed = try app.network.settings.set(by: context.actor, AdminSettingsView.submitted(items))
-            return context.redirect("/admin/settings?saved=\(changed.count)")
+            return context.redirect("/admin/settings", notice: .settingsSaved, subject: Int64(changed.count))
         }
     }
 
@@ -367,18 +380,16 @@ struct AdminRoutes: RouteCollection {
         { context, form, status in
             let query = try usersQuery(request)
             let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), now: app.accounts.clock.now(),
-                                      notice: try usersNotice(request), form: form)
+                                      notice: try usersNotice(context), form: form)
             return pages.users.response(InLayout(view, context, form: form), status: status)
         }
     }
 
-    /// The success notice after an action on the users page (`?done=suspended&user=12`),
-    /// said from the user's state now.
-    func usersNotice(_ request: Request) throws -> String? {
-        let items = try request.queryItems()
-        guard let done = items["done"].flatMap(AdminUsersView.Done.init(rawValue:)),
-              let id = items["user"].flatMap({ Int64($0) }), let user = try moderation.user(id: id) else { return nil }
-        return AdminUsersView.notice(done, user: user, now: app.accounts.clock.now())
+    /// The success notice after an action on the users page (`Notice` with the user as its
+    /// subject), said from the user's state now.
+    func usersNotice(_ context: RequestContext) throws -> String? {
+        guard let notice = context.notice, let id = notice.subject, let user = try moderation.user(id: id) else { return nil }
+        return AdminUsersView.notice(notice.key, user: user, now: app.accounts.clock.now())
     }
 
     func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {

@@ -77,7 +77,7 @@ struct BriefingRoutes: RouteCollection {
                                 topics: item.topicSlugs, retired: item.retired, status: .forbidden)
         case .valid(let items):
             try briefing.setRetired(by: ctx.actor, id: id, items.value("retired") != "0")
-            return ctx.redirect(SiteNotice.path("/briefing", .briefingSaved))
+            return ctx.redirect("/briefing", notice: .briefingSaved)
         }
     }
 
@@ -118,7 +118,7 @@ struct BriefingRoutes: RouteCollection {
                 return try formPage(ctx, itemID: itemID, form: FormState(items: items, errors: errors), topics: topics,
                                     noteFor: noteFor, status: .unprocessableContent)
             }
-            return ctx.redirect(SiteNotice.path("/briefing", itemID == nil ? .briefingAdded : .briefingSaved))
+            return ctx.redirect("/briefing", notice: itemID == nil ? .briefingAdded : .briefingSaved)
         }
     }
 

@@ -19,7 +19,7 @@ struct FollowingRoutes: RouteCollection {
 
     func followThread(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard context.account != nil else { return context.redirect("/sign-in") }
+        guard context.account != nil else { return context.signInRedirect() }
         // CSRF before anything else, so a forged request learns nothing (not even whether the thread exists).
         guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
         let threadID = try request.id()
@@ -34,12 +34,13 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard let slug = try following.setThread(threadID, change, viewer: context.viewer) else { throw HTTPError.notFound }
-        return context.redirect(Self.back(items, default: BoardPaths.thread(id: threadID, slug: slug)))
+        let notice: SiteNotice = switch change { case .follow: .threadFollowed; case .mute: .threadMuted; case .unfollow: .threadUnfollowed }
+        return context.redirect(Self.back(items, default: BoardPaths.thread(id: threadID, slug: slug)), notice: notice)
     }
 
     func followTopic(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { return context.redirect("/sign-in") }
+        guard let userID = context.account?.id else { return context.signInRedirect() }
         guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
         let slug = request.parameters["slug"] ?? ""
         guard items["action"] == "follow" || items["action"] == "unfollow" else {
@@ -47,12 +48,12 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard try following.setTopic(slug: slug, following: items["action"] == "follow", userID: userID) else { throw HTTPError.notFound }
-        return context.redirect(Self.back(items, default: BoardPaths.topic(slug)))
+        return context.redirect(Self.back(items, default: BoardPaths.topic(slug)), notice: items["action"] == "follow" ? .topicFollowed : .topicUnfollowed)
     }
 
     func bookmark(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard context.account != nil else { return context.redirect("/sign-in") }
+        guard context.account != nil else { return context.signInRedirect() }
         guard case .valid(let items) = try app.checkedForm(request, context) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
         let postID = try request.id()
         guard items["action"] == "save" || items["action"] == "remove" else {
@@ -63,10 +64,10 @@ struct FollowingRoutes: RouteCollection {
             throw HTTPError.notFound
         }
         if items["from"] == "thread" {
-            return context.redirect(try app.postPath(postID, done: items["action"] == "save" ? .saved : .unsaved))
+            return context.redirect(try app.postPath(postID), notice: items["action"] == "save" ? .postSaved : .savedPostRemoved)
         }
         let notice: SiteNotice = items["action"] == "save" ? .postSaved : .savedPostRemoved
-        return context.redirect(SiteNotice.path(Self.back(items, default: "/saved"), notice))
+        return context.redirect(Self.back(items, default: "/saved"), notice: notice)
     }
 
     func saved(_ request: Request) throws -> Response {

@@ -67,7 +67,7 @@ struct MentorRoutes: RouteCollection {
 
     func editProfileForm(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         guard context.actor.isMentor else { return context.finish(app.pages.errorResponse(.forbidden, "Only mentors have a mentor profile", in: context)) }
         let card = try mentors.mentor(handle: account.handle)
         let form = FormState(values: [
@@ -93,7 +93,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(editPage(context, form: FormState(items: items, errors: errors),
                                                selectedTopics: selected, status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path("/mentors/\(context.account?.handle ?? "")", .profileSaved))
+        return context.redirect("/mentors/\(context.account?.handle ?? "")", notice: .profileSaved)
     }
 
     func queue(_ request: Request) throws -> Response {
@@ -130,7 +130,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(declinePage(context, threadID: threadID, form: FormState(items: items, errors: errors),
                                                   status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path("/mentor/queue", .declined))
+        return context.redirect("/mentor/queue", notice: .declined)
     }
 
     /// The decline page for a thread waiting in the mentor's queue that is linked to them; 404 otherwise.
@@ -174,7 +174,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("handle", "There is no member with that handle")]),
                                                 status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path("/admin/mentors", .roleChanged))
+        return context.redirect("/admin/mentors", notice: .roleChanged)
     }
 
     func startMentorship(_ request: Request) throws -> Response {
@@ -194,7 +194,7 @@ struct MentorRoutes: RouteCollection {
         } catch MentorError.invalid(let errors) {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path("/admin/mentors", .mentorshipStarted))
+        return context.redirect("/admin/mentors", notice: .mentorshipStarted)
     }
 
     func endMentorship(_ request: Request) throws -> Response {
@@ -203,7 +203,7 @@ struct MentorRoutes: RouteCollection {
             return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
         }
         try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
-        return context.redirect(SiteNotice.path("/admin/mentors", .mentorshipEnded))
+        return context.redirect("/admin/mentors", notice: .mentorshipEnded)
     }
 
     // MARK: Ask a mentor
@@ -235,7 +235,7 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: submission.items, errors: errors),
                                               status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path(BoardPaths.thread(id: id, slug: slug), .mentorsAsked))
+        return context.redirect(BoardPaths.thread(id: id, slug: slug), notice: .mentorsAsked)
     }
 
     /// Asks the admins to link a mentor to the pathfinder of a private thread, then back to the thread.
@@ -256,7 +256,7 @@ struct MentorRoutes: RouteCollection {
         } catch MentorError.invalid(let errors) {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
-        return context.redirect(SiteNotice.path(BoardPaths.thread(id: id, slug: slug), .adminsAskedForMentor))
+        return context.redirect(BoardPaths.thread(id: id, slug: slug), notice: .adminsAskedForMentor)
     }
 
     // MARK: Pages

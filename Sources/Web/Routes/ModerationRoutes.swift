@@ -36,7 +36,7 @@ struct ModerationRoutes: RouteCollection {
         } catch ModerationError.invalid(_, let message) {
             throw HTTPError(.conflict, message)
         }
-        return context.redirect(try app.postPath(postID, done: .restored))
+        return context.redirect(try app.postPath(postID), notice: .postRestoredHere)
     }
 
     func log(_ request: Request) throws -> Response {
@@ -75,7 +75,7 @@ struct ModerationRoutes: RouteCollection {
             case .autoHidden: .flagHidPost
             }
             // Back to the post, on its page of the thread, with the word (issue 18).
-            return context.redirect(SiteNotice.path(try app.postPath(postID), notice))
+            return context.redirect(try app.postPath(postID), notice: notice)
         } catch ModerationError.invalid(let field, let message) {
             let form = FormState(items: items, errors: [FieldError(field, message)])
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .unprocessableContent))

@@ -33,14 +33,14 @@ struct NotificationRoutes: RouteCollection {
 
     func list(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { return context.redirect("/sign-in") }
+        guard let userID = context.account?.id else { return context.signInRedirect() }
         let items = try notifications.list(userID: userID)
         return context.finish(app.pages.notifications.list.response(InLayout(NotificationsView(items: items), context)))
     }
 
     func markRead(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let userID = context.account?.id else { return context.redirect("/sign-in") }
+        guard let userID = context.account?.id else { return context.signInRedirect() }
         guard case .valid(let items) = try app.checkedForm(request, context) else {
             let items = try notifications.list(userID: userID)
             return context.finish(app.pages.notifications.list.response(
@@ -58,8 +58,8 @@ struct NotificationRoutes: RouteCollection {
 
     func settings(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
-        let saved = (try? request.queryItems())?.contains { $0.name == "saved" } == true
+        guard let account = context.account else { return context.signInRedirect() }
+        let saved = context.notice?.key == .notificationSettingsSaved
         return context.finish(app.pages.notifications.settings.response(InLayout(try settingsView(account, saved: saved, isAdmin: context.actor.isAdmin), context)))
     }
 
@@ -67,7 +67,7 @@ struct NotificationRoutes: RouteCollection {
     /// email delivery and the weekly briefing: all from one form with one Save.
     func changeSettings(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard let account = context.account else { return context.redirect("/sign-in") }
+        guard let account = context.account else { return context.signInRedirect() }
         guard case .valid(let items) = try app.checkedForm(request, context) else {
             return context.finish(app.pages.notifications.settings.response(
                 InLayout(try settingsView(account, saved: false, isAdmin: context.actor.isAdmin), context,
@@ -85,7 +85,7 @@ struct NotificationRoutes: RouteCollection {
             mail.weeklyBriefing = items["weekly-briefing"] == "on"
             try app.network.mailDigest.savePreferences(userID: account.id, mail)
         }
-        return context.redirect("/account/notifications?saved=1")
+        return context.redirect("/account/notifications", notice: .notificationSettingsSaved)
     }
 
     func settingsView(_ account: Account, saved: Bool, isAdmin: Bool) throws -> NotificationSettingsView {

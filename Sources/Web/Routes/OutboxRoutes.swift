@@ -21,9 +21,9 @@ struct OutboxRoutes: RouteCollection {
 
     func list(_ request: Request) throws -> Response {
         let context = try admitted(request)
-        let query = try request.queryItems()
-        let notice = query["retried"].map { "Message \($0) is queued again and will be sent shortly" }
-        let problem = query["notFailed"].map { "Message \($0) is no longer failed, so it was not queued again" }
+        let id = context.notice?.subject
+        let notice = id.flatMap { context.notice?.key == .messageRequeued ? "Message \($0) is queued again and will be sent shortly" : nil }
+        let problem = id.flatMap { context.notice?.key == .messageNotFailed ? "Message \($0) is no longer failed, so it was not queued again" : nil }
         return context.finish(try page(context, notice: notice, problem: problem))
     }
 
@@ -36,8 +36,8 @@ struct OutboxRoutes: RouteCollection {
         switch try outbox.retry(by: context.actor, id: id) {
         case .queued:
             app.site.mailSender?.nudge()
-            return context.redirect("/admin/outbox?retried=\(id)")
-        case .notFailed: return context.redirect("/admin/outbox?notFailed=\(id)")
+            return context.redirect("/admin/outbox", notice: .messageRequeued, subject: id)
+        case .notFailed: return context.redirect("/admin/outbox", notice: .messageNotFailed, subject: id)
         case .denied(let message): throw HTTPError(.forbidden, message)
         }
     }

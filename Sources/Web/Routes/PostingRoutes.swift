@@ -40,7 +40,7 @@ struct PostingRoutes: RouteCollection {
         } catch PostingError.refused(let reason) {
             throw HTTPError(.forbidden, reason)
         }
-        return ctx.redirect(try app.postPath(postID, done: helped ? .helped : .unhelped))
+        return ctx.redirect(try app.postPath(postID), notice: helped ? .helped : .unhelped)
     }
 
     // MARK: A thread's title and topics (its author, or an admin)
@@ -72,7 +72,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             let slug = try posting.editThreadDetails(by: ctx.actor, threadID: threadID, title: items.value("title") ?? "", topicSlugs: topics)
-            return ctx.redirect(BoardPaths.thread(id: threadID, slug: slug) + "?done=\(ThreadNotice.details.rawValue)")
+            return ctx.redirect(BoardPaths.thread(id: threadID, slug: slug), notice: .threadDetailsSaved)
         } catch let error as PostValidationError {
             return try detailsPage(ctx, details, form: FormState(items: items, errors: error.fieldErrors), topics: topics, status: .unprocessableContent)
         } catch PostingError.refused(let reason) {
@@ -162,7 +162,7 @@ struct PostingRoutes: RouteCollection {
             let waits = try posting.nextPostWaits(for: account)
             let made = try posting.createThread(by: ctx.viewer, draft)
             let path = BoardPaths.thread(id: made.thread, slug: made.slug) + "#post-\(made.post)"
-            return ctx.redirect(waits ? SiteNotice.path(path, .postWaits) : path)
+            return ctx.redirect(path, notice: waits ? .postWaits : .threadStarted)
         } catch let error as PostValidationError {
             let errors = error.problems.map { FieldError($0.field == "briefingItem" ? "briefing" : $0.field, $0.message) }
             return try refused(FormState(items: items, errors: errors), .unprocessableContent)
@@ -211,7 +211,7 @@ struct PostingRoutes: RouteCollection {
         do {
             let waits = try posting.nextPostWaits(for: account)
             let postID = try posting.reply(by: ctx.viewer, threadID: threadID, body: items.value("body") ?? "", replyTo: replyTo)
-            return ctx.redirect(waits ? SiteNotice.path(try app.postPath(postID), .postWaits) : try app.postPath(postID))
+            return ctx.redirect(try app.postPath(postID), notice: waits ? .postWaits : .replyPosted)
         } catch let error as PostValidationError {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
         } catch let error as PostingError where error != .threadNotFound {
@@ -241,7 +241,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             try posting.edit(by: ctx.viewer, postID: post.id, body: body)
-            return ctx.redirect(try app.postPath(post.id))
+            return ctx.redirect(try app.postPath(post.id), notice: .postEdited)
         } catch let error as PostValidationError {
             return try editPage(ctx, post, form: FormState(items: items, errors: error.fieldErrors), status: .unprocessableContent)
         } catch let error as PostingError {
@@ -265,7 +265,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             try posting.deleteOwn(by: ctx.viewer, postID: post.id)
-            return ctx.redirect(SiteNotice.path(try app.postPath(post.id), .ownPostDeleted))
+            return ctx.redirect(try app.postPath(post.id), notice: .ownPostDeleted)
         } catch let error as PostingError {
             return try deletePage(ctx, post, form: FormState(formMessage: error.message(for: ctx.actor)), status: .forbidden)
         }
@@ -317,8 +317,8 @@ struct PostingRoutes: RouteCollection {
         } catch let error as PostingError where error.status == .forbidden {
             return ctx.finish(app.pages.errorResponse(.forbidden, error.message(for: ctx.actor), in: ctx))
         }
-        if let postID { return ctx.redirect(try app.postPath(postID)) }
-        return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug))
+        if let postID { return ctx.redirect(try app.postPath(postID), notice: .answerAccepted) }
+        return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug), notice: .answerCleared)
     }
 
     // MARK: Pages

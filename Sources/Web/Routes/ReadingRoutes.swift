@@ -109,13 +109,12 @@ struct ReadingRoutes: RouteCollection {
             ctx.unreadNotifications = try app.network.notifications.markReadOnOpening(
                 userID: account.id, threadID: page.thread.id, shownPostIDs: page.posts.map(\.id))
         }
-        let notice = try request.queryItems().last(where: { $0.name == "done" }).flatMap { ThreadNotice(rawValue: $0.value) }
         let (form, draftSavedAt) = try replyForm(ctx, request, page)
         // "New since your last visit": posts newer than the newest this reader saw before.
         let seenBefore = try ctx.account.flatMap { account in
             try app.network.visits.seen(userID: account.id, threadID: page.thread.id, postIDs: page.posts.map(\.id))
         }
-        return try app.threadPage(ctx, page, form: form, notice: notice?.text, draftSavedAt: draftSavedAt, seenBefore: seenBefore)
+        return try app.threadPage(ctx, page, form: form, draftSavedAt: draftSavedAt, seenBefore: seenBefore)
     }
 
     func threadFeed(_ request: Request) throws -> Response {
@@ -208,30 +207,11 @@ struct SignInToSeeView: TemplateRenderable {
     }
 }
 
-/// The word shown at the top of the thread page after an action on one of its posts (`?done=`).
-enum ThreadNotice: String {
-    case saved, unsaved, restored, details, helped, unhelped
-
-    var text: String {
-        switch self {
-        case .saved: "Post saved. You will find it under Saved posts on your account page."
-        case .unsaved: "Post removed from your saved posts."
-        case .restored: "Post restored. Everyone who can read this thread can read it again."
-        case .details: "Title and topics saved."
-        case .helped: "Marked as helpful. Thank you: marks help others find the most useful answers."
-        case .unhelped: "Your helpful mark was taken back."
-        }
-    }
-}
-
 extension AppContext {
-    /// `/t/ID-slug?page=N#post-ID` for a post: the page it sits on, by its position; with
-    /// `done`, the thread page says what just happened (`?done=`).
-    func postPath(_ postID: Int64, done: ThreadNotice? = nil) throws -> String {
+    /// `/t/ID-slug?page=N#post-ID` for a post: the page it sits on, by its position.
+    func postPath(_ postID: Int64) throws -> String {
         guard let place = try network.reading.place(ofPost: postID) else { throw HTTPError.notFound }
         let base = BoardPaths.thread(id: place.threadID, slug: place.threadSlug)
-        var query = place.page == 1 ? [] : ["page=\(place.page)"]
-        if let done { query.append("done=\(done.rawValue)") }
-        return base + (query.isEmpty ? "" : "?" + query.joined(separator: "&")) + "#post-\(postID)"
+        return base + (place.page == 1 ? "" : "?page=\(place.page)") + "#post-\(postID)"
     }
 }

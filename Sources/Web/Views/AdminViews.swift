@@ -73,27 +73,21 @@ struct AdminUsersView: TemplateRenderable {
 
     static let roles: [(Role, String)] = [(.member, "Member"), (.mentor, "Mentor"), (.admin, "Admin")]
 
-    /// What an action on the users page did, carried to the page it lands on.
-    enum Done: String {
-        case suspended, lifted, roleChanged = "role"
+    /// The users page with the admin's search (the notice after an action is added by `redirect(_:notice:)`).
+    static func link(query: String) -> String {
+        "/admin/users" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query))
     }
 
-    /// The users page with the admin's search and, after an action, its notice.
-    static func link(query: String, done: Done? = nil, userID: Int64? = nil) -> String {
-        var items: [String] = []
-        if !query.isEmpty { items.append("q=" + FormDecoder.encode(query)) }
-        if let done, let userID { items.append("done=\(done.rawValue)&user=\(userID)") }
-        return "/admin/users" + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
-    }
-
-    static func notice(_ done: Done, user: UserSummary, now: Date) -> String {
+    /// What the users page says after `done` on `user`, from the user's state now; nil for a notice of another page.
+    static func notice(_ done: SiteNotice, user: UserSummary, now: Date) -> String? {
         let name = "\(user.displayName) (@\(user.handle))"
         switch done {
-        case .suspended:
+        case .userSuspended:
             guard let until = user.suspendedUntil, until > now else { return "\(name) is no longer suspended." }
             return "\(name) is suspended until \(DateText.humanWithTime(until))."
-        case .lifted: return "\(name) is no longer suspended."
-        case .roleChanged: return "\(name) is now \(roleWithArticle(user.role))."
+        case .userLifted: return "\(name) is no longer suspended."
+        case .userRoleChanged: return "\(name) is now \(roleWithArticle(user.role))."
+        default: return nil
         }
     }
 
