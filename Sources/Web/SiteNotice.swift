@@ -30,6 +30,9 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case declined
     case organisationConfirmed = "organisation-confirmed"
     case organisationDeclined = "organisation-declined"
+    case stoppedFollowingThread = "stopped-following-thread"
+    case stoppedFollowingTopic = "stopped-following-topic"
+    case threadUnmuted = "thread-unmuted"
 
     var text: String {
         switch self {
@@ -57,6 +60,9 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .declined: "Declined. The asker has been told."
         case .organisationConfirmed: "Membership confirmed. The member has been told and can now read the organisation’s private space."
         case .organisationDeclined: "Request declined. The member has been told."
+        case .stoppedFollowingThread: "You have stopped following the thread. Its new replies will not be in your notifications."
+        case .stoppedFollowingTopic: "You have stopped following the topic. New threads in it will not be in your notifications."
+        case .threadUnmuted: "Thread unmuted. Follow it again from the thread if you want its replies in your notifications."
         }
     }
 

@@ -34,6 +34,9 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard let slug = try following.setThread(threadID, change, viewer: context.viewer) else { throw HTTPError.notFound }
+        if items["back"] == "/following", change == .unfollow {
+            return context.redirect(SiteNotice.path("/following", items["action"] == "unmute" ? .threadUnmuted : .stoppedFollowingThread))
+        }
         return context.redirect(Self.back(items, default: BoardPaths.thread(id: threadID, slug: slug)))
     }
 
@@ -47,6 +50,7 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard try following.setTopic(slug: slug, following: items["action"] == "follow", userID: userID) else { throw HTTPError.notFound }
+        if items["back"] == "/following", items["action"] == "unfollow" { return context.redirect(SiteNotice.path("/following", .stoppedFollowingTopic)) }
         return context.redirect(Self.back(items, default: BoardPaths.topic(slug)))
     }
 
