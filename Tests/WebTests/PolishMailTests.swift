@@ -75,6 +75,7 @@ import TestSupport
             #expect(try site.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.1") == .accepted)
             let second = try latestToken()
             #expect(first != second)
+            // Only the newest link works.
             #expect(try site.accounts.resetLinkProblem(token: first) == .replaced)
             #expect(try site.accounts.resetLinkProblem(token: second) == nil)
 
@@ -88,10 +89,10 @@ import TestSupport
             try site.sendQueuedMail(into: kept)
             #expect(kept.messages.withLock { $0.count } == 1)
             #expect(kept.last(to: "ann@example.org")?.text.contains(second) == true)
-            // Used: the newest link itself says it was used.
             let browser = site.browser()
             _ = try browser.get("/reset-password/" + second)
             #expect(try browser.post("/reset-password/" + second, [("newPassword", "a brand new passphrase")]).status == 303)
+            // The newest link itself was used, and says so.
             #expect(try site.get("/reset-password/" + second).text.contains("This link has already been used"))
         }
     }

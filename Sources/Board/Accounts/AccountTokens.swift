@@ -87,7 +87,7 @@ public enum AccountToken {
     static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,
                       token: (token: String, hash: Data), now: Date) throws {
         if purpose == .passwordReset {
-            // Only the newest reset link works: an older one left in the inbox is replaced
+            // Only the newest reset link works: an older one still in the inbox is replaced
             // (`Problem.replaced`), and its message, if still queued, is dropped unsent.
             try tx.run("""
                 UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL
@@ -112,7 +112,7 @@ public enum AccountToken {
                 """, hash, purpose.rawValue)
         else { return .failure(ProblemError(.unknown)) }
         if stored.usedAt != nil {
-            // A newer reset link spends the older ones (as using one does): replaced, not used.
+            // Sending a reset link spends the older ones: a spent link with a newer one was replaced.
             let newer = purpose == .passwordReset ? try conn.scalar(Int.self, """
                 SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = ? AND id > ? LIMIT 1
                 """, stored.userID, purpose.rawValue, stored.id) : nil
