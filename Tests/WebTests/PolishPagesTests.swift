@@ -120,6 +120,12 @@ import TestSupport
             #expect(backwards.text.contains("<a href=\"#search-to\">“Written on or before” must be the same as or after “Written on or after”</a>"))
             #expect(backwards.text.contains("Filter results</summary>"))
 
+            // One bad date: the good one still counts.
+            let oneBad = try site.get("/search?q=bond&from=2000-01-01&to=2100-02-31")
+            #expect(oneBad.status == 422)
+            #expect(oneBad.text.contains("Filter results (1 in use)"))
+            #expect(oneBad.text.contains("<a href=\"#search-to\">“Written on or before” must be a real date"))
+
             let good = try site.get("/search?q=bond&from=2000-01-01&to=2100-01-01")
             #expect(good.status == 200)
             #expect(good.text.contains("Filter results (2 in use)"))

@@ -90,8 +90,7 @@ struct NotificationsView: TemplateRenderable {
                 }
                 var row: TemplateObject = [
                     "id": .int(Int(item.id)), "text": .text(Self.sentence(item)), "url": .text(url ?? ""),
-                    "unread": .bool(!item.read), "dateISO": .text(DateText.iso(item.createdAt)),
-                    "dateText": .text(DateText.humanWithTime(item.createdAt)),
+                    "unread": .bool(!item.read),
                 ]
                 if let excerpt = item.excerpt { row["excerpt"] = .text(excerpt) }
                 row["meta"] = Self.meta(item)

@@ -65,15 +65,21 @@ struct SearchForm: Sendable {
             guard !field.text.isEmpty, field.date == nil else { return nil }
             return DateError(field: field.id, message: "“\(field.label)” must be a real date, for example 2026-03-27 (year, month, day)")
         }
-        if errors.isEmpty, let fromDate, let toDate, toDate < fromDate {
+        if isBackwards {
             errors.append(DateError(field: "search-to", message: "“Written on or before” must be the same as or after “Written on or after”"))
         }
         return errors
     }
 
+    /// Both dates are real days, and the range ends before it starts.
+    private var isBackwards: Bool {
+        guard let fromDate, let toDate else { return false }
+        return toDate < fromDate
+    }
+
     /// Whether a date field holds a date the search can use (and so counts as a filter in use).
-    var usesFrom: Bool { fromDate != nil && dateErrors.isEmpty }
-    var usesTo: Bool { toDate != nil && dateErrors.isEmpty }
+    var usesFrom: Bool { fromDate != nil && !isBackwards }
+    var usesTo: Bool { toDate != nil && !isBackwards }
 
     /// The query string for `page` with every filter kept.
     func url(page: Int) -> String {
