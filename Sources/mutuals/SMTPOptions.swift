@@ -27,7 +27,7 @@ struct SMTPOptions: ParsableArguments {
     @Option(name: .customLong("mail-from"), help: "Sender, e.g. \"Mutuals Network <network@example.org>\" (env MUTUALS_MAIL_FROM).")
     var mailFrom: String?
 
-    @Option(name: .customLong("base-url"), help: "Public address used in links in mail, e.g. https://mutuals.example.org (env MUTUALS_BASE_URL).")
+    @Option(name: .customLong("base-url"), help: "Public address used in links in mail and Atom feeds, e.g. https://mutuals.example.org (env MUTUALS_BASE_URL).")
     var baseURL: String?
 
     /// The values used when an option is not given, for the options whose type has no default
