@@ -81,9 +81,24 @@ struct AtomFeed {
     }
 }
 
-/// Absolute URLs for feeds, from the request's Host when it looks like a host name.
+/// Absolute URLs for feeds: the configured public address (`--base-url`) when there is one;
+/// otherwise the request's Host when it looks like a host name, with its scheme (docs/mail.md,
+/// "Links"). The Host header is the client's to choose, so with `--base-url` set it is not used.
 struct SiteURL {
     let base: String
+
+    /// - Parameter configured: `SiteConfiguration.baseURL`, without a trailing slash.
+    init(request: Request, configured: String?) {
+        if let configured, !configured.isEmpty {
+            self.init(base: configured)
+        } else {
+            self.init(request: request)
+        }
+    }
+
+    init(base: String) {
+        self.base = base
+    }
 
     init(request: Request) {
         let host = request.host
@@ -91,10 +106,17 @@ struct SiteURL {
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
                 || byte == 0x2E || byte == 0x2D || byte == 0x3A || byte == 0x5B || byte == 0x5D
         }
-        base = (request.isSecure ? "https://" : "http://") + (isPlainHost ? host : "localhost")
+        self.init(base: (request.isSecure ? "https://" : "http://") + (isPlainHost ? host : "localhost"))
     }
 
     func callAsFunction(_ path: String) -> String { base + path }
+}
+
+extension AppContext {
+    /// Absolute URLs for a response to `request` (`SiteURL`).
+    func siteURL(_ request: Request) -> SiteURL {
+        SiteURL(request: request, configured: site.baseURL)
+    }
 }
 
 /// The three feeds, from `FeedQueries` (which always read as a visitor).

@@ -92,6 +92,9 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case signInForNotifications = "sign-in-notifications"
     case signInForAccount = "sign-in-account"
     case signInForAdmin = "sign-in-admin"
+    case stoppedFollowingThread = "stopped-following-thread"
+    case stoppedFollowingTopic = "stopped-following-topic"
+    case threadUnmuted = "thread-unmuted"
 
     /// The banner's text; nil for the notices their page words itself (the users page, the
     /// account page's address, the settings count, the outbox message).
@@ -160,6 +163,9 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .signInForNotifications: "Sign in to see your notifications."
         case .signInForAccount: "Sign in to see your account."
         case .signInForAdmin: "Sign in as an admin to use the admin pages."
+        case .stoppedFollowingThread: "You have stopped following the thread. Its new replies will not be in your notifications."
+        case .stoppedFollowingTopic: "You have stopped following the topic. New threads in it will not be in your notifications."
+        case .threadUnmuted: "Thread unmuted. Follow it again from the thread if you want its replies in your notifications."
         }
     }
 

@@ -18,6 +18,9 @@ public struct SiteConfiguration: Sendable {
     /// The mail sender, if `serve` runs one: the outbox page says whether a relay is
     /// configured, and actions that queue mail wake it (issue 15).
     public var mailSender: OutboxSender?
+    /// The public address (`--base-url`, no trailing slash): feed links use it when set, and
+    /// the request's Host otherwise.
+    public var baseURL: String?
 
     public init(publicDirectory: String, templatesDirectory: String) {
         self.publicDirectory = publicDirectory

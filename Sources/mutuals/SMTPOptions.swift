@@ -27,8 +27,13 @@ struct SMTPOptions: ParsableArguments {
     @Option(name: .customLong("mail-from"), help: "Sender, e.g. \"Mutuals Network <network@example.org>\" (env MUTUALS_MAIL_FROM).")
     var mailFrom: String?
 
-    @Option(name: .customLong("base-url"), help: "Public address used in links in mail, e.g. https://mutuals.example.org (env MUTUALS_BASE_URL).")
+    @Option(name: .customLong("base-url"), help: "Public address used in links in mail and Atom feeds, e.g. https://mutuals.example.org (env MUTUALS_BASE_URL).")
     var baseURL: String?
+
+    /// The values used when an option is not given, for the options whose type has no default
+    /// of its own (so that `serve --check-config` shows 587, not "not set").
+    static let unstatedDefaults = ["smtp-port": String(defaultPort), "smtp-tls": SMTPConfiguration.Security.startTLS.rawValue]
+    static let defaultPort = 587
 
     static func environment(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
@@ -39,13 +44,13 @@ struct SMTPOptions: ParsableArguments {
 
     func port() throws -> Int {
         if let smtpPort { return smtpPort }
-        guard let text = Self.environment("MUTUALS_SMTP_PORT") else { return 587 }
+        guard let text = Self.environment("MUTUALS_SMTP_PORT") else { return Self.defaultPort }
         guard let port = Int(text) else { throw ValidationError("MUTUALS_SMTP_PORT must be a number, not \(text)") }
         return port
     }
 
     func security() throws -> SMTPConfiguration.Security {
-        let text = smtpTLS ?? Self.environment("MUTUALS_SMTP_TLS") ?? "starttls"
+        let text = smtpTLS ?? Self.environment("MUTUALS_SMTP_TLS") ?? SMTPConfiguration.Security.startTLS.rawValue
         guard let security = SMTPConfiguration.Security(rawValue: text.lowercased()) else {
             throw ValidationError("--smtp-tls must be none, starttls or tls, not \(text)")
         }

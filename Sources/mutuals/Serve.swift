@@ -182,6 +182,7 @@ struct Serve: ParsableCommand {
                                                    listening: "\(noTLS ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         defer { mailSender.stop() }
         site.mailSender = mailSender
+        site.baseURL = try smtp.publicBaseURL()
         // Issue 15: queues the daily summary and the weekly briefing when due; stopped before the store closes.
         let mailSchedule = MailScheduleTimer(service: network.mailDigest, schedule: try digestOptions.schedule()) { say($0) }
         mailSchedule.start()

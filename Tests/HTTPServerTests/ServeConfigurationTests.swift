@@ -144,4 +144,15 @@ import TestSupport
         #expect(server.terminate() == 0)
         #expect(FileManager.default.fileExists(atPath: data + "/mutuals.sqlite3"))
     }
+
+    /// An option whose type has no default shows the value used when it is not given.
+    @Test func checkConfigShowsTheSMTPDefaults() throws {
+        let outcome = try Self.serve(["--check-config"] + Self.directories)
+        #expect(outcome.status == 0, "\(outcome.output)")
+        #expect(outcome.row("smtp-port") == "587 default")
+        #expect(outcome.row("smtp-tls") == "starttls default")
+        #expect(outcome.row("smtp-host") == "(not set) default")
+        let given = try Self.serve(["--check-config", "--smtp-port", "465"] + Self.directories)
+        #expect(given.row("smtp-port") == "465 flag")
+    }
 }

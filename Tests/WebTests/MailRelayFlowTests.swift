@@ -150,13 +150,12 @@ struct MailRelayFlowTests {
     @Test func relayDownThenBackDeliversEachMessageOnceInOrder() throws {
         let clock = TestClock.wall()
         try withTestSite(clock: clock) { site in
-            let people = try ["ann", "bob", "cat"].map { try site.network.member(handle: $0) }
+            let people = try ["ann", "bob", "cat", "dan"].map { try site.network.member(handle: $0) }
             for person in people {
                 try site.store.write { try $0.run("UPDATE users SET email_confirmed_at = 1 WHERE id = ?", person.id) }
                 #expect(try site.network.accounts.requestPasswordReset(email: "\(person.handle)@example.org", address: "192.0.2.1") == .accepted)
             }
-            clock.advance(61)  // one link a minute per account
-            _ = try site.network.accounts.requestPasswordReset(email: "ann@example.org", address: "192.0.2.2")
+            // (A second link to ann would replace her first, whose message would then be dropped.)
             // Down: nothing listens on the relay's port (a real refused connection).
             let deadPort = try { try LoopbackRelay().port }()  // the relay is gone when this returns
             let switchable = SwitchableRelay()
@@ -178,7 +177,7 @@ struct MailRelayFlowTests {
             #expect(try restarted.deliverDue().isEmpty)
             #expect(try sender.deliverDue().isEmpty)
             let received = try relay.received()
-            #expect(received.map(\.to) == ["ann@example.org", "bob@example.org", "cat@example.org", "ann@example.org"])
+            #expect(received.map(\.to) == ["ann@example.org", "bob@example.org", "cat@example.org", "dan@example.org"])
             #expect(Set(received.map(\.text)).count == 4)
         }
     }

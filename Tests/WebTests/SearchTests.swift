@@ -421,10 +421,14 @@ import TestSupport
                 let noisy = try server.get("/search?q=" + FormDecoder.encode("((bond^ :\"performance)) 🙂"))
                 #expect(noisy.status == 200)
                 #expect(noisy.text.contains("<mark>bond</mark>"))
-                // Filters that do not parse are ignored, not errors.
-                let odd = try server.get("/search?q=bond&from=yesterday&to=2026-13-45&answered=maybe&page=-3")
+                // Choices that do not parse are ignored; dates that do not are named (issue 18), never a 500.
+                let odd = try server.get("/search?q=bond&answered=maybe&page=-3")
                 #expect(odd.status == 200)
                 #expect(odd.text.contains("<mark>bond</mark>"))
+                let badDates = try server.get("/search?q=bond&from=yesterday&to=2026-13-45&answered=maybe&page=-3")
+                #expect(badDates.status == 422)
+                #expect(badDates.text.contains("“Written on or after” must be a real date"))
+                #expect(badDates.text.contains("“Written on or before” must be a real date"))
             }
         }
     }

@@ -31,6 +31,9 @@ public enum AccountToken {
         /// Unknown to us: mistyped, cut short, tampered with, or never issued.
         case unknown
         case used
+        /// A reset link spent because a newer one was sent after it (`issue`, `find`): the member
+        /// is told to use the latest email, not that they used this link.
+        case replaced
         case expired
     }
 
@@ -83,6 +86,13 @@ public enum AccountToken {
     /// transaction of the event: a registration, a change of address, a reset request).
     static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,
                       token: (token: String, hash: Data), now: Date) throws {
+        if purpose == .passwordReset {
+            // Only the newest reset link works: an older one still in the inbox is replaced
+            // (`Problem.replaced`), and its message, if still queued, is dropped unsent.
+            try tx.run("""
+                UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL
+                """, now, userID)
+        }
         try tx.run("""
             INSERT INTO account_tokens(purpose, user_id, token_hash, email, created_at, expires_at)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -101,7 +111,13 @@ public enum AccountToken {
                  WHERE t.token_hash = ? AND t.purpose = ?
                 """, hash, purpose.rawValue)
         else { return .failure(ProblemError(.unknown)) }
-        if stored.usedAt != nil { return .failure(ProblemError(.used)) }
+        if stored.usedAt != nil {
+            // Sending a reset link spends the older ones: a spent link with a newer one was replaced.
+            let newer = purpose == .passwordReset ? try conn.scalar(Int.self, """
+                SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = ? AND id > ? LIMIT 1
+                """, stored.userID, purpose.rawValue, stored.id) : nil
+            return .failure(ProblemError(newer != nil ? .replaced : .used))
+        }
         if stored.expiresAt <= now { return .failure(ProblemError(.expired)) }
         return .success(stored)
     }
@@ -139,6 +155,7 @@ extension Accounts {
             case .failure(let error):
                 let reason = switch error.problem {
                 case .used: "the link was used before the message went"
+                case .replaced: "a newer link was sent before the message went"
                 case .expired: "the link expired before the message went"
                 case .unknown: "the link is unknown or its account was deleted"
                 }

@@ -54,9 +54,10 @@ struct MailTemplates: Sendable {
         try library.require(Self.messageNames.flatMap { ["\($0).txt", "\($0).html"] })
     }
 
-    /// The text and HTML parts of message `name` for `model`.
+    /// The text and HTML parts of message `name` for `model`; the text wrapped at 72 characters
+    /// (`PlainTextWrapping`).
     func render(_ name: String, _ model: TemplateObject) throws -> (text: String, html: String) {
-        let text = try library.template("\(name).txt").renderPlainText(.object(model))
+        let text = PlainTextWrapping.wrapped(try library.template("\(name).txt").renderPlainText(.object(model)))
         let html = try library.template("\(name).html").render(.object(model))
         return (text, String(decoding: html, as: UTF8.self))
     }

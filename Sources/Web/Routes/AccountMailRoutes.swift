@@ -167,15 +167,17 @@ struct AccountMailRoutes: RouteCollection {
         let reset = purpose == .passwordReset
         let heading = switch problem {
         case .used: "This link has already been used"
+        case .replaced: "This link was replaced by a newer one"
         case .expired: "This link has expired"
         case .unknown: "This link is not valid"
         }
         var message = switch problem {
         case .used: reset ? "Each reset link works once." : "Each confirmation link works once. If you followed it before, your address is confirmed."
+        case .replaced: "A newer reset link was sent after this one, so this one no longer works. Use the link in the latest email, or ask for a new link below."
         case .expired: reset ? "Reset links last 1 hour." : "Confirmation links last 48 hours."
         case .unknown: "Check that you copied the whole link from the email. If it still does not work, ask for a new one."
         }
-        if problem != .unknown { message += reset ? " Ask for a new link below." : " You can send a new one from your account page." }
+        if problem != .unknown, problem != .replaced { message += reset ? " Ask for a new link below." : " You can send a new one from your account page." }
         var page = TemplateObject()
         page["heading"] = .text(heading)
         page["message"] = .text(message)

@@ -90,7 +90,7 @@ struct BriefingRoutes: RouteCollection {
         guard let page = try app.network.reading.thread(id: id, page: 1, viewer: ctx.viewer) else { throw HTTPError.notFound }
         guard page.thread.organisationID == nil else { throw HTTPError(.forbidden, "Only public threads can become briefing notes") }
         guard let accepted = page.acceptedPostID else { throw HTTPError(.forbidden, "Mark the accepted answer before making this thread a briefing note") }
-        return (page, SiteURL(request: request)(try app.postPath(accepted)))
+        return (page, app.siteURL(request)(try app.postPath(accepted)))
     }
 
     /// Visitors go to sign in; anyone but an admin gets 403 with the policy's reason.

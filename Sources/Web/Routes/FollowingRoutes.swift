@@ -34,6 +34,9 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard let slug = try following.setThread(threadID, change, viewer: context.viewer) else { throw HTTPError.notFound }
+        if items["back"] == "/following", change == .unfollow {
+            return context.redirect("/following", notice: items["action"] == "unmute" ? .threadUnmuted : .stoppedFollowingThread)
+        }
         let notice: SiteNotice = switch change { case .follow: .threadFollowed; case .mute: .threadMuted; case .unfollow: .threadUnfollowed }
         return context.redirect(Self.back(items, default: BoardPaths.thread(id: threadID, slug: slug)), notice: notice)
     }
@@ -48,6 +51,7 @@ struct FollowingRoutes: RouteCollection {
             throw Self.unrecognised
         }
         guard try following.setTopic(slug: slug, following: items["action"] == "follow", userID: userID) else { throw HTTPError.notFound }
+        if items["back"] == "/following", items["action"] == "unfollow" { return context.redirect("/following", notice: .stoppedFollowingTopic) }
         return context.redirect(Self.back(items, default: BoardPaths.topic(slug)), notice: items["action"] == "follow" ? .topicFollowed : .topicUnfollowed)
     }
 

@@ -54,7 +54,7 @@ struct ReadingRoutes: RouteCollection {
             row["name"] = .text(mentor.displayName)
             row["url"] = .text("/mentors/" + mentor.handle)
             row["headline"] = .text(mentor.headline)
-            row["organisation"] = .text(mentor.organisationName)
+            row["organisation"] = .text(WelcomeMentorLine.organisation(mentor.organisationName, headline: mentor.headline))
             return .object(row)
         })
         view["hasMentors"] = .bool(!mentors.isEmpty)
@@ -84,7 +84,7 @@ struct ReadingRoutes: RouteCollection {
 
     func topicFeed(slug: String, _ request: Request) throws -> Response {
         guard let page = try reading.topicFeed(slug: slug) else { throw HTTPError.notFound }
-        return Feeds.topic(page, site: SiteURL(request: request)).response()
+        return Feeds.topic(page, site: app.siteURL(request)).response()
     }
 
     /// `/t/ID-slug?page=N`; a wrong slug is sent to the right address.
@@ -119,7 +119,7 @@ struct ReadingRoutes: RouteCollection {
 
     func threadFeed(_ request: Request) throws -> Response {
         guard let feed = try reading.threadFeed(id: try request.id()) else { throw HTTPError.notFound }
-        return Feeds.thread(feed, site: SiteURL(request: request)).response()
+        return Feeds.thread(feed, site: app.siteURL(request)).response()
     }
 
     func postHistory(_ request: Request) throws -> Response {
@@ -136,7 +136,7 @@ struct ReadingRoutes: RouteCollection {
     }
 
     func briefingFeed(_ request: Request) throws -> Response {
-        Feeds.briefing(try reading.briefingFeed(), site: SiteURL(request: request)).response()
+        Feeds.briefing(try reading.briefingFeed(), site: app.siteURL(request)).response()
     }
 
     func organisation(_ request: Request) throws -> Response {

@@ -32,9 +32,10 @@ struct SearchRoutes: RouteCollection {
         }
         let words = form.q.trimmingCharacters(in: .whitespacesAndNewlines)
         if !words.isEmpty, form.page == 1 { view.people = try app.network.search.people(matching: words) }
-        guard view.message == nil, view.authorChoices.isEmpty, !words.isEmpty || authorHandle != nil else {
-            // Nothing to search yet (the empty form), or the author to choose first.
-            let status: HTTPStatus = view.message == nil ? .ok : .unprocessableContent
+        guard view.message == nil, view.authorChoices.isEmpty, form.dateErrors.isEmpty, !words.isEmpty || authorHandle != nil else {
+            // Nothing to search yet (the empty form), the author to choose first, or a date to correct:
+            // searching without the date would answer a question the person did not ask.
+            let status: HTTPStatus = view.message == nil && form.dateErrors.isEmpty ? .ok : .unprocessableContent
             return context.finish(app.pages.search.page.response(InLayout(view, context), status: status))
         }
         var query: SearchQuery?

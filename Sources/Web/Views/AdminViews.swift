@@ -208,6 +208,17 @@ struct AdminSettingsView: TemplateRenderable {
     /// The value a Save without changes sends for a setting that has none yet: it stays unset.
     static let unset = ""
 
+    /// "Server default (currently: 3)": what applies while a setting is unset, which for the
+    /// new-account limits is `AccountLimits`' built-in value (no option changes it).
+    static func serverDefault(_ setting: Setting, limits: AccountLimits = AccountLimits()) -> String {
+        let value: String? = switch setting {
+        case .newAccountDays: String(Int(limits.newAccountPeriod / 86_400))
+        case .newAccountPostsPerDay: String(limits.newAccountPostsPerDay)
+        default: setting.defaultValue.flatMap { value in settings.first { $0.key == setting }?.options.first { $0.0 == value }?.1 }
+        }
+        return value.map { "Server default (currently: \($0))" } ?? "Server default"
+    }
+
     /// The settings' values as the one form sent them; a setting left unset, or missing, is not
     /// changed.
     static func submitted(_ items: [FormItem]) -> [Setting: String] {
@@ -233,7 +244,7 @@ struct AdminSettingsView: TemplateRenderable {
             .list(Self.settings.map { setting in
                 let current = chosen[setting.key.rawValue] ?? values[setting.key] ?? Self.unset
                 // A setting never set (the server's default applies) says so, and Save keeps it unset.
-                let options = (values[setting.key] == nil ? [(Self.unset, "Server default")] : []) + setting.options
+                let options = (values[setting.key] == nil ? [(Self.unset, Self.serverDefault(setting.key))] : []) + setting.options
                 return [
                     "key": .text(setting.key.rawValue), "label": .text(setting.label),
                     "options": .list(options.map { option in

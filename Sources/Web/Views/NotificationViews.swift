@@ -63,6 +63,19 @@ struct NotificationsView: TemplateRenderable {
         }
     }
 
+    /// The parts of an item's meta line that have something to say (its date, "New" when
+    /// unread), for the template to join with " · ": never a separator with nothing beside it.
+    static func meta(_ item: NotificationItem) -> TemplateValue {
+        var parts: [(text: String, dateISO: String?)] = []
+        let date = DateText.humanWithTime(item.createdAt)
+        if !date.isEmpty { parts.append((date, DateText.iso(item.createdAt))) }
+        if !item.read { parts.append(("New", nil)) }
+        return .list(parts.enumerated().map { index, part in
+            ["first": .bool(index == 0), "text": .text(part.text), "isDate": .bool(part.dateISO != nil),
+             "dateISO": .text(part.dateISO ?? "")]
+        })
+    }
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "notifications":
@@ -77,10 +90,10 @@ struct NotificationsView: TemplateRenderable {
                 }
                 var row: TemplateObject = [
                     "id": .int(Int(item.id)), "text": .text(Self.sentence(item)), "url": .text(url ?? ""),
-                    "unread": .bool(!item.read), "dateISO": .text(DateText.iso(item.createdAt)),
-                    "dateText": .text(DateText.humanWithTime(item.createdAt)),
+                    "unread": .bool(!item.read),
                 ]
                 if let excerpt = item.excerpt { row["excerpt"] = .text(excerpt) }
+                row["meta"] = Self.meta(item)
                 return .object(row)
             })
         case "hasUnread": return .bool(items.contains { !$0.read })

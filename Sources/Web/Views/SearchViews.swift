@@ -12,7 +12,9 @@ struct SearchPages: Sendable {
     }
 }
 
-/// The query string of `/search`, read leniently: a filter that does not parse is ignored.
+/// The query string of `/search`, read leniently: a topic, organisation or answered filter that
+/// does not parse is ignored; a date that is not a real day is kept as typed and named in
+/// `dateErrors`, so the page can say so instead of searching without it.
 struct SearchForm: Sendable {
     var q = ""
     var topic: String?
@@ -43,6 +45,42 @@ struct SearchForm: Sendable {
     var fromDate: Date? { CalendarDay.midnightUTC(from, years: 1970...9999) }
     var toDate: Date? { CalendarDay.midnightUTC(to, years: 1970...9999) }
 
+    /// A date filter that cannot be used: the field's id (the error summary links to it) and what
+    /// to do about it.
+    struct DateError: Sendable, Equatable {
+        let field: String
+        let message: String
+    }
+
+    /// The date fields, as the page labels them, with what was typed and what it parses to.
+    private var dateFields: [(id: String, label: String, text: String, date: Date?)] {
+        [("search-from", "Written on or after", from, fromDate), ("search-to", "Written on or before", to, toDate)]
+    }
+
+    /// What is wrong with the date filters: a date that is not a real day (`<input type="date">`
+    /// sends YYYY-MM-DD; a browser without it sends what was typed), or a range that ends
+    /// before it starts. Empty when both are fine or empty.
+    var dateErrors: [DateError] {
+        var errors = dateFields.compactMap { field -> DateError? in
+            guard !field.text.isEmpty, field.date == nil else { return nil }
+            return DateError(field: field.id, message: "“\(field.label)” must be a real date, for example 2026-03-27 (year, month, day)")
+        }
+        if isBackwards {
+            errors.append(DateError(field: "search-to", message: "“Written on or before” must be the same as or after “Written on or after”"))
+        }
+        return errors
+    }
+
+    /// Both dates are real days, and the range ends before it starts.
+    private var isBackwards: Bool {
+        guard let fromDate, let toDate else { return false }
+        return toDate < fromDate
+    }
+
+    /// Whether a date field holds a date the search can use (and so counts as a filter in use).
+    var usesFrom: Bool { fromDate != nil && !isBackwards }
+    var usesTo: Bool { toDate != nil && !isBackwards }
+
     /// The query string for `page` with every filter kept.
     func url(page: Int) -> String {
         var parts = ["q=" + FormDecoder.encode(q)]
@@ -71,8 +109,9 @@ struct SearchView: TemplateRenderable {
     var people: [SearchPerson] = []
 
     /// How many filters are in use (the folded filters' summary says so).
+    /// A date that cannot be used is not counted: the error summary names it instead.
     var filterCount: Int {
-        [form.topic != nil, form.organisation != nil, form.author != nil, form.answered != .any, !form.from.isEmpty, !form.to.isEmpty]
+        [form.topic != nil, form.organisation != nil, form.author != nil, form.answered != .any, form.usesFrom, form.usesTo]
             .filter { $0 }.count
     }
 
@@ -102,16 +141,22 @@ struct SearchView: TemplateRenderable {
         switch key {
         case "searchQuery", "q": return .text(form.q)
         case "heading": return .text(heading)
-        case "searched": return .bool(results != nil || message != nil)
+        case "searched": return .bool(results != nil || message != nil || !form.dateErrors.isEmpty)
         case "message": return .text(message)
+        case "hasProblems": return .bool(message != nil || !form.dateErrors.isEmpty)
+        case "hasDateErrors": return .bool(!form.dateErrors.isEmpty)
+        case "dateErrors": return .list(form.dateErrors.map { ["href": .text("#" + $0.field), "text": .text($0.message)] })
+        case "fromError": return .text(form.dateErrors.first { $0.field == "search-from" }?.message)
+        case "toError": return .text(form.dateErrors.first { $0.field == "search-to" }?.message)
         case "hasPeople": return .bool(!people.isEmpty)
         case "people": return Self.personRows(people, form: form)
         case "hasAuthorChoices": return .bool(!authorChoices.isEmpty)
         case "authorChoices": return Self.personRows(authorChoices, form: form)
         case "filterCount": return filterCount == 0 ? nil : .int(filterCount)
-        case "filtersOpen": return .bool(!authorChoices.isEmpty || (message != nil && form.author != nil && author == nil))
+        case "filtersOpen":
+            return .bool(!authorChoices.isEmpty || (message != nil && form.author != nil && author == nil) || !form.dateErrors.isEmpty)
         case "clearFiltersURL":
-            guard filterCount > 0 else { return nil }
+            guard filterCount > 0 || !form.dateErrors.isEmpty else { return nil }
             return .text("/search?q=" + FormDecoder.encode(form.q))
         case "organisationOptions":
             return .list(organisations.map { organisation in
