@@ -98,7 +98,7 @@ import TestSupport
             #expect(told.text.contains("/t/\(threadID)-"))
             let mailAfter = try world.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE user_id = ?", try world.userID("priya_nair")) ?? 0
             #expect(mailAfter == mailBefore + 1)
-            #expect(try priya.get("/t/\(threadID)").text.contains("Linked to this thread: Helen Marsh"))
+            #expect(try priya.get(try world.threadPath(threadID)).text.contains("Linked to this thread: Helen Marsh"))
 
             // A public thread can be sent to the admins too: they are asked to find a mentor for it,
             // and their notification opens the thread's ask page.
