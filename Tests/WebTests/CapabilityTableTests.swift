@@ -129,3 +129,67 @@ struct CapabilityTableTests {
         }
     }
 }
+
+/// The other pages that offer starting a thread, and asking a mentor when mentors are busy.
+@Suite(.timeLimit(.minutes(2)))
+struct OfferedActionsPagesTests {
+    @Test func suspendedMemberIsToldInsteadOfOfferedAskingOnTopicAndWelcomePages() throws {
+        try withTestSite { site in
+            try site.topic("capital-and-finance")
+            try site.suspended(handle: "paused_member", reason: "Off-topic posts")
+            try site.member(handle: "active_member")
+            let paused = try site.signedIn("paused_member")
+            let active = try site.signedIn("active_member")
+            for path in ["/topics/capital-and-finance", "/welcome"] {
+                let refused = try paused.get(path).text
+                #expect(!refused.contains("href=\"/t/new"), "\(path)")
+                #expect(refused.contains("id=\"start-thread-refusal\""), "\(path)")
+                #expect(refused.contains("Reason: Off-topic posts."), "\(path)")
+                let offered = try active.get(path).text
+                #expect(offered.contains("href=\"/t/new"), "\(path)")
+                #expect(!offered.contains("id=\"start-thread-refusal\""), "\(path)")
+            }
+        }
+    }
+
+    @Test func busyMentorsAreNotOfferedAndTheAdminsCanBeAskedInstead() throws {
+        try withTestSite { site in
+            let topic = try site.topic("capital-and-finance")
+            let asker = try site.member(handle: "asker")
+            let busy = try site.mentor(handle: "busy_mentor")
+            try site.store.write { tx in
+                try tx.run("INSERT INTO mentor_profiles(user_id, headline, availability, updated_at) VALUES (?, 'Finance', 'unavailable', ?)",
+                           busy.id, Fixtures.now)
+                try tx.run("INSERT INTO mentor_expertise(mentor_id, topic_id) VALUES (?, ?)", busy.id, topic)
+            }
+            try site.admin(handle: "the_admin")
+            let thread = try site.thread(by: asker, title: "Who lends to a new mutual?", topics: [topic])
+            let browser = try site.signedIn("asker")
+            let page = try browser.get("/t/\(thread.id)/mentors")
+            #expect(page.status == 200)
+            #expect(!page.text.contains("value=\"busy_mentor\""))
+            #expect(!page.text.contains("Ask these mentors"))
+            #expect(page.text.contains("No mentor can take this thread now. The one other mentor who could be asked is busy and not taking new threads."))
+            #expect(page.text.contains("Ask the admins to find a mentor"))
+            // The POST refuses what the page does not offer, and keeps the choice.
+            let refused = try browser.post("/t/\(thread.id)/mentors", [("mentors", "busy_mentor")])
+            #expect(refused.status == 422)
+            #expect(refused.text.contains("is busy and not taking new threads: choose another mentor"))
+
+            let asked = try browser.post("/t/\(thread.id)/mentors/admins", [("mentor", "")])
+            #expect(asked.status == 303)
+            #expect(asked.header("location")?.contains("notice=admins-asked-to-find-mentor") == true)
+            let again = try browser.get("/t/\(thread.id)/mentors").text
+            #expect(again.contains("id=\"admins-asked\""))
+            #expect(again.contains("Ask the admins again"))
+
+            // An admin asks an available mentor to the thread: the request is answered and the asker hears.
+            let helper = try site.mentor(handle: "free_mentor")
+            _ = helper
+            let admin = try site.signedIn("the_admin", landingOn: "/t/\(thread.id)/mentors")
+            #expect(try admin.post("/t/\(thread.id)/mentors", [("mentors", "free_mentor")]).status == 303)
+            #expect(try browser.get("/notifications").text.contains("A mentor was linked to your thread “Who lends to a new mutual?”"))
+            #expect(!(try browser.get("/t/\(thread.id)/mentors").text.contains("id=\"admins-asked\"")))
+        }
+    }
+}
