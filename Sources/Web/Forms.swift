@@ -62,6 +62,8 @@ struct LayoutContext: TemplateRenderable {
     var notice: Notice?
     /// Why a signed-in person may not start a thread (a suspension), for pages that offer it.
     var startThreadRefusal: String?
+    /// What the viewer may do on the network (`ViewerCapabilities`, the rule the handlers ask).
+    let capabilities: ViewerCapabilities
 
     init(_ context: RequestContext) {
         account = context.account
@@ -70,8 +72,9 @@ struct LayoutContext: TemplateRenderable {
         returnPath = context.returnPath
         awaitingModeration = context.awaitingModeration
         notice = context.notice
-        if context.account != nil, case .denied(let reason) = Policy.decide(context.actor, .startThread, .network) {
-            startThreadRefusal = "You cannot start a thread at the moment. " + reason + "."
+        capabilities = ViewerCapabilities(context.actor)
+        if context.account != nil, !capabilities.startThread {
+            startThreadRefusal = capabilities.restriction ?? "You cannot start a thread at the moment."
         }
     }
 
@@ -89,6 +92,8 @@ struct LayoutContext: TemplateRenderable {
         case "siteNotice": return notice?.key.text.map { .text($0) }
         case "siteNoticeIsSuccess": return .bool(notice?.key.isSuccess ?? false)
         case "startThreadRefusal": return startThreadRefusal.map { .text($0) }
+        case "mayStartThread": return .bool(capabilities.startThread)
+        case "restriction": return capabilities.restriction.map { .text($0) }
         case "signInQuery": return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
         default: return nil
         }

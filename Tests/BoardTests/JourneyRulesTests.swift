@@ -79,15 +79,20 @@ import TestSupport
         }
     }
 
-    @Test func askingTheAdminsForAMentorNeedsAPrivateThread() throws {
+    @Test func askingTheAdminsForAMentorNamesAMentorOrNone() throws {
         try withTestNetwork { network in
             let pathfinder = try network.organisation()
             let asker = try network.member(of: pathfinder)
             let admin = try network.admin()
             let mentor = try network.mentor()
             let actor = Actor(userID: asker.id, role: .member, organisationID: pathfinder.id)
+            // A public thread may ask too (issue 18): the admins find a mentor for it.
             let open = try network.thread(by: asker)
-            #expect(throws: MentorError.self) { try Mentors.askAdminsForMentor(network.store, by: actor, threadID: open.id, mentorHandle: nil) }
+            try Mentors.askAdminsForMentor(network.store, by: actor, threadID: open.id, mentorHandle: nil)
+            let asked = try network.store.read { try Notifications.list($0, userID: admin.id) }
+            #expect(asked.map(\.kind) == [.mentorWanted])
+            #expect(asked.first?.organisationSlug == nil && asked.first?.mentorHandle == nil)
+            try network.store.write { try $0.run("DELETE FROM notifications") }
             let privateThread = try network.thread(in: .organisation(pathfinder), by: asker, title: "Our private budget question")
             #expect(throws: MentorError.self) {
                 try Mentors.askAdminsForMentor(network.store, by: actor, threadID: privateThread.id, mentorHandle: asker.handle)

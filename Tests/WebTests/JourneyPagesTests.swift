@@ -50,6 +50,13 @@ import TestSupport
         }
     }
 
+    /// `YYYY-MM-DD` in UTC, as the mentorship form takes it.
+    static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+
     /// A private thread of a pathfinder no mentor supports: the ask page says why nobody can be
     /// asked, and asking the admins reaches them, naming the mentor suggested.
     @Test func askingAMentorWithNobodyToAskExplainsAndAsksTheAdmins() throws {
@@ -80,11 +87,31 @@ import TestSupport
             #expect(prefilled.text.contains("<option value=\"anglian-community-enterprise\" selected>"))
             #expect(prefilled.text.contains("<option value=\"helen_marsh\" selected>"))
 
-            // A public thread cannot be sent to the admins: any mentor can be asked directly.
+            // The admins act: a mentorship of Helen with the pathfinder links her to the thread that
+            // asked, and Priya hears of it (in-app, and by mail as she chose the default).
+            let mailBefore = try world.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE user_id = ?", try world.userID("priya_nair")) ?? 0
+            let started = try admin.post("/admin/mentorships", [("mentor", "helen_marsh"), ("organisation", "anglian-community-enterprise"),
+                                                                 ("started", Self.day(world.clock.now)), ("note", "")])
+            #expect(started.status == 303)
+            let told = try priya.get("/notifications")
+            #expect(told.text.contains("A mentor was linked to your thread “Who signs off our shadow board budget?”"))
+            #expect(told.text.contains("/t/\(threadID)-"))
+            let mailAfter = try world.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE user_id = ?", try world.userID("priya_nair")) ?? 0
+            #expect(mailAfter == mailBefore + 1)
+            #expect(try priya.get(try world.threadPath(threadID)).text.contains("Linked to this thread: Helen Marsh"))
+
+            // A public thread can be sent to the admins too: they are asked to find a mentor for it,
+            // and their notification opens the thread's ask page.
             let publicThread = try world.publicThread()
             let author = try world.scalar(String.self, "SELECT u.handle FROM threads t JOIN users u ON u.id = t.author_id WHERE t.id = ?", publicThread.id) ?? ""
             let starter = try world.signedIn(author, landingOn: "/t/\(publicThread.id)/mentors")
-            #expect(try starter.post("/t/\(publicThread.id)/mentors/admins", [("mentor", "")]).status == 422)
+            let publicAsk = try starter.post("/t/\(publicThread.id)/mentors/admins", [("mentor", "")])
+            #expect(publicAsk.status == 303)
+            #expect(try starter.follow(publicAsk).text.contains("The admins have been asked to find a mentor for this thread"))
+            #expect(try starter.get("/t/\(publicThread.id)/mentors").text.contains("id=\"admins-asked\""))
+            let adminHeard = try admin.get("/notifications")
+            #expect(adminHeard.text.contains("asked the admins to find a mentor for"))
+            #expect(adminHeard.text.contains("href=\"/t/\(publicThread.id)/mentors\""))
         }
     }
 
@@ -195,7 +222,7 @@ import TestSupport
             let sam = try world.signedIn("sam_okafor")
             let home = try sam.get("/")
             #expect(!home.text.contains("href=\"/t/new\">Start a thread"))
-            #expect(home.text.contains("You cannot start a thread at the moment. Your account is suspended until"))
+            #expect(home.text.contains("Your account is suspended until") && home.text.contains("so you cannot post"))
             #expect(!(try sam.get("/briefing").text.contains("Start a thread about this")))
         }
     }

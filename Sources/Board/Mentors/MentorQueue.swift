@@ -94,37 +94,60 @@ public enum MentorQueries {
     public static let openLinkPenalty = 1
 
     /// Mentors who could be asked to a thread, best first: score (see the weights) descending,
-    /// mentors not taking new work last, then by name. Mentors already linked, who declined, or
-    /// who asked the thread are left out; for a private thread, so is every mentor who does not
-    /// support its organisation (they could not read it).
+    /// then by name. Mentors already linked, who declined, or who asked the thread are left out;
+    /// for a private thread, so is every mentor who does not support its organisation (they
+    /// could not read it); and so is every mentor whose profile says they are busy (issue 18:
+    /// `unavailable`, not taking new work): `Mentors.link` refuses them too.
     public static func suggestions(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
-        try conn.query(MentorSuggestion.self, """
-            WITH th AS (
-                SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
-                FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
-            ), scored AS (
-                SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
-                       coalesce(mp.availability, 'available') AS availability,
-                       (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
-                         WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
-                       EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
-                               AND m.organisation_id = th.pathfinder) AS supports,
-                       (SELECT count(*) FROM thread_mentors l JOIN threads lt ON lt.id = l.thread_id
-                         WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL
-                           AND lt.hidden = 0) AS open_links
-                FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
-                WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
-                  AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
-                  -- A private thread: only mentors of that space can read it, so only they are offered.
-                  AND (th.space IS NULL OR EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
-                                                   AND s.organisation_id = th.space AND s.ended_at IS NULL))
-            )
+        try conn.query(MentorSuggestion.self, candidates + """
             SELECT handle, display_name, headline, availability, matching, supports, open_links,
                    matching * ?2 + supports * ?3 - open_links * ?4 AS score
-            FROM scored
-            ORDER BY availability = 'unavailable', score DESC, display_name COLLATE NOCASE, handle
+            FROM scored WHERE availability <> 'unavailable'
+            ORDER BY score DESC, display_name COLLATE NOCASE, handle
             LIMIT ?5
             """, threadID, topicWeight, pathfinderWeight, openLinkPenalty, limit)
+    }
+
+    /// How many mentors `suggestions` left out only because they are busy: the ask page says so.
+    public static func busyCandidates(_ conn: Connection, threadID: Int64) throws -> Int {
+        try conn.scalar(Int.self, candidates + "SELECT count(*) FROM scored WHERE availability = 'unavailable'", threadID) ?? 0
+    }
+
+    /// The mentors who could read and be asked to thread `?1` (the CTE `scored`).
+    static let candidates = """
+        WITH th AS (
+            SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
+            FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
+        ), scored AS (
+            SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+                   coalesce(mp.availability, 'available') AS availability,
+                   (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
+                     WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
+                   EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
+                           AND m.organisation_id = th.pathfinder) AS supports,
+                   (SELECT count(*) FROM thread_mentors l JOIN threads lt ON lt.id = l.thread_id
+                     WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL
+                       AND lt.hidden = 0) AS open_links
+            FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
+            WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
+              AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
+              -- A private thread: only mentors of that space can read it, so only they are offered.
+              AND (th.space IS NULL OR EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
+                                               AND s.organisation_id = th.space AND s.ended_at IS NULL))
+        )
+
+        """
+
+    /// When `askerID` last asked the admins to find a mentor for thread `threadID`, if no mentor
+    /// has been linked to it since (the request still waits); nil otherwise. The request is the
+    /// admins' `mentor_wanted` notification (`Notifications.recordMentorWanted`).
+    public static func pendingAdminRequest(_ conn: Connection, threadID: Int64, askerID: Int64) throws -> Date? {
+        try conn.scalar(Date.self, """
+            SELECT max(n.created_at) FROM notifications n
+            WHERE n.kind = 'mentor_wanted' AND n.thread_id = ?1 AND n.actor_id = ?2
+            HAVING max(n.created_at) > coalesce((SELECT max(tm.created_at) FROM thread_mentors tm
+                                                 WHERE tm.thread_id = ?1 AND tm.status = 'linked'), 0)
+            """, threadID, askerID)
     }
 
     /// Mentors taking new work whose expertise matches a thread's topics, best match first,

@@ -15,6 +15,10 @@ public struct MentorRequestPage: Sendable {
     /// Mentors taking new work whose expertise matches the thread's topics, supporting its
     /// pathfinder or not: those the asker may suggest when asking the admins to link a mentor.
     public let matchingMentors: [MentorSuggestion]
+    /// Mentors left out of `suggestions` only because their profile says they are busy.
+    public let busyMentors: Int
+    /// When the viewer asked the admins to find a mentor, if no mentor has been linked since.
+    public let askedAdminsAt: Date?
 }
 
 private struct ThreadTitleRow: RowDecodable {
@@ -107,16 +111,23 @@ public struct MentorService: Sendable {
                                      suggestions: try MentorQueries.suggestions(conn, threadID: threadID),
                                      linked: try MentorQueries.linkedMentors(conn, threadID: threadID),
                                      spaceName: space, spaceMentors: spaceMentors,
-                                     matchingMentors: space == nil ? [] : try MentorQueries.matchingAvailable(conn, threadID: threadID))
+                                     matchingMentors: try MentorQueries.matchingAvailable(conn, threadID: threadID),
+                                     busyMentors: try MentorQueries.busyCandidates(conn, threadID: threadID),
+                                     askedAdminsAt: try actor.userID.flatMap {
+                                         try MentorQueries.pendingAdminRequest(conn, threadID: threadID, askerID: $0)
+                                     })
         }
     }
 
-    /// Asks the admins to link a mentor (`mentorHandle`, or any they choose) to the pathfinder
-    /// of a private thread, so that a mentor can read it.
-    /// - Returns: the thread's slug, for its address.
-    public func askAdminsForMentor(by actor: Actor, threadID: Int64, mentorHandle: String?) throws -> String {
+    /// Asks the admins to find a mentor (`mentorHandle`, or any they choose) for a thread: for a
+    /// private one, by linking them to its pathfinder so that they can read it.
+    /// - Returns: the thread's slug, for its address, and whether it is private.
+    public func askAdminsForMentor(by actor: Actor, threadID: Int64, mentorHandle: String?) throws -> (slug: String, isPrivate: Bool) {
         try Mentors.askAdminsForMentor(store, by: actor, threadID: threadID, mentorHandle: mentorHandle)
-        return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
+        return try store.read { conn in
+            (try ReadingService.threadSlug(conn, id: threadID) ?? "",
+             try Resource.ThreadState.load(conn, id: threadID)?.organisationID != nil)
+        }
     }
 
     /// Asks mentors to a thread.

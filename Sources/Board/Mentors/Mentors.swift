@@ -110,6 +110,7 @@ public enum Mentors {
                 let id = tx.lastInsertedRowID
                 try MentorLog.append(tx, actorID: actorID, action: "start_mentorship", targetType: "mentorship", targetID: id,
                                      reason: "\(mentorHandle) → \(organisationSlug)" + (note.isEmpty ? "" : ": \(note)"), at: now)
+                try answerWaitingRequests(tx, mentorID: mentorID, organisationID: organisationID, actorID: actorID, now: now)
                 return id
             }
         } catch let error as DatabaseError where error.isUniqueConstraintViolation {
@@ -143,12 +144,20 @@ public enum Mentors {
         guard let actorID = actor.userID else { throw MentorError.notFound }
         let handles = Array(Set(mentorHandles)).sorted()
         if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
-        let mentorIDs = try store.read { conn in
-            try conn.column(Int64.self, """
+        let (mentorIDs, busy) = try store.read { conn in
+            (try conn.column(Int64.self, """
                 SELECT id FROM users WHERE role = 'mentor' AND deleted_at IS NULL AND handle IN (SELECT value FROM json_each(?))
-                """, jsonArray(handles))
+                """, jsonArray(handles)),
+             try conn.column(String.self, """
+                SELECT u.display_name FROM users u JOIN mentor_profiles mp ON mp.user_id = u.id
+                WHERE mp.availability = 'unavailable' AND u.handle IN (SELECT value FROM json_each(?)) ORDER BY u.display_name
+                """, jsonArray(handles)))
         }
         if mentorIDs.count != handles.count { throw MentorError.invalid([FieldError("mentors", "Select mentors from the list")]) }
+        // The ask page offers no busy mentor (`MentorQueries.suggestions`), so none is linked here either.
+        if let name = busy.first {
+            throw MentorError.invalid([FieldError("mentors", "\(name) is busy and not taking new threads: choose another mentor")])
+        }
         if let space = state.organisationID {
             // Linking does not open a private space: only the space's own mentors can read the thread.
             let outsiders = try store.read { conn in
@@ -182,18 +191,18 @@ public enum Mentors {
         }
     }
 
-    /// The thread's author (or an admin) asks the admins to link a mentor to the pathfinder of a
-    /// private thread that no mentor they could ask can read; every admin is told (issue 18).
-    /// - Throws: `MentorError.invalid` for a public thread (any mentor can be asked to it) or a
-    ///   handle that is not a mentor's; `.denied`/`.notFound` from Policy (`requestMentor`).
+    /// The thread's author (or an admin) asks the admins to find a mentor for the thread (issue
+    /// 18): for a private thread, to link one to its pathfinder so that they can read it; for a
+    /// public one, to ask one to it. Every admin is told (`mentor_wanted`). When the admins act —
+    /// a mentor is linked to the thread, directly or by starting a mentorship of its pathfinder
+    /// (`startMentorship`) — the asker is told in turn (`mentor_linked`).
+    /// - Throws: `MentorError.invalid` for a handle that is not a mentor's; `.denied`/`.notFound`
+    ///   from Policy (`requestMentor`).
     public static func askAdminsForMentor(_ store: Store, by actor: Actor, threadID: Int64, mentorHandle: String?,
                                           now: Date = Date()) throws {
         let state = try threadState(store, threadID)
         try require(actor, .requestMentor, .thread(state), now: now)
         guard let askerID = actor.userID else { throw MentorError.notFound }
-        guard state.organisationID != nil else {
-            throw MentorError.invalid([FieldError("mentor", "This thread is public: ask a mentor to it directly")])
-        }
         try store.write { tx in
             var mentorID: Int64?
             if let mentorHandle, !mentorHandle.isEmpty {
@@ -201,6 +210,33 @@ public enum Mentors {
                 if mentorID == nil { throw MentorError.invalid([FieldError("mentor", "Choose a mentor from the list")]) }
             }
             try Notifications.recordMentorWanted(tx, threadID: threadID, askerID: askerID, mentorID: mentorID, now: now)
+        }
+    }
+
+    /// A mentorship has just started: every private thread of that pathfinder whose author asked
+    /// the admins for a mentor, and which still has none linked, gets this mentor linked (unless
+    /// they are busy, wrote it, or declined it before). That is the admins' answer to the request,
+    /// so the asker hears of it (`mentor_linked`, mailed if they chose) and the mentor too.
+    static func answerWaitingRequests(_ tx: Connection, mentorID: Int64, organisationID: Int64, actorID: Int64, now: Date) throws {
+        let busy = try tx.scalar(Bool.self, "SELECT availability = 'unavailable' FROM mentor_profiles WHERE user_id = ?", mentorID) ?? false
+        guard !busy else { return }
+        let threads = try tx.column(Int64.self, """
+            SELECT t.id FROM threads t
+            WHERE t.organisation_id = ?1 AND t.hidden = 0 AND t.author_id <> ?2
+              AND EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'mentor_wanted' AND n.thread_id = t.id)
+              AND NOT EXISTS (SELECT 1 FROM thread_mentors tm WHERE tm.thread_id = t.id
+                              AND (tm.status = 'linked' OR tm.mentor_id = ?2))
+            ORDER BY t.id
+            """, organisationID, mentorID)
+        for threadID in threads {
+            try tx.run("""
+                INSERT INTO thread_mentors(thread_id, mentor_id, requested_by, status, created_at, updated_at)
+                VALUES (?1, ?2, ?3, 'linked', ?4, ?4) ON CONFLICT(thread_id, mentor_id) DO NOTHING
+                """, threadID, mentorID, actorID, now)
+            guard tx.changes == 1 else { continue }
+            try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
+            try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
+                                 reason: "Linked mentor \(mentorID), asked for by the thread's author", at: now)
         }
     }
 

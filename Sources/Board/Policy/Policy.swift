@@ -114,6 +114,8 @@ public enum Action: String, Sendable, CaseIterable {
     case changeRole
     case linkMentor
     case requestMentor
+    /// Mark (or change) a thread's accepted answer: its author, or an admin.
+    case acceptAnswer
     case manageTopics
     case manageBriefing
     case manageOrganisations
@@ -156,10 +158,11 @@ public enum Policy {
             if thread.locked, !isAdmin(actor) { return .denied("This thread is locked, so no one can reply") }
             return .allowed
         case (.editPost, .post(let post)), (.deletePost, .post(let post)):
-            if isAdmin(actor) { return .allowed }
+            // Everyone changes only their own posts, admins too (they hide others' instead):
+            // the posting services refuse anything else, so Policy must not offer it.
             guard isOwn(actor, post.authorID) else { return .denied("You can only change your own posts") }
-            if post.thread.locked { return .denied("This thread is locked, so its posts cannot be changed") }
             if post.hidden { return .denied("This post has been hidden by a moderator") }
+            if post.thread.locked, !isAdmin(actor) { return .denied("This thread is locked, so its posts cannot be changed") }
             return .allowed
         case (.editThread, .thread(let thread)):
             if isAdmin(actor) { return .allowed }
@@ -172,9 +175,13 @@ public enum Policy {
             if post.hidden || post.held { return .denied("This post cannot be marked while it is hidden or awaiting approval") }
             return .allowed
         case (.flag, .post(let post)):
-            return isOwn(actor, post.authorID) ? .denied("You cannot flag your own post") : .allowed
+            if isOwn(actor, post.authorID) { return .denied("You cannot flag your own post") }
+            return post.hidden ? .denied("This post is already hidden by a moderator") : .allowed
         case (.requestMentor, .thread(let thread)):
             return isOwn(actor, thread.authorID) || isAdmin(actor) ? .allowed : .denied("Only the person who asked can request a mentor")
+        case (.acceptAnswer, .thread(let thread)):
+            guard isOwn(actor, thread.authorID) || isAdmin(actor) else { return .denied("Only the person who asked can mark the answer") }
+            return thread.hidden ? .denied("This thread has been hidden by a moderator") : .allowed
         case (.hide, .post), (.restore, .post), (.hide, .thread), (.restore, .thread),
              (.lockThread, .thread), (.pinThread, .thread), (.moveThread, .thread),
              (.linkMentor, .thread), (.linkMentor, .organisation),
@@ -221,18 +228,35 @@ public enum Policy {
 
     public static func canModerate(_ actor: Actor) -> Bool { actor.isAdmin }
 
+    /// Following a thread or topic and saving a post change only the reader's own lists, so
+    /// they count as reading: any signed-in reader may, a suspended one too (docs/visibility.md).
+    public static func mayKeepReadingAids(_ actor: Actor) -> Bool { actor.isSignedIn }
+
     /// Everything but reading changes something, so a suspended account may do none of it.
     static func isWrite(_ action: Action) -> Bool { action != .read }
 
     /// "Your account is suspended until 3 March 2026 at 14:00 UTC: reason."
     public static func suspensionMessage(_ actor: Actor) -> String {
         guard let until = actor.suspendedUntil else { return "Your account is suspended" }
+        let reason = actor.suspensionReason.map { ": \($0)" } ?? ""
+        return "Your account is suspended until \(suspensionEnd(until))\(reason). You can still read the network"
+    }
+
+    /// The one line a page shows where a suspended account's actions would be (issue 18):
+    /// "Your account is suspended until 3 March 2026 at 14:00 UTC, so you cannot post, reply,
+    /// flag or mark posts. Reason: spam. You can still read, follow and save."
+    public static func suspensionNotice(_ actor: Actor) -> String {
+        let until = actor.suspendedUntil.map { " until \(suspensionEnd($0))" } ?? ""
+        let reason = actor.suspensionReason.flatMap { $0.isEmpty ? nil : " Reason: \($0.hasSuffix(".") ? $0 : $0 + ".")" } ?? ""
+        return "Your account is suspended\(until), so you cannot post, reply, flag or mark posts.\(reason) You can still read, follow threads and save posts."
+    }
+
+    static func suspensionEnd(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "d MMMM yyyy 'at' HH:mm 'UTC'"
-        let reason = actor.suspensionReason.map { ": \($0)" } ?? ""
-        return "Your account is suspended until \(formatter.string(from: until))\(reason). You can still read the network"
+        return formatter.string(from: date)
     }
 }
 

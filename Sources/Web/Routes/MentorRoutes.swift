@@ -238,7 +238,8 @@ struct MentorRoutes: RouteCollection {
         return context.redirect(BoardPaths.thread(id: id, slug: slug), notice: .mentorsAsked)
     }
 
-    /// Asks the admins to link a mentor to the pathfinder of a private thread, then back to the thread.
+    /// Asks the admins to find a mentor for the thread (for a private one, to link one to its
+    /// pathfinder), then back to the thread with a word saying what happens next.
     func askAdmins(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         let id = try request.id()
@@ -250,13 +251,14 @@ struct MentorRoutes: RouteCollection {
             }
             return context.finish(page)
         }
-        let slug: String
+        let asked: (slug: String, isPrivate: Bool)
         do {
-            slug = try mentors.askAdminsForMentor(by: context.actor, threadID: id, mentorHandle: items["mentor"])
+            asked = try mentors.askAdminsForMentor(by: context.actor, threadID: id, mentorHandle: items["mentor"])
         } catch MentorError.invalid(let errors) {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
-        return context.redirect(BoardPaths.thread(id: id, slug: slug), notice: .adminsAskedForMentor)
+        return context.redirect(BoardPaths.thread(id: id, slug: asked.slug),
+                                notice: asked.isPrivate ? .adminsAskedForMentor : .adminsAskedToFindMentor)
     }
 
     // MARK: Pages
@@ -302,6 +304,10 @@ struct MentorRoutes: RouteCollection {
             "hasSuggestions": .bool(!request.suggestions.isEmpty), "whyNone": .text(MentorViews.whyNoSuggestions(request)),
             "spaceName": request.spaceName.map { TemplateValue.text($0) } ?? .bool(false),
             "matchingMentors": .list(request.matchingMentors.map(MentorViews.suggestion)),
+            "busyNote": request.busyMentors == 0 ? .bool(false)
+                : .text(request.busyMentors == 1 ? "One mentor who is busy and not taking new threads is not listed."
+                        : "\(request.busyMentors) mentors who are busy and not taking new threads are not listed."),
+            "askedAdmins": request.askedAdminsAt.map { .text(DateText.humanWithTime($0)) } ?? .bool(false),
             "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": .text("/mentors/\($0.handle)")] }),
         ]
         return pages.ask.response(InLayout(page, context, form: form), status: status)

@@ -92,12 +92,21 @@ enum MentorViews {
 
     /// Why the ask page offers nobody to ask directly (issue 18): never "no more mentors" without a reason.
     static func whyNoSuggestions(_ page: MentorRequestPage) -> String {
+        let busy = page.busyMentors == 0 ? ""
+            : page.busyMentors == 1 ? " The one other mentor who could be asked is busy and not taking new threads."
+            : " The \(page.busyMentors) other mentors who could be asked are busy and not taking new threads."
         if let space = page.spaceName {
-            return page.spaceMentors == 0
-                ? "No mentor can be asked directly yet: this thread is private to \(space), and no mentor supports \(space) yet."
-                : "Every mentor who supports \(space) has already been asked to this thread."
+            if page.spaceMentors == 0 {
+                return "No mentor can be asked directly yet: this thread is private to \(space), and no mentor supports \(space) yet."
+            }
+            return page.busyMentors > 0 && page.linked.isEmpty
+                ? "No mentor who supports \(space) can take this thread now." + busy
+                : "Every mentor who supports \(space) and is taking new threads has already been asked to this thread." + busy
         }
-        return "Every mentor on the network has already been asked to this thread."
+        if page.busyMentors > 0 && page.linked.isEmpty {
+            return "No mentor can take this thread now." + busy
+        }
+        return "Every mentor taking new threads has already been asked to this thread." + busy
     }
 
     /// Options for a select: `value`, `name`, `selected`.

@@ -46,7 +46,10 @@ struct NotificationsView: TemplateRenderable {
             return "An admin did not confirm you as a member of \(item.organisationName ?? "that organisation")"
         case .mentorWanted:
             let suggested = item.mentorName.map { " (they suggest \($0))" } ?? ""
-            return "\(who) asked for a mentor for \(item.organisationName ?? "their pathfinder")\(suggested), about “\(thread)”"
+            guard let organisation = item.organisationName else {  // a public thread (issue 18)
+                return "\(who) asked the admins to find a mentor\(suggested) for “\(thread)”"
+            }
+            return "\(who) asked for a mentor for \(organisation)\(suggested), about “\(thread)”"
         }
     }
 
@@ -56,6 +59,8 @@ struct NotificationsView: TemplateRenderable {
         case .organisationRequested: return "/admin/organisations/members"
         case .organisationConfirmed, .organisationDeclined: return "/account"
         case .mentorWanted:
+            // A public thread: the admins ask a mentor to it from its ask page.
+            if item.organisationSlug == nil, let id = item.threadID { return "/t/\(id)/mentors" }
             var query = ["organisation=" + FormDecoder.encode(item.organisationSlug ?? "")]
             if let handle = item.mentorHandle { query.append("mentor=" + FormDecoder.encode(handle)) }
             return "/admin/mentors?" + query.joined(separator: "&") + "#start-mentorship"

@@ -123,34 +123,26 @@ struct ReplyFormView: TemplateRenderable {
     var helpful: [Int64: HelpfulCount] = [:]
     /// The newest post the reader had seen before this visit: later ones are marked new.
     var seenBefore: Int64?
-    let actor: Actor
-    let state: Resource.ThreadState
+    /// What this reader may do here: the same `Policy` answers the handlers ask (issue 18).
+    let capabilities: ThreadCapabilities
 
     init(thread: ThreadView, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
         self.thread = thread
-        actor = ctx.actor
-        self.state = state
+        capabilities = ThreadCapabilities(ctx.actor, thread: state)
         signedIn = ctx.account != nil
         viewerHandle = ctx.account?.handle
         isAdmin = ctx.actor.isAdmin
-        mayAccept = ctx.account.map { $0.handle == thread.page.thread.authorHandle || ctx.actor.isAdmin } ?? false
-        if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(state)) { refusal = reason } else { refusal = nil }
+        mayAccept = capabilities.acceptAnswer
+        if case .denied(let reason) = capabilities.reply { refusal = reason } else { refusal = nil }
         self.previewHTML = previewHTML
     }
 
-    private var mayReply: Bool { signedIn && refusal == nil }
+    private var mayReply: Bool { signedIn && capabilities.reply.isAllowed }
 
-    /// A hidden post (not one its author deleted) that Policy lets this reader restore.
-    private func mayRestore(_ post: PostView) -> Bool {
-        guard post.hidden, !post.deletedByAuthor else { return false }
-        let postState = Resource.PostState(authorID: post.authorID, hidden: true, held: post.heldForApproval, thread: state)
-        return Policy.decide(actor, .restore, .post(postState)).isAllowed
-    }
-    /// Policy `.markHelpful` for this reader and post.
-    private func mayMarkHelpful(_ post: PostView) -> Bool {
-        guard !post.deletedByAuthor else { return false }
-        let postState = Resource.PostState(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval, thread: state)
-        return Policy.decide(actor, .markHelpful, .post(postState)).isAllowed
+    /// What this reader may do to `post`.
+    private func capabilities(_ post: PostView) -> PostCapabilities {
+        capabilities.post(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval,
+                          removed: post.deletedByAuthor, opening: post.position == 1)
     }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
@@ -163,7 +155,11 @@ struct ReplyFormView: TemplateRenderable {
         case "replyURL": mayReply && !onLastPage ? .text(replyPagePath + "#reply-heading") : nil
         case "follow": follow.map { .object($0) }
         case "signInToReply": .bool(!signedIn)
-        case "replyRefusal": signedIn ? refusal.map { .text($0) } : nil
+        // A suspended reader is told once, at the top (`restriction`), with a short word here.
+        case "replyRefusal":
+            signedIn ? (capabilities.restriction != nil ? .text("You cannot reply while your account is suspended.") : refusal.map { .text($0) }) : nil
+        case "restriction": capabilities.restriction.map { .text($0) }
+        case "mayAskMentor": .bool(capabilities.requestMentor)
         case "replyAction": .text("/t/\(thread.page.thread.id)/reply")
         case "previewHTML": previewHTML.map { .html($0) }
         case "signInURL": .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
@@ -178,17 +174,15 @@ struct ReplyFormView: TemplateRenderable {
             seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         case "detailsURL":
-            signedIn && Policy.decide(actor, .editThread, .thread(state)).isAllowed ? .text("/t/\(thread.page.thread.id)/details") : nil
+            capabilities.editThread ? .text("/t/\(thread.page.thread.id)/details") : nil
         case "posts":
             .list(thread.page.posts.map { post in
-                .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID, viewer: thread.viewer),
-                                        own: post.authorHandle == viewerHandle && !post.hidden && !post.deletedByAuthor,
-                                        mayAccept: mayAccept && post.position > 1 && !post.hidden && !post.deletedByAuthor,
-                                        threadID: thread.page.thread.id, replyPagePath: replyPagePath,
-                                        saved: savedPostIDs.map { $0.contains(post.id) },
-                                        mayRestore: mayRestore(post), helpful: helpful[post.id],
-                                        mayMarkHelpful: signedIn && mayMarkHelpful(post),
-                                        isNew: seenBefore.map { post.id > $0 } ?? false))
+                let may = capabilities(post)
+                return .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID,
+                                                                  viewer: thread.viewer, capabilities: may),
+                                               may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
+                                               saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
+                                               helpful: helpful[post.id], isNew: seenBefore.map { post.id > $0 } ?? false))
             })
         default: thread.templateValue(for: key)
         }
@@ -198,33 +192,31 @@ struct ReplyFormView: TemplateRenderable {
 /// A post on the thread page with the actions the viewer may take on it.
 struct PostActionsView: TemplateRenderable {
     var item: PostItemView
-    var own: Bool
-    var mayAccept: Bool
+    /// What the reader may do to it (`ThreadCapabilities.post`): each control shows only when allowed.
+    var may: PostCapabilities
     var threadID: Int64
     /// The thread's last page, where the reply form is (`/t/ID-slug` or `/t/ID-slug?page=N`).
     var replyPagePath: String
     /// Whether the reader has saved this post; nil when they cannot save (not signed in).
     var saved: Bool?
-    /// Shows the Restore control (a hidden post, a reader Policy lets restore it).
-    var mayRestore: Bool
     /// Its "This helped" marks, if any.
     var helpful: HelpfulCount?
-    /// Shows the "This helped" button.
-    var mayMarkHelpful: Bool
     /// Newer than the newest post the reader had seen before this visit.
     var isNew: Bool
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
-        case "own": .bool(own)
-        case "mayAccept": .bool(mayAccept)
+        case "mayEdit": .bool(may.edit)
+        case "mayDelete": .bool(may.delete)
+        case "mayQuote": .bool(may.quote)
+        case "mayAccept": .bool(may.accept)
         case "acceptAction": .text("/t/\(threadID)/accept")
         case "quoteURL": .text(replyPagePath + (replyPagePath.contains("?") ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
         case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
         case "saveControl": .bool(saved != nil)
         case "saved": .bool(saved ?? false)
-        case "mayRestore": .bool(mayRestore)
-        case "mayMarkHelpful": .bool(mayMarkHelpful)
+        case "mayRestore": .bool(may.restore)
+        case "mayMarkHelpful": .bool(may.markHelpful)
         case "isNew": .bool(isNew)
         case "helpfulMine": .bool(helpful?.mine ?? false)
         case "helpfulText":

@@ -181,20 +181,23 @@ struct PostItemView: TemplateRenderable {
     var accepted: Bool
     /// Who is reading: the author and admins still see a hidden post's text.
     var viewer: Viewer = .visitor
+    /// What the reader may do to the post (`ThreadCapabilities.post`); nil offers nothing.
+    var capabilities: PostCapabilities?
 
     private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
 
     /// The moderation partial's values (Templates/post-moderation.mustache).
     struct Moderation: TemplateRenderable {
         let post: PostView
-        let viewer: Viewer
+        /// Policy `.flag` for this reader (`PostCapabilities.flag`), the rule the flag handler asks.
+        let canFlag: Bool
 
         func templateValue(for key: String) -> TemplateValue? {
             switch key {
             case "hidden": .bool(post.hidden && !post.deletedByAuthor)
             case "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
             case "awaitingApproval": .bool(post.heldForApproval)
-            case "canFlag": .bool(viewer.userID != nil && viewer.userID != post.authorID && !post.hidden && !post.deletedByAuthor)
+            case "canFlag": .bool(canFlag)
             default: nil
             }
         }
@@ -214,7 +217,7 @@ struct PostItemView: TemplateRenderable {
         case "removed": .bool(post.deletedByAuthor)
         case "removedText": .text("Deleted by its author.")
         case "bodyHTML": post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
-        case "moderation": .object(Moderation(post: post, viewer: viewer))
+        case "moderation": .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
         default: nil
         }
     }
