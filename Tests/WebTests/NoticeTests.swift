@@ -163,6 +163,12 @@ struct NoticeTests {
             #expect(!(try world.browser().get(location).text.contains("Sign in to see your saved posts.")))
             // A voluntary "Sign in" says nothing of the kind.
             #expect(!(try world.browser().get("/sign-in?next=%2Fsaved").text.contains("id=\"site-notice\"")))
+
+            // A Flag link followed by a visitor leads to sign-in and back, not to a 403.
+            let post = try world.network.store.read { try #require(try $0.scalar(Int64.self, "SELECT min(id) FROM posts WHERE hidden = 0")) }
+            let flag = try world.browser().get("/p/\(post)/flag")
+            #expect(flag.status == 303)
+            #expect(flag.header("location")?.hasPrefix("/sign-in?next=%2Fp%2F\(post)%2Fflag&notice=sign-in.") == true)
         }
     }
 

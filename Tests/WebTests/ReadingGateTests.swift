@@ -50,6 +50,10 @@ struct ReadingGateTests {
             let home = try server.get("/t/\(thread)?page=1")
             #expect(home.header("location") == "/sign-in?next=%2Ft%2F\(thread)%3Fpage%3D1")
             #expect(try server.get("/sign-in").status == 200)
+            // The sign-in page they land on says why (issue 18); the plain sign-in page does not.
+            let landed = try server.get("/sign-in?next=%2Ft%2F\(thread)%3Fpage%3D1")
+            #expect(landed.text.contains("This network is open to its members only."))
+            #expect(!(try server.get("/sign-in").text.contains("open to its members only")))
             #expect(try server.get("/register").status != 303)
             #expect(try server.get("/healthz").status == 200)
 

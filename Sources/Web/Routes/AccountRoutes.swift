@@ -45,8 +45,12 @@ struct AccountRoutes: RouteCollection {
         let reset = try request.queryItems()["reset"] == "1"
         // Just registered: signing in leads to the welcome page unless another was asked for.
         let returnTo = next ?? (registered ? "/welcome" : "")
+        // Sent here by "require sign-in to read" (`ReadingGate`), which answers before there is a
+        // request context to sign a notice with: the page says why from the setting itself.
+        let membersOnly = try next != nil && context.notice == nil && accounts.readingRequiresSignIn()
         return context.finish(pages.signIn.response(InLayout(FormState(values: ["next": returnTo, "registered": registered ? "1" : "",
-                                                                                "reset": reset ? "1" : ""]),
+                                                                                "reset": reset ? "1" : "",
+                                                                                "membersOnly": membersOnly ? "1" : ""]),
                                                              context)))
     }
 

@@ -47,6 +47,8 @@ struct ModerationRoutes: RouteCollection {
 
     func flagForm(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        // A visitor who follows a Flag link (an old page, a shared URL) signs in and comes back.
+        guard context.actor.isSignedIn else { return context.signInRedirect() }
         let view = try flagView(context, try request.id())
         return context.finish(pages.flag.response(InLayout(view, context, form: FormState())))
     }

@@ -398,11 +398,10 @@ struct PostingRoutes: RouteCollection {
 extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, notice: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
+                    previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
                     seenBefore: Int64? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
-        reply.notice = notice
         reply.draftSavedAt = draftSavedAt
         reply.seenBefore = seenBefore
         if let account = ctx.account {

@@ -113,8 +113,6 @@ struct ReplyFormView: TemplateRenderable {
     var isAdmin: Bool
     /// The posts on this page the signed-in reader has saved; nil for a visitor (no Save controls).
     var savedPostIDs: Set<Int64>?
-    /// A word after an action that returned here (`?done=`), shown in a success banner.
-    var notice: String?
     /// The reply will wait for an admin's approval (a new member's first post).
     var postWaits = false
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
@@ -166,7 +164,6 @@ struct ReplyFormView: TemplateRenderable {
         case "briefingNoteURL":
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
-        case "notice": notice.map { .text($0) }
         case "postWaits": .bool(postWaits)
         case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case "draftThread": .text(String(thread.page.thread.id))
