@@ -44,6 +44,7 @@ public enum Schema {
         Migration013HelpfulMarks.migration,
         Migration014AccountTokens.migration,
         Migration015MailPreferences.migration,
+        Migration016AdminJourneys.migration,
     ]
 
     /// The migrator for `migrations`.

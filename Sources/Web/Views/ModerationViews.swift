@@ -74,7 +74,12 @@ struct ModerationLogView: TemplateRenderable {
 
     /// The log's verb; an answered membership request is an organisation change on a person.
     static func phrase(_ entry: LogEntry) -> String {
-        entry.action == .editOrganisation && entry.targetType == "user" ? "answered the membership request of" : entry.action.phrase
+        if entry.action == .editOrganisation && entry.targetType == "user" { return "answered the membership request of" }
+        // A rename says from what (the old title, when this viewer may read the thread) to what.
+        if entry.action == .renameThread, entry.targetLabel != nil {
+            return entry.previousTitle.map { "renamed a thread from “\($0)” to" } ?? "renamed a thread to"
+        }
+        return entry.action.phrase
     }
 
     static func label(_ entry: LogEntry) -> String {

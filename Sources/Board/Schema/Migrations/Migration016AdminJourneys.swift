@@ -1,0 +1,16 @@
+import Database
+
+/// Migration 16 (issue 18, the admin journeys):
+/// - `users.previous_organisation_id`: the confirmed organisation a member had when they asked
+///   to move to another. Declining the request gives it back (`Moderation.answerMembership`);
+///   NULL when they had none. SET NULL: a deleted organisation cannot be given back.
+/// - `moderation_log.previous_title`: a renamed thread's old title. Kept out of `reason` (which
+///   everyone reads) so the log shows it only to those who may read the thread, as its title.
+enum Migration016AdminJourneys {
+    static let migration = Migration(version: 16, name: "previous organisation; renamed thread's old title", sql: sql)
+
+    static let sql = """
+    ALTER TABLE users ADD COLUMN previous_organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL;
+    ALTER TABLE moderation_log ADD COLUMN previous_title TEXT;
+    """
+}
