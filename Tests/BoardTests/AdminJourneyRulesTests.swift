@@ -145,6 +145,7 @@ import TestSupport
             }
             let forVisitors = try network.store.read { try ModerationQueries.log($0, viewer: .visitor) }.filter { $0.action == .renameThread }
             #expect(forVisitors.compactMap(\.previousTitle) == ["Old public title"])
+            #expect(forVisitors.compactMap(\.renamedTo) == ["A clearer title \(open.id)"])
             let forMembers = try network.store.read {
                 try ModerationQueries.log($0, viewer: Actor(userID: author.id, role: .member, organisationID: pathfinder.id).viewer)
             }.filter { $0.action == .renameThread }

@@ -352,7 +352,7 @@ public enum Moderation {
             // only to those who may read the thread, as it shows the title (the thread may
             // later move to a private space).
             try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason,
-                          previousTitle: oldTitle, now: now)
+                          renamed: oldTitle.map { ($0, title) }, now: now)
         }
     }
 
@@ -537,19 +537,19 @@ public enum Moderation {
 
     /// Appends one entry to the append-only log.
     static func appendLog(_ tx: Connection, actorID: Int64, _ action: ModerationAction, target: String, _ targetID: Int64,
-                          reason: String, previousTitle: String? = nil, now: Date) throws {
+                          reason: String, renamed: (from: String, to: String)? = nil, now: Date) throws {
         try appendLog(tx, actorID: actorID, action: action.rawValue, target: target, targetID, reason: reason,
-                      previousTitle: previousTitle, now: now)
+                      renamed: renamed, now: now)
     }
 
     /// The one insert into the log: moderation actions above, mentor actions through `MentorLog`.
-    /// `previousTitle`: a renamed thread's old title, shown only to those who may read the thread.
+    /// `renamed`: a renamed thread's old and new titles, shown only to those who may read the thread.
     static func appendLog(_ tx: Connection, actorID: Int64, action: String, target: String, _ targetID: Int64,
-                          reason: String, previousTitle: String? = nil, now: Date) throws {
+                          reason: String, renamed: (from: String, to: String)? = nil, now: Date) throws {
         try tx.run("""
-            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, previous_title, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, actorID, action, target, targetID, reason, previousTitle, now)
+            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, previous_title, renamed_to, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, actorID, action, target, targetID, reason, renamed?.from, renamed?.to, now)
     }
 
     @discardableResult

@@ -77,7 +77,9 @@ struct ModerationLogView: TemplateRenderable {
         if entry.action == .editOrganisation && entry.targetType == "user" { return "answered the membership request of" }
         // A rename says from what (the old title, when this viewer may read the thread) to what.
         if entry.action == .renameThread, entry.targetLabel != nil {
-            return entry.previousTitle.map { "renamed a thread from “\($0)” to" } ?? "renamed a thread to"
+            guard let old = entry.previousTitle, let new = entry.renamedTo else { return entry.action.phrase }
+            // The link shows the title now: said once when it is still the new one.
+            return entry.targetLabel == new ? "renamed a thread from “\(old)” to" : "renamed a thread from “\(old)” to “\(new)”, now"
         }
         return entry.action.phrase
     }
