@@ -407,9 +407,18 @@ public enum Moderation {
             try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
             for id in ids { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
             try appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
-                          reason: "Topics: " + names.sorted().joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"),
-                          now: now)
+                          reason: topicsReason(names: names) + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
+    }
+
+    /// A retag's reason: the topics by name ("Topics: Benefits, Housing"), not by slug.
+    static func topicsReason(names: [String]) -> String {
+        "Topics: " + names.sorted().joined(separator: ", ")
+    }
+
+    /// The same for topics given by slug (the author's retag, `Threads.editDetails`).
+    public static func topicsReason(_ tx: Connection, slugs: [String]) throws -> String {
+        topicsReason(names: try slugs.map { slug in try tx.scalar(String.self, "SELECT name FROM topics WHERE slug = ?", slug) ?? slug })
     }
 
     // MARK: Users
