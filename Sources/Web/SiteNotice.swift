@@ -57,7 +57,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .savedPostRemoved: "Post removed from your saved posts."
         case .declined: "Declined. The asker has been told."
         case .organisationConfirmed: "Membership confirmed. The member has been told and can now read the organisation’s private space."
-        case .organisationDeclined: "Request declined. The member has been told; they have no organisation."
+        case .organisationDeclined: "Request declined. The member has been told."
         case .organisationDeclinedKept: "Request declined. The member has been told, and remains a member of the organisation they had before."
         }
     }

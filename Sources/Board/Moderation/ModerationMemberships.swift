@@ -62,7 +62,11 @@ extension Moderation {
                 LEFT JOIN organisations p ON p.id = u.previous_organisation_id
                 WHERE u.id = ? AND u.organisation_id = ? AND u.organisation_confirmed = 0 AND u.deleted_at IS NULL
                 """, userID, organisationID) else {
-                guard let answer = try tx.queryOne(EarlierAnswer.self, """
+                // The member has since asked for another organisation: this page is stale, not answered.
+                let waitsForAnother = try tx.scalar(Bool.self, """
+                    SELECT organisation_id IS NOT NULL AND organisation_confirmed = 0 FROM users WHERE id = ? AND deleted_at IS NULL
+                    """, userID) ?? false
+                guard !waitsForAnother, let answer = try tx.queryOne(EarlierAnswer.self, """
                     SELECT a.display_name, l.created_at FROM moderation_log l JOIN users a ON a.id = l.actor_id
                     WHERE l.action = 'edit_organisation' AND l.target_type = 'user' AND l.target_id = ?
                     ORDER BY l.created_at DESC, l.id DESC LIMIT 1
@@ -94,7 +98,7 @@ extension Moderation {
     /// had before a request is confirmed at once. Any other needs an admin: the member keeps
     /// the confirmed organisation they leave as `previous_organisation_id` (given back if the
     /// request is declined), and the admins hear of it. A request it replaces is done.
-    public static func chooseOrganisation(_ tx: Connection, userID: Int64, organisationID: Int64?, now: Date) throws {
+    static func chooseOrganisation(_ tx: Connection, userID: Int64, organisationID: Int64?, now: Date) throws {
         guard let member = try tx.queryOne(MemberOrganisation.self, """
             SELECT organisation_id, organisation_confirmed, previous_organisation_id FROM users WHERE id = ?
             """, userID), member.currentID != organisationID else { return }

@@ -26,10 +26,10 @@ struct ThreadFollowView: TemplateRenderable {
 struct SavedView: TemplateRenderable {
     var posts: [SavedPost]
 
-    /// The words of a saved post's first 200 characters of Markdown, without its markup; "…"
-    /// when the post goes on.
+    /// The words of a saved post's first 200 characters of Markdown on one line, without its
+    /// markup or what it quotes (`Markdown.excerpt`); "…" when the post goes on.
     static func excerpt(_ markdownStart: String) -> String {
-        let text = Markdown.plainExcerpt(markdownStart, limit: 160)
+        let text = Markdown.excerpt(markdownStart, limit: 160)
         return markdownStart.count >= 200 && !text.hasSuffix("…") ? text + "…" : text
     }
     func templateValue(for key: String) -> TemplateValue? {
