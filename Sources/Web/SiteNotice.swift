@@ -96,6 +96,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case stoppedFollowingThread = "stopped-following-thread"
     case stoppedFollowingTopic = "stopped-following-topic"
     case threadUnmuted = "thread-unmuted"
+    case organisationDeclinedKept = "organisation-declined-kept"
 
     /// The banner's text; nil for the notices their page words itself (the users page, the
     /// account page's address, the settings count, the outbox message).
@@ -168,6 +169,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .stoppedFollowingThread: "You have stopped following the thread. Its new replies will not be in your notifications."
         case .stoppedFollowingTopic: "You have stopped following the topic. New threads in it will not be in your notifications."
         case .threadUnmuted: "Thread unmuted. Follow it again from the thread if you want its replies in your notifications."
+        case .organisationDeclinedKept: "Request declined. The member has been told, and remains a member of the organisation they had before."
         }
     }
 

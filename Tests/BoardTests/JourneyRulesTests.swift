@@ -135,8 +135,15 @@ import TestSupport
             #expect(!publicLog.contains { $0.action == .editOrganisation && $0.targetType == "user" })
             let adminLog = try network.store.read { try ModerationQueries.log($0, viewer: adminActor.viewer) }
             #expect(adminLog.contains { $0.action == .editOrganisation && $0.targetType == "user" })
+            // A second answer (another admin, or the button twice) changes nothing and says who answered.
+            let again = try Moderation.answerMembership(network.store, actor: adminActor, userID: member.id, organisationID: pathfinder.id,
+                                                        confirm: false)
+            guard case .alreadyAnswered = again else { Issue.record("answered twice: \(again)"); return }
+            #expect(try network.scalar(Bool.self, "SELECT organisation_confirmed FROM users WHERE id = ?", member.id) == true)
+            // Nobody asked: not found.
+            let stranger = try network.member()
             #expect(throws: ModerationError.notFound) {
-                try Moderation.answerMembership(network.store, actor: adminActor, userID: member.id, organisationID: pathfinder.id, confirm: true)
+                try Moderation.answerMembership(network.store, actor: adminActor, userID: stranger.id, organisationID: pathfinder.id, confirm: true)
             }
 
             // Declined: the organisation is cleared, and the member is told.

@@ -44,7 +44,7 @@ import TestSupport
             let ask = try admin.post("/admin/users/\(helen)/role?q=helen", [("role", "member")])
             #expect(ask.status == 200)
             #expect(ask.text.contains("Change Helen Marsh from mentor to member?"))
-            #expect(ask.text.contains("Their active mentorship will end and they will lose access to that private space."))
+            #expect(ask.text.contains("will end: they will lose access to its private space."))
             #expect(ask.text.contains("action=\"/admin/users/\(helen)/role/confirm?q=helen\""))
             #expect(ask.text.contains("<input type=\"hidden\" name=\"role\" value=\"member\">"))
             #expect(ask.text.contains("<a href=\"/admin/users?q=helen\">Cancel</a>"))

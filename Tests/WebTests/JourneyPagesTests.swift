@@ -137,8 +137,11 @@ import TestSupport
             let after = try admin.follow(confirmed)
             #expect(after.text.contains("Membership confirmed."))
             #expect(after.text.contains("No memberships are waiting for confirmation."))
-            // Answered once: a second answer finds nothing waiting.
-            #expect(try admin.post("/admin/organisations/members/\(tomID)", [("organisation", String(space)), ("decision", "confirm")]).status == 404)
+            // Answered once: a second answer changes nothing and says who answered, on the list.
+            let again = try admin.post("/admin/organisations/members/\(tomID)", [("organisation", String(space)), ("decision", "confirm")])
+            #expect(again.status == 409)
+            #expect(again.text.contains("This request was already answered by"))
+            #expect(again.text.contains("Memberships to confirm"))
 
             // The answer is logged for admins; the public log does not name the member.
             let log = try admin.get("/moderation")

@@ -89,8 +89,18 @@ struct MentorPagesTests {
             let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             #expect(try admin.get("/admin/mentors").status == 200)
             let before = try world.logCount("change_role")
-            let made = try admin.post("/admin/mentors/role", [("handle", "priya_nair"), ("role", "mentor"), ("reason", "Bids adviser")])
+            // The form asks first, saying who changes from what to what; nothing changes yet.
+            let ask = try admin.post("/admin/mentors/role", [("handle", "priya_nair"), ("role", "mentor"), ("reason", "Bids adviser")])
+            #expect(ask.status == 200)
+            #expect(ask.text.contains("Change Priya Nair from member to mentor?"))
+            #expect(ask.text.contains("action=\"/admin/mentors/role/confirm\""))
+            #expect(try world.logCount("change_role") == before)
+            let made = try admin.post("/admin/mentors/role/confirm", [("handle", "priya_nair"), ("role", "mentor"), ("reason", "Bids adviser")])
             #expect(made.status == 303)
+            #expect(made.header("location")?.hasPrefix("/admin/mentors?notice=role.") == true)
+            #expect(try admin.follow(made).text.contains("Priya Nair is now a mentor."))
+            // The same link opened by anyone else says nothing.
+            #expect(!(try world.browser().get(try #require(made.header("location"))).text.contains("is now a mentor")))
             #expect(try world.logCount("change_role") == before + 1)
             #expect(try admin.get("/mentors").text.contains("Priya Nair"))
             #expect(try admin.get("/mentors/priya_nair").status == 200)
@@ -99,8 +109,12 @@ struct MentorPagesTests {
             #expect(unknown.status == 422)
             #expect(unknown.text.contains("There is no member with that handle"))
             #expect(unknown.text.contains("value=\"no_such_person\""))
+            let empty = try admin.post("/admin/mentors/role", [("handle", ""), ("role", "mentor"), ("reason", "Kept")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("<a href=\"#handle\">Enter the handle of the member to link</a>"))
+            #expect(empty.text.contains("value=\"Kept\""))
 
-            #expect(try admin.post("/admin/mentors/role", [("handle", "priya_nair"), ("role", "member")]).status == 303)
+            #expect(try admin.post("/admin/mentors/role/confirm", [("handle", "priya_nair"), ("role", "member")]).status == 303)
             #expect(try world.logCount("change_role") == before + 2)
             #expect(!(try admin.get("/mentors").text.contains("Priya Nair")))
             #expect(try admin.get("/mentors/priya_nair").status == 404)
@@ -126,7 +140,7 @@ struct MentorPagesTests {
             let admin = try world.signedIn("network_admin", landingOn: "/mentors")
             #expect(try admin.get("/admin/mentors").status == 200)
             let before = try world.logCount("end_mentorship")
-            #expect(try admin.post("/admin/mentors/role", [("handle", "helen_marsh"), ("role", "member"), ("reason", "Stepped down")]).status == 303)
+            #expect(try admin.post("/admin/mentors/role/confirm", [("handle", "helen_marsh"), ("role", "member"), ("reason", "Stepped down")]).status == 303)
             #expect(try active() == 0)
             #expect(try world.logCount("end_mentorship") == before + mentorships)
             let logged = try world.store.read {
@@ -195,7 +209,7 @@ struct MentorPagesTests {
                 WHERE u.handle = 'sam_okafor' AND t.organisation_id IS NULL ORDER BY t.id DESC LIMIT 1
                 """) })
             let admin = try world.signedIn("network_admin", landingOn: "/mentors")
-            #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
+            #expect(try admin.post("/admin/mentors/role/confirm", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
 
             // Someone who did not ask cannot link mentors to the thread.
             let priya = try world.signedIn("priya_nair", landingOn: "/mentors")
@@ -245,7 +259,7 @@ struct MentorPagesTests {
         try withTestSite(content: .demo) { world in
             let id = try world.privateThreadID
             let admin = try world.signedIn("network_admin", landingOn: "/mentors")
-            #expect(try admin.post("/admin/mentors/role", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
+            #expect(try admin.post("/admin/mentors/role/confirm", [("handle", "tom_beckett"), ("role", "mentor")]).status == 303)
             // Tom supports no pathfinder, so he is neither offered for nor linked to the private thread.
             #expect(!(try admin.get("/t/\(id)/mentors").text.contains("value=\"tom_beckett\"")))
             let outsider = try admin.post("/t/\(id)/mentors", [("mentors", "tom_beckett")])

@@ -164,7 +164,12 @@ struct ModerationTests {
             try act(.approvePost, "/admin/posts/\(heldPost)/decide", [("decision", "approve"), ("reason", "")], page: "/admin/queue")
             try act(.hidePost, "/admin/posts/\(postID)/decide", [("decision", "hide"), ("reason", "Names a colleague")], page: "/admin/queue")
             try act(.restorePost, "/admin/posts/\(postID)/decide", [("decision", "restore"), ("reason", "Edited")], page: "/admin/queue")
-            try act(.rejectPost, "/admin/posts/\(postID)/decide", [("decision", "delete"), ("reason", "Spam link")], page: "/admin/queue")
+            // "Delete for good" asks first, saying what goes; only the confirmation deletes.
+            let ask = try admin.post("/admin/posts/\(postID)/decide", [("decision", "delete"), ("reason", "Spam link")])
+            #expect(ask.status == 200)
+            #expect(ask.text.contains("for good?"))
+            #expect(ask.text.contains("action=\"/admin/posts/\(postID)/delete\""))
+            try act(.rejectPost, "/admin/posts/\(postID)/delete", [("reason", "Spam link")], page: "/admin/queue")
             try act(.lockThread, "/admin/threads/\(threadID)", [("change", "lock"), ("reason", "Heated")], page: "/admin/threads/\(threadID)")
             try act(.unlockThread, "/admin/threads/\(threadID)", [("change", "unlock"), ("reason", "")], page: "/admin/threads/\(threadID)")
             try act(.pinThread, "/admin/threads/\(threadID)", [("change", "pin"), ("reason", "")], page: "/admin/threads/\(threadID)")

@@ -280,18 +280,9 @@ public struct Accounts: Sendable {
         let org = organisationID
         let now = clock.now()
         try store.write { tx in
-            let previous = try tx.scalar(Int64.self, "SELECT organisation_id FROM users WHERE id = ?", userID)
-            // Keeping the same organisation keeps its confirmation; a new one must be confirmed again.
-            try tx.run("""
-                UPDATE users SET display_name = ?, bio = ?,
-                       organisation_confirmed = CASE WHEN organisation_id IS ? THEN organisation_confirmed ELSE 0 END,
-                       organisation_id = ?
-                 WHERE id = ?
-                """, name, bio, org, org, userID)
-            // A new organisation waits for an admin: the admins hear of it (issue 18).
-            if let org, org != previous {
-                try Notifications.recordOrganisationRequested(tx, memberID: userID, organisationID: org, now: now)
-            }
+            try tx.run("UPDATE users SET display_name = ?, bio = ? WHERE id = ?", name, bio, userID)
+            // A new organisation waits for an admin, the old one kept meanwhile (issue 18).
+            try Moderation.chooseOrganisation(tx, userID: userID, organisationID: org, now: now)
         }
         return []
     }

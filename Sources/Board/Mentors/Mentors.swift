@@ -108,6 +108,7 @@ public enum Mentors {
                     INSERT INTO mentorships(mentor_id, organisation_id, started_at, note, created_by) VALUES (?, ?, ?, ?, ?)
                     """, mentorID, organisationID, startedAt, note, actorID)
                 let id = tx.lastInsertedRowID
+                try Notifications.adminWorkDone(tx, .mentorForOrganisation(organisationID), now: now)
                 try MentorLog.append(tx, actorID: actorID, action: "start_mentorship", targetType: "mentorship", targetID: id,
                                      reason: "\(mentorHandle) → \(organisationSlug)" + (note.isEmpty ? "" : ": \(note)"), at: now)
                 try answerWaitingRequests(tx, mentorID: mentorID, organisationID: organisationID, actorID: actorID, now: now)

@@ -222,6 +222,9 @@ public enum Moderation {
     public static func decide(_ store: Store, actor: Actor, postID: Int64, _ decision: PostDecision, now: Date = Date()) throws {
         try store.write { tx in
             guard let post = try Resource.PostState.load(tx, id: postID), let actorID = actor.userID else { throw ModerationError.notFound }
+            // Every decision settles the post: the admins' notifications of it are done (undone
+            // with the rest if the decision is refused).
+            try Notifications.adminWorkDone(tx, .post(postID), now: now)
             switch decision {
             case .dismiss(let reason):
                 try require(actor, .restore, .post(post), now: now)
@@ -343,10 +346,13 @@ public enum Moderation {
         try store.write { tx in
             guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
+            let oldTitle = try tx.scalar(String.self, "SELECT title FROM threads WHERE id = ?", threadID)
             try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, Slug.make(title), threadID)
-            // The old title is not written to the log: the thread may later move to a private
-            // space, and the log's reasons are shown to everyone.
-            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason, now: now)
+            // The old title is kept out of the reason, which everyone reads: the log shows it
+            // only to those who may read the thread, as it shows the title (the thread may
+            // later move to a private space).
+            try appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason,
+                          renamed: oldTitle.map { ($0, title) }, now: now)
         }
     }
 
@@ -390,17 +396,29 @@ public enum Moderation {
             guard let thread = try Resource.ThreadState.load(tx, id: threadID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .moveThread, .thread(thread), now: now)
             var ids: [Int64] = []
+            var names: [String] = []
             for slug in slugs {
-                guard let id = try tx.scalar(Int64.self, "SELECT id FROM topics WHERE slug = ?", slug) else {
+                guard let topic = try tx.queryOne(TopicName.self, "SELECT id, name FROM topics WHERE slug = ?", slug) else {
                     throw ModerationError.invalid(field: "topics", message: "Choose topics from the list")
                 }
-                ids.append(id)
+                ids.append(topic.id)
+                names.append(topic.name)
             }
             try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
             for id in ids { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
             try appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
-                          reason: slugs.joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+                          reason: topicsReason(names: names) + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
+    }
+
+    /// A retag's reason: the topics by name ("Topics: Benefits, Housing"), not by slug.
+    static func topicsReason(names: [String]) -> String {
+        "Topics: " + names.sorted().joined(separator: ", ")
+    }
+
+    /// The same for topics given by slug (the author's retag, `Threads.editDetails`).
+    public static func topicsReason(_ tx: Connection, slugs: [String]) throws -> String {
+        topicsReason(names: try slugs.map { slug in try tx.scalar(String.self, "SELECT name FROM topics WHERE slug = ?", slug) ?? slug })
     }
 
     // MARK: Users
@@ -440,8 +458,17 @@ public enum Moderation {
     /// How many active mentorships `applyRoleChange` to `newRole` would end: all of them
     /// unless the new role is mentor.
     static func mentorshipsEndedByRoleChange(_ conn: Connection, userID: Int64, to newRole: Role) throws -> Int {
-        guard newRole != .mentor else { return 0 }
-        return try conn.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", userID) ?? 0
+        try organisationsLostByRoleChange(conn, userID: userID, to: newRole).count
+    }
+
+    /// The organisations whose private spaces `userID` stops reading if made `newRole`: those
+    /// of their active mentorships, which end (by name).
+    static func organisationsLostByRoleChange(_ conn: Connection, userID: Int64, to newRole: Role) throws -> [String] {
+        guard newRole != .mentor else { return [] }
+        return try conn.column(String.self, """
+            SELECT o.name FROM mentorships m JOIN organisations o ON o.id = m.organisation_id
+            WHERE m.mentor_id = ? AND m.ended_at IS NULL ORDER BY o.name
+            """, userID)
     }
 
     /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
@@ -519,16 +546,19 @@ public enum Moderation {
 
     /// Appends one entry to the append-only log.
     static func appendLog(_ tx: Connection, actorID: Int64, _ action: ModerationAction, target: String, _ targetID: Int64,
-                          reason: String, now: Date) throws {
-        try appendLog(tx, actorID: actorID, action: action.rawValue, target: target, targetID, reason: reason, now: now)
+                          reason: String, renamed: (from: String, to: String)? = nil, now: Date) throws {
+        try appendLog(tx, actorID: actorID, action: action.rawValue, target: target, targetID, reason: reason,
+                      renamed: renamed, now: now)
     }
 
     /// The one insert into the log: moderation actions above, mentor actions through `MentorLog`.
+    /// `renamed`: a renamed thread's old and new titles, shown only to those who may read the thread.
     static func appendLog(_ tx: Connection, actorID: Int64, action: String, target: String, _ targetID: Int64,
-                          reason: String, now: Date) throws {
+                          reason: String, renamed: (from: String, to: String)? = nil, now: Date) throws {
         try tx.run("""
-            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, actorID, action, target, targetID, reason, now)
+            INSERT INTO moderation_log(actor_id, action, target_type, target_id, reason, previous_title, renamed_to, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, actorID, action, target, targetID, reason, renamed?.from, renamed?.to, now)
     }
 
     @discardableResult
@@ -571,3 +601,9 @@ public enum Moderation {
     }
 }
 
+
+/// A topic's id and name, as the log names it (topic names are public; slugs are not words).
+private struct TopicName: RowDecodable {
+    let id: Int64, name: String
+    init(row: Row) throws { id = try row["id"]; name = try row["name"] }
+}

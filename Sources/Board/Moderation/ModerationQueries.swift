@@ -38,6 +38,9 @@ public struct LogEntry: Sendable, Equatable {
     /// Where the target can be seen, when this viewer can see it.
     public let targetPath: String?
     public let reason: String
+    /// A renamed thread's old and new titles, for viewers who may read the thread (as `targetLabel`).
+    public let previousTitle: String?
+    public let renamedTo: String?
     public let at: Date
 }
 
@@ -81,7 +84,13 @@ public enum ModerationQueries {
                      WHEN 'thread' THEN (SELECT t.id FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      WHEN 'post' THEN (SELECT t.id FROM posts p JOIN threads t ON t.id = p.thread_id
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
-                     ELSE NULL END AS target_thread_id
+                     ELSE NULL END AS target_thread_id,
+                   CASE WHEN l.target_type = 'thread' AND l.previous_title IS NOT NULL
+                     THEN (SELECT l.previous_title FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     END AS previous_title,
+                   CASE WHEN l.target_type = 'thread' AND l.renamed_to IS NOT NULL
+                     THEN (SELECT l.renamed_to FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
+                     END AS renamed_to
             FROM moderation_log l JOIN users a ON a.id = l.actor_id
             -- Answers to membership requests name a member and what they asked for: admins only.
             WHERE NOT (l.action = 'edit_organisation' AND l.target_type = 'user') OR ?2
@@ -198,10 +207,13 @@ private struct LogRow: RowDecodable {
         let at: Date = try row["created_at"]
         let targetLabel: String? = try row["target_label"]
         let threadID: Int64? = try row["target_thread_id"]
+        let previousTitle: String? = try row["previous_title"]
+        let renamedTo: String? = try row["renamed_to"]
         guard let action = ModerationAction(rawValue: raw) else { entry = nil; return }
         entry = LogEntry(id: id, actorHandle: actorHandle, automatic: automatic, action: action,
                          targetType: targetType, targetID: targetID, targetLabel: targetLabel,
-                         targetPath: threadID.map { "/t/\($0)" }, reason: reason, at: at)
+                         targetPath: threadID.map { "/t/\($0)" }, reason: reason, previousTitle: previousTitle,
+                         renamedTo: renamedTo, at: at)
     }
 }
 

@@ -157,7 +157,50 @@ public struct ModerationService: Sendable {
                 throw ModerationError.invalid(field: "role", message: "@\(user.handle) is already \(role == .admin ? "an" : "a") \(role.rawValue): choose another role")
             }
             return RoleChangePreview(user: user, from: current, to: role,
-                                     endingMentorships: try Moderation.mentorshipsEndedByRoleChange(conn, userID: userID, to: role))
+                                     endingOrganisations: try Moderation.organisationsLostByRoleChange(conn, userID: userID, to: role))
+        }
+    }
+
+    /// The user with `handle` (any case), or nil: the mentor admin page names people by handle.
+    public func user(handle: String) throws -> UserSummary? {
+        try store.read { conn in
+            try conn.scalar(Int64.self, "SELECT id FROM users WHERE handle = ? AND deleted_at IS NULL", handle)
+                .flatMap { try ModerationQueries.user(conn, id: $0) }
+        }
+    }
+
+    /// What deleting post `postID` for good would do, checked as `decide(.delete)` checks it
+    /// but changing nothing: for the page that asks the admin to confirm.
+    /// - Throws: `.invalid` (the reason, or an opening post), `.notFound`, `.denied` with why.
+    public func previewDeletion(by actor: Actor, postID: Int64, reason: String) throws -> DeletionPreview {
+        let now = clock.now()
+        return try store.read { conn in
+            guard let post = try Resource.PostState.load(conn, id: postID),
+                  let preview = try conn.queryOne(DeletionPreviewRow.self, """
+                      SELECT p.position, t.title, u.display_name, u.handle, p.body_markdown FROM posts p
+                      JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id WHERE p.id = ?
+                      """, postID) else { throw ModerationError.notFound }
+            try Moderation.require(actor, .hide, .post(post), now: now)
+            guard preview.position > 1 else {
+                throw ModerationError.invalid(field: "reason", message: "The opening post cannot be deleted; hide it instead")
+            }
+            let reason = try Moderation.checkedReason(reason, required: true)
+            return DeletionPreview(postID: postID, threadTitle: preview.title, authorName: preview.name, authorHandle: preview.handle,
+                                   excerpt: Markdown.excerpt(preview.markdown, limit: 200), reason: reason)
+        }
+    }
+
+    /// Mentorship `id` as the page that asks to end it shows it, or nil when there is none
+    /// still active. Only admins may end one (the action asks again).
+    public func activeMentorship(by actor: Actor, id: Int64) throws -> EndingMentorship? {
+        let now = clock.now()
+        guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied("Only admins can do that") }
+        return try store.read { conn in
+            try conn.queryOne(EndingMentorship.self, """
+                SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at
+                FROM mentorships m JOIN users u ON u.id = m.mentor_id JOIN organisations o ON o.id = m.organisation_id
+                WHERE m.id = ? AND m.ended_at IS NULL
+                """, id)
         }
     }
 
@@ -199,7 +242,8 @@ public struct ModerationService: Sendable {
     }
 
     /// Confirms or declines a member's organisation; they are told, and the log records it.
-    public func answerMembership(by actor: Actor, userID: Int64, organisationID: Int64, confirm: Bool) throws {
+    @discardableResult
+    public func answerMembership(by actor: Actor, userID: Int64, organisationID: Int64, confirm: Bool) throws -> MembershipAnswer {
         try Moderation.answerMembership(store, actor: actor, userID: userID, organisationID: organisationID, confirm: confirm, now: clock.now())
     }
 }
@@ -217,7 +261,43 @@ public struct RoleChangePreview: Sendable {
     public let user: UserSummary
     public let from: Role
     public let to: Role
-    /// How many of their active mentorships the change ends (and with them their access to
-    /// those private spaces).
-    public let endingMentorships: Int
+    /// The organisations of the active mentorships the change ends: they lose access to those
+    /// private spaces.
+    public let endingOrganisations: [String]
+    /// How many of their active mentorships the change ends.
+    public var endingMentorships: Int { endingOrganisations.count }
+}
+
+/// A post an admin is asked to confirm deleting for good (`ModerationService.previewDeletion`).
+public struct DeletionPreview: Sendable {
+    public let postID: Int64
+    public let threadTitle: String
+    public let authorName: String
+    public let authorHandle: String
+    /// The post's first words, in plain text.
+    public let excerpt: String
+    /// The reason as it will be logged (trimmed).
+    public let reason: String
+}
+
+/// An active mentorship, as the page that asks to end it names it.
+public struct EndingMentorship: Sendable, RowDecodable {
+    public let id: Int64
+    public let mentorName: String
+    public let mentorHandle: String
+    public let organisationName: String
+    public let startedAt: Date
+
+    public init(row: Row) throws {
+        id = try row["id"]; mentorName = try row["mentor_name"]; mentorHandle = try row["mentor_handle"]
+        organisationName = try row["organisation_name"]; startedAt = try row["started_at"]
+    }
+}
+
+private struct DeletionPreviewRow: RowDecodable {
+    let position: Int64, title: String, name: String, handle: String, markdown: String
+    init(row: Row) throws {
+        position = try row["position"]; title = try row["title"]; name = try row["display_name"]; handle = try row["handle"]
+        markdown = try row["body_markdown"]
+    }
 }

@@ -71,6 +71,9 @@ public struct NotificationItem: RowDecodable, Sendable {
     /// The mentor a member suggested (`mentor_wanted`), if they named one.
     public let mentorHandle: String?
     public let mentorName: String?
+    /// For `organisation_declined`: the organisation the member is confirmed in now (the one
+    /// they kept), or nil when they have none. Only the list reads it (not the mail's query).
+    public let keptOrganisationName: String?
     public let createdAt: Date
     public let read: Bool
     /// A short plain-text excerpt of the post it is about (`Markdown.excerpt`), if any.
@@ -92,6 +95,8 @@ public struct NotificationItem: RowDecodable, Sendable {
         organisationSlug = try row["organisation_slug"]
         mentorHandle = try row["mentor_handle"]
         mentorName = try row["mentor_name"]
+        keptOrganisationName = (0..<row.columnCount).contains { row.columnName($0) == "kept_organisation_name" }
+            ? try row["kept_organisation_name"] : nil
         createdAt = try row["created_at"]
         read = try row["read"]
         let markdown: String? = try row["post_markdown"]
@@ -349,6 +354,7 @@ public enum Notifications {
 
     /// `mentorID` was linked to `threadID` by `actorID`: the thread's author and the mentor hear about it.
     public static func recordMentorLinked(_ tx: Connection, threadID: Int64, mentorID: Int64, actorID: Int64, now: Date) throws {
+        try adminWorkDone(tx, .mentorForThread(threadID), now: now)
         let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
         try tx.run("""
             INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at)
@@ -360,6 +366,40 @@ public enum Notifications {
               AND \(recipientMayRead)
             """, threadID, mentorID, actorID, now)
         try NotificationMail.queueImmediate(tx, since: mark, now: now)
+    }
+
+    // MARK: admin work done
+
+    /// Work that waits for an admin, as the admins' notifications of it name it.
+    public enum AdminWork: Sendable, Equatable {
+        /// A post held for approval (`post_held`), decided on in the queue.
+        case post(Int64)
+        /// A member's organisation request (`organisation_requested`), answered or withdrawn.
+        case membership(userID: Int64)
+        /// A request to link a mentor (`mentor_wanted`) about this thread: a mentor was linked to it.
+        case mentorForThread(Int64)
+        /// Requests to link a mentor (`mentor_wanted`) about threads of this organisation: a
+        /// mentorship with it started.
+        case mentorForOrganisation(Int64)
+    }
+
+    /// The one place that marks work done for every admin (issue 18): each action that
+    /// resolves it calls this in its write transaction, so the notifications stop counting as
+    /// new for all admins, not only for the one who acted.
+    public static func adminWorkDone(_ tx: Connection, _ work: AdminWork, now: Date) throws {
+        let unread = "UPDATE notifications SET read_at = ?1 WHERE read_at IS NULL AND "
+        switch work {
+        case .post(let postID):
+            try tx.run(unread + "kind = 'post_held' AND post_id = ?2", now, postID)
+        case .membership(let userID):
+            try tx.run(unread + "kind = 'organisation_requested' AND actor_id = ?2", now, userID)
+        case .mentorForThread(let threadID):
+            try tx.run(unread + "kind = 'mentor_wanted' AND thread_id = ?2", now, threadID)
+        case .mentorForOrganisation(let organisationID):
+            try tx.run(unread + """
+                kind = 'mentor_wanted' AND thread_id IN (SELECT id FROM threads WHERE organisation_id = ?2)
+                """, now, organisationID)
+        }
     }
 
     // MARK: reading and marking
@@ -392,7 +432,9 @@ public enum Notifications {
                                    WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
                    o.name AS organisation_name, o.slug AS organisation_slug,
                    sm.handle AS mentor_handle, sm.display_name AS mentor_name,
-                   CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown
+                   CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown,
+                   CASE WHEN n.kind = 'organisation_declined' AND u.organisation_confirmed = 1
+                        THEN (SELECT name FROM organisations WHERE id = u.organisation_id) END AS kept_organisation_name
             FROM notifications n
             JOIN users u ON u.id = n.user_id
             LEFT JOIN threads t ON t.id = n.thread_id

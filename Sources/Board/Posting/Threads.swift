@@ -182,13 +182,14 @@ public enum Threads {
             if title != before.title {
                 slug = Slug.make(title)
                 try tx.run("UPDATE threads SET title = ?, slug = ? WHERE id = ?", title, slug, threadID)
-                try Moderation.appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason, now: now)
+                try Moderation.appendLog(tx, actorID: actorID, .renameThread, target: "thread", threadID, reason: reason,
+                                         renamed: (before.title, title), now: now)
             }
             if Set(chosen) != Set(before.topicSlugs) {
                 try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", threadID)
                 for id in topicIDs { try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", threadID, id) }
                 try Moderation.appendLog(tx, actorID: actorID, .retagThread, target: "thread", threadID,
-                                         reason: chosen.sorted().joined(separator: ", ") + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+                                         reason: try Moderation.topicsReason(tx, slugs: chosen) + (reason.isEmpty ? "" : ": \(reason)"), now: now)
             }
             return slug
         }

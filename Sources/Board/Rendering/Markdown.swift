@@ -48,8 +48,11 @@ public enum Markdown {
     /// headings and list markers go, a link or image leaves its text, code and raw HTML their
     /// literal text; blocks are separated by a blank line. What search indexes and shows
     /// (docs/search.md) and what an excerpt is cut from.
-    /// - Parameter skippingQuotes: leaves out block quotes (the words someone else wrote).
-    public static func plainText(_ markdown: String, skippingQuotes: Bool = false) -> String {
+    /// - Parameters:
+    ///   - skippingQuotes: leaves out block quotes (the words someone else wrote).
+    ///   - layout: `.lines` keeps the author's line breaks (search); `.prose` joins soft line
+    ///     breaks with a space and starts list items with "- " (mail, excerpts).
+    public static func plainText(_ markdown: String, skippingQuotes: Bool = false, layout: PlainTextLayout = .lines) -> String {
         var source = markdown
         let root: OpaquePointer? = source.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
@@ -58,7 +61,7 @@ public enum Markdown {
         }
         guard let root else { return "" }
         defer { cmark_node_free(root) }
-        var writer = PlainTextWriter(skippingQuotes: skippingQuotes)
+        var writer = PlainTextWriter(skippingQuotes: skippingQuotes, layout: layout)
         writer.walk(root)
         return writer.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -80,6 +83,24 @@ public enum Markdown {
             result = next
         }
         return result
+    }
+
+    /// How `plainText` lays out the words.
+    public enum PlainTextLayout: Sendable {
+        /// Every line break kept as a line break (what search indexes and shows).
+        case lines
+        /// Lines of a paragraph joined with a space, list items marked "- " (mail, excerpts).
+        case prose
+    }
+
+    /// At most `limit` characters of `markdown`'s plain text (`.prose`), blank lines between
+    /// blocks kept, cut at a word with "…" when longer: mail and the admin queue.
+    public static func plainExcerpt(_ markdown: String, limit: Int) -> String {
+        let text = plainText(markdown, layout: .prose)
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        let atWord = cut.lastIndex(where: \.isWhitespace).map { cut[..<$0] } ?? cut
+        return atWord.trimmingCharacters(in: .whitespacesAndNewlines) + "…"
     }
 
     /// Whether `url` may be a link target in a post: http, https or mailto, compared without
@@ -146,6 +167,7 @@ public enum Markdown {
 /// Walks cmark's tree once, writing the text without markup (`Markdown.plainText`).
 private struct PlainTextWriter {
     let skippingQuotes: Bool
+    let layout: Markdown.PlainTextLayout
     var output = ""
     /// How deep inside block quotes being skipped the walk is.
     var skipping = 0
@@ -169,14 +191,19 @@ private struct PlainTextWriter {
         }
         guard skipping == 0 else { return }
         switch type {
-        case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING, CMARK_NODE_ITEM:
+        case CMARK_NODE_ITEM:
+            if entering, layout == .prose { output += "- " }
+            if !entering { blockEnd() }
+        case CMARK_NODE_PARAGRAPH, CMARK_NODE_HEADING:
             if !entering { blockEnd() }
         case CMARK_NODE_CODE_BLOCK, CMARK_NODE_HTML_BLOCK:
             output += literal(node).trimmingCharacters(in: .newlines)
             blockEnd()
         case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_HTML_INLINE:
             output += literal(node)
-        case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+        case CMARK_NODE_SOFTBREAK:
+            output += layout == .prose ? " " : "\n"
+        case CMARK_NODE_LINEBREAK:
             output += "\n"
         case CMARK_NODE_THEMATIC_BREAK:
             blockEnd()

@@ -45,6 +45,7 @@ public enum Schema {
         Migration014AccountTokens.migration,
         Migration015MailPreferences.migration,
         Migration016MentorAnswers.migration,
+        Migration017AdminJourneys.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -19,6 +19,7 @@ struct AdminRoutes: RouteCollection {
     func register(on routes: inout Routes) throws {
         routes.get("/admin/queue", queue)
         routes.post("/admin/posts/{id:int}/decide", decide)
+        routes.post("/admin/posts/{id:int}/delete", delete)
         routes.get("/admin/threads/{id:int}", thread)
         routes.post("/admin/threads/{id:int}", changeThread)
         routes.post("/admin/threads/{id:int}/move", moveThread)
@@ -64,11 +65,23 @@ struct AdminRoutes: RouteCollection {
             case "approve": (decision, notice) = (.approve, .postApproved)
             case "hide": (decision, notice) = (.hide(reason: reason), .postHidden)
             case "restore": (decision, notice) = (.restore(reason: reason), .postRestored)
-            case "delete": (decision, notice) = (.delete(reason: reason), .postDeleted)
+            case "delete":
+                // Deleting cannot be undone: a page says what will go, and only its Confirm deletes.
+                let preview = try moderation.previewDeletion(by: context.actor, postID: postID, reason: reason)
+                return pages.confirm.response(InLayout(AdminConfirmView.deletion(preview), context, form: FormState()))
             default: throw HTTPError.badRequest("Choose a decision")
             }
             try moderation.decide(by: context.actor, postID: postID, decision)
             return context.redirect("/admin/queue", notice: notice)
+        }
+    }
+
+    /// The Confirm button of the deletion page: the post goes for good.
+    func delete(_ request: Request) throws -> Response {
+        let postID = try request.id()
+        return try adminForm(request, page: queuePage, fieldID: { "\($0)-\(postID)" }) { context, items in
+            try moderation.decide(by: context.actor, postID: postID, .delete(reason: items["reason"] ?? ""))
+            return context.redirect("/admin/queue", notice: .postDeleted)
         }
     }
 
@@ -264,13 +277,21 @@ struct AdminRoutes: RouteCollection {
 
     /// Confirms or declines a member's organisation (`decision`), then back to the list.
     func answerMembership(_ request: Request) throws -> Response {
-        try adminForm(request, page: membershipsPage) { context, items in
+        try adminForm(request, page: { try membershipsPage($0, form: $1, status: $2) }) { context, items in
             let decision = items["decision"] ?? ""
             guard decision == "confirm" || decision == "decline" else { throw HTTPError.badRequest("Choose confirm or do not confirm") }
             guard let organisationID = items["organisation"].flatMap({ Int64($0) }) else { throw HTTPError.badRequest("No organisation was given") }
-            try moderation.answerMembership(by: context.actor, userID: try request.id(), organisationID: organisationID,
-                                            confirm: decision == "confirm")
-            return context.redirect("/admin/organisations/members", notice: decision == "confirm" ? .organisationConfirmed : .organisationDeclined)
+            let notice: SiteNotice
+            switch try moderation.answerMembership(by: context.actor, userID: try request.id(), organisationID: organisationID,
+                                                   confirm: decision == "confirm") {
+            case .confirmed: notice = .organisationConfirmed
+            case .declined(_, let kept): notice = kept == nil ? .organisationDeclined : .organisationDeclinedKept
+            case .alreadyAnswered(let name, let at):
+                // A second admin, or the same button twice: nothing changed; say who answered.
+                let answered = "This request was already answered by \(name) on \(DateText.humanWithTime(at))."
+                return context.finish(try membershipsPage(context, form: FormState(), status: .conflict, answered: answered))
+            }
+            return context.redirect("/admin/organisations/members", notice: notice)
         }
     }
 
@@ -409,9 +430,9 @@ struct AdminRoutes: RouteCollection {
                                      status: status)
     }
 
-    func membershipsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.memberships.response(InLayout(AdminMembershipsView(requests: try moderation.membershipRequests()), context, form: form),
-                                   status: status)
+    func membershipsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, answered: String? = nil) throws -> Response {
+        let view = AdminMembershipsView(requests: try moderation.membershipRequests(), answered: answered)
+        return pages.memberships.response(InLayout(view, context, form: form), status: status)
     }
 
     func settingsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, saved: Int? = nil) throws -> Response {

@@ -20,8 +20,10 @@ struct MentorRoutes: RouteCollection {
         routes.get("/mentor/queue/{id:int}/decline", declineForm)
         routes.post("/mentor/queue/{id:int}/decline", decline)
         routes.get("/admin/mentors", admin)
-        routes.post("/admin/mentors/role", changeRole)
+        routes.post("/admin/mentors/role", confirmRoleChange)
+        routes.post("/admin/mentors/role/confirm", changeRole)
         routes.post("/admin/mentorships", startMentorship)
+        routes.get("/admin/mentorships/{id:int}/end", confirmEndMentorship)
         routes.post("/admin/mentorships/{id:int}/end", endMentorship)
         routes.get("/t/{id:int}/mentors", askForm)
         routes.post("/t/{id:int}/mentors", ask)
@@ -154,27 +156,60 @@ struct MentorRoutes: RouteCollection {
         // `?organisation=&mentor=`: a member's request for a mentor (their notification's link) fills the form in.
         let query = try request.queryItems()
         let prefill = ["organisation": Self.nonEmpty(query["organisation"]), "mentor": Self.nonEmpty(query["mentor"])].compactMapValues { $0 }
-        return try context.finish(adminPage(context, form: FormState(values: prefill)))
+        return try context.finish(adminPage(context, form: FormState(values: prefill), notice: roleNotice(context)))
     }
 
+    /// The banner after a role change (the signed notice, with the member as its subject), said
+    /// by the page from the member's name and role now: "Helen Smith is now a mentor."
+    func roleNotice(_ context: RequestContext) throws -> String? {
+        guard let notice = context.notice, notice.key == .userRoleChanged, let id = notice.subject,
+              let user = try app.network.moderation.user(id: id) else { return nil }
+        return "\(user.displayName) is now \(AdminUsersView.roleWithArticle(user.role))."
+    }
+
+    /// The role form asks first: a page says who changes from what to what, and which
+    /// pathfinders' private spaces they lose. Nothing changes yet.
+    func confirmRoleChange(_ request: Request) throws -> Response {
+        try roleForm(request) { context, user, role, items in
+            let preview = try app.network.moderation.previewRoleChange(by: context.actor, userID: user.id, to: role)
+            let view = AdminConfirmView.mentorRoleChange(preview, reason: items["reason"] ?? "")
+            return try app.pages.templates.template("admin-confirm").response(InLayout(view, context, form: FormState()))
+        }
+    }
+
+    /// The confirmation page's button: the role changes, and the page says so by name.
     func changeRole(_ request: Request) throws -> Response {
+        try roleForm(request) { context, user, role, items in
+            try mentors.changeRole(by: context.actor, handle: user.handle, to: role, reason: items["reason"] ?? "")
+            return context.redirect("/admin/mentors", notice: .userRoleChanged, subject: user.id)
+        }
+    }
+
+    /// A role form (asking or confirming): the handle and role are checked, an error comes
+    /// back on the page with what was typed, its summary linking to the field.
+    func roleForm(_ request: Request,
+                  act: (RequestContext, UserSummary, Role, [FormItem]) throws -> Response) throws -> Response {
         let context = try app.requestContext(for: request)
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         if case .rejected = submission {
             return try context.finish(adminPage(context, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
-        guard let role = Role(rawValue: items["role"] ?? "") else {
-            return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("role", "Select a role")]),
-                                                status: .unprocessableContent))
+        func refused(_ field: String, _ message: String) throws -> Response {
+            try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError(field, message)]), status: .unprocessableContent))
         }
+        let handle = (items["handle"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "@", with: "")
+        guard !handle.isEmpty else { return try refused("handle", "Enter the handle of the member to link") }
+        guard let role = Role(rawValue: items["role"] ?? ""), role != .admin else { return try refused("role", "Select a role") }
+        guard let user = try app.network.moderation.user(handle: handle) else { return try refused("handle", "There is no member with that handle") }
+        guard user.role != Role.admin.rawValue else { return try refused("handle", "@\(user.handle) is an admin: change an admin’s role on the users page") }
         do {
-            try mentors.changeRole(by: context.actor, handle: items["handle"] ?? "", to: role, reason: items["reason"] ?? "")
+            return try act(context, user, role, items)
+        } catch ModerationError.invalid(let field, let message) {
+            return try refused(field, message)
         } catch MentorError.notFound {
-            return try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError("handle", "There is no member with that handle")]),
-                                                status: .unprocessableContent))
+            return try refused("handle", "There is no member with that handle")
         }
-        return context.redirect("/admin/mentors", notice: .roleChanged)
     }
 
     func startMentorship(_ request: Request) throws -> Response {
@@ -195,6 +230,18 @@ struct MentorRoutes: RouteCollection {
             return try context.finish(adminPage(context, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
         return context.redirect("/admin/mentors", notice: .mentorshipStarted)
+    }
+
+    /// "End" on /admin/mentors opens this page: who stops reading which private space. Only
+    /// its Confirm button (the POST below) ends the mentorship.
+    func confirmEndMentorship(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        guard let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
+            return context.redirect("/admin/mentors", notice: .mentorshipEnded)
+        }
+        let view = AdminConfirmView.endMentorship(mentorship)
+        return context.finish(try app.pages.templates.template("admin-confirm").response(InLayout(view, context, form: FormState())))
     }
 
     func endMentorship(_ request: Request) throws -> Response {
@@ -276,7 +323,7 @@ struct MentorRoutes: RouteCollection {
         return pages.edit.response(InLayout(page, context, form: form), status: status)
     }
 
-    func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
+    func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, notice: String? = nil) throws -> Response {
         guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, "Only admins can do that", in: context) }
         let all = try mentors.mentors()
         let page: TemplateObject = [
@@ -285,6 +332,8 @@ struct MentorRoutes: RouteCollection {
             "organisations": MentorViews.options(try organisationOptions(), selected: form.values["organisation"]),
             "mentorships": .list(try mentors.mentorships().map(MentorViews.mentorship)),
             "today": .text(String(DateText.iso(app.accounts.clock.now()).prefix(10))),
+            "notice": notice.map { .text($0) } ?? .bool(false),
+            "roleMember": .bool(form.values["role"] == Role.member.rawValue),
         ]
         return pages.admin.response(InLayout(page, context, form: form), status: status)
     }

@@ -8,6 +8,11 @@ struct AdminQueueView: TemplateRenderable {
     /// (`reason-12`), with what was typed.
     var form = FormState()
 
+    /// The post's words without markup (not raw Markdown), up to 600 characters, a paragraph each.
+    static func paragraphs(_ markdown: String) -> [TemplateValue] {
+        Markdown.plainExcerpt(markdown, limit: 600).components(separatedBy: "\n\n").map { ["text": .text($0)] }
+    }
+
     func reasonError(_ postID: Int64) -> String {
         form.errors.first { $0.field == "reason-\(postID)" }?.message ?? ""
     }
@@ -18,7 +23,7 @@ struct AdminQueueView: TemplateRenderable {
             .list(items.map { item in
                 [
                     "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
-                    "author": .text(item.authorHandle), "body": .text(item.bodyMarkdown), "held": .bool(item.held),
+                    "author": .text(item.authorHandle), "paragraphs": .list(Self.paragraphs(item.bodyMarkdown)), "held": .bool(item.held),
                     "hidden": .bool(item.hidden), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
                     "error_reason": .text(reasonError(item.postID)),
@@ -133,8 +138,9 @@ struct AdminUsersView: TemplateRenderable {
     }
 }
 
-/// The page that asks an admin to confirm a suspension or a role change, saying plainly what
-/// will happen. Only its Confirm button (a POST with the values as hidden fields) acts.
+/// The page that asks an admin to confirm a suspension, a role change, deleting a post for good
+/// or ending a mentorship, saying plainly what will happen. Only its Confirm button (a POST
+/// with the values as hidden fields) acts; Cancel goes back without changing anything.
 struct AdminConfirmView: TemplateRenderable {
     let heading: String
     let details: [String]
@@ -157,22 +163,73 @@ struct AdminConfirmView: TemplateRenderable {
 
     static func roleChange(_ preview: RoleChangePreview, query: String) -> AdminConfirmView {
         let user = preview.user
-        var details: [String] = []
-        switch preview.endingMentorships {
-        case 0: break
-        case 1: details.append("Their active mentorship will end and they will lose access to that private space.")
-        case let count: details.append("Their \(count) active mentorships will end and they will lose access to those private spaces.")
-        }
-        if preview.to == .admin { details.append("They will be able to use every admin page: the queue, users, topics, invites and settings.") }
-        if preview.from == .admin { details.append("They will no longer be able to use the admin pages.") }
-        details.append("The change is recorded in the moderation log.")
         return AdminConfirmView(
             heading: "Change \(user.displayName) from \(preview.from.rawValue) to \(preview.to.rawValue)?",
-            details: details,
+            details: roleChangeDetails(preview),
             action: "/admin/users/\(user.id)/role/confirm" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query)),
             fields: [("role", preview.to.rawValue)],
             confirmLabel: "Make \(user.displayName) \(AdminUsersView.roleWithArticle(preview.to.rawValue))",
             cancelLink: AdminUsersView.link(query: query))
+    }
+
+    /// The role form of /admin/mentors asks the same, then comes back there.
+    static func mentorRoleChange(_ preview: RoleChangePreview, reason: String) -> AdminConfirmView {
+        let user = preview.user
+        return AdminConfirmView(
+            heading: "Change \(user.displayName) from \(preview.from.rawValue) to \(preview.to.rawValue)?",
+            details: roleChangeDetails(preview),
+            action: "/admin/mentors/role/confirm",
+            fields: [("handle", user.handle), ("role", preview.to.rawValue), ("reason", reason)],
+            confirmLabel: "Make \(user.displayName) \(AdminUsersView.roleWithArticle(preview.to.rawValue))",
+            cancelLink: "/admin/mentors")
+    }
+
+    /// What a role change does, in words: who loses which private space, who gains the admin pages.
+    static func roleChangeDetails(_ preview: RoleChangePreview) -> [String] {
+        let user = preview.user
+        var details = ["@\(user.handle) is \(AdminUsersView.roleWithArticle(preview.from.rawValue)) now and will be "
+                       + "\(AdminUsersView.roleWithArticle(preview.to.rawValue))."]
+        switch preview.endingOrganisations.count {
+        case 0: break
+        case 1: details.append("Their mentorship of \(preview.endingOrganisations[0]) will end: they will lose access to its private space.")
+        default:
+            details.append("Their mentorships of \(listed(preview.endingOrganisations)) will end: they will lose access to those private spaces.")
+        }
+        if preview.to == .mentor { details.append("They will appear in the mentor directory and can be linked to pathfinders and threads.") }
+        if preview.to == .admin { details.append("They will be able to use every admin page: the queue, users, topics, invites and settings.") }
+        if preview.from == .admin { details.append("They will no longer be able to use the admin pages.") }
+        details.append("The change is recorded in the moderation log.")
+        return details
+    }
+
+    /// "A, B and C".
+    static func listed(_ names: [String]) -> String {
+        guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + last
+    }
+
+    static func deletion(_ preview: DeletionPreview) -> AdminConfirmView {
+        AdminConfirmView(
+            heading: "Delete this post by \(preview.authorName) for good?",
+            details: ["The reply by \(preview.authorName) (@\(preview.authorHandle)) in “\(preview.threadTitle)” will be removed "
+                      + "from the thread and cannot be brought back. To keep it restorable, hide it instead.",
+                      "It begins: “\(preview.excerpt)”",
+                      "The moderation log will record the deletion with your reason: “\(preview.reason)”."],
+            action: "/admin/posts/\(preview.postID)/delete",
+            fields: [("reason", preview.reason)],
+            confirmLabel: "Delete the post for good", cancelLink: "/admin/queue#post-\(preview.postID)")
+    }
+
+    static func endMentorship(_ mentorship: EndingMentorship) -> AdminConfirmView {
+        AdminConfirmView(
+            heading: "End the mentorship of \(mentorship.mentorName) with \(mentorship.organisationName)?",
+            details: ["\(mentorship.mentorName) (@\(mentorship.mentorHandle)) has mentored \(mentorship.organisationName) since "
+                      + "\(DateText.human(mentorship.startedAt)).",
+                      "From now on they will not be able to read \(mentorship.organisationName)’s private space. Their posts stay.",
+                      "The ending is recorded in the moderation log. You can start a new mentorship later."],
+            action: "/admin/mentorships/\(mentorship.id)/end",
+            fields: [],
+            confirmLabel: "End the mentorship", cancelLink: "/admin/mentors")
     }
 
     func templateValue(for key: String) -> TemplateValue? {
@@ -314,14 +371,18 @@ struct AdminOrganisationsView: TemplateRenderable {
 /// Members waiting for an admin to confirm their organisation (issue 18).
 struct AdminMembershipsView: TemplateRenderable {
     let requests: [MembershipRequest]
+    /// Why nothing changed: the request was already answered (by whom, when).
+    var answered: String?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
+        case "answered": answered.map { .text($0) }
         case "requests":
             .list(requests.map { request in
                 ["userID": .int(Int(request.userID)), "handle": .text(request.handle), "name": .text(request.displayName),
                  "email": .text(request.email), "organisationID": .int(Int(request.organisationID)),
                  "organisationName": .text(request.organisationName), "organisationSlug": .text(request.organisationSlug),
+                 "previousOrganisation": request.previousOrganisationName.map { .text($0) } ?? .text(""),
                  "joined": .text(DateText.human(request.joinedAt)), "joinedISO": .text(DateText.iso(request.joinedAt))]
             })
         default: nil

@@ -25,6 +25,13 @@ struct ThreadFollowView: TemplateRenderable {
 
 struct SavedView: TemplateRenderable {
     var posts: [SavedPost]
+
+    /// The words of a saved post's first 200 characters of Markdown on one line, without its
+    /// markup or what it quotes (`Markdown.excerpt`); "…" when the post goes on.
+    static func excerpt(_ markdownStart: String) -> String {
+        let text = Markdown.excerpt(markdownStart, limit: 160)
+        return markdownStart.count >= 200 && !text.hasSuffix("…") ? text + "…" : text
+    }
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "saved":
@@ -33,7 +40,7 @@ struct SavedView: TemplateRenderable {
                 return [
                     "url": .text(BoardPaths.thread(id: post.threadID, slug: post.threadSlug) + (page > 1 ? "?page=\(page)" : "") + "#post-\(post.postID)"),
                     "title": .text(post.threadTitle), "authorName": .text(post.authorName),
-                    "excerpt": .text(post.excerpt + (post.excerpt.count >= 200 ? "…" : "")),
+                    "excerpt": .text(Self.excerpt(post.excerpt)),
                     "bookmarkURL": .text("/p/\(post.postID)/bookmark"),
                 ]
             })

@@ -74,7 +74,14 @@ struct ModerationLogView: TemplateRenderable {
 
     /// The log's verb; an answered membership request is an organisation change on a person.
     static func phrase(_ entry: LogEntry) -> String {
-        entry.action == .editOrganisation && entry.targetType == "user" ? "answered the membership request of" : entry.action.phrase
+        if entry.action == .editOrganisation && entry.targetType == "user" { return "answered the membership request of" }
+        // A rename says from what (the old title, when this viewer may read the thread) to what.
+        if entry.action == .renameThread, entry.targetLabel != nil {
+            guard let old = entry.previousTitle, let new = entry.renamedTo else { return entry.action.phrase }
+            // The link shows the title now: said once when it is still the new one.
+            return entry.targetLabel == new ? "renamed a thread from “\(old)” to" : "renamed a thread from “\(old)” to “\(new)”, now"
+        }
+        return entry.action.phrase
     }
 
     static func label(_ entry: LogEntry) -> String {

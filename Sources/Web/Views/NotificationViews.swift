@@ -43,7 +43,9 @@ struct NotificationsView: TemplateRenderable {
         case .organisationConfirmed:
             return "An admin confirmed you as a member of \(item.organisationName ?? "your organisation"): you can read its private space"
         case .organisationDeclined:
-            return "An admin did not confirm you as a member of \(item.organisationName ?? "that organisation")"
+            let asked = item.organisationName ?? "another organisation"
+            guard let kept = item.keptOrganisationName else { return "Your request to join \(asked) was declined; you have no organisation" }
+            return "Your request to move to \(asked) was declined; you remain a member of \(kept)"
         case .mentorWanted:
             let suggested = item.mentorName.map { " (they suggest \($0))" } ?? ""
             guard let organisation = item.organisationName else {  // a public thread (issue 18)
