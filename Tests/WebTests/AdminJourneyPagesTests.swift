@@ -31,10 +31,10 @@ import TestSupport
             #expect(try active() == 1)
 
             let ended = try admin.post("/admin/mentorships/\(id)/end", [])
-            #expect(ended.header("location") == "/admin/mentors?notice=mentorship-ended")
+            #expect(ended.header("location")?.hasPrefix("/admin/mentors?notice=mentorship-ended.") == true)
             #expect(try active() == 0)
             // Asked again (a stale page): nothing to end, back to the list.
-            #expect(try admin.get("/admin/mentorships/\(id)/end").header("location") == "/admin/mentors?notice=mentorship-ended")
+            #expect(try admin.get("/admin/mentorships/\(id)/end").header("location")?.hasPrefix("/admin/mentors?notice=mentorship-ended.") == true)
         }
     }
 
@@ -76,7 +76,7 @@ import TestSupport
             let page = try admin.get("/admin/organisations/members")
             #expect(page.text.contains("If you do not confirm, they stay a member of Tri-borough Mutual (working title 3BM)."))
             let declined = try admin.post("/admin/organisations/members/\(samID)", [("organisation", String(waiting)), ("decision", "decline")])
-            #expect(declined.header("location") == "/admin/organisations/members?notice=organisation-declined-kept")
+            #expect(declined.header("location")?.hasPrefix("/admin/organisations/members?notice=organisation-declined-kept.") == true)
             #expect(try admin.follow(declined).text.contains("remains a member of the organisation they had before"))
 
             let told = try sam.get("/notifications").text
