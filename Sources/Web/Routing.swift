@@ -29,6 +29,13 @@ struct Routes {
         builder.post(pattern, execution: execution, Self.answering(handler))
     }
 
+    /// A GET on the address of a form's POST (`/t/5/reply`), which the address bar shows after a
+    /// form came back with a problem, and sign-in returns to: a 303 to the page the form lives
+    /// on, not "this page cannot do that". `page` makes that page's path from the `{id}`.
+    mutating func formPage(_ pattern: String, _ page: @escaping @Sendable (Int64) -> String) {
+        get(pattern) { request in .redirect(to: page(try request.id())) }
+    }
+
     mutating func add(_ collection: some RouteCollection) throws {
         try collection.register(on: &self)
     }

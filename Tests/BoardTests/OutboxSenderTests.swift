@@ -137,6 +137,7 @@ struct OutboxSenderTests {
             let adminActor = try network.store.read { try Actor.load($0, account: #require(try network.accounts.account(id: admin.id))) }
             #expect(try outbox.retry(by: adminActor, id: id) == .queued)
             #expect(try outbox.retry(by: adminActor, id: id) == .notFailed)
+            #expect(try outbox.retry(by: adminActor, id: 999_999) == .notFound)
             #expect(try sender.deliverDue() == [.sent(id)])
             #expect(try network.outboxState(id).state == "sent")
         }

@@ -43,8 +43,10 @@ public struct OutboxService: Sendable {
 
     public enum RetryOutcome: Sendable, Equatable {
         case queued
-        /// No failed message has that id (sent meanwhile, retried already, or never there).
+        /// The message is there but not failed (sent meanwhile, or retried already).
         case notFailed
+        /// No message has that id.
+        case notFound
         case denied(String)
     }
 
@@ -57,7 +59,9 @@ public struct OutboxService: Sendable {
                 UPDATE mail_outbox SET state = 'queued', next_attempt_at = ?, retried_at = ?, finished_at = NULL
                  WHERE id = ? AND state = 'failed'
                 """, now, now, id)
-            return tx.changes == 1 ? .queued : .notFailed
+            if tx.changes == 1 { return .queued }
+            let exists = try tx.scalar(Int.self, "SELECT count(*) FROM mail_outbox WHERE id = ?", id) ?? 0
+            return exists > 0 ? .notFailed : .notFound
         }
     }
 }

@@ -133,6 +133,9 @@ struct AccountRoutes: RouteCollection {
 
     func signOut(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        // Already signed out (in another tab, or the session ended): there is nothing to undo,
+        // so the person lands where signing out leads rather than on "send it again".
+        if context.account == nil { return context.redirect("/") }
         // Signing out is state-changing too: a forged sign-out is a nuisance, so it is checked.
         if case .rejected = try app.checkedForm(request, context) {
             return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))

@@ -18,6 +18,13 @@ struct AdminRoutes: RouteCollection {
 
     func register(on routes: inout Routes) throws {
         routes.get("/admin/queue", queue)
+        routes.get("/admin") { _ in .redirect(to: "/admin/queue") }
+        for tool in ["move", "topics", "rename", "slow-mode"] {
+            routes.formPage("/admin/threads/{id:int}/\(tool)") { "/admin/threads/\($0)" }
+        }
+        for action in ["suspend", "suspend/confirm", "lift", "role", "role/confirm"] {
+            routes.formPage("/admin/users/{id:int}/\(action)") { _ in "/admin/users" }
+        }
         routes.post("/admin/posts/{id:int}/decide", decide)
         routes.post("/admin/posts/{id:int}/delete", delete)
         routes.get("/admin/threads/{id:int}", thread)

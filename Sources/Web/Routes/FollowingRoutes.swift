@@ -37,7 +37,11 @@ struct FollowingRoutes: RouteCollection {
         if items["back"] == "/following", change == .unfollow {
             return context.redirect("/following", notice: items["action"] == "unmute" ? .threadUnmuted : .stoppedFollowingThread)
         }
-        let notice: SiteNotice = switch change { case .follow: .threadFollowed; case .mute: .threadMuted; case .unfollow: .threadUnfollowed }
+        let notice: SiteNotice = switch change {
+        case .follow: .threadFollowed
+        case .mute: .threadMuted
+        case .unfollow: items["action"] == "unmute" ? .threadUnmuted : .threadUnfollowed
+        }
         return context.redirect(Self.back(items, default: BoardPaths.thread(id: threadID, slug: slug)), notice: notice)
     }
 
@@ -68,7 +72,7 @@ struct FollowingRoutes: RouteCollection {
             throw HTTPError.notFound
         }
         if items["from"] == "thread" {
-            return context.redirect(try app.postPath(postID), notice: items["action"] == "save" ? .postSaved : .savedPostRemoved)
+            return context.redirect(try app.postPath(postID), notice: items["action"] == "save" ? .postSaved : .savedPostRemoved, subject: postID)
         }
         let notice: SiteNotice = items["action"] == "save" ? .postSaved : .savedPostRemoved
         return context.redirect(Self.back(items, default: "/saved"), notice: notice)

@@ -28,6 +28,7 @@ struct MentorRoutes: RouteCollection {
         routes.get("/t/{id:int}/mentors", askForm)
         routes.post("/t/{id:int}/mentors", ask)
         routes.post("/t/{id:int}/mentors/admins", askAdmins)
+        routes.formPage("/t/{id:int}/mentors/admins") { "/t/\($0)/mentors" }
     }
 
     // MARK: Directory and profiles
@@ -266,6 +267,8 @@ struct MentorRoutes: RouteCollection {
     func ask(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         let id = try request.id()
+        // Signed out since the form was opened: sign in and come back to it.
+        guard context.account != nil else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         if case .rejected(let items, _) = submission {
             // A forged form learns nothing, not even whether the thread exists: always 403.
@@ -290,6 +293,8 @@ struct MentorRoutes: RouteCollection {
     func askAdmins(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         let id = try request.id()
+        // Signed out since the form was opened: sign in and come back to it.
+        guard context.account != nil else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         guard case .valid(let items) = submission else {
             guard let page = try? askPage(context, threadID: id, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage),

@@ -36,7 +36,7 @@ struct ModerationRoutes: RouteCollection {
         } catch ModerationError.invalid(_, let message) {
             throw HTTPError(.conflict, message)
         }
-        return context.redirect(try app.postPath(postID), notice: .postRestoredHere)
+        return context.redirect(try app.postPath(postID), notice: .postRestoredHere, subject: postID)
     }
 
     func log(_ request: Request) throws -> Response {
@@ -56,6 +56,9 @@ struct ModerationRoutes: RouteCollection {
     func flag(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         let postID = try request.id()
+        // Signed out since the form was opened: sign in and come back to it (its token could
+        // never be accepted, so "send it again" would be a dead end).
+        guard context.actor.isSignedIn else { return context.signInRedirect() }
         let submission = try app.checkedForm(request, context)
         guard case .valid(let items) = submission else {
             // A refused token is answered 403 whatever the post: the check comes first.
@@ -77,7 +80,7 @@ struct ModerationRoutes: RouteCollection {
             case .autoHidden: .flagHidPost
             }
             // Back to the post, on its page of the thread, with the word (issue 18).
-            return context.redirect(try app.postPath(postID), notice: notice)
+            return context.redirect(try app.postPath(postID), notice: notice, subject: postID)
         } catch ModerationError.invalid(let field, let message) {
             let form = FormState(items: items, errors: [FieldError(field, message)])
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .unprocessableContent))

@@ -38,6 +38,7 @@ struct OutboxRoutes: RouteCollection {
             app.site.mailSender?.nudge()
             return context.redirect("/admin/outbox", notice: .messageRequeued, subject: id)
         case .notFailed: return context.redirect("/admin/outbox", notice: .messageNotFailed, subject: id)
+        case .notFound: throw HTTPError.notFound
         case .denied(let message): throw HTTPError(.forbidden, message)
         }
     }

@@ -15,6 +15,7 @@ struct PostingRoutes: RouteCollection {
         routes.get("/t/new", newThreadForm)
         routes.post("/t/new", newThread)
         routes.post("/t/{id:int}/reply", reply)
+        routes.formPage("/t/{id:int}/reply") { "/t/\($0)#reply-heading" }
         routes.get("/p/{id:int}/edit", editForm)
         routes.post("/p/{id:int}/edit", edit)
         routes.get("/p/{id:int}/delete", deleteForm)
@@ -34,13 +35,18 @@ struct PostingRoutes: RouteCollection {
         let ctx = try app.requestContext(for: request)
         guard ctx.account != nil else { return ctx.signInRedirect() }
         guard case .valid(let items) = try app.checkedForm(request, ctx) else { throw HTTPError(.forbidden, CSRF.resubmitMessage) }
-        let helped = items.value("action") != "unmark"
+        let helped: Bool
+        switch items.value("action") {
+        case "mark": helped = true
+        case "unmark": helped = false
+        default: throw HTTPError.badRequest("Choose to mark the post as helpful or to take your mark back")
+        }
         do {
             guard try app.network.helpful.mark(by: ctx.actor, postID: postID, helped: helped) else { throw HTTPError.notFound }
         } catch PostingError.refused(let reason) {
             throw HTTPError(.forbidden, reason)
         }
-        return ctx.redirect(try app.postPath(postID), notice: helped ? .helped : .unhelped)
+        return ctx.redirect(try app.postPath(postID), notice: helped ? .helped : .unhelped, subject: postID)
     }
 
     // MARK: A thread's title and topics (its author, or an admin)
@@ -211,7 +217,7 @@ struct PostingRoutes: RouteCollection {
         do {
             let waits = try posting.nextPostWaits(for: account)
             let postID = try posting.reply(by: ctx.viewer, threadID: threadID, body: items.value("body") ?? "", replyTo: replyTo)
-            return ctx.redirect(try app.postPath(postID), notice: waits ? .postWaits : .replyPosted)
+            return ctx.redirect(try app.postPath(postID), notice: waits ? .postWaits : .replyPosted, subject: postID)
         } catch let error as PostValidationError {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
         } catch let error as PostingError where error != .threadNotFound {
@@ -241,7 +247,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             try posting.edit(by: ctx.viewer, postID: post.id, body: body)
-            return ctx.redirect(try app.postPath(post.id), notice: .postEdited)
+            return ctx.redirect(try app.postPath(post.id), notice: .postEdited, subject: post.id)
         } catch let error as PostValidationError {
             return try editPage(ctx, post, form: FormState(items: items, errors: error.fieldErrors), status: .unprocessableContent)
         } catch let error as PostingError {
@@ -265,7 +271,7 @@ struct PostingRoutes: RouteCollection {
         }
         do {
             try posting.deleteOwn(by: ctx.viewer, postID: post.id)
-            return ctx.redirect(try app.postPath(post.id), notice: .ownPostDeleted)
+            return ctx.redirect(try app.postPath(post.id), notice: .ownPostDeleted, subject: post.id)
         } catch let error as PostingError {
             return try deletePage(ctx, post, form: FormState(formMessage: error.message(for: ctx.actor)), status: .forbidden)
         }
@@ -317,7 +323,7 @@ struct PostingRoutes: RouteCollection {
         } catch let error as PostingError where error.status == .forbidden {
             return ctx.finish(app.pages.errorResponse(.forbidden, error.message(for: ctx.actor), in: ctx))
         }
-        if let postID { return ctx.redirect(try app.postPath(postID), notice: .answerAccepted) }
+        if let postID { return ctx.redirect(try app.postPath(postID), notice: .answerAccepted, subject: postID) }
         return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug), notice: .answerCleared)
     }
 

@@ -133,7 +133,16 @@ struct ReplyFormView: TemplateRenderable {
         mayAccept = capabilities.acceptAnswer
         if case .denied(let reason) = capabilities.reply { refusal = reason } else { refusal = nil }
         self.previewHTML = previewHTML
+        // A word about one of this page's posts (reply, edit, save, flag, "This helped") is said
+        // at that post, where the browser lands (`#post-N`), not at the top of a long page.
+        if let notice = ctx.notice, let subject = notice.subject, let text = notice.key.text,
+           thread.page.posts.contains(where: { $0.id == subject }) {
+            postNotice = (subject, text)
+        }
     }
+
+    /// The notice said at one post, and the post.
+    private var postNotice: (post: Int64, text: String)?
 
     private var mayReply: Bool { signedIn && capabilities.reply.isAllowed }
 
@@ -170,6 +179,8 @@ struct ReplyFormView: TemplateRenderable {
         case "firstNewURL":
             seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
         case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
+        // Said at the post instead (`postNotice`): the layout's banner stays empty.
+        case "siteNotice": postNotice != nil ? .bool(false) : nil
         case "detailsURL":
             capabilities.editThread ? .text("/t/\(thread.page.thread.id)/details") : nil
         case "posts":
@@ -179,7 +190,9 @@ struct ReplyFormView: TemplateRenderable {
                                                                   viewer: thread.viewer, capabilities: may),
                                                may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
                                                saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
-                                               helpful: helpful[post.id], isNew: seenBefore.map { post.id > $0 } ?? false))
+                                               helpful: helpful[post.id],
+                                               isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
+                                               notice: postNotice?.post == post.id ? postNotice?.text : nil))
             })
         default: thread.templateValue(for: key)
         }
@@ -198,11 +211,14 @@ struct PostActionsView: TemplateRenderable {
     var saved: Bool?
     /// Its "This helped" marks, if any.
     var helpful: HelpfulCount?
-    /// Newer than the newest post the reader had seen before this visit.
+    /// Newer than the newest post the reader had seen before this visit (never their own).
     var isNew: Bool
+    /// The word after the reader's action on this post, shown at the top of it.
+    var notice: String?
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
+        case "postNotice": notice.map { .text($0) }
         case "mayEdit": .bool(may.edit)
         case "mayDelete": .bool(may.delete)
         case "mayQuote": .bool(may.quote)
