@@ -86,4 +86,13 @@ struct JourneyEndsTests {
             #expect(again.header("location") == "/")
         }
     }
+
+    @Test func aDateFilterFarTooLongToBeADateIsSaidNotDropped() throws {
+        try withTestSite { site in
+            let digits = String(repeating: "7", count: 500)
+            let page = try site.get("/search?q=capital&from=\(digits)")
+            #expect(page.status == 422)
+            #expect(page.text.contains("must be a real date"))
+        }
+    }
 }

@@ -335,7 +335,7 @@ struct PostingEndToEndTests {
                                                      ("published", "2026-02-30"), ("summary", "What the guide says."), ("topics", topic)])
             #expect(bad.status == 422)
             #expect(bad.text.contains("Enter a web address starting with http:// or https://"))
-            #expect(bad.text.contains("Enter the published date as YYYY-MM-DD"))
+            #expect(bad.text.contains("The published date must be a real date between 1990 and 2100"))
             #expect(bad.text.contains("value=\"Spinning out: a guide\""))
             let added = try admin.post("/briefing/new", [("title", "Spinning out: a guide"), ("url", "https://example.org/guide"),
                                                        ("source", "Cabinet Office"), ("published", "2026-02-14"),

@@ -149,8 +149,13 @@ public struct BriefingService: Sendable {
         if !isWebAddress(url) { errors.append(FieldError("url", "Enter a web address starting with http:// or https://")) }
         if source.isEmpty { errors.append(FieldError("source", "Enter the source")) }
         else if source.unicodeScalars.count > 120 { errors.append(FieldError("source", "Source must be 120 characters or fewer")) }
-        let published = CalendarDay.midnightUTC(form.published.trimmingCharacters(in: .whitespaces), years: 1990...2100)
-        if published == nil { errors.append(FieldError("published", "Enter the published date as YYYY-MM-DD")) }
+        let publishedText = form.published.trimmingCharacters(in: .whitespaces)
+        let published = CalendarDay.midnightUTC(publishedText, years: 1990...2100)
+        if publishedText.isEmpty {
+            errors.append(FieldError("published", "Enter the date it was published"))
+        } else if published == nil {
+            errors.append(FieldError("published", "The published date must be a real date between 1990 and 2100, for example 2026-03-27 (year, month, day)"))
+        }
         if summary.isEmpty { errors.append(FieldError("summary", "Enter a summary")) }
         else if summary.unicodeScalars.count > 4000 { errors.append(FieldError("summary", "Summary must be 4,000 characters or fewer")) }
         if form.topicSlugs.isEmpty { errors.append(FieldError("topics", "Select at least one topic")) }

@@ -36,8 +36,13 @@ struct SearchForm: Sendable {
         organisation = value("organisation")
         author = value("author").map { $0.hasPrefix("@") ? String($0.dropFirst()) : $0 }
         answered = value("answered").flatMap(SearchAnswered.init(rawValue:)) ?? .any
-        from = value("from") ?? ""
-        to = value("to") ?? ""
+        // A date field keeps what was typed even when it is far too long to be a date, so the
+        // page says it cannot use it instead of dropping it without a word.
+        func typed(_ name: String) -> String {
+            String((items.last(where: { $0.name == name })?.value ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+        }
+        from = typed("from")
+        to = typed("to")
         if let text = value("page"), text.utf8.count <= 4, let number = Int(text), number >= 1 { page = number }
     }
 
