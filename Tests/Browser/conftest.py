@@ -242,6 +242,10 @@ def signed_in_header(driver) -> bool:
 def sign_in(driver, handle: str, password: str) -> None:
     """Signs in through the form, as a person would, and checks /account then shows Sign out."""
     driver.get(BASE_URL["url"] + "/sign-in")
+    if not driver.find_elements(By.ID, "identifier"):
+        # Still signed in from an earlier step (the sign-in page sends a member on): sign out first.
+        sign_out(driver)
+        driver.get(BASE_URL["url"] + "/sign-in")
     driver.find_element(By.ID, "identifier").send_keys(handle)
     driver.find_element(By.ID, "password").send_keys(password)
     submit_and_wait(driver)

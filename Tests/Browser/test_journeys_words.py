@@ -11,7 +11,8 @@ import subprocess
 import uuid
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from axe_support import describe_violations, run_axe
 from conftest import REPO, sign_in, sign_out, submit_and_wait
@@ -190,7 +191,9 @@ def test_organisation_change_confirmation_and_asking_the_admins_for_a_mentor(dri
         link.click()
         assert path_of(driver) == "/admin/organisations/members", driver.current_url
         section = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.admin-user") if organisation in s.text][0]
-        section.find_element(By.CSS_SELECTOR, "button[value=confirm]").click()
+        button = section.find_element(By.CSS_SELECTOR, "button[value=confirm]")
+        button.click()
+        WebDriverWait(driver, 15).until(staleness_of(button))
         assert "notice=organisation-confirmed." in driver.current_url, driver.current_url
         assert "Membership confirmed" in banner(driver)
         assert_axe_clean(driver, "memberships after confirming")
