@@ -189,7 +189,7 @@ def test_organisation_change_confirmation_and_asking_the_admins_for_a_mentor(dri
         link = [a for a in driver.find_elements(By.CSS_SELECTOR, "main a")
                 if f"asked to be confirmed as a member of {organisation}" in a.text][0]
         link.click()
-        assert path_of(driver) == "/admin/organisations/members", driver.current_url
+        WebDriverWait(driver, 15).until(lambda d: path_of(d) == "/admin/organisations/members")
         section = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.admin-user") if organisation in s.text][0]
         button = section.find_element(By.CSS_SELECTOR, "button[value=confirm]")
         button.click()
