@@ -231,7 +231,7 @@ struct Notice: Equatable, Sendable {
         }
         let expires = Int64(now.timeIntervalSince1970 + Self.lifetime)
         let fields = [key.rawValue] + (subject.map { [String($0)] } ?? []) + [String(expires)]
-        let value = fields.joined(separator: ".") + "." + Self.mac(fields, secret: secret)
+        let value = fields.joined(separator: ".") + "." + Self.mac(fields, page: String(base), secret: secret)
         query.append(Substring(Self.parameter + "=" + value))
         return base + "?" + query.joined(separator: "&") + fragment
     }
@@ -241,16 +241,17 @@ struct Notice: Equatable, Sendable {
     static func shown(in request: Request, secret: [UInt8], now: Date) -> Notice? {
         guard request.method == .get || request.method == .head,
               let value = (try? request.queryItems())?.last(where: { $0.name == parameter })?.value else { return nil }
-        return verified(value, secret: secret, now: now)
+        return verified(value, page: request.path, secret: secret, now: now)
     }
 
-    /// `value` (`KEY[.SUBJECT].EXPIRES.MAC`) read back, or nil when it does not verify.
-    static func verified(_ value: String, secret: [UInt8], now: Date) -> Notice? {
+    /// `value` (`KEY[.SUBJECT].EXPIRES.MAC`) read back on `page` (the path it was made for, as
+    /// sent, without the query), or nil when it does not verify.
+    static func verified(_ value: String, page: String, secret: [UInt8], now: Date) -> Notice? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 || parts.count == 4, let key = SiteNotice(rawValue: parts[0]),
               let expires = Int64(parts[parts.count - 2]), Double(expires) > now.timeIntervalSince1970,
               let sent = Digest.fromBase64URL(parts[parts.count - 1]),
-              let expected = Digest.fromBase64URL(mac(Array(parts.dropLast()), secret: secret)),
+              let expected = Digest.fromBase64URL(mac(Array(parts.dropLast()), page: page, secret: secret)),
               Digest.constantTimeEquals(sent, expected)
         else { return nil }
         guard parts.count == 4 else { return Notice(key) }
@@ -258,9 +259,10 @@ struct Notice: Equatable, Sendable {
         return Notice(key, subject: subject)
     }
 
-    /// base64url of the first `macLength` bytes of HMAC-SHA256("notice" ‖ NUL ‖ fields joined by NUL).
-    private static func mac(_ fields: [String], secret: [UInt8]) -> String {
-        let message = Array((["notice"] + fields).joined(separator: "\u{0}").utf8)
+    /// base64url of the first `macLength` bytes of HMAC-SHA256("notice" ‖ NUL ‖ page ‖ NUL ‖
+    /// fields joined by NUL): a notice says its words only on the page it was made for.
+    private static func mac(_ fields: [String], page: String, secret: [UInt8]) -> String {
+        let message = Array((["notice", page] + fields).joined(separator: "\u{0}").utf8)
         return Digest.base64URL(Array(Digest.hmacSHA256(key: secret, message: message).prefix(macLength)))
     }
 }

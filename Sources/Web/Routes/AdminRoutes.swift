@@ -18,12 +18,23 @@ struct AdminRoutes: RouteCollection {
 
     func register(on routes: inout Routes) throws {
         routes.get("/admin/queue", queue)
-        routes.get("/admin") { _ in .redirect(to: "/admin/queue") }
+        // `/admin`, and the addresses of the admin forms opened with GET (after a form came back
+        // with a problem): to the page, for admins; refused like every admin page for others.
+        routes.get("/admin") { request in
+            _ = try admitted(request)
+            return .redirect(to: "/admin/queue")
+        }
         for tool in ["move", "topics", "rename", "slow-mode"] {
-            routes.formPage("/admin/threads/{id:int}/\(tool)") { "/admin/threads/\($0)" }
+            routes.get("/admin/threads/{id:int}/\(tool)") { request in
+                _ = try admitted(request)
+                return .redirect(to: "/admin/threads/\(try request.id())")
+            }
         }
         for action in ["suspend", "suspend/confirm", "lift", "role", "role/confirm"] {
-            routes.formPage("/admin/users/{id:int}/\(action)") { _ in "/admin/users" }
+            routes.get("/admin/users/{id:int}/\(action)") { request in
+                _ = try admitted(request)
+                return .redirect(to: "/admin/users")
+            }
         }
         routes.post("/admin/posts/{id:int}/decide", decide)
         routes.post("/admin/posts/{id:int}/delete", delete)
