@@ -136,19 +136,25 @@ public enum SearchQueries {
     /// best title candidates are looked up to their opening posts (an index seek each, ~40% of
     /// the ranking's time when all 1,000 were), so an opening post outside them is ranked on
     /// its text alone until the search widens.
-    static let sql = rankedSQL(postIndex: "post_search")
+    /// The last column, `post_candidates`, is -1 here (`recentSQL` counts them).
+    static let sql = rankedSQL(postIndex: "post_search", countsCandidates: false)
 
     /// The same over `post_search_recent` (migration 9): for a query with a prefix term whose
     /// newest `candidateLimit` matches all lie in that window, so the candidates are the same
-    /// and only the window's posting lists are merged.
-    static let recentSQL = rankedSQL(postIndex: "post_search_recent")
+    /// and only the window's posting lists are merged. Its last column, `post_candidates`, says
+    /// how many candidates the window gave (the candidates are kept in a table for that: ~0.4
+    /// million instructions, against ~4 million for merging a prefix's lists again to count them).
+    static let recentSQL = rankedSQL(postIndex: "post_search_recent", countsCandidates: true)
 
     /// `postIndex` is one of our two table names, never input.
-    private static func rankedSQL(postIndex: String) -> String {
+    private static func rankedSQL(postIndex: String, countsCandidates: Bool) -> String {
         """
-        WITH hits(post_id, score) AS (
-            SELECT * FROM (SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
-                           WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
+        WITH post_hits(post_id, score) AS \(countsCandidates ? "MATERIALIZED " : "")(
+            SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
+            WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16
+        ),
+        hits(post_id, score) AS (
+            SELECT post_id, score FROM post_hits
             UNION ALL
             SELECT p.id, ?13 * th.score
             FROM (SELECT * FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
@@ -161,7 +167,8 @@ public enum SearchQueries {
         )
         SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
                a.handle AS author_handle, a.display_name AS author_name, p.created_at,
-               t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer
+               t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
+               \(countsCandidates ? "(SELECT count(*) FROM post_hits)" : "-1") AS post_candidates
         FROM ranked r
         JOIN posts p ON p.id = r.post_id
         JOIN threads t ON t.id = p.thread_id
@@ -207,6 +214,12 @@ public enum SearchQueries {
         }
     }
 
+    /// A row of `sql` or `recentSQL`: a hit, and how many post candidates the index gave.
+    struct RankedRow: RowDecodable {
+        let hit: SearchHit, postCandidates: Int
+        init(row: Row) throws { hit = try Row10(row: row).hit; postCandidates = try row["post_candidates"] }
+    }
+
     /// One page of results for `viewer`.
     public static func search(_ conn: Connection, _ request: SearchRequest, viewer: Viewer) throws -> SearchResults {
         guard let query = request.query else { return try authorPosts(conn, request, viewer: viewer) }
@@ -242,18 +255,29 @@ public enum SearchQueries {
                             offset: Int) throws -> (hits: [SearchHit], isPartial: Bool) {
         let expression = query.fts5Expression
         var candidates = candidateLimit
+        // Join the best-ranked few first: for a common word that fills the page at once.
+        let stagedJoin = max(2 * (offset + resultsPerPage + 1), 64)
         // A prefix: when the recent index holds a window of matches, there are at least that many
-        // (and counting them in the big index would cost the merge this avoids).
+        // (and counting them in the big index would cost the merge this avoids). Its ranking
+        // says how many candidates it had, so the prefix's posting lists are merged once; only
+        // when it returns no row at all are they counted on their own.
         var recentHoldsCandidates = false
+        var recentRows: [RankedRow]?
         if query.hasPrefixTerm {
-            recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
+            let rows = try conn.query(RankedRow.self, recentSQL, arguments: arguments + [candidateLimit, stagedJoin])
+            if let first = rows.first {
+                recentHoldsCandidates = first.postCandidates == candidateLimit
+                if recentHoldsCandidates { recentRows = rows }
+            } else {
+                recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
+            }
         }
         while true {
             let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
-            // Join the best-ranked few first: for a common word that fills the page at once.
             let staged = candidates == candidateLimit
-            let firstJoin = staged ? max(2 * (offset + resultsPerPage + 1), 64) : -1
-            var hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, firstJoin]).map(\.hit)
+            let firstJoin = staged ? stagedJoin : -1
+            var hits = try (recentRows ?? conn.query(RankedRow.self, statement, arguments: arguments + [candidates, firstJoin])).map(\.hit)
+            recentRows = nil
             if hits.count > resultsPerPage { return (hits, false) }
             // Short: how many candidates were there, and more matches beyond the window? (With a
             // prefix the recent index already said there are more; counting them in the big index
@@ -262,7 +286,7 @@ public enum SearchQueries {
                 ? MatchCounts(posts: candidates + 1, titles: 0)
                 : try conn.queryOne(MatchCounts.self, matchCountsSQL, expression, candidates) ?? MatchCounts(posts: 0, titles: 0)
             if firstJoin >= 0, counts.posts + counts.titles > firstJoin {
-                hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
+                hits = try conn.query(RankedRow.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
                 if hits.count > resultsPerPage { return (hits, false) }
             }
             if counts.posts <= candidates && counts.titles <= candidates { return (hits, false) }
