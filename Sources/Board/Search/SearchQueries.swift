@@ -135,8 +135,8 @@ public enum SearchQueries {
     /// ?17 candidates joined to their threads (-1: all). With ?17 set, only that many of the
     /// best title candidates are looked up to their opening posts (an index seek each, ~40% of
     /// the ranking's time when all 1,000 were), so an opening post outside them is ranked on
-    /// its text alone until the search widens.
-    /// The last column, `post_candidates`, is -1 here (`recentSQL` counts them).
+    /// its text alone until the search widens. The last column, `post_candidates`, is -1 here
+    /// (`recentSQL` counts them).
     static let sql = rankedSQL(postIndex: "post_search", countsCandidates: false)
 
     /// The same over `post_search_recent` (migration 9): for a query with a prefix term whose
