@@ -151,6 +151,12 @@ let package = Package(
             path: "Benchmarks/RenderBenchmark",
             exclude: ["Fixtures"]
         ),
+        // Release-build benchmark of search's CPU time a query (Benchmarks/search_cpu.sh).
+        .executableTarget(
+            name: "SearchBenchmark",
+            dependencies: ["Board", "Database"],
+            path: "Benchmarks/SearchBenchmark"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

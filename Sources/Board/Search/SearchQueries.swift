@@ -1,5 +1,7 @@
 import Database
 import Foundation
+import HTMLEscaping
+import Synchronization
 
 /// Which answered state a search is limited to.
 public enum SearchAnswered: String, Sendable, CaseIterable {
@@ -93,7 +95,13 @@ public enum SearchQueries {
     /// beyond it the results say they are partial. A filter that picks out few posts (an
     /// author; answered threads, while they are few) is exact whatever the words: those posts
     /// are searched on their own (`drivenSearch`).
-    public static let candidateLimit = 1000
+    ///
+    /// 300 (it was 1,000) because each candidate costs about 5,000 instructions, most of them
+    /// FTS5 reading the row's length for bm25: at 1,000 a common word took ~23 million
+    /// instructions (~4 ms of CPU), at 300 ~10 million, within issue 14's 2 ms a search. The
+    /// newest 300 matches of a common word still span days of a busy forum; a word with fewer
+    /// matches is ranked over all of them.
+    public static let candidateLimit = 300
     public static let widestCandidateLimit = 10_000
     /// Above this many posts, a filter that `drivenSearch` starts from takes the general path.
     static let drivenPostsLimit = 5_000
@@ -124,24 +132,34 @@ public enum SearchQueries {
     /// ?7 organisation slug, ?8 author handle, ?9 from (ms), ?10 until (ms), ?11 limit, ?12 offset,
     /// ?13 title weight, ?14 / ?15 the phrases' estimated document frequencies among posts /
     /// titles (`bm25_estimated`, see CSQLite/shim.h), ?16 candidates per index (-1: all),
-    /// ?17 candidates joined to their threads (-1: all).
-    static let sql = rankedSQL(postIndex: "post_search")
+    /// ?17 candidates joined to their threads (-1: all). With ?17 set, only that many of the
+    /// best title candidates are looked up to their opening posts (an index seek each, ~40% of
+    /// the ranking's time when all 1,000 were), so an opening post outside them is ranked on
+    /// its text alone until the search widens. The last column, `post_candidates`, is -1 here
+    /// (`recentSQL` counts them).
+    static let sql = rankedSQL(postIndex: "post_search", countsCandidates: false)
 
     /// The same over `post_search_recent` (migration 9): for a query with a prefix term whose
     /// newest `candidateLimit` matches all lie in that window, so the candidates are the same
-    /// and only the window's posting lists are merged.
-    static let recentSQL = rankedSQL(postIndex: "post_search_recent")
+    /// and only the window's posting lists are merged. Its last column, `post_candidates`, says
+    /// how many candidates the window gave (the candidates are kept in a table for that: ~0.4
+    /// million instructions, against ~4 million for merging a prefix's lists again to count them).
+    static let recentSQL = rankedSQL(postIndex: "post_search_recent", countsCandidates: true)
 
     /// `postIndex` is one of our two table names, never input.
-    private static func rankedSQL(postIndex: String) -> String {
+    private static func rankedSQL(postIndex: String, countsCandidates: Bool) -> String {
         """
-        WITH hits(post_id, score) AS (
-            SELECT * FROM (SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
-                           WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
+        WITH post_hits(post_id, score) AS \(countsCandidates ? "MATERIALIZED " : "")(
+            SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
+            WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16
+        ),
+        hits(post_id, score) AS (
+            SELECT post_id, score FROM post_hits
             UNION ALL
             SELECT p.id, ?13 * th.score
-            FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
-                  WHERE thread_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16) th
+            FROM (SELECT * FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
+                                 WHERE thread_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
+                  ORDER BY score LIMIT ?17) th
             JOIN posts p ON p.thread_id = th.id AND p.position = 1
         ),
         ranked(post_id, score) AS (
@@ -149,7 +167,8 @@ public enum SearchQueries {
         )
         SELECT p.id AS post_id, p.position, t.id AS thread_id, t.slug AS thread_slug, t.title AS thread_title,
                a.handle AS author_handle, a.display_name AS author_name, p.created_at,
-               t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer
+               t.organisation_id IS NOT NULL AS is_private, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
+               \(countsCandidates ? "(SELECT count(*) FROM post_hits)" : "-1") AS post_candidates
         FROM ranked r
         JOIN posts p ON p.id = r.post_id
         JOIN threads t ON t.id = p.thread_id
@@ -195,6 +214,12 @@ public enum SearchQueries {
         }
     }
 
+    /// A row of `sql` or `recentSQL`: a hit, and how many post candidates the index gave.
+    struct RankedRow: RowDecodable {
+        let hit: SearchHit, postCandidates: Int
+        init(row: Row) throws { hit = try Row10(row: row).hit; postCandidates = try row["post_candidates"] }
+    }
+
     /// One page of results for `viewer`.
     public static func search(_ conn: Connection, _ request: SearchRequest, viewer: Viewer) throws -> SearchResults {
         guard let query = request.query else { return try authorPosts(conn, request, viewer: viewer) }
@@ -230,18 +255,29 @@ public enum SearchQueries {
                             offset: Int) throws -> (hits: [SearchHit], isPartial: Bool) {
         let expression = query.fts5Expression
         var candidates = candidateLimit
+        // Join the best-ranked few first: for a common word that fills the page at once.
+        let stagedJoin = max(2 * (offset + resultsPerPage + 1), 64)
         // A prefix: when the recent index holds a window of matches, there are at least that many
-        // (and counting them in the big index would cost the merge this avoids).
+        // (and counting them in the big index would cost the merge this avoids). Its ranking
+        // says how many candidates it had, so the prefix's posting lists are merged once; only
+        // when it returns no row at all are they counted on their own.
         var recentHoldsCandidates = false
+        var recentRows: [RankedRow]?
         if query.hasPrefixTerm {
-            recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
+            let rows = try conn.query(RankedRow.self, recentSQL, arguments: arguments + [candidateLimit, stagedJoin])
+            if let first = rows.first {
+                recentHoldsCandidates = first.postCandidates == candidateLimit
+                if recentHoldsCandidates { recentRows = rows }
+            } else {
+                recentHoldsCandidates = try conn.scalar(Int.self, recentCountSQL, expression, candidateLimit) == candidateLimit
+            }
         }
         while true {
             let statement = recentHoldsCandidates && candidates == candidateLimit ? recentSQL : sql
-            // Join the best-ranked few first: for a common word that fills the page at once.
             let staged = candidates == candidateLimit
-            let firstJoin = staged ? max(2 * (offset + resultsPerPage + 1), 64) : -1
-            var hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, firstJoin]).map(\.hit)
+            let firstJoin = staged ? stagedJoin : -1
+            var hits = try (recentRows ?? conn.query(RankedRow.self, statement, arguments: arguments + [candidates, firstJoin])).map(\.hit)
+            recentRows = nil
             if hits.count > resultsPerPage { return (hits, false) }
             // Short: how many candidates were there, and more matches beyond the window? (With a
             // prefix the recent index already said there are more; counting them in the big index
@@ -250,7 +286,7 @@ public enum SearchQueries {
                 ? MatchCounts(posts: candidates + 1, titles: 0)
                 : try conn.queryOne(MatchCounts.self, matchCountsSQL, expression, candidates) ?? MatchCounts(posts: 0, titles: 0)
             if firstJoin >= 0, counts.posts + counts.titles > firstJoin {
-                hits = try conn.query(Row10.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
+                hits = try conn.query(RankedRow.self, statement, arguments: arguments + [candidates, -1]).map(\.hit)
                 if hits.count > resultsPerPage { return (hits, false) }
             }
             if counts.posts <= candidates && counts.titles <= candidates { return (hits, false) }
@@ -378,34 +414,77 @@ public enum SearchQueries {
     /// on the big indexes would each seek the query's posting lists again, and a prefix query
     /// merges the lists of every word with that prefix on each call (~2 ms apiece for `gov*` at
     /// 1M posts), so the shown texts are copied into a private in-memory FTS5 table with the
-    /// same tokenizer and highlighted there in one statement.
+    /// same tokenizer and highlighted there in one statement. The table is kept between searches
+    /// (`Highlighter`): making it anew cost ~0.4 ms of a search's CPU, a third of the budget.
     static func highlight(_ hits: inout [SearchHit], expression: String, _ conn: Connection) throws {
         guard !hits.isEmpty else { return }
-        let scratch = try Connection(path: ":memory:", role: .memory)
-        try scratch.execute("""
-            CREATE VIRTUAL TABLE shown USING fts5(body, title, tokenize = 'porter unicode61 remove_diacritics 2')
-            """)
         var bodies: [String] = []
-        for (index, hit) in hits.enumerated() {
-            let body = try conn.scalar(String.self, "SELECT body_text FROM posts WHERE id = ?", hit.postID) ?? ""
-            bodies.append(body)
-            try scratch.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, body, hit.threadTitle)
+        for hit in hits {
+            bodies.append(try conn.scalar(String.self, "SELECT body_text FROM posts WHERE id = ?", hit.postID) ?? "")
         }
-        let open = String(openMarker), close = String(closeMarker)
-        var highlighted = Set<Int>()
-        try scratch.forEach("""
-            SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24) AS snippet, highlight(shown, 1, ?1, ?2) AS highlighted_title
-              FROM shown WHERE shown MATCH ?3
-            """, arguments: [open, close, expression]) { row in
-            let index: Int = try row["rowid"]
-            guard hits.indices.contains(index) else { return }
-            let snippet: String = try row["snippet"]
-            hits[index].snippetHTML = markedHTML(snippet)
-            hits[index].titleHTML = markedHTML(try row["highlighted_title"])
-            highlighted.insert(index)
+        let highlighted = try Highlighter.marked(bodies: bodies, titles: hits.map(\.threadTitle), expression: expression)
+        for index in hits.indices {
+            if let marked = highlighted[index] {
+                hits[index].snippetHTML = markedHTML(marked.snippet)
+                hits[index].titleHTML = markedHTML(marked.title)
+            } else {
+                hits[index].snippetHTML = startHTML(bodies[index])
+            }
         }
-        for index in hits.indices where !highlighted.contains(index) {
-            hits[index].snippetHTML = startHTML(bodies[index])
+    }
+
+    /// The in-memory FTS5 table search results are highlighted in, one per search at a time,
+    /// kept for the next search. The texts go in inside a transaction that is rolled back, so the
+    /// table is empty again at once (deleting rows from an FTS5 table tokenizes them again).
+    /// It holds no data between searches: nothing of one viewer's results reaches another's.
+    final class Highlighter: @unchecked Sendable {
+        // `@unchecked Sendable` is sound: a highlighter is used by one thread at a time. It is
+        // either in `idle` (touched only under its lock) or taken out of it by exactly one
+        // `marked` call, which puts it back when done.
+        let connection: Connection
+
+        /// Highlighters not in use; at most `idleLimit` are kept.
+        static let idle = Mutex<[Highlighter]>([])
+        static let idleLimit = 16
+
+        init() throws {
+            connection = try Connection(path: ":memory:", role: .memory)
+            try connection.execute("""
+                CREATE VIRTUAL TABLE shown USING fts5(body, title, tokenize = 'porter unicode61 remove_diacritics 2')
+                """)
+        }
+
+        /// `snippet` (of `bodies[i]`) and `title` (`titles[i]` highlighted) with the match
+        /// markers, by index; nil where FTS5 found no match (the caller shows the text's start).
+        static func marked(bodies: [String], titles: [String], expression: String) throws -> [(snippet: String, title: String)?] {
+            let highlighter = try idle.withLock { $0.popLast() } ?? Highlighter()
+            let result = try highlighter.mark(bodies: bodies, titles: titles, expression: expression)
+            // Only a highlighter whose table is empty again goes back (an error above leaves it out).
+            idle.withLock { if $0.count < idleLimit { $0.append(highlighter) } }
+            return result
+        }
+
+        private func mark(bodies: [String], titles: [String], expression: String) throws -> [(snippet: String, title: String)?] {
+            var result = [(snippet: String, title: String)?](repeating: nil, count: bodies.count)
+            try connection.run("BEGIN")
+            do {
+                for (index, body) in bodies.enumerated() {
+                    try connection.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, body, titles[index])
+                }
+                try connection.forEach("""
+                    SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24) AS snippet, highlight(shown, 1, ?1, ?2) AS highlighted_title
+                      FROM shown WHERE shown MATCH ?3
+                    """, arguments: [String(openMarker), String(closeMarker), expression]) { row in
+                    let index: Int = try row["rowid"]
+                    guard result.indices.contains(index) else { return }
+                    result[index] = (try row["snippet"], try row["highlighted_title"])
+                }
+            } catch {
+                try? connection.run("ROLLBACK")
+                throw error
+            }
+            try connection.run("ROLLBACK")
+            return result
         }
     }
 
@@ -501,28 +580,52 @@ public enum SearchQueries {
 
     /// Escapes `text` for HTML and turns the match markers into `<mark>`…`</mark>`. Markers
     /// that were already in the stored text can at worst open or close a highlight early: marks
-    /// are always balanced and every other character is escaped.
+    /// are always balanced and every other character is escaped. Works on the UTF-8 bytes: the
+    /// markers are whole three-byte sequences (EE 80 80, EE 80 81) that no other character's
+    /// bytes contain, and the runs between them go through `HTMLByteEscaper` as they are.
     public static func markedHTML(_ text: String) -> String {
-        var result = ""
-        var piece = String.UnicodeScalarView()
-        var open = false
-        func flush() {
-            result += PlainTextRenderer.escapeHTML(String(piece))
-            piece = String.UnicodeScalarView()
-        }
-        for scalar in text.unicodeScalars {
-            if scalar == openMarker {
-                flush()
-                if !open { result += "<mark>"; open = true }
-            } else if scalar == closeMarker {
-                flush()
-                if open { result += "</mark>"; open = false }
-            } else {
-                piece.append(scalar)
+        var text = text
+        return text.withUTF8 { source in
+            guard let bytes = source.baseAddress, !source.isEmpty else { return "" }
+            let count = source.count
+            // A marker (3 bytes) becomes at most 7 ("</mark>"), under the escaper's 6 a byte;
+            // plus one closing mark at the end.
+            return String(unsafeUninitializedCapacity: HTMLByteEscaper.worstCase(count) + 7) { buffer in
+                guard let start = buffer.baseAddress else { return 0 }
+                var out = start
+                var open = false
+                var runStart = 0
+                func write(_ tag: StaticString) {
+                    memcpy(out, tag.utf8Start, tag.utf8CodeUnitCount)
+                    out += tag.utf8CodeUnitCount
+                }
+                func flush(to end: Int) {
+                    out += HTMLByteEscaper.escape(UnsafeBufferPointer(start: bytes + runStart, count: end - runStart), into: out)
+                }
+                var index = 0
+                while index + 2 < count {
+                    guard let found = memchr(bytes + index, 0xEE, count - 2 - index) else { break }
+                    index = bytes.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    let last = bytes[index + 2]
+                    guard bytes[index + 1] == 0x80, last == 0x80 || last == 0x81 else {
+                        index += 1
+                        continue
+                    }
+                    flush(to: index)
+                    if last == 0x80, !open {
+                        write("<mark>")
+                        open = true
+                    } else if last == 0x81, open {
+                        write("</mark>")
+                        open = false
+                    }
+                    index += 3
+                    runStart = index
+                }
+                flush(to: count)
+                if open { write("</mark>") }
+                return out - start
             }
         }
-        flush()
-        if open { result += "</mark>" }
-        return result
     }
 }
