@@ -157,7 +157,9 @@ struct PasswordResetTests {
             let token = try #require(try network.mailedToken(.passwordReset, to: "ann@example.org"))
             clock.advance(3600)
             #expect(try network.accounts.resetPassword(token: token, newPassword: "a brand new passphrase") == .invalidLink(.expired))
-            #expect(try network.accounts.resetPassword(token: String(token.dropLast()) + "x", newPassword: "a brand new passphrase")
+            // Another last character (never the same one, which would be the real link).
+            let altered = String(token.dropLast()) + (token.hasSuffix("x") ? "y" : "x")
+            #expect(try network.accounts.resetPassword(token: altered, newPassword: "a brand new passphrase")
                     == .invalidLink(.unknown))
         }
     }
