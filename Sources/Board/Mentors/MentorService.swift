@@ -143,8 +143,8 @@ public struct MentorService: Sendable {
 
     /// Asks mentors to a thread.
     /// - Returns: the thread's slug, for its address.
-    public func link(by actor: Actor, threadID: Int64, mentorHandles: [String]) throws -> String {
-        _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles)
+    public func link(by actor: Actor, threadID: Int64, mentorHandles: [String], now: Date = Date()) throws -> String {
+        _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles, now: now)
         return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
     }
 }

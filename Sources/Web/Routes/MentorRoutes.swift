@@ -280,7 +280,8 @@ struct MentorRoutes: RouteCollection {
         }
         let slug: String
         do {
-            slug = try mentors.link(by: context.actor, threadID: id, mentorHandles: submission.items.all("mentors"))
+            slug = try mentors.link(by: context.actor, threadID: id, mentorHandles: submission.items.all("mentors"),
+                                    now: app.accounts.clock.now())
         } catch MentorError.invalid(let errors) {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: submission.items, errors: errors),
                                               status: .unprocessableContent))
