@@ -169,7 +169,7 @@ struct OfferedActionsPagesTests {
             #expect(page.status == 200)
             #expect(!page.text.contains("value=\"busy_mentor\""))
             #expect(!page.text.contains("Ask these mentors"))
-            #expect(page.text.contains("No mentor can take this thread now. The one other mentor who could be asked is busy and not taking new threads."))
+            #expect(page.text.contains("No mentor can take this thread now. The only mentor who could be asked is busy and not taking new threads."))
             #expect(page.text.contains("Ask the admins to find a mentor"))
             // The POST refuses what the page does not offer, and keeps the choice.
             let refused = try browser.post("/t/\(thread.id)/mentors", [("mentors", "busy_mentor")])
@@ -181,7 +181,8 @@ struct OfferedActionsPagesTests {
             #expect(asked.header("location")?.contains("notice=admins-asked-to-find-mentor") == true)
             let again = try browser.get("/t/\(thread.id)/mentors").text
             #expect(again.contains("id=\"admins-asked\""))
-            #expect(again.contains("Ask the admins again"))
+            // While the request waits (a week), it is not offered again (MentorAskAdminsTests).
+            #expect(!again.contains("Ask the admins again"))
 
             // An admin asks an available mentor to the thread: the request is answered and the asker hears.
             let helper = try site.mentor(handle: "free_mentor")

@@ -113,6 +113,15 @@ public enum MentorQueries {
         try conn.scalar(Int.self, candidates + "SELECT count(*) FROM scored WHERE availability = 'unavailable'", threadID) ?? 0
     }
 
+    /// A mentor's open threads, for the mentor aliased `u`: the threads linked to them that are
+    /// not hidden and have no accepted answer, wherever they are (public or private, any
+    /// pathfinder), so that every page says the same number for the same mentor. The one place
+    /// it is counted.
+    static let openLinks = """
+        (SELECT count(*) FROM thread_mentors l JOIN threads lt ON lt.id = l.thread_id
+          WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL AND lt.hidden = 0)
+        """
+
     /// The mentors who could read and be asked to thread `?1` (the CTE `scored`).
     static let candidates = """
         WITH th AS (
@@ -125,9 +134,7 @@ public enum MentorQueries {
                      WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
                    EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
                            AND m.organisation_id = th.pathfinder) AS supports,
-                   (SELECT count(*) FROM thread_mentors l JOIN threads lt ON lt.id = l.thread_id
-                     WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL
-                       AND lt.hidden = 0) AS open_links
+                   \(openLinks) AS open_links
             FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
             WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
               AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
@@ -150,28 +157,57 @@ public enum MentorQueries {
             """, threadID, askerID)
     }
 
-    /// Mentors taking new work whose expertise matches a thread's topics, best match first,
-    /// whether or not they could read it now (for suggesting one to the admins, who may link
-    /// them to the thread's pathfinder). The thread's author is left out.
+    /// Mentors the admins could still bring to thread `?1` (the CTE `forAdmins`): not its author,
+    /// not already linked to it or declined it, and, for a private thread, not already supporting
+    /// its pathfinder (those can be asked directly, or already were). Busy ones are included,
+    /// marked by `availability`: `matchingAvailable` leaves them out, `Mentors.askAdminsForMentor`
+    /// refuses them.
+    static let adminCandidates = """
+        WITH th AS (SELECT t.id, t.author_id, t.organisation_id AS space, coalesce(t.organisation_id, a.organisation_id) AS pathfinder
+                    FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1),
+        forAdmins AS (
+            SELECT u.id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+                   coalesce(mp.availability, 'available') AS availability,
+                   (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
+                     WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
+                   EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
+                           AND m.organisation_id = th.pathfinder) AS supports,
+                   \(openLinks) AS open_links
+            FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
+            WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
+              AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
+              AND (th.space IS NULL OR NOT EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
+                                                   AND s.organisation_id = th.space AND s.ended_at IS NULL))
+        )
+
+        """
+
+    /// Mentors taking new work whose expertise matches a thread's topics and whom the admins could
+    /// still bring to it (`adminCandidates`), best match first: the asker may suggest one when
+    /// asking the admins.
     public static func matchingAvailable(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
-        try conn.query(MentorSuggestion.self, """
-            WITH th AS (SELECT t.id, t.author_id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder
-                        FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1),
-            scored AS (
-                SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
-                       coalesce(mp.availability, 'available') AS availability,
-                       (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
-                         WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
-                       EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
-                               AND m.organisation_id = th.pathfinder) AS supports,
-                       0 AS open_links
-                FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
-                WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
-            )
+        try conn.query(MentorSuggestion.self, adminCandidates + """
             SELECT handle, display_name, headline, availability, matching, supports, open_links, matching AS score
-            FROM scored WHERE matching > 0 AND availability <> 'unavailable'
+            FROM forAdmins WHERE matching > 0 AND availability <> 'unavailable'
             ORDER BY matching DESC, display_name COLLATE NOCASE, handle LIMIT ?2
             """, threadID, limit)
+    }
+
+    /// Whether the mentor `handle` may be suggested to the admins for thread `threadID`.
+    public enum AdminChoice: Equatable, Sendable {
+        case offered(mentorID: Int64)
+        /// Their profile says they are busy (`unavailable`).
+        case busy(name: String)
+        /// Not a mentor, or one the admins could not bring to the thread (already linked, declined,
+        /// already supporting its pathfinder, or its author).
+        case notOffered
+    }
+
+    static func adminChoice(_ conn: Connection, threadID: Int64, handle: String) throws -> AdminChoice {
+        guard let row = try conn.queryOne(AdminChoiceRow.self, adminCandidates + """
+            SELECT id, display_name, availability FROM forAdmins WHERE handle = ?2
+            """, threadID, handle) else { return .notOffered }
+        return row.availability == MentorAvailability.unavailable.rawValue ? .busy(name: row.name) : .offered(mentorID: row.id)
     }
 
     /// Mentors linked to a thread (declined ones left out), by name.
@@ -251,5 +287,16 @@ public enum MentorQueries {
             """, arguments: PageQueries.viewerArguments(viewer) + [slug, limit])
         try PageQueries.attachTopics(conn, to: &threads)
         return threads
+    }
+}
+
+private struct AdminChoiceRow: RowDecodable {
+    let id: Int64
+    let name: String
+    let availability: String
+    init(row: Row) throws {
+        id = try row["id"]
+        name = try row["display_name"]
+        availability = try row["availability"]
     }
 }

@@ -19,6 +19,15 @@ public struct MentorRequestPage: Sendable {
     public let busyMentors: Int
     /// When the viewer asked the admins to find a mentor, if no mentor has been linked since.
     public let askedAdminsAt: Date?
+
+    /// Whether the viewer may ask the admins now: they have no request waiting, or it has
+    /// waited `Mentors.adminRequestRepeatAfter` (then the page offers "Ask the admins again").
+    public func mayAskAdmins(now: Date) -> Bool {
+        askedAdminsAt.map { now.timeIntervalSince($0) >= Mentors.adminRequestRepeatAfter } ?? true
+    }
+
+    /// When the viewer's waiting request may be sent again, if one waits.
+    public var mayAskAdminsAgainAt: Date? { askedAdminsAt?.addingTimeInterval(Mentors.adminRequestRepeatAfter) }
 }
 
 private struct ThreadTitleRow: RowDecodable {
@@ -121,19 +130,21 @@ public struct MentorService: Sendable {
 
     /// Asks the admins to find a mentor (`mentorHandle`, or any they choose) for a thread: for a
     /// private one, by linking them to its pathfinder so that they can read it.
-    /// - Returns: the thread's slug, for its address, and whether it is private.
-    public func askAdminsForMentor(by actor: Actor, threadID: Int64, mentorHandle: String?) throws -> (slug: String, isPrivate: Bool) {
-        try Mentors.askAdminsForMentor(store, by: actor, threadID: threadID, mentorHandle: mentorHandle)
+    /// - Returns: the thread's slug, for its address, whether it is private, and whether the
+    ///   admins were told or a request of the asker's already waited.
+    public func askAdminsForMentor(by actor: Actor, threadID: Int64, mentorHandle: String?,
+                                   now: Date = Date()) throws -> (slug: String, isPrivate: Bool, request: Mentors.AdminRequest) {
+        let request = try Mentors.askAdminsForMentor(store, by: actor, threadID: threadID, mentorHandle: mentorHandle, now: now)
         return try store.read { conn in
             (try ReadingService.threadSlug(conn, id: threadID) ?? "",
-             try Resource.ThreadState.load(conn, id: threadID)?.organisationID != nil)
+             try Resource.ThreadState.load(conn, id: threadID)?.organisationID != nil, request)
         }
     }
 
     /// Asks mentors to a thread.
     /// - Returns: the thread's slug, for its address.
-    public func link(by actor: Actor, threadID: Int64, mentorHandles: [String]) throws -> String {
-        _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles)
+    public func link(by actor: Actor, threadID: Int64, mentorHandles: [String], now: Date = Date()) throws -> String {
+        _ = try Mentors.link(store, by: actor, threadID: threadID, mentorHandles: mentorHandles, now: now)
         return try store.read { try ReadingService.threadSlug($0, id: threadID) } ?? ""
     }
 }

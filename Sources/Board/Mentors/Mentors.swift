@@ -192,25 +192,51 @@ public enum Mentors {
         }
     }
 
+    /// How long a request to the admins waits before the asker may send it again: until then a
+    /// second request tells nobody (issue 18), and the ask page offers no "Ask the admins again".
+    public static let adminRequestRepeatAfter: TimeInterval = 7 * 24 * 60 * 60
+
+    /// What became of a request to the admins.
+    public enum AdminRequest: Equatable, Sendable {
+        /// Every admin was told.
+        case sent
+        /// The asker's request of that day still waits (no mentor linked since, and less than
+        /// `adminRequestRepeatAfter` ago): nobody was told again.
+        case alreadyWaiting(since: Date)
+    }
+
     /// The thread's author (or an admin) asks the admins to find a mentor for the thread (issue
     /// 18): for a private thread, to link one to its pathfinder so that they can read it; for a
     /// public one, to ask one to it. Every admin is told (`mentor_wanted`). When the admins act —
     /// a mentor is linked to the thread, directly or by starting a mentorship of its pathfinder
-    /// (`startMentorship`) — the asker is told in turn (`mentor_linked`).
-    /// - Throws: `MentorError.invalid` for a handle that is not a mentor's; `.denied`/`.notFound`
-    ///   from Policy (`requestMentor`).
+    /// (`startMentorship`) — the asker is told in turn (`mentor_linked`), and the admins'
+    /// notifications are done for all of them (`Notifications.adminWorkDone`). A request of the
+    /// asker's that still waits is not sent again before `adminRequestRepeatAfter`.
+    /// - Throws: `MentorError.invalid` for a handle the ask page does not offer
+    ///   (`MentorQueries.adminCandidates`: not a mentor, busy, already linked or able to read the
+    ///   private thread already); `.denied`/`.notFound` from Policy (`requestMentor`).
+    @discardableResult
     public static func askAdminsForMentor(_ store: Store, by actor: Actor, threadID: Int64, mentorHandle: String?,
-                                          now: Date = Date()) throws {
+                                          now: Date = Date()) throws -> AdminRequest {
         let state = try threadState(store, threadID)
         try require(actor, .requestMentor, .thread(state), now: now)
         guard let askerID = actor.userID else { throw MentorError.notFound }
-        try store.write { tx in
+        return try store.write { tx -> AdminRequest in
             var mentorID: Int64?
             if let mentorHandle, !mentorHandle.isEmpty {
-                mentorID = try tx.scalar(Int64.self, "SELECT id FROM users WHERE handle = ? AND role = 'mentor' AND deleted_at IS NULL", mentorHandle)
-                if mentorID == nil { throw MentorError.invalid([FieldError("mentor", "Choose a mentor from the list")]) }
+                switch try MentorQueries.adminChoice(tx, threadID: threadID, handle: mentorHandle) {
+                case .offered(let id): mentorID = id
+                case .busy(let name):
+                    throw MentorError.invalid([FieldError("mentor", "\(name) is busy and not taking new threads: choose another mentor")])
+                case .notOffered: throw MentorError.invalid([FieldError("mentor", "Choose a mentor from the list")])
+                }
+            }
+            if let since = try MentorQueries.pendingAdminRequest(tx, threadID: threadID, askerID: askerID),
+               now.timeIntervalSince(since) < adminRequestRepeatAfter {
+                return .alreadyWaiting(since: since)
             }
             try Notifications.recordMentorWanted(tx, threadID: threadID, askerID: askerID, mentorID: mentorID, now: now)
+            return .sent
         }
     }
 

@@ -280,7 +280,8 @@ struct MentorRoutes: RouteCollection {
         }
         let slug: String
         do {
-            slug = try mentors.link(by: context.actor, threadID: id, mentorHandles: submission.items.all("mentors"))
+            slug = try mentors.link(by: context.actor, threadID: id, mentorHandles: submission.items.all("mentors"),
+                                    now: app.accounts.clock.now())
         } catch MentorError.invalid(let errors) {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: submission.items, errors: errors),
                                               status: .unprocessableContent))
@@ -303,14 +304,17 @@ struct MentorRoutes: RouteCollection {
             }
             return context.finish(page)
         }
-        let asked: (slug: String, isPrivate: Bool)
+        let asked: (slug: String, isPrivate: Bool, request: Mentors.AdminRequest)
         do {
-            asked = try mentors.askAdminsForMentor(by: context.actor, threadID: id, mentorHandle: items["mentor"])
+            asked = try mentors.askAdminsForMentor(by: context.actor, threadID: id, mentorHandle: items["mentor"],
+                                                   now: app.accounts.clock.now())
         } catch MentorError.invalid(let errors) {
             return try context.finish(askPage(context, threadID: id, form: FormState(items: items, errors: errors), status: .unprocessableContent))
         }
-        return context.redirect(BoardPaths.thread(id: id, slug: asked.slug),
-                                notice: asked.isPrivate ? .adminsAskedForMentor : .adminsAskedToFindMentor)
+        // A request that still waits is not sent twice: the word says so (the ask page says when).
+        let notice: SiteNotice = if case .alreadyWaiting = asked.request { .adminsAlreadyAsked }
+            else { asked.isPrivate ? .adminsAskedForMentor : .adminsAskedToFindMentor }
+        return context.redirect(BoardPaths.thread(id: id, slug: asked.slug), notice: notice)
     }
 
     // MARK: Pages
@@ -358,10 +362,11 @@ struct MentorRoutes: RouteCollection {
             "hasSuggestions": .bool(!request.suggestions.isEmpty), "whyNone": .text(MentorViews.whyNoSuggestions(request)),
             "spaceName": request.spaceName.map { TemplateValue.text($0) } ?? .bool(false),
             "matchingMentors": .list(request.matchingMentors.map(MentorViews.suggestion)),
-            "busyNote": request.busyMentors == 0 ? .bool(false)
-                : .text(request.busyMentors == 1 ? "One mentor who is busy and not taking new threads is not listed."
-                        : "\(request.busyMentors) mentors who are busy and not taking new threads are not listed."),
+            "busyNote": MentorViews.busyNote(request.busyMentors).map { .text($0) } ?? .bool(false),
             "askedAdmins": request.askedAdminsAt.map { .text(DateText.humanWithTime($0)) } ?? .bool(false),
+            "mayAskAdmins": .bool(request.mayAskAdmins(now: app.accounts.clock.now())),
+            "askAgainOn": request.mayAskAdminsAgainAt.map { .text(DateText.human($0)) } ?? .bool(false),
+            "noMatchingMentors": .bool(request.matchingMentors.isEmpty),
             "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": .text("/mentors/\($0.handle)")] }),
         ]
         return pages.ask.response(InLayout(page, context, form: form), status: status)

@@ -90,23 +90,42 @@ enum MentorViews {
         ]
     }
 
-    /// Why the ask page offers nobody to ask directly (issue 18): never "no more mentors" without a reason.
+    /// Busy mentors left out of the list, said for each count.
+    static func busyNote(_ busy: Int) -> String? {
+        switch busy {
+        case 0: nil
+        case 1: "One mentor who is busy and not taking new threads is not listed."
+        default: "\(busy) mentors who are busy and not taking new threads are not listed."
+        }
+    }
+
+    /// Why the ask page offers nobody to ask directly (issue 18): never "no more mentors" without
+    /// a reason, said right for every count (nobody busy, one busy, several busy).
     static func whyNoSuggestions(_ page: MentorRequestPage) -> String {
-        let busy = page.busyMentors == 0 ? ""
-            : page.busyMentors == 1 ? " The one other mentor who could be asked is busy and not taking new threads."
-            : " The \(page.busyMentors) other mentors who could be asked are busy and not taking new threads."
+        // "Other" only beside mentors already asked; with nobody linked, these are all there are.
+        let other = page.linked.isEmpty ? "" : " other"
+        let busy = switch page.busyMentors {
+        case 0: ""
+        case 1: " The only\(other) mentor who could be asked is busy and not taking new threads."
+        default: " All \(page.busyMentors)\(other) mentors who could be asked are busy and not taking new threads."
+        }
         if let space = page.spaceName {
             if page.spaceMentors == 0 {
                 return "No mentor can be asked directly yet: this thread is private to \(space), and no mentor supports \(space) yet."
             }
-            return page.busyMentors > 0 && page.linked.isEmpty
-                ? "No mentor who supports \(space) can take this thread now." + busy
+            if page.busyMentors > 0 && page.linked.isEmpty {
+                return "No mentor who supports \(space) can take this thread now." + busy
+            }
+            return page.linked.isEmpty
+                ? "No mentor who supports \(space) can be asked to this thread." + busy
                 : "Every mentor who supports \(space) and is taking new threads has already been asked to this thread." + busy
         }
         if page.busyMentors > 0 && page.linked.isEmpty {
             return "No mentor can take this thread now." + busy
         }
-        return "Every mentor taking new threads has already been asked to this thread." + busy
+        return page.linked.isEmpty
+            ? "There is no mentor on the network who could be asked to this thread yet." + busy
+            : "Every mentor taking new threads has already been asked to this thread." + busy
     }
 
     /// Options for a select: `value`, `name`, `selected`.
