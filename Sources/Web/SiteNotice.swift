@@ -12,9 +12,12 @@ import HTTPServer
 /// CSRF secret (`RequestContext.csrfSecret`: its session's, or signed out its pre-session
 /// cookie's). `Notice.shown` reads it back: only a MAC that verifies under the *reading*
 /// request's own secret, before its expiry (`Notice.lifetime`), shows anything; a forged,
-/// expired or someone else's notice shows nothing and is no error. So a link cannot put
-/// official-looking words on another person's page, and only fixed texts can appear at all.
-/// Pages that show a notice are never kept by the visitors' `PageCache`.
+/// expired or someone else's notice shows nothing and is no error. The MAC also covers the
+/// page's path, so a notice says its words only on the page it was made for. So a link cannot
+/// put official-looking words on another person's page, and only fixed texts can appear at all.
+/// A notice about one post of a thread page (its `subject`) is shown at that post, where the
+/// browser lands (`#post-N`), instead of at the top. Pages that show a notice are never kept by
+/// the visitors' `PageCache`.
 enum SiteNotice: String, CaseIterable, Sendable {
     case postWaits = "post-waits"
     case postApproved = "post-approved"
