@@ -325,7 +325,7 @@ struct AdminRoutes: RouteCollection {
             guard let role = Role(rawValue: items["role"] ?? "") else { throw ModerationError.invalid(field: "role", message: "Choose a role") }
             let code = try app.network.invites.create(by: context.actor, role: role, organisationSlug: items["organisation"] ?? "",
                                                       days: Int(items["days"] ?? "") ?? 0, maxUses: Int(items["uses"] ?? "") ?? 0)
-            let link = SiteURL(request: request)("/register?invite=" + code)
+            let link = app.siteURL(request)("/register?invite=" + code)
             return context.finish(try invitesPage(request, newLink: link)(context, FormState(), .ok))
         }
     }
