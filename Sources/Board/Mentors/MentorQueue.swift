@@ -122,13 +122,17 @@ public enum MentorQueries {
           WHERE l.mentor_id = u.id AND l.status = 'linked' AND lt.accepted_post_id IS NULL AND lt.hidden = 0)
         """
 
-    /// The mentors who could read and be asked to thread `?1` (the CTE `scored`).
-    static let candidates = """
+    /// Mentors scored for thread `?1`, as the CTE `name`: not its author, not already linked
+    /// to it or declined it; for a private thread, those who support its space now
+    /// (`supportersOfTheSpace`) or those who do not. The one scoring of `candidates` and
+    /// `adminCandidates`.
+    private static func scored(_ name: String, supportersOfTheSpace: Bool) -> String {
+        """
         WITH th AS (
             SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
             FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
-        ), scored AS (
-            SELECT u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
+        ), \(name) AS (
+            SELECT u.id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
                    coalesce(mp.availability, 'available') AS availability,
                    (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
                      WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
@@ -138,12 +142,16 @@ public enum MentorQueries {
             FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
             WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
               AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
-              -- A private thread: only mentors of that space can read it, so only they are offered.
-              AND (th.space IS NULL OR EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
-                                               AND s.organisation_id = th.space AND s.ended_at IS NULL))
+              AND (th.space IS NULL OR \(supportersOfTheSpace ? "" : "NOT ")EXISTS (SELECT 1 FROM mentorships s
+                   WHERE s.mentor_id = u.id AND s.organisation_id = th.space AND s.ended_at IS NULL))
         )
 
         """
+    }
+
+    /// The mentors who could read and be asked to thread `?1` (the CTE `scored`): for a private
+    /// thread, only mentors of that space can read it, so only they are offered.
+    static let candidates = scored("scored", supportersOfTheSpace: true)
 
     /// When `askerID` last asked the admins to find a mentor for thread `threadID`, if no mentor
     /// has been linked to it since (the request still waits); nil otherwise. The request is the
@@ -162,25 +170,7 @@ public enum MentorQueries {
     /// its pathfinder (those can be asked directly, or already were). Busy ones are included,
     /// marked by `availability`: `matchingAvailable` leaves them out, `Mentors.askAdminsForMentor`
     /// refuses them.
-    static let adminCandidates = """
-        WITH th AS (SELECT t.id, t.author_id, t.organisation_id AS space, coalesce(t.organisation_id, a.organisation_id) AS pathfinder
-                    FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1),
-        forAdmins AS (
-            SELECT u.id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
-                   coalesce(mp.availability, 'available') AS availability,
-                   (SELECT count(*) FROM mentor_expertise e JOIN thread_topics tt ON tt.topic_id = e.topic_id
-                     WHERE e.mentor_id = u.id AND tt.thread_id = th.id) AS matching,
-                   EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = u.id AND m.ended_at IS NULL
-                           AND m.organisation_id = th.pathfinder) AS supports,
-                   \(openLinks) AS open_links
-            FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
-            WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
-              AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
-              AND (th.space IS NULL OR NOT EXISTS (SELECT 1 FROM mentorships s WHERE s.mentor_id = u.id
-                                                   AND s.organisation_id = th.space AND s.ended_at IS NULL))
-        )
-
-        """
+    static let adminCandidates = scored("forAdmins", supportersOfTheSpace: false)
 
     /// Mentors taking new work whose expertise matches a thread's topics and whom the admins could
     /// still bring to it (`adminCandidates`), best match first: the asker may suggest one when
