@@ -164,14 +164,12 @@ public enum Markdown {
     }
 }
 
-/// Walks cmark's tree once, writing the text without markup (`Markdown.plainText`).
-private struct PlainTextWriter {
-    let skippingQuotes: Bool
-    let layout: Markdown.PlainTextLayout
-    var output = ""
-    /// How deep inside block quotes being skipped the walk is.
-    var skipping = 0
+/// A writer that visits every node of cmark's tree once, entering and leaving.
+private protocol CMarkWalker {
+    mutating func visit(_ node: OpaquePointer, entering: Bool)
+}
 
+extension CMarkWalker {
     mutating func walk(_ root: OpaquePointer) {
         guard let iterator = cmark_iter_new(root) else { return }
         defer { cmark_iter_free(iterator) }
@@ -182,6 +180,15 @@ private struct PlainTextWriter {
             visit(node, entering: event == CMARK_EVENT_ENTER)
         }
     }
+}
+
+/// Walks cmark's tree once, writing the text without markup (`Markdown.plainText`).
+private struct PlainTextWriter: CMarkWalker {
+    let skippingQuotes: Bool
+    let layout: Markdown.PlainTextLayout
+    var output = ""
+    /// How deep inside block quotes being skipped the walk is.
+    var skipping = 0
 
     mutating func visit(_ node: OpaquePointer, entering: Bool) {
         let type = cmark_node_get_type(node)
@@ -222,23 +229,12 @@ private struct PlainTextWriter {
 }
 
 /// Walks cmark's tree once, writing the allowlisted HTML.
-private struct HTMLWriter {
+private struct HTMLWriter: CMarkWalker {
     var output = ""
     /// For each link or image entered: whether it wrote an `<a>` that its exit must close.
     var openAnchors: [Bool] = []
     /// Inside a written `<a>`: mentions are not linked there (no nested links).
     var anchorDepth = 0
-
-    mutating func walk(_ root: OpaquePointer) {
-        guard let iterator = cmark_iter_new(root) else { return }
-        defer { cmark_iter_free(iterator) }
-        while true {
-            let event = cmark_iter_next(iterator)
-            if event == CMARK_EVENT_DONE || event == CMARK_EVENT_NONE { break }
-            guard let node = cmark_iter_get_node(iterator) else { continue }
-            visit(node, entering: event == CMARK_EVENT_ENTER)
-        }
-    }
 
     mutating func visit(_ node: OpaquePointer, entering: Bool) {
         let type = cmark_node_get_type(node)
