@@ -11,7 +11,6 @@ import subprocess
 import uuid
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from axe_support import describe_violations, run_axe
@@ -193,8 +192,9 @@ def test_organisation_change_confirmation_and_asking_the_admins_for_a_mentor(dri
         section = [s for s in driver.find_elements(By.CSS_SELECTOR, "section.admin-user") if organisation in s.text][0]
         button = section.find_element(By.CSS_SELECTOR, "button[value=confirm]")
         button.click()
-        WebDriverWait(driver, 15).until(staleness_of(button))
-        assert "notice=organisation-confirmed." in driver.current_url, driver.current_url
+        # Wait on the address, not on the old button: chromedriver can fail a staleness check
+        # while the page is being replaced ("Node … does not belong to the document").
+        WebDriverWait(driver, 15).until(lambda d: "notice=organisation-confirmed." in d.current_url)
         assert "Membership confirmed" in banner(driver)
         assert_axe_clean(driver, "memberships after confirming")
         sign_out(driver)
