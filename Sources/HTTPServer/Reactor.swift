@@ -60,7 +60,8 @@ extension Connection: Sendable {}
 final class Reactor: @unchecked Sendable {
     // @unchecked: every stored property except `inbox` and `wakeFD` is used only on the reactor's
     // own thread (inside run()); `inbox` is a Mutex and `wakeFD` is an eventfd, which is
-    // thread-safe to write, and is closed only with the inbox lock held after `closed` is set.
+    // thread-safe to write and stays open until the reactor is freed (`deinit`), so a worker
+    // that writes it after the loop has ended writes to nothing that matters.
 
     private struct Inbox {
         var completions: [(fd: Int32, id: UInt64, response: Response)] = []
@@ -68,6 +69,16 @@ final class Reactor: @unchecked Sendable {
         var streamEvents: [(fd: Int32, id: UInt64, bytes: [UInt8]?)] = []
         var shutdownDeadline: UInt64?
         var closed = false
+        /// The eventfd has been written since the reactor last took the inbox: later arrivals
+        /// need not write it again (one wake-up a batch, and no system call under the lock).
+        var wakePending = false
+
+        /// Whether the caller should write the eventfd after releasing the lock.
+        mutating func markWake() -> Bool {
+            guard !wakePending else { return false }
+            wakePending = true
+            return true
+        }
     }
 
     private let index: Int
@@ -122,33 +133,42 @@ final class Reactor: @unchecked Sendable {
 
     /// Hands a worker's response back to this reactor. Callable from any thread.
     func complete(fd: Int32, id: UInt64, response: Response) {
-        inbox.withLock { inbox in
-            guard !inbox.closed else { return }
+        let mustWake = inbox.withLock { inbox -> Bool in
+            guard !inbox.closed else { return false }
             inbox.completions.append((fd, id, response))
-            wake()
+            return inbox.markWake()
         }
+        if mustWake { wake() }
     }
 
     /// Queues a chunk (or, with nil, the end) for a streamed response. Callable from any thread.
     func streamEvent(fd: Int32, id: UInt64, bytes: [UInt8]?) {
-        inbox.withLock { inbox in
-            guard !inbox.closed else { return }
+        let mustWake = inbox.withLock { inbox -> Bool in
+            guard !inbox.closed else { return false }
             inbox.streamEvents.append((fd, id, bytes))
-            wake()
+            return inbox.markWake()
         }
+        if mustWake { wake() }
     }
 
     func beginShutdown(deadline: UInt64) {
-        inbox.withLock { inbox in
-            guard !inbox.closed else { return }
+        let mustWake = inbox.withLock { inbox -> Bool in
+            guard !inbox.closed else { return false }
             inbox.shutdownDeadline = deadline
-            wake()
+            return inbox.markWake()
         }
+        if mustWake { wake() }
     }
 
+    /// Written outside the inbox lock: a worker holding the lock across a system call made
+    /// the others spin in `Mutex`'s slow path (measured: ~4% of a signed-in page's CPU).
     private func wake() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
+    }
+
+    deinit {
+        Glibc.close(wakeFD)
     }
 
     // MARK: The loop
@@ -192,7 +212,6 @@ final class Reactor: @unchecked Sendable {
         for case let connection? in connections { close(connection) }
         inbox.withLock { inbox in
             inbox.closed = true
-            Glibc.close(wakeFD)
         }
         Glibc.close(epollFD)
     }
@@ -201,6 +220,8 @@ final class Reactor: @unchecked Sendable {
         var value: UInt64 = 0
         _ = read(wakeFD, &value, 8)
         let (completions, streamEvents, deadline) = inbox.withLock { inbox in
+            // Cleared after the read above: an arrival from here on writes the eventfd again.
+            inbox.wakePending = false
             let taken = (inbox.completions, inbox.streamEvents)
             inbox.completions = []
             inbox.streamEvents = []

@@ -135,6 +135,11 @@ public final class Server: Sendable {
         for reactor in reactors { reactor.beginShutdown(deadline: deadline) }
         for thread in threads { thread.join() }
         pool?.stop()
+        // Each reactor closes its eventfd when freed: let them go now the workers are done.
+        state.withLock {
+            $0.reactors = []
+            $0.threads = []
+        }
     }
 
     /// Signals the main thread takes with sigwait: SIGINT and SIGTERM stop the server, the
