@@ -59,7 +59,7 @@ extension Connection: Sendable {}
 /// Only the completion inbox is touched by other threads.
 final class Reactor: @unchecked Sendable {
     // @unchecked: every stored property except `inbox` and `wakeFD` is used only on the reactor's
-    // own thread (inside run()); `inbox` is a Mutex and `wakeFD` is an eventfd, which is
+    // own thread (inside run()); `inbox` is locked (`PlainMutex`) and `wakeFD` is an eventfd, which is
     // thread-safe to write and stays open until the reactor is freed (`deinit`), so a worker
     // that writes it after the loop has ended writes to nothing that matters.
 
@@ -88,7 +88,7 @@ final class Reactor: @unchecked Sendable {
     private let pool: WorkerPool
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let inbox = Mutex(Inbox())
+    private let inbox = PlainMutex(Inbox())
     private var connections: [Connection?] = []
     private var connectionCount = 0
     private var nextID: UInt64 = 1

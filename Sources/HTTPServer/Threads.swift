@@ -149,3 +149,35 @@ public func availableProcessors() -> Int {
     }
     return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }
+
+/// A value guarded by a plain pthread mutex, for locks that workers take on every request.
+///
+/// `Synchronization.Mutex` on Linux spins before it sleeps and then sleeps on a
+/// priority-inheritance futex. With more workers than cores, the holder of a contended lock is
+/// usually not running, so the spin is wasted and every hand-over costs two system calls: the
+/// reactor's inbox lock took ~3% of a signed-in page's CPU in `_lockSlow` (docs/PERFORMANCE.md).
+/// glibc's default mutex sleeps at once and wakes the next waiter cheaply.
+final class PlainMutex<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched inside `withLock`, which holds `mutex`; the mutex lives
+    // at a stable heap address for this object's lifetime.
+    private var value: Value
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init(_ value: Value) {
+        self.value = value
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
