@@ -30,9 +30,14 @@ struct SessionCookies: Sendable {
     /// Whether a `Cookie` header carries a session cookie under either name, whatever its value:
     /// such a request is treated as someone's, never as a visitor's (`PageCache`).
     static func mentionsSession(_ header: String) -> Bool {
-        for pair in header.split(separator: ";") {
-            let name = pair.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if name == "__Host-session" || name == "session" { return true }
+        // On the header's bytes: every signed-in request asks (Foundation's trimming was ~1% of a page).
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        for pair in header.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: true) {
+            let name = pair.prefix { $0 != UInt8(ascii: "=") }
+            guard let first = name.firstIndex(where: { $0 != space && $0 != tab }),
+                  let last = name.lastIndex(where: { $0 != space && $0 != tab }) else { continue }
+            let trimmed = name[first...last]
+            if trimmed.elementsEqual("__Host-session".utf8) || trimmed.elementsEqual("session".utf8) { return true }
         }
         return false
     }

@@ -287,6 +287,16 @@ import TestSupport
         }
     }
 
+    /// Any session cookie, under either name, with any spacing, keeps a request out of the
+    /// cache; a cookie whose name only contains the word does not.
+    @Test func aSessionCookieIsFoundUnderEitherNameWhateverTheSpacing() {
+        let mentioning = ["__Host-session=abc", "session=x", "a=1; session=2", "a=1;session=", " \t__Host-session =v;b=2",
+                          "theme=dark;  session", "x=1;;session=y"]
+        let notMentioning = ["", "a=1", "__Host-presession=abc", "sessions=1", "my-session=2", "a=session", ";;", "session_id=3"]
+        for header in mentioning { #expect(SessionCookies.mentionsSession(header), "\(header)") }
+        for header in notMentioning { #expect(!SessionCookies.mentionsSession(header), "\(header)") }
+    }
+
     @Test func theBucketRefillsAtTheRate() throws {
         let limit = VisitorRateLimit(limits: { var l = VisitorRateLimit.Limits(); l.perSecond = 2; l.burst = 2; return l }())
         let request = Request(method: .get, path: "/", pathSegments: [], remoteAddress: "2001:db8:1:2::7")
