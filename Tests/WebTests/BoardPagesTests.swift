@@ -54,6 +54,7 @@ final class AtomReader: NSObject, XMLParserDelegate {
             (951_825_599, "2000-02-29T11:59:59Z", "29 February 2000 at 11:59"),
             (-1, "1969-12-31T23:59:59Z", "31 December 1969 at 23:59"),
             (253_402_300_799, "9999-12-31T23:59:59Z", "31 December 9999 at 23:59"),
+            (253_402_300_800 + 3_723, "10000-01-01T01:02:03Z", "1 January 10000 at 01:02"),
         ]
         for (seconds, iso, human) in cases {
             let date = Date(timeIntervalSince1970: seconds)

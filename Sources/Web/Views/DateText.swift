@@ -49,14 +49,19 @@ enum DateText {
     /// `value` in decimal, zero-padded to at least `width` digits.
     static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
         guard value >= 0 else { out.append(contentsOf: Array(pad(value, width).utf8)); return }
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+        // In place, with no array of digits: six of these per date, a date per post or thread.
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { count += 1; rest /= 10 }
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
+        var index = out.count - 1
+        rest = value
+        while index >= start && rest > 0 {
+            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
-        out.append(contentsOf: digits.reversed())
+            index -= 1
+        }
     }
 
     /// "10 January 2012".
