@@ -110,6 +110,13 @@ def wrk(url, script, seconds, connections, cpu, delay_ms=None):
     return parse_wrk(subprocess.run(args, capture_output=True, text=True).stdout)
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         fields = dict(line.split(":", 1) for line in f)
@@ -219,7 +226,10 @@ http {{
         def row(name, paths, headers=None, nginx_paths=None, nginx_headers=None):
             if only and not only.search(name):
                 return
+            started = cpu_seconds(server.pid)
             result = wrk(ours, lua_script(work, "ours", paths, headers or {}), s, c, ccpu)
+            # CPU a request: the server's own time, so it holds when the machine is busy.
+            result["cpu_us"] = (cpu_seconds(server.pid) - started) * 1e6 / max(1, result["total"])
             other = None
             if nginx_paths:
                 other = wrk(theirs, lua_script(work, "nginx", nginx_paths, nginx_headers or headers or {}), s, c, ccpu)
@@ -267,16 +277,16 @@ http {{
 
         lines = [f"{time.strftime('%Y-%m-%d')}: {args.data}, {s} s per row, {c} connections, HTTPS keep-alive, "
                  f"server on CPU {scpu}, wrk on CPU {ccpu}", "",
-                 "| row | mutuals req/s | p50 ms | p99 ms | nginx req/s | nginx p99 ms | ratio |",
-                 "|---|---:|---:|---:|---:|---:|---:|"]
+                 "| row | mutuals req/s | p50 ms | p99 ms | CPU µs/req | nginx req/s | nginx p99 ms | ratio |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name, r, n in rows:
             bad = f" ({r['bad']} non-2xx)" if r["bad"] else ""
             if n:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
             else:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | | | |")
-        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | |")
-        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | | | |")
+        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | |")
+        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | |")
         lines.append("")
         lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected). "
                      f"Server memory: RSS {before[0]:.0f} → {after[0]:.0f} MB, anonymous {before[1]:.0f} → {after[1]:.0f} MB.")
