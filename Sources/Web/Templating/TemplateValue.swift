@@ -76,7 +76,7 @@ public final class TemplateContext: Sendable {
 /// List the names in `templateKeys` (every `case`, and the keys of a model the `default`
 /// passes names on to):
 ///
-///         static let templateKeys = TemplateKeys(["author", "bodyHTML"])
+///     static let templateKeys = TemplateKeys(["author", "bodyHTML"])
 ///
 /// The renderer then never asks a context for a name its type does not list: a post in a list
 /// of fifty is not walked through its `switch` for the page's form token or the thread's title,
