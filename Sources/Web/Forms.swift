@@ -30,6 +30,8 @@ struct FormState: TemplateRenderable {
 
     var hasErrors: Bool { !errors.isEmpty || formMessage != nil }
 
+    static let templateKeys = TemplateKeys(["hasErrors", "errorList"], prefixes: ["value_", "error_"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "hasErrors": return .bool(hasErrors)
@@ -78,6 +80,11 @@ struct LayoutContext: TemplateRenderable {
         }
     }
 
+    static let templateKeys = TemplateKeys([
+        "currentUser", "csrfToken", "unreadNotifications", "awaitingModeration", "siteNotice", "siteNoticeIsSuccess",
+        "startThreadRefusal", "mayStartThread", "restriction", "signInQuery",
+    ])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "currentUser":
@@ -112,6 +119,11 @@ struct InLayout: TemplateRenderable {
         self.page = page
         self.layout = LayoutContext(context)
         self.form = form
+    }
+
+    /// The page's keys (whatever its type), the form's when there is one, and the layout's.
+    var templateKeys: TemplateKeys {
+        TemplateKeys([], including: [page.templateKeys, LayoutContext.templateKeys] + (form == nil ? [] : [FormState.templateKeys]))
     }
 
     func templateValue(for key: String) -> TemplateValue? {

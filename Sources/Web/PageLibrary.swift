@@ -74,6 +74,8 @@ struct PageLibrary: Sendable {
 struct HomePage: TemplateRenderable {
     var status = "The discussion board is being set up. The server, its TLS and its health check are running."
 
+    static let templateKeys = TemplateKeys(["status"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "status": .text(status)
@@ -118,6 +120,8 @@ struct ErrorPage: TemplateRenderable {
         default: nil
         }
     }
+
+    static let templateKeys = TemplateKeys(["heading", "message", "advice", "code", "reason", "reference"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

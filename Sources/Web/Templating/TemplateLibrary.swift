@@ -81,20 +81,14 @@ public struct TemplateLibrary: Sendable {
         let names = compiler.names
         var compiled: [CompiledTemplate] = []
         compiled.reserveCapacity(compiler.trees.count)
-        // Every name's first part gets one number across the library, so a render can remember
-        // an outer context's answer in an array instead of asking it again (TemplateRenderer).
-        var nameIDs: [String: Int32] = [:]
+        // Every name's first part gets one number, the same in every library of the process
+        // (`TemplateNameIDs`), so a render can remember an outer context's answer in an array
+        // instead of asking it again, and test a type's keys by one bit (TemplateRenderer).
         for (index, tree) in compiler.trees.enumerated() {
             var program = TemplateProgram(tree, template: index)
+            let ids = TemplateNameIDs.ids(program.names.map(\.first))
             for slot in program.names.indices {
-                let first = program.names[slot].first
-                if let id = nameIDs[first] {
-                    program.names[slot].id = id
-                } else {
-                    let id = Int32(nameIDs.count)
-                    nameIDs[first] = id
-                    program.names[slot].id = id
-                }
+                program.names[slot].id = ids[slot]
             }
             compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", program: program))
         }
@@ -103,6 +97,19 @@ public struct TemplateLibrary: Sendable {
 
     /// The names of the templates, sorted.
     public var names: [String] { store.indexByName.keys.sorted() }
+
+    /// Every name the templates look up (each part of a dotted name), for checking that view
+    /// models list the names they answer (`TemplateKeys`).
+    public var valueNames: Set<String> {
+        var names: Set<String> = []
+        for template in store.templates {
+            for name in template.program.names where !name.isImplicit {
+                names.insert(name.first)
+                names.formUnion(name.rest)
+            }
+        }
+        return names
+    }
 
     /// The template called `name`.
     /// - Throws: `TemplateError.Kind.missingTemplate` when there is none.

@@ -144,7 +144,8 @@ struct TemplateRenderer: ~Copyable {
     }
 
     /// Finds `name`'s first part in the innermost context that has it, then the rest of a
-    /// dotted name inside that value only (Mustache spec). Each context's answer is
+    /// dotted name inside that value only (Mustache spec). A context whose type does not list
+    /// the name (`TemplateKeys`) is passed without asking; each other context's answer is
     /// remembered for as long as it stays on the stack (`rows`).
     private mutating func lookup(_ name: TemplateName) -> TemplateValue? {
         if name.isImplicit { return stack.last }
@@ -153,7 +154,13 @@ struct TemplateRenderer: ~Copyable {
         while level >= 0 {
             if let context = contexts[level] {
                 let answer: TemplateValue?
-                if let remembered = remembered(level: level, id: name.id) {
+                if !context._withUnsafeGuaranteedRef({ $0.keys.mayAnswer(name) }) {
+                    // Not a name of this context's type (`TemplateKeys`): skipped unasked.
+                    #if DEBUG
+                    context._withUnsafeGuaranteedRef { Self.checkSkipped($0.model, name.first) }
+                    #endif
+                    answer = nil
+                } else if let remembered = remembered(level: level, id: name.id) {
                     answer = remembered
                 } else {
                     answer = context._withUnsafeGuaranteedRef({ $0.model.templateValue(for: name.first) })
@@ -173,6 +180,16 @@ struct TemplateRenderer: ~Copyable {
         }
         return value
     }
+
+    #if DEBUG
+    /// Debug builds (every test) still ask for each name skipped, and stop if the type has an
+    /// answer its `templateKeys` does not list: the list would be hiding a value from the page.
+    private static func checkSkipped(_ model: any TemplateRenderable, _ name: String) {
+        if !TemplateKeys.undeclared(by: model, among: [name]).isEmpty {
+            preconditionFailure("\(type(of: model)) answers \"\(name)\" but its templateKeys do not list it")
+        }
+    }
+    #endif
 
     /// The answer remembered for name `id` at `level`: `.some(nil)` when the context had none.
     private func remembered(level: Int, id: Int32) -> TemplateValue?? {

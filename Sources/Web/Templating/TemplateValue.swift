@@ -47,9 +47,12 @@ public enum TemplateValue: Sendable {
 /// value witness table (measured: a third of the render time before this box).
 public final class TemplateContext: Sendable {
     public let model: any TemplateRenderable
+    /// The names `model` can answer: the renderer asks it for no other.
+    let keys: TemplateKeys
 
     public init(_ model: some TemplateRenderable) {
         self.model = model
+        keys = model.templateKeys
     }
 }
 
@@ -69,8 +72,30 @@ public final class TemplateContext: Sendable {
 ///
 /// Return nil for names you do not know, so that Mustache looks them up in the enclosing
 /// contexts (the page, the layout).
+///
+/// List the names in `templateKeys` (every `case`, and the keys of a model the `default`
+/// passes names on to):
+///
+///     static let templateKeys = TemplateKeys(["author", "bodyHTML"])
+///
+/// The renderer then never asks a context for a name its type does not list: a post in a list
+/// of fifty is not walked through its `switch` for the page's form token or the thread's title,
+/// names that belong to an outer context. Each name has a number when the templates are
+/// compiled, so the test is one bit. The list must be exact: debug builds still ask for every
+/// name they skip and stop if the answer is not nil, and `TemplateKeysTests` asks a full
+/// instance of each type for every name the templates use. A type without a list (the
+/// default, `TemplateKeys.unknown`) is asked for every name, as before.
 public protocol TemplateRenderable: Sendable {
+    /// Every name `templateValue(for:)` can answer; `.unknown` (the default) to be asked for all.
+    static var templateKeys: TemplateKeys { get }
+    /// This value's keys: the type's, unless they depend on what it wraps (`InLayout`).
+    var templateKeys: TemplateKeys { get }
     func templateValue(for key: String) -> TemplateValue?
+}
+
+extension TemplateRenderable {
+    public static var templateKeys: TemplateKeys { .unknown }
+    public var templateKeys: TemplateKeys { Self.templateKeys }
 }
 
 /// A small dictionary-backed view model, for pages with a handful of values and for tests.

@@ -17,6 +17,8 @@ struct AdminQueueView: TemplateRenderable {
         form.errors.first { $0.field == "reason-\(postID)" }?.message ?? ""
     }
 
+    static let templateKeys = TemplateKeys(["items"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "items":
@@ -49,6 +51,10 @@ struct AdminThreadView: TemplateRenderable {
     let thread: AdminThread
     let spaces: [ChoiceRow]
     let topics: [ChoiceRow]
+
+    static let templateKeys = TemplateKeys([
+        "id", "title", "locked", "pinned", "isPublic", "hidden", "slowModeMinutes", "spaces", "topics",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -126,6 +132,8 @@ struct AdminUsersView: TemplateRenderable {
         row["roles"] = .list(roles)
         return .object(TemplateObject(row))
     }
+
+    static let templateKeys = TemplateKeys(["query", "queryParam", "notice", "users"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -232,6 +240,8 @@ struct AdminConfirmView: TemplateRenderable {
             confirmLabel: "End the mentorship", cancelLink: "/admin/mentors")
     }
 
+    static let templateKeys = TemplateKeys(["heading", "details", "action", "fields", "confirmLabel", "cancelLink"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "heading": .text(heading)
@@ -294,6 +304,8 @@ struct AdminSettingsView: TemplateRenderable {
         }
     }
 
+    static let templateKeys = TemplateKeys(["notice", "settings"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "notice": saved.map { .text(Self.notice(saved: $0)) }
@@ -317,6 +329,8 @@ struct AdminSettingsView: TemplateRenderable {
 struct AdminTopicsView: TemplateRenderable {
     let topics: [AdminTopic]
 
+    static let templateKeys = TemplateKeys(["topics"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "topics":
@@ -333,6 +347,8 @@ struct AdminInvitesView: TemplateRenderable {
     let invites: [AdminInvite]
     let organisations: [ChoiceRow]
     let newLink: String?
+
+    static let templateKeys = TemplateKeys(["newLink", "organisations", "invites"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -354,6 +370,8 @@ struct AdminOrganisationsView: TemplateRenderable {
 
     static let kinds = [("pathfinder", "Pathfinder"), ("mentor_organisation", "Mentor organisation"), ("other", "Other")]
 
+    static let templateKeys = TemplateKeys(["newKinds", "organisations"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "newKinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool(false)] })
@@ -373,6 +391,8 @@ struct AdminMembershipsView: TemplateRenderable {
     let requests: [MembershipRequest]
     /// Why nothing changed: the request was already answered (by whom, when).
     var answered: String?
+
+    static let templateKeys = TemplateKeys(["answered", "requests"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

@@ -5,6 +5,10 @@ import HTTPServer
 struct BriefingItemView: TemplateRenderable {
     var item: BriefingItemSummary
 
+    static let templateKeys = TemplateKeys([
+        "id", "title", "url", "source", "summary", "publishedISO", "publishedText", "topics", "threads", "hasThreads",
+    ])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "id": .int(Int(item.id))
@@ -26,6 +30,8 @@ struct BriefingItemView: TemplateRenderable {
 struct BriefingWeekView: TemplateRenderable {
     var weekStart: Date
     var items: [BriefingItemSummary]
+    static let templateKeys = TemplateKeys(["label", "iso", "items"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "label": .text("Week beginning " + DateText.human(weekStart))
@@ -39,6 +45,8 @@ struct BriefingWeekView: TemplateRenderable {
 struct BriefingTopicView: TemplateRenderable {
     var tag: TopicTag
     var items: [BriefingItemSummary]
+    static let templateKeys = TemplateKeys(["slug", "name", "items"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "slug": .text(tag.slug)
@@ -79,6 +87,8 @@ struct BriefingView: TemplateRenderable {
         }
     }
 
+    static let templateKeys = TemplateKeys(["weeks", "topics"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "weeks": .list(weeks)
@@ -95,6 +105,10 @@ struct BriefingFormView: TemplateRenderable {
     var retired: Bool
     /// Making a briefing note of this thread: the address is fixed to its accepted answer.
     var noteFor: Int64?
+
+    static let templateKeys = TemplateKeys([
+        "heading", "action", "isNote", "editing", "retireAction", "retired", "startThreadURL", "topicChoices",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

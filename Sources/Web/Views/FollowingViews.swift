@@ -10,6 +10,8 @@ struct ThreadFollowView: TemplateRenderable {
     var state: Bool?
     var csrfToken: String
 
+    static let templateKeys = TemplateKeys(["followURL", "following", "muted", "notFollowing", "streamURL", "csrfToken"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "followURL": .text("/t/\(threadID)/follow")
@@ -32,6 +34,8 @@ struct SavedView: TemplateRenderable {
         let text = Markdown.excerpt(markdownStart, limit: 160)
         return markdownStart.count >= 200 && !text.hasSuffix("…") ? text + "…" : text
     }
+    static let templateKeys = TemplateKeys(["saved"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "saved":
@@ -51,6 +55,8 @@ struct SavedView: TemplateRenderable {
 
 struct FollowingView: TemplateRenderable {
     var items: [FollowedItem]
+    static let templateKeys = TemplateKeys(["topics", "threads"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "topics":

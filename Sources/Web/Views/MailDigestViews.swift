@@ -7,6 +7,8 @@ struct UnsubscribeView: TemplateRenderable {
     var scope: UnsubscribeScope
     var done: Bool
 
+    static let templateKeys = TemplateKeys(["token", "what", "done"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "token": .text(token)
@@ -31,6 +33,11 @@ struct WeeklyDigestView: TemplateRenderable {
             ]
         })
     }
+
+    static let templateKeys = TemplateKeys([
+        "week", "weekRange", "previousURL", "nextURL", "briefingItems", "hasBriefingItems", "usefulThreads",
+        "hasUsefulThreads", "usefulHeading", "unanswered", "hasUnanswered", "unansweredHeading", "signedIn",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

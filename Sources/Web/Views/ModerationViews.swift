@@ -39,6 +39,8 @@ struct FlagPageView: TemplateRenderable {
     let postID: Int64
     let threadTitle: String
 
+    static let templateKeys = TemplateKeys(["postID", "threadTitle", "reasons"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "postID": .int(Int(postID))
@@ -51,6 +53,8 @@ struct FlagPageView: TemplateRenderable {
 
 struct ModerationLogView: TemplateRenderable {
     let entries: [LogEntry]
+
+    static let templateKeys = TemplateKeys(["entries"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

@@ -83,6 +83,8 @@ struct NotificationsView: TemplateRenderable {
         })
     }
 
+    static let templateKeys = TemplateKeys(["notifications", "hasUnread"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "notifications":
@@ -118,6 +120,8 @@ struct NotificationSettingsView: TemplateRenderable {
     var mail = MailPreferences(deliveries: [:], weeklyBriefing: true)
     var email = ""
     var emailConfirmed = true
+
+    static let templateKeys = TemplateKeys(["kinds", "saved", "weeklyBriefing", "email", "emailConfirmed"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {

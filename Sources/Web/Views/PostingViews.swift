@@ -8,6 +8,8 @@ struct PostFormView: TemplateRenderable {
     var previewHTML: String?
     var backURL: String
 
+    static let templateKeys = TemplateKeys(["postID", "threadTitle", "backURL", "previewHTML"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "postID": .int(Int(post.id))
@@ -46,6 +48,8 @@ struct ThreadDetailsView: TemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
 
+    static let templateKeys = TemplateKeys(["threadID", "threadTitle", "backURL", "topicChoices"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "threadID": .int(Int(details.threadID))
@@ -75,6 +79,11 @@ struct NewThreadView: TemplateRenderable {
     var publicReaders: String
     /// When the draft the form was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
+
+    static let templateKeys = TemplateKeys([
+        "topicChoices", "aboutTitle", "postWaits", "publicReaders", "draftSavedAt", "hasSpaces", "publicChecked",
+        "spaceChoices", "previewHTML",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -155,6 +164,27 @@ struct ReplyFormView: TemplateRenderable {
     /// The last page, where the reply form is.
     private var replyPagePath: String { thread.pagePath(thread.page.pageCount) }
 
+    /// The page's posts, each with what this reader may do to it.
+    private var posts: TemplateValue {
+        let replyPagePath = replyPagePath  // once, not once per post
+        return .list(thread.page.posts.map { post in
+            let may = capabilities(post)
+            return .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID,
+                                                              viewer: thread.viewer, capabilities: may),
+                                           may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
+                                           saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
+                                           helpful: helpful[post.id],
+                                           isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
+                                           notice: postNotice?.post == post.id ? postNotice?.text : nil))
+        })
+    }
+
+    static let templateKeys = TemplateKeys([
+        "replyForm", "mayReply", "replyURL", "follow", "signInToReply", "replyRefusal", "restriction", "mayAskMentor",
+        "replyAction", "previewHTML", "signInURL", "briefingNoteURL", "postWaits", "draftSavedAt", "draftThread",
+        "firstNewURL", "threadToolsURL", "siteNotice", "detailsURL", "posts",
+    ], including: ThreadView.templateKeys)
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "replyForm": .bool(mayReply && onLastPage)
@@ -183,17 +213,7 @@ struct ReplyFormView: TemplateRenderable {
         case "siteNotice": postNotice != nil ? .bool(false) : nil
         case "detailsURL":
             capabilities.editThread ? .text("/t/\(thread.page.thread.id)/details") : nil
-        case "posts":
-            .list(thread.page.posts.map { post in
-                let may = capabilities(post)
-                return .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID,
-                                                                  viewer: thread.viewer, capabilities: may),
-                                               may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
-                                               saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
-                                               helpful: helpful[post.id],
-                                               isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
-                                               notice: postNotice?.post == post.id ? postNotice?.text : nil))
-            })
+        case "posts": posts
         default: thread.templateValue(for: key)
         }
     }
@@ -216,6 +236,11 @@ struct PostActionsView: TemplateRenderable {
     /// The word after the reader's action on this post, shown at the top of it.
     var notice: String?
 
+    static let templateKeys = TemplateKeys([
+        "postNotice", "mayEdit", "mayDelete", "mayQuote", "mayAccept", "acceptAction", "quoteURL", "canQuote",
+        "saveControl", "saved", "mayRestore", "mayMarkHelpful", "isNew", "helpfulMine", "helpfulText",
+    ], including: PostItemView.templateKeys)
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "postNotice": notice.map { .text($0) }
@@ -224,7 +249,8 @@ struct PostActionsView: TemplateRenderable {
         case "mayQuote": .bool(may.quote)
         case "mayAccept": .bool(may.accept)
         case "acceptAction": .text("/t/\(threadID)/accept")
-        case "quoteURL": .text(replyPagePath + (replyPagePath.contains("?") ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
+        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
+        case "quoteURL": .text(replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
         case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
         case "saveControl": .bool(saved != nil)
         case "saved": .bool(saved ?? false)

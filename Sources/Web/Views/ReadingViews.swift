@@ -6,6 +6,8 @@ import Foundation
 
 struct TopicTagView: TemplateRenderable {
     var tag: TopicTag
+    static let templateKeys = TemplateKeys(["slug", "name"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "slug": .text(tag.slug)
@@ -20,6 +22,11 @@ struct ThreadListItem: TemplateRenderable {
     var thread: ThreadSummary
     /// The reader opened it before and it has posts they have not seen.
     var newReplies = false
+
+    static let templateKeys = TemplateKeys([
+        "url", "title", "newReplies", "authorName", "authorURL", "replyCount", "answered", "answeredByMentor", "pinned",
+        "locked", "private", "activityISO", "activityText", "lastReplyBy", "topics",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -45,6 +52,8 @@ struct ThreadListItem: TemplateRenderable {
 
 struct ThreadLinkView: TemplateRenderable {
     var link: ThreadLink
+    static let templateKeys = TemplateKeys(["url", "title"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "url": .text(BoardPaths.thread(id: link.id, slug: link.slug))
@@ -56,6 +65,8 @@ struct ThreadLinkView: TemplateRenderable {
 
 struct TopicCountView: TemplateRenderable {
     var topic: TopicCount
+    static let templateKeys = TemplateKeys(["slug", "name", "description", "count"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "slug": .text(topic.slug)
@@ -73,6 +84,8 @@ struct HomeView: TemplateRenderable {
     /// Listed threads with posts the reader has not seen since they last opened them.
     var withNewPosts: Set<Int64> = []
 
+    static let templateKeys = TemplateKeys(["latest", "unanswered", "briefing", "topics"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "latest": .list(content.latest.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
@@ -88,6 +101,8 @@ struct FilterOption: TemplateRenderable {
     var filter: ThreadFilter
     var current: Bool
     var topicSlug: String
+
+    static let templateKeys = TemplateKeys(["label", "url", "current"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -118,6 +133,11 @@ struct TopicView: TemplateRenderable {
     var helpfulAnswers: [HelpfulAnswer] = []
     /// Listed threads with posts the reader has not seen since they last opened them.
     var withNewPosts: Set<Int64> = []
+
+    static let templateKeys = TemplateKeys([
+        "follow", "name", "slug", "askURL", "hasHelpfulAnswers", "helpfulAnswers", "description", "briefing", "threads",
+        "filters", "filterLabel", "emptyMessage",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -163,6 +183,8 @@ struct PostAuthorView: TemplateRenderable {
         }
     }
 
+    static let templateKeys = TemplateKeys(["handle", "name", "badge", "role", "organisation"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "handle": .text(post.authorHandle.lowercased())
@@ -192,6 +214,8 @@ struct PostItemView: TemplateRenderable {
         /// Policy `.flag` for this reader (`PostCapabilities.flag`), the rule the flag handler asks.
         let canFlag: Bool
 
+        static let templateKeys = TemplateKeys(["hidden", "hiddenReason", "awaitingApproval", "canFlag"])
+
         func templateValue(for key: String) -> TemplateValue? {
             switch key {
             case "hidden": .bool(post.hidden && !post.deletedByAuthor)
@@ -202,6 +226,11 @@ struct PostItemView: TemplateRenderable {
             }
         }
     }
+
+    static let templateKeys = TemplateKeys([
+        "id", "position", "author", "createdISO", "createdText", "edited", "editedISO", "editedText", "accepted", "removed",
+        "removedText", "bodyHTML", "moderation",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -227,6 +256,8 @@ struct PageLinkView: TemplateRenderable {
     var number: Int
     var url: String
     var current: Bool
+    static let templateKeys = TemplateKeys(["number", "url", "current"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "number": .int(number)
@@ -247,6 +278,12 @@ struct ThreadView: TemplateRenderable {
     func pagePath(_ number: Int) -> String {
         number == 1 ? canonicalPath : canonicalPath + "?page=\(number)"
     }
+
+    static let templateKeys = TemplateKeys([
+        "id", "title", "starterName", "starterURL", "topics", "primaryTopic", "space", "briefingItem", "postCount",
+        "mentors", "acceptedURL", "posts", "pageNumber", "pageCount", "paginated", "previousURL", "nextURL", "pages",
+        "locked", "feedURL",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -280,6 +317,8 @@ struct ThreadView: TemplateRenderable {
 
 struct OrganisationLinkView: TemplateRenderable {
     var link: OrganisationLink
+    static let templateKeys = TemplateKeys(["url", "name", "kind"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "url": .text(BoardPaths.organisation(link.slug))
@@ -292,6 +331,8 @@ struct OrganisationLinkView: TemplateRenderable {
 
 struct MemberView: TemplateRenderable {
     var member: MemberSummary
+    static let templateKeys = TemplateKeys(["url", "name", "role", "organisation"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "url": .text(BoardPaths.user(member.handle))
@@ -313,6 +354,11 @@ struct OrganisationView: TemplateRenderable {
         default: "Organisation"
         }
     }
+
+    static let templateKeys = TemplateKeys([
+        "name", "kind", "isPathfinder", "region", "description", "website", "members", "linkedMentors", "supports",
+        "hasSupports", "publicThreads", "privateThreads", "canReadPrivateSpace",
+    ])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
@@ -344,6 +390,8 @@ struct PostHistoryView: TemplateRenderable {
         var editor: String?
         var date: Date?
         var markdown: String
+        static let templateKeys = TemplateKeys(["label", "editor", "dateISO", "dateText", "markdown"])
+
         func templateValue(for key: String) -> TemplateValue? {
             switch key {
             case "label": .text(label)
@@ -365,6 +413,8 @@ struct PostHistoryView: TemplateRenderable {
         return versions
     }
 
+    static let templateKeys = TemplateKeys(["threadTitle", "postURL", "authorName", "versions", "edited"])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "threadTitle": .text(history.thread.title)
@@ -384,6 +434,8 @@ struct PostHistoryView: TemplateRenderable {
 /// bio, and their recent posts in public threads. Private-space posts never appear here.
 struct ProfilePage: TemplateRenderable {
     let profile: Profile
+
+    static let templateKeys = TemplateKeys(["displayName", "handle", "badge", "role", "bio", "organisation", "posts"])
 
     func templateValue(for key: String) -> TemplateValue? {
         let person = profile.person

@@ -142,6 +142,14 @@ struct SearchView: TemplateRenderable {
         })
     }
 
+    static let templateKeys = TemplateKeys([
+        "searchQuery", "q", "heading", "searched", "message", "hasProblems", "hasDateErrors", "dateErrors", "fromError",
+        "toError", "hasPeople", "people", "hasAuthorChoices", "authorChoices", "filterCount", "filtersOpen",
+        "clearFiltersURL", "organisationOptions", "topicOptions", "answeredOptions", "author", "from", "to", "hasResults",
+        "noResults", "beyondResults", "firstPageURL", "partial", "widestCandidates", "results", "previousURL", "nextURL",
+        "pageNumber",
+    ])
+
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
         case "searchQuery", "q": return .text(form.q)

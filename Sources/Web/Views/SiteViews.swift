@@ -4,6 +4,7 @@ import HTTPServer
 
 /// A page whose content is all in its template.
 struct StaticPage: TemplateRenderable {
+    static let templateKeys = TemplateKeys([])
     func templateValue(for key: String) -> TemplateValue? { nil }
 }
 

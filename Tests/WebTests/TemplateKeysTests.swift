@@ -1,0 +1,246 @@
+import DemoContent
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+@testable import Board
+@testable import Web
+
+/// `TemplateKeys`: each view model lists the names it answers, and the renderer asks a context
+/// for no other. A name missing from a list would hide a value from a page, so the lists are
+/// checked three ways: against each type's `switch` in the source, against full instances
+/// asked for every name the site's templates use, and (in debug builds, so in every test that
+/// renders a page) by the renderer itself for every name it skips.
+@Suite struct TemplateKeysTests {
+    /// Every view model that lists its keys, by the name its source declares it with.
+    static let declared: [String: TemplateKeys] = [
+        "FormState": FormState.templateKeys, "LayoutContext": LayoutContext.templateKeys,
+        "HomePage": HomePage.templateKeys, "ErrorPage": ErrorPage.templateKeys,
+        "NotificationsView": NotificationsView.templateKeys, "NotificationSettingsView": NotificationSettingsView.templateKeys,
+        "StaticPage": StaticPage.templateKeys,
+        "TopicTagView": TopicTagView.templateKeys, "ThreadListItem": ThreadListItem.templateKeys,
+        "ThreadLinkView": ThreadLinkView.templateKeys, "TopicCountView": TopicCountView.templateKeys,
+        "HomeView": HomeView.templateKeys, "FilterOption": FilterOption.templateKeys, "TopicView": TopicView.templateKeys,
+        "PostAuthorView": PostAuthorView.templateKeys, "PostItemView": PostItemView.templateKeys,
+        "Moderation": PostItemView.Moderation.templateKeys, "PageLinkView": PageLinkView.templateKeys,
+        "ThreadView": ThreadView.templateKeys, "OrganisationLinkView": OrganisationLinkView.templateKeys,
+        "MemberView": MemberView.templateKeys, "OrganisationView": OrganisationView.templateKeys,
+        "PostHistoryView": PostHistoryView.templateKeys, "Version": PostHistoryView.Version.templateKeys,
+        "ProfilePage": ProfilePage.templateKeys, "SearchView": SearchView.templateKeys,
+        "ThreadFollowView": ThreadFollowView.templateKeys, "SavedView": SavedView.templateKeys,
+        "FollowingView": FollowingView.templateKeys, "UnsubscribeView": UnsubscribeView.templateKeys,
+        "WeeklyDigestView": WeeklyDigestView.templateKeys, "FlagPageView": FlagPageView.templateKeys,
+        "ModerationLogView": ModerationLogView.templateKeys, "AdminQueueView": AdminQueueView.templateKeys,
+        "AdminThreadView": AdminThreadView.templateKeys, "AdminUsersView": AdminUsersView.templateKeys,
+        "AdminConfirmView": AdminConfirmView.templateKeys, "AdminSettingsView": AdminSettingsView.templateKeys,
+        "AdminTopicsView": AdminTopicsView.templateKeys, "AdminInvitesView": AdminInvitesView.templateKeys,
+        "AdminOrganisationsView": AdminOrganisationsView.templateKeys, "AdminMembershipsView": AdminMembershipsView.templateKeys,
+        "BriefingItemView": BriefingItemView.templateKeys, "BriefingWeekView": BriefingWeekView.templateKeys,
+        "BriefingTopicView": BriefingTopicView.templateKeys, "BriefingView": BriefingView.templateKeys,
+        "BriefingFormView": BriefingFormView.templateKeys, "PostFormView": PostFormView.templateKeys,
+        "ThreadDetailsView": ThreadDetailsView.templateKeys, "NewThreadView": NewThreadView.templateKeys,
+        "ReplyFormView": ReplyFormView.templateKeys, "PostActionsView": PostActionsView.templateKeys,
+    ]
+
+    /// View models left without a list, and why: asked for every name, as before `TemplateKeys`.
+    static let unlisted: Set<String> = [
+        "InLayout",  // its keys are its page's, its form's and the layout's (`InLayout.templateKeys`)
+        "TemplateObject",  // a dictionary: any name
+        "SignInToSeeView",  // in a route file (Routes/ReadingRoutes.swift), one name on a small page
+    ]
+
+    /// A view model as its source declares it: its `case` names, the name families it answers
+    /// by prefix, and the type its `default:` passes other names to.
+    struct Source {
+        var cases: Set<String> = []
+        var prefixes: [String] = []
+        var delegate: String?
+    }
+
+    /// Reads every `TemplateRenderable` struct of Sources/Web and its `templateValue(for:)`.
+    static func sources() throws -> [String: Source] {
+        var found: [String: Source] = [:]
+        let root = repositoryRoot + "/Sources/Web"
+        guard let files = FileManager.default.enumerator(atPath: root) else { throw TemplateKeysTestError("cannot list \(root)") }
+        for case let file as String in files where file.hasSuffix(".swift") {
+            let lines = try String(contentsOfFile: root + "/" + file, encoding: .utf8).components(separatedBy: "\n")
+            var structs: [(name: String, depth: Int, renderable: Bool, properties: [String: String])] = []
+            var depth = 0
+            var index = 0
+            while index < lines.count {
+                let line = lines[index]
+                if let match = line.firstMatch(of: /^\s*(?:public |private )?struct (\w+)/) {
+                    structs.append((String(match.1), depth, line.contains(": TemplateRenderable"), [:]))
+                } else if let match = line.firstMatch(of: /^\s*(?:let|var) (\w+): (\w+)/), !structs.isEmpty {
+                    structs[structs.count - 1].properties[String(match.1)] = String(match.2)
+                }
+                if line.contains("func templateValue(for key: String)"), let owner = structs.last, owner.renderable {
+                    var source = Source()
+                    var bodyDepth = 0
+                    var started = false
+                    repeat {
+                        let body = lines[index]
+                        if let match = body.firstMatch(of: /^\s*case ((?:"[^"]+"(?:, )?)+):/) {
+                            for name in match.1.matches(of: /"([^"]+)"/) { source.cases.insert(String(name.1)) }
+                        }
+                        for prefix in body.matches(of: /key\.hasPrefix\("([^"]+)"\)/) { source.prefixes.append(String(prefix.1)) }
+                        if let call = body.firstMatch(of: /default: (\w+)\.templateValue\(for: key\)/) {
+                            source.delegate = owner.properties[String(call.1)]
+                        }
+                        bodyDepth += body.filter { $0 == "{" }.count - body.filter { $0 == "}" }.count
+                        started = started || body.contains("{")
+                        depth += body.filter { $0 == "{" }.count - body.filter { $0 == "}" }.count
+                        index += 1
+                    } while index < lines.count && !(started && bodyDepth <= 0)
+                    found[owner.name] = source
+                    continue
+                }
+                depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+                while let last = structs.last, depth <= last.depth, line.contains("}") { structs.removeLast() }
+                index += 1
+            }
+        }
+        return found
+    }
+
+    @Test func everyListMatchesItsTypesSwitch() throws {
+        let sources = try Self.sources()
+        #expect(sources.count >= Self.declared.count, "the scan found \(sources.count) view models")
+        for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
+            guard let keys = Self.declared[name] else {
+                #expect(Self.unlisted.contains(name), "\(name) answers template names but lists no TemplateKeys")
+                continue
+            }
+            var expected = source.cases
+            if let delegate = source.delegate {
+                let included = try #require(Self.declared[delegate], "\(name) passes names on to \(delegate), which lists none")
+                expected.formUnion(included.names)
+            }
+            #expect(keys.names == expected, "\(name): not listed \(expected.subtracting(keys.names).sorted()), not answered \(keys.names.subtracting(expected).sorted())")
+            #expect(Set(keys.prefixes) == Set(source.prefixes), "\(name) answers names starting \(source.prefixes)")
+            #expect(!keys.isUnknown)
+        }
+        for name in Self.declared.keys { #expect(sources[name] != nil, "no source found for \(name)") }
+    }
+
+    /// The names a model answers that its keys do not list, and those of the models it holds
+    /// (objects, and the first items of lists), at most `depth` levels down. Each model's type
+    /// goes into `types`.
+    static func undeclared(_ model: any TemplateRenderable, among names: Set<String>, depth: Int = 4,
+                           types: inout Set<String>) -> [String] {
+        types.insert(String(describing: type(of: model)))
+        var problems = TemplateKeys.undeclared(by: model, among: names).map { "\(type(of: model)).\($0)" }
+        guard depth > 0 else { return problems }
+        for name in names.sorted() {
+            guard let value = model.templateValue(for: name) else { continue }
+            var children: [TemplateValue] = [value]
+            if case .list(let items) = value { children = Array(items.prefix(3)) }
+            for child in children {
+                if case .object(let context) = child {
+                    problems += undeclared(context.model, among: names, depth: depth - 1, types: &types)
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Full view models of the thread, home and topic pages (every thread of the demo network,
+    /// read by an admin, with every optional value of the views set) asked for every name the
+    /// site's templates use.
+    @Test func fullPagesAnswerOnlyListedNames() throws {
+        let library = try TemplateLibrary(directory: repositoryRoot + "/Templates")
+        let names = library.valueNames
+        #expect(names.contains("csrfToken") && names.contains("quoteURL"))
+        try withTestNetwork(content: .demo) { site in
+            let admin = try site.userID("network_admin")
+            let viewer = Viewer(userID: admin, organisationID: nil, isAdmin: true)
+            let actor = Actor(userID: admin, role: .admin)
+            var types: Set<String> = []
+            var problems: [String] = []
+            var seen = (space: false, briefing: false, accepted: false, mentors: false)
+            let threads = try site.store.read { try PageQueries.home($0, viewer: viewer, limit: 500) }
+            #expect(!threads.isEmpty)
+            for summary in threads {
+                guard let page = try site.store.read({ try PageQueries.thread($0, id: summary.id, page: 1, viewer: viewer) }) else { continue }
+                seen.space = seen.space || page.space != nil
+                seen.briefing = seen.briefing || page.briefingItem != nil
+                seen.accepted = seen.accepted || page.acceptedPostID != nil
+                seen.mentors = seen.mentors || !page.mentorNames.isEmpty
+                let thread = ThreadView(page: page, viewer: viewer)
+                var context = RequestContext(session: nil, actor: actor, csrfToken: "token", csrfSecret: [],
+                                             cookies: SessionCookies(for: Request(method: .get, path: "/", pathSegments: [])),
+                                             setCookies: [])
+                context.unreadNotifications = 3
+                context.awaitingModeration = 2
+                context.returnPath = "/t/\(summary.id)"
+                var reply = ReplyFormView(thread: thread, ctx: context, state: page.state, previewHTML: "<p>preview</p>")
+                reply.follow = ThreadFollowView(threadID: summary.id, state: false, csrfToken: "token")
+                reply.savedPostIDs = Set(page.posts.map(\.id))
+                reply.postWaits = true
+                reply.draftSavedAt = Date()
+                reply.helpful = Dictionary(uniqueKeysWithValues: page.posts.map { ($0.id, HelpfulCount(count: 2, mine: true)) })
+                reply.seenBefore = 0
+                let form = FormState(values: ["body": "text"], errors: [FieldError("body", "Enter a reply")], formMessage: "Try again")
+                for model: any TemplateRenderable in [thread, reply, InLayout(reply, context, form: form), LayoutContext(context), form] {
+                    problems += Self.undeclared(model, among: names, types: &types)
+                }
+            }
+            let home = try site.store.read { try PageQueries.homePage($0, viewer: viewer) }
+            problems += Self.undeclared(HomeView(content: home, withNewPosts: Set(home.latest.map(\.id))), among: names, types: &types)
+            for topic in home.topics {
+                guard let page = try site.store.read({ try PageQueries.topic($0, slug: topic.slug, viewer: viewer) }) else { continue }
+                let view = TopicView(page: page, following: true, withNewPosts: Set(page.threads.map(\.id)))
+                problems += Self.undeclared(view, among: names, types: &types)
+            }
+            let undeclared = Set(problems).sorted()
+            #expect(undeclared.isEmpty, "answered but not listed")
+            #expect(seen.space && seen.briefing && seen.accepted && seen.mentors, "the demo threads no longer cover every optional part: \(seen)")
+            for hot in ["ThreadView", "ReplyFormView", "PostActionsView", "PostItemView", "PostAuthorView", "Moderation",
+                        "ThreadFollowView", "InLayout", "LayoutContext", "FormState", "HomeView", "ThreadListItem",
+                        "TopicCountView", "TopicView", "FilterOption", "TopicTagView"] {
+                #expect(types.contains(hot), "\(hot) was not checked")
+            }
+        }
+    }
+
+    /// A view model whose list leaves out a name it answers.
+    struct Forgetful: TemplateRenderable {
+        static let templateKeys = TemplateKeys(["title"])
+        func templateValue(for key: String) -> TemplateValue? {
+            switch key {
+            case "title": .text("A title")
+            case "author": .text("Ana")
+            default: nil
+            }
+        }
+    }
+
+    struct Listed: TemplateRenderable {
+        static let templateKeys = TemplateKeys(["title"], prefixes: ["value_"])
+        func templateValue(for key: String) -> TemplateValue? {
+            if key == "title" { return .text("Inner") }
+            if key.hasPrefix("value_") { return .text(String(key.dropFirst(6))) }
+            return nil
+        }
+    }
+
+    @Test func aNameLeftOutOfAListIsCaught() {
+        #expect(TemplateKeys.undeclared(by: Forgetful(), among: ["title", "author", "site"]) == ["author"])
+        #expect(TemplateKeys.undeclared(by: Listed(), among: ["title", "value_x", "site"]).isEmpty)
+        let wrapper = TemplateKeys([], including: [Forgetful.templateKeys, Listed.templateKeys])
+        #expect(wrapper.contains("title") && wrapper.contains("value_body") && !wrapper.contains("author"))
+        #expect(TemplateKeys([], including: [Forgetful.templateKeys, .unknown]).contains("anything"))
+        #expect(TemplateObject(["a": 1]).templateKeys.isUnknown)
+    }
+
+    @Test func contextsSkippedByTheirListsStillFindOuterNames() throws {
+        let page: TemplateValue = ["site": "MN", "title": "Outer", "posts": .list([Listed(), Listed()])]
+        let template = "{{#posts}}{{title}}@{{site}}:{{value_a}};{{/posts}}{{title}}"
+        #expect(try render(template, page) == "Inner@MN:a;Inner@MN:a;Outer")
+    }
+}
+
+struct TemplateKeysTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
