@@ -224,7 +224,10 @@ public struct Request: Sendable {
     public var cookies: [Cookie] { CookieParser.parse(headers.values("cookie")) }
 
     public func cookie(_ name: String) -> String? {
-        cookies.first { $0.name == name }?.value
+        for field in headers.fields where asciiCaseInsensitiveEquals(field.name, "cookie") {
+            if let value = CookieParser.value(named: name, in: field.value) { return value }
+        }
+        return nil
     }
 }
 
@@ -324,10 +327,36 @@ public struct HTTPError: Error, Sendable, Equatable {
 }
 
 extension StringProtocol {
+    /// Without spaces and tabs at either end. On the UTF-8 bytes: header parsing runs on every
+    /// request, and `Character` comparisons cost grapheme breaking.
     func trimmingASCIISpaces() -> Substring {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return s
+        let whole = Substring(self)
+        let bytes = whole.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start = bytes.index(after: start) }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard bytes[last] == 0x20 || bytes[last] == 0x09 else { break }
+            end = last
+        }
+        return whole[start..<end]
+    }
+
+    /// Whether `needle` (lower-case ASCII) occurs in these bytes, ignoring ASCII case.
+    func containsASCIICaseInsensitive(_ needle: StaticString) -> Bool {
+        let wanted = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard !wanted.isEmpty else { return true }
+        let bytes = Array(utf8)
+        guard bytes.count >= wanted.count else { return false }
+        outer: for start in 0...(bytes.count - wanted.count) {
+            for offset in 0..<wanted.count {
+                var byte = bytes[start + offset]
+                if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+                if byte != wanted[offset] { continue outer }
+            }
+            return true
+        }
+        return false
     }
 }

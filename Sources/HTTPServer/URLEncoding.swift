@@ -114,19 +114,41 @@ public enum CookieParser {
     public static func parse(_ headerValues: [String]) -> [Cookie] {
         var cookies: [Cookie] = []
         for header in headerValues {
-            for piece in header.split(separator: ";") {
-                let pair = piece.trimmingASCIISpaces()
-                guard let eq = pair.firstIndex(of: "=") else { continue }
-                let name = pair[..<eq].trimmingASCIISpaces()
-                var value = pair[pair.index(after: eq)...].trimmingASCIISpaces()
-                guard !name.isEmpty, name.utf8.allSatisfy(HTTPSyntax.isTokenByte) else { continue }
-                if value.count >= 2, value.first == "\"", value.last == "\"" {
-                    value = value.dropFirst().dropLast()
-                }
+            forEachPair(in: header) { name, value in
                 cookies.append(Cookie(name: String(name), value: String(value)))
+                return true
             }
         }
         return cookies
+    }
+
+    /// The first cookie called `name` in one `Cookie` header, by the same rules as `parse`,
+    /// without building the others (a signed-in request asks for its session cookie often).
+    public static func value(named name: String, in header: String) -> String? {
+        var found: String?
+        forEachPair(in: header) { pairName, value in
+            guard pairName.utf8.elementsEqual(name.utf8) else { return true }
+            found = String(value)
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with each well-formed pair's name and value (quotes removed) until it
+    /// returns false. A piece with no `=` or whose name is not a token is skipped.
+    private static func forEachPair(in header: String, _ body: (Substring, Substring) -> Bool) {
+        for piece in header.split(separator: ";") {
+            let pair = piece.trimmingASCIISpaces()
+            guard let eq = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = pair[..<eq].trimmingASCIISpaces()
+            var value = pair[pair.utf8.index(after: eq)...].trimmingASCIISpaces()
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPSyntax.isTokenByte) else { continue }
+            let bytes = value.utf8
+            if bytes.count >= 2, bytes.first == UInt8(ascii: "\""), bytes.last == UInt8(ascii: "\"") {
+                value = value[bytes.index(after: bytes.startIndex)..<bytes.index(before: bytes.endIndex)]
+            }
+            guard body(name, value) else { return }
+        }
     }
 }
 

@@ -103,6 +103,50 @@ import Testing
         #expect(cookies.map(\.value) == ["1", "two", "3", "4"])
     }
 
+    /// `Request.cookie` finds the first cookie of that name across the headers, by the same
+    /// rules as the full parse (spaces, quotes, malformed pieces skipped, names exact).
+    @Test func oneCookieByName() {
+        var request = Request(method: .get, path: "/", pathSegments: [])
+        request.headers.add("Cookie", "broken; =x; session = \"abc\" ;theme=dark")
+        request.headers.add("cookie", "session=second; late=\t1\t")
+        #expect(request.cookie("session") == "abc")
+        #expect(request.cookie("theme") == "dark")
+        #expect(request.cookie("late") == "1")
+        #expect(request.cookie("Session") == nil)
+        #expect(request.cookie("broken") == nil)
+        #expect(request.cookie("") == nil)
+        #expect(request.cookie("x") == nil)
+        for name in ["session", "theme", "late", "none"] {
+            #expect(request.cookie(name) == request.cookies.first { $0.name == name }?.value)
+        }
+        #expect(CookieParser.parse(["q=\"\"; r=\"; s=\"x"]).map(\.value) == ["", "\"", "\"x"])
+    }
+
+    /// What may be compressed: text types in any case, not a `no-transform` response; `Vary`
+    /// names Accept-Encoding once.
+    @Test func compressibleResponses() {
+        #expect(Compression.isCompressible(contentType: "text/html; charset=utf-8"))
+        #expect(Compression.isCompressible(contentType: "TEXT/CSS"))
+        #expect(Compression.isCompressible(contentType: " text/plain"))
+        #expect(Compression.isCompressible(contentType: "application/atom+xml; charset=utf-8"))
+        #expect(!Compression.isCompressible(contentType: "image/png"))
+        #expect(!Compression.isCompressible(contentType: "tex"))
+        var response = Response(status: .ok, body: Array(repeating: UInt8(ascii: "a"), count: 2048))
+        response.headers.set("Content-Type", "text/html; charset=utf-8")
+        #expect(Compression.mayCompress(response))
+        response.headers.set("Cache-Control", "private, No-Transform")
+        #expect(!Compression.mayCompress(response))
+        response.headers.set("Cache-Control", "no-store")
+        #expect(Compression.mayCompress(response))
+        var headers = HTTPHeaders()
+        headers.set("Vary", "Cookie, ACCEPT-ENCODING")
+        Compression.addVary(to: &headers)
+        #expect(headers["vary"] == "Cookie, ACCEPT-ENCODING")
+        headers.set("Vary", "Cookie")
+        Compression.addVary(to: &headers)
+        #expect(headers["vary"] == "Cookie, Accept-Encoding")
+    }
+
     @Test func queryItems() throws {
         let request = Request(method: .get, path: "/s", pathSegments: ["s"], query: "q=mutual+support&page=2")
         #expect(try request.queryItems()["q"] == "mutual support")
