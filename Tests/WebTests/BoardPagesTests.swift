@@ -60,6 +60,7 @@ final class AtomReader: NSObject, XMLParserDelegate {
             let date = Date(timeIntervalSince1970: seconds)
             #expect(DateText.iso(date) == iso)
             #expect(DateText.humanWithTime(date) == human)
+            #expect(DateText.human(date) + " at " + human.suffix(5) == human)
         }
     }
 

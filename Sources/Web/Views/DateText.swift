@@ -66,14 +66,31 @@ enum DateText {
 
     /// "10 January 2012".
     static func human(_ date: Date) -> String {
-        let c = civil(date)
-        return "\(c.day) \(months[c.month - 1]) \(c.year)"
+        var out: [UInt8] = []
+        out.reserveCapacity(18)
+        appendHuman(civil(date), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// "10 January 2012 at 03:00".
+    /// "10 January 2012 at 03:00". Written byte by byte, like `iso`: two per post.
     static func humanWithTime(_ date: Date) -> String {
         let c = civil(date)
-        return "\(c.day) \(months[c.month - 1]) \(c.year) at \(pad(c.seconds / 3600, 2)):\(pad(c.seconds / 60 % 60, 2))"
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        appendHuman(c, to: &out)
+        out.append(contentsOf: " at ".utf8)
+        appendDigits(c.seconds / 3600, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(c.seconds / 60 % 60, 2, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendHuman(_ c: (year: Int, month: Int, day: Int, seconds: Int), to out: inout [UInt8]) {
+        appendDigits(c.day, 1, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: months[c.month - 1].utf8)
+        out.append(UInt8(ascii: " "))
+        appendDigits(c.year, 1, to: &out)
     }
 
     /// Midnight UTC of the Monday of `date`'s week.
