@@ -36,6 +36,12 @@ public struct BriefingItemLink: RowDecodable, Sendable {
         title = try row["title"]
         url = try row["url"]
     }
+
+    init(id: Int64, title: String, url: String) {
+        self.id = id
+        self.title = title
+        self.url = url
+    }
 }
 
 /// A link to a thread.

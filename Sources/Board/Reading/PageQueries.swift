@@ -213,18 +213,23 @@ public enum PageQueries {
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
     public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
         struct Header: RowDecodable {
-            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
+            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState, briefingItem: BriefingItemLink?
             init(row: Row) throws {
                 summary = try ThreadSummary(row: row)
                 acceptedPostID = try row["accepted_post_id"]
                 state = try Resource.ThreadState(row: row)
+                let briefingID: Int64? = try row["briefing_item_id"]
+                briefingItem = try briefingID.map { BriefingItemLink(id: $0, title: try row["briefing_title"], url: try row["briefing_url"]) }
             }
         }
+        // The briefing item the thread is about comes with it (it was a second read of the thread).
         guard let header = try conn.queryOne(Header.self, """
-            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns)
+            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
+                   b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
+            LEFT JOIN briefing_items b ON b.id = t.briefing_item_id
             WHERE t.id = ?4 AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
         let postCount = header.summary.replyCount + 1
@@ -256,9 +261,7 @@ public enum PageQueries {
             result.space = try conn.queryOne(OrganisationLink.self,
                 "SELECT slug, name, kind FROM organisations WHERE id = ?", organisationID)
         }
-        result.briefingItem = try conn.queryOne(BriefingItemLink.self, """
-            SELECT b.id, b.title, b.url FROM threads t JOIN briefing_items b ON b.id = t.briefing_item_id WHERE t.id = ?
-            """, id)
+        result.briefingItem = header.briefingItem
         if let accepted = header.acceptedPostID,
            let position = try conn.scalar(Int.self, "SELECT position FROM posts WHERE id = ? AND thread_id = ?", accepted, id) {
             result.acceptedPostPage = (position - 1) / postsPerPage + 1
