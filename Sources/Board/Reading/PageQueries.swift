@@ -213,23 +213,32 @@ public enum PageQueries {
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
     public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
         struct Header: RowDecodable {
-            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState, briefingItem: BriefingItemLink?
+            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
             init(row: Row) throws {
                 summary = try ThreadSummary(row: row)
                 acceptedPostID = try row["accepted_post_id"]
                 state = try Resource.ThreadState(row: row)
                 let briefingID: Int64? = try row["briefing_item_id"]
                 briefingItem = try briefingID.map { BriefingItemLink(id: $0, title: try row["briefing_title"], url: try row["briefing_url"]) }
+                let spaceSlug: String? = try row["space_slug"]
+                space = try spaceSlug.map { OrganisationLink(slug: $0, name: try row["space_name"], kind: try row["space_kind"]) }
+                acceptedPosition = try row["accepted_position"]
             }
+            let briefingItem: BriefingItemLink?, space: OrganisationLink?, acceptedPosition: Int?
         }
-        // The briefing item the thread is about comes with it (it was a second read of the thread).
+        // What the page shows beside the thread comes with it, one statement: the briefing item it
+        // is about, its private space, and where its accepted answer sits.
         guard let header = try conn.queryOne(Header.self, """
             SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
-                   b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url
+                   b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url,
+                   so.slug AS space_slug, so.name AS space_name, so.kind AS space_kind,
+                   ap.position AS accepted_position
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
             LEFT JOIN briefing_items b ON b.id = t.briefing_item_id
+            LEFT JOIN organisations so ON so.id = t.organisation_id
+            LEFT JOIN posts ap ON ap.id = t.accepted_post_id AND ap.thread_id = t.id
             WHERE t.id = ?4 AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
         let postCount = header.summary.replyCount + 1
@@ -257,13 +266,9 @@ public enum PageQueries {
         var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
                                 mentorNames: mentors, page: page, pageCount: pageCount)
         result.state = header.state
-        if let organisationID = header.summary.organisationID {
-            result.space = try conn.queryOne(OrganisationLink.self,
-                "SELECT slug, name, kind FROM organisations WHERE id = ?", organisationID)
-        }
+        result.space = header.space
         result.briefingItem = header.briefingItem
-        if let accepted = header.acceptedPostID,
-           let position = try conn.scalar(Int.self, "SELECT position FROM posts WHERE id = ? AND thread_id = ?", accepted, id) {
+        if header.acceptedPostID != nil, let position = header.acceptedPosition {
             result.acceptedPostPage = (position - 1) / postsPerPage + 1
         }
         return result
