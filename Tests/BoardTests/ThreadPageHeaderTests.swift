@@ -45,3 +45,52 @@ import TestSupport
         }
     }
 }
+
+/// `ReadingService.readerState`: the four reads of a reader's own state of a thread, in one.
+@Suite struct ThreadReaderStateTests {
+    @Test func readerStateAgreesWithTheFourReadsItReplaces() throws {
+        try withTestNetwork { network in
+            let reader = try network.member(handle: "reader")
+            let author = try network.member(handle: "author")
+            let thread = try network.thread(by: author, title: "Working capital in year one")
+            let replies = try (0..<3).map { try network.reply(to: thread, by: author, body: "Reply \($0)") }
+            let other = try network.thread(by: author, title: "Another thread here")
+            let elsewhere = try network.reply(to: other, by: author, body: "Elsewhere")
+            let board = Network(accounts: network.accounts)
+            func agrees() throws -> ThreadReaderState {
+                let state = try board.reading.readerState(userID: reader.id, threadID: thread.id)
+                #expect(state.draft == (try board.drafts.draft(userID: reader.id, threadID: thread.id)))
+                #expect(state.savedPostIDs == (try board.following.savedPostIDs(userID: reader.id, threadID: thread.id)))
+                #expect(state.followMuted == (try board.following.threadState(userID: reader.id, threadID: thread.id)))
+                let visit = try network.scalar(Int64.self, "SELECT last_seen_post_id FROM thread_visits WHERE user_id = ? AND thread_id = ?",
+                                               reader.id, thread.id)
+                #expect(state.lastSeenPostID == visit)
+                return state
+            }
+            let empty = try agrees()
+            #expect(empty == ThreadReaderState(draft: nil, lastSeenPostID: nil, savedPostIDs: [], followMuted: nil))
+
+            try board.drafts.save(userID: reader.id, threadID: thread.id, title: "", body: "Half a reply")
+            try board.drafts.save(userID: reader.id, threadID: nil, title: "A new thread", body: "Not this one")
+            #expect(try board.following.setBookmark(postID: replies[0], saved: true, viewer: reader.viewer))
+            #expect(try board.following.setBookmark(postID: replies[2], saved: true, viewer: reader.viewer))
+            #expect(try board.following.setBookmark(postID: elsewhere, saved: true, viewer: reader.viewer))
+            _ = try board.following.setThread(thread.id, .follow, viewer: reader.viewer)
+            #expect(try board.visits.record(userID: reader.id, threadID: thread.id, postIDs: [thread.openingPostID, replies[0]],
+                                            lastSeenPostID: nil) == nil)
+            let full = try agrees()
+            #expect(full.draft?.body == "Half a reply")
+            #expect(full.savedPostIDs == [replies[0], replies[2]])
+            #expect(full.followMuted == false)
+            #expect(full.lastSeenPostID == replies[0])
+
+            _ = try board.following.setThread(thread.id, .mute, viewer: reader.viewer)
+            // Recording an older page leaves the mark where it is.
+            #expect(try board.visits.record(userID: reader.id, threadID: thread.id, postIDs: [thread.openingPostID],
+                                            lastSeenPostID: full.lastSeenPostID) == replies[0])
+            let muted = try agrees()
+            #expect(muted.followMuted == true)
+            #expect(muted.lastSeenPostID == replies[0])
+        }
+    }
+}
