@@ -78,8 +78,8 @@ extension PageQueries {
     /// The home page: latest threads, unanswered questions, the newest briefing items and the
     /// topics with the number of threads the viewer may read in each.
     public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20) throws -> HomePageContent {
-        let latest = try home(conn, viewer: viewer, limit: limit)
-        var unanswered = try conn.query(ThreadSummary.self, """
+        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit)
+        let unansweredWithoutTopics = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_unanswered
             JOIN users a ON a.id = t.author_id
@@ -87,7 +87,11 @@ extension PageQueries {
             WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [10])
-        try attachTopics(conn, to: &unanswered)
+        // Both lists' topics in one statement.
+        var both = latestWithoutTopics + unansweredWithoutTopics
+        try attachTopics(conn, to: &both)
+        let latest = Array(both.prefix(latestWithoutTopics.count))
+        let unanswered = Array(both.dropFirst(latestWithoutTopics.count))
         var briefing = try conn.query(BriefingItemSummary.self, """
             SELECT \(BriefingItemSummary.columns) FROM briefing_items b WHERE b.retired = 0
             ORDER BY b.published_at DESC, b.id DESC LIMIT 5

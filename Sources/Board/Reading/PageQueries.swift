@@ -163,6 +163,13 @@ public enum PageQueries {
 
     /// The home page: pinned threads, then the latest active ones.
     public static func home(_ conn: Connection, viewer: Viewer, limit: Int = threadsPerPage) throws -> [ThreadSummary] {
+        var threads = try homeThreads(conn, viewer: viewer, limit: limit)
+        try attachTopics(conn, to: &threads)
+        return threads
+    }
+
+    /// `home` without the topics (the home page attaches them to all its lists at once).
+    static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int) throws -> [ThreadSummary] {
         var threads = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_pinned
@@ -179,7 +186,6 @@ public enum PageQueries {
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)])
-        try attachTopics(conn, to: &threads)
         return threads
     }
 
