@@ -24,10 +24,21 @@ final class ReadScope {
     var stale = false
     /// The next store's scope on this thread.
     var next: ReadScope?
+    /// The store's change count now (`Store.changeCount` outside any scope).
+    let liveChangeCount: () -> UInt64
+    /// The change count noted just before the open transaction began.
+    private var notedChangeCount: UInt64 = 0
 
-    init(pool: ReaderPool, next: ReadScope?) {
+    init(pool: ReaderPool, next: ReadScope?, liveChangeCount: @escaping () -> UInt64) {
         self.pool = pool
         self.next = next
+        self.liveChangeCount = liveChangeCount
+    }
+
+    /// The change count as of the snapshot this scope's reads see: noted before its transaction
+    /// began (so it may be older than the data, never newer); nil while no transaction is open.
+    var snapshotChangeCount: UInt64? {
+        connection?.isInTransaction == true ? notedChangeCount : nil
     }
 
     /// Runs `body` in the scope's read transaction, checking out the connection and beginning
@@ -42,6 +53,7 @@ final class ReadScope {
             self.connection = connection
         }
         if !connection.isInTransaction {
+            notedChangeCount = liveChangeCount()
             do {
                 try connection.beginRead()
             } catch {
@@ -115,14 +127,14 @@ enum ReadScopes {
     /// Opens a scope of `pool`'s store on the calling thread (or enters the one already open),
     /// runs `body` and closes it: the outermost close ends the transaction and gives the
     /// connection back, whether `body` returned or threw.
-    static func run<T>(_ pool: ReaderPool, _ body: () throws -> T) rethrows -> T {
+    static func run<T>(_ pool: ReaderPool, liveChangeCount: @escaping () -> UInt64, _ body: () throws -> T) rethrows -> T {
         if let open = current(for: pool) {
             open.depth += 1
             defer { open.depth -= 1 }
             return try body()
         }
         let first = head
-        let scope = ReadScope(pool: pool, next: first)
+        let scope = ReadScope(pool: pool, next: first, liveChangeCount: liveChangeCount)
         setHead(scope)
         defer {
             scope.release()

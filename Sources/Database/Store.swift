@@ -93,7 +93,7 @@ public final class Store: Sendable {
     /// - Hold it for one request at most: an open read transaction pins its WAL snapshot, which
     ///   stops checkpoints from finishing, and holds one of the pool's connections.
     public func readScope<T>(_ body: () throws -> T) rethrows -> T {
-        try ReadScopes.run(readers, body)
+        try ReadScopes.run(readers, liveChangeCount: { [unowned self] in self.liveChangeCount }, body)
     }
 
     /// What the readers have run: connections lent, read transactions, statements.
@@ -150,7 +150,20 @@ public final class Store: Sendable {
     /// committed transactions, plus the commits of other processes (`mutuals user role` while the
     /// server runs) once `watchOtherProcesses` has seen them. A cache that notes it before reading
     /// and finds it unchanged afterwards knows nothing it read has changed since. Never decreases.
+    ///
+    /// On a thread whose read scope has a transaction open, it is the count noted just before
+    /// that transaction began: what the scope's reads see is no older than it, so a cache that
+    /// keys what it read on it can never file old data under a newer count (a count noted after
+    /// the snapshot began, while another thread committed, would).
     public var changeCount: UInt64 {
+        if let scope = ReadScopes.current(for: readers), let noted = scope.snapshotChangeCount {
+            return noted
+        }
+        return liveChangeCount
+    }
+
+    /// `changeCount` as it is now, whatever this thread's scope sees.
+    private var liveChangeCount: UInt64 {
         writer.committed.load(ordering: .acquiring) &+ otherProcesses.changes.load(ordering: .acquiring)
     }
 

@@ -97,6 +97,27 @@ struct ReadScopeTests {
         }
     }
 
+    @Test func theChangeCountInAScopeIsItsSnapshots() throws {
+        try withStore { store in
+            let start = store.changeCount
+            try store.readScope {
+                #expect(store.changeCount == start)  // no transaction yet: the live count
+                _ = try count(store)
+                try insertElsewhere(store, 1)
+                // Another thread committed after this snapshot began: a cache keyed on the count
+                // here must not file what this scope reads under the new count.
+                #expect(store.changeCount == start)
+                #expect(try onAnotherThread { store.changeCount } == start + 1)
+                #expect(try count(store) == 0)
+                try store.write { try $0.run("INSERT INTO entries(n) VALUES (2)") }
+                #expect(store.changeCount == start + 2)  // the write ended the snapshot
+                #expect(try count(store) == 2)
+                #expect(store.changeCount == start + 2)
+            }
+            #expect(store.changeCount == start + 2)
+        }
+    }
+
     @Test func aThrowingBodyGivesTheConnectionBackWithNoTransaction() throws {
         try withStore(readers: 1) { store in
             #expect(throws: ExpectedFailure.self) {
