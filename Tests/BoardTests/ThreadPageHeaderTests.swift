@@ -94,3 +94,37 @@ import TestSupport
         }
     }
 }
+
+/// The home page's briefing items are the same for everyone: kept until the store changes.
+@Suite struct HomeBriefingKeptTests {
+    func addItem(_ network: TestNetwork, _ title: String, at date: Date) throws {
+        try network.store.write { tx in
+            try tx.run("""
+                INSERT INTO briefing_items(title, url, source, published_at, summary, created_at)
+                VALUES (?, 'https://example.org/item', 'Gov', ?, 'About it', ?)
+                """, title, date, date)
+        }
+    }
+
+    @Test func keptUntilAnythingChanges() throws {
+        try withTestNetwork { network in
+            try addItem(network, "The first item", at: Fixtures.now)
+            let board = Network(accounts: network.accounts)
+            #expect(try board.reading.home(viewer: .visitor).briefing.map(\.title) == ["The first item"])
+            let before = board.readerStatistics
+            #expect(try board.reading.home(viewer: .visitor).briefing.map(\.title) == ["The first item"])
+            let kept = board.readerStatistics.since(before)
+            let thenAgain = board.readerStatistics
+            // A write anywhere: read again at once.
+            try addItem(network, "The second item", at: Fixtures.now + 60)
+            #expect(try board.reading.home(viewer: .visitor).briefing.map(\.title) == ["The second item", "The first item"])
+            let fresh = board.readerStatistics.since(thenAgain)
+            // Outside a read scope the two statements have a transaction of their own (BEGIN, COMMIT).
+            #expect(fresh.statements == kept.statements + 4)
+            #expect(fresh.transactions == kept.transactions + 1)
+            // The same answer as reading it in the page's own statement.
+            let direct = try network.store.read { try PageQueries.homePage($0, viewer: .visitor).briefing.map(\.title) }
+            #expect(direct == ["The second item", "The first item"])
+        }
+    }
+}

@@ -40,7 +40,7 @@ import TestSupport
     @Test func signedInHomeAndTopicAreOneReadTransactionEach() throws {
         try withTestSite(content: .demo) { site in
             let sam = try site.signedIn("sam_okafor")
-            let limits = ["/": 13, "/topics/capital-and-finance": 12]
+            let limits = ["/": 11, "/topics/capital-and-finance": 12]
             let slug = try #require(try site.scalar(String.self, "SELECT slug FROM topics WHERE slug = 'capital-and-finance'"))
             for path in ["/", "/topics/" + slug] {
                 let page = try cost(of: path, by: sam, in: site)

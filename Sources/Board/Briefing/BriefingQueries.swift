@@ -77,7 +77,9 @@ public struct HomePageContent: Sendable {
 extension PageQueries {
     /// The home page: latest threads, unanswered questions, the newest briefing items and the
     /// topics with the number of threads the viewer may read in each.
-    public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20) throws -> HomePageContent {
+    /// - Parameter briefing: the briefing items when the caller kept them (`homeBriefing`); read here otherwise.
+    public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
+                                briefing: [BriefingItemSummary]? = nil) throws -> HomePageContent {
         let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit)
         let unansweredWithoutTopics = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
@@ -92,12 +94,18 @@ extension PageQueries {
         try attachTopics(conn, to: &both)
         let latest = Array(both.prefix(latestWithoutTopics.count))
         let unanswered = Array(both.dropFirst(latestWithoutTopics.count))
+        return HomePageContent(latest: latest, unanswered: unanswered, briefing: try briefing ?? homeBriefing(conn),
+                               topics: try topicCounts(conn, viewer: viewer))
+    }
+
+    /// The home page's newest five briefing items with their topics: the same for every reader.
+    static func homeBriefing(_ conn: Connection) throws -> [BriefingItemSummary] {
         var briefing = try conn.query(BriefingItemSummary.self, """
             SELECT \(BriefingItemSummary.columns) FROM briefing_items b WHERE b.retired = 0
             ORDER BY b.published_at DESC, b.id DESC LIMIT 5
             """)
         try attachBriefingTopics(conn, to: &briefing)
-        return HomePageContent(latest: latest, unanswered: unanswered, briefing: briefing, topics: try topicCounts(conn, viewer: viewer))
+        return briefing
     }
 
     /// Every topic in order with the number of visible threads the viewer may read in it, from
