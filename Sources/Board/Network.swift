@@ -36,6 +36,18 @@ public final class Network: Sendable {
     /// processes' commits within a quarter of a second. Page caches key on it.
     public var contentVersion: UInt64 { store.changeCount }
 
+    /// Runs `body` with every read the services make on this thread in one read transaction on
+    /// one reader connection (`Store.readScope`): what one page reads is one snapshot, and costs
+    /// one transaction instead of one per service call. A write on this thread ends the
+    /// transaction first, so later reads see it. For one request at most, never a long wait.
+    public func readScope<T>(_ body: () throws -> T) rethrows -> T {
+        try store.readScope(body)
+    }
+
+    /// What the store's readers have run (connections lent, transactions, statements), for
+    /// tests that count what a page costs.
+    public var readerStatistics: ReaderStatistics { store.readerStatistics }
+
     /// Makes `contentVersion` notice writes by other processes (`mutuals user role` while serving).
     public func watchOtherProcesses() throws {
         try store.watchOtherProcesses()

@@ -23,6 +23,9 @@ public final class Connection {
     public let role: Role
     private var statements: [String: Statement] = [:]
     private var savepointDepth = 0
+    /// Statements run and transactions begun since the last `takeCounts` (reader statistics).
+    private var statementsRun: UInt64 = 0
+    private var transactionsBegun: UInt64 = 0
 
     /// Opens (creating if needed) the database at `path` and sets it up.
     ///
@@ -123,6 +126,7 @@ public final class Connection {
 
     /// Runs one statement to completion with an array of arguments.
     public func run(_ sql: String, arguments: [(any Bindable)?]) throws {
+        statementsRun &+= 1
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.prepareForRun(arguments)
@@ -131,6 +135,7 @@ public final class Connection {
 
     /// Runs one or more statements that take no parameters (schema, pragmas), uncached.
     public func execute(_ sql: String) throws {
+        statementsRun &+= 1
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         if code != SQLITE_OK {
@@ -142,6 +147,7 @@ public final class Connection {
 
     /// Calls `body` for each result row of `sql`.
     public func forEach(_ sql: String, arguments: [(any Bindable)?] = [], _ body: (Row) throws -> Void) throws {
+        statementsRun &+= 1
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.prepareForRun(arguments)
@@ -168,6 +174,7 @@ public final class Connection {
     }
 
     public func queryOne<T: RowDecodable>(_ type: T.Type, _ sql: String, arguments: [(any Bindable)?]) throws -> T? {
+        statementsRun &+= 1
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.prepareForRun(arguments)
@@ -180,6 +187,7 @@ public final class Connection {
     }
 
     public func scalar<T: ColumnValue>(_ type: T.Type, _ sql: String, arguments: [(any Bindable)?]) throws -> T? {
+        statementsRun &+= 1
         let statement = try statement(sql)
         defer { statement.reset() }
         try statement.prepareForRun(arguments)
@@ -227,6 +235,7 @@ public final class Connection {
         // Transaction control goes through the statement cache: in the writer it runs for every
         // batch and every write, and re-parsing it each time was measurable.
         try run(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        transactionsBegun &+= 1
         let value: T
         do {
             value = try body(self)
@@ -264,6 +273,18 @@ public final class Connection {
         }
         try run("RELEASE \(name)")
         return value
+    }
+
+    /// Begins a read transaction for a read scope (`Store.readScope`), which ends it later.
+    func beginRead() throws {
+        try run("BEGIN DEFERRED")
+        transactionsBegun &+= 1
+    }
+
+    /// The statements run and transactions begun since the last call, and starts counting afresh.
+    func takeCounts() -> (statements: UInt64, transactions: UInt64) {
+        defer { statementsRun = 0; transactionsBegun = 0 }
+        return (statementsRun, transactionsBegun)
     }
 
     func rollbackQuietly() {

@@ -55,6 +55,21 @@ struct Routes {
         gate.guardRoutes(&builder)
     }
 
+    /// Runs every GET and HEAD on the worker pool in one read scope (`Network.readScope`): the
+    /// reads of a page share one reader connection and one transaction, one snapshot. Added last,
+    /// so the reading gate's and the session's reads are in it; it ends when the handler returns.
+    /// The live-update streams are left out: their handler returns at once, but nothing that
+    /// stays open may ever be in a scope (a held snapshot would stop WAL checkpoints).
+    mutating func readInOneTransaction(_ network: Network) {
+        builder.wrapHandlers { pattern, execution, handler in
+            guard execution == .pool, !NotificationRoutes.streams.contains(pattern) else { return handler }
+            return { request in
+                guard request.method == .get || request.method == .head else { return try handler(request) }
+                return try network.readScope { try handler(request) }
+            }
+        }
+    }
+
     /// `handler` with its `ResponseError`s (and Board's `StorageUnavailable`, which is one but
     /// arrives as the store's error) turned into the `HTTPError` the server renders.
     /// Error pages are never cached: they may follow a signed-in request.

@@ -63,7 +63,8 @@ public enum WebApplication {
         try routes.add(MailDigestRoutes(app: app))
         routes.signInFirst(SignInFirst(app: app))
         routes.limitVisitors(app.visitorLimit)
-        routes.guardReading(ReadingGate(accounts: app.accounts))  // last: in front of every route
+        routes.guardReading(ReadingGate(accounts: app.accounts))  // in front of every route
+        routes.readInOneTransaction(app.network)  // last: around the gate too
         return try routes.builder.build()
     }
 

@@ -83,16 +83,23 @@ extension Accounts {
         guard let hash = Self.tokenHash(token) else { return nil }
         let now = clock.now()
         let idle = limits.sessionIdle
+        // The session and its account in one statement: the subquery's columns are all renamed,
+        // so `Account.columns` name the user's.
         let found: (Int64, Date, Account)? = try store.read { conn in
-            var row: (Int64, Int64, Date, Date, Bool)?
-            try conn.forEach("SELECT id, user_id, last_seen_at, expires_at, two_factor_pending FROM sessions WHERE token_hash = ?",
-                             arguments: [Data(hash)]) { r in
-                row = (try r["id"], try r["user_id"], try r["last_seen_at"], try r["expires_at"], try r["two_factor_pending"])
+            var row: (Int64, Date, Date, Bool, Account)?
+            try conn.forEach("""
+                SELECT \(Account.columns), s.session_id, s.session_last_seen_at, s.session_expires_at, s.session_pending
+                FROM (SELECT id AS session_id, user_id AS session_user_id, last_seen_at AS session_last_seen_at,
+                             expires_at AS session_expires_at, two_factor_pending AS session_pending
+                      FROM sessions WHERE token_hash = ?) AS s
+                JOIN users ON users.id = s.session_user_id AND users.deleted_at IS NULL
+                """, arguments: [Data(hash)]) { r in
+                row = (try r["session_id"], try r["session_last_seen_at"], try r["session_expires_at"], try r["session_pending"],
+                       try Account(row: r))
             }
-            guard let (id, userID, lastSeen, expires, isPending) = row,
+            guard let (id, lastSeen, expires, isPending, account) = row,
                   isPending == pending, expires > now,
-                  pending || lastSeen.addingTimeInterval(idle) > now,
-                  let account = try Self.account(conn, id: userID)
+                  pending || lastSeen.addingTimeInterval(idle) > now
             else { return nil }
             return (id, lastSeen, account)
         }

@@ -36,6 +36,12 @@ public struct BriefingItemLink: RowDecodable, Sendable {
         title = try row["title"]
         url = try row["url"]
     }
+
+    init(id: Int64, title: String, url: String) {
+        self.id = id
+        self.title = title
+        self.url = url
+    }
 }
 
 /// A link to a thread.
@@ -71,9 +77,11 @@ public struct HomePageContent: Sendable {
 extension PageQueries {
     /// The home page: latest threads, unanswered questions, the newest briefing items and the
     /// topics with the number of threads the viewer may read in each.
-    public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20) throws -> HomePageContent {
-        let latest = try home(conn, viewer: viewer, limit: limit)
-        var unanswered = try conn.query(ThreadSummary.self, """
+    /// - Parameter briefing: the briefing items when the caller kept them (`homeBriefing`); read here otherwise.
+    public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
+                                briefing: [BriefingItemSummary]? = nil) throws -> HomePageContent {
+        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit)
+        let unansweredWithoutTopics = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_unanswered
             JOIN users a ON a.id = t.author_id
@@ -81,13 +89,23 @@ extension PageQueries {
             WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [10])
-        try attachTopics(conn, to: &unanswered)
+        // Both lists' topics in one statement.
+        var both = latestWithoutTopics + unansweredWithoutTopics
+        try attachTopics(conn, to: &both)
+        let latest = Array(both.prefix(latestWithoutTopics.count))
+        let unanswered = Array(both.dropFirst(latestWithoutTopics.count))
+        return HomePageContent(latest: latest, unanswered: unanswered, briefing: try briefing ?? homeBriefing(conn),
+                               topics: try topicCounts(conn, viewer: viewer))
+    }
+
+    /// The home page's newest five briefing items with their topics: the same for every reader.
+    static func homeBriefing(_ conn: Connection) throws -> [BriefingItemSummary] {
         var briefing = try conn.query(BriefingItemSummary.self, """
             SELECT \(BriefingItemSummary.columns) FROM briefing_items b WHERE b.retired = 0
             ORDER BY b.published_at DESC, b.id DESC LIMIT 5
             """)
         try attachBriefingTopics(conn, to: &briefing)
-        return HomePageContent(latest: latest, unanswered: unanswered, briefing: briefing, topics: try topicCounts(conn, viewer: viewer))
+        return briefing
     }
 
     /// Every topic in order with the number of visible threads the viewer may read in it, from

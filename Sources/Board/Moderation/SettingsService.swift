@@ -164,8 +164,10 @@ public struct SettingsService: Sendable {
     public func signedIn(_ account: Account) throws -> SignedInActor {
         try store.read { conn in
             let unread = try Notifications.unreadCount(conn, userID: account.id)
+            // The setting only matters to an admin without two-factor: nobody else reads it.
+            let askTwoFactor = account.role == .admin && !account.twoFactorEnabled
             let actor = try Actor.signedIn(conn, account: account,
-                                           adminsNeedTwoFactor: try Setting.requireTwoFactorForAdmins.isOn(conn))
+                                           adminsNeedTwoFactor: askTwoFactor ? try Setting.requireTwoFactorForAdmins.isOn(conn) : false)
             var signedIn = SignedInActor(actor: actor, unreadNotifications: unread)
             if actor.role == .admin { signedIn.awaitingModeration = try ModerationQueries.waitingCount(conn) }
             return signedIn

@@ -13,6 +13,12 @@ public struct OrganisationLink: RowDecodable, Sendable, Equatable {
         name = try row["name"]
         kind = try row["kind"]
     }
+
+    init(slug: String, name: String, kind: String) {
+        self.slug = slug
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// A person listed on an organisation page.

@@ -163,6 +163,13 @@ public enum PageQueries {
 
     /// The home page: pinned threads, then the latest active ones.
     public static func home(_ conn: Connection, viewer: Viewer, limit: Int = threadsPerPage) throws -> [ThreadSummary] {
+        var threads = try homeThreads(conn, viewer: viewer, limit: limit)
+        try attachTopics(conn, to: &threads)
+        return threads
+    }
+
+    /// `home` without the topics (the home page attaches them to all its lists at once).
+    static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int) throws -> [ThreadSummary] {
         var threads = try conn.query(ThreadSummary.self, """
             SELECT \(ThreadSummary.columns)
             FROM threads t INDEXED BY threads_pinned
@@ -179,7 +186,6 @@ public enum PageQueries {
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)])
-        try attachTopics(conn, to: &threads)
         return threads
     }
 
@@ -218,13 +224,27 @@ public enum PageQueries {
                 summary = try ThreadSummary(row: row)
                 acceptedPostID = try row["accepted_post_id"]
                 state = try Resource.ThreadState(row: row)
+                let briefingID: Int64? = try row["briefing_item_id"]
+                briefingItem = try briefingID.map { BriefingItemLink(id: $0, title: try row["briefing_title"], url: try row["briefing_url"]) }
+                let spaceSlug: String? = try row["space_slug"]
+                space = try spaceSlug.map { OrganisationLink(slug: $0, name: try row["space_name"], kind: try row["space_kind"]) }
+                acceptedPosition = try row["accepted_position"]
             }
+            let briefingItem: BriefingItemLink?, space: OrganisationLink?, acceptedPosition: Int?
         }
+        // What the page shows beside the thread comes with it, one statement: the briefing item it
+        // is about, its private space, and where its accepted answer sits.
         guard let header = try conn.queryOne(Header.self, """
-            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns)
+            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
+                   b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url,
+                   so.slug AS space_slug, so.name AS space_name, so.kind AS space_kind,
+                   ap.position AS accepted_position
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
+            LEFT JOIN briefing_items b ON b.id = t.briefing_item_id
+            LEFT JOIN organisations so ON so.id = t.organisation_id
+            LEFT JOIN posts ap ON ap.id = t.accepted_post_id AND ap.thread_id = t.id
             WHERE t.id = ?4 AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
         let postCount = header.summary.replyCount + 1
@@ -252,15 +272,9 @@ public enum PageQueries {
         var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
                                 mentorNames: mentors, page: page, pageCount: pageCount)
         result.state = header.state
-        if let organisationID = header.summary.organisationID {
-            result.space = try conn.queryOne(OrganisationLink.self,
-                "SELECT slug, name, kind FROM organisations WHERE id = ?", organisationID)
-        }
-        result.briefingItem = try conn.queryOne(BriefingItemLink.self, """
-            SELECT b.id, b.title, b.url FROM threads t JOIN briefing_items b ON b.id = t.briefing_item_id WHERE t.id = ?
-            """, id)
-        if let accepted = header.acceptedPostID,
-           let position = try conn.scalar(Int.self, "SELECT position FROM posts WHERE id = ? AND thread_id = ?", accepted, id) {
+        result.space = header.space
+        result.briefingItem = header.briefingItem
+        if header.acceptedPostID != nil, let position = header.acceptedPosition {
             result.acceptedPostPage = (position - 1) / postsPerPage + 1
         }
         return result

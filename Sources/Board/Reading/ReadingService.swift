@@ -67,9 +67,14 @@ public struct Profile: Sendable {
 /// the `Viewer`, so the queries' privacy rules see them.
 public struct ReadingService: Sendable {
     let store: Store
+    /// The home page's briefing items (the same for every reader), kept until anything changes.
+    let homeBriefing = KeptUntilChange<[BriefingItemSummary]>(lifetime: 10)
 
     public func home(viewer: Viewer) throws -> HomePageContent {
-        try store.read { try PageQueries.homePage($0, viewer: viewer) }
+        let briefing = try homeBriefing.value(version: store.changeCount) {
+            try store.read { try PageQueries.homeBriefing($0) }
+        }
+        return try store.read { try PageQueries.homePage($0, viewer: viewer, briefing: briefing) }
     }
 
     /// A topic's threads, or nil when there is no such topic.

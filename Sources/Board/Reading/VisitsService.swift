@@ -10,12 +10,20 @@ public struct VisitsService: Sendable {
     /// `userID` was shown `postIDs` of `threadID`: records the newest of them as seen.
     /// - Returns: the newest post they had seen before, or nil on their first visit.
     public func seen(userID: Int64, threadID: Int64, postIDs: [Int64]) throws -> Int64? {
-        guard let newest = postIDs.max() else { return nil }
+        guard !postIDs.isEmpty else { return nil }
         // A read first: a page with nothing new to record costs no write transaction.
         let before = try store.read { conn in
             try conn.scalar(Int64.self, "SELECT last_seen_post_id FROM thread_visits WHERE user_id = ? AND thread_id = ?", userID, threadID)
         }
-        if before.map({ $0 < newest }) ?? true {
+        return try record(userID: userID, threadID: threadID, postIDs: postIDs, lastSeenPostID: before)
+    }
+
+    /// `seen` for a caller that has already read the reader's last visit
+    /// (`ReadingService.readerState`): records the newest of `postIDs` when it is newer.
+    /// - Returns: `lastSeenPostID`, the newest post they had seen before.
+    public func record(userID: Int64, threadID: Int64, postIDs: [Int64], lastSeenPostID: Int64?) throws -> Int64? {
+        guard let newest = postIDs.max() else { return nil }
+        if lastSeenPostID.map({ $0 < newest }) ?? true {
             try store.write { tx in
                 try tx.run("""
                     INSERT INTO thread_visits(user_id, thread_id, last_seen_post_id) VALUES (?1, ?2, ?3)
@@ -23,7 +31,7 @@ public struct VisitsService: Sendable {
                     """, userID, threadID, newest)
             }
         }
-        return before
+        return lastSeenPostID
     }
 
     /// Of `threadIDs` (threads a list already shows `userID`), those they opened before and

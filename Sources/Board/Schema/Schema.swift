@@ -46,6 +46,7 @@ public enum Schema {
         Migration015MailPreferences.migration,
         Migration016MentorAnswers.migration,
         Migration017AdminJourneys.migration,
+        Migration018TopicHelpful.migration,
     ]
 
     /// The migrator for `migrations`.

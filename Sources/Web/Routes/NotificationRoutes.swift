@@ -9,6 +9,10 @@ struct NotificationRoutes: RouteCollection {
     let app: AppContext
     var notifications: NotificationService { app.network.notifications }
 
+    /// The live-update streams' routes: they stay open for minutes, so they are never in a read
+    /// scope (`Routes.readInOneTransaction`).
+    static let streams: Set<String> = ["/t/{id:int}/live", "/notifications/live"]
+
     func register(on routes: inout Routes) throws {
         // Live updates (Server-Sent Events); the pages work fully without them.
         routes.get("/t/{id:int}/live", threadStream)

@@ -403,21 +403,23 @@ struct PostingRoutes: RouteCollection {
 
 extension AppContext {
     /// The thread page (its last page when showing a rejected reply) with the reply form filled from `form`.
+    /// - Parameter readerState: the signed-in reader's saved posts and follow state, when the
+    ///   caller has read them (`ReadingService.readerState`); read here otherwise.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                     previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
-                    seenBefore: Int64? = nil) throws -> Response {
+                    seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
         reply.draftSavedAt = draftSavedAt
         reply.seenBefore = seenBefore
         if let account = ctx.account {
-            reply.savedPostIDs = try network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
+            reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
             if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
         }
         reply.helpful = try network.helpful.counts(postIDs: page.posts.map(\.id), userID: ctx.account?.id)
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
-            let state = try network.following.threadState(userID: account.id, threadID: page.thread.id)
+            let state = try readerState.map(\.followMuted) ?? network.following.threadState(userID: account.id, threadID: page.thread.id)
             reply.follow = ThreadFollowView(threadID: page.thread.id, state: state, csrfToken: ctx.csrfToken)
         }
         return ctx.finish(pages.thread.response(InLayout(reply, ctx, form: form), status: status))

@@ -109,12 +109,15 @@ struct ReadingRoutes: RouteCollection {
             ctx.unreadNotifications = try app.network.notifications.markReadOnOpening(
                 userID: account.id, threadID: page.thread.id, shownPostIDs: page.posts.map(\.id))
         }
-        let (form, draftSavedAt) = try replyForm(ctx, request, page)
+        // The reader's draft, last visit, saved posts and follow state: one read.
+        let state = try ctx.account.map { try reading.readerState(userID: $0.id, threadID: page.thread.id) }
+        let (form, draftSavedAt) = try replyForm(ctx, request, page, draft: state?.draft)
         // "New since your last visit": posts newer than the newest this reader saw before.
         let seenBefore = try ctx.account.flatMap { account in
-            try app.network.visits.seen(userID: account.id, threadID: page.thread.id, postIDs: page.posts.map(\.id))
+            try app.network.visits.record(userID: account.id, threadID: page.thread.id, postIDs: page.posts.map(\.id),
+                                          lastSeenPostID: state?.lastSeenPostID)
         }
-        return try app.threadPage(ctx, page, form: form, draftSavedAt: draftSavedAt, seenBefore: seenBefore)
+        return try app.threadPage(ctx, page, form: form, draftSavedAt: draftSavedAt, seenBefore: seenBefore, readerState: state)
     }
 
     func threadFeed(_ request: Request) throws -> Response {
@@ -158,9 +161,9 @@ struct ReadingRoutes: RouteCollection {
     /// The reply form's starting state: the signed-in person's saved draft for this thread, and
     /// with `?quote=POSTID` a Markdown quote of that post (in this thread, not removed) with
     /// attribution; and when the draft was saved, if the box holds one.
-    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage) throws -> (FormState, Date?) {
-        guard let account = ctx.account else { return (FormState(), nil) }
-        let draft = try app.network.drafts.draft(userID: account.id, threadID: page.thread.id)
+    /// - Parameter draft: the signed-in person's draft reply to the thread (`readerState`).
+    func replyForm(_ ctx: RequestContext, _ request: Request, _ page: ThreadPage, draft: Draft?) throws -> (FormState, Date?) {
+        guard ctx.account != nil else { return (FormState(), nil) }
         var body = draft?.body ?? ""
         var values: [String: String] = [:]
         if let quoteValue = try request.queryItems().last(where: { $0.name == "quote" })?.value, let quoteID = Int64(quoteValue),

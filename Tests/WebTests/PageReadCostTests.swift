@@ -1,0 +1,62 @@
+import Database
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+@testable import Web
+
+/// What a signed-in page costs the database, counted by the store's readers (never timed): the
+/// read scope around every GET makes one read transaction of a page's reads (issue 14).
+@Suite(.serialized) struct PageReadCostTests {
+    /// The reader counts of one GET of `path` by `browser`, after one GET to warm it (the session's
+    /// once-a-minute touch and the first reads of kept settings happen there).
+    func cost(of path: String, by browser: BrowserClient, in site: TestSite) throws -> ReaderStatistics {
+        let warm = try browser.get(path)
+        #expect(warm.status == 200)
+        let network = Network(accounts: site.accounts)
+        let before = network.readerStatistics
+        let response = try browser.get(path)
+        #expect(response.status == 200)
+        let cost = network.readerStatistics.since(before)
+        print("read cost of \(path): \(cost)")
+        return cost
+    }
+
+    @Test func aSignedInThreadPageIsOneReadTransaction() throws {
+        try withTestSite(content: .demo) { site in
+            let sam = try site.signedIn("sam_okafor")
+            let path = try site.threadPath(try site.id(ofThread: "Life after the first contract%"))
+            let page = try cost(of: path, by: sam, in: site)
+            #expect(page.checkouts == 1)
+            #expect(page.transactions == 1)
+            // The session with its account, unread notifications, the thread (with its briefing
+            // item, space and accepted answer), its posts, mentors and topics, the reader's draft,
+            // visit, saved posts and follow state (one), "this helped" marks; BEGIN and ROLLBACK:
+            // 10. (About ten transactions and ~34 statements before read scopes.)
+            #expect(page.statements <= 11)
+        }
+    }
+
+    @Test func signedInHomeAndTopicAreOneReadTransactionEach() throws {
+        try withTestSite(content: .demo) { site in
+            let sam = try site.signedIn("sam_okafor")
+            let limits = ["/": 11, "/topics/capital-and-finance": 12]
+            let slug = try #require(try site.scalar(String.self, "SELECT slug FROM topics WHERE slug = 'capital-and-finance'"))
+            for path in ["/", "/topics/" + slug] {
+                let page = try cost(of: path, by: sam, in: site)
+                #expect(page.checkouts == 1)
+                #expect(page.transactions == 1)
+                #expect(page.statements <= UInt64(limits[path] ?? 0))
+            }
+        }
+    }
+
+    @Test func aVisitorsCachedPageReadsNothing() throws {
+        try withTestSite(content: .demo) { site in
+            let visitor = site.browser()
+            let page = try cost(of: "/", by: visitor, in: site)
+            #expect(page.checkouts <= 1)
+            #expect(page.transactions <= 1)
+        }
+    }
+}
