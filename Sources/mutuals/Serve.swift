@@ -154,7 +154,12 @@ struct Serve: ParsableCommand {
         // bundle stops the start instead of the first registration.
         _ = CommonPasswords.count
         // Opening the store applies any pending migrations; a database from a newer version is refused.
-        let store = try Storage.openStore(dataDirectory: dataOptions.data, configuration: pages.storeConfiguration)
+        // A page keeps its reader from its first read until it answers (`Store.readScope`), so
+        // there is a reader for every worker, and two more for the mail and live-update threads.
+        var storeConfiguration = pages.storeConfiguration
+        let workerThreads = workers.map { max(1, $0) } ?? ServerConfiguration(listeners: []).workerThreads
+        storeConfiguration.maximumReaders = max(storeConfiguration.maximumReaders, workerThreads + 2)
+        let store = try Storage.openStore(dataDirectory: dataOptions.data, configuration: storeConfiguration)
         defer { store.close() }
         if demo {
             if let accounts = try Demo.seedIfEmpty(store) {
