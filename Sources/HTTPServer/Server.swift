@@ -31,10 +31,11 @@ public struct ServerConfiguration: Sendable {
     public var timeouts = HTTPTimeouts()
     /// I/O threads, each with its own epoll instance and listening sockets. Default: one per CPU.
     public var reactorThreads: Int = availableProcessors()
-    /// Threads running `.pool` handlers. Default: 4 per CPU, at least 8. Handlers wait for
-    /// SQLite commits and for the writer; measured on one core at 1M posts, 8 workers served
-    /// signed-in pages faster and with a lower p99 than 2 (docs/PERFORMANCE.md).
-    public var workerThreads: Int = max(8, availableProcessors() * 4)
+    /// Threads running `.pool` handlers. Default: 4 per CPU. Handlers wait for SQLite commits
+    /// and for the writer, so there are more than cores; measured on one core at 1M posts,
+    /// 4 workers served signed-in pages faster and with a lower p99 than 2 or 8
+    /// (docs/PERFORMANCE.md).
+    public var workerThreads: Int = max(4, availableProcessors() * 4)
     /// Requests that may wait for a worker; past it: 503 with Retry-After. Default 1024.
     public var queueDepth: Int = 1024
     /// Headers added to every response that does not set them itself (security headers).

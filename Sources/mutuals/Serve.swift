@@ -35,7 +35,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
-    @Option(help: "Worker threads for request handlers (default: 4 per CPU, at least 8).")
+    @Option(help: "Worker threads for request handlers (default: 4 per CPU, at least 4).")
     var workers: Int?
 
     @Option(help: "I/O (epoll) threads (default: one per CPU this process may use).")
