@@ -74,24 +74,17 @@ final class CachedSetting: Sendable {
     /// Bumped by every settings write in this process.
     static let generation = Atomic<Int>(0)
 
-    private let lifetime: TimeInterval
-    private let cached = Mutex<(value: Bool, readAt: Date, generation: Int)?>(nil)
+    private let kept: KeptUntilChange<Bool>
 
     init(lifetime: TimeInterval) {
-        self.lifetime = lifetime
+        kept = KeptUntilChange(lifetime: lifetime)
     }
 
     /// The cached value, or `read()`'s when none was read in the last `lifetime` seconds or a
     /// setting changed since.
     func value(now: Date, read: () throws -> Bool) throws -> Bool {
         let generation = Self.generation.load(ordering: .acquiring)
-        if let cached = cached.withLock({ $0 }), cached.generation == generation,
-           now.timeIntervalSince(cached.readAt) < lifetime, cached.readAt <= now {
-            return cached.value
-        }
-        let value = try read()
-        cached.withLock { $0 = (value, now, generation) }
-        return value
+        return try kept.value(version: UInt64(bitPattern: Int64(generation)), now: now, read: read)
     }
 
     static func settingsChanged() {
