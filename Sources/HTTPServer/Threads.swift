@@ -157,7 +157,7 @@ public func availableProcessors() -> Int {
 /// usually not running, so the spin is wasted and every hand-over costs two system calls: the
 /// reactor's inbox lock took ~3% of a signed-in page's CPU in `_lockSlow` (docs/PERFORMANCE.md).
 /// glibc's default mutex sleeps at once and wakes the next waiter cheaply.
-final class PlainMutex<Value>: @unchecked Sendable {
+final class PlainMutex<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `value` is only touched inside `withLock`, which holds `mutex`; the mutex lives
     // at a stable heap address for this object's lifetime.
     private var value: Value
