@@ -12,6 +12,42 @@ static inline sqlite3_destructor_type mutuals_sqlite_transient(void) {
 static inline int mutuals_sqlite_db_config_bool(sqlite3 *db, int option, int enable) {
     return sqlite3_db_config(db, option, enable, (int *)0);
 }
+
+// A measuring aid (PROFILE_SQL=1, docs/PERFORMANCE.md): each finished statement's run time and
+// its SQL text as written (never the bound values, which are people's data), one line on
+// standard error: "sql-profile<TAB>NANOSECONDS<TAB>SQL". Timed here with CLOCK_MONOTONIC from
+// the statement's first step (SQLite's own profile time has the VFS clock's 1 ms steps).
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static inline long long mutuals_sqlite_profile_now(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+// `context` holds the start time: one per connection (a connection runs on one thread at a
+// time), allocated once when profiling is turned on and never freed (it is a measuring mode).
+static inline int mutuals_sqlite_profile_line(unsigned type, void *context, void *statement, void *detail) {
+    (void)detail;
+    long long *started = (long long *)context;
+    if (type == SQLITE_TRACE_STMT) {
+        *started = mutuals_sqlite_profile_now();
+    } else if (type == SQLITE_TRACE_PROFILE) {
+        const char *sql = sqlite3_sql((sqlite3_stmt *)statement);
+        long long elapsed = mutuals_sqlite_profile_now() - *started;
+        flockfile(stderr);  // one whole line per statement, whichever threads print at once
+        fprintf(stderr, "sql-profile\t%lld\t", elapsed);
+        for (const char *c = sql ? sql : ""; *c; c++) putc_unlocked(*c == '\n' ? ' ' : *c, stderr);
+        putc_unlocked('\n', stderr);
+        funlockfile(stderr);
+    }
+    return 0;
+}
+static inline int mutuals_sqlite_profile_to_stderr(sqlite3 *db) {
+    long long *started = (long long *)calloc(1, sizeof(long long));
+    if (started == NULL) return SQLITE_NOMEM;
+    return sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE, mutuals_sqlite_profile_line, started);
+}
 #include <math.h>
 #include <stdlib.h>
 

@@ -90,6 +90,9 @@ public final class Connection {
         case .memory:
             try execute("PRAGMA foreign_keys = ON")
         }
+        if role == .reader, Self.profiling {
+            _ = mutuals_sqlite_profile_to_stderr(db)
+        }
         let ranking = mutuals_sqlite_register_fts5_ranking(db)
         guard ranking == SQLITE_OK else {
             throw DatabaseError.from(db, code: ranking, sql: "SELECT fts5(?1)")
@@ -102,6 +105,9 @@ public final class Connection {
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
+
+    /// `PROFILE_SQL=1`: readers print each statement's run time (`mutuals_sqlite_profile_to_stderr`).
+    private static let profiling = getenv("PROFILE_SQL").map { String(cString: $0) == "1" } ?? false
 
     // MARK: Statements
 
