@@ -11,12 +11,7 @@ import TestSupport
 struct JourneyEndsTests {
     @Test func theWordAfterAnActionOnAPostIsSaidAtThatPost() throws {
         try withTestSite { site in
-            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
-            let asker = try site.member(handle: "asker")
-            let helper = try site.member(handle: "helper")
-            let thread = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
-            let answer = try site.reply(to: thread, by: helper, body: "Three months of payroll")
-            let browser = try site.signedIn("asker", landingOn: thread.path)
+            let (thread, answer, browser) = try site.answeredQuestion()
 
             let marked = try browser.post("/p/\(answer)/helped", [("action", "mark")])
             let location = try #require(marked.header("location"))
@@ -64,12 +59,7 @@ struct JourneyEndsTests {
 
     @Test func formsThatOutliveTheirSessionLeadToSignInNotToAResend() throws {
         try withTestSite { site in
-            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
-            let asker = try site.member(handle: "asker")
-            let helper = try site.member(handle: "helper")
-            let thread = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
-            let answer = try site.reply(to: thread, by: helper, body: "Three months of payroll")
-            let browser = try site.signedIn("asker", landingOn: thread.path)
+            let (thread, answer, browser) = try site.answeredQuestion()
             #expect(try browser.post("/t/\(thread.id)/follow", [("action", "mute")]).status == 303)
             let unmuted = try browser.post("/t/\(thread.id)/follow", [("action", "unmute")])
             #expect(try browser.follow(unmuted).text.contains("Thread unmuted."))
@@ -94,5 +84,18 @@ struct JourneyEndsTests {
             #expect(page.status == 422)
             #expect(page.text.contains("must be a real date"))
         }
+    }
+}
+
+extension TestSite {
+    /// The journeys' usual start: "asker"'s thread in Capital and finance, answered by "helper",
+    /// with the asker signed in on it.
+    func answeredQuestion() throws -> (thread: TestThread, answer: Int64, browser: BrowserClient) {
+        let capital = try topic("capital-and-finance", name: "Capital and finance", position: 1)
+        let asker = try member(handle: "asker")
+        let helper = try member(handle: "helper")
+        let thread = try thread(by: asker, title: "Working capital in year one", topics: [capital])
+        let answer = try reply(to: thread, by: helper, body: "Three months of payroll")
+        return (thread, answer, try signedIn("asker", landingOn: thread.path))
     }
 }

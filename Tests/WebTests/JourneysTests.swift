@@ -349,12 +349,7 @@ extension JourneysTests {
 extension JourneysTests {
     @Test func thisHelpedIsCountedOncePerMemberAndRanksTheTopicPage() throws {
         try withTestSite { site in
-            let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
-            let asker = try site.member(handle: "asker")
-            let helper = try site.member(handle: "helper")
-            let thread = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
-            let answer = try site.reply(to: thread, by: helper, body: "Three months of payroll")
-            let browser = try site.signedIn("asker", landingOn: thread.path)
+            let (thread, answer, browser) = try site.answeredQuestion()
             #expect(try browser.get(thread.path).text.contains("action=\"/p/\(answer)/helped\""))
             let marked = try browser.post("/p/\(answer)/helped", [("action", "mark")])
             #expect(marked.status == 303)
