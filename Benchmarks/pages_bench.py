@@ -223,9 +223,23 @@ http {{
 
         only = re.compile(os.environ["ONLY"]) if os.environ.get("ONLY") else None
 
+        def settle():
+            # wrk stops at its deadline, but the server still answers what was queued (64 slow
+            # searches are half a second of work): wait for it to go idle, so a row neither
+            # starts behind the last row's queue nor counts its CPU.
+            deadline = time.time() + 15
+            last = cpu_seconds(server.pid)
+            while time.time() < deadline:
+                time.sleep(0.3)
+                now = cpu_seconds(server.pid)
+                if now - last < 0.01:
+                    return
+                last = now
+
         def row(name, paths, headers=None, nginx_paths=None, nginx_headers=None):
             if only and not only.search(name):
                 return
+            settle()
             started = cpu_seconds(server.pid)
             result = wrk(ours, lua_script(work, "ours", paths, headers or {}), s, c, ccpu)
             # CPU a request: the server's own time, so it holds when the machine is busy.
@@ -265,6 +279,7 @@ http {{
         post_script = lua_script(work, "mixed-post", same200, post_headers, post=(post_paths, post_body, 20))
         with open(post_script, "a") as f:
             f.write("delay = function() return %d end\n" % pace_ms)
+        settle()
         procs = [subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", f"-c{c - 4}", f"-d{s}s", "--latency", "-s", get_script, ours],
                                   stdout=subprocess.PIPE, text=True),
                  subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", "-c4", f"-d{s}s", "--latency", "-s", post_script, ours],

@@ -47,6 +47,7 @@ public enum Schema {
         Migration016MentorAnswers.migration,
         Migration017AdminJourneys.migration,
         Migration018TopicHelpful.migration,
+        Migration019PeopleSearch.migration,
     ]
 
     /// The migrator for `migrations`.

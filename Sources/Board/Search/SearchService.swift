@@ -34,26 +34,29 @@ public struct SearchService: Sendable {
         }
     }
 
-    /// The people a search names: every word of `text` (at most four, letters and digits) starts
-    /// a word of their name, or `text` is their handle (an `@` before it is allowed). Deleted
-    /// accounts are never found. At most `limit`, by name.
+    /// The people a search names: every word of `text` (at most four, letters and digits, `'` and
+    /// `-` inside a word) starts a word of their name, case and accents aside, or `text` is their
+    /// handle (an `@` before it is allowed). Deleted accounts are never found. At most `limit`,
+    /// by name.
+    ///
+    /// Names are looked up in their own full-text index (`people_search`, migration 19): each word
+    /// becomes a quoted prefix term, `"word"*`, bound as a value like every other input.
     public func people(matching text: String, limit: Int = 6) throws -> [SearchPerson] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let handle = (trimmed.hasPrefix("@") ? String(trimmed.dropFirst()) : trimmed).lowercased()
-        let words = trimmed.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'" || $0 == "-") }.map(String.init)
+        let words = trimmed.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'" || $0 == "-") }
         guard !words.isEmpty, words.count <= 4, trimmed.count <= 100 else { return [] }
-        let padded: [String?] = (0..<4).map { $0 < words.count ? words[$0] : nil }
+        // A word holds no `"` (the split keeps only letters, digits, `'` and `-`), so quoting it
+        // makes one FTS5 phrase; `*` makes it a prefix. Terms side by side must all match.
+        let nameQuery = words.map { "\"\($0)\"*" }.joined(separator: " ")
         return try store.read { conn in
             try conn.query(SearchPerson.self, """
                 SELECT handle, display_name, role FROM users
-                WHERE deleted_at IS NULL
-                  AND (handle = ?1
-                       OR ((?2 IS NULL OR instr(lower(' ' || display_name), ' ' || ?2) > 0)
-                           AND (?3 IS NULL OR instr(lower(' ' || display_name), ' ' || ?3) > 0)
-                           AND (?4 IS NULL OR instr(lower(' ' || display_name), ' ' || ?4) > 0)
-                           AND (?5 IS NULL OR instr(lower(' ' || display_name), ' ' || ?5) > 0)))
-                ORDER BY handle = ?1 DESC, display_name, handle LIMIT ?6
-                """, handle, padded[0], padded[1], padded[2], padded[3], limit)
+                WHERE id IN (SELECT id FROM users WHERE handle = ?1
+                             UNION SELECT rowid FROM people_search WHERE people_search MATCH ?2)
+                  AND deleted_at IS NULL
+                ORDER BY handle = ?1 DESC, display_name, handle LIMIT ?3
+                """, handle, nameQuery, limit)
         }
     }
 }

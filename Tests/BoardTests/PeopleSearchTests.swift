@@ -1,0 +1,74 @@
+import Database
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+
+/// Finding a person by name (`SearchService.people`) through the name index of migration 19:
+/// what it finds, and that the index follows every write to a name.
+@Suite struct PeopleSearchTests {
+    func named(_ network: TestNetwork, _ handle: String, _ name: String) throws -> TestPerson {
+        let person = try network.member(handle: handle)
+        try network.store.write { try $0.run("UPDATE users SET display_name = ? WHERE id = ?", name, person.id) }
+        return person
+    }
+
+    func found(_ network: TestNetwork, _ text: String) throws -> [String] {
+        try Network(accounts: network.accounts).search.people(matching: text).map(\.handle)
+    }
+
+    @Test func wordsStartWordsOfTheNameWhateverTheirCaseAndAccents() throws {
+        try withTestNetwork { network in
+            _ = try named(network, "helen_marsh", "Helen Marsh")
+            _ = try named(network, "helena", "Helena Brook")
+            _ = try named(network, "zoe", "Zoë O'Neil-Hart")
+            _ = try named(network, "marshall", "Sam Marshall")
+
+            #expect(try found(network, "Helen") == ["helen_marsh", "helena"])
+            #expect(try found(network, "hel mar") == ["helen_marsh"])
+            #expect(try found(network, "MARSH") == ["helen_marsh", "marshall"])
+            #expect(try found(network, "arsh").isEmpty, "a word matches from the start of a word of the name")
+            #expect(try found(network, "zoe") == ["zoe"])
+            #expect(try found(network, "Zoë o'neil") == ["zoe"])
+            #expect(try found(network, "o'neil-hart") == ["zoe"])
+            // The handle itself, with or without an @, comes first.
+            #expect(try found(network, "@marshall") == ["marshall"])
+            #expect(try found(network, "marsh").first == "helen_marsh")
+        }
+    }
+
+    @Test func theIndexFollowsNewAccountsRenamesAndDeletions() throws {
+        try withTestNetwork { network in
+            let helen = try named(network, "helen_marsh", "Helen Marsh")
+            #expect(try found(network, "Helen") == ["helen_marsh"])
+
+            // Renamed through the account page's own path.
+            #expect(try network.accounts.updateProfile(userID: helen.id, displayName: "Helen Brook", bio: "", organisationSlug: "").isEmpty)
+            #expect(try found(network, "Marsh").isEmpty)
+            #expect(try found(network, "Brook") == ["helen_marsh"])
+
+            // A new account is found at once.
+            _ = try named(network, "brook2", "Ada Brook")
+            #expect(try found(network, "Brook") == ["brook2", "helen_marsh"])
+
+            // An anonymised account is never found, by its old name or its new one.
+            try network.accounts.anonymise(userID: helen.id)
+            #expect(try found(network, "Brook") == ["brook2"])
+            #expect(try found(network, "former member").isEmpty)
+            #expect(try found(network, "former_\(helen.id)").isEmpty)
+        }
+    }
+
+    @Test func anyTextIsAnAnswerNeverAnError() throws {
+        try withTestNetwork { network in
+            _ = try named(network, "helen_marsh", "Helen Marsh")
+            for text in ["\"", "\"Helen", "Helen*", "NEAR(helen marsh)", "helen OR marsh", "-", "'", "* *", "(", ")",
+                         "^helen", "helen:marsh", "AND", "a b c d e", String(repeating: "x", count: 101), "", "   "] {
+                #expect(throws: Never.self) { try found(network, text) }
+            }
+            #expect(try found(network, "\"Helen").contains("helen_marsh"))
+            #expect(try found(network, "helen OR marsh").isEmpty, "every word must start a word of the name")
+            #expect(try found(network, "a b c d e").isEmpty, "at most four words")
+        }
+    }
+}
