@@ -135,17 +135,23 @@ public enum CookieParser {
     }
 
     /// Calls `body` with each well-formed pair's name and value (quotes removed) until it
-    /// returns false. A piece with no `=` or whose name is not a token is skipped.
+    /// returns false. A piece with no `=` or whose name is not a token is skipped. The header is
+    /// walked as bytes (pieces between `;`, spaces and tabs trimmed), with no array of pieces:
+    /// every signed-in request looks its session cookie up a few times.
     private static func forEachPair(in header: String, _ body: (Substring, Substring) -> Bool) {
-        for piece in header.split(separator: ";") {
-            let pair = piece.trimmingASCIISpaces()
-            guard let eq = pair.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = pair[..<eq].trimmingASCIISpaces()
-            var value = pair[pair.utf8.index(after: eq)...].trimmingASCIISpaces()
+        let whole = Substring(header)
+        let bytes = whole.utf8
+        var pieceStart = bytes.startIndex
+        while pieceStart < bytes.endIndex {
+            let pieceEnd = bytes[pieceStart...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            defer { pieceStart = pieceEnd < bytes.endIndex ? bytes.index(after: pieceEnd) : pieceEnd }
+            guard let eq = bytes[pieceStart..<pieceEnd].firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = whole[pieceStart..<eq].trimmingASCIISpaces()
+            var value = whole[bytes.index(after: eq)..<pieceEnd].trimmingASCIISpaces()
             guard !name.isEmpty, name.utf8.allSatisfy(HTTPSyntax.isTokenByte) else { continue }
-            let bytes = value.utf8
-            if bytes.count >= 2, bytes.first == UInt8(ascii: "\""), bytes.last == UInt8(ascii: "\"") {
-                value = value[bytes.index(after: bytes.startIndex)..<bytes.index(before: bytes.endIndex)]
+            let valueBytes = value.utf8
+            if valueBytes.count >= 2, valueBytes.first == UInt8(ascii: "\""), valueBytes.last == UInt8(ascii: "\"") {
+                value = value[valueBytes.index(after: valueBytes.startIndex)..<valueBytes.index(before: valueBytes.endIndex)]
             }
             guard body(name, value) else { return }
         }
