@@ -95,6 +95,13 @@ public final class Server: Sendable {
         do {
             for listener in configuration.listeners {
                 var port = listener.port
+                // SO_REUSEPORT would also let a second server (a stale one, or one started twice)
+                // share the port and silently take half the connections. Bind it alone first:
+                // that fails while anyone listens there, so the second server refuses to start.
+                if port != 0 {
+                    let (probe, _) = try Socket.listen(host: listener.host, port: port, shared: false)
+                    close(probe)
+                }
                 for index in 0..<reactorCount {
                     let (fd, bound) = try Socket.listen(host: listener.host, port: port)
                     port = bound
@@ -198,18 +205,21 @@ public final class Server: Sendable {
 public enum SocketError: Error, CustomStringConvertible {
     case resolve(String, String)
     case system(String, Int32)
+    /// Someone already listens on this address and port: most often a server already running.
+    case inUse(String, Int)
 
     public var description: String {
         switch self {
         case .resolve(let host, let detail): "Cannot resolve \(host): \(detail)"
         case .system(let call, let code): "\(call) failed: \(String(cString: strerror(code)))"
+        case .inUse(let host, let port): "\(host):\(port) is already in use: is another server running there?"
         }
     }
 }
 
 enum Socket {
-    /// A non-blocking listening socket with SO_REUSEADDR and SO_REUSEPORT.
-    static func listen(host: String, port: Int) throws -> (Int32, Int) {
+    /// A non-blocking listening socket with SO_REUSEADDR, and SO_REUSEPORT when `shared`.
+    static func listen(host: String, port: Int, shared: Bool = true) throws -> (Int32, Int) {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -224,10 +234,11 @@ enum Socket {
         guard fd >= 0 else { throw SocketError.system("socket", errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        if shared { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let code = errno
             close(fd)
+            if code == EADDRINUSE { throw SocketError.inUse(host, port) }
             throw SocketError.system("bind \(host):\(port)", code)
         }
         guard Glibc.listen(fd, 4096) == 0 else {
@@ -240,7 +251,11 @@ enum Socket {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard bound == 0 else { throw SocketError.system("getsockname", errno) }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            throw SocketError.system("getsockname", code)
+        }
         return (fd, Self.port(of: address))
     }
 

@@ -459,6 +459,41 @@ func shortTimeouts(_ configuration: inout ServerConfiguration) {
     }
 }
 
+extension EndToEndTests {
+    /// SO_REUSEPORT spreads connections across our reactors; it must not let a second server
+    /// (started twice, or a stale one) quietly share the port and take half the connections.
+    @Test func aSecondServerOnTheSamePortRefusesToStart() throws {
+        let router = try makeTestRouter(gate: Gate())
+        var configuration = ServerConfiguration(listeners: [ListenerConfiguration(port: 0, router: router)])
+        configuration.reactorThreads = 2
+        let first = Server(configuration: configuration)
+        try first.start()
+        defer { first.shutdown() }
+        let port = first.boundPorts[0]
+
+        var again = ServerConfiguration(listeners: [ListenerConfiguration(host: "127.0.0.1", port: port, router: router)])
+        again.reactorThreads = 2
+        let second = Server(configuration: again)
+        #expect {
+            try second.start()
+        } throws: { error in
+            "\(error)".contains("127.0.0.1:\(port) is already in use")
+        }
+        // The first still answers every connection.
+        for _ in 0..<8 {
+            let client = try RawClient(port: port)
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+        }
+        // And once it has stopped, the port can be taken again.
+        first.shutdown()
+        let third = Server(configuration: again)
+        try third.start()
+        #expect(third.boundPorts == [port])
+        third.shutdown()
+    }
+}
+
 @Suite(.serialized, .timeLimit(.minutes(1))) struct StaticFileTests {
     static func makeRoot() throws -> String {
         let base = NSTemporaryDirectory() + "mutuals-static-\(UUID().uuidString)"
