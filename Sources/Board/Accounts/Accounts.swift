@@ -7,6 +7,7 @@ import Foundation
 /// Every rule is here, not in Web: handlers pass what was typed and show what comes back.
 public struct Accounts: Sendable {
     let store: Store
+    private let keptOrganisations = KeptUntilChange<[OrganisationChoice]>(lifetime: 10)
     public let hasher: PasswordHasher
     public let clock: Clock
     public let limits: AccountLimits
@@ -54,9 +55,12 @@ public struct Accounts: Sendable {
         CachedSetting.settingsChanged()
     }
 
-    /// Organisations a person can pick on the registration and account forms.
+    /// Organisations a person can pick on the registration, account and search forms: the same
+    /// for everyone, so kept until the store changes (every search page lists them).
     public func organisations() throws -> [OrganisationChoice] {
-        try store.read { try $0.query(OrganisationChoice.self, "SELECT id, slug, name FROM organisations ORDER BY name") }
+        try keptOrganisations.value(version: store.changeCount) {
+            try store.read { try $0.query(OrganisationChoice.self, "SELECT id, slug, name FROM organisations ORDER BY name") }
+        }
     }
 
     // MARK: Lookups
