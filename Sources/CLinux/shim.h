@@ -13,4 +13,7 @@ extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int
 #include <stddef.h>
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
+
+// glibc's allocator tuning (`mallopt`), outside Glibc's module map.
+#include <malloc.h>
 #endif

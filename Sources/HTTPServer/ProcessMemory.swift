@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,16 @@ public struct ProcessMemory: Sendable, Equatable {
         self.residentBytes = residentBytes
         self.anonymousBytes = anonymousBytes
         self.fileBytes = fileBytes
+    }
+
+    /// Lets memory freed at the top of a thread's malloc heap stay in the process, up to `bytes`
+    /// a heap, instead of going back to the kernel at once (glibc's `M_TRIM_THRESHOLD`; its
+    /// default is 128 KiB). With the default, each response's buffers were given fresh pages
+    /// again and again: ~0.7 page faults a signed-in page, ~12% of the reactor thread's time
+    /// spent zeroing pages (docs/PERFORMANCE.md, fourth round). `RssAnon` then counts the
+    /// memory kept, which is bounded by the busiest moment's working set.
+    public static func keepFreedHeapMemory(upTo bytes: Int) {
+        _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: bytes))
     }
 
     /// The current process's figures; zeros where `/proc` is not there.

@@ -139,6 +139,9 @@ struct Serve: ParsableCommand {
             return
         }
         Server.blockTerminationSignals()
+        // Freed heap memory stays in the process instead of being faulted in afresh for every
+        // response (see `keepFreedHeapMemory`).
+        ProcessMemory.keepFreedHeapMemory(upTo: 64 << 20)
         let metricsRegistry = MetricsBackend.registry  // before anything records
         let metricsToken = try observability.metricsToken()
         let errorWriter = LineWriter.standardOutput()
