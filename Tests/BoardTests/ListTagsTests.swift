@@ -1,0 +1,156 @@
+import Database
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+
+/// The home, topic and thread pages read each thread's topic ids and "new since your last
+/// visit" in the thread's own statement, and name the topics from those `ReadingService` keeps
+/// until the store changes (`TopicDirectory`). After every write that changes either, the pages
+/// agree with reading them directly, as the statements these replaced did.
+@Suite struct ListTagsTests {
+    /// Every thread's tags as "slug/name", in the board's order: the statement the lists used to run.
+    func tagsReadDirectly(_ store: Store) throws -> [Int64: [String]] {
+        try store.read { conn in
+            var tags: [Int64: [String]] = [:]
+            try conn.forEach("""
+                SELECT tt.thread_id, tp.slug, tp.name FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id
+                ORDER BY tp.position
+                """) { row in
+                tags[try row["thread_id"], default: []].append(try row["slug"] + "/" + (try row["name"] as String))
+            }
+            return tags
+        }
+    }
+
+    /// The threads `viewer` is shown on home, on every topic page and on each thread's own page.
+    func shown(_ board: Network, _ viewer: Viewer, threads: [Int64]) throws -> [ThreadSummary] {
+        let home = try board.reading.home(viewer: viewer)
+        var shown = home.latest + home.unanswered
+        for topic in try board.topics.active() {
+            shown += try #require(try board.reading.topic(slug: topic.slug, viewer: viewer, filter: .all)).threads
+        }
+        for id in threads {
+            if let page = try board.reading.thread(id: id, page: 1, viewer: viewer) { shown.append(page.thread) }
+        }
+        return shown
+    }
+
+    func check(_ board: Network, _ store: Store, _ viewers: [Viewer], threads: [Int64], _ step: String) throws {
+        let expected = try tagsReadDirectly(store)
+        for viewer in viewers {
+            let shown = try shown(board, viewer, threads: threads)
+            #expect(!shown.isEmpty, "\(step)")
+            for thread in shown {
+                #expect(thread.topics.map { $0.slug + "/" + $0.name } == expected[thread.id] ?? [], "\(step), thread \(thread.id)")
+            }
+        }
+    }
+
+    @Test func tagsFollowEveryChangeToThreadsAndTopics() throws {
+        try withTestNetwork { network in
+            let store = network.store
+            let board = Network(accounts: network.accounts)
+            let pathfinder = try network.organisation()
+            let member = try network.member(of: pathfinder, handle: "member")
+            let admin = try network.admin()
+            let adminActor = Actor(userID: admin.id, role: .admin)
+            let alpha = try network.topic("alpha-topic", position: 1)
+            let beta = try network.topic("beta-topic", position: 2)
+            let gamma = try network.topic("gamma-topic", position: 3)
+            // Tagged out of the board's order: the tags still come in it.
+            let first = try network.thread(by: member, title: "First thread here", topics: [gamma, alpha])
+            let second = try network.thread(by: member, title: "Second thread here", topics: [beta], at: Fixtures.now + 1)
+            let secret = try network.thread(in: .organisation(pathfinder), by: member, title: "Private thread here",
+                                            topics: [beta, alpha], at: Fixtures.now + 2)
+            _ = try network.reply(to: second, by: admin, at: Fixtures.now + 3)
+            let threads = [first.id, second.id, secret.id]
+            let viewers = [Viewer.visitor, member.viewer, admin.viewer]
+            try check(board, store, viewers, threads: threads, "created")
+            #expect(try board.reading.thread(id: first.id, page: 1, viewer: .visitor)?.thread.topics.map(\.slug) == ["alpha-topic", "gamma-topic"])
+
+            try Threads.editDetails(store, by: adminActor, threadID: second.id, title: "Second thread here",
+                                    topicSlugs: ["gamma-topic", "beta-topic"])
+            try check(board, store, viewers, threads: threads, "edited by the form")
+            try Moderation.retagThread(store, actor: adminActor, threadID: first.id, topicSlugs: ["beta-topic"], reason: "")
+            try check(board, store, viewers, threads: threads, "retagged by a moderator")
+
+            // A topic made after the topics were kept, and a thread tagged with it at once.
+            let delta = try Moderation.createTopic(store, actor: adminActor, slug: "delta-topic", name: "Delta", description: "New")
+            try Moderation.retagThread(store, actor: adminActor, threadID: first.id, topicSlugs: ["delta-topic", "alpha-topic"], reason: "")
+            try check(board, store, viewers, threads: threads, "a new topic")
+            #expect(try board.reading.topic(slug: "delta-topic", viewer: .visitor, filter: .all)?.threads.map(\.id) == [first.id])
+
+            try Moderation.changeTopic(store, actor: adminActor, topicID: alpha, .edit(name: "Alpha renamed", description: "Now"))
+            try check(board, store, viewers, threads: threads, "renamed")
+            #expect(try board.reading.topic(slug: "alpha-topic", viewer: .visitor, filter: .all)?.topic.name == "Alpha renamed")
+            #expect(try board.reading.topic(slug: "alpha-topic", viewer: .visitor, filter: .all)?.description == "Now")
+            for _ in 0..<3 {
+                try Moderation.changeTopic(store, actor: adminActor, topicID: alpha, .moveDown)
+                try check(board, store, viewers, threads: threads, "moved down")
+            }
+            #expect(try board.reading.thread(id: first.id, page: 1, viewer: .visitor)?.thread.topics.map(\.slug) == ["delta-topic", "alpha-topic"])
+
+            // A retired topic stays on its threads; its own page is gone.
+            try Moderation.changeTopic(store, actor: adminActor, topicID: gamma, .retire)
+            try check(board, store, viewers, threads: threads, "retired")
+            #expect(try board.reading.topic(slug: "gamma-topic", viewer: .visitor, filter: .all) == nil)
+            #expect(try board.reading.thread(id: second.id, page: 1, viewer: .visitor)?.thread.topics.map(\.slug) == ["beta-topic", "gamma-topic"])
+            try Moderation.changeTopic(store, actor: adminActor, topicID: gamma, .restore)
+            try check(board, store, viewers, threads: threads, "restored")
+            #expect(try board.reading.topic(slug: "gamma-topic", viewer: .visitor, filter: .all) != nil)
+            #expect(try board.reading.topic(slug: "no-such-topic", viewer: .visitor, filter: .all) == nil)
+            _ = delta
+        }
+    }
+
+    /// "New since your last visit": the threads the old statement (`VisitsService.withNewPosts`)
+    /// found among those a list shows.
+    func withNewPostsReadDirectly(_ store: Store, userID: Int64) throws -> Set<Int64> {
+        try store.read { conn in
+            Set(try conn.column(Int64.self, """
+                SELECT t.id FROM threads t JOIN thread_visits v ON v.thread_id = t.id AND v.user_id = ?
+                WHERE t.last_post_id > v.last_seen_post_id
+                """, userID))
+        }
+    }
+
+    @Test func newPostsFollowVisitsAndReplies() throws {
+        try withTestNetwork { network in
+            let store = network.store
+            let board = Network(accounts: network.accounts)
+            let reader = try network.member(handle: "reader")
+            let other = try network.member(handle: "other")
+            let topic = try network.topic()
+            let visited = try network.thread(by: other, title: "Visited thread here", topics: [topic])
+            let unvisited = try network.thread(by: other, title: "Never opened here", topics: [topic], at: Fixtures.now + 1)
+            func marked(_ viewer: Viewer) throws -> [Int64: Bool] {
+                var marked: [Int64: Bool] = [:]
+                for thread in try shown(board, viewer, threads: []) {
+                    #expect(marked[thread.id].map { $0 == thread.hasNewPosts } ?? true, "one thread, one answer on every list")
+                    marked[thread.id] = thread.hasNewPosts
+                }
+                return marked
+            }
+            func check(_ step: String) throws {
+                let direct = try withNewPostsReadDirectly(store, userID: reader.id)
+                let listed = try marked(reader.viewer)
+                #expect(Set(listed.keys) == [visited.id, unvisited.id], "\(step)")
+                #expect(Set(listed.filter(\.value).keys) == direct, "\(step)")
+                #expect(try marked(other.viewer).values.allSatisfy { !$0 }, "\(step): someone who never opened them")
+                #expect(try marked(.visitor).values.allSatisfy { !$0 }, "\(step): a visitor")
+            }
+            try check("never opened")
+            _ = try board.visits.seen(userID: reader.id, threadID: visited.id, postIDs: [visited.openingPostID])
+            try check("opened")
+            #expect(try withNewPostsReadDirectly(store, userID: reader.id).isEmpty)
+            let reply = try network.reply(to: visited, by: other, at: Fixtures.now + 5)
+            _ = try network.reply(to: unvisited, by: other, at: Fixtures.now + 6)
+            try check("a reply since")
+            #expect(try withNewPostsReadDirectly(store, userID: reader.id) == [visited.id])
+            _ = try board.visits.seen(userID: reader.id, threadID: visited.id, postIDs: [reply])
+            try check("read again")
+            #expect(try withNewPostsReadDirectly(store, userID: reader.id).isEmpty)
+        }
+    }
+}
