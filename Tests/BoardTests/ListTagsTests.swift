@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 @testable import Board
 
-/// The home, topic and thread pages read each thread's topic ids and "new since your last
-/// visit" in the thread's own statement, and name the topics from those `ReadingService` keeps
+/// The home, topic and thread pages read each thread's topic ids (kept on its row by migration
+/// 20's triggers) and "new since your last visit" in the thread's own statement, and name the topics from those `ReadingService` keeps
 /// until the store changes (`TopicDirectory`). After every write that changes either, the pages
 /// agree with reading them directly, as the statements these replaced did.
 @Suite struct ListTagsTests {
@@ -36,7 +36,20 @@ import TestSupport
         return shown
     }
 
+    /// Threads whose kept topic ids (migration 20) are not those `thread_topics` holds; none
+    /// keeps ids when it has no topics.
+    func keptIDsDisagreeing(_ store: Store) throws -> [Int64] {
+        try store.read { conn in
+            try conn.column(Int64.self, """
+                SELECT t.id FROM threads t
+                WHERE t.topic_ids IS NOT (SELECT group_concat(topic_id) FROM
+                                            (SELECT topic_id FROM thread_topics WHERE thread_id = t.id ORDER BY topic_id))
+                """)
+        }
+    }
+
     func check(_ board: Network, _ store: Store, _ viewers: [Viewer], threads: [Int64], _ step: String) throws {
+        #expect(try keptIDsDisagreeing(store).isEmpty, "\(step)")
         let expected = try tagsReadDirectly(store)
         for viewer in viewers {
             let shown = try shown(board, viewer, threads: threads)
@@ -101,6 +114,42 @@ import TestSupport
             #expect(try board.reading.topic(slug: "gamma-topic", viewer: .visitor, filter: .all) != nil)
             #expect(try board.reading.topic(slug: "no-such-topic", viewer: .visitor, filter: .all) == nil)
             _ = delta
+        }
+    }
+
+    @Test func anUpgradedDatabaseKeepsEveryThreadsTopicIDs() throws {
+        try withTestNetwork(migratedTo: 19) { network in
+            let store = network.store
+            let member = try network.member(handle: "member")
+            let alpha = try network.topic("alpha-topic", position: 1)
+            let beta = try network.topic("beta-topic", position: 2)
+            let both = try network.thread(by: member, title: "Tagged twice here", topics: [beta, alpha]).id
+            let one = try network.thread(by: member, title: "Tagged once here", topics: [beta], at: Fixtures.now + 1).id
+            let none = try network.thread(by: member, title: "Not tagged here", at: Fixtures.now + 2).id
+            #expect(try store.migrate(Schema.migrator).to == Schema.migrations.count)
+            #expect(try store.integrityProblems().isEmpty)
+            #expect(try keptIDsDisagreeing(store).isEmpty)
+            #expect(try store.read { try $0.scalar(String.self, "SELECT topic_ids FROM threads WHERE id = ?", none) } == nil)
+            let board = Network(accounts: network.accounts)
+            try check(board, store, [.visitor], threads: [both, one, none], "upgraded")
+            let home = try board.reading.home(viewer: .visitor).latest
+            #expect(home.map(\.id) == [none, one, both])
+            #expect(home.map { $0.topics.map(\.slug) } == [[], ["beta-topic"], ["alpha-topic", "beta-topic"]])
+        }
+    }
+
+    /// A thread written with the triggers set aside (as the scale seed writes) keeps no ids: its
+    /// tags are read from `thread_topics`, never left out.
+    @Test func aThreadKeepingNoIDsStillShowsItsTags() throws {
+        try withTestNetwork { network in
+            let store = network.store
+            let member = try network.member(handle: "member")
+            let alpha = try network.topic("alpha-topic", position: 1)
+            let thread = try network.thread(by: member, title: "Seeded in bulk", topics: [alpha]).id
+            try store.write { try $0.run("UPDATE threads SET topic_ids = NULL WHERE id = ?", thread) }
+            let board = Network(accounts: network.accounts)
+            #expect(try board.reading.home(viewer: .visitor).latest.map { $0.topics.map(\.slug) } == [["alpha-topic"]])
+            #expect(try board.reading.thread(id: thread, page: 1, viewer: .visitor)?.thread.topics.map(\.slug) == ["alpha-topic"])
         }
     }
 

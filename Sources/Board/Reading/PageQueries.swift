@@ -46,13 +46,13 @@ public struct ThreadSummary: RowDecodable, Sendable {
     /// ("new since your last visit"); read by the home and topic lists only (`ListedThread`).
     public internal(set) var hasNewPosts = false
 
-    /// The columns of thread `t`, its author `a` and last poster `lu`, with its topic ids (the
-    /// thread_topics primary key: a seek per thread, no statement of its own).
+    /// The columns of thread `t`, its author `a` and last poster `lu`, with its topic ids: kept on
+    /// the thread's row (migration 20), or read from `thread_topics` where the row keeps none.
     static let columns = """
         t.id, t.title, t.slug, a.handle AS author_handle, a.display_name AS author_name, t.organisation_id,
         t.reply_count, t.last_activity_at, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
         lu.display_name AS last_poster_name, t.mentor_answers > 0 AS answered_by_mentor,
-        (SELECT group_concat(tg.topic_id) FROM thread_topics tg WHERE tg.thread_id = t.id) AS topic_ids
+        coalesce(t.topic_ids, (SELECT group_concat(tg.topic_id) FROM thread_topics tg WHERE tg.thread_id = t.id)) AS topic_ids
         """
 
     public init(row: Row) throws {
