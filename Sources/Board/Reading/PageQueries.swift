@@ -223,18 +223,21 @@ public enum PageQueries {
         try topic(conn, slug: slug, viewer: viewer, filter: filter, limit: limit, topics: nil)
     }
 
-    /// - Parameter kept: the topics as `ReadingService` keeps them; read here when nil.
+    /// - Parameters:
+    ///   - kept: the topics as `ReadingService` keeps them; read here when nil.
+    ///   - keptBriefing: the topic's briefing items (by topic id) as `ReadingService` keeps
+    ///     them, given the statement that reads them; read here when nil.
     static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,
-                      limit: Int = threadsPerPage, topics kept: TopicDirectory?) throws -> TopicPage? {
+                      limit: Int = threadsPerPage, topics kept: TopicDirectory?,
+                      briefing keptBriefing: ((Int64, () throws -> [BriefingItemSummary]) throws -> [BriefingItemSummary])? = nil)
+        throws -> TopicPage? {
         // A kept directory may be a moment older than this snapshot: a slug it does not know is
         // looked up again in this one.
         var directory = kept
         if directory?.active(slug: slug) == nil { directory = try TopicDirectory.read(conn) }
         guard let directory, let topic = directory.active(slug: slug) else { return nil }
-        let briefing = try conn.query(BriefingItemSummary.self, """
-            SELECT \(BriefingItemSummary.columns) FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
-            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC, b.id DESC LIMIT 5
-            """, topic.id)
+        let readBriefing = { try topicBriefing(conn, topicID: topic.id) }
+        let briefing = try keptBriefing?(topic.id, readBriefing) ?? readBriefing()
         var threads = try conn.query(ListedThread.self, """
             SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
             FROM thread_topics tt
@@ -247,6 +250,14 @@ public enum PageQueries {
         try attachTopics(conn, to: &threads, from: directory)
         return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
                          briefingItems: briefing, threads: threads, filter: filter)
+    }
+
+    /// A topic's newest five briefing items: the same for every reader.
+    static func topicBriefing(_ conn: Connection, topicID: Int64) throws -> [BriefingItemSummary] {
+        try conn.query(BriefingItemSummary.self, """
+            SELECT \(BriefingItemSummary.columns) FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
+            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC, b.id DESC LIMIT 5
+            """, topicID)
     }
 
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.

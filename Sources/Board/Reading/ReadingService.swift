@@ -71,6 +71,8 @@ public struct ReadingService: Sendable {
     let homeBriefing = KeptUntilChange<[BriefingItemSummary]>(lifetime: 10)
     /// Every topic (the same for every reader), kept until anything changes: the lists' tags.
     let topicDirectory = KeptUntilChange<TopicDirectory>(lifetime: 10)
+    /// Each topic page's briefing items (the same for every reader), kept until anything changes.
+    let topicBriefing = KeptPerKeyUntilChange<Int64, [BriefingItemSummary]>(lifetime: 10)
 
     public func home(viewer: Viewer) throws -> HomePageContent {
         let version = store.changeCount
@@ -86,7 +88,9 @@ public struct ReadingService: Sendable {
     public func topic(slug: String, viewer: Viewer, filter: ThreadFilter) throws -> TopicPage? {
         let version = store.changeCount
         return try store.read { conn in
-            try PageQueries.topic(conn, slug: slug, viewer: viewer, filter: filter, topics: topics(conn, version: version))
+            try PageQueries.topic(conn, slug: slug, viewer: viewer, filter: filter, topics: topics(conn, version: version)) { topicID, read in
+                try topicBriefing.value(for: topicID, version: version, read: read)
+            }
         }
     }
 
