@@ -126,6 +126,13 @@ import TestSupport
     /// The names a model answers that its keys do not list, and those of the models it holds
     /// (objects, and the first items of lists), at most `depth` levels down. Each model's type
     /// goes into `types`.
+    /// `thread` as a list shows it to a reader with posts of it to catch up on.
+    static func withNewPosts(_ thread: ThreadSummary) -> ThreadSummary {
+        var thread = thread
+        thread.hasNewPosts = true
+        return thread
+    }
+
     static func undeclared(_ model: any TemplateRenderable, among names: Set<String>, depth: Int = 4,
                            types: inout Set<String>) -> [String] {
         types.insert(String(describing: type(of: model)))
@@ -186,10 +193,14 @@ import TestSupport
                 }
             }
             let home = try site.store.read { try PageQueries.homePage($0, viewer: viewer) }
-            problems += Self.undeclared(HomeView(content: home, withNewPosts: Set(home.latest.map(\.id))), among: names, types: &types)
+            let withNewPosts = HomePageContent(latest: home.latest.map(Self.withNewPosts), unanswered: home.unanswered,
+                                               briefing: home.briefing, topics: home.topics)
+            problems += Self.undeclared(HomeView(content: withNewPosts), among: names, types: &types)
             for topic in home.topics {
                 guard let page = try site.store.read({ try PageQueries.topic($0, slug: topic.slug, viewer: viewer) }) else { continue }
-                let view = TopicView(page: page, following: true, withNewPosts: Set(page.threads.map(\.id)))
+                let view = TopicView(page: TopicPage(topic: page.topic, description: page.description, briefingItems: page.briefingItems,
+                                                     threads: page.threads.map(Self.withNewPosts), filter: page.filter),
+                                     following: true)
                 problems += Self.undeclared(view, among: names, types: &types)
             }
             let undeclared = Set(problems).sorted()

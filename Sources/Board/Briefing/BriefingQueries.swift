@@ -80,18 +80,23 @@ extension PageQueries {
     /// - Parameter briefing: the briefing items when the caller kept them (`homeBriefing`); read here otherwise.
     public static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
                                 briefing: [BriefingItemSummary]? = nil) throws -> HomePageContent {
+        try homePage(conn, viewer: viewer, limit: limit, briefing: briefing, topics: nil)
+    }
+
+    /// - Parameter topics: the topics as `ReadingService` keeps them; read here when nil.
+    static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
+                         briefing: [BriefingItemSummary]?, topics: TopicDirectory?) throws -> HomePageContent {
         let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit)
-        let unansweredWithoutTopics = try conn.query(ThreadSummary.self, """
-            SELECT \(ThreadSummary.columns)
+        let unansweredWithoutTopics = try conn.query(ListedThread.self, """
+            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
             FROM threads t INDEXED BY threads_unanswered
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [10])
-        // Both lists' topics in one statement.
+            """, arguments: viewerArguments(viewer) + [10]).map(\.thread)
         var both = latestWithoutTopics + unansweredWithoutTopics
-        try attachTopics(conn, to: &both)
+        try attachTopics(conn, to: &both, from: topics)
         let latest = Array(both.prefix(latestWithoutTopics.count))
         let unanswered = Array(both.dropFirst(latestWithoutTopics.count))
         return HomePageContent(latest: latest, unanswered: unanswered, briefing: try briefing ?? homeBriefing(conn),

@@ -27,3 +27,39 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
         return value
     }
 }
+
+/// `KeptUntilChange` for values read per key (a topic's briefing items): every key's value is
+/// dropped together when the store's change count moves or `lifetime` seconds pass. For a few
+/// keys that name rows (the topics in use), never for keys taken from input as typed.
+final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let kept = Mutex<(values: [Key: Value], version: UInt64, readAt: Date)?>(nil)
+    private let lifetime: TimeInterval
+
+    init(lifetime: TimeInterval) {
+        self.lifetime = lifetime
+    }
+
+    /// The value kept for `key` under `version`, read less than `lifetime` ago; otherwise
+    /// `read()`'s, kept under `version` (with the others kept under it, if any).
+    /// - Parameter version: as for `KeptUntilChange.value`.
+    func value(for key: Key, version: UInt64, now: Date = Date(), read: () throws -> Value) rethrows -> Value {
+        let lifetime = self.lifetime
+        func current(_ kept: (values: [Key: Value], version: UInt64, readAt: Date)?) -> [Key: Value]? {
+            guard let kept, kept.version == version, now.timeIntervalSince(kept.readAt) < lifetime, kept.readAt <= now else { return nil }
+            return kept.values
+        }
+        if let value = kept.withLock({ current($0)?[key] }) {
+            return value
+        }
+        let value = try read()
+        kept.withLock { kept in
+            if var values = current(kept), let readAt = kept?.readAt {
+                values[key] = value
+                kept = (values, version, readAt)
+            } else {
+                kept = ([key: value], version, now)
+            }
+        }
+        return value
+    }
+}

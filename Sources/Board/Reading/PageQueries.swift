@@ -38,13 +38,21 @@ public struct ThreadSummary: RowDecodable, Sendable {
     public let hasAcceptedAnswer: Bool
     public let lastPosterName: String?
     public internal(set) var topics: [TopicTag] = []
+    /// The ids of the thread's topics, read with it; `attachTopics` turns them into `topics`.
+    let topicIDs: [Int64]
     /// A mentor has replied (shown as "Answered by a mentor" in lists).
     public let answeredByMentor: Bool
+    /// The reader opened the thread before and it has posts newer than the newest they saw
+    /// ("new since your last visit"); read by the home and topic lists only (`ListedThread`).
+    public internal(set) var hasNewPosts = false
 
+    /// The columns of thread `t`, its author `a` and last poster `lu`, with its topic ids: kept on
+    /// the thread's row (migration 20), or read from `thread_topics` where the row keeps none.
     static let columns = """
         t.id, t.title, t.slug, a.handle AS author_handle, a.display_name AS author_name, t.organisation_id,
         t.reply_count, t.last_activity_at, t.pinned, t.locked, t.accepted_post_id IS NOT NULL AS has_accepted_answer,
-        lu.display_name AS last_poster_name, t.mentor_answers > 0 AS answered_by_mentor
+        lu.display_name AS last_poster_name, t.mentor_answers > 0 AS answered_by_mentor,
+        coalesce(t.topic_ids, (SELECT group_concat(tg.topic_id) FROM thread_topics tg WHERE tg.thread_id = t.id)) AS topic_ids
         """
 
     public init(row: Row) throws {
@@ -61,6 +69,25 @@ public struct ThreadSummary: RowDecodable, Sendable {
         answeredByMentor = try row["answered_by_mentor"]
         hasAcceptedAnswer = try row["has_accepted_answer"]
         lastPosterName = try row["last_poster_name"]
+        let topicIDs: String? = try row["topic_ids"]
+        self.topicIDs = topicIDs.map { $0.split(separator: ",").compactMap { Int64($0) } } ?? []
+    }
+}
+
+/// A line of the home and topic lists: `ThreadSummary.columns` and `newPostsColumn`.
+struct ListedThread: RowDecodable {
+    var thread: ThreadSummary
+
+    /// Whether the reader (`?3`, the user id of `PageQueries.viewerArguments`; NULL for a
+    /// visitor, who has none) has posts of thread `t` to catch up on (`VisitsService`).
+    static let newPostsColumn = """
+        EXISTS (SELECT 1 FROM thread_visits nv WHERE nv.user_id = ?3 AND nv.thread_id = t.id
+                AND nv.last_seen_post_id < t.last_post_id) AS has_new_posts
+        """
+
+    init(row: Row) throws {
+        thread = try ThreadSummary(row: row)
+        thread.hasNewPosts = try row["has_new_posts"]
     }
 }
 
@@ -168,56 +195,78 @@ public enum PageQueries {
         return threads
     }
 
-    /// `home` without the topics (the home page attaches them to all its lists at once).
+    /// `home` without the topics (the home page attaches them to all its lists at once), each
+    /// with whether the viewer has posts to catch up on.
     static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int) throws -> [ThreadSummary] {
-        var threads = try conn.query(ThreadSummary.self, """
-            SELECT \(ThreadSummary.columns)
+        var threads = try conn.query(ListedThread.self, """
+            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
             FROM threads t INDEXED BY threads_pinned
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [limit])
-        threads += try conn.query(ThreadSummary.self, """
-            SELECT \(ThreadSummary.columns)
+            """, arguments: viewerArguments(viewer) + [limit]).map(\.thread)
+        threads += try conn.query(ListedThread.self, """
+            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
             FROM threads t INDEXED BY threads_latest
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)])
+            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)]).map(\.thread)
         return threads
     }
 
     /// A topic page: the topic, its latest briefing items and its latest threads.
     public static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,
                              limit: Int = threadsPerPage) throws -> TopicPage? {
-        struct TopicRow: RowDecodable {
-            let id: Int64, slug: String, name: String, description: String
-            init(row: Row) throws { id = try row["id"]; slug = try row["slug"]; name = try row["name"]; description = try row["description"] }
-        }
-        guard let topic = try conn.queryOne(TopicRow.self,
-            "SELECT id, slug, name, description FROM topics WHERE slug = ? AND retired = 0", slug) else { return nil }
-        let briefing = try conn.query(BriefingItemSummary.self, """
-            SELECT \(BriefingItemSummary.columns) FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
-            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC, b.id DESC LIMIT 5
-            """, topic.id)
-        var threads = try conn.query(ThreadSummary.self, """
-            SELECT \(ThreadSummary.columns)
+        try topic(conn, slug: slug, viewer: viewer, filter: filter, limit: limit, topics: nil)
+    }
+
+    /// - Parameters:
+    ///   - kept: the topics as `ReadingService` keeps them; read here when nil.
+    ///   - keptBriefing: the topic's briefing items (by topic id) as `ReadingService` keeps
+    ///     them, given the statement that reads them; read here when nil.
+    static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,
+                      limit: Int = threadsPerPage, topics kept: TopicDirectory?,
+                      briefing keptBriefing: ((Int64, () throws -> [BriefingItemSummary]) throws -> [BriefingItemSummary])? = nil)
+        throws -> TopicPage? {
+        // A kept directory may be a moment older than this snapshot: a slug it does not know is
+        // looked up again in this one.
+        var directory = kept
+        if directory?.active(slug: slug) == nil { directory = try TopicDirectory.read(conn) }
+        guard let directory, let topic = directory.active(slug: slug) else { return nil }
+        let readBriefing = { try topicBriefing(conn, topicID: topic.id) }
+        let briefing = try keptBriefing?(topic.id, readBriefing) ?? readBriefing()
+        var threads = try conn.query(ListedThread.self, """
+            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
             FROM thread_topics tt
             JOIN threads t ON t.id = tt.thread_id
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible) AND \(filtered)
             ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
-            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue])
-        try attachTopics(conn, to: &threads)
+            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue]).map(\.thread)
+        try attachTopics(conn, to: &threads, from: directory)
         return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
                          briefingItems: briefing, threads: threads, filter: filter)
     }
 
+    /// A topic's newest five briefing items: the same for every reader.
+    static func topicBriefing(_ conn: Connection, topicID: Int64) throws -> [BriefingItemSummary] {
+        try conn.query(BriefingItemSummary.self, """
+            SELECT \(BriefingItemSummary.columns) FROM briefing_item_topics bt JOIN briefing_items b ON b.id = bt.briefing_item_id
+            WHERE bt.topic_id = ? AND b.retired = 0 ORDER BY b.published_at DESC, b.id DESC LIMIT 5
+            """, topicID)
+    }
+
     /// One page of a thread (1-based `page`), or nil if it does not exist or the viewer may not see it.
     public static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
+        try thread(conn, id: id, page: page, viewer: viewer, topics: nil)
+    }
+
+    /// - Parameter topics: the topics as `ReadingService` keeps them; read here when nil.
+    static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer, topics: TopicDirectory?) throws -> ThreadPage? {
         struct Header: RowDecodable {
             let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
             init(row: Row) throws {
@@ -268,7 +317,7 @@ public enum PageQueries {
             WHERE tm.thread_id = ? AND tm.status = 'linked' ORDER BY u.display_name
             """, id)
         var summaries = [header.summary]
-        try attachTopics(conn, to: &summaries)
+        try attachTopics(conn, to: &summaries, from: topics)
         var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
                                 mentorNames: mentors, page: page, pageCount: pageCount)
         result.state = header.state
@@ -280,23 +329,19 @@ public enum PageQueries {
         return result
     }
 
-    /// Fills in each thread's topics with one query (ids passed as a JSON array, so the SQL text
-    /// is the same whatever the count and stays cached).
-    /// Fills each list line's topics and its "answered by a mentor" flag (two queries per list).
-    static func attachTopics(_ conn: Connection, to threads: inout [ThreadSummary]) throws {
+    /// Fills in each thread's topics from the ids its row carries (`ThreadSummary.topicIDs`).
+    /// - Parameter kept: the topics as `ReadingService` keeps them; when nil, or when it does
+    ///   not know one of the ids (kept from a snapshot before that topic was made), the topics
+    ///   are read in this snapshot (one statement of about ten rows).
+    static func attachTopics(_ conn: Connection, to threads: inout [ThreadSummary], from kept: TopicDirectory? = nil) throws {
         guard !threads.isEmpty else { return }
-        let ids = "[" + threads.map { String($0.id) }.joined(separator: ",") + "]"
-        var byThread: [Int64: [TopicTag]] = [:]
-        try conn.forEach("""
-            SELECT tt.thread_id, tp.slug, tp.name
-            FROM thread_topics tt JOIN topics tp ON tp.id = tt.topic_id
-            WHERE tt.thread_id IN (SELECT value FROM json_each(?))
-            ORDER BY tp.position
-            """, arguments: [ids]) { row in
-            byThread[try row["thread_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
+        var directory = kept
+        if directory.map({ directory in threads.allSatisfy { directory.knows($0.topicIDs) } }) != true {
+            directory = try TopicDirectory.read(conn)
         }
+        guard let directory else { return }
         for index in threads.indices {
-            threads[index].topics = byThread[threads[index].id] ?? []
+            threads[index].topics = directory.tags(threads[index].topicIDs)
         }
     }
 }

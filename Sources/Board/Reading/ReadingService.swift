@@ -69,22 +69,43 @@ public struct ReadingService: Sendable {
     let store: Store
     /// The home page's briefing items (the same for every reader), kept until anything changes.
     let homeBriefing = KeptUntilChange<[BriefingItemSummary]>(lifetime: 10)
+    /// Every topic (the same for every reader), kept until anything changes: the lists' tags.
+    let topicDirectory = KeptUntilChange<TopicDirectory>(lifetime: 10)
+    /// Each topic page's briefing items (the same for every reader), kept until anything changes.
+    let topicBriefing = KeptPerKeyUntilChange<Int64, [BriefingItemSummary]>(lifetime: 10)
 
     public func home(viewer: Viewer) throws -> HomePageContent {
-        let briefing = try homeBriefing.value(version: store.changeCount) {
+        let version = store.changeCount
+        let briefing = try homeBriefing.value(version: version) {
             try store.read { try PageQueries.homeBriefing($0) }
         }
-        return try store.read { try PageQueries.homePage($0, viewer: viewer, briefing: briefing) }
+        return try store.read { conn in
+            try PageQueries.homePage(conn, viewer: viewer, briefing: briefing, topics: topics(conn, version: version))
+        }
     }
 
     /// A topic's threads, or nil when there is no such topic.
     public func topic(slug: String, viewer: Viewer, filter: ThreadFilter) throws -> TopicPage? {
-        try store.read { try PageQueries.topic($0, slug: slug, viewer: viewer, filter: filter) }
+        let version = store.changeCount
+        return try store.read { conn in
+            try PageQueries.topic(conn, slug: slug, viewer: viewer, filter: filter, topics: topics(conn, version: version)) { topicID, read in
+                try topicBriefing.value(for: topicID, version: version, read: read)
+            }
+        }
     }
 
     /// One page of a thread (the query clamps `page` to the last), or nil when the viewer may not read it.
     public func thread(id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
-        try store.read { try PageQueries.thread($0, id: id, page: page, viewer: viewer) }
+        let version = store.changeCount
+        return try store.read { conn in
+            try PageQueries.thread(conn, id: id, page: page, viewer: viewer, topics: topics(conn, version: version))
+        }
+    }
+
+    /// The kept topics, or those of `conn`'s snapshot when the store changed since.
+    /// - Parameter version: `store.changeCount` noted before the read that gave `conn` began.
+    func topics(_ conn: Connection, version: UInt64) throws -> TopicDirectory {
+        try topicDirectory.value(version: version) { try TopicDirectory.read(conn) }
     }
 
     public func postHistory(postID: Int64, viewer: Viewer) throws -> PostHistory? {

@@ -3,7 +3,8 @@ import Foundation
 
 /// "New since your last visit" (issue 18): the newest post each member has seen of each thread
 /// they opened (`thread_visits`, migration 13). Only what they were shown counts as seen, and
-/// the mark only moves forward.
+/// the mark only moves forward. The home and topic lists read it with their threads
+/// (`ListedThread.newPostsColumn`).
 public struct VisitsService: Sendable {
     let store: Store
 
@@ -32,18 +33,5 @@ public struct VisitsService: Sendable {
             }
         }
         return lastSeenPostID
-    }
-
-    /// Of `threadIDs` (threads a list already shows `userID`), those they opened before and
-    /// that have posts newer than the newest they saw.
-    public func withNewPosts(userID: Int64, threadIDs: [Int64]) throws -> Set<Int64> {
-        guard !threadIDs.isEmpty else { return [] }
-        let ids = "[" + threadIDs.map(String.init).joined(separator: ",") + "]"
-        return try store.read { conn in
-            Set(try conn.column(Int64.self, """
-                SELECT t.id FROM threads t JOIN thread_visits v ON v.thread_id = t.id AND v.user_id = ?2
-                WHERE t.id IN (SELECT value FROM json_each(?1)) AND t.last_post_id > v.last_seen_post_id
-                """, ids, userID))
-        }
     }
 }

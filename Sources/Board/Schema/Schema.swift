@@ -48,6 +48,7 @@ public enum Schema {
         Migration017AdminJourneys.migration,
         Migration018TopicHelpful.migration,
         Migration019PeopleSearch.migration,
+        Migration020ThreadTopicIDs.migration,
     ]
 
     /// The migrator for `migrations`.

@@ -28,11 +28,7 @@ struct ReadingRoutes: RouteCollection {
 
     func home(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        let content = try reading.home(viewer: ctx.viewer)
-        var view = HomeView(content: content)
-        if let account = ctx.account {
-            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: (content.latest + content.unanswered).map(\.id))
-        }
+        let view = HomeView(content: try reading.home(viewer: ctx.viewer))
         return ctx.finish(app.pages.home.response(InLayout(view, ctx)))
     }
 
@@ -73,7 +69,6 @@ struct ReadingRoutes: RouteCollection {
         view.helpfulAnswers = try app.network.helpful.topAnswers(topicSlug: page.topic.slug, viewer: ctx.viewer)
         if let account = ctx.account {
             view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
-            view.withNewPosts = try app.network.visits.withNewPosts(userID: account.id, threadIDs: page.threads.map(\.id))
         }
         return ctx.finish(app.pages.topic.response(InLayout(view, ctx)))
     }

@@ -21,7 +21,7 @@ struct TopicTagView: TemplateRenderable {
 struct ThreadListItem: TemplateRenderable {
     var thread: ThreadSummary
     /// The reader opened it before and it has posts they have not seen.
-    var newReplies = false
+    var newReplies: Bool { thread.hasNewPosts }
 
     static let templateKeys = TemplateKeys([
         "url", "title", "newReplies", "authorName", "authorURL", "replyCount", "answered", "answeredByMentor", "pinned",
@@ -81,15 +81,13 @@ struct TopicCountView: TemplateRenderable {
 /// The home page with the board's content.
 struct HomeView: TemplateRenderable {
     var content: HomePageContent
-    /// Listed threads with posts the reader has not seen since they last opened them.
-    var withNewPosts: Set<Int64> = []
 
     static let templateKeys = TemplateKeys(["latest", "unanswered", "briefing", "topics"])
 
     func templateValue(for key: String) -> TemplateValue? {
         switch key {
-        case "latest": .list(content.latest.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
-        case "unanswered": .list(content.unanswered.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
+        case "latest": .list(content.latest.map(ThreadListItem.init))
+        case "unanswered": .list(content.unanswered.map(ThreadListItem.init))
         case "briefing": .list(content.briefing.map(BriefingItemView.init))
         case "topics": .list(content.topics.map(TopicCountView.init))
         default: nil
@@ -131,8 +129,6 @@ struct TopicView: TemplateRenderable {
     var following: Bool?
     /// The replies members marked most often as helpful ("This helped").
     var helpfulAnswers: [HelpfulAnswer] = []
-    /// Listed threads with posts the reader has not seen since they last opened them.
-    var withNewPosts: Set<Int64> = []
 
     static let templateKeys = TemplateKeys([
         "follow", "name", "slug", "askURL", "hasHelpfulAnswers", "helpfulAnswers", "description", "briefing", "threads",
@@ -161,7 +157,7 @@ struct TopicView: TemplateRenderable {
             })
         case "description": .text(page.description)
         case "briefing": .list(page.briefingItems.map(BriefingItemView.init))
-        case "threads": .list(page.threads.map { ThreadListItem(thread: $0, newReplies: withNewPosts.contains($0.id)) })
+        case "threads": .list(page.threads.map(ThreadListItem.init))
         case "filters": .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
         case "filterLabel": page.filter == .all ? nil : .text(page.filter.label)
         case "emptyMessage": .text(page.filter == .all ? "No threads in this topic yet." : "No threads match this filter.")

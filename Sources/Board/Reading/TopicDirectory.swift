@@ -1,0 +1,54 @@
+import Database
+
+/// Every topic, retired ones too (a thread keeps a retired topic's tag), as thread lists show
+/// them: about ten rows the same for every reader, which `ReadingService` keeps until the store
+/// changes, so a list's tags cost no statement of their own. The lists read each thread's topic
+/// ids with the thread (`ThreadSummary.columns`); `tags(_:)` turns them into tags in the
+/// board's order.
+struct TopicDirectory: Sendable {
+    struct Topic: Sendable, RowDecodable {
+        let id: Int64
+        let slug: String
+        let name: String
+        let description: String
+        let position: Int
+        let retired: Bool
+
+        init(row: Row) throws {
+            id = try row["id"]
+            slug = try row["slug"]
+            name = try row["name"]
+            description = try row["description"]
+            position = try row["position"]
+            retired = try row["retired"]
+        }
+    }
+
+    private let byID: [Int64: Topic]
+    private let activeBySlug: [String: Topic]
+
+    static func read(_ conn: Connection) throws -> TopicDirectory {
+        let topics = try conn.query(Topic.self, "SELECT id, slug, name, description, position, retired FROM topics")
+        return TopicDirectory(byID: Dictionary(topics.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+                              activeBySlug: Dictionary(topics.filter { !$0.retired }.map { ($0.slug, $0) },
+                                                       uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Whether every id in `ids` is a topic here (a directory kept from an older snapshot may
+    /// not know a topic made since).
+    func knows(_ ids: [Int64]) -> Bool {
+        ids.allSatisfy { byID[$0] != nil }
+    }
+
+    /// The tags of topics `ids`, in the board's order (`position`).
+    func tags(_ ids: [Int64]) -> [TopicTag] {
+        ids.compactMap { byID[$0] }
+            .sorted { ($0.position, $0.id) < ($1.position, $1.id) }
+            .map { TopicTag(slug: $0.slug, name: $0.name) }
+    }
+
+    /// The topic in use (not retired) with `slug`.
+    func active(slug: String) -> Topic? {
+        activeBySlug[slug]
+    }
+}
