@@ -160,6 +160,10 @@ public enum ScaleSeed {
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('optimize')")
         try tx.execute("INSERT INTO thread_search(thread_search) VALUES ('rebuild')")
         try SearchIndex.rebuildRecent(tx)
+        // What migration 20's triggers keep on each thread row: its topic ids, so the lists read
+        // tags with the thread (a NULL row would still be right, on the slower path).
+        progress("keeping each thread's topic ids")
+        try tx.execute("UPDATE threads SET topic_ids = (SELECT group_concat(topic_id) FROM thread_topics WHERE thread_id = threads.id)")
         for trigger in savedTriggers {
             try tx.execute(trigger.sql)
         }

@@ -101,6 +101,12 @@ struct DemoTests {
                     WHERE tt.last_activity_at <> t.last_activity_at
                     """) == 0)
                 #expect(try db.scalar(Int.self, "SELECT count(*) FROM post_search WHERE post_search MATCH 'commissioner'") ?? 0 > 0)
+                // Every thread keeps its topic ids (migration 20), as the triggers would have.
+                #expect(try db.scalar(Int.self, """
+                    SELECT count(*) FROM threads t
+                    WHERE t.topic_ids IS NOT (SELECT group_concat(topic_id) FROM thread_topics WHERE thread_id = t.id)
+                    """) == 0)
+                #expect(try db.scalar(Int.self, "SELECT count(*) FROM threads WHERE topic_ids IS NULL") == 0)
             }
             try SearchTests.ftsIntegrity(store)
             #expect(try store.integrityProblems().isEmpty)

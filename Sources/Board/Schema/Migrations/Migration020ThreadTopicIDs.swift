@@ -8,8 +8,9 @@ import Database
 /// The triggers write the ids from `thread_topics` after every change to it, whichever code path
 /// makes it (a new thread, the edit form, a moderator's retag, a thread deleted). Topics are never
 /// deleted (they are retired), so an id always names one. NULL means "not kept": a thread with no
-/// topics, or one written with the triggers set aside (the scale seed does that); the lists then
-/// read `thread_topics` as before (`ThreadSummary.columns`), so a tag is never missing.
+/// topics, or one written with the triggers set aside (the scale seed sets them aside, then fills
+/// the column itself); the lists then read `thread_topics` as before (`ThreadSummary.columns`),
+/// so a tag is never missing.
 enum Migration020ThreadTopicIDs {
     static let migration = Migration(version: 20, name: "threads keep their topic ids", sql: sql)
 
