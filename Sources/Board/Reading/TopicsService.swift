@@ -15,10 +15,13 @@ public struct TopicChoice: Sendable, Equatable, RowDecodable {
 /// them through `ModerationService`).
 public struct TopicsService: Sendable {
     let store: Store
+    /// `active()`, the same for everyone and asked by every search page and form: kept until
+    /// the store changes.
+    private let kept = KeptUntilChange<[TopicChoice]>(lifetime: 10)
 
     /// The topics in use (not retired), in the board's order.
     public func active() throws -> [TopicChoice] {
-        try store.read { try Self.active($0) }
+        try kept.value(version: store.changeCount) { try store.read { try Self.active($0) } }
     }
 
     /// The id of the topic in use with `slug`, or nil.
