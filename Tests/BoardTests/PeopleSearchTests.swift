@@ -31,6 +31,13 @@ import TestSupport
             #expect(try found(network, "zoe") == ["zoe"])
             #expect(try found(network, "Zoë o'neil") == ["zoe"])
             #expect(try found(network, "o'neil-hart") == ["zoe"])
+            // `'` and `-` part a name's words: each part is found on its own too.
+            #expect(try found(network, "neil") == ["zoe"])
+            #expect(try found(network, "hart") == ["zoe"])
+            #expect(try found(network, "o neil").isEmpty == false)
+            // A long name is found by all of it: the first four words pick the person out.
+            _ = try named(network, "maria", "Maria de la Cruz Fernandez")
+            #expect(try found(network, "Maria de la Cruz Fernandez") == ["maria"])
             // The handle itself, with or without an @, comes first.
             #expect(try found(network, "@marshall") == ["marshall"])
             #expect(try found(network, "marsh").first == "helen_marsh")
@@ -68,7 +75,7 @@ import TestSupport
             }
             #expect(try found(network, "\"Helen").contains("helen_marsh"))
             #expect(try found(network, "helen OR marsh").isEmpty, "every word must start a word of the name")
-            #expect(try found(network, "a b c d e").isEmpty, "at most four words")
+            #expect(try found(network, "a b c d e").isEmpty, "the first four words must each start a word of the name")
         }
     }
 }

@@ -278,8 +278,9 @@ public enum PageQueries {
                 let spaceSlug: String? = try row["space_slug"]
                 space = try spaceSlug.map { OrganisationLink(slug: $0, name: try row["space_name"], kind: try row["space_kind"]) }
                 acceptedPosition = try row["accepted_position"]
+                lastPosition = try row["last_position"]
             }
-            let briefingItem: BriefingItemLink?, space: OrganisationLink?, acceptedPosition: Int?
+            let briefingItem: BriefingItemLink?, space: OrganisationLink?, acceptedPosition: Int?, lastPosition: Int?
         }
         // What the page shows beside the thread comes with it, one statement: the briefing item it
         // is about, its private space, and where its accepted answer sits.
@@ -287,7 +288,13 @@ public enum PageQueries {
             SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
                    b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url,
                    so.slug AS space_slug, so.name AS space_name, so.kind AS space_kind,
-                   ap.position AS accepted_position
+                   ap.position AS accepted_position,
+                   -- Pages go by position: the last one is that of the last post this reader may
+                   -- see (a post held for approval is its author's and the admins' alone, and the
+                   -- reply count leaves it out until it is approved).
+                   (SELECT lp.position FROM posts lp
+                     WHERE lp.thread_id = t.id AND (lp.held_for_approval = 0 OR lp.author_id = ?3 OR ?2)
+                     ORDER BY lp.position DESC LIMIT 1) AS last_position
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
@@ -296,7 +303,7 @@ public enum PageQueries {
             LEFT JOIN posts ap ON ap.id = t.accepted_post_id AND ap.thread_id = t.id
             WHERE t.id = ?4 AND \(visible)
             """, arguments: viewerArguments(viewer) + [id]) else { return nil }
-        let postCount = header.summary.replyCount + 1
+        let postCount = header.lastPosition ?? header.summary.replyCount + 1
         let pageCount = max(1, (postCount + postsPerPage - 1) / postsPerPage)
         let page = min(max(1, page), pageCount)
         let first = (page - 1) * postsPerPage + 1

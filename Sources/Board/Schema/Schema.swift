@@ -49,6 +49,7 @@ public enum Schema {
         Migration018TopicHelpful.migration,
         Migration019PeopleSearch.migration,
         Migration020ThreadTopicIDs.migration,
+        Migration021HeldPostsUncounted.migration,
     ]
 
     /// The migrator for `migrations`.

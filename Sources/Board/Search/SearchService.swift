@@ -34,18 +34,21 @@ public struct SearchService: Sendable {
         }
     }
 
-    /// The people a search names: every word of `text` (at most four, letters and digits, `'` and
-    /// `-` inside a word) starts a word of their name, case and accents aside, or `text` is their
-    /// handle (an `@` before it is allowed). Deleted accounts are never found. At most `limit`,
-    /// by name.
+    /// The people a search names: each of the first four words of `text` (letters and digits,
+    /// `'` and `-` inside a word) starts a word of their name, case and accents aside, or `text`
+    /// is their handle (an `@` before it is allowed). Deleted accounts are never found. At most
+    /// `limit`, by name.
     ///
     /// Names are looked up in their own full-text index (`people_search`, migration 19): each word
-    /// becomes a quoted prefix term, `"word"*`, bound as a value like every other input.
+    /// becomes a quoted prefix term, `"word"*`, bound as a value like every other input. A word
+    /// with `'` or `-` is a phrase there ("o'neil" is "o" then "neil"), as the index parts names.
     public func people(matching text: String, limit: Int = 6) throws -> [SearchPerson] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let handle = (trimmed.hasPrefix("@") ? String(trimmed.dropFirst()) : trimmed).lowercased()
-        let words = trimmed.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'" || $0 == "-") }
-        guard !words.isEmpty, words.count <= 4, trimmed.count <= 100 else { return [] }
+        // Five words or more: the first four pick the person out as well ("Maria de la Cruz
+        // Fernandez" is still found by her whole name).
+        let words = trimmed.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'" || $0 == "-") }.prefix(4)
+        guard !words.isEmpty, trimmed.count <= 100 else { return [] }
         // A word holds no `"` (the split keeps only letters, digits, `'` and `-`), so quoting it
         // makes one FTS5 phrase; `*` makes it a prefix. Terms side by side must all match.
         let nameQuery = words.map { "\"\($0)\"*" }.joined(separator: " ")

@@ -10,14 +10,15 @@ import Database
 /// to `users`, whichever code path makes it: a new account, a changed name, an account
 /// anonymised (`deleted_at` set) or removed.
 ///
-/// Tokens: letters and digits, plus `'` and `-` inside a word ("O'Neil", "Mary-Jane"), case and
-/// diacritics folded ("Zoë" is found by "zoe"), no stemming (a name is not an English word).
+/// Tokens: runs of letters and digits, case and diacritics folded ("Zoë" is found by "zoe"), no
+/// stemming (a name is not an English word). `'` and `-` part words, so "O'Neil" is found by
+/// "neil" and "Vanderbilt-Xu" by "xu", as well as by the whole "o'neil" (a phrase).
 enum Migration019PeopleSearch {
     static let migration = Migration(version: 19, name: "full-text index of members' names", sql: sql)
 
     static let sql = """
     CREATE VIRTUAL TABLE people_search USING fts5(
-        name, tokenize = "unicode61 remove_diacritics 2 tokenchars '''-'");
+        name, tokenize = 'unicode61 remove_diacritics 2');
     INSERT INTO people_search(rowid, name) SELECT id, display_name FROM users WHERE deleted_at IS NULL;
     INSERT INTO people_search(people_search) VALUES ('optimize');
 
