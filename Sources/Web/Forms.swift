@@ -108,9 +108,11 @@ struct LayoutContext: TemplateRenderable {
 }
 
 /// A page's view model inside the layout's context: names the page does not answer are looked
-/// up in the layout context (current user, CSRF token). Board pages can wrap theirs the same way:
-/// `app.pages.home.response(InLayout(page, context))`.
-struct InLayout: TemplateRenderable {
+/// up in the form's state, then the layout context (current user, CSRF token). Board pages can
+/// wrap theirs the same way: `app.pages.home.response(InLayout(page, context))`. Rendered, it
+/// is three contexts (`TemplateLayers`), each found by its own keys; asked by name (tests, or
+/// nested in another value), it asks the three in the same order.
+struct InLayout: TemplateLayers {
     let page: any TemplateRenderable
     let layout: LayoutContext
     var form: FormState?
@@ -121,9 +123,8 @@ struct InLayout: TemplateRenderable {
         self.form = form
     }
 
-    /// The page's keys (whatever its type), the form's when there is one, and the layout's.
-    var templateKeys: TemplateKeys {
-        TemplateKeys([], including: [page.templateKeys, LayoutContext.templateKeys] + (form == nil ? [] : [FormState.templateKeys]))
+    var layers: [TemplateValue] {
+        [.object(layout)] + (form.map { [.object($0)] } ?? []) + [.object(page)]
     }
 
     func templateValue(for key: String) -> TemplateValue? {

@@ -41,15 +41,18 @@ struct TemplateRenderer: ~Copyable {
     /// found again in an outer context) stops here instead of overflowing the thread's stack.
     static let maximumDepth = 100
 
-    init(templates: [CompiledTemplate], root: TemplateValue, capacity: Int) {
+    /// - Parameter roots: the outermost contexts, outermost first (a page in its layout is
+    ///   the layout, the form and the page: `TemplateLayers`).
+    init(templates: [CompiledTemplate], roots: [TemplateValue], capacity: Int) {
         self.templates = templates
-        stamps = [1]
-        stamps.reserveCapacity(8)
         out = RenderBuffer(capacity: capacity)
-        stack = [root]
-        stack.reserveCapacity(8)
-        contexts = [Self.context(of: root)]
-        contexts.reserveCapacity(8)
+        stack = roots
+        stack.reserveCapacity(roots.count + 8)
+        contexts = roots.map(Self.context(of:))
+        contexts.reserveCapacity(roots.count + 8)
+        stamps = roots.indices.map { UInt32($0) + 1 }
+        stamps.reserveCapacity(roots.count + 8)
+        nextStamp = UInt32(roots.count) + 1
     }
 
     private static func context(of value: TemplateValue) -> Unmanaged<TemplateContext>? {
@@ -144,9 +147,10 @@ struct TemplateRenderer: ~Copyable {
     }
 
     /// Finds `name`'s first part in the innermost context that has it, then the rest of a
-    /// dotted name inside that value only (Mustache spec). A context whose type does not list
-    /// the name (`TemplateKeys`) is passed without asking; each other context's answer is
-    /// remembered for as long as it stays on the stack (`rows`).
+    /// dotted name inside that value only (Mustache spec). Each context's keys turn the name's
+    /// number into a slot (`TemplateKeys`): a context without the name is passed unasked, a
+    /// keyed one is asked by slot, others by name; each answer is remembered for as long as the
+    /// context stays on the stack (`rows`).
     private mutating func lookup(_ name: TemplateName) -> TemplateValue? {
         if name.isImplicit { return stack.last }
         var found: TemplateValue?
@@ -154,7 +158,8 @@ struct TemplateRenderer: ~Copyable {
         while level >= 0 {
             if let context = contexts[level] {
                 let answer: TemplateValue?
-                if !context._withUnsafeGuaranteedRef({ $0.keys.mayAnswer(name) }) {
+                let slot = context._withUnsafeGuaranteedRef { $0.keys.slot(for: name) }
+                if slot == TemplateKeys.none {
                     // Not a name of this context's type (`TemplateKeys`): skipped unasked.
                     #if DEBUG
                     context._withUnsafeGuaranteedRef { Self.checkSkipped($0.model, name.first) }
@@ -163,7 +168,9 @@ struct TemplateRenderer: ~Copyable {
                 } else if let remembered = remembered(level: level, id: name.id) {
                     answer = remembered
                 } else {
-                    answer = context._withUnsafeGuaranteedRef({ $0.model.templateValue(for: name.first) })
+                    answer = context._withUnsafeGuaranteedRef { context in
+                        slot >= 0 ? context.model.templateValue(slot: slot) : context.model.templateValue(for: name.first)
+                    }
                     remember(answer, level: level, id: name.id)
                 }
                 if let answer {
@@ -174,8 +181,8 @@ struct TemplateRenderer: ~Copyable {
             level -= 1
         }
         guard var value = found else { return nil }
-        for part in name.rest {
-            guard case .object(let object) = value, let next = object.model.templateValue(for: part) else { return nil }
+        for (part, id) in zip(name.rest, name.restIDs) {
+            guard case .object(let object) = value, let next = object.answer(id: id, name: part) else { return nil }
             value = next
         }
         return value
