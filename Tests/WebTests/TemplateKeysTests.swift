@@ -49,15 +49,18 @@ import TestSupport
         "SignInToSeeView",  // in a route file (Routes/ReadingRoutes.swift), one name on a small page
     ]
 
-    /// A view model as its source declares it: its `case` names, the name families it answers
-    /// by prefix, and the type its `default:` passes other names to.
+    /// A view model as its source declares it: its `case` names (of its `switch` over strings,
+    /// or of its `enum Key`), the name families it answers by prefix, and the type it passes
+    /// other names to (its `default:`, or its keys' `including:`).
     struct Source {
         var cases: Set<String> = []
         var prefixes: [String] = []
         var delegate: String?
+        var keyed = false
     }
 
-    /// Reads every `TemplateRenderable` struct of Sources/Web and its `templateValue(for:)`.
+    /// Reads every `TemplateRenderable` struct of Sources/Web and its `templateValue(for:)`, or
+    /// every `KeyedTemplateRenderable` and its `enum Key`.
     static func sources() throws -> [String: Source] {
         var found: [String: Source] = [:]
         let root = repositoryRoot + "/Sources/Web"
@@ -70,9 +73,25 @@ import TestSupport
             while index < lines.count {
                 let line = lines[index]
                 if let match = line.firstMatch(of: /^\s*(?:public |private )?struct (\w+)/) {
-                    structs.append((String(match.1), depth, line.contains(": TemplateRenderable"), [:]))
+                    structs.append((String(match.1), depth, line.contains("TemplateRenderable"), [:]))
                 } else if let match = line.firstMatch(of: /^\s*(?:let|var) (\w+): (\w+)/), !structs.isEmpty {
                     structs[structs.count - 1].properties[String(match.1)] = String(match.2)
+                }
+                if line.contains("enum Key: String, CaseIterable"), let owner = structs.last, owner.renderable {
+                    var source = found[owner.name] ?? Source()
+                    source.keyed = true
+                    depth += 1
+                    index += 1
+                    while index < lines.count, !lines[index].contains("}") {
+                        for name in lines[index].matches(of: /(?:case |, )`?(\w+)`?/) { source.cases.insert(String(name.1)) }
+                        index += 1
+                    }
+                    found[owner.name] = source
+                    continue
+                }
+                if let match = line.firstMatch(of: /static let templateKeys = TemplateKeys\(Key\.self, including: (\w+)\.templateKeys\)/),
+                   let owner = structs.last {
+                    found[owner.name, default: Source()].delegate = String(match.1)
                 }
                 if line.contains("func templateValue(for key: String)"), let owner = structs.last, owner.renderable {
                     var source = Source()
@@ -119,6 +138,7 @@ import TestSupport
             #expect(keys.names == expected, "\(name): not listed \(expected.subtracting(keys.names).sorted()), not answered \(keys.names.subtracting(expected).sorted())")
             #expect(Set(keys.prefixes) == Set(source.prefixes), "\(name) answers names starting \(source.prefixes)")
             #expect(!keys.isUnknown)
+            #expect(keys.isKeyed == source.keyed, "\(name): keys built from its enum")
         }
         for name in Self.declared.keys { #expect(sources[name] != nil, "no source found for \(name)") }
     }

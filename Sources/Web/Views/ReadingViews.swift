@@ -171,7 +171,7 @@ struct TopicView: TemplateRenderable {
 }
 
 /// A post's author as the thread page shows them.
-struct PostAuthorView: TemplateRenderable {
+struct PostAuthorView: KeyedTemplateRenderable {
     var post: PostView
 
     /// "Mentor · John Lewis Partnership", "Admin", or nothing for members.
@@ -183,22 +183,24 @@ struct PostAuthorView: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys(["handle", "name", "badge", "role", "organisation"])
+    enum Key: String, CaseIterable, Sendable {
+        case handle, name, badge, role, organisation
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "handle": .text(post.authorHandle.lowercased())
-        case "name": .text(post.authorName)
-        case "badge": .text(badge)
-        case "role": .text(post.authorRole)
+        case .handle: .text(post.authorHandle.lowercased())
+        case .name: .text(post.authorName)
+        case .badge: .text(badge)
+        case .role: .text(post.authorRole)
         // A mentor's organisation is already in the badge.
-        case "organisation": post.authorRole == "mentor" ? nil : .text(post.authorOrganisation)
-        default: nil
+        case .organisation: post.authorRole == "mentor" ? nil : .text(post.authorOrganisation)
         }
     }
 }
 
-struct PostItemView: TemplateRenderable {
+struct PostItemView: KeyedTemplateRenderable {
     var post: PostView
     var accepted: Bool
     /// Who is reading: the author and admins still see a hidden post's text.
@@ -209,66 +211,70 @@ struct PostItemView: TemplateRenderable {
     private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
 
     /// The moderation partial's values (Templates/post-moderation.mustache).
-    struct Moderation: TemplateRenderable {
+    struct Moderation: KeyedTemplateRenderable {
         let post: PostView
         /// Policy `.flag` for this reader (`PostCapabilities.flag`), the rule the flag handler asks.
         let canFlag: Bool
 
-        static let templateKeys = TemplateKeys(["hidden", "hiddenReason", "awaitingApproval", "canFlag"])
+        enum Key: String, CaseIterable, Sendable {
+            case hidden, hiddenReason, awaitingApproval, canFlag
+        }
+        static let templateKeys = TemplateKeys(Key.self)
 
-        func templateValue(for key: String) -> TemplateValue? {
+        func templateValue(for key: Key) -> TemplateValue? {
             switch key {
-            case "hidden": .bool(post.hidden && !post.deletedByAuthor)
-            case "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
-            case "awaitingApproval": .bool(post.heldForApproval)
-            case "canFlag": .bool(canFlag)
-            default: nil
+            case .hidden: .bool(post.hidden && !post.deletedByAuthor)
+            case .hiddenReason: .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
+            case .awaitingApproval: .bool(post.heldForApproval)
+            case .canFlag: .bool(canFlag)
             }
         }
     }
 
-    static let templateKeys = TemplateKeys([
-        "id", "position", "author", "createdISO", "createdText", "edited", "editedISO", "editedText", "accepted", "removed",
-        "removedText", "bodyHTML", "moderation",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case id, position, author, createdISO, createdText, edited, editedISO, editedText, accepted, removed
+        case removedText, bodyHTML, moderation
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "id": .int(Int(post.id))
-        case "position": .int(post.position)
-        case "author": .object(PostAuthorView(post: post))
-        case "createdISO": .text(DateText.iso(post.createdAt))
-        case "createdText": .text(DateText.humanWithTime(post.createdAt))
-        case "edited": .bool(post.editedAt != nil)
-        case "editedISO": .text(post.editedAt.map(DateText.iso))
-        case "editedText": .text(post.editedAt.map(DateText.humanWithTime))
-        case "accepted": .bool(accepted)
-        case "removed": .bool(post.deletedByAuthor)
-        case "removedText": .text("Deleted by its author.")
-        case "bodyHTML": post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
-        case "moderation": .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
-        default: nil
+        case .id: .int(Int(post.id))
+        case .position: .int(post.position)
+        case .author: .object(PostAuthorView(post: post))
+        case .createdISO: .text(DateText.iso(post.createdAt))
+        case .createdText: .text(DateText.humanWithTime(post.createdAt))
+        case .edited: .bool(post.editedAt != nil)
+        case .editedISO: .text(post.editedAt.map(DateText.iso))
+        case .editedText: .text(post.editedAt.map(DateText.humanWithTime))
+        case .accepted: .bool(accepted)
+        case .removed: .bool(post.deletedByAuthor)
+        case .removedText: .text("Deleted by its author.")
+        case .bodyHTML: post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
+        case .moderation: .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
         }
     }
 }
 
-struct PageLinkView: TemplateRenderable {
+struct PageLinkView: KeyedTemplateRenderable {
     var number: Int
     var url: String
     var current: Bool
-    static let templateKeys = TemplateKeys(["number", "url", "current"])
+    enum Key: String, CaseIterable, Sendable {
+        case number, url, current
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "number": .int(number)
-        case "url": .text(url)
-        case "current": .bool(current)
-        default: nil
+        case .number: .int(number)
+        case .url: .text(url)
+        case .current: .bool(current)
         }
     }
 }
 
-struct ThreadView: TemplateRenderable {
+struct ThreadView: KeyedTemplateRenderable {
     var page: ThreadPage
     var viewer: Viewer = .visitor
     var starter: String { page.thread.authorName }
@@ -279,38 +285,37 @@ struct ThreadView: TemplateRenderable {
         number == 1 ? canonicalPath : canonicalPath + "?page=\(number)"
     }
 
-    static let templateKeys = TemplateKeys([
-        "id", "title", "starterName", "starterURL", "topics", "primaryTopic", "space", "briefingItem", "postCount",
-        "mentors", "acceptedURL", "posts", "pageNumber", "pageCount", "paginated", "previousURL", "nextURL", "pages",
-        "locked", "feedURL",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case id, title, starterName, starterURL, topics, primaryTopic, space, briefingItem, postCount, mentors
+        case acceptedURL, posts, pageNumber, pageCount, paginated, previousURL, nextURL, pages, locked, feedURL
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "id": .int(Int(page.thread.id))
-        case "title": .text(page.thread.title)
-        case "starterName": .text(page.thread.authorName)
-        case "starterURL": .text(BoardPaths.user(page.thread.authorHandle))
-        case "topics": .list(page.thread.topics.map(TopicTagView.init))
-        case "primaryTopic": page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
-        case "space": page.space.map { .object(OrganisationLinkView(link: $0)) }
-        case "briefingItem": page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
-        case "postCount": .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
-        case "mentors": page.mentorNames.isEmpty ? nil : .text(page.mentorNames.joined(separator: ", "))
-        case "acceptedURL":
+        case .id: .int(Int(page.thread.id))
+        case .title: .text(page.thread.title)
+        case .starterName: .text(page.thread.authorName)
+        case .starterURL: .text(BoardPaths.user(page.thread.authorHandle))
+        case .topics: .list(page.thread.topics.map(TopicTagView.init))
+        case .primaryTopic: page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
+        case .space: page.space.map { .object(OrganisationLinkView(link: $0)) }
+        case .briefingItem: page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
+        case .postCount: .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
+        case .mentors: page.mentorNames.isEmpty ? nil : .text(page.mentorNames.joined(separator: ", "))
+        case .acceptedURL:
             page.acceptedPostID.map { id in
                 .text((page.acceptedPostPage == page.page ? "" : pagePath(page.acceptedPostPage ?? 1)) + "#post-\(id)")
             }
-        case "posts": .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
-        case "pageNumber": page.pageCount > 1 ? .int(page.page) : nil
-        case "pageCount": .int(page.pageCount)
-        case "paginated": .bool(page.pageCount > 1)
-        case "previousURL": page.page > 1 ? .text(pagePath(page.page - 1)) : nil
-        case "nextURL": page.page < page.pageCount ? .text(pagePath(page.page + 1)) : nil
-        case "pages": .list((1...page.pageCount).map { PageLinkView(number: $0, url: pagePath($0), current: $0 == page.page) })
-        case "locked": .bool(page.thread.locked)
-        case "feedURL": .text("/t/\(page.thread.id)/feed.atom")
-        default: nil
+        case .posts: .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
+        case .pageNumber: page.pageCount > 1 ? .int(page.page) : nil
+        case .pageCount: .int(page.pageCount)
+        case .paginated: .bool(page.pageCount > 1)
+        case .previousURL: page.page > 1 ? .text(pagePath(page.page - 1)) : nil
+        case .nextURL: page.page < page.pageCount ? .text(pagePath(page.page + 1)) : nil
+        case .pages: .list((1...page.pageCount).map { PageLinkView(number: $0, url: pagePath($0), current: $0 == page.page) })
+        case .locked: .bool(page.thread.locked)
+        case .feedURL: .text("/t/\(page.thread.id)/feed.atom")
         }
     }
 }
