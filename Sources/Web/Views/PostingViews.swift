@@ -3,20 +3,20 @@ import Foundation
 import HTTPServer
 
 /// A post as the edit and delete pages show it.
-struct PostFormView: TemplateRenderable {
+struct PostFormView: KeyedTemplateRenderable {
     var post: EditablePost
     var previewHTML: String?
     var backURL: String
 
-    static let templateKeys = TemplateKeys(["postID", "threadTitle", "backURL", "previewHTML"])
+    enum Key: String, CaseIterable, Sendable { case postID, threadTitle, backURL, previewHTML }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "postID": .int(Int(post.id))
-        case "threadTitle": .text(post.threadTitle)
-        case "backURL": .text(backURL)
-        case "previewHTML": previewHTML.map { .html($0) }
-        default: nil
+        case .postID: .int(Int(post.id))
+        case .threadTitle: .text(post.threadTitle)
+        case .backURL: .text(backURL)
+        case .previewHTML: previewHTML.map { .html($0) }
         }
     }
 }
@@ -43,29 +43,29 @@ struct PostingPages: Sendable {
 }
 
 /// A thread's title and topics, as its author (or an admin) may fix them.
-struct ThreadDetailsView: TemplateRenderable {
+struct ThreadDetailsView: KeyedTemplateRenderable {
     var details: Threads.Details
     var topics: [TopicChoice]
     var selected: Set<String>
 
-    static let templateKeys = TemplateKeys(["threadID", "threadTitle", "backURL", "topicChoices"])
+    enum Key: String, CaseIterable, Sendable { case threadID, threadTitle, backURL, topicChoices }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "threadID": .int(Int(details.threadID))
-        case "threadTitle": .text(details.title)
-        case "backURL": .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
-        case "topicChoices":
+        case .threadID: .int(Int(details.threadID))
+        case .threadTitle: .text(details.title)
+        case .backURL: .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
+        case .topicChoices:
             .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
-        default: nil
         }
     }
 }
 
 /// The new-thread form: topics as checkboxes, the spaces the person may post in, a preview.
-struct NewThreadView: TemplateRenderable {
+struct NewThreadView: KeyedTemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
     var spaces: [Space]
@@ -80,29 +80,29 @@ struct NewThreadView: TemplateRenderable {
     /// When the draft the form was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
 
-    static let templateKeys = TemplateKeys([
-        "topicChoices", "aboutTitle", "postWaits", "publicReaders", "draftSavedAt", "hasSpaces", "publicChecked",
-        "spaceChoices", "previewHTML",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case topicChoices, aboutTitle, postWaits, publicReaders, draftSavedAt, hasSpaces, publicChecked
+        case spaceChoices, previewHTML
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "topicChoices":
+        case .topicChoices:
             .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
-        case "aboutTitle": aboutTitle.map { .text($0) }
-        case "postWaits": .bool(postWaits)
-        case "publicReaders": .text(publicReaders)
-        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
-        case "hasSpaces": .bool(!spaces.isEmpty)
-        case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
-        case "spaceChoices":
+        case .aboutTitle: aboutTitle.map { .text($0) }
+        case .postWaits: .bool(postWaits)
+        case .publicReaders: .text(publicReaders)
+        case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case .hasSpaces: .bool(!spaces.isEmpty)
+        case .publicChecked: .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
+        case .spaceChoices:
             .list(spaces.map { space in
                 ["id": .text(String(space.id)), "name": .text(space.name), "checked": .bool(String(space.id) == selectedSpace)]
             })
-        case "previewHTML": previewHTML.map { .html($0) }
-        default: nil
+        case .previewHTML: previewHTML.map { .html($0) }
         }
     }
 }
