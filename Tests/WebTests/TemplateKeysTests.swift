@@ -80,13 +80,15 @@ import TestSupport
                 if line.contains("enum Key: String, CaseIterable"), let owner = structs.last, owner.renderable {
                     var source = found[owner.name] ?? Source()
                     source.keyed = true
-                    depth += 1
-                    index += 1
-                    while index < lines.count, !lines[index].contains("}") {
-                        for name in lines[index].matches(of: /(?:case |, )`?(\w+)`?/) { source.cases.insert(String(name.1)) }
-                        index += 1
+                    // The cases, on the enum's line (`{ case a, b }`) or on the lines up to its `}`.
+                    var end = index
+                    while end < lines.count - 1, !lines[end].contains("}") { end += 1 }
+                    for caseLine in lines[index...end] {
+                        let body = caseLine.contains("enum Key") ? caseLine.split(separator: "{", omittingEmptySubsequences: false).dropFirst().joined() : caseLine
+                        for name in body.matches(of: /(?:case |, )`?(\w+)`?/) { source.cases.insert(String(name.1)) }
                     }
                     found[owner.name] = source
+                    index = end + 1
                     continue
                 }
                 if let match = line.firstMatch(of: /static let templateKeys = TemplateKeys\(Key\.self, including: (\w+)\.templateKeys\)/),
