@@ -262,6 +262,72 @@ import TestSupport
     }
 }
 
+/// Keyed view models: names reach a `switch` over an enum by their number, through wrappers.
+@Suite struct KeyedTemplateTests {
+    struct Author: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case name, handle }
+        static let templateKeys = TemplateKeys(Key.self)
+        var name: String
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .name: .text(name)
+            case .handle: nil
+            }
+        }
+    }
+
+    struct Item: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case title, author, position }
+        static let templateKeys = TemplateKeys(Key.self, including: Author.templateKeys)
+        var title: String
+        var author: Author
+        var position: Int
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .title: .text(title)
+            case .author: .object(author)
+            case .position: .int(position)
+            }
+        }
+        func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? { author.templateValue(slot: slot) }
+    }
+
+    /// Wraps an item, answering `title` itself (its own case wins) and passing the rest on, two levels down.
+    struct Actions: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case mayEdit, title }
+        static let templateKeys = TemplateKeys(Key.self, including: Item.templateKeys)
+        var item: Item
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .mayEdit: .bool(true)
+            case .title: .text("Wrapped " + item.title)
+            }
+        }
+        func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? { item.templateValue(slot: slot) }
+    }
+
+    static let actions = Actions(item: Item(title: "Hello", author: Author(name: "Ana"), position: 3))
+
+    @Test func wrappersPassNamesOnBySlot() throws {
+        let page: TemplateValue = ["handle": "outer", "posts": .list([Self.actions])]
+        let template = "{{#posts}}{{title}}|{{position}}|{{name}}|{{handle}}|{{author.name}}|{{#mayEdit}}edit{{/mayEdit}}|{{site}};{{/posts}}"
+        // `handle` is the author's name, but the author answers nil: the page's is found.
+        #expect(try render(template, page) == "Wrapped Hello|3|Ana|outer|Ana|edit|;")
+    }
+
+    @Test func theStringEntryPointAgreesWithTheSlots() {
+        let keys = Actions.templateKeys
+        #expect(keys.isKeyed && keys.names == ["mayEdit", "title", "author", "position", "name", "handle"])
+        #expect(keys.ownCount == 2 && keys.slotCount == 2 + 3 + 2)
+        if case .text(let title)? = Self.actions.templateValue(for: "title") { #expect(title == "Wrapped Hello") } else { Issue.record("no title") }
+        if case .int(let position)? = Self.actions.templateValue(for: "position") { #expect(position == 3) } else { Issue.record("no position") }
+        if case .text(let name)? = Self.actions.templateValue(for: "name") { #expect(name == "Ana") } else { Issue.record("no name") }
+        #expect(Self.actions.templateValue(for: "handle") == nil)
+        #expect(Self.actions.templateValue(for: "site") == nil)
+        #expect(Self.actions.templateValue(for: "a name no template or type has ever used") == nil)
+    }
+}
+
 struct TemplateKeysTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
