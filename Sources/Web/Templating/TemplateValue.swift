@@ -53,6 +53,10 @@ public final class TemplateContext: Sendable {
     public init(_ model: some TemplateRenderable) {
         self.model = model
         keys = model.templateKeys
+        #if DEBUG
+        // A keyed type whose keys are not built from its enum would answer nothing.
+        precondition(keys.isKeyed || !(model is any KeyedTemplateRenderable), "\(type(of: model)): templateKeys must be TemplateKeys(Key.self)")
+        #endif
     }
 
     /// The model's answer for the name numbered `id` (whose text is `name`), by slot when its
