@@ -54,7 +54,7 @@ struct FormState: TemplateRenderable {
 
 /// What the layout shows around every page: the signed-in person (or sign-in links) and the
 /// CSRF token of the header's sign-out form.
-struct LayoutContext: TemplateRenderable {
+struct LayoutContext: KeyedTemplateRenderable {
     var account: Account?
     var csrfToken: String
     var unreadNotifications = 0
@@ -80,37 +80,39 @@ struct LayoutContext: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys([
-        "currentUser", "csrfToken", "unreadNotifications", "awaitingModeration", "siteNotice", "siteNoticeIsSuccess",
-        "startThreadRefusal", "mayStartThread", "restriction", "signInQuery",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case currentUser, csrfToken, unreadNotifications, awaitingModeration, siteNotice, siteNoticeIsSuccess
+        case startThreadRefusal, mayStartThread, restriction, signInQuery
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "currentUser":
+        case .currentUser:
             guard let account else { return nil }
             return [
                 "displayName": .text(account.displayName), "handle": .text(account.handle),
                 "isAdmin": .bool(account.role == .admin), "isMentor": .bool(account.role == .mentor),
             ]
-        case "csrfToken": return .text(csrfToken)
-        case "unreadNotifications": return unreadNotifications > 0 ? .int(unreadNotifications) : nil
-        case "awaitingModeration": return awaitingModeration > 0 ? .int(awaitingModeration) : nil
-        case "siteNotice": return notice?.key.text.map { .text($0) }
-        case "siteNoticeIsSuccess": return .bool(notice?.key.isSuccess ?? false)
-        case "startThreadRefusal": return startThreadRefusal.map { .text($0) }
-        case "mayStartThread": return .bool(capabilities.startThread)
-        case "restriction": return capabilities.restriction.map { .text($0) }
-        case "signInQuery": return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
-        default: return nil
+        case .csrfToken: return .text(csrfToken)
+        case .unreadNotifications: return unreadNotifications > 0 ? .int(unreadNotifications) : nil
+        case .awaitingModeration: return awaitingModeration > 0 ? .int(awaitingModeration) : nil
+        case .siteNotice: return notice?.key.text.map { .text($0) }
+        case .siteNoticeIsSuccess: return .bool(notice?.key.isSuccess ?? false)
+        case .startThreadRefusal: return startThreadRefusal.map { .text($0) }
+        case .mayStartThread: return .bool(capabilities.startThread)
+        case .restriction: return capabilities.restriction.map { .text($0) }
+        case .signInQuery: return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
         }
     }
 }
 
 /// A page's view model inside the layout's context: names the page does not answer are looked
-/// up in the layout context (current user, CSRF token). Board pages can wrap theirs the same way:
-/// `app.pages.home.response(InLayout(page, context))`.
-struct InLayout: TemplateRenderable {
+/// up in the form's state, then the layout context (current user, CSRF token). Board pages can
+/// wrap theirs the same way: `app.pages.home.response(InLayout(page, context))`. Rendered, it
+/// is three contexts (`TemplateLayers`), each found by its own keys; asked by name (tests, or
+/// nested in another value), it asks the three in the same order.
+struct InLayout: TemplateLayers {
     let page: any TemplateRenderable
     let layout: LayoutContext
     var form: FormState?
@@ -121,9 +123,8 @@ struct InLayout: TemplateRenderable {
         self.form = form
     }
 
-    /// The page's keys (whatever its type), the form's when there is one, and the layout's.
-    var templateKeys: TemplateKeys {
-        TemplateKeys([], including: [page.templateKeys, LayoutContext.templateKeys] + (form == nil ? [] : [FormState.templateKeys]))
+    var layers: [TemplateValue] {
+        [.object(layout)] + (form.map { [.object($0)] } ?? []) + [.object(page)]
     }
 
     func templateValue(for key: String) -> TemplateValue? {

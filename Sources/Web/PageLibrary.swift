@@ -71,22 +71,22 @@ struct PageLibrary: Sendable {
 }
 
 /// The home page.
-struct HomePage: TemplateRenderable {
+struct HomePage: KeyedTemplateRenderable {
     var status = "The discussion board is being set up. The server, its TLS and its health check are running."
 
-    static let templateKeys = TemplateKeys(["status"])
+    enum Key: String, CaseIterable, Sendable { case status }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "status": .text(status)
-        default: nil
+        case .status: .text(status)
         }
     }
 }
 
 /// An error page: a heading people understand, what went wrong, and what to do next
 /// (GOV.UK Design System "page not found" and "there is a problem with the service" patterns).
-struct ErrorPage: TemplateRenderable {
+struct ErrorPage: KeyedTemplateRenderable {
     var status: HTTPStatus
     var message: String
     /// The request id (`X-Request-Id`, the access log's `id`), when the server gave one.
@@ -121,17 +121,17 @@ struct ErrorPage: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys(["heading", "message", "advice", "code", "reason", "reference"])
+    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "heading": .text(heading)
-        case "message": .text(message)
-        case "advice": .text(advice)
-        case "code": .int(status.code)
-        case "reason": .text(status.reason)
-        case "reference": .text(reference)
-        default: nil
+        case .heading: .text(heading)
+        case .message: .text(message)
+        case .advice: .text(advice)
+        case .code: .int(status.code)
+        case .reason: .text(status.reason)
+        case .reference: .text(reference)
         }
     }
 }

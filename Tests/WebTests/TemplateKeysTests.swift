@@ -49,15 +49,18 @@ import TestSupport
         "SignInToSeeView",  // in a route file (Routes/ReadingRoutes.swift), one name on a small page
     ]
 
-    /// A view model as its source declares it: its `case` names, the name families it answers
-    /// by prefix, and the type its `default:` passes other names to.
+    /// A view model as its source declares it: its `case` names (of its `switch` over strings,
+    /// or of its `enum Key`), the name families it answers by prefix, and the type it passes
+    /// other names to (its `default:`, or its keys' `including:`).
     struct Source {
         var cases: Set<String> = []
         var prefixes: [String] = []
         var delegate: String?
+        var keyed = false
     }
 
-    /// Reads every `TemplateRenderable` struct of Sources/Web and its `templateValue(for:)`.
+    /// Reads every `TemplateRenderable` struct of Sources/Web and its `templateValue(for:)`, or
+    /// every `KeyedTemplateRenderable` and its `enum Key`.
     static func sources() throws -> [String: Source] {
         var found: [String: Source] = [:]
         let root = repositoryRoot + "/Sources/Web"
@@ -70,9 +73,27 @@ import TestSupport
             while index < lines.count {
                 let line = lines[index]
                 if let match = line.firstMatch(of: /^\s*(?:public |private )?struct (\w+)/) {
-                    structs.append((String(match.1), depth, line.contains(": TemplateRenderable"), [:]))
+                    structs.append((String(match.1), depth, line.contains("TemplateRenderable"), [:]))
                 } else if let match = line.firstMatch(of: /^\s*(?:let|var) (\w+): (\w+)/), !structs.isEmpty {
                     structs[structs.count - 1].properties[String(match.1)] = String(match.2)
+                }
+                if line.contains("enum Key: String, CaseIterable"), let owner = structs.last, owner.renderable {
+                    var source = found[owner.name] ?? Source()
+                    source.keyed = true
+                    // The cases, on the enum's line (`{ case a, b }`) or on the lines up to its `}`.
+                    var end = index
+                    while end < lines.count - 1, !lines[end].contains("}") { end += 1 }
+                    for caseLine in lines[index...end] {
+                        let body = caseLine.contains("enum Key") ? caseLine.split(separator: "{", omittingEmptySubsequences: false).dropFirst().joined() : caseLine
+                        for name in body.matches(of: /(?:case |, )`?(\w+)`?/) { source.cases.insert(String(name.1)) }
+                    }
+                    found[owner.name] = source
+                    index = end + 1
+                    continue
+                }
+                if let match = line.firstMatch(of: /static let templateKeys = TemplateKeys\(Key\.self, including: (\w+)\.templateKeys\)/),
+                   let owner = structs.last {
+                    found[owner.name, default: Source()].delegate = String(match.1)
                 }
                 if line.contains("func templateValue(for key: String)"), let owner = structs.last, owner.renderable {
                     var source = Source()
@@ -119,6 +140,7 @@ import TestSupport
             #expect(keys.names == expected, "\(name): not listed \(expected.subtracting(keys.names).sorted()), not answered \(keys.names.subtracting(expected).sorted())")
             #expect(Set(keys.prefixes) == Set(source.prefixes), "\(name) answers names starting \(source.prefixes)")
             #expect(!keys.isUnknown)
+            #expect(keys.isKeyed == source.keyed, "\(name): keys built from its enum")
         }
         for name in Self.declared.keys { #expect(sources[name] != nil, "no source found for \(name)") }
     }
@@ -248,6 +270,72 @@ import TestSupport
         let page: TemplateValue = ["site": "MN", "title": "Outer", "posts": .list([Listed(), Listed()])]
         let template = "{{#posts}}{{title}}@{{site}}:{{value_a}};{{/posts}}{{title}}"
         #expect(try render(template, page) == "Inner@MN:a;Inner@MN:a;Outer")
+    }
+}
+
+/// Keyed view models: names reach a `switch` over an enum by their number, through wrappers.
+@Suite struct KeyedTemplateTests {
+    struct Author: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case name, handle }
+        static let templateKeys = TemplateKeys(Key.self)
+        var name: String
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .name: .text(name)
+            case .handle: nil
+            }
+        }
+    }
+
+    struct Item: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case title, author, position }
+        static let templateKeys = TemplateKeys(Key.self, including: Author.templateKeys)
+        var title: String
+        var author: Author
+        var position: Int
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .title: .text(title)
+            case .author: .object(author)
+            case .position: .int(position)
+            }
+        }
+        func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? { author.templateValue(slot: slot) }
+    }
+
+    /// Wraps an item, answering `title` itself (its own case wins) and passing the rest on, two levels down.
+    struct Actions: KeyedTemplateRenderable {
+        enum Key: String, CaseIterable, Sendable { case mayEdit, title }
+        static let templateKeys = TemplateKeys(Key.self, including: Item.templateKeys)
+        var item: Item
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .mayEdit: .bool(true)
+            case .title: .text("Wrapped " + item.title)
+            }
+        }
+        func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? { item.templateValue(slot: slot) }
+    }
+
+    static let actions = Actions(item: Item(title: "Hello", author: Author(name: "Ana"), position: 3))
+
+    @Test func wrappersPassNamesOnBySlot() throws {
+        let page: TemplateValue = ["handle": "outer", "posts": .list([Self.actions])]
+        let template = "{{#posts}}{{title}}|{{position}}|{{name}}|{{handle}}|{{author.name}}|{{#mayEdit}}edit{{/mayEdit}}|{{site}};{{/posts}}"
+        // `handle` is the author's name, but the author answers nil: the page's is found.
+        #expect(try render(template, page) == "Wrapped Hello|3|Ana|outer|Ana|edit|;")
+    }
+
+    @Test func theStringEntryPointAgreesWithTheSlots() {
+        let keys = Actions.templateKeys
+        #expect(keys.isKeyed && keys.names == ["mayEdit", "title", "author", "position", "name", "handle"])
+        #expect(keys.ownCount == 2 && keys.slotCount == 2 + 3 + 2)
+        if case .text(let title)? = Self.actions.templateValue(for: "title") { #expect(title == "Wrapped Hello") } else { Issue.record("no title") }
+        if case .int(let position)? = Self.actions.templateValue(for: "position") { #expect(position == 3) } else { Issue.record("no position") }
+        if case .text(let name)? = Self.actions.templateValue(for: "name") { #expect(name == "Ana") } else { Issue.record("no name") }
+        #expect(Self.actions.templateValue(for: "handle") == nil)
+        #expect(Self.actions.templateValue(for: "site") == nil)
+        #expect(Self.actions.templateValue(for: "a name no template or type has ever used") == nil)
     }
 }
 

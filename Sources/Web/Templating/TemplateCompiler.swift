@@ -24,9 +24,11 @@ struct TemplateName: Sendable {
     let first: String
     /// Looked up only inside the value `first` found (Mustache dotted names).
     let rest: [String]
-    /// `first` as a number shared by every template of the library (given when the library is
-    /// built): the renderer remembers what an outer context answered for it by this number.
+    /// `first` as a number shared by every library of the process (given when the library is
+    /// built, `TemplateNameIDs`): the renderer finds a context's slot for it by this number.
     var id: Int32 = 0
+    /// The numbers of `rest`.
+    var restIDs: [Int32] = []
 
     var isImplicit: Bool { first.isEmpty }
 }

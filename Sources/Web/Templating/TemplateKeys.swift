@@ -1,70 +1,105 @@
 import Synchronization
 
-/// The names a view model's `templateValue(for:)` can answer, so the renderer never asks a
-/// context for a name its type never answers (a `switch` over strings that ends in `nil`).
+/// The names a view model answers, resolved to numbers once, so a render never compares a
+/// name's text.
 ///
-/// A type lists every name its `switch` has a case for, and the keys of whatever it passes
-/// other names to (`including:`):
+/// Every name has a process-wide number (`TemplateNameIDs`), given when a library is compiled
+/// or a type's keys are built. A type's keys map each number to what the renderer does with
+/// it, by one array read (`slot(for:)`):
+/// - **a slot**: the type answers the name through `templateValue(slot:)`. A type with an enum
+///   of its names (`KeyedTemplateRenderable`) has one slot per case, in the enum's order, so
+///   its answer is a `switch` over the enum (an integer jump):
 ///
-///     static let templateKeys = TemplateKeys(["mayEdit", "quoteURL"], including: PostItemView.templateKeys)
+///       enum Key: String, CaseIterable, Sendable { case mayEdit, quoteURL }
+///       static let templateKeys = TemplateKeys(Key.self, including: PostItemView.templateKeys)
 ///
-/// A name missing from the list would make the renderer skip a value the type has: debug builds
-/// (every test) still ask the type for each name they skip and stop on an answer
-/// (`TemplateKeys.undeclared`), and `TemplateKeysTests` asks each type for every name of every
-/// template. `TemplateKeys.unknown` (the default) means "ask for every name".
+/// - **by name**: a type without an enum (`TemplateKeys(["name"])`, a name family such as the
+///   form's `value_NAME`, or `.unknown`) is asked `templateValue(for:)` with the text, as before.
+/// - **none**: the type has no such name; the renderer skips it unasked.
+///
+/// **Names passed on.** A keyed type that passes other names to models it wraps (`including:`)
+/// numbers its slots as one flat space: its own cases first (`0..<ownCount`), then each
+/// included type's whole space in turn, at an offset (`parts`). For a name it does not answer
+/// itself, its table holds the first included type's slot plus that offset, so the name's
+/// number still leads to one slot. Asked for a slot past its own, the type's
+/// `templateValue(slot:)` finds the part and the slot inside it (`passedOn(_:)`) and calls
+/// `templateValue(passedOn:to:)`, where it forwards to the wrapped model's `templateValue(slot:)`:
+/// integers all the way down. Own cases win over included names, as the `switch`'s `default:`
+/// did. Only keyed types with no name families can be included this way (checked at start).
+///
+/// A type's string entry point (`templateValue(for:)`, for tests, dotted names of dictionary
+/// models and debug checks) goes through the same table, so the two paths cannot disagree.
+/// Debug builds (every test) still ask the type for each name the renderer skips and stop on an
+/// answer (`TemplateKeys.undeclared`), and `TemplateKeysTests` asks each type for every name of
+/// every template. `TemplateKeys.unknown` (the default) means "ask by name for every name".
 public final class TemplateKeys: Sendable {
-    /// Keys not known: the type is asked for every name (dictionary-backed models, wrappers of them).
+    /// Keys not known: the type is asked by name for every name (dictionary-backed models).
     public static let unknown = TemplateKeys(isUnknown: true)
 
-    /// The names this type's own `switch` answers.
+    /// What `slot(for:)` returns for a name the type does not answer.
+    static let none: Int32 = -1
+    /// What `slot(for:)` returns for a name the type answers through `templateValue(for:)`.
+    static let byName: Int32 = -2
+
+    /// The names this type answers itself.
     private let own: Set<String>
     /// The keys of the models it passes other names to.
     private let included: [TemplateKeys]
     /// Families of names, such as the form's `value_NAME` (its own and those included).
     public let prefixes: [String]
     public let isUnknown: Bool
-    /// Bit `id` is set for each listed name's process-wide number (`TemplateNameIDs`), its own
-    /// and those of the keys it includes.
-    private let bits: [UInt64]
+    /// By name number: a slot, `byName` or `none`. Numbers past the end are `none`.
+    private let table: [Int32]
+    /// Slots `0..<ownCount` are the type's own enum cases, in order.
+    let ownCount: Int32
+    /// Every slot: its own and those of the types it includes.
+    let slotCount: Int32
+    /// Where each included type's slots start, in the order given.
+    private let bases: [Int32]
+    /// The enum's cases (`KeyCases<Key>`), so a slot becomes a case by one array read.
+    private let cases: (any AnyObject & Sendable)?
 
     private init(isUnknown: Bool) {
         self.isUnknown = isUnknown
         own = []
         included = []
         prefixes = []
-        bits = []
+        table = []
+        ownCount = 0
+        slotCount = 0
+        bases = []
+        cases = nil
     }
 
+    /// Keys of a type without an enum: every name listed is asked by name.
     /// - Parameters:
     ///   - names: the names this type's own `switch` answers.
     ///   - prefixes: name families it answers (`"value_"` for every `value_NAME`).
     ///   - including: the keys of the models it passes other names to; an unknown one makes these
-    ///     unknown. Including takes no lock (`InLayout` builds its keys on every page).
+    ///     unknown.
     public init(_ names: [String], prefixes: [String] = [], including: [TemplateKeys] = []) {
         own = Set(names)
         self.included = including
         var allPrefixes = prefixes
         var unknown = false
-        var bits: [UInt64] = []
-        if !names.isEmpty {
-            let ids = TemplateNameIDs.ids(names)
-            bits = [UInt64](repeating: 0, count: (Int(ids.max() ?? 0) >> 6) + 1)
-            for id in ids { bits[Int(id) >> 6] |= 1 << UInt64(id & 63) }
+        var table: [Int32] = []
+        func mark(_ id: Int32) {
+            if Int(id) >= table.count { table += repeatElement(Self.none, count: Int(id) + 1 - table.count) }
+            table[Int(id)] = Self.byName
         }
+        for id in TemplateNameIDs.ids(names) { mark(id) }
         for other in including {
             allPrefixes += other.prefixes.filter { !allPrefixes.contains($0) }
             unknown = unknown || other.isUnknown
-            if other.bits.count > bits.count { bits += repeatElement(0, count: other.bits.count - bits.count) }
-            for (word, value) in other.bits.enumerated() { bits[word] |= value }
+            for (id, slot) in other.table.enumerated() where slot != Self.none { mark(Int32(id)) }
         }
         self.prefixes = allPrefixes
         isUnknown = unknown
-        self.bits = bits
-    }
-
-    /// Every name listed (this type's and those of the keys it includes).
-    public var names: Set<String> {
-        included.reduce(own) { $0.union($1.names) }
+        self.table = table
+        ownCount = 0
+        slotCount = 0
+        bases = []
+        cases = nil
     }
 
     /// One type's keys with another's: `TemplateKeys([...], including: Other.templateKeys)`.
@@ -72,15 +107,84 @@ public final class TemplateKeys: Sendable {
         self.init(names, prefixes: prefixes, including: [other])
     }
 
-    /// Whether a type with these keys may answer `name`. Cheap: a bit test by the name's number.
-    @inline(__always)
-    func mayAnswer(_ name: TemplateName) -> Bool {
-        let id = Int(name.id)
-        let word = id >> 6
-        if word < bits.count, bits[word] & (1 << UInt64(id & 63)) != 0 { return true }
-        if isUnknown { return true }
-        return !prefixes.isEmpty && prefixes.contains { name.first.hasPrefix($0) }
+    /// Keys of a type whose names are the cases of `Key` (raw values are the names), passing
+    /// other names to the models whose keys are `including` (keyed too, without name families).
+    public init<Key: RawRepresentable & CaseIterable & Sendable>(_ key: Key.Type, including: [TemplateKeys] = [])
+    where Key.RawValue == String {
+        let all = Array(Key.allCases)
+        let names = all.map(\.rawValue)
+        own = Set(names)
+        self.included = including
+        prefixes = []
+        isUnknown = false
+        cases = KeyCases(all)
+        ownCount = Int32(all.count)
+        var table: [Int32] = []
+        func set(_ id: Int, _ slot: Int32) {
+            if id >= table.count { table += repeatElement(Self.none, count: id + 1 - table.count) }
+            if table[id] == Self.none { table[id] = slot }
+        }
+        for (slot, id) in TemplateNameIDs.ids(names).enumerated() { set(Int(id), Int32(slot)) }
+        var base = Int32(all.count)
+        var bases: [Int32] = []
+        for other in including {
+            precondition(!other.isUnknown && other.prefixes.isEmpty && !other.table.contains(Self.byName),
+                         "\(Key.self): a keyed type can pass names on only to keyed types")
+            bases.append(base)
+            for (id, slot) in other.table.enumerated() where slot >= 0 { set(id, base + slot) }
+            base += other.slotCount
+        }
+        self.table = table
+        self.bases = bases
+        slotCount = base
     }
+
+    /// A keyed type's keys with another's: `TemplateKeys(Key.self, including: Other.templateKeys)`.
+    public convenience init<Key: RawRepresentable & CaseIterable & Sendable>(_ key: Key.Type, including other: TemplateKeys)
+    where Key.RawValue == String {
+        self.init(key, including: [other])
+    }
+
+    /// What a type with these keys does with `name`: a slot (>= 0), `byName` or `none`. One
+    /// array read for a listed name.
+    @inline(__always)
+    func slot(for name: TemplateName) -> Int32 {
+        slot(id: name.id, text: name.first)
+    }
+
+    @inline(__always)
+    func slot(id: Int32, text: String) -> Int32 {
+        let id = Int(id)
+        if id < table.count, table[id] != Self.none { return table[id] }
+        if isUnknown { return Self.byName }
+        if !prefixes.isEmpty, prefixes.contains(where: { text.hasPrefix($0) }) { return Self.byName }
+        return Self.none
+    }
+
+    /// The enum case of own slot `slot` (below `ownCount`).
+    @inline(__always)
+    func key<Key: Sendable>(_ slot: Int32, as: Key.Type) -> Key {
+        // `cases` is the `KeyCases<Key>` these keys were built with (`Self.templateKeys` of the
+        // type whose `Key` this is); checked in debug builds.
+        unsafeDowncast(cases.unsafelyUnwrapped, to: KeyCases<Key>.self).cases[Int(slot)]
+    }
+
+    /// For a slot past the own ones: which included type (its index in `including:`) and the
+    /// slot inside it.
+    @inline(__always)
+    func passedOn(_ slot: Int32) -> (part: Int, slot: Int32) {
+        var part = bases.count - 1
+        while part > 0 && bases[part] > slot { part -= 1 }
+        return (part, slot - bases[part])
+    }
+
+    /// Every name listed (this type's and those of the keys it includes).
+    public var names: Set<String> {
+        included.reduce(own) { $0.union($1.names) }
+    }
+
+    /// Whether this type's keys are its enum's cases (`KeyedTemplateRenderable`).
+    public var isKeyed: Bool { cases != nil }
 
     /// Whether a type with these keys may answer `name`.
     public func contains(_ name: String) -> Bool {
@@ -96,9 +200,16 @@ public final class TemplateKeys: Sendable {
     }
 }
 
+/// A keyed type's enum cases in slot order, built once with its keys.
+final class KeyCases<Key: Sendable>: Sendable {
+    let cases: [Key]
+    init(_ cases: [Key]) { self.cases = cases }
+}
+
 /// A number for every name a template or a `TemplateKeys` uses, the same across every library
-/// in the process, so a type's keys are a bit set built once (`static let`) that any library's
-/// renderer can test. Only building a library or a type's keys takes the lock.
+/// in the process, so a type's keys are a table built once (`static let`) that any library's
+/// renderer can index. Only building a library or a type's keys, and the string entry point of
+/// a keyed type, take the lock.
 enum TemplateNameIDs {
     private static let table = Mutex<[String: Int32]>([:])
 
@@ -112,5 +223,10 @@ enum TemplateNameIDs {
                 return id
             }
         }
+    }
+
+    /// The number of `name` if it has one (a name without one is answered by no keyed type).
+    static func existing(_ name: String) -> Int32? {
+        table.withLock { $0[name] }
     }
 }

@@ -81,14 +81,15 @@ public struct TemplateLibrary: Sendable {
         let names = compiler.names
         var compiled: [CompiledTemplate] = []
         compiled.reserveCapacity(compiler.trees.count)
-        // Every name's first part gets one number, the same in every library of the process
-        // (`TemplateNameIDs`), so a render can remember an outer context's answer in an array
-        // instead of asking it again, and test a type's keys by one bit (TemplateRenderer).
+        // Every part of every name gets one number, the same in every library of the process
+        // (`TemplateNameIDs`), so a render finds a view model's answer by indexing its type's
+        // keys (`TemplateKeys`), never by comparing the name's text.
         for (index, tree) in compiler.trees.enumerated() {
             var program = TemplateProgram(tree, template: index)
             let ids = TemplateNameIDs.ids(program.names.map(\.first))
             for slot in program.names.indices {
                 program.names[slot].id = ids[slot]
+                program.names[slot].restIDs = TemplateNameIDs.ids(program.names[slot].rest)
             }
             compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", program: program))
         }
@@ -169,14 +170,19 @@ public struct Template: Sendable {
 
     /// The page for `model`, as UTF-8 bytes.
     public func render(_ model: some TemplateRenderable) -> [UInt8] {
-        render(.object(model))
+        if let layered = model as? any TemplateLayers { return render(roots: layered.layers) }
+        return render(roots: [.object(model)])
     }
 
     /// The page for `value`, as UTF-8 bytes.
     public func render(_ value: TemplateValue) -> [UInt8] {
+        render(roots: [value])
+    }
+
+    private func render(roots: [TemplateValue]) -> [UInt8] {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
-        var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: hint)
+        var renderer = TemplateRenderer(templates: store.templates, roots: roots, capacity: hint)
         renderer.render(template: index)
         let size = renderer.out.count
         if size > hint && hint < Self.largestSizeHint {
@@ -187,7 +193,7 @@ public struct Template: Sendable {
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
     public func renderPlainText(_ value: TemplateValue) -> String {
-        var renderer = TemplateRenderer(templates: store.templates, root: value, capacity: 4096)
+        var renderer = TemplateRenderer(templates: store.templates, roots: [value], capacity: 4096)
         renderer.escapes = false
         renderer.render(template: index)
         return String(decoding: renderer.out.makeArray(), as: UTF8.self)

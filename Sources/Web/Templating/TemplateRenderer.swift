@@ -14,42 +14,19 @@ struct TemplateRenderer: ~Copyable {
     /// False for plain-text output (the text part of mail): values are written as they are.
     var escapes = true
 
-    /// What each context on the stack answered for a name, by `TemplateName.id`. A post in a
-    /// list of fifty asks for its `id` ten times and for the page's form token four times;
-    /// each answer costs a `switch` over strings in the view model (and in every context it
-    /// passes on the way out), so it is asked once. `rows[level]` is a small open-addressed
-    /// table whose entries are good while their stamp is that level's entry in `stamps`: a
-    /// context pushed at the same level later gets a new stamp, so nothing is ever cleared.
-    /// A view model is an immutable value whose answers depend only on itself, so remembering
-    /// them changes nothing but the time.
-    private var rows: [[Remembered]] = []
-    private var stamps: [UInt32]
-    private var nextStamp: UInt32 = 2
-
-    private struct Remembered {
-        var stamp: UInt32 = 0
-        var id: Int32 = 0
-        var value: TemplateValue?
-    }
-
-    /// Entries per level (a power of two), and how far a probe goes before giving up: a
-    /// context asked for more distinct names than fit is simply asked again.
-    private static let rowSize = 64
-    private static let probes = 8
-
     /// Deepest nesting of partials rendered. A recursive partial whose data never ends (a name
     /// found again in an outer context) stops here instead of overflowing the thread's stack.
     static let maximumDepth = 100
 
-    init(templates: [CompiledTemplate], root: TemplateValue, capacity: Int) {
+    /// - Parameter roots: the outermost contexts, outermost first (a page in its layout is
+    ///   the layout, the form and the page: `TemplateLayers`).
+    init(templates: [CompiledTemplate], roots: [TemplateValue], capacity: Int) {
         self.templates = templates
-        stamps = [1]
-        stamps.reserveCapacity(8)
         out = RenderBuffer(capacity: capacity)
-        stack = [root]
-        stack.reserveCapacity(8)
-        contexts = [Self.context(of: root)]
-        contexts.reserveCapacity(8)
+        stack = roots
+        stack.reserveCapacity(roots.count + 8)
+        contexts = roots.map(Self.context(of:))
+        contexts.reserveCapacity(roots.count + 8)
     }
 
     private static func context(of value: TemplateValue) -> Unmanaged<TemplateContext>? {
@@ -60,12 +37,9 @@ struct TemplateRenderer: ~Copyable {
     private mutating func push(_ value: TemplateValue) {
         stack.append(value)
         contexts.append(Self.context(of: value))
-        stamps.append(nextStamp)
-        nextStamp &+= 1
     }
 
     private mutating func pop() {
-        stamps.removeLast()
         contexts.removeLast()
         stack.removeLast()
     }
@@ -144,9 +118,11 @@ struct TemplateRenderer: ~Copyable {
     }
 
     /// Finds `name`'s first part in the innermost context that has it, then the rest of a
-    /// dotted name inside that value only (Mustache spec). A context whose type does not list
-    /// the name (`TemplateKeys`) is passed without asking; each other context's answer is
-    /// remembered for as long as it stays on the stack (`rows`).
+    /// dotted name inside that value only (Mustache spec). Each context's keys turn the name's
+    /// number into a slot (`TemplateKeys`): a context without the name is passed unasked, a
+    /// keyed one is asked by slot, others by name. Answers are not remembered: asking a keyed
+    /// model again is an integer `switch`, and a micro-benchmark of the thread page rendered
+    /// as fast or faster without the per-level memo this renderer used to keep.
     private mutating func lookup(_ name: TemplateName) -> TemplateValue? {
         if name.isImplicit { return stack.last }
         var found: TemplateValue?
@@ -154,17 +130,17 @@ struct TemplateRenderer: ~Copyable {
         while level >= 0 {
             if let context = contexts[level] {
                 let answer: TemplateValue?
-                if !context._withUnsafeGuaranteedRef({ $0.keys.mayAnswer(name) }) {
+                let slot = context._withUnsafeGuaranteedRef { $0.keys.slot(for: name) }
+                if slot == TemplateKeys.none {
                     // Not a name of this context's type (`TemplateKeys`): skipped unasked.
                     #if DEBUG
                     context._withUnsafeGuaranteedRef { Self.checkSkipped($0.model, name.first) }
                     #endif
                     answer = nil
-                } else if let remembered = remembered(level: level, id: name.id) {
-                    answer = remembered
                 } else {
-                    answer = context._withUnsafeGuaranteedRef({ $0.model.templateValue(for: name.first) })
-                    remember(answer, level: level, id: name.id)
+                    answer = context._withUnsafeGuaranteedRef { context in
+                        slot >= 0 ? context.model.templateValue(slot: slot) : context.model.templateValue(for: name.first)
+                    }
                 }
                 if let answer {
                     found = answer
@@ -174,8 +150,8 @@ struct TemplateRenderer: ~Copyable {
             level -= 1
         }
         guard var value = found else { return nil }
-        for part in name.rest {
-            guard case .object(let object) = value, let next = object.model.templateValue(for: part) else { return nil }
+        for (part, id) in zip(name.rest, name.restIDs) {
+            guard case .object(let object) = value, let next = object.answer(id: id, name: part) else { return nil }
             value = next
         }
         return value
@@ -190,37 +166,6 @@ struct TemplateRenderer: ~Copyable {
         }
     }
     #endif
-
-    /// The answer remembered for name `id` at `level`: `.some(nil)` when the context had none.
-    private func remembered(level: Int, id: Int32) -> TemplateValue?? {
-        guard level < rows.count else { return nil }
-        let stamp = stamps[level]
-        return rows[level].withUnsafeBufferPointer { row in
-            var slot = Int(id) & (Self.rowSize - 1)
-            for _ in 0..<Self.probes {
-                let entry = row[slot]
-                guard entry.stamp == stamp else { return nil }
-                if entry.id == id { return .some(entry.value) }
-                slot = (slot + 1) & (Self.rowSize - 1)
-            }
-            return nil
-        }
-    }
-
-    private mutating func remember(_ value: TemplateValue?, level: Int, id: Int32) {
-        while rows.count <= level {
-            rows.append(Array(repeating: Remembered(), count: Self.rowSize))
-        }
-        let stamp = stamps[level]
-        var slot = Int(id) & (Self.rowSize - 1)
-        for _ in 0..<Self.probes {
-            if rows[level][slot].stamp != stamp || rows[level][slot].id == id {
-                rows[level][slot] = Remembered(stamp: stamp, id: id, value: value)
-                return
-            }
-            slot = (slot + 1) & (Self.rowSize - 1)
-        }
-    }
 
     private mutating func write(_ value: TemplateValue, raw: Bool) {
         switch value {

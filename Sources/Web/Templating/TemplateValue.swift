@@ -53,49 +53,111 @@ public final class TemplateContext: Sendable {
     public init(_ model: some TemplateRenderable) {
         self.model = model
         keys = model.templateKeys
+        #if DEBUG
+        // A keyed type whose keys are not built from its enum would answer nothing.
+        precondition(keys.isKeyed || !(model is any KeyedTemplateRenderable), "\(type(of: model)): templateKeys must be TemplateKeys(Key.self)")
+        #endif
+    }
+
+    /// The model's answer for the name numbered `id` (whose text is `name`), by slot when its
+    /// type has one.
+    func answer(id: Int32, name: String) -> TemplateValue? {
+        let slot = keys.slot(id: id, text: name)
+        if slot >= 0 { return model.templateValue(slot: slot) }
+        return slot == TemplateKeys.byName ? model.templateValue(for: name) : nil
     }
 }
 
-/// A view model: answers the names its templates use, usually with a `switch` over `key`.
+/// A model rendered as several contexts, outermost first: a page inside the layout
+/// (`InLayout`) is the layout's context, the form's and the page's, so a name the page does not
+/// answer is found in the form or the layout by the renderer's own walk, each by its own keys.
+protocol TemplateLayers: TemplateRenderable {
+    var layers: [TemplateValue] { get }
+}
+
+/// A view model: answers the names its templates use.
+///
+/// Most view models list their names as an enum and answer with a `switch` over it
+/// (`KeyedTemplateRenderable`): the renderer then reaches an answer by the name's number, never
+/// by its text. A type may instead answer `templateValue(for:)` with a `switch` over strings
+/// and list the names in `templateKeys` (or not at all: `TemplateKeys.unknown`, asked for
+/// every name), as dictionary-backed models do:
 ///
 ///     struct PostView: TemplateRenderable {
 ///         var author: String
-///         var bodyHTML: String
+///         static let templateKeys = TemplateKeys(["author"])
 ///         func templateValue(for key: String) -> TemplateValue? {
-///             switch key {
-///             case "author": .text(author)
-///             case "bodyHTML": .html(bodyHTML)
-///             default: nil
-///             }
+///             key == "author" ? .text(author) : nil
 ///         }
 ///     }
 ///
 /// Return nil for names you do not know, so that Mustache looks them up in the enclosing
-/// contexts (the page, the layout).
-///
-/// List the names in `templateKeys` (every `case`, and the keys of a model the `default`
-/// passes names on to):
-///
-///     static let templateKeys = TemplateKeys(["author", "bodyHTML"])
-///
-/// The renderer then never asks a context for a name its type does not list: a post in a list
-/// of fifty is not walked through its `switch` for the page's form token or the thread's title,
-/// names that belong to an outer context. Each name has a number when the templates are
-/// compiled, so the test is one bit. The list must be exact: debug builds still ask for every
-/// name they skip and stop if the answer is not nil, and `TemplateKeysTests` asks a full
-/// instance of each type for every name the templates use. A type without a list (the
-/// default, `TemplateKeys.unknown`) is asked for every name, as before.
+/// contexts (the page, the layout). The renderer never asks a context for a name its type does
+/// not list: a post in a list of fifty is not asked for the page's form token. A string list
+/// must be exact: debug builds still ask for every name they skip and stop if the answer is not
+/// nil, and `TemplateKeysTests` checks each list against the type's `switch`.
 public protocol TemplateRenderable: Sendable {
-    /// Every name `templateValue(for:)` can answer; `.unknown` (the default) to be asked for all.
+    /// Every name the type can answer; `.unknown` (the default) to be asked for all by name.
     static var templateKeys: TemplateKeys { get }
-    /// This value's keys: the type's, unless they depend on what it wraps (`InLayout`).
+    /// This value's keys: the type's, unless they depend on what it wraps.
     var templateKeys: TemplateKeys { get }
+    /// The answer for a name given as text.
     func templateValue(for key: String) -> TemplateValue?
+    /// The answer for slot `slot` of `templateKeys` (see `TemplateKeys`); only keyed types have slots.
+    func templateValue(slot: Int32) -> TemplateValue?
 }
 
 extension TemplateRenderable {
     public static var templateKeys: TemplateKeys { .unknown }
     public var templateKeys: TemplateKeys { Self.templateKeys }
+    public func templateValue(slot: Int32) -> TemplateValue? { nil }
+}
+
+/// A view model whose names are the cases of an enum (raw values are the template names),
+/// answered by a `switch` over it:
+///
+///     struct PostView: KeyedTemplateRenderable {
+///         enum Key: String, CaseIterable, Sendable { case author, bodyHTML }
+///         static let templateKeys = TemplateKeys(Key.self)
+///         var author: String
+///         var bodyHTML: String
+///         func templateValue(for key: Key) -> TemplateValue? {
+///             switch key {
+///             case .author: .text(author)
+///             case .bodyHTML: .html(bodyHTML)
+///             }
+///         }
+///     }
+///
+/// A type that passes other names to a model it wraps includes that model's keys
+/// (`TemplateKeys(Key.self, including: Item.templateKeys)`) and forwards in
+/// `templateValue(passedOn:to:)`: `item.templateValue(slot: slot)`. `templateKeys` must be
+/// `TemplateKeys(Key.self, ...)` of this type's own `Key`.
+public protocol KeyedTemplateRenderable: TemplateRenderable {
+    associatedtype Key: RawRepresentable & CaseIterable & Sendable where Key.RawValue == String
+    func templateValue(for key: Key) -> TemplateValue?
+    /// A name this type passes on: `slot` of the model whose keys are number `part` of the
+    /// `including:` list.
+    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue?
+}
+
+extension KeyedTemplateRenderable {
+    public func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? { nil }
+
+    @inline(__always)
+    public func templateValue(slot: Int32) -> TemplateValue? {
+        let keys = Self.templateKeys
+        if slot < keys.ownCount { return templateValue(for: keys.key(slot, as: Key.self)) }
+        let (part, inner) = keys.passedOn(slot)
+        return templateValue(passedOn: inner, to: part)
+    }
+
+    /// The string entry point, through the same table as the renderer's.
+    public func templateValue(for key: String) -> TemplateValue? {
+        guard let id = TemplateNameIDs.existing(key) else { return nil }
+        let slot = Self.templateKeys.slot(id: id, text: key)
+        return slot >= 0 ? templateValue(slot: slot) : nil
+    }
 }
 
 /// A small dictionary-backed view model, for pages with a handful of values and for tests.

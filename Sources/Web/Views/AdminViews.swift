@@ -2,7 +2,7 @@ import Board
 import Foundation
 import HTTPServer
 
-struct AdminQueueView: TemplateRenderable {
+struct AdminQueueView: KeyedTemplateRenderable {
     let items: [QueueItem]
     /// A decision that came back with an error: its message shows at the post's reason field
     /// (`reason-12`), with what was typed.
@@ -17,11 +17,12 @@ struct AdminQueueView: TemplateRenderable {
         form.errors.first { $0.field == "reason-\(postID)" }?.message ?? ""
     }
 
-    static let templateKeys = TemplateKeys(["items"])
+    enum Key: String, CaseIterable, Sendable { case items }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "items":
+        case .items:
             .list(items.map { item in
                 [
                     "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
@@ -35,7 +36,6 @@ struct AdminQueueView: TemplateRenderable {
                     }),
                 ]
             })
-        default: nil
         }
     }
 }
@@ -47,32 +47,32 @@ struct ChoiceRow: Sendable {
     var templateValue: TemplateValue { ["value": .text(value), "label": .text(label), "selected": .bool(selected)] }
 }
 
-struct AdminThreadView: TemplateRenderable {
+struct AdminThreadView: KeyedTemplateRenderable {
     let thread: AdminThread
     let spaces: [ChoiceRow]
     let topics: [ChoiceRow]
 
-    static let templateKeys = TemplateKeys([
-        "id", "title", "locked", "pinned", "isPublic", "hidden", "slowModeMinutes", "spaces", "topics",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case id, title, locked, pinned, isPublic, hidden, slowModeMinutes, spaces, topics
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "id": .int(Int(thread.id))
-        case "title": .text(thread.title)
-        case "locked": .bool(thread.locked)
-        case "pinned": .bool(thread.pinned)
-        case "isPublic": .bool(thread.organisationID == nil)
-        case "hidden": .bool(thread.hidden)
-        case "slowModeMinutes": .int(thread.slowModeSeconds / 60)
-        case "spaces": .list(spaces.map(\.templateValue))
-        case "topics": .list(topics.map(\.templateValue))
-        default: nil
+        case .id: .int(Int(thread.id))
+        case .title: .text(thread.title)
+        case .locked: .bool(thread.locked)
+        case .pinned: .bool(thread.pinned)
+        case .isPublic: .bool(thread.organisationID == nil)
+        case .hidden: .bool(thread.hidden)
+        case .slowModeMinutes: .int(thread.slowModeSeconds / 60)
+        case .spaces: .list(spaces.map(\.templateValue))
+        case .topics: .list(topics.map(\.templateValue))
         }
     }
 }
 
-struct AdminUsersView: TemplateRenderable {
+struct AdminUsersView: KeyedTemplateRenderable {
     let query: String
     let users: [UserSummary]
     let now: Date
@@ -133,15 +133,15 @@ struct AdminUsersView: TemplateRenderable {
         return .object(TemplateObject(row))
     }
 
-    static let templateKeys = TemplateKeys(["query", "queryParam", "notice", "users"])
+    enum Key: String, CaseIterable, Sendable { case query, queryParam, notice, users }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "query": .text(query)
-        case "queryParam": .text(query.isEmpty ? "" : "?q=" + FormDecoder.encode(query))
-        case "notice": .text(notice ?? "")
-        case "users": .list(users.map(row))
-        default: nil
+        case .query: .text(query)
+        case .queryParam: .text(query.isEmpty ? "" : "?q=" + FormDecoder.encode(query))
+        case .notice: .text(notice ?? "")
+        case .users: .list(users.map(row))
         }
     }
 }
@@ -149,7 +149,7 @@ struct AdminUsersView: TemplateRenderable {
 /// The page that asks an admin to confirm a suspension, a role change, deleting a post for good
 /// or ending a mentorship, saying plainly what will happen. Only its Confirm button (a POST
 /// with the values as hidden fields) acts; Cancel goes back without changing anything.
-struct AdminConfirmView: TemplateRenderable {
+struct AdminConfirmView: KeyedTemplateRenderable {
     let heading: String
     let details: [String]
     let action: String
@@ -240,22 +240,22 @@ struct AdminConfirmView: TemplateRenderable {
             confirmLabel: "End the mentorship", cancelLink: "/admin/mentors")
     }
 
-    static let templateKeys = TemplateKeys(["heading", "details", "action", "fields", "confirmLabel", "cancelLink"])
+    enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "heading": .text(heading)
-        case "details": .list(details.map { ["text": .text($0)] })
-        case "action": .text(action)
-        case "fields": .list(fields.map { ["name": .text($0.name), "value": .text($0.value)] })
-        case "confirmLabel": .text(confirmLabel)
-        case "cancelLink": .text(cancelLink)
-        default: nil
+        case .heading: .text(heading)
+        case .details: .list(details.map { ["text": .text($0)] })
+        case .action: .text(action)
+        case .fields: .list(fields.map { ["name": .text($0.name), "value": .text($0.value)] })
+        case .confirmLabel: .text(confirmLabel)
+        case .cancelLink: .text(cancelLink)
         }
     }
 }
 
-struct AdminSettingsView: TemplateRenderable {
+struct AdminSettingsView: KeyedTemplateRenderable {
     let values: [Setting: String]
     /// What the admin chose, when the form comes back refused (field name = setting key).
     var chosen: [String: String] = [:]
@@ -304,12 +304,13 @@ struct AdminSettingsView: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys(["notice", "settings"])
+    enum Key: String, CaseIterable, Sendable { case notice, settings }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "notice": saved.map { .text(Self.notice(saved: $0)) }
-        case "settings":
+        case .notice: saved.map { .text(Self.notice(saved: $0)) }
+        case .settings:
             .list(Self.settings.map { setting in
                 let current = chosen[setting.key.rawValue] ?? values[setting.key] ?? Self.unset
                 // A setting never set (the server's default applies) says so, and Save keeps it unset.
@@ -321,83 +322,83 @@ struct AdminSettingsView: TemplateRenderable {
                     }),
                 ]
             })
-        default: nil
         }
     }
 }
 
-struct AdminTopicsView: TemplateRenderable {
+struct AdminTopicsView: KeyedTemplateRenderable {
     let topics: [AdminTopic]
 
-    static let templateKeys = TemplateKeys(["topics"])
+    enum Key: String, CaseIterable, Sendable { case topics }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "topics":
+        case .topics:
             .list(topics.map { topic in
                 ["id": .int(Int(topic.id)), "slug": .text(topic.slug), "name": .text(topic.name),
                  "description": .text(topic.description), "retired": .bool(topic.retired)]
             })
-        default: nil
         }
     }
 }
 
-struct AdminInvitesView: TemplateRenderable {
+struct AdminInvitesView: KeyedTemplateRenderable {
     let invites: [AdminInvite]
     let organisations: [ChoiceRow]
     let newLink: String?
 
-    static let templateKeys = TemplateKeys(["newLink", "organisations", "invites"])
+    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "newLink": .text(newLink ?? "")
-        case "organisations": .list(organisations.map(\.templateValue))
-        case "invites":
+        case .newLink: .text(newLink ?? "")
+        case .organisations: .list(organisations.map(\.templateValue))
+        case .invites:
             .list(invites.map { invite in
                 ["id": .int(Int(invite.id)), "role": .text(invite.role), "organisation": .text(invite.organisationName ?? ""),
                  "createdBy": .text(invite.createdBy), "expires": .text(DateText.humanWithTime(invite.expiresAt)),
                  "uses": .text("\(invite.useCount) of \(invite.maxUses)")]
             })
-        default: nil
         }
     }
 }
 
-struct AdminOrganisationsView: TemplateRenderable {
+struct AdminOrganisationsView: KeyedTemplateRenderable {
     let organisations: [AdminOrganisation]
 
     static let kinds = [("pathfinder", "Pathfinder"), ("mentor_organisation", "Mentor organisation"), ("other", "Other")]
 
-    static let templateKeys = TemplateKeys(["newKinds", "organisations"])
+    enum Key: String, CaseIterable, Sendable { case newKinds, organisations }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "newKinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool(false)] })
-        case "organisations":
+        case .newKinds: .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool(false)] })
+        case .organisations:
             .list(organisations.map { organisation in
                 ["id": .int(Int(organisation.id)), "slug": .text(organisation.slug), "name": .text(organisation.name),
                  "description": .text(organisation.description), "region": .text(organisation.region),
                  "kinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool($0.0 == organisation.kind)] })]
             })
-        default: nil
         }
     }
 }
 
 /// Members waiting for an admin to confirm their organisation (issue 18).
-struct AdminMembershipsView: TemplateRenderable {
+struct AdminMembershipsView: KeyedTemplateRenderable {
     let requests: [MembershipRequest]
     /// Why nothing changed: the request was already answered (by whom, when).
     var answered: String?
 
-    static let templateKeys = TemplateKeys(["answered", "requests"])
+    enum Key: String, CaseIterable, Sendable { case answered, requests }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "answered": answered.map { .text($0) }
-        case "requests":
+        case .answered: answered.map { .text($0) }
+        case .requests:
             .list(requests.map { request in
                 ["userID": .int(Int(request.userID)), "handle": .text(request.handle), "name": .text(request.displayName),
                  "email": .text(request.email), "organisationID": .int(Int(request.organisationID)),
@@ -405,7 +406,6 @@ struct AdminMembershipsView: TemplateRenderable {
                  "previousOrganisation": request.previousOrganisationName.map { .text($0) } ?? .text(""),
                  "joined": .text(DateText.human(request.joinedAt)), "joinedISO": .text(DateText.iso(request.joinedAt))]
             })
-        default: nil
         }
     }
 }

@@ -4,28 +4,28 @@ import HTTPServer
 
 /// The thread page's follow / mute buttons (`Templates/thread-follow.mustache`): the board's
 /// `ThreadView` answers `follow` with `.object(ThreadFollowView(...))` for a signed-in reader.
-struct ThreadFollowView: TemplateRenderable {
+struct ThreadFollowView: KeyedTemplateRenderable {
     var threadID: Int64
     /// nil: not following; false: following; true: muted.
     var state: Bool?
     var csrfToken: String
 
-    static let templateKeys = TemplateKeys(["followURL", "following", "muted", "notFollowing", "streamURL", "csrfToken"])
+    enum Key: String, CaseIterable, Sendable { case followURL, following, muted, notFollowing, streamURL, csrfToken }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "followURL": .text("/t/\(threadID)/follow")
-        case "following": .bool(state == false)
-        case "muted": .bool(state == true)
-        case "notFollowing": .bool(state == nil)
-        case "streamURL": .text("/t/\(threadID)/live")
-        case "csrfToken": .text(csrfToken)
-        default: nil
+        case .followURL: .text("/t/\(threadID)/follow")
+        case .following: .bool(state == false)
+        case .muted: .bool(state == true)
+        case .notFollowing: .bool(state == nil)
+        case .streamURL: .text("/t/\(threadID)/live")
+        case .csrfToken: .text(csrfToken)
         }
     }
 }
 
-struct SavedView: TemplateRenderable {
+struct SavedView: KeyedTemplateRenderable {
     var posts: [SavedPost]
 
     /// The words of a saved post's first 200 characters of Markdown on one line, without its
@@ -34,11 +34,12 @@ struct SavedView: TemplateRenderable {
         let text = Markdown.excerpt(markdownStart, limit: 160)
         return markdownStart.count >= 200 && !text.hasSuffix("…") ? text + "…" : text
     }
-    static let templateKeys = TemplateKeys(["saved"])
+    enum Key: String, CaseIterable, Sendable { case saved }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "saved":
+        case .saved:
             .list(posts.map { post in
                 let page = (post.position - 1) / PageQueries.postsPerPage + 1
                 return [
@@ -48,24 +49,23 @@ struct SavedView: TemplateRenderable {
                     "bookmarkURL": .text("/p/\(post.postID)/bookmark"),
                 ]
             })
-        default: nil
         }
     }
 }
 
-struct FollowingView: TemplateRenderable {
+struct FollowingView: KeyedTemplateRenderable {
     var items: [FollowedItem]
-    static let templateKeys = TemplateKeys(["topics", "threads"])
+    enum Key: String, CaseIterable, Sendable { case topics, threads }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "topics":
+        case .topics:
             .list(items.filter(\.isTopic).map { ["url": .text(BoardPaths.topic($0.slug)), "name": .text($0.title),
                                                  "followURL": .text("/topics/\($0.slug)/follow")] })
-        case "threads":
+        case .threads:
             .list(items.filter { !$0.isTopic }.map { ["url": .text(BoardPaths.thread(id: $0.id, slug: $0.slug)), "title": .text($0.title),
                                                       "muted": .bool($0.muted), "followURL": .text("/t/\($0.id)/follow")] })
-        default: nil
         }
     }
 }

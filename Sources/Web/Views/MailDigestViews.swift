@@ -2,25 +2,25 @@ import Board
 import Foundation
 
 /// The unsubscribe page: what the link turns off and a button, or (done) that it is off.
-struct UnsubscribeView: TemplateRenderable {
+struct UnsubscribeView: KeyedTemplateRenderable {
     var token: String
     var scope: UnsubscribeScope
     var done: Bool
 
-    static let templateKeys = TemplateKeys(["token", "what", "done"])
+    enum Key: String, CaseIterable, Sendable { case token, what, done }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "token": .text(token)
-        case "what": .text(scope.mailDescription)
-        case "done": .bool(done)
-        default: nil
+        case .token: .text(token)
+        case .what: .text(scope.mailDescription)
+        case .done: .bool(done)
         }
     }
 }
 
 /// The weekly briefing of one week, on the web (`/briefing/weekly/<week>`).
-struct WeeklyDigestView: TemplateRenderable {
+struct WeeklyDigestView: KeyedTemplateRenderable {
     var digest: WeeklyDigest
     var signedIn: Bool
 
@@ -34,33 +34,33 @@ struct WeeklyDigestView: TemplateRenderable {
         })
     }
 
-    static let templateKeys = TemplateKeys([
-        "week", "weekRange", "previousURL", "nextURL", "briefingItems", "hasBriefingItems", "usefulThreads",
-        "hasUsefulThreads", "usefulHeading", "unanswered", "hasUnanswered", "unansweredHeading", "signedIn",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case week, weekRange, previousURL, nextURL, briefingItems, hasBriefingItems, usefulThreads, hasUsefulThreads
+        case usefulHeading, unanswered, hasUnanswered, unansweredHeading, signedIn
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "week": .text(digest.week.description)
-        case "weekRange": .text(DigestWords.range(digest.week))
-        case "previousURL": .text("/briefing/weekly/\(digest.week.previous)")
-        case "nextURL": .text("/briefing/weekly/\(digest.week.next)")
-        case "briefingItems":
+        case .week: .text(digest.week.description)
+        case .weekRange: .text(DigestWords.range(digest.week))
+        case .previousURL: .text("/briefing/weekly/\(digest.week.previous)")
+        case .nextURL: .text("/briefing/weekly/\(digest.week.next)")
+        case .briefingItems:
             .list(digest.briefingItems.map { item in
                 [
                     "title": .text(item.title), "url": .text(item.url), "source": .text(item.source),
                     "summary": .text(item.summary), "date": .text(DateText.human(item.publishedAt)),
                 ]
             })
-        case "hasBriefingItems": .bool(!digest.briefingItems.isEmpty)
-        case "usefulThreads": Self.threads(digest.usefulThreads)
-        case "hasUsefulThreads": .bool(!digest.usefulThreads.isEmpty)
-        case "usefulHeading": .text(DigestWords.usefulHeading(digest))
-        case "unanswered": Self.threads(digest.unanswered)
-        case "hasUnanswered": .bool(!digest.unanswered.isEmpty)
-        case "unansweredHeading": .text(DigestWords.unansweredHeading(digest))
-        case "signedIn": .bool(signedIn)
-        default: nil
+        case .hasBriefingItems: .bool(!digest.briefingItems.isEmpty)
+        case .usefulThreads: Self.threads(digest.usefulThreads)
+        case .hasUsefulThreads: .bool(!digest.usefulThreads.isEmpty)
+        case .usefulHeading: .text(DigestWords.usefulHeading(digest))
+        case .unanswered: Self.threads(digest.unanswered)
+        case .hasUnanswered: .bool(!digest.unanswered.isEmpty)
+        case .unansweredHeading: .text(DigestWords.unansweredHeading(digest))
+        case .signedIn: .bool(signedIn)
         }
     }
 }

@@ -35,30 +35,31 @@ struct ModerationPages: Sendable {
     }
 }
 
-struct FlagPageView: TemplateRenderable {
+struct FlagPageView: KeyedTemplateRenderable {
     let postID: Int64
     let threadTitle: String
 
-    static let templateKeys = TemplateKeys(["postID", "threadTitle", "reasons"])
+    enum Key: String, CaseIterable, Sendable { case postID, threadTitle, reasons }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "postID": .int(Int(postID))
-        case "threadTitle": .text(threadTitle)
-        case "reasons": .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
-        default: nil
+        case .postID: .int(Int(postID))
+        case .threadTitle: .text(threadTitle)
+        case .reasons: .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
         }
     }
 }
 
-struct ModerationLogView: TemplateRenderable {
+struct ModerationLogView: KeyedTemplateRenderable {
     let entries: [LogEntry]
 
-    static let templateKeys = TemplateKeys(["entries"])
+    enum Key: String, CaseIterable, Sendable { case entries }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "entries":
+        case .entries:
             .list(entries.map { entry in
                 [
                     "at": .text(DateText.humanWithTime(entry.at)), "atISO": .text(DateText.iso(entry.at)),
@@ -67,7 +68,6 @@ struct ModerationLogView: TemplateRenderable {
                     "targetPath": .text(entry.targetPath ?? ""), "reason": .text(Self.reason(entry)),
                 ]
             })
-        default: nil
         }
     }
 

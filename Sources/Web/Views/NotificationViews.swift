@@ -18,7 +18,7 @@ struct NotificationPages: Sendable {
     }
 }
 
-struct NotificationsView: TemplateRenderable {
+struct NotificationsView: KeyedTemplateRenderable {
     var items: [NotificationItem]
 
     static func sentence(_ item: NotificationItem) -> String {
@@ -83,11 +83,12 @@ struct NotificationsView: TemplateRenderable {
         })
     }
 
-    static let templateKeys = TemplateKeys(["notifications", "hasUnread"])
+    enum Key: String, CaseIterable, Sendable { case notifications, hasUnread }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "notifications":
+        case .notifications:
             return .list(items.map { item in
                 var url = Self.link(item)
                 if url == nil, let id = item.threadID, let slug = item.threadSlug {
@@ -105,13 +106,12 @@ struct NotificationsView: TemplateRenderable {
                 row["meta"] = Self.meta(item)
                 return .object(row)
             })
-        case "hasUnread": return .bool(items.contains { !$0.read })
-        default: return nil
+        case .hasUnread: return .bool(items.contains { !$0.read })
         }
     }
 }
 
-struct NotificationSettingsView: TemplateRenderable {
+struct NotificationSettingsView: KeyedTemplateRenderable {
     var disabled: Set<NotificationKind>
     var saved: Bool
     /// Admins also choose the kinds only admins receive (`NotificationKind.isForAdmins`).
@@ -121,11 +121,12 @@ struct NotificationSettingsView: TemplateRenderable {
     var email = ""
     var emailConfirmed = true
 
-    static let templateKeys = TemplateKeys(["kinds", "saved", "weeklyBriefing", "email", "emailConfirmed"])
+    enum Key: String, CaseIterable, Sendable { case kinds, saved, weeklyBriefing, email, emailConfirmed }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "kinds":
+        case .kinds:
             return .list(NotificationKind.allCases.filter { isAdmin || !$0.isForAdmins }.map { kind in
                 let chosen = mail.delivery(kind)
                 return [
@@ -139,11 +140,10 @@ struct NotificationSettingsView: TemplateRenderable {
                     }),
                 ]
             })
-        case "saved": return .bool(saved)
-        case "weeklyBriefing": return .bool(mail.weeklyBriefing)
-        case "email": return .text(email)
-        case "emailConfirmed": return .bool(emailConfirmed)
-        default: return nil
+        case .saved: return .bool(saved)
+        case .weeklyBriefing: return .bool(mail.weeklyBriefing)
+        case .email: return .text(email)
+        case .emailConfirmed: return .bool(emailConfirmed)
         }
     }
 }

@@ -3,20 +3,20 @@ import Foundation
 import HTTPServer
 
 /// A post as the edit and delete pages show it.
-struct PostFormView: TemplateRenderable {
+struct PostFormView: KeyedTemplateRenderable {
     var post: EditablePost
     var previewHTML: String?
     var backURL: String
 
-    static let templateKeys = TemplateKeys(["postID", "threadTitle", "backURL", "previewHTML"])
+    enum Key: String, CaseIterable, Sendable { case postID, threadTitle, backURL, previewHTML }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "postID": .int(Int(post.id))
-        case "threadTitle": .text(post.threadTitle)
-        case "backURL": .text(backURL)
-        case "previewHTML": previewHTML.map { .html($0) }
-        default: nil
+        case .postID: .int(Int(post.id))
+        case .threadTitle: .text(post.threadTitle)
+        case .backURL: .text(backURL)
+        case .previewHTML: previewHTML.map { .html($0) }
         }
     }
 }
@@ -43,29 +43,29 @@ struct PostingPages: Sendable {
 }
 
 /// A thread's title and topics, as its author (or an admin) may fix them.
-struct ThreadDetailsView: TemplateRenderable {
+struct ThreadDetailsView: KeyedTemplateRenderable {
     var details: Threads.Details
     var topics: [TopicChoice]
     var selected: Set<String>
 
-    static let templateKeys = TemplateKeys(["threadID", "threadTitle", "backURL", "topicChoices"])
+    enum Key: String, CaseIterable, Sendable { case threadID, threadTitle, backURL, topicChoices }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "threadID": .int(Int(details.threadID))
-        case "threadTitle": .text(details.title)
-        case "backURL": .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
-        case "topicChoices":
+        case .threadID: .int(Int(details.threadID))
+        case .threadTitle: .text(details.title)
+        case .backURL: .text(BoardPaths.thread(id: details.threadID, slug: details.slug))
+        case .topicChoices:
             .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
-        default: nil
         }
     }
 }
 
 /// The new-thread form: topics as checkboxes, the spaces the person may post in, a preview.
-struct NewThreadView: TemplateRenderable {
+struct NewThreadView: KeyedTemplateRenderable {
     var topics: [TopicChoice]
     var selected: Set<String>
     var spaces: [Space]
@@ -80,36 +80,36 @@ struct NewThreadView: TemplateRenderable {
     /// When the draft the form was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
 
-    static let templateKeys = TemplateKeys([
-        "topicChoices", "aboutTitle", "postWaits", "publicReaders", "draftSavedAt", "hasSpaces", "publicChecked",
-        "spaceChoices", "previewHTML",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case topicChoices, aboutTitle, postWaits, publicReaders, draftSavedAt, hasSpaces, publicChecked
+        case spaceChoices, previewHTML
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "topicChoices":
+        case .topicChoices:
             .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "checked": .bool(selected.contains(topic.slug))]
             })
-        case "aboutTitle": aboutTitle.map { .text($0) }
-        case "postWaits": .bool(postWaits)
-        case "publicReaders": .text(publicReaders)
-        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
-        case "hasSpaces": .bool(!spaces.isEmpty)
-        case "publicChecked": .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
-        case "spaceChoices":
+        case .aboutTitle: aboutTitle.map { .text($0) }
+        case .postWaits: .bool(postWaits)
+        case .publicReaders: .text(publicReaders)
+        case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case .hasSpaces: .bool(!spaces.isEmpty)
+        case .publicChecked: .bool(selectedSpace == "public" || !spaces.contains { String($0.id) == selectedSpace })
+        case .spaceChoices:
             .list(spaces.map { space in
                 ["id": .text(String(space.id)), "name": .text(space.name), "checked": .bool(String(space.id) == selectedSpace)]
             })
-        case "previewHTML": previewHTML.map { .html($0) }
-        default: nil
+        case .previewHTML: previewHTML.map { .html($0) }
         }
     }
 }
 
 /// The thread page with what the reply form needs: whether the viewer may reply, a preview.
 /// Replies go at the end, so the form is on the last page only; earlier pages link to it.
-struct ReplyFormView: TemplateRenderable {
+struct ReplyFormView: KeyedTemplateRenderable {
     var thread: ThreadView
     /// Follow/mute buttons and the live-update hook, for signed-in readers of the last page.
     var follow: ThreadFollowView?
@@ -179,48 +179,52 @@ struct ReplyFormView: TemplateRenderable {
         })
     }
 
-    static let templateKeys = TemplateKeys([
-        "replyForm", "mayReply", "replyURL", "follow", "signInToReply", "replyRefusal", "restriction", "mayAskMentor",
-        "replyAction", "previewHTML", "signInURL", "briefingNoteURL", "postWaits", "draftSavedAt", "draftThread",
-        "firstNewURL", "threadToolsURL", "siteNotice", "detailsURL", "posts",
-    ], including: ThreadView.templateKeys)
+    enum Key: String, CaseIterable, Sendable {
+        case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor
+        case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
+        case threadToolsURL, siteNotice, detailsURL, posts
+    }
+    static let templateKeys = TemplateKeys(Key.self, including: ThreadView.templateKeys)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "replyForm": .bool(mayReply && onLastPage)
-        case "mayReply": .bool(mayReply)
-        case "replyURL": mayReply && !onLastPage ? .text(replyPagePath + "#reply-heading") : nil
-        case "follow": follow.map { .object($0) }
-        case "signInToReply": .bool(!signedIn)
+        case .replyForm: .bool(mayReply && onLastPage)
+        case .mayReply: .bool(mayReply)
+        case .replyURL: mayReply && !onLastPage ? .text(replyPagePath + "#reply-heading") : nil
+        case .follow: follow.map { .object($0) }
+        case .signInToReply: .bool(!signedIn)
         // A suspended reader is told once, at the top (`restriction`), with a short word here.
-        case "replyRefusal":
+        case .replyRefusal:
             signedIn ? (capabilities.restriction != nil ? .text("You cannot reply while your account is suspended.") : refusal.map { .text($0) }) : nil
-        case "restriction": capabilities.restriction.map { .text($0) }
-        case "mayAskMentor": .bool(capabilities.requestMentor)
-        case "replyAction": .text("/t/\(thread.page.thread.id)/reply")
-        case "previewHTML": previewHTML.map { .html($0) }
-        case "signInURL": .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
-        case "briefingNoteURL":
+        case .restriction: capabilities.restriction.map { .text($0) }
+        case .mayAskMentor: .bool(capabilities.requestMentor)
+        case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
+        case .previewHTML: previewHTML.map { .html($0) }
+        case .signInURL: .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
+        case .briefingNoteURL:
             isAdmin && thread.page.thread.organisationID == nil && thread.page.acceptedPostID != nil
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
-        case "postWaits": .bool(postWaits)
-        case "draftSavedAt": draftSavedAt.map { .text(DateText.humanWithTime($0)) }
-        case "draftThread": .text(String(thread.page.thread.id))
-        case "firstNewURL":
+        case .postWaits: .bool(postWaits)
+        case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case .draftThread: .text(String(thread.page.thread.id))
+        case .firstNewURL:
             seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
-        case "threadToolsURL": isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
+        case .threadToolsURL: isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         // Said at the post instead (`postNotice`): the layout's banner stays empty.
-        case "siteNotice": postNotice != nil ? .bool(false) : nil
-        case "detailsURL":
+        case .siteNotice: postNotice != nil ? .bool(false) : nil
+        case .detailsURL:
             capabilities.editThread ? .text("/t/\(thread.page.thread.id)/details") : nil
-        case "posts": posts
-        default: thread.templateValue(for: key)
+        case .posts: posts
         }
+    }
+
+    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
+        thread.templateValue(slot: slot)
     }
 }
 
 /// A post on the thread page with the actions the viewer may take on it.
-struct PostActionsView: TemplateRenderable {
+struct PostActionsView: KeyedTemplateRenderable {
     var item: PostItemView
     /// What the reader may do to it (`ThreadCapabilities.post`): each control shows only when allowed.
     var may: PostCapabilities
@@ -236,31 +240,35 @@ struct PostActionsView: TemplateRenderable {
     /// The word after the reader's action on this post, shown at the top of it.
     var notice: String?
 
-    static let templateKeys = TemplateKeys([
-        "postNotice", "mayEdit", "mayDelete", "mayQuote", "mayAccept", "acceptAction", "quoteURL", "canQuote",
-        "saveControl", "saved", "mayRestore", "mayMarkHelpful", "isNew", "helpfulMine", "helpfulText",
-    ], including: PostItemView.templateKeys)
+    enum Key: String, CaseIterable, Sendable {
+        case postNotice, mayEdit, mayDelete, mayQuote, mayAccept, acceptAction, quoteURL, canQuote, saveControl
+        case saved, mayRestore, mayMarkHelpful, isNew, helpfulMine, helpfulText
+    }
+    static let templateKeys = TemplateKeys(Key.self, including: PostItemView.templateKeys)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "postNotice": notice.map { .text($0) }
-        case "mayEdit": .bool(may.edit)
-        case "mayDelete": .bool(may.delete)
-        case "mayQuote": .bool(may.quote)
-        case "mayAccept": .bool(may.accept)
-        case "acceptAction": .text("/t/\(threadID)/accept")
+        case .postNotice: notice.map { .text($0) }
+        case .mayEdit: .bool(may.edit)
+        case .mayDelete: .bool(may.delete)
+        case .mayQuote: .bool(may.quote)
+        case .mayAccept: .bool(may.accept)
+        case .acceptAction: .text("/t/\(threadID)/accept")
         // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
-        case "quoteURL": .text(replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
-        case "canQuote": .bool(!item.post.hidden && !item.post.deletedByAuthor)
-        case "saveControl": .bool(saved != nil)
-        case "saved": .bool(saved ?? false)
-        case "mayRestore": .bool(may.restore)
-        case "mayMarkHelpful": .bool(may.markHelpful)
-        case "isNew": .bool(isNew)
-        case "helpfulMine": .bool(helpful?.mine ?? false)
-        case "helpfulText":
+        case .quoteURL: .text(replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
+        case .canQuote: .bool(!item.post.hidden && !item.post.deletedByAuthor)
+        case .saveControl: .bool(saved != nil)
+        case .saved: .bool(saved ?? false)
+        case .mayRestore: .bool(may.restore)
+        case .mayMarkHelpful: .bool(may.markHelpful)
+        case .isNew: .bool(isNew)
+        case .helpfulMine: .bool(helpful?.mine ?? false)
+        case .helpfulText:
             helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
-        default: item.templateValue(for: key)
         }
+    }
+
+    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
+        item.templateValue(slot: slot)
     }
 }

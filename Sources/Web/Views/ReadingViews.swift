@@ -50,30 +50,30 @@ struct ThreadListItem: TemplateRenderable {
     }
 }
 
-struct ThreadLinkView: TemplateRenderable {
+struct ThreadLinkView: KeyedTemplateRenderable {
     var link: ThreadLink
-    static let templateKeys = TemplateKeys(["url", "title"])
+    enum Key: String, CaseIterable, Sendable { case url, title }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "url": .text(BoardPaths.thread(id: link.id, slug: link.slug))
-        case "title": .text(link.title)
-        default: nil
+        case .url: .text(BoardPaths.thread(id: link.id, slug: link.slug))
+        case .title: .text(link.title)
         }
     }
 }
 
-struct TopicCountView: TemplateRenderable {
+struct TopicCountView: KeyedTemplateRenderable {
     var topic: TopicCount
-    static let templateKeys = TemplateKeys(["slug", "name", "description", "count"])
+    enum Key: String, CaseIterable, Sendable { case slug, name, description, count }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "slug": .text(topic.slug)
-        case "name": .text(topic.name)
-        case "description": .text(topic.description)
-        case "count": .text(topic.threadCount == 1 ? "1 thread" : "\(topic.threadCount) threads")
-        default: nil
+        case .slug: .text(topic.slug)
+        case .name: .text(topic.name)
+        case .description: .text(topic.description)
+        case .count: .text(topic.threadCount == 1 ? "1 thread" : "\(topic.threadCount) threads")
         }
     }
 }
@@ -95,19 +95,19 @@ struct HomeView: TemplateRenderable {
     }
 }
 
-struct FilterOption: TemplateRenderable {
+struct FilterOption: KeyedTemplateRenderable {
     var filter: ThreadFilter
     var current: Bool
     var topicSlug: String
 
-    static let templateKeys = TemplateKeys(["label", "url", "current"])
+    enum Key: String, CaseIterable, Sendable { case label, url, current }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "label": .text(filter.label)
-        case "url": .text(filter == .all ? BoardPaths.topic(topicSlug) : BoardPaths.topic(topicSlug) + "?filter=\(filter.rawValue)")
-        case "current": .bool(current)
-        default: nil
+        case .label: .text(filter.label)
+        case .url: .text(filter == .all ? BoardPaths.topic(topicSlug) : BoardPaths.topic(topicSlug) + "?filter=\(filter.rawValue)")
+        case .current: .bool(current)
         }
     }
 }
@@ -167,7 +167,7 @@ struct TopicView: TemplateRenderable {
 }
 
 /// A post's author as the thread page shows them.
-struct PostAuthorView: TemplateRenderable {
+struct PostAuthorView: KeyedTemplateRenderable {
     var post: PostView
 
     /// "Mentor · John Lewis Partnership", "Admin", or nothing for members.
@@ -179,22 +179,22 @@ struct PostAuthorView: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys(["handle", "name", "badge", "role", "organisation"])
+    enum Key: String, CaseIterable, Sendable { case handle, name, badge, role, organisation }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "handle": .text(post.authorHandle.lowercased())
-        case "name": .text(post.authorName)
-        case "badge": .text(badge)
-        case "role": .text(post.authorRole)
+        case .handle: .text(post.authorHandle.lowercased())
+        case .name: .text(post.authorName)
+        case .badge: .text(badge)
+        case .role: .text(post.authorRole)
         // A mentor's organisation is already in the badge.
-        case "organisation": post.authorRole == "mentor" ? nil : .text(post.authorOrganisation)
-        default: nil
+        case .organisation: post.authorRole == "mentor" ? nil : .text(post.authorOrganisation)
         }
     }
 }
 
-struct PostItemView: TemplateRenderable {
+struct PostItemView: KeyedTemplateRenderable {
     var post: PostView
     var accepted: Bool
     /// Who is reading: the author and admins still see a hidden post's text.
@@ -205,66 +205,66 @@ struct PostItemView: TemplateRenderable {
     private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
 
     /// The moderation partial's values (Templates/post-moderation.mustache).
-    struct Moderation: TemplateRenderable {
+    struct Moderation: KeyedTemplateRenderable {
         let post: PostView
         /// Policy `.flag` for this reader (`PostCapabilities.flag`), the rule the flag handler asks.
         let canFlag: Bool
 
-        static let templateKeys = TemplateKeys(["hidden", "hiddenReason", "awaitingApproval", "canFlag"])
+        enum Key: String, CaseIterable, Sendable { case hidden, hiddenReason, awaitingApproval, canFlag }
+        static let templateKeys = TemplateKeys(Key.self)
 
-        func templateValue(for key: String) -> TemplateValue? {
+        func templateValue(for key: Key) -> TemplateValue? {
             switch key {
-            case "hidden": .bool(post.hidden && !post.deletedByAuthor)
-            case "hiddenReason": .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
-            case "awaitingApproval": .bool(post.heldForApproval)
-            case "canFlag": .bool(canFlag)
-            default: nil
+            case .hidden: .bool(post.hidden && !post.deletedByAuthor)
+            case .hiddenReason: .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
+            case .awaitingApproval: .bool(post.heldForApproval)
+            case .canFlag: .bool(canFlag)
             }
         }
     }
 
-    static let templateKeys = TemplateKeys([
-        "id", "position", "author", "createdISO", "createdText", "edited", "editedISO", "editedText", "accepted", "removed",
-        "removedText", "bodyHTML", "moderation",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case id, position, author, createdISO, createdText, edited, editedISO, editedText, accepted, removed
+        case removedText, bodyHTML, moderation
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "id": .int(Int(post.id))
-        case "position": .int(post.position)
-        case "author": .object(PostAuthorView(post: post))
-        case "createdISO": .text(DateText.iso(post.createdAt))
-        case "createdText": .text(DateText.humanWithTime(post.createdAt))
-        case "edited": .bool(post.editedAt != nil)
-        case "editedISO": .text(post.editedAt.map(DateText.iso))
-        case "editedText": .text(post.editedAt.map(DateText.humanWithTime))
-        case "accepted": .bool(accepted)
-        case "removed": .bool(post.deletedByAuthor)
-        case "removedText": .text("Deleted by its author.")
-        case "bodyHTML": post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
-        case "moderation": .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
-        default: nil
+        case .id: .int(Int(post.id))
+        case .position: .int(post.position)
+        case .author: .object(PostAuthorView(post: post))
+        case .createdISO: .text(DateText.iso(post.createdAt))
+        case .createdText: .text(DateText.humanWithTime(post.createdAt))
+        case .edited: .bool(post.editedAt != nil)
+        case .editedISO: .text(post.editedAt.map(DateText.iso))
+        case .editedText: .text(post.editedAt.map(DateText.humanWithTime))
+        case .accepted: .bool(accepted)
+        case .removed: .bool(post.deletedByAuthor)
+        case .removedText: .text("Deleted by its author.")
+        case .bodyHTML: post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
+        case .moderation: .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
         }
     }
 }
 
-struct PageLinkView: TemplateRenderable {
+struct PageLinkView: KeyedTemplateRenderable {
     var number: Int
     var url: String
     var current: Bool
-    static let templateKeys = TemplateKeys(["number", "url", "current"])
+    enum Key: String, CaseIterable, Sendable { case number, url, current }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "number": .int(number)
-        case "url": .text(url)
-        case "current": .bool(current)
-        default: nil
+        case .number: .int(number)
+        case .url: .text(url)
+        case .current: .bool(current)
         }
     }
 }
 
-struct ThreadView: TemplateRenderable {
+struct ThreadView: KeyedTemplateRenderable {
     var page: ThreadPage
     var viewer: Viewer = .visitor
     var starter: String { page.thread.authorName }
@@ -275,72 +275,71 @@ struct ThreadView: TemplateRenderable {
         number == 1 ? canonicalPath : canonicalPath + "?page=\(number)"
     }
 
-    static let templateKeys = TemplateKeys([
-        "id", "title", "starterName", "starterURL", "topics", "primaryTopic", "space", "briefingItem", "postCount",
-        "mentors", "acceptedURL", "posts", "pageNumber", "pageCount", "paginated", "previousURL", "nextURL", "pages",
-        "locked", "feedURL",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case id, title, starterName, starterURL, topics, primaryTopic, space, briefingItem, postCount, mentors
+        case acceptedURL, posts, pageNumber, pageCount, paginated, previousURL, nextURL, pages, locked, feedURL
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "id": .int(Int(page.thread.id))
-        case "title": .text(page.thread.title)
-        case "starterName": .text(page.thread.authorName)
-        case "starterURL": .text(BoardPaths.user(page.thread.authorHandle))
-        case "topics": .list(page.thread.topics.map(TopicTagView.init))
-        case "primaryTopic": page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
-        case "space": page.space.map { .object(OrganisationLinkView(link: $0)) }
-        case "briefingItem": page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
-        case "postCount": .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
-        case "mentors": page.mentorNames.isEmpty ? nil : .text(page.mentorNames.joined(separator: ", "))
-        case "acceptedURL":
+        case .id: .int(Int(page.thread.id))
+        case .title: .text(page.thread.title)
+        case .starterName: .text(page.thread.authorName)
+        case .starterURL: .text(BoardPaths.user(page.thread.authorHandle))
+        case .topics: .list(page.thread.topics.map(TopicTagView.init))
+        case .primaryTopic: page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
+        case .space: page.space.map { .object(OrganisationLinkView(link: $0)) }
+        case .briefingItem: page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
+        case .postCount: .text(page.thread.replyCount == 0 ? "1 post" : "\(page.thread.replyCount + 1) posts")
+        case .mentors: page.mentorNames.isEmpty ? nil : .text(page.mentorNames.joined(separator: ", "))
+        case .acceptedURL:
             page.acceptedPostID.map { id in
                 .text((page.acceptedPostPage == page.page ? "" : pagePath(page.acceptedPostPage ?? 1)) + "#post-\(id)")
             }
-        case "posts": .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
-        case "pageNumber": page.pageCount > 1 ? .int(page.page) : nil
-        case "pageCount": .int(page.pageCount)
-        case "paginated": .bool(page.pageCount > 1)
-        case "previousURL": page.page > 1 ? .text(pagePath(page.page - 1)) : nil
-        case "nextURL": page.page < page.pageCount ? .text(pagePath(page.page + 1)) : nil
-        case "pages": .list((1...page.pageCount).map { PageLinkView(number: $0, url: pagePath($0), current: $0 == page.page) })
-        case "locked": .bool(page.thread.locked)
-        case "feedURL": .text("/t/\(page.thread.id)/feed.atom")
-        default: nil
+        case .posts: .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
+        case .pageNumber: page.pageCount > 1 ? .int(page.page) : nil
+        case .pageCount: .int(page.pageCount)
+        case .paginated: .bool(page.pageCount > 1)
+        case .previousURL: page.page > 1 ? .text(pagePath(page.page - 1)) : nil
+        case .nextURL: page.page < page.pageCount ? .text(pagePath(page.page + 1)) : nil
+        case .pages: .list((1...page.pageCount).map { PageLinkView(number: $0, url: pagePath($0), current: $0 == page.page) })
+        case .locked: .bool(page.thread.locked)
+        case .feedURL: .text("/t/\(page.thread.id)/feed.atom")
         }
     }
 }
 
-struct OrganisationLinkView: TemplateRenderable {
+struct OrganisationLinkView: KeyedTemplateRenderable {
     var link: OrganisationLink
-    static let templateKeys = TemplateKeys(["url", "name", "kind"])
+    enum Key: String, CaseIterable, Sendable { case url, name, kind }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "url": .text(BoardPaths.organisation(link.slug))
-        case "name": .text(link.name)
-        case "kind": .text(OrganisationView.kindLabel(link.kind))
-        default: nil
+        case .url: .text(BoardPaths.organisation(link.slug))
+        case .name: .text(link.name)
+        case .kind: .text(OrganisationView.kindLabel(link.kind))
         }
     }
 }
 
-struct MemberView: TemplateRenderable {
+struct MemberView: KeyedTemplateRenderable {
     var member: MemberSummary
-    static let templateKeys = TemplateKeys(["url", "name", "role", "organisation"])
+    enum Key: String, CaseIterable, Sendable { case url, name, role, organisation }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "url": .text(BoardPaths.user(member.handle))
-        case "name": .text(member.displayName)
-        case "role": .text(member.role == "member" ? nil : member.role.capitalized)
-        case "organisation": .text(member.organisationName)
-        default: nil
+        case .url: .text(BoardPaths.user(member.handle))
+        case .name: .text(member.displayName)
+        case .role: .text(member.role == "member" ? nil : member.role.capitalized)
+        case .organisation: .text(member.organisationName)
         }
     }
 }
 
-struct OrganisationView: TemplateRenderable {
+struct OrganisationView: KeyedTemplateRenderable {
     var page: OrganisationPage
 
     static func kindLabel(_ kind: String) -> String {
@@ -351,51 +350,51 @@ struct OrganisationView: TemplateRenderable {
         }
     }
 
-    static let templateKeys = TemplateKeys([
-        "name", "kind", "isPathfinder", "region", "description", "website", "members", "linkedMentors", "supports",
-        "hasSupports", "publicThreads", "privateThreads", "canReadPrivateSpace",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case name, kind, isPathfinder, region, description, website, members, linkedMentors, supports, hasSupports
+        case publicThreads, privateThreads, canReadPrivateSpace
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "name": .text(page.organisation.name)
-        case "kind": .text(Self.kindLabel(page.organisation.kind))
-        case "isPathfinder": .bool(page.organisation.kind == "pathfinder")
-        case "region": .text(page.region.isEmpty ? nil : page.region)
-        case "description": .text(page.description.isEmpty ? nil : page.description)
+        case .name: .text(page.organisation.name)
+        case .kind: .text(Self.kindLabel(page.organisation.kind))
+        case .isPathfinder: .bool(page.organisation.kind == "pathfinder")
+        case .region: .text(page.region.isEmpty ? nil : page.region)
+        case .description: .text(page.description.isEmpty ? nil : page.description)
         // Stored websites are checked to be http or https by the schema.
-        case "website": .text(page.website)
-        case "members": .list(page.members.map(MemberView.init))
-        case "linkedMentors": .list(page.linkedMentors.map(MemberView.init))
-        case "supports": .list(page.supports.map(OrganisationLinkView.init))
-        case "hasSupports": .bool(!page.supports.isEmpty)
-        case "publicThreads": .list(page.publicThreads.map { ThreadListItem(thread: $0) })
-        case "privateThreads": .list(page.privateThreads.map { ThreadListItem(thread: $0) })
-        case "canReadPrivateSpace": .bool(page.canReadPrivateSpace)
-        default: nil
+        case .website: .text(page.website)
+        case .members: .list(page.members.map(MemberView.init))
+        case .linkedMentors: .list(page.linkedMentors.map(MemberView.init))
+        case .supports: .list(page.supports.map(OrganisationLinkView.init))
+        case .hasSupports: .bool(!page.supports.isEmpty)
+        case .publicThreads: .list(page.publicThreads.map { ThreadListItem(thread: $0) })
+        case .privateThreads: .list(page.privateThreads.map { ThreadListItem(thread: $0) })
+        case .canReadPrivateSpace: .bool(page.canReadPrivateSpace)
         }
     }
 }
 
 /// `/p/{id}/revisions`: what a post said before each edit, newest first, as the text typed.
-struct PostHistoryView: TemplateRenderable {
+struct PostHistoryView: KeyedTemplateRenderable {
     var history: PostHistory
 
-    struct Version: TemplateRenderable {
+    struct Version: KeyedTemplateRenderable {
         var label: String
         var editor: String?
         var date: Date?
         var markdown: String
-        static let templateKeys = TemplateKeys(["label", "editor", "dateISO", "dateText", "markdown"])
+        enum Key: String, CaseIterable, Sendable { case label, editor, dateISO, dateText, markdown }
+        static let templateKeys = TemplateKeys(Key.self)
 
-        func templateValue(for key: String) -> TemplateValue? {
+        func templateValue(for key: Key) -> TemplateValue? {
             switch key {
-            case "label": .text(label)
-            case "editor": .text(editor)
-            case "dateISO": .text(date.map(DateText.iso))
-            case "dateText": .text(date.map(DateText.humanWithTime))
-            case "markdown": .text(markdown)
-            default: nil
+            case .label: .text(label)
+            case .editor: .text(editor)
+            case .dateISO: .text(date.map(DateText.iso))
+            case .dateText: .text(date.map(DateText.humanWithTime))
+            case .markdown: .text(markdown)
             }
         }
     }
@@ -409,43 +408,44 @@ struct PostHistoryView: TemplateRenderable {
         return versions
     }
 
-    static let templateKeys = TemplateKeys(["threadTitle", "postURL", "authorName", "versions", "edited"])
+    enum Key: String, CaseIterable, Sendable { case threadTitle, postURL, authorName, versions, edited }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "threadTitle": .text(history.thread.title)
-        case "postURL":
+        case .threadTitle: .text(history.thread.title)
+        case .postURL:
             .text(BoardPaths.thread(id: history.thread.id, slug: history.thread.slug)
                   + ((history.position - 1) / PageQueries.postsPerPage == 0 ? "" : "?page=\((history.position - 1) / PageQueries.postsPerPage + 1)")
                   + "#post-\(history.postID)")
-        case "authorName": .text(history.authorName)
-        case "versions": .list(versions)
-        case "edited": .bool(!history.revisions.isEmpty)
-        default: nil
+        case .authorName: .text(history.authorName)
+        case .versions: .list(versions)
+        case .edited: .bool(!history.revisions.isEmpty)
         }
     }
 }
 
 /// A person's public profile (`/u/{handle}`): name, role badge, organisation (once confirmed),
 /// bio, and their recent posts in public threads. Private-space posts never appear here.
-struct ProfilePage: TemplateRenderable {
+struct ProfilePage: KeyedTemplateRenderable {
     let profile: Profile
 
-    static let templateKeys = TemplateKeys(["displayName", "handle", "badge", "role", "bio", "organisation", "posts"])
+    enum Key: String, CaseIterable, Sendable { case displayName, handle, badge, role, bio, organisation, posts }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         let person = profile.person
         switch key {
-        case "displayName": return .text(person.displayName)
-        case "handle": return .text(person.handle)
-        case "badge": return person.role == "member" ? nil : .text(person.role == "admin" ? "Admin" : "Mentor")
-        case "role": return .text(person.role)
-        case "bio": return person.bio.isEmpty ? nil : .text(person.bio)
-        case "organisation":
+        case .displayName: return .text(person.displayName)
+        case .handle: return .text(person.handle)
+        case .badge: return person.role == "member" ? nil : .text(person.role == "admin" ? "Admin" : "Mentor")
+        case .role: return .text(person.role)
+        case .bio: return person.bio.isEmpty ? nil : .text(person.bio)
+        case .organisation:
             return person.organisationName.map { name in
                 ["name": .text(name), "url": .text(BoardPaths.organisation(person.organisationSlug ?? ""))]
             }
-        case "posts":
+        case .posts:
             return .list(profile.posts.map { post in
                 let page = (post.position - 1) / PageQueries.postsPerPage + 1
                 let base = BoardPaths.thread(id: post.threadID, slug: post.threadSlug)
@@ -453,7 +453,6 @@ struct ProfilePage: TemplateRenderable {
                 return ["title": .text(post.threadTitle), "url": .text(url), "startedThread": .bool(post.position == 1),
                         "createdISO": .text(DateText.iso(post.createdAt)), "createdText": .text(DateText.human(post.createdAt))]
             })
-        default: return nil
         }
     }
 }

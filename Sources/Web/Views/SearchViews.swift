@@ -100,7 +100,7 @@ struct SearchForm: Sendable {
     }
 }
 
-struct SearchView: TemplateRenderable {
+struct SearchView: KeyedTemplateRenderable {
     var form: SearchForm
     var topics: [TopicChoice] = []
     var organisations: [OrganisationChoice] = []
@@ -142,67 +142,67 @@ struct SearchView: TemplateRenderable {
         })
     }
 
-    static let templateKeys = TemplateKeys([
-        "searchQuery", "q", "heading", "searched", "message", "hasProblems", "hasDateErrors", "dateErrors", "fromError",
-        "toError", "hasPeople", "people", "hasAuthorChoices", "authorChoices", "filterCount", "filtersOpen",
-        "clearFiltersURL", "organisationOptions", "topicOptions", "answeredOptions", "author", "from", "to", "hasResults",
-        "noResults", "beyondResults", "firstPageURL", "partial", "widestCandidates", "results", "previousURL", "nextURL",
-        "pageNumber",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case searchQuery, q, heading, searched, message, hasProblems, hasDateErrors, dateErrors, fromError, toError
+        case hasPeople, people, hasAuthorChoices, authorChoices, filterCount, filtersOpen, clearFiltersURL
+        case organisationOptions, topicOptions, answeredOptions, author, from, to, hasResults, noResults
+        case beyondResults, firstPageURL, partial, widestCandidates, results, previousURL, nextURL, pageNumber
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "searchQuery", "q": return .text(form.q)
-        case "heading": return .text(heading)
-        case "searched": return .bool(results != nil || message != nil || !form.dateErrors.isEmpty)
-        case "message": return .text(message)
-        case "hasProblems": return .bool(message != nil || !form.dateErrors.isEmpty)
-        case "hasDateErrors": return .bool(!form.dateErrors.isEmpty)
-        case "dateErrors": return .list(form.dateErrors.map { ["href": .text("#" + $0.field), "text": .text($0.message)] })
-        case "fromError": return .text(form.dateErrors.first { $0.field == "search-from" }?.message)
-        case "toError": return .text(form.dateErrors.first { $0.field == "search-to" }?.message)
-        case "hasPeople": return .bool(!people.isEmpty)
-        case "people": return Self.personRows(people, form: form)
-        case "hasAuthorChoices": return .bool(!authorChoices.isEmpty)
-        case "authorChoices": return Self.personRows(authorChoices, form: form)
-        case "filterCount": return filterCount == 0 ? nil : .int(filterCount)
-        case "filtersOpen":
+        case .searchQuery, .q: return .text(form.q)
+        case .heading: return .text(heading)
+        case .searched: return .bool(results != nil || message != nil || !form.dateErrors.isEmpty)
+        case .message: return .text(message)
+        case .hasProblems: return .bool(message != nil || !form.dateErrors.isEmpty)
+        case .hasDateErrors: return .bool(!form.dateErrors.isEmpty)
+        case .dateErrors: return .list(form.dateErrors.map { ["href": .text("#" + $0.field), "text": .text($0.message)] })
+        case .fromError: return .text(form.dateErrors.first { $0.field == "search-from" }?.message)
+        case .toError: return .text(form.dateErrors.first { $0.field == "search-to" }?.message)
+        case .hasPeople: return .bool(!people.isEmpty)
+        case .people: return Self.personRows(people, form: form)
+        case .hasAuthorChoices: return .bool(!authorChoices.isEmpty)
+        case .authorChoices: return Self.personRows(authorChoices, form: form)
+        case .filterCount: return filterCount == 0 ? nil : .int(filterCount)
+        case .filtersOpen:
             return .bool(!authorChoices.isEmpty || (message != nil && form.author != nil && author == nil) || !form.dateErrors.isEmpty)
-        case "clearFiltersURL":
+        case .clearFiltersURL:
             guard filterCount > 0 || !form.dateErrors.isEmpty else { return nil }
             return .text("/search?q=" + FormDecoder.encode(form.q))
-        case "organisationOptions":
+        case .organisationOptions:
             return .list(organisations.map { organisation in
                 ["slug": .text(organisation.slug), "name": .text(organisation.name), "selected": .bool(organisation.slug == form.organisation)]
             })
-        case "topicOptions":
+        case .topicOptions:
             return .list(topics.map { topic in
                 ["slug": .text(topic.slug), "name": .text(topic.name), "selected": .bool(topic.slug == form.topic)]
             })
-        case "answeredOptions":
+        case .answeredOptions:
             let labels: [(SearchAnswered, String)] = [(.any, "Any"), (.answered, "Answered"),
                                                       (.unanswered, "Not answered yet"), (.mentor, "Answered by a mentor")]
             return .list(labels.map { option, label in
                 ["value": .text(option.rawValue), "label": .text(label), "selected": .bool(option == form.answered)]
             })
-        case "author": return .text(author?.displayName ?? form.author ?? "")
-        case "from": return .text(form.from)
-        case "to": return .text(form.to)
-        case "hasResults": return .bool(!(results?.hits.isEmpty ?? true))
-        case "noResults": return .bool(results.map { $0.hits.isEmpty && $0.page == 1 } == true)
-        case "beyondResults":
+        case .author: return .text(author?.displayName ?? form.author ?? "")
+        case .from: return .text(form.from)
+        case .to: return .text(form.to)
+        case .hasResults: return .bool(!(results?.hits.isEmpty ?? true))
+        case .noResults: return .bool(results.map { $0.hits.isEmpty && $0.page == 1 } == true)
+        case .beyondResults:
             guard let results, results.hits.isEmpty, results.page > 1 else { return nil }
             return .int(results.page)
-        case "firstPageURL": return .text(form.url(page: 1))
-        case "partial": return .bool(results?.isPartial == true)
-        case "widestCandidates":
+        case .firstPageURL: return .text(form.url(page: 1))
+        case .partial: return .bool(results?.isPartial == true)
+        case .widestCandidates:
             // 10000 → "10,000"
             let digits = Array(String(SearchQueries.widestCandidateLimit))
             let grouped = digits.enumerated().map { index, digit in
                 (index > 0 && (digits.count - index) % 3 == 0 ? "," : "") + String(digit)
             }
             return .text(grouped.joined())
-        case "results":
+        case .results:
             guard let results else { return nil }
             return .list(results.hits.map { hit in
                 let url = BoardPaths.thread(id: hit.threadID, slug: hit.threadSlug)
@@ -216,16 +216,15 @@ struct SearchView: TemplateRenderable {
                     "reply": .bool(hit.position > 1),
                 ]
             })
-        case "previousURL":
+        case .previousURL:
             guard let results, results.page > 1 else { return nil }
             return .text(form.url(page: results.page - 1))
-        case "nextURL":
+        case .nextURL:
             guard let results, results.hasNextPage else { return nil }
             return .text(form.url(page: results.page + 1))
-        case "pageNumber":
+        case .pageNumber:
             guard let results, results.page > 1 || results.hasNextPage else { return nil }
             return .int(results.page)
-        default: return nil
         }
     }
 }
