@@ -4,48 +4,48 @@ import Foundation
 /// View models for the board's pages: plain structs answering template names through a
 /// `switch` (no reflection), built from `Board` results.
 
-struct TopicTagView: TemplateRenderable {
+struct TopicTagView: KeyedTemplateRenderable {
     var tag: TopicTag
-    static let templateKeys = TemplateKeys(["slug", "name"])
+    enum Key: String, CaseIterable, Sendable { case slug, name }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "slug": .text(tag.slug)
-        case "name": .text(tag.name)
-        default: nil
+        case .slug: .text(tag.slug)
+        case .name: .text(tag.name)
         }
     }
 }
 
 /// One line of a thread list.
-struct ThreadListItem: TemplateRenderable {
+struct ThreadListItem: KeyedTemplateRenderable {
     var thread: ThreadSummary
     /// The reader opened it before and it has posts they have not seen.
     var newReplies: Bool { thread.hasNewPosts }
 
-    static let templateKeys = TemplateKeys([
-        "url", "title", "newReplies", "authorName", "authorURL", "replyCount", "answered", "answeredByMentor", "pinned",
-        "locked", "private", "activityISO", "activityText", "lastReplyBy", "topics",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case url, title, newReplies, authorName, authorURL, replyCount, answered, answeredByMentor, pinned, locked
+        case `private`, activityISO, activityText, lastReplyBy, topics
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "url": .text(BoardPaths.thread(id: thread.id, slug: thread.slug))
-        case "title": .text(thread.title)
-        case "newReplies": .bool(newReplies)
-        case "authorName": .text(thread.authorName)
-        case "authorURL": .text(BoardPaths.user(thread.authorHandle))
-        case "replyCount": .text(thread.replyCount == 1 ? "1 reply" : "\(thread.replyCount) replies")
-        case "answered": .bool(thread.hasAcceptedAnswer)
-        case "answeredByMentor": .bool(thread.answeredByMentor)
-        case "pinned": .bool(thread.pinned)
-        case "locked": .bool(thread.locked)
-        case "private": .bool(thread.organisationID != nil)
-        case "activityISO": .text(DateText.iso(thread.lastActivityAt))
-        case "activityText": .text(DateText.human(thread.lastActivityAt))
-        case "lastReplyBy": thread.replyCount > 0 ? .text(thread.lastPosterName) : nil
-        case "topics": .list(thread.topics.map(TopicTagView.init))
-        default: nil
+        case .url: .text(BoardPaths.thread(id: thread.id, slug: thread.slug))
+        case .title: .text(thread.title)
+        case .newReplies: .bool(newReplies)
+        case .authorName: .text(thread.authorName)
+        case .authorURL: .text(BoardPaths.user(thread.authorHandle))
+        case .replyCount: .text(thread.replyCount == 1 ? "1 reply" : "\(thread.replyCount) replies")
+        case .answered: .bool(thread.hasAcceptedAnswer)
+        case .answeredByMentor: .bool(thread.answeredByMentor)
+        case .pinned: .bool(thread.pinned)
+        case .locked: .bool(thread.locked)
+        case .private: .bool(thread.organisationID != nil)
+        case .activityISO: .text(DateText.iso(thread.lastActivityAt))
+        case .activityText: .text(DateText.human(thread.lastActivityAt))
+        case .lastReplyBy: thread.replyCount > 0 ? .text(thread.lastPosterName) : nil
+        case .topics: .list(thread.topics.map(TopicTagView.init))
         }
     }
 }
@@ -79,18 +79,18 @@ struct TopicCountView: KeyedTemplateRenderable {
 }
 
 /// The home page with the board's content.
-struct HomeView: TemplateRenderable {
+struct HomeView: KeyedTemplateRenderable {
     var content: HomePageContent
 
-    static let templateKeys = TemplateKeys(["latest", "unanswered", "briefing", "topics"])
+    enum Key: String, CaseIterable, Sendable { case latest, unanswered, briefing, topics }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "latest": .list(content.latest.map(ThreadListItem.init))
-        case "unanswered": .list(content.unanswered.map(ThreadListItem.init))
-        case "briefing": .list(content.briefing.map(BriefingItemView.init))
-        case "topics": .list(content.topics.map(TopicCountView.init))
-        default: nil
+        case .latest: .list(content.latest.map(ThreadListItem.init))
+        case .unanswered: .list(content.unanswered.map(ThreadListItem.init))
+        case .briefing: .list(content.briefing.map(BriefingItemView.init))
+        case .topics: .list(content.topics.map(TopicCountView.init))
         }
     }
 }
@@ -123,29 +123,30 @@ extension ThreadFilter {
     }
 }
 
-struct TopicView: TemplateRenderable {
+struct TopicView: KeyedTemplateRenderable {
     var page: TopicPage
     /// For signed-in readers: whether they follow the topic (nil for visitors: no form).
     var following: Bool?
     /// The replies members marked most often as helpful ("This helped").
     var helpfulAnswers: [HelpfulAnswer] = []
 
-    static let templateKeys = TemplateKeys([
-        "follow", "name", "slug", "askURL", "hasHelpfulAnswers", "helpfulAnswers", "description", "briefing", "threads",
-        "filters", "filterLabel", "emptyMessage",
-    ])
+    enum Key: String, CaseIterable, Sendable {
+        case follow, name, slug, askURL, hasHelpfulAnswers, helpfulAnswers, description, briefing, threads, filters
+        case filterLabel, emptyMessage
+    }
+    static let templateKeys = TemplateKeys(Key.self)
 
-    func templateValue(for key: String) -> TemplateValue? {
+    func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case "follow":
+        case .follow:
             following.map { following in
                 ["following": .bool(following), "followAction": .text("/topics/\(page.topic.slug)/follow")]
             }
-        case "name": .text(page.topic.name)
-        case "slug": .text(page.topic.slug)
-        case "askURL": .text("/t/new?topic=" + page.topic.slug)
-        case "hasHelpfulAnswers": .bool(!helpfulAnswers.isEmpty)
-        case "helpfulAnswers":
+        case .name: .text(page.topic.name)
+        case .slug: .text(page.topic.slug)
+        case .askURL: .text("/t/new?topic=" + page.topic.slug)
+        case .hasHelpfulAnswers: .bool(!helpfulAnswers.isEmpty)
+        case .helpfulAnswers:
             .list(helpfulAnswers.map { answer in
                 var row = TemplateObject()
                 let page = (answer.position - 1) / PageQueries.postsPerPage + 1
@@ -155,13 +156,12 @@ struct TopicView: TemplateRenderable {
                 row["countText"] = .text(answer.count == 1 ? "1 member found this helpful" : "\(answer.count) members found this helpful")
                 return .object(row)
             })
-        case "description": .text(page.description)
-        case "briefing": .list(page.briefingItems.map(BriefingItemView.init))
-        case "threads": .list(page.threads.map(ThreadListItem.init))
-        case "filters": .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
-        case "filterLabel": page.filter == .all ? nil : .text(page.filter.label)
-        case "emptyMessage": .text(page.filter == .all ? "No threads in this topic yet." : "No threads match this filter.")
-        default: nil
+        case .description: .text(page.description)
+        case .briefing: .list(page.briefingItems.map(BriefingItemView.init))
+        case .threads: .list(page.threads.map(ThreadListItem.init))
+        case .filters: .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
+        case .filterLabel: page.filter == .all ? nil : .text(page.filter.label)
+        case .emptyMessage: .text(page.filter == .all ? "No threads in this topic yet." : "No threads match this filter.")
         }
     }
 }
