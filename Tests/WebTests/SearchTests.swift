@@ -429,6 +429,11 @@ import TestSupport
                 #expect(badDates.status == 422)
                 #expect(badDates.text.contains("“Written on or after” must be a real date"))
                 #expect(badDates.text.contains("“Written on or before” must be a real date"))
+                // Control characters are never echoed into the page; a line break is a space.
+                let controls = try server.get("/search?q=" + FormDecoder.encode("bond\u{0}\u{1}\u{1B}\nguarantee") + "&author=" + FormDecoder.encode("\u{0}"))
+                #expect([200, 422].contains(controls.status))
+                #expect(!controls.body.contains(where: { $0 < 0x09 || $0 == 0x1B }))
+                #expect(controls.text.contains("value=\"bond guarantee\""))
             }
         }
     }

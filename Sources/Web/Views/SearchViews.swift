@@ -26,12 +26,17 @@ struct SearchForm: Sendable {
     var page = 1
 
     init(items: [FormItem]) {
+        // Every field is one line of text: a control character (a NUL, an ESC; a tab or a line
+        // break becomes a space) is never echoed into the page or the search.
+        func field(_ name: String) -> String? {
+            items.last(where: { $0.name == name }).map { Self.oneLine($0.value) }
+        }
         func value(_ name: String) -> String? {
-            guard let raw = items.last(where: { $0.name == name })?.value else { return nil }
+            guard let raw = field(name) else { return nil }
             let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed.isEmpty || trimmed.utf8.count > 200 ? nil : trimmed
         }
-        q = String((items.last(where: { $0.name == "q" })?.value ?? "").prefix(4000))
+        q = String((field("q") ?? "").prefix(4000))
         topic = value("topic")
         organisation = value("organisation")
         author = value("author").map { $0.hasPrefix("@") ? String($0.dropFirst()) : $0 }
@@ -39,11 +44,25 @@ struct SearchForm: Sendable {
         // A date field keeps what was typed even when it is far too long to be a date, so the
         // page says it cannot use it instead of dropping it without a word.
         func typed(_ name: String) -> String {
-            String((items.last(where: { $0.name == name })?.value ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+            String((field(name) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
         }
         from = typed("from")
         to = typed("to")
         if let text = value("page"), text.utf8.count <= 4, let number = Int(text), number >= 1 { page = number }
+    }
+
+    /// `text` as one line: C0 controls and DEL dropped, tabs and line breaks made spaces.
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D: scalars.append(" ")
+            case 0..<0x20, 0x7F: continue
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
     }
 
     /// The date filters: midnight UTC of the day typed ("2026-11-29"), or nil.
