@@ -67,8 +67,9 @@ public final class Network: Sendable {
         let clock = accounts.clock
         self.store = store
         self.accounts = accounts
-        reading = ReadingService(store: store)
-        topics = TopicsService(store: store)
+        let topicDirectory = KeptUntilChange<TopicDirectory>(lifetime: 10)
+        reading = ReadingService(store: store, topicDirectory: topicDirectory)
+        topics = TopicsService(store: store, directory: topicDirectory)
         drafts = DraftsService(store: store)
         posting = PostingService(store: store, accounts: accounts, drafts: drafts)
         briefing = BriefingService(store: store)

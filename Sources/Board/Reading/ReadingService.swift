@@ -69,8 +69,9 @@ public struct ReadingService: Sendable {
     let store: Store
     /// The home page's briefing items (the same for every reader), kept until anything changes.
     let homeBriefing = KeptUntilChange<[BriefingItemSummary]>(lifetime: 10)
-    /// Every topic (the same for every reader), kept until anything changes: the lists' tags.
-    let topicDirectory = KeptUntilChange<TopicDirectory>(lifetime: 10)
+    /// Every topic (the same for every reader), kept until anything changes: the lists' tags
+    /// (shared with `TopicsService`).
+    let topicDirectory: KeptUntilChange<TopicDirectory>
     /// Each topic page's briefing items (the same for every reader), kept until anything changes.
     let topicBriefing = KeptPerKeyUntilChange<Int64, [BriefingItemSummary]>(lifetime: 10)
 

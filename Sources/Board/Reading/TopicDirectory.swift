@@ -26,12 +26,17 @@ struct TopicDirectory: Sendable {
 
     private let byID: [Int64: Topic]
     private let activeBySlug: [String: Topic]
+    /// The topics in use, in the board's order (`position`, then name): what forms offer
+    /// (`TopicsService.active`).
+    let active: [TopicChoice]
 
     static func read(_ conn: Connection) throws -> TopicDirectory {
         let topics = try conn.query(Topic.self, "SELECT id, slug, name, description, position, retired FROM topics")
+        let inUse = topics.filter { !$0.retired }
         return TopicDirectory(byID: Dictionary(topics.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
-                              activeBySlug: Dictionary(topics.filter { !$0.retired }.map { ($0.slug, $0) },
-                                                       uniquingKeysWith: { first, _ in first }))
+                              activeBySlug: Dictionary(inUse.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first }),
+                              active: inUse.sorted { ($0.position, $0.name) < ($1.position, $1.name) }
+                                  .map { TopicChoice(slug: $0.slug, name: $0.name) })
     }
 
     /// Whether every id in `ids` is a topic here (a directory kept from an older snapshot may

@@ -9,28 +9,29 @@ public struct TopicChoice: Sendable, Equatable, RowDecodable {
         slug = try row["slug"]
         name = try row["name"]
     }
+
+    init(slug: String, name: String) {
+        self.slug = slug
+        self.name = name
+    }
 }
 
 /// The topics threads, briefing items and mentors can be filed under (the admin pages change
 /// them through `ModerationService`).
 public struct TopicsService: Sendable {
     let store: Store
-    /// `active()`, the same for everyone and asked by every search page and form: kept until
-    /// the store changes.
-    private let kept = KeptUntilChange<[TopicChoice]>(lifetime: 10)
+    /// Every topic, kept until the store changes; shared with `ReadingService` (the lists' tags),
+    /// so the network keeps one copy of the topics.
+    let directory: KeptUntilChange<TopicDirectory>
 
-    /// The topics in use (not retired), in the board's order.
+    /// The topics in use (not retired), in the board's order: asked by every search page and form.
     public func active() throws -> [TopicChoice] {
-        try kept.value(version: store.changeCount) { try store.read { try Self.active($0) } }
+        try directory.value(version: store.changeCount) { try store.read { try TopicDirectory.read($0) } }.active
     }
 
     /// The id of the topic in use with `slug`, or nil.
     public func id(slug: String) throws -> Int64? {
         try store.read { try Self.activeID($0, slug: slug) }
-    }
-
-    static func active(_ conn: Connection) throws -> [TopicChoice] {
-        try conn.query(TopicChoice.self, "SELECT slug, name FROM topics WHERE retired = 0 ORDER BY position, name")
     }
 
     static func activeID(_ conn: Connection, slug: String) throws -> Int64? {
