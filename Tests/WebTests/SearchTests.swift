@@ -434,6 +434,10 @@ import TestSupport
                 #expect([200, 422].contains(controls.status))
                 #expect(!controls.body.contains(where: { $0 < 0x09 || $0 == 0x1B }))
                 #expect(controls.text.contains("value=\"bond guarantee\""))
+                // C1 controls too (U+0085 is a line break, U+009B starts terminal escapes).
+                let c1 = try server.get("/search?q=bond%C2%85guar%C2%9Bantee")
+                #expect(!c1.text.unicodeScalars.contains { (0x80...0x9F).contains($0.value) })
+                #expect(c1.text.contains("value=\"bond guarantee\""))
             }
         }
     }

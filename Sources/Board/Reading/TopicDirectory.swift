@@ -1,6 +1,7 @@
 import Database
 
-/// Every topic, retired ones too (a thread keeps a retired topic's tag), as thread lists show
+/// Every topic, retired ones too (a thread still carries a retired topic, though its tag is no
+/// longer shown: its page is gone, so a tag never links to a 404), as thread lists show
 /// them: about ten rows the same for every reader, which `ReadingService` keeps until the store
 /// changes, so a list's tags cost no statement of their own. The lists read each thread's topic
 /// ids with the thread (`ThreadSummary.columns`); `tags(_:)` turns them into tags in the
@@ -45,9 +46,11 @@ struct TopicDirectory: Sendable {
         ids.allSatisfy { byID[$0] != nil }
     }
 
-    /// The tags of topics `ids`, in the board's order (`position`).
+    /// The tags of topics `ids` that are in use, in the board's order (`position`): a retired
+    /// topic's page answers 404, so its tag is left out, as the briefing page leaves it out.
     func tags(_ ids: [Int64]) -> [TopicTag] {
         ids.compactMap { byID[$0] }
+            .filter { !$0.retired }
             .sorted { ($0.position, $0.id) < ($1.position, $1.id) }
             .map { TopicTag(slug: $0.slug, name: $0.name) }
     }
