@@ -164,7 +164,7 @@ func nanoseconds(_ clock: clockid_t) -> UInt64 {
 
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20000 : 20000
-/// Run only this row (1, 2 or 3), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
+/// Run only this row (1 to 5), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
 let onlyRow = arguments.count > 2 ? Int(arguments[2]) : nil
 let library: TemplateLibrary
 do {
@@ -221,7 +221,7 @@ if onlyRow == nil || onlyRow == 2 {
 if onlyRow == nil || onlyRow == 3 {
     measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
 }
-if onlyRow == nil || onlyRow == 4 {
+if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
     // A store: RENDER_STORE=DIR (e.g. Benchmarks/out/search-1000000), else a new one with the
     // demo world and 3,000 synthetic posts in a temporary directory.
     let given = ProcessInfo.processInfo.environment["RENDER_STORE"]
@@ -245,16 +245,38 @@ if onlyRow == nil || onlyRow == 4 {
             SELECT id, slug, reply_count + 1 AS post_count FROM threads WHERE organisation_id IS NULL AND hidden = 0 AND held = 0
             ORDER BY abs(reply_count + 1 - 20), id LIMIT 1
             """) }) else { throw HTTPError.notFound }
+        let network = Network(store: store)
         let router = try WebApplication.makeRouter(
-            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), network: Network(store: store))
+            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), network: network)
         let segments = ["t", "\(target.id)-\(target.slug)"]
         guard case .found(let route, let parameters) = router.match(.get, segments) else { throw HTTPError.notFound }
         var request = Request(method: .get, path: "/" + segments.joined(separator: "/"), pathSegments: segments, isSecure: true)
         request.parameters = parameters
         let first = try route.respond(to: request)
         guard first.status == .ok else { throw HTTPError(.internalServerError, "GET \(request.path) answered \(first.status)") }
-        measure("thread page from the store (\(min(target.posts, 20)) posts)") {
-            (try? route.respond(to: request).body.count) ?? 0
+        if onlyRow == nil || onlyRow == 4 {
+            measure("thread page from the store (\(min(target.posts, 20)) posts)") {
+                (try? route.respond(to: request).body.count) ?? 0
+            }
+        }
+        // Row 5: the same page for a signed-in member (a session of the first plain member):
+        // the session lookup, the header's counts, the post controls and the reply form.
+        if onlyRow == nil || onlyRow == 5 {
+            struct Member: RowDecodable {
+                let id: Int64
+                init(row: Row) throws { id = try row["id"] }
+            }
+            guard let member = try store.read({ try $0.queryOne(Member.self, """
+                SELECT id FROM users WHERE role = 'member' AND deleted_at IS NULL AND organisation_confirmed = 1 ORDER BY id LIMIT 1
+                """) }) else { throw HTTPError.notFound }
+            let session = try network.accounts.startSession(userID: member.id, userAgent: "RenderBenchmark")
+            var signedIn = request
+            signedIn.headers.add("Cookie", "__Host-session=\(session.token)")
+            let page = try route.respond(to: signedIn)
+            guard page.status == .ok else { throw HTTPError(.internalServerError, "signed in: GET \(request.path) answered \(page.status)") }
+            measure("the same page, signed in (\(page.body.count / 1024) KB)") {
+                (try? route.respond(to: signedIn).body.count) ?? 0
+            }
         }
     } catch {
         print("thread page from the store: \(error)")

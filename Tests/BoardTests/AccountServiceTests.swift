@@ -107,4 +107,43 @@ import TestSupport
             #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM sessions") } == 1)
         }
     }
+
+    /// Sessions are kept between requests (`Accounts.keptSessions`) until the next commit: each
+    /// change below is seen on the very next resolve, and expiry is checked on every one.
+    @Test func aKeptSessionFollowsEveryChange() throws {
+        try withTestNetwork(clock: TestClock(stoppedAt: Date(timeIntervalSince1970: 1_800_000_000))) { network in
+            let accounts = network.accounts
+            guard case .added(let user) = try accounts.addUser(handle: "kept", email: "k@example.org", displayName: nil, role: .member,
+                                                               password: "orchard lantern velvet") else {
+                Issue.record("could not add")
+                return
+            }
+            let session = try accounts.startSession(userID: user.id, userAgent: "kept")
+            let other = try accounts.startSession(userID: user.id, userAgent: "other")
+            #expect(try accounts.resolveSession(token: session.token)?.account.role == .member)
+            #expect(try accounts.resolveSession(token: session.token)?.account.role == .member)  // kept now
+            #expect(try accounts.setRole(handle: "kept", .mentor))
+            #expect(try accounts.resolveSession(token: session.token)?.account.role == .mentor)
+
+            // Idle expiry, with no commit in between: the kept row's times are checked again.
+            network.clock.advance(accounts.limits.sessionIdle - 30)
+            #expect(try accounts.resolveSession(token: other.token) != nil)  // touched: a commit
+            #expect(try accounts.resolveSession(token: session.token) != nil)  // touched too
+            network.clock.advance(accounts.limits.sessionIdle + 1)
+            #expect(try accounts.resolveSession(token: session.token) == nil)
+
+            // Signing out ends a session that was kept a moment before.
+            let fresh = try accounts.startSession(userID: user.id, userAgent: "fresh")
+            #expect(try accounts.resolveSession(token: fresh.token) != nil)
+            #expect(try accounts.resolveSession(token: fresh.token) != nil)
+            try accounts.endSession(token: fresh.token)
+            #expect(try accounts.resolveSession(token: fresh.token) == nil)
+
+            // A half-signed-in session is never taken for a signed-in one, kept or not.
+            let pending = try accounts.startSession(userID: user.id, userAgent: "pending", pendingTwoFactor: true)
+            #expect(try accounts.resolvePendingSession(token: pending.token) != nil)
+            #expect(try accounts.resolveSession(token: pending.token) == nil)
+            #expect(try accounts.resolvePendingSession(token: pending.token) != nil)
+        }
+    }
 }

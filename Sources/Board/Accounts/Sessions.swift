@@ -30,6 +30,15 @@ public struct SessionSummary: RowDecodable, Sendable {
     }
 }
 
+/// A session row and its account as `Accounts.resolve` reads them (`Accounts.keptSessions`).
+struct KeptSession: Sendable {
+    let id: Int64
+    let lastSeen: Date
+    let expires: Date
+    let pending: Bool
+    let account: Account
+}
+
 /// Sessions: random tokens stored as SHA-256, with idle and absolute expiry.
 extension Accounts {
     /// How often `last_seen_at` is written at most, so reading pages does not write every time.
@@ -84,26 +93,29 @@ extension Accounts {
         let now = clock.now()
         let idle = limits.sessionIdle
         // The session and its account in one statement: the subquery's columns are all renamed,
-        // so `Account.columns` name the user's.
-        let found: (Int64, Date, Account)? = try store.read { conn in
-            var row: (Int64, Date, Date, Bool, Account)?
-            try conn.forEach("""
-                SELECT \(Account.columns), s.session_id, s.session_last_seen_at, s.session_expires_at, s.session_pending
-                FROM (SELECT id AS session_id, user_id AS session_user_id, last_seen_at AS session_last_seen_at,
-                             expires_at AS session_expires_at, two_factor_pending AS session_pending
-                      FROM sessions WHERE token_hash = ?) AS s
-                JOIN users ON users.id = s.session_user_id AND users.deleted_at IS NULL
-                """, arguments: [Data(hash)]) { r in
-                row = (try r["session_id"], try r["session_last_seen_at"], try r["session_expires_at"], try r["session_pending"],
-                       try Account(row: r))
+        // so `Account.columns` name the user's. Kept until the next commit (`keptSessions`); the
+        // expiry and two-factor checks below run on every request, kept or not.
+        let key = Data(hash)
+        let row = try keptSessions.value(for: key, version: store.changeCount, now: now) { () -> KeptSession? in
+            try store.read { conn in
+                var row: KeptSession?
+                try conn.forEach("""
+                    SELECT \(Account.columns), s.session_id, s.session_last_seen_at, s.session_expires_at, s.session_pending
+                    FROM (SELECT id AS session_id, user_id AS session_user_id, last_seen_at AS session_last_seen_at,
+                                 expires_at AS session_expires_at, two_factor_pending AS session_pending
+                          FROM sessions WHERE token_hash = ?) AS s
+                    JOIN users ON users.id = s.session_user_id AND users.deleted_at IS NULL
+                    """, arguments: [key]) { r in
+                    row = KeptSession(id: try r["session_id"], lastSeen: try r["session_last_seen_at"],
+                                      expires: try r["session_expires_at"], pending: try r["session_pending"], account: try Account(row: r))
+                }
+                return row
             }
-            guard let (id, lastSeen, expires, isPending, account) = row,
-                  isPending == pending, expires > now,
-                  pending || lastSeen.addingTimeInterval(idle) > now
-            else { return nil }
-            return (id, lastSeen, account)
         }
-        guard let (id, lastSeen, account) = found else { return nil }
+        guard let row, row.pending == pending, row.expires > now, pending || row.lastSeen.addingTimeInterval(idle) > now else {
+            return nil
+        }
+        let (id, lastSeen, account) = (row.id, row.lastSeen, row.account)
         if touch, now.timeIntervalSince(lastSeen) >= Self.touchInterval {
             do {
                 try store.write { tx in

@@ -92,7 +92,10 @@ struct ListedThread: RowDecodable {
 }
 
 /// One post as the thread page shows it.
-public struct PostView: RowDecodable, Sendable {
+/// A class, not a struct: the thread page's view models (the post, its author line, its
+/// moderation notes, its controls) each hold the same post, and a reference is one retain where
+/// a copy of fourteen fields was a retain of each of its strings.
+public final class PostView: RowDecodable, Sendable {
     public let id: Int64
     public let position: Int
     public let authorHandle: String

@@ -85,11 +85,12 @@ public struct TemplateLibrary: Sendable {
         // (`TemplateNameIDs`), so a render finds a view model's answer by indexing its type's
         // keys (`TemplateKeys`), never by comparing the name's text.
         for (index, tree) in compiler.trees.enumerated() {
-            var program = TemplateProgram(tree, template: index)
-            let ids = TemplateNameIDs.ids(program.names.map(\.first))
-            for slot in program.names.indices {
-                program.names[slot].id = ids[slot]
-                program.names[slot].restIDs = TemplateNameIDs.ids(program.names[slot].rest)
+            let program = TemplateProgram(tree, template: index) { names in
+                let ids = TemplateNameIDs.ids(names.map(\.first))
+                for slot in names.indices {
+                    names[slot].id = ids[slot]
+                    names[slot].restIDs = TemplateNameIDs.ids(names[slot].rest)
+                }
             }
             compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", program: program))
         }
