@@ -89,11 +89,7 @@ struct LayoutContext: KeyedTemplateRenderable {
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .currentUser:
-            guard let account else { return nil }
-            return [
-                "displayName": .text(account.displayName), "handle": .text(account.handle),
-                "isAdmin": .bool(account.role == .admin), "isMentor": .bool(account.role == .mentor),
-            ]
+            return account.map { .object(CurrentUserView(account: $0)) }
         case .csrfToken: return .text(csrfToken)
         case .unreadNotifications: return unreadNotifications > 0 ? .int(unreadNotifications) : nil
         case .awaitingModeration: return awaitingModeration > 0 ? .int(awaitingModeration) : nil
@@ -103,6 +99,22 @@ struct LayoutContext: KeyedTemplateRenderable {
         case .mayStartThread: return .bool(capabilities.startThread)
         case .restriction: return capabilities.restriction.map { .text($0) }
         case .signInQuery: return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
+        }
+    }
+}
+
+/// The signed-in person, as the header and a few pages show them (`{{#currentUser}}`).
+struct CurrentUserView: KeyedTemplateRenderable {
+    let account: Account
+    enum Key: String, CaseIterable, Sendable { case displayName, handle, isAdmin, isMentor }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .displayName: .text(account.displayName)
+        case .handle: .text(account.handle)
+        case .isAdmin: .bool(account.role == .admin)
+        case .isMentor: .bool(account.role == .mentor)
         }
     }
 }
