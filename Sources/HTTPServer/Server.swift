@@ -98,10 +98,7 @@ public final class Server: Sendable {
                 // SO_REUSEPORT would also let a second server (a stale one, or one started twice)
                 // share the port and silently take half the connections. Bind it alone first:
                 // that fails while anyone listens there, so the second server refuses to start.
-                if port != 0 {
-                    let (probe, _) = try Socket.listen(host: listener.host, port: port, shared: false)
-                    close(probe)
-                }
+                try Self.refuseServedPorts(host: listener.host, ports: [port])
                 for index in 0..<reactorCount {
                     let (fd, bound) = try Socket.listen(host: listener.host, port: port)
                     port = bound
@@ -128,6 +125,16 @@ public final class Server: Sendable {
             $0.threads = threads
             $0.pool = pool
             $0.ports = ports
+        }
+    }
+
+    /// Throws as `start()` would for a port someone already listens on (port 0 is never served),
+    /// binding each alone for a moment: a command checks before it writes anything.
+    /// - Throws: `SocketError.inUse` (or another `SocketError`) for the first port that cannot be bound.
+    public static func refuseServedPorts(host: String, ports: [Int]) throws {
+        for port in ports where port != 0 {
+            let (probe, _) = try Socket.listen(host: host, port: port, shared: false)
+            close(probe)
         }
     }
 

@@ -34,10 +34,12 @@ public struct LiveStreamLimits: Sendable, Equatable {
 /// (`/notifications/live`, event `unread`, data: the number).
 ///
 /// New posts and notifications are found by one watcher thread that asks `LiveFeed` for the
-/// rows added since its last look (two indexed range reads every `pollInterval`), so every way
+/// rows added since its last look (indexed range reads every `pollInterval`), so every way
 /// of writing (the web forms, the CLI, another process) reaches open pages without the writers
-/// knowing about streams. The watcher runs only while at least one stream is open; an open
-/// stream holds no worker thread, and the HTTP layer ends them on shutdown.
+/// knowing about streams. A reply approved from the queue is older than the watcher's position
+/// by id; it comes from the releases read beside the new posts (`LiveFeed.changes`), once. The
+/// watcher runs only while at least one stream is open; an open stream holds no worker thread,
+/// and the HTTP layer ends them on shutdown.
 ///
 /// Issue 16: each stream remembers who opened it (`LiveFeed.Reader`) and from where. Before
 /// anything is sent, the readers are loaded again (once each per poll) and every reply is put to
@@ -64,8 +66,7 @@ final class LiveUpdates: Sendable {
         var perSession: [Int64: Int] = [:]
         var perAddress: [String: Int] = [:]
         var watching = false
-        var lastPostID: Int64 = 0
-        var lastNotificationID: Int64 = 0
+        var position = LiveFeed.Position()
         var lastReaderCheck = Date.distantPast
         var lastHeartbeat = Date()
 
@@ -152,8 +153,7 @@ final class LiveUpdates: Sendable {
         let begin = state.withLock { state -> Bool in
             guard !state.watching else { return false }
             state.watching = true
-            state.lastPostID = latest.post
-            state.lastNotificationID = latest.notification
+            state.position = latest
             state.lastReaderCheck = .distantPast
             state.lastHeartbeat = Date()
             return true
@@ -187,16 +187,16 @@ final class LiveUpdates: Sendable {
     /// streams of readers who are gone, and sends heartbeats when due.
     func poll() throws {
         let now = Date()
-        let (afterPost, afterNotification, watchedUsers) = state.withLock { state in
-            (state.lastPostID, state.lastNotificationID,
+        let (position, watchedUsers) = state.withLock { state in
+            (state.position,
              Set(state.byTopic.keys.compactMap { topic -> Int64? in if case .unread(let user) = topic { user } else { nil } }))
         }
-        let changes = try feed.changes(afterPost: afterPost, afterNotification: afterNotification, watchedUsers: watchedUsers)
+        let changes = try feed.changes(after: position, watchedUsers: watchedUsers)
         let hasEvents = !changes.posts.isEmpty || !changes.unread.isEmpty
         let limits = self.limits
         let (subscriptions, check, heartbeat) = state.withLock { state -> ([ObjectIdentifier: Subscription], Bool, Bool) in
-            if let last = changes.posts.last?.post.id { state.lastPostID = max(state.lastPostID, last) }
-            state.lastNotificationID = max(state.lastNotificationID, changes.lastNotificationID)
+            // Only this thread polls, so the position it read from is still the state's.
+            state.position = changes.position
             let check = hasEvents || now.timeIntervalSince(state.lastReaderCheck) >= limits.readerCheckInterval
             if check { state.lastReaderCheck = now }
             let heartbeat = now.timeIntervalSince(state.lastHeartbeat) >= limits.heartbeatInterval

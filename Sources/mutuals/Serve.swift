@@ -138,6 +138,9 @@ struct Serve: ParsableCommand {
             try printEffectiveConfiguration()
             return
         }
+        // A port already served refuses the start before anything is written (the data
+        // directory, the database, the access log); `Server.start` checks again as it binds.
+        try Server.refuseServedPorts(host: host, ports: noTLS ? [port] : [port, httpPort])
         Server.blockTerminationSignals()
         // Freed heap memory stays in the process instead of being faulted in afresh for every
         // response (see `keepFreedHeapMemory`).

@@ -78,4 +78,51 @@ import TestSupport
             #expect(try found(network, "a b c d e").isEmpty, "the first four words must each start a word of the name")
         }
     }
+
+    /// Migration 22: people type names without their apostrophes and hyphens. A name is found
+    /// with them typed (straight or typographic) or left out, and still by each of its parts.
+    @Test func namesAreFoundWithOrWithoutTheirApostrophesAndHyphens() throws {
+        try withTestNetwork { network in
+            let siobhan = try named(network, "siobhan", "Siobhán O'Neill")
+            _ = try named(network, "ann", "Ann Smith-Jones")
+            _ = try named(network, "liam", "Liam O’Brien")  // a typographic apostrophe in the name
+            for text in ["oneill", "o'neill", "neill", "O’Neill", "ONEILL", "siobhan oneill", "onei", "o'neill siobhán"] {
+                #expect(try found(network, text) == ["siobhan"], "\(text)")
+            }
+            for text in ["smithjones", "smith-jones", "Smith Jones", "jones", "smith", "smithj"] {
+                #expect(try found(network, text) == ["ann"], "\(text)")
+            }
+            for text in ["obrien", "o'brien", "O’Brien", "brien"] {
+                #expect(try found(network, text) == ["liam"], "\(text)")
+            }
+            #expect(try found(network, "oneil smith").isEmpty, "every word must start a word of one person's name")
+
+            // Renamed: the joined form follows the name.
+            #expect(try network.accounts.updateProfile(userID: siobhan.id, displayName: "Siobhán Mac-Donald", bio: "",
+                                                       organisationSlug: "").isEmpty)
+            #expect(try found(network, "oneill").isEmpty)
+            #expect(try found(network, "macdonald") == ["siobhan"])
+
+            // An anonymised account is never found, by any form of its name.
+            try network.accounts.anonymise(userID: siobhan.id)
+            for text in ["macdonald", "mac-donald", "donald", "siobhan"] {
+                #expect(try found(network, text).isEmpty, "\(text)")
+            }
+        }
+    }
+
+    /// A database at schema 21 gets the joined names of the accounts it has, and none of an
+    /// anonymised one.
+    @Test func anUpgradedDatabaseFindsItsNamesWithoutApostrophes() throws {
+        try withTestNetwork(migratedTo: 21) { network in
+            _ = try named(network, "siobhan", "Siobhán O'Neill")
+            let gone = try named(network, "gone", "Mary O'Neill")
+            try network.store.write { try $0.run("UPDATE users SET deleted_at = ? WHERE id = ?", Fixtures.now, gone.id) }
+            #expect(try found(network, "oneill").isEmpty, "schema 21 parts the name only")
+            #expect(try network.store.migrate(Schema.migrator).to == Schema.migrations.count)
+            #expect(try found(network, "oneill") == ["siobhan"])
+            #expect(try found(network, "neill") == ["siobhan"])
+            #expect(try network.store.integrityProblems().isEmpty)
+        }
+    }
 }

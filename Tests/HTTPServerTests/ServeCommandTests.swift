@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPServer
 import Testing
 import TestSupport
 
@@ -156,5 +157,25 @@ import TestSupport
         #expect(text.contains("--templates: no directory at \(elsewhere.standardizedFileURL.path)/Templates"), "\(text)")
         #expect(!text.contains("password:"))
         #expect(!FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("data").path))
+    }
+
+    /// A port already served (the HTTPS port, or the redirect's) refuses the start with a clear
+    /// message before anything is written: the data directory it named does not exist afterwards
+    /// (it used to be made, with the database and a certificate, before the port was tried).
+    @Test(arguments: [false, true]) func aServedPortRefusesTheStartLeavingNoTrace(redirectPortServed: Bool) throws {
+        let first = Server(configuration: ServerConfiguration(listeners: [ListenerConfiguration(host: "127.0.0.1", port: 0, router: try makeTestRouter())]))
+        try first.start()
+        defer { first.shutdown() }
+        let served = first.boundPorts[0]
+        let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let ports = redirectPortServed ? ["--port", String(try Self.freePort()), "--http-port", String(served)]
+                                       : ["--port", String(served), "--http-port", "0"]
+        let second = try RunningServer(arguments: ["--data", data] + ports)
+        let text = String(decoding: second.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus != 0)
+        #expect(text.contains("127.0.0.1:\(served) is already in use"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: data))
     }
 }

@@ -59,19 +59,39 @@ public struct LiveFeed: Sendable {
 
     /// What was added since the last look.
     public struct Changes: Sendable {
-        /// New replies, oldest first (at most 500).
+        /// Replies readable now that were not before, by id (oldest first): new ones (at most 500)
+        /// and ones approved since the last look (at most 500), each once.
         public var posts: [NewPost] = []
         /// New unread counts of the watched users who got notifications.
         public var unread: [(userID: Int64, count: Int)] = []
-        /// The newest notification seen (the next look starts after it).
-        public var lastNotificationID: Int64 = 0
+        /// Where the next look starts: the newest post, release and notification seen.
+        public var position: Position
+
+        init(after position: Position) {
+            self.position = position
+        }
     }
 
-    /// The newest post and notification ids now (a watcher starts after them).
-    public func latest() throws -> (post: Int64, notification: Int64) {
+    /// How far a watcher has looked: the newest post id, `post_releases` id (a post leaving the
+    /// approval queue, migration 22) and notification id it has seen.
+    public struct Position: Sendable, Equatable {
+        public var post: Int64
+        public var release: Int64
+        public var notification: Int64
+
+        public init(post: Int64 = 0, release: Int64 = 0, notification: Int64 = 0) {
+            self.post = post
+            self.release = release
+            self.notification = notification
+        }
+    }
+
+    /// The newest post, release and notification now (a watcher starts after them).
+    public func latest() throws -> Position {
         try store.read { conn in
-            (try conn.scalar(Int64.self, "SELECT max(id) FROM posts") ?? 0,
-             try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0)
+            Position(post: try conn.scalar(Int64.self, "SELECT max(id) FROM posts") ?? 0,
+                     release: try conn.scalar(Int64.self, "SELECT max(id) FROM post_releases") ?? 0,
+                     notification: try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0)
         }
     }
 
@@ -79,29 +99,61 @@ public struct LiveFeed: Sendable {
         try store.read { try Notifications.unreadCount($0, userID: userID) }
     }
 
-    /// The replies and notifications added after the given ids: two indexed range reads.
+    /// What a stream sends of a post, and the state `Policy` decides on.
+    static let postColumns = """
+        p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
+        CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation, p.body_html, p.created_at,
+        p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
+        coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
+        p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,
+        \(Resource.ThreadState.columns)
+        """
+
+    /// The replies and notifications added after `position`: three indexed range reads in one
+    /// snapshot.
+    ///
+    /// A post is followed by its id, so one approved after a watcher passed its id would never be
+    /// sent: approvals are read from `post_releases` too, for posts at or before the position
+    /// only (a later one is read by id, once it is not held), so no post comes twice.
     /// - Parameter watchedUsers: users with an unread-count stream open; only their counts are read.
-    public func changes(afterPost: Int64, afterNotification: Int64, watchedUsers: Set<Int64>) throws -> Changes {
+    public func changes(after position: Position, watchedUsers: Set<Int64>) throws -> Changes {
         try store.read { conn in
-            var changes = Changes(lastNotificationID: afterNotification)
+            var changes = Changes(after: position)
             changes.posts = try conn.query(NewPost.self, """
-                SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
-                       CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation, p.body_html, p.created_at,
-                       p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                       coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
-                       p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,
-                       \(Resource.ThreadState.columns)
+                SELECT \(Self.postColumns)
                 FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
                      JOIN threads t ON t.id = p.thread_id
                 WHERE p.id > ? AND p.held_for_approval = 0 AND p.hidden = 0
                 ORDER BY p.id LIMIT 500
-                """, afterPost)
+                """, position.post)
+            if let last = changes.posts.last { changes.position.post = last.post.id }
+            var released: [NewPost] = []
+            var releasesRead = 0
+            try conn.forEach("""
+                SELECT r.id AS release_id, \(Self.postColumns)
+                FROM post_releases r JOIN posts p ON p.id = r.post_id JOIN users u ON u.id = p.author_id
+                     LEFT JOIN organisations o ON o.id = u.organisation_id JOIN threads t ON t.id = p.thread_id
+                WHERE r.id > ? AND p.id <= ? AND p.held_for_approval = 0 AND p.hidden = 0
+                ORDER BY r.id LIMIT 500
+                """, arguments: [position.release, position.post]) { row in
+                releasesRead += 1
+                changes.position.release = try row["release_id"]
+                let post = try NewPost(row: row)
+                if !released.contains(where: { $0.post.id == post.post.id }) { released.append(post) }
+            }
+            // Fewer than the limit: every release up to now is read (the others were of hidden
+            // posts, or of posts the id scan reads).
+            if releasesRead < 500 {
+                changes.position.release = max(changes.position.release,
+                                               try conn.scalar(Int64.self, "SELECT max(id) FROM post_releases") ?? 0)
+            }
+            if !released.isEmpty { changes.posts = (released + changes.posts).sorted { $0.post.id < $1.post.id } }
             var users: [Int64] = []
             try conn.forEach("SELECT id, user_id FROM notifications WHERE id > ? ORDER BY id LIMIT 5000",
-                             arguments: [afterNotification]) { row in
+                             arguments: [position.notification]) { row in
                 let id: Int64 = try row["id"]
                 let user: Int64 = try row["user_id"]
-                changes.lastNotificationID = max(changes.lastNotificationID, id)
+                changes.position.notification = max(changes.position.notification, id)
                 if watchedUsers.contains(user), !users.contains(user) { users.append(user) }
             }
             for user in users {

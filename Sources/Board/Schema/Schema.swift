@@ -50,6 +50,7 @@ public enum Schema {
         Migration019PeopleSearch.migration,
         Migration020ThreadTopicIDs.migration,
         Migration021HeldPostsUncounted.migration,
+        Migration022ReleasesAndJoinedNames.migration,
     ]
 
     /// The migrator for `migrations`.

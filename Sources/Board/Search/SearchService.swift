@@ -42,6 +42,8 @@ public struct SearchService: Sendable {
     /// Names are looked up in their own full-text index (`people_search`, migration 19): each word
     /// becomes a quoted prefix term, `"word"*`, bound as a value like every other input. A word
     /// with `'` or `-` is a phrase there ("o'neil" is "o" then "neil"), as the index parts names.
+    /// The index also holds each name with `'`, `’` and `-` taken out (migration 22), so a word
+    /// typed without them ("oneil", "smithjones") finds the name too.
     public func people(matching text: String, limit: Int = 6) throws -> [SearchPerson] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let handle = (trimmed.hasPrefix("@") ? String(trimmed.dropFirst()) : trimmed).lowercased()
