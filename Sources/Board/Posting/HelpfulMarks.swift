@@ -58,23 +58,6 @@ public struct HelpfulService: Sendable {
         }
     }
 
-    /// The marks on `postIDs` (posts the caller's page already shows), and whether `userID` made one.
-    public func counts(postIDs: [Int64], userID: Int64?) throws -> [Int64: HelpfulCount] {
-        guard !postIDs.isEmpty else { return [:] }
-        struct Row3: RowDecodable {
-            let postID: Int64, count: Int, mine: Bool
-            init(row: Row) throws { postID = try row["post_id"]; count = try row["n"]; mine = try row["mine"] }
-        }
-        let ids = "[" + postIDs.map(String.init).joined(separator: ",") + "]"
-        return try store.read { conn in
-            let rows = try conn.query(Row3.self, """
-                SELECT post_id, count(*) AS n, coalesce(max(user_id = ?2), 0) AS mine FROM helpful_marks
-                WHERE post_id IN (SELECT value FROM json_each(?1)) GROUP BY post_id
-                """, ids, userID)
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0.postID, HelpfulCount(count: $0.count, mine: $0.mine)) })
-        }
-    }
-
     /// The most-marked replies in the topic `slug`'s threads that `viewer` may read (the one
     /// rule), not hidden, held or deleted: at most `limit`, most marks first.
     public func topAnswers(topicSlug: String, viewer: Viewer, limit: Int = 5) throws -> [HelpfulAnswer] {

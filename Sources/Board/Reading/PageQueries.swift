@@ -113,6 +113,8 @@ public final class PostView: RowDecodable, Sendable {
     public let heldForApproval: Bool
     /// Why a moderator hid the post, shown to readers in its place.
     public let hiddenReason: String
+    /// Its "This helped" marks, and whether the reader made one; nil when it has none.
+    public let helpful: HelpfulCount?
 
     public init(row: Row) throws {
         id = try row["id"]
@@ -129,6 +131,8 @@ public final class PostView: RowDecodable, Sendable {
         authorID = try row["author_id"]
         heldForApproval = try row["held_for_approval"]
         hiddenReason = try row["hidden_reason"]
+        let helpfulCount: Int = try row["helpful_count"]
+        helpful = helpfulCount > 0 ? HelpfulCount(count: helpfulCount, mine: try row["helpful_mine"]) : nil
     }
 }
 
@@ -316,7 +320,11 @@ public enum PageQueries {
                    CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation,
                    CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END AS body_html, p.created_at,
                    p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                   coalesce(p.hidden_reason, '') AS hidden_reason
+                   coalesce(p.hidden_reason, '') AS hidden_reason,
+                   -- "This helped": each post's marks and the reader's own, two probes of the
+                   -- marks' key (post_id, user_id) per post.
+                   (SELECT count(*) FROM helpful_marks h WHERE h.post_id = p.id) AS helpful_count,
+                   EXISTS (SELECT 1 FROM helpful_marks h WHERE h.post_id = p.id AND h.user_id = ?3) AS helpful_mine
             FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE p.thread_id = ?4 AND p.position BETWEEN ?5 AND ?6
               AND (p.held_for_approval = 0 OR p.author_id = ?3 OR ?2)

@@ -416,7 +416,7 @@ extension AppContext {
             reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
             if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
         }
-        reply.helpful = try network.helpful.counts(postIDs: page.posts.map(\.id), userID: ctx.account?.id)
+        reply.helpful = Dictionary(uniqueKeysWithValues: page.posts.compactMap { post in post.helpful.map { (post.id, $0) } })
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
             let state = try readerState.map(\.followMuted) ?? network.following.threadState(userID: account.id, threadID: page.thread.id)
