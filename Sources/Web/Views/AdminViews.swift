@@ -348,13 +348,14 @@ struct AdminInvitesView: KeyedTemplateRenderable {
     let organisations: [ChoiceRow]
     let newLink: String?
 
-    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites }
+    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites, hasInvites }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .newLink: .text(newLink ?? "")
         case .organisations: .list(organisations.map(\.templateValue))
+        case .hasInvites: .bool(!invites.isEmpty)
         case .invites:
             .list(invites.map { invite in
                 ["id": .int(Int(invite.id)), "role": .text(invite.role), "organisation": .text(invite.organisationName ?? ""),
