@@ -79,6 +79,9 @@ struct HeldPostPagesTests {
             #expect(refused.status == 403)
             #expect(refused.text.contains("The post you are replying to cannot be found"))
             #expect(refused.text.contains("My answer to the question</textarea>"), "the text comes back in the form")
+            // Without the link, so sending it again posts a plain reply.
+            #expect(refused.text.contains("Send your reply again to post it without that link."))
+            #expect(refused.text.contains("<input type=\"hidden\" name=\"replyTo\" value=\"\">"))
             #expect(try site.scalar(Int.self, "SELECT count(*) FROM posts WHERE thread_id = ?", world.thread.id) == 2)
 
             // The opening post may be answered.
