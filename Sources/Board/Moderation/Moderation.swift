@@ -163,7 +163,8 @@ public enum Moderation {
                 ON CONFLICT(post_id, reporter_id) DO NOTHING
                 """, postID, reporter, reason.rawValue, note, now)
             if tx.changes == 0 { return .alreadyFlagged }
-            if post.hidden { return .flagged }
+            // Already hidden, or held (in the queue already, seen by nobody else): not hidden by flags.
+            if post.hidden || !mayHide(post) { return .flagged }
             let threshold = try flagThreshold(tx)
             let established = try tx.scalar(Int64.self, """
                 SELECT count(*) FROM flags f JOIN users u ON u.id = f.reporter_id
@@ -247,6 +248,7 @@ public enum Moderation {
                 }
             case .hide(let reason):
                 try require(actor, .hide, .post(post), now: now)
+                try checkMayHide(post)
                 let reason = try checkedReason(reason, required: true)
                 try tx.run("""
                     UPDATE posts SET hidden = 1, hidden_reason = ?, hidden_by = ?, hidden_at = ?, held_for_approval = 0 WHERE id = ?
@@ -273,6 +275,24 @@ public enum Moderation {
                 try tx.run("DELETE FROM posts WHERE id = ?", postID)
             }
         }
+    }
+
+    /// What a held reply's "Hide" is refused with: it is approved or deleted in the queue.
+    public static let heldPostCannotBeHidden = "This post is awaiting approval: approve it or delete it in the moderation queue"
+
+    /// A post awaiting approval cannot be hidden (docs/visibility.md): only its author and the
+    /// admins have seen it, and hiding takes it out of the queue, so its placeholder and author
+    /// would show to every reader of its thread, which would count it. The exception is a post
+    /// in a thread itself awaiting approval (its opening post, which cannot be deleted): hiding
+    /// it is how a held thread is turned down, and the thread stays unseen (`threads.held`).
+    /// Every way of hiding a post asks this.
+    public static func mayHide(postHeld: Bool, threadHeld: Bool) -> Bool { !postHeld || threadHeld }
+
+    static func mayHide(_ post: Resource.PostState) -> Bool { mayHide(postHeld: post.held, threadHeld: post.thread.held) }
+
+    /// `mayHide`, as the refusal an admin's decision gets.
+    static func checkMayHide(_ post: Resource.PostState) throws {
+        guard mayHide(post) else { throw ModerationError.invalid(field: "reason", message: heldPostCannotBeHidden) }
     }
 
     /// Tells a post's author that a moderator acted on it: approved, hidden, or (`moderation`)

@@ -18,9 +18,14 @@ public struct QueueItem: Sendable, Equatable {
     public let bodyMarkdown: String
     public let held: Bool
     public let hidden: Bool
+    /// Its thread awaits approval (this is its opening post, or a reply in such a thread).
+    public let threadHeld: Bool
     /// When the post first needed a decision (its oldest open flag, or when it was written).
     public let since: Date
     public var flags: [QueueFlag]
+
+    /// Whether "Hide" may be offered: the rule `Moderation.decide(.hide)` asks.
+    public var mayHide: Bool { Moderation.mayHide(postHeld: held, threadHeld: threadHeld) }
 }
 
 /// One line of the public moderation log.
@@ -49,7 +54,7 @@ public enum ModerationQueries {
     public static func queue(_ conn: Connection, limit: Int = 100) throws -> [QueueItem] {
         var items = try conn.query(QueueRow.self, """
             SELECT p.id AS post_id, p.thread_id, t.title AS thread_title, p.author_id, u.handle AS author_handle, p.body_markdown,
-                   p.held_for_approval, p.hidden,
+                   p.held_for_approval, p.hidden, t.held AS thread_held,
                    coalesce((SELECT min(f.created_at) FROM flags f WHERE f.post_id = p.id AND f.status = 'open'), p.created_at) AS since
             FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
             WHERE p.held_for_approval = 1 OR EXISTS (SELECT 1 FROM flags f WHERE f.post_id = p.id AND f.status = 'open')
@@ -181,7 +186,7 @@ private struct QueueRow: RowDecodable {
     init(row: Row) throws {
         item = QueueItem(postID: try row["post_id"], threadID: try row["thread_id"], threadTitle: try row["thread_title"],
                          authorID: try row["author_id"], authorHandle: try row["author_handle"], bodyMarkdown: try row["body_markdown"],
-                         held: try row["held_for_approval"], hidden: try row["hidden"], since: try row["since"], flags: [])
+                         held: try row["held_for_approval"], hidden: try row["hidden"], threadHeld: try row["thread_held"], since: try row["since"], flags: [])
     }
 }
 

@@ -257,7 +257,8 @@ public enum Threads {
     }
 
     /// Adds a reply at the end of a thread the actor may read.
-    /// - Parameter replyTo: the post being answered or quoted; it must be in the same thread.
+    /// - Parameter replyTo: the post being answered or quoted; it must be in the same thread and
+    ///   its text one the actor may read (`Visibility`), or the reply is refused (`.postNotFound`).
     /// - Returns: the new post's id.
     @discardableResult
     public static func reply(_ store: Store, by actor: Viewer, threadID: Int64, body: String, replyTo: Int64? = nil,
@@ -275,7 +276,11 @@ public enum Threads {
             if !actor.isAdmin, let wait = try Moderation.slowModeWait(tx, threadID: threadID, userID: userID, now: now) {
                 throw PostingError.slowMode(secondsLeft: Int(wait.rounded(.up)))
             }
-            if let replyTo, try tx.scalar(Int.self, "SELECT count(*) FROM posts WHERE id = ? AND thread_id = ?", replyTo, threadID) == 0 {
+            // The post answered must be in this thread and one the replier may read (the one
+            // rule): not someone else's post held for approval, nor a hidden one (admins excepted).
+            if let replyTo, try tx.scalar(Int.self, """
+                SELECT count(*) FROM posts p WHERE p.id = ?4 AND p.thread_id = ?5 AND \(Visibility.postTextReadableByViewer)
+                """, arguments: PageQueries.viewerArguments(actor) + [replyTo, threadID]) == 0 {
                 throw PostingError.postNotFound
             }
             let postID = try insertPost(tx, threadID: threadID, authorID: userID, markdown: body, html: html, replyTo: replyTo, at: now)

@@ -41,6 +41,7 @@ struct MentorRoutes: RouteCollection {
         let found = try mentors.mentors(filter)
         let page: TemplateObject = [
             "mentors": .list(found.map(MentorViews.card)),
+            "hasMentors": .bool(!found.isEmpty),
             "count": .int(found.count),
             "topics": MentorViews.options(try topicOptions(), selected: filter.topicSlug),
             "organisations": MentorViews.options(try organisationOptions(), selected: filter.organisationSlug),
@@ -58,9 +59,9 @@ struct MentorRoutes: RouteCollection {
         }
         let page: TemplateObject = [
             "mentor": MentorViews.card(profile.mentor),
-            "supports": .list(profile.supports.map(MentorViews.mentorship)),
-            "recentAnswers": .list(profile.recentAnswers.map(MentorViews.answer)),
-            "acceptedAnswers": .list(profile.acceptedAnswers.map(MentorViews.answer)),
+            "supports": .list(profile.supports.map(MentorViews.mentorship)), "hasSupports": .bool(!profile.supports.isEmpty),
+            "recentAnswers": .list(profile.recentAnswers.map(MentorViews.answer)), "hasRecentAnswers": .bool(!profile.recentAnswers.isEmpty),
+            "acceptedAnswers": .list(profile.acceptedAnswers.map(MentorViews.answer)), "hasAcceptedAnswers": .bool(!profile.acceptedAnswers.isEmpty),
             "isOwn": .bool(context.account?.id == profile.mentor.userID),
         ]
         return context.finish(pages.profile.response(InLayout(page, context)))
@@ -337,6 +338,7 @@ struct MentorRoutes: RouteCollection {
         let all = try mentors.mentors()
         let page: TemplateObject = [
             "mentors": .list(all.map(MentorViews.card)),
+            "hasMentors": .bool(!all.isEmpty),
             "mentorOptions": MentorViews.options(all.map { ($0.handle, $0.displayName) }, selected: form.values["mentor"]),
             "organisations": MentorViews.options(try organisationOptions(), selected: form.values["organisation"]),
             "mentorships": .list(try mentors.mentorships().map(MentorViews.mentorship)),

@@ -220,6 +220,11 @@ struct PostingRoutes: RouteCollection {
             return ctx.redirect(try app.postPath(postID), notice: waits ? .postWaits : .replyPosted, subject: postID)
         } catch let error as PostValidationError {
             return try refused(FormState(items: items, errors: error.fieldErrors), .unprocessableContent)
+        } catch PostingError.postNotFound {
+            // The post answered may not be named (another thread's, or one the replier may not
+            // read): the text comes back without it, so sending it again posts a plain reply.
+            let message = PostingError.postNotFound.message(for: ctx.actor) + ". Send your reply again to post it without that link."
+            return try refused(FormState(items: items.filter { $0.name != "replyTo" }, formMessage: message), .forbidden)
         } catch let error as PostingError where error != .threadNotFound {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
         } catch {

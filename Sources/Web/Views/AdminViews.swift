@@ -27,7 +27,7 @@ struct AdminQueueView: KeyedTemplateRenderable {
                 [
                     "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
                     "author": .text(item.authorHandle), "paragraphs": .list(Self.paragraphs(item.bodyMarkdown)), "held": .bool(item.held),
-                    "hidden": .bool(item.hidden), "since": .text(DateText.humanWithTime(item.since)),
+                    "hidden": .bool(item.hidden), "mayHide": .bool(item.mayHide), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
                     "error_reason": .text(reasonError(item.postID)),
                     "reason": .text(reasonError(item.postID).isEmpty ? "" : form.values["reason"] ?? ""),
@@ -348,13 +348,14 @@ struct AdminInvitesView: KeyedTemplateRenderable {
     let organisations: [ChoiceRow]
     let newLink: String?
 
-    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites }
+    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites, hasInvites }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .newLink: .text(newLink ?? "")
         case .organisations: .list(organisations.map(\.templateValue))
+        case .hasInvites: .bool(!invites.isEmpty)
         case .invites:
             .list(invites.map { invite in
                 ["id": .int(Int(invite.id)), "role": .text(invite.role), "organisation": .text(invite.organisationName ?? ""),

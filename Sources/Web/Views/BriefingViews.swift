@@ -6,7 +6,7 @@ struct BriefingItemView: KeyedTemplateRenderable {
     var item: BriefingItemSummary
 
     enum Key: String, CaseIterable, Sendable {
-        case id, title, url, source, summary, publishedISO, publishedText, topics, threads, hasThreads
+        case id, title, url, source, summary, publishedISO, publishedText, topics, hasTopics, threads, hasThreads
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -21,6 +21,7 @@ struct BriefingItemView: KeyedTemplateRenderable {
         case .publishedISO: .text(DateText.iso(item.publishedAt))
         case .publishedText: .text(DateText.human(item.publishedAt))
         case .topics: .list(item.topics.map(TopicTagView.init))
+        case .hasTopics: .bool(!item.topics.isEmpty)
         case .threads: .list(item.threads.map(ThreadLinkView.init))
         case .hasThreads: .bool(!item.threads.isEmpty)
         }

@@ -34,11 +34,12 @@ struct SavedView: KeyedTemplateRenderable {
         let text = Markdown.excerpt(markdownStart, limit: 160)
         return markdownStart.count >= 200 && !text.hasSuffix("…") ? text + "…" : text
     }
-    enum Key: String, CaseIterable, Sendable { case saved }
+    enum Key: String, CaseIterable, Sendable { case saved, hasSaved }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
+        case .hasSaved: .bool(!posts.isEmpty)
         case .saved:
             .list(posts.map { post in
                 let page = (post.position - 1) / PageQueries.postsPerPage + 1
@@ -55,11 +56,13 @@ struct SavedView: KeyedTemplateRenderable {
 
 struct FollowingView: KeyedTemplateRenderable {
     var items: [FollowedItem]
-    enum Key: String, CaseIterable, Sendable { case topics, threads }
+    enum Key: String, CaseIterable, Sendable { case topics, hasTopics, threads, hasThreads }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
+        case .hasTopics: .bool(items.contains(where: \.isTopic))
+        case .hasThreads: .bool(items.contains { !$0.isTopic })
         case .topics:
             .list(items.filter(\.isTopic).map { ["url": .text(BoardPaths.topic($0.slug)), "name": .text($0.title),
                                                  "followURL": .text("/topics/\($0.slug)/follow")] })

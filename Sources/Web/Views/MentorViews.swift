@@ -35,7 +35,8 @@ enum MentorViews {
         var values: [String: TemplateValue] = [
             "handle": .text(card.handle), "name": .text(card.displayName), "headline": .text(card.headline),
             "url": .text("/mentors/\(card.handle)"), "availability": .text(card.availability.label),
-            "availabilityValue": .text(card.availability.rawValue), "topics": topics(card.topics), "bio": .text(card.bio),
+            "availabilityValue": .text(card.availability.rawValue), "topics": topics(card.topics), "hasTopics": .bool(!card.topics.isEmpty),
+            "bio": .text(card.bio),
         ]
         if let name = card.organisationName, let slug = card.organisationSlug {
             values["organisation"] = ["name": .text(name), "url": .text(BoardPaths.organisation(slug))]

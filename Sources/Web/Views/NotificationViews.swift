@@ -83,7 +83,7 @@ struct NotificationsView: KeyedTemplateRenderable {
         })
     }
 
-    enum Key: String, CaseIterable, Sendable { case notifications, hasUnread }
+    enum Key: String, CaseIterable, Sendable { case notifications, hasNotifications, hasUnread }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -107,6 +107,7 @@ struct NotificationsView: KeyedTemplateRenderable {
                 return .object(row)
             })
         case .hasUnread: return .bool(items.contains { !$0.read })
+        case .hasNotifications: return .bool(!items.isEmpty)
         }
     }
 }

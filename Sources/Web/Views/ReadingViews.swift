@@ -25,7 +25,7 @@ struct ThreadListItem: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case url, title, newReplies, authorName, authorURL, replyCount, answered, answeredByMentor, pinned, locked
-        case `private`, activityISO, activityText, lastReplyBy, topics
+        case `private`, activityISO, activityText, lastReplyBy, topics, hasTopics
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -46,6 +46,7 @@ struct ThreadListItem: KeyedTemplateRenderable {
         case .activityText: .text(DateText.human(thread.lastActivityAt))
         case .lastReplyBy: thread.replyCount > 0 ? .text(thread.lastPosterName) : nil
         case .topics: .list(thread.topics.map(TopicTagView.init))
+        case .hasTopics: .bool(!thread.topics.isEmpty)
         }
     }
 }
@@ -82,7 +83,9 @@ struct TopicCountView: KeyedTemplateRenderable {
 struct HomeView: KeyedTemplateRenderable {
     var content: HomePageContent
 
-    enum Key: String, CaseIterable, Sendable { case latest, unanswered, briefing, topics }
+    enum Key: String, CaseIterable, Sendable {
+        case latest, hasLatest, unanswered, hasUnanswered, briefing, hasBriefing, topics, hasTopics
+    }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -91,6 +94,10 @@ struct HomeView: KeyedTemplateRenderable {
         case .unanswered: .list(content.unanswered.map(ThreadListItem.init))
         case .briefing: .list(content.briefing.map(BriefingItemView.init))
         case .topics: .list(content.topics.map(TopicCountView.init))
+        case .hasLatest: .bool(!content.latest.isEmpty)
+        case .hasUnanswered: .bool(!content.unanswered.isEmpty)
+        case .hasBriefing: .bool(!content.briefing.isEmpty)
+        case .hasTopics: .bool(!content.topics.isEmpty)
         }
     }
 }
@@ -131,7 +138,7 @@ struct TopicView: KeyedTemplateRenderable {
     var helpfulAnswers: [HelpfulAnswer] = []
 
     enum Key: String, CaseIterable, Sendable {
-        case follow, name, slug, askURL, hasHelpfulAnswers, helpfulAnswers, description, briefing, threads, filters
+        case follow, name, slug, askURL, hasHelpfulAnswers, helpfulAnswers, description, briefing, hasBriefing, threads, hasThreads, filters
         case filterLabel, emptyMessage
     }
     static let templateKeys = TemplateKeys(Key.self)
@@ -159,6 +166,8 @@ struct TopicView: KeyedTemplateRenderable {
         case .description: .text(page.description)
         case .briefing: .list(page.briefingItems.map(BriefingItemView.init))
         case .threads: .list(page.threads.map(ThreadListItem.init))
+        case .hasBriefing: .bool(!page.briefingItems.isEmpty)
+        case .hasThreads: .bool(!page.threads.isEmpty)
         case .filters: .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
         case .filterLabel: page.filter == .all ? nil : .text(page.filter.label)
         case .emptyMessage: .text(page.filter == .all ? "No threads in this topic yet." : "No threads match this filter.")
@@ -276,7 +285,7 @@ struct ThreadView: KeyedTemplateRenderable {
     }
 
     enum Key: String, CaseIterable, Sendable {
-        case id, title, starterName, starterURL, topics, primaryTopic, space, briefingItem, postCount, mentors
+        case id, title, starterName, starterURL, topics, hasTopics, primaryTopic, space, briefingItem, postCount, mentors
         case acceptedURL, posts, pageNumber, pageCount, paginated, previousURL, nextURL, pages, locked, feedURL
     }
     static let templateKeys = TemplateKeys(Key.self)
@@ -288,6 +297,7 @@ struct ThreadView: KeyedTemplateRenderable {
         case .starterName: .text(page.thread.authorName)
         case .starterURL: .text(BoardPaths.user(page.thread.authorHandle))
         case .topics: .list(page.thread.topics.map(TopicTagView.init))
+        case .hasTopics: .bool(!page.thread.topics.isEmpty)
         case .primaryTopic: page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
         case .space: page.space.map { .object(OrganisationLinkView(link: $0)) }
         case .briefingItem: page.briefingItem.map { .object(TemplateObject(["title": .text($0.title), "url": .text($0.url)])) }
@@ -351,8 +361,8 @@ struct OrganisationView: KeyedTemplateRenderable {
     }
 
     enum Key: String, CaseIterable, Sendable {
-        case name, kind, isPathfinder, region, description, website, members, linkedMentors, supports, hasSupports
-        case publicThreads, privateThreads, canReadPrivateSpace
+        case name, kind, isPathfinder, region, description, website, members, hasMembers, linkedMentors, hasLinkedMentors
+        case supports, hasSupports, publicThreads, hasPublicThreads, privateThreads, hasPrivateThreads, canReadPrivateSpace
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -372,6 +382,10 @@ struct OrganisationView: KeyedTemplateRenderable {
         case .publicThreads: .list(page.publicThreads.map { ThreadListItem(thread: $0) })
         case .privateThreads: .list(page.privateThreads.map { ThreadListItem(thread: $0) })
         case .canReadPrivateSpace: .bool(page.canReadPrivateSpace)
+        case .hasMembers: .bool(!page.members.isEmpty)
+        case .hasLinkedMentors: .bool(!page.linkedMentors.isEmpty)
+        case .hasPublicThreads: .bool(!page.publicThreads.isEmpty)
+        case .hasPrivateThreads: .bool(!page.privateThreads.isEmpty)
         }
     }
 }
@@ -430,7 +444,7 @@ struct PostHistoryView: KeyedTemplateRenderable {
 struct ProfilePage: KeyedTemplateRenderable {
     let profile: Profile
 
-    enum Key: String, CaseIterable, Sendable { case displayName, handle, badge, role, bio, organisation, posts }
+    enum Key: String, CaseIterable, Sendable { case displayName, handle, badge, role, bio, organisation, posts, hasPosts }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -445,6 +459,7 @@ struct ProfilePage: KeyedTemplateRenderable {
             return person.organisationName.map { name in
                 ["name": .text(name), "url": .text(BoardPaths.organisation(person.organisationSlug ?? ""))]
             }
+        case .hasPosts: return .bool(!profile.posts.isEmpty)
         case .posts:
             return .list(profile.posts.map { post in
                 let page = (post.position - 1) / PageQueries.postsPerPage + 1
