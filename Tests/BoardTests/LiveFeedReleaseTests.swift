@@ -13,7 +13,7 @@ import TestSupport
         return changes.posts.map(\.post.id)
     }
 
-    @Test func aHeldReplyComesOnceWhenApprovedAndNeverWhenHidden() throws {
+    @Test func aHeldReplyComesOnceWhenApprovedAndNeverWhenRefused() throws {
         try withTestNetwork { network in
             let store = network.store
             let feed = LiveFeed(store: store)
@@ -40,12 +40,15 @@ import TestSupport
             #expect(try ids(feed, &position) == [quick, next])
             #expect(try ids(feed, &position).isEmpty)
 
-            // Hidden from the queue: released, never sent.
+            // Still held (a held reply cannot be hidden: `Moderation.mayHide`), then deleted from
+            // the queue: never released, never sent.
             let spam = try network.heldReply(to: thread, by: newcomer, body: "Spam")
             #expect(try ids(feed, &position).isEmpty)
-            try Moderation.decide(store, actor: admin, postID: spam, .hide(reason: "spam"))
+            #expect(throws: (any Error).self) { try Moderation.decide(store, actor: admin, postID: spam, .hide(reason: "spam")) }
             #expect(try ids(feed, &position).isEmpty)
-            #expect(try store.read { try $0.scalar(Int64.self, "SELECT count(*) FROM post_releases") } == 3)
+            try Moderation.decide(store, actor: admin, postID: spam, .delete(reason: "spam"))
+            #expect(try ids(feed, &position).isEmpty)
+            #expect(try store.read { try $0.scalar(Int64.self, "SELECT count(*) FROM post_releases") } == 2)
         }
     }
 
