@@ -18,6 +18,8 @@ struct PageLibrary: Sendable {
     let error: Template
     let topic: Template
     let thread: Template
+    /// The lines of thread lists, kept per state of their thread (`ThreadLines`).
+    let threadLines: ThreadLines
     let briefing: Template
     let organisation: Template
     let postHistory: Template
@@ -45,6 +47,7 @@ struct PageLibrary: Sendable {
         error = try templates.template("error")
         topic = try templates.template("topic")
         thread = try templates.template("thread")
+        threadLines = ThreadLines(template: try templates.template("thread-list"))
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")

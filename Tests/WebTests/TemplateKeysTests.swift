@@ -14,7 +14,7 @@ import TestSupport
 @Suite struct TemplateKeysTests {
     /// Every view model that lists its keys, by the name its source declares it with.
     static let declared: [String: TemplateKeys] = [
-        "FormState": FormState.templateKeys, "LayoutContext": LayoutContext.templateKeys, "CurrentUserView": CurrentUserView.templateKeys,
+        "FormState": FormState.templateKeys, "LayoutContext": LayoutContext.templateKeys, "ThreadLine": ThreadLine.templateKeys, "CurrentUserView": CurrentUserView.templateKeys,
         "HomePage": HomePage.templateKeys, "ErrorPage": ErrorPage.templateKeys,
         "NotificationsView": NotificationsView.templateKeys, "NotificationSettingsView": NotificationSettingsView.templateKeys,
         "StaticPage": StaticPage.templateKeys,
@@ -217,12 +217,17 @@ import TestSupport
             let home = try site.store.read { try PageQueries.homePage($0, viewer: viewer) }
             let withNewPosts = HomePageContent(latest: home.latest.map(Self.withNewPosts), unanswered: home.unanswered,
                                                briefing: home.briefing, topics: home.topics)
-            problems += Self.undeclared(HomeView(content: withNewPosts), among: names, types: &types)
+            let lines = ThreadLines(template: try library.template("thread-list"))
+            problems += Self.undeclared(HomeView(content: withNewPosts, lines: lines), among: names, types: &types)
+            // Each line is rendered on its own (`ThreadLines`): its view model is checked directly.
+            for thread in withNewPosts.latest + withNewPosts.unanswered {
+                problems += Self.undeclared(ThreadListItem(thread: thread), among: names, types: &types)
+            }
             for topic in home.topics {
                 guard let page = try site.store.read({ try PageQueries.topic($0, slug: topic.slug, viewer: viewer) }) else { continue }
                 let view = TopicView(page: TopicPage(topic: page.topic, description: page.description, briefingItems: page.briefingItems,
                                                      threads: page.threads.map(Self.withNewPosts), filter: page.filter),
-                                     following: true)
+                                     lines: lines, following: true)
                 problems += Self.undeclared(view, among: names, types: &types)
             }
             let undeclared = Set(problems).sorted()

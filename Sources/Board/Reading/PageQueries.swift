@@ -24,7 +24,7 @@ public struct TopicTag: Sendable, Equatable {
 }
 
 /// One line of a thread list (home, topic, unanswered pages).
-public struct ThreadSummary: RowDecodable, Sendable {
+public struct ThreadSummary: RowDecodable, Sendable, Equatable {
     public let id: Int64
     public let title: String
     public let slug: String

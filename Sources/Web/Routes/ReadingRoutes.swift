@@ -28,7 +28,7 @@ struct ReadingRoutes: RouteCollection {
 
     func home(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        let view = HomeView(content: try reading.home(viewer: ctx.viewer))
+        let view = HomeView(content: try reading.home(viewer: ctx.viewer), lines: app.pages.threadLines)
         return ctx.finish(app.pages.home.response(InLayout(view, ctx)))
     }
 
@@ -65,7 +65,7 @@ struct ReadingRoutes: RouteCollection {
         let filter = try Self.threadFilter(request)
         let ctx = try app.requestContext(for: request)
         guard let page = try reading.topic(slug: slug, viewer: ctx.viewer, filter: filter) else { throw HTTPError.notFound }
-        var view = TopicView(page: page)
+        var view = TopicView(page: page, lines: app.pages.threadLines)
         view.helpfulAnswers = try app.network.helpful.topAnswers(topicSlug: page.topic.slug, viewer: ctx.viewer)
         if let account = ctx.account {
             view.following = try app.network.following.followsTopic(userID: account.id, slug: slug)
@@ -141,7 +141,7 @@ struct ReadingRoutes: RouteCollection {
         let slug = request.parameters["slug"] ?? ""
         let ctx = try app.requestContext(for: request)
         guard let page = try reading.organisation(slug: slug, viewer: ctx.viewer) else { throw HTTPError.notFound }
-        return ctx.finish(app.pages.organisation.response(InLayout(OrganisationView(page: page), ctx)))
+        return ctx.finish(app.pages.organisation.response(InLayout(OrganisationView(page: page, lines: app.pages.threadLines), ctx)))
     }
 
     func profile(_ request: Request) throws -> Response {

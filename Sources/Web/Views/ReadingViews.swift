@@ -1,5 +1,6 @@
 import Board
 import Foundation
+import Synchronization
 
 /// View models for the board's pages: plain structs answering template names through a
 /// `switch` (no reflection), built from `Board` results.
@@ -51,6 +52,54 @@ struct ThreadListItem: KeyedTemplateRenderable {
     }
 }
 
+/// Thread-list lines (Templates/thread-list.mustache), each rendered once for each state of its
+/// thread and kept: a line is a function of its `ThreadSummary` alone (the partial asks its
+/// `ThreadListItem` for every name it shows, nothing of the page or the reader around it), so
+/// the line kept for an equal summary is the line a render would write, for whoever reads it.
+/// A reply, an edit, a new topic or "new since your last visit" changes the summary, and the
+/// next page renders that line afresh. At most `limit` lines are kept, all dropped together
+/// when it is reached. Home, topic and organisation pages spent about half their rendering on
+/// these lines.
+final class ThreadLines: Sendable {
+    private let template: Template
+    private let kept = Mutex<[Int64: (thread: ThreadSummary, html: String)]>([:])
+    private let limit: Int
+
+    init(template: Template, limit: Int = 4096) {
+        self.template = template
+        self.limit = limit
+    }
+
+    /// The line for `thread`, as markup.
+    func html(_ thread: ThreadSummary) -> String {
+        if let line = kept.withLock({ $0[thread.id] }), line.thread == thread { return line.html }
+        let html = String(decoding: template.render(ThreadListItem(thread: thread)), as: UTF8.self)
+        kept.withLock { lines in
+            if lines.count >= limit { lines.removeAll(keepingCapacity: true) }
+            lines[thread.id] = (thread, html)
+        }
+        return html
+    }
+
+    /// The lines of `threads`, as the list items a page's `{{{lineHTML}}}` writes.
+    func list(_ threads: [ThreadSummary]) -> TemplateValue {
+        .list(threads.map { .object(ThreadLine(lineHTML: html($0))) })
+    }
+}
+
+/// One rendered thread-list line (`ThreadLines`).
+struct ThreadLine: KeyedTemplateRenderable {
+    let lineHTML: String
+    enum Key: String, CaseIterable, Sendable { case lineHTML }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .lineHTML: .html(lineHTML)
+        }
+    }
+}
+
 struct ThreadLinkView: KeyedTemplateRenderable {
     var link: ThreadLink
     enum Key: String, CaseIterable, Sendable { case url, title }
@@ -82,6 +131,7 @@ struct TopicCountView: KeyedTemplateRenderable {
 /// The home page with the board's content.
 struct HomeView: KeyedTemplateRenderable {
     var content: HomePageContent
+    let lines: ThreadLines
 
     enum Key: String, CaseIterable, Sendable {
         case latest, hasLatest, unanswered, hasUnanswered, briefing, hasBriefing, topics, hasTopics
@@ -90,8 +140,8 @@ struct HomeView: KeyedTemplateRenderable {
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case .latest: .list(content.latest.map(ThreadListItem.init))
-        case .unanswered: .list(content.unanswered.map(ThreadListItem.init))
+        case .latest: lines.list(content.latest)
+        case .unanswered: lines.list(content.unanswered)
         case .briefing: .list(content.briefing.map(BriefingItemView.init))
         case .topics: .list(content.topics.map(TopicCountView.init))
         case .hasLatest: .bool(!content.latest.isEmpty)
@@ -132,6 +182,7 @@ extension ThreadFilter {
 
 struct TopicView: KeyedTemplateRenderable {
     var page: TopicPage
+    let lines: ThreadLines
     /// For signed-in readers: whether they follow the topic (nil for visitors: no form).
     var following: Bool?
     /// The replies members marked most often as helpful ("This helped").
@@ -165,7 +216,7 @@ struct TopicView: KeyedTemplateRenderable {
             })
         case .description: .text(page.description)
         case .briefing: .list(page.briefingItems.map(BriefingItemView.init))
-        case .threads: .list(page.threads.map(ThreadListItem.init))
+        case .threads: lines.list(page.threads)
         case .hasBriefing: .bool(!page.briefingItems.isEmpty)
         case .hasThreads: .bool(!page.threads.isEmpty)
         case .filters: .list(ThreadFilter.allCases.map { FilterOption(filter: $0, current: $0 == page.filter, topicSlug: page.topic.slug) })
@@ -351,6 +402,7 @@ struct MemberView: KeyedTemplateRenderable {
 
 struct OrganisationView: KeyedTemplateRenderable {
     var page: OrganisationPage
+    let lines: ThreadLines
 
     static func kindLabel(_ kind: String) -> String {
         switch kind {
@@ -379,8 +431,8 @@ struct OrganisationView: KeyedTemplateRenderable {
         case .linkedMentors: .list(page.linkedMentors.map(MemberView.init))
         case .supports: .list(page.supports.map(OrganisationLinkView.init))
         case .hasSupports: .bool(!page.supports.isEmpty)
-        case .publicThreads: .list(page.publicThreads.map { ThreadListItem(thread: $0) })
-        case .privateThreads: .list(page.privateThreads.map { ThreadListItem(thread: $0) })
+        case .publicThreads: lines.list(page.publicThreads)
+        case .privateThreads: lines.list(page.privateThreads)
         case .canReadPrivateSpace: .bool(page.canReadPrivateSpace)
         case .hasMembers: .bool(!page.members.isEmpty)
         case .hasLinkedMentors: .bool(!page.linkedMentors.isEmpty)
