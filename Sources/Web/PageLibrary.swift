@@ -5,7 +5,7 @@ import HTTPServer
 /// template stops the process at start, not on the first request.
 struct PageLibrary: Sendable {
     /// Every template the code renders by name.
-    static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post",
+    static let requiredTemplates = ["layout", "home", "error", "topic", "thread", "thread-list", "thread-post", "post-byline",
                                     "briefing", "briefing-item", "organisation", "thread-revisions", "accessibility", "notice-banner", "sign-in-to-see", "topics", "welcome"] + AccountPages.templateNames
         + MentorPages.templateNames
         + PostingPages.templateNames
@@ -20,6 +20,8 @@ struct PageLibrary: Sendable {
     let thread: Template
     /// The lines of thread lists, kept per state of their thread (`ThreadLines`).
     let threadLines: ThreadLines
+    /// Posts' bylines, kept per state of their byline (`PostBylines`).
+    let postBylines: PostBylines
     let briefing: Template
     let organisation: Template
     let postHistory: Template
@@ -48,6 +50,7 @@ struct PageLibrary: Sendable {
         topic = try templates.template("topic")
         thread = try templates.template("thread")
         threadLines = ThreadLines(template: try templates.template("thread-list"))
+        postBylines = PostBylines(template: try templates.template("post-byline"))
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")

@@ -50,4 +50,39 @@ import TestSupport
             }
         }
     }
+
+    /// A thread page with kept bylines is byte for byte the page rendered with each byline in
+    /// place, before and after the things a byline shows change (an edit, the accepted answer,
+    /// the author's name).
+    @Test func keptBylinesWriteTheSamePageAsBylinesRenderedInPlace() throws {
+        try withTestNetwork { network in
+            let library = try TemplateLibrary(directory: repositoryRoot + "/Templates")
+            let page = try library.template("thread")
+            let bylines = PostBylines(template: try library.template("post-byline"), limit: 3)
+            let author = try network.member(handle: "asker")
+            let mentor = try network.mentor(handle: "guide")
+            let thread = try network.thread(by: author, title: "Pensions after the transfer")
+            let replies = try (0..<5).map { index in
+                try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index)")
+            }
+            let reading = Network(accounts: network.accounts).reading
+            func bothWays() throws {
+                let threadPage = try #require(try reading.thread(id: thread.id, page: 1, viewer: .visitor))
+                let inPlace = page.render(ThreadView(page: threadPage))
+                let kept = page.render(ThreadView(page: threadPage, bylines: bylines))
+                #expect(String(decoding: kept, as: UTF8.self) == String(decoding: inPlace, as: UTF8.self))
+                #expect(String(decoding: kept, as: UTF8.self).contains("post__author"))
+            }
+            try bothWays()
+            try bothWays()  // kept now
+            let (edited, accepted) = (replies[1], replies[0])
+            try network.store.write { try $0.run("UPDATE posts SET edited_at = ? WHERE id = ?", Date(timeIntervalSince1970: 1_900_000_000), edited) }
+            try network.store.write { try $0.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", accepted, thread.id) }
+            try network.store.write { try $0.run("UPDATE users SET display_name = 'Renamed Guide' WHERE id = ?", mentor.id) }
+            try bothWays()
+            let after = try #require(try reading.thread(id: thread.id, page: 1, viewer: .visitor))
+            let html = String(decoding: page.render(ThreadView(page: after, bylines: bylines)), as: UTF8.self)
+            #expect(html.contains("Renamed Guide") && html.contains("Accepted answer") && html.contains("/revisions"))
+        }
+    }
 }

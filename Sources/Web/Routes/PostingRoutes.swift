@@ -413,7 +413,7 @@ extension AppContext {
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                     previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
                     seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
-        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), ctx: ctx, state: page.state,
+        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer, bylines: pages.postBylines), ctx: ctx, state: page.state,
                                   previewHTML: previewHTML)
         reply.draftSavedAt = draftSavedAt
         reply.seenBefore = seenBefore

@@ -170,7 +170,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
         return .list(thread.page.posts.map { post in
             let may = capabilities(post)
             return .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID,
-                                                              viewer: thread.viewer, capabilities: may),
+                                                              viewer: thread.viewer, capabilities: may, bylines: thread.bylines),
                                            may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
                                            saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
                                            helpful: helpful[post.id],

@@ -61,29 +61,45 @@ struct ThreadListItem: KeyedTemplateRenderable {
 /// when it is reached. Home, topic and organisation pages spent about half their rendering on
 /// these lines.
 final class ThreadLines: Sendable {
-    private let template: Template
-    private let kept = Mutex<[Int64: (thread: ThreadSummary, html: String)]>([:])
-    private let limit: Int
+    private let lines: KeptFragments<ThreadSummary>
 
     init(template: Template, limit: Int = 4096) {
-        self.template = template
-        self.limit = limit
+        lines = KeptFragments(limit: limit) { String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self) }
     }
 
     /// The line for `thread`, as markup.
     func html(_ thread: ThreadSummary) -> String {
-        if let line = kept.withLock({ $0[thread.id] }), line.thread == thread { return line.html }
-        let html = String(decoding: template.render(ThreadListItem(thread: thread)), as: UTF8.self)
-        kept.withLock { lines in
-            if lines.count >= limit { lines.removeAll(keepingCapacity: true) }
-            lines[thread.id] = (thread, html)
-        }
-        return html
+        lines.html(id: thread.id, for: thread)
     }
 
     /// The lines of `threads`, as the list items a page's `{{{lineHTML}}}` writes.
     func list(_ threads: [ThreadSummary]) -> TemplateValue {
         .list(threads.map { .object(ThreadLine(lineHTML: html($0))) })
+    }
+}
+
+/// Markup rendered from an input by a partial that shows that input and nothing else, kept per
+/// id for the last input it was rendered from: asked again with an equal input, the kept
+/// markup is the markup a render would write, whoever asks; a changed input is rendered
+/// afresh. At most `limit` are kept, all dropped together when it is reached.
+final class KeptFragments<Input: Equatable & Sendable>: Sendable {
+    private let render: @Sendable (Input) -> String
+    private let kept = Mutex<[Int64: (input: Input, html: String)]>([:])
+    private let limit: Int
+
+    init(limit: Int, render: @escaping @Sendable (Input) -> String) {
+        self.limit = limit
+        self.render = render
+    }
+
+    func html(id: Int64, for input: Input) -> String {
+        if let fragment = kept.withLock({ $0[id] }), fragment.input == input { return fragment.html }
+        let html = render(input)
+        kept.withLock { kept in
+            if kept.count >= limit { kept.removeAll(keepingCapacity: true) }
+            kept[id] = (input, html)
+        }
+        return html
     }
 }
 
@@ -227,8 +243,70 @@ struct TopicView: KeyedTemplateRenderable {
 }
 
 /// A post's author as the thread page shows them.
+/// What a post's byline shows (Templates/post-byline.mustache): who wrote it, when, whether it
+/// was edited and whether it is the accepted answer. Nothing else goes into the byline, so
+/// bylines are kept per post for the byline they were rendered from (`PostBylines`).
+struct PostByline: Equatable, Sendable {
+    let id: Int64
+    let authorHandle: String
+    let authorName: String
+    let authorRole: String
+    let authorOrganisation: String?
+    let createdAt: Date
+    let editedAt: Date?
+    let accepted: Bool
+
+    init(_ post: PostView, accepted: Bool) {
+        id = post.id
+        authorHandle = post.authorHandle
+        authorName = post.authorName
+        authorRole = post.authorRole
+        authorOrganisation = post.authorOrganisation
+        createdAt = post.createdAt
+        editedAt = post.editedAt
+        self.accepted = accepted
+    }
+}
+
+/// The byline partial's values.
+struct PostBylineView: KeyedTemplateRenderable {
+    let byline: PostByline
+
+    enum Key: String, CaseIterable, Sendable {
+        case id, author, createdISO, createdText, edited, editedISO, editedText, accepted
+    }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .id: .int(Int(byline.id))
+        case .author: .object(PostAuthorView(post: byline))
+        case .createdISO: .text(DateText.iso(byline.createdAt))
+        case .createdText: .text(DateText.humanWithTime(byline.createdAt))
+        case .edited: .bool(byline.editedAt != nil)
+        case .editedISO: .text(byline.editedAt.map(DateText.iso))
+        case .editedText: .text(byline.editedAt.map(DateText.humanWithTime))
+        case .accepted: .bool(byline.accepted)
+        }
+    }
+}
+
+/// Posts' bylines, each rendered once for each state of its byline and kept (`KeptFragments`):
+/// a thread page of twenty posts wrote twenty author lines and eighty dates on every request.
+final class PostBylines: Sendable {
+    private let bylines: KeptFragments<PostByline>
+
+    init(template: Template, limit: Int = 8192) {
+        bylines = KeptFragments(limit: limit) { String(decoding: template.render(PostBylineView(byline: $0)), as: UTF8.self) }
+    }
+
+    func html(_ byline: PostByline) -> String {
+        bylines.html(id: byline.id, for: byline)
+    }
+}
+
 struct PostAuthorView: KeyedTemplateRenderable {
-    var post: PostView
+    var post: PostByline
 
     /// "Mentor · John Lewis Partnership", "Admin", or nothing for members.
     var badge: String? {
@@ -261,8 +339,11 @@ struct PostItemView: KeyedTemplateRenderable {
     var viewer: Viewer = .visitor
     /// What the reader may do to the post (`ThreadCapabilities.post`); nil offers nothing.
     var capabilities: PostCapabilities?
+    /// Kept bylines; without them the byline partial is rendered in place (the same markup).
+    var bylines: PostBylines?
 
     private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
+    private var byline: PostByline { PostByline(post, accepted: accepted) }
 
     /// The moderation partial's values (Templates/post-moderation.mustache).
     struct Moderation: KeyedTemplateRenderable {
@@ -284,27 +365,26 @@ struct PostItemView: KeyedTemplateRenderable {
     }
 
     enum Key: String, CaseIterable, Sendable {
-        case id, position, author, createdISO, createdText, edited, editedISO, editedText, accepted, removed
-        case removedText, bodyHTML, moderation
+        case id, position, accepted, bylineHTML, removed, removedText, bodyHTML, moderation
     }
-    static let templateKeys = TemplateKeys(Key.self)
+    /// The byline's names (author, dates) are passed on to `PostBylineView`.
+    static let templateKeys = TemplateKeys(Key.self, including: PostBylineView.templateKeys)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .id: .int(Int(post.id))
         case .position: .int(post.position)
-        case .author: .object(PostAuthorView(post: post))
-        case .createdISO: .text(DateText.iso(post.createdAt))
-        case .createdText: .text(DateText.humanWithTime(post.createdAt))
-        case .edited: .bool(post.editedAt != nil)
-        case .editedISO: .text(post.editedAt.map(DateText.iso))
-        case .editedText: .text(post.editedAt.map(DateText.humanWithTime))
         case .accepted: .bool(accepted)
+        case .bylineHTML: bylines.map { .html($0.html(byline)) }
         case .removed: .bool(post.deletedByAuthor)
         case .removedText: .text("Deleted by its author.")
         case .bodyHTML: post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
         case .moderation: .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
         }
+    }
+
+    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
+        PostBylineView(byline: byline).templateValue(slot: slot)
     }
 }
 
@@ -327,6 +407,8 @@ struct PageLinkView: KeyedTemplateRenderable {
 struct ThreadView: KeyedTemplateRenderable {
     var page: ThreadPage
     var viewer: Viewer = .visitor
+    /// Kept bylines (`PostBylines`), or nil to render each in place.
+    var bylines: PostBylines?
     var starter: String { page.thread.authorName }
 
     var canonicalPath: String { BoardPaths.thread(id: page.thread.id, slug: page.thread.slug) }
@@ -358,7 +440,7 @@ struct ThreadView: KeyedTemplateRenderable {
             page.acceptedPostID.map { id in
                 .text((page.acceptedPostPage == page.page ? "" : pagePath(page.acceptedPostPage ?? 1)) + "#post-\(id)")
             }
-        case .posts: .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer) })
+        case .posts: .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer, bylines: bylines) })
         case .pageNumber: page.pageCount > 1 ? .int(page.page) : nil
         case .pageCount: .int(page.pageCount)
         case .paginated: .bool(page.pageCount > 1)
