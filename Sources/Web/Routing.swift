@@ -119,7 +119,7 @@ extension RequestContext {
         if awaitingTwoFactor {
             return redirect("/sign-in/two-factor" + (ReturnPath.validated(returnPath).map { "?next=" + FormDecoder.encode($0) } ?? ""))
         }
-        redirect(ReturnPath.signInURL(returningTo: returnPath), notice: SiteNotice.signInReason(for: returnPath))
+        return redirect(ReturnPath.signInURL(returningTo: returnPath), notice: SiteNotice.signInReason(for: returnPath))
     }
 }
 
