@@ -323,7 +323,7 @@ public enum MentorLog {
     public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
         try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
-                                 reason: String(reason.prefix(1000)), now: date)
+                                 reason: String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000))), now: date)
     }
 }
 
