@@ -94,26 +94,58 @@ public final class StaticFiles: Sendable {
             )
             cache.withLock { $0[relative] = entry }
         }
-        if let gzip = entry.gzip, Compression.acceptsGzip(request) {
-            return Self.notModified(request, etag: gzip.etag, mtime: entry.mtime) ? gzip.notModified : gzip.ok
+        let (etag, ok, notModified) = if let gzip = entry.gzip, Compression.acceptsGzip(request) {
+            (gzip.etag, gzip.ok, gzip.notModified)
+        } else {
+            (entry.etag, entry.ok, entry.notModified)
         }
-        return Self.notModified(request, etag: entry.etag, mtime: entry.mtime) ? entry.notModified : entry.ok
+        switch Self.precondition(request, etag: etag, mtime: entry.mtime) {
+        case .proceed: return ok
+        case .notModified: return notModified
+        case .failed: return Response.text("The file has changed since the version this request names.\n", status: Self.preconditionFailed)
+        }
     }
 
-    /// RFC 9110 §13.1.2: If-None-Match takes precedence; otherwise If-Modified-Since.
-    static func notModified(_ request: Request, etag: String, mtime: Int) -> Bool {
-        if let inm = request.headers["if-none-match"] {
-            if inm.trimmingASCIISpaces() == "*" { return true }
-            let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-            for candidate in inm.split(separator: ",") {
-                var tag = candidate.trimmingASCIISpaces()
-                if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }  // weak comparison
-                if tag == bare { return true }
-            }
-            return false
+    static let preconditionFailed = HTTPStatus(412, "Precondition Failed")
+
+    /// What a request's conditional headers (RFC 9110 §13.1) ask for this file.
+    enum PreconditionResult: Equatable {
+        case proceed, notModified, failed
+    }
+
+    /// RFC 9110 §13.2.2, in its order: If-Match (strong comparison; false → 412); when there is
+    /// no If-Match, If-Unmodified-Since (modified after the date → 412); then If-None-Match (weak
+    /// comparison; a match → 304, for GET and HEAD, the only methods served here); when there is
+    /// no If-None-Match, If-Modified-Since (not modified since → 304). A date that does not parse
+    /// is ignored, as §13.1.3 and §13.1.4 say.
+    static func precondition(_ request: Request, etag: String, mtime: Int) -> PreconditionResult {
+        if let ifMatch = request.headers["if-match"] {
+            if !matches(ifMatch, etag: etag, weak: false) { return .failed }
+        } else if let ius = request.headers["if-unmodified-since"], let since = HTTPDate.parse(ius), mtime > since {
+            return .failed
         }
-        if let ims = request.headers["if-modified-since"], let since = HTTPDate.parse(ims) {
-            return mtime <= since
+        if let inm = request.headers["if-none-match"] {
+            return matches(inm, etag: etag, weak: true) ? .notModified : .proceed
+        }
+        if let ims = request.headers["if-modified-since"], let since = HTTPDate.parse(ims), mtime <= since {
+            return .notModified
+        }
+        return .proceed
+    }
+
+    /// Whether a list of entity tags (or `*`) names `etag`. The strong comparison (RFC 9110
+    /// §8.8.3.2) never matches a weak tag; the weak one ignores `W/` on either side.
+    static func matches(_ list: String, etag: String, weak: Bool) -> Bool {
+        if list.trimmingASCIISpaces() == "*" { return true }
+        let ours = etag.hasPrefix("W/") ? (weak ? String(etag.dropFirst(2)) : nil) : etag
+        guard let ours else { return false }
+        for candidate in list.split(separator: ",") {
+            var tag = candidate.trimmingASCIISpaces()
+            if tag.hasPrefix("W/") {
+                guard weak else { continue }
+                tag = tag.dropFirst(2)
+            }
+            if tag == ours { return true }
         }
         return false
     }

@@ -101,7 +101,7 @@ extension AppContext {
     ///     case .valid(let items): ... ask Policy, call Board ...
     ///     }
     func checkedForm(_ request: Request, _ context: RequestContext) throws -> FormSubmission {
-        let items = try request.formItems()
+        let items = FormText.cleaned(try request.formItems())
         if let failure = CSRF.check(request, form: items, expected: context.csrfSecret) {
             return .rejected(items, failure)
         }

@@ -143,3 +143,61 @@ struct InLayout: TemplateLayers {
         page.templateValue(for: key) ?? form?.templateValue(for: key) ?? layout.templateValue(for: key)
     }
 }
+
+/// The one clean-up every submitted form gets (`AppContext.checkedForm`), before any handler
+/// reads it: control characters never reach the database or a page. A NUL ends SQLite's
+/// `length()`, so a NUL-led body would fail the table's CHECK (a 500); an ESC or a C1 control
+/// would be echoed raw into `<title>`. The rule:
+/// - multi-line fields (the textareas: `multiLineFields`) keep TAB, LF and CR and lose every
+///   other C0 control, DEL and the C1 controls (U+0080–U+009F);
+/// - every other field is one line: the same controls dropped, and TAB, LF, CR and NEL become a
+///   space (`oneLine`), so a title or a name never holds a line break;
+/// - passwords are left exactly as typed (`passwordFields`): changing them would lock out
+///   whoever chose one with such a character.
+/// A field that was only control characters becomes empty and gets the form's usual "Enter …" error.
+enum FormText {
+    static let multiLineFields: Set<String> = ["body", "bio", "description", "note", "summary"]
+    static let passwordFields: Set<String> = ["password", "currentPassword", "newPassword"]
+
+    static func cleaned(_ items: [FormItem]) -> [FormItem] {
+        items.map { item in
+            if passwordFields.contains(item.name) { return item }
+            let value = multiLineFields.contains(item.name) ? multiLine(item.value) : oneLine(item.value)
+            return FormItem(item.name, value)
+        }
+    }
+
+    /// Whether `text` may hold a control character: a C0 byte, DEL, or 0xC2 (the lead byte of C1's UTF-8).
+    private static func mayHoldControls(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
+    }
+
+    /// `text` with C0 controls other than TAB, LF and CR, DEL, and C1 controls dropped.
+    static func multiLine(_ text: String) -> String {
+        guard mayHoldControls(text) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D: scalars.append(scalar)
+            case 0..<0x20, 0x7F...0x9F: continue
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
+    /// `text` as one line: control characters (C0, DEL, C1) dropped, tabs and line breaks
+    /// (and NEL) made spaces.
+    static func oneLine(_ text: String) -> String {
+        guard mayHoldControls(text) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D, 0x85: scalars.append(" ")
+            case 0..<0x20, 0x7F...0x9F: continue
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+}

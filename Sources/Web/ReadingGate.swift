@@ -19,7 +19,7 @@ struct ReadingGate: Sendable {
     /// its own rule, `MetricsAccess`), the ways in: sign-in, two-factor, registration, sign-out,
     /// and the links mail sends (issue 15: unsubscribe, password reset, address confirmation),
     /// which must work without signing in.
-    static let open: Set<String> = Set(["/static/{path...}", "/healthz", "/metrics", "/unsubscribe/{token}"]).union(waysIn)
+    static let open: Set<String> = Set(["/static/{path...}", "/favicon.ico", "/healthz", "/metrics", "/unsubscribe/{token}"]).union(waysIn)
 
     /// The pages that let someone in, or back in: never behind the gate, and never refused by the
     /// visitors' request limit (`VisitorRateLimit`) — they have their own throttles.

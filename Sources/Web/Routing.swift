@@ -113,9 +113,13 @@ extension RequestContext {
     }
 
     /// To sign in, told why (`SiteNotice.signInReason`), and back afterwards to the page asked
-    /// for, or the page a POST was sent from (`ReturnPath`).
+    /// for, or the page a POST was sent from (`ReturnPath`). A sign-in waiting for its
+    /// two-factor code goes back to that step instead, keeping where to return.
     func signInRedirect() -> Response {
-        redirect(ReturnPath.signInURL(returningTo: returnPath), notice: SiteNotice.signInReason(for: returnPath))
+        if awaitingTwoFactor {
+            return redirect("/sign-in/two-factor" + (ReturnPath.validated(returnPath).map { "?next=" + FormDecoder.encode($0) } ?? ""))
+        }
+        return redirect(ReturnPath.signInURL(returningTo: returnPath), notice: SiteNotice.signInReason(for: returnPath))
     }
 }
 

@@ -83,6 +83,10 @@ struct RequestContext: Sendable {
     /// The word after an action this page was sent to show, when it was made for this browser
     /// (`?notice=`, `Notice`).
     var notice: Notice? = nil
+    /// Signed out, but the session cookie names a live session waiting for its two-factor code
+    /// (the password was right): pages that need an account send the person back to that step,
+    /// not to the password (`signInRedirect`).
+    var awaitingTwoFactor = false
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -111,12 +115,17 @@ extension AppContext {
                                   awaitingModeration: signedIn.awaitingModeration, now: now, notice: Notice.shown(in: request, secret: secret, now: now))
         }
         // A session cookie that names no live session: counted against the visitors' limit.
-        if request.cookie(cookies.session) != nil { try visitorLimit.charge(request) }
+        // It may be a sign-in waiting for its two-factor code (`awaitingTwoFactor`).
+        var awaitingTwoFactor = false
+        if let token = request.cookie(cookies.session) {
+            try visitorLimit.charge(request)
+            awaitingTwoFactor = try accounts.resolvePendingSession(token: token) != nil
+        }
         let presession = try CSRF.presession(for: request, cookies: cookies)
         let secret = CSRF.secret(binding: presession.token)
         let now = accounts.clock.now()
         return RequestContext(session: nil, actor: .visitor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                               cookies: cookies, setCookies: presession.setCookie.map { [$0] } ?? [], returnPath: ReturnPath.of(request),
-                              now: now, notice: Notice.shown(in: request, secret: secret, now: now))
+                              now: now, notice: Notice.shown(in: request, secret: secret, now: now), awaitingTwoFactor: awaitingTwoFactor)
     }
 }

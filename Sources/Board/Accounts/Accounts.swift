@@ -128,7 +128,7 @@ public struct Accounts: Sendable {
     static func emailProblem(_ email: String) -> String? {
         if email.isEmpty { return "Enter your email address" }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard email.unicodeScalars.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               !email.contains(where: { $0.isWhitespace || $0.isNewline })
         else { return "Enter an email address in the correct format, like name@example.org" }
@@ -263,7 +263,7 @@ public struct Accounts: Sendable {
     /// and the account page.
     public static func displayNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "Enter your name" }
-        if name.count > 80 { return "Name must be 80 characters or fewer" }
+        if name.unicodeScalars.count > 80 { return "Name must be 80 characters or fewer" }
         let refused = name.unicodeScalars.contains { scalar in
             scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
                 || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
@@ -277,7 +277,7 @@ public struct Accounts: Sendable {
         var errors: [FieldError] = []
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         if let problem = Self.displayNameProblem(name) { errors.append(FieldError("displayName", problem)) }
-        if bio.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
+        if bio.unicodeScalars.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
         var organisationID: Int64?
         if !organisationSlug.isEmpty {
             organisationID = try store.read { try $0.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) }

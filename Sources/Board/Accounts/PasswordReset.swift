@@ -19,8 +19,8 @@ extension Accounts {
     public func requestPasswordReset(email: String, address: String) throws -> ResetRequestOutcome {
         let now = clock.now()
         let typed = email.trimmingCharacters(in: .whitespaces)
-        let accountKey = "reset:" + SignInThrottle.accountKey(typed)
-        let addressKey = "reset:" + SignInThrottle.addressKey(address)
+        let accountKey = SignInThrottle.accountKey(typed, prefix: "reset:")
+        let addressKey = SignInThrottle.storable("reset:" + SignInThrottle.addressKey(address))
         let limits = self.limits
         let (retry, userID): (Date?, Int64?) = try store.read { conn in
             let retry = try SignInThrottle.retryAfter(conn, accountKey: accountKey, address: addressKey, now: now, limits: limits)

@@ -46,7 +46,7 @@ public enum SignInThrottle {
             return (count, last)
         }
         var retry: Date?
-        let account = try failures(scope: "account", key: accountKey, resetBySuccess: true)
+        let account = try failures(scope: "account", key: storable(accountKey), resetBySuccess: true)
         if let last = account.last {
             if account.count >= limits.lockAfterFailures {
                 retry = last.addingTimeInterval(limits.lockDuration)
@@ -54,7 +54,7 @@ public enum SignInThrottle {
                 retry = last.addingTimeInterval(pow(2, Double(account.count - limits.freeFailures)))
             }
         }
-        let byAddress = try failures(scope: "address", key: address, resetBySuccess: false)
+        let byAddress = try failures(scope: "address", key: storable(address), resetBySuccess: false)
         if let last = byAddress.last, byAddress.count >= limits.addressLockAfterFailures {
             let until = last.addingTimeInterval(limits.lockDuration)
             retry = max(retry ?? until, until)
@@ -63,17 +63,40 @@ public enum SignInThrottle {
         return retry
     }
 
+    /// Counts one attempt under both keys. Both rows are written or neither (one transaction),
+    /// and neither insert can fail the table's CHECK: every key goes through `storable(_:)`.
     static func record(_ tx: Connection, accountKey: String, address: String, succeeded: Bool, at now: Date) throws {
-        try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('account', ?, ?, ?)", accountKey, now, succeeded)
-        try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('address', ?, ?, ?)", address, now, succeeded)
+        try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('account', ?, ?, ?)",
+                   storable(accountKey), now, succeeded)
+        try tx.run("INSERT INTO login_attempts(scope, key, attempted_at, succeeded) VALUES ('address', ?, ?, ?)",
+                   storable(address), now, succeeded)
+    }
+
+    /// The longest key stored as it is, in UTF-8 bytes: SQLite's CHECK allows 254 code points,
+    /// and a code point is at least one byte, so 200 bytes always fits, prefixes and all.
+    static let longestStoredKey = 200
+
+    /// `key` as `login_attempts` stores it: as it is when it is 1 to `longestStoredKey` bytes
+    /// with no control character (SQLite's `length()` stops at a NUL), otherwise `sha256:` and
+    /// the hex digest of its UTF-8 bytes. The same key always gives the same answer, so repeated
+    /// attempts with a crafted name still count together.
+    static func storable(_ key: String) -> String {
+        let bytes = key.utf8
+        if !bytes.isEmpty, bytes.count <= longestStoredKey,
+           !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return key
+        }
+        return "sha256:" + Digest.hex(Digest.sha256(Array(bytes)))
     }
 
     /// The key an attempt is counted under: the account it resolves to, whichever of its names
-    /// was typed; otherwise what was typed, folded, at most 254 characters.
-    static func accountKey(_ identifier: String, resolvedTo userID: Int64? = nil) -> String {
-        if let userID { return "account:\(userID)" }
+    /// was typed; otherwise what was typed, folded, control characters dropped (a NUL-led name
+    /// counts with the plain one), and made `storable(_:)` (a long name by its digest).
+    static func accountKey(_ identifier: String, resolvedTo userID: Int64? = nil, prefix: String = "") -> String {
+        if let userID { return prefix + "account:\(userID)" }
         let folded = identifier.trimmingCharacters(in: .whitespaces).lowercased()
-        return folded.isEmpty ? "-" : String(folded.prefix(254))
+        let cleaned = String(String.UnicodeScalarView(folded.unicodeScalars.filter { $0.properties.generalCategory != .control }))
+        return storable(prefix + (cleaned.isEmpty ? "-" : cleaned))
     }
 
     /// The key a client address is counted under: an IPv4 address as it is, an IPv6 address by
@@ -93,7 +116,7 @@ public enum SignInThrottle {
             let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
             return groups.joined(separator: ":") + "::/64"
         }
-        return text.isEmpty ? "-" : String(text.prefix(254))
+        return text.isEmpty ? "-" : storable(text)
     }
 }
 

@@ -58,7 +58,7 @@ extension Accounts {
         let hash = Data(Digest.sha256(raw))
         let now = clock.now()
         let expires = now.addingTimeInterval(pendingTwoFactor ? limits.twoFactorPending : limits.sessionAbsolute)
-        let agent = String(userAgent.prefix(500))
+        let agent = String(String.UnicodeScalarView(userAgent.unicodeScalars.prefix(500)))  // the CHECK counts code points
         let id: Int64 = try store.write { tx in
             try tx.run("""
                 INSERT INTO sessions(token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, two_factor_pending)

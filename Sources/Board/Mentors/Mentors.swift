@@ -28,8 +28,8 @@ public enum Mentors {
         let bio = PostLimits.normalise(form.bio).trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [FieldError] = []
         if headline.isEmpty { errors.append(FieldError("headline", "Enter a headline")) }
-        else if headline.count > 160 { errors.append(FieldError("headline", "Headline must be 160 characters or fewer")) }
-        if bio.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
+        else if headline.unicodeScalars.count > 160 { errors.append(FieldError("headline", "Headline must be 160 characters or fewer")) }
+        if bio.unicodeScalars.count > 2000 { errors.append(FieldError("bio", "About you must be 2000 characters or fewer")) }
         let availability = MentorAvailability(rawValue: form.availability)
         if availability == nil { errors.append(FieldError("availability", "Select your availability")) }
         let slugs = Array(Set(form.topicSlugs)).sorted()
@@ -100,7 +100,7 @@ public enum Mentors {
         var errors: [FieldError] = []
         if mentorID == nil { errors.append(FieldError("mentor", "Select a mentor")) }
         if organisationID == nil { errors.append(FieldError("organisation", "Select an organisation")) }
-        if note.count > 1000 { errors.append(FieldError("note", "Note must be 1000 characters or fewer")) }
+        if note.unicodeScalars.count > 1000 { errors.append(FieldError("note", "Note must be 1000 characters or fewer")) }
         guard errors.isEmpty, let mentorID, let organisationID else { throw MentorError.invalid(errors) }
         do {
             return try store.write { tx in
@@ -278,7 +278,7 @@ public enum Mentors {
     public static func decline(_ store: Store, by actor: Actor, threadID: Int64, note: String = "", now: Date = Date()) throws {
         guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
-        if note.count > declineNoteLimit {
+        if note.unicodeScalars.count > declineNoteLimit {
             throw MentorError.invalid([FieldError("note", "The note must be \(declineNoteLimit) characters or fewer")])
         }
         try store.write { tx in
@@ -323,7 +323,7 @@ public enum MentorLog {
     public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
         try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
-                                 reason: String(reason.prefix(1000)), now: date)
+                                 reason: String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000))), now: date)
     }
 }
 

@@ -16,11 +16,17 @@ struct SiteRoutes: RouteCollection {
 
     func register(on routes: inout Routes) throws {
         routes.get("/static/{path...}", execution: .reactor, staticFile)
+        routes.get("/favicon.ico", execution: .reactor, favicon)
         routes.get("/accessibility", accessibility)
     }
 
     func staticFile(_ request: Request) -> Response {
         staticFiles.respond(to: request, segments: request.pathSegments.dropFirst())
+    }
+
+    /// Browsers ask for `/favicon.ico` on their own: the file in `Public/`, as `/static/favicon.ico` is.
+    func favicon(_ request: Request) -> Response {
+        staticFiles.respond(to: request, segments: ["favicon.ico"])
     }
 
     /// The accessibility statement (issue 9), linked from the footer of every page.

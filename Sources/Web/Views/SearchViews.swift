@@ -53,19 +53,7 @@ struct SearchForm: Sendable {
 
     /// `text` as one line: control characters (C0, DEL, C1) dropped, tabs and line breaks
     /// (and NEL) made spaces.
-    static func oneLine(_ text: String) -> String {
-        // C1 controls are U+0080–U+009F: in UTF-8, 0xC2 then 0x80–0x9F.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) else { return text }
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x09, 0x0A, 0x0D, 0x85: scalars.append(" ")
-            case 0..<0x20, 0x7F...0x9F: continue
-            default: scalars.append(scalar)
-            }
-        }
-        return String(scalars)
-    }
+    static func oneLine(_ text: String) -> String { FormText.oneLine(text) }
 
     /// The date filters: midnight UTC of the day typed ("2026-11-29"), or nil.
     var fromDate: Date? { CalendarDay.midnightUTC(from, years: 1970...9999) }
