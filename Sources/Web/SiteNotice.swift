@@ -101,9 +101,20 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case stoppedFollowingTopic = "stopped-following-topic"
     case threadUnmuted = "thread-unmuted"
     case organisationDeclinedKept = "organisation-declined-kept"
+    // The admin topics, organisations and invites pages.
+    case topicCreated = "topic-created"
+    case topicSaved = "topic-saved"
+    case topicMoved = "topic-moved"
+    case topicRetired = "topic-retired"
+    case topicRestored = "topic-restored"
+    case organisationCreated = "organisation-created"
+    case organisationSaved = "organisation-saved"
+    case inviteRevoked = "invite-revoked"
+    /// The invites page says this itself, with the new invite's link once (`AdminRoutes.invites`).
+    case inviteMade = "invite-made"
 
     /// The banner's text; nil for the notices their page words itself (the users page, the
-    /// account page's address, the settings count, the outbox message).
+    /// account page's address, the settings count, the outbox message, the new invite's link).
     var text: String? {
         switch self {
         case .postWaits: "Your post has been sent. As you are new, an admin checks it before others can see it; the admins have been told, and you will get a notification when it is approved."
@@ -175,6 +186,15 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .stoppedFollowingTopic: "You have stopped following the topic. New threads in it will not be in your notifications."
         case .threadUnmuted: "Thread unmuted. Follow it again from the thread if you want its replies in your notifications."
         case .organisationDeclinedKept: "Request declined. The member has been told, and remains a member of the organisation they had before."
+        case .topicCreated: "Topic created. Members can choose it for their threads."
+        case .topicSaved: "Topic saved."
+        case .topicMoved: "Topic moved. Lists of topics show the new order."
+        case .topicRetired: "Topic retired. It can no longer be chosen for threads; Bring back undoes this."
+        case .topicRestored: "Topic brought back. Members can choose it for their threads again."
+        case .organisationCreated: "Organisation created."
+        case .organisationSaved: "Organisation saved."
+        case .inviteRevoked: "Invite revoked. Its link no longer works."
+        case .inviteMade: nil
         }
     }
 

@@ -243,3 +243,27 @@ def test_the_log_says_what_a_thread_was_renamed_from(driver, server):
     assert f"renamed a thread from “{old}” to “{new}”, now “{old}”" in rows[1], rows[:3]
     axe_clean(driver)
     sign_out(driver)
+
+
+def test_a_new_invites_link_is_shown_once_after_the_redirect(driver, server):
+    """Making an invite redirects (a reload cannot make another); the success banner shows its
+    link once, never in the address bar; a reload says it was shown. Revoked at the end."""
+    sign_in(driver, *server.accounts["admin"])
+    driver.get(server.url("/admin/invites"))
+    submit_and_wait(driver, "form[action='/admin/invites'] button[type=submit]")
+    assert "/admin/invites?notice=invite-made." in driver.current_url, driver.current_url
+    assert "invite=" not in driver.current_url.split("?", 1)[1].replace("notice=invite-made", "")
+    banner = success(driver)
+    assert "Invite made." in banner
+    assert "/register?invite=" in banner, banner
+    axe_clean(driver)
+    driver.refresh()
+    banner = success(driver)
+    assert "Its link was shown once." in banner
+    assert "/register?invite=" not in banner
+    axe_clean(driver)
+    revoke = driver.find_elements(By.CSS_SELECTOR, "form[action$='/revoke'] button[type=submit]")
+    assert revoke, main_text(driver)
+    submit_and_wait(driver, "form[action$='/revoke'] button[type=submit]")
+    assert "Invite revoked. Its link no longer works." in success(driver)
+    sign_out(driver)

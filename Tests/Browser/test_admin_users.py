@@ -1,7 +1,7 @@
 """The admin users page (issue 18 item 8), with JavaScript on and off: each role control shows
 the current role, suspending and changing a role ask first on a page that says what will
-happen, the admin lands back on their search with a success notice, and an error-summary link
-lands on its field. The journey leaves Tom Beckett as it found him (the server is shared)."""
+happen, the admin lands back on their search with a success notice, an error-summary link
+lands on its field, and only the controls Policy allows are offered. The journey leaves Tom Beckett as it found him (the server is shared)."""
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
@@ -59,11 +59,25 @@ def change_role(driver, server, uid: str, label: str, role: str, heading_start: 
 def test_admin_suspends_and_changes_a_role_after_confirming(driver, server):
     sign_in(driver, *server.accounts["admin"])
     driver.get(server.url("/admin/users"))
-    # Every role control shows the person's current role.
+    # Every role control shows the person's current role. Only what Policy allows is offered:
+    # the admin's own row has no controls and says why; other admins cannot be suspended.
+    own_handle = server.accounts["admin"][0]
     for section in driver.find_elements(By.CSS_SELECTOR, "section.admin-user"):
-        role = section.find_element(By.TAG_NAME, "h2").text.rsplit("– ", 1)[1]
+        heading = section.find_element(By.TAG_NAME, "h2").text
+        role = heading.rsplit("– ", 1)[1]
+        if heading.startswith(f"@{own_handle} "):
+            assert not section.find_elements(By.TAG_NAME, "form"), section.text
+            assert "You cannot do that to your own account." in section.text
+            continue
         shown = Select(section.find_element(By.CSS_SELECTOR, "select[name=role]")).first_selected_option
         assert shown.get_attribute("value") == role, section.text
+        if role == "admin":
+            assert not section.find_elements(By.CSS_SELECTOR, "form[action*='/suspend']"), section.text
+            assert "An admin cannot be suspended; change their role first." in section.text
+    if driver.javascript_enabled:
+        result = run_axe(driver)
+        assert "error" not in result, result
+        assert not result["violations"], describe_violations(result["violations"])
 
     driver.get(server.url("/admin/users?q=tom"))
     uid = user_id(driver)

@@ -20,11 +20,15 @@ import TestSupport
             let admin = try world.signedIn("network_admin")
             let page = try admin.get("/admin/users")
             #expect(page.status == 200)
-            for (handle, role) in [("helen_marsh", "mentor"), ("network_admin", "admin"), ("sam_okafor", "member")] {
+            for (handle, role) in [("helen_marsh", "mentor"), ("sam_okafor", "member")] {
                 let html = section(page.text, handle)
                 #expect(html.contains("<option value=\"\(role)\" selected>"), "\(handle): \(html)")
                 #expect(html.components(separatedBy: " selected>").count == 2, "\(handle) has one selected role")
             }
+            // The admin's own row offers no role control (Policy refuses it): it says the role.
+            let own = section(page.text, "network_admin")
+            #expect(own.contains("(Network Admin) – admin</h2>"))
+            #expect(!own.contains("<select"))
         }
     }
 

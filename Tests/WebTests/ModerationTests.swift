@@ -239,8 +239,8 @@ struct ModerationTests {
                 covered.insert(.createInvite)
                 return response
             }()
-            #expect(made.status == 200)
-            #expect(made.text.contains("/register?invite="))
+            #expect(made.status == 303)
+            #expect(try admin.follow(made).text.contains("/register?invite="))
             let invite = try world.id("SELECT max(id) FROM invites WHERE ?1 = ?1", "")
             try act(.revokeInvite, "/admin/invites/\(invite)/revoke", [], page: "/admin/invites")
             let settingsBefore = try world.logCount()

@@ -15,6 +15,8 @@ public struct QueueItem: Sendable, Equatable {
     public let threadTitle: String
     public let authorID: Int64
     public let authorHandle: String
+    /// The author's role; nil when their account was deleted (anonymised as former_ID).
+    public let authorRole: Role?
     public let bodyMarkdown: String
     public let held: Bool
     public let hidden: Bool
@@ -53,7 +55,8 @@ public enum ModerationQueries {
     /// Open flags grouped by post, and held posts, oldest first.
     public static func queue(_ conn: Connection, limit: Int = 100) throws -> [QueueItem] {
         var items = try conn.query(QueueRow.self, """
-            SELECT p.id AS post_id, p.thread_id, t.title AS thread_title, p.author_id, u.handle AS author_handle, p.body_markdown,
+            SELECT p.id AS post_id, p.thread_id, t.title AS thread_title, p.author_id, u.handle AS author_handle,
+                   CASE WHEN u.deleted_at IS NULL THEN u.role END AS author_role, p.body_markdown,
                    p.held_for_approval, p.hidden, t.held AS thread_held,
                    coalesce((SELECT min(f.created_at) FROM flags f WHERE f.post_id = p.id AND f.status = 'open'), p.created_at) AS since
             FROM posts p JOIN threads t ON t.id = p.thread_id JOIN users u ON u.id = p.author_id
@@ -185,7 +188,8 @@ private struct QueueRow: RowDecodable {
     let item: QueueItem
     init(row: Row) throws {
         item = QueueItem(postID: try row["post_id"], threadID: try row["thread_id"], threadTitle: try row["thread_title"],
-                         authorID: try row["author_id"], authorHandle: try row["author_handle"], bodyMarkdown: try row["body_markdown"],
+                         authorID: try row["author_id"], authorHandle: try row["author_handle"],
+                         authorRole: (try row["author_role"] as String?).flatMap(Role.init(rawValue:)), bodyMarkdown: try row["body_markdown"],
                          held: try row["held_for_approval"], hidden: try row["hidden"], threadHeld: try row["thread_held"], since: try row["since"], flags: [])
     }
 }

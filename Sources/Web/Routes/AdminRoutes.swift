@@ -223,11 +223,21 @@ struct AdminRoutes: RouteCollection {
     }
 
     /// A form about the user in the path: an error comes back on the users page (with its
-    /// search), its summary linking to that user's field (`reason-12`).
+    /// search), its summary linking to that user's field (`reason-12`). The page offers only
+    /// what Policy allows (`AdminUsersView.decision`); a form sent from a page that has gone
+    /// stale and is refused comes back on the page as it is now (403), saying why, and a
+    /// user who has gone (deleted) likewise (404).
     func userForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> Response) throws -> Response {
         let id = try request.id()
-        return try adminForm(request, page: usersPage(request), fieldID: { "\(Self.userField($0))-\(id)" }) { context, items in
-            try act(context, id, items)
+        let page = usersPage(request)
+        return try adminForm(request, page: page, fieldID: { "\(Self.userField($0))-\(id)" }) { context, items in
+            do {
+                return try act(context, id, items)
+            } catch ModerationError.denied(let message) {
+                return context.finish(try page(context, FormState(formMessage: message + "."), .forbidden))
+            } catch ModerationError.notFound {
+                return context.finish(try page(context, FormState(formMessage: "That account no longer exists."), .notFound))
+            }
         }
     }
 
@@ -250,7 +260,7 @@ struct AdminRoutes: RouteCollection {
         try adminForm(request, page: topicsPage) { context, items in
             try moderation.createTopic(by: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
                                        description: items["description"] ?? "")
-            return context.redirect("/admin/topics")
+            return context.redirect("/admin/topics", notice: .topicCreated)
         }
     }
 
@@ -258,16 +268,17 @@ struct AdminRoutes: RouteCollection {
         try adminForm(request, page: topicsPage) { context, items in
             let id = try request.id()
             let change: TopicChange
+            let notice: SiteNotice
             switch items["action"] ?? "" {
-            case "save": change = .edit(name: items["name"] ?? "", description: items["description"] ?? "")
-            case "up": change = .moveUp
-            case "down": change = .moveDown
-            case "retire": change = .retire
-            case "restore": change = .restore
+            case "save": (change, notice) = (.edit(name: items["name"] ?? "", description: items["description"] ?? ""), .topicSaved)
+            case "up": (change, notice) = (.moveUp, .topicMoved)
+            case "down": (change, notice) = (.moveDown, .topicMoved)
+            case "retire": (change, notice) = (.retire, .topicRetired)
+            case "restore": (change, notice) = (.restore, .topicRestored)
             default: throw HTTPError.badRequest("Choose an action")
             }
             try moderation.changeTopic(by: context.actor, topicID: id, change)
-            return context.redirect("/admin/topics")
+            return context.redirect("/admin/topics", notice: notice)
         }
     }
 
@@ -281,10 +292,11 @@ struct AdminRoutes: RouteCollection {
     /// Creates an organisation (`/admin/organisations`) or edits one (`/admin/organisations/{id}`).
     func saveOrganisation(_ request: Request) throws -> Response {
         try adminForm(request, page: organisationsPage) { context, items in
-            try moderation.saveOrganisation(by: context.actor, organisationID: request.parameters.int("id").map(Int64.init),
+            let id = request.parameters.int("id").map(Int64.init)
+            try moderation.saveOrganisation(by: context.actor, organisationID: id,
                                             slug: items["slug"] ?? "", name: items["name"] ?? "", kind: items["kind"] ?? "",
                                             description: items["description"] ?? "", region: items["region"] ?? "")
-            return context.redirect("/admin/organisations")
+            return context.redirect("/admin/organisations", notice: id == nil ? .organisationCreated : .organisationSaved)
         }
     }
 
@@ -315,19 +327,43 @@ struct AdminRoutes: RouteCollection {
 
     // MARK: Invites
 
+    /// The invites page. Right after an invite was made (`inviteMade`, naming the invite) it says
+    /// so and shows the invite's link once: the code travels from the POST in a short-lived
+    /// HttpOnly cookie (never in a URL, which would be logged), is shown only if it is still
+    /// that open invite's code, and the cookie is cleared by this response. A reload still says
+    /// the invite was made, but no longer shows the link.
     func invites(_ request: Request) throws -> Response {
         let context = try admitted(request)
-        return context.finish(try invitesPage(request)(context, FormState(), .ok))
+        let cookie = Self.inviteCookie(context)
+        var made: InviteMade?
+        if let notice = context.notice, notice.key == .inviteMade, let id = notice.subject {
+            let code = request.cookie(cookie)
+            let open = try code.flatMap { try app.accounts.invite(code: $0) }
+            made = InviteMade(link: open?.id == id ? code.map { app.siteURL(request)("/register?invite=" + $0) } : nil)
+        }
+        var response = context.finish(try invitesPage(request, made: made)(context, FormState(), .ok))
+        if request.cookie(cookie) != nil {
+            response.headers.add("Set-Cookie", context.cookies.setCookie(cookie, "", maxAge: 0))
+        }
+        return response
     }
 
+    /// Makes an invite, then POST/redirect/GET: a reload of the page shown cannot make a second one.
     func createInvite(_ request: Request) throws -> Response {
         try adminForm(request, page: invitesPage(request)) { context, items in
             guard let role = Role(rawValue: items["role"] ?? "") else { throw ModerationError.invalid(field: "role", message: "Choose a role") }
             let code = try app.network.invites.create(by: context.actor, role: role, organisationSlug: items["organisation"] ?? "",
                                                       days: Int(items["days"] ?? "") ?? 0, maxUses: Int(items["uses"] ?? "") ?? 0)
-            let link = app.siteURL(request)("/register?invite=" + code)
-            return context.finish(try invitesPage(request, newLink: link)(context, FormState(), .ok))
+            guard let invite = try app.accounts.invite(code: code) else { throw ModerationError.notFound }
+            var response = context.redirect("/admin/invites", notice: .inviteMade, subject: invite.id)
+            response.headers.add("Set-Cookie", context.cookies.setCookie(Self.inviteCookie(context), code, maxAge: Int(Notice.lifetime)))
+            return response
         }
+    }
+
+    /// The cookie that carries a new invite's code to the page that shows it once.
+    static func inviteCookie(_ context: RequestContext) -> String {
+        context.cookies.secure ? "__Host-new-invite" : "new-invite"
     }
 
     func revokeInvite(_ request: Request) throws -> Response {
@@ -339,7 +375,7 @@ struct AdminRoutes: RouteCollection {
             return context.finish(try invitesPage(request)(context, form, .forbidden))
         }
         try app.network.invites.revoke(by: context.actor, inviteID: try request.id())
-        return context.redirect("/admin/invites")
+        return context.redirect("/admin/invites", notice: .inviteRevoked)
     }
 
     // MARK: Settings
@@ -402,7 +438,7 @@ struct AdminRoutes: RouteCollection {
     // MARK: Pages
 
     func queuePage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), form: form), context, form: form), status: status)
+        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), actor: context.actor, now: app.accounts.clock.now(), form: form), context, form: form), status: status)
     }
 
     func threadPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
@@ -418,7 +454,8 @@ struct AdminRoutes: RouteCollection {
     func usersPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             let query = try usersQuery(request)
-            let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), now: app.accounts.clock.now(),
+            let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), actor: context.actor,
+                                      now: app.accounts.clock.now(),
                                       notice: try usersNotice(context), form: form)
             return pages.users.response(InLayout(view, context, form: form), status: status)
         }
@@ -435,10 +472,10 @@ struct AdminRoutes: RouteCollection {
         pages.topics.response(InLayout(AdminTopicsView(topics: try moderation.topics()), context, form: form), status: status)
     }
 
-    func invitesPage(_ request: Request, newLink: String? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
+    func invitesPage(_ request: Request, made: InviteMade? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             let organisations = try app.accounts.organisations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: false) }
-            let view = AdminInvitesView(invites: try app.network.invites.open(), organisations: organisations, newLink: newLink)
+            let view = AdminInvitesView(invites: try app.network.invites.open(), organisations: organisations, made: made)
             return pages.invites.response(InLayout(view, context, form: form), status: status)
         }
     }

@@ -97,7 +97,7 @@ struct ReadingRoutes: RouteCollection {
         guard pageNumber <= page.pageCount else { throw HTTPError.notFound }
         let view = ThreadView(page: page)
         if slug != page.thread.slug {
-            return .redirect(to: view.pagePath(pageNumber), status: .movedPermanently)
+            return .redirect(to: Self.withQuote(view.pagePath(pageNumber), try Self.requestedQuote(request)), status: .movedPermanently)
         }
         if let account = ctx.account, ctx.unreadNotifications > 0 {
             // Reading what a notification is about reads the notification (issue 18 item 5).
@@ -183,6 +183,20 @@ struct ReadingRoutes: RouteCollection {
     }
 
     /// `?page=N`: 1 when absent; anything but a positive number is a page that does not exist.
+    /// `?quote=POSTID` when it is a post id (digits only); anything else is dropped.
+    static func requestedQuote(_ request: Request) throws -> Int64? {
+        guard let value = try request.queryItems().last(where: { $0.name == "quote" })?.value,
+              value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Int64(value)
+    }
+
+    /// A thread page's address with the reply form's quote kept, as the Quote links form it
+    /// (`?quote=N#reply-heading`), so the redirect to the right address keeps it.
+    static func withQuote(_ path: String, _ quote: Int64?) -> String {
+        guard let quote else { return path }
+        return path + (path.contains("?") ? "&" : "?") + "quote=\(quote)#reply-heading"
+    }
+
     static func requestedPage(_ request: Request) throws -> Int {
         guard let value = try request.queryItems().last(where: { $0.name == "page" })?.value else { return 1 }
         guard value.utf8.count <= 9, let number = Int(value), number >= 1 else { throw HTTPError.notFound }

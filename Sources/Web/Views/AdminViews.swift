@@ -4,6 +4,10 @@ import HTTPServer
 
 struct AdminQueueView: KeyedTemplateRenderable {
     let items: [QueueItem]
+    /// Who is looking: "Suspend the author" is offered only when Policy lets them suspend the
+    /// author (not a deleted account, an admin, or themselves), the rule the suspension asks.
+    let actor: Actor
+    let now: Date
     /// A decision that came back with an error: its message shows at the post's reason field
     /// (`reason-12`), with what was typed.
     var form = FormState()
@@ -11,6 +15,11 @@ struct AdminQueueView: KeyedTemplateRenderable {
     /// The post's words without markup (not raw Markdown), up to 600 characters, a paragraph each.
     static func paragraphs(_ markdown: String) -> [TemplateValue] {
         Markdown.plainExcerpt(markdown, limit: 600).components(separatedBy: "\n\n").map { ["text": .text($0)] }
+    }
+
+    func maySuspendAuthor(_ item: QueueItem) -> Bool {
+        guard let role = item.authorRole else { return false }
+        return Policy.decide(actor, .suspendUser, .user(id: item.authorID, role: role), now: now).isAllowed
     }
 
     func reasonError(_ postID: Int64) -> String {
@@ -26,7 +35,8 @@ struct AdminQueueView: KeyedTemplateRenderable {
             .list(items.map { item in
                 [
                     "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
-                    "author": .text(item.authorHandle), "paragraphs": .list(Self.paragraphs(item.bodyMarkdown)), "held": .bool(item.held),
+                    "author": .text(item.authorHandle), "maySuspendAuthor": .bool(maySuspendAuthor(item)),
+                    "authorSearch": .text(AdminUsersView.link(query: item.authorHandle)), "paragraphs": .list(Self.paragraphs(item.bodyMarkdown)), "held": .bool(item.held),
                     "hidden": .bool(item.hidden), "mayHide": .bool(item.mayHide), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
                     "error_reason": .text(reasonError(item.postID)),
@@ -75,6 +85,8 @@ struct AdminThreadView: KeyedTemplateRenderable {
 struct AdminUsersView: KeyedTemplateRenderable {
     let query: String
     let users: [UserSummary]
+    /// Who is looking: each row offers only what Policy lets them do to that user.
+    let actor: Actor
     let now: Date
     /// What the last action did, for the success banner.
     var notice: String?
@@ -112,7 +124,21 @@ struct AdminUsersView: KeyedTemplateRenderable {
         return form.errors.first { $0.field == id }?.message ?? ""
     }
 
+    /// Policy's answer to `action` on `user` for this actor: the rule the handlers ask
+    /// (`Moderation.suspend`, `liftSuspension`, `changeRole`), so no control is offered that
+    /// its handler refuses.
+    func decision(_ action: Action, on user: UserSummary) -> Decision {
+        guard let role = Role(rawValue: user.role) else { return .notFound }
+        return Policy.decide(actor, action, .user(id: user.id, role: role), now: now)
+    }
+
     func row(_ user: UserSummary) -> TemplateValue {
+        let suspend = decision(.suspendUser, on: user), changeRole = decision(.changeRole, on: user)
+        // Why a control is missing, in Policy's words, each said once.
+        var whyNot: [String] = []
+        for case .denied(let message) in [suspend, changeRole] where !whyNot.contains(message + ".") {
+            whyNot.append(message + ".")
+        }
         let suspended: Date? = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
         let daysError = error("days", of: user), reasonError = error("reason", of: user)
         let typed = !daysError.isEmpty || !reasonError.isEmpty
@@ -130,6 +156,9 @@ struct AdminUsersView: KeyedTemplateRenderable {
         row["error_reason"] = .text(reasonError)
         row["error_role"] = .text(error("role", of: user))
         row["roles"] = .list(roles)
+        row["maySuspend"] = .bool(suspend.isAllowed)
+        row["mayChangeRole"] = .bool(changeRole.isAllowed)
+        row["whyNot"] = .text(whyNot.joined(separator: " "))
         return .object(TemplateObject(row))
     }
 
@@ -343,17 +372,24 @@ struct AdminTopicsView: KeyedTemplateRenderable {
     }
 }
 
+/// The invite just made, as the invites page shows it after the redirect: its link once
+/// (nil when it was shown already, or the invite is no longer open).
+struct InviteMade: Sendable, Equatable {
+    let link: String?
+}
+
 struct AdminInvitesView: KeyedTemplateRenderable {
     let invites: [AdminInvite]
     let organisations: [ChoiceRow]
-    let newLink: String?
+    var made: InviteMade? = nil
 
-    enum Key: String, CaseIterable, Sendable { case newLink, organisations, invites, hasInvites }
+    enum Key: String, CaseIterable, Sendable { case made, newLink, organisations, invites, hasInvites }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
-        case .newLink: .text(newLink ?? "")
+        case .made: .bool(made != nil)
+        case .newLink: .text(made?.link ?? "")
         case .organisations: .list(organisations.map(\.templateValue))
         case .hasInvites: .bool(!invites.isEmpty)
         case .invites:
