@@ -65,8 +65,10 @@ struct PageLibrary: Sendable {
     }
 
     /// An error page with the header of the person asking (signed in or not).
-    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, in context: RequestContext) -> Response {
-        error.response(InLayout(ErrorPage(status: status, message: message, reference: reference), context), status: status)
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, in context: RequestContext,
+                       keptText: String? = nil) -> Response {
+        error.response(InLayout(ErrorPage(status: status, message: message, reference: reference, keptText: keptText), context),
+                       status: status)
     }
 }
 
@@ -91,6 +93,9 @@ struct ErrorPage: KeyedTemplateRenderable {
     var message: String
     /// The request id (`X-Request-Id`, the access log's `id`), when the server gave one.
     var reference: String?
+    /// What the person typed in a form that was refused and cannot be shown again (a thread
+    /// locked meanwhile): shown read-only to copy, so nothing typed is lost.
+    var keptText: String?
 
     var heading: String {
         switch status.code {
@@ -121,7 +126,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         }
     }
 
-    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference }
+    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference, keptText }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -132,6 +137,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         case .code: .int(status.code)
         case .reason: .text(status.reason)
         case .reference: .text(reference)
+        case .keptText: keptText.flatMap { $0.isEmpty ? nil : .text($0) }
         }
     }
 }

@@ -319,11 +319,16 @@ public struct Accounts: Sendable {
     }
 
     /// Sets a password without the old one (CLI reset, admin) and ends the user's other sessions.
+    /// The account's address is told (`AccountNotice.passwordChanged`), in the same write.
     public func setPassword(userID: Int64, _ password: String, keepingSession: Int64? = nil) throws {
         let hash = try hasher.hash(password)
+        let now = clock.now()
         try store.write { tx in
             try tx.run("UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
             try tx.run("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", userID, keepingSession)
+            if let email = try tx.scalar(String.self, "SELECT email FROM users WHERE id = ? AND deleted_at IS NULL", userID) {
+                try AccountNotice.queue(tx, .passwordChanged, userID: userID, to: email, now: now)
+            }
         }
     }
 

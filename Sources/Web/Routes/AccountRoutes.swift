@@ -236,6 +236,7 @@ struct AccountRoutes: RouteCollection {
             return context.finish(pages.password.response(InLayout(FormState(items: items, errors: errors), context),
                                                           status: .unprocessableContent))
         }
+        app.site.mailSender?.nudge()   // the notice to the account's address
         return context.redirect("/account/sessions", notice: .passwordChanged)
     }
 
