@@ -367,7 +367,11 @@ public struct Accounts: Sendable {
                 profile: DataExport.Profile(handle: account.handle, displayName: account.displayName, email: account.email,
                                             role: account.role.rawValue, organisation: organisation, bio: account.bio,
                                             createdAt: account.createdAt, twoFactorEnabled: account.twoFactorEnabled),
-                threads: threads, posts: posts, flags: flags, sessions: sessions)
+                threads: threads, posts: posts, flags: flags, sessions: sessions,
+                postRevisions: try DataExport.revisions(conn, userID), drafts: try DataExport.drafts(conn, userID),
+                mentorProfile: try DataExport.mentorProfile(conn, userID), follows: try DataExport.follows(conn, userID),
+                savedPosts: try DataExport.savedPosts(conn, userID),
+                notificationSettings: try DataExport.notificationSettings(conn, userID))
         }
         guard let export else { return [] }
         let encoder = JSONEncoder()
@@ -491,4 +495,11 @@ struct DataExport: Encodable {
     let posts: [Post]
     let flags: [Flag]
     let sessions: [Session]
+    // The sections below are in `AccountDataExport.swift`.
+    let postRevisions: [Revision]
+    let drafts: [Draft]
+    let mentorProfile: MentorProfile?
+    let follows: [Follow]
+    let savedPosts: [SavedPost]
+    let notificationSettings: NotificationSettings
 }

@@ -258,7 +258,8 @@ struct AccountRoutes: RouteCollection {
         guard let id = request.parameters["id"].flatMap(Int64.init) else { throw HTTPError.notFound }
         guard try accounts.endSession(id: id, userID: session.account.id) else { throw HTTPError.notFound }
         if id == session.sessionID {
-            var response = context.redirect("/")
+            // This browser signed out: the same word as the Sign out button.
+            var response = try app.signedOutRedirect(request, context, to: "/", notice: .signedOut)
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
             return response
         }
