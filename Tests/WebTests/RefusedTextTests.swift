@@ -22,6 +22,8 @@ struct RefusedTextTests {
             #expect(!refused.text.contains("name=\"body\""))
             #expect(refused.text.contains("Copy your text"))
             #expect(refused.text.contains("readonly aria-describedby=\"kept-text-hint\">\(Self.shown)</textarea>"))
+            // Kept as a draft, which the locked thread's page shows read-only, not only once it is unlocked.
+            #expect(try sam.get(thread.path).text.contains("readonly aria-describedby=\"kept-text-hint\">\(Self.shown)</textarea>"))
         }
     }
 
