@@ -69,11 +69,22 @@ final class LiveUpdates: Sendable {
         var position = LiveFeed.Position()
         var lastReaderCheck = Date.distantPast
         var lastHeartbeat = Date()
+        /// Per user with an unread stream open: the actor at the last reader check and the
+        /// count last sent. A changed actor (role, organisation, mentorships) may change what
+        /// they may read, so their count is read again and sent if it moved.
+        var unreadActors: [Int64: Actor] = [:]
+        var unreadSent: [Int64: Int] = [:]
 
         mutating func remove(_ key: ObjectIdentifier) {
             guard let subscription = subscriptions.removeValue(forKey: key) else { return }
             byTopic[subscription.topic]?.remove(key)
-            if byTopic[subscription.topic]?.isEmpty == true { byTopic[subscription.topic] = nil }
+            if byTopic[subscription.topic]?.isEmpty == true {
+                byTopic[subscription.topic] = nil
+                if case .unread(let user) = subscription.topic {
+                    unreadActors[user] = nil
+                    unreadSent[user] = nil
+                }
+            }
             if let session = subscription.reader.sessionID {
                 perSession[session, default: 1] -= 1
                 if perSession[session] == 0 { perSession[session] = nil }
@@ -108,7 +119,9 @@ final class LiveUpdates: Sendable {
     func unreadStream(reader: LiveFeed.Reader, address: String) throws -> EventStream {
         guard let userID = reader.userID else { throw HTTPError(.unauthorized, "Sign in to see your notifications.") }
         let count = try feed.unreadCount(userID: userID)
-        return try open(.unread(userID: userID), reader: reader, address: address, first: ("unread", String(count)))
+        let stream = try open(.unread(userID: userID), reader: reader, address: address, first: ("unread", String(count)))
+        state.withLock { $0.unreadSent[userID] = count }
+        return stream
     }
 
     private func open(_ topic: Topic, reader: LiveFeed.Reader, address: String, first: (event: String, data: String)?) throws -> EventStream {
@@ -223,6 +236,7 @@ final class LiveUpdates: Sendable {
                 actors[subscription.reader] = actor
             }
             deliver(changes, to: live, as: actors)
+            try sendRecountedUnread(live, as: actors, after: changes)
         }
         if heartbeat {
             for subscription in subscriptions.values { subscription.stream.sendHeartbeat() }
@@ -256,6 +270,47 @@ final class LiveUpdates: Sendable {
             for subscription in byTopic[.unread(userID: user)] ?? [] {
                 subscription.stream.send(event: "unread", data: String(count))
             }
+        }
+    }
+}
+
+extension LiveUpdates {
+    /// After a reader check: the unread count, read again, of each watched user whose actor
+    /// changed since the last check or who is seen for the first time (a demotion, a
+    /// mentorship or membership ended or begun),
+    /// sent when it differs from the count last sent. A count sent with this poll's new
+    /// notifications is noted first, so it is not sent twice.
+    private func sendRecountedUnread(_ subscriptions: [ObjectIdentifier: Subscription], as actors: [LiveFeed.Reader: Actor],
+                                     after changes: LiveFeed.Changes) throws {
+        var current: [Int64: Actor] = [:]
+        var streams: [Int64: [EventStream]] = [:]
+        for subscription in subscriptions.values {
+            guard case .unread(let user) = subscription.topic, let actor = actors[subscription.reader] else { continue }
+            current[user] = actor
+            streams[user, default: []].append(subscription.stream)
+        }
+        let changed = state.withLock { state -> Set<Int64> in
+            for (user, count) in changes.unread { state.unreadSent[user] = count }
+            var changed: Set<Int64> = []
+            for (user, actor) in current {
+                // First seen: the count was sent when the stream opened, maybe by an actor changed since.
+                if state.unreadActors[user] != actor { changed.insert(user) }
+                state.unreadActors[user] = actor
+            }
+            return changed
+        }
+        guard !changed.isEmpty else { return }
+        let counts = try feed.unreadCounts(changed)
+        let moved = state.withLock { state -> [(Int64, Int)] in
+            var moved: [(Int64, Int)] = []
+            for (user, count) in counts where state.unreadSent[user] != count {
+                state.unreadSent[user] = count
+                moved.append((user, count))
+            }
+            return moved
+        }
+        for (user, count) in moved {
+            for stream in streams[user] ?? [] where stream.isOpen { stream.send(event: "unread", data: String(count)) }
         }
     }
 }

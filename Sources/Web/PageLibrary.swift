@@ -71,8 +71,10 @@ struct PageLibrary: Sendable {
     }
 
     /// An error page with the header of the person asking (signed in or not).
-    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, in context: RequestContext) -> Response {
-        error.response(InLayout(ErrorPage(status: status, message: message, reference: reference), context), status: status)
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, in context: RequestContext,
+                       keptText: String? = nil) -> Response {
+        error.response(InLayout(ErrorPage(status: status, message: message, reference: reference, keptText: keptText), context),
+                       status: status)
     }
 }
 
@@ -97,6 +99,9 @@ struct ErrorPage: KeyedTemplateRenderable {
     var message: String
     /// The request id (`X-Request-Id`, the access log's `id`), when the server gave one.
     var reference: String?
+    /// What the person typed in a form that was refused and cannot be shown again (a thread
+    /// locked meanwhile): shown read-only to copy, so nothing typed is lost.
+    var keptText: String?
 
     var heading: String {
         switch status.code {
@@ -127,7 +132,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         }
     }
 
-    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference }
+    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference, keptText }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -138,6 +143,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         case .code: .int(status.code)
         case .reason: .text(status.reason)
         case .reference: .text(reference)
+        case .keptText: keptText.flatMap { $0.isEmpty ? nil : .text($0) }
         }
     }
 }

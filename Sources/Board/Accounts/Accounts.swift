@@ -319,11 +319,16 @@ public struct Accounts: Sendable {
     }
 
     /// Sets a password without the old one (CLI reset, admin) and ends the user's other sessions.
+    /// The account's address is told (`AccountNotice.passwordChanged`), in the same write.
     public func setPassword(userID: Int64, _ password: String, keepingSession: Int64? = nil) throws {
         let hash = try hasher.hash(password)
+        let now = clock.now()
         try store.write { tx in
             try tx.run("UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
             try tx.run("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", userID, keepingSession)
+            if let email = try tx.scalar(String.self, "SELECT email FROM users WHERE id = ? AND deleted_at IS NULL", userID) {
+                try AccountNotice.queue(tx, .passwordChanged, userID: userID, to: email, now: now)
+            }
         }
     }
 
@@ -362,7 +367,11 @@ public struct Accounts: Sendable {
                 profile: DataExport.Profile(handle: account.handle, displayName: account.displayName, email: account.email,
                                             role: account.role.rawValue, organisation: organisation, bio: account.bio,
                                             createdAt: account.createdAt, twoFactorEnabled: account.twoFactorEnabled),
-                threads: threads, posts: posts, flags: flags, sessions: sessions)
+                threads: threads, posts: posts, flags: flags, sessions: sessions,
+                postRevisions: try DataExport.revisions(conn, userID), drafts: try DataExport.drafts(conn, userID),
+                mentorProfile: try DataExport.mentorProfile(conn, userID), follows: try DataExport.follows(conn, userID),
+                savedPosts: try DataExport.savedPosts(conn, userID),
+                notificationSettings: try DataExport.notificationSettings(conn, userID))
         }
         guard let export else { return [] }
         let encoder = JSONEncoder()
@@ -486,4 +495,11 @@ struct DataExport: Encodable {
     let posts: [Post]
     let flags: [Flag]
     let sessions: [Session]
+    // The sections below are in `AccountDataExport.swift`.
+    let postRevisions: [Revision]
+    let drafts: [Draft]
+    let mentorProfile: MentorProfile?
+    let follows: [Follow]
+    let savedPosts: [SavedPost]
+    let notificationSettings: NotificationSettings
 }

@@ -64,6 +64,8 @@ extension Accounts {
                     return .addressTaken
                 }
                 try tx.run("UPDATE users SET email = ?, email_confirmed_at = ? WHERE id = ?", stored.email, now, stored.userID)
+                // The old address is told, so a change made by someone else does not go unseen.
+                try AccountNotice.queue(tx, .emailChanged, userID: stored.userID, to: current, newAddress: stored.email, now: now)
                 // Reset links went to the old address; they end with it.
                 try tx.run("""
                     UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL

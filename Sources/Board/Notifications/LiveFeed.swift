@@ -95,8 +95,20 @@ public struct LiveFeed: Sendable {
         }
     }
 
+    /// The unread count the notifications page shows (`Notifications.unreadCount`, the one rule).
     public func unreadCount(userID: Int64) throws -> Int {
         try store.read { try Notifications.unreadCount($0, userID: userID) }
+    }
+
+    /// The unread counts of `users` in one read, by the same rule: for users whose access may
+    /// have changed without a new notification (a role change, a mentorship or membership ended).
+    public func unreadCounts(_ users: Set<Int64>) throws -> [Int64: Int] {
+        guard !users.isEmpty else { return [:] }
+        return try store.read { conn in
+            var counts: [Int64: Int] = [:]
+            for user in users { counts[user] = try Notifications.unreadCount(conn, userID: user) }
+            return counts
+        }
     }
 
     /// What a stream sends of a post, and the state `Policy` decides on.

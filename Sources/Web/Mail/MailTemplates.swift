@@ -44,7 +44,7 @@ public struct MailSite: Sendable {
 /// part, escaped as pages are, usually inside `mail-layout`).
 struct MailTemplates: Sendable {
     /// Every message the code composes from templates.
-    static let messageNames = ["confirm-address", "password-reset"]
+    static let messageNames = ["confirm-address", "password-reset", "account-changed"]
 
     let library: TemplateLibrary
 

@@ -11,6 +11,7 @@ struct SecurityMailComposer: MailComposing {
     let site: MailSite
 
     func compose(_ item: OutboxItem, now: Date) throws -> ComposedMail {
+        if AccountNotice.of(item) != nil { return try composeNotice(item, now: now) }
         let content: SecurityMailContent
         switch try accounts.securityMail(for: item, now: now) {
         case .failure(let drop): return .drop(reason: drop.reason)
@@ -41,6 +42,35 @@ struct SecurityMailComposer: MailComposing {
         }
         model["subject"] = .text(subject)
         let parts = try templates.render(name, model)
+        return .send(MailMessage(from: site.from, to: .recipient(item.toAddress, name: content.account.displayName),
+                                 subject: subject, text: parts.text, html: parts.html,
+                                 messageID: site.messageID(outboxID: item.id, queuedAt: item.createdAt), date: now))
+    }
+}
+
+extension SecurityMailComposer {
+    /// "Your email address / password was changed" (`AccountNotice`), to the address in the row:
+    /// for a new address, the old one.
+    func composeNotice(_ item: OutboxItem, now: Date) throws -> ComposedMail {
+        let content: AccountNoticeContent
+        switch try accounts.accountNotice(for: item) {
+        case .failure(let drop): return .drop(reason: drop.reason)
+        case .success(let found): content = found
+        }
+        let emailChanged = content.notice == .emailChanged
+        let subject = emailChanged ? "The email address of your \(site.siteName) account was changed"
+                                   : "The password of your \(site.siteName) account was changed"
+        var model = TemplateObject()
+        model["displayName"] = .text(content.account.displayName)
+        model["handle"] = .text(content.account.handle)
+        model["siteName"] = .text(site.siteName)
+        model["subject"] = .text(subject)
+        model["emailChanged"] = .bool(emailChanged)
+        model["passwordChanged"] = .bool(!emailChanged)
+        model["newAddress"] = .text(content.newAddress ?? "")
+        model["changedAt"] = .text(DateText.humanWithTime(content.changedAt) + " (UTC)")
+        model["forgotLink"] = .text(site.link("/forgot-password"))
+        let parts = try templates.render("account-changed", model)
         return .send(MailMessage(from: site.from, to: .recipient(item.toAddress, name: content.account.displayName),
                                  subject: subject, text: parts.text, html: parts.html,
                                  messageID: site.messageID(outboxID: item.id, queuedAt: item.createdAt), date: now))

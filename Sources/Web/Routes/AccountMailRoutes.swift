@@ -85,7 +85,10 @@ struct AccountMailRoutes: RouteCollection {
                                                                status: .forbidden))
         }
         switch try accounts.resetPassword(token: token, newPassword: submission.items["newPassword"] ?? "") {
-        case .reset:
+        case .reset(let handle):
+            // The account's address is told, as after a change on the account page.
+            try accounts.queuePasswordChangedNotice(handle: handle)
+            app.site.mailSender?.nudge()
             // Every session of the account has ended, this browser's included.
             var response = context.redirect("/sign-in?reset=1")
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
@@ -105,6 +108,7 @@ struct AccountMailRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         switch try accounts.confirmEmail(token: request.parameters["token"] ?? "") {
         case .confirmed(let address, let changed, _):
+            if changed { app.site.mailSender?.nudge() }   // the notice to the old address
             let page: TemplateObject = ["address": .text(address), "changed": .bool(changed), "signedIn": .bool(context.account != nil)]
             return context.finish(pages.emailConfirmed.response(InLayout(page, context)))
         case .invalid(let problem):

@@ -236,6 +236,7 @@ struct AccountRoutes: RouteCollection {
             return context.finish(pages.password.response(InLayout(FormState(items: items, errors: errors), context),
                                                           status: .unprocessableContent))
         }
+        app.site.mailSender?.nudge()   // the notice to the account's address
         return context.redirect("/account/sessions", notice: .passwordChanged)
     }
 
@@ -257,7 +258,8 @@ struct AccountRoutes: RouteCollection {
         guard let id = request.parameters["id"].flatMap(Int64.init) else { throw HTTPError.notFound }
         guard try accounts.endSession(id: id, userID: session.account.id) else { throw HTTPError.notFound }
         if id == session.sessionID {
-            var response = context.redirect("/")
+            // This browser signed out: the same word as the Sign out button.
+            var response = try app.signedOutRedirect(request, context, to: "/", notice: .signedOut)
             response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
             return response
         }

@@ -189,8 +189,12 @@ struct PostingRoutes: RouteCollection {
         let submission = try app.checkedForm(request, ctx)
         // The last page (the query clamps the number), where the form is shown again if refused.
         guard let page = try app.network.reading.thread(id: threadID, page: .max, viewer: ctx.viewer) else {
-            if case .rejected = submission { return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: ctx)) }
-            throw HTTPError.notFound
+            // The thread went out of reach while they wrote (or never existed): their text comes back to copy.
+            let typed = submission.items.value("body")
+            if case .rejected = submission {
+                return ctx.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: ctx, keptText: typed))
+            }
+            return ctx.finish(app.pages.errorResponse(.notFound, HTTPError.notFound.message, in: ctx, keptText: typed))
         }
         let items = submission.items
         /// The thread page again with what was typed (kept as a draft) and why it was refused.
@@ -241,8 +245,17 @@ struct PostingRoutes: RouteCollection {
     }
 
     func edit(_ request: Request) throws -> Response {
-        let (ctx, submission, post) = try loadForPost(request, .editPost)
-        guard let post else { return ctx.signInRedirect() }
+        let ctx: RequestContext, submission: FormSubmission, loaded: EditablePost?
+        do {
+            (ctx, submission, loaded) = try loadForPost(request, .editPost)
+        } catch let error as HTTPError where [.forbidden, .notFound].contains(error.status) {
+            // Refused before the form could be shown again (the thread locked, the account
+            // suspended, the post hidden meanwhile): the new text comes back to copy.
+            let ctx = try app.requestContext(for: request)
+            let typed = try request.formItems().value("body")
+            return ctx.finish(app.pages.errorResponse(error.status, error.message, in: ctx, keptText: typed))
+        }
+        guard let post = loaded else { return ctx.signInRedirect() }
         guard case .valid(let items) = submission else {
             return try editPage(ctx, post, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }

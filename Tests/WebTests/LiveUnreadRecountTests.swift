@@ -1,0 +1,52 @@
+import Database
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+@testable import Board
+@testable import Web
+
+/// The live unread count follows what its reader may read: a demotion that takes a private
+/// thread away takes its notification out of the count, on the open stream, as on the page.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct LiveUnreadRecountTests {
+    @Test func aDemotionSendsTheRecomputedCount() throws {
+        try withTestNetwork(content: .demo) { network in
+            var site = TestNetwork.siteFiles
+            site.liveStreams.readerCheckInterval = 0.2
+            try withTestServer(router: try network.router(site: site)) { server in
+                let helen = try network.userID("helen_marsh")
+                let thread = try network.privateThreadID
+                let post = try #require(try network.store.read { try $0.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", thread) })
+                let sam = try network.userID("sam_okafor")
+                try network.store.write { tx in
+                    try tx.run("UPDATE notifications SET read_at = 1 WHERE user_id = ?", helen)
+                    try tx.run("""
+                        INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at) VALUES (?, 'reply', ?, ?, ?, 1)
+                        """, helen, thread, post, sam)
+                }
+                let session = try network.accounts.startSession(userID: helen, userAgent: "test")
+                let client = try server.client()
+                defer { client.close() }
+                try client.send("GET /notifications/live HTTP/1.1\r\nHost: localhost\r\nCookie: session=\(session.token)\r\n\r\n")
+                client.setTimeout(15)
+                #expect(try client.readHead().status == 200)
+                #expect(try next("event: unread", client).contains("data: 1"))
+                try Moderation.changeRole(network.store, actor: try network.actor("network_admin"), userID: helen, to: .member, reason: "")
+                #expect(try next("event: unread", client).contains("data: 0"))
+                // The page says the same.
+                #expect(try network.store.read { try Notifications.unreadCount($0, userID: helen) } == 0)
+            }
+        }
+    }
+
+    /// The next event containing `text`; fails when the stream ends first.
+    func next(_ text: String, _ client: RawClient) throws -> String {
+        while let chunk = try client.readChunk() {
+            let event = String(decoding: chunk, as: UTF8.self)
+            if event.contains(text) { return event }
+        }
+        Issue.record("the stream ended before \(text)")
+        return ""
+    }
+}
