@@ -10,7 +10,7 @@ public struct Accounts: Sendable {
     private let keptOrganisations = KeptUntilChange<[OrganisationChoice]>(lifetime: 10)
     /// Sessions found by their token's hash, with their accounts, until the store changes
     /// (`resolve`): every signed-in request asks, and most ask for a session already read.
-    let keptSessions = KeptWhenFound<Data, KeptSession>(lifetime: 10, limit: 20_000)
+    let keptSessions = KeptPerKeyUntilChange<Data, KeptSession>(lifetime: 10, limit: 20_000)
     public let hasher: PasswordHasher
     public let clock: Clock
     public let limits: AccountLimits

@@ -96,7 +96,7 @@ extension Accounts {
         // so `Account.columns` name the user's. Kept until the next commit (`keptSessions`); the
         // expiry and two-factor checks below run on every request, kept or not.
         let key = Data(hash)
-        let row = try keptSessions.value(for: key, version: store.changeCount, now: now) { () -> KeptSession? in
+        let row = try keptSessions.found(for: key, version: store.changeCount, now: now) { () -> KeptSession? in
             try store.read { conn in
                 var row: KeptSession?
                 try conn.forEach("""

@@ -29,78 +29,57 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
 }
 
 /// `KeptUntilChange` for values read per key (a topic's briefing items): every key's value is
-/// dropped together when the store's change count moves or `lifetime` seconds pass. For a few
-/// keys that name rows (the topics in use), never for keys taken from input as typed.
+/// dropped together when the store's change count moves or `lifetime` seconds pass, or when
+/// `limit` values are kept. For keys that name rows (the topics in use); a key that arrives as
+/// input (a session cookie's token) goes through `found(for:...)`, which keeps only rows that
+/// exist, never a miss, so made-up keys cost a read each and fill nothing.
 final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let kept = Mutex<(values: [Key: Value], version: UInt64, readAt: Date)?>(nil)
+    private typealias Kept = (values: [Key: Value], version: UInt64, readAt: Date)
+    private let kept = Mutex<Kept?>(nil)
     private let lifetime: TimeInterval
+    private let limit: Int
 
-    init(lifetime: TimeInterval) {
+    init(lifetime: TimeInterval, limit: Int = .max) {
         self.lifetime = lifetime
+        self.limit = limit
     }
 
     /// The value kept for `key` under `version`, read less than `lifetime` ago; otherwise
     /// `read()`'s, kept under `version` (with the others kept under it, if any).
     /// - Parameter version: as for `KeptUntilChange.value`.
     func value(for key: Key, version: UInt64, now: Date = Date(), read: () throws -> Value) rethrows -> Value {
-        let lifetime = self.lifetime
-        func current(_ kept: (values: [Key: Value], version: UInt64, readAt: Date)?) -> [Key: Value]? {
-            guard let kept, kept.version == version, now.timeIntervalSince(kept.readAt) < lifetime, kept.readAt <= now else { return nil }
-            return kept.values
-        }
-        if let value = kept.withLock({ current($0)?[key] }) {
-            return value
-        }
+        if let value = keptValue(for: key, version: version, now: now) { return value }
         let value = try read()
-        kept.withLock { kept in
-            if var values = current(kept), let readAt = kept?.readAt {
-                values[key] = value
-                kept = (values, version, readAt)
-            } else {
-                kept = ([key: value], version, now)
-            }
-        }
+        keep(value, for: key, version: version, now: now)
         return value
     }
-}
 
-/// `KeptPerKeyUntilChange` for rows found by a key that arrives as input (a session cookie's
-/// token): only a row that exists is kept, never a miss, so made-up keys cost a read each and
-/// fill nothing; and at most `limit` rows are kept, all dropped together when it is reached.
-/// Every commit drops them too (the store's change count moves), so a session ended, a role
-/// changed or an account suspended is read afresh on the next request.
-final class KeptWhenFound<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let kept = Mutex<(values: [Key: Value], version: UInt64, readAt: Date)?>(nil)
-    private let lifetime: TimeInterval
-    private let limit: Int
-
-    init(lifetime: TimeInterval, limit: Int) {
-        self.lifetime = lifetime
-        self.limit = limit
-    }
-
-    /// The row kept for `key` under `version`, read less than `lifetime` ago; otherwise `read()`'s,
-    /// kept under `version` when it found one.
-    /// - Parameter version: as for `KeptUntilChange.value`.
-    func value(for key: Key, version: UInt64, now: Date, read: () throws -> Value?) rethrows -> Value? {
-        let lifetime = self.lifetime
-        func current(_ kept: (values: [Key: Value], version: UInt64, readAt: Date)?) -> [Key: Value]? {
-            guard let kept, kept.version == version, now.timeIntervalSince(kept.readAt) < lifetime, kept.readAt <= now else { return nil }
-            return kept.values
-        }
-        if let value = kept.withLock({ current($0)?[key] }) {
-            return value
-        }
+    /// As `value(for:...)`, for a row that may not exist: only one found is kept.
+    func found(for key: Key, version: UInt64, now: Date, read: () throws -> Value?) rethrows -> Value? {
+        if let value = keptValue(for: key, version: version, now: now) { return value }
         guard let value = try read() else { return nil }
-        let limit = self.limit
+        keep(value, for: key, version: version, now: now)
+        return value
+    }
+
+    /// The values kept, when they were kept under `version` less than `lifetime` before `now`.
+    private func current(_ kept: Kept?, version: UInt64, now: Date) -> [Key: Value]? {
+        guard let kept, kept.version == version, now.timeIntervalSince(kept.readAt) < lifetime, kept.readAt <= now else { return nil }
+        return kept.values
+    }
+
+    private func keptValue(for key: Key, version: UInt64, now: Date) -> Value? {
+        kept.withLock { current($0, version: version, now: now)?[key] }
+    }
+
+    private func keep(_ value: Value, for key: Key, version: UInt64, now: Date) {
         kept.withLock { kept in
-            if var values = current(kept), let readAt = kept?.readAt, values.count < limit {
+            if var values = current(kept, version: version, now: now), let readAt = kept?.readAt, values.count < limit {
                 values[key] = value
                 kept = (values, version, readAt)
             } else {
                 kept = ([key: value], version, now)
             }
         }
-        return value
     }
 }

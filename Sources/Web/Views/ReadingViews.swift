@@ -57,19 +57,18 @@ struct ThreadListItem: KeyedTemplateRenderable {
 /// `ThreadListItem` for every name it shows, nothing of the page or the reader around it), so
 /// the line kept for an equal summary is the line a render would write, for whoever reads it.
 /// A reply, an edit, a new topic or "new since your last visit" changes the summary, and the
-/// next page renders that line afresh. At most `limit` lines are kept, all dropped together
-/// when it is reached. Home, topic and organisation pages spent about half their rendering on
-/// these lines.
-final class ThreadLines: Sendable {
-    private let lines: KeptFragments<ThreadSummary>
+/// next page renders that line afresh. Home, topic and organisation pages spent about half
+/// their rendering on these lines.
+typealias ThreadLines = KeptFragments<ThreadSummary>
 
-    init(template: Template, limit: Int = 4096) {
-        lines = KeptFragments(limit: limit) { String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self) }
+extension KeptFragments where Input == ThreadSummary {
+    convenience init(template: Template, limit: Int = 4096) {
+        self.init(limit: limit) { String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self) }
     }
 
     /// The line for `thread`, as markup.
     func html(_ thread: ThreadSummary) -> String {
-        lines.html(id: thread.id, for: thread)
+        html(id: thread.id, for: thread)
     }
 
     /// The lines of `threads`, as the list items a page's `{{{lineHTML}}}` writes.
@@ -293,15 +292,15 @@ struct PostBylineView: KeyedTemplateRenderable {
 
 /// Posts' bylines, each rendered once for each state of its byline and kept (`KeptFragments`):
 /// a thread page of twenty posts wrote twenty author lines and eighty dates on every request.
-final class PostBylines: Sendable {
-    private let bylines: KeptFragments<PostByline>
+typealias PostBylines = KeptFragments<PostByline>
 
-    init(template: Template, limit: Int = 8192) {
-        bylines = KeptFragments(limit: limit) { String(decoding: template.render(PostBylineView(byline: $0)), as: UTF8.self) }
+extension KeptFragments where Input == PostByline {
+    convenience init(template: Template, limit: Int = 8192) {
+        self.init(limit: limit) { String(decoding: template.render(PostBylineView(byline: $0)), as: UTF8.self) }
     }
 
     func html(_ byline: PostByline) -> String {
-        bylines.html(id: byline.id, for: byline)
+        html(id: byline.id, for: byline)
     }
 }
 
