@@ -281,6 +281,15 @@ public final class Connection {
         return value
     }
 
+    /// `PRAGMA data_version`: it changes when another connection (of this process or another)
+    /// has committed since this one last asked. Not counted among the statements run.
+    func dataVersion() throws -> Int64 {
+        let statement = try statement("PRAGMA data_version")
+        defer { statement.reset() }
+        try statement.prepareForRun([])
+        return try statement.step() ? statement.row[0] : 0
+    }
+
     /// Begins a read transaction for a read scope (`Store.readScope`), which ends it later.
     func beginRead() throws {
         try run("BEGIN DEFERRED")

@@ -4,10 +4,26 @@ import Synchronization
 /// Notices commits made by other processes: `PRAGMA data_version` on a connection changes when
 /// any other connection has committed since the last time it was asked. This store's own commits
 /// move it too; the count only needs to move at least as often as the data does.
+///
+/// A thread asks every `interval` seconds, and each read scope asks too as it begins, before it
+/// notes the change count (`check()`, under a lock, about a microsecond): so a commit of another
+/// process (`mutuals user`, a direct write to the file) is seen by the first request after it,
+/// and a session kept until the next commit is read afresh there, not up to `interval` later.
 final class DataVersionWatcher: Sendable {
     let changes = Atomic<UInt64>(0)
     private let state = Mutex<(started: Bool, stopping: Bool)>((false, false))
     private let stopped = LockedCondition(false)
+    /// The watcher's own connection and the data version it last saw; nil until started.
+    private let watched = Mutex<Watched?>(nil)
+
+    private final class Watched {
+        let connection: Connection
+        var last: Int64
+        init(_ connection: Connection) {
+            self.connection = connection
+            last = (try? connection.dataVersion()) ?? 0
+        }
+    }
 
     func start(path: String, interval: Double, busyTimeoutMilliseconds: Int32) throws {
         let go = state.withLock { state -> Bool in
@@ -16,24 +32,27 @@ final class DataVersionWatcher: Sendable {
             return true
         }
         guard go else { return }
-        let connection = try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        let handover = Handover(connection)
+        try watched.withLock { $0 = Watched(try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds)) }
         let thread = Thread { [self] in
-            if let connection = handover.take() { self.poll(connection, interval: interval) }
-            self.stopped.update { $0 = true }
+            while !state.withLock({ $0.stopping }) {
+                Thread.sleep(forTimeInterval: interval)
+                check()
+            }
+            watched.withLock { $0 = nil }
+            stopped.update { $0 = true }
         }
         thread.name = "mutuals-db-watch"
         thread.start()
     }
 
-    private func poll(_ connection: Connection, interval: Double) {
-        var last = (try? connection.scalar(Int64.self, "PRAGMA data_version")) ?? 0
-        while !state.withLock({ $0.stopping }) {
-            Thread.sleep(forTimeInterval: interval)
-            // An error (the file briefly locked) is treated as a change: a needless miss, never a stale hit.
-            let now = (try? connection.scalar(Int64.self, "PRAGMA data_version")) ?? last &+ 1
-            if now != last {
-                last = now
+    /// Asks now: moves `changes` if another connection committed since the last ask. An error
+    /// (the file briefly locked) counts as a change: a needless miss, never a stale hit.
+    func check() {
+        watched.withLock { watched in
+            guard let watched else { return }
+            let now = (try? watched.connection.dataVersion()) ?? watched.last &+ 1
+            if now != watched.last {
+                watched.last = now
                 changes.add(1, ordering: .releasing)
             }
         }

@@ -26,13 +26,18 @@ final class ReadScope {
     var next: ReadScope?
     /// The store's change count now (`Store.changeCount` outside any scope).
     let liveChangeCount: () -> UInt64
+    /// Counts another process's commits made by now, before the count is noted
+    /// (`Store.noteOtherCommits`).
+    let noteOtherCommits: () -> Void
     /// The change count noted just before the open transaction began.
     private var notedChangeCount: UInt64 = 0
 
-    init(pool: ReaderPool, next: ReadScope?, liveChangeCount: @escaping () -> UInt64) {
+    init(pool: ReaderPool, next: ReadScope?, liveChangeCount: @escaping () -> UInt64,
+         noteOtherCommits: @escaping () -> Void) {
         self.pool = pool
         self.next = next
         self.liveChangeCount = liveChangeCount
+        self.noteOtherCommits = noteOtherCommits
     }
 
     /// The change count as of the snapshot this scope's reads see: noted before its transaction
@@ -53,6 +58,7 @@ final class ReadScope {
             self.connection = connection
         }
         if !connection.isInTransaction {
+            noteOtherCommits()
             notedChangeCount = liveChangeCount()
             do {
                 try connection.beginRead()
@@ -127,14 +133,15 @@ enum ReadScopes {
     /// Opens a scope of `pool`'s store on the calling thread (or enters the one already open),
     /// runs `body` and closes it: the outermost close ends the transaction and gives the
     /// connection back, whether `body` returned or threw.
-    static func run<T>(_ pool: ReaderPool, liveChangeCount: @escaping () -> UInt64, _ body: () throws -> T) rethrows -> T {
+    static func run<T>(_ pool: ReaderPool, liveChangeCount: @escaping () -> UInt64,
+                       noteOtherCommits: @escaping () -> Void, _ body: () throws -> T) rethrows -> T {
         if let open = current(for: pool) {
             open.depth += 1
             defer { open.depth -= 1 }
             return try body()
         }
         let first = head
-        let scope = ReadScope(pool: pool, next: first, liveChangeCount: liveChangeCount)
+        let scope = ReadScope(pool: pool, next: first, liveChangeCount: liveChangeCount, noteOtherCommits: noteOtherCommits)
         setHead(scope)
         defer {
             scope.release()

@@ -93,7 +93,8 @@ public final class Store: Sendable {
     /// - Hold it for one request at most: an open read transaction pins its WAL snapshot, which
     ///   stops checkpoints from finishing, and holds one of the pool's connections.
     public func readScope<T>(_ body: () throws -> T) rethrows -> T {
-        try ReadScopes.run(readers, liveChangeCount: { [unowned self] in self.liveChangeCount }, body)
+        try ReadScopes.run(readers, liveChangeCount: { [unowned self] in self.liveChangeCount },
+                           noteOtherCommits: { [unowned self] in self.otherProcesses.check() }, body)
     }
 
     /// What the readers have run: connections lent, read transactions, statements.
@@ -159,6 +160,7 @@ public final class Store: Sendable {
         if let scope = ReadScopes.current(for: readers), let noted = scope.snapshotChangeCount {
             return noted
         }
+        otherProcesses.check()
         return liveChangeCount
     }
 

@@ -146,4 +146,27 @@ import TestSupport
             #expect(try accounts.resolvePendingSession(token: pending.token) != nil)
         }
     }
+
+    /// A write by another connection (`mutuals user`, a direct write to the file) is seen by
+    /// the next request, not at the watcher's next poll: each read scope asks as it begins.
+    @Test func aKeptSessionSeesAnotherProcesssWriteAtOnce() throws {
+        try withTestNetwork(clock: TestClock(stoppedAt: Date(timeIntervalSince1970: 1_800_000_000))) { network in
+            let (store, accounts) = (network.store, network.accounts)
+            try store.watchOtherProcesses(interval: 2)  // the test is over long before the first poll
+            guard case .added(let user) = try accounts.addUser(handle: "elsewhere", email: "e@example.org", displayName: nil, role: .member,
+                                                               password: "orchard lantern velvet") else {
+                Issue.record("could not add")
+                return
+            }
+            let session = try accounts.startSession(userID: user.id, userAgent: "kept")
+            for _ in 0..<2 {
+                #expect(try store.readScope { try accounts.resolveSession(token: session.token) }?.account.role == .member)
+            }
+            let other = try Connection(path: store.path, role: .writer)
+            try other.run("UPDATE users SET role = 'mentor' WHERE id = ?", user.id)
+            #expect(try store.readScope { try accounts.resolveSession(token: session.token) }?.account.role == .mentor)
+            try other.run("DELETE FROM sessions WHERE user_id = ?", user.id)
+            #expect(try store.readScope { try accounts.resolveSession(token: session.token) } == nil)
+        }
+    }
 }

@@ -88,6 +88,20 @@ struct CraftedInputTests {
 
     /// Each of these once answered 500 (the NUL made SQLite's `length()` 0 and the CHECK failed).
     /// Now the NUL is dropped and the form comes back with what is left and the usual error.
+    /// Every named textarea of the site's templates keeps its line breaks: a field left out of
+    /// `FormText.multiLineFields` would have its paragraphs joined into one line.
+    @Test func everyTextareaIsAMultiLineField() throws {
+        let directory = repositoryRoot + "/Templates"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".mustache") }
+        var names: Set<String> = []
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            for match in text.matches(of: /<textarea[^>]*\sname="([^"]+)"/) { names.insert(String(match.1)) }
+        }
+        #expect(names.contains("body"))
+        #expect(names.subtracting(FormText.multiLineFields).isEmpty, "textareas not kept as several lines: \(names.subtracting(FormText.multiLineFields).sorted())")
+    }
+
     @Test func nulLedTextGetsTheFormBackNotA500() throws {
         try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
             let sam = try world.signedIn("sam_okafor")
@@ -113,12 +127,11 @@ struct CraftedInputTests {
             #expect(new.text.contains("Body kept</textarea>"))
 
             let admin = try world.signedIn("network_admin")
-            // The rename form shows the thread's title rather than what was typed (its own
-            // matter, AdminRoutes); here what counts is the 4xx with the error, not a 500.
+            // Each form comes back with what was typed (the NUL dropped) and its error.
             for (path, fields, kept) in [
                 ("/admin/organisations", [("name", "\u{0}R"), ("slug", "riverside-care"), ("kind", "pathfinder"), ("region", ""), ("description", "")], "value=\"R\""),
                 ("/admin/topics", [("name", "\u{0}P"), ("slug", "procurement"), ("description", "")], "value=\"P\""),
-                ("/admin/threads/\(thread.id)/rename", [("title", "\u{0}Hi"), ("reason", "")], "Title must be"),
+                ("/admin/threads/\(thread.id)/rename", [("title", "\u{0}Hi"), ("reason", "")], "value=\"Hi\""),
             ] {
                 try admin.get(path)
                 let response = try admin.post(path, fields)

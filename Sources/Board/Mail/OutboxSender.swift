@@ -179,7 +179,7 @@ public final class OutboxSender: Sendable {
 
     private func drop(_ item: OutboxItem, _ reason: String) throws -> Outcome {
         let now = clock.now()
-        let text = String(reason.prefix(1000))
+        let text = String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000)))  // the CHECK counts code points
         try store.write { tx in
             try tx.run("""
                 UPDATE mail_outbox SET state = 'dropped', finished_at = ?, last_error = ?, payload = \(Self.payloadAfterFinish)
@@ -192,7 +192,7 @@ public final class OutboxSender: Sendable {
     }
 
     private func fail(_ item: OutboxItem, _ reason: String, now: Date) throws -> Outcome {
-        let text = String(reason.prefix(1000))
+        let text = String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000)))  // the CHECK counts code points
         try store.write { tx in
             try tx.run("""
                 UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, finished_at = ?, last_error = ?
@@ -210,7 +210,7 @@ public final class OutboxSender: Sendable {
             return try fail(item, "gave up after \(Int(policy.giveUpAfter / 3600)) hours; last: \(reason)", now: now)
         }
         let next = now.addingTimeInterval(policy.delay(afterFailures: item.attempts + 1))
-        let text = String(reason.prefix(1000))
+        let text = String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000)))  // the CHECK counts code points
         try store.write { tx in
             try tx.run("""
                 UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
