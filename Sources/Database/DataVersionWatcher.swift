@@ -47,8 +47,12 @@ final class DataVersionWatcher: Sendable {
 
     /// Asks now: moves `changes` if another connection committed since the last ask. An error
     /// (the file briefly locked) counts as a change: a needless miss, never a stale hit.
+    ///
+    /// While another thread is asking, this one does not wait (workers queued on this lock
+    /// doubled a small page's CPU): a commit made during that other ask is then left to the
+    /// poll, within `interval`.
     func check() {
-        watched.withLock { watched in
+        watched.withLockIfAvailable { watched in
             guard let watched else { return }
             let now = (try? watched.connection.dataVersion()) ?? watched.last &+ 1
             if now != watched.last {
