@@ -21,7 +21,7 @@ final class AppContext: Sendable {
         self.pages = try PageLibrary(directory: site.templatesDirectory)
         self.pageCache = PageCache(limits: site.pageCache) { [network] in network.contentVersion }
         self.visitorLimit = VisitorRateLimit(limits: site.visitorRate)
-        self.live = LiveUpdates(feed: network.live, postTemplate: try pages.templates.template("thread-post"), limits: site.liveStreams)
+        self.live = LiveUpdates(feed: network.live, posts: pages.postBlocks, limits: site.liveStreams)
     }
 
     /// Who is asking, as the board's queries see them: a visitor unless the session cookie

@@ -96,12 +96,13 @@ final class LiveUpdates: Sendable {
 
     private let state = Mutex(State())
     let feed: LiveFeed
-    let postTemplate: Template
+    /// Renders each reply the way the thread page does, with no controls (`PostBlocks`).
+    let posts: PostBlocks
     let limits: LiveStreamLimits
 
-    init(feed: LiveFeed, postTemplate: Template, limits: LiveStreamLimits = LiveStreamLimits()) {
+    init(feed: LiveFeed, posts: PostBlocks, limits: LiveStreamLimits = LiveStreamLimits()) {
         self.feed = feed
-        self.postTemplate = postTemplate
+        self.posts = posts
         self.limits = limits
     }
 
@@ -260,7 +261,9 @@ final class LiveUpdates: Sendable {
                     subscription.stream.finish()
                     continue
                 }
-                let rendered = html ?? String(decoding: postTemplate.render(PostItemView(post: post.post, accepted: false)), as: UTF8.self)
+                // As a visitor sees it, with no controls: the same for every reader it is sent to.
+                let rendered = html ?? posts.render(PostBlock(post.post, accepted: false, viewer: .visitor, may: nil, threadID: post.threadID,
+                                                              replyPagePath: ""), csrfToken: "")
                 html = rendered
                 // One SSE data line per HTML line (the client joins them with newlines).
                 subscription.stream.send(event: "reply", id: String(post.post.id), data: rendered)

@@ -20,8 +20,8 @@ struct PageLibrary: Sendable {
     let thread: Template
     /// The lines of thread lists, kept per state of their thread (`ThreadLines`).
     let threadLines: ThreadLines
-    /// Posts' bylines, kept per state of their byline (`PostBylines`).
-    let postBylines: PostBylines
+    /// The thread page's posts, kept per state of each (`PostBlocks`).
+    let postBlocks: PostBlocks
     let briefing: Template
     let organisation: Template
     let postHistory: Template
@@ -50,7 +50,7 @@ struct PageLibrary: Sendable {
         topic = try templates.template("topic")
         thread = try templates.template("thread")
         threadLines = ThreadLines(template: try templates.template("thread-list"))
-        postBylines = PostBylines(template: try templates.template("post-byline"))
+        postBlocks = PostBlocks(template: try templates.template("thread-post"))
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")

@@ -21,8 +21,9 @@ import TestSupport
         "TopicTagView": TopicTagView.templateKeys, "ThreadListItem": ThreadListItem.templateKeys,
         "ThreadLinkView": ThreadLinkView.templateKeys, "TopicCountView": TopicCountView.templateKeys,
         "HomeView": HomeView.templateKeys, "FilterOption": FilterOption.templateKeys, "TopicView": TopicView.templateKeys,
-        "PostAuthorView": PostAuthorView.templateKeys, "PostItemView": PostItemView.templateKeys,
-        "Moderation": PostItemView.Moderation.templateKeys, "PageLinkView": PageLinkView.templateKeys,
+        "PostAuthorView": PostAuthorView.templateKeys, "PostBlockView": PostBlockView.templateKeys,
+        "Moderation": PostBlockView.Moderation.templateKeys, "PostBlockSurroundings": PostBlockSurroundings.templateKeys,
+        "Reader": PostBlockSurroundings.Reader.templateKeys, "PageLinkView": PageLinkView.templateKeys,
         "ThreadView": ThreadView.templateKeys, "OrganisationLinkView": OrganisationLinkView.templateKeys,
         "MemberView": MemberView.templateKeys, "OrganisationView": OrganisationView.templateKeys,
         "PostHistoryView": PostHistoryView.templateKeys, "Version": PostHistoryView.Version.templateKeys,
@@ -39,7 +40,7 @@ import TestSupport
         "BriefingTopicView": BriefingTopicView.templateKeys, "BriefingView": BriefingView.templateKeys,
         "BriefingFormView": BriefingFormView.templateKeys, "PostFormView": PostFormView.templateKeys,
         "ThreadDetailsView": ThreadDetailsView.templateKeys, "NewThreadView": NewThreadView.templateKeys,
-        "ReplyFormView": ReplyFormView.templateKeys, "PostActionsView": PostActionsView.templateKeys,
+        "ReplyFormView": ReplyFormView.templateKeys,
     ]
 
     /// View models left without a list, and why: asked for every name, as before `TemplateKeys`.
@@ -187,6 +188,9 @@ import TestSupport
             var types: Set<String> = []
             var problems: [String] = []
             var seen = (space: false, briefing: false, accepted: false, mentors: false)
+            let blocks = PostBlocks(template: try library.template("thread-post"))
+            let everything = PostCapabilities(edit: true, delete: true, flag: true, markHelpful: true, restore: true, accept: true,
+                                              quote: true, save: true)
             let threads = try site.store.read { try PageQueries.home($0, viewer: viewer, limit: 500) }
             #expect(!threads.isEmpty)
             for summary in threads {
@@ -202,16 +206,23 @@ import TestSupport
                 context.unreadNotifications = 3
                 context.awaitingModeration = 2
                 context.returnPath = "/t/\(summary.id)"
-                var reply = ReplyFormView(thread: thread, ctx: context, state: page.state, previewHTML: "<p>preview</p>")
+                var reply = ReplyFormView(thread: thread, blocks: blocks, ctx: context, state: page.state, previewHTML: "<p>preview</p>")
                 reply.follow = ThreadFollowView(threadID: summary.id, state: false, csrfToken: "token")
                 reply.savedPostIDs = Set(page.posts.map(\.id))
                 reply.postWaits = true
                 reply.draftSavedAt = Date()
-                reply.helpful = Dictionary(uniqueKeysWithValues: page.posts.map { ($0.id, HelpfulCount(count: 2, mine: true)) })
                 reply.seenBefore = 0
                 let form = FormState(values: ["body": "text"], errors: [FieldError("body", "Enter a reply")], formMessage: "Try again")
                 for model: any TemplateRenderable in [thread, reply, InLayout(reply, context, form: form), LayoutContext(context), form] {
                     problems += Self.undeclared(model, among: names, types: &types)
+                }
+                // Each post is rendered on its own (`PostBlocks`): its view models are checked
+                // directly, with every control allowed and every optional value set.
+                for post in page.posts {
+                    let block = PostBlock(post, accepted: true, viewer: viewer, may: everything, threadID: summary.id,
+                                          replyPagePath: "/t/\(summary.id)?page=2", saved: true, isNew: true, notice: "Saved.")
+                    problems += Self.undeclared(PostBlockView(block: block), among: names, types: &types)
+                    problems += Self.undeclared(PostBlockSurroundings(csrfToken: "token", readerIsAdmin: true), among: names, types: &types)
                 }
             }
             let home = try site.store.read { try PageQueries.homePage($0, viewer: viewer) }
@@ -233,7 +244,7 @@ import TestSupport
             let undeclared = Set(problems).sorted()
             #expect(undeclared.isEmpty, "answered but not listed")
             #expect(seen.space && seen.briefing && seen.accepted && seen.mentors, "the demo threads no longer cover every optional part: \(seen)")
-            for hot in ["ThreadView", "ReplyFormView", "PostActionsView", "PostItemView", "PostAuthorView", "Moderation",
+            for hot in ["ThreadView", "ReplyFormView", "PostBlockView", "PostBlockSurroundings", "Reader", "PostAuthorView", "Moderation",
                         "ThreadFollowView", "InLayout", "LayoutContext", "FormState", "HomeView", "ThreadListItem",
                         "TopicCountView", "TopicView", "FilterOption", "TopicTagView"] {
                 #expect(types.contains(hot), "\(hot) was not checked")

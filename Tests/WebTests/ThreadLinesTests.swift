@@ -51,38 +51,74 @@ import TestSupport
         }
     }
 
-    /// A thread page with kept bylines is byte for byte the page rendered with each byline in
-    /// place, before and after the things a byline shows change (an edit, the accepted answer,
-    /// the author's name).
-    @Test func keptBylinesWriteTheSamePageAsBylinesRenderedInPlace() throws {
+    /// Kept post blocks are byte for byte the blocks rendered afresh, for each kind of reader,
+    /// before and after the things a post shows change (an edit, the accepted answer, the
+    /// author's name, a moderator hiding it, a "This helped" mark); each response's own CSRF
+    /// token is in every form, and one reader's markup never reaches another.
+    @Test func keptPostBlocksAreTheBlocksRenderedAfreshForEveryReader() throws {
         try withTestNetwork { network in
             let library = try TemplateLibrary(directory: repositoryRoot + "/Templates")
-            let page = try library.template("thread")
-            let bylines = PostBylines(template: try library.template("post-byline"), limit: 3)
+            let blocks = PostBlocks(template: try library.template("thread-post"), limit: 3)
             let author = try network.member(handle: "asker")
             let mentor = try network.mentor(handle: "guide")
+            let admin = try network.admin(handle: "keeper")
             let thread = try network.thread(by: author, title: "Pensions after the transfer")
             let replies = try (0..<5).map { index in
-                try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index)")
+                try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index) about the pension fund")
             }
             let reading = Network(accounts: network.accounts).reading
-            func bothWays() throws {
-                let threadPage = try #require(try reading.thread(id: thread.id, page: 1, viewer: .visitor))
-                let inPlace = page.render(ThreadView(page: threadPage))
-                let kept = page.render(ThreadView(page: threadPage, bylines: bylines))
-                #expect(String(decoding: kept, as: UTF8.self) == String(decoding: inPlace, as: UTF8.self))
-                #expect(String(decoding: kept, as: UTF8.self).contains("post__author"))
+            let readers: [(viewer: Viewer, actor: Actor)] = [
+                (.visitor, .visitor),
+                (Viewer(userID: author.id, organisationID: nil, isAdmin: false), Actor(userID: author.id, role: .member)),
+                (Viewer(userID: mentor.id, organisationID: nil, isAdmin: false), Actor(userID: mentor.id, role: .mentor)),
+                (Viewer(userID: admin.id, organisationID: nil, isAdmin: true), Actor(userID: admin.id, role: .admin)),
+            ]
+            func pageBlocks(for reader: (viewer: Viewer, actor: Actor)) throws -> [PostBlock] {
+                let page = try #require(try reading.thread(id: thread.id, page: 1, viewer: reader.viewer))
+                let capabilities = ThreadCapabilities(reader.actor, thread: page.state)
+                return page.posts.map { post in
+                    PostBlock(post, accepted: post.id == page.acceptedPostID, viewer: reader.viewer,
+                              may: capabilities.post(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval,
+                                                     removed: post.deletedByAuthor, opening: post.position == 1),
+                              threadID: thread.id, replyPagePath: "/t/\(thread.id)", saved: reader.viewer.userID == nil ? nil : false)
+                }
             }
-            try bothWays()
-            try bothWays()  // kept now
-            let (edited, accepted) = (replies[1], replies[0])
+            var tokens = 0
+            func everyReaderBothWays() throws {
+                for reader in readers {
+                    tokens += 1
+                    let token = "token-\(tokens)"
+                    let page = try pageBlocks(for: reader)
+                    let kept = blocks.html(page, csrfToken: token)
+                    let fresh = page.map { blocks.render($0, csrfToken: token) }.joined()
+                    #expect(kept == fresh)
+                    #expect(kept.components(separatedBy: "<article").count - 1 == 6)
+                    // Every form carries this response's token, and no other.
+                    let forms = kept.components(separatedBy: "<form").count - 1
+                    #expect(kept.components(separatedBy: "name=\"csrf\" value=\"\(token)\"").count - 1 == forms)
+                    #expect(kept.components(separatedBy: "name=\"csrf\" value=").count - 1 == forms)
+                    #expect(reader.viewer.userID == nil ? forms == 0 : forms > 0)
+                }
+            }
+            try everyReaderBothWays()
+            try everyReaderBothWays()  // kept now
+            let (edited, accepted, hidden) = (replies[1], replies[0], replies[2])
             try network.store.write { try $0.run("UPDATE posts SET edited_at = ? WHERE id = ?", Date(timeIntervalSince1970: 1_900_000_000), edited) }
             try network.store.write { try $0.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", accepted, thread.id) }
             try network.store.write { try $0.run("UPDATE users SET display_name = 'Renamed Guide' WHERE id = ?", mentor.id) }
-            try bothWays()
-            let after = try #require(try reading.thread(id: thread.id, page: 1, viewer: .visitor))
-            let html = String(decoding: page.render(ThreadView(page: after, bylines: bylines)), as: UTF8.self)
-            #expect(html.contains("Renamed Guide") && html.contains("Accepted answer") && html.contains("/revisions"))
+            try network.store.write { try $0.run("UPDATE posts SET hidden = 1, hidden_by = ?, hidden_reason = 'Off topic' WHERE id = ?", admin.id, hidden) }
+            try network.store.write { try $0.run("INSERT INTO helpful_marks (post_id, user_id, created_at) VALUES (?, ?, 0)", accepted, author.id) }
+            try everyReaderBothWays()
+            try everyReaderBothWays()
+
+            // The admin's blocks are kept first; the visitor's are their own all the same.
+            let adminPage = blocks.html(try pageBlocks(for: readers[3]), csrfToken: "admin-token")
+            #expect(adminPage.contains("Reply 2 about the pension fund"))
+            let visitorPage = blocks.html(try pageBlocks(for: readers[0]), csrfToken: "visitor-token")
+            #expect(!visitorPage.contains("Reply 2 about the pension fund") && visitorPage.contains("Off topic"))
+            #expect(!visitorPage.contains("admin-token") && !visitorPage.contains("<form"))
+            #expect(visitorPage.contains("Renamed Guide") && visitorPage.contains("Accepted answer") && visitorPage.contains("/revisions"))
+            #expect(visitorPage.contains("1 member found this helpful"))
         }
     }
 }

@@ -426,15 +426,14 @@ extension AppContext {
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                     previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
                     seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
-        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer, bylines: pages.postBylines), ctx: ctx, state: page.state,
-                                  previewHTML: previewHTML)
+        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), blocks: pages.postBlocks, ctx: ctx,
+                                  state: page.state, previewHTML: previewHTML)
         reply.draftSavedAt = draftSavedAt
         reply.seenBefore = seenBefore
         if let account = ctx.account {
             reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
             if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
         }
-        reply.helpful = Dictionary(uniqueKeysWithValues: page.posts.compactMap { post in post.helpful.map { (post.id, $0) } })
         // Live replies are appended to the page, so only the last page follows the stream.
         if let account = ctx.account, page.page == page.pageCount {
             let state = try readerState.map(\.followMuted) ?? network.following.threadState(userID: account.id, threadID: page.thread.id)

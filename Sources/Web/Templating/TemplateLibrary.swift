@@ -180,7 +180,8 @@ public struct Template: Sendable {
         render(roots: [value])
     }
 
-    private func render(roots: [TemplateValue]) -> [UInt8] {
+    /// The page for a stack of contexts, outermost first.
+    func render(roots: [TemplateValue]) -> [UInt8] {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
         var renderer = TemplateRenderer(templates: store.templates, roots: roots, capacity: hint)

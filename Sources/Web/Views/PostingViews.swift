@@ -126,15 +126,19 @@ struct ReplyFormView: KeyedTemplateRenderable {
     var postWaits = false
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
-    /// "This helped" marks on this page's posts.
-    var helpful: [Int64: HelpfulCount] = [:]
     /// The newest post the reader had seen before this visit: later ones are marked new.
     var seenBefore: Int64?
     /// What this reader may do here: the same `Policy` answers the handlers ask (issue 18).
     let capabilities: ThreadCapabilities
 
-    init(thread: ThreadView, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
+    /// The posts' kept markup (`PostBlocks`), and the token their forms carry.
+    let blocks: PostBlocks
+    let csrfToken: String
+
+    init(thread: ThreadView, blocks: PostBlocks, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
         self.thread = thread
+        self.blocks = blocks
+        csrfToken = ctx.csrfToken
         capabilities = ThreadCapabilities(ctx.actor, thread: state)
         signedIn = ctx.account != nil
         viewerHandle = ctx.account?.handle
@@ -164,25 +168,25 @@ struct ReplyFormView: KeyedTemplateRenderable {
     /// The last page, where the reply form is.
     private var replyPagePath: String { thread.pagePath(thread.page.pageCount) }
 
-    /// The page's posts, each with what this reader may do to it.
-    private var posts: TemplateValue {
+    /// The page's posts, each with what this reader may do to it (`PostBlocks`).
+    private var postsHTML: TemplateValue {
         let replyPagePath = replyPagePath  // once, not once per post
-        return .list(thread.page.posts.map { post in
+        let viewer = thread.viewer
+        let threadID = thread.page.thread.id
+        let acceptedPostID = thread.page.acceptedPostID
+        return .html(blocks.html(thread.page.posts.map { post in
             let may = capabilities(post)
-            return .object(PostActionsView(item: PostItemView(post: post, accepted: post.id == thread.page.acceptedPostID,
-                                                              viewer: thread.viewer, capabilities: may, bylines: thread.bylines),
-                                           may: may, threadID: thread.page.thread.id, replyPagePath: replyPagePath,
-                                           saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
-                                           helpful: helpful[post.id],
-                                           isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
-                                           notice: postNotice?.post == post.id ? postNotice?.text : nil))
-        })
+            return PostBlock(post, accepted: post.id == acceptedPostID, viewer: viewer, may: may, threadID: threadID,
+                             replyPagePath: replyPagePath, saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
+                             isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
+                             notice: postNotice?.post == post.id ? postNotice?.text : nil)
+        }, csrfToken: csrfToken))
     }
 
     enum Key: String, CaseIterable, Sendable {
         case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor
         case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
-        case threadToolsURL, siteNotice, detailsURL, posts
+        case threadToolsURL, siteNotice, detailsURL, postsHTML
     }
     static let templateKeys = TemplateKeys(Key.self, including: ThreadView.templateKeys)
 
@@ -214,7 +218,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
         case .siteNotice: postNotice != nil ? .bool(false) : nil
         case .detailsURL:
             capabilities.editThread ? .text("/t/\(thread.page.thread.id)/details") : nil
-        case .posts: posts
+        case .postsHTML: postsHTML
         }
     }
 
@@ -223,52 +227,3 @@ struct ReplyFormView: KeyedTemplateRenderable {
     }
 }
 
-/// A post on the thread page with the actions the viewer may take on it.
-struct PostActionsView: KeyedTemplateRenderable {
-    var item: PostItemView
-    /// What the reader may do to it (`ThreadCapabilities.post`): each control shows only when allowed.
-    var may: PostCapabilities
-    var threadID: Int64
-    /// The thread's last page, where the reply form is (`/t/ID-slug` or `/t/ID-slug?page=N`).
-    var replyPagePath: String
-    /// Whether the reader has saved this post; nil when they cannot save (not signed in).
-    var saved: Bool?
-    /// Its "This helped" marks, if any.
-    var helpful: HelpfulCount?
-    /// Newer than the newest post the reader had seen before this visit (never their own).
-    var isNew: Bool
-    /// The word after the reader's action on this post, shown at the top of it.
-    var notice: String?
-
-    enum Key: String, CaseIterable, Sendable {
-        case postNotice, mayEdit, mayDelete, mayQuote, mayAccept, acceptAction, quoteURL, canQuote, saveControl
-        case saved, mayRestore, mayMarkHelpful, isNew, helpfulMine, helpfulText
-    }
-    static let templateKeys = TemplateKeys(Key.self, including: PostItemView.templateKeys)
-
-    func templateValue(for key: Key) -> TemplateValue? {
-        switch key {
-        case .postNotice: notice.map { .text($0) }
-        case .mayEdit: .bool(may.edit)
-        case .mayDelete: .bool(may.delete)
-        case .mayQuote: .bool(may.quote)
-        case .mayAccept: .bool(may.accept)
-        case .acceptAction: .text("/t/\(threadID)/accept")
-        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
-        case .quoteURL: .text(replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(item.post.id)#reply-heading")
-        case .canQuote: .bool(!item.post.hidden && !item.post.deletedByAuthor)
-        case .saveControl: .bool(saved != nil)
-        case .saved: .bool(saved ?? false)
-        case .mayRestore: .bool(may.restore)
-        case .mayMarkHelpful: .bool(may.markHelpful)
-        case .isNew: .bool(isNew)
-        case .helpfulMine: .bool(helpful?.mine ?? false)
-        case .helpfulText:
-            helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
-        }
-    }
-
-    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
-        item.templateValue(slot: slot)
-    }
-}

@@ -59,16 +59,16 @@ struct ThreadListItem: KeyedTemplateRenderable {
 /// A reply, an edit, a new topic or "new since your last visit" changes the summary, and the
 /// next page renders that line afresh. Home, topic and organisation pages spent about half
 /// their rendering on these lines.
-typealias ThreadLines = KeptFragments<ThreadSummary>
+typealias ThreadLines = KeptFragments<ThreadSummary, String>
 
-extension KeptFragments where Input == ThreadSummary {
+extension KeptFragments where Input == ThreadSummary, Output == String {
     convenience init(template: Template, limit: Int = 4096) {
         self.init(limit: limit) { String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self) }
     }
 
     /// The line for `thread`, as markup.
     func html(_ thread: ThreadSummary) -> String {
-        html(id: thread.id, for: thread)
+        output(id: thread.id, for: thread)
     }
 
     /// The lines of `threads`, as the list items a page's `{{{lineHTML}}}` writes.
@@ -80,25 +80,49 @@ extension KeptFragments where Input == ThreadSummary {
 /// Markup rendered from an input by a partial that shows that input and nothing else, kept per
 /// id for the last input it was rendered from: asked again with an equal input, the kept
 /// markup is the markup a render would write, whoever asks; a changed input is rendered
-/// afresh. At most `limit` are kept, all dropped together when it is reached.
-final class KeptFragments<Input: Equatable & Sendable>: Sendable {
-    private let render: @Sendable (Input) -> String
-    private let kept = Mutex<[Int64: (input: Input, html: String)]>([:])
-    private let limit: Int
+/// afresh. At most about `limit` are kept, a shard's all dropped together when it is full.
+///
+/// The kept markup is spread over shards by id, each with its own lock: every worker asks for
+/// every post and line of its page, and one lock for all of them was contended (a profile of
+/// the thread page on one core had 6% of its CPU waiting in it). An entry is one object, so the
+/// lock is held for a dictionary probe and one retain.
+final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendable {
+    private final class Entry: Sendable {
+        let input: Input
+        let output: Output
+        init(input: Input, output: Output) {
+            self.input = input
+            self.output = output
+        }
+    }
 
-    init(limit: Int, render: @escaping @Sendable (Input) -> String) {
-        self.limit = limit
+    private final class Shard: Sendable {
+        let kept = Mutex<[Int64: Entry]>([:])
+    }
+
+    private let render: @Sendable (Input) -> Output
+    private let shards: [Shard]
+    private let limitPerShard: Int
+
+    init(limit: Int, render: @escaping @Sendable (Input) -> Output) {
+        // Small limits (tests) keep one shard, so the limit is exact.
+        let count = limit >= 1024 ? 32 : 1
+        shards = (0..<count).map { _ in Shard() }
+        limitPerShard = max(1, limit / count)
         self.render = render
     }
 
-    func html(id: Int64, for input: Input) -> String {
-        if let fragment = kept.withLock({ $0[id] }), fragment.input == input { return fragment.html }
-        let html = render(input)
-        kept.withLock { kept in
-            if kept.count >= limit { kept.removeAll(keepingCapacity: true) }
-            kept[id] = (input, html)
+    /// The output for `input`, kept under `id`.
+    func output(id: Int64, for input: Input) -> Output {
+        let shard = shards[Int(UInt64(bitPattern: id) % UInt64(shards.count))]
+        if let entry = shard.kept.withLock({ $0[id] }), entry.input == input { return entry.output }
+        let output = render(input)
+        let entry = Entry(input: input, output: output)
+        shard.kept.withLock { kept in
+            if kept.count >= limitPerShard { kept.removeAll(keepingCapacity: true) }
+            kept[id] = entry
         }
-        return html
+        return output
     }
 }
 
@@ -241,10 +265,8 @@ struct TopicView: KeyedTemplateRenderable {
     }
 }
 
-/// A post's author as the thread page shows them.
 /// What a post's byline shows (Templates/post-byline.mustache): who wrote it, when, whether it
-/// was edited and whether it is the accepted answer. Nothing else goes into the byline, so
-/// bylines are kept per post for the byline they were rendered from (`PostBylines`).
+/// was edited and whether it is the accepted answer.
 struct PostByline: Equatable, Sendable {
     let id: Int64
     let authorHandle: String
@@ -290,20 +312,6 @@ struct PostBylineView: KeyedTemplateRenderable {
     }
 }
 
-/// Posts' bylines, each rendered once for each state of its byline and kept (`KeptFragments`):
-/// a thread page of twenty posts wrote twenty author lines and eighty dates on every request.
-typealias PostBylines = KeptFragments<PostByline>
-
-extension KeptFragments where Input == PostByline {
-    convenience init(template: Template, limit: Int = 8192) {
-        self.init(limit: limit) { String(decoding: template.render(PostBylineView(byline: $0)), as: UTF8.self) }
-    }
-
-    func html(_ byline: PostByline) -> String {
-        html(id: byline.id, for: byline)
-    }
-}
-
 struct PostAuthorView: KeyedTemplateRenderable {
     var post: PostByline
 
@@ -331,62 +339,6 @@ struct PostAuthorView: KeyedTemplateRenderable {
     }
 }
 
-struct PostItemView: KeyedTemplateRenderable {
-    var post: PostView
-    var accepted: Bool
-    /// Who is reading: the author and admins still see a hidden post's text.
-    var viewer: Viewer = .visitor
-    /// What the reader may do to the post (`ThreadCapabilities.post`); nil offers nothing.
-    var capabilities: PostCapabilities?
-    /// Kept bylines; without them the byline partial is rendered in place (the same markup).
-    var bylines: PostBylines?
-
-    private var seesHiddenText: Bool { viewer.isAdmin || viewer.userID == post.authorID }
-    private var byline: PostByline { PostByline(post, accepted: accepted) }
-
-    /// The moderation partial's values (Templates/post-moderation.mustache).
-    struct Moderation: KeyedTemplateRenderable {
-        let post: PostView
-        /// Policy `.flag` for this reader (`PostCapabilities.flag`), the rule the flag handler asks.
-        let canFlag: Bool
-
-        enum Key: String, CaseIterable, Sendable { case hidden, hiddenReason, awaitingApproval, canFlag }
-        static let templateKeys = TemplateKeys(Key.self)
-
-        func templateValue(for key: Key) -> TemplateValue? {
-            switch key {
-            case .hidden: .bool(post.hidden && !post.deletedByAuthor)
-            case .hiddenReason: .text(post.hiddenReason.isEmpty ? "no reason given" : post.hiddenReason)
-            case .awaitingApproval: .bool(post.heldForApproval)
-            case .canFlag: .bool(canFlag)
-            }
-        }
-    }
-
-    enum Key: String, CaseIterable, Sendable {
-        case id, position, accepted, bylineHTML, removed, removedText, bodyHTML, moderation
-    }
-    /// The byline's names (author, dates) are passed on to `PostBylineView`.
-    static let templateKeys = TemplateKeys(Key.self, including: PostBylineView.templateKeys)
-
-    func templateValue(for key: Key) -> TemplateValue? {
-        switch key {
-        case .id: .int(Int(post.id))
-        case .position: .int(post.position)
-        case .accepted: .bool(accepted)
-        case .bylineHTML: bylines.map { .html($0.html(byline)) }
-        case .removed: .bool(post.deletedByAuthor)
-        case .removedText: .text("Deleted by its author.")
-        case .bodyHTML: post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : .html(post.bodyHTML)
-        case .moderation: .object(Moderation(post: post, canFlag: capabilities?.flag ?? false))
-        }
-    }
-
-    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
-        PostBylineView(byline: byline).templateValue(slot: slot)
-    }
-}
-
 struct PageLinkView: KeyedTemplateRenderable {
     var number: Int
     var url: String
@@ -405,9 +357,8 @@ struct PageLinkView: KeyedTemplateRenderable {
 
 struct ThreadView: KeyedTemplateRenderable {
     var page: ThreadPage
+    /// Who is reading: the author and admins still see a hidden post's text.
     var viewer: Viewer = .visitor
-    /// Kept bylines (`PostBylines`), or nil to render each in place.
-    var bylines: PostBylines?
     var starter: String { page.thread.authorName }
 
     var canonicalPath: String { BoardPaths.thread(id: page.thread.id, slug: page.thread.slug) }
@@ -418,7 +369,7 @@ struct ThreadView: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case id, title, starterName, starterURL, topics, hasTopics, primaryTopic, space, briefingItem, postCount, mentors
-        case acceptedURL, posts, pageNumber, pageCount, paginated, previousURL, nextURL, pages, locked, feedURL
+        case acceptedURL, pageNumber, pageCount, paginated, previousURL, nextURL, pages, locked, feedURL
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -439,7 +390,6 @@ struct ThreadView: KeyedTemplateRenderable {
             page.acceptedPostID.map { id in
                 .text((page.acceptedPostPage == page.page ? "" : pagePath(page.acceptedPostPage ?? 1)) + "#post-\(id)")
             }
-        case .posts: .list(page.posts.map { PostItemView(post: $0, accepted: $0.id == page.acceptedPostID, viewer: viewer, bylines: bylines) })
         case .pageNumber: page.pageCount > 1 ? .int(page.page) : nil
         case .pageCount: .int(page.pageCount)
         case .paginated: .bool(page.pageCount > 1)

@@ -1,0 +1,219 @@
+import Board
+import Foundation
+import HTMLEscaping
+
+/// Everything one post on the thread page shows one reader (Templates/thread-post.mustache),
+/// but the CSRF token of its forms: the post as stored, and what this reader may do with it.
+/// The block is rendered from these values and nothing else (`PostBlocks`), so two readers with
+/// equal blocks get the same markup, and a change to any of them is a different block.
+struct PostBlock: Equatable, Sendable {
+    /// Its author and dates (Templates/post-byline.mustache), and whether it is the accepted answer.
+    let byline: PostByline
+    /// Its markup; nil when the reader may not read it (removed by its author, or hidden and
+    /// the reader is neither its author nor an admin).
+    let bodyHTML: String?
+    let removed: Bool
+    let hidden: Bool
+    let hiddenReason: String
+    let awaitingApproval: Bool
+    /// What the reader may do to it (`ThreadCapabilities.post`); nil for a post shown with no
+    /// controls at all (a reply sent to open pages by the live stream).
+    let may: PostCapabilities?
+    /// The reader is an admin: a held post links to the moderation queue.
+    let readerIsAdmin: Bool
+    let threadID: Int64
+    /// The thread's last page, where the reply form is (`/t/ID-slug` or `/t/ID-slug?page=N`).
+    let replyPagePath: String
+    /// Whether the reader has saved it; nil when they cannot save (not signed in).
+    let saved: Bool?
+    /// Its "This helped" marks, if any.
+    let helpful: HelpfulCount?
+    /// Newer than the newest post the reader had seen before this visit (never their own).
+    let isNew: Bool
+    /// The word after the reader's action on this post, said at the top of it. A block with
+    /// one is rendered for that response alone and not kept.
+    let notice: String?
+
+    var id: Int64 { byline.id }
+
+    /// - Parameters:
+    ///   - viewer: who is reading: its author and admins still see a hidden post's text.
+    ///   - may: the reader's controls; nil for none (the live stream).
+    init(_ post: PostView, accepted: Bool, viewer: Viewer, may: PostCapabilities?, threadID: Int64, replyPagePath: String,
+         saved: Bool? = nil, isNew: Bool = false, notice: String? = nil) {
+        byline = PostByline(post, accepted: accepted)
+        let seesHiddenText = viewer.isAdmin || viewer.userID == post.authorID
+        bodyHTML = post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : post.bodyHTML
+        removed = post.deletedByAuthor
+        hidden = post.hidden
+        hiddenReason = post.hiddenReason
+        awaitingApproval = post.heldForApproval
+        self.may = may
+        readerIsAdmin = viewer.isAdmin
+        self.threadID = threadID
+        self.replyPagePath = replyPagePath
+        self.saved = saved
+        helpful = post.helpful
+        self.isNew = isNew
+        self.notice = notice
+    }
+}
+
+/// The thread-post partial's values, from its `PostBlock` alone.
+struct PostBlockView: KeyedTemplateRenderable {
+    let block: PostBlock
+
+    /// The moderation partial's values (Templates/post-moderation.mustache).
+    struct Moderation: KeyedTemplateRenderable {
+        let block: PostBlock
+
+        enum Key: String, CaseIterable, Sendable { case hidden, hiddenReason, awaitingApproval, canFlag }
+        static let templateKeys = TemplateKeys(Key.self)
+
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .hidden: .bool(block.hidden && !block.removed)
+            case .hiddenReason: .text(block.hiddenReason.isEmpty ? "no reason given" : block.hiddenReason)
+            case .awaitingApproval: .bool(block.awaitingApproval)
+            case .canFlag: .bool(block.may?.flag ?? false)
+            }
+        }
+    }
+
+    enum Key: String, CaseIterable, Sendable {
+        case id, accepted, removed, removedText, bodyHTML, moderation, postNotice, isNew
+        case canQuote, mayQuote, quoteURL, mayEdit, mayDelete, mayAccept, acceptAction, mayRestore
+        case helpfulText, mayMarkHelpful, helpfulMine, saveControl, saved
+    }
+    /// The byline's names (author, dates) are passed on to `PostBylineView`.
+    static let templateKeys = TemplateKeys(Key.self, including: PostBylineView.templateKeys)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .id: .int(Int(block.id))
+        case .accepted: .bool(block.byline.accepted)
+        case .removed: .bool(block.removed)
+        case .removedText: .text("Deleted by its author.")
+        case .bodyHTML: block.bodyHTML.map { .html($0) }
+        case .moderation: .object(Moderation(block: block))
+        case .postNotice: block.notice.map { .text($0) }
+        case .isNew: .bool(block.isNew)
+        // The actions line, for a post whose text is there to act on.
+        case .canQuote: .bool(block.may != nil && !block.hidden && !block.removed)
+        case .mayQuote: .bool(block.may?.quote ?? false)
+        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
+        case .quoteURL:
+            .text(block.replyPagePath + (block.replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(block.id)#reply-heading")
+        case .mayEdit: .bool(block.may?.edit ?? false)
+        case .mayDelete: .bool(block.may?.delete ?? false)
+        case .mayAccept: .bool(block.may?.accept ?? false)
+        case .acceptAction: .text("/t/\(block.threadID)/accept")
+        case .mayRestore: .bool(block.may?.restore ?? false)
+        case .helpfulText:
+            block.helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
+        case .mayMarkHelpful: .bool(block.may?.markHelpful ?? false)
+        case .helpfulMine: .bool(block.helpful?.mine ?? false)
+        case .saveControl: .bool(block.saved != nil)
+        case .saved: .bool(block.saved ?? false)
+        }
+    }
+
+    func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
+        PostBylineView(byline: block.byline).templateValue(slot: slot)
+    }
+}
+
+/// The two names a post's block takes from around it: the CSRF token of its forms, and
+/// whether the reader is an admin (`{{#currentUser}}{{#isAdmin}}`, the queue link of a held
+/// post). A block is rendered inside these and nothing else, so no other name of the page can
+/// reach it.
+struct PostBlockSurroundings: KeyedTemplateRenderable {
+    let csrfToken: String
+    let readerIsAdmin: Bool
+
+    /// `currentUser` as the block sees it: whether the reader is an admin, and nothing else.
+    struct Reader: KeyedTemplateRenderable {
+        let isAdmin: Bool
+        enum Key: String, CaseIterable, Sendable { case isAdmin }
+        static let templateKeys = TemplateKeys(Key.self)
+
+        func templateValue(for key: Key) -> TemplateValue? {
+            switch key {
+            case .isAdmin: .bool(isAdmin)
+            }
+        }
+    }
+
+    enum Key: String, CaseIterable, Sendable { case csrfToken, currentUser }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .csrfToken: .text(csrfToken)
+        case .currentUser: .object(Reader(isAdmin: readerIsAdmin))
+        }
+    }
+}
+
+/// The thread page's posts, each rendered once for each state of its `PostBlock` and kept.
+///
+/// A block is rendered from its `PostBlock` inside `PostBlockSurroundings` alone, so the
+/// markup kept for an equal block is the markup a render would write, for whoever reads it.
+/// The one value that differs on every response, the masked CSRF token of the post's forms, is
+/// rendered as a random placeholder of this process (`hole`, never sent) and the markup kept in
+/// the pieces between; each response joins the pieces with its own token. A post with a notice
+/// (after the reader's own action on it) is rendered for that response alone.
+///
+/// On the thread page these are most of the page: rendering each post's twenty-odd values took
+/// about half of the signed-in thread page's CPU.
+final class PostBlocks: Sendable {
+    private let template: Template
+    /// What the CSRF token is rendered as in kept markup: 32 random hex digits of this process,
+    /// which escaping leaves alone and no post can contain unless it knew them.
+    private let hole: String
+    private let kept: KeptFragments<PostBlock, [String]>
+
+    init(template: Template, limit: Int = 8192) {
+        var generator = SystemRandomNumberGenerator()
+        let hole = (0..<2).map { _ in
+            let value = generator.next() as UInt64
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
+        self.template = template
+        self.hole = hole
+        kept = KeptFragments(limit: limit) { block in
+            let markup = Self.render(template, block, csrfToken: hole)
+            return markup.components(separatedBy: hole)
+        }
+    }
+
+    private static func render(_ template: Template, _ block: PostBlock, csrfToken: String) -> String {
+        let surroundings = PostBlockSurroundings(csrfToken: csrfToken, readerIsAdmin: block.readerIsAdmin)
+        return String(decoding: template.render(roots: [.object(surroundings), .object(PostBlockView(block: block))]), as: UTF8.self)
+    }
+
+    /// One block, rendered now for `csrfToken` and not kept.
+    func render(_ block: PostBlock, csrfToken: String) -> String {
+        Self.render(template, block, csrfToken: csrfToken)
+    }
+
+    /// The blocks of a page, one after the other, with `csrfToken` in their forms.
+    func html(_ blocks: [PostBlock], csrfToken: String) -> String {
+        let token = HTMLByteEscaper.escaped(csrfToken)
+        var html = ""
+        html.reserveCapacity(blocks.count * 2048)
+        for block in blocks {
+            if block.notice != nil {
+                html += render(block, csrfToken: csrfToken)
+                continue
+            }
+            let pieces = kept.output(id: block.id, for: block)
+            for (index, piece) in pieces.enumerated() {
+                if index > 0 { html += token }
+                html += piece
+            }
+        }
+        return html
+    }
+}
