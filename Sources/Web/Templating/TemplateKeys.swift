@@ -11,7 +11,7 @@ import Synchronization
 ///   its answer is a `switch` over the enum (an integer jump):
 ///
 ///       enum Key: String, CaseIterable, Sendable { case mayEdit, quoteURL }
-///       static let templateKeys = TemplateKeys(Key.self, including: PostItemView.templateKeys)
+///       static let templateKeys = TemplateKeys(Key.self, including: PostBylineView.templateKeys)
 ///
 /// - **by name**: a type without an enum (`TemplateKeys(["name"])`, a name family such as the
 ///   form's `value_NAME`, or `.unknown`) is asked `templateValue(for:)` with the text, as before.
