@@ -73,14 +73,15 @@ import TestSupport
                 (Viewer(userID: mentor.id, organisationID: nil, isAdmin: false), Actor(userID: mentor.id, role: .mentor)),
                 (Viewer(userID: admin.id, organisationID: nil, isAdmin: true), Actor(userID: admin.id, role: .admin)),
             ]
-            func pageBlocks(for reader: (viewer: Viewer, actor: Actor)) throws -> [PostBlock] {
+            func pageBlocks(for reader: (viewer: Viewer, actor: Actor), noticeAt: Int64? = nil) throws -> [PostBlock] {
                 let page = try #require(try reading.thread(id: thread.id, page: 1, viewer: reader.viewer))
                 let capabilities = ThreadCapabilities(reader.actor, thread: page.state)
                 return page.posts.map { post in
                     PostBlock(post, accepted: post.id == page.acceptedPostID, viewer: reader.viewer,
                               may: capabilities.post(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval,
                                                      removed: post.deletedByAuthor, opening: post.position == 1),
-                              threadID: thread.id, replyPagePath: "/t/\(thread.id)", saved: reader.viewer.userID == nil ? nil : false)
+                              threadID: thread.id, replyPagePath: "/t/\(thread.id)", saved: reader.viewer.userID == nil ? nil : false,
+                              notice: post.id == noticeAt ? "Your post was saved." : nil)
                 }
             }
             var tokens = 0
@@ -119,6 +120,15 @@ import TestSupport
             #expect(!visitorPage.contains("admin-token") && !visitorPage.contains("<form"))
             #expect(visitorPage.contains("Renamed Guide") && visitorPage.contains("Accepted answer") && visitorPage.contains("/revisions"))
             #expect(visitorPage.contains("1 member found this helpful"))
+
+            // A block with a notice (after the reader's own action on it) is rendered for that
+            // response alone, with its token; the next response has the kept block again.
+            let noticed = try pageBlocks(for: readers[1], noticeAt: replies[3])
+            let once = blocks.html(noticed, csrfToken: "notice-token")
+            #expect(once == noticed.map { blocks.render($0, csrfToken: "notice-token") }.joined())
+            #expect(once.components(separatedBy: "Your post was saved.").count == 2 && once.contains("value=\"notice-token\""))
+            let after = blocks.html(try pageBlocks(for: readers[1]), csrfToken: "next-token")
+            #expect(!after.contains("Your post was saved.") && !after.contains("notice-token"))
         }
     }
 }

@@ -171,7 +171,13 @@ final class PostBlocks: Sendable {
     /// What the CSRF token is rendered as in kept markup: 32 random hex digits of this process,
     /// which escaping leaves alone and no post can contain unless it knew them.
     private let hole: String
-    private let kept: KeptFragments<PostBlock, [String]>
+    private let kept: KeptFragments<PostBlock, Pieces>
+
+    /// A kept block: its markup between the placeholders, and their length in bytes.
+    struct Pieces: Sendable {
+        let parts: [String]
+        let byteCount: Int
+    }
 
     init(template: Template, limit: Int = 8192) {
         var generator = SystemRandomNumberGenerator()
@@ -183,8 +189,8 @@ final class PostBlocks: Sendable {
         self.template = template
         self.hole = hole
         kept = KeptFragments(limit: limit) { block in
-            let markup = Self.render(template, block, csrfToken: hole)
-            return markup.components(separatedBy: hole)
+            let parts = Self.render(template, block, csrfToken: hole).components(separatedBy: hole)
+            return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
         }
     }
 
@@ -200,18 +206,34 @@ final class PostBlocks: Sendable {
 
     /// The blocks of a page, one after the other, with `csrfToken` in their forms.
     func html(_ blocks: [PostBlock], csrfToken: String) -> String {
+        enum Block {
+            case kept(Pieces)
+            /// Rendered for this response alone (it carries a notice).
+            case once(String)
+        }
+        let page = blocks.map { block in
+            block.notice == nil ? Block.kept(kept.output(id: block.id, for: block)) : .once(render(block, csrfToken: csrfToken))
+        }
         let token = HTMLByteEscaper.escaped(csrfToken)
-        var html = ""
-        html.reserveCapacity(blocks.count * 2048)
-        for block in blocks {
-            if block.notice != nil {
-                html += render(block, csrfToken: csrfToken)
-                continue
+        // Sized once: a page's posts are most of its bytes, and growing the string copied them.
+        var size = 0
+        for block in page {
+            switch block {
+            case .kept(let pieces): size += pieces.byteCount + (pieces.parts.count - 1) * token.utf8.count
+            case .once(let markup): size += markup.utf8.count
             }
-            let pieces = kept.output(id: block.id, for: block)
-            for (index, piece) in pieces.enumerated() {
-                if index > 0 { html += token }
-                html += piece
+        }
+        var html = ""
+        html.reserveCapacity(size)
+        for block in page {
+            switch block {
+            case .kept(let pieces):
+                for (index, piece) in pieces.parts.enumerated() {
+                    if index > 0 { html += token }
+                    html += piece
+                }
+            case .once(let markup):
+                html += markup
             }
         }
         return html
