@@ -40,6 +40,59 @@ struct LiveUnreadRecountTests {
         }
     }
 
+    /// What a moderator does to a thread that takes it from a reader, with no new notification.
+    enum TakenAway: CaseIterable, Sendable {
+        case hidden, movedIntoAPrivateSpace
+    }
+
+    /// A thread hidden or moved into a private space its reader is not in: its unread
+    /// notifications leave the count, on the open stream as on the page, though no notification
+    /// was added and the reader is unchanged.
+    @Test(arguments: TakenAway.allCases)
+    func aThreadTakenAwaySendsTheRecomputedCount(_ change: TakenAway) throws {
+        try withTestNetwork { network in
+            var site = TestNetwork.siteFiles
+            site.liveStreams.readerCheckInterval = 0.2
+            try withTestServer(router: try network.router(site: site)) { server in
+                let organisation = try network.organisation()
+                let admin = try network.admin()
+                let author = try network.member()
+                let reader = try network.member()
+                let thread = try network.thread(by: author)
+                func notify() throws {
+                    let reply = try network.reply(to: thread, by: author)
+                    try network.store.write { tx in
+                        try tx.run("""
+                            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at) VALUES (?, 'reply', ?, ?, ?, 1)
+                            """, reader.id, thread.id, reply, author.id)
+                    }
+                }
+                try notify()
+                let session = try network.accounts.startSession(userID: reader.id, userAgent: "test")
+                let client = try server.client()
+                defer { client.close() }
+                try client.send("GET /notifications/live HTTP/1.1\r\nHost: localhost\r\nCookie: session=\(session.token)\r\n\r\n")
+                client.setTimeout(15)
+                #expect(try client.readHead().status == 200)
+                #expect(try next("event: unread", client).contains("data: 1"))
+                // A second notification, sent by the watcher: its reader checks have seen this reader.
+                try notify()
+                #expect(try next("event: unread", client).contains("data: 2"))
+                let moderator = try network.actor(admin.handle)
+                switch change {
+                case .hidden:
+                    try Moderation.changeThread(network.store, actor: moderator, threadID: thread.id, .hide, reason: "Off topic")
+                case .movedIntoAPrivateSpace:
+                    try Moderation.moveThread(network.store, actor: moderator, threadID: thread.id,
+                                              organisationSlug: organisation.slug, reason: "")
+                }
+                #expect(try next("event: unread", client).contains("data: 0"))
+                // The page says the same.
+                #expect(try network.store.read { try Notifications.unreadCount($0, userID: reader.id) } == 0)
+            }
+        }
+    }
+
     /// The next event containing `text`; fails when the stream ends first.
     func next(_ text: String, _ client: RawClient) throws -> String {
         while let chunk = try client.readChunk() {
