@@ -111,32 +111,42 @@ def running_server():
         BASE_URL["url"] = base_url
         srv = Server(base_url=base_url, data_dir=data_dir, binary=binary, process=process)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
-                try:
-                    status, _, _ = fetch(base_url + "/healthz")
-                    if status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"server did not answer /healthz within 60 s:\n{log.read()}")
-                time.sleep(0.2)
-            log.seek(0)
-            srv.output = log.read().splitlines()
-            for line in srv.output:
-                match = ACCOUNT_LINE.match(line)
-                if match:
-                    srv.accounts[match.group(1)] = (match.group(2), match.group(3))
+            srv.output = wait_until_serving(process, base_url, log)
+            srv.accounts = demo_accounts(srv.output)
             assert {"member", "mentor", "admin"} <= srv.accounts.keys(), f"demo accounts not printed: {srv.output}"
             yield srv
         finally:
             stop(process)
             log.close()
+
+
+def wait_until_serving(process: subprocess.Popen, base_url: str, log) -> list[str]:
+    """Waits (60 s at most) until the server answers /healthz; returns the lines it has written
+    to `log` by then. Raises with its output when it exits or does not answer."""
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
+        with contextlib.suppress(OSError):
+            if fetch(base_url + "/healthz")[0] == 200:
+                break
+        if time.monotonic() > deadline:
+            log.seek(0)
+            raise RuntimeError(f"server did not answer /healthz within 60 s:\n{log.read()}")
+        time.sleep(0.2)
+    log.seek(0)
+    return log.read().splitlines()
+
+
+def demo_accounts(output: list[str]) -> dict:
+    """The demo accounts `serve --demo` printed: role -> (handle, password)."""
+    accounts = {}
+    for line in output:
+        match = ACCOUNT_LINE.match(line)
+        if match:
+            accounts[match.group(1)] = (match.group(2), match.group(3))
+    return accounts
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 
 import conftest
 from axe_support import describe_violations, run_axe
-from conftest import REPO, fetch, free_port, submit_and_wait
+from conftest import REPO, free_port, submit_and_wait
 
 SMTP_SERVER = os.path.join(REPO, "Tests", "MailRelay", "smtp_server.py")
 MEMBER_EMAIL = "sam.okafor@example.org"
@@ -61,23 +61,7 @@ def mailing_server(smtp_port: int):
         previous = conftest.BASE_URL["url"]
         conftest.BASE_URL["url"] = base_url
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
-                with contextlib.suppress(OSError):
-                    if fetch(base_url + "/healthz")[0] == 200:
-                        break
-                assert time.monotonic() < deadline, "server did not answer /healthz"
-                time.sleep(0.2)
-            log.seek(0)
-            accounts = {}
-            for line in log.read().splitlines():
-                match = conftest.ACCOUNT_LINE.match(line)
-                if match:
-                    accounts[match.group(1)] = (match.group(2), match.group(3))
-            yield base_url, accounts
+            yield base_url, conftest.demo_accounts(conftest.wait_until_serving(process, base_url, log))
         finally:
             conftest.BASE_URL["url"] = previous
             conftest.stop(process)
