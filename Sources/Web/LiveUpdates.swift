@@ -206,7 +206,7 @@ final class LiveUpdates: Sendable {
              Set(state.byTopic.keys.compactMap { topic -> Int64? in if case .unread(let user) = topic { user } else { nil } }))
         }
         let changes = try feed.changes(after: position, watchedUsers: watchedUsers)
-        let hasEvents = !changes.posts.isEmpty || !changes.unread.isEmpty
+        let hasEvents = !changes.posts.isEmpty || !changes.unread.isEmpty || changes.moderated
         let limits = self.limits
         let (subscriptions, check, heartbeat) = state.withLock { state -> ([ObjectIdentifier: Subscription], Bool, Bool) in
             // Only this thread polls, so the position it read from is still the state's.
@@ -280,7 +280,8 @@ final class LiveUpdates: Sendable {
 extension LiveUpdates {
     /// After a reader check: the unread count, read again, of each watched user whose actor
     /// changed since the last check or who is seen for the first time (a demotion, a
-    /// mentorship or membership ended or begun),
+    /// mentorship or membership ended or begun), and of every watched user after a moderation
+    /// action (a thread hidden or moved into a private space, a post hidden or deleted),
     /// sent when it differs from the count last sent. A count sent with this poll's new
     /// notifications is noted first, so it is not sent twice.
     private func sendRecountedUnread(_ subscriptions: [ObjectIdentifier: Subscription], as actors: [LiveFeed.Reader: Actor],
@@ -294,7 +295,7 @@ extension LiveUpdates {
         }
         let changed = state.withLock { state -> Set<Int64> in
             for (user, count) in changes.unread { state.unreadSent[user] = count }
-            var changed: Set<Int64> = []
+            var changed: Set<Int64> = changes.moderated ? Set(current.keys) : []
             for (user, actor) in current {
                 // First seen: the count was sent when the stream opened, maybe by an actor changed since.
                 if state.unreadActors[user] != actor { changed.insert(user) }

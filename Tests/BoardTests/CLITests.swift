@@ -63,6 +63,7 @@ struct CLITests {
 
     @Test func checkRefusesAMissingDatabase() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try runMutuals(["check", "--data", directory])
         #expect(result.status != 0)
         #expect(result.output.contains("no database"))

@@ -97,54 +97,79 @@ def running_server():
     if not os.access(binary, os.X_OK):
         raise RuntimeError(f"no server binary at {binary}: build it with `swift build --product mutuals` "
                     "or set MUTUALS_BINARY")
-    data_dir = tempfile.mkdtemp(prefix="mutuals-browser-")
-    port = free_port()
-    log_path = os.path.join(data_dir, "server.log")
-    log = open(log_path, "w+")
-    process = subprocess.Popen(
-        [binary, "serve", "--demo", "--data", data_dir, "--port", str(port), "--http-port", "0",
-         "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
-         # Many tests read pages signed out from one address in quick succession.
-         "--access-log", "off", "--visitor-rate", "0"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base_url = f"https://localhost:{port}"
-    BASE_URL["url"] = base_url
-    srv = Server(base_url=base_url, data_dir=data_dir, binary=binary, process=process)
+    with data_directory("mutuals-browser-") as data_dir:
+        port = free_port()
+        log_path = os.path.join(data_dir, "server.log")
+        log = open(log_path, "w+")
+        process = subprocess.Popen(
+            [binary, "serve", "--demo", "--data", data_dir, "--port", str(port), "--http-port", "0",
+             "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
+             # Many tests read pages signed out from one address in quick succession.
+             "--access-log", "off", "--visitor-rate", "0"],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
+        base_url = f"https://localhost:{port}"
+        BASE_URL["url"] = base_url
+        srv = Server(base_url=base_url, data_dir=data_dir, binary=binary, process=process)
+        try:
+            srv.output = wait_until_serving(process, base_url, log)
+            srv.accounts = demo_accounts(srv.output)
+            assert {"member", "mentor", "admin"} <= srv.accounts.keys(), f"demo accounts not printed: {srv.output}"
+            yield srv
+        finally:
+            stop(process)
+            log.close()
+
+
+def wait_until_serving(process: subprocess.Popen, base_url: str, log) -> list[str]:
+    """Waits (60 s at most) until the server answers /healthz; returns the lines it has written
+    to `log` by then. Raises with its output when it exits or does not answer."""
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
+        with contextlib.suppress(OSError):
+            if fetch(base_url + "/healthz")[0] == 200:
+                break
+        if time.monotonic() > deadline:
+            log.seek(0)
+            raise RuntimeError(f"server did not answer /healthz within 60 s:\n{log.read()}")
+        time.sleep(0.2)
+    log.seek(0)
+    return log.read().splitlines()
+
+
+def demo_accounts(output: list[str]) -> dict:
+    """The demo accounts `serve --demo` printed: role -> (handle, password)."""
+    accounts = {}
+    for line in output:
+        match = ACCOUNT_LINE.match(line)
+        if match:
+            accounts[match.group(1)] = (match.group(2), match.group(3))
+    return accounts
+
+
+@contextlib.contextmanager
+def data_directory(prefix: str):
+    """A fresh data directory under the system temporary directory, removed when the block
+    ends however it ends (kept when KEEP_BROWSER_DATA is set, to read the server's log)."""
+    path = tempfile.mkdtemp(prefix=prefix)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
-            try:
-                status, _, _ = fetch(base_url + "/healthz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"server did not answer /healthz within 60 s:\n{log.read()}")
-            time.sleep(0.2)
-        log.seek(0)
-        srv.output = log.read().splitlines()
-        for line in srv.output:
-            match = ACCOUNT_LINE.match(line)
-            if match:
-                srv.accounts[match.group(1)] = (match.group(2), match.group(3))
-        assert {"member", "mentor", "admin"} <= srv.accounts.keys(), f"demo accounts not printed: {srv.output}"
-        yield srv
+        yield path
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
         if os.environ.get("KEEP_BROWSER_DATA") is None:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stops a server with SIGTERM, killing it if it has not exited within 20 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def make_driver(javascript: bool, width: int = 1280, height: int = 900) -> webdriver.Chrome:

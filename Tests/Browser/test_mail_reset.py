@@ -12,7 +12,6 @@ import email.policy
 import glob
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from selenium.webdriver.common.by import By
 
 import conftest
 from axe_support import describe_violations, run_axe
-from conftest import REPO, fetch, free_port, submit_and_wait
+from conftest import REPO, free_port, submit_and_wait
 
 SMTP_SERVER = os.path.join(REPO, "Tests", "MailRelay", "smtp_server.py")
 MEMBER_EMAIL = "sam.okafor@example.org"
@@ -49,41 +48,24 @@ def smtp_server(out_dir: str):
 def mailing_server(smtp_port: int):
     """`mutuals serve --demo` relaying through the test SMTP server; yields (base_url, accounts)."""
     binary = os.environ.get("MUTUALS_BINARY", os.path.join(REPO, ".build", "debug", "mutuals"))
-    data_dir = tempfile.mkdtemp(prefix="mutuals-mail-browser-")
-    port = free_port()
-    base_url = f"https://localhost:{port}"
-    log = open(os.path.join(data_dir, "server.log"), "w+")
-    process = subprocess.Popen(
-        [binary, "serve", "--demo", "--data", data_dir, "--port", str(port), "--http-port", "0",
-         "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
-         "--access-log", "off", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port), "--smtp-tls", "none",
-         "--mail-from", "Mutuals Network <network@example.org>", "--base-url", base_url],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
-    previous = conftest.BASE_URL["url"]
-    conftest.BASE_URL["url"] = base_url
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read()}")
-            with contextlib.suppress(OSError):
-                if fetch(base_url + "/healthz")[0] == 200:
-                    break
-            assert time.monotonic() < deadline, "server did not answer /healthz"
-            time.sleep(0.2)
-        log.seek(0)
-        accounts = {}
-        for line in log.read().splitlines():
-            match = conftest.ACCOUNT_LINE.match(line)
-            if match:
-                accounts[match.group(1)] = (match.group(2), match.group(3))
-        yield base_url, accounts
-    finally:
-        conftest.BASE_URL["url"] = previous
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-        log.close()
+    with conftest.data_directory("mutuals-mail-browser-") as data_dir:
+        port = free_port()
+        base_url = f"https://localhost:{port}"
+        log = open(os.path.join(data_dir, "server.log"), "w+")
+        process = subprocess.Popen(
+            [binary, "serve", "--demo", "--data", data_dir, "--port", str(port), "--http-port", "0",
+             "--public", os.path.join(REPO, "Public"), "--templates", os.path.join(REPO, "Templates"),
+             "--access-log", "off", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port), "--smtp-tls", "none",
+             "--mail-from", "Mutuals Network <network@example.org>", "--base-url", base_url],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
+        previous = conftest.BASE_URL["url"]
+        conftest.BASE_URL["url"] = base_url
+        try:
+            yield base_url, conftest.demo_accounts(conftest.wait_until_serving(process, base_url, log))
+        finally:
+            conftest.BASE_URL["url"] = previous
+            conftest.stop(process)
+            log.close()
 
 
 def wait_for_mail(out_dir: str, to: str, timeout: float = 30) -> email.message.EmailMessage:

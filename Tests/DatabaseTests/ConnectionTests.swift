@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
 struct Item: RowDecodable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
 @Suite("Migrator: numbered, atomic, refuses newer files")

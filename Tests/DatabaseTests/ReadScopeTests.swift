@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Database
 
 /// Runs `body` on a new thread (which has no read scope) and waits for it.

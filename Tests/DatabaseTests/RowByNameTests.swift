@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
 /// A thread line as a page reads it: plain columns, a join with a clashing name given an alias,

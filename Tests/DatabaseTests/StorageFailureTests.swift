@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
 /// Writes the storage refuses (issue 17, "the disk fills"): each caller gets an error that says

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import Testing
+import TestSupport
 @testable import Database
 
 /// The health the store reports to `/healthz`: a reader answers, and the writer is running, not

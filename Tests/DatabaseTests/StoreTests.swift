@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import Database
 
 /// Runs `body` on `count` threads at once and waits for all of them.

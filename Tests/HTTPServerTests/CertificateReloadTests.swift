@@ -14,7 +14,12 @@ import TestSupport
 
         init() throws {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try DevelopmentCertificate.generate(certificatePath: certificate, privateKeyPath: key)
+            do {
+                try DevelopmentCertificate.generate(certificatePath: certificate, privateKeyPath: key)
+            } catch {
+                remove()
+                throw error
+            }
         }
 
         /// Makes a new pair named `name` beside the one in service; returns its fingerprint.

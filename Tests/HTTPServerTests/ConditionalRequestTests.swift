@@ -49,8 +49,9 @@ import TestSupport
 
     /// Over a real socket: 412 for a false If-Match or If-Unmodified-Since, 200 for true ones.
     @Test func preconditionFailedOverTheWire() throws {
-        let root = try StaticFileTests.makeRoot()
-        try withTestServer(router: try makeTestRouter(staticRoot: root)) { server in
+        let folder = try StaticFileTests.makeRoot()
+        defer { folder.remove() }
+        try withTestServer(router: try makeTestRouter(staticRoot: folder.file("public"))) { server in
             let client = try server.client()
             try client.send("GET /static/css/site.css HTTP/1.1\r\nHost: x\r\n\r\n")
             let first = try client.readResponse()

@@ -495,21 +495,25 @@ extension EndToEndTests {
 }
 
 @Suite(.serialized, .timeLimit(.minutes(1))) struct StaticFileTests {
-    static func makeRoot() throws -> String {
-        let base = NSTemporaryDirectory() + "mutuals-static-\(UUID().uuidString)"
-        let root = base + "/public"
+    /// A static root (`folder.file("public")`) with a secret and links out of it beside it in
+    /// `folder`; the caller removes `folder`.
+    static func makeRoot() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory("mutuals-static")
+        let base = folder.path
+        let root = folder.file("public")
         try FileManager.default.createDirectory(atPath: root + "/css", withIntermediateDirectories: true)
         try "body{}".write(toFile: root + "/css/site.css", atomically: true, encoding: .utf8)
         try "hidden".write(toFile: root + "/.env", atomically: true, encoding: .utf8)
         try "TOP SECRET".write(toFile: base + "/secret.txt", atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: root + "/escape.txt", withDestinationPath: base + "/secret.txt")
         try FileManager.default.createSymbolicLink(atPath: root + "/up", withDestinationPath: base)
-        return root
+        return folder
     }
 
     @Test func servesWithValidatorsAnd304() throws {
-        let root = try Self.makeRoot()
-        try withTestServer(router: try makeTestRouter(staticRoot: root)) { server in
+        let folder = try Self.makeRoot()
+        defer { folder.remove() }
+        try withTestServer(router: try makeTestRouter(staticRoot: folder.file("public"))) { server in
             let client = try server.client()
             try client.send("GET /static/css/site.css HTTP/1.1\r\nHost: x\r\n\r\n")
             let response = try client.readResponse()
@@ -539,8 +543,9 @@ extension EndToEndTests {
         "/static/css/", "/static/css",
     ])
     func traversalNeverEscapes(path: String) throws {
-        let root = try Self.makeRoot()
-        try withTestServer(router: try makeTestRouter(staticRoot: root)) { server in
+        let folder = try Self.makeRoot()
+        defer { folder.remove() }
+        try withTestServer(router: try makeTestRouter(staticRoot: folder.file("public"))) { server in
             let client = try server.client()
             try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
             let response = try client.readResponse()

@@ -41,6 +41,14 @@ import TestSupport
             try process.run()
         }
 
+        /// A test that failed before `terminate()` leaves no server running.
+        deinit {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+
         /// Reads output until a line contains `marker`.
         func waitFor(_ marker: String) throws -> String {
             // availableData blocks; a watchdog ends the process if the line never comes.
@@ -83,6 +91,7 @@ import TestSupport
 
     @Test func servesHTTPSWithADevelopmentCertificateAndStopsCleanly() throws {
         let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try Self.freePort()
         let httpPort = try Self.freePort()
         let first = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--http-port", "\(httpPort)"])
@@ -120,6 +129,7 @@ import TestSupport
 
     @Test func plainModeAndBadArguments() throws {
         let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try Self.freePort()
         let server = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
         _ = try server.waitFor("serving http://127.0.0.1:\(port)/")

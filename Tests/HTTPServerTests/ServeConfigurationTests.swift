@@ -109,6 +109,7 @@ import TestSupport
         let file = try Self.writeFile(text)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let data = NSTemporaryDirectory() + "mutuals-config-data-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let outcome = try Self.serve(["--config", file, "--data", data, "--http-port", "0"] + Self.directories,
                                      environment: environment)
         #expect(outcome.status != 0)
@@ -133,6 +134,7 @@ import TestSupport
     /// The settings are not only printed: a server started from a file and the environment uses them.
     @Test func aServerStartsFromTheFileAndTheEnvironment() throws {
         let data = NSTemporaryDirectory() + "mutuals-config-data-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let port = try ServeCommandTests.freePort()
         let file = try Self.writeFile(#"{"no-tls": true, "port": 1, "data": "\#(data)"}"#)
         defer { try? FileManager.default.removeItem(atPath: file) }

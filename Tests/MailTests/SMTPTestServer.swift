@@ -115,7 +115,12 @@ final class SMTPTestServer {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardInput = stdin
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(atPath: outDirectory)
+            throw error
+        }
         // The first line is "PORT <n>"; reading blocks until the server listens (or exits).
         var line = Data()
         while !line.contains(0x0A) {
@@ -127,6 +132,7 @@ final class SMTPTestServer {
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: outDirectory)
             throw SMTPTestServerError(description: "smtp_server.py did not start: \(text)")
         }
         self.port = port

@@ -2,18 +2,20 @@ import Foundation
 import HTTPServer
 @testable import Mail
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Certificates for the test relay, made once per process: `files` is the relay's (self-signed,
-/// for localhost and 127.0.0.1, so it is its own CA file); `other` is an unrelated one.
+/// Certificates for the test relay, made once per process and removed when it exits: `files`
+/// is the relay's (self-signed, for localhost and 127.0.0.1, so it is its own CA file); `other`
+/// is an unrelated one.
 enum TestRelayCertificate {
     static let files = make("relay")
     static let other = make("other")
 
     static func make(_ name: String) -> DevelopmentCertificate.Files {
-        let directory = NSTemporaryDirectory() + "mutuals-mail-cert-\(name)-\(getpid())"
+        let directory = ProcessDirectory.path("mutuals-mail-cert-\(name)")
         do {
             return try DevelopmentCertificate.ensure(in: directory)
         } catch {

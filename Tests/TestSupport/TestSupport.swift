@@ -319,10 +319,10 @@ public struct TestServer {
     }
 }
 
-/// A development certificate made once per test process.
+/// A development certificate made once per test process, removed when it exits.
 public enum TestCertificate {
     public static let files: DevelopmentCertificate.Files = {
-        let directory = "/tmp/mutuals-test-cert-\(getpid())"
+        let directory = ProcessDirectory.path("mutuals-test-cert")
         do {
             return try DevelopmentCertificate.ensure(in: directory)
         } catch {

@@ -35,7 +35,12 @@ final class LoopbackRelay {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardInput = input
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
         var line = Data()
         while !line.contains(0x0A) {
             let chunk = pipe.fileHandleForReading.availableData
@@ -45,6 +50,8 @@ final class LoopbackRelay {
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
             process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: directory)
             throw TestNetworkError("smtp_server.py did not start: \(text)")
         }
         self.port = port

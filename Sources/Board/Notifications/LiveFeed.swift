@@ -64,6 +64,11 @@ public struct LiveFeed: Sendable {
         public var posts: [NewPost] = []
         /// New unread counts of the watched users who got notifications.
         public var unread: [(userID: Int64, count: Int)] = []
+        /// A moderation or administration action was logged since the last look (a thread
+        /// hidden or moved into a private space, a post hidden or deleted…): what a reader may
+        /// read may have changed with no new notification, so unread counts are read again.
+        /// Every change to what the one rule reads of threads and posts is such an action.
+        public var moderated = false
         /// Where the next look starts: the newest post, release and notification seen.
         public var position: Position
 
@@ -73,25 +78,28 @@ public struct LiveFeed: Sendable {
     }
 
     /// How far a watcher has looked: the newest post id, `post_releases` id (a post leaving the
-    /// approval queue, migration 22) and notification id it has seen.
+    /// approval queue, migration 22), notification id and `moderation_log` id it has seen.
     public struct Position: Sendable, Equatable {
         public var post: Int64
         public var release: Int64
         public var notification: Int64
+        public var moderation: Int64
 
-        public init(post: Int64 = 0, release: Int64 = 0, notification: Int64 = 0) {
+        public init(post: Int64 = 0, release: Int64 = 0, notification: Int64 = 0, moderation: Int64 = 0) {
             self.post = post
             self.release = release
             self.notification = notification
+            self.moderation = moderation
         }
     }
 
-    /// The newest post, release and notification now (a watcher starts after them).
+    /// The newest post, release, notification and log entry now (a watcher starts after them).
     public func latest() throws -> Position {
         try store.read { conn in
             Position(post: try conn.scalar(Int64.self, "SELECT max(id) FROM posts") ?? 0,
                      release: try conn.scalar(Int64.self, "SELECT max(id) FROM post_releases") ?? 0,
-                     notification: try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0)
+                     notification: try conn.scalar(Int64.self, "SELECT max(id) FROM notifications") ?? 0,
+                     moderation: try conn.scalar(Int64.self, "SELECT max(id) FROM moderation_log") ?? 0)
         }
     }
 
@@ -122,8 +130,8 @@ public struct LiveFeed: Sendable {
         \(Resource.ThreadState.columns)
         """
 
-    /// The replies and notifications added after `position`: three indexed range reads in one
-    /// snapshot.
+    /// The replies and notifications added after `position`, and whether an action was logged
+    /// since: three indexed range reads and the log's newest id, in one snapshot.
     ///
     /// A post is followed by its id, so one approved after a watcher passed its id would never be
     /// sent: approvals are read from `post_releases` too, for posts at or before the position
@@ -171,6 +179,11 @@ public struct LiveFeed: Sendable {
             }
             for user in users {
                 changes.unread.append((user, try Notifications.unreadCount(conn, userID: user)))
+            }
+            let logged = try conn.scalar(Int64.self, "SELECT max(id) FROM moderation_log") ?? 0
+            if logged > position.moderation {
+                changes.moderated = true
+                changes.position.moderation = logged
             }
             return changes
         }
