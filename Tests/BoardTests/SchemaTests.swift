@@ -191,6 +191,10 @@ struct MigrationListTests {
             (7, Migration007TopicCounts.sql, "e5a2a2c023bcbcabd7e2d01b91873fbba248fe10bd085de08628ccfd02c4fcf1"),
             (8, Migration008HeldThreads.sql, "95df71667f6ea751dd80b6b1b4de20259c31fbf70de1625aed32fb5fe1290e97"),
             (9, Migration009RecentSearch.sql, "1021680d6dffa00194e2fc256fbf287672962c3a29a0bfcd575f4367c253e2e4"),
+            (16, Migration016MentorAnswers.sql, "31c9ef6afa69598e03764928011d0c962741a5915e8783b3f1c7750911d59687"),
+            (18, Migration018TopicHelpful.sql, "05e0f0e41db184f7e6b140a7499c96d119b025abd10107d343684adf8122553f"),
+            (20, Migration020ThreadTopicIDs.sql, "f41901a6b438bcdbc47d33a940e83f81778d5d0a2f9e7fc24e400c85a8a5d2ff"),
+            (21, Migration021HeldPostsUncounted.sql, "b4192fa2fd7adac6bc7d6f46a703648c98b17cb8c88d77808c2eb3992060adc5"),
         ]
         for migration in shipped {
             let digest = Digest.sha256(Array(migration.sql.utf8)).map { String(format: "%02x", $0) }.joined()

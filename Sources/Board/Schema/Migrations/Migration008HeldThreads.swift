@@ -15,6 +15,16 @@ import Database
 enum Migration008HeldThreads {
     static let migration = Migration(version: 8, name: "threads held for approval are not listed", sql: sql)
 
+    /// Counts every topic's listed threads anew, in each space (also `DerivedCounts.recount`).
+    static let topicCountsRecount = """
+    DELETE FROM topic_thread_counts;
+    INSERT INTO topic_thread_counts(topic_id, organisation_id, threads)
+        SELECT tt.topic_id, coalesce(t.organisation_id, 0), count(*)
+        FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
+        WHERE t.hidden = 0 AND t.held = 0
+        GROUP BY tt.topic_id, coalesce(t.organisation_id, 0);
+    """
+
     static let sql = """
     ALTER TABLE threads ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1));
 
@@ -40,12 +50,7 @@ enum Migration008HeldThreads {
     DROP TRIGGER topic_counts_thread_change;
     DROP TRIGGER topic_counts_thread_delete;
 
-    DELETE FROM topic_thread_counts;
-    INSERT INTO topic_thread_counts(topic_id, organisation_id, threads)
-        SELECT tt.topic_id, coalesce(t.organisation_id, 0), count(*)
-        FROM thread_topics tt JOIN threads t ON t.id = tt.thread_id
-        WHERE t.hidden = 0 AND t.held = 0
-        GROUP BY tt.topic_id, coalesce(t.organisation_id, 0);
+    \(topicCountsRecount)
 
     -- As migration 7's triggers, with "listed" (not hidden, not held) for "visible".
     CREATE TRIGGER topic_counts_tag AFTER INSERT ON thread_topics

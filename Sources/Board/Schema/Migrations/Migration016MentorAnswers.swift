@@ -19,15 +19,21 @@ enum Migration016MentorAnswers {
         """
     }
 
-    static let sql = """
-    ALTER TABLE threads ADD COLUMN mentor_answers INTEGER NOT NULL DEFAULT 0 CHECK (mentor_answers >= 0);
-
+    /// Sets each thread's count from its posts; a thread with none is left as it is (a new
+    /// column's 0). More conditions on `threads` may follow with `AND` (`DerivedCounts.recount`).
+    static let recount = """
     UPDATE threads SET mentor_answers = c.n
     FROM (SELECT mp.thread_id, count(*) AS n FROM posts mp JOIN users mu ON mu.id = mp.author_id
           WHERE mp.position > 1 AND mp.hidden = 0 AND mp.deleted_by_author = 0 AND mp.held_for_approval = 0
             AND mu.role = 'mentor'
           GROUP BY mp.thread_id) AS c
-    WHERE c.thread_id = threads.id;
+    WHERE c.thread_id = threads.id
+    """
+
+    static let sql = """
+    ALTER TABLE threads ADD COLUMN mentor_answers INTEGER NOT NULL DEFAULT 0 CHECK (mentor_answers >= 0);
+
+    \(recount);
 
     CREATE TRIGGER mentor_answers_insert AFTER INSERT ON posts
     WHEN \(counts("NEW"))

@@ -13,6 +13,15 @@ import Database
 enum Migration018TopicHelpful {
     static let migration = Migration(version: 18, name: "helpful marks per topic and post kept by triggers", sql: sql)
 
+    /// Fills `topic_helpful` from the marks (into an empty table: `DerivedCounts.recount`
+    /// empties it first).
+    static let fill = """
+    INSERT INTO topic_helpful(topic_id, post_id, marks)
+    SELECT tt.topic_id, h.post_id, count(*)
+    FROM helpful_marks h JOIN posts p ON p.id = h.post_id JOIN thread_topics tt ON tt.thread_id = p.thread_id
+    GROUP BY tt.topic_id, h.post_id;
+    """
+
     static let sql = """
     CREATE TABLE topic_helpful (
         topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
@@ -23,10 +32,7 @@ enum Migration018TopicHelpful {
     CREATE INDEX topic_helpful_ranked ON topic_helpful(topic_id, marks DESC, post_id DESC);
     CREATE INDEX topic_helpful_by_post ON topic_helpful(post_id);
 
-    INSERT INTO topic_helpful(topic_id, post_id, marks)
-    SELECT tt.topic_id, h.post_id, count(*)
-    FROM helpful_marks h JOIN posts p ON p.id = h.post_id JOIN thread_topics tt ON tt.thread_id = p.thread_id
-    GROUP BY tt.topic_id, h.post_id;
+    \(fill)
 
     -- A mark: one more in every topic of the post's thread.
     CREATE TRIGGER topic_helpful_mark AFTER INSERT ON helpful_marks

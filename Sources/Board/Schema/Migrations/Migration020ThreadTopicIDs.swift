@@ -19,9 +19,12 @@ enum Migration020ThreadTopicIDs {
         "(SELECT group_concat(topic_id) FROM thread_topics WHERE thread_id = \(thread))"
     }
 
+    /// Sets every thread's topic ids from `thread_topics` (a `WHERE` may follow: `DerivedCounts.recount`).
+    static let recount = "UPDATE threads SET topic_ids = \(ids(ofThread: "threads.id"))"
+
     static let sql = """
     ALTER TABLE threads ADD COLUMN topic_ids TEXT;
-    UPDATE threads SET topic_ids = \(ids(ofThread: "threads.id"));
+    \(recount);
 
     CREATE TRIGGER thread_topic_ids_tag AFTER INSERT ON thread_topics
     BEGIN
