@@ -27,6 +27,17 @@ import TestSupport
         }
     }
 
+    /// Migration 23: each post's own count (`posts.helpful_count`), as `[post id: marks]`, kept
+    /// and counted.
+    func postCounts(_ network: TestNetwork) throws -> (kept: [Int64: Int], counted: [Int64: Int]) {
+        try network.store.read { conn in
+            var kept: [Int64: Int] = [:], counted: [Int64: Int] = [:]
+            try conn.forEach("SELECT id, helpful_count FROM posts WHERE helpful_count != 0") { kept[try $0["id"]] = try $0["helpful_count"] }
+            try conn.forEach("SELECT post_id, count(*) AS n FROM helpful_marks GROUP BY post_id") { counted[try $0["post_id"]] = try $0["n"] }
+            return (kept, counted)
+        }
+    }
+
     @Test func keptCountsFollowEveryChange() throws {
         try withTestNetwork { network in
             let capital = try network.topic("capital-and-finance")
@@ -48,6 +59,7 @@ import TestSupport
             try mark("asker", answers[1])
             try mark("reader", elsewhere)
             #expect(try kept(network) == counted(network))
+            #expect(try postCounts(network).kept == postCounts(network).counted)
             #expect(try kept(network).count == 5)  // two topics × two posts, and the other thread's post
             // Ranked by the kept counts, most first.
             #expect(try service.topAnswers(topicSlug: "people-and-culture", viewer: .visitor).map(\.postID) == [answers[0], elsewhere, answers[1]])
@@ -56,6 +68,7 @@ import TestSupport
             try mark("helper2", answers[0], false)  // unmarked
             try mark("asker", answers[1], false)     // its last mark
             #expect(try kept(network) == counted(network))
+            #expect(try postCounts(network).kept == postCounts(network).counted)
             // Retagged: out of one topic, into another, as the edit form does it.
             try network.store.write { tx in
                 try tx.run("DELETE FROM thread_topics WHERE thread_id = ?", thread.id)
@@ -63,14 +76,27 @@ import TestSupport
                 try tx.run("INSERT INTO thread_topics(thread_id, topic_id) VALUES (?, ?)", other.id, capital)
             }
             #expect(try kept(network) == counted(network))
+            #expect(try postCounts(network).kept == postCounts(network).counted)
             #expect(try service.topAnswers(topicSlug: "capital-and-finance", viewer: .visitor).map(\.postID) == [answers[0], elsewhere])
             // A post removed for good, an account deleted with its marks.
             try mark("asker", answers[2])
             try network.store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", answers[2]) }
             #expect(try kept(network) == counted(network))
+            #expect(try postCounts(network).kept == postCounts(network).counted)
             try network.store.write { tx in try tx.run("DELETE FROM users WHERE id = ?", reader.id) }
             #expect(try kept(network) == counted(network))
+            #expect(try postCounts(network).kept == postCounts(network).counted)
             #expect(try service.topAnswers(topicSlug: "capital-and-finance", viewer: .visitor).map(\.count) == [2])
+
+            // The thread page reads each post's count from its row, and the reader's own mark.
+            let page = try #require(try network.store.read { conn in
+                try PageQueries.thread(conn, id: thread.id, page: 1, viewer: Viewer(userID: helpers[1].id, organisationID: nil, isAdmin: false))
+            })
+            let first = try #require(page.posts.first { $0.id == answers[0] })
+            #expect(first.helpful == HelpfulCount(count: 2, mine: true))
+            #expect(page.posts.first { $0.id == answers[1] }?.helpful == nil)
+            let byVisitor = try #require(try network.store.read { try PageQueries.thread($0, id: thread.id, page: 1, viewer: .visitor) })
+            #expect(byVisitor.posts.first { $0.id == answers[0] }?.helpful == HelpfulCount(count: 2, mine: false))
         }
     }
 }

@@ -125,7 +125,7 @@ public struct LiveFeed: Sendable {
         CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation, p.body_html, p.created_at,
         p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
         coalesce(p.hidden_reason, '') AS hidden_reason, p.thread_id AS thread_id,
-        (SELECT count(*) FROM helpful_marks h WHERE h.post_id = p.id) AS helpful_count, 0 AS helpful_mine,
+        p.helpful_count, 0 AS helpful_mine,
         p.author_id AS post_author_id, p.hidden AS post_hidden, p.held_for_approval AS post_held,
         \(Resource.ThreadState.columns)
         """

@@ -321,10 +321,12 @@ public enum PageQueries {
                    CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END AS body_html, p.created_at,
                    p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
                    coalesce(p.hidden_reason, '') AS hidden_reason,
-                   -- "This helped": each post's marks and the reader's own, two probes of the
-                   -- marks' key (post_id, user_id) per post.
-                   (SELECT count(*) FROM helpful_marks h WHERE h.post_id = p.id) AS helpful_count,
-                   EXISTS (SELECT 1 FROM helpful_marks h WHERE h.post_id = p.id AND h.user_id = ?3) AS helpful_mine
+                   -- "This helped": each post's marks (kept on its row, migration 23) and, on a
+                   -- post that has some, the reader's own: one probe of the marks' key.
+                   p.helpful_count,
+                   CASE WHEN p.helpful_count > 0
+                        THEN EXISTS (SELECT 1 FROM helpful_marks h WHERE h.post_id = p.id AND h.user_id = ?3)
+                        ELSE 0 END AS helpful_mine
             FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
             WHERE p.thread_id = ?4 AND p.position BETWEEN ?5 AND ?6
               AND (p.held_for_approval = 0 OR p.author_id = ?3 OR ?2)

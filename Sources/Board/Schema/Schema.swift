@@ -51,6 +51,7 @@ public enum Schema {
         Migration020ThreadTopicIDs.migration,
         Migration021HeldPostsUncounted.migration,
         Migration022ReleasesAndJoinedNames.migration,
+        Migration023HelpfulCounts.migration,
     ]
 
     /// The migrator for `migrations`.
