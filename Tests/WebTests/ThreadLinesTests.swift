@@ -131,4 +131,17 @@ import TestSupport
             #expect(!after.contains("Your post was saved.") && !after.contains("notice-token"))
         }
     }
+
+    /// Kept blocks are cut at each placeholder by a byte scan.
+    @Test func blocksAreCutAtEachHole() {
+        let hole = Array("abcd".utf8)
+        func cut(_ text: String) -> [String] { PostBlocks.split(Array(text.utf8), at: hole) }
+        #expect(cut("") == [""])
+        #expect(cut("x") == ["x"])
+        #expect(cut("abcd") == ["", ""])
+        #expect(cut("1abcd2abcdabcd3") == ["1", "2", "", "3"])
+        #expect(cut("abcabcd") == ["abc", ""])
+        #expect(cut("xabc") == ["xabc"])
+        #expect(cut("é abcd ü") == ["é ", " ü"])
+    }
 }

@@ -189,14 +189,50 @@ final class PostBlocks: Sendable {
         self.template = template
         self.hole = hole
         kept = KeptFragments(limit: limit) { block in
-            let parts = Self.render(template, block, csrfToken: hole).components(separatedBy: hole)
+            let parts = Self.split(Self.markup(template, block, csrfToken: hole), at: Array(hole.utf8))
             return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
         }
     }
 
-    private static func render(_ template: Template, _ block: PostBlock, csrfToken: String) -> String {
+    private static func markup(_ template: Template, _ block: PostBlock, csrfToken: String) -> [UInt8] {
         let surroundings = PostBlockSurroundings(csrfToken: csrfToken, readerIsAdmin: block.readerIsAdmin)
-        return String(decoding: template.render(roots: [.object(surroundings), .object(PostBlockView(block: block))]), as: UTF8.self)
+        return template.render(roots: [.object(surroundings), .object(PostBlockView(block: block))])
+    }
+
+    private static func render(_ template: Template, _ block: PostBlock, csrfToken: String) -> String {
+        String(decoding: markup(template, block, csrfToken: csrfToken), as: UTF8.self)
+    }
+
+    /// `bytes` cut at each `hole`, as text. A byte scan: Foundation's `components(separatedBy:)`
+    /// walks grapheme by grapheme, and took a third of the CPU of pages whose blocks were not kept.
+    static func split(_ bytes: [UInt8], at hole: [UInt8]) -> [String] {
+        var parts: [String] = []
+        bytes.withUnsafeBufferPointer { all in
+            var start = 0
+            for end in holeStarts(all, hole) {
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start ..< end]), as: UTF8.self))
+                start = end + hole.count
+            }
+            parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start...]), as: UTF8.self))
+        }
+        return parts
+    }
+
+    /// Where each (non-overlapping) `hole` starts in `bytes`.
+    private static func holeStarts(_ bytes: UnsafeBufferPointer<UInt8>, _ hole: [UInt8]) -> [Int] {
+        guard let first = hole.first, bytes.count >= hole.count else { return [] }
+        var starts: [Int] = []
+        var index = 0
+        let last = bytes.count - hole.count
+        while index <= last {
+            if bytes[index] == first, hole.indices.allSatisfy({ bytes[index + $0] == hole[$0] }) {
+                starts.append(index)
+                index += hole.count
+            } else {
+                index += 1
+            }
+        }
+        return starts
     }
 
     /// One block, rendered now for `csrfToken` and not kept.
