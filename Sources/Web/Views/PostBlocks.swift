@@ -168,8 +168,9 @@ struct PostBlockSurroundings: KeyedTemplateRenderable {
 /// about half of the signed-in thread page's CPU.
 final class PostBlocks: Sendable {
     private let template: Template
-    /// What the CSRF token is rendered as in kept markup: 32 random hex digits of this process,
-    /// which escaping leaves alone and no post can contain unless it knew them.
+    /// What the CSRF token is rendered as in kept markup: a control character and 32 random hex
+    /// digits of this process, which escaping leaves alone and no post can contain unless it
+    /// knew them.
     private let hole: String
     private let kept: KeptFragments<PostBlock, Pieces>
 
@@ -181,7 +182,9 @@ final class PostBlocks: Sendable {
 
     init(template: Template, limit: Int = 8192) {
         var generator = SystemRandomNumberGenerator()
-        let hole = (0..<2).map { _ in
+        // SOH, which no page text has (forms drop control characters, `FormText.cleaned`) and
+        // escaping leaves alone, then 32 random hex digits.
+        let hole = "\u{1}" + (0..<2).map { _ in
             let value = generator.next() as UInt64
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
@@ -218,18 +221,20 @@ final class PostBlocks: Sendable {
         return parts
     }
 
-    /// Where each (non-overlapping) `hole` starts in `bytes`.
+    /// Where each (non-overlapping) `hole` starts in `bytes`: `memchr` finds its first byte, a
+    /// control character no text on a page has, and `memcmp` checks the rest.
     private static func holeStarts(_ bytes: UnsafeBufferPointer<UInt8>, _ hole: [UInt8]) -> [Int] {
-        guard let first = hole.first, bytes.count >= hole.count else { return [] }
+        guard let first = hole.first, let base = bytes.baseAddress, bytes.count >= hole.count else { return [] }
         var starts: [Int] = []
         var index = 0
         let last = bytes.count - hole.count
-        while index <= last {
-            if bytes[index] == first, hole.indices.allSatisfy({ bytes[index + $0] == hole[$0] }) {
-                starts.append(index)
-                index += hole.count
+        while index <= last, let found = memchr(base + index, Int32(first), last - index + 1) {
+            let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + at, hole, hole.count) == 0 {
+                starts.append(at)
+                index = at + hole.count
             } else {
-                index += 1
+                index = at + 1
             }
         }
         return starts
