@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 @testable import Board
@@ -143,5 +144,31 @@ import TestSupport
         #expect(cut("abcabcd") == ["abc", ""])
         #expect(cut("xabc") == ["xabc"])
         #expect(cut("é abcd ü") == ["é ", " ü"])
+    }
+
+    /// An id is kept from its second render on, at once when an older state of it is kept, and
+    /// the kept output is given back only for an equal input.
+    @Test func fragmentsAreKeptFromTheirSecondRender() {
+        let renders = Mutex(0)
+        let fragments = KeptFragments<String, String>(limit: 2) { input in
+            renders.withLock { $0 += 1 }
+            return "<" + input + ">"
+        }
+        #expect(fragments.output(id: 1, for: "a") == "<a>")  // rendered once, not kept
+        #expect(fragments.output(id: 1, for: "a") == "<a>")  // rendered again, kept
+        #expect(renders.withLock { $0 } == 2)
+        #expect(fragments.output(id: 1, for: "a") == "<a>")  // kept
+        #expect(renders.withLock { $0 } == 2)
+        #expect(fragments.output(id: 1, for: "b") == "<b>")  // changed: rendered and kept at once
+        #expect(fragments.output(id: 1, for: "b") == "<b>")
+        #expect(renders.withLock { $0 } == 3)
+        guard case .renderOnce = fragments.lookup(id: 2, for: "c") else {
+            Issue.record("a new id is rendered once")
+            return
+        }
+        guard case .renderAndKeep = fragments.lookup(id: 2, for: "c") else {
+            Issue.record("an id rendered before is kept")
+            return
+        }
     }
 }

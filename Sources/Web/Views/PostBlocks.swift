@@ -191,10 +191,13 @@ final class PostBlocks: Sendable {
         }.joined()
         self.template = template
         self.hole = hole
-        kept = KeptFragments(limit: limit) { block in
-            let parts = Self.split(Self.markup(template, block, csrfToken: hole), at: Array(hole.utf8))
-            return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
-        }
+        kept = KeptFragments(limit: limit) { block in Self.pieces(template, block, hole: hole) }
+    }
+
+    /// `block` rendered with the placeholder for its token, cut around it.
+    private static func pieces(_ template: Template, _ block: PostBlock, hole: String) -> Pieces {
+        let parts = split(markup(template, block, csrfToken: hole), at: Array(hole.utf8))
+        return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
     }
 
     private static func markup(_ template: Template, _ block: PostBlock, csrfToken: String) -> [UInt8] {
@@ -249,11 +252,23 @@ final class PostBlocks: Sendable {
     func html(_ blocks: [PostBlock], csrfToken: String) -> String {
         enum Block {
             case kept(Pieces)
-            /// Rendered for this response alone (it carries a notice).
+            /// Rendered for this response alone (it carries a notice, or is rendered for the
+            /// first time: `KeptFragments` keeps a block from its second render on).
             case once(String)
         }
-        let page = blocks.map { block in
-            block.notice == nil ? Block.kept(kept.output(id: block.id, for: block)) : .once(render(block, csrfToken: csrfToken))
+        let page = blocks.map { block -> Block in
+            guard block.notice == nil else { return .once(render(block, csrfToken: csrfToken)) }
+            switch kept.lookup(id: block.id, for: block) {
+            case .kept(let pieces):
+                return .kept(pieces)
+            case .renderAndKeep:
+                let pieces = Self.pieces(template, block, hole: hole)
+                kept.keep(pieces, id: block.id, for: block)
+                return .kept(pieces)
+            case .renderOnce:
+                // Rendered once, as in place: no placeholder to cut out.
+                return .once(render(block, csrfToken: csrfToken))
+            }
         }
         let token = HTMLByteEscaper.escaped(csrfToken)
         // Sized once: a page's posts are most of its bytes, and growing the string copied them.

@@ -82,6 +82,12 @@ extension KeptFragments where Input == ThreadSummary, Output == String {
 /// markup is the markup a render would write, whoever asks; a changed input is rendered
 /// afresh. At most about `limit` are kept, a shard's all dropped together when it is full.
 ///
+/// **Kept from the second render on.** An id is kept the second time it is rendered (or at once
+/// when an older state of it is kept): a page read once, as a crawler or a reader going through
+/// the archive reads them, would otherwise fill the set with markup nobody asks for again, and
+/// keeping it cost more than rendering (allocation and freeing of a few KB a post). The ids
+/// rendered once are remembered, about four times `limit` of them, dropped together when full.
+///
 /// The kept markup is spread over shards by id, each with its own lock: every worker asks for
 /// every post and line of its page, and one lock for all of them was contended (a profile of
 /// the thread page on one core had 6% of its CPU waiting in it). An entry is one object, so the
@@ -96,8 +102,21 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
         }
     }
 
+    private struct Kept {
+        var entries: [Int64: Entry] = [:]
+        /// Ids rendered once and not kept.
+        var seen: Set<Int64> = []
+    }
+
     private final class Shard: Sendable {
-        let kept = Mutex<[Int64: Entry]>([:])
+        let kept = Mutex(Kept())
+    }
+
+    /// What to do for an id: its kept output, or render it and keep it, or render it only.
+    enum Lookup {
+        case kept(Output)
+        case renderAndKeep
+        case renderOnce
     }
 
     private let render: @Sendable (Input) -> Output
@@ -112,17 +131,44 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
         self.render = render
     }
 
-    /// The output for `input`, kept under `id`.
-    func output(id: Int64, for input: Input) -> Output {
-        let shard = shards[Int(UInt64(bitPattern: id) % UInt64(shards.count))]
-        if let entry = shard.kept.withLock({ $0[id] }), entry.input == input { return entry.output }
-        let output = render(input)
-        let entry = Entry(input: input, output: output)
-        shard.kept.withLock { kept in
-            if kept.count >= limitPerShard { kept.removeAll(keepingCapacity: true) }
-            kept[id] = entry
+    private func shard(_ id: Int64) -> Shard {
+        shards[Int(UInt64(bitPattern: id) % UInt64(shards.count))]
+    }
+
+    /// The kept output for `input` under `id`, or whether one rendered now is to be kept.
+    func lookup(id: Int64, for input: Input) -> Lookup {
+        shard(id).kept.withLock { kept in
+            if let entry = kept.entries[id] {
+                return entry.input == input ? .kept(entry.output) : .renderAndKeep
+            }
+            if kept.seen.remove(id) != nil { return .renderAndKeep }
+            if kept.seen.count >= limitPerShard * 4 { kept.seen.removeAll(keepingCapacity: true) }
+            kept.seen.insert(id)
+            return .renderOnce
         }
-        return output
+    }
+
+    /// Keeps `output`, rendered from `input`, under `id`.
+    func keep(_ output: Output, id: Int64, for input: Input) {
+        let entry = Entry(input: input, output: output)
+        shard(id).kept.withLock { kept in
+            if kept.entries.count >= limitPerShard { kept.entries.removeAll(keepingCapacity: true) }
+            kept.entries[id] = entry
+        }
+    }
+
+    /// The output for `input`, kept under `id` from its second render on.
+    func output(id: Int64, for input: Input) -> Output {
+        switch lookup(id: id, for: input) {
+        case .kept(let output):
+            return output
+        case .renderAndKeep:
+            let output = render(input)
+            keep(output, id: id, for: input)
+            return output
+        case .renderOnce:
+            return render(input)
+        }
     }
 }
 
