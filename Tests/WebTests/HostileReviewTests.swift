@@ -32,4 +32,31 @@ struct HostileReviewTests {
             #expect(stored != "Everyone here is a FRAUD")
         }
     }
+
+    /// The visitors' page cache told a visitor from a signed-in reader by the first Cookie field
+    /// alone, while the session is read from every Cookie field: a request carrying its session
+    /// in a second field (HTTP/1.1 allows several, and proxies send them) was served the
+    /// visitors' copy of the page, and its own page went through the cache's store step.
+    @Test func aSessionInASecondCookieFieldNeverUsesTheVisitorsCache() throws {
+        try withTestSite { site in
+            let pathfinder = try site.organisation("river-care")
+            _ = try site.topic()
+            let member = try site.member(of: pathfinder, handle: "insider")
+            _ = try site.thread(by: member, title: "A public question")
+            let browser = try site.signedIn("insider")
+            let session = try #require(browser.cookie("__Host-session") ?? browser.cookie("session"))
+            let name = browser.cookie("__Host-session") != nil ? "__Host-session" : "session"
+            let visitor = try site.browser().get("/")
+            #expect(visitor.status == 200 && !visitor.text.contains("Sign out"))
+            #expect(try site.browser().get("/").header("x-cache") == "hit")
+
+            let client = try site.client()
+            defer { client.close() }
+            try client.send("GET / HTTP/1.1\r\nHost: 127.0.0.1:\(site.port)\r\nCookie: theme=dark\r\nCookie: \(name)=\(session)\r\nConnection: close\r\n\r\n")
+            let page = try client.readResponse()
+            #expect(page.status == 200)
+            #expect(page.header("x-cache") == nil)
+            #expect(page.text.contains("Sign out"))
+        }
+    }
 }
