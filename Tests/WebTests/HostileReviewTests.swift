@@ -59,4 +59,28 @@ struct HostileReviewTests {
             #expect(page.text.contains("Sign out"))
         }
     }
+
+    /// Feeds never look at a session, so they never charged one that names no live session to the
+    /// visitors' limit (`requestContext` does that for pages): a scraper sending a made-up
+    /// session cookie read every feed without limit, each read skipping the page cache.
+    @Test func aMadeUpSessionCookieDoesNotLiftTheLimitOnFeeds() throws {
+        try withTestNetwork(limits: .noNewAccountPeriod) { network in
+            _ = try network.topic()
+            let member = try network.member(handle: "member")
+            let thread = try network.thread(by: member, title: "A public question")
+            var site = TestNetwork.siteFiles
+            site.visitorRate.perSecond = 0.01
+            site.visitorRate.burst = 5
+            try network.serve(site: site) { site in
+                for path in ["/t/\(thread.id)/feed.atom", "/briefing.atom", "/topics/capital-and-finance/feed", "/topics/capital-and-finance.atom"] {
+                    // One address (loopback), so one bucket: the first feed uses up the burst.
+                    let forger = site.browser()
+                    forger.setCookie("__Host-session", "made-up")
+                    var statuses: [Int] = []
+                    for _ in 0..<8 { statuses.append(try forger.get(path).status) }
+                    #expect(statuses.last == 429, "\(path): \(statuses)")
+                }
+            }
+        }
+    }
 }
