@@ -106,7 +106,8 @@ public final class PageCache: Sendable {
     /// The key for a visitor's GET, or nil when the request may not use the cache.
     static func key(for request: Request) -> String? {
         guard request.method == .get || request.method == .head else { return nil }
-        if let cookie = request.headers["cookie"], SessionCookies.mentionsSession(cookie) { return nil }
+        // Every Cookie field: the session is looked for in all of them (`Request.cookie`).
+        if request.headers.values("cookie").contains(where: SessionCookies.mentionsSession) { return nil }
         if let query = request.query, query.contains("token=") || hasNotice(query) { return nil }
         var key = request.isSecure ? "https://" : "http://"
         key += request.host

@@ -73,11 +73,18 @@ public final class VisitorRateLimit: Sendable {
 
     /// Puts the limit in front of every worker-run route registered so far: requests without a
     /// session cookie are charged here; with one, `requestContext` charges them if it is not live.
+    /// Feeds (`ReadingGate.isFeed`, and `/topics/{slug}.atom`) are charged here whatever their
+    /// cookies: they are answered as to a visitor and never look at a session, so a made-up
+    /// session cookie escaped the limit (and, skipping the visitors' page cache, cost a full read
+    /// each time).
     func guardRoutes(_ router: inout RouterBuilder) {
         router.wrapHandlers { pattern, execution, handler in
             guard execution == .pool, pattern != "/healthz", pattern != "/metrics", !ReadingGate.waysIn.contains(pattern) else { return handler }
+            let feed = ReadingGate.isFeed(pattern)
             return { [self] request in
-                if request.cookie(SessionCookies(for: request).session) == nil { try charge(request) }
+                if feed || request.path.hasSuffix(".atom") || request.cookie(SessionCookies(for: request).session) == nil {
+                    try charge(request)
+                }
                 return try handler(request)
             }
         }

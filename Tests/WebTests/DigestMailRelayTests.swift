@@ -101,6 +101,37 @@ struct DigestMailRelayTests {
         }
     }
 
+    /// A reply its author deleted before the sender composed its mail is not quoted in it: the
+    /// mail's excerpt read the stored text whether or not its author had deleted it (the
+    /// notification list already left it out), so the thread's author was mailed words that
+    /// the thread page shows to no one but moderators.
+    @Test func aReplyDeletedBeforeItsMailIsComposedIsNotQuoted() throws {
+        try withTestSite(limits: .noNewAccountPeriod) { site in
+            _ = try site.topic()
+            let author = try site.member(handle: "asker")
+            _ = try site.member(handle: "helper")
+            try site.network.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at") }
+            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
+            let thread = try site.thread(by: author, title: "Pension bonds — what did you do?")
+            let relay = try LoopbackRelay()
+            let helper = try site.signedIn("helper", landingOn: thread.path)
+            #expect(try helper.post("/t/\(thread.id)/reply", [("body", "Sent in anger: the council is hopeless."), ("action", "post")]).status == 303)
+            let reply = try #require(try site.network.store.read {
+                try $0.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", thread.id)
+            })
+            _ = try helper.get("/p/\(reply)/delete")
+            #expect(try helper.post("/p/\(reply)/delete", []).status == 303)
+            try site.relaySender(try relay.transport).deliverDue()
+            // The mail still goes (the reply is still there, as a placeholder), without its words.
+            let messages = try Self.parsed(relay).filter { $0.to == "asker@example.org" }
+            #expect(messages.count == 1)
+            for message in messages {
+                #expect(message.subject == "Re: Pension bonds — what did you do?")
+                #expect(!message.text.contains("council is hopeless") && !message.html.contains("council is hopeless"))
+            }
+        }
+    }
+
     @Test func theWeeklyBriefingIsComposedAndDelivered() throws {
         try withTestSite(limits: .noNewAccountPeriod) { site in
             _ = try site.topic()

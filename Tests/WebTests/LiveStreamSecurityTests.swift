@@ -151,6 +151,26 @@ struct LiveStreamSecurityTests {
         }
     }
 
+    /// A visitor's stream opened while the network was open to visitors ends once an admin
+    /// turns on "require sign-in to read": it used to carry every new reply to the signed-out
+    /// browser until its lifetime ran out, though a new stream is sent to sign in.
+    @Test func visitorsStreamEndsWhenSignInBecomesRequired() throws {
+        try withSite { site, server in
+            let thread = try site.id(ofThread: publicThreadTitle)
+            let (visitor, head) = try open(server, "/t/\(thread)/live")
+            defer { visitor.close() }
+            #expect(head.status == 200)
+            let tom = try site.viewer("tom_beckett")
+            let first = try Threads.reply(site.store, by: tom, threadID: thread, body: "Before the network closed")
+            #expect(try waitFor("id: \(first)", on: visitor).contains("Before the network closed"))
+
+            try Network(accounts: site.accounts).settings.set(by: try site.actor("network_admin"), .requireSignInToRead, to: "1")
+            _ = try Threads.reply(site.store, by: tom, threadID: thread, body: "MEMBERS ONLY reply")
+            #expect(!(try eventsUntilEnd(visitor)).joined().contains("MEMBERS ONLY"))
+            #expect(try server.get("/t/\(thread)/live").status == 303)
+        }
+    }
+
     @Test func streamCapReturns429() throws {
         try withSite({ $0.perAddress = 3; $0.perSession = 2 }) { site, server in
             let thread = try site.id(ofThread: publicThreadTitle)

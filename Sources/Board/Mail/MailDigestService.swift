@@ -5,14 +5,14 @@ import Foundation
 /// and the recipient's name.
 public struct NotificationMailItem: RowDecodable, Sendable {
     public let item: NotificationItem
-    /// The post's stored Markdown, when the notification is about a post.
+    /// The post's stored Markdown, when the notification is about a post its author has not deleted.
     public let markdown: String?
     public let recipientName: String
 
     static let select = """
         SELECT n.id, n.kind, n.thread_id, t.slug AS thread_slug, t.title AS thread_title, n.post_id,
                p.position AS post_position, a.display_name AS actor_name, n.created_at,
-               n.read_at IS NOT NULL AS read, p.body_markdown, u.display_name AS recipient_name,
+               n.read_at IS NOT NULL AS read, u.display_name AS recipient_name,
                CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown,
                CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
                                WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
@@ -30,7 +30,9 @@ public struct NotificationMailItem: RowDecodable, Sendable {
 
     public init(row: Row) throws {
         item = try NotificationItem(row: row)
-        markdown = try row["body_markdown"]
+        // As the list reads it: nil for a post its author deleted (its text is kept for
+        // moderators only), so a mail composed after the deletion does not quote it.
+        markdown = try row["post_markdown"]
         recipientName = try row["recipient_name"]
     }
 

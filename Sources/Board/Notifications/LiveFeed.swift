@@ -39,7 +39,8 @@ public struct LiveFeed: Sendable {
         /// Still reading, as this actor (role, confirmed organisation and mentorships as stored now).
         case reading(Actor)
         /// The session ended (signed out, expired, ended from another device, revoked by a
-        /// password change, the account deleted) or the account is suspended: close the stream.
+        /// password change, the account deleted) or the account is suspended, or a visitor's
+        /// after "require sign-in to read" was turned on: close the stream.
         case ended
     }
 
@@ -199,9 +200,12 @@ public struct LiveFeed: Sendable {
         return try store.read { conn in
             var result: [Reader: ReaderState] = [:]
             let adminsNeedTwoFactor = try Setting.requireTwoFactorForAdmins.isOn(conn)
+            // With "require sign-in to read" on, a visitor reads nothing: a stream opened before
+            // it was turned on ends, as a new one would be refused (`ReadingGate`).
+            let visitorsRead = try !Setting.requireSignInToRead.isOn(conn)
             for reader in readers {
                 guard let sessionID = reader.sessionID else {
-                    result[reader] = reader.userID == nil ? .reading(.visitor) : .ended
+                    result[reader] = reader.userID == nil && visitorsRead ? .reading(.visitor) : .ended
                     continue
                 }
                 let owner = try conn.scalar(Int64.self, """

@@ -206,6 +206,13 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                   status: .forbidden))
         }
+        // A suspended account may write nothing (Policy): its name is on every post it wrote and its
+        // profile is public, so neither changes until the suspension ends, as a mentor profile does
+        // not (`Mentors.updateProfile`). The form comes back with what was typed.
+        if context.actor.isSuspended(at: accounts.clock.now()) {
+            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: Policy.suspensionMessage(context.actor)),
+                                                  status: .forbidden))
+        }
         let errors = try accounts.updateProfile(userID: account.id, displayName: items["displayName"] ?? "", bio: items["bio"] ?? "",
                                                 organisationSlug: items["organisation"] ?? "")
         if !errors.isEmpty {
