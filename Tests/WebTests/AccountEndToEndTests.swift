@@ -172,6 +172,11 @@ struct AccountEndToEndTests {
             #expect(throttled.status == 429)
             #expect(throttled.header("retry-after") != nil)
             #expect(throttled.text.contains("Too many attempts to sign in"))
+            // The page says the wait the header gives ("Wait 1 second", not "1 minute").
+            let wait = try #require(throttled.header("retry-after").flatMap { Int($0) })
+            #expect(throttled.text.contains("Wait \(ThrottleWait.words(wait)) and try again"))
+            #expect(ThrottleWait.words(1) == "1 second" && ThrottleWait.words(45) == "45 seconds")
+            #expect(ThrottleWait.words(60) == "1 minute" && ThrottleWait.words(61) == "2 minutes")
             // The same answer for an account that does not exist, after the same failures.
             for _ in 0..<limits.freeFailures { _ = try world.signIn(world.browser(), "ghost", "wrong password!") }
             #expect(try world.signIn(world.browser(), "ghost", "wrong password!").text.contains("Too many attempts to sign in"))

@@ -52,9 +52,8 @@ struct AccountMailRoutes: RouteCollection {
             app.site.mailSender?.nudge()
             return context.redirect("/forgot-password/sent")
         case .throttled(let until):
-            let seconds = max(1, Int(until.timeIntervalSince(accounts.clock.now()).rounded(.up)))
-            let minutes = max(1, (seconds + 59) / 60)
-            let message = "Too many requests for a reset link. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again"
+            let seconds = ThrottleWait.seconds(until: until, now: accounts.clock.now())
+            let message = "Too many requests for a reset link. Wait \(ThrottleWait.words(seconds)) and try again"
             var response = pages.forgotPassword.response(InLayout(FormState(items: items, errors: [FieldError("email", message)]), context),
                                                          status: .tooManyRequests)
             response.headers.set("Retry-After", String(seconds))

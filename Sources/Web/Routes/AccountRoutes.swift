@@ -90,11 +90,11 @@ struct AccountRoutes: RouteCollection {
             let form = FormState(items: items, errors: [FieldError("identifier", message)])
             return context.finish(pages.signIn.response(InLayout(form, context), status: .unprocessableContent))
         case .throttled(let until):
-            let minutes = max(1, Int((until.timeIntervalSince(accounts.clock.now()) / 60).rounded(.up)))
-            let message = "Too many attempts to sign in. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again"
+            let seconds = ThrottleWait.seconds(until: until, now: accounts.clock.now())
+            let message = "Too many attempts to sign in. Wait \(ThrottleWait.words(seconds)) and try again"
             var response = pages.signIn.response(InLayout(FormState(items: items, errors: [FieldError("identifier", message)]), context),
                                                  status: .tooManyRequests)
-            response.headers.set("Retry-After", String(max(1, Int(until.timeIntervalSince(accounts.clock.now()).rounded(.up)))))
+            response.headers.set("Retry-After", String(seconds))
             return context.finish(response)
         }
     }
@@ -477,5 +477,19 @@ extension Accounts.RegistrationOutcome {
     var isRateLimited: Bool {
         if case .tooManyRegistrations = self { return true }
         return false
+    }
+}
+
+/// How long a throttled form asks the person to wait: the same number of seconds as its
+/// `Retry-After`, in words ("45 seconds", "2 minutes"), so the page and the header agree.
+enum ThrottleWait {
+    static func seconds(until: Date, now: Date) -> Int {
+        max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+    }
+
+    static func words(_ seconds: Int) -> String {
+        if seconds < 60 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
+        let minutes = (seconds + 59) / 60
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 }
