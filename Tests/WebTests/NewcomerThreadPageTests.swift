@@ -1,0 +1,47 @@
+import Board
+import Database
+import Foundation
+import HTTPServer
+import Testing
+import TestSupport
+@testable import Web
+
+/// What a thread page offers its reader leads somewhere real (a newcomer's review).
+extension HeldThreadListingTests {
+    /// The page links to the thread's feed only when the feed exists: a private thread, or one
+    /// awaiting approval, has none (`FeedQueries.thread` reads as a visitor), so no 404 link.
+    @Test func aThreadPageLinksToAFeedOnlyWhenThereIsOne() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let place = try place(world)
+            let held = try startHeldThread(world, handle: "feed_member", title: "Feed links on a held question",
+                                           body: "Does this page link to a feed?", place: place)
+            let own = try held.browser.get(held.path)
+            #expect(own.status == 200)
+            #expect(!own.text.contains("/t/\(held.threadID)/feed.atom"))
+            #expect(try held.browser.get("/t/\(held.threadID)/feed.atom").status == 404)
+
+            // A private thread, read by a member of its space.
+            let (privateID, reader) = try #require(try world.store.read { conn -> (Int64, String)? in
+                guard let id = try conn.scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id IS NOT NULL AND held = 0 AND hidden = 0 ORDER BY id LIMIT 1"),
+                      let handle = try conn.scalar(String.self, """
+                        SELECT u.handle FROM users u JOIN threads t ON t.organisation_id = u.organisation_id
+                        WHERE t.id = ? AND u.organisation_confirmed = 1 AND u.role = 'member' AND u.deleted_at IS NULL ORDER BY u.id LIMIT 1
+                        """, id) else { return nil }
+                return (id, handle)
+            })
+            let member = try world.signedIn(reader)
+            let privatePage = try member.get("/t/\(privateID)")
+            let privatePath = try #require(privatePage.header("location"))
+            let page = try member.get(privatePath)
+            #expect(page.status == 200)
+            #expect(!page.text.contains("/t/\(privateID)/feed.atom"))
+            #expect(try member.get("/t/\(privateID)/feed.atom").status == 404)
+
+            // Approved, the held thread is public: its page links to a feed that answers.
+            let admin = try world.signedIn("network_admin", landingOn: "/admin/queue")
+            #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "approve"), ("reason", "")]).status == 303)
+            #expect(try held.browser.get(held.path).text.contains("/t/\(held.threadID)/feed.atom"))
+            #expect(try world.browser().get("/t/\(held.threadID)/feed.atom").status == 200)
+        }
+    }
+}
