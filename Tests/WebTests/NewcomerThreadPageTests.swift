@@ -44,4 +44,37 @@ extension HeldThreadListingTests {
             #expect(try world.browser().get("/t/\(held.threadID)/feed.atom").status == 200)
         }
     }
+
+    /// Mentors cannot read a thread awaiting approval, so none can be asked to it: the page says
+    /// when asking becomes possible instead of "They have been told" to mentors who never are.
+    @Test func mentorsAreAskedOnlyOnceAHeldQuestionIsApproved() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let place = try place(world)
+            let held = try startHeldThread(world, handle: "asking_member", title: "Which mentor knows pensions well?",
+                                           body: "We need a mentor on pensions.", place: place)
+            let mentor = try #require(try world.store.read {
+                try $0.scalar(String.self, "SELECT handle FROM users WHERE role = 'mentor' AND deleted_at IS NULL ORDER BY id LIMIT 1")
+            })
+            let page = try held.browser.get(held.path)
+            #expect(!page.text.contains("/t/\(held.threadID)/mentors\""))
+            #expect(page.text.contains(Policy.mentorsAfterApproval))
+
+            let form = try held.browser.get("/t/\(held.threadID)/mentors")
+            #expect(form.status == 403)
+            #expect(form.text.contains(Policy.mentorsAfterApproval))
+            try held.browser.get(held.path)
+            #expect(try held.browser.post("/t/\(held.threadID)/mentors", [("mentors", mentor)]).status == 403)
+            #expect(try held.browser.post("/t/\(held.threadID)/mentors/admins", [("mentor", "")]).status == 403)
+            #expect(try world.store.read { try $0.scalar(Int.self, "SELECT count(*) FROM thread_mentors WHERE thread_id = ?", held.threadID) } == 0)
+
+            // Approved, the question can have mentors asked to it.
+            let admin = try world.signedIn("network_admin", landingOn: "/admin/queue")
+            #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "approve"), ("reason", "")]).status == 303)
+            let approved = try held.browser.get(held.path)
+            #expect(approved.text.contains("/t/\(held.threadID)/mentors\""))
+            #expect(!approved.text.contains(Policy.mentorsAfterApproval))
+            #expect(try held.browser.get("/t/\(held.threadID)/mentors").status == 200)
+            #expect(try held.browser.post("/t/\(held.threadID)/mentors", [("mentors", mentor)]).status == 303)
+        }
+    }
 }

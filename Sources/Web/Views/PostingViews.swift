@@ -184,7 +184,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
     }
 
     enum Key: String, CaseIterable, Sendable {
-        case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor
+        case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor, askMentorLater
         case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
         case threadToolsURL, siteNotice, detailsURL, postsHTML
     }
@@ -202,6 +202,10 @@ struct ReplyFormView: KeyedTemplateRenderable {
             signedIn ? (capabilities.restriction != nil ? .text("You cannot reply while your account is suspended.") : refusal.map { .text($0) }) : nil
         case .restriction: capabilities.restriction.map { .text($0) }
         case .mayAskMentor: .bool(capabilities.requestMentor)
+        // The asker (or an admin) of a thread awaiting approval: when asking becomes possible.
+        case .askMentorLater:
+            thread.page.state.held && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
+                ? .text(Policy.mentorsAfterApproval) : nil
         case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
         case .previewHTML: previewHTML.map { .html($0) }
         case .signInURL: .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
