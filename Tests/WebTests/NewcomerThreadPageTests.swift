@@ -77,4 +77,27 @@ extension HeldThreadListingTests {
             #expect(try held.browser.post("/t/\(held.threadID)/mentors", [("mentors", mentor)]).status == 303)
         }
     }
+
+    /// After posting a reply, its author is not sent to it as "new since your last visit"; a
+    /// reader who had seen the thread before is.
+    @Test func yourOwnReplyIsNotTheFirstNewPostToYou() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let threadID = try #require(try world.store.read {
+                try $0.scalar(Int64.self, "SELECT id FROM threads WHERE organisation_id IS NULL AND held = 0 AND hidden = 0 AND locked = 0 ORDER BY id LIMIT 1")
+            })
+            let other = try world.signedIn("helen_marsh")
+            let path = try #require(try other.get("/t/\(threadID)").header("location"))
+            #expect(try other.get(path).status == 200)
+
+            let author = try world.signedIn("priya_nair")
+            #expect(try author.get(path).status == 200)
+            let posted = try author.post("/t/\(threadID)/reply", [("body", "My own reply, seen as I post it"), ("action", "post")])
+            #expect(posted.status == 303)
+            let landing = try author.get(String(try #require(posted.header("location")).prefix { $0 != "#" }))
+            #expect(landing.text.contains("My own reply, seen as I post it"))
+            #expect(!landing.text.contains("new since your last visit"))
+
+            #expect(try other.get(path).text.contains("new since your last visit"))
+        }
+    }
 }

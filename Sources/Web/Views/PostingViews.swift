@@ -216,7 +216,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
         case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case .draftThread: .text(String(thread.page.thread.id))
         case .firstNewURL:
-            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
+            // New as the posts' own marks count it (`isNew`): the reader's own replies are not.
+            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen && $0.authorHandle != viewerHandle } }
+                .map { .text("#post-\($0.id)") }
         case .threadToolsURL: isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         // Said at the post instead (`postNotice`): the layout's banner stays empty.
         case .siteNotice: postNotice != nil ? .bool(false) : nil
