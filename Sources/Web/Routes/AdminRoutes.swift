@@ -257,7 +257,7 @@ struct AdminRoutes: RouteCollection {
     }
 
     func createTopic(_ request: Request) throws -> Response {
-        try adminForm(request, page: topicsPage) { context, items in
+        try adminForm(request, page: { try topicsPage($0, form: $1, status: $2) }) { context, items in
             try moderation.createTopic(by: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
                                        description: items["description"] ?? "")
             return context.redirect("/admin/topics", notice: .topicCreated)
@@ -265,8 +265,9 @@ struct AdminRoutes: RouteCollection {
     }
 
     func changeTopic(_ request: Request) throws -> Response {
-        try adminForm(request, page: topicsPage) { context, items in
-            let id = try request.id()
+        let id = try request.id()
+        return try adminForm(request, page: { try topicsPage($0, form: $1, status: $2, editing: id) },
+                             fieldID: { "\($0)-\(id)" }) { context, items in
             let change: TopicChange
             let notice: SiteNotice
             switch items["action"] ?? "" {
@@ -291,8 +292,10 @@ struct AdminRoutes: RouteCollection {
 
     /// Creates an organisation (`/admin/organisations`) or edits one (`/admin/organisations/{id}`).
     func saveOrganisation(_ request: Request) throws -> Response {
-        try adminForm(request, page: organisationsPage) { context, items in
-            let id = request.parameters.int("id").map(Int64.init)
+        let id = request.parameters.int("id").map(Int64.init)
+        // An edit that comes back shows on its organisation's form (`name-12`), not on the new one's.
+        return try adminForm(request, page: { try organisationsPage($0, form: $1, status: $2, editing: id) },
+                             fieldID: { field in id.map { "\(field)-\($0)" } ?? field }) { context, items in
             try moderation.saveOrganisation(by: context.actor, organisationID: id,
                                             slug: items["slug"] ?? "", name: items["name"] ?? "", kind: items["kind"] ?? "",
                                             description: items["description"] ?? "", region: items["region"] ?? "")
@@ -468,8 +471,10 @@ struct AdminRoutes: RouteCollection {
         return AdminUsersView.notice(notice.key, user: user, now: app.accounts.clock.now())
     }
 
-    func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.topics.response(InLayout(AdminTopicsView(topics: try moderation.topics()), context, form: form), status: status)
+    func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, editing: Int64? = nil) throws -> Response {
+        let edit = editing.map { AdminRowEdit(id: $0, form: form) }
+        return pages.topics.response(InLayout(AdminTopicsView(topics: try moderation.topics(), edit: edit), context,
+                                              form: edit?.pageForm ?? form), status: status)
     }
 
     func invitesPage(_ request: Request, made: InviteMade? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
@@ -480,9 +485,10 @@ struct AdminRoutes: RouteCollection {
         }
     }
 
-    func organisationsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.organisations.response(InLayout(AdminOrganisationsView(organisations: try moderation.organisations()), context, form: form),
-                                     status: status)
+    func organisationsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, editing: Int64? = nil) throws -> Response {
+        let edit = editing.map { AdminRowEdit(id: $0, form: form) }
+        let view = AdminOrganisationsView(organisations: try moderation.organisations(), edit: edit)
+        return pages.organisations.response(InLayout(view, context, form: edit?.pageForm ?? form), status: status)
     }
 
     func membershipsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, answered: String? = nil) throws -> Response {
