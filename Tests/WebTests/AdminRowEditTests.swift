@@ -71,3 +71,44 @@ import TestSupport
         }
     }
 }
+
+/// A refused form on a thread's admin page comes back as typed: its reason, its minutes, its
+/// topics; the page's other forms stay as they were (the reason and choices were lost).
+@Suite(.serialized, .timeLimit(.minutes(2))) struct AdminThreadFormTests {
+    func form(_ html: String, action: String) -> Substring {
+        AdminRowEditTests().form(html, action: action)
+    }
+
+    @Test func aRefusedThreadToolKeepsWhatWasTyped() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin()
+            let slugs = ["capital-and-finance", "governance-and-legal-form", "contracts-and-procurement", "management-capacity"]
+            let topics = try slugs.enumerated().map { try site.topic($0.element, position: $0.offset + 1) }
+            let asker = try site.member(handle: "asker")
+            let thread = try site.thread(by: asker, title: "Slow mode and topics for this thread", topics: [topics[0]])
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/threads/\(thread.id)")
+
+            let slow = try browser.post("/admin/threads/\(thread.id)/slow-mode", [("minutes", "ten"), ("reason", "Heated replies")])
+            #expect(slow.status == 422)
+            let slowForm = form(slow.text, action: "/admin/threads/\(thread.id)/slow-mode")
+            #expect(slowForm.contains("value=\"ten\""))
+            #expect(slowForm.contains("value=\"Heated replies\""))
+            #expect(!form(slow.text, action: "/admin/threads/\(thread.id)/topics").contains("Heated replies"))
+            #expect(!form(slow.text, action: "/admin/threads/\(thread.id)\"").contains("Heated replies"))
+
+            let retag = try browser.post("/admin/threads/\(thread.id)/topics",
+                                         slugs.map { ("topics", $0) } + [("reason", "Better filed")])
+            #expect(retag.status == 422)
+            let topicsForm = form(retag.text, action: "/admin/threads/\(thread.id)/topics")
+            for slug in slugs { #expect(topicsForm.contains("value=\"\(slug)\" checked"), "\(slug)") }
+            #expect(topicsForm.contains("value=\"Better filed\""))
+            #expect(!form(retag.text, action: "/admin/threads/\(thread.id)/slow-mode").contains("Better filed"))
+
+            // Nothing changed, and a fresh page shows the thread as it is.
+            let page = try browser.get("/admin/threads/\(thread.id)")
+            #expect(form(page.text, action: "/admin/threads/\(thread.id)/slow-mode").contains("value=\"0\""))
+            #expect(!form(page.text, action: "/admin/threads/\(thread.id)/topics").contains("value=\"\(slugs[1])\" checked"))
+            #expect(!page.text.contains("Better filed"))
+        }
+    }
+}

@@ -111,7 +111,7 @@ struct AdminRoutes: RouteCollection {
     }
 
     func changeThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .change) { context, id, items in
             guard let change = ThreadChange(rawValue: items["change"] ?? "") else { throw HTTPError.badRequest("Choose an action") }
             try moderation.changeThread(by: context.actor, threadID: id, change, reason: items["reason"] ?? "")
             return switch change {
@@ -126,28 +126,28 @@ struct AdminRoutes: RouteCollection {
     }
 
     func moveThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .move) { context, id, items in
             try moderation.moveThread(by: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "", reason: items["reason"] ?? "")
             return .threadMoved
         }
     }
 
     func retagThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .topics) { context, id, items in
             try moderation.retagThread(by: context.actor, threadID: id, topicSlugs: items.values("topics"), reason: items["reason"] ?? "")
             return .threadTopicsChanged
         }
     }
 
     func renameThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .rename) { context, id, items in
             try moderation.renameThread(by: context.actor, threadID: id, title: items["title"] ?? "", reason: items["reason"] ?? "")
             return .threadRenamed
         }
     }
 
     func setSlowMode(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .slowMode) { context, id, items in
             let minutes = Int(items["minutes"] ?? "")
             try moderation.setSlowMode(by: context.actor, threadID: id, minutes: minutes, reason: items["reason"] ?? "")
             return minutes == 0 ? .slowModeOff : .slowModeSet
@@ -156,8 +156,9 @@ struct AdminRoutes: RouteCollection {
 
     /// A form on a thread's admin page: `act` makes the change and names its notice, then back
     /// to the page the form was on (`back`, when local: the thread page) or the admin page.
-    func threadForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> SiteNotice) throws -> Response {
-        try adminForm(request, page: threadPage(request)) { context, items in
+    func threadForm(_ request: Request, _ form: AdminThreadForm,
+                    act: @escaping (RequestContext, Int64, [FormItem]) throws -> SiteNotice) throws -> Response {
+        try adminForm(request, page: threadPage(request, refused: form)) { context, items in
             let id = try request.id()
             let notice = try act(context, id, items)
             return context.redirect(ReturnPath.validated(items["back"]) ?? "/admin/threads/\(id)", notice: notice)
@@ -444,12 +445,15 @@ struct AdminRoutes: RouteCollection {
         pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), actor: context.actor, now: app.accounts.clock.now(), form: form), context, form: form), status: status)
     }
 
-    func threadPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
+    /// The thread's admin page; `refused`: the form of the request that came back, shown as typed.
+    func threadPage(_ request: Request, refused: AdminThreadForm? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             guard let thread = try moderation.thread(id: try request.id()) else { throw HTTPError.notFound }
             let spaces = try app.accounts.organisations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: $0.id == thread.organisationID) }
             let topics = try app.network.topics.active().map { ChoiceRow(value: $0.slug, label: $0.name, selected: thread.topicSlugs.contains($0.slug)) }
-            let view = AdminThreadView(thread: thread, spaces: spaces, topics: topics)
+            // Every value typed (the topics are several), which `form` keeps one of each.
+            let typed = refused == nil ? [] : FormText.cleaned(try request.formItems())
+            let view = AdminThreadView(thread: thread, spaces: spaces, topics: topics, refused: refused, typed: typed)
             return pages.thread.response(InLayout(view, context, form: form), status: status)
         }
     }

@@ -57,15 +57,27 @@ struct ChoiceRow: Sendable {
     var templateValue: TemplateValue { ["value": .text(value), "label": .text(label), "selected": .bool(selected)] }
 }
 
+/// The forms of a thread's admin page: the one that came back refused shows what was typed in it.
+enum AdminThreadForm: Sendable { case change, rename, slowMode, move, topics }
+
 struct AdminThreadView: KeyedTemplateRenderable {
     let thread: AdminThread
     let spaces: [ChoiceRow]
     let topics: [ChoiceRow]
+    /// The form that came back refused, and what was typed in it (its reason, minutes, place or topics).
+    var refused: AdminThreadForm? = nil
+    var typed: [FormItem] = []
 
     enum Key: String, CaseIterable, Sendable {
         case id, title, locked, pinned, isPublic, hidden, slowModeMinutes, spaces, topics
+        case reasonChange, reasonRename, reasonSlowMode, reasonMove, reasonTopics
     }
     static let templateKeys = TemplateKeys(Key.self)
+
+    /// The reason typed in `form`, when it is the one that came back.
+    func reason(_ form: AdminThreadForm) -> TemplateValue? {
+        refused == form ? .text(typed["reason"] ?? "") : nil
+    }
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
@@ -73,11 +85,22 @@ struct AdminThreadView: KeyedTemplateRenderable {
         case .title: .text(thread.title)
         case .locked: .bool(thread.locked)
         case .pinned: .bool(thread.pinned)
-        case .isPublic: .bool(thread.organisationID == nil)
+        case .isPublic: .bool(refused == .move ? (typed["organisation"] ?? "").isEmpty : thread.organisationID == nil)
         case .hidden: .bool(thread.hidden)
-        case .slowModeMinutes: .int(thread.slowModeSeconds / 60)
-        case .spaces: .list(spaces.map(\.templateValue))
-        case .topics: .list(topics.map(\.templateValue))
+        case .slowModeMinutes: refused == .slowMode ? .text(typed["minutes"] ?? "") : .int(thread.slowModeSeconds / 60)
+        case .spaces:
+            .list(spaces.map { space in
+                refused == .move ? ChoiceRow(value: space.value, label: space.label, selected: space.value == typed["organisation"]) : space
+            }.map(\.templateValue))
+        case .topics:
+            .list(topics.map { topic in
+                refused == .topics ? ChoiceRow(value: topic.value, label: topic.label, selected: typed.values("topics").contains(topic.value)) : topic
+            }.map(\.templateValue))
+        case .reasonChange: reason(.change)
+        case .reasonRename: reason(.rename)
+        case .reasonSlowMode: reason(.slowMode)
+        case .reasonMove: reason(.move)
+        case .reasonTopics: reason(.topics)
         }
     }
 }
