@@ -37,6 +37,11 @@ extension DataExport {
         let postID: Int64
         let savedAt: Date
     }
+    /// A post the person marked "This helped" (by id only, as saved posts).
+    struct HelpfulMark: Encodable {
+        let postID: Int64
+        let markedAt: Date
+    }
     struct NotificationSettings: Encodable {
         /// Kinds of notification turned off on the site (the others are on).
         let turnedOff: [String]
@@ -99,6 +104,15 @@ extension DataExport {
         try conn.forEach("SELECT post_id, created_at FROM bookmarks WHERE user_id = ? ORDER BY created_at, post_id",
                          arguments: [userID]) { row in
             rows.append(SavedPost(postID: try row["post_id"], savedAt: try row["created_at"]))
+        }
+        return rows
+    }
+
+    static func helpfulMarks(_ conn: Connection, _ userID: Int64) throws -> [HelpfulMark] {
+        var rows: [HelpfulMark] = []
+        try conn.forEach("SELECT post_id, created_at FROM helpful_marks WHERE user_id = ? ORDER BY created_at, post_id",
+                         arguments: [userID]) { row in
+            rows.append(HelpfulMark(postID: try row["post_id"], markedAt: try row["created_at"]))
         }
         return rows
     }
