@@ -90,4 +90,25 @@ struct DataExportSectionsTests {
             #expect((samJSON["drafts"] as? [[String: Any]])?.compactMap { $0["body"] as? String } == ["Sam private draft"])
         }
     }
+
+    /// The page says what the file holds: each section of the download, in words.
+    @Test func theYourDataPageNamesEverySectionOfTheDownload() throws {
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
+            let words: [String: String] = [
+                "profile": "your profile", "threads": "every thread and post you wrote", "posts": "every thread and post you wrote",
+                "postRevisions": "earlier versions of the posts you edited", "drafts": "your drafts", "flags": "your flags",
+                "savedPosts": "the posts you saved", "helpfulMarks": "marked “This helped”", "follows": "what you follow or muted",
+                "notificationSettings": "your notification and mail settings", "mentorProfile": "your mentor profile",
+                "sessions": "your sessions",
+            ]
+            let helen = try world.signedIn("helen_marsh")
+            let page = try helen.get("/account/data")
+            #expect(page.status == 200)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try helen.get("/account/data/download").text.utf8)) as? [String: Any])
+            #expect(Set(json.keys) == Set(words.keys))
+            for (section, phrase) in words {
+                #expect(page.text.contains(phrase), "\(section): \(phrase)")
+            }
+        }
+    }
 }
