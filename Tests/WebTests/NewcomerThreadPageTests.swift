@@ -67,6 +67,14 @@ extension HeldThreadListingTests {
             #expect(try held.browser.post("/t/\(held.threadID)/mentors/admins", [("mentor", "")]).status == 403)
             #expect(try world.store.read { try $0.scalar(Int.self, "SELECT count(*) FROM thread_mentors WHERE thread_id = ?", held.threadID) } == 0)
 
+            // Suspended meanwhile, the asker is not told of asking later: the suspension says why.
+            try world.store.write {
+                try $0.run("UPDATE users SET suspended_until = ?, suspension_reason = 'Testing' WHERE handle = 'asking_member'",
+                           Date().addingTimeInterval(86_400))
+            }
+            #expect(!(try held.browser.get(held.path).text.contains(Policy.mentorsAfterApproval)))
+            try world.store.write { try $0.run("UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE handle = 'asking_member'") }
+
             // Approved, the question can have mentors asked to it.
             let admin = try world.signedIn("network_admin", landingOn: "/admin/queue")
             #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "approve"), ("reason", "")]).status == 303)

@@ -202,9 +202,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
             signedIn ? (capabilities.restriction != nil ? .text("You cannot reply while your account is suspended.") : refusal.map { .text($0) }) : nil
         case .restriction: capabilities.restriction.map { .text($0) }
         case .mayAskMentor: .bool(capabilities.requestMentor)
-        // The asker (or an admin) of a thread awaiting approval: when asking becomes possible.
+        // The asker (or an admin) of a thread awaiting approval, not suspended: when asking becomes possible.
         case .askMentorLater:
-            thread.page.state.held && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
+            thread.page.state.held && capabilities.restriction == nil && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
                 ? .text(Policy.mentorsAfterApproval) : nil
         case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
         case .previewHTML: previewHTML.map { .html($0) }
