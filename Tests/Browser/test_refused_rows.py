@@ -1,10 +1,11 @@
-"""A refused admin form that is one of several on its page comes back where it was typed, with
-JavaScript on and off:
+"""Admin pages with several forms, with JavaScript on and off: a refused one comes back where it
+was typed, and an admin asking a mentor is offered what an admin can do:
 
 - /admin/topics: an edit of an existing topic keeps the typed name and description on that
   topic's form, its error beside the field, the summary's link landing on it, and the form for a
   new topic empty;
-- /admin/threads/N: a refused slow mode keeps the minutes and the reason typed.
+- /admin/threads/N: a refused slow mode keeps the minutes and the reason typed;
+- an admin on a thread's "Ask a mentor" page is shown where to find a mentor.
 
 Nothing is changed: the shared demo network stays as it was."""
 from __future__ import annotations
@@ -65,5 +66,19 @@ def test_a_refused_slow_mode_keeps_what_was_typed(driver, server):
     assert driver.find_element(By.ID, "minutes").get_attribute("value") == "ten"
     assert driver.find_element(By.ID, "slow-reason").get_attribute("value") == "Replies are getting heated"
     assert driver.find_element(By.ID, "rename-reason").get_attribute("value") == ""
+    axe_clean(driver)
+    sign_out(driver)
+
+
+def test_an_admin_asking_a_mentor_is_shown_the_mentors_page(driver, server):
+    """An admin on a thread's "Ask a mentor" page (where a member's request to the admins leads)
+    is shown where to find a mentor, not a form asking the admins."""
+    sign_in(driver, *server.accounts["admin"])
+    driver.get(server.url("/"))
+    thread_id = driver.find_element(By.CSS_SELECTOR, "main .thread-list__item h3 a").get_attribute("href").split("/t/")[1].split("-")[0]
+    driver.get(server.url(f"/t/{thread_id}/mentors"))
+    assert driver.find_element(By.ID, "find-mentor").text == "Find a mentor as an admin"
+    assert driver.find_elements(By.CSS_SELECTOR, "main a[href^='/admin/mentors']")
+    assert not driver.find_elements(By.CSS_SELECTOR, f"form[action='/t/{thread_id}/mentors/admins']")
     axe_clean(driver)
     sign_out(driver)
