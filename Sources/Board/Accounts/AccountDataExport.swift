@@ -15,6 +15,8 @@ extension DataExport {
     struct Draft: Encodable {
         let threadID: Int64?
         let title, body: String
+        /// A new thread's chosen topics (slugs).
+        let topics: [String]
         let updatedAt: Date
     }
     struct MentorProfile: Encodable {
@@ -63,10 +65,11 @@ extension DataExport {
 
     static func drafts(_ conn: Connection, _ userID: Int64) throws -> [Draft] {
         var rows: [Draft] = []
-        try conn.forEach("SELECT thread_id, title, body_markdown, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
+        try conn.forEach("SELECT thread_id, title, body_markdown, topics, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
                          arguments: [userID]) { row in
+            let topics: String = try row["topics"]
             rows.append(Draft(threadID: try row["thread_id"], title: try row["title"], body: try row["body_markdown"],
-                              updatedAt: try row["updated_at"]))
+                              topics: topics.split(separator: ",").map(String.init), updatedAt: try row["updated_at"]))
         }
         return rows
     }
