@@ -1,6 +1,6 @@
 // Drafts kept as the member types (issue 18 item 13), progressive enhancement: without this
 // script a draft is kept when the form is previewed or refused, as before. A form marked
-// data-draft-thread (a thread id, or empty for a new thread) sends its title and body to
+// data-draft-thread (a thread id, or empty for a new thread) sends its title, body and topics to
 // POST /drafts, with the form's CSRF token, a few seconds after they change, and says when the
 // draft was saved under the text box.
 (function () {
@@ -18,7 +18,11 @@
   status.setAttribute("aria-live", "polite");
   body.parentNode.appendChild(status);
 
-  function current() { return (title ? title.value : "") + "\u0000" + body.value; }
+  // A new thread's topics are kept with its draft too.
+  function topics() {
+    return Array.prototype.map.call(form.querySelectorAll("input[name=topics]:checked"), function (box) { return box.value; });
+  }
+  function current() { return (title ? title.value : "") + "\u0000" + body.value + "\u0000" + topics().join(","); }
   var saved = current();
   var sending = false;
   var submitting = false;
@@ -50,6 +54,7 @@
     fields.append("thread", form.getAttribute("data-draft-thread"));
     if (title) { fields.append("title", title.value); }
     fields.append("body", body.value);
+    topics().forEach(function (slug) { fields.append("topics", slug); });
     fetch("/drafts", { method: "POST", body: fields, credentials: "same-origin" }).then(function (response) {
       sending = false;
       resumeSubmit();

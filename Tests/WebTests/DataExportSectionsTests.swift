@@ -4,8 +4,8 @@ import TestSupport
 @testable import Web
 
 /// "Your data" has everything the person wrote or chose themselves (docs/visibility.md):
-/// earlier versions of their posts, drafts, the mentor profile, follows, saved posts and
-/// notification settings; only their own rows.
+/// earlier versions of their posts, drafts, the mentor profile, follows, saved posts, the posts
+/// they marked "This helped" and notification settings; only their own rows.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DataExportSectionsTests {
     @Test func theDownloadHasEachSectionWithOnlyThePersonsOwnRows() throws {
@@ -39,6 +39,11 @@ struct DataExportSectionsTests {
                 try tx.run("INSERT INTO bookmarks(user_id, post_id, created_at) VALUES (?, ?, 1)", helenID, postID)
                 try tx.run("INSERT INTO bookmarks(user_id, post_id, created_at) VALUES (?, ?, 1)",
                            samID, try tx.scalar(Int64.self, "SELECT min(id) FROM posts") ?? 1)
+                // "This helped" on someone else's post (Sam's mark on another is his own).
+                let samsPost = try tx.scalar(Int64.self, "SELECT min(id) FROM posts WHERE author_id = ?", samID) ?? 1
+                try tx.run("DELETE FROM helpful_marks WHERE user_id IN (?, ?)", helenID, samID)
+                try tx.run("INSERT INTO helpful_marks(post_id, user_id, created_at) VALUES (?, ?, 1)", samsPost, helenID)
+                try tx.run("INSERT INTO helpful_marks(post_id, user_id, created_at) VALUES (?, ?, 1)", postID, samID)
                 try tx.run("INSERT OR REPLACE INTO notification_settings(user_id, kind) VALUES (?, 'quote')", helenID)
                 try tx.run("INSERT OR REPLACE INTO notification_settings(user_id, kind) VALUES (?, 'accepted')", samID)
                 try tx.run("INSERT OR REPLACE INTO notification_mail_settings(user_id, kind, delivery) VALUES (?, 'reply', 'daily')", helenID)
@@ -67,6 +72,10 @@ struct DataExportSectionsTests {
             #expect(follows.contains { $0["topic"] as? String == "capital-and-finance" })
             let saved = try #require(json["savedPosts"] as? [[String: Any]])
             #expect(saved.compactMap { ($0["postID"] as? Int).map(Int64.init) } == [postID])
+            let marks = try #require(json["helpfulMarks"] as? [[String: Any]])
+            let samsPost = try #require(try world.scalar(Int64.self, "SELECT min(id) FROM posts WHERE author_id = ?", samID))
+            #expect(marks.compactMap { ($0["postID"] as? Int).map(Int64.init) } == [samsPost])
+            #expect(marks.first?["markedAt"] is String)
             let settings = try #require(json["notificationSettings"] as? [String: Any])
             #expect(settings["turnedOff"] as? [String] == ["quote"])
             #expect(settings["mail"] as? [String: String] == ["reply": "daily"])
@@ -79,6 +88,27 @@ struct DataExportSectionsTests {
             #expect(samJSON["mentorProfile"] == nil || samJSON["mentorProfile"] is NSNull)
             #expect((samJSON["postRevisions"] as? [Any])?.isEmpty == true)
             #expect((samJSON["drafts"] as? [[String: Any]])?.compactMap { $0["body"] as? String } == ["Sam private draft"])
+        }
+    }
+
+    /// The page says what the file holds: each section of the download, in words.
+    @Test func theYourDataPageNamesEverySectionOfTheDownload() throws {
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
+            let words: [String: String] = [
+                "profile": "your profile", "threads": "every thread and post you wrote", "posts": "every thread and post you wrote",
+                "postRevisions": "earlier versions of the posts you edited", "drafts": "your drafts", "flags": "your flags",
+                "savedPosts": "the posts you saved", "helpfulMarks": "marked “This helped”", "follows": "what you follow or muted",
+                "notificationSettings": "your notification and mail settings", "mentorProfile": "your mentor profile",
+                "sessions": "your sessions",
+            ]
+            let helen = try world.signedIn("helen_marsh")
+            let page = try helen.get("/account/data")
+            #expect(page.status == 200)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(try helen.get("/account/data/download").text.utf8)) as? [String: Any])
+            #expect(Set(json.keys) == Set(words.keys))
+            for (section, phrase) in words {
+                #expect(page.text.contains(phrase), "\(section): \(phrase)")
+            }
         }
     }
 }

@@ -15,6 +15,8 @@ extension DataExport {
     struct Draft: Encodable {
         let threadID: Int64?
         let title, body: String
+        /// A new thread's chosen topics (slugs).
+        let topics: [String]
         let updatedAt: Date
     }
     struct MentorProfile: Encodable {
@@ -37,6 +39,11 @@ extension DataExport {
         let postID: Int64
         let savedAt: Date
     }
+    /// A post the person marked "This helped" (by id only, as saved posts).
+    struct HelpfulMark: Encodable {
+        let postID: Int64
+        let markedAt: Date
+    }
     struct NotificationSettings: Encodable {
         /// Kinds of notification turned off on the site (the others are on).
         let turnedOff: [String]
@@ -58,10 +65,11 @@ extension DataExport {
 
     static func drafts(_ conn: Connection, _ userID: Int64) throws -> [Draft] {
         var rows: [Draft] = []
-        try conn.forEach("SELECT thread_id, title, body_markdown, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
+        try conn.forEach("SELECT thread_id, title, body_markdown, topics, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
                          arguments: [userID]) { row in
+            let topics: String = try row["topics"]
             rows.append(Draft(threadID: try row["thread_id"], title: try row["title"], body: try row["body_markdown"],
-                              updatedAt: try row["updated_at"]))
+                              topics: topics.split(separator: ",").map(String.init), updatedAt: try row["updated_at"]))
         }
         return rows
     }
@@ -99,6 +107,15 @@ extension DataExport {
         try conn.forEach("SELECT post_id, created_at FROM bookmarks WHERE user_id = ? ORDER BY created_at, post_id",
                          arguments: [userID]) { row in
             rows.append(SavedPost(postID: try row["post_id"], savedAt: try row["created_at"]))
+        }
+        return rows
+    }
+
+    static func helpfulMarks(_ conn: Connection, _ userID: Int64) throws -> [HelpfulMark] {
+        var rows: [HelpfulMark] = []
+        try conn.forEach("SELECT post_id, created_at FROM helpful_marks WHERE user_id = ? ORDER BY created_at, post_id",
+                         arguments: [userID]) { row in
+            rows.append(HelpfulMark(postID: try row["post_id"], markedAt: try row["created_at"]))
         }
         return rows
     }

@@ -370,7 +370,7 @@ public struct Accounts: Sendable {
                 threads: threads, posts: posts, flags: flags, sessions: sessions,
                 postRevisions: try DataExport.revisions(conn, userID), drafts: try DataExport.drafts(conn, userID),
                 mentorProfile: try DataExport.mentorProfile(conn, userID), follows: try DataExport.follows(conn, userID),
-                savedPosts: try DataExport.savedPosts(conn, userID),
+                savedPosts: try DataExport.savedPosts(conn, userID), helpfulMarks: try DataExport.helpfulMarks(conn, userID),
                 notificationSettings: try DataExport.notificationSettings(conn, userID))
         }
         guard let export else { return [] }
@@ -501,5 +501,6 @@ struct DataExport: Encodable {
     let mentorProfile: MentorProfile?
     let follows: [Follow]
     let savedPosts: [SavedPost]
+    let helpfulMarks: [HelpfulMark]
     let notificationSettings: NotificationSettings
 }

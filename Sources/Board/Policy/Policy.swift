@@ -139,6 +139,9 @@ public enum Decision: Sendable, Equatable {
 /// it (and the queries enforce the same privacy in SQL for lists); no template or route
 /// decides on its own. Each rule is a named predicate below.
 public enum Policy {
+    /// Why a thread awaiting approval cannot have mentors asked to it yet (its page says it too).
+    public static let mentorsAfterApproval = "You can ask a mentor once an admin has approved your question"
+
     public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource, now: Date = Date()) -> Decision {
         // Privacy first (the one rule, `Visibility`): what an actor cannot read does not exist for them.
         if let thread = resource.thread, !canSee(actor, thread) { return .notFound }
@@ -178,7 +181,10 @@ public enum Policy {
             if isOwn(actor, post.authorID) { return .denied("You cannot flag your own post") }
             return post.hidden ? .denied("This post is already hidden by a moderator") : .allowed
         case (.requestMentor, .thread(let thread)):
-            return isOwn(actor, thread.authorID) || isAdmin(actor) ? .allowed : .denied("Only the person who asked can request a mentor")
+            guard isOwn(actor, thread.authorID) || isAdmin(actor) else { return .denied("Only the person who asked can request a mentor") }
+            // A mentor cannot read a held or hidden thread, so would never hear of it.
+            if thread.held { return .denied(Policy.mentorsAfterApproval) }
+            return thread.hidden ? .denied("This thread has been hidden by a moderator") : .allowed
         case (.acceptAnswer, .thread(let thread)):
             guard isOwn(actor, thread.authorID) || isAdmin(actor) else { return .denied("Only the person who asked can mark the answer") }
             return thread.hidden ? .denied("This thread has been hidden by a moderator") : .allowed

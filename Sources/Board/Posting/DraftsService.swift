@@ -7,6 +7,8 @@ public struct Draft: Sendable, Equatable, RowDecodable {
     public let body: String
     /// When it was last saved.
     public let updatedAt: Date
+    /// A new thread's topics as chosen (slugs); empty for a reply.
+    public var topics: [String] = []
 
     public init(row: Row) throws {
         title = try row["title"]
@@ -26,20 +28,39 @@ public struct DraftsService: Sendable {
             if let threadID {
                 return try conn.queryOne(Draft.self, "SELECT title, body_markdown, updated_at FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
             }
-            return try conn.queryOne(Draft.self, "SELECT title, body_markdown, updated_at FROM drafts WHERE user_id = ? AND thread_id IS NULL", userID)
+            var found: Draft?
+            try conn.forEach("SELECT title, body_markdown, updated_at, topics FROM drafts WHERE user_id = ? AND thread_id IS NULL",
+                             arguments: [userID]) { row in
+                var draft = try Draft(row: row)
+                let topics: String = try row["topics"]
+                draft.topics = topics.split(separator: ",").map(String.init)
+                found = draft
+            }
+            return found
         }
     }
 
     /// Keeps what was typed (cut to the form's limits); nothing is stored when both are empty.
-    public func save(userID: Int64, threadID: Int64?, title: String, body: String, now: Date = Date()) throws {
+    /// `topics`: a new thread's chosen topic slugs (anything else is left out: at most
+    /// `maxTopics` slugs of letters, digits and hyphens); ignored for a reply.
+    public func save(userID: Int64, threadID: Int64?, title: String, body: String, topics: [String] = [], now: Date = Date()) throws {
         let title = String(title.unicodeScalars.prefix(200))
         let body = String(body.unicodeScalars.prefix(PostLimits.bodyLength.upperBound))
         if title.isEmpty && body.isEmpty { return }
+        let slugs = threadID != nil ? [] : Array(topics.filter(Self.isSlug).prefix(Self.maxTopics))
         try store.write { tx in
             try Self.delete(tx, userID: userID, threadID: threadID)
-            try tx.run("INSERT INTO drafts(user_id, thread_id, title, body_markdown, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       userID, threadID, title, body, now)
+            try tx.run("INSERT INTO drafts(user_id, thread_id, title, body_markdown, updated_at, topics) VALUES (?, ?, ?, ?, ?, ?)",
+                       userID, threadID, title, body, now, slugs.joined(separator: ","))
         }
+    }
+
+    /// More than a thread may have, so a refused choice of too many comes back as it was.
+    static let maxTopics = 10
+
+    static func isSlug(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 60
+            && text.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
     public func delete(userID: Int64, threadID: Int64?) throws {

@@ -52,6 +52,7 @@ public enum Schema {
         Migration021HeldPostsUncounted.migration,
         Migration022ReleasesAndJoinedNames.migration,
         Migration023HelpfulCounts.migration,
+        Migration024DraftTopics.migration,
     ]
 
     /// The migrator for `migrations`.

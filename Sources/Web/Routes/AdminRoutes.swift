@@ -111,7 +111,7 @@ struct AdminRoutes: RouteCollection {
     }
 
     func changeThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .change) { context, id, items in
             guard let change = ThreadChange(rawValue: items["change"] ?? "") else { throw HTTPError.badRequest("Choose an action") }
             try moderation.changeThread(by: context.actor, threadID: id, change, reason: items["reason"] ?? "")
             return switch change {
@@ -126,28 +126,28 @@ struct AdminRoutes: RouteCollection {
     }
 
     func moveThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .move) { context, id, items in
             try moderation.moveThread(by: context.actor, threadID: id, organisationSlug: items["organisation"] ?? "", reason: items["reason"] ?? "")
             return .threadMoved
         }
     }
 
     func retagThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .topics) { context, id, items in
             try moderation.retagThread(by: context.actor, threadID: id, topicSlugs: items.values("topics"), reason: items["reason"] ?? "")
             return .threadTopicsChanged
         }
     }
 
     func renameThread(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .rename) { context, id, items in
             try moderation.renameThread(by: context.actor, threadID: id, title: items["title"] ?? "", reason: items["reason"] ?? "")
             return .threadRenamed
         }
     }
 
     func setSlowMode(_ request: Request) throws -> Response {
-        try threadForm(request) { context, id, items in
+        try threadForm(request, .slowMode) { context, id, items in
             let minutes = Int(items["minutes"] ?? "")
             try moderation.setSlowMode(by: context.actor, threadID: id, minutes: minutes, reason: items["reason"] ?? "")
             return minutes == 0 ? .slowModeOff : .slowModeSet
@@ -156,8 +156,9 @@ struct AdminRoutes: RouteCollection {
 
     /// A form on a thread's admin page: `act` makes the change and names its notice, then back
     /// to the page the form was on (`back`, when local: the thread page) or the admin page.
-    func threadForm(_ request: Request, act: @escaping (RequestContext, Int64, [FormItem]) throws -> SiteNotice) throws -> Response {
-        try adminForm(request, page: threadPage(request)) { context, items in
+    func threadForm(_ request: Request, _ form: AdminThreadForm,
+                    act: @escaping (RequestContext, Int64, [FormItem]) throws -> SiteNotice) throws -> Response {
+        try adminForm(request, page: threadPage(request, refused: form)) { context, items in
             let id = try request.id()
             let notice = try act(context, id, items)
             return context.redirect(ReturnPath.validated(items["back"]) ?? "/admin/threads/\(id)", notice: notice)
@@ -257,7 +258,7 @@ struct AdminRoutes: RouteCollection {
     }
 
     func createTopic(_ request: Request) throws -> Response {
-        try adminForm(request, page: topicsPage) { context, items in
+        try adminForm(request, page: { try topicsPage($0, form: $1, status: $2) }) { context, items in
             try moderation.createTopic(by: context.actor, slug: items["slug"] ?? "", name: items["name"] ?? "",
                                        description: items["description"] ?? "")
             return context.redirect("/admin/topics", notice: .topicCreated)
@@ -265,8 +266,9 @@ struct AdminRoutes: RouteCollection {
     }
 
     func changeTopic(_ request: Request) throws -> Response {
-        try adminForm(request, page: topicsPage) { context, items in
-            let id = try request.id()
+        let id = try request.id()
+        return try adminForm(request, page: { try topicsPage($0, form: $1, status: $2, editing: id) },
+                             fieldID: { "\($0)-\(id)" }) { context, items in
             let change: TopicChange
             let notice: SiteNotice
             switch items["action"] ?? "" {
@@ -291,8 +293,10 @@ struct AdminRoutes: RouteCollection {
 
     /// Creates an organisation (`/admin/organisations`) or edits one (`/admin/organisations/{id}`).
     func saveOrganisation(_ request: Request) throws -> Response {
-        try adminForm(request, page: organisationsPage) { context, items in
-            let id = request.parameters.int("id").map(Int64.init)
+        let id = request.parameters.int("id").map(Int64.init)
+        // An edit that comes back shows on its organisation's form (`name-12`), not on the new one's.
+        return try adminForm(request, page: { try organisationsPage($0, form: $1, status: $2, editing: id) },
+                             fieldID: { field in id.map { "\(field)-\($0)" } ?? field }) { context, items in
             try moderation.saveOrganisation(by: context.actor, organisationID: id,
                                             slug: items["slug"] ?? "", name: items["name"] ?? "", kind: items["kind"] ?? "",
                                             description: items["description"] ?? "", region: items["region"] ?? "")
@@ -441,12 +445,15 @@ struct AdminRoutes: RouteCollection {
         pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), actor: context.actor, now: app.accounts.clock.now(), form: form), context, form: form), status: status)
     }
 
-    func threadPage(_ request: Request) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
+    /// The thread's admin page; `refused`: the form of the request that came back, shown as typed.
+    func threadPage(_ request: Request, refused: AdminThreadForm? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             guard let thread = try moderation.thread(id: try request.id()) else { throw HTTPError.notFound }
             let spaces = try app.accounts.organisations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: $0.id == thread.organisationID) }
             let topics = try app.network.topics.active().map { ChoiceRow(value: $0.slug, label: $0.name, selected: thread.topicSlugs.contains($0.slug)) }
-            let view = AdminThreadView(thread: thread, spaces: spaces, topics: topics)
+            // Every value typed (the topics are several), which `form` keeps one of each.
+            let typed = refused == nil ? [] : FormText.cleaned(try request.formItems())
+            let view = AdminThreadView(thread: thread, spaces: spaces, topics: topics, refused: refused, typed: typed)
             return pages.thread.response(InLayout(view, context, form: form), status: status)
         }
     }
@@ -468,8 +475,10 @@ struct AdminRoutes: RouteCollection {
         return AdminUsersView.notice(notice.key, user: user, now: app.accounts.clock.now())
     }
 
-    func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.topics.response(InLayout(AdminTopicsView(topics: try moderation.topics()), context, form: form), status: status)
+    func topicsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, editing: Int64? = nil) throws -> Response {
+        let edit = editing.map { AdminRowEdit(id: $0, form: form) }
+        return pages.topics.response(InLayout(AdminTopicsView(topics: try moderation.topics(), edit: edit), context,
+                                              form: edit?.pageForm ?? form), status: status)
     }
 
     func invitesPage(_ request: Request, made: InviteMade? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
@@ -480,9 +489,10 @@ struct AdminRoutes: RouteCollection {
         }
     }
 
-    func organisationsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.organisations.response(InLayout(AdminOrganisationsView(organisations: try moderation.organisations()), context, form: form),
-                                     status: status)
+    func organisationsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, editing: Int64? = nil) throws -> Response {
+        let edit = editing.map { AdminRowEdit(id: $0, form: form) }
+        let view = AdminOrganisationsView(organisations: try moderation.organisations(), edit: edit)
+        return pages.organisations.response(InLayout(view, context, form: edit?.pageForm ?? form), status: status)
     }
 
     func membershipsPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, answered: String? = nil) throws -> Response {

@@ -97,7 +97,8 @@ struct MailDigestRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         guard let week = ISOWeek(request.parameters["week"] ?? "") else { throw HTTPError.notFound }
         let digest = try mailDigest.weeklyDigest(week: week, viewer: context.viewer)
-        let view = WeeklyDigestView(digest: digest, signedIn: context.account != nil)
+        let view = WeeklyDigestView(digest: digest, signedIn: context.account != nil,
+                                    current: ISOWeek(containing: app.network.accounts.clock.now()))
         return context.finish(weeklyPage.response(InLayout(view, context)))
     }
 }

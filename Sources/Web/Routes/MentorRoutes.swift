@@ -367,6 +367,8 @@ struct MentorRoutes: RouteCollection {
             "busyNote": MentorViews.busyNote(request.busyMentors).map { .text($0) } ?? .bool(false),
             "askedAdmins": request.askedAdminsAt.map { .text(DateText.humanWithTime($0)) } ?? .bool(false),
             "mayAskAdmins": .bool(request.mayAskAdmins(now: app.accounts.clock.now())),
+            // An admin following a request to the admins is one of them: shown where to find a mentor.
+            "askerIsAdmin": .bool(context.actor.isAdmin),
             "askAgainOn": request.mayAskAdminsAgainAt.map { .text(DateText.human($0)) } ?? .bool(false),
             "noMatchingMentors": .bool(request.matchingMentors.isEmpty),
             "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": .text("/mentors/\($0.handle)")] }),

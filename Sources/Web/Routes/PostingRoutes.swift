@@ -119,9 +119,10 @@ struct PostingRoutes: RouteCollection {
             values["title"] = draft.title
             values["body"] = draft.body
         }
-        // "Ask in this topic" (`?topic=SLUG`) ticks that topic.
+        // "Ask in this topic" (`?topic=SLUG`) ticks that topic; otherwise the draft's are ticked.
         let topic = try request.queryItems().last { $0.name == "topic" }?.value
-        return try newThreadPage(ctx, form: FormState(values: values), topics: topic.map { [$0] } ?? [], draftSavedAt: draft?.updatedAt)
+        return try newThreadPage(ctx, form: FormState(values: values), topics: topic.map { [$0] } ?? draft?.topics ?? [],
+                                 draftSavedAt: draft?.updatedAt)
     }
 
     func newThread(_ request: Request) throws -> Response {
@@ -316,7 +317,7 @@ struct PostingRoutes: RouteCollection {
         if title.isEmpty && body.isEmpty {
             try app.network.drafts.delete(userID: account.id, threadID: threadID)
         } else {
-            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body)
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body, topics: items.values("topics"))
         }
         return ctx.finish(Response(status: .noContent))
     }
@@ -414,7 +415,8 @@ struct PostingRoutes: RouteCollection {
     /// shows the text, so the draft is skipped rather than the page lost.
     func saveDraft(_ account: Account, threadID: Int64?, _ items: [FormItem]) throws {
         do {
-            try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "")
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "",
+                                        topics: items.values("topics"))
         } catch where StorageUnavailable(error) != nil {}
     }
 }

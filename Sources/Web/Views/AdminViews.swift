@@ -57,15 +57,27 @@ struct ChoiceRow: Sendable {
     var templateValue: TemplateValue { ["value": .text(value), "label": .text(label), "selected": .bool(selected)] }
 }
 
+/// The forms of a thread's admin page: the one that came back refused shows what was typed in it.
+enum AdminThreadForm: Sendable { case change, rename, slowMode, move, topics }
+
 struct AdminThreadView: KeyedTemplateRenderable {
     let thread: AdminThread
     let spaces: [ChoiceRow]
     let topics: [ChoiceRow]
+    /// The form that came back refused, and what was typed in it (its reason, minutes, place or topics).
+    var refused: AdminThreadForm? = nil
+    var typed: [FormItem] = []
 
     enum Key: String, CaseIterable, Sendable {
         case id, title, locked, pinned, isPublic, hidden, slowModeMinutes, spaces, topics
+        case reasonChange, reasonRename, reasonSlowMode, reasonMove, reasonTopics
     }
     static let templateKeys = TemplateKeys(Key.self)
+
+    /// The reason typed in `form`, when it is the one that came back.
+    func reason(_ form: AdminThreadForm) -> TemplateValue? {
+        refused == form ? .text(typed["reason"] ?? "") : nil
+    }
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
@@ -73,11 +85,22 @@ struct AdminThreadView: KeyedTemplateRenderable {
         case .title: .text(thread.title)
         case .locked: .bool(thread.locked)
         case .pinned: .bool(thread.pinned)
-        case .isPublic: .bool(thread.organisationID == nil)
+        case .isPublic: .bool(refused == .move ? (typed["organisation"] ?? "").isEmpty : thread.organisationID == nil)
         case .hidden: .bool(thread.hidden)
-        case .slowModeMinutes: .int(thread.slowModeSeconds / 60)
-        case .spaces: .list(spaces.map(\.templateValue))
-        case .topics: .list(topics.map(\.templateValue))
+        case .slowModeMinutes: refused == .slowMode ? .text(typed["minutes"] ?? "") : .int(thread.slowModeSeconds / 60)
+        case .spaces:
+            .list(spaces.map { space in
+                refused == .move ? ChoiceRow(value: space.value, label: space.label, selected: space.value == typed["organisation"]) : space
+            }.map(\.templateValue))
+        case .topics:
+            .list(topics.map { topic in
+                refused == .topics ? ChoiceRow(value: topic.value, label: topic.label, selected: typed.values("topics").contains(topic.value)) : topic
+            }.map(\.templateValue))
+        case .reasonChange: reason(.change)
+        case .reasonRename: reason(.rename)
+        case .reasonSlowMode: reason(.slowMode)
+        case .reasonMove: reason(.move)
+        case .reasonTopics: reason(.topics)
         }
     }
 }
@@ -355,8 +378,34 @@ struct AdminSettingsView: KeyedTemplateRenderable {
     }
 }
 
+/// A refused edit of one row of an admin list (a topic, an organisation): what was typed and
+/// the errors show on that row's form, whose fields are named `name-12` (where the error
+/// summary's links lead), and the form for a new one below stays empty.
+struct AdminRowEdit: Sendable {
+    let id: Int64
+    /// The submitted values, and errors on the row's fields (`name-12`).
+    let form: FormState
+
+    /// The row fields' typed values and error messages for `id`'s row; the stored values (and
+    /// empty messages, so that no error of the page's other form shows here) for the others.
+    static func fields(_ names: [String], of id: Int64, stored: [String: String], edit: AdminRowEdit?) -> [String: TemplateValue] {
+        var row: [String: TemplateValue] = [:]
+        let editing = edit?.id == id ? edit : nil
+        for name in names {
+            row["error_" + name] = .text(editing.flatMap { e in e.form.errors.first { $0.field == "\(name)-\(id)" }?.message } ?? "")
+            row["value_" + name] = .text(editing.map { $0.form.values[name] ?? "" } ?? stored[name] ?? "")
+        }
+        return row
+    }
+
+    /// The layout's form for the page: the errors for its summary, none of the typed values
+    /// (they belong to the row, not to the form for a new one).
+    var pageForm: FormState { FormState(errors: form.errors, formMessage: form.formMessage) }
+}
+
 struct AdminTopicsView: KeyedTemplateRenderable {
     let topics: [AdminTopic]
+    var edit: AdminRowEdit? = nil
 
     enum Key: String, CaseIterable, Sendable { case topics }
     static let templateKeys = TemplateKeys(Key.self)
@@ -365,8 +414,11 @@ struct AdminTopicsView: KeyedTemplateRenderable {
         switch key {
         case .topics:
             .list(topics.map { topic in
-                ["id": .int(Int(topic.id)), "slug": .text(topic.slug), "name": .text(topic.name),
-                 "description": .text(topic.description), "retired": .bool(topic.retired)]
+                var row: [String: TemplateValue] = ["id": .int(Int(topic.id)), "slug": .text(topic.slug), "name": .text(topic.name),
+                                                    "retired": .bool(topic.retired)]
+                row.merge(AdminRowEdit.fields(["name", "description"], of: topic.id,
+                                              stored: ["name": topic.name, "description": topic.description], edit: edit)) { $1 }
+                return .object(TemplateObject(row))
             })
         }
     }
@@ -404,6 +456,7 @@ struct AdminInvitesView: KeyedTemplateRenderable {
 
 struct AdminOrganisationsView: KeyedTemplateRenderable {
     let organisations: [AdminOrganisation]
+    var edit: AdminRowEdit? = nil
 
     static let kinds = [("pathfinder", "Pathfinder"), ("mentor_organisation", "Mentor organisation"), ("other", "Other")]
 
@@ -415,9 +468,16 @@ struct AdminOrganisationsView: KeyedTemplateRenderable {
         case .newKinds: .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool(false)] })
         case .organisations:
             .list(organisations.map { organisation in
-                ["id": .int(Int(organisation.id)), "slug": .text(organisation.slug), "name": .text(organisation.name),
-                 "description": .text(organisation.description), "region": .text(organisation.region),
-                 "kinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool($0.0 == organisation.kind)] })]
+                let typed = edit?.id == organisation.id ? edit?.form.values["kind"] : nil
+                let kind = typed ?? organisation.kind
+                var row: [String: TemplateValue] = [
+                    "id": .int(Int(organisation.id)), "slug": .text(organisation.slug), "name": .text(organisation.name),
+                    "kinds": .list(Self.kinds.map { ["value": .text($0.0), "text": .text($0.1), "selected": .bool($0.0 == kind)] })]
+                row.merge(AdminRowEdit.fields(["name", "kind", "region", "description"], of: organisation.id,
+                                              stored: ["name": organisation.name, "kind": organisation.kind,
+                                                       "region": organisation.region, "description": organisation.description],
+                                              edit: edit)) { $1 }
+                return .object(TemplateObject(row))
             })
         }
     }

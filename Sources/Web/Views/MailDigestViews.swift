@@ -23,6 +23,8 @@ struct UnsubscribeView: KeyedTemplateRenderable {
 struct WeeklyDigestView: KeyedTemplateRenderable {
     var digest: WeeklyDigest
     var signedIn: Bool
+    /// The week it is now: there is no next week to go to from it (a week to come has no briefing).
+    var current: ISOWeek? = nil
 
     /// - Parameter link: makes a site path into the link to show (absolute, in mail).
     static func threads(_ threads: [DigestThread], link: (String) -> String = { $0 }) -> TemplateValue {
@@ -45,7 +47,7 @@ struct WeeklyDigestView: KeyedTemplateRenderable {
         case .week: .text(digest.week.description)
         case .weekRange: .text(DigestWords.range(digest.week))
         case .previousURL: .text("/briefing/weekly/\(digest.week.previous)")
-        case .nextURL: .text("/briefing/weekly/\(digest.week.next)")
+        case .nextURL: current.map { digest.week.start >= $0.start } == true ? nil : .text("/briefing/weekly/\(digest.week.next)")
         case .briefingItems:
             .list(digest.briefingItems.map { item in
                 [

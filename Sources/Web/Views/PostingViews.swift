@@ -184,7 +184,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
     }
 
     enum Key: String, CaseIterable, Sendable {
-        case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor
+        case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor, askMentorLater
         case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
         case threadToolsURL, siteNotice, detailsURL, postsHTML
     }
@@ -202,6 +202,10 @@ struct ReplyFormView: KeyedTemplateRenderable {
             signedIn ? (capabilities.restriction != nil ? .text("You cannot reply while your account is suspended.") : refusal.map { .text($0) }) : nil
         case .restriction: capabilities.restriction.map { .text($0) }
         case .mayAskMentor: .bool(capabilities.requestMentor)
+        // The asker (or an admin) of a thread awaiting approval, not suspended: when asking becomes possible.
+        case .askMentorLater:
+            thread.page.state.held && capabilities.restriction == nil && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
+                ? .text(Policy.mentorsAfterApproval) : nil
         case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
         case .previewHTML: previewHTML.map { .html($0) }
         case .signInURL: .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
@@ -212,7 +216,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
         case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
         case .draftThread: .text(String(thread.page.thread.id))
         case .firstNewURL:
-            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen } }.map { .text("#post-\($0.id)") }
+            // New as the posts' own marks count it (`isNew`): the reader's own replies are not.
+            seenBefore.flatMap { seen in thread.page.posts.first { $0.id > seen && $0.authorHandle != viewerHandle } }
+                .map { .text("#post-\($0.id)") }
         case .threadToolsURL: isAdmin ? .text("/admin/threads/\(thread.page.thread.id)") : nil
         // Said at the post instead (`postNotice`): the layout's banner stays empty.
         case .siteNotice: postNotice != nil ? .bool(false) : nil

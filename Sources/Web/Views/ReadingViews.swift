@@ -443,7 +443,11 @@ struct ThreadView: KeyedTemplateRenderable {
         case .nextURL: page.page < page.pageCount ? .text(pagePath(page.page + 1)) : nil
         case .pages: .list((1...page.pageCount).map { PageLinkView(number: $0, url: pagePath($0), current: $0 == page.page) })
         case .locked: .bool(page.thread.locked)
-        case .feedURL: .text("/t/\(page.thread.id)/feed.atom")
+        // Only a thread a visitor may read has a feed (`FeedQueries.thread`): public, not
+        // hidden, not awaiting approval. Anywhere else the link would lead to a 404.
+        case .feedURL:
+            page.state.organisationID == nil && !page.state.hidden && !page.state.held
+                ? .text("/t/\(page.thread.id)/feed.atom") : nil
         }
     }
 }
