@@ -25,6 +25,12 @@ struct HostileReviewTests {
             #expect(refused.text.contains("abusive replies"))
             // The typed text comes back, to copy.
             #expect(refused.text.contains("Everyone here is a FRAUD") && refused.text.contains("Buy followers at spam.example"))
+            // The page offers only what its handler allows: the profile's fields are shown, disabled, with why.
+            let page = try browser.get("/account")
+            #expect(page.text.contains("<fieldset class=\"fieldset\" disabled aria-describedby=\"profile-locked\">"))
+            #expect(page.text.contains("cannot be changed while your account is suspended"))
+            _ = try site.member(of: pathfinder, handle: "neighbour")
+            #expect(!(try site.signedIn("neighbour").get("/account").text.contains("profile-locked")))
             let profile = try site.browser().get("/u/troll")
             #expect(profile.status == 200)
             #expect(!profile.text.contains("FRAUD") && !profile.text.contains("spam.example"))
