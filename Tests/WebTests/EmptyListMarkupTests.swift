@@ -100,7 +100,9 @@ struct EmptyListMarkupTests {
             }
             // A mentor directory filtered to nobody.
             let none = try reader.get("/mentors?availability=unavailable")
-            #expect(none.text.contains("No mentors match these filters."))
+            #expect(none.text.contains("No mentors match these filters. Try fewer of them."))
+            // Nobody matching is not a dead end: where to ask instead.
+            #expect(none.text.contains("<a href=\"/t/new\">ask it in a thread</a>") && none.text.contains("ask the admins to find one"))
             #expect(Self.emptyLists(none.text) == [])
         }
     }
