@@ -31,13 +31,20 @@ struct ReadingGate: Sendable {
         pattern.hasSuffix(".atom") || pattern.hasSuffix("/feed")
     }
 
+    /// Whether `request`, on a route of `pattern`, asks for a feed: its pattern serves one
+    /// (`isFeed(pattern)`, worked out once per route), or its path ends in `.atom` (a topic's feed,
+    /// `/topics/{slug}.atom`, shares its route with the topic page).
+    static func isFeed(_ request: Request, patternIsFeed: Bool) -> Bool {
+        patternIsFeed || request.path.hasSuffix(".atom")
+    }
+
     /// Puts the gate in front of every route registered so far, except the open ones.
     func guardRoutes(_ router: inout RouterBuilder) {
         router.wrapHandlers { pattern, execution, handler in
             guard execution == .pool, !Self.open.contains(pattern) else { return handler }
             let feed = Self.isFeed(pattern)
             return { request in
-                if let refusal = try check(request, feed: feed) { return refusal }
+                if let refusal = try check(request, feed: Self.isFeed(request, patternIsFeed: feed)) { return refusal }
                 return try handler(request)
             }
         }

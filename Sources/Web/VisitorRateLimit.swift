@@ -73,7 +73,7 @@ public final class VisitorRateLimit: Sendable {
 
     /// Puts the limit in front of every worker-run route registered so far: requests without a
     /// session cookie are charged here; with one, `requestContext` charges them if it is not live.
-    /// Feeds (`ReadingGate.isFeed`, and `/topics/{slug}.atom`) are charged here whatever their
+    /// Feeds (`ReadingGate.isFeed`, `/topics/{slug}.atom` included) are charged here whatever their
     /// cookies: they are answered as to a visitor and never look at a session, so a made-up
     /// session cookie escaped the limit (and, skipping the visitors' page cache, cost a full read
     /// each time).
@@ -82,7 +82,7 @@ public final class VisitorRateLimit: Sendable {
             guard execution == .pool, pattern != "/healthz", pattern != "/metrics", !ReadingGate.waysIn.contains(pattern) else { return handler }
             let feed = ReadingGate.isFeed(pattern)
             return { [self] request in
-                if feed || request.path.hasSuffix(".atom") || request.cookie(SessionCookies(for: request).session) == nil {
+                if ReadingGate.isFeed(request, patternIsFeed: feed) || request.cookie(SessionCookies(for: request).session) == nil {
                     try charge(request)
                 }
                 return try handler(request)

@@ -73,6 +73,11 @@ struct ReadingGateTests {
             let token = try #require(try accounts.feedToken(userID: priya))
             #expect(try server.get("/briefing.atom").status == 401)
             #expect(try server.get("/briefing.atom?token=\(token)").status == 200)
+            // A topic's feed shares its route with the topic page (`/topics/{slug}.atom`): it is a
+            // feed all the same, opened by the token and not by a session.
+            let topic = try #require(try network.store.read { try $0.scalar(String.self, "SELECT slug FROM topics WHERE retired = 0 LIMIT 1") })
+            #expect(try server.get("/topics/\(topic).atom").status == 401)
+            #expect(try server.get("/topics/\(topic).atom?token=\(token)").status == 200)
             #expect(try server.get("/briefing.atom?token=\(priya).AAAA").status == 401)
             // Another member's id with this token's MAC opens nothing.
             let mac = token.split(separator: ".")[1]

@@ -67,9 +67,8 @@ extension DataExport {
         var rows: [Draft] = []
         try conn.forEach("SELECT thread_id, title, body_markdown, topics, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
                          arguments: [userID]) { row in
-            let topics: String = try row["topics"]
             rows.append(Draft(threadID: try row["thread_id"], title: try row["title"], body: try row["body_markdown"],
-                              topics: topics.split(separator: ",").map(String.init), updatedAt: try row["updated_at"]))
+                              topics: Board.Draft.slugs(try row["topics"]), updatedAt: try row["updated_at"]))
         }
         return rows
     }

@@ -15,6 +15,21 @@ public struct Draft: Sendable, Equatable, RowDecodable {
         body = try row["body_markdown"]
         updatedAt = try row["updated_at"]
     }
+
+    /// The slugs `drafts.topics` keeps, comma-separated.
+    static func slugs(_ stored: String) -> [String] {
+        stored.split(separator: ",").map(String.init)
+    }
+}
+
+/// A new thread's draft, with its topics (`drafts.topics`).
+private struct NewThreadDraft: RowDecodable {
+    let draft: Draft
+    init(row: Row) throws {
+        var draft = try Draft(row: row)
+        draft.topics = Draft.slugs(try row["topics"])
+        self.draft = draft
+    }
 }
 
 /// Drafts: one new thread and one reply per thread for each person (the `drafts` table), kept
@@ -28,15 +43,8 @@ public struct DraftsService: Sendable {
             if let threadID {
                 return try conn.queryOne(Draft.self, "SELECT title, body_markdown, updated_at FROM drafts WHERE user_id = ? AND thread_id = ?", userID, threadID)
             }
-            var found: Draft?
-            try conn.forEach("SELECT title, body_markdown, updated_at, topics FROM drafts WHERE user_id = ? AND thread_id IS NULL",
-                             arguments: [userID]) { row in
-                var draft = try Draft(row: row)
-                let topics: String = try row["topics"]
-                draft.topics = topics.split(separator: ",").map(String.init)
-                found = draft
-            }
-            return found
+            return try conn.queryOne(NewThreadDraft.self, "SELECT title, body_markdown, updated_at, topics FROM drafts WHERE user_id = ? AND thread_id IS NULL",
+                                     userID)?.draft
         }
     }
 
