@@ -55,16 +55,21 @@ struct DigestMailRelayTests {
         return messages
     }
 
+    /// Asker's thread on a site that mails at once (addresses confirmed, first posts not held),
+    /// a relay to catch the mail, and another member signed in on the thread.
+    func askerWithHelper(_ site: TestSite) throws -> (thread: TestThread, relay: LoopbackRelay, helper: BrowserClient) {
+        _ = try site.topic()
+        let author = try site.member(handle: "asker")
+        _ = try site.member(handle: "helper")
+        try site.network.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at") }
+        try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
+        let thread = try site.thread(by: author, title: "Pension bonds — what did you do?")
+        return (thread, try LoopbackRelay(), try site.signedIn("helper", landingOn: thread.path))
+    }
+
     @Test func aReplyIsMailedToTheThreadsAuthorThreadedAndUnsubscribable() throws {
         try withTestSite(limits: .noNewAccountPeriod) { site in
-            _ = try site.topic()
-            let author = try site.member(handle: "asker")
-            _ = try site.member(handle: "helper")
-            try site.network.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at") }
-            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
-            let thread = try site.thread(by: author, title: "Pension bonds — what did you do?")
-            let relay = try LoopbackRelay()
-            let helper = try site.signedIn("helper", landingOn: thread.path)
+            let (thread, relay, helper) = try askerWithHelper(site)
             for body in ["We took advice from the LGPS actuary first.", "Then we agreed a bond with the council."] {
                 #expect(try helper.post("/t/\(thread.id)/reply", [("body", body), ("action", "post")]).status == 303)
             }
@@ -107,14 +112,7 @@ struct DigestMailRelayTests {
     /// the thread page shows to no one but moderators.
     @Test func aReplyDeletedBeforeItsMailIsComposedIsNotQuoted() throws {
         try withTestSite(limits: .noNewAccountPeriod) { site in
-            _ = try site.topic()
-            let author = try site.member(handle: "asker")
-            _ = try site.member(handle: "helper")
-            try site.network.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at") }
-            try site.network.store.write { try $0.run("UPDATE settings SET value = '0' WHERE key = ?", Setting.holdFirstPostsOfNewMembers.rawValue) }
-            let thread = try site.thread(by: author, title: "Pension bonds — what did you do?")
-            let relay = try LoopbackRelay()
-            let helper = try site.signedIn("helper", landingOn: thread.path)
+            let (thread, relay, helper) = try askerWithHelper(site)
             #expect(try helper.post("/t/\(thread.id)/reply", [("body", "Sent in anger: the council is hopeless."), ("action", "post")]).status == 303)
             let reply = try #require(try site.network.store.read {
                 try $0.scalar(Int64.self, "SELECT max(id) FROM posts WHERE thread_id = ?", thread.id)
