@@ -154,6 +154,16 @@ import TestSupport
             WHERE \(PageQueries.visible) AND \(Visibility.postTextReadableByViewer)
             """, arguments: PageQueries.viewerArguments(viewer)))
         #expect(textBySQL == readableText, "SQL post rule differs from Swift rule for \(who)")
+        // Which posts a thread's page lists: SQL and Swift forms agree.
+        let listedPosts = Set(posts.filter { id, state in
+            readable.contains(postThread[id] ?? 0)
+                && Visibility.postListed(held: state.held, authorID: state.authorID, userID: actor.userID, isAdmin: actor.isAdmin)
+        }.keys)
+        let listedBySQL = Set(try conn.column(Int64.self, """
+            SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id
+            WHERE \(PageQueries.visible) AND \(Visibility.postListedByViewer())
+            """, arguments: PageQueries.viewerArguments(viewer)))
+        #expect(listedBySQL == listedPosts, "SQL listing rule differs from Swift rule for \(who)")
 
         for (id, state) in threads {
             // Single decisions and the thread page.
@@ -161,6 +171,10 @@ import TestSupport
             let page = try PageQueries.thread(conn, id: id, page: 1, viewer: viewer)
             #expect((page != nil) == readable.contains(id), "\(who) thread page \(id)")
             if let page { #expect(page.state == state, "thread page \(id) carries the state the policy decides on") }
+            // The first page lists exactly the thread's first posts the rule lists to this reader.
+            let firstPage = try Set(conn.column(Int64.self, "SELECT id FROM posts WHERE thread_id = ? AND position <= ?",
+                                                id, PageQueries.postsPerPage)).intersection(listedPosts)
+            #expect(Set(page?.posts.map(\.id) ?? []) == (page == nil ? [] : firstPage), "\(who) thread page \(id) posts")
             for post in page?.posts ?? [] {
                 let state = try #require(posts[post.id])
                 // A held post is listed only to those who may read its text.

@@ -76,6 +76,12 @@ public enum Visibility {
         """
     }
 
+    /// SQL condition: post `p` (whose thread is already known readable) is listed on its
+    /// thread's page: a post awaiting approval is listed to its author and admins alone.
+    static func postListed(by reader: ReaderSQL, post p: String = "p") -> String {
+        "(\(p).held_for_approval = 0 OR \(p).author_id = \(reader.user) OR \(reader.isAdmin))"
+    }
+
     /// The page reader's condition on the space of `organisation` (parameters ?1–?3).
     static func spaceReadableByViewer(organisation: String) -> String {
         spaceReadable(by: viewerParameters, organisation: organisation)
@@ -84,6 +90,8 @@ public enum Visibility {
     static let threadReadableByViewer = threadReadable(by: viewerParameters)
     /// The page reader's condition on post `p`'s text (parameters ?1–?3).
     static let postTextReadableByViewer = postTextReadable(by: viewerParameters)
+    /// The page reader's condition on post `p`'s place in the thread's list (parameters ?1–?3).
+    static func postListedByViewer(post p: String = "p") -> String { postListed(by: viewerParameters, post: p) }
     /// Recipient `u` may read thread `t`; `u` must not be deleted.
     static let threadReadableByRecipient = "(u.deleted_at IS NULL AND \(threadReadable(by: userRow("u"))))"
 
@@ -115,9 +123,19 @@ public enum Visibility {
     /// May `reader` read `post`'s text? Its thread must be readable too.
     public static func mayReadText(_ reader: Actor, _ post: Resource.PostState) -> Bool {
         guard mayRead(reader, post.thread) else { return false }
-        if post.held || post.hidden {
-            return reader.isAdmin || (reader.userID != nil && reader.userID == post.authorID)
-        }
-        return true
+        return postTextReadable(held: post.held, hidden: post.hidden, authorID: post.authorID,
+                                userID: reader.userID, isAdmin: reader.isAdmin)
+    }
+
+    /// The post part of the text rule (`postTextReadable(by:post:)` in Swift) for a post whose
+    /// thread the reader (`userID`, nil for a visitor) may read: one neither held nor hidden, or
+    /// their own, or any to an admin. The thread page applies it to posts kept as stored.
+    public static func postTextReadable(held: Bool, hidden: Bool, authorID: Int64, userID: Int64?, isAdmin: Bool) -> Bool {
+        (!held && !hidden) || isAdmin || (userID != nil && userID == authorID)
+    }
+
+    /// `postListed(by:post:)` in Swift, for a post of a thread the reader may read.
+    public static func postListed(held: Bool, authorID: Int64, userID: Int64?, isAdmin: Bool) -> Bool {
+        !held || isAdmin || (userID != nil && userID == authorID)
     }
 }

@@ -29,19 +29,34 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
 }
 
 /// `KeptUntilChange` for values read per key (a topic's briefing items): every key's value is
-/// dropped together when the store's change count moves or `lifetime` seconds pass, or when
-/// `limit` values are kept. For keys that name rows (the topics in use); a key that arrives as
-/// input (a session cookie's token) goes through `found(for:...)`, which keeps only rows that
-/// exist, never a miss, so made-up keys cost a read each and fill nothing.
+/// dropped when the store's change count moves or `lifetime` seconds pass, or when its shard
+/// is full (`limit` values in all). For keys that name rows (the topics in use); a key that
+/// arrives as input (a session cookie's token) goes through `found(for:...)`, which keeps only
+/// rows that exist, never a miss, so made-up keys cost a read each and fill nothing.
+///
+/// The values are spread over shards by key, each with its own lock: every request asks for
+/// its session and its thread page's posts, and the workers share one core, so a worker
+/// preempted while holding one lock for all kept the others spinning (7% of the signed-in
+/// thread page's CPU in `_MutexHandle._lockSlow`).
 final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private typealias Kept = (values: [Key: Value], version: UInt64, readAt: Date)
-    private let kept = Mutex<Kept?>(nil)
+    private final class Shard: Sendable {
+        let kept = Mutex<Kept?>(nil)
+    }
+    private let shards: [Shard]
     private let lifetime: TimeInterval
-    private let limit: Int
+    private let limitPerShard: Int
 
     init(lifetime: TimeInterval, limit: Int = .max) {
         self.lifetime = lifetime
-        self.limit = limit
+        // Small limits (tests) keep one shard, so the limit is exact.
+        let count = limit >= 256 ? 16 : 1
+        shards = (0..<count).map { _ in Shard() }
+        limitPerShard = max(1, limit / count)
+    }
+
+    private func shard(_ key: Key) -> Shard {
+        shards.count == 1 ? shards[0] : shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
     }
 
     /// The value kept for `key` under `version`, read less than `lifetime` ago; otherwise
@@ -62,21 +77,24 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
         return value
     }
 
-    /// The values kept, when they were kept under `version` less than `lifetime` before `now`.
-    private func current(_ kept: Kept?, version: UInt64, now: Date) -> [Key: Value]? {
-        guard let kept, kept.version == version, now.timeIntervalSince(kept.readAt) < lifetime, kept.readAt <= now else { return nil }
-        return kept.values
+    /// Whether values kept under `version` at `readAt` may still be given out at `now`.
+    private func isCurrent(version kept: UInt64, readAt: Date, version: UInt64, now: Date) -> Bool {
+        kept == version && now.timeIntervalSince(readAt) < lifetime && readAt <= now
     }
 
     private func keptValue(for key: Key, version: UInt64, now: Date) -> Value? {
-        kept.withLock { current($0, version: version, now: now)?[key] }
+        shard(key).kept.withLock { kept in
+            guard let version0 = kept?.version, let readAt = kept?.readAt,
+                  isCurrent(version: version0, readAt: readAt, version: version, now: now) else { return nil }
+            return kept?.values[key]
+        }
     }
 
     private func keep(_ value: Value, for key: Key, version: UInt64, now: Date) {
-        kept.withLock { kept in
-            if var values = current(kept, version: version, now: now), let readAt = kept?.readAt, values.count < limit {
-                values[key] = value
-                kept = (values, version, readAt)
+        shard(key).kept.withLock { kept in
+            if let version0 = kept?.version, let readAt = kept?.readAt, let count = kept?.values.count,
+               isCurrent(version: version0, readAt: readAt, version: version, now: now), count < limitPerShard {
+                kept?.values[key] = value  // in place: the dictionary is this shard's alone
             } else {
                 kept = ([key: value], version, now)
             }

@@ -134,6 +134,26 @@ public final class PostView: RowDecodable, Sendable {
         let helpfulCount: Int = try row["helpful_count"]
         helpful = helpfulCount > 0 ? HelpfulCount(count: helpfulCount, mine: try row["helpful_mine"]) : nil
     }
+
+    /// `post` as one reader sees it: with `bodyHTML` (empty where they may not read the text)
+    /// and whether they marked it as helpful.
+    init(_ post: PostView, bodyHTML: String, helpfulMine: Bool) {
+        id = post.id
+        position = post.position
+        authorHandle = post.authorHandle
+        authorName = post.authorName
+        authorRole = post.authorRole
+        authorOrganisation = post.authorOrganisation
+        self.bodyHTML = bodyHTML
+        createdAt = post.createdAt
+        editedAt = post.editedAt
+        hidden = post.hidden
+        deletedByAuthor = post.deletedByAuthor
+        authorID = post.authorID
+        heldForApproval = post.heldForApproval
+        hiddenReason = post.hiddenReason
+        helpful = post.helpful.map { HelpfulCount(count: $0.count, mine: helpfulMine) }
+    }
 }
 
 /// What the thread page needs.
@@ -272,8 +292,12 @@ public enum PageQueries {
         try thread(conn, id: id, page: page, viewer: viewer, topics: nil)
     }
 
-    /// - Parameter topics: the topics as `ReadingService` keeps them; read here when nil.
-    static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer, topics: TopicDirectory?) throws -> ThreadPage? {
+    /// - Parameters:
+    ///   - topics: the topics as `ReadingService` keeps them; read here when nil.
+    ///   - keptPosts: where `ReadingService` keeps pages' posts as stored, with the store's
+    ///     change count noted before `conn`'s read began; read here when nil.
+    static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer, topics: TopicDirectory?,
+                       keptPosts: (kept: KeptThreadPosts, version: UInt64)? = nil) throws -> ThreadPage? {
         struct Header: RowDecodable {
             let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
             init(row: Row) throws {
@@ -300,7 +324,7 @@ public enum PageQueries {
                    -- see (a post held for approval is its author's and the admins' alone, and the
                    -- reply count leaves it out until it is approved).
                    (SELECT lp.position FROM posts lp
-                     WHERE lp.thread_id = t.id AND (lp.held_for_approval = 0 OR lp.author_id = ?3 OR ?2)
+                     WHERE lp.thread_id = t.id AND \(Visibility.postListedByViewer(post: "lp"))
                      ORDER BY lp.position DESC LIMIT 1) AS last_position
             FROM threads t
             JOIN users a ON a.id = t.author_id
@@ -314,32 +338,15 @@ public enum PageQueries {
         let pageCount = max(1, (postCount + postsPerPage - 1) / postsPerPage)
         let page = min(max(1, page), pageCount)
         let first = (page - 1) * postsPerPage + 1
-        let posts = try conn.query(PostView.self, """
-            SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
-                   -- An organisation is shown once an admin has confirmed it (a claim is not a membership).
-                   CASE WHEN u.organisation_confirmed = 1 THEN o.name END AS author_organisation,
-                   CASE WHEN \(Visibility.postTextReadableByViewer) THEN p.body_html ELSE '' END AS body_html, p.created_at,
-                   p.edited_at, p.hidden, p.deleted_by_author, p.author_id, p.held_for_approval,
-                   coalesce(p.hidden_reason, '') AS hidden_reason,
-                   -- "This helped": each post's marks (kept on its row, migration 23) and, on a
-                   -- post that has some, the reader's own: one probe of the marks' key.
-                   p.helpful_count,
-                   CASE WHEN p.helpful_count > 0
-                        THEN EXISTS (SELECT 1 FROM helpful_marks h WHERE h.post_id = p.id AND h.user_id = ?3)
-                        ELSE 0 END AS helpful_mine
-            FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN organisations o ON o.id = u.organisation_id
-            WHERE p.thread_id = ?4 AND p.position BETWEEN ?5 AND ?6
-              AND (p.held_for_approval = 0 OR p.author_id = ?3 OR ?2)
-            ORDER BY p.position
-            """, arguments: viewerArguments(viewer) + [id, first, first + postsPerPage - 1])
-        let mentors = try conn.column(String.self, """
-            SELECT u.display_name FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id
-            WHERE tm.thread_id = ? AND tm.status = 'linked' ORDER BY u.display_name
-            """, id)
+        let key = StoredThreadPosts.Key(threadID: id, first: first)
+        let stored = try keptPosts.map { kept in
+            try kept.kept.value(for: key, version: kept.version) { try StoredThreadPosts.read(conn, key) }
+        } ?? StoredThreadPosts.read(conn, key)
+        let posts = try stored.posts(for: viewer, conn)
         var summaries = [header.summary]
         try attachTopics(conn, to: &summaries, from: topics)
         var result = ThreadPage(thread: summaries[0], acceptedPostID: header.acceptedPostID, posts: posts,
-                                mentorNames: mentors, page: page, pageCount: pageCount)
+                                mentorNames: stored.mentorNames, page: page, pageCount: pageCount)
         result.state = header.state
         result.space = header.space
         result.briefingItem = header.briefingItem

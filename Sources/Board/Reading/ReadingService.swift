@@ -74,6 +74,10 @@ public struct ReadingService: Sendable {
     let topicDirectory: KeptUntilChange<TopicDirectory>
     /// Each topic page's briefing items (the same for every reader), kept until anything changes.
     let topicBriefing = KeptPerKeyUntilChange<Int64, [BriefingItemSummary]>(lifetime: 10)
+    /// Thread pages' posts as stored (the same for every reader), kept until anything changes;
+    /// each reader's view of them is made per request by the one rule (`StoredThreadPosts`).
+    /// 512 pages of at most 20 posts each.
+    let threadPosts = KeptThreadPosts(lifetime: 10, limit: 512)
 
     public func home(viewer: Viewer) throws -> HomePageContent {
         let version = store.changeCount
@@ -99,7 +103,8 @@ public struct ReadingService: Sendable {
     public func thread(id: Int64, page: Int, viewer: Viewer) throws -> ThreadPage? {
         let version = store.changeCount
         return try store.read { conn in
-            try PageQueries.thread(conn, id: id, page: page, viewer: viewer, topics: topics(conn, version: version))
+            try PageQueries.thread(conn, id: id, page: page, viewer: viewer, topics: topics(conn, version: version),
+                                   keptPosts: (threadPosts, version))
         }
     }
 
