@@ -79,4 +79,77 @@ import TestSupport
             try compare("a reply deleted by its author")
         }
     }
+
+    /// What a reader is shown of a list.
+    static func lines(_ threads: [ThreadSummary]) -> [String] {
+        threads.map { thread in
+            [String(thread.id), thread.title, thread.authorName, String(thread.replyCount), thread.lastPosterName ?? "-",
+             String(thread.hasNewPosts), String(thread.pinned), String(thread.hasAcceptedAnswer),
+             thread.topics.map(\.slug).joined(separator: ",")].joined(separator: "|")
+        }
+    }
+
+    /// The home and topic lists read through the kept summaries and topic counts are the lists
+    /// read afresh, for every kind of reader, before and after each kind of write that changes
+    /// what a line shows or which lines a reader may see.
+    @Test func homeAndTopicListsFromKeptSummariesAreTheListsReadAfresh() throws {
+        try withTestNetwork { network in
+            let organisation = try network.organisation()
+            let topic = try network.topic("capital-and-finance")
+            let other = try network.topic("people-and-culture", position: 2)
+            let insider = try network.member(of: organisation, handle: "insider")
+            let outsider = try network.member(handle: "outsider")
+            let mentor = try network.mentor(of: organisation, handle: "guide")
+            let admin = try network.admin(handle: "keeper")
+            let open = try network.thread(by: outsider, title: "Pensions after the transfer", topics: [topic])
+            let secret = try network.thread(in: .organisation(organisation), by: insider, title: "Our staff council", topics: [topic])
+            _ = try network.thread(by: insider, title: "Bonds and banks", topics: [other])
+            let reading = Network(accounts: network.accounts).reading
+            let viewers: [(String, Viewer)] = [
+                ("visitor", .visitor),
+                ("insider", Viewer(userID: insider.id, organisationID: organisation.id, isAdmin: false)),
+                ("outsider", Viewer(userID: outsider.id, organisationID: nil, isAdmin: false)),
+                ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
+                ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true)),
+            ]
+            func compare(_ step: String) throws {
+                for _ in 0..<2 {  // the second time from what was kept
+                    for (name, viewer) in viewers {
+                        let home = try reading.home(viewer: viewer)
+                        let fresh = try network.store.read { try PageQueries.homePage($0, viewer: viewer) }
+                        #expect(Self.lines(home.latest) == Self.lines(fresh.latest), "\(name) home after \(step)")
+                        #expect(Self.lines(home.unanswered) == Self.lines(fresh.unanswered), "\(name) unanswered after \(step)")
+                        #expect(home.topics.map { "\($0.slug)=\($0.threadCount)" } == fresh.topics.map { "\($0.slug)=\($0.threadCount)" },
+                                "\(name) topic counts after \(step)")
+                        let topicPage = try reading.topic(slug: "capital-and-finance", viewer: viewer, filter: .all)
+                        let freshTopic = try network.store.read { try PageQueries.topic($0, slug: "capital-and-finance", viewer: viewer) }
+                        #expect(Self.lines(topicPage?.threads ?? []) == Self.lines(freshTopic?.threads ?? []), "\(name) topic after \(step)")
+                    }
+                }
+            }
+            try compare("the first read")
+            #expect(try reading.home(viewer: viewers[0].1).latest.map(\.id).contains(secret.id) == false)
+            #expect(try reading.home(viewer: viewers[1].1).latest.map(\.id).contains(secret.id))
+            #expect(try reading.home(viewer: viewers[3].1).topics.first { $0.slug == "capital-and-finance" }?.threadCount == 2)
+            #expect(try reading.home(viewer: viewers[2].1).topics.first { $0.slug == "capital-and-finance" }?.threadCount == 1)
+
+            try network.store.write { try $0.run("UPDATE threads SET reply_count = 1, last_poster_id = ?, last_activity_at = last_activity_at + 60 WHERE id = ?", mentor.id, open.id) }
+            try compare("a reply")
+            try network.store.write { try $0.run("UPDATE users SET display_name = 'Renamed Asker' WHERE id = ?", outsider.id) }
+            try compare("renaming an author")
+            try network.store.write { try $0.run("INSERT INTO thread_visits (user_id, thread_id, last_seen_post_id) VALUES (?, ?, 0)", outsider.id, open.id) }
+            try compare("a visit")
+            try network.store.write { try $0.run("UPDATE threads SET hidden = 1, hidden_by = ? WHERE id = ?", admin.id, open.id) }
+            try compare("hiding a thread")
+            try network.store.write { try $0.run("UPDATE users SET organisation_confirmed = 0 WHERE id = ?", insider.id) }
+            try compare("an unconfirmed membership")
+            try network.endMentorships(of: mentor)
+            try compare("a mentorship ended")
+            #expect(try reading.home(viewer: viewers[3].1).topics.first { $0.slug == "capital-and-finance" }?.threadCount == 0)
+            try network.store.write { try $0.run("UPDATE threads SET pinned = 1 WHERE id = ?", secret.id) }
+            try compare("pinning")
+            try network.store.write { try $0.run("DELETE FROM thread_topics WHERE thread_id = ?", secret.id) }
+            try compare("a topic taken off")
+        }
+    }
 }

@@ -120,8 +120,9 @@ import TestSupport
             #expect(try board.reading.home(viewer: .visitor).briefing.map(\.title) == ["The second item", "The first item"])
             let fresh = board.readerStatistics.since(thenAgain)
             // Outside a read scope the two statements have a transaction of their own (BEGIN, COMMIT);
-            // the kept topics (`TopicDirectory`) are read again too, in the page's transaction.
-            #expect(fresh.statements == kept.statements + 5)
+            // the kept topics (`TopicDirectory`) and their counts (`StoredTopicCounts`) are read
+            // again too, in the page's transaction.
+            #expect(fresh.statements == kept.statements + 6)
             #expect(fresh.transactions == kept.transactions + 1)
             // The same answer as reading it in the page's own statement.
             let direct = try network.store.read { try PageQueries.homePage($0, viewer: .visitor).briefing.map(\.title) }

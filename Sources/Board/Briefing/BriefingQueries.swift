@@ -64,6 +64,54 @@ public struct TopicCount: RowDecodable, Sendable {
         description = try row["description"]
         threadCount = try row["thread_count"]
     }
+
+    init(slug: String, name: String, description: String, threadCount: Int) {
+        self.slug = slug
+        self.name = name
+        self.description = description
+        self.threadCount = threadCount
+    }
+}
+
+/// Every current topic, in order, with its visible threads counted per space as migration 7's
+/// triggers keep them (`topic_thread_counts`; organisation 0 is the public network): the same
+/// for every reader. A reader's counts add up the spaces they may read (`counts(inSpaces:)`).
+struct StoredTopicCounts: Sendable {
+    struct Topic: Sendable {
+        let slug: String, name: String, description: String
+        var threadsBySpace: [(organisationID: Int64, threads: Int)] = []
+    }
+    let topics: [Topic]
+
+    static func read(_ conn: Connection) throws -> StoredTopicCounts {
+        var topics: [Topic] = []
+        var lastID: Int64?
+        try conn.forEach("""
+            SELECT tp.id, tp.slug, tp.name, tp.description, c.organisation_id, c.threads
+            FROM topics tp LEFT JOIN topic_thread_counts c ON c.topic_id = tp.id
+            WHERE tp.retired = 0 ORDER BY tp.position, tp.id
+            """) { row in
+            let id: Int64 = try row["id"]
+            if id != lastID {
+                topics.append(Topic(slug: try row["slug"], name: try row["name"], description: try row["description"]))
+                lastID = id
+            }
+            if let space: Int64 = try row["organisation_id"] {
+                topics[topics.count - 1].threadsBySpace.append((space, try row["threads"]))
+            }
+        }
+        return StoredTopicCounts(topics: topics)
+    }
+
+    /// Each topic with its threads in the public network and in `spaces`.
+    func counts(inSpaces spaces: Set<Int64>) -> [TopicCount] {
+        topics.map { topic in
+            let threads = topic.threadsBySpace.reduce(0) { sum, space in
+                space.organisationID == 0 || spaces.contains(space.organisationID) ? sum + space.threads : sum
+            }
+            return TopicCount(slug: topic.slug, name: topic.name, description: topic.description, threadCount: threads)
+        }
+    }
 }
 
 /// What the home page needs.
@@ -84,23 +132,26 @@ extension PageQueries {
     }
 
     /// - Parameter topics: the topics as `ReadingService` keeps them; read here when nil.
+    /// - Parameters:
+    ///   - summaries: as for `ListedThreads.read`.
+    ///   - counts: the topics' counts as `ReadingService` keeps them, as for `topicCounts`.
     static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
-                         briefing: [BriefingItemSummary]?, topics: TopicDirectory?) throws -> HomePageContent {
-        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit)
-        let unansweredWithoutTopics = try conn.query(ListedThread.self, """
-            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
+                         briefing: [BriefingItemSummary]?, topics: TopicDirectory?,
+                         summaries: (summaries: KeptSummaries, version: UInt64)? = nil,
+                         counts: (counts: KeptUntilChange<StoredTopicCounts>, version: UInt64)? = nil) throws -> HomePageContent {
+        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit, summaries: summaries)
+        let unansweredWithoutTopics = try ListedThreads.read(conn, """
+            SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_unanswered
-            JOIN users a ON a.id = t.author_id
-            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [10]).map(\.thread)
+            """, arguments: viewerArguments(viewer) + [10], kept: summaries)
         var both = latestWithoutTopics + unansweredWithoutTopics
         try attachTopics(conn, to: &both, from: topics)
         let latest = Array(both.prefix(latestWithoutTopics.count))
         let unanswered = Array(both.dropFirst(latestWithoutTopics.count))
         return HomePageContent(latest: latest, unanswered: unanswered, briefing: try briefing ?? homeBriefing(conn),
-                               topics: try topicCounts(conn, viewer: viewer))
+                               topics: try topicCounts(conn, viewer: viewer, kept: counts))
     }
 
     /// The home page's newest five briefing items with their topics: the same for every reader.
@@ -117,13 +168,20 @@ extension PageQueries {
     /// the counts migration 7's triggers keep (per space, organisation 0 being the public
     /// network), counting the spaces the one rule lets the viewer read.
     public static func topicCounts(_ conn: Connection, viewer: Viewer) throws -> [TopicCount] {
-        try conn.query(TopicCount.self, """
-            SELECT tp.slug, tp.name, tp.description,
-                   coalesce((SELECT sum(c.threads) FROM topic_thread_counts c
-                             WHERE c.topic_id = tp.id
-                               AND \(Visibility.spaceReadableByViewer(organisation: "nullif(c.organisation_id, 0)"))), 0) AS thread_count
-            FROM topics tp WHERE tp.retired = 0 ORDER BY tp.position
-            """, arguments: viewerArguments(viewer))
+        try topicCounts(conn, viewer: viewer, kept: nil)
+    }
+
+    /// - Parameter kept: the counts as `ReadingService` keeps them (the same for every reader),
+    ///   with the store's change count noted before `conn`'s read began; read here when nil.
+    static func topicCounts(_ conn: Connection, viewer: Viewer,
+                            kept: (counts: KeptUntilChange<StoredTopicCounts>, version: UInt64)?) throws -> [TopicCount] {
+        let stored = try kept.map { kept in try kept.counts.value(version: kept.version) { try StoredTopicCounts.read(conn) } }
+            ?? StoredTopicCounts.read(conn)
+        // The spaces this reader may read, by the one rule; the public network is space 0.
+        let spaces = Set(try conn.column(Int64.self, """
+            SELECT o.id FROM organisations o WHERE \(Visibility.spaceReadableByViewer(organisation: "o.id"))
+            """, arguments: viewerArguments(viewer)))
+        return stored.counts(inSpaces: spaces)
     }
 
     /// The briefing: current items, newest first, each with its topics and the threads about it

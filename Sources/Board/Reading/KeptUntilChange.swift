@@ -82,6 +82,11 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
         kept == version && now.timeIntervalSince(readAt) < lifetime && readAt <= now
     }
 
+    /// The value kept for `key` under `version`, read less than `lifetime` before `now`, or nil.
+    func kept(for key: Key, version: UInt64, now: Date = Date()) -> Value? {
+        keptValue(for: key, version: version, now: now)
+    }
+
     private func keptValue(for key: Key, version: UInt64, now: Date) -> Value? {
         shard(key).kept.withLock { kept in
             guard let version0 = kept?.version, let readAt = kept?.readAt,
@@ -90,7 +95,8 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
         }
     }
 
-    private func keep(_ value: Value, for key: Key, version: UInt64, now: Date) {
+    /// Keeps `value` for `key` under `version` (read in a snapshot no newer than it).
+    func keep(_ value: Value, for key: Key, version: UInt64, now: Date = Date()) {
         shard(key).kept.withLock { kept in
             if let version0 = kept?.version, let readAt = kept?.readAt, let count = kept?.values.count,
                isCurrent(version: version0, readAt: readAt, version: version, now: now), count < limitPerShard {

@@ -224,23 +224,21 @@ public enum PageQueries {
 
     /// `home` without the topics (the home page attaches them to all its lists at once), each
     /// with whether the viewer has posts to catch up on.
-    static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int) throws -> [ThreadSummary] {
-        var threads = try conn.query(ListedThread.self, """
-            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
+    /// - Parameter summaries: as for `ListedThreads.read`.
+    static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int,
+                            summaries: (summaries: KeptSummaries, version: UInt64)? = nil) throws -> [ThreadSummary] {
+        var threads = try ListedThreads.read(conn, """
+            SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_pinned
-            JOIN users a ON a.id = t.author_id
-            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [limit]).map(\.thread)
-        threads += try conn.query(ListedThread.self, """
-            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
+            """, arguments: viewerArguments(viewer) + [limit], kept: summaries)
+        threads += try ListedThreads.read(conn, """
+            SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_latest
-            JOIN users a ON a.id = t.author_id
-            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)]).map(\.thread)
+            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)], kept: summaries)
         return threads
     }
 
@@ -256,7 +254,8 @@ public enum PageQueries {
     ///     them, given the statement that reads them; read here when nil.
     static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,
                       limit: Int = threadsPerPage, topics kept: TopicDirectory?,
-                      briefing keptBriefing: ((Int64, () throws -> [BriefingItemSummary]) throws -> [BriefingItemSummary])? = nil)
+                      briefing keptBriefing: ((Int64, () throws -> [BriefingItemSummary]) throws -> [BriefingItemSummary])? = nil,
+                      summaries: (summaries: KeptSummaries, version: UInt64)? = nil)
         throws -> TopicPage? {
         // A kept directory may be a moment older than this snapshot: a slug it does not know is
         // looked up again in this one.
@@ -265,15 +264,13 @@ public enum PageQueries {
         guard let directory, let topic = directory.active(slug: slug) else { return nil }
         let readBriefing = { try topicBriefing(conn, topicID: topic.id) }
         let briefing = try keptBriefing?(topic.id, readBriefing) ?? readBriefing()
-        var threads = try conn.query(ListedThread.self, """
-            SELECT \(ThreadSummary.columns), \(ListedThread.newPostsColumn)
+        var threads = try ListedThreads.read(conn, """
+            SELECT \(ListedThreads.idColumns)
             FROM thread_topics tt
             JOIN threads t ON t.id = tt.thread_id
-            JOIN users a ON a.id = t.author_id
-            LEFT JOIN users lu ON lu.id = t.last_poster_id
             WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible) AND \(filtered)
             ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
-            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue]).map(\.thread)
+            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue], kept: summaries)
         try attachTopics(conn, to: &threads, from: directory)
         return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
                          briefingItems: briefing, threads: threads, filter: filter)

@@ -78,6 +78,12 @@ public struct ReadingService: Sendable {
     /// each reader's view of them is made per request by the one rule (`StoredThreadPosts`).
     /// 512 pages of at most 20 posts each.
     let threadPosts = KeptThreadPosts(lifetime: 10, limit: 512)
+    /// Thread-list lines as stored (the same for every reader), kept until anything changes;
+    /// which threads a reader's list shows is read per request (`ListedThreads`).
+    let summaries = KeptSummaries(lifetime: 10, limit: 8_192)
+    /// The topics' thread counts per space (the same for every reader), kept until anything
+    /// changes; each reader's sums are made per request (`StoredTopicCounts`).
+    let topicCounts = KeptUntilChange<StoredTopicCounts>(lifetime: 10)
 
     public func home(viewer: Viewer) throws -> HomePageContent {
         let version = store.changeCount
@@ -85,7 +91,8 @@ public struct ReadingService: Sendable {
             try store.read { try PageQueries.homeBriefing($0) }
         }
         return try store.read { conn in
-            try PageQueries.homePage(conn, viewer: viewer, briefing: briefing, topics: topics(conn, version: version))
+            try PageQueries.homePage(conn, viewer: viewer, briefing: briefing, topics: topics(conn, version: version),
+                                     summaries: (summaries, version), counts: (topicCounts, version))
         }
     }
 
@@ -93,9 +100,9 @@ public struct ReadingService: Sendable {
     public func topic(slug: String, viewer: Viewer, filter: ThreadFilter) throws -> TopicPage? {
         let version = store.changeCount
         return try store.read { conn in
-            try PageQueries.topic(conn, slug: slug, viewer: viewer, filter: filter, topics: topics(conn, version: version)) { topicID, read in
-                try topicBriefing.value(for: topicID, version: version, read: read)
-            }
+            try PageQueries.topic(conn, slug: slug, viewer: viewer, filter: filter, topics: topics(conn, version: version),
+                                  briefing: { topicID, read in try topicBriefing.value(for: topicID, version: version, read: read) },
+                                  summaries: (summaries, version))
         }
     }
 
@@ -120,14 +127,16 @@ public struct ReadingService: Sendable {
 
     /// The briefing page: its items and the topics in the order of how much they hold.
     public func briefing(viewer: Viewer) throws -> (items: [BriefingItemSummary], topics: [TopicCount]) {
-        try store.read { conn in
-            (try PageQueries.briefing(conn, viewer: viewer), try PageQueries.topicCounts(conn, viewer: viewer))
+        let version = store.changeCount
+        return try store.read { conn in
+            (try PageQueries.briefing(conn, viewer: viewer), try PageQueries.topicCounts(conn, viewer: viewer, kept: (topicCounts, version)))
         }
     }
 
     /// Every topic in use with how many threads `viewer` may read in it (the Topics page).
     public func topics(viewer: Viewer) throws -> [TopicCount] {
-        try store.read { try PageQueries.topicCounts($0, viewer: viewer) }
+        let version = store.changeCount
+        return try store.read { try PageQueries.topicCounts($0, viewer: viewer, kept: (topicCounts, version)) }
     }
 
     public func organisation(slug: String, viewer: Viewer) throws -> OrganisationPage? {
