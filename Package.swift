@@ -44,6 +44,8 @@ let package = Package(
 
         // The one HTML escaper, shared by the server's plain error page, Board and the templates.
         .target(name: "HTMLEscaping"),
+        // A lock that sleeps rather than spins, for the caches every request asks (Board, Web).
+        .target(name: "Locking"),
         // The custom HTTP/1.1 layer. Knows nothing about the board.
         .target(
             name: "HTTPServer",
@@ -70,7 +72,7 @@ let package = Package(
         // The domain: entities, policy, services. Uses Database, never HTTP.
         .target(
             name: "Board",
-            dependencies: ["Database", "HTMLEscaping", "COpenSSL", "CMark", "Mail",
+            dependencies: ["Database", "HTMLEscaping", "Locking", "COpenSSL", "CMark", "Mail",
                            .product(name: "Metrics", package: "swift-metrics")],
             // Read once at start through `Bundle.module` (SwiftPM puts the bundle beside the binary).
             resources: [.copy("Resources/common-passwords.txt")]
@@ -88,6 +90,7 @@ let package = Package(
                 "HTTPServer",
                 "Board",
                 "HTMLEscaping",
+                "Locking",
                 "Mail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

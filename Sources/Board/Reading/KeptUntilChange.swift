@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A value read from the store that every request would otherwise read again, kept until the
 /// store's change count moves (any commit of this process; another process's once
 /// `Network.watchOtherProcesses` runs) or `lifetime` seconds pass, whichever comes first.
 /// For values that depend on no one's identity (the home page's briefing items).
 final class KeptUntilChange<Value: Sendable>: Sendable {
-    private let kept = Mutex<(value: Value, version: UInt64, readAt: Date)?>(nil)
+    private let kept = WaitingMutex<(value: Value, version: UInt64, readAt: Date)?>(nil)
     private let lifetime: TimeInterval
 
     init(lifetime: TimeInterval) {
@@ -37,11 +37,12 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
 /// The values are spread over shards by key, each with its own lock: every request asks for
 /// its session and its thread page's posts, and the workers share one core, so a worker
 /// preempted while holding one lock for all kept the others spinning (7% of the signed-in
-/// thread page's CPU in `_MutexHandle._lockSlow`).
+/// thread page's CPU in `_MutexHandle._lockSlow`). The locks sleep rather than spin
+/// (`WaitingMutex`).
 final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private typealias Kept = (values: [Key: Value], version: UInt64, readAt: Date)
     private final class Shard: Sendable {
-        let kept = Mutex<Kept?>(nil)
+        let kept = WaitingMutex<Kept?>(nil)
     }
     private let shards: [Shard]
     private let lifetime: TimeInterval

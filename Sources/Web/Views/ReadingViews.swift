@@ -1,5 +1,6 @@
 import Board
 import Foundation
+import Locking
 import Synchronization
 
 /// View models for the board's pages: plain structs answering template names through a
@@ -109,7 +110,7 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
     }
 
     private final class Shard: Sendable {
-        let kept = Mutex(Kept())
+        let kept = WaitingMutex(Kept())
     }
 
     /// What to do for an id: its kept output, or render it and keep it, or render it only.
