@@ -137,6 +137,12 @@ struct PostingRoutes: RouteCollection {
         case .valid(let valid):
             items = valid
         }
+        // "Discard draft": a plain button of the form, so it works without JavaScript; back to an
+        // empty form, told. Anyone signed in may drop their own draft (even while suspended).
+        if items.value("action") == "discard" {
+            try app.network.drafts.delete(userID: account.id, threadID: nil)
+            return ctx.redirect("/t/new", notice: .newThreadDraftDiscarded)
+        }
         let topics = items.values("topics")
         /// The form again with what was typed (kept as a draft) and why it was refused.
         func refused(_ form: FormState, _ status: HTTPStatus) throws -> Response {
@@ -357,7 +363,10 @@ struct PostingRoutes: RouteCollection {
                                  selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle,
                                  publicReaders: Visibility.publicReaders(signInRequired: try app.accounts.readingRequiresSignIn()),
                                  draftSavedAt: draftSavedAt)
-        if let account = ctx.account { view.postWaits = try posting.nextPostWaits(for: account) }
+        if let account = ctx.account {
+            view.postWaits = try posting.nextPostWaits(for: account)
+            view.hasDraft = try app.network.drafts.draft(userID: account.id, threadID: nil) != nil
+        }
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
 
