@@ -223,15 +223,14 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                   status: .forbidden))
         }
-        // A suspended account may write nothing (Policy): its name is on every post it wrote and its
-        // profile is public, so neither changes until the suspension ends, as a mentor profile does
-        // not (`Mentors.updateProfile`). The form comes back with what was typed.
-        if context.actor.isSuspended(at: accounts.clock.now()) {
-            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: Policy.suspensionMessage(context.actor)),
-                                                  status: .forbidden))
-        }
-        let errors = try accounts.updateProfile(userID: account.id, displayName: items["displayName"] ?? "", bio: items["bio"] ?? "",
+        let errors: [FieldError]
+        do {
+            errors = try accounts.updateProfile(by: context.actor, displayName: items["displayName"] ?? "", bio: items["bio"] ?? "",
                                                 organisationSlug: items["organisation"] ?? "")
+        } catch ProfileError.denied(let message) {
+            // Suspended (`Accounts.updateProfile` asks): the form comes back with what was typed.
+            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: message), status: .forbidden))
+        }
         if !errors.isEmpty {
             return try context.finish(accountPage(context, account, form: FormState(items: items, errors: errors),
                                                   status: .unprocessableContent))
