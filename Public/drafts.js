@@ -22,7 +22,15 @@
   function topics() {
     return Array.prototype.map.call(form.querySelectorAll("input[name=topics]:checked"), function (box) { return box.value; });
   }
-  function current() { return (title ? title.value : "") + "\u0000" + body.value + "\u0000" + topics().join(","); }
+  // And its private space and briefing item (migration 25).
+  function space() {
+    var chosen = form.querySelector("input[name=space]:checked");
+    return chosen ? chosen.value : "";
+  }
+  var briefing = form.querySelector("input[name=briefing]");
+  function current() {
+    return (title ? title.value : "") + "\u0000" + body.value + "\u0000" + topics().join(",") + "\u0000" + space();
+  }
   var saved = current();
   var sending = false;
   var submitting = false;
@@ -55,6 +63,8 @@
     if (title) { fields.append("title", title.value); }
     fields.append("body", body.value);
     topics().forEach(function (slug) { fields.append("topics", slug); });
+    if (space()) { fields.append("space", space()); }
+    if (briefing) { fields.append("briefing", briefing.value); }
     fetch("/drafts", { method: "POST", body: fields, credentials: "same-origin" }).then(function (response) {
       sending = false;
       resumeSubmit();

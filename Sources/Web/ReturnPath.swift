@@ -62,3 +62,45 @@ enum ReturnPath {
         return validated(path + (kept.flatMap { $0.isEmpty ? nil : "?" + $0 } ?? ""))
     }
 }
+
+extension ReturnPath {
+    /// A page a visitor may be shown, by its path: one every visitor reads whenever reading is
+    /// open (home, topics, briefing...), or one that depends on what it shows (a thread, an
+    /// organisation, a profile), for the caller to ask the Board about.
+    enum VisitorPage: Equatable {
+        case open
+        case thread(Int64)
+        case organisation(String)
+        case profile(String)
+        case mentor(String)
+    }
+
+    /// Pages every visitor may read while reading is open to them (docs/security.md).
+    static let openPages: Set<String> = ["/", "/topics", "/briefing", "/briefing/weekly", "/moderation", "/mentors", "/search", "/accessibility"]
+
+    /// What `path` (a local path, perhaps with a query) is, for a visitor; nil for a page only
+    /// members read (the account, notifications, admin pages, forms) or one this does not know.
+    static func visitorPage(_ path: String) -> VisitorPage? {
+        let bare = String(path.prefix { $0 != "?" && $0 != "#" })
+        if openPages.contains(bare) { return .open }
+        let segments = bare.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        guard segments.count == 2, !segments[1].isEmpty, !segments[1].hasSuffix(".atom") else { return nil }
+        switch segments[0] {
+        case "topics": return .open
+        case "t": return ReadingRoutes.parseThreadPath(segments[1]).map { .thread($0.id) }
+        case "o": return .organisation(segments[1])
+        case "u": return .profile(segments[1])
+        case "mentors": return .mentor(segments[1])
+        default: return nil
+        }
+    }
+
+    /// Where signing out leads: back to the page it was pressed on (`of(request)`: its form's
+    /// same-origin `Referer`, a local path, its notice dropped) when a visitor may read that page
+    /// (`visitorMayRead`, asked of the Board for a page that depends on what it shows), else home.
+    static func afterSignOut(_ request: Request, visitorMayRead: (VisitorPage) throws -> Bool) rethrows -> String {
+        guard let path = of(request), let page = visitorPage(path), try visitorMayRead(page) else { return "/" }
+        return path
+    }
+}
+

@@ -64,6 +64,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case replyPosted = "reply-posted"
     case postEdited = "post-edited"
     case postRestoredHere = "restored"
+    case newThreadDraftDiscarded = "draft-discarded"
     case threadDetailsSaved = "details"
     case helped
     case unhelped
@@ -154,6 +155,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .replyPosted: "Reply posted."
         case .postEdited: "Your changes have been saved. Earlier versions stay in the post’s history."
         case .postRestoredHere: "Post restored. Everyone who can read this thread can read it again."
+        case .newThreadDraftDiscarded: "Your draft has been discarded. The form is empty again."
         case .threadDetailsSaved: "Title and topics saved."
         case .helped: "Marked as helpful. Thank you: marks help others find the most useful answers."
         case .unhelped: "Your helpful mark was taken back."

@@ -66,6 +66,31 @@ import TestSupport
         }
     }
 
+    /// The service refuses a suspended account's profile change itself (as `Mentors.updateProfile`
+    /// does), whoever calls it: nothing changes, and the refusal says why and until when. Once the
+    /// suspension has ended, the same change is saved.
+    @Test func aSuspendedAccountCannotChangeItsProfile() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let pathfinder = try network.organisation("kingsmead-care")
+            let until = network.clock.now.addingTimeInterval(86_400)
+            let member = try network.suspended(handle: "rude_one", until: until, reason: "Abuse")
+            let suspended = try network.actor("rude_one")
+            #expect(suspended.isSuspended(at: network.clock.now))
+            #expect(throws: ProfileError.denied(Policy.suspensionMessage(suspended))) {
+                try network.accounts.updateProfile(by: suspended, displayName: "Someone Else", bio: "New bio", organisationSlug: pathfinder.slug)
+            }
+            let stored = try network.store.read { try $0.scalar(String.self, "SELECT display_name || '|' || bio FROM users WHERE id = ?", member.id) }
+            #expect(stored == "Rude_One|")
+            #expect(throws: ProfileError.self) {
+                try network.accounts.updateProfile(by: .visitor, displayName: "Nobody", bio: "", organisationSlug: "")
+            }
+
+            network.clock.advance(86_401)
+            #expect(try network.accounts.updateProfile(by: suspended, displayName: "Someone Else", bio: "New bio", organisationSlug: "").isEmpty)
+            #expect(try network.store.read { try $0.scalar(String.self, "SELECT display_name FROM users WHERE id = ?", member.id) } == "Someone Else")
+        }
+    }
+
     @Test func anAddressIsLockedAfterManyFailuresOnDifferentNames() throws {
         var limits = AccountLimits()
         limits.addressLockAfterFailures = 5

@@ -25,7 +25,7 @@ import TestSupport
             let adminActor = Actor(userID: admin.id, role: .admin)
             let member = try network.member(of: home)
 
-            #expect(try network.accounts.updateProfile(userID: member.id, displayName: "Helen Smith", bio: "", organisationSlug: wanted.slug).isEmpty)
+            #expect(try network.accounts.updateProfile(by: Actor(userID: member.id, role: .member), displayName: "Helen Smith", bio: "", organisationSlug: wanted.slug).isEmpty)
             #expect(try organisation(of: member, network) == (wanted.id, false))
             let request = try network.store.read { try Moderation.membershipRequests($0) }
             #expect(request.map(\.previousOrganisationName) == ["Home Trust"])
@@ -57,9 +57,9 @@ import TestSupport
             let wanted = try network.organisation("wanted-trust", name: "Wanted Trust")
             let admin = try network.admin()
             let member = try network.member(of: home)
-            _ = try network.accounts.updateProfile(userID: member.id, displayName: "Member", bio: "", organisationSlug: wanted.slug)
+            _ = try network.accounts.updateProfile(by: Actor(userID: member.id, role: .member), displayName: "Member", bio: "", organisationSlug: wanted.slug)
             #expect(try unread(network, admin) == 1)
-            _ = try network.accounts.updateProfile(userID: member.id, displayName: "Member", bio: "", organisationSlug: home.slug)
+            _ = try network.accounts.updateProfile(by: Actor(userID: member.id, role: .member), displayName: "Member", bio: "", organisationSlug: home.slug)
             #expect(try organisation(of: member, network) == (home.id, true))
             #expect(try network.store.read { try Moderation.membershipRequests($0) }.isEmpty)
             // The withdrawn request no longer waits for the admins.
@@ -102,7 +102,7 @@ import TestSupport
             // A membership request answered by one admin is done for both.
             let pathfinder = try network.organisation()
             let asker = try network.member()
-            _ = try network.accounts.updateProfile(userID: asker.id, displayName: "Asker", bio: "", organisationSlug: pathfinder.slug)
+            _ = try network.accounts.updateProfile(by: Actor(userID: asker.id, role: .member), displayName: "Asker", bio: "", organisationSlug: pathfinder.slug)
             #expect(try unread(network, otherAdmin) == 2)
             try Moderation.answerMembership(network.store, actor: adminActor, userID: asker.id, organisationID: pathfinder.id,
                                             confirm: true, now: network.clock.now)

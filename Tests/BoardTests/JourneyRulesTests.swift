@@ -115,7 +115,7 @@ import TestSupport
 
             // Choosing an organisation asks the admins; saving again without a change does not.
             for _ in 0..<2 {
-                #expect(try network.accounts.updateProfile(userID: member.id, displayName: "Member", bio: "", organisationSlug: pathfinder.slug).isEmpty)
+                #expect(try network.accounts.updateProfile(by: Actor(userID: member.id, role: .member), displayName: "Member", bio: "", organisationSlug: pathfinder.slug).isEmpty)
             }
             let asked = try network.store.read { try Notifications.list($0, userID: admin.id) }
             #expect(asked.map(\.kind) == [.organisationRequested])

@@ -50,7 +50,7 @@ import TestSupport
             #expect(try found(network, "Helen") == ["helen_marsh"])
 
             // Renamed through the account page's own path.
-            #expect(try network.accounts.updateProfile(userID: helen.id, displayName: "Helen Brook", bio: "", organisationSlug: "").isEmpty)
+            #expect(try network.accounts.updateProfile(by: Actor(userID: helen.id, role: .member), displayName: "Helen Brook", bio: "", organisationSlug: "").isEmpty)
             #expect(try found(network, "Marsh").isEmpty)
             #expect(try found(network, "Brook") == ["helen_marsh"])
 
@@ -98,7 +98,7 @@ import TestSupport
             #expect(try found(network, "oneil smith").isEmpty, "every word must start a word of one person's name")
 
             // Renamed: the joined form follows the name.
-            #expect(try network.accounts.updateProfile(userID: siobhan.id, displayName: "Siobhán Mac-Donald", bio: "",
+            #expect(try network.accounts.updateProfile(by: Actor(userID: siobhan.id, role: .member), displayName: "Siobhán Mac-Donald", bio: "",
                                                        organisationSlug: "").isEmpty)
             #expect(try found(network, "oneill").isEmpty)
             #expect(try found(network, "macdonald") == ["siobhan"])

@@ -26,10 +26,11 @@ public final class BrowserClient {
     }
 
     /// POSTs a form. The CSRF token of the last page is added unless `csrf` is given (pass ""
-    /// to send none); `origin` overrides the Origin header (nil sends none).
+    /// to send none); `origin` overrides the Origin header (nil sends none); `headers` are sent
+    /// too (a `Referer`).
     @discardableResult
     public func post(_ path: String, _ fields: [(String, String)], csrf: String? = nil,
-                     origin: String?? = .none) throws -> ClientResponse {
+                     origin: String?? = .none, headers extra: [(String, String)] = []) throws -> ClientResponse {
         var all = fields
         let token = csrf ?? csrfToken ?? ""
         if !token.isEmpty { all.append(("csrf", token)) }
@@ -40,7 +41,7 @@ public final class BrowserClient {
         case .some(.some(let value)): headers.append(("Origin", value))
         case .some(.none): break
         }
-        return try send("POST", path, body: Array(body.utf8), extraHeaders: headers)
+        return try send("POST", path, body: Array(body.utf8), extraHeaders: headers + extra)
     }
 
     /// Follows a 303/302 `Location` with a GET, as a browser does: without its `#fragment`,

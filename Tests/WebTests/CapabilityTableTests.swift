@@ -15,6 +15,8 @@ struct CapabilityTableTests {
 
     enum Act: String, CaseIterable, Sendable {
         case follow, save, markHelpful, flag, accept, askMentor, reply, editThread, editPost, deletePost, startThread
+        /// Last: it hides the target.
+        case hide
     }
 
     /// What each viewer may do. The target of post actions is the other member's reply; edit
@@ -28,7 +30,7 @@ struct CapabilityTableTests {
         .asker: [.follow, .save, .markHelpful, .flag, .accept, .askMentor, .reply, .editThread, .editPost, .deletePost, .startThread],
         .otherMember: [.follow, .save, .reply, .editPost, .deletePost, .startThread],
         .mentor: [.follow, .save, .markHelpful, .flag, .reply, .startThread],
-        .admin: [.follow, .save, .markHelpful, .flag, .accept, .askMentor, .reply, .editThread, .startThread],
+        .admin: [.follow, .save, .markHelpful, .flag, .accept, .askMentor, .reply, .editThread, .startThread, .hide],
     ]
 
     struct World {
@@ -79,6 +81,7 @@ struct CapabilityTableTests {
         case .editPost: page.contains("href=\"/p/\(own)/edit\"")
         case .deletePost: page.contains("href=\"/p/\(own)/delete\"")
         case .startThread: home.contains("href=\"/t/new\">Start a thread")
+        case .hide: page.contains("action=\"/p/\(target)/hide\"")
         }
     }
 
@@ -99,6 +102,7 @@ struct CapabilityTableTests {
         case .deletePost: try browser.post("/p/\(own)/delete", [])
         case .startThread: try browser.post("/t/new", [("title", "A new question from the table test"), ("body", "What worked?"),
                                                         ("topics", "capital-and-finance"), ("space", "public"), ("action", "post")])
+        case .hide: try browser.post("/p/\(target)/hide", [("reason", "Hidden by the table test")])
         }
         let location = response.header("location") ?? ""
         return act == .askMentor ? response.status == 200 : response.status == 303 && !location.contains("/sign-in")

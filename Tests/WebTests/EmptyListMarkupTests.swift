@@ -102,7 +102,7 @@ struct EmptyListMarkupTests {
             let none = try reader.get("/mentors?availability=unavailable")
             #expect(none.text.contains("No mentors match these filters. Try fewer of them."))
             // Nobody matching is not a dead end: where to ask instead.
-            #expect(none.text.contains("<a href=\"/t/new\">ask it in a thread</a>") && none.text.contains("ask the admins to find one"))
+            #expect(none.text.contains("You can ask the admins to find you a mentor. <a href=\"/t/new\">Start a thread</a>"))
             #expect(Self.emptyLists(none.text) == [])
         }
     }

@@ -104,6 +104,49 @@ import TestSupport
         }
     }
 
+    /// An admin hides a post from the thread page, with a reason, through the queue's decision:
+    /// back at the post with the word; a member neither sees the control nor may post it; an
+    /// empty reason comes back on its own page, and a forged form keeps what was typed.
+    @Test func adminHidesAPostFromTheThreadPage() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let postID = try world.replyID(by: "tom_beckett")
+            let threadID = try world.id("SELECT thread_id FROM posts WHERE id = ? AND ?1 = ?1", String(postID))
+            let admin = try world.signedIn("network_admin")
+            let member = try world.signedIn("priya_nair")
+
+            let adminPage = try admin.follow(try admin.get("/t/\(threadID)")).text
+            #expect(adminPage.contains("action=\"/p/\(postID)/hide\""))
+            #expect(adminPage.contains("<label class=\"label\" for=\"hide-reason-\(postID)\">Reason"))
+            let memberPage = try member.follow(try member.get("/t/\(threadID)")).text
+            #expect(!memberPage.contains("/hide\""))
+            #expect(!(try world.browser().follow(try world.browser().get("/t/\(threadID)")).text.contains("/hide\"")))
+
+            // Not an admin: refused, and nothing changes. A forged form: refused, what was typed kept.
+            #expect(try member.post("/p/\(postID)/hide", [("reason", "Spam")]).status == 403)
+            let forged = try admin.post("/p/\(postID)/hide", [("reason", "Names a colleague")], csrf: "forged")
+            #expect(forged.status == 403 && forged.text.contains("Names a colleague"))
+            // No reason: the Hide page, saying why.
+            let empty = try admin.post("/p/\(postID)/hide", [("reason", "")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("There is a problem") && empty.text.contains("action=\"/p/\(postID)/hide\""))
+            #expect(try world.store.read { try $0.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", postID) } == false)
+
+            let hidden = try admin.post("/p/\(postID)/hide", [("reason", "Names a colleague")])
+            #expect(hidden.status == 303)
+            #expect(hidden.header("location")?.contains("notice=post-hidden.") == true)
+            #expect(hidden.header("location")?.hasSuffix("#post-\(postID)") == true)
+            let landed = try Self.landing(admin, hidden).text
+            #expect(landed.contains("Post hidden. Readers see the reason in its place, and its author has been told."))
+            #expect(landed.contains("This post was hidden by a moderator: Names a colleague"))
+            #expect(!landed.contains("action=\"/p/\(postID)/hide\"") && landed.contains("action=\"/p/\(postID)/restore\""))
+            #expect(try member.follow(try member.get("/t/\(threadID)")).text.contains("This post was hidden by a moderator: Names a colleague"))
+            let logged = try world.store.read {
+                try $0.scalar(Int.self, "SELECT count(*) FROM moderation_log WHERE action = 'hide_post' AND target_id = ?", postID)
+            }
+            #expect(logged == 1)
+        }
+    }
+
     @Test func threadToolsLinkForAdminsOnlyAndLockedThreadsSaySo() throws {
         try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let postID = try world.replyID(by: "tom_beckett")

@@ -31,6 +31,7 @@ import TestSupport
         "ThreadFollowView": ThreadFollowView.templateKeys, "SavedView": SavedView.templateKeys,
         "FollowingView": FollowingView.templateKeys, "UnsubscribeView": UnsubscribeView.templateKeys,
         "WeeklyDigestView": WeeklyDigestView.templateKeys, "FlagPageView": FlagPageView.templateKeys,
+        "HidePostView": HidePostView.templateKeys,
         "ModerationLogView": ModerationLogView.templateKeys, "AdminQueueView": AdminQueueView.templateKeys,
         "AdminThreadView": AdminThreadView.templateKeys, "AdminUsersView": AdminUsersView.templateKeys,
         "AdminConfirmView": AdminConfirmView.templateKeys, "AdminSettingsView": AdminSettingsView.templateKeys,
@@ -189,8 +190,8 @@ import TestSupport
             var problems: [String] = []
             var seen = (space: false, briefing: false, accepted: false, mentors: false)
             let blocks = PostBlocks(template: try library.template("thread-post"))
-            let everything = PostCapabilities(edit: true, delete: true, flag: true, markHelpful: true, restore: true, accept: true,
-                                              quote: true, save: true)
+            let everything = PostCapabilities(edit: true, delete: true, flag: true, markHelpful: true, restore: true, hide: true,
+                                              accept: true, quote: true, save: true)
             let threads = try site.store.read { try PageQueries.home($0, viewer: viewer, limit: 500) }
             #expect(!threads.isEmpty)
             for summary in threads {

@@ -116,6 +116,12 @@ import TestSupport
             // The admin's blocks are kept first; the visitor's are their own all the same.
             let adminPage = blocks.html(try pageBlocks(for: readers[3]), csrfToken: "admin-token")
             #expect(adminPage.contains("Reply 2 about the pension fund"))
+            // Only the admin may hide, every post but the hidden one (which they may restore).
+            #expect(adminPage.components(separatedBy: "/hide\" novalidate>").count - 1 == 5)
+            #expect(!adminPage.contains("action=\"/p/\(hidden)/hide\"") && adminPage.contains("action=\"/p/\(hidden)/restore\""))
+            for reader in readers.prefix(3) {
+                #expect(!blocks.html(try pageBlocks(for: reader), csrfToken: "t").contains("/hide\""))
+            }
             let visitorPage = blocks.html(try pageBlocks(for: readers[0]), csrfToken: "visitor-token")
             #expect(!visitorPage.contains("Reply 2 about the pension fund") && visitorPage.contains("Off topic"))
             #expect(!visitorPage.contains("admin-token") && !visitorPage.contains("<form"))

@@ -17,6 +17,9 @@ extension DataExport {
         let title, body: String
         /// A new thread's chosen topics (slugs).
         let topics: [String]
+        /// A new thread's private space and briefing item, when chosen.
+        let organisationID: Int64?
+        let briefingItemID: Int64?
         let updatedAt: Date
     }
     struct MentorProfile: Encodable {
@@ -65,10 +68,13 @@ extension DataExport {
 
     static func drafts(_ conn: Connection, _ userID: Int64) throws -> [Draft] {
         var rows: [Draft] = []
-        try conn.forEach("SELECT thread_id, title, body_markdown, topics, updated_at FROM drafts WHERE user_id = ? ORDER BY id",
-                         arguments: [userID]) { row in
+        try conn.forEach("""
+            SELECT thread_id, title, body_markdown, topics, organisation_id, briefing_item_id, updated_at FROM drafts
+             WHERE user_id = ? ORDER BY id
+            """, arguments: [userID]) { row in
             rows.append(Draft(threadID: try row["thread_id"], title: try row["title"], body: try row["body_markdown"],
-                              topics: Board.Draft.slugs(try row["topics"]), updatedAt: try row["updated_at"]))
+                              topics: Board.Draft.slugs(try row["topics"]), organisationID: try row["organisation_id"],
+                              briefingItemID: try row["briefing_item_id"], updatedAt: try row["updated_at"]))
         }
         return rows
     }

@@ -1,6 +1,12 @@
 import Database
 import Foundation
 
+/// Why a profile change was refused before looking at what was typed.
+public enum ProfileError: Error, Sendable, Equatable {
+    /// Not allowed to change it now; the message says why (for a suspended account: why and until when).
+    case denied(String)
+}
+
 /// The account service: registration, sign-in, profile, password, "your data", deletion.
 /// Sessions, rate limits, invites and two-factor live in the `Accounts+…` files beside it.
 ///
@@ -271,9 +277,16 @@ public struct Accounts: Sendable {
         return refused ? "Name must be letters, numbers, spaces and punctuation only" : nil
     }
 
-    /// Updates display name, bio and (self-declared, so unconfirmed) organisation.
+    /// Updates `actor`'s display name, bio and (self-declared, so unconfirmed) organisation.
+    ///
+    /// A suspended account may write nothing (Policy): its name is on every post it wrote and its
+    /// profile is public, so neither changes until the suspension ends, as a mentor profile does
+    /// not (`Mentors.updateProfile`). The check is here, so every way of changing a profile asks it.
     /// - Returns: the problems, or an empty list when saved.
-    public func updateProfile(userID: Int64, displayName: String, bio: String, organisationSlug: String) throws -> [FieldError] {
+    /// - Throws: `ProfileError.denied` (why, and until when) for a visitor or a suspended account.
+    public func updateProfile(by actor: Actor, displayName: String, bio: String, organisationSlug: String) throws -> [FieldError] {
+        guard let userID = actor.userID else { throw ProfileError.denied("Sign in to change your profile") }
+        if actor.isSuspended(at: clock.now()) { throw ProfileError.denied(Policy.suspensionMessage(actor)) }
         var errors: [FieldError] = []
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         if let problem = Self.displayNameProblem(name) { errors.append(FieldError("displayName", problem)) }

@@ -60,6 +60,8 @@ public struct ThreadCapabilities: Sendable, Equatable {
         return PostCapabilities(
             edit: may(.editPost), delete: may(.deletePost), flag: may(.flag),
             markHelpful: may(.markHelpful), restore: hidden && !removed && Policy.decide(actor, .restore, .post(state), now: now).isAllowed,
+            hide: !hidden && !removed && Moderation.mayHide(postHeld: held, threadHeld: thread.held)
+                && Policy.decide(actor, .hide, .post(state), now: now).isAllowed,
             accept: acceptAnswer && !opening && !hidden && !removed,
             quote: reply.isAllowed && readable && !hidden && !removed,
             save: Policy.mayKeepReadingAids(actor) && readable && !removed)
@@ -74,6 +76,9 @@ public struct PostCapabilities: Sendable, Equatable {
     /// "This helped".
     public let markHelpful: Bool
     public let restore: Bool
+    /// Hide it, with a reason (an admin, from the thread page; `Moderation.decide`'s `.hide`
+    /// asks the same: Policy, and `Moderation.mayHide` for a post awaiting approval).
+    public let hide: Bool
     /// Mark as (or unmark) the accepted answer.
     public let accept: Bool
     /// Quote it in a reply (replying is allowed and its text is readable).

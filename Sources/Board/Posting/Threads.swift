@@ -110,6 +110,12 @@ public enum PostLimits {
 /// mark the answer. Each checks its rules and writes in one transaction; bodies are rendered by
 /// `Markdown` and stored with its version.
 public enum Threads {
+    /// Whether a new thread may be about briefing item `id`: it exists and is not retired. The
+    /// one rule for starting a thread about an item, and for restoring one a draft kept.
+    static func isOpenBriefingItem(_ conn: Connection, _ id: Int64) throws -> Bool {
+        try conn.scalar(Int.self, "SELECT count(*) FROM briefing_items WHERE id = ? AND retired = 0", id) != 0
+    }
+
     /// A thread's title and topics as its author (or an admin) may change them.
     public struct Details: Sendable, Equatable {
         public let threadID: Int64
@@ -229,8 +235,7 @@ public enum Threads {
                     problems.append(FieldProblem(field: "topics", message: "Select topics from the list"))
                 }
             }
-            if let briefingItemID,
-               try tx.scalar(Int.self, "SELECT count(*) FROM briefing_items WHERE id = ? AND retired = 0", briefingItemID) == 0 {
+            if let briefingItemID, try !isOpenBriefingItem(tx, briefingItemID) {
                 problems.append(FieldProblem(field: "briefingItem", message: "Select a briefing item from the list"))
             }
             // A private space takes threads from those who may read it: the organisation's

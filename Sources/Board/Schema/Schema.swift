@@ -53,6 +53,7 @@ public enum Schema {
         Migration022ReleasesAndJoinedNames.migration,
         Migration023HelpfulCounts.migration,
         Migration024DraftTopics.migration,
+        Migration025DraftSpaceAndBriefing.migration,
     ]
 
     /// The migrator for `migrations`.

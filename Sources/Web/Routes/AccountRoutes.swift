@@ -135,16 +135,33 @@ struct AccountRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         // Already signed out (in another tab, or the session ended): there is nothing to undo,
         // so the person lands where signing out leads rather than on "send it again".
-        if context.account == nil { return context.redirect("/") }
+        if context.account == nil { return context.redirect(try signedOutPath(request)) }
         // Signing out is state-changing too: a forged sign-out is a nuisance, so it is checked.
         if case .rejected = try app.checkedForm(request, context) {
             return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
         }
         if let token = request.cookie(context.cookies.session) { try accounts.endSession(token: token) }
-        // Home, not the page they were on: it may be one only members can read.
-        var response = try app.signedOutRedirect(request, context, to: "/", notice: .signedOut)
+        // Back to the page they were on when a visitor may read it; home otherwise.
+        var response = try app.signedOutRedirect(request, context, to: try signedOutPath(request), notice: .signedOut)
         response.headers.add("Set-Cookie", context.cookies.setCookie(context.cookies.session, "", maxAge: 0))
         return response
+    }
+
+    /// The page signing out from `request` leads to (`ReturnPath.afterSignOut`): the page it was
+    /// pressed on when a visitor may read it, by the one visibility rule for what depends on it
+    /// (a thread, an organisation, a profile); home when reading needs signing in, or otherwise.
+    func signedOutPath(_ request: Request) throws -> String {
+        guard try !accounts.readingRequiresSignIn() else { return "/" }
+        let visitor = Actor.visitor.viewer
+        return try ReturnPath.afterSignOut(request) { page in
+            switch page {
+            case .open: true
+            case .thread(let id): try app.network.reading.readableThreadSlug(id: id, viewer: visitor) != nil
+            case .organisation(let slug): try app.network.reading.organisation(slug: slug, viewer: visitor) != nil
+            case .profile(let handle): try handle.utf8.count <= 30 && app.network.reading.profile(handle: handle) != nil
+            case .mentor(let handle): try app.network.mentors.profile(handle: handle, viewer: visitor) != nil
+            }
+        }
     }
 
     // MARK: Registration
@@ -206,15 +223,14 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                   status: .forbidden))
         }
-        // A suspended account may write nothing (Policy): its name is on every post it wrote and its
-        // profile is public, so neither changes until the suspension ends, as a mentor profile does
-        // not (`Mentors.updateProfile`). The form comes back with what was typed.
-        if context.actor.isSuspended(at: accounts.clock.now()) {
-            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: Policy.suspensionMessage(context.actor)),
-                                                  status: .forbidden))
-        }
-        let errors = try accounts.updateProfile(userID: account.id, displayName: items["displayName"] ?? "", bio: items["bio"] ?? "",
+        let errors: [FieldError]
+        do {
+            errors = try accounts.updateProfile(by: context.actor, displayName: items["displayName"] ?? "", bio: items["bio"] ?? "",
                                                 organisationSlug: items["organisation"] ?? "")
+        } catch ProfileError.denied(let message) {
+            // Suspended (`Accounts.updateProfile` asks): the form comes back with what was typed.
+            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: message), status: .forbidden))
+        }
         if !errors.isEmpty {
             return try context.finish(accountPage(context, account, form: FormState(items: items, errors: errors),
                                                   status: .unprocessableContent))

@@ -48,8 +48,29 @@ struct MentorRoutes: RouteCollection {
             "availabilities": MentorViews.options(MentorAvailability.allCases.map { ($0.rawValue, $0.label) },
                                                   selected: filter.availability?.rawValue),
             "filtered": .bool(filter != MentorFilter()),
+            "findAMentor": found.isEmpty ? try findAMentor(context) : .bool(false),
         ]
         return context.finish(pages.directory.response(InLayout(page, context)))
+    }
+
+    /// With no mentor matching, where this reader can get one instead: the admins, asked from a
+    /// thread's "Ask a mentor" page (`askAdmins`: the thread's asker, once it is approved), so a
+    /// member is sent to start a thread (told when a new member's first thread waits for
+    /// approval first), a visitor to sign in, a suspended member told why not, and an admin
+    /// to the admin mentors page. Only what the reader may do is offered (`ViewerCapabilities`).
+    func findAMentor(_ context: RequestContext) throws -> TemplateValue {
+        let may = ViewerCapabilities(context.actor, now: context.now)
+        let isAdmin = Policy.isAdmin(context.actor)
+        let firstPostWaits = try context.account.map { try app.network.posting.nextPostWaits(for: $0) } ?? false
+        var values: TemplateObject = [
+            "visitor": .bool(!context.actor.isSignedIn),
+            "signInURL": .text(ReturnPath.signInURL(returningTo: "/t/new")),
+            "isAdmin": .bool(isAdmin && may.restriction == nil),
+            "mayAsk": .bool(context.actor.isSignedIn && !isAdmin && may.startThread),
+            "firstPostWaits": .bool(firstPostWaits),
+        ]
+        if let restriction = may.restriction { values["restriction"] = .text(restriction) }
+        return .object(values)
     }
 
     func profile(_ request: Request) throws -> Response {

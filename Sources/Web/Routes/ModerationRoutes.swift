@@ -18,6 +18,39 @@ struct ModerationRoutes: RouteCollection {
         routes.get("/p/{id:int}/flag", flagForm)
         routes.post("/p/{id:int}/flag", flag)
         routes.post("/p/{id:int}/restore", restore)
+        routes.post("/p/{id:int}/hide", hide)
+        // The address of the Hide form after it came back with a problem: to the post, for admins.
+        routes.get("/p/{id:int}/hide") { request in
+            let context = try app.requestContext(for: request)
+            guard context.actor.isAdmin else { throw HTTPError.notFound }
+            return context.redirect(try app.postPath(try request.id()))
+        }
+    }
+
+    /// An admin hides a post from the thread page, with a reason: the queue's decision
+    /// (`ModerationService.decide`, `.hide`), then back to the post with a notice. An empty
+    /// reason (or a refusal the form can answer) comes back on the Hide page with what was typed.
+    func hide(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        guard context.account != nil else { return context.signInRedirect() }
+        let postID = try request.id()
+        let submission = try app.checkedForm(request, context)
+        let reason = submission.items["reason"] ?? ""
+        guard case .valid = submission else {
+            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context, keptText: reason))
+        }
+        do {
+            try moderation.decide(by: context.actor, postID: postID, .hide(reason: reason))
+        } catch ModerationError.notFound {
+            throw HTTPError.notFound
+        } catch ModerationError.denied(let message) {
+            return context.finish(app.pages.errorResponse(.forbidden, message, in: context, keptText: reason))
+        } catch ModerationError.invalid(_, let message) {
+            let view = HidePostView(postID: postID, backURL: try app.postPath(postID))
+            let form = FormState(values: ["reason": reason], errors: [FieldError("reason", message)])
+            return context.finish(pages.hide.response(InLayout(view, context, form: form), status: .unprocessableContent))
+        }
+        return context.redirect(try app.postPath(postID), notice: .postHidden, subject: postID)
     }
 
     /// Restores a hidden post from the thread page (Policy decides who may; the log records it),

@@ -108,13 +108,16 @@ struct PostingRoutes: RouteCollection {
 
     func newThreadForm(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        guard let account = ctx.account else { return ctx.signInRedirect() }
+        guard ctx.account != nil else { return ctx.signInRedirect() }
         if case .denied(let reason) = Policy.decide(ctx.actor, .startThread, .network) {
             return ctx.finish(app.pages.errorResponse(.forbidden, reason, in: ctx))
         }
-        let briefing = try request.queryItems().last { $0.name == "briefing" }?.value ?? ""
-        var values = ["space": "public", "briefing": briefing]
-        let draft = try app.network.drafts.draft(userID: account.id, threadID: nil)
+        // The draft's private space and briefing item come back where the person may still post
+        // (`DraftsService.newThreadDraft`); "Start a thread about this item" (`?briefing=ID`) wins.
+        let draft = try app.network.drafts.newThreadDraft(for: ctx.actor)
+        let asked = try request.queryItems().last { $0.name == "briefing" }?.value ?? ""
+        let briefing = asked.isEmpty ? draft?.briefingItemID.map { String($0) } ?? "" : asked
+        var values = ["space": draft?.organisationID.map { String($0) } ?? "public", "briefing": briefing]
         if let draft {
             values["title"] = draft.title
             values["body"] = draft.body
@@ -136,6 +139,12 @@ struct PostingRoutes: RouteCollection {
                                      topics: rejected.values("topics"), status: .forbidden)
         case .valid(let valid):
             items = valid
+        }
+        // "Discard draft": a plain button of the form, so it works without JavaScript; back to an
+        // empty form, told. Anyone signed in may drop their own draft (even while suspended).
+        if items.value("action") == "discard" {
+            try app.network.drafts.delete(userID: account.id, threadID: nil)
+            return ctx.redirect("/t/new", notice: .newThreadDraftDiscarded)
         }
         let topics = items.values("topics")
         /// The form again with what was typed (kept as a draft) and why it was refused.
@@ -317,7 +326,9 @@ struct PostingRoutes: RouteCollection {
         if title.isEmpty && body.isEmpty {
             try app.network.drafts.delete(userID: account.id, threadID: threadID)
         } else {
-            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body, topics: items.values("topics"))
+            let place = Self.newThreadPlace(items)
+            try app.network.drafts.save(userID: account.id, threadID: threadID, title: title, body: body, topics: items.values("topics"),
+                                        organisationID: place.organisationID, briefingItemID: place.briefingItemID)
         }
         return ctx.finish(Response(status: .noContent))
     }
@@ -357,7 +368,10 @@ struct PostingRoutes: RouteCollection {
                                  selectedSpace: form.values["space"] ?? "public", previewHTML: previewHTML, aboutTitle: aboutTitle,
                                  publicReaders: Visibility.publicReaders(signInRequired: try app.accounts.readingRequiresSignIn()),
                                  draftSavedAt: draftSavedAt)
-        if let account = ctx.account { view.postWaits = try posting.nextPostWaits(for: account) }
+        if let account = ctx.account {
+            view.postWaits = try posting.nextPostWaits(for: account)
+            view.hasDraft = try app.network.drafts.draft(userID: account.id, threadID: nil) != nil
+        }
         return ctx.finish(app.pages.posting.newThread.response(InLayout(view, ctx, form: form), status: status))
     }
 
@@ -414,10 +428,23 @@ struct PostingRoutes: RouteCollection {
     /// Keeps what was typed as a draft. When the storage refuses (a full disk) the page still
     /// shows the text, so the draft is skipped rather than the page lost.
     func saveDraft(_ account: Account, threadID: Int64?, _ items: [FormItem]) throws {
+        let place = Self.newThreadPlace(items)
         do {
             try app.network.drafts.save(userID: account.id, threadID: threadID, title: items.value("title") ?? "", body: items.value("body") ?? "",
-                                        topics: items.values("topics"))
+                                        topics: items.values("topics"), organisationID: place.organisationID,
+                                        briefingItemID: place.briefingItemID)
         } catch where StorageUnavailable(error) != nil {}
+    }
+
+    /// A new thread's private space and briefing item as its form sends them (`space`: `public`
+    /// or an organisation's id; `briefing`: an item's id or empty), for its draft. The drafts
+    /// service ignores both for a reply.
+    static func newThreadPlace(_ items: [FormItem]) -> (organisationID: Int64?, briefingItemID: Int64?) {
+        func id(_ name: String) -> Int64? {
+            guard let value = items.value(name), value.utf8.count <= 18 else { return nil }
+            return Int64(value)
+        }
+        return (id("space"), id("briefing"))
     }
 }
 

@@ -5,7 +5,7 @@ import HTTPServer
 /// The moderation pages' templates, looked up once at start.
 struct ModerationPages: Sendable {
     static let templateNames = ["moderation", "admin-queue", "admin-nav", "admin-users", "admin-settings", "admin-thread", "admin-topics", "admin-invites", "admin-organisations",
-                                "admin-confirm", "admin-memberships", "flag", "post-moderation"]
+                                "admin-confirm", "admin-memberships", "flag", "post-moderation", "post-hide"]
 
     let log: Template
     let queue: Template
@@ -13,6 +13,8 @@ struct ModerationPages: Sendable {
     let settings: Template
     let thread: Template
     let flag: Template
+    /// An admin's Hide from a thread page, when it came back with a problem.
+    let hide: Template
     let topics: Template
     let invites: Template
     let organisations: Template
@@ -27,6 +29,7 @@ struct ModerationPages: Sendable {
         settings = try templates.template("admin-settings")
         thread = try templates.template("admin-thread")
         flag = try templates.template("flag")
+        hide = try templates.template("post-hide")
         topics = try templates.template("admin-topics")
         invites = try templates.template("admin-invites")
         organisations = try templates.template("admin-organisations")
@@ -47,6 +50,23 @@ struct FlagPageView: KeyedTemplateRenderable {
         case .postID: .int(Int(postID))
         case .threadTitle: .text(threadTitle)
         case .reasons: .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
+        }
+    }
+}
+
+/// The Hide form of one post on its own page (Templates/post-hide.mustache).
+struct HidePostView: KeyedTemplateRenderable {
+    let postID: Int64
+    /// The post on its thread page.
+    let backURL: String
+
+    enum Key: String, CaseIterable, Sendable { case postID, backURL }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .postID: .int(Int(postID))
+        case .backURL: .text(backURL)
         }
     }
 }

@@ -82,7 +82,7 @@ struct PostBlockView: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case id, accepted, removed, removedText, bodyHTML, moderation, postNotice, isNew
-        case canQuote, mayQuote, quoteURL, mayEdit, mayDelete, mayAccept, acceptAction, mayRestore
+        case canQuote, mayQuote, quoteURL, mayEdit, mayDelete, mayAccept, acceptAction, mayRestore, mayHide
         case helpfulText, mayMarkHelpful, helpfulMine, saveControl, saved
     }
     /// The byline's names (author, dates) are passed on to `PostBylineView`.
@@ -109,6 +109,7 @@ struct PostBlockView: KeyedTemplateRenderable {
         case .mayAccept: .bool(block.may?.accept ?? false)
         case .acceptAction: .text("/t/\(block.threadID)/accept")
         case .mayRestore: .bool(block.may?.restore ?? false)
+        case .mayHide: .bool(block.may?.hide ?? false)
         case .helpfulText:
             block.helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
         case .mayMarkHelpful: .bool(block.may?.markHelpful ?? false)

@@ -79,10 +79,12 @@ struct NewThreadView: KeyedTemplateRenderable {
     var publicReaders: String
     /// When the draft the form was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
+    /// The person has a draft of a new thread kept: the form offers to discard it.
+    var hasDraft = false
 
     enum Key: String, CaseIterable, Sendable {
         case topicChoices, aboutTitle, postWaits, publicReaders, draftSavedAt, hasSpaces, publicChecked
-        case spaceChoices, previewHTML
+        case spaceChoices, previewHTML, hasDraft
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -103,6 +105,7 @@ struct NewThreadView: KeyedTemplateRenderable {
                 ["id": .text(String(space.id)), "name": .text(space.name), "checked": .bool(String(space.id) == selectedSpace)]
             })
         case .previewHTML: previewHTML.map { .html($0) }
+        case .hasDraft: .bool(hasDraft)
         }
     }
 }
