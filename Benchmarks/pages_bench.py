@@ -261,6 +261,8 @@ http {{
         row(f"signed out: topic", [f"/topics/{topic}"], {}, [saved[f"/topics/{topic}"]])
         row("signed out: briefing", ["/briefing"], {}, [saved["/briefing"]])
         row("signed in: thread, the same 200 pages", same200, member_headers)
+        # As a browser asks: with Accept-Encoding, so each page is compressed as it is made.
+        row("signed in: thread, the same 200 pages (gzip)", same200, {**member_headers, **gz})
         row("signed in: thread, random of 5,000", thread_paths, member_headers)
         row("signed in: home", ["/"], member_headers)
         row("signed in: topic", [f"/topics/{topic}"], member_headers)

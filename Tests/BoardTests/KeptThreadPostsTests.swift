@@ -152,4 +152,29 @@ import TestSupport
             try compare("a topic taken off")
         }
     }
+
+    /// A page of long posts is read each time rather than kept, so the kept pages stay bounded
+    /// whatever members post; a page of ordinary posts is kept.
+    @Test func aPageOfLongPostsIsNotKept() throws {
+        try withTestNetwork { network in
+            let author = try network.member(handle: "asker")
+            let short = try network.thread(by: author, title: "A short question")
+            let long = try network.thread(by: author, title: "A long answer")
+            let reply = try network.reply(to: long, by: author, body: "Long")
+            try network.store.write {
+                try $0.run("UPDATE posts SET body_html = '<p>' || hex(zeroblob(?)) || '</p>' WHERE id = ?",
+                           StoredThreadPosts.largestKept / 2 + 1, reply)
+            }
+            let reading = Network(accounts: network.accounts).reading
+            for thread in [short, long] {
+                let viewer = Viewer(userID: author.id, organisationID: nil, isAdmin: false)
+                let kept = try reading.thread(id: thread.id, page: 1, viewer: viewer)
+                let fresh = try network.store.read { try PageQueries.thread($0, id: thread.id, page: 1, viewer: viewer) }
+                #expect(Self.shown(kept) == Self.shown(fresh))
+            }
+            let version = network.store.changeCount
+            #expect(reading.threadPosts.kept(for: .init(threadID: short.id, first: 1), version: version) != nil)
+            #expect(reading.threadPosts.kept(for: .init(threadID: long.id, first: 1), version: version) == nil)
+        }
+    }
 }

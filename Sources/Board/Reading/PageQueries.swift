@@ -336,9 +336,13 @@ public enum PageQueries {
         let page = min(max(1, page), pageCount)
         let first = (page - 1) * postsPerPage + 1
         let key = StoredThreadPosts.Key(threadID: id, first: first)
-        let stored = try keptPosts.map { kept in
-            try kept.kept.value(for: key, version: kept.version) { try StoredThreadPosts.read(conn, key) }
-        } ?? StoredThreadPosts.read(conn, key)
+        let stored: StoredThreadPosts
+        if let keptPosts, let kept = keptPosts.kept.kept(for: key, version: keptPosts.version) {
+            stored = kept
+        } else {
+            stored = try StoredThreadPosts.read(conn, key)
+            if let keptPosts, stored.mayBeKept { keptPosts.kept.keep(stored, for: key, version: keptPosts.version) }
+        }
         let posts = try stored.posts(for: viewer, conn)
         var summaries = [header.summary]
         try attachTopics(conn, to: &summaries, from: topics)

@@ -19,6 +19,20 @@ struct StoredThreadPosts: Sendable {
     let posts: [PostView]
     let mentorNames: [String]
 
+    /// The most text a kept page may hold: a page of long posts is read each time instead, so
+    /// the kept pages stay under `limit` × this (64 MB at 512 pages), whatever members post.
+    static let largestKept = 128 * 1024
+
+    /// Whether the page is small enough to keep (`largestKept`).
+    var mayBeKept: Bool {
+        var total = 0
+        for post in posts {
+            total += post.bodyHTML.utf8.count
+            if total > Self.largestKept { return false }
+        }
+        return true
+    }
+
     static func read(_ conn: Connection, _ key: Key) throws -> StoredThreadPosts {
         let posts = try conn.query(PostView.self, """
             SELECT p.id, p.position, u.handle AS author_handle, u.display_name AS author_name, u.role AS author_role,
@@ -72,5 +86,6 @@ struct StoredThreadPosts: Sendable {
 
 /// Pages' posts as stored (`StoredThreadPosts`), kept until the store changes: a page read
 /// again before the next commit costs no statement but the reader's marks. At most `limit`
-/// pages are kept at once (all are dropped together past it).
+/// pages are kept at once (a shard's all dropped together past its share), each of at most
+/// `StoredThreadPosts.largestKept` bytes of text.
 typealias KeptThreadPosts = KeptPerKeyUntilChange<StoredThreadPosts.Key, StoredThreadPosts>
