@@ -491,9 +491,17 @@ public enum Moderation {
             """, userID)
     }
 
+    /// How many threads `userID` is linked to as a mentor that `applyRoleChange` to `newRole`
+    /// would take them off: all of them unless the new role is mentor.
+    static func linksLostByRoleChange(_ conn: Connection, userID: Int64, to newRole: Role) throws -> Int {
+        guard newRole != .mentor else { return 0 }
+        return try conn.scalar(Int.self, "SELECT count(*) FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID) ?? 0
+    }
+
     /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
     /// mentor, every active mentorship of theirs ends now, each ending logged (issue 16: a
-    /// demoted mentor kept reading the private spaces they mentored). The one role change: the
+    /// demoted mentor kept reading the private spaces they mentored), and they are taken off
+    /// the threads they were linked to (`linksLostByRoleChange`). The one role change: the
     /// admin users page (`changeRole`), the mentor admin page (`Mentors.changeRole`) and
     /// `mutuals user role` (`Accounts.setRole`) all come through here.
     /// - Parameter actorID: who made the change; the CLI logs it as the person themselves.
@@ -506,6 +514,11 @@ public enum Moderation {
                 try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
                                      reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", at: now)
             }
+            // No longer anyone's mentor: taken off every thread they were linked to, so no thread
+            // or ask page names them, no request counts as answered by them, and their queue is
+            // empty if they are made a mentor again (as their spaces are). Declined links stay:
+            // the asker's notification reads its note from them.
+            try tx.run("DELETE FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID)
         }
         try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
                       reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)

@@ -156,8 +156,10 @@ public struct ModerationService: Sendable {
             guard current != role else {
                 throw ModerationError.invalid(field: "role", message: "@\(user.handle) is already \(role == .admin ? "an" : "a") \(role.rawValue): choose another role")
             }
-            return RoleChangePreview(user: user, from: current, to: role,
-                                     endingOrganisations: try Moderation.organisationsLostByRoleChange(conn, userID: userID, to: role))
+            var preview = RoleChangePreview(user: user, from: current, to: role,
+                                            endingOrganisations: try Moderation.organisationsLostByRoleChange(conn, userID: userID, to: role))
+            preview.endingThreadLinks = try Moderation.linksLostByRoleChange(conn, userID: userID, to: role)
+            return preview
         }
     }
 
@@ -266,6 +268,8 @@ public struct RoleChangePreview: Sendable {
     public let endingOrganisations: [String]
     /// How many of their active mentorships the change ends.
     public var endingMentorships: Int { endingOrganisations.count }
+    /// How many threads they are linked to as a mentor: the change takes them off those.
+    public var endingThreadLinks = 0
 }
 
 /// A post an admin is asked to confirm deleting for good (`ModerationService.previewDeletion`).

@@ -255,6 +255,11 @@ struct AdminConfirmView: KeyedTemplateRenderable {
         default:
             details.append("Their mentorships of \(listed(preview.endingOrganisations)) will end: they will lose access to those private spaces.")
         }
+        switch preview.endingThreadLinks {
+        case 0: break
+        case 1: details.append("They will be taken off the thread they were linked to as a mentor.")
+        case let count: details.append("They will be taken off the \(count) threads they were linked to as a mentor.")
+        }
         if preview.to == .mentor { details.append("They will appear in the mentor directory and can be linked to pathfinders and threads.") }
         if preview.to == .admin { details.append("They will be able to use every admin page: the queue, users, topics, invites and settings.") }
         if preview.from == .admin { details.append("They will no longer be able to use the admin pages.") }

@@ -1,0 +1,48 @@
+import Database
+import Foundation
+import Testing
+import TestSupport
+@testable import Board
+
+/// A mentor made a member again (or an admin made a member) loses at once what the role gave
+/// them: the threads they were linked to, the notifications and mail of the role's work, and
+/// declining a thread with a note to its asker (review as a mentor and an admin).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct MentorDemotionTests {
+    func actor(_ network: TestNetwork, _ id: Int64) throws -> Actor {
+        let account = try #require(try network.accounts.account(id: id))
+        return try network.store.read { try Actor.load($0, account: account) }
+    }
+
+    /// The asker's public thread with the mentor linked to it by the asker, and the admin.
+    func linkedWorld(_ network: TestNetwork) throws -> (admin: TestPerson, mentor: TestPerson, asker: TestPerson, thread: TestThread) {
+        let admin = try network.admin()
+        let mentor = try network.mentor(handle: "helen")
+        let asker = try network.member(handle: "sam")
+        let thread = try network.thread(by: asker, title: "Has anyone applied to the programme?")
+        try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [mentor.handle])
+        return (admin, mentor, asker, thread)
+    }
+
+    @Test func aDemotedMentorIsTakenOffTheThreadsTheyWereLinkedTo() throws {
+        try withTestNetwork { network in
+            let world = try linkedWorld(network)
+            let moderation = Network(accounts: network.accounts).moderation
+            let admin = try actor(network, world.admin.id)
+            // The page that asks the admin to confirm says so.
+            #expect(try moderation.previewRoleChange(by: admin, userID: world.mentor.id, to: .member).endingThreadLinks == 1)
+            #expect(try moderation.previewRoleChange(by: admin, userID: world.asker.id, to: .mentor).endingThreadLinks == 0)
+
+            try Moderation.changeRole(network.store, actor: admin, userID: world.mentor.id, to: .member, reason: "stepped down")
+
+            // No page names them as the thread's mentor, and the asker may ask someone else.
+            #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: world.thread.id) }.isEmpty)
+            // Made a mentor again, they do not find the thread linked to them (as with their spaces).
+            try Moderation.changeRole(network.store, actor: admin, userID: world.mentor.id, to: .mentor, reason: "")
+            let queue = try network.store.read {
+                try MentorQueries.queue($0, mentorID: world.mentor.id, viewer: try actor(network, world.mentor.id).viewer)
+            }
+            #expect(!queue.waiting.contains { $0.linkedToYou })
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Board
+import Foundation
+import Testing
+import TestSupport
+@testable import Web
+
+/// The mentor's pages as a mentor and an admin use them (review): a suspended mentor's queue
+/// offers no Decline and says why; a mentor made a member is taken off their threads, and the
+/// page that asks the admin to confirm says so.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct MentorReviewPagesTests {
+    @Test func makingAMentorAMemberTakesThemOffTheirThreadsAndTheConfirmPageSaysSo() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let mentor = try site.mentor(handle: "helen")
+            let asker = try site.member(handle: "sam")
+            let thread = try site.thread(by: asker, title: "Has anyone applied to the programme?")
+            try Mentors.link(site.store, by: Actor(userID: asker.id, role: .member), threadID: thread.id, mentorHandles: [mentor.handle])
+            let path = try site.threadPath(thread.id)
+            #expect(try site.signedIn(asker.handle).get(path).text.contains("Linked to this thread"))
+
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/mentors")
+            let confirm = try browser.post("/admin/mentors/role", [("handle", mentor.handle), ("role", "member"), ("reason", "Stepped down")])
+            #expect(confirm.status == 200)
+            #expect(confirm.text.contains("They will be taken off the thread they were linked to as a mentor."))
+            let done = try browser.post("/admin/mentors/role/confirm", [("handle", mentor.handle), ("role", "member"), ("reason", "Stepped down")])
+            #expect(done.status == 303)
+
+            let page = try site.signedIn(asker.handle).get(path)
+            #expect(!page.text.contains("Linked to this thread"))
+            let ask = try site.signedIn(asker.handle).get("/t/\(thread.id)/mentors")
+            #expect(ask.status == 200)
+            #expect(!ask.text.contains("/mentors/\(mentor.handle)\""))
+        }
+    }
+}
