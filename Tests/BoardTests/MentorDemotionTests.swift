@@ -45,4 +45,43 @@ struct MentorDemotionTests {
             #expect(!queue.waiting.contains { $0.linkedToYou })
         }
     }
+
+    @Test func aDemotedMentorNoLongerHearsOfThreadsTheyWereAskedTo() throws {
+        try withTestNetwork { network in
+            let world = try linkedWorld(network)
+            try network.store.write { tx in try tx.run("UPDATE users SET email_confirmed_at = ?", Fixtures.now) }
+            let mail = Network(accounts: network.accounts).mailDigest
+            let notification = try #require(try network.scalar(Int64.self,
+                "SELECT id FROM notifications WHERE user_id = ? AND kind = 'mentor_requested'", world.mentor.id))
+            #expect(try network.store.read { try Notifications.unreadCount($0, userID: world.mentor.id) } == 1)
+            #expect(try mail.notificationMail(notificationID: notification, userID: world.mentor.id) != nil)
+
+            try Moderation.changeRole(network.store, actor: try actor(network, world.admin.id), userID: world.mentor.id,
+                                      to: .member, reason: "")
+
+            #expect(try network.store.read { try Notifications.list($0, userID: world.mentor.id) }.isEmpty)
+            #expect(try network.store.read { try Notifications.unreadCount($0, userID: world.mentor.id) } == 0)
+            // The mail queued at once with the link is not sent.
+            #expect(try mail.notificationMail(notificationID: notification, userID: world.mentor.id) == nil)
+        }
+    }
+
+    @Test func anAdminMadeAMemberNoLongerSeesTheAdminsWork() throws {
+        try withTestNetwork { network in
+            let admin = try network.admin()
+            let second = try network.admin(handle: "second_admin")
+            let asker = try network.member()
+            let thread = try network.thread(by: asker)
+            try Mentors.askAdminsForMentor(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandle: nil)
+            #expect(try network.store.read { try Notifications.list($0, userID: second.id) }.map(\.kind) == [.mentorWanted])
+
+            try Moderation.changeRole(network.store, actor: try actor(network, admin.id), userID: second.id, to: .member, reason: "")
+
+            #expect(try network.store.read { try Notifications.list($0, userID: second.id) }.isEmpty)
+            #expect(try network.store.read { try Notifications.unreadCount($0, userID: second.id) } == 0)
+            // The request still waits for the admins who remain.
+            #expect(try network.store.read { try Notifications.list($0, userID: admin.id) }.map(\.kind) == [.mentorWanted])
+            #expect(try network.store.read { try MentorQueries.pendingAdminRequest($0, threadID: thread.id, askerID: asker.id) } != nil)
+        }
+    }
 }
