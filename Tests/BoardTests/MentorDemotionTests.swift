@@ -84,4 +84,46 @@ struct MentorDemotionTests {
             #expect(try network.store.read { try MentorQueries.pendingAdminRequest($0, threadID: thread.id, askerID: asker.id) } != nil)
         }
     }
+
+    @Test func onlyAMentorWhoMayWriteDeclinesAndTheAskerHearsNothingElse() throws {
+        try withTestNetwork { network in
+            let world = try linkedWorld(network)
+            // Suspended: the note is words to another member, so it is refused.
+            try network.store.write { tx in
+                try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = 'abuse' WHERE id = ?",
+                           Date().addingTimeInterval(86_400), world.mentor.id)
+            }
+            #expect(throws: MentorError.self) {
+                try Mentors.decline(network.store, by: try actor(network, world.mentor.id), threadID: world.thread.id, note: "Rude words")
+            }
+            try network.store.write { tx in
+                try tx.run("UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = ?", world.mentor.id)
+            }
+            // A member (never a mentor, or one made a member since) has nothing to decline.
+            try network.store.write { tx in try tx.run("UPDATE users SET role = 'member' WHERE id = ?", world.mentor.id) }
+            #expect(throws: MentorError.self) {
+                try Mentors.decline(network.store, by: try actor(network, world.mentor.id), threadID: world.thread.id, note: "Rude words")
+            }
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM notifications WHERE kind = 'mentor_declined'") == 0)
+            #expect(try network.scalar(String.self, "SELECT status FROM thread_mentors WHERE mentor_id = ?", world.mentor.id) == "linked")
+        }
+    }
+
+    @Test func aMentorWhoseMentorshipEndedCannotDeclineThePrivateThread() throws {
+        try withTestNetwork { network in
+            let pathfinder = try network.organisation()
+            let admin = try network.admin()
+            let mentor = try network.mentor(of: pathfinder, handle: "helen")
+            let asker = try network.member(of: pathfinder, handle: "sam")
+            let thread = try network.thread(in: .organisation(pathfinder), by: asker, title: "Our confidential budget")
+            try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [mentor.handle])
+            let mentorship = try #require(try network.scalar(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ?", mentor.id))
+            try Mentors.endMentorship(network.store, by: try actor(network, admin.id), id: mentorship)
+
+            #expect(throws: MentorError.notFound) {
+                try Mentors.decline(network.store, by: try actor(network, mentor.id), threadID: thread.id, note: "Still here")
+            }
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM notifications WHERE kind = 'mentor_declined'") == 0)
+        }
+    }
 }

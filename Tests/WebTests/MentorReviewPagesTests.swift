@@ -8,6 +8,30 @@ import TestSupport
 /// offers no Decline and says why; a mentor made a member is taken off their threads, and the
 /// page that asks the admin to confirm says so.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct MentorReviewPagesTests {
+    @Test func aSuspendedMentorsQueueOffersNoDeclineAndSaysWhy() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let mentor = try site.mentor(handle: "helen")
+            let asker = try site.member(handle: "sam")
+            let thread = try site.thread(by: asker, title: "Has anyone applied to the programme?")
+            try Mentors.link(site.store, by: Actor(userID: asker.id, role: .member), threadID: thread.id, mentorHandles: [mentor.handle])
+            let browser = try site.signedIn(mentor.handle)
+            #expect(try browser.get("/mentor/queue").text.contains("/mentor/queue/\(thread.id)/decline"))
+
+            let until = site.clock.now.addingTimeInterval(86_400)
+            try site.store.write { tx in
+                try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = 'Rude notes' WHERE id = ?", until, mentor.id)
+            }
+            let queue = try browser.get("/mentor/queue")
+            #expect(queue.status == 200)
+            #expect(!queue.text.contains("/mentor/queue/\(thread.id)/decline"))
+            #expect(queue.text.contains("id=\"suspension-notice\""))
+            #expect(queue.text.contains("you cannot decline threads either"))
+            let form = try browser.get("/mentor/queue/\(thread.id)/decline")
+            #expect(form.status == 403)
+            #expect(form.text.contains("Your account is suspended until"))
+        }
+    }
+
     @Test func makingAMentorAMemberTakesThemOffTheirThreadsAndTheConfirmPageSaysSo() throws {
         try withTestSite(clock: TestClock()) { site in
             let admin = try site.admin(handle: "lead_admin")

@@ -277,6 +277,11 @@ public enum Mentors {
     ///   already answered it (the request is done; there is nothing left to decline).
     public static func decline(_ store: Store, by actor: Actor, threadID: Int64, note: String = "", now: Date = Date()) throws {
         guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
+        // Only a mentor declines, not while suspended (the note is words to another member),
+        // and only a thread they may still read (a mentorship ended since: it does not exist for them).
+        guard actor.isMentor else { throw MentorError.denied("The queue is for mentors") }
+        if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
+        try require(actor, .read, .thread(try threadState(store, threadID)), now: now)
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.unicodeScalars.count > declineNoteLimit {
             throw MentorError.invalid([FieldError("note", "The note must be \(declineNoteLimit) characters or fewer")])

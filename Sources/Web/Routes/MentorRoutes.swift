@@ -140,6 +140,8 @@ struct MentorRoutes: RouteCollection {
     /// The decline page for a thread waiting in the mentor's queue that is linked to them; 404 otherwise.
     func declinePage(_ context: RequestContext, threadID: Int64, form: FormState, status: HTTPStatus = .ok) throws -> Response {
         guard let account = context.account, context.actor.isMentor else { throw HTTPError(.forbidden, "The queue is for mentors") }
+        // The queue offers a suspended mentor no Decline (`restriction`): the note is words to the asker.
+        if context.actor.isSuspended(at: app.accounts.clock.now()) { throw HTTPError(.forbidden, Policy.suspensionMessage(context.actor)) }
         guard let item = try mentors.queue(mentorID: account.id, viewer: context.viewer).waiting
             .first(where: { $0.threadID == threadID && $0.linkedToYou }) else { throw HTTPError.notFound }
         let page: TemplateObject = [
