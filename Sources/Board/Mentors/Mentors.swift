@@ -109,8 +109,9 @@ public enum Mentors {
                     """, mentorID, organisationID, startedAt, note, actorID)
                 let id = tx.lastInsertedRowID
                 try Notifications.adminWorkDone(tx, .mentorForOrganisation(organisationID), now: now)
-                try MentorLog.append(tx, actorID: actorID, action: "start_mentorship", targetType: "mentorship", targetID: id,
-                                     reason: "\(mentorHandle) → \(organisationSlug)" + (note.isEmpty ? "" : ": \(note)"), at: now)
+                // The log names the mentor and the organisation (`ModerationQueries.log`): the reason is the note.
+                try MentorLog.append(tx, actorID: actorID, action: .startMentorship, targetType: "mentorship", targetID: id,
+                                     reason: note, at: now)
                 try answerWaitingRequests(tx, mentorID: mentorID, organisationID: organisationID, actorID: actorID, now: now)
                 return id
             }
@@ -128,7 +129,7 @@ public enum Mentors {
         let ended: Bool = try store.write { tx in
             try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ? AND ended_at IS NULL", now, id)
             guard tx.changes == 1 else { return false }
-            try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+            try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
                                  reason: note, at: now)
             return true
         }
@@ -184,8 +185,8 @@ public enum Mentors {
                 // The mentor and the thread's author hear about it (issue 8), never the actor.
                 try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
                 if logged {
-                    try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
-                                         reason: "Linked mentor \(mentorID)", at: now)
+                    try MentorLog.append(tx, actorID: actorID, action: .linkMentor, targetType: "thread", targetID: threadID,
+                                         reason: "Linked \(try MentorLog.name(tx, mentorID))", at: now)
                 }
             }
             return linked
@@ -262,8 +263,8 @@ public enum Mentors {
                 """, threadID, mentorID, actorID, now)
             guard tx.changes == 1 else { continue }
             try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
-            try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
-                                 reason: "Linked mentor \(mentorID), asked for by the thread's author", at: now)
+            try MentorLog.append(tx, actorID: actorID, action: .linkMentor, targetType: "thread", targetID: threadID,
+                                 reason: "Linked \(try MentorLog.name(tx, mentorID)), asked for by the thread's author", at: now)
         }
     }
 
@@ -325,10 +326,15 @@ public enum Mentors {
 /// The moderation log entries of mentor actions (mentorships started and ended, thread links).
 /// Called inside the write that makes the change, so the action and its record commit together.
 public enum MentorLog {
-    public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
+    public static func append(_ tx: Connection, actorID: Int64, action: ModerationAction, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
-        try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
+        try Moderation.appendLog(tx, actorID: actorID, action, target: targetType, targetID,
                                  reason: String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000))), now: date)
+    }
+
+    /// "Helen Marsh (@helen_marsh)": a mentor as a log entry's reason names them.
+    static func name(_ tx: Connection, _ userID: Int64) throws -> String {
+        try tx.scalar(String.self, "SELECT display_name || ' (@' || handle || ')' FROM users WHERE id = ?", userID) ?? "a mentor"
     }
 }
 

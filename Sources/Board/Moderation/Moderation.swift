@@ -47,6 +47,11 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case editBriefing = "edit_briefing"
     case createInvite = "create_invite"
     case revokeInvite = "revoke_invite"
+    /// Mentor actions (`MentorLog`): a mentorship started or ended, a mentor linked to a thread
+    /// by an admin. The log page used to leave them out, having no words for them.
+    case startMentorship = "start_mentorship"
+    case endMentorship = "end_mentorship"
+    case linkMentor = "link_mentor"
 
     /// The log's wording: "hid a post".
     public var phrase: String {
@@ -75,6 +80,9 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .editBriefing: "changed the briefing:"
         case .createInvite: "made an invite"
         case .revokeInvite: "revoked an invite"
+        case .startMentorship: "started the mentorship of"
+        case .endMentorship: "ended the mentorship of"
+        case .linkMentor: "linked a mentor to"
         }
     }
 }
@@ -511,7 +519,7 @@ public enum Moderation {
         if newRole != .mentor {
             for id in try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL ORDER BY id", userID) {
                 try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
-                try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+                try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
                                      reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", at: now)
             }
             // No longer anyone's mentor: taken off every thread they were linked to, so no thread
