@@ -56,4 +56,32 @@ import TestSupport
             #expect(!ask.text.contains("/mentors/\(mentor.handle)\""))
         }
     }
+
+    /// Ending a mentorship asks why (for the log), keeps the reason on a refused form, and a
+    /// second Confirm (another admin, or twice) is back on the list with its word, not "Page not found".
+    @Test func endingAMentorshipAsksWhyKeepsItAndEndsOnce() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let pathfinder = try site.organisation()
+            let mentor = try site.mentor(of: pathfinder, handle: "helen")
+            let id = try #require(try site.scalar(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ?", mentor.id))
+            let browser = try site.signedIn(admin.handle)
+            let ask = try browser.get("/admin/mentorships/\(id)/end")
+            #expect(ask.text.contains("<label class=\"label\" for=\"reason\">Reason (optional)</label>"))
+
+            let forged = try browser.post("/admin/mentorships/\(id)/end", [("reason", "The programme finished")], csrf: "forged")
+            #expect(forged.status == 403)
+            #expect(forged.text.contains("value=\"The programme finished\""))
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE id = ? AND ended_at IS NULL", id) == 1)
+
+            try browser.get("/admin/mentorships/\(id)/end")
+            let ended = try browser.post("/admin/mentorships/\(id)/end", [("reason", "The programme finished")])
+            #expect(ended.status == 303)
+            #expect(try site.scalar(String.self, "SELECT reason FROM moderation_log WHERE action = 'end_mentorship'") == "The programme finished")
+            let again = try browser.post("/admin/mentorships/\(id)/end", [("reason", "Twice")])
+            #expect(again.status == 303)
+            #expect(again.header("location")?.hasPrefix("/admin/mentors?notice=mentorship-ended.") == true)
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM moderation_log WHERE action = 'end_mentorship'") == 1)
+        }
+    }
 }

@@ -250,10 +250,23 @@ struct MentorRoutes: RouteCollection {
 
     func endMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard case .valid(let items) = try app.checkedForm(request, context) else {
-            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+        let submission = try app.checkedForm(request, context)
+        guard case .valid(let items) = submission else {
+            // The confirmation page again, with the reason as typed, for an admin; a bare refusal otherwise.
+            guard Policy.isAdmin(context.actor),
+                  let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+            }
+            let form = FormState(items: submission.items, formMessage: CSRF.resubmitMessage)
+            return context.finish(try app.pages.templates.template("admin-confirm")
+                .response(InLayout(AdminConfirmView.endMentorship(mentorship), context, form: form), status: .forbidden))
         }
-        try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
+        do {
+            try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
+        } catch MentorError.notFound {
+            // Ended meanwhile (another admin, or Confirm twice): nothing to end, back to the list, as the GET does.
+            return context.redirect("/admin/mentors", notice: .mentorshipEnded)
+        }
         return context.redirect("/admin/mentors", notice: .mentorshipEnded)
     }
 

@@ -208,6 +208,9 @@ struct AdminConfirmView: KeyedTemplateRenderable {
     let fields: [(name: String, value: String)]
     let confirmLabel: String
     let cancelLink: String
+    /// An optional reason typed on this page, for the moderation log (ending a mentorship: the
+    /// list's End is a link, so this page is the first place to say why).
+    var asksReason = false
 
     static func suspension(_ preview: SuspensionPreview, days: String, query: String) -> AdminConfirmView {
         let user = preview.user
@@ -294,10 +297,10 @@ struct AdminConfirmView: KeyedTemplateRenderable {
                       "The ending is recorded in the moderation log. You can start a new mentorship later."],
             action: "/admin/mentorships/\(mentorship.id)/end",
             fields: [],
-            confirmLabel: "End the mentorship", cancelLink: "/admin/mentors")
+            confirmLabel: "End the mentorship", cancelLink: "/admin/mentors", asksReason: true)
     }
 
-    enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink }
+    enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink, asksReason }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -308,6 +311,7 @@ struct AdminConfirmView: KeyedTemplateRenderable {
         case .fields: .list(fields.map { ["name": .text($0.name), "value": .text($0.value)] })
         case .confirmLabel: .text(confirmLabel)
         case .cancelLink: .text(cancelLink)
+        case .asksReason: .bool(asksReason)
         }
     }
 }
