@@ -84,4 +84,19 @@ import TestSupport
             #expect(try site.scalar(Int.self, "SELECT count(*) FROM moderation_log WHERE action = 'end_mentorship'") == 1)
         }
     }
+
+    /// The mentors page is an admin page like the others: the admin pages' links are on it, and
+    /// every admin page links to it.
+    @Test func theMentorsPageIsAmongTheAdminPages() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let browser = try site.signedIn(admin.handle)
+            let mentors = try browser.get("/admin/mentors")
+            #expect(mentors.text.contains("aria-label=\"Administration\""))
+            #expect(mentors.text.contains("<a href=\"/admin/queue\">Queue</a>"))
+            for page in ["/admin/queue", "/admin/users", "/admin/settings"] {
+                #expect(try browser.get(page).text.contains("<li><a href=\"/admin/mentors\">Mentors</a></li>"), "\(page)")
+            }
+        }
+    }
 }
