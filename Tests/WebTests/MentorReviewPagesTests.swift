@@ -99,4 +99,27 @@ import TestSupport
             }
         }
     }
+
+    /// An admin who has not turned on the two-factor sign-in the network requires acts as a
+    /// member; the admin pages (the mentors page too) say what to do, not "Only admins can do that".
+    @Test func anAdminWithoutRequiredTwoFactorIsToldWhatToDo() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let member = try site.member(handle: "sam")
+            let browser = try site.signedIn(admin.handle)
+            try site.accounts.setAdminsRequireTwoFactor(true)
+            for page in ["/admin/queue", "/admin/mentors", "/admin/users"] {
+                let refused = try browser.get(page)
+                #expect(refused.status == 403, "\(page)")
+                #expect(refused.text.contains("This network requires admins to use two-factor sign-in. Turn it on"), "\(page)")
+            }
+            let started = try browser.post("/admin/mentorships", [("mentor", ""), ("organisation", ""), ("started", "2026-01-05")])
+            #expect(started.status == 403)
+            #expect(started.text.contains("requires admins to use two-factor sign-in"))
+            // A member is told what they always were.
+            let plain = try site.signedIn(member.handle).get("/admin/queue")
+            #expect(plain.status == 403)
+            #expect(plain.text.contains("Only admins can do that"))
+        }
+    }
 }

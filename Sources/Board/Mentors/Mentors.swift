@@ -90,7 +90,7 @@ public enum Mentors {
     @discardableResult
     public static func startMentorship(_ store: Store, by actor: Actor, mentorHandle: String, organisationSlug: String,
                                        startedAt: Date, note: String, now: Date = Date()) throws -> Int64 {
-        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied(Policy.adminsOnly(actor)) }
         if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
         let note = PostLimits.normalise(note).trimmingCharacters(in: .whitespacesAndNewlines)
         let (mentorID, organisationID) = try store.read { conn in
@@ -123,7 +123,7 @@ public enum Mentors {
     /// An admin ends a mentorship: from this moment the mentor cannot read the organisation's
     /// private space (the policy and the queries both look only at mentorships not ended).
     public static func endMentorship(_ store: Store, by actor: Actor, id: Int64, reason: String = "", now: Date = Date()) throws {
-        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied(Policy.adminsOnly(actor)) }
         if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
         let note = String(reason.prefix(900))
         let ended: Bool = try store.write { tx in

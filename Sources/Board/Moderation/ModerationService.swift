@@ -196,7 +196,7 @@ public struct ModerationService: Sendable {
     /// still active. Only admins may end one (the action asks again).
     public func activeMentorship(by actor: Actor, id: Int64) throws -> EndingMentorship? {
         let now = clock.now()
-        guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied(Policy.adminsOnly(actor)) }
         return try store.read { conn in
             try conn.queryOne(EndingMentorship.self, """
                 SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at

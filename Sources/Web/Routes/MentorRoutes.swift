@@ -156,7 +156,7 @@ struct MentorRoutes: RouteCollection {
 
     func admin(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
         // `?organisation=&mentor=`: a member's request for a mentor (their notification's link) fills the form in.
         let query = try request.queryItems()
         let prefill = ["organisation": Self.nonEmpty(query["organisation"]), "mentor": Self.nonEmpty(query["mentor"])].compactMapValues { $0 }
@@ -240,7 +240,7 @@ struct MentorRoutes: RouteCollection {
     /// its Confirm button (the POST below) ends the mentorship.
     func confirmEndMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
         guard let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
             return context.redirect("/admin/mentors", notice: .mentorshipEnded)
         }
@@ -349,7 +349,7 @@ struct MentorRoutes: RouteCollection {
     }
 
     func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, notice: String? = nil) throws -> Response {
-        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, "Only admins can do that", in: context) }
+        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context) }
         let all = try mentors.mentors()
         let page: TemplateObject = [
             "mentors": .list(all.map(MentorViews.card)),
