@@ -122,4 +122,28 @@ import TestSupport
             #expect(plain.text.contains("Only admins can do that"))
         }
     }
+
+    /// A users-page form refused for its token comes back with what was typed on that user's
+    /// row (the days, the reason, the role chosen), as a refused field already did.
+    @Test func aRefusedUsersFormKeepsWhatWasTyped() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let sam = try site.member(handle: "sam")
+            let other = try site.member(handle: "tom")
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/users")
+            let suspend = try browser.post("/admin/users/\(sam.id)/suspend", [("days", "12"), ("reason", "Posted a colleague's address")],
+                                           csrf: "forged")
+            #expect(suspend.status == 403)
+            #expect(suspend.text.contains("id=\"reason-\(sam.id)\" name=\"reason\" type=\"text\" maxlength=\"500\" value=\"Posted a colleague&#39;s address\"")
+                    || suspend.text.contains("value=\"Posted a colleague&#x27;s address\""))
+            #expect(suspend.text.contains("id=\"days-\(sam.id)\" name=\"days\" type=\"text\" inputmode=\"numeric\" value=\"12\""))
+            // Only on that user's row: another keeps the defaults.
+            #expect(suspend.text.contains("id=\"days-\(other.id)\" name=\"days\" type=\"text\" inputmode=\"numeric\" value=\"7\""))
+
+            let role = try browser.post("/admin/users/\(sam.id)/role", [("role", "mentor")], csrf: "forged")
+            #expect(role.status == 403)
+            #expect(role.text.contains("<option value=\"mentor\" selected>Mentor</option>"))
+            #expect(try site.scalar(String.self, "SELECT role FROM users WHERE id = ?", sam.id) == "member")
+        }
+    }
 }

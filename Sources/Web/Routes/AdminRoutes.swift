@@ -463,7 +463,8 @@ struct AdminRoutes: RouteCollection {
             let query = try usersQuery(request)
             let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), actor: context.actor,
                                       now: app.accounts.clock.now(),
-                                      notice: try usersNotice(context), form: form)
+                                      notice: try usersNotice(context), form: form,
+                                      formUserID: request.parameters.int("id").map(Int64.init))
             return pages.users.response(InLayout(view, context, form: form), status: status)
         }
     }

@@ -116,6 +116,9 @@ struct AdminUsersView: KeyedTemplateRenderable {
     /// A form that came back with an error: its values and messages show on the row of the
     /// user in the path (fields named `reason-12`).
     var form = FormState()
+    /// The user in the path of the form that came back: their row shows what was typed, also
+    /// when the form was refused as a whole (its token), which names no field.
+    var formUserID: Int64?
 
     static let roles: [(Role, String)] = [(.member, "Member"), (.mentor, "Mentor"), (.admin, "Admin")]
 
@@ -164,9 +167,11 @@ struct AdminUsersView: KeyedTemplateRenderable {
         }
         let suspended: Date? = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
         let daysError = error("days", of: user), reasonError = error("reason", of: user)
-        let typed = !daysError.isEmpty || !reasonError.isEmpty
+        let refusedHere = user.id == formUserID && form.formMessage != nil
+        let typed = !daysError.isEmpty || !reasonError.isEmpty || (refusedHere && form.values["days"] != nil)
+        let chosenRole = refusedHere ? form.values["role"].flatMap { Role(rawValue: $0)?.rawValue } ?? user.role : user.role
         let roles: [TemplateValue] = Self.roles.map { role in
-            ["value": .text(role.0.rawValue), "label": .text(role.1), "selected": .bool(role.0.rawValue == user.role)]
+            ["value": .text(role.0.rawValue), "label": .text(role.1), "selected": .bool(role.0.rawValue == chosenRole)]
         }
         var row: [String: TemplateValue] = [
             "id": .int(Int(user.id)), "handle": .text(user.handle), "displayName": .text(user.displayName),
