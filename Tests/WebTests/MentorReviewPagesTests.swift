@@ -146,4 +146,35 @@ import TestSupport
             #expect(try site.scalar(String.self, "SELECT role FROM users WHERE id = ?", sam.id) == "member")
         }
     }
+
+    /// The queue's decision and the invite form, refused for their token (or, for the invite, a
+    /// field), come back with what was typed: the invite form always showed its defaults.
+    @Test func aRefusedQueueOrInviteFormKeepsWhatWasTyped() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let pathfinder = try site.organisation()
+            let author = try site.member(handle: "tom")
+            let flagger = try site.member(handle: "sam")
+            let thread = try site.thread(by: author)
+            let reply = try site.reply(to: thread, by: author, body: "Call Jo on her mobile")
+            _ = try Moderation.flag(site.store, actor: Actor(userID: flagger.id, role: .member), postID: reply, reason: .confidential, note: "")
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/queue")
+            let decide = try browser.post("/admin/posts/\(reply)/decide", [("decision", "hide"), ("reason", "Names a colleague's phone")],
+                                          csrf: "forged")
+            #expect(decide.status == 403)
+            #expect(decide.text.contains("Names a colleague"))
+            #expect(try site.scalar(Bool.self, "SELECT hidden FROM posts WHERE id = ?", reply) == false)
+
+            try browser.get("/admin/invites")
+            let fields = [("role", "mentor"), ("organisation", pathfinder.slug), ("days", "30"), ("uses", "5")]
+            for (response, status) in [(try browser.post("/admin/invites", fields, csrf: "forged"), 403),
+                                       (try browser.post("/admin/invites", fields.dropLast() + [("uses", "none")]), 422)] {
+                #expect(response.status == status)
+                #expect(response.text.contains("<option value=\"mentor\" selected>Mentor</option>"))
+                #expect(response.text.contains("<option value=\"\(pathfinder.slug)\" selected>"))
+                #expect(response.text.contains("id=\"days\" name=\"days\" type=\"text\" inputmode=\"numeric\" value=\"30\""))
+            }
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM invites") == 0)
+        }
+    }
 }

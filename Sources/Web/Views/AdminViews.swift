@@ -11,6 +11,15 @@ struct AdminQueueView: KeyedTemplateRenderable {
     /// A decision that came back with an error: its message shows at the post's reason field
     /// (`reason-12`), with what was typed.
     var form = FormState()
+    /// The post in the path of the decision that came back: its reason shows as typed, also when
+    /// the form was refused as a whole (its token), which names no field.
+    var formPostID: Int64?
+
+    /// What was typed as the reason for `postID`, when its form came back; "" otherwise.
+    func typedReason(_ postID: Int64) -> String {
+        let cameBack = !reasonError(postID).isEmpty || (postID == formPostID && form.formMessage != nil)
+        return cameBack ? form.values["reason"] ?? "" : ""
+    }
 
     /// The post's words without markup (not raw Markdown), up to 600 characters, a paragraph each.
     static func paragraphs(_ markdown: String) -> [TemplateValue] {
@@ -40,7 +49,7 @@ struct AdminQueueView: KeyedTemplateRenderable {
                     "hidden": .bool(item.hidden), "mayHide": .bool(item.mayHide), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
                     "error_reason": .text(reasonError(item.postID)),
-                    "reason": .text(reasonError(item.postID).isEmpty ? "" : form.values["reason"] ?? ""),
+                    "reason": .text(typedReason(item.postID)),
                     "flags": .list(item.flags.map { flag in
                         ["reason": .text(flag.reason.label), "reporter": .text(flag.reporterHandle), "note": .text(flag.note)]
                     }),
@@ -448,15 +457,25 @@ struct AdminInvitesView: KeyedTemplateRenderable {
     let invites: [AdminInvite]
     let organisations: [ChoiceRow]
     var made: InviteMade? = nil
+    /// What was typed in the invite form when it came back (refused, or a field in error): shown
+    /// again, the defaults otherwise.
+    var typed: [String: String] = [:]
 
-    enum Key: String, CaseIterable, Sendable { case made, newLink, organisations, invites, hasInvites }
+    static let roles = [("member", "Member"), ("mentor", "Mentor"), ("admin", "Admin")]
+
+    enum Key: String, CaseIterable, Sendable { case made, newLink, roles, organisations, days, uses, invites, hasInvites }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .made: .bool(made != nil)
         case .newLink: .text(made?.link ?? "")
-        case .organisations: .list(organisations.map(\.templateValue))
+        case .roles:
+            .list(Self.roles.map { ["value": .text($0.0), "label": .text($0.1), "selected": .bool(typed["role"] == $0.0)] })
+        case .organisations:
+            .list(organisations.map { ChoiceRow(value: $0.value, label: $0.label, selected: typed["organisation"] == $0.value).templateValue })
+        case .days: .text(typed["days"] ?? "14")
+        case .uses: .text(typed["uses"] ?? "1")
         case .hasInvites: .bool(!invites.isEmpty)
         case .invites:
             .list(invites.map { invite in
