@@ -177,4 +177,25 @@ import TestSupport
             #expect(try site.scalar(Int.self, "SELECT count(*) FROM invites") == 0)
         }
     }
+
+    /// A suspended member cannot be made an admin (admins cannot be suspended, so the suspension
+    /// could then be neither lifted nor served): the users page says to lift it first, at their row.
+    @Test func aSuspendedMemberIsNotMadeAnAdmin() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let sam = try site.suspended(handle: "sam")
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/users")
+            for path in ["/admin/users/\(sam.id)/role", "/admin/users/\(sam.id)/role/confirm"] {
+                try browser.get("/admin/users")
+                let refused = try browser.post(path, [("role", "admin")])
+                #expect(refused.status == 422, "\(path)")
+                #expect(refused.text.contains("lift the suspension before making them an admin"), "\(path)")
+                #expect(refused.text.contains("href=\"#role-\(sam.id)\""), "\(path)")
+            }
+            #expect(try site.scalar(String.self, "SELECT role FROM users WHERE id = ?", sam.id) == "member")
+            // A mentor they may still become.
+            try browser.get("/admin/users")
+            #expect(try browser.post("/admin/users/\(sam.id)/role/confirm", [("role", "mentor")]).status == 303)
+        }
+    }
 }

@@ -478,9 +478,21 @@ public enum Moderation {
         try store.write { tx in
             guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .changeRole, .user(id: userID, role: role), now: now)
-            // A suspended account cannot become an admin (admins cannot be suspended).
+            try refuseSuspendedAdmin(tx, userID: userID, to: newRole, now: now)
             try applyRoleChange(tx, userID: userID, from: role, to: newRole, actorID: actorID, reason: reason, now: now)
         }
+    }
+
+    /// A suspended account cannot become an admin: admins cannot be suspended, so the suspension
+    /// could then be neither lifted nor served (every admin page refuses a suspended actor).
+    /// Lift it first. Asked by the admin pages' role change and its preview.
+    /// - Throws: `.invalid` on the role field, saying until when and what to do.
+    static func refuseSuspendedAdmin(_ conn: Connection, userID: Int64, to newRole: Role, now: Date) throws {
+        guard newRole == .admin,
+              let until = try conn.scalar(Date.self, "SELECT suspended_until FROM users WHERE id = ? AND suspended_until > ?", userID, now)
+        else { return }
+        throw ModerationError.invalid(field: "role", message: "This account is suspended until \(Policy.suspensionEnd(until)): "
+                                      + "lift the suspension before making them an admin")
     }
 
     /// How many active mentorships `applyRoleChange` to `newRole` would end: all of them

@@ -153,6 +153,7 @@ public struct ModerationService: Sendable {
         return try store.read { conn in
             guard let user = try ModerationQueries.user(conn, id: userID), let current = Role(rawValue: user.role) else { throw ModerationError.notFound }
             try Moderation.require(actor, .changeRole, .user(id: userID, role: current), now: now)
+            try Moderation.refuseSuspendedAdmin(conn, userID: userID, to: role, now: now)
             guard current != role else {
                 throw ModerationError.invalid(field: "role", message: "@\(user.handle) is already \(role == .admin ? "an" : "a") \(role.rawValue): choose another role")
             }
