@@ -203,7 +203,7 @@ struct MentorRoutes: RouteCollection {
             try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError(field, message)]), status: .unprocessableContent))
         }
         let handle = (items["handle"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "@", with: "")
-        guard !handle.isEmpty else { return try refused("handle", "Enter the handle of the member to link") }
+        guard !handle.isEmpty else { return try refused("handle", "Enter the handle of the person whose role you are changing") }
         guard let role = Role(rawValue: items["role"] ?? ""), role != .admin else { return try refused("role", "Select a role") }
         guard let user = try app.network.moderation.user(handle: handle) else { return try refused("handle", "There is no member with that handle") }
         guard user.role != Role.admin.rawValue else { return try refused("handle", "@\(user.handle) is an admin: change an admin’s role on the users page") }
