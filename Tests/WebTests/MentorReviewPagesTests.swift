@@ -198,4 +198,17 @@ import TestSupport
             #expect(try browser.post("/admin/users/\(sam.id)/role/confirm", [("role", "mentor")]).status == 303)
         }
     }
+
+    /// A mentor asked to a thread is told who asked and where the thread waits (it said only
+    /// "You were linked to … as a mentor").
+    @Test func aMentorIsToldWhoAskedThem() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let mentor = try site.mentor(handle: "helen")
+            let asker = try site.member(handle: "sam")
+            let thread = try site.thread(by: asker, title: "Has anyone applied to the programme?")
+            try Mentors.link(site.store, by: Actor(userID: asker.id, role: .member), threadID: thread.id, mentorHandles: [mentor.handle])
+            let page = try site.signedIn(mentor.handle).get("/notifications")
+            #expect(page.text.contains("Sam asked you to help with “Has anyone applied to the programme?” as a mentor: it is in your mentor queue"))
+        }
+    }
 }
