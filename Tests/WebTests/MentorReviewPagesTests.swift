@@ -211,4 +211,32 @@ import TestSupport
             #expect(page.text.contains("Sam asked you to help with “Has anyone applied to the programme?” as a mentor: it is in your mentor queue"))
         }
     }
+
+    /// A retired topic has no page: a mentor's profile and the directory no longer list it as
+    /// their expertise (they linked to "Page not found"), and saving the profile, whose form
+    /// offers only topics in use, keeps it for when an admin brings the topic back.
+    @Test func aRetiredTopicLeavesMentorsExpertiseUntilItComesBack() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let mentor = try site.mentor(handle: "helen")
+            let topics = ["capital-and-finance", "governance-and-legal-form"]
+            try site.topic(topics[0], name: "Capital and finance", position: 1)
+            try site.topic(topics[1], name: "Governance and legal form", position: 2)
+            let browser = try site.signedIn(mentor.handle, landingOn: "/mentor/profile")
+            let saved = try browser.post("/mentor/profile", [("headline", "Governance adviser"), ("bio", ""), ("availability", "available"),
+                                                             ("topics", topics[0]), ("topics", topics[1])])
+            #expect(saved.status == 303)
+            try site.store.write { tx in try tx.run("UPDATE topics SET retired = 1 WHERE slug = ?", topics[0]) }
+
+            for page in ["/mentors/helen", "/mentors"] {
+                let text = try site.browser().get(page).text
+                #expect(!text.contains("href=\"/topics/\(topics[0])\""), "\(page)")
+                #expect(text.contains("href=\"/topics/\(topics[1])\""), "\(page)")
+            }
+            try browser.get("/mentor/profile")
+            #expect(try browser.post("/mentor/profile", [("headline", "Governance adviser"), ("bio", ""), ("availability", "available"),
+                                                         ("topics", topics[1])]).status == 303)
+            try site.store.write { tx in try tx.run("UPDATE topics SET retired = 0 WHERE slug = ?", topics[0]) }
+            #expect(try site.browser().get("/mentors/helen").text.contains("href=\"/topics/\(topics[0])\""))
+        }
+    }
 }

@@ -47,7 +47,10 @@ public enum Mentors {
                 ON CONFLICT(user_id) DO UPDATE SET headline = ?2, availability = ?3, updated_at = ?4
                 """, userID, headline, value, now)
             try tx.run("UPDATE users SET bio = ? WHERE id = ?", bio, userID)
-            try tx.run("DELETE FROM mentor_expertise WHERE mentor_id = ?", userID)
+            // The form offers only topics not retired: expertise in a retired one is kept for when it comes back.
+            try tx.run("""
+                DELETE FROM mentor_expertise WHERE mentor_id = ? AND topic_id NOT IN (SELECT id FROM topics WHERE retired = 1)
+                """, userID)
             for topicID in topicIDs {
                 try tx.run("INSERT INTO mentor_expertise(mentor_id, topic_id) VALUES (?, ?)", userID, topicID)
             }
