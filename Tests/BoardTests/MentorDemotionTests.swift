@@ -126,4 +126,28 @@ struct MentorDemotionTests {
             #expect(try network.scalar(Int.self, "SELECT count(*) FROM notifications WHERE kind = 'mentor_declined'") == 0)
         }
     }
+
+    /// Ending a mentorship takes the mentor off that pathfinder's private threads (they can no
+    /// longer read them, and the thread page named them as its mentor); public links stay.
+    @Test func anEndedMentorshipTakesTheMentorOffItsPrivateThreads() throws {
+        try withTestNetwork { network in
+            let pathfinder = try network.organisation()
+            let admin = try network.admin()
+            let mentor = try network.mentor(of: pathfinder, handle: "helen")
+            let asker = try network.member(of: pathfinder, handle: "sam")
+            let privateThread = try network.thread(in: .organisation(pathfinder), by: asker, title: "Our confidential budget")
+            let publicThread = try network.thread(by: asker, title: "Has anyone applied to the programme?")
+            for thread in [privateThread, publicThread] {
+                try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [mentor.handle])
+            }
+            let mentorship = try #require(try network.scalar(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ?", mentor.id))
+            let moderation = Network(accounts: network.accounts).moderation
+            #expect(try moderation.activeMentorship(by: try actor(network, admin.id), id: mentorship)?.privateThreadLinks == 1)
+
+            try Mentors.endMentorship(network.store, by: try actor(network, admin.id), id: mentorship)
+
+            #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: privateThread.id) }.isEmpty)
+            #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: publicThread.id) }.map(\.handle) == ["helen"])
+        }
+    }
 }

@@ -124,7 +124,8 @@ public enum Mentors {
     }
 
     /// An admin ends a mentorship: from this moment the mentor cannot read the organisation's
-    /// private space (the policy and the queries both look only at mentorships not ended).
+    /// private space (the policy and the queries both look only at mentorships not ended), and
+    /// they are taken off the private threads of it they were linked to.
     public static func endMentorship(_ store: Store, by actor: Actor, id: Int64, reason: String = "", now: Date = Date()) throws {
         guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied(Policy.adminsOnly(actor)) }
         if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
@@ -132,6 +133,14 @@ public enum Mentors {
         let ended: Bool = try store.write { tx in
             try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ? AND ended_at IS NULL", now, id)
             guard tx.changes == 1 else { return false }
+            // They can no longer read its private threads, so they are no longer those threads'
+            // mentor: taken off them, as a mentor made a member is taken off every thread.
+            try tx.run("""
+                DELETE FROM thread_mentors
+                WHERE mentor_id = (SELECT mentor_id FROM mentorships WHERE id = ?1) AND status <> 'declined'
+                  AND thread_id IN (SELECT t.id FROM threads t
+                                    WHERE t.organisation_id = (SELECT organisation_id FROM mentorships WHERE id = ?1))
+                """, id)
             try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
                                  reason: note, at: now)
             return true

@@ -200,7 +200,10 @@ public struct ModerationService: Sendable {
         guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied(Policy.adminsOnly(actor)) }
         return try store.read { conn in
             try conn.queryOne(EndingMentorship.self, """
-                SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at
+                SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at,
+                       (SELECT count(*) FROM thread_mentors tm JOIN threads t ON t.id = tm.thread_id
+                         WHERE tm.mentor_id = m.mentor_id AND tm.status <> 'declined' AND t.organisation_id = m.organisation_id)
+                         AS private_thread_links
                 FROM mentorships m JOIN users u ON u.id = m.mentor_id JOIN organisations o ON o.id = m.organisation_id
                 WHERE m.id = ? AND m.ended_at IS NULL
                 """, id)
@@ -292,10 +295,14 @@ public struct EndingMentorship: Sendable, RowDecodable {
     public let mentorHandle: String
     public let organisationName: String
     public let startedAt: Date
+    /// How many of the organisation's private threads the mentor is linked to: ending takes
+    /// them off those (`Mentors.endMentorship`).
+    public let privateThreadLinks: Int
 
     public init(row: Row) throws {
         id = try row["id"]; mentorName = try row["mentor_name"]; mentorHandle = try row["mentor_handle"]
         organisationName = try row["organisation_name"]; startedAt = try row["started_at"]
+        privateThreadLinks = try row["private_thread_links"]
     }
 }
 

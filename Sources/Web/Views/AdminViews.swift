@@ -307,11 +307,21 @@ struct AdminConfirmView: KeyedTemplateRenderable {
             heading: "End the mentorship of \(mentorship.mentorName) with \(mentorship.organisationName)?",
             details: ["\(mentorship.mentorName) (@\(mentorship.mentorHandle)) has mentored \(mentorship.organisationName) since "
                       + "\(DateText.human(mentorship.startedAt)).",
-                      "From now on they will not be able to read \(mentorship.organisationName)’s private space. Their posts stay.",
+                      "From now on they will not be able to read \(mentorship.organisationName)’s private space. Their posts stay."
+                      + Self.privateLinks(mentorship.privateThreadLinks),
                       "The ending is recorded in the moderation log. You can start a new mentorship later."],
             action: "/admin/mentorships/\(mentorship.id)/end",
             fields: [],
             confirmLabel: "End the mentorship", cancelLink: "/admin/mentors", asksReason: true)
+    }
+
+    /// " They will be taken off the 2 private threads of it they were linked to."
+    static func privateLinks(_ count: Int) -> String {
+        switch count {
+        case 0: ""
+        case 1: " They will be taken off the private thread of it they were linked to."
+        default: " They will be taken off the \(count) private threads of it they were linked to."
+        }
     }
 
     enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink, asksReason }
