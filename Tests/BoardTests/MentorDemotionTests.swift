@@ -150,4 +150,22 @@ struct MentorDemotionTests {
             #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: publicThread.id) }.map(\.handle) == ["helen"])
         }
     }
+
+    /// A thread moved into a private space keeps only the mentors who can read it there.
+    @Test func aThreadMovedIntoAPrivateSpaceKeepsOnlyThatSpacesMentors() throws {
+        try withTestNetwork { network in
+            let pathfinder = try network.organisation()
+            let admin = try network.admin()
+            let outsider = try network.mentor(handle: "helen")
+            let own = try network.mentor(of: pathfinder, handle: "priya")
+            let asker = try network.member(of: pathfinder, handle: "sam")
+            let thread = try network.thread(by: asker, title: "Has anyone applied to the programme?")
+            try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [outsider.handle, own.handle])
+
+            try Moderation.moveThread(network.store, actor: try actor(network, admin.id), threadID: thread.id,
+                                      organisationSlug: pathfinder.slug, reason: "Names the team")
+
+            #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: thread.id) }.map(\.handle) == ["priya"])
+        }
+    }
 }

@@ -359,6 +359,15 @@ public enum Moderation {
                 throw ModerationError.invalid(field: "organisation", message: "The thread is already there")
             }
             try tx.run("UPDATE threads SET organisation_id = ? WHERE id = ?", organisationID, threadID)
+            if let organisationID {
+                // Mentors who cannot read the new space are no longer the thread's mentors (as
+                // when their mentorship ends): only its own mentors stay linked.
+                try tx.run("""
+                    DELETE FROM thread_mentors WHERE thread_id = ?1 AND status <> 'declined'
+                      AND NOT EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = thread_mentors.mentor_id
+                                      AND m.organisation_id = ?2 AND m.ended_at IS NULL)
+                    """, threadID, organisationID)
+            }
             try appendLog(tx, actorID: actorID, .moveThread, target: "thread", threadID,
                           reason: "To \(destination)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
