@@ -239,4 +239,18 @@ import TestSupport
             #expect(try site.browser().get("/mentors/helen").text.contains("href=\"/topics/\(topics[0])\""))
         }
     }
+
+    /// The mentor's own pages lead to each other: the profile edit page has a way back, and the
+    /// profile links to the queue.
+    @Test func aMentorsOwnPagesLeadToEachOther() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let mentor = try site.mentor(handle: "helen")
+            let browser = try site.signedIn(mentor.handle)
+            let edit = try browser.get("/mentor/profile")
+            #expect(edit.text.contains("<a href=\"/mentors/helen\">Cancel: back to your profile</a>"))
+            #expect(edit.text.contains("<a href=\"/mentor/queue\">Your mentor queue</a>"))
+            #expect(try browser.get("/mentors/helen").text.contains("<a href=\"/mentor/queue\">Your mentor queue</a>"))
+            #expect(!(try site.browser().get("/mentors/helen").text.contains("/mentor/queue")))
+        }
+    }
 }
