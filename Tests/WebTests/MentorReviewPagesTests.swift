@@ -253,4 +253,19 @@ import TestSupport
             #expect(!(try site.browser().get("/mentors/helen").text.contains("/mentor/queue")))
         }
     }
+
+    /// A role change from the users page asks for a reason for the log on the page that asks
+    /// first (the row has no reason field, so every such change was logged without one).
+    @Test func aRoleChangeFromTheUsersPageCanSayWhy() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.admin(handle: "lead_admin")
+            let sam = try site.member(handle: "sam")
+            let browser = try site.signedIn(admin.handle, landingOn: "/admin/users")
+            let ask = try browser.post("/admin/users/\(sam.id)/role", [("role", "mentor")])
+            #expect(ask.status == 200)
+            #expect(ask.text.contains("<label class=\"label\" for=\"reason\">Reason (optional)</label>"))
+            #expect(try browser.post("/admin/users/\(sam.id)/role/confirm", [("role", "mentor"), ("reason", "Leads the bids team")]).status == 303)
+            #expect(try site.scalar(String.self, "SELECT reason FROM moderation_log WHERE action = 'change_role'") == "member to mentor: Leads the bids team")
+        }
+    }
 }

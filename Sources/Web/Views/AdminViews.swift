@@ -222,8 +222,9 @@ struct AdminConfirmView: KeyedTemplateRenderable {
     let fields: [(name: String, value: String)]
     let confirmLabel: String
     let cancelLink: String
-    /// An optional reason typed on this page, for the moderation log (ending a mentorship: the
-    /// list's End is a link, so this page is the first place to say why).
+    /// An optional reason typed on this page, for the moderation log (ending a mentorship, whose
+    /// End is a link, and a role change from the users page, whose row has no reason field: this
+    /// page is the first place to say why).
     var asksReason = false
 
     static func suspension(_ preview: SuspensionPreview, days: String, query: String) -> AdminConfirmView {
@@ -246,7 +247,7 @@ struct AdminConfirmView: KeyedTemplateRenderable {
             action: "/admin/users/\(user.id)/role/confirm" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query)),
             fields: [("role", preview.to.rawValue)],
             confirmLabel: "Make \(user.displayName) \(AdminUsersView.roleWithArticle(preview.to.rawValue))",
-            cancelLink: AdminUsersView.link(query: query))
+            cancelLink: AdminUsersView.link(query: query), asksReason: true)
     }
 
     /// The role form of /admin/mentors asks the same, then comes back there.
