@@ -168,4 +168,33 @@ struct MentorDemotionTests {
             #expect(try network.store.read { try MentorQueries.linkedMentors($0, threadID: thread.id) }.map(\.handle) == ["priya"])
         }
     }
+
+    /// A suspended mentor, who could not answer, is neither suggested nor linked, nor offered to
+    /// the admins (the page does not say why); once the suspension ends they are again.
+    @Test func aSuspendedMentorIsNeitherSuggestedNorLinked() throws {
+        try withTestNetwork { network in
+            let mentor = try network.mentor(handle: "helen")
+            let asker = try network.member(handle: "sam")
+            let thread = try network.thread(by: asker, title: "Has anyone applied to the programme?")
+            let now = Date()
+            try network.store.write { tx in
+                try tx.run("UPDATE users SET suspended_until = ?, suspension_reason = 'abuse' WHERE id = ?",
+                           now.addingTimeInterval(86_400), mentor.id)
+            }
+            #expect(try network.store.read { try MentorQueries.suggestions($0, threadID: thread.id, now: now) }.isEmpty)
+            #expect(throws: MentorError.self) {
+                try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [mentor.handle], now: now)
+            }
+            #expect(throws: MentorError.self) {
+                try Mentors.askAdminsForMentor(network.store, by: try actor(network, asker.id), threadID: thread.id,
+                                               mentorHandle: mentor.handle, now: now)
+            }
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM thread_mentors") == 0)
+
+            let later = now.addingTimeInterval(2 * 86_400)
+            #expect(try network.store.read { try MentorQueries.suggestions($0, threadID: thread.id, now: later) }.map(\.handle) == ["helen"])
+            try Mentors.link(network.store, by: try actor(network, asker.id), threadID: thread.id, mentorHandles: [mentor.handle], now: later)
+            #expect(try network.scalar(Int.self, "SELECT count(*) FROM thread_mentors") == 1)
+        }
+    }
 }

@@ -158,16 +158,24 @@ public enum Mentors {
         guard let actorID = actor.userID else { throw MentorError.notFound }
         let handles = Array(Set(mentorHandles)).sorted()
         if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
-        let (mentorIDs, busy) = try store.read { conn in
+        let (mentorIDs, busy, suspended) = try store.read { conn in
             (try conn.column(Int64.self, """
                 SELECT id FROM users WHERE role = 'mentor' AND deleted_at IS NULL AND handle IN (SELECT value FROM json_each(?))
                 """, jsonArray(handles)),
              try conn.column(String.self, """
                 SELECT u.display_name FROM users u JOIN mentor_profiles mp ON mp.user_id = u.id
                 WHERE mp.availability = 'unavailable' AND u.handle IN (SELECT value FROM json_each(?)) ORDER BY u.display_name
-                """, jsonArray(handles)))
+                """, jsonArray(handles)),
+             try conn.column(String.self, """
+                SELECT display_name FROM users WHERE suspended_until > ? AND handle IN (SELECT value FROM json_each(?))
+                ORDER BY display_name
+                """, now, jsonArray(handles)))
         }
         if mentorIDs.count != handles.count { throw MentorError.invalid([FieldError("mentors", "Select mentors from the list")]) }
+        // Nor a suspended one, who could not answer (the page does not offer them either; it does not say why).
+        if let name = suspended.first {
+            throw MentorError.invalid([FieldError("mentors", "\(name) cannot take new threads at the moment: choose another mentor")])
+        }
         // The ask page offers no busy mentor (`MentorQueries.suggestions`), so none is linked here either.
         if let name = busy.first {
             throw MentorError.invalid([FieldError("mentors", "\(name) is busy and not taking new threads: choose another mentor")])
@@ -237,7 +245,7 @@ public enum Mentors {
         return try store.write { tx -> AdminRequest in
             var mentorID: Int64?
             if let mentorHandle, !mentorHandle.isEmpty {
-                switch try MentorQueries.adminChoice(tx, threadID: threadID, handle: mentorHandle) {
+                switch try MentorQueries.adminChoice(tx, threadID: threadID, handle: mentorHandle, now: now) {
                 case .offered(let id): mentorID = id
                 case .busy(let name):
                     throw MentorError.invalid([FieldError("mentor", "\(name) is busy and not taking new threads: choose another mentor")])
