@@ -75,7 +75,7 @@ public final class Network: Sendable {
         briefing = BriefingService(store: store)
         settings = SettingsService(store: store, clock: clock)
         invites = InvitesService(store: store, accounts: accounts)
-        mentors = MentorService(store: store)
+        mentors = MentorService(store: store, clock: clock)
         following = FollowingService(store: store)
         notifications = NotificationService(store: store)
         search = SearchService(store: store)

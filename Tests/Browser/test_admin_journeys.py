@@ -125,7 +125,7 @@ def test_mentor_admin_asks_first_and_names_the_person(driver, server):
     driver.find_element(By.ID, "reason").send_keys("Bids adviser")
     submit_and_wait(driver, role_button)
     link = driver.find_element(By.CSS_SELECTOR, ".error-summary a")
-    assert link.text == "Enter the handle of the member to link"
+    assert link.text == "Enter the handle of the person whose role you are changing"
     assert link.get_attribute("href").endswith("#handle")
     assert driver.find_element(By.ID, "handle").is_displayed()
     assert driver.find_element(By.ID, "reason").get_attribute("value") == "Bids adviser"

@@ -111,7 +111,7 @@ struct MentorPagesTests {
             #expect(unknown.text.contains("value=\"no_such_person\""))
             let empty = try admin.post("/admin/mentors/role", [("handle", ""), ("role", "mentor"), ("reason", "Kept")])
             #expect(empty.status == 422)
-            #expect(empty.text.contains("<a href=\"#handle\">Enter the handle of the member to link</a>"))
+            #expect(empty.text.contains("<a href=\"#handle\">Enter the handle of the person whose role you are changing</a>"))
             #expect(empty.text.contains("value=\"Kept\""))
 
             #expect(try admin.post("/admin/mentors/role/confirm", [("handle", "priya_nair"), ("role", "member")]).status == 303)

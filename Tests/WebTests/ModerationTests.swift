@@ -252,6 +252,20 @@ struct ModerationTests {
             #expect(limits.newAccountPostsPerDay == 3)
             #expect(limits.newAccountPeriod == 7 * 86_400)
             #expect(try admin.post("/admin/settings", [("new_account_days", "999")]).status == 422)
+            // Mentor actions land in the same log, and the log page shows them (it left them out).
+            try act(.startMentorship, "/admin/mentorships", [("mentor", "tom_beckett"), ("organisation", try slug(of: "organisations", world)),
+                                                             ("started", "2026-01-05"), ("note", "Weekly calls")], page: "/admin/mentors")
+            let mentorship = try world.id("SELECT max(id) FROM mentorships WHERE ?1 = ?1", "")
+            try act(.endMentorship, "/admin/mentorships/\(mentorship)/end", [("reason", "Programme finished")],
+                    page: "/admin/mentorships/\(mentorship)/end")
+            try act(.linkMentor, "/t/\(threadID)/mentors", [("mentors", "tom_beckett")], page: "/t/\(threadID)/mentors")
+            let mentorLog = try world.browser().get("/moderation").text
+            #expect(mentorLog.contains("started the mentorship of Tom Beckett with "))
+            #expect(mentorLog.contains("Weekly calls"))
+            #expect(mentorLog.contains("ended the mentorship of Tom Beckett with "))
+            #expect(mentorLog.contains("Programme finished"))
+            #expect(mentorLog.contains("linked a mentor to"))
+            #expect(mentorLog.contains("Linked Tom Beckett (@tom_beckett)"))
             #expect(covered == Set(ModerationAction.allCases))
 
             // Each decision closed the flags it answered; the deleted post is gone, its entry stays.

@@ -99,6 +99,11 @@ import TestSupport
 
             try clear(site)
             try site.store.write { tx in
+                // As `Mentors.link` does: the link, then its notifications (a mentor hears of a link while it stands).
+                try tx.run("""
+                    INSERT INTO thread_mentors(thread_id, mentor_id, requested_by, status, created_at, updated_at)
+                    VALUES (?1, ?2, ?3, 'linked', ?4, ?4)
+                    """, thread, helen, admin, Date())
                 try Notifications.recordMentorLinked(tx, threadID: thread, mentorID: helen, actorID: admin, now: Date())
                 try Notifications.recordModeration(tx, threadID: thread, postID: reply, actorID: admin, now: Date())
                 // Someone acting on their own post hears nothing.

@@ -194,13 +194,15 @@ public enum MentorDirectory {
             """, includeEnded)
     }
 
+    /// Each card's expertise: topics not retired (a retired topic has no page; the expertise is
+    /// kept and shows again when an admin brings the topic back).
     static func attachExpertise(_ conn: Connection, to cards: inout [MentorCard]) throws {
         guard !cards.isEmpty else { return }
         let ids = "[" + cards.map { String($0.userID) }.joined(separator: ",") + "]"
         var byMentor: [Int64: [TopicTag]] = [:]
         try conn.forEach("""
             SELECT e.mentor_id, tp.slug, tp.name FROM mentor_expertise e JOIN topics tp ON tp.id = e.topic_id
-            WHERE e.mentor_id IN (SELECT value FROM json_each(?)) ORDER BY tp.position
+            WHERE e.mentor_id IN (SELECT value FROM json_each(?)) AND tp.retired = 0 ORDER BY tp.position
             """, arguments: [ids]) { row in
             byMentor[try row["mentor_id"], default: []].append(TopicTag(slug: try row["slug"], name: try row["name"]))
         }

@@ -98,19 +98,20 @@ public enum MentorQueries {
     /// for a private thread, so is every mentor who does not support its organisation (they
     /// could not read it); and so is every mentor whose profile says they are busy (issue 18:
     /// `unavailable`, not taking new work): `Mentors.link` refuses them too.
-    public static func suggestions(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
-        try conn.query(MentorSuggestion.self, candidates + """
+    public static func suggestions(_ conn: Connection, threadID: Int64, now: Date = Date(), limit: Int = 20) throws -> [MentorSuggestion] {
+        try conn.query(MentorSuggestion.self, candidates(now: "?6") + """
             SELECT handle, display_name, headline, availability, matching, supports, open_links,
                    matching * ?2 + supports * ?3 - open_links * ?4 AS score
             FROM scored WHERE availability <> 'unavailable'
             ORDER BY score DESC, display_name COLLATE NOCASE, handle
             LIMIT ?5
-            """, threadID, topicWeight, pathfinderWeight, openLinkPenalty, limit)
+            """, threadID, topicWeight, pathfinderWeight, openLinkPenalty, limit, now)
     }
 
     /// How many mentors `suggestions` left out only because they are busy: the ask page says so.
-    public static func busyCandidates(_ conn: Connection, threadID: Int64) throws -> Int {
-        try conn.scalar(Int.self, candidates + "SELECT count(*) FROM scored WHERE availability = 'unavailable'", threadID) ?? 0
+    public static func busyCandidates(_ conn: Connection, threadID: Int64, now: Date = Date()) throws -> Int {
+        try conn.scalar(Int.self, candidates(now: "?2") + "SELECT count(*) FROM scored WHERE availability = 'unavailable'",
+                        threadID, now) ?? 0
     }
 
     /// A mentor's open threads, for the mentor aliased `u`: the threads linked to them that are
@@ -123,10 +124,11 @@ public enum MentorQueries {
         """
 
     /// Mentors scored for thread `?1`, as the CTE `name`: not its author, not already linked
-    /// to it or declined it; for a private thread, those who support its space now
+    /// to it or declined it, not suspended at `now` (a parameter such as `?6`: a suspended
+    /// mentor could not answer); for a private thread, those who support its space now
     /// (`supportersOfTheSpace`) or those who do not. The one scoring of `candidates` and
     /// `adminCandidates`.
-    private static func scored(_ name: String, supportersOfTheSpace: Bool) -> String {
+    private static func scored(_ name: String, supportersOfTheSpace: Bool, now: String) -> String {
         """
         WITH th AS (
             SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
@@ -141,6 +143,7 @@ public enum MentorQueries {
                    \(openLinks) AS open_links
             FROM users u CROSS JOIN th LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
             WHERE u.role = 'mentor' AND u.deleted_at IS NULL AND u.id <> th.author_id
+              AND (u.suspended_until IS NULL OR u.suspended_until <= \(now))
               AND NOT EXISTS (SELECT 1 FROM thread_mentors x WHERE x.thread_id = th.id AND x.mentor_id = u.id)
               AND (th.space IS NULL OR \(supportersOfTheSpace ? "" : "NOT ")EXISTS (SELECT 1 FROM mentorships s
                    WHERE s.mentor_id = u.id AND s.organisation_id = th.space AND s.ended_at IS NULL))
@@ -151,7 +154,7 @@ public enum MentorQueries {
 
     /// The mentors who could read and be asked to thread `?1` (the CTE `scored`): for a private
     /// thread, only mentors of that space can read it, so only they are offered.
-    static let candidates = scored("scored", supportersOfTheSpace: true)
+    static func candidates(now: String) -> String { scored("scored", supportersOfTheSpace: true, now: now) }
 
     /// When `askerID` last asked the admins to find a mentor for thread `threadID`, if no mentor
     /// has been linked to it since (the request still waits); nil otherwise. The request is the
@@ -170,17 +173,17 @@ public enum MentorQueries {
     /// its pathfinder (those can be asked directly, or already were). Busy ones are included,
     /// marked by `availability`: `matchingAvailable` leaves them out, `Mentors.askAdminsForMentor`
     /// refuses them.
-    static let adminCandidates = scored("forAdmins", supportersOfTheSpace: false)
+    static func adminCandidates(now: String) -> String { scored("forAdmins", supportersOfTheSpace: false, now: now) }
 
     /// Mentors taking new work whose expertise matches a thread's topics and whom the admins could
     /// still bring to it (`adminCandidates`), best match first: the asker may suggest one when
     /// asking the admins.
-    public static func matchingAvailable(_ conn: Connection, threadID: Int64, limit: Int = 20) throws -> [MentorSuggestion] {
-        try conn.query(MentorSuggestion.self, adminCandidates + """
+    public static func matchingAvailable(_ conn: Connection, threadID: Int64, now: Date = Date(), limit: Int = 20) throws -> [MentorSuggestion] {
+        try conn.query(MentorSuggestion.self, adminCandidates(now: "?3") + """
             SELECT handle, display_name, headline, availability, matching, supports, open_links, matching AS score
             FROM forAdmins WHERE matching > 0 AND availability <> 'unavailable'
             ORDER BY matching DESC, display_name COLLATE NOCASE, handle LIMIT ?2
-            """, threadID, limit)
+            """, threadID, limit, now)
     }
 
     /// Whether the mentor `handle` may be suggested to the admins for thread `threadID`.
@@ -193,10 +196,10 @@ public enum MentorQueries {
         case notOffered
     }
 
-    static func adminChoice(_ conn: Connection, threadID: Int64, handle: String) throws -> AdminChoice {
-        guard let row = try conn.queryOne(AdminChoiceRow.self, adminCandidates + """
+    static func adminChoice(_ conn: Connection, threadID: Int64, handle: String, now: Date) throws -> AdminChoice {
+        guard let row = try conn.queryOne(AdminChoiceRow.self, adminCandidates(now: "?3") + """
             SELECT id, display_name, availability FROM forAdmins WHERE handle = ?2
-            """, threadID, handle) else { return .notOffered }
+            """, threadID, handle, now) else { return .notOffered }
         return row.availability == MentorAvailability.unavailable.rawValue ? .busy(name: row.name) : .offered(mentorID: row.id)
     }
 

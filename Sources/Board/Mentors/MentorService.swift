@@ -47,6 +47,7 @@ private struct ThreadTitleRow: RowDecodable {
 /// `Mentors`'; every refusal is a `MentorError`.
 public struct MentorService: Sendable {
     let store: Store
+    var clock: Clock = .system
 
     // MARK: Directory
 
@@ -116,12 +117,13 @@ public struct MentorService: Sendable {
                     WHERE m.organisation_id = ? AND m.ended_at IS NULL AND u.role = 'mentor' AND u.deleted_at IS NULL
                     """, $0) ?? 0
             } ?? 0
+            let now = clock.now()
             return MentorRequestPage(threadID: threadID, threadTitle: thread.title, threadSlug: thread.slug,
-                                     suggestions: try MentorQueries.suggestions(conn, threadID: threadID),
+                                     suggestions: try MentorQueries.suggestions(conn, threadID: threadID, now: now),
                                      linked: try MentorQueries.linkedMentors(conn, threadID: threadID),
                                      spaceName: space, spaceMentors: spaceMentors,
-                                     matchingMentors: try MentorQueries.matchingAvailable(conn, threadID: threadID),
-                                     busyMentors: try MentorQueries.busyCandidates(conn, threadID: threadID),
+                                     matchingMentors: try MentorQueries.matchingAvailable(conn, threadID: threadID, now: now),
+                                     busyMentors: try MentorQueries.busyCandidates(conn, threadID: threadID, now: now),
                                      askedAdminsAt: try actor.userID.flatMap {
                                          try MentorQueries.pendingAdminRequest(conn, threadID: threadID, askerID: $0)
                                      })

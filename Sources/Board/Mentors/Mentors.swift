@@ -47,7 +47,10 @@ public enum Mentors {
                 ON CONFLICT(user_id) DO UPDATE SET headline = ?2, availability = ?3, updated_at = ?4
                 """, userID, headline, value, now)
             try tx.run("UPDATE users SET bio = ? WHERE id = ?", bio, userID)
-            try tx.run("DELETE FROM mentor_expertise WHERE mentor_id = ?", userID)
+            // The form offers only topics not retired: expertise in a retired one is kept for when it comes back.
+            try tx.run("""
+                DELETE FROM mentor_expertise WHERE mentor_id = ? AND topic_id NOT IN (SELECT id FROM topics WHERE retired = 1)
+                """, userID)
             for topicID in topicIDs {
                 try tx.run("INSERT INTO mentor_expertise(mentor_id, topic_id) VALUES (?, ?)", userID, topicID)
             }
@@ -90,7 +93,7 @@ public enum Mentors {
     @discardableResult
     public static func startMentorship(_ store: Store, by actor: Actor, mentorHandle: String, organisationSlug: String,
                                        startedAt: Date, note: String, now: Date = Date()) throws -> Int64 {
-        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied(Policy.adminsOnly(actor)) }
         if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
         let note = PostLimits.normalise(note).trimmingCharacters(in: .whitespacesAndNewlines)
         let (mentorID, organisationID) = try store.read { conn in
@@ -109,8 +112,9 @@ public enum Mentors {
                     """, mentorID, organisationID, startedAt, note, actorID)
                 let id = tx.lastInsertedRowID
                 try Notifications.adminWorkDone(tx, .mentorForOrganisation(organisationID), now: now)
-                try MentorLog.append(tx, actorID: actorID, action: "start_mentorship", targetType: "mentorship", targetID: id,
-                                     reason: "\(mentorHandle) → \(organisationSlug)" + (note.isEmpty ? "" : ": \(note)"), at: now)
+                // The log names the mentor and the organisation (`ModerationQueries.log`): the reason is the note.
+                try MentorLog.append(tx, actorID: actorID, action: .startMentorship, targetType: "mentorship", targetID: id,
+                                     reason: note, at: now)
                 try answerWaitingRequests(tx, mentorID: mentorID, organisationID: organisationID, actorID: actorID, now: now)
                 return id
             }
@@ -120,15 +124,24 @@ public enum Mentors {
     }
 
     /// An admin ends a mentorship: from this moment the mentor cannot read the organisation's
-    /// private space (the policy and the queries both look only at mentorships not ended).
+    /// private space (the policy and the queries both look only at mentorships not ended), and
+    /// they are taken off the private threads of it they were linked to.
     public static func endMentorship(_ store: Store, by actor: Actor, id: Int64, reason: String = "", now: Date = Date()) throws {
-        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), let actorID = actor.userID else { throw MentorError.denied(Policy.adminsOnly(actor)) }
         if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
         let note = String(reason.prefix(900))
         let ended: Bool = try store.write { tx in
             try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ? AND ended_at IS NULL", now, id)
             guard tx.changes == 1 else { return false }
-            try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+            // They can no longer read its private threads, so they are no longer those threads'
+            // mentor: taken off them, as a mentor made a member is taken off every thread.
+            try tx.run("""
+                DELETE FROM thread_mentors
+                WHERE mentor_id = (SELECT mentor_id FROM mentorships WHERE id = ?1) AND status <> 'declined'
+                  AND thread_id IN (SELECT t.id FROM threads t
+                                    WHERE t.organisation_id = (SELECT organisation_id FROM mentorships WHERE id = ?1))
+                """, id)
+            try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
                                  reason: note, at: now)
             return true
         }
@@ -145,16 +158,24 @@ public enum Mentors {
         guard let actorID = actor.userID else { throw MentorError.notFound }
         let handles = Array(Set(mentorHandles)).sorted()
         if handles.isEmpty { throw MentorError.invalid([FieldError("mentors", "Select at least one mentor")]) }
-        let (mentorIDs, busy) = try store.read { conn in
+        let (mentorIDs, busy, suspended) = try store.read { conn in
             (try conn.column(Int64.self, """
                 SELECT id FROM users WHERE role = 'mentor' AND deleted_at IS NULL AND handle IN (SELECT value FROM json_each(?))
                 """, jsonArray(handles)),
              try conn.column(String.self, """
                 SELECT u.display_name FROM users u JOIN mentor_profiles mp ON mp.user_id = u.id
                 WHERE mp.availability = 'unavailable' AND u.handle IN (SELECT value FROM json_each(?)) ORDER BY u.display_name
-                """, jsonArray(handles)))
+                """, jsonArray(handles)),
+             try conn.column(String.self, """
+                SELECT display_name FROM users WHERE suspended_until > ? AND handle IN (SELECT value FROM json_each(?))
+                ORDER BY display_name
+                """, now, jsonArray(handles)))
         }
         if mentorIDs.count != handles.count { throw MentorError.invalid([FieldError("mentors", "Select mentors from the list")]) }
+        // Nor a suspended one, who could not answer (the page does not offer them either; it does not say why).
+        if let name = suspended.first {
+            throw MentorError.invalid([FieldError("mentors", "\(name) cannot take new threads at the moment: choose another mentor")])
+        }
         // The ask page offers no busy mentor (`MentorQueries.suggestions`), so none is linked here either.
         if let name = busy.first {
             throw MentorError.invalid([FieldError("mentors", "\(name) is busy and not taking new threads: choose another mentor")])
@@ -184,8 +205,8 @@ public enum Mentors {
                 // The mentor and the thread's author hear about it (issue 8), never the actor.
                 try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
                 if logged {
-                    try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
-                                         reason: "Linked mentor \(mentorID)", at: now)
+                    try MentorLog.append(tx, actorID: actorID, action: .linkMentor, targetType: "thread", targetID: threadID,
+                                         reason: "Linked \(try MentorLog.name(tx, mentorID))", at: now)
                 }
             }
             return linked
@@ -224,7 +245,7 @@ public enum Mentors {
         return try store.write { tx -> AdminRequest in
             var mentorID: Int64?
             if let mentorHandle, !mentorHandle.isEmpty {
-                switch try MentorQueries.adminChoice(tx, threadID: threadID, handle: mentorHandle) {
+                switch try MentorQueries.adminChoice(tx, threadID: threadID, handle: mentorHandle, now: now) {
                 case .offered(let id): mentorID = id
                 case .busy(let name):
                     throw MentorError.invalid([FieldError("mentor", "\(name) is busy and not taking new threads: choose another mentor")])
@@ -262,8 +283,8 @@ public enum Mentors {
                 """, threadID, mentorID, actorID, now)
             guard tx.changes == 1 else { continue }
             try Notifications.recordMentorLinked(tx, threadID: threadID, mentorID: mentorID, actorID: actorID, now: now)
-            try MentorLog.append(tx, actorID: actorID, action: "link_mentor", targetType: "thread", targetID: threadID,
-                                 reason: "Linked mentor \(mentorID), asked for by the thread's author", at: now)
+            try MentorLog.append(tx, actorID: actorID, action: .linkMentor, targetType: "thread", targetID: threadID,
+                                 reason: "Linked \(try MentorLog.name(tx, mentorID)), asked for by the thread's author", at: now)
         }
     }
 
@@ -277,6 +298,11 @@ public enum Mentors {
     ///   already answered it (the request is done; there is nothing left to decline).
     public static func decline(_ store: Store, by actor: Actor, threadID: Int64, note: String = "", now: Date = Date()) throws {
         guard let userID = actor.userID else { throw MentorError.denied("Sign in to do that") }
+        // Only a mentor declines, not while suspended (the note is words to another member),
+        // and only a thread they may still read (a mentorship ended since: it does not exist for them).
+        guard actor.isMentor else { throw MentorError.denied("The queue is for mentors") }
+        if actor.isSuspended(at: now) { throw MentorError.denied(Policy.suspensionMessage(actor)) }
+        try require(actor, .read, .thread(try threadState(store, threadID)), now: now)
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if note.unicodeScalars.count > declineNoteLimit {
             throw MentorError.invalid([FieldError("note", "The note must be \(declineNoteLimit) characters or fewer")])
@@ -320,10 +346,15 @@ public enum Mentors {
 /// The moderation log entries of mentor actions (mentorships started and ended, thread links).
 /// Called inside the write that makes the change, so the action and its record commit together.
 public enum MentorLog {
-    public static func append(_ tx: Connection, actorID: Int64, action: String, targetType: String, targetID: Int64,
+    public static func append(_ tx: Connection, actorID: Int64, action: ModerationAction, targetType: String, targetID: Int64,
                               reason: String, at date: Date) throws {
-        try Moderation.appendLog(tx, actorID: actorID, action: action, target: targetType, targetID,
+        try Moderation.appendLog(tx, actorID: actorID, action, target: targetType, targetID,
                                  reason: String(String.UnicodeScalarView(reason.unicodeScalars.prefix(1000))), now: date)
+    }
+
+    /// "Helen Marsh (@helen_marsh)": a mentor as a log entry's reason names them.
+    static func name(_ tx: Connection, _ userID: Int64) throws -> String {
+        try tx.scalar(String.self, "SELECT display_name || ' (@' || handle || ')' FROM users WHERE id = ?", userID) ?? "a mentor"
     }
 }
 

@@ -47,6 +47,11 @@ public enum ModerationAction: String, Sendable, CaseIterable {
     case editBriefing = "edit_briefing"
     case createInvite = "create_invite"
     case revokeInvite = "revoke_invite"
+    /// Mentor actions (`MentorLog`): a mentorship started or ended, a mentor linked to a thread
+    /// by an admin. The log page used to leave them out, having no words for them.
+    case startMentorship = "start_mentorship"
+    case endMentorship = "end_mentorship"
+    case linkMentor = "link_mentor"
 
     /// The log's wording: "hid a post".
     public var phrase: String {
@@ -75,6 +80,9 @@ public enum ModerationAction: String, Sendable, CaseIterable {
         case .editBriefing: "changed the briefing:"
         case .createInvite: "made an invite"
         case .revokeInvite: "revoked an invite"
+        case .startMentorship: "started the mentorship of"
+        case .endMentorship: "ended the mentorship of"
+        case .linkMentor: "linked a mentor to"
         }
     }
 }
@@ -351,6 +359,15 @@ public enum Moderation {
                 throw ModerationError.invalid(field: "organisation", message: "The thread is already there")
             }
             try tx.run("UPDATE threads SET organisation_id = ? WHERE id = ?", organisationID, threadID)
+            if let organisationID {
+                // Mentors who cannot read the new space are no longer the thread's mentors (as
+                // when their mentorship ends): only its own mentors stay linked.
+                try tx.run("""
+                    DELETE FROM thread_mentors WHERE thread_id = ?1 AND status <> 'declined'
+                      AND NOT EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = thread_mentors.mentor_id
+                                      AND m.organisation_id = ?2 AND m.ended_at IS NULL)
+                    """, threadID, organisationID)
+            }
             try appendLog(tx, actorID: actorID, .moveThread, target: "thread", threadID,
                           reason: "To \(destination)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
         }
@@ -470,9 +487,21 @@ public enum Moderation {
         try store.write { tx in
             guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .changeRole, .user(id: userID, role: role), now: now)
-            // A suspended account cannot become an admin (admins cannot be suspended).
+            try refuseSuspendedAdmin(tx, userID: userID, to: newRole, now: now)
             try applyRoleChange(tx, userID: userID, from: role, to: newRole, actorID: actorID, reason: reason, now: now)
         }
+    }
+
+    /// A suspended account cannot become an admin: admins cannot be suspended, so the suspension
+    /// could then be neither lifted nor served (every admin page refuses a suspended actor).
+    /// Lift it first. Asked by the admin pages' role change and its preview.
+    /// - Throws: `.invalid` on the role field, saying until when and what to do.
+    static func refuseSuspendedAdmin(_ conn: Connection, userID: Int64, to newRole: Role, now: Date) throws {
+        guard newRole == .admin,
+              let until = try conn.scalar(Date.self, "SELECT suspended_until FROM users WHERE id = ? AND suspended_until > ?", userID, now)
+        else { return }
+        throw ModerationError.invalid(field: "role", message: "This account is suspended until \(Policy.suspensionEnd(until)): "
+                                      + "lift the suspension before making them an admin")
     }
 
     /// How many active mentorships `applyRoleChange` to `newRole` would end: all of them
@@ -491,9 +520,17 @@ public enum Moderation {
             """, userID)
     }
 
+    /// How many threads `userID` is linked to as a mentor that `applyRoleChange` to `newRole`
+    /// would take them off: all of them unless the new role is mentor.
+    static func linksLostByRoleChange(_ conn: Connection, userID: Int64, to newRole: Role) throws -> Int {
+        guard newRole != .mentor else { return 0 }
+        return try conn.scalar(Int.self, "SELECT count(*) FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID) ?? 0
+    }
+
     /// Sets `userID`'s role inside the caller's write and logs it; when the new role is not
     /// mentor, every active mentorship of theirs ends now, each ending logged (issue 16: a
-    /// demoted mentor kept reading the private spaces they mentored). The one role change: the
+    /// demoted mentor kept reading the private spaces they mentored), and they are taken off
+    /// the threads they were linked to (`linksLostByRoleChange`). The one role change: the
     /// admin users page (`changeRole`), the mentor admin page (`Mentors.changeRole`) and
     /// `mutuals user role` (`Accounts.setRole`) all come through here.
     /// - Parameter actorID: who made the change; the CLI logs it as the person themselves.
@@ -503,9 +540,14 @@ public enum Moderation {
         if newRole != .mentor {
             for id in try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL ORDER BY id", userID) {
                 try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
-                try MentorLog.append(tx, actorID: actorID, action: "end_mentorship", targetType: "mentorship", targetID: id,
+                try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
                                      reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", at: now)
             }
+            // No longer anyone's mentor: taken off every thread they were linked to, so no thread
+            // or ask page names them, no request counts as answered by them, and their queue is
+            // empty if they are made a mentor again (as their spaces are). Declined links stay:
+            // the asker's notification reads its note from them.
+            try tx.run("DELETE FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID)
         }
         try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
                       reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)

@@ -84,6 +84,10 @@ public enum ModerationQueries {
                    CASE l.target_type
                      WHEN 'user' THEN (SELECT '@' || handle FROM users WHERE id = l.target_id)
                      WHEN 'topic' THEN (SELECT name FROM topics WHERE id = l.target_id)
+                     -- A mentorship is public (the mentor's profile lists the pathfinders they support).
+                     WHEN 'mentorship' THEN (SELECT mu.display_name || ' with ' || mo.name FROM mentorships m
+                                             JOIN users mu ON mu.id = m.mentor_id JOIN organisations mo ON mo.id = m.organisation_id
+                                             WHERE m.id = l.target_id)
                      WHEN 'thread' THEN (SELECT t.title FROM threads t WHERE t.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))
                      WHEN 'post' THEN (SELECT t.title FROM posts p JOIN threads t ON t.id = p.thread_id
                                        WHERE p.id = l.target_id AND (t.hidden = 0 OR ?2) AND \(PageQueries.visible))

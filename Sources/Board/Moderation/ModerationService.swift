@@ -153,11 +153,14 @@ public struct ModerationService: Sendable {
         return try store.read { conn in
             guard let user = try ModerationQueries.user(conn, id: userID), let current = Role(rawValue: user.role) else { throw ModerationError.notFound }
             try Moderation.require(actor, .changeRole, .user(id: userID, role: current), now: now)
+            try Moderation.refuseSuspendedAdmin(conn, userID: userID, to: role, now: now)
             guard current != role else {
                 throw ModerationError.invalid(field: "role", message: "@\(user.handle) is already \(role == .admin ? "an" : "a") \(role.rawValue): choose another role")
             }
-            return RoleChangePreview(user: user, from: current, to: role,
-                                     endingOrganisations: try Moderation.organisationsLostByRoleChange(conn, userID: userID, to: role))
+            var preview = RoleChangePreview(user: user, from: current, to: role,
+                                            endingOrganisations: try Moderation.organisationsLostByRoleChange(conn, userID: userID, to: role))
+            preview.endingThreadLinks = try Moderation.linksLostByRoleChange(conn, userID: userID, to: role)
+            return preview
         }
     }
 
@@ -194,10 +197,13 @@ public struct ModerationService: Sendable {
     /// still active. Only admins may end one (the action asks again).
     public func activeMentorship(by actor: Actor, id: Int64) throws -> EndingMentorship? {
         let now = clock.now()
-        guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied("Only admins can do that") }
+        guard Policy.isAdmin(actor), !actor.isSuspended(at: now) else { throw ModerationError.denied(Policy.adminsOnly(actor)) }
         return try store.read { conn in
             try conn.queryOne(EndingMentorship.self, """
-                SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at
+                SELECT m.id, u.display_name AS mentor_name, u.handle AS mentor_handle, o.name AS organisation_name, m.started_at,
+                       (SELECT count(*) FROM thread_mentors tm JOIN threads t ON t.id = tm.thread_id
+                         WHERE tm.mentor_id = m.mentor_id AND tm.status <> 'declined' AND t.organisation_id = m.organisation_id)
+                         AS private_thread_links
                 FROM mentorships m JOIN users u ON u.id = m.mentor_id JOIN organisations o ON o.id = m.organisation_id
                 WHERE m.id = ? AND m.ended_at IS NULL
                 """, id)
@@ -266,6 +272,8 @@ public struct RoleChangePreview: Sendable {
     public let endingOrganisations: [String]
     /// How many of their active mentorships the change ends.
     public var endingMentorships: Int { endingOrganisations.count }
+    /// How many threads they are linked to as a mentor: the change takes them off those.
+    public var endingThreadLinks = 0
 }
 
 /// A post an admin is asked to confirm deleting for good (`ModerationService.previewDeletion`).
@@ -287,10 +295,14 @@ public struct EndingMentorship: Sendable, RowDecodable {
     public let mentorHandle: String
     public let organisationName: String
     public let startedAt: Date
+    /// How many of the organisation's private threads the mentor is linked to: ending takes
+    /// them off those (`Mentors.endMentorship`).
+    public let privateThreadLinks: Int
 
     public init(row: Row) throws {
         id = try row["id"]; mentorName = try row["mentor_name"]; mentorHandle = try row["mentor_handle"]
         organisationName = try row["organisation_name"]; startedAt = try row["started_at"]
+        privateThreadLinks = try row["private_thread_links"]
     }
 }
 

@@ -125,7 +125,7 @@ extension Actor {
         let loaded = try Actor.load(conn, account: account)
         guard account.role == .admin, !account.twoFactorEnabled, adminsNeedTwoFactor else { return loaded }
         return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
-                     suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason)
+                     suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason, adminWithoutTwoFactor: true)
     }
 }
 

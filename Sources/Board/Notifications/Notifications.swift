@@ -408,12 +408,31 @@ public enum Notifications {
     /// visibility rule applied when the list is read, not only when the notification was made,
     /// since access can end (a thread moved into a private space or hidden, a mentorship ended, a
     /// role changed, a post held or hidden).
+    ///
+    /// A notification of a role's work is for the role's holders only (`stillTheirWork`): a
+    /// mentor made a member again no longer hears they were linked to a thread (they were taken
+    /// off it, `Moderation.applyRoleChange`), and an admin made a member no longer sees held
+    /// posts, membership requests or mentor requests, in the list, the count or the mail.
     static let stillReadable = """
         (n.thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE t.id = n.thread_id
                                         AND \(Visibility.threadReadableByRecipient)))
         AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id
                                           AND \(Visibility.postTextReadable(by: Visibility.userRow("u")))))
+        AND \(stillTheirWork)
         """
+
+    /// Notification `n` (recipient `u`) about a role's work is still for them: "you were linked
+    /// as a mentor" while they are a mentor still linked to the thread (or who declined it);
+    /// the admins' kinds while they are an admin.
+    static let stillTheirWork = """
+        (n.kind <> 'mentor_requested' OR (u.role = 'mentor' AND EXISTS (SELECT 1 FROM thread_mentors tm
+                                          WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.user_id)))
+        AND (n.kind NOT IN (\(adminKinds)) OR u.role = 'admin')
+        """
+
+    /// The kinds only admins are sent.
+    static let adminKinds = [NotificationKind.postHeld, .organisationRequested, .mentorWanted]
+        .map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// Unread notifications of `userID` that they may still read.
     public static func unreadCount(_ conn: Connection, userID: Int64) throws -> Int {

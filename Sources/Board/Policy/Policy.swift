@@ -11,15 +11,19 @@ public struct Actor: Sendable, Equatable {
     public let mentoredOrganisations: Set<Int64>
     public let suspendedUntil: Date?
     public let suspensionReason: String?
+    /// An admin acting with a member's powers until they turn on two-factor sign-in, which the
+    /// instance requires of admins (`Actor.signedIn`): refusals of admin actions say so.
+    public let adminWithoutTwoFactor: Bool
 
     public init(userID: Int64?, role: Role?, organisationID: Int64? = nil, mentoredOrganisations: Set<Int64> = [],
-                suspendedUntil: Date? = nil, suspensionReason: String? = nil) {
+                suspendedUntil: Date? = nil, suspensionReason: String? = nil, adminWithoutTwoFactor: Bool = false) {
         self.userID = userID
         self.role = role
         self.organisationID = organisationID
         self.mentoredOrganisations = mentoredOrganisations
         self.suspendedUntil = suspendedUntil
         self.suspensionReason = suspensionReason
+        self.adminWithoutTwoFactor = adminWithoutTwoFactor
     }
 
     /// Someone not signed in.
@@ -193,9 +197,9 @@ public enum Policy {
              (.linkMentor, .thread), (.linkMentor, .organisation),
              (.manageTopics, .network), (.manageBriefing, .network), (.manageOrganisations, .network),
              (.makeInvites, .network), (.manageSettings, .network), (.viewModerationQueue, .network):
-            return isAdmin(actor) ? .allowed : .denied("Only admins can do that")
+            return isAdmin(actor) ? .allowed : .denied(adminsOnly(actor))
         case (.suspendUser, .user(let id, let role)), (.changeRole, .user(let id, let role)):
-            guard isAdmin(actor) else { return .denied("Only admins can do that") }
+            guard isAdmin(actor) else { return .denied(adminsOnly(actor)) }
             if actor.userID == id { return .denied("You cannot do that to your own account") }
             if action == .suspendUser, role == .admin { return .denied("An admin cannot be suspended; change their role first") }
             return .allowed
@@ -207,6 +211,14 @@ public enum Policy {
     // MARK: Named predicates
 
     public static func isAdmin(_ actor: Actor) -> Bool { actor.isAdmin }
+
+    /// Why an admin action is refused: to an admin who has not turned on the two-factor sign-in
+    /// the instance requires, what to do (they would otherwise read "Only admins can do that").
+    public static func adminsOnly(_ actor: Actor) -> String {
+        actor.adminWithoutTwoFactor
+            ? "This network requires admins to use two-factor sign-in. Turn it on (Your account, Two-factor sign-in) to use the admin pages"
+            : "Only admins can do that"
+    }
 
     public static func isOwn(_ actor: Actor, _ authorID: Int64) -> Bool { actor.userID == authorID }
 

@@ -74,7 +74,8 @@ struct AdminRoutes: RouteCollection {
 
     func decide(_ request: Request) throws -> Response {
         let postID = try request.id()
-        return try adminForm(request, page: queuePage, fieldID: { "\($0)-\(postID)" }) { context, items in
+        return try adminForm(request, page: { try queuePage($0, form: $1, status: $2, postID: postID) },
+                             fieldID: { "\($0)-\(postID)" }) { context, items in
             let reason = items["reason"] ?? ""
             let decision: PostDecision
             let notice: SiteNotice
@@ -97,7 +98,7 @@ struct AdminRoutes: RouteCollection {
     /// The Confirm button of the deletion page: the post goes for good.
     func delete(_ request: Request) throws -> Response {
         let postID = try request.id()
-        return try adminForm(request, page: queuePage, fieldID: { "\($0)-\(postID)" }) { context, items in
+        return try adminForm(request, page: { try queuePage($0, form: $1, status: $2, postID: postID) }, fieldID: { "\($0)-\(postID)" }) { context, items in
             try moderation.decide(by: context.actor, postID: postID, .delete(reason: items["reason"] ?? ""))
             return context.redirect("/admin/queue", notice: .postDeleted)
         }
@@ -441,8 +442,11 @@ struct AdminRoutes: RouteCollection {
 
     // MARK: Pages
 
-    func queuePage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok) throws -> Response {
-        pages.queue.response(InLayout(AdminQueueView(items: try moderation.queue(), actor: context.actor, now: app.accounts.clock.now(), form: form), context, form: form), status: status)
+    /// The queue; `postID`: the post whose decision came back, shown as typed.
+    func queuePage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, postID: Int64? = nil) throws -> Response {
+        let view = AdminQueueView(items: try moderation.queue(), actor: context.actor, now: app.accounts.clock.now(), form: form,
+                                  formPostID: postID)
+        return pages.queue.response(InLayout(view, context, form: form), status: status)
     }
 
     /// The thread's admin page; `refused`: the form of the request that came back, shown as typed.
@@ -463,7 +467,8 @@ struct AdminRoutes: RouteCollection {
             let query = try usersQuery(request)
             let view = AdminUsersView(query: query, users: try moderation.users(handlePrefix: query), actor: context.actor,
                                       now: app.accounts.clock.now(),
-                                      notice: try usersNotice(context), form: form)
+                                      notice: try usersNotice(context), form: form,
+                                      formUserID: request.parameters.int("id").map(Int64.init))
             return pages.users.response(InLayout(view, context, form: form), status: status)
         }
     }
@@ -484,7 +489,8 @@ struct AdminRoutes: RouteCollection {
     func invitesPage(_ request: Request, made: InviteMade? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             let organisations = try app.accounts.organisations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: false) }
-            let view = AdminInvitesView(invites: try app.network.invites.open(), organisations: organisations, made: made)
+            let view = AdminInvitesView(invites: try app.network.invites.open(), organisations: organisations, made: made,
+                                        typed: form.values)
             return pages.invites.response(InLayout(view, context, form: form), status: status)
         }
     }

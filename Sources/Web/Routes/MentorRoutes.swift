@@ -161,6 +161,8 @@ struct MentorRoutes: RouteCollection {
     /// The decline page for a thread waiting in the mentor's queue that is linked to them; 404 otherwise.
     func declinePage(_ context: RequestContext, threadID: Int64, form: FormState, status: HTTPStatus = .ok) throws -> Response {
         guard let account = context.account, context.actor.isMentor else { throw HTTPError(.forbidden, "The queue is for mentors") }
+        // The queue offers a suspended mentor no Decline (`restriction`): the note is words to the asker.
+        if context.actor.isSuspended(at: app.accounts.clock.now()) { throw HTTPError(.forbidden, Policy.suspensionMessage(context.actor)) }
         guard let item = try mentors.queue(mentorID: account.id, viewer: context.viewer).waiting
             .first(where: { $0.threadID == threadID && $0.linkedToYou }) else { throw HTTPError.notFound }
         let page: TemplateObject = [
@@ -175,7 +177,7 @@ struct MentorRoutes: RouteCollection {
 
     func admin(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
         // `?organisation=&mentor=`: a member's request for a mentor (their notification's link) fills the form in.
         let query = try request.queryItems()
         let prefill = ["organisation": Self.nonEmpty(query["organisation"]), "mentor": Self.nonEmpty(query["mentor"])].compactMapValues { $0 }
@@ -222,7 +224,7 @@ struct MentorRoutes: RouteCollection {
             try context.finish(adminPage(context, form: FormState(items: items, errors: [FieldError(field, message)]), status: .unprocessableContent))
         }
         let handle = (items["handle"] ?? "").trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "@", with: "")
-        guard !handle.isEmpty else { return try refused("handle", "Enter the handle of the member to link") }
+        guard !handle.isEmpty else { return try refused("handle", "Enter the handle of the person whose role you are changing") }
         guard let role = Role(rawValue: items["role"] ?? ""), role != .admin else { return try refused("role", "Select a role") }
         guard let user = try app.network.moderation.user(handle: handle) else { return try refused("handle", "There is no member with that handle") }
         guard user.role != Role.admin.rawValue else { return try refused("handle", "@\(user.handle) is an admin: change an admin’s role on the users page") }
@@ -259,7 +261,7 @@ struct MentorRoutes: RouteCollection {
     /// its Confirm button (the POST below) ends the mentorship.
     func confirmEndMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, "Only admins can do that", in: context)) }
+        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
         guard let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
             return context.redirect("/admin/mentors", notice: .mentorshipEnded)
         }
@@ -269,10 +271,23 @@ struct MentorRoutes: RouteCollection {
 
     func endMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard case .valid(let items) = try app.checkedForm(request, context) else {
-            return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+        let submission = try app.checkedForm(request, context)
+        guard case .valid(let items) = submission else {
+            // The confirmation page again, with the reason as typed, for an admin; a bare refusal otherwise.
+            guard Policy.isAdmin(context.actor),
+                  let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+            }
+            let form = FormState(items: submission.items, formMessage: CSRF.resubmitMessage)
+            return context.finish(try app.pages.templates.template("admin-confirm")
+                .response(InLayout(AdminConfirmView.endMentorship(mentorship), context, form: form), status: .forbidden))
         }
-        try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
+        do {
+            try mentors.endMentorship(by: context.actor, id: try request.id(), reason: items["reason"] ?? "")
+        } catch MentorError.notFound {
+            // Ended meanwhile (another admin, or Confirm twice): nothing to end, back to the list, as the GET does.
+            return context.redirect("/admin/mentors", notice: .mentorshipEnded)
+        }
         return context.redirect("/admin/mentors", notice: .mentorshipEnded)
     }
 
@@ -355,7 +370,7 @@ struct MentorRoutes: RouteCollection {
     }
 
     func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, notice: String? = nil) throws -> Response {
-        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, "Only admins can do that", in: context) }
+        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context) }
         let all = try mentors.mentors()
         let page: TemplateObject = [
             "mentors": .list(all.map(MentorViews.card)),

@@ -11,6 +11,15 @@ struct AdminQueueView: KeyedTemplateRenderable {
     /// A decision that came back with an error: its message shows at the post's reason field
     /// (`reason-12`), with what was typed.
     var form = FormState()
+    /// The post in the path of the decision that came back: its reason shows as typed, also when
+    /// the form was refused as a whole (its token), which names no field.
+    var formPostID: Int64?
+
+    /// What was typed as the reason for `postID`, when its form came back; "" otherwise.
+    func typedReason(_ postID: Int64) -> String {
+        let cameBack = !reasonError(postID).isEmpty || (postID == formPostID && form.formMessage != nil)
+        return cameBack ? form.values["reason"] ?? "" : ""
+    }
 
     /// The post's words without markup (not raw Markdown), up to 600 characters, a paragraph each.
     static func paragraphs(_ markdown: String) -> [TemplateValue] {
@@ -40,7 +49,7 @@ struct AdminQueueView: KeyedTemplateRenderable {
                     "hidden": .bool(item.hidden), "mayHide": .bool(item.mayHide), "since": .text(DateText.humanWithTime(item.since)),
                     "sinceISO": .text(DateText.iso(item.since)), "hasFlags": .bool(!item.flags.isEmpty),
                     "error_reason": .text(reasonError(item.postID)),
-                    "reason": .text(reasonError(item.postID).isEmpty ? "" : form.values["reason"] ?? ""),
+                    "reason": .text(typedReason(item.postID)),
                     "flags": .list(item.flags.map { flag in
                         ["reason": .text(flag.reason.label), "reporter": .text(flag.reporterHandle), "note": .text(flag.note)]
                     }),
@@ -116,6 +125,9 @@ struct AdminUsersView: KeyedTemplateRenderable {
     /// A form that came back with an error: its values and messages show on the row of the
     /// user in the path (fields named `reason-12`).
     var form = FormState()
+    /// The user in the path of the form that came back: their row shows what was typed, also
+    /// when the form was refused as a whole (its token), which names no field.
+    var formUserID: Int64?
 
     static let roles: [(Role, String)] = [(.member, "Member"), (.mentor, "Mentor"), (.admin, "Admin")]
 
@@ -164,9 +176,11 @@ struct AdminUsersView: KeyedTemplateRenderable {
         }
         let suspended: Date? = user.suspendedUntil.flatMap { $0 > now ? $0 : nil }
         let daysError = error("days", of: user), reasonError = error("reason", of: user)
-        let typed = !daysError.isEmpty || !reasonError.isEmpty
+        let refusedHere = user.id == formUserID && form.formMessage != nil
+        let typed = !daysError.isEmpty || !reasonError.isEmpty || (refusedHere && form.values["days"] != nil)
+        let chosenRole = refusedHere ? form.values["role"].flatMap { Role(rawValue: $0)?.rawValue } ?? user.role : user.role
         let roles: [TemplateValue] = Self.roles.map { role in
-            ["value": .text(role.0.rawValue), "label": .text(role.1), "selected": .bool(role.0.rawValue == user.role)]
+            ["value": .text(role.0.rawValue), "label": .text(role.1), "selected": .bool(role.0.rawValue == chosenRole)]
         }
         var row: [String: TemplateValue] = [
             "id": .int(Int(user.id)), "handle": .text(user.handle), "displayName": .text(user.displayName),
@@ -208,6 +222,10 @@ struct AdminConfirmView: KeyedTemplateRenderable {
     let fields: [(name: String, value: String)]
     let confirmLabel: String
     let cancelLink: String
+    /// An optional reason typed on this page, for the moderation log (ending a mentorship, whose
+    /// End is a link, and a role change from the users page, whose row has no reason field: this
+    /// page is the first place to say why).
+    var asksReason = false
 
     static func suspension(_ preview: SuspensionPreview, days: String, query: String) -> AdminConfirmView {
         let user = preview.user
@@ -229,7 +247,7 @@ struct AdminConfirmView: KeyedTemplateRenderable {
             action: "/admin/users/\(user.id)/role/confirm" + (query.isEmpty ? "" : "?q=" + FormDecoder.encode(query)),
             fields: [("role", preview.to.rawValue)],
             confirmLabel: "Make \(user.displayName) \(AdminUsersView.roleWithArticle(preview.to.rawValue))",
-            cancelLink: AdminUsersView.link(query: query))
+            cancelLink: AdminUsersView.link(query: query), asksReason: true)
     }
 
     /// The role form of /admin/mentors asks the same, then comes back there.
@@ -254,6 +272,11 @@ struct AdminConfirmView: KeyedTemplateRenderable {
         case 1: details.append("Their mentorship of \(preview.endingOrganisations[0]) will end: they will lose access to its private space.")
         default:
             details.append("Their mentorships of \(listed(preview.endingOrganisations)) will end: they will lose access to those private spaces.")
+        }
+        switch preview.endingThreadLinks {
+        case 0: break
+        case 1: details.append("They will be taken off the thread they were linked to as a mentor.")
+        case let count: details.append("They will be taken off the \(count) threads they were linked to as a mentor.")
         }
         if preview.to == .mentor { details.append("They will appear in the mentor directory and can be linked to pathfinders and threads.") }
         if preview.to == .admin { details.append("They will be able to use every admin page: the queue, users, topics, invites and settings.") }
@@ -285,14 +308,24 @@ struct AdminConfirmView: KeyedTemplateRenderable {
             heading: "End the mentorship of \(mentorship.mentorName) with \(mentorship.organisationName)?",
             details: ["\(mentorship.mentorName) (@\(mentorship.mentorHandle)) has mentored \(mentorship.organisationName) since "
                       + "\(DateText.human(mentorship.startedAt)).",
-                      "From now on they will not be able to read \(mentorship.organisationName)’s private space. Their posts stay.",
+                      "From now on they will not be able to read \(mentorship.organisationName)’s private space. Their posts stay."
+                      + Self.privateLinks(mentorship.privateThreadLinks),
                       "The ending is recorded in the moderation log. You can start a new mentorship later."],
             action: "/admin/mentorships/\(mentorship.id)/end",
             fields: [],
-            confirmLabel: "End the mentorship", cancelLink: "/admin/mentors")
+            confirmLabel: "End the mentorship", cancelLink: "/admin/mentors", asksReason: true)
     }
 
-    enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink }
+    /// " They will be taken off the 2 private threads of it they were linked to."
+    static func privateLinks(_ count: Int) -> String {
+        switch count {
+        case 0: ""
+        case 1: " They will be taken off the private thread of it they were linked to."
+        default: " They will be taken off the \(count) private threads of it they were linked to."
+        }
+    }
+
+    enum Key: String, CaseIterable, Sendable { case heading, details, action, fields, confirmLabel, cancelLink, asksReason }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -303,6 +336,7 @@ struct AdminConfirmView: KeyedTemplateRenderable {
         case .fields: .list(fields.map { ["name": .text($0.name), "value": .text($0.value)] })
         case .confirmLabel: .text(confirmLabel)
         case .cancelLink: .text(cancelLink)
+        case .asksReason: .bool(asksReason)
         }
     }
 }
@@ -434,15 +468,25 @@ struct AdminInvitesView: KeyedTemplateRenderable {
     let invites: [AdminInvite]
     let organisations: [ChoiceRow]
     var made: InviteMade? = nil
+    /// What was typed in the invite form when it came back (refused, or a field in error): shown
+    /// again, the defaults otherwise.
+    var typed: [String: String] = [:]
 
-    enum Key: String, CaseIterable, Sendable { case made, newLink, organisations, invites, hasInvites }
+    static let roles = [("member", "Member"), ("mentor", "Mentor"), ("admin", "Admin")]
+
+    enum Key: String, CaseIterable, Sendable { case made, newLink, roles, organisations, days, uses, invites, hasInvites }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .made: .bool(made != nil)
         case .newLink: .text(made?.link ?? "")
-        case .organisations: .list(organisations.map(\.templateValue))
+        case .roles:
+            .list(Self.roles.map { ["value": .text($0.0), "label": .text($0.1), "selected": .bool(typed["role"] == $0.0)] })
+        case .organisations:
+            .list(organisations.map { ChoiceRow(value: $0.value, label: $0.label, selected: typed["organisation"] == $0.value).templateValue })
+        case .days: .text(typed["days"] ?? "14")
+        case .uses: .text(typed["uses"] ?? "1")
         case .hasInvites: .bool(!invites.isEmpty)
         case .invites:
             .list(invites.map { invite in

@@ -111,7 +111,7 @@ struct ModerationLogView: KeyedTemplateRenderable {
     static func label(_ entry: LogEntry) -> String {
         // The reason names the topic, invite, organisation or briefing item as it was.
         if ["topic", "invite", "organisation", "briefing_item"].contains(entry.targetType) { return "" }
-        if let label = entry.targetLabel { return entry.targetType == "user" ? label : "“\(label)”" }
+        if let label = entry.targetLabel { return ["user", "mentorship"].contains(entry.targetType) ? label : "“\(label)”" }
         switch entry.targetType {
         case "thread", "post": return "a thread you cannot see, or one since removed"
         case "setting": return ""

@@ -30,7 +30,7 @@ struct NotificationsView: KeyedTemplateRenderable {
         case .accepted: return "\(who) accepted your reply as the answer in “\(thread)”"
         case .newThreadInTopic: return "\(who) started “\(thread)” in a topic you follow"
         case .mentorLinked: return "A mentor was linked to your thread “\(thread)”"
-        case .mentorRequested: return "You were linked to “\(thread)” as a mentor"
+        case .mentorRequested: return "\(who) asked you to help with “\(thread)” as a mentor: it is in your mentor queue"
         case .moderation: return "A moderator acted on your post in “\(thread)”"
         case .postHeld: return "\(who)’s post in “\(thread)” is waiting for approval"
         case .postApproved: return "Your post in “\(thread)” was approved: everyone who can read the thread sees it now"
