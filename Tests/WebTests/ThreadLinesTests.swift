@@ -177,4 +177,28 @@ import TestSupport
             return
         }
     }
+
+    /// Kept markup stays within its byte limit: an entry heavier than the limit is rendered each
+    /// time, and entries that would pass it drop the others.
+    @Test func fragmentsStayWithinTheirByteLimit() {
+        let renders = Mutex(0)
+        let fragments = KeptFragments<String, String>(limit: 8, byteLimit: 100, bytes: { _, output in output.utf8.count }) { input in
+            renders.withLock { $0 += 1 }
+            return input
+        }
+        let heavy = String(repeating: "x", count: 101)
+        for _ in 0..<4 { #expect(fragments.output(id: 1, for: heavy) == heavy) }
+        #expect(renders.withLock { $0 } == 4)  // never kept
+        let light = String(repeating: "a", count: 40)
+        for _ in 0..<3 { #expect(fragments.output(id: 2, for: light) == light) }
+        #expect(renders.withLock { $0 } == 6)  // kept from the second render on
+        for _ in 0..<3 { #expect(fragments.output(id: 3, for: light) == light) }
+        #expect(renders.withLock { $0 } == 8)  // 80 bytes kept: both are
+        for _ in 0..<3 { #expect(fragments.output(id: 4, for: light) == light) }
+        #expect(renders.withLock { $0 } == 10)  // 120 would pass the limit: the others were dropped
+        #expect(fragments.output(id: 4, for: light) == light)
+        #expect(renders.withLock { $0 } == 10)
+        #expect(fragments.output(id: 2, for: light) == light)
+        #expect(renders.withLock { $0 } == 11)
+    }
 }

@@ -181,7 +181,12 @@ final class PostBlocks: Sendable {
         let byteCount: Int
     }
 
-    init(template: Template, limit: Int = 8192) {
+    /// - Parameters:
+    ///   - limit: how many blocks are kept, about.
+    ///   - byteLimit: how many bytes of markup and post text they may hold (32 MB: 8,192 blocks
+    ///     of about 2 KB each take about half of it); a block of a very long post is rendered
+    ///     each time instead.
+    init(template: Template, limit: Int = 8192, byteLimit: Int = 32 << 20) {
         var generator = SystemRandomNumberGenerator()
         // SOH, which no page text has (forms drop control characters, `FormText.cleaned`) and
         // escaping leaves alone, then 32 random hex digits.
@@ -192,7 +197,9 @@ final class PostBlocks: Sendable {
         }.joined()
         self.template = template
         self.hole = hole
-        kept = KeptFragments(limit: limit) { block in Self.pieces(template, block, hole: hole) }
+        kept = KeptFragments(limit: limit, byteLimit: byteLimit, bytes: { block, pieces in
+            pieces.byteCount + (block.bodyHTML?.utf8.count ?? 0)
+        }) { block in Self.pieces(template, block, hole: hole) }
     }
 
     /// `block` rendered with the placeholder for its token, cut around it.

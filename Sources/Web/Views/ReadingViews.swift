@@ -63,8 +63,10 @@ struct ThreadListItem: KeyedTemplateRenderable {
 typealias ThreadLines = KeptFragments<ThreadSummary, String>
 
 extension KeptFragments where Input == ThreadSummary, Output == String {
-    convenience init(template: Template, limit: Int = 4096) {
-        self.init(limit: limit) { String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self) }
+    convenience init(template: Template, limit: Int = 4096, byteLimit: Int = 8 << 20) {
+        self.init(limit: limit, byteLimit: byteLimit, bytes: { _, line in line.utf8.count }) {
+            String(decoding: template.render(ThreadListItem(thread: $0)), as: UTF8.self)
+        }
     }
 
     /// The line for `thread`, as markup.
@@ -107,6 +109,8 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
         var entries: [Int64: Entry] = [:]
         /// Ids rendered once and not kept.
         var seen: Set<Int64> = []
+        /// The bytes the entries hold (`bytes(of:)`).
+        var bytes = 0
     }
 
     private final class Shard: Sendable {
@@ -123,12 +127,23 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
     private let render: @Sendable (Input) -> Output
     private let shards: [Shard]
     private let limitPerShard: Int
+    /// What an entry weighs, in bytes, and how much a shard may hold (its share of `byteLimit`):
+    /// whatever members post (a post may hold 50,000 characters), the kept markup stays bounded.
+    private let bytes: @Sendable (Input, Output) -> Int
+    private let byteLimitPerShard: Int
 
-    init(limit: Int, render: @escaping @Sendable (Input) -> Output) {
+    /// - Parameters:
+    ///   - limit: how many entries are kept, about (all of a shard's dropped when it is full).
+    ///   - byteLimit: how many bytes they may hold, by `bytes`; an entry heavier than a shard's
+    ///     share is rendered each time and never kept.
+    init(limit: Int, byteLimit: Int = .max, bytes: @escaping @Sendable (Input, Output) -> Int = { _, _ in 0 },
+         render: @escaping @Sendable (Input) -> Output) {
         // Small limits (tests) keep one shard, so the limit is exact.
         let count = limit >= 1024 ? 32 : 1
         shards = (0..<count).map { _ in Shard() }
         limitPerShard = max(1, limit / count)
+        byteLimitPerShard = max(1, byteLimit / count)
+        self.bytes = bytes
         self.render = render
     }
 
@@ -149,12 +164,20 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
         }
     }
 
-    /// Keeps `output`, rendered from `input`, under `id`.
+    /// Keeps `output`, rendered from `input`, under `id`, unless it weighs more than a shard may
+    /// hold.
     func keep(_ output: Output, id: Int64, for input: Input) {
+        let weight = bytes(input, output)
+        guard weight <= byteLimitPerShard else { return }
         let entry = Entry(input: input, output: output)
         shard(id).kept.withLock { kept in
-            if kept.entries.count >= limitPerShard { kept.entries.removeAll(keepingCapacity: true) }
+            if let old = kept.entries.removeValue(forKey: id) { kept.bytes -= bytes(old.input, old.output) }
+            if kept.entries.count >= limitPerShard || kept.bytes + weight > byteLimitPerShard {
+                kept.entries.removeAll(keepingCapacity: true)
+                kept.bytes = 0
+            }
             kept.entries[id] = entry
+            kept.bytes += weight
         }
     }
 
