@@ -127,6 +127,17 @@ extension Actor {
         return Actor(userID: loaded.userID, role: .member, organisationID: loaded.organisationID,
                      suspendedUntil: loaded.suspendedUntil, suspensionReason: loaded.suspensionReason, adminWithoutTwoFactor: true)
     }
+
+    /// The same rule in SQL, for reads that take the reader from a `users` row (`alias`), such
+    /// as notifications and their mail (`Visibility.userRow`): the row acts as an admin when its
+    /// role is admin and it has turned two-factor on, or the instance does not require it.
+    /// `AdminTwoFactorRuleTests` checks it against `signedIn`.
+    static func actsAsAdminSQL(_ alias: String) -> String {
+        """
+        (\(alias).role = 'admin' AND (\(alias).totp_enabled_at IS NOT NULL
+         OR coalesce((SELECT value FROM settings WHERE key = '\(Setting.requireTwoFactorForAdmins.rawValue)'), '0') <> '1'))
+        """
+    }
 }
 
 /// The instance's settings: read by anyone's request, changed by admins with Policy

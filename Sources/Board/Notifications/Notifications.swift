@@ -423,11 +423,12 @@ public enum Notifications {
 
     /// Notification `n` (recipient `u`) about a role's work is still for them: "you were linked
     /// as a mentor" while they are a mentor still linked to the thread (or who declined it);
-    /// the admins' kinds while they are an admin.
+    /// the admins' kinds while they may act as an admin (not, where two-factor is required,
+    /// before they turn it on: their requests act as a member's).
     static let stillTheirWork = """
         (n.kind <> 'mentor_requested' OR (u.role = 'mentor' AND EXISTS (SELECT 1 FROM thread_mentors tm
                                           WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.user_id)))
-        AND (n.kind NOT IN (\(adminKinds)) OR u.role = 'admin')
+        AND (n.kind NOT IN (\(adminKinds)) OR \(Actor.actsAsAdminSQL("u")))
         """
 
     /// The kinds only admins are sent.

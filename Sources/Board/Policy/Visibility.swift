@@ -44,10 +44,12 @@ public enum Visibility {
         organisation: "?1", isAdmin: "?2", user: "?3",
         isMentor: "EXISTS (SELECT 1 FROM users vr WHERE vr.id = ?3 AND vr.role = 'mentor' AND vr.deleted_at IS NULL)")
 
-    /// A reader given as a `users` row aliased `alias` (a notification's recipient).
+    /// A reader given as a `users` row aliased `alias` (a notification's recipient). An admin
+    /// reads as one only while they may act as one (`Actor.actsAsAdminSQL`: where the instance
+    /// requires two-factor for admins, not before they turn it on), as their requests do.
     static func userRow(_ alias: String) -> ReaderSQL {
         ReaderSQL(organisation: "(CASE WHEN \(alias).organisation_confirmed = 1 THEN \(alias).organisation_id END)",
-                  isAdmin: "(\(alias).role = 'admin')", user: "\(alias).id", isMentor: "(\(alias).role = 'mentor')")
+                  isAdmin: Actor.actsAsAdminSQL(alias), user: "\(alias).id", isMentor: "(\(alias).role = 'mentor')")
     }
 
     /// SQL condition: the space of organisation `organisation` (an SQL expression; NULL for the
