@@ -23,6 +23,8 @@ struct HostileReviewTests {
             #expect(refused.status == 403)
             #expect(refused.text.contains("Your account is suspended until"))
             #expect(refused.text.contains("abusive replies"))
+            // Said once, in the page's notice (the error summary said it again).
+            #expect(refused.text.components(separatedBy: "Your account is suspended until").count - 1 == 1)
             // The typed text comes back, to copy.
             #expect(refused.text.contains("Everyone here is a FRAUD") && refused.text.contains("Buy followers at spam.example"))
             // The page offers only what its handler allows: the profile's fields are shown, disabled, with why.

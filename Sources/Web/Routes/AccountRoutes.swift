@@ -229,7 +229,11 @@ struct AccountRoutes: RouteCollection {
                                                 organisationSlug: items["organisation"] ?? "")
         } catch ProfileError.denied(let message) {
             // Suspended (`Accounts.updateProfile` asks): the form comes back with what was typed.
-            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: message), status: .forbidden))
+            // The page says why already (its suspension notice and the locked fields' hint), so
+            // the error summary does not say it twice.
+            let shownOnPage = account.isSuspended(at: app.accounts.clock.now())
+            return try context.finish(accountPage(context, account, form: FormState(items: items, formMessage: shownOnPage ? nil : message),
+                                                  status: .forbidden))
         }
         if !errors.isEmpty {
             return try context.finish(accountPage(context, account, form: FormState(items: items, errors: errors),
