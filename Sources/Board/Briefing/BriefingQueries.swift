@@ -131,8 +131,8 @@ extension PageQueries {
         try homePage(conn, viewer: viewer, limit: limit, briefing: briefing, topics: nil)
     }
 
-    /// - Parameter topics: the topics as `ReadingService` keeps them; read here when nil.
     /// - Parameters:
+    ///   - topics: the topics as `ReadingService` keeps them; read here when nil.
     ///   - summaries: as for `ListedThreads.read`.
     ///   - counts: the topics' counts as `ReadingService` keeps them, as for `topicCounts`.
     static func homePage(_ conn: Connection, viewer: Viewer, limit: Int = 20,
