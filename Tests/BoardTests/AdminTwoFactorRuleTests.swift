@@ -70,3 +70,30 @@ import TestSupport
         }
     }
 }
+
+/// A signed-in request's actor and header counts are kept until the next commit: asked again
+/// they cost no statement, and after any write they are read afresh.
+@Suite struct SignedInKeptTests {
+    @Test func keptUntilAnythingChanges() throws {
+        try withTestNetwork { network in
+            let member = try network.member(handle: "reader")
+            let author = try network.member(handle: "author")
+            let thread = try network.thread(by: member, title: "Pensions after the transfer")
+            let board = Network(accounts: network.accounts)
+            let account = try #require(try network.accounts.account(handle: "reader"))
+            #expect(try board.settings.signedIn(account).unreadNotifications == 0)
+            let before = board.readerStatistics
+            #expect(try board.settings.signedIn(account).unreadNotifications == 0)
+            #expect(board.readerStatistics.since(before).statements == 0)
+            let reply = try network.reply(to: thread, by: author, body: "Our fund asked for a bond")
+            try network.store.write { tx in
+                try tx.run("INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at) VALUES (?, 'reply', ?, ?, ?, 0)",
+                           member.id, thread.id, reply, author.id)
+            }
+            #expect(try board.settings.signedIn(account).unreadNotifications == 1)
+            try network.store.write { try $0.run("UPDATE users SET role = 'admin' WHERE id = ?", member.id) }
+            let promoted = try #require(try network.accounts.account(handle: "reader"))
+            #expect(try board.settings.signedIn(promoted).actor.isAdmin)
+        }
+    }
+}

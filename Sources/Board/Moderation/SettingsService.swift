@@ -145,6 +145,11 @@ extension Actor {
 public struct SettingsService: Sendable {
     let store: Store
     let clock: Clock
+    /// Each signed-in account's actor and header counts (`signedIn`), kept until the next
+    /// commit: every signed-in request asks, and what they depend on (the account, its
+    /// mentorships, its notifications, the queue, the settings) changes only by a commit. The
+    /// account comes from the session kept the same way (`Accounts.keptSessions`).
+    let keptSignedIn = KeptPerKeyUntilChange<Int64, SignedInActor>(lifetime: 10, limit: 20_000)
 
     /// Every setting the settings page may show, with its value (stored, or its default).
     public func values() throws -> [Setting: String] {
@@ -171,8 +176,12 @@ public struct SettingsService: Sendable {
     }
 
     /// The actor a signed-in `account` acts as (`Actor.signedIn`: the two-factor rule), with its
-    /// unread count, in one read.
+    /// unread count, in one read, kept until the next commit (`keptSignedIn`).
     public func signedIn(_ account: Account) throws -> SignedInActor {
+        try keptSignedIn.value(for: account.id, version: store.changeCount) { try readSignedIn(account) }
+    }
+
+    private func readSignedIn(_ account: Account) throws -> SignedInActor {
         try store.read { conn in
             let unread = try Notifications.unreadCount(conn, userID: account.id)
             // The setting only matters to an admin without two-factor: nobody else reads it.
