@@ -139,13 +139,13 @@ extension PageQueries {
                          briefing: [BriefingItemSummary]?, topics: TopicDirectory?,
                          summaries: (summaries: KeptSummaries, version: UInt64)? = nil,
                          counts: (counts: KeptUntilChange<StoredTopicCounts>, version: UInt64)? = nil) throws -> HomePageContent {
-        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit, summaries: summaries)
+        let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit, summaries: summaries, topics: topics)
         let unansweredWithoutTopics = try ListedThreads.read(conn, """
             SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_unanswered
             WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [10], kept: summaries)
+            """, arguments: viewerArguments(viewer) + [10], kept: summaries, topics: topics)
         var both = latestWithoutTopics + unansweredWithoutTopics
         try attachTopics(conn, to: &both, from: topics)
         let latest = Array(both.prefix(latestWithoutTopics.count))

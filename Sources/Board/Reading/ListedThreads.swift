@@ -1,7 +1,7 @@
 import Database
 import Foundation
 
-/// Thread-list lines as stored, by thread id (`ThreadSummary` without its topic tags or the
+/// Thread-list lines as stored, by thread id (`ThreadSummary` with its topic tags, without the
 /// reader's "new since your last visit"): the same for every reader, so kept until the next
 /// commit for all of them.
 typealias KeptSummaries = KeptPerKeyUntilChange<Int64, ThreadSummary>
@@ -26,12 +26,14 @@ enum ListedThreads {
         }
     }
 
-    /// The threads `sql` lists, in its order, each with the reader's newness and no topic tags
-    /// (`PageQueries.attachTopics` adds them).
+    /// The threads `sql` lists, in its order, each with the reader's newness.
     /// - Parameter kept: the summaries `ReadingService` keeps, with the store's change count
     ///   noted before `conn`'s read began; nil reads every summary here.
+    /// - Parameter topics: the topics of the same snapshot, when the caller has them: a
+    ///   summary read here is kept with its tags, so `PageQueries.attachTopics` has nothing left
+    ///   to do for it.
     static func read(_ conn: Connection, _ sql: String, arguments: [(any Bindable)?],
-                     kept: (summaries: KeptSummaries, version: UInt64)?) throws -> [ThreadSummary] {
+                     kept: (summaries: KeptSummaries, version: UInt64)?, topics: TopicDirectory? = nil) throws -> [ThreadSummary] {
         let listed = try conn.query(Listed.self, sql, arguments: arguments)
         guard !listed.isEmpty else { return [] }
         var found: [Int64: ThreadSummary] = [:]
@@ -52,7 +54,8 @@ enum ListedThreads {
                 FROM threads t JOIN users a ON a.id = t.author_id LEFT JOIN users lu ON lu.id = t.last_poster_id
                 WHERE t.id IN (SELECT value FROM json_each(?1))
                 """, arguments: ["[" + missing.map(String.init).joined(separator: ",") + "]"]) { row in
-                let summary = try ThreadSummary(row: row)
+                var summary = try ThreadSummary(row: row)
+                if let topics, topics.knows(summary.topicIDs) { summary.topics = topics.tags(summary.topicIDs) }
                 found[summary.id] = summary
                 if let kept { kept.summaries.keep(summary, for: summary.id, version: kept.version, now: now) }
             }

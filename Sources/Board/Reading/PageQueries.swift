@@ -226,19 +226,20 @@ public enum PageQueries {
     /// with whether the viewer has posts to catch up on.
     /// - Parameter summaries: as for `ListedThreads.read`.
     static func homeThreads(_ conn: Connection, viewer: Viewer, limit: Int,
-                            summaries: (summaries: KeptSummaries, version: UInt64)? = nil) throws -> [ThreadSummary] {
+                            summaries: (summaries: KeptSummaries, version: UInt64)? = nil,
+                            topics: TopicDirectory? = nil) throws -> [ThreadSummary] {
         var threads = try ListedThreads.read(conn, """
             SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_pinned
             WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [limit], kept: summaries)
+            """, arguments: viewerArguments(viewer) + [limit], kept: summaries, topics: topics)
         threads += try ListedThreads.read(conn, """
             SELECT \(ListedThreads.idColumns)
             FROM threads t INDEXED BY threads_latest
             WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)], kept: summaries)
+            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)], kept: summaries, topics: topics)
         return threads
     }
 
@@ -270,7 +271,7 @@ public enum PageQueries {
             JOIN threads t ON t.id = tt.thread_id
             WHERE tt.topic_id = ?4 AND t.hidden = 0 AND \(visible) AND \(filtered)
             ORDER BY tt.last_activity_at DESC, tt.thread_id DESC LIMIT ?5
-            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue], kept: summaries)
+            """, arguments: viewerArguments(viewer) + [topic.id, limit, filter.rawValue], kept: summaries, topics: directory)
         try attachTopics(conn, to: &threads, from: directory)
         return TopicPage(topic: TopicTag(slug: topic.slug, name: topic.name), description: topic.description,
                          briefingItems: briefing, threads: threads, filter: filter)
@@ -368,7 +369,8 @@ public enum PageQueries {
             directory = try TopicDirectory.read(conn)
         }
         guard let directory else { return }
-        for index in threads.indices {
+        // Lines kept with their tags (`ListedThreads.read`) have them already.
+        for index in threads.indices where threads[index].topics.isEmpty && !threads[index].topicIDs.isEmpty {
             threads[index].topics = directory.tags(threads[index].topicIDs)
         }
     }
