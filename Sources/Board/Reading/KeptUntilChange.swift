@@ -102,6 +102,14 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
             if let version0 = kept?.version, let readAt = kept?.readAt, let count = kept?.values.count,
                isCurrent(version: version0, readAt: readAt, version: version, now: now), count < limitPerShard {
                 kept?.values[key] = value  // in place: the dictionary is this shard's alone
+            } else if kept != nil {
+                // Keeps the dictionary's storage: where every request commits (a first visit
+                // records it), this runs on every request, and a new dictionary each time was an
+                // allocation and a free for nothing.
+                kept?.values.removeAll(keepingCapacity: true)
+                kept?.values[key] = value
+                kept?.version = version
+                kept?.readAt = now
             } else {
                 kept = ([key: value], version, now)
             }
