@@ -29,8 +29,8 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
 }
 
 /// `KeptUntilChange` for values read per key (a topic's briefing items): every key's value is
-/// dropped when the store's change count moves or `lifetime` seconds pass, or when its shard
-/// is full (`limit` values in all). For keys that name rows (the topics in use); a key that
+/// dropped when the store's change count moves or `lifetime` seconds pass; past `limit` values
+/// in all, a shard lets one go for each new one. For keys that name rows (the topics in use); a key that
 /// arrives as input (a session cookie's token) goes through `found(for:...)`, which keeps only
 /// rows that exist, never a miss, so made-up keys cost a read each and fill nothing.
 ///
@@ -96,12 +96,20 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
         }
     }
 
-    /// Keeps `value` for `key` under `version` (read in a snapshot no newer than it).
+    /// Keeps `value` for `key` under `version` (read in a snapshot no newer than it). A full
+    /// shard lets one value go for it (the first in the dictionary's order: about any), freed
+    /// after the lock: a reader going through more pages than are kept (a crawler, the archive)
+    /// costs one eviction a page, not a shard's worth of frees every few pages.
     func keep(_ value: Value, for key: Key, version: UInt64, now: Date = Date()) {
+        var evicted: Value?
         shard(key).kept.withLock { kept in
             if let version0 = kept?.version, let readAt = kept?.readAt, let count = kept?.values.count,
-               isCurrent(version: version0, readAt: readAt, version: version, now: now), count < limitPerShard {
-                kept?.values[key] = value  // in place: the dictionary is this shard's alone
+               isCurrent(version: version0, readAt: readAt, version: version, now: now) {
+                // In place: the dictionary is this shard's alone.
+                if count >= limitPerShard, kept?.values[key] == nil, let first = kept?.values.first?.key {
+                    evicted = kept?.values.removeValue(forKey: first)
+                }
+                kept?.values[key] = value
             } else if kept != nil {
                 // Keeps the dictionary's storage: where every request commits (a first visit
                 // records it), this runs on every request, and a new dictionary each time was an
@@ -114,5 +122,6 @@ final class KeptPerKeyUntilChange<Key: Hashable & Sendable, Value: Sendable>: Se
                 kept = ([key: value], version, now)
             }
         }
+        _ = evicted
     }
 }
