@@ -9,8 +9,16 @@ public enum Backup {
     /// in WAL mode the writer goes on committing meanwhile, and the backup holds the state as of
     /// its start. It is written to `destination.partial`, checked, then renamed over
     /// `destination`, so a crash never leaves a half-written backup under the real name.
-    /// - Throws: `DatabaseError` on any SQLite failure, or the file system's error.
+    /// A destination that is the source database itself, or its `-wal`, `-shm` or `-journal`,
+    /// is refused before anything is written: renaming the copy over the live file and closing
+    /// the check's connection would unlink the write-ahead log a running server writes to.
+    /// - Throws: `BackupError.destinationIsTheDatabase`, `DatabaseError` on any SQLite failure,
+    ///   or the file system's error.
     public static func copy(from source: Connection, to destination: String) throws {
+        if let sourcePath = sqlite3_db_filename(source.handle, "main").map({ String(cString: $0) }),
+           !sourcePath.isEmpty, isSameFile(destination, asAnyOf: ["", "-wal", "-shm", "-journal"].map { sourcePath + $0 }) {
+            throw BackupError.destinationIsTheDatabase(path: destination)
+        }
         let partial = destination + ".partial"
         let fileManager = FileManager.default
         for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
@@ -21,6 +29,16 @@ public enum Backup {
             try fileManager.removeItem(atPath: destination)
         }
         try fileManager.moveItem(atPath: partial, toPath: destination)
+    }
+
+    /// Whether `path` names the same file (device and inode) as one of `candidates` that exists.
+    private static func isSameFile(_ path: String, asAnyOf candidates: [String]) -> Bool {
+        var target = stat()
+        guard stat(path, &target) == 0 else { return false }
+        return candidates.contains { candidate in
+            var info = stat()
+            return stat(candidate, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino
+        }
     }
 
     /// Runs the backup into `path` and closes it (which checkpoints its WAL into the file).
@@ -47,6 +65,19 @@ public enum Backup {
         guard code == SQLITE_DONE else {
             throw DatabaseError(extendedCode: code,
                                 message: "backup to \(destination) failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+    }
+}
+
+/// A backup refused before it began.
+public enum BackupError: Error, CustomStringConvertible, Sendable {
+    /// `--to` names the database being copied (or one of its `-wal`, `-shm`, `-journal` files).
+    case destinationIsTheDatabase(path: String)
+
+    public var description: String {
+        switch self {
+        case .destinationIsTheDatabase(let path):
+            "\(path) is the database being backed up (or one of its -wal, -shm or -journal files). Write the backup to another file, outside the data folder; nothing was changed."
         }
     }
 }

@@ -283,4 +283,24 @@ struct StoreTests {
             #expect(!FileManager.default.fileExists(atPath: backupPath + ".partial"))
         }
     }
+
+    /// `mutuals backup --to` naming the live database once renamed the copy over it and, when
+    /// the check's connection closed, unlinked the `-wal` a running server was writing to: the
+    /// server answered "database disk image is malformed" and later writes were lost.
+    @Test func backupOntoTheDatabaseItselfIsRefusedAndChangesNothing() throws {
+        try withStore { store, directory in
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            let path = directory.file("store.sqlite3")
+            let otherSpelling = directory.path + "/./store.sqlite3"
+            for destination in [path, otherSpelling, path + "-wal", path + "-shm"] {
+                #expect(throws: BackupError.self) { try store.backup(to: destination) }
+            }
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 2)") }
+            let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } ?? 0
+            #expect(count == 2)
+            #expect(try store.integrityProblems().isEmpty)
+        }
+    }
 }
