@@ -265,6 +265,11 @@ struct Serve: ParsableCommand {
             redirector = plain
             banner.append("Redirecting http://\(shownHost):\(plain.boundPorts[0])/ to HTTPS")
         }
+        if try !network.accounts.hasAdmin() {
+            // A new network without --demo: nobody can sign in or invite until the operator adds an admin.
+            banner.append("This network has no admin yet. Add the first one (it can then make invites) with:")
+            banner.append("  mutuals user add --data \(dataOptions.data) --handle HANDLE --email ADDRESS --role admin")
+        }
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")
 

@@ -127,6 +127,36 @@ import TestSupport
         #expect(second.terminate() == 0)
     }
 
+    /// A first start without --demo leaves a network nobody can sign in to or be invited to;
+    /// the banner says how to add the first admin, and stops saying it once there is one.
+    @Test func aNetworkWithoutAnAdminSaysHowToAddTheFirst() throws {
+        let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = try Self.freePort()
+        let first = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
+        _ = try first.waitFor("serving http://")
+        #expect(first.lines.contains { $0.contains("This network has no admin yet") })
+        #expect(first.lines.contains { $0.contains("mutuals user add --data \(data) --handle HANDLE --email ADDRESS --role admin") })
+
+        let add = Process()
+        add.executableURL = try MutualsExecutable.url()
+        add.arguments = ["user", "add", "--data", data, "--handle", "chief", "--email", "chief@example.org", "--role", "admin"]
+        let input = Pipe()
+        add.standardInput = input
+        add.standardOutput = FileHandle.nullDevice
+        try add.run()
+        input.fileHandleForWriting.write(Data("a very long admin passphrase\n".utf8))
+        try input.fileHandleForWriting.close()
+        add.waitUntilExit()
+        #expect(add.terminationStatus == 0)
+        #expect(first.terminate() == 0)
+
+        let second = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
+        _ = try second.waitFor("serving http://")
+        #expect(!second.lines.contains { $0.contains("no admin") })
+        #expect(second.terminate() == 0)
+    }
+
     @Test func plainModeAndBadArguments() throws {
         let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
