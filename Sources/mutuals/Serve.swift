@@ -260,6 +260,8 @@ struct Serve: ParsableCommand {
             redirectConfiguration.defaultHeaders = WebApplication.securityHeaders
             redirectConfiguration.accessLog = configuration.accessLog
             redirectConfiguration.accessLogFormat = configuration.accessLogFormat
+            // Its reactor is number 0 too: ids from ff… keep them apart from the main server's.
+            redirectConfiguration.requestIDTopByte = 0xFF
             let plain = Server(configuration: redirectConfiguration)
             try plain.start()
             redirector = plain

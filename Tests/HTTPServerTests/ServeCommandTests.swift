@@ -115,6 +115,13 @@ import TestSupport
         #expect(redirect.status == 308)
         #expect(redirect.header("Location") == "https://localhost:\(port)/t/1?x=y")
 
+        // Request ids are unique within a run: the redirect port's reactor is number 0 too, and
+        // its first id was "1", the same as the main port's first.
+        let healthID = try #require(health.header("X-Request-Id"))
+        let redirectID = try #require(redirect.header("X-Request-Id"))
+        #expect(healthID != redirectID)
+        #expect(redirectID.hasPrefix("ff"))
+
         #expect(first.terminate() == 0)
         #expect(first.lines.contains { $0.contains("GET /healthz 200") })  // the access log
 
