@@ -205,7 +205,7 @@ struct ServeSettings {
             let option = setting.option
             let shown: String
             if setting.values.isEmpty {
-                shown = option.isFlag ? "false" : (option.defaultValue ?? SMTPOptions.unstatedDefaults[option.name])
+                shown = option.isFlag ? "false" : (option.defaultValue ?? SMTPOptions.unstatedDefaults[option.name] ?? DigestOptions.unstatedDefaults[option.name])
                     .map { option.isSecret ? "********" : $0 } ?? "(not set)"
             } else if option.isSecret {
                 shown = "********"

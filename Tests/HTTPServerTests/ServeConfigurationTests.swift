@@ -156,5 +156,9 @@ import TestSupport
         #expect(outcome.row("smtp-host") == "(not set) default")
         let given = try Self.serve(["--check-config", "--smtp-port", "465"] + Self.directories)
         #expect(given.row("smtp-port") == "465 flag")
+        // The mail schedule showed "(not set)" while the summary and briefing went at 7, monday 8.
+        #expect(outcome.row("daily-summary-hour") == "7 default")
+        #expect(outcome.row("weekly-briefing-day") == "monday default")
+        #expect(outcome.row("weekly-briefing-hour") == "8 default")
     }
 }
