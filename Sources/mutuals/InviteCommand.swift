@@ -16,7 +16,7 @@ struct InviteCommand: ParsableCommand {
     func run() throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, mentor or member") }
         guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
         defer { store.close() }
         let code: String
         do {

@@ -25,7 +25,7 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, mentor or member") }
             let (password, generated) = try UserCommand.passwordFromStandardInput()
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             switch try Accounts(store: store).addUser(handle: handle, email: email, displayName: name, role: role, password: password) {
             case .added(let account):
@@ -45,7 +45,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("ROLE must be admin, mentor or member") }
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             guard try Accounts(store: store).setRole(handle: handle, role) else { throw ValidationError("There is no user \(handle).") }
             print("\(handle) is now \(role.rawValue).")
@@ -61,7 +61,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let (password, generated) = try UserCommand.passwordFromStandardInput()
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             let accounts = Accounts(store: store)
             guard let account = try accounts.account(handle: handle) else { throw ValidationError("There is no user \(handle).") }

@@ -28,6 +28,18 @@ struct AccountCLITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-acct-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
+        // A --data with no database (mistyped, or forgotten: ./data) is refused, and nothing is
+        // made there: these commands once made a new empty database and added the admin to it.
+        for arguments in [["user", "add", "--handle", "chief", "--email", "chief@example.org", "--role", "admin"],
+                          ["user", "role", "chief", "admin"], ["user", "reset-password", "chief"],
+                          ["invite", "--role", "member"], ["mail", "list"], ["rerender"]] {
+            let refused = try runMutuals(arguments + ["--data", directory], input: "a very long admin passphrase\n")
+            #expect(refused.status != 0, "\(arguments)")
+            #expect(refused.output.contains("There is no database at \(directory)/mutuals.sqlite3. Check --data"), "\(refused.output)")
+            #expect(!FileManager.default.fileExists(atPath: directory), "\(arguments)")
+        }
+        #expect(try runMutuals(["migrate", "--data", directory], input: "").status == 0)
+
         let noAdmin = try runMutuals(["invite", "--data", directory, "--role", "member"], input: "")
         #expect(noAdmin.status != 0)
         #expect(noAdmin.output.contains("add one first"))

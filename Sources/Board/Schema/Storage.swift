@@ -45,6 +45,19 @@ public enum Storage {
         return store
     }
 
+    /// `openStore` for the commands that work on a network's accounts and mail (`user`,
+    /// `invite`, `mail list`, `rerender`): the database must exist. A mistyped or forgotten
+    /// `--data` used to make a new empty database there, so `user add` added an admin nobody's
+    /// server reads and `mail list` reported an empty outbox.
+    /// - Throws: `StorageError.noDatabase` (nothing is created), or what `openStore` throws.
+    public static func openExistingNetwork(dataDirectory: String) throws -> Store {
+        let path = databasePath(dataDirectory: dataDirectory)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError.noDatabase(path: path)
+        }
+        return try openStore(dataDirectory: dataDirectory)
+    }
+
     // MARK: File modes
 
     /// The data folder holds password hashes, TOTP secrets, email addresses and private posts,
@@ -163,7 +176,7 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .noDatabase(let path): "There is no database at \(path) (run `mutuals migrate` to create one)."
+        case .noDatabase(let path): "There is no database at \(path). Check --data (default ./data); to start a new network, run `mutuals migrate --data DIR` or start the server once."
         case .backupFailedCheck(let problems): "The backup failed its integrity check: \(problems.joined(separator: "; "))"
         case .notEmpty(let path): "The database at \(path) already has data; demo only seeds a new database."
         }
