@@ -55,8 +55,12 @@ struct UserCommand: ParsableCommand {
             let role = Role(rawValue: role) ?? .member
             let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
-            guard try Accounts(store: store).setRole(handle: handle, role) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
+            let accounts = Accounts(store: store)
+            guard try accounts.setRole(handle: handle, role) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
             print("\(handle) is now \(role.rawValue).")
+            if try !accounts.hasAdmin() {
+                print("The network has no admin now: nobody can make invites or moderate. Make one with `mutuals user role HANDLE admin`.")
+            }
         }
     }
 

@@ -102,6 +102,13 @@ struct AccountCLITests {
         try after.write { tx in
             try tx.run("INSERT INTO organisations(slug, name, kind, created_at) VALUES ('central-surrey', 'Central Surrey Health', 'pathfinder', 0)")
         }
+        // Demoting the only admin is allowed (the shell can promote again) but said.
+        let demoted = try runMutuals(["user", "role", "--data", directory, "chief", "member"], input: "")
+        #expect(demoted.output.contains("The network has no admin now"), "\(demoted.output)")
+        let promoted = try runMutuals(["user", "role", "--data", directory, "chief", "admin"], input: "")
+        #expect(promoted.status == 0)
+        #expect(!promoted.output.contains("no admin"))
+
         let unknownOrganisation = try runMutuals(["invite", "--data", directory, "--organisation", "nowhere"], input: "")
         #expect(unknownOrganisation.status != 0)
         #expect(unknownOrganisation.output.contains("There is no organisation with the slug nowhere."), "\(unknownOrganisation.output)")
