@@ -19,8 +19,16 @@ public enum Backup {
            !sourcePath.isEmpty, isSameFile(destination, asAnyOf: ["", "-wal", "-shm", "-journal"].map { sourcePath + $0 }) {
             throw BackupError.destinationIsTheDatabase(path: destination)
         }
-        let partial = destination + ".partial"
         let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw BackupError.cannotWrite(path: destination, reason: "it is a folder; name a file in it")
+        }
+        let folder = (destination as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !(fileManager.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw BackupError.cannotWrite(path: destination, reason: "there is no folder \(folder)")
+        }
+        let partial = destination + ".partial"
         for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
             try? fileManager.removeItem(atPath: leftover)
         }
@@ -73,11 +81,15 @@ public enum Backup {
 public enum BackupError: Error, CustomStringConvertible, Sendable {
     /// `--to` names the database being copied (or one of its `-wal`, `-shm`, `-journal` files).
     case destinationIsTheDatabase(path: String)
+    /// `--to` cannot be written: it is a folder, or its folder does not exist.
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .destinationIsTheDatabase(let path):
             "\(path) is the database being backed up (or one of its -wal, -shm or -journal files). Write the backup to another file, outside the data folder; nothing was changed."
+        case .cannotWrite(let path, let reason):
+            "Cannot write the backup to \(path): \(reason). Nothing was written."
         }
     }
 }

@@ -297,6 +297,14 @@ struct StoreTests {
             }
             #expect(FileManager.default.fileExists(atPath: path + "-wal"))
             #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+            // A folder, or a file in a folder that is not there, is named; SQLite said only
+            // "unable to open database file".
+            for destination in [directory.path, directory.file("missing/backup.sqlite3")] {
+                #expect { try store.backup(to: destination) } throws: { error in
+                    guard case BackupError.cannotWrite(let named, _) = error else { return false }
+                    return named == destination && "\(error)".contains("Nothing was written")
+                }
+            }
             try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 2)") }
             let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } ?? 0
             #expect(count == 2)
