@@ -121,6 +121,16 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
         do { _ = try TrustedProxies(trustedProxies) } catch { throw ValidationError("--trusted-proxy: \(error)") }
+        if accessLog != "off" && accessLog != "-" {
+            // Checked here so --check-config finds it: the start used to stop on "open ... failed"
+            // without naming the option.
+            let folder = URL(fileURLWithPath: accessLog).deletingLastPathComponent().path
+            let writable = FileManager.default.fileExists(atPath: accessLog)
+                ? FileManager.default.isWritableFile(atPath: accessLog) : FileManager.default.isWritableFile(atPath: folder)
+            guard writable else {
+                throw ValidationError("--access-log: cannot write \(accessLog) (is the folder \(folder) there, and writable?). Give a file, - for standard output, or off.")
+            }
+        }
         try ServeMail.check(smtp)
         // Checked before anything is written (the demo is seeded after this): relative paths are
         // read from the current directory, so say which one was looked in.

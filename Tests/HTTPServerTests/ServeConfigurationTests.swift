@@ -147,6 +147,18 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: data + "/mutuals.sqlite3"))
     }
 
+    /// An access log that cannot be written stops the start naming the option, and
+    /// --check-config finds it (it said "valid", and the start failed on "open ... failed").
+    @Test func anUnwritableAccessLogIsNamed() throws {
+        let outcome = try Self.serve(["--check-config", "--access-log", "/nonexistent-mutuals-folder/access.log"] + Self.directories)
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("--access-log: cannot write /nonexistent-mutuals-folder/access.log"), "\(outcome.output)")
+        let fromEnvironment = try Self.serve(["--check-config"] + Self.directories,
+                                             environment: ["MUTUALS_ACCESS_LOG": "/nonexistent-mutuals-folder/access.log"])
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.output.contains("--access-log was set by MUTUALS_ACCESS_LOG"), "\(fromEnvironment.output)")
+    }
+
     /// An option whose type has no default shows the value used when it is not given.
     @Test func checkConfigShowsTheSMTPDefaults() throws {
         let outcome = try Self.serve(["--check-config"] + Self.directories)
