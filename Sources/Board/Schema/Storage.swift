@@ -69,9 +69,21 @@ public enum Storage {
     public static let privateFileMode: mode_t = 0o600
 
     /// Creates `path` (and missing parents) with mode 0700, and tightens it if it already exists.
+    /// - Throws: `StorageError.dataFolder` naming the folder and why (Foundation's own error
+    ///   was an `NSCocoaErrorDomain` dump that did not say it was `--data`).
     static func createPrivateDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: Int(privateDirectoryMode)])
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw StorageError.dataFolder(path: path, reason: "it is a file, not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(privateDirectoryMode)])
+        } catch {
+            // Foundation's error has no POSIX reason here; mkdir(2) gives it (ENOTDIR, EACCES…).
+            let reason = mkdir(path, privateDirectoryMode) == 0 ? "\(error)" : String(cString: strerror(errno))
+            throw StorageError.dataFolder(path: path, reason: "it cannot be made: \(reason)")
+        }
         chmod(path, privateDirectoryMode)
     }
 
@@ -173,12 +185,15 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case noDatabase(path: String)
     case backupFailedCheck(problems: [String])
     case notEmpty(path: String)
+    /// `--data` names something that cannot be the data folder.
+    case dataFolder(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .noDatabase(let path): "There is no database at \(path). Check --data (default ./data); to start a new network, run `mutuals migrate --data DIR` or start the server once."
         case .backupFailedCheck(let problems): "The backup failed its integrity check: \(problems.joined(separator: "; "))"
         case .notEmpty(let path): "The database at \(path) already has data; demo only seeds a new database."
+        case .dataFolder(let path, let reason): "Cannot use \(path) as the data folder (--data): \(reason)."
         }
     }
 }
