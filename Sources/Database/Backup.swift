@@ -7,14 +7,17 @@ public enum Backup {
     ///
     /// The copy is taken in one `sqlite3_backup_step(-1)`, which reads one consistent snapshot:
     /// in WAL mode the writer goes on committing meanwhile, and the backup holds the state as of
-    /// its start. It is written to `destination.partial`, checked, then renamed over
-    /// `destination`, so a crash never leaves a half-written backup under the real name.
+    /// its start. It is written to `destination.partial`, checked by `verify`, then renamed over
+    /// `destination`, so neither a crash nor a failed check leaves a bad backup under the real name.
     /// A destination that is the source database itself, or its `-wal`, `-shm` or `-journal`,
     /// is refused before anything is written: renaming the copy over the live file and closing
     /// the check's connection would unlink the write-ahead log a running server writes to.
     /// - Throws: `BackupError.destinationIsTheDatabase`, `DatabaseError` on any SQLite failure,
     ///   or the file system's error.
-    public static func copy(from source: Connection, to destination: String) throws {
+    ///
+    /// `verify` is given the copy's path before it takes `destination`'s name: when it throws,
+    /// the copy is deleted and a file already at `destination` (an older backup) is left as it was.
+    public static func copy(from source: Connection, to destination: String, verify: (String) throws -> Void = { _ in }) throws {
         if let sourcePath = sqlite3_db_filename(source.handle, "main").map({ String(cString: $0) }),
            !sourcePath.isEmpty, isSameFile(destination, asAnyOf: ["", "-wal", "-shm", "-journal"].map { sourcePath + $0 }) {
             throw BackupError.destinationIsTheDatabase(path: destination)
@@ -32,11 +35,21 @@ public enum Backup {
         for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
             try? fileManager.removeItem(atPath: leftover)
         }
-        try copyPages(from: source, toFileAt: partial, naming: destination)
-        if fileManager.fileExists(atPath: destination) {
-            try fileManager.removeItem(atPath: destination)
+        do {
+            try copyPages(from: source, toFileAt: partial, naming: destination)
+            try verify(partial)
+        } catch {
+            for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
+                try? fileManager.removeItem(atPath: leftover)
+            }
+            throw error
         }
-        try fileManager.moveItem(atPath: partial, toPath: destination)
+        // rename(2) replaces an older file at `destination` in one step.
+        guard rename(partial, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? fileManager.removeItem(atPath: partial)
+            throw BackupError.cannotWrite(path: destination, reason: reason)
+        }
     }
 
     /// Whether `path` names the same file (device and inode) as one of `candidates` that exists.

@@ -311,4 +311,31 @@ struct StoreTests {
             #expect(try store.integrityProblems().isEmpty)
         }
     }
+
+    /// A copy that fails its check never takes the destination's name: an older backup there is
+    /// kept. (`Storage.backup` renamed the copy over it first and checked after.)
+    @Test func aCopyThatFailsItsCheckLeavesTheOlderBackupInPlace() throws {
+        try withStore { store, directory in
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            let destination = directory.file("backup.sqlite3")
+            try Data("the older backup".utf8).write(to: URL(fileURLWithPath: destination))
+            struct FailedCheck: Error {}
+            var checked: [String] = []
+            #expect(throws: FailedCheck.self) {
+                try store.backup(to: destination) { path in
+                    checked.append(path)
+                    throw FailedCheck()
+                }
+            }
+            #expect(checked == [destination + ".partial"])
+            #expect(try String(contentsOfFile: destination, encoding: .utf8) == "the older backup")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".partial") }
+            #expect(leftovers.isEmpty)
+
+            try store.backup(to: destination)
+            let copy = try Store(path: destination)
+            defer { copy.close() }
+            #expect(try copy.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 1)
+        }
+    }
 }

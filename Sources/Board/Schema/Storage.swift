@@ -166,16 +166,17 @@ public enum Storage {
     public static func backup(dataDirectory: String, to destination: String) throws {
         let store = try openExistingStore(dataDirectory: dataDirectory)
         defer { store.close() }
-        try store.backup(to: destination)
-        // The copy holds everything the database does: the owner's only, wherever it is written.
-        for path in [destination, destination + "-wal", destination + "-shm", destination + "-journal"] {
-            chmod(path, privateFileMode)
-        }
-        let copy = try Store(path: destination)
-        defer { copy.close() }
-        let problems = try copy.integrityProblems()
-        if !problems.isEmpty {
-            throw StorageError.backupFailedCheck(problems: problems)
+        // Checked under its temporary name: a copy that fails the check never replaces an older
+        // backup at `destination` (it used to be renamed first and checked after).
+        try store.backup(to: destination) { copyPath in
+            // The copy holds everything the database does: the owner's only, wherever it is written.
+            chmod(copyPath, privateFileMode)
+            let copy = try Store(path: copyPath)
+            defer { copy.close() }
+            let problems = try copy.integrityProblems()
+            if !problems.isEmpty {
+                throw StorageError.backupFailedCheck(problems: problems)
+            }
         }
     }
 }
