@@ -49,6 +49,8 @@ struct ServeSettings {
         ("MUTUALS_CONFIG", false, "the configuration file, when --config is not given"),
         ("MUTUALS_SMTP_PASSWORD", true, "the SMTP password (read by the mail options)"),
         ("MUTUALS_BINARY", false, "the executable the browser tests start; ignored by serve"),
+        ("MUTUALS_TLS_DIR", false, "where docs/deploy/certbot-deploy-hook.sh installs the certificate; ignored by serve"),
+        ("MUTUALS_USER", false, "the group docs/deploy/certbot-deploy-hook.sh gives the certificate; ignored by serve"),
     ]
 
     /// Options that say how to read the configuration rather than being part of it.

@@ -159,6 +159,14 @@ import TestSupport
         #expect(fromEnvironment.output.contains("--access-log was set by MUTUALS_ACCESS_LOG"), "\(fromEnvironment.output)")
     }
 
+    /// The variables the deploy scripts read are not mistaken for misspelt settings: an operator
+    /// who exported them for the certbot hook could not start the server.
+    @Test func theDeployScriptsVariablesAreAllowed() throws {
+        let outcome = try Self.serve(["--check-config"] + Self.directories,
+                                     environment: ["MUTUALS_TLS_DIR": "/etc/mutuals/tls", "MUTUALS_USER": "mutuals"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
+
     /// An option whose type has no default shows the value used when it is not given.
     @Test func checkConfigShowsTheSMTPDefaults() throws {
         let outcome = try Self.serve(["--check-config"] + Self.directories)
