@@ -184,7 +184,8 @@ struct Serve: ParsableCommand {
                     say("  \(account.role.padding(toLength: 7, withPad: " ", startingAt: 0)) \(account.handle)  password: \(account.password)")
                 }
             } else {
-                say("The database in \(dataOptions.data) already has accounts; --demo left it as it is.")
+                say("The database in \(dataOptions.data) already has accounts; --demo left it as it is. "
+                    + "(The demo passwords were printed at the first start; `mutuals user reset-password --data \(dataOptions.data) HANDLE` sets a new one.)")
             }
         }
 

@@ -162,6 +162,12 @@ import TestSupport
         _ = try second.waitFor("serving http://")
         #expect(!second.lines.contains { $0.contains("no admin") })
         #expect(second.terminate() == 0)
+
+        // --demo on a database with accounts seeds nothing, and says how to get a password back.
+        let third = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls", "--demo"])
+        _ = try third.waitFor("serving http://")
+        #expect(third.lines.contains { $0.contains("--demo left it as it is") && $0.contains("mutuals user reset-password --data \(data) HANDLE") })
+        #expect(third.terminate() == 0)
     }
 
     @Test func plainModeAndBadArguments() throws {
