@@ -167,6 +167,19 @@ import TestSupport
         #expect(outcome.status == 0, "\(outcome.output)")
     }
 
+    /// Implicit TLS on the default port (587, the STARTTLS port) failed every message after the
+    /// timeout; the start now asks for the port.
+    @Test func implicitTLSWithoutAPortIsRefused() throws {
+        let mail = ["--smtp-host", "smtp.example.org", "--mail-from", "network@example.org", "--base-url", "https://mutuals.example.org"]
+        let refused = try Self.serve(["--check-config", "--smtp-tls", "tls"] + mail + Self.directories)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("--smtp-tls tls needs --smtp-port"), "\(refused.output)")
+        let given = try Self.serve(["--check-config", "--smtp-tls", "tls", "--smtp-port", "465"] + mail + Self.directories)
+        #expect(given.status == 0, "\(given.output)")
+        let starttls = try Self.serve(["--check-config"] + mail + Self.directories)
+        #expect(starttls.status == 0, "\(starttls.output)")
+    }
+
     /// An option whose type has no default shows the value used when it is not given.
     @Test func checkConfigShowsTheSMTPDefaults() throws {
         let outcome = try Self.serve(["--check-config"] + Self.directories)
