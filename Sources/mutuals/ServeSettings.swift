@@ -400,11 +400,25 @@ struct ConfigFile {
                 throw ServeSettings.Problem(description: "Key \"\(key)\" in \(path): give a value, not an object.")
             }
         }
+        // true or false for an option that takes a value was read as 1 or 0 ("port": true served port 1).
+        let booleans = (try? JSONDecoder().decode([String: JSONBooleanProbe].self, from: data)) ?? [:]
+        for option in options where !option.isFlag && booleans[option.name]?.isBoolean == true {
+            throw ServeSettings.Problem(description: "Key \"\(option.name)\" in \(path): --\(option.name) takes a value, not true or false.")
+        }
         let bytes = [UInt8](data)
         do {
             snapshot = try JSONSnapshot(data: bytes.span.bytes, providerName: path, parsingOptions: .default)
         } catch {
             throw ServeSettings.Problem(description: "\(path): \(error)")
         }
+    }
+}
+
+/// Whether a JSON value is the literal true or false (JSONDecoder does not read 1 as a Bool).
+private struct JSONBooleanProbe: Decodable {
+    let isBoolean: Bool
+
+    init(from decoder: any Decoder) throws {
+        isBoolean = (try? decoder.singleValueContainer().decode(Bool.self)) != nil
     }
 }

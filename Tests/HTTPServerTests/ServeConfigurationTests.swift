@@ -180,6 +180,21 @@ import TestSupport
         #expect(starttls.status == 0, "\(starttls.output)")
     }
 
+    /// true or false for an option that takes a value is refused; it was read as 1 ("port": true
+    /// started the server on port 1). Numbers and switches are read as before.
+    @Test func aBooleanForAValueIsRefused() throws {
+        let file = try Self.writeFile(#"{"port": true}"#)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let refused = try Self.serve(["--check-config", "--config", file] + Self.directories)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("Key \"port\" in \(file): --port takes a value, not true or false."), "\(refused.output)")
+        let numbers = try Self.writeFile(#"{"port": 1, "no-tls": true, "http-port": 0}"#)
+        defer { try? FileManager.default.removeItem(atPath: numbers) }
+        let accepted = try Self.serve(["--check-config", "--config", numbers] + Self.directories)
+        #expect(accepted.status == 0, "\(accepted.output)")
+        #expect(accepted.row("port") == "1 file \(numbers) (port)")
+    }
+
     /// An option whose type has no default shows the value used when it is not given.
     @Test func checkConfigShowsTheSMTPDefaults() throws {
         let outcome = try Self.serve(["--check-config"] + Self.directories)
