@@ -7,20 +7,59 @@ public enum Backup {
     ///
     /// The copy is taken in one `sqlite3_backup_step(-1)`, which reads one consistent snapshot:
     /// in WAL mode the writer goes on committing meanwhile, and the backup holds the state as of
-    /// its start. It is written to `destination.partial`, checked, then renamed over
-    /// `destination`, so a crash never leaves a half-written backup under the real name.
-    /// - Throws: `DatabaseError` on any SQLite failure, or the file system's error.
-    public static func copy(from source: Connection, to destination: String) throws {
-        let partial = destination + ".partial"
+    /// its start. It is written to `destination.partial`, checked by `verify`, then renamed over
+    /// `destination`, so neither a crash nor a failed check leaves a bad backup under the real name.
+    /// A destination that is the source database itself, or its `-wal`, `-shm` or `-journal`,
+    /// is refused before anything is written: renaming the copy over the live file and closing
+    /// the check's connection would unlink the write-ahead log a running server writes to.
+    /// - Throws: `BackupError.destinationIsTheDatabase`, `DatabaseError` on any SQLite failure,
+    ///   or the file system's error.
+    ///
+    /// `verify` is given the copy's path before it takes `destination`'s name: when it throws,
+    /// the copy is deleted and a file already at `destination` (an older backup) is left as it was.
+    public static func copy(from source: Connection, to destination: String, verify: (String) throws -> Void = { _ in }) throws {
+        if let sourcePath = sqlite3_db_filename(source.handle, "main").map({ String(cString: $0) }),
+           !sourcePath.isEmpty, isSameFile(destination, asAnyOf: ["", "-wal", "-shm", "-journal"].map { sourcePath + $0 }) {
+            throw BackupError.destinationIsTheDatabase(path: destination)
+        }
         let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw BackupError.cannotWrite(path: destination, reason: "it is a folder; name a file in it")
+        }
+        let folder = (destination as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !(fileManager.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw BackupError.cannotWrite(path: destination, reason: "there is no folder \(folder)")
+        }
+        let partial = destination + ".partial"
         for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
             try? fileManager.removeItem(atPath: leftover)
         }
-        try copyPages(from: source, toFileAt: partial, naming: destination)
-        if fileManager.fileExists(atPath: destination) {
-            try fileManager.removeItem(atPath: destination)
+        do {
+            try copyPages(from: source, toFileAt: partial, naming: destination)
+            try verify(partial)
+        } catch {
+            for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
+                try? fileManager.removeItem(atPath: leftover)
+            }
+            throw error
         }
-        try fileManager.moveItem(atPath: partial, toPath: destination)
+        // rename(2) replaces an older file at `destination` in one step.
+        guard rename(partial, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? fileManager.removeItem(atPath: partial)
+            throw BackupError.cannotWrite(path: destination, reason: reason)
+        }
+    }
+
+    /// Whether `path` names the same file (device and inode) as one of `candidates` that exists.
+    private static func isSameFile(_ path: String, asAnyOf candidates: [String]) -> Bool {
+        var target = stat()
+        guard stat(path, &target) == 0 else { return false }
+        return candidates.contains { candidate in
+            var info = stat()
+            return stat(candidate, &info) == 0 && info.st_dev == target.st_dev && info.st_ino == target.st_ino
+        }
     }
 
     /// Runs the backup into `path` and closes it (which checkpoints its WAL into the file).
@@ -47,6 +86,23 @@ public enum Backup {
         guard code == SQLITE_DONE else {
             throw DatabaseError(extendedCode: code,
                                 message: "backup to \(destination) failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+    }
+}
+
+/// A backup refused before it began.
+public enum BackupError: Error, CustomStringConvertible, Sendable {
+    /// `--to` names the database being copied (or one of its `-wal`, `-shm`, `-journal` files).
+    case destinationIsTheDatabase(path: String)
+    /// `--to` cannot be written: it is a folder, or its folder does not exist.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .destinationIsTheDatabase(let path):
+            "\(path) is the database being backed up (or one of its -wal, -shm or -journal files). Write the backup to another file, outside the data folder; nothing was changed."
+        case .cannotWrite(let path, let reason):
+            "Cannot write the backup to \(path): \(reason). Nothing was written."
         }
     }
 }

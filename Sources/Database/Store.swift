@@ -222,10 +222,10 @@ public final class Store: Sendable {
 
     /// Copies the database to `destination` with SQLite's online backup API while reads and
     /// writes go on. See `Backup.copy`.
-    public func backup(to destination: String) throws {
+    public func backup(to destination: String, verify: (String) throws -> Void = { _ in }) throws {
         releaseReadScope()
         try readers.withConnection { source in
-            try Backup.copy(from: source, to: destination)
+            try Backup.copy(from: source, to: destination, verify: verify)
         }
     }
 

@@ -623,11 +623,12 @@ final class Reactor: @unchecked Sendable {
         )
     }
 
-    /// A new request id: this reactor's index in the top byte, its own counter below, so
-    /// reactors never share one and never need a lock.
+    /// A new request id: this reactor's index (plus the server's `requestIDTopByte`) in the top
+    /// byte, its own counter below, so reactors never share one and never need a lock.
     private func nextRequestID() -> UInt64 {
         requestCounter &+= 1
-        return UInt64(index) << 56 | (requestCounter & 0x00FF_FFFF_FFFF_FFFF)
+        let top = (UInt64(configuration.requestIDTopByte) &+ UInt64(index)) & 0xFF
+        return top << 56 | (requestCounter & 0x00FF_FFFF_FFFF_FFFF)
     }
 
     private func refreshDate() {

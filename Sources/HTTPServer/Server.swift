@@ -53,6 +53,9 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies = TrustedProxies()
     /// Handler failures that are not `HTTPError`s.
     public var errorLog = Logger(label: "mutuals.http")
+    /// Added to each reactor's index in the top byte of request ids. A second server in the
+    /// same process (serve's redirect port, 0xFF) sets it, so its ids never repeat the main one's.
+    public var requestIDTopByte: UInt8 = 0
 
     public init(listeners: [ListenerConfiguration]) {
         self.listeners = listeners

@@ -15,6 +15,14 @@ struct DigestOptions: ParsableArguments {
     @Option(name: .customLong("weekly-briefing-hour"), help: "Hour (0-23, UTC) the weekly briefing is queued. Default 8.")
     var weeklyBriefingHour: Int?
 
+    /// What `--check-config` shows for these options when none is given: the schedule used.
+    static var unstatedDefaults: [String: String] {
+        let defaults = MailSchedule()
+        return ["daily-summary-hour": String(defaults.dailySummaryHour),
+                "weekly-briefing-day": days[defaults.weeklyBriefingDay - 1],
+                "weekly-briefing-hour": String(defaults.weeklyBriefingHour)]
+    }
+
     static let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
     /// The day `text` names (1 Monday … 7 Sunday): a day's name, its first three letters, or 1–7.

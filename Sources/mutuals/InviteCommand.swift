@@ -13,17 +13,29 @@ struct InviteCommand: ParsableCommand {
     @Option(name: .long, help: "Days it stays valid.") var days: Int = 14
     @Option(name: .long, help: "The site's address, for the link.") var baseURL: String = "https://localhost:8443"
 
-    func run() throws {
-        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, mentor or member") }
+    func validate() throws {
+        guard Role(rawValue: role) != nil else { throw ValidationError("--role must be admin, mentor or member, not \(role)") }
         guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        guard (1...10_000).contains(uses) else { throw ValidationError("--uses must be between 1 and 10000") }
+        guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://") else {
+            throw ValidationError("--base-url must start with https:// (the site's public address), not \(baseURL)")
+        }
+    }
+
+    func run() throws {
+        let role = Role(rawValue: role) ?? .member
+        let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
         defer { store.close() }
         let code: String
         do {
             code = try Accounts(store: store).createInvite(role: role, organisationSlug: organisation, createdBy: nil,
                                                            validFor: Double(days) * 86_400, maxUses: uses)
+        } catch ModerationError.invalid(let field, _) where field == "organisation" {
+            throw CommandFailure("There is no organisation with the slug \(organisation ?? ""). Nothing was changed.")
         } catch ModerationError.invalid(_, let message) {
-            throw ValidationError(message)
+            throw CommandFailure(message + ". Nothing was changed.")
+        } catch let error as Accounts.InviteError {
+            throw CommandFailure(error.description)
         }
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         print("\(base)/register?invite=\(code)")

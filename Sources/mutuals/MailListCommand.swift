@@ -20,7 +20,7 @@ struct MailListCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
         defer { store.close() }
         let outbox = Network(store: store).outbox
         let items = try outbox.list(state: state.flatMap(OutboxItem.State.init(rawValue:)), limit: limit)

@@ -7,7 +7,7 @@ struct Rerender: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
 
     func run() throws {
-        let store = try Storage.openStore(dataDirectory: dataOptions.data)
+        let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
         defer { store.close() }
         let count = try Markdown.rerenderOutdated(store)
         print("Re-rendered \(count) post\(count == 1 ? "" : "s") to renderer version \(Markdown.version).")

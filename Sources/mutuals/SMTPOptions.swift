@@ -44,7 +44,14 @@ struct SMTPOptions: ParsableArguments {
 
     func port() throws -> Int {
         if let smtpPort { return smtpPort }
-        guard let text = Self.environment("MUTUALS_SMTP_PORT") else { return Self.defaultPort }
+        guard let text = Self.environment("MUTUALS_SMTP_PORT") else {
+            // 587 is the STARTTLS port: implicit TLS there fails every message on a handshake
+            // the relay never answers, only after the timeout. Say so at start instead.
+            if try security() == .tls {
+                throw ValidationError("--smtp-tls tls needs --smtp-port (or MUTUALS_SMTP_PORT): implicit TLS is usually port 465; the default, 587, is for starttls.")
+            }
+            return Self.defaultPort
+        }
         guard let port = Int(text) else { throw ValidationError("MUTUALS_SMTP_PORT must be a number, not \(text)") }
         return port
     }

@@ -121,6 +121,16 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(name) must be more than 0 seconds.")
         }
         do { _ = try TrustedProxies(trustedProxies) } catch { throw ValidationError("--trusted-proxy: \(error)") }
+        if accessLog != "off" && accessLog != "-" {
+            // Checked here so --check-config finds it: the start used to stop on "open ... failed"
+            // without naming the option.
+            let folder = URL(fileURLWithPath: accessLog).deletingLastPathComponent().path
+            let writable = FileManager.default.fileExists(atPath: accessLog)
+                ? FileManager.default.isWritableFile(atPath: accessLog) : FileManager.default.isWritableFile(atPath: folder)
+            guard writable else {
+                throw ValidationError("--access-log: cannot write \(accessLog) (is the folder \(folder) there, and writable?). Give a file, - for standard output, or off.")
+            }
+        }
         try ServeMail.check(smtp)
         // Checked before anything is written (the demo is seeded after this): relative paths are
         // read from the current directory, so say which one was looked in.
@@ -174,7 +184,8 @@ struct Serve: ParsableCommand {
                     say("  \(account.role.padding(toLength: 7, withPad: " ", startingAt: 0)) \(account.handle)  password: \(account.password)")
                 }
             } else {
-                say("The database in \(dataOptions.data) already has accounts; --demo left it as it is.")
+                say("The database in \(dataOptions.data) already has accounts; --demo left it as it is. "
+                    + "(The demo passwords were printed at the first start; `mutuals user reset-password --data \(dataOptions.data) HANDLE` sets a new one.)")
             }
         }
 
@@ -260,10 +271,17 @@ struct Serve: ParsableCommand {
             redirectConfiguration.defaultHeaders = WebApplication.securityHeaders
             redirectConfiguration.accessLog = configuration.accessLog
             redirectConfiguration.accessLogFormat = configuration.accessLogFormat
+            // Its reactor is number 0 too: ids from ff… keep them apart from the main server's.
+            redirectConfiguration.requestIDTopByte = 0xFF
             let plain = Server(configuration: redirectConfiguration)
             try plain.start()
             redirector = plain
             banner.append("Redirecting http://\(shownHost):\(plain.boundPorts[0])/ to HTTPS")
+        }
+        if try !network.accounts.hasAdmin() {
+            // A new network without --demo: nobody can sign in or invite until the operator adds an admin.
+            banner.append("This network has no admin yet. Add the first one (it can then make invites) with:")
+            banner.append("  mutuals user add --data \(dataOptions.data) --handle HANDLE --email ADDRESS --role admin")
         }
         for line in banner { say(line) }
         say("Mutuals Network is serving \(scheme)://\(shownHost):\(mainPort)/ (Ctrl-C to stop)")

@@ -49,6 +49,8 @@ struct ServeSettings {
         ("MUTUALS_CONFIG", false, "the configuration file, when --config is not given"),
         ("MUTUALS_SMTP_PASSWORD", true, "the SMTP password (read by the mail options)"),
         ("MUTUALS_BINARY", false, "the executable the browser tests start; ignored by serve"),
+        ("MUTUALS_TLS_DIR", false, "where docs/deploy/certbot-deploy-hook.sh installs the certificate; ignored by serve"),
+        ("MUTUALS_USER", false, "the group docs/deploy/certbot-deploy-hook.sh gives the certificate; ignored by serve"),
     ]
 
     /// Options that say how to read the configuration rather than being part of it.
@@ -205,7 +207,7 @@ struct ServeSettings {
             let option = setting.option
             let shown: String
             if setting.values.isEmpty {
-                shown = option.isFlag ? "false" : (option.defaultValue ?? SMTPOptions.unstatedDefaults[option.name])
+                shown = option.isFlag ? "false" : (option.defaultValue ?? SMTPOptions.unstatedDefaults[option.name] ?? DigestOptions.unstatedDefaults[option.name])
                     .map { option.isSecret ? "********" : $0 } ?? "(not set)"
             } else if option.isSecret {
                 shown = "********"
@@ -398,11 +400,25 @@ struct ConfigFile {
                 throw ServeSettings.Problem(description: "Key \"\(key)\" in \(path): give a value, not an object.")
             }
         }
+        // true or false for an option that takes a value was read as 1 or 0 ("port": true served port 1).
+        let booleans = (try? JSONDecoder().decode([String: JSONBooleanProbe].self, from: data)) ?? [:]
+        for option in options where !option.isFlag && booleans[option.name]?.isBoolean == true {
+            throw ServeSettings.Problem(description: "Key \"\(option.name)\" in \(path): --\(option.name) takes a value, not true or false.")
+        }
         let bytes = [UInt8](data)
         do {
             snapshot = try JSONSnapshot(data: bytes.span.bytes, providerName: path, parsingOptions: .default)
         } catch {
             throw ServeSettings.Problem(description: "\(path): \(error)")
         }
+    }
+}
+
+/// Whether a JSON value is the literal true or false (JSONDecoder does not read 1 as a Bool).
+private struct JSONBooleanProbe: Decodable {
+    let isBoolean: Bool
+
+    init(from decoder: any Decoder) throws {
+        isBoolean = (try? decoder.singleValueContainer().decode(Bool.self)) != nil
     }
 }

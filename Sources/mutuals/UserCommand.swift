@@ -22,17 +22,21 @@ struct UserCommand: ParsableCommand {
         @Option(name: .long, help: "Display name (default: the handle).") var name: String?
         @Option(name: .long, help: "admin, mentor or member.") var role: String = "member"
 
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role must be admin, mentor or member, not \(role)") }
+        }
+
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, mentor or member") }
+            let role = Role(rawValue: role) ?? .member
             let (password, generated) = try UserCommand.passwordFromStandardInput()
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             switch try Accounts(store: store).addUser(handle: handle, email: email, displayName: name, role: role, password: password) {
             case .added(let account):
                 print("Added \(account.role.rawValue) \(account.handle) <\(account.email)>.")
                 if generated { print("Password: \(password)") }
             case .invalid(let errors):
-                throw ValidationError(errors.map(\.message).joined(separator: "; "))
+                throw CommandFailure(errors.map(\.message).joined(separator: "; ") + ". Nothing was changed.")
             }
         }
     }
@@ -43,12 +47,20 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "The user's handle.") var handle: String
         @Argument(help: "admin, mentor or member.") var role: String
 
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("ROLE must be admin, mentor or member, not \(role)") }
+        }
+
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("ROLE must be admin, mentor or member") }
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let role = Role(rawValue: role) ?? .member
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
-            guard try Accounts(store: store).setRole(handle: handle, role) else { throw ValidationError("There is no user \(handle).") }
+            let accounts = Accounts(store: store)
+            guard try accounts.setRole(handle: handle, role) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
             print("\(handle) is now \(role.rawValue).")
+            if try !accounts.hasAdmin() {
+                print("The network has no admin now: nobody can make invites or moderate. Make one with `mutuals user role HANDLE admin`.")
+            }
         }
     }
 
@@ -61,12 +73,12 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let (password, generated) = try UserCommand.passwordFromStandardInput()
-            let store = try Storage.openStore(dataDirectory: dataOptions.data)
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             let accounts = Accounts(store: store)
-            guard let account = try accounts.account(handle: handle) else { throw ValidationError("There is no user \(handle).") }
+            guard let account = try accounts.account(handle: handle) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
             if !generated, let problem = PasswordRules.problem(with: password, handle: account.handle, email: account.email) {
-                throw ValidationError(problem)
+                throw CommandFailure(problem + ". Nothing was changed.")
             }
             try accounts.setPassword(userID: account.id, password)
             print("Password of \(account.handle) reset; every session ended.")
@@ -78,8 +90,19 @@ struct UserCommand: ParsableCommand {
     static func passwordFromStandardInput() throws -> (String, generated: Bool) {
         if isatty(0) == 1 { return (try SecureRandom.password(length: 20), true) }
         guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-            throw ValidationError("Standard input is not a terminal but gave no password.")
+            throw CommandFailure("Standard input is not a terminal but gave no password. Nothing was changed.")
         }
         return (line, false)
+    }
+}
+
+/// A command that could not do its work although its arguments were well formed (an unknown
+/// handle, a refused value). ArgumentParser prints "Error: " and the message, without the
+/// root command's usage lines a `ValidationError` thrown from `run()` gets, and exits 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -28,6 +28,18 @@ struct AccountCLITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-acct-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
+        // A --data with no database (mistyped, or forgotten: ./data) is refused, and nothing is
+        // made there: these commands once made a new empty database and added the admin to it.
+        for arguments in [["user", "add", "--handle", "chief", "--email", "chief@example.org", "--role", "admin"],
+                          ["user", "role", "chief", "admin"], ["user", "reset-password", "chief"],
+                          ["invite", "--role", "member"], ["mail", "list"], ["rerender"]] {
+            let refused = try runMutuals(arguments + ["--data", directory], input: "a very long admin passphrase\n")
+            #expect(refused.status != 0, "\(arguments)")
+            #expect(refused.output.contains("There is no database at \(directory)/mutuals.sqlite3. Check --data"), "\(refused.output)")
+            #expect(!FileManager.default.fileExists(atPath: directory), "\(arguments)")
+        }
+        #expect(try runMutuals(["migrate", "--data", directory], input: "").status == 0)
+
         let noAdmin = try runMutuals(["invite", "--data", directory, "--role", "member"], input: "")
         #expect(noAdmin.status != 0)
         #expect(noAdmin.output.contains("add one first"))
@@ -51,8 +63,23 @@ struct AccountCLITests {
         let role = try runMutuals(["user", "role", "--data", directory, "helper", "mentor"], input: "")
         #expect(role.status == 0)
         #expect(role.output.contains("helper is now mentor."))
-        #expect(try runMutuals(["user", "role", "--data", directory, "nobody", "mentor"], input: "").status != 0)
-        #expect(try runMutuals(["user", "role", "--data", directory, "helper", "emperor"], input: "").status != 0)
+        // Errors name the problem under the command's own usage, never the root's ("mutuals <subcommand>").
+        let nobody = try runMutuals(["user", "role", "--data", directory, "nobody", "mentor"], input: "")
+        #expect(nobody.status != 0)
+        #expect(nobody.output.contains("There is no user nobody. Nothing was changed."), "\(nobody.output)")
+        let emperor = try runMutuals(["user", "role", "--data", directory, "helper", "emperor"], input: "")
+        #expect(emperor.status != 0)
+        #expect(emperor.output.contains("ROLE must be admin, mentor or member, not emperor"))
+        #expect(emperor.output.contains("Usage: mutuals user role"), "\(emperor.output)")
+        let badHandle = try runMutuals(["user", "add", "--data", directory, "--handle", "Ann", "--email", "ann@example.org"],
+                                       input: "orchard lantern velvet\n")
+        #expect(badHandle.status != 0)
+        #expect(badHandle.output.contains("Nothing was changed."), "\(badHandle.output)")
+        for output in [nobody.output, emperor.output, badHandle.output] {
+            #expect(!output.contains("mutuals <subcommand>"), "\(output)")
+        }
+        #expect(try runMutuals(["user", "reset-password", "--data", directory, "nobody"], input: "a brand new passphrase\n")
+            .output.contains("There is no user nobody."))
 
         let store = try Storage.openStore(dataDirectory: directory)
         let accounts = Accounts(store: store)
@@ -75,6 +102,21 @@ struct AccountCLITests {
         try after.write { tx in
             try tx.run("INSERT INTO organisations(slug, name, kind, created_at) VALUES ('central-surrey', 'Central Surrey Health', 'pathfinder', 0)")
         }
+        // Demoting the only admin is allowed (the shell can promote again) but said.
+        let demoted = try runMutuals(["user", "role", "--data", directory, "chief", "member"], input: "")
+        #expect(demoted.output.contains("The network has no admin now"), "\(demoted.output)")
+        let promoted = try runMutuals(["user", "role", "--data", directory, "chief", "admin"], input: "")
+        #expect(promoted.status == 0)
+        #expect(!promoted.output.contains("no admin"))
+
+        let unknownOrganisation = try runMutuals(["invite", "--data", directory, "--organisation", "nowhere"], input: "")
+        #expect(unknownOrganisation.status != 0)
+        #expect(unknownOrganisation.output.contains("There is no organisation with the slug nowhere."), "\(unknownOrganisation.output)")
+        let notAURL = try runMutuals(["invite", "--data", directory, "--base-url", "forum.example.org"], input: "")
+        #expect(notAURL.status != 0)
+        #expect(notAURL.output.contains("--base-url must start with https://"), "\(notAURL.output)")
+        #expect(try after.read { try $0.scalar(Int.self, "SELECT count(*) FROM invites") } == 0)
+
         let invite = try runMutuals(["invite", "--data", directory, "--role", "mentor", "--organisation", "central-surrey",
                                      "--base-url", "https://mutuals.example/"], input: "")
         #expect(invite.status == 0, "\(invite.output)")

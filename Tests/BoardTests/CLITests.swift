@@ -69,4 +69,19 @@ struct CLITests {
         #expect(result.output.contains("no database"))
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
+
+    /// A --data that is a file, or cannot be made, is named (it was an NSCocoaErrorDomain dump).
+    @Test func aDataFolderThatCannotBeUsedIsNamed() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: file))
+        let onAFile = try runMutuals(["migrate", "--data", file])
+        #expect(onAFile.status != 0)
+        #expect(onAFile.output.contains("Cannot use \(file) as the data folder (--data): it is a file, not a folder."), "\(onAFile.output)")
+        let below = try runMutuals(["migrate", "--data", file + "/data"])
+        #expect(below.status != 0)
+        #expect(below.output.contains("Cannot use \(file)/data as the data folder (--data): it cannot be made"), "\(below.output)")
+        #expect(!below.output.contains("NSCocoaErrorDomain"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "not a folder")
+    }
 }

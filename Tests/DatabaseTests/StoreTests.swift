@@ -283,4 +283,59 @@ struct StoreTests {
             #expect(!FileManager.default.fileExists(atPath: backupPath + ".partial"))
         }
     }
+
+    /// `mutuals backup --to` naming the live database once renamed the copy over it and, when
+    /// the check's connection closed, unlinked the `-wal` a running server was writing to: the
+    /// server answered "database disk image is malformed" and later writes were lost.
+    @Test func backupOntoTheDatabaseItselfIsRefusedAndChangesNothing() throws {
+        try withStore { store, directory in
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            let path = directory.file("store.sqlite3")
+            let otherSpelling = directory.path + "/./store.sqlite3"
+            for destination in [path, otherSpelling, path + "-wal", path + "-shm"] {
+                #expect(throws: BackupError.self) { try store.backup(to: destination) }
+            }
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+            // A folder, or a file in a folder that is not there, is named; SQLite said only
+            // "unable to open database file".
+            for destination in [directory.path, directory.file("missing/backup.sqlite3")] {
+                #expect { try store.backup(to: destination) } throws: { error in
+                    guard case BackupError.cannotWrite(let named, _) = error else { return false }
+                    return named == destination && "\(error)".contains("Nothing was written")
+                }
+            }
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 2)") }
+            let count = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } ?? 0
+            #expect(count == 2)
+            #expect(try store.integrityProblems().isEmpty)
+        }
+    }
+
+    /// A copy that fails its check never takes the destination's name: an older backup there is
+    /// kept. (`Storage.backup` renamed the copy over it first and checked after.)
+    @Test func aCopyThatFailsItsCheckLeavesTheOlderBackupInPlace() throws {
+        try withStore { store, directory in
+            try store.write { tx in try tx.run("INSERT INTO entries(writer, n) VALUES (1, 1)") }
+            let destination = directory.file("backup.sqlite3")
+            try Data("the older backup".utf8).write(to: URL(fileURLWithPath: destination))
+            struct FailedCheck: Error {}
+            var checked: [String] = []
+            #expect(throws: FailedCheck.self) {
+                try store.backup(to: destination) { path in
+                    checked.append(path)
+                    throw FailedCheck()
+                }
+            }
+            #expect(checked == [destination + ".partial"])
+            #expect(try String(contentsOfFile: destination, encoding: .utf8) == "the older backup")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains(".partial") }
+            #expect(leftovers.isEmpty)
+
+            try store.backup(to: destination)
+            let copy = try Store(path: destination)
+            defer { copy.close() }
+            #expect(try copy.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 1)
+        }
+    }
 }

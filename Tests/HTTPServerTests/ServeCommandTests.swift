@@ -115,6 +115,13 @@ import TestSupport
         #expect(redirect.status == 308)
         #expect(redirect.header("Location") == "https://localhost:\(port)/t/1?x=y")
 
+        // Request ids are unique within a run: the redirect port's reactor is number 0 too, and
+        // its first id was "1", the same as the main port's first.
+        let healthID = try #require(health.header("X-Request-Id"))
+        let redirectID = try #require(redirect.header("X-Request-Id"))
+        #expect(healthID != redirectID)
+        #expect(redirectID.hasPrefix("ff"))
+
         #expect(first.terminate() == 0)
         #expect(first.lines.contains { $0.contains("GET /healthz 200") })  // the access log
 
@@ -125,6 +132,42 @@ import TestSupport
         #expect(second.lines.contains { $0.contains("Using the self-signed development certificate") })
         _ = try second.waitFor("serving")
         #expect(second.terminate() == 0)
+    }
+
+    /// A first start without --demo leaves a network nobody can sign in to or be invited to;
+    /// the banner says how to add the first admin, and stops saying it once there is one.
+    @Test func aNetworkWithoutAnAdminSaysHowToAddTheFirst() throws {
+        let data = NSTemporaryDirectory() + "mutuals-serve-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = try Self.freePort()
+        let first = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
+        _ = try first.waitFor("serving http://")
+        #expect(first.lines.contains { $0.contains("This network has no admin yet") })
+        #expect(first.lines.contains { $0.contains("mutuals user add --data \(data) --handle HANDLE --email ADDRESS --role admin") })
+
+        let add = Process()
+        add.executableURL = try MutualsExecutable.url()
+        add.arguments = ["user", "add", "--data", data, "--handle", "chief", "--email", "chief@example.org", "--role", "admin"]
+        let input = Pipe()
+        add.standardInput = input
+        add.standardOutput = FileHandle.nullDevice
+        try add.run()
+        input.fileHandleForWriting.write(Data("a very long admin passphrase\n".utf8))
+        try input.fileHandleForWriting.close()
+        add.waitUntilExit()
+        #expect(add.terminationStatus == 0)
+        #expect(first.terminate() == 0)
+
+        let second = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls"])
+        _ = try second.waitFor("serving http://")
+        #expect(!second.lines.contains { $0.contains("no admin") })
+        #expect(second.terminate() == 0)
+
+        // --demo on a database with accounts seeds nothing, and says how to get a password back.
+        let third = try RunningServer(arguments: ["--data", data, "--port", "\(port)", "--no-tls", "--demo"])
+        _ = try third.waitFor("serving http://")
+        #expect(third.lines.contains { $0.contains("--demo left it as it is") && $0.contains("mutuals user reset-password --data \(data) HANDLE") })
+        #expect(third.terminate() == 0)
     }
 
     @Test func plainModeAndBadArguments() throws {

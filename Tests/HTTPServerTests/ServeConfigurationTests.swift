@@ -147,6 +147,54 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: data + "/mutuals.sqlite3"))
     }
 
+    /// An access log that cannot be written stops the start naming the option, and
+    /// --check-config finds it (it said "valid", and the start failed on "open ... failed").
+    @Test func anUnwritableAccessLogIsNamed() throws {
+        let outcome = try Self.serve(["--check-config", "--access-log", "/nonexistent-mutuals-folder/access.log"] + Self.directories)
+        #expect(outcome.status != 0)
+        #expect(outcome.output.contains("--access-log: cannot write /nonexistent-mutuals-folder/access.log"), "\(outcome.output)")
+        let fromEnvironment = try Self.serve(["--check-config"] + Self.directories,
+                                             environment: ["MUTUALS_ACCESS_LOG": "/nonexistent-mutuals-folder/access.log"])
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.output.contains("--access-log was set by MUTUALS_ACCESS_LOG"), "\(fromEnvironment.output)")
+    }
+
+    /// The variables the deploy scripts read are not mistaken for misspelt settings: an operator
+    /// who exported them for the certbot hook could not start the server.
+    @Test func theDeployScriptsVariablesAreAllowed() throws {
+        let outcome = try Self.serve(["--check-config"] + Self.directories,
+                                     environment: ["MUTUALS_TLS_DIR": "/etc/mutuals/tls", "MUTUALS_USER": "mutuals"])
+        #expect(outcome.status == 0, "\(outcome.output)")
+    }
+
+    /// Implicit TLS on the default port (587, the STARTTLS port) failed every message after the
+    /// timeout; the start now asks for the port.
+    @Test func implicitTLSWithoutAPortIsRefused() throws {
+        let mail = ["--smtp-host", "smtp.example.org", "--mail-from", "network@example.org", "--base-url", "https://mutuals.example.org"]
+        let refused = try Self.serve(["--check-config", "--smtp-tls", "tls"] + mail + Self.directories)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("--smtp-tls tls needs --smtp-port"), "\(refused.output)")
+        let given = try Self.serve(["--check-config", "--smtp-tls", "tls", "--smtp-port", "465"] + mail + Self.directories)
+        #expect(given.status == 0, "\(given.output)")
+        let starttls = try Self.serve(["--check-config"] + mail + Self.directories)
+        #expect(starttls.status == 0, "\(starttls.output)")
+    }
+
+    /// true or false for an option that takes a value is refused; it was read as 1 ("port": true
+    /// started the server on port 1). Numbers and switches are read as before.
+    @Test func aBooleanForAValueIsRefused() throws {
+        let file = try Self.writeFile(#"{"port": true}"#)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let refused = try Self.serve(["--check-config", "--config", file] + Self.directories)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("Key \"port\" in \(file): --port takes a value, not true or false."), "\(refused.output)")
+        let numbers = try Self.writeFile(#"{"port": 1, "no-tls": true, "http-port": 0}"#)
+        defer { try? FileManager.default.removeItem(atPath: numbers) }
+        let accepted = try Self.serve(["--check-config", "--config", numbers] + Self.directories)
+        #expect(accepted.status == 0, "\(accepted.output)")
+        #expect(accepted.row("port") == "1 file \(numbers) (port)")
+    }
+
     /// An option whose type has no default shows the value used when it is not given.
     @Test func checkConfigShowsTheSMTPDefaults() throws {
         let outcome = try Self.serve(["--check-config"] + Self.directories)
@@ -156,5 +204,9 @@ import TestSupport
         #expect(outcome.row("smtp-host") == "(not set) default")
         let given = try Self.serve(["--check-config", "--smtp-port", "465"] + Self.directories)
         #expect(given.row("smtp-port") == "465 flag")
+        // The mail schedule showed "(not set)" while the summary and briefing went at 7, monday 8.
+        #expect(outcome.row("daily-summary-hour") == "7 default")
+        #expect(outcome.row("weekly-briefing-day") == "monday default")
+        #expect(outcome.row("weekly-briefing-hour") == "8 default")
     }
 }

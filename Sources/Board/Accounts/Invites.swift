@@ -68,6 +68,12 @@ extension Accounts {
         return code
     }
 
+    /// Whether the network has an admin (not deleted). A new network has none: the first is
+    /// made with `mutuals user add --role admin`, and `serve` says so at start while there is none.
+    public func hasAdmin() throws -> Bool {
+        try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL") ?? 0 } > 0
+    }
+
     /// The invite for `code` when it can still be used (not expired, revoked or used up).
     public func invite(code: String) throws -> Invite? {
         guard !code.isEmpty, code.utf8.count <= 100 else { return nil }

@@ -45,6 +45,19 @@ public enum Storage {
         return store
     }
 
+    /// `openStore` for the commands that work on a network's accounts and mail (`user`,
+    /// `invite`, `mail list`, `rerender`): the database must exist. A mistyped or forgotten
+    /// `--data` used to make a new empty database there, so `user add` added an admin nobody's
+    /// server reads and `mail list` reported an empty outbox.
+    /// - Throws: `StorageError.noDatabase` (nothing is created), or what `openStore` throws.
+    public static func openExistingNetwork(dataDirectory: String) throws -> Store {
+        let path = databasePath(dataDirectory: dataDirectory)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError.noDatabase(path: path)
+        }
+        return try openStore(dataDirectory: dataDirectory)
+    }
+
     // MARK: File modes
 
     /// The data folder holds password hashes, TOTP secrets, email addresses and private posts,
@@ -56,9 +69,21 @@ public enum Storage {
     public static let privateFileMode: mode_t = 0o600
 
     /// Creates `path` (and missing parents) with mode 0700, and tightens it if it already exists.
+    /// - Throws: `StorageError.dataFolder` naming the folder and why (Foundation's own error
+    ///   was an `NSCocoaErrorDomain` dump that did not say it was `--data`).
     static func createPrivateDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: Int(privateDirectoryMode)])
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw StorageError.dataFolder(path: path, reason: "it is a file, not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(privateDirectoryMode)])
+        } catch {
+            // Foundation's error has no POSIX reason here; mkdir(2) gives it (ENOTDIR, EACCES…).
+            let reason = mkdir(path, privateDirectoryMode) == 0 ? "\(error)" : String(cString: strerror(errno))
+            throw StorageError.dataFolder(path: path, reason: "it cannot be made: \(reason)")
+        }
         chmod(path, privateDirectoryMode)
     }
 
@@ -141,16 +166,17 @@ public enum Storage {
     public static func backup(dataDirectory: String, to destination: String) throws {
         let store = try openExistingStore(dataDirectory: dataDirectory)
         defer { store.close() }
-        try store.backup(to: destination)
-        // The copy holds everything the database does: the owner's only, wherever it is written.
-        for path in [destination, destination + "-wal", destination + "-shm", destination + "-journal"] {
-            chmod(path, privateFileMode)
-        }
-        let copy = try Store(path: destination)
-        defer { copy.close() }
-        let problems = try copy.integrityProblems()
-        if !problems.isEmpty {
-            throw StorageError.backupFailedCheck(problems: problems)
+        // Checked under its temporary name: a copy that fails the check never replaces an older
+        // backup at `destination` (it used to be renamed first and checked after).
+        try store.backup(to: destination) { copyPath in
+            // The copy holds everything the database does: the owner's only, wherever it is written.
+            chmod(copyPath, privateFileMode)
+            let copy = try Store(path: copyPath)
+            defer { copy.close() }
+            let problems = try copy.integrityProblems()
+            if !problems.isEmpty {
+                throw StorageError.backupFailedCheck(problems: problems)
+            }
         }
     }
 }
@@ -160,12 +186,15 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case noDatabase(path: String)
     case backupFailedCheck(problems: [String])
     case notEmpty(path: String)
+    /// `--data` names something that cannot be the data folder.
+    case dataFolder(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .noDatabase(let path): "There is no database at \(path) (run `mutuals migrate` to create one)."
+        case .noDatabase(let path): "There is no database at \(path). Check --data (default ./data); to start a new network, run `mutuals migrate --data DIR` or start the server once."
         case .backupFailedCheck(let problems): "The backup failed its integrity check: \(problems.joined(separator: "; "))"
         case .notEmpty(let path): "The database at \(path) already has data; demo only seeds a new database."
+        case .dataFolder(let path, let reason): "Cannot use \(path) as the data folder (--data): \(reason)."
         }
     }
 }
