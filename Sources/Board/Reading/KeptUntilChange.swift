@@ -30,9 +30,9 @@ final class KeptUntilChange<Value: Sendable>: Sendable {
 
 /// `KeptUntilChange` for values read per key (a topic's briefing items): every key's value is
 /// dropped when the store's change count moves or `lifetime` seconds pass; past `limit` values
-/// in all, a shard lets one go for each new one. For keys that name rows (the topics in use); a key that
-/// arrives as input (a session cookie's token) goes through `found(for:...)`, which keeps only
-/// rows that exist, never a miss, so made-up keys cost a read each and fill nothing.
+/// in all, a shard lets one go for each new one. For keys that name rows (the topics in use);
+/// a key that arrives as input (a session cookie's token) goes through `found(for:...)`, which
+/// keeps only rows that exist, never a miss, so made-up keys cost a read each and fill nothing.
 ///
 /// The values are spread over shards by key, each with its own lock: every request asks for
 /// its session and its thread page's posts, and the workers share one core, so a worker
