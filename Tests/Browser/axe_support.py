@@ -45,6 +45,14 @@ def describe_violations(violations: list) -> str:
     return "\n".join(lines)
 
 
+def axe_clean(driver) -> None:
+    """With JavaScript on (axe runs in the page), axe finds nothing wrong with the current page."""
+    if driver.javascript_enabled:
+        result = run_axe(driver)
+        assert "error" not in result, result
+        assert not result["violations"], describe_violations(result["violations"])
+
+
 def html5_errors(markup: bytes | str) -> list[str]:
     """Parse errors from html5lib's strict parser (an empty list when the page is valid HTML5 syntax)."""
     parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)

@@ -12,19 +12,12 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from axe_support import describe_violations, run_axe
+from axe_support import axe_clean
 from conftest import sign_in, sign_out, submit_and_wait
 
 
 def main_text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "main").text
-
-
-def axe_clean(driver):
-    if driver.javascript_enabled:
-        result = run_axe(driver)
-        assert "error" not in result, result
-        assert not result["violations"], describe_violations(result["violations"])
 
 
 def success(driver) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from axe_support import describe_violations, run_axe
+from axe_support import axe_clean
 from conftest import sign_in, sign_out
 
 NOBODY = "/mentors?topic=no-such-topic"
@@ -16,12 +16,6 @@ def advice(driver) -> str:
     found = driver.find_elements(By.ID, "find-a-mentor")
     assert len(found) == 1, f"{len(found)} pieces of advice on {driver.current_url}"
     return found[0].text
-
-
-def axe_clean(driver):
-    if driver.javascript_enabled:
-        result = run_axe(driver)
-        assert not result["violations"], describe_violations(result["violations"])
 
 
 def test_no_match_says_where_to_get_a_mentor(driver, server):

@@ -8,15 +8,8 @@ import uuid
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from axe_support import describe_violations, run_axe
+from axe_support import axe_clean
 from conftest import sign_in, sign_out, submit_and_wait
-
-
-def axe_clean(driver):
-    if driver.javascript_enabled:
-        result = run_axe(driver)
-        assert "error" not in result, result
-        assert not result["violations"], describe_violations(result["violations"])
 
 
 def keep_a_draft(driver, server, title: str):

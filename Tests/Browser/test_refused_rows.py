@@ -12,15 +12,8 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from axe_support import describe_violations, run_axe
+from axe_support import axe_clean
 from conftest import sign_in, sign_out, submit_and_wait
-
-
-def axe_clean(driver):
-    if driver.javascript_enabled:
-        result = run_axe(driver)
-        assert "error" not in result, result
-        assert not result["violations"], describe_violations(result["violations"])
 
 
 def test_a_refused_topic_edit_comes_back_on_its_own_form(driver, server):

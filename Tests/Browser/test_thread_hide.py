@@ -8,16 +8,9 @@ import uuid
 
 from selenium.webdriver.common.by import By
 
-from axe_support import describe_violations, run_axe
+from axe_support import axe_clean
 from conftest import sign_in, sign_out, submit_and_wait
 from pages import thread_path
-
-
-def axe_clean(driver):
-    if driver.javascript_enabled:
-        result = run_axe(driver)
-        assert "error" not in result, result
-        assert not result["violations"], describe_violations(result["violations"])
 
 
 def test_an_admin_hides_a_post_from_the_thread_page(driver, server):
