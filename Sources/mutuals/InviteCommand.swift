@@ -11,14 +11,18 @@ struct InviteCommand: ParsableCommand {
     @Option(name: .long, help: "Bind the invite to this organisation (its slug).") var organisation: String?
     @Option(name: .long, help: "How many accounts it can create.") var uses: Int = 1
     @Option(name: .long, help: "Days it stays valid.") var days: Int = 14
-    @Option(name: .long, help: "The site's address, for the link.") var baseURL: String = "https://localhost:8443"
+    @Option(name: .long, help: "The site's address, for the link (env MUTUALS_BASE_URL, as serve reads it; default https://localhost:8443).")
+    var baseURL: String?
+
+    /// `--base-url`, or the variable the server's mail links use, or the development address.
+    var address: String { baseURL ?? SMTPOptions.environment("MUTUALS_BASE_URL") ?? "https://localhost:8443" }
 
     func validate() throws {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be admin, mentor or member, not \(role)") }
         guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
         guard (1...10_000).contains(uses) else { throw ValidationError("--uses must be between 1 and 10000") }
-        guard baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://") else {
-            throw ValidationError("--base-url must start with https:// (the site's public address), not \(baseURL)")
+        guard address.hasPrefix("https://") || address.hasPrefix("http://") else {
+            throw ValidationError("--base-url must start with https:// (the site's public address), not \(address)")
         }
     }
 
@@ -37,7 +41,7 @@ struct InviteCommand: ParsableCommand {
         } catch let error as Accounts.InviteError {
             throw CommandFailure(error.description)
         }
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let base = address.hasSuffix("/") ? String(address.dropLast()) : address
         print("\(base)/register?invite=\(code)")
     }
 }

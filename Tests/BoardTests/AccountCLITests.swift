@@ -5,10 +5,13 @@ import TestSupport
 @testable import Board
 
 /// Runs `mutuals` with `input` on standard input (a pipe, so not a terminal).
-func runMutuals(_ arguments: [String], input: String) throws -> (status: Int32, output: String) {
+func runMutuals(_ arguments: [String], input: String, environment: [String: String?] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = try MutualsExecutable.url()
     process.arguments = arguments
+    var variables = ProcessInfo.processInfo.environment
+    for (name, value) in environment { variables[name] = value }
+    process.environment = variables
     let output = Pipe()
     let stdin = Pipe()
     process.standardOutput = output
@@ -126,8 +129,15 @@ struct AccountCLITests {
         let found = try #require(try afterAccounts.invite(code: code))
         #expect(found.role == .mentor)
         #expect(found.organisationID != nil)
-        let defaultBase = try runMutuals(["invite", "--data", directory], input: "")
+        let defaultBase = try runMutuals(["invite", "--data", directory], input: "", environment: ["MUTUALS_BASE_URL": nil])
         #expect(defaultBase.output.hasPrefix("https://localhost:8443/register?invite="))
+        // The variable the server reads for its links, as `serve` reads it; --base-url wins.
+        let fromEnvironment = try runMutuals(["invite", "--data", directory], input: "",
+                                             environment: ["MUTUALS_BASE_URL": "https://network.example.org/"])
+        #expect(fromEnvironment.output.hasPrefix("https://network.example.org/register?invite="), "\(fromEnvironment.output)")
+        let flagWins = try runMutuals(["invite", "--data", directory, "--base-url", "https://other.example"], input: "",
+                                      environment: ["MUTUALS_BASE_URL": "https://network.example.org"])
+        #expect(flagWins.output.hasPrefix("https://other.example/register?invite="), "\(flagWins.output)")
         #expect(try runMutuals(["invite", "--data", directory, "--organisation", "nowhere"], input: "").status != 0)
     }
 }
