@@ -32,16 +32,17 @@ public enum Backup {
             throw BackupError.cannotWrite(path: destination, reason: "there is no folder \(folder)")
         }
         let partial = destination + ".partial"
-        for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
-            try? fileManager.removeItem(atPath: leftover)
+        func removePartial() {
+            for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
+                try? fileManager.removeItem(atPath: leftover)
+            }
         }
+        removePartial()
         do {
             try copyPages(from: source, toFileAt: partial, naming: destination)
             try verify(partial)
         } catch {
-            for leftover in [partial, partial + "-wal", partial + "-shm", partial + "-journal"] {
-                try? fileManager.removeItem(atPath: leftover)
-            }
+            removePartial()
             throw error
         }
         // rename(2) replaces an older file at `destination` in one step.
