@@ -54,6 +54,33 @@ import Testing
         }
     }
 
+    /// A page's posts asked together (`ThreadCapabilities.posts`, which asks once for each kind
+    /// of post) get exactly the answers each would get alone, for every actor, thread state,
+    /// author and flag: the viewer's own posts and several other authors' posts mixed.
+    @Test(arguments: PolicyTests.Who.allCases)
+    func aPageOfPostsGetsEachPostsOwnAnswer(_ who: PolicyTests.Who) {
+        var actor = PolicyTests.actor(who)
+        if actor.userID != nil {
+            actor = Actor(userID: 1, role: actor.role, organisationID: actor.organisationID,
+                          mentoredOrganisations: actor.mentoredOrganisations, suspendedUntil: actor.suspendedUntil,
+                          suspensionReason: actor.suspensionReason)
+        }
+        typealias Fields = (authorID: Int64, hidden: Bool, held: Bool, removed: Bool, opening: Bool)
+        var page: [Fields] = []
+        for kind in 0..<16 {
+            for author: Int64 in [1, 100, 101, 1] {
+                page.append((author, kind & 1 != 0, kind & 2 != 0, kind & 4 != 0, kind & 8 != 0))
+            }
+        }
+        page.shuffle()
+        for (name, thread) in Self.threads {
+            let caps = ThreadCapabilities(actor, thread: thread, now: Self.now)
+            let together = caps.posts(page) { $0 }
+            let alone = page.map { caps.post(authorID: $0.authorID, hidden: $0.hidden, held: $0.held, removed: $0.removed, opening: $0.opening) }
+            #expect(together == alone, "\(who) \(name)")
+        }
+    }
+
     @Test func suspendedMembersAreToldInOneLineWithTheReason() {
         let actor = PolicyTests.actor(.suspendedMember)
         let line = ViewerCapabilities(actor, now: Self.now).restriction ?? ""

@@ -122,6 +122,24 @@ import Testing
         #expect(CookieParser.parse(["q=\"\"; r=\"; s=\"x"]).map(\.value) == ["", "\"", "\"x"])
     }
 
+    /// Percent-decoding: escapes in either case, UTF-8 checked, malformed escapes refused, `+`
+    /// only as a form's space; a String and a Substring decode alike.
+    @Test func percentDecoding() {
+        #expect(PercentDecoding.decode("/t/12-plain") == "/t/12-plain")
+        #expect(PercentDecoding.decode("a%2Fb%2fc") == "a/b/c")
+        #expect(PercentDecoding.decode("caf%C3%A9") == "café")
+        #expect(PercentDecoding.decode("a+b") == "a+b")
+        #expect(PercentDecoding.decode("a+b%20c", plusAsSpace: true) == "a b c")
+        for malformed in ["%", "%4", "ab%", "%zz", "%4g", "%FF", "%C3"] {
+            #expect(PercentDecoding.decode(malformed) == nil, "\(malformed)")
+        }
+        let whole = "x=caf%C3%A9&y=%ZZ"
+        let value = whole.split(separator: "&")[0].dropFirst(2)
+        #expect(PercentDecoding.decode(value) == "café")
+        #expect(PercentDecoding.decode(whole.split(separator: "&")[1].dropFirst(2)) == nil)
+        #expect(PercentDecoding.decode("") == "")
+    }
+
     /// What may be compressed: text types in any case, not a `no-transform` response; `Vary`
     /// names Accept-Encoding once.
     @Test func compressibleResponses() {

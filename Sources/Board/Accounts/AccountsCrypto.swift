@@ -9,7 +9,7 @@ public enum Digest {
         var length: UInt32 = 0
         let ok = bytes.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
-                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, FetchedDigest.sha256.algorithm, nil)
             }
         }
         precondition(ok == 1 && length == 32, "OpenSSL EVP_Digest(SHA-256) failed")
@@ -129,4 +129,22 @@ public struct Clock: Sendable {
     }
 
     public static let system = Clock { Date() }
+}
+
+/// A digest algorithm fetched from OpenSSL's default provider once, for the life of the process.
+/// With `EVP_sha256()`, `EVP_Digest` fetched the implementation again on every call (OpenSSL 3's
+/// implicit fetch: a lock and a property query), about 10,000 instructions of each of the two
+/// digests a signed-in page takes (its session and its form token). A fetched `EVP_MD` is
+/// immutable and may be shared by every thread.
+private final class FetchedDigest: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: the pointer is set once and OpenSSL never changes a
+    // fetched algorithm; it is freed never (one per process).
+    let algorithm: OpaquePointer?
+
+    private init(_ name: String, legacy: () -> OpaquePointer?) {
+        // The legacy constant still works where fetching fails (a provider not loaded).
+        algorithm = EVP_MD_fetch(nil, name, nil) ?? legacy()
+    }
+
+    static let sha256 = FetchedDigest("SHA256", legacy: { EVP_sha256() })
 }

@@ -162,10 +162,11 @@ struct ReplyFormView: KeyedTemplateRenderable {
 
     private var mayReply: Bool { signedIn && capabilities.reply.isAllowed }
 
-    /// What this reader may do to `post`.
-    private func capabilities(_ post: PostView) -> PostCapabilities {
-        capabilities.post(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval,
-                          removed: post.deletedByAuthor, opening: post.position == 1)
+    /// What this reader may do to each of `posts`, in order.
+    private func capabilities(_ posts: [PostView]) -> [PostCapabilities] {
+        capabilities.posts(posts) { post in
+            (post.authorID, post.hidden, post.heldForApproval, post.deletedByAuthor, post.position == 1)
+        }
     }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
@@ -177,8 +178,8 @@ struct ReplyFormView: KeyedTemplateRenderable {
         let viewer = thread.viewer
         let threadID = thread.page.thread.id
         let acceptedPostID = thread.page.acceptedPostID
-        return .html(blocks.html(thread.page.posts.map { post in
-            let may = capabilities(post)
+        let posts = thread.page.posts
+        return .html(blocks.html(zip(posts, capabilities(posts)).map { post, may in
             return PostBlock(post, accepted: post.id == acceptedPostID, viewer: viewer, may: may, threadID: threadID,
                              replyPagePath: replyPagePath, saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
                              isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
