@@ -80,6 +80,94 @@ import TestSupport
         }
     }
 
+    /// What a reader is shown of a thread page beside its posts (`ThreadHeader`).
+    static func header(_ page: ThreadPage?) -> String {
+        guard let page else { return "(not readable)" }
+        let thread = page.thread
+        var fields = [String(thread.id), thread.title, thread.slug, thread.authorName, String(thread.replyCount)]
+        fields += [thread.lastPosterName ?? "-", String(thread.pinned), String(thread.locked), String(thread.hasAcceptedAnswer)]
+        fields += [String(thread.answeredByMentor), thread.topics.map(\.slug).joined(separator: ",")]
+        fields += [page.acceptedPostID.map(String.init) ?? "-", page.acceptedPostPage.map(String.init) ?? "-"]
+        fields += ["\(page.state)", page.space?.slug ?? "-", page.briefingItem?.title ?? "-"]
+        fields += ["page \(page.page)/\(page.pageCount)", page.posts.map { String($0.id) }.joined(separator: ",")]
+        return fields.joined(separator: "|")
+    }
+
+    /// A public thread's header is kept as stored for every reader (`StoredThreadHeader`) and
+    /// each reader's view made from it by the one rule: who may open a held or hidden thread, and
+    /// where the pages end when the last posts await approval (their author and admins see one
+    /// more page). Through the kept header every reader gets the page read afresh, before and
+    /// after each kind of write that changes it; a private thread's is read per reader.
+    @Test func everyReaderGetsTheHeaderReadAfreshFromTheKeptOne() throws {
+        try withTestNetwork { network in
+            let organisation = try network.organisation()
+            let author = try network.member(of: organisation, handle: "asker")
+            let other = try network.member(handle: "reader")
+            let mentor = try network.mentor(of: organisation, handle: "guide")
+            let admin = try network.admin(handle: "keeper")
+            let thread = try network.thread(by: author, title: "Pensions after the transfer")
+            let secret = try network.thread(in: .organisation(organisation), by: author, title: "Our staff council")
+            // 19 replies: the 20 posts fill page 1; replies held for approval start page 2.
+            for index in 0..<19 { try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index)") }
+            try network.reply(to: secret, by: mentor, body: "Inside the space")
+            let reading = Network(accounts: network.accounts).reading
+            let viewers: [(String, Viewer)] = [
+                ("visitor", .visitor),
+                ("author", Viewer(userID: author.id, organisationID: organisation.id, isAdmin: false)),
+                ("other member", Viewer(userID: other.id, organisationID: nil, isAdmin: false)),
+                ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
+                ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true)),
+            ]
+            func compare(_ step: String) throws {
+                for _ in 0..<2 {  // the second time from the kept header
+                    for (name, viewer) in viewers {
+                        for (id, page) in [(thread.id, 1), (thread.id, 2), (secret.id, 1), (-1, 1)] {
+                            let kept = try reading.thread(id: id, page: page, viewer: viewer)
+                            let fresh = try network.store.read { try PageQueries.thread($0, id: id, page: page, viewer: viewer) }
+                            #expect(Self.header(kept) == Self.header(fresh), "\(name), thread \(id) page \(page), after \(step)")
+                        }
+                    }
+                }
+            }
+            func pageCount(_ viewer: Int) throws -> Int? { try reading.thread(id: thread.id, page: 1, viewer: viewers[viewer].1)?.pageCount }
+
+            try compare("the first read")
+            #expect(try pageCount(0) == 1)
+            #expect(try reading.thread(id: secret.id, page: 1, viewer: viewers[3].1) != nil)  // the space's mentor
+            #expect(try reading.thread(id: secret.id, page: 1, viewer: viewers[2].1) == nil)
+            let held = try network.heldReply(to: thread, by: other, body: "Held reply about the bond")
+            try compare("a reply held for approval")
+            #expect(try pageCount(0) == 1)
+            #expect(try pageCount(2) == 2)  // its author
+            #expect(try pageCount(4) == 2)  // an admin
+            #expect(try pageCount(1) == 1)
+            try network.store.write { try $0.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", held - 1, thread.id) }
+            try compare("an accepted answer")
+            try network.store.write { try $0.run("UPDATE posts SET held_for_approval = 0 WHERE id = ?", held) }
+            try network.store.write { try $0.run("UPDATE threads SET reply_count = reply_count + 1 WHERE id = ?", thread.id) }
+            try compare("approving the held reply")
+            #expect(try pageCount(0) == 2)
+            try network.store.write { try $0.run("UPDATE threads SET held = 1 WHERE id = ?", thread.id) }
+            try compare("holding the thread")
+            #expect(try pageCount(0) == nil)
+            #expect(try pageCount(1) == 2)  // its author
+            try network.store.write { try $0.run("UPDATE threads SET held = 0, locked = 1, title = 'Pensions, settled', slug = 'pensions-settled' WHERE id = ?", thread.id) }
+            try compare("locking and renaming it")
+            try network.hide(thread, by: admin)
+            try compare("hiding it")
+            #expect(try pageCount(0) == nil)
+            #expect(try pageCount(3) == nil)
+            #expect(try pageCount(4) == 2)
+            try network.store.write { try $0.run("UPDATE threads SET hidden = 0, organisation_id = ? WHERE id = ?", organisation.id, thread.id) }
+            try compare("moving it into the private space")
+            #expect(try pageCount(0) == nil)
+            #expect(try pageCount(3) == 2)  // the space's mentor
+            try network.endMentorships(of: mentor)
+            try compare("the mentorship ending")
+            #expect(try pageCount(3) == nil)
+        }
+    }
+
     /// What a reader is shown of a list.
     static func lines(_ threads: [ThreadSummary]) -> [String] {
         threads.map { thread in

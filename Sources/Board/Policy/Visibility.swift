@@ -99,11 +99,17 @@ public enum Visibility {
 
     /// The same rule for one decision: may `reader` read `thread`?
     public static func mayRead(_ reader: Actor, _ thread: Resource.ThreadState) -> Bool {
-        let isAdmin = reader.isAdmin
-        let isAuthor = reader.userID != nil && reader.userID == thread.authorID
         if let organisation = thread.organisationID, !belongsToSpace(reader, organisation) { return false }
-        if thread.held, !(isAuthor || isAdmin) { return false }
-        if thread.hidden, !(isAuthor || isAdmin) { return false }
+        return mayReadInSpace(held: thread.held, hidden: thread.hidden, authorID: thread.authorID,
+                              userID: reader.userID, isAdmin: reader.isAdmin)
+    }
+
+    /// The approval and moderation parts of the rule: may a reader who may read the thread's
+    /// space (always, for a public thread) read it?
+    public static func mayReadInSpace(held: Bool, hidden: Bool, authorID: Int64, userID: Int64?, isAdmin: Bool) -> Bool {
+        let isAuthor = userID != nil && userID == authorID
+        if held, !(isAuthor || isAdmin) { return false }
+        if hidden, !(isAuthor || isAdmin) { return false }
         return true
     }
 

@@ -294,44 +294,21 @@ public enum PageQueries {
     ///   - topics: the topics as `ReadingService` keeps them; read here when nil.
     ///   - keptPosts: where `ReadingService` keeps pages' posts as stored, with the store's
     ///     change count noted before `conn`'s read began; read here when nil.
+    ///   - keptHeaders: where it keeps public threads' headers as stored, likewise.
     static func thread(_ conn: Connection, id: Int64, page: Int, viewer: Viewer, topics: TopicDirectory?,
-                       keptPosts: (kept: KeptThreadPosts, version: UInt64)? = nil) throws -> ThreadPage? {
-        struct Header: RowDecodable {
-            let summary: ThreadSummary, acceptedPostID: Int64?, state: Resource.ThreadState
-            init(row: Row) throws {
-                summary = try ThreadSummary(row: row)
-                acceptedPostID = try row["accepted_post_id"]
-                state = try Resource.ThreadState(row: row)
-                let briefingID: Int64? = try row["briefing_item_id"]
-                briefingItem = try briefingID.map { BriefingItemLink(id: $0, title: try row["briefing_title"], url: try row["briefing_url"]) }
-                let spaceSlug: String? = try row["space_slug"]
-                space = try spaceSlug.map { OrganisationLink(slug: $0, name: try row["space_name"], kind: try row["space_kind"]) }
-                acceptedPosition = try row["accepted_position"]
-                lastPosition = try row["last_position"]
-            }
-            let briefingItem: BriefingItemLink?, space: OrganisationLink?, acceptedPosition: Int?, lastPosition: Int?
+                       keptPosts: (kept: KeptThreadPosts, version: UInt64)? = nil,
+                       keptHeaders: (kept: KeptThreadHeaders, version: UInt64)? = nil) throws -> ThreadPage? {
+        let found: ThreadHeader?
+        if let keptHeaders, let stored = try keptHeaders.kept.value(for: id, version: keptHeaders.version, read: {
+            try StoredThreadHeader.read(conn, id: id)
+        }) {
+            // A public thread's header is the same for every reader but who may open it and
+            // where its pages end, both decided here by the one rule (`StoredThreadHeader`).
+            found = stored.header(for: viewer)
+        } else {
+            found = try ThreadHeader.read(conn, id: id, viewer: viewer)
         }
-        // What the page shows beside the thread comes with it, one statement: the briefing item it
-        // is about, its private space, and where its accepted answer sits.
-        guard let header = try conn.queryOne(Header.self, """
-            SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
-                   b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url,
-                   so.slug AS space_slug, so.name AS space_name, so.kind AS space_kind,
-                   ap.position AS accepted_position,
-                   -- Pages go by position: the last one is that of the last post this reader may
-                   -- see (a post held for approval is its author's and the admins' alone, and the
-                   -- reply count leaves it out until it is approved).
-                   (SELECT lp.position FROM posts lp
-                     WHERE lp.thread_id = t.id AND \(Visibility.postListedByViewer(post: "lp"))
-                     ORDER BY lp.position DESC LIMIT 1) AS last_position
-            FROM threads t
-            JOIN users a ON a.id = t.author_id
-            LEFT JOIN users lu ON lu.id = t.last_poster_id
-            LEFT JOIN briefing_items b ON b.id = t.briefing_item_id
-            LEFT JOIN organisations so ON so.id = t.organisation_id
-            LEFT JOIN posts ap ON ap.id = t.accepted_post_id AND ap.thread_id = t.id
-            WHERE t.id = ?4 AND \(visible)
-            """, arguments: viewerArguments(viewer) + [id]) else { return nil }
+        guard let header = found else { return nil }
         let postCount = header.lastPosition ?? header.summary.replyCount + 1
         let pageCount = max(1, (postCount + postsPerPage - 1) / postsPerPage)
         let page = min(max(1, page), pageCount)

@@ -78,6 +78,10 @@ public struct ReadingService: Sendable {
     /// each reader's view of them is made per request by the one rule (`StoredThreadPosts`).
     /// 512 pages of at most 20 posts each.
     let threadPosts = KeptThreadPosts(lifetime: 10, limit: 512)
+    /// Public threads' headers as stored (the same for every reader), kept until anything
+    /// changes; who may open one and where its pages end are decided per request by the one
+    /// rule (`StoredThreadHeader`).
+    let threadHeaders = KeptThreadHeaders(lifetime: 10, limit: 4_096)
     /// Thread-list lines as stored (the same for every reader), kept until anything changes;
     /// which threads a reader's list shows is read per request (`ListedThreads`).
     let summaries = KeptSummaries(lifetime: 10, limit: 8_192)
@@ -111,7 +115,7 @@ public struct ReadingService: Sendable {
         let version = store.changeCount
         return try store.read { conn in
             try PageQueries.thread(conn, id: id, page: page, viewer: viewer, topics: topics(conn, version: version),
-                                   keptPosts: (threadPosts, version))
+                                   keptPosts: (threadPosts, version), keptHeaders: (threadHeaders, version))
         }
     }
 
