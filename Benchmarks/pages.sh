@@ -3,6 +3,7 @@
 #
 #   bash Benchmarks/pages.sh                 # 1,000,000 posts, 10 s per row
 #   POSTS=100000 DURATION=5 bash Benchmarks/pages.sh
+#   WARMUP=0 bash Benchmarks/pages.sh        # no uncounted warm-up before each row (default 2 s)
 #   SERVE_ARGS="--reader-mmap-mb 0" bash Benchmarks/pages.sh   # extra `serve` options
 #   ONLY="signed in|mixed" bash Benchmarks/pages.sh                # only the rows whose name matches
 #
