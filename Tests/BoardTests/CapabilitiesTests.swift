@@ -65,17 +65,16 @@ import Testing
                           mentoredOrganisations: actor.mentoredOrganisations, suspendedUntil: actor.suspendedUntil,
                           suspensionReason: actor.suspensionReason)
         }
-        typealias Fields = (authorID: Int64, hidden: Bool, held: Bool, removed: Bool, opening: Bool)
-        var page: [Fields] = []
+        var page: [ThreadCapabilities.PostFacts] = []
         for kind in 0..<16 {
             for author: Int64 in [1, 100, 101, 1] {
-                page.append((author, kind & 1 != 0, kind & 2 != 0, kind & 4 != 0, kind & 8 != 0))
+                page.append(.init(authorID: author, hidden: kind & 1 != 0, held: kind & 2 != 0, removed: kind & 4 != 0, opening: kind & 8 != 0))
             }
         }
         page.shuffle()
         for (name, thread) in Self.threads {
             let caps = ThreadCapabilities(actor, thread: thread, now: Self.now)
-            let together = caps.posts(page) { $0 }
+            let together = caps.posts(page)
             let alone = page.map { caps.post(authorID: $0.authorID, hidden: $0.hidden, held: $0.held, removed: $0.removed, opening: $0.opening) }
             #expect(together == alone, "\(who) \(name)")
         }

@@ -50,16 +50,29 @@ public struct ThreadCapabilities: Sendable, Equatable {
     /// whether it is the viewer (`Policy.isOwn`), so posts alike in that and in their four flags
     /// get the same answer: it is asked once for each of those (at most 32), not once a post
     /// (six `Policy.decide`s each, ~2,000 instructions a post on the thread page).
-    public func posts<Post>(_ posts: [Post], _ fields: (Post) -> (authorID: Int64, hidden: Bool, held: Bool, removed: Bool, opening: Bool))
-        -> [PostCapabilities] {
+    public func posts(_ posts: [PostFacts]) -> [PostCapabilities] {
         var asked = [PostCapabilities?](repeating: nil, count: 32)
         return posts.map { post in
-            let f = fields(post)
-            let kind = (Policy.isOwn(actor, f.authorID) ? 1 : 0) | (f.hidden ? 2 : 0) | (f.held ? 4 : 0) | (f.removed ? 8 : 0) | (f.opening ? 16 : 0)
+            let kind = (Policy.isOwn(actor, post.authorID) ? 1 : 0) | (post.hidden ? 2 : 0) | (post.held ? 4 : 0)
+                | (post.removed ? 8 : 0) | (post.opening ? 16 : 0)
             if let known = asked[kind] { return known }
-            let answer = self.post(authorID: f.authorID, hidden: f.hidden, held: f.held, removed: f.removed, opening: f.opening)
+            let answer = self.post(authorID: post.authorID, hidden: post.hidden, held: post.held, removed: post.removed, opening: post.opening)
             asked[kind] = answer
             return answer
+        }
+    }
+
+    /// What `post(...)` reads of a post.
+    public struct PostFacts: Sendable {
+        public let authorID: Int64
+        public let hidden: Bool, held: Bool, removed: Bool, opening: Bool
+
+        public init(authorID: Int64, hidden: Bool, held: Bool, removed: Bool, opening: Bool) {
+            self.authorID = authorID
+            self.hidden = hidden
+            self.held = held
+            self.removed = removed
+            self.opening = opening
         }
     }
 

@@ -28,9 +28,9 @@ struct ThreadHeader: RowDecodable, Sendable {
 
     /// The statement, for thread ?4 where `condition` holds; its last post is the last one that
     /// `listed` (an SQL condition on post `lp`) lets through.
-    static func sql(condition: String, listed: String) -> String {
+    static func sql(condition: String, listed: String, extraColumns: String = "") -> String {
         """
-        SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),
+        SELECT \(ThreadSummary.columns), t.accepted_post_id, \(Resource.ThreadState.columns),\(extraColumns)
                b.id AS briefing_item_id, b.title AS briefing_title, b.url AS briefing_url,
                so.slug AS space_slug, so.name AS space_name, so.kind AS space_kind,
                ap.position AS accepted_position,
@@ -71,26 +71,43 @@ struct StoredThreadHeader: Sendable {
     /// The posts awaiting approval after that one: each is listed to its author and admins.
     let heldAfter: [HeldPost]
 
-    struct HeldPost: RowDecodable, Sendable {
+    struct HeldPost: Sendable {
         let position: Int
         let authorID: Int64
-        init(row: Row) throws { position = try row["position"]; authorID = try row["author_id"] }
     }
 
     /// Everyone's view: no reader is nobody's author nor an admin (NULL user, not admin).
     private static let everyone = Visibility.ReaderSQL(organisation: "NULL", isAdmin: "0", user: "NULL", isMentor: "0")
-    static let storedSQL = ThreadHeader.sql(condition: "t.organisation_id IS NULL",
-                                            listed: Visibility.postListed(by: everyone, post: "lp"))
+    private static let listedToEveryone = Visibility.postListed(by: everyone, post: "lp")
+    /// The header as everyone sees it, with the posts after its last one (all held for approval:
+    /// the last post everyone sees is the last one not held) as `position:author,…`, in the same
+    /// statement: the posts' index from that position on.
+    static let storedSQL = ThreadHeader.sql(
+        condition: "t.organisation_id IS NULL", listed: listedToEveryone,
+        extraColumns: """
+
+               (SELECT group_concat(h.position || ':' || h.author_id) FROM posts h
+                 WHERE h.thread_id = t.id AND h.held_for_approval = 1
+                   AND h.position > coalesce((SELECT lp.position FROM posts lp WHERE lp.thread_id = t.id AND \(listedToEveryone)
+                                              ORDER BY lp.position DESC LIMIT 1), 0)) AS held_after,
+        """)
+
+    private struct StoredRow: RowDecodable {
+        let header: ThreadHeader
+        let heldAfter: String?
+        init(row: Row) throws { header = try ThreadHeader(row: row); heldAfter = try row["held_after"] }
+    }
 
     /// Public thread `id` as stored; nil when there is no such thread or it is private.
     static func read(_ conn: Connection, id: Int64) throws -> StoredThreadHeader? {
         // ?1–?3 are not used by the stored statement; ?4 is the thread, as in the reader's.
-        guard let header = try conn.queryOne(ThreadHeader.self, storedSQL, arguments: [nil, nil, nil, id]) else { return nil }
-        let held = try conn.query(HeldPost.self, """
-            SELECT position, author_id FROM posts
-            WHERE thread_id = ?1 AND held_for_approval = 1 AND position > ?2 ORDER BY position
-            """, arguments: [id, header.lastPosition ?? 0])
-        return StoredThreadHeader(header: header, heldAfter: held)
+        guard let row = try conn.queryOne(StoredRow.self, storedSQL, arguments: [nil, nil, nil, id]) else { return nil }
+        let held = (row.heldAfter ?? "").split(separator: ",").compactMap { pair -> HeldPost? in
+            let parts = pair.split(separator: ":")
+            guard parts.count == 2, let position = Int(parts[0]), let author = Int64(parts[1]) else { return nil }
+            return HeldPost(position: position, authorID: author)
+        }
+        return StoredThreadHeader(header: row.header, heldAfter: held)
     }
 
     /// The header as `viewer` sees it, or nil when they may not read the thread.
@@ -101,7 +118,7 @@ struct StoredThreadHeader: Sendable {
         var seen = header
         for post in heldAfter
         where Visibility.postListed(held: true, authorID: post.authorID, userID: viewer.userID, isAdmin: viewer.isAdmin) {
-            seen.lastPosition = post.position
+            seen.lastPosition = max(seen.lastPosition ?? 0, post.position)
         }
         return seen
     }

@@ -164,9 +164,10 @@ struct ReplyFormView: KeyedTemplateRenderable {
 
     /// What this reader may do to each of `posts`, in order.
     private func capabilities(_ posts: [PostView]) -> [PostCapabilities] {
-        capabilities.posts(posts) { post in
-            (post.authorID, post.hidden, post.heldForApproval, post.deletedByAuthor, post.position == 1)
-        }
+        capabilities.posts(posts.map { post in
+            ThreadCapabilities.PostFacts(authorID: post.authorID, hidden: post.hidden, held: post.heldForApproval,
+                                         removed: post.deletedByAuthor, opening: post.position == 1)
+        })
     }
     private var onLastPage: Bool { thread.page.page == thread.page.pageCount }
     /// The last page, where the reply form is.
