@@ -47,6 +47,8 @@ public final class TemplateKeys: Sendable {
     private let included: [TemplateKeys]
     /// Families of names, such as the form's `value_NAME` (its own and those included).
     public let prefixes: [String]
+    /// `prefixes` as UTF-8 bytes, for `slot(id:text:)`.
+    private let prefixBytes: [[UInt8]]
     public let isUnknown: Bool
     /// By name number: a slot, `byName` or `none`. Numbers past the end are `none`.
     private let table: [Int32]
@@ -64,6 +66,7 @@ public final class TemplateKeys: Sendable {
         own = []
         included = []
         prefixes = []
+        prefixBytes = []
         table = []
         ownCount = 0
         slotCount = 0
@@ -94,6 +97,7 @@ public final class TemplateKeys: Sendable {
             for (id, slot) in other.table.enumerated() where slot != Self.none { mark(Int32(id)) }
         }
         self.prefixes = allPrefixes
+        prefixBytes = allPrefixes.map { Array($0.utf8) }
         isUnknown = unknown
         self.table = table
         ownCount = 0
@@ -116,6 +120,7 @@ public final class TemplateKeys: Sendable {
         own = Set(names)
         self.included = including
         prefixes = []
+        prefixBytes = []
         isUnknown = false
         cases = KeyCases(all)
         ownCount = Int32(all.count)
@@ -157,8 +162,20 @@ public final class TemplateKeys: Sendable {
         let id = Int(id)
         if id < table.count, table[id] != Self.none { return table[id] }
         if isUnknown { return Self.byName }
-        if !prefixes.isEmpty, prefixes.contains(where: { text.hasPrefix($0) }) { return Self.byName }
+        if !prefixBytes.isEmpty, Self.starts(text, withAnyOf: prefixBytes) { return Self.byName }
         return Self.none
+    }
+
+    /// Whether `text` starts with one of `prefixes`, compared as bytes: `String.hasPrefix`
+    /// compares by Unicode rules, and a page asks this for ~60 names that miss a form's table.
+    @inline(__always)
+    private static func starts(_ text: String, withAnyOf prefixes: [[UInt8]]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            prefixes.contains { prefix in
+                bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 }
+            }
+        }
     }
 
     /// The enum case of own slot `slot` (below `ownCount`).
