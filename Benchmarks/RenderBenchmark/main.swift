@@ -164,7 +164,7 @@ func nanoseconds(_ clock: clockid_t) -> UInt64 {
 
 let arguments = CommandLine.arguments
 let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20000 : 20000
-/// Run only this row (1 to 5), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
+/// Run only this row (1 to 6; 6 only when asked), for profiling: `perf record .build-bench/release/RenderBenchmark 20000 1`.
 let onlyRow = arguments.count > 2 ? Int(arguments[2]) : nil
 let library: TemplateLibrary
 do {
@@ -280,6 +280,51 @@ if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
         }
     } catch {
         print("thread page from the store: \(error)")
+        exit(1)
+    }
+}
+// Row 6: the search page (`GET /search?q=WORDS`, WORDS from SEARCH_QUERY, default `pension`)
+// for a signed-in member (SEARCH_MEMBER, default sam_okafor, as Benchmarks/pages_bench.py signs
+// in), from RENDER_STORE: the session, the people and posts searches, the highlighting and the
+// page's HTML, as the server answers it. Under valgrind (Benchmarks/search_cpu.sh, PAGE=1) the
+// difference of two iteration counts gives the instructions of one page.
+if onlyRow == 6 {
+    let environment = ProcessInfo.processInfo.environment
+    guard let directory = environment["RENDER_STORE"] else {
+        print("row 6 needs RENDER_STORE=DIR (a copy of a seeded store, e.g. of Benchmarks/out/pages-1000000)")
+        exit(1)
+    }
+    let words = environment["SEARCH_QUERY"] ?? "pension"
+    let handle = environment["SEARCH_MEMBER"] ?? "sam_okafor"
+    do {
+        let store = try Storage.openExistingStore(dataDirectory: directory)
+        defer { store.close() }
+        struct Member: RowDecodable {
+            let id: Int64
+            init(row: Row) throws { id = try row["id"] }
+        }
+        guard let member = try store.read({ try $0.queryOne(Member.self, "SELECT id FROM users WHERE handle = ?", handle) }) else {
+            throw HTTPError(.notFound, "no user \(handle)")
+        }
+        let network = Network(store: store)
+        let router = try WebApplication.makeRouter(
+            site: SiteConfiguration(publicDirectory: "Public", templatesDirectory: "Templates"), network: network)
+        guard case .found(let route, let parameters) = router.match(.get, ["search"]) else { throw HTTPError.notFound }
+        let session = try network.accounts.startSession(userID: member.id, userAgent: "RenderBenchmark")
+        var request = Request(method: .get, path: "/search", pathSegments: ["search"], query: "q=" + FormDecoder.encode(words), isSecure: true)
+        request.parameters = parameters
+        request.headers.add("Cookie", "__Host-session=\(session.token)")
+        let page = try route.respond(to: request)
+        guard page.status == .ok else { throw HTTPError(.internalServerError, "GET /search?\(request.query ?? "") answered \(page.status)") }
+        // SEARCH_PAGE_OUT=FILE: the page as served, to compare two builds' output.
+        if let file = environment["SEARCH_PAGE_OUT"] {
+            _ = FileManager.default.createFile(atPath: file, contents: Data(page.body))
+        }
+        measure("search page, signed in, q=\(words) (\(page.body.count / 1024) KB)") {
+            (try? route.respond(to: request).body.count) ?? 0
+        }
+    } catch {
+        print("search page from the store: \(error)")
         exit(1)
     }
 }

@@ -137,18 +137,7 @@ struct SearchView: KeyedTemplateRenderable {
     }
 
     static func personRows(_ people: [SearchPerson], form: SearchForm) -> TemplateValue {
-        .list(people.map { person in
-            var choice = form
-            choice.author = person.handle
-            var row = TemplateObject()
-            row["name"] = .text(person.displayName)
-            row["handle"] = .text(person.handle)
-            row["roleText"] = .text(person.role == "member" ? "" : ", " + person.role)
-            row["profileURL"] = .text(BoardPaths.user(person.handle))
-            row["postsURL"] = .text("/search?author=" + FormDecoder.encode(person.handle))
-            row["chooseURL"] = .text(choice.url(page: 1))
-            return .object(row)
-        })
+        .list(people.map { SearchPersonRow(person: $0, form: form) })
     }
 
     enum Key: String, CaseIterable, Sendable {
@@ -167,7 +156,7 @@ struct SearchView: KeyedTemplateRenderable {
         case .message: return .text(message)
         case .hasProblems: return .bool(message != nil || !form.dateErrors.isEmpty)
         case .hasDateErrors: return .bool(!form.dateErrors.isEmpty)
-        case .dateErrors: return .list(form.dateErrors.map { ["href": .text("#" + $0.field), "text": .text($0.message)] })
+        case .dateErrors: return .list(form.dateErrors.map(SearchDateErrorRow.init))
         case .fromError: return .text(form.dateErrors.first { $0.field == "search-from" }?.message)
         case .toError: return .text(form.dateErrors.first { $0.field == "search-to" }?.message)
         case .hasPeople: return .bool(!people.isEmpty)
@@ -181,19 +170,13 @@ struct SearchView: KeyedTemplateRenderable {
             guard filterCount > 0 || !form.dateErrors.isEmpty else { return nil }
             return .text("/search?q=" + FormDecoder.encode(form.q))
         case .organisationOptions:
-            return .list(organisations.map { organisation in
-                ["slug": .text(organisation.slug), "name": .text(organisation.name), "selected": .bool(organisation.slug == form.organisation)]
-            })
+            return .list(organisations.map { SearchFilterChoice(slug: $0.slug, name: $0.name, selected: $0.slug == form.organisation) })
         case .topicOptions:
-            return .list(topics.map { topic in
-                ["slug": .text(topic.slug), "name": .text(topic.name), "selected": .bool(topic.slug == form.topic)]
-            })
+            return .list(topics.map { SearchFilterChoice(slug: $0.slug, name: $0.name, selected: $0.slug == form.topic) })
         case .answeredOptions:
             let labels: [(SearchAnswered, String)] = [(.any, "Any"), (.answered, "Answered"),
                                                       (.unanswered, "Not answered yet"), (.mentor, "Answered by a mentor")]
-            return .list(labels.map { option, label in
-                ["value": .text(option.rawValue), "label": .text(label), "selected": .bool(option == form.answered)]
-            })
+            return .list(labels.map { SearchAnsweredChoice(value: $0.0.rawValue, label: $0.1, selected: $0.0 == form.answered) })
         case .author: return .text(author?.displayName ?? form.author ?? "")
         case .from: return .text(form.from)
         case .to: return .text(form.to)
@@ -213,18 +196,7 @@ struct SearchView: KeyedTemplateRenderable {
             return .text(grouped.joined())
         case .results:
             guard let results else { return nil }
-            return .list(results.hits.map { hit in
-                let url = BoardPaths.thread(id: hit.threadID, slug: hit.threadSlug)
-                    + (hit.position > PageQueries.postsPerPage ? "?page=\((hit.position - 1) / PageQueries.postsPerPage + 1)" : "")
-                    + "#post-\(hit.postID)"
-                return [
-                    "url": .text(url), "titleHTML": .html(hit.titleHTML), "snippetHTML": .html(hit.snippetHTML),
-                    "authorName": .text(hit.authorName), "authorURL": .text(BoardPaths.user(hit.authorHandle)),
-                    "dateISO": .text(DateText.iso(hit.createdAt)), "dateText": .text(DateText.human(hit.createdAt)),
-                    "private": .bool(hit.isPrivate), "answered": .bool(hit.hasAcceptedAnswer),
-                    "reply": .bool(hit.position > 1),
-                ]
-            })
+            return .list(results.hits.map(SearchResultRow.init))
         case .previousURL:
             guard let results, results.page > 1 else { return nil }
             return .text(form.url(page: results.page - 1))
@@ -234,6 +206,116 @@ struct SearchView: KeyedTemplateRenderable {
         case .pageNumber:
             guard let results, results.page > 1 || results.hasNextPage else { return nil }
             return .int(results.page)
+        }
+    }
+}
+
+/// One result of the search page (Templates/search-result.mustache): its values are worked out
+/// when the template asks for them, by an integer `switch` (twenty of these a page; they were
+/// dictionaries, whose building and hashing was a tenth of the page's rendering).
+struct SearchResultRow: KeyedTemplateRenderable {
+    let hit: SearchHit
+
+    enum Key: String, CaseIterable, Sendable {
+        case url, titleHTML, snippetHTML, authorName, authorURL, dateISO, dateText, `private`, answered, reply
+    }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .url:
+            // A reply past the thread's first page links to its page.
+            .text(BoardPaths.thread(id: hit.threadID, slug: hit.threadSlug)
+                + (hit.position > PageQueries.postsPerPage ? "?page=\((hit.position - 1) / PageQueries.postsPerPage + 1)" : "")
+                + "#post-\(hit.postID)")
+        case .titleHTML: .html(hit.titleHTML)
+        case .snippetHTML: .html(hit.snippetHTML)
+        case .authorName: .text(hit.authorName)
+        case .authorURL: .text(BoardPaths.user(hit.authorHandle))
+        case .dateISO: .text(DateText.iso(hit.createdAt))
+        case .dateText: .text(DateText.human(hit.createdAt))
+        case .private: .bool(hit.isPrivate)
+        case .answered: .bool(hit.hasAcceptedAnswer)
+        case .reply: .bool(hit.position > 1)
+        }
+    }
+}
+
+/// Someone the search page names: among the people matching the words, or among those
+/// "Written by" could mean (`chooseURL` searches again with them as the author).
+struct SearchPersonRow: KeyedTemplateRenderable {
+    let person: SearchPerson
+    let form: SearchForm
+
+    enum Key: String, CaseIterable, Sendable { case name, handle, roleText, profileURL, postsURL, chooseURL }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .name: .text(person.displayName)
+        case .handle: .text(person.handle)
+        case .roleText: .text(person.role == "member" ? "" : ", " + person.role)
+        case .profileURL: .text(BoardPaths.user(person.handle))
+        case .postsURL: .text("/search?author=" + FormDecoder.encode(person.handle))
+        case .chooseURL: .text(chooseURL)
+        }
+    }
+
+    /// This search again, with them as the author.
+    var chooseURL: String {
+        var choice = form
+        choice.author = person.handle
+        return choice.url(page: 1)
+    }
+}
+
+/// An option of the topic or organisation filter.
+struct SearchFilterChoice: KeyedTemplateRenderable {
+    let slug: String
+    let name: String
+    let selected: Bool
+
+    enum Key: String, CaseIterable, Sendable { case slug, name, selected }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .slug: .text(slug)
+        case .name: .text(name)
+        case .selected: .bool(selected)
+        }
+    }
+}
+
+/// An option of the "answered" filter.
+struct SearchAnsweredChoice: KeyedTemplateRenderable {
+    let value: String
+    let label: String
+    let selected: Bool
+
+    enum Key: String, CaseIterable, Sendable { case value, label, selected }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .value: .text(value)
+        case .label: .text(label)
+        case .selected: .bool(selected)
+        }
+    }
+}
+
+/// A date filter that cannot be used, in the error summary (linking to its field).
+struct SearchDateErrorRow: KeyedTemplateRenderable {
+    let error: SearchForm.DateError
+
+    enum Key: String, CaseIterable, Sendable { case href, text }
+    static let templateKeys = TemplateKeys(Key.self)
+
+    func templateValue(for key: Key) -> TemplateValue? {
+        switch key {
+        case .href: .text("#" + error.field)
+        case .text: .text(error.message)
         }
     }
 }
