@@ -9,6 +9,18 @@ import TestSupport
 /// held reply, another member, a mentor and an admin, before and after each kind of write that
 /// changes what a post shows.
 @Suite struct KeptThreadPostsTests {
+    /// The five kinds of reader the kept pages are compared for: a visitor, a member of the
+    /// private space (`member`: name, person, their organisation's id), a member outside it
+    /// (`other`), a mentor of the space and an admin.
+    static func readers(member: (String, TestPerson, Int64), other: (String, TestPerson), mentor: TestPerson,
+                        admin: TestPerson) -> [(String, Viewer)] {
+        [("visitor", .visitor),
+         (member.0, Viewer(userID: member.1.id, organisationID: member.2, isAdmin: false)),
+         (other.0, Viewer(userID: other.1.id, organisationID: nil, isAdmin: false)),
+         ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
+         ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true))]
+    }
+
     /// What a reader is shown of a page, post by post.
     static func shown(_ page: ThreadPage?) -> [String] {
         guard let page else { return ["(not readable)"] }
@@ -33,13 +45,8 @@ import TestSupport
             }
             let held = try network.heldReply(to: thread, by: other, body: "Held reply about the bond")
             let reading = Network(accounts: network.accounts).reading
-            let viewers: [(String, Viewer)] = [
-                ("visitor", .visitor),
-                ("author", Viewer(userID: author.id, organisationID: try network.organisationID(organisation.slug), isAdmin: false)),
-                ("held reply's author", Viewer(userID: other.id, organisationID: nil, isAdmin: false)),
-                ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
-                ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true)),
-            ]
+            let viewers = Self.readers(member: ("author", author, try network.organisationID(organisation.slug)), other: ("held reply's author", other),
+                                       mentor: mentor, admin: admin)
             func compare(_ step: String) throws {
                 for _ in 0..<2 {  // the second time from the kept posts
                     for (name, viewer) in viewers {
@@ -111,13 +118,8 @@ import TestSupport
             for index in 0..<19 { try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index)") }
             try network.reply(to: secret, by: mentor, body: "Inside the space")
             let reading = Network(accounts: network.accounts).reading
-            let viewers: [(String, Viewer)] = [
-                ("visitor", .visitor),
-                ("author", Viewer(userID: author.id, organisationID: organisation.id, isAdmin: false)),
-                ("other member", Viewer(userID: other.id, organisationID: nil, isAdmin: false)),
-                ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
-                ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true)),
-            ]
+            let viewers = Self.readers(member: ("author", author, organisation.id), other: ("other member", other),
+                                       mentor: mentor, admin: admin)
             func compare(_ step: String) throws {
                 for _ in 0..<2 {  // the second time from the kept header
                     for (name, viewer) in viewers {
@@ -193,13 +195,8 @@ import TestSupport
             let secret = try network.thread(in: .organisation(organisation), by: insider, title: "Our staff council", topics: [topic])
             _ = try network.thread(by: insider, title: "Bonds and banks", topics: [other])
             let reading = Network(accounts: network.accounts).reading
-            let viewers: [(String, Viewer)] = [
-                ("visitor", .visitor),
-                ("insider", Viewer(userID: insider.id, organisationID: organisation.id, isAdmin: false)),
-                ("outsider", Viewer(userID: outsider.id, organisationID: nil, isAdmin: false)),
-                ("mentor", Viewer(userID: mentor.id, organisationID: nil, isAdmin: false)),
-                ("admin", Viewer(userID: admin.id, organisationID: nil, isAdmin: true)),
-            ]
+            let viewers = Self.readers(member: ("insider", insider, organisation.id), other: ("outsider", outsider),
+                                       mentor: mentor, admin: admin)
             func compare(_ step: String) throws {
                 for _ in 0..<2 {  // the second time from what was kept
                     for (name, viewer) in viewers {
