@@ -107,6 +107,23 @@ extension Response {
 }
 
 extension RequestContext {
+    /// The gate of every admin page (`/admin/...`: the queue, users, mentors, outbox…): Policy's
+    /// `viewModerationQueue`, so an admin who is suspended, or who has not turned on the
+    /// two-factor sign-in the instance requires, is refused with why.
+    /// - Throws: `HTTPError` 403 with Policy's reason (404 if Policy says so).
+    func admitToAdminPages() throws {
+        if let refusal = adminPagesRefusal { throw HTTPError(.forbidden, refusal) }
+    }
+
+    /// Why the admin pages are refused to this actor (`admitToAdminPages`), or nil.
+    var adminPagesRefusal: String? {
+        switch Policy.decide(actor, .viewModerationQueue, .network, now: now) {
+        case .allowed: nil
+        case .denied(let message): message
+        case .notFound: HTTPError.notFound.message
+        }
+    }
+
     /// A 303 See Other (the POST-redirect-GET pattern) to `location`, carrying the context's cookies.
     func redirect(_ location: String) -> Response {
         finish(.redirect(to: location))

@@ -69,6 +69,32 @@ import TestSupport
             #expect(try seen() == (2, 2))  // turned on: an admin again
         }
     }
+
+    /// The weekly briefing mail is read with its recipient's access, taken from their `users`
+    /// row: an admin without the required two-factor reads it as a member, as their requests
+    /// and their notifications do. It used to take `role = 'admin'` alone, so private spaces'
+    /// threads reached the mailbox of a password-only admin session's account.
+    @Test func theWeeklyBriefingMailOfAnAdminWithoutTheRequiredTwoFactorHasNoPrivateThreads() throws {
+        try withTestNetwork { network in
+            let week = try #require(ISOWeek("2026-W49"))
+            let during = week.start.addingTimeInterval(2 * 86_400)
+            let organisation = try network.organisation()
+            let admin = try network.admin(handle: "keeper")
+            let insider = try network.member(of: organisation, handle: "insider")
+            let secret = try network.thread(in: .organisation(organisation), by: insider, title: "Our staff council", at: during)
+            let open = try network.thread(by: insider, title: "Pensions after the transfer", at: during)
+            try network.store.write { try $0.run("UPDATE users SET email_confirmed_at = created_at WHERE id = ?", admin.id) }
+            let mail = Network(accounts: network.accounts).mailDigest
+            func unanswered() throws -> Set<Int64> {
+                Set(try #require(try mail.weeklyBriefingMail(userID: admin.id, week: week)).digest.unanswered.map(\.id))
+            }
+            #expect(try unanswered() == [secret.id, open.id])  // not required: an admin
+            try Self.require(network, true)
+            #expect(try unanswered() == [open.id])  // required and not on: a member's
+            try Self.twoFactor(network, admin, true)
+            #expect(try unanswered() == [secret.id, open.id])  // turned on: an admin again
+        }
+    }
 }
 
 /// A signed-in request's actor and header counts are kept until the next commit: asked again

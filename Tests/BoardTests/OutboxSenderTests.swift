@@ -133,8 +133,13 @@ struct OutboxSenderTests {
             #expect(try network.outboxState(id) == ("failed", 1, "550 no such user"))
             let outbox = Network(accounts: network.accounts).outbox
             let member = try network.store.read { try Actor.load($0, account: #require(try network.accounts.account(id: ann.id))) }
-            #expect(try outbox.retry(by: member, id: id) == .denied("Only admins can retry mail"))
+            #expect(try outbox.retry(by: member, id: id) == .denied("Only admins can do that"))
             let adminActor = try network.store.read { try Actor.load($0, account: #require(try network.accounts.account(id: admin.id))) }
+            // A suspended admin is refused too, as on every admin page (it asked only for the role).
+            let until = network.clock.now.addingTimeInterval(86_400)
+            let suspended = Actor(userID: admin.id, role: .admin, suspendedUntil: until, suspensionReason: "Account under review")
+            #expect(try outbox.retry(by: suspended, id: id) == .denied(Policy.suspensionMessage(suspended)))
+            #expect(try network.outboxState(id).state == "failed")
             #expect(try outbox.retry(by: adminActor, id: id) == .queued)
             #expect(try outbox.retry(by: adminActor, id: id) == .notFailed)
             #expect(try outbox.retry(by: adminActor, id: 999_999) == .notFound)

@@ -121,10 +121,20 @@ struct HeldThreadListingTests {
                 #expect(page.status == 200)
                 #expect(!page.text.contains("Awaiting approval"))
                 #expect(try reader.get("/t/\(held.threadID)/feed.atom").text.contains("quagga cooperative wants"))
-                for path in listings(place, handle: "quagga_member") where path != "/briefing" {
+                for path in listings(place, handle: "quagga_member") where path != "/briefing" && path != "/o/\(place.organisation)" {
                     // Search marks the words found, so look for the link rather than the title.
                     #expect(try reader.get(path).text.contains("/t/\(held.threadID)-"), "\(path)")
                 }
+                // The organisation's page lists its members' threads: the author chose it when
+                // registering, so it waits for an admin to confirm them (Visibility.confirmedOrganisation).
+                #expect(!(try reader.get("/o/\(place.organisation)").text.contains("/t/\(held.threadID)-")))
+            }
+            try admin.get("/admin/organisations/members")
+            let member = try world.userID("quagga_member")
+            #expect(try admin.post("/admin/organisations/members/\(member)",
+                                   [("decision", "confirm"), ("organisation", String(try world.organisationID(place.organisation)))]).status == 303)
+            for reader in [visitor, follower] {
+                #expect(try reader.get("/o/\(place.organisation)").text.contains("/t/\(held.threadID)-"))
             }
             #expect(try topicCount(world, place.topic) == countBefore + 1)
             // Those who would have heard when it was started hear now, once: Priya is mentioned,

@@ -52,6 +52,18 @@ struct ModerationTests {
             let refused = try adminBrowser.get("/admin/queue")
             #expect(refused.status == 403)
             #expect(refused.text.contains("Account under review"))
+            // Every admin page, not only the queue: /admin/mentors (its mentorships and their
+            // notes, its role and mentorship forms) used to ask only whether the role was admin.
+            for route in admin where route.method == .get {
+                let path = route.pattern.split(separator: "/").map { $0.hasPrefix("{") ? "1" : String($0) }.joined(separator: "/")
+                let page = try adminBrowser.get("/" + path)
+                #expect(page.status == 403, "GET \(route.pattern) answered \(page.status) to a suspended admin")
+                #expect(!page.text.contains("Start mentorship"), "GET \(route.pattern)")
+            }
+            try adminBrowser.get("/moderation")
+            let role = try adminBrowser.post("/admin/mentors/role", [("handle", ""), ("role", "member"), ("reason", "")])
+            #expect(role.status == 403)
+            #expect(!role.text.contains("Start mentorship"))
             try adminBrowser.get("/moderation")
             let post = try adminBrowser.post("/admin/threads/1", [("change", "lock"), ("reason", "")])
             #expect(post.status == 403)

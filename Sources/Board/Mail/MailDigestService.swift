@@ -151,8 +151,9 @@ public struct MailDigestService: Sendable {
         }
     }
 
-    /// The weekly briefing of `week` for `userID`, read with their access now; nil when they may
-    /// no longer receive mail or turned the briefing off since it was queued.
+    /// The weekly briefing of `week` for `userID`, read with their access now (an admin reads as
+    /// one only while they may act as one, `Actor.actsAsAdminSQL`, as their requests do); nil
+    /// when they may no longer receive mail or turned the briefing off since it was queued.
     public func weeklyBriefingMail(userID: Int64, week: ISOWeek) throws -> WeeklyBriefingMail? {
         let now = clock.now()
         return try store.read { conn -> WeeklyBriefingMail? in
@@ -164,7 +165,7 @@ public struct MailDigestService: Sendable {
             }
             guard let recipient = try conn.queryOne(Recipient.self, """
                 SELECT u.display_name, CASE WHEN u.organisation_confirmed = 1 THEN u.organisation_id END AS organisation_id,
-                       u.role = 'admin' AS is_admin
+                       \(Actor.actsAsAdminSQL("u")) AS is_admin
                 FROM users u
                 WHERE u.id = ?1 AND \(NotificationMail.mayReceiveMail(now: "?2"))
                   AND NOT EXISTS (SELECT 1 FROM weekly_briefing_opt_outs o WHERE o.user_id = u.id)

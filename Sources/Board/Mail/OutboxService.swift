@@ -51,9 +51,16 @@ public struct OutboxService: Sendable {
     }
 
     /// Puts a failed message back in the queue, due now; the sender's time limit starts again.
+    /// - Returns: `.denied` with Policy's reason for anyone who may not use the admin pages
+    ///   (`viewModerationQueue`: not an admin, a suspended admin, or one without the two-factor
+    ///   sign-in the network requires).
     public func retry(by actor: Actor, id: Int64) throws -> RetryOutcome {
-        guard Policy.canModerate(actor) else { return .denied("Only admins can retry mail") }
         let now = clock.now()
+        switch Policy.decide(actor, .viewModerationQueue, .network, now: now) {
+        case .allowed: break
+        case .denied(let why): return .denied(why)
+        case .notFound: return .notFound
+        }
         return try store.write { tx in
             try tx.run("""
                 UPDATE mail_outbox SET state = 'queued', next_attempt_at = ?, retried_at = ?, finished_at = NULL

@@ -132,7 +132,7 @@ public enum MentorDirectory {
         var cards = try conn.query(MentorCard.self, """
             SELECT \(MentorCard.columns)
             FROM users u LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
-            LEFT JOIN organisations o ON o.id = u.organisation_id
+            LEFT JOIN organisations o ON o.id = \(Visibility.confirmedOrganisation("u"))
             WHERE u.role = 'mentor' AND u.deleted_at IS NULL
               AND (?1 IS NULL OR EXISTS (SELECT 1 FROM mentor_expertise e JOIN topics tp ON tp.id = e.topic_id
                                          WHERE e.mentor_id = u.id AND tp.slug = ?1))
@@ -151,7 +151,7 @@ public enum MentorDirectory {
         guard var card = try conn.queryOne(MentorCard.self, """
             SELECT \(MentorCard.columns)
             FROM users u LEFT JOIN mentor_profiles mp ON mp.user_id = u.id
-            LEFT JOIN organisations o ON o.id = u.organisation_id
+            LEFT JOIN organisations o ON o.id = \(Visibility.confirmedOrganisation("u"))
             WHERE u.handle = ? AND u.role = 'mentor' AND u.deleted_at IS NULL
             """, handle) else { return nil }
         var cards = [card]

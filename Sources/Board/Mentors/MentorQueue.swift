@@ -131,7 +131,7 @@ public enum MentorQueries {
     private static func scored(_ name: String, supportersOfTheSpace: Bool, now: String) -> String {
         """
         WITH th AS (
-            SELECT t.id, coalesce(t.organisation_id, a.organisation_id) AS pathfinder, t.author_id, t.organisation_id AS space
+            SELECT t.id, coalesce(t.organisation_id, \(Visibility.confirmedOrganisation("a"))) AS pathfinder, t.author_id, t.organisation_id AS space
             FROM threads t JOIN users a ON a.id = t.author_id WHERE t.id = ?1
         ), \(name) AS (
             SELECT u.id, u.handle, u.display_name, coalesce(mp.headline, 'Mentor') AS headline,
@@ -207,7 +207,7 @@ public enum MentorQueries {
     public static func linkedMentors(_ conn: Connection, threadID: Int64) throws -> [LinkedMentor] {
         try conn.query(LinkedMentor.self, """
             SELECT u.handle, u.display_name, o.name AS organisation_name, tm.status
-            FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
+            FROM thread_mentors tm JOIN users u ON u.id = tm.mentor_id LEFT JOIN organisations o ON o.id = \(Visibility.confirmedOrganisation("u"))
             WHERE tm.thread_id = ? AND tm.status <> 'declined'
             ORDER BY u.display_name COLLATE NOCASE
             """, threadID)
@@ -228,7 +228,7 @@ public enum MentorQueries {
                    EXISTS (SELECT 1 FROM thread_topics tt JOIN mentor_expertise e ON e.topic_id = tt.topic_id
                            WHERE tt.thread_id = t.id AND e.mentor_id = ?4) AS in_your_topics,
                    EXISTS (SELECT 1 FROM mentorships m WHERE m.mentor_id = ?4 AND m.ended_at IS NULL
-                           AND m.organisation_id = coalesce(t.organisation_id, a.organisation_id)) AS from_your_pathfinder,
+                           AND m.organisation_id = coalesce(t.organisation_id, \(Visibility.confirmedOrganisation("a")))) AS from_your_pathfinder,
                    EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = t.id AND p.author_id = ?4 AND p.position > 1
                            AND p.hidden = 0 AND p.deleted_by_author = 0) AS answered_by_you,
                    (SELECT coalesce(ru.display_name, a.display_name) FROM thread_mentors tm LEFT JOIN users ru ON ru.id = tm.requested_by

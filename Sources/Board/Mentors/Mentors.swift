@@ -80,7 +80,7 @@ public enum Mentors {
                 try tx.run("""
                     INSERT INTO mentor_profiles(user_id, headline, availability, updated_at)
                     SELECT u.id, coalesce('Mentor, ' || o.name, 'Mentor'), 'available', ?2
-                    FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE u.id = ?1
+                    FROM users u LEFT JOIN organisations o ON o.id = \(Visibility.confirmedOrganisation("u")) WHERE u.id = ?1
                     ON CONFLICT(user_id) DO NOTHING
                     """, target.id, now)
             }

@@ -180,7 +180,7 @@ public enum Moderation {
                   AND (u.suspended_until IS NULL OR u.suspended_until <= ?)
                 """, postID, now.addingTimeInterval(-establishedAfter), now) ?? 0
             guard established >= Int64(threshold) else { return .flagged }
-            let reason = "Hidden automatically after \(established) members flagged it; an admin will review it"
+            let reason = automaticHideReason(flags: established)
             try tx.run("""
                 UPDATE posts SET hidden = 1, hidden_reason = ?, hidden_by = ?, hidden_at = ? WHERE id = ?
                 """, reason, reporter, now, postID)
@@ -189,6 +189,24 @@ public enum Moderation {
             try appendLog(tx, actorID: reporter, .hidePost, target: "post", postID, reason: reason, now: now)
             return .autoHidden
         }
+    }
+
+    /// The reason of a post the flags hid (`flag`), in the post and its log entry. Only that path
+    /// writes it (an admin's reason may not take its wording: `decide(.hide)`), so the log tells
+    /// an automatic hide by it (`ModerationQueries.log`), not by whether its actor (the reporter
+    /// whose flag crossed the threshold) is an admin now: a reporter made an admin later was
+    /// named as the one who hid the post, and an admin made a member had their hides shown as
+    /// automatic.
+    static func automaticHideReason(flags: Int64) -> String {
+        "Hidden automatically after \(flags) members flagged it; an admin will review it"
+    }
+
+    /// `automaticHideReason` of any count, as an SQL GLOB pattern.
+    static let automaticHideReasonGlob = "Hidden automatically after * members flagged it; an admin will review it"
+
+    /// Whether `reason` has the wording of `automaticHideReason` (of any count, or none).
+    static func hasAutomaticHideWording(_ reason: String) -> Bool {
+        reason.hasPrefix("Hidden automatically after ") && reason.hasSuffix(" members flagged it; an admin will review it")
     }
 
     /// The number of distinct established members whose flags hide a post.
@@ -258,6 +276,9 @@ public enum Moderation {
                 try require(actor, .hide, .post(post), now: now)
                 try checkMayHide(post)
                 let reason = try checkedReason(reason, required: true)
+                if hasAutomaticHideWording(reason) {
+                    throw ModerationError.invalid(field: "reason", message: "Say why in your own words: that wording is kept for posts hidden by members’ flags")
+                }
                 try tx.run("""
                     UPDATE posts SET hidden = 1, hidden_reason = ?, hidden_by = ?, hidden_at = ?, held_for_approval = 0 WHERE id = ?
                     """, reason, actorID, now, postID)

@@ -34,7 +34,9 @@ public struct QueueItem: Sendable, Equatable {
 public struct LogEntry: Sendable, Equatable {
     public let id: Int64
     public let actorHandle: String
-    /// The actor was not an admin: the entry records an automatic hide after flags.
+    /// The entry records a post hidden automatically by members' flags (its reason is
+    /// `Moderation.automaticHideReason`): the page does not name its actor, the reporter whose
+    /// flag crossed the threshold.
     public let automatic: Bool
     public let action: ModerationAction
     public let targetType: String
@@ -78,7 +80,8 @@ public enum ModerationQueries {
     /// Answers to membership requests are in the log for admins, not on the public page.
     public static func log(_ conn: Connection, viewer: Viewer, limit: Int = 200) throws -> [LogEntry] {
         try conn.query(LogRow.self, """
-            SELECT l.id, a.handle AS actor_handle, a.role <> 'admin' AND l.action = 'hide_post' AS automatic, l.action,
+            SELECT l.id, a.handle AS actor_handle,
+                   l.action = 'hide_post' AND l.reason GLOB '\(Moderation.automaticHideReasonGlob)' AS automatic, l.action,
                    l.target_type, l.target_id,
                    l.reason, l.created_at,
                    CASE l.target_type

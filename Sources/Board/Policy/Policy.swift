@@ -244,8 +244,6 @@ public enum Policy {
         decide(actor, .editPost, .post(post), now: now).isAllowed
     }
 
-    public static func canModerate(_ actor: Actor) -> Bool { actor.isAdmin }
-
     /// Following a thread or topic and saving a post change only the reader's own lists, so
     /// they count as reading: any signed-in reader may, a suspended one too (docs/visibility.md).
     public static func mayKeepReadingAids(_ actor: Actor) -> Bool { actor.isSignedIn }

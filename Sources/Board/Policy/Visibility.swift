@@ -48,8 +48,18 @@ public enum Visibility {
     /// reads as one only while they may act as one (`Actor.actsAsAdminSQL`: where the instance
     /// requires two-factor for admins, not before they turn it on), as their requests do.
     static func userRow(_ alias: String) -> ReaderSQL {
-        ReaderSQL(organisation: "(CASE WHEN \(alias).organisation_confirmed = 1 THEN \(alias).organisation_id END)",
+        ReaderSQL(organisation: confirmedOrganisation(alias),
                   isAdmin: Actor.actsAsAdminSQL(alias), user: "\(alias).id", isMentor: "(\(alias).role = 'mentor')")
+    }
+
+    /// SQL: the organisation of the `users` row aliased `alias` once an admin has confirmed it,
+    /// else NULL. The one answer to "which organisation is this person's": it opens a private
+    /// space (`userRow`), and it is the only one others are shown or that anything is matched
+    /// on (a mentor's card and headline, an organisation page's members' threads and linked
+    /// mentors, a mentor's "from your pathfinder"). An organisation a person chose themselves
+    /// waits for an admin (`Moderation.answerMembership`) and is theirs alone until then.
+    static func confirmedOrganisation(_ alias: String) -> String {
+        "(CASE WHEN \(alias).organisation_confirmed = 1 THEN \(alias).organisation_id END)"
     }
 
     /// SQL condition: the space of organisation `organisation` (an SQL expression; NULL for the

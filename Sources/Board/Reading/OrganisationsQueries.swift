@@ -80,7 +80,7 @@ extension PageQueries {
             """, organisation.id)
         let mentors = try conn.query(MemberSummary.self, """
             SELECT u.handle, u.display_name, u.role, o.name AS organisation_name FROM mentorships m
-            JOIN users u ON u.id = m.mentor_id LEFT JOIN organisations o ON o.id = u.organisation_id
+            JOIN users u ON u.id = m.mentor_id LEFT JOIN organisations o ON o.id = \(Visibility.confirmedOrganisation("u"))
             WHERE m.organisation_id = ? AND m.ended_at IS NULL AND u.deleted_at IS NULL ORDER BY u.display_name
             """, organisation.id)
         let supports = try conn.query(OrganisationLink.self, """
@@ -94,7 +94,7 @@ extension PageQueries {
             FROM threads t
             JOIN users a ON a.id = t.author_id
             LEFT JOIN users lu ON lu.id = t.last_poster_id
-            WHERE a.organisation_id = ?1 AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
+            WHERE a.organisation_id = ?1 AND \(Visibility.confirmedOrganisation("a")) = ?1 AND t.organisation_id IS NULL AND t.hidden = 0 AND t.held = 0
             ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?2
             """, organisation.id, limit)
         try attachTopics(conn, to: &publicThreads)

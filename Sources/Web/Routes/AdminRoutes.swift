@@ -374,7 +374,7 @@ struct AdminRoutes: RouteCollection {
     func revokeInvite(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
         let submission = try app.checkedForm(request, context)
-        try gate(context)
+        try context.admitToAdminPages()
         guard case .valid = submission else {
             let form = FormState(items: submission.items, formMessage: CSRF.resubmitMessage)
             return context.finish(try invitesPage(request)(context, form, .forbidden))
@@ -413,7 +413,7 @@ struct AdminRoutes: RouteCollection {
                    act: (RequestContext, [FormItem]) throws -> Response) throws -> Response {
         let context = try app.requestContext(for: request)
         let submission = try app.checkedForm(request, context)
-        try gate(context)
+        try context.admitToAdminPages()
         guard case .valid(let items) = submission else {
             return context.finish(try page(context, FormState(items: submission.items, formMessage: CSRF.resubmitMessage), .forbidden))
         }
@@ -425,18 +425,9 @@ struct AdminRoutes: RouteCollection {
         }
     }
 
-    /// Whether the actor may use the admin pages at all (Policy: viewModerationQueue).
-    func gate(_ context: RequestContext) throws {
-        switch Policy.decide(context.actor, .viewModerationQueue, .network, now: app.accounts.clock.now()) {
-        case .allowed: return
-        case .denied(let message): throw HTTPError(.forbidden, message)
-        case .notFound: throw HTTPError.notFound
-        }
-    }
-
     func admitted(_ request: Request) throws -> RequestContext {
         let context = try app.requestContext(for: request)
-        try gate(context)
+        try context.admitToAdminPages()
         return context
     }
 

@@ -177,7 +177,7 @@ struct MentorRoutes: RouteCollection {
 
     func admin(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
+        try context.admitToAdminPages()
         // `?organisation=&mentor=`: a member's request for a mentor (their notification's link) fills the form in.
         let query = try request.queryItems()
         let prefill = ["organisation": Self.nonEmpty(query["organisation"]), "mentor": Self.nonEmpty(query["mentor"])].compactMapValues { $0 }
@@ -261,7 +261,7 @@ struct MentorRoutes: RouteCollection {
     /// its Confirm button (the POST below) ends the mentorship.
     func confirmEndMentorship(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        guard Policy.isAdmin(context.actor) else { return context.finish(app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context)) }
+        try context.admitToAdminPages()
         guard let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
             return context.redirect("/admin/mentors", notice: .mentorshipEnded)
         }
@@ -274,7 +274,7 @@ struct MentorRoutes: RouteCollection {
         let submission = try app.checkedForm(request, context)
         guard case .valid(let items) = submission else {
             // The confirmation page again, with the reason as typed, for an admin; a bare refusal otherwise.
-            guard Policy.isAdmin(context.actor),
+            guard context.adminPagesRefusal == nil,
                   let mentorship = try app.network.moderation.activeMentorship(by: context.actor, id: try request.id()) else {
                 return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
             }
@@ -370,7 +370,8 @@ struct MentorRoutes: RouteCollection {
     }
 
     func adminPage(_ context: RequestContext, form: FormState, status: HTTPStatus = .ok, notice: String? = nil) throws -> Response {
-        guard Policy.isAdmin(context.actor) else { return app.pages.errorResponse(.forbidden, Policy.adminsOnly(context.actor), in: context) }
+        // Every way here (the page, a role or mentorship form coming back) passes the admin pages' gate.
+        try context.admitToAdminPages()
         let all = try mentors.mentors()
         let page: TemplateObject = [
             "mentors": .list(all.map(MentorViews.card)),

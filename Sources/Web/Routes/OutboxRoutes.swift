@@ -45,11 +45,8 @@ struct OutboxRoutes: RouteCollection {
 
     func admitted(_ request: Request) throws -> RequestContext {
         let context = try app.requestContext(for: request)
-        switch Policy.decide(context.actor, .viewModerationQueue, .network, now: app.accounts.clock.now()) {
-        case .allowed: return context
-        case .denied(let message): throw HTTPError(.forbidden, message)
-        case .notFound: throw HTTPError.notFound
-        }
+        try context.admitToAdminPages()
+        return context
     }
 
     func page(_ context: RequestContext, notice: String?, problem: String?, status: HTTPStatus = .ok) throws -> Response {
