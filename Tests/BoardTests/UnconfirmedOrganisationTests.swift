@@ -55,4 +55,24 @@ import TestSupport
             #expect(try network.scalar(String.self, "SELECT headline FROM mentor_profiles WHERE user_id = ?", insider.id) == "Mentor, River Care")
         }
     }
+
+    /// Search's organisation filter finds a person's posts by their organisation only once an
+    /// admin has confirmed it (a pending request matched before, for anyone searching).
+    @Test func searchByOrganisationMatchesConfirmedMembersOnly() throws {
+        try withTestNetwork { network in
+            let pathfinder = try network.organisation("river-care", name: "River Care")
+            let claimant = try network.unconfirmedMember(of: pathfinder, handle: "claimant")
+            let insider = try network.member(of: pathfinder, handle: "insider")
+            let claimed = try network.thread(by: claimant, title: "Claimed question", body: "Our fidelity bond renewal")
+            let confirmed = try network.thread(by: insider, title: "Insider question", body: "The fidelity bond we chose")
+            func found(_ viewer: Viewer) throws -> [Int64] {
+                let request = SearchRequest(query: try SearchQuery(parsing: "fidelity"), organisationSlug: "river-care")
+                return try network.store.read { try SearchQueries.search($0, request, viewer: viewer) }.hits.map(\.threadID)
+            }
+            #expect(try found(.visitor) == [confirmed.id])
+            #expect(try found(insider.viewer) == [confirmed.id])
+            try network.store.write { try $0.run("UPDATE users SET organisation_confirmed = 1 WHERE id = ?", claimant.id) }
+            #expect(Set(try found(.visitor)) == [confirmed.id, claimed.id])
+        }
+    }
 }

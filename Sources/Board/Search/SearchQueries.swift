@@ -122,7 +122,7 @@ public enum SearchQueries {
                OR (?6 = 'mentor' AND EXISTS (SELECT 1 FROM posts ap JOIN users au ON au.id = ap.author_id
                                              WHERE ap.id = t.accepted_post_id AND au.role = 'mentor')))
           AND (?7 IS NULL OR EXISTS (SELECT 1 FROM organisations o WHERE o.slug = ?7
-                                     AND (o.id = t.organisation_id OR o.id = a.organisation_id)))
+                                     AND (o.id = t.organisation_id OR o.id = \(Visibility.confirmedOrganisation("a")))))
           AND (?8 IS NULL OR a.handle = ?8)
           AND (?9 IS NULL OR p.created_at >= ?9)
           AND (?10 IS NULL OR p.created_at < ?10)
