@@ -130,7 +130,11 @@ struct PostingRoutes: RouteCollection {
 
     func newThread(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        guard let account = ctx.account else { return ctx.signInRedirect() }
+        guard let account = ctx.account else {
+            let typed = try request.formItems()
+            let text = [typed.value("title"), typed.value("body")].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n\n")
+            return app.signInToSend(ctx, typed: text, formPath: "/t/new")
+        }
         let items: [FormItem]
         switch try app.checkedForm(request, ctx) {
         case .rejected(let rejected, _):
@@ -194,7 +198,9 @@ struct PostingRoutes: RouteCollection {
     func reply(_ request: Request) throws -> Response {
         let threadID = try request.id()
         let ctx = try app.requestContext(for: request)
-        guard let account = ctx.account else { return ctx.signInRedirect() }
+        guard let account = ctx.account else {
+            return app.signInToSend(ctx, typed: try request.formItems().value("body") ?? "", formPath: "/t/\(threadID)")
+        }
         // The token is checked before anything is looked up: a forged form learns nothing.
         let submission = try app.checkedForm(request, ctx)
         // The last page (the query clamps the number), where the form is shown again if refused.
@@ -265,7 +271,10 @@ struct PostingRoutes: RouteCollection {
             let typed = try request.formItems().value("body")
             return ctx.finish(app.pages.errorResponse(error.status, error.message, in: ctx, keptText: typed))
         }
-        guard let post = loaded else { return ctx.signInRedirect() }
+        guard let post = loaded else {
+            let postID = try request.id()
+            return app.signInToSend(ctx, typed: submission.items.value("body") ?? "", formPath: "/p/\(postID)/edit")
+        }
         guard case .valid(let items) = submission else {
             return try editPage(ctx, post, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
