@@ -280,6 +280,9 @@ public enum Moderation {
                 let reason = try checkedReason(reason, required: true)
                 // The log entry outlives the post (no foreign keys): it records the thread.
                 try appendLog(tx, actorID: actorID, .rejectPost, target: "post", postID, reason: reason, now: now)
+                // Its author hears of it (with the logged reason), as of every other decision:
+                // a held reply turned down does not just vanish.
+                try Notifications.recordPostDeleted(tx, postID: postID, actorID: actorID, logEntryID: tx.lastInsertedRowID, now: now)
                 try tx.run("DELETE FROM posts WHERE id = ?", postID)
             }
         }
