@@ -356,7 +356,11 @@ struct PostingRoutes: RouteCollection {
         guard case .valid(let items) = submission else {
             return try app.threadPage(ctx, page, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
-        let postID = (items.value("post") ?? "").isEmpty ? nil : Int64(items.value("post") ?? "")
+        // Empty is "Unmark as the answer"; anything else must name a post (a garbled value is
+        // refused, not taken as unmarking).
+        let postValue = items.value("post") ?? ""
+        let postID = postValue.isEmpty ? nil : Int64(postValue)
+        if !postValue.isEmpty && postID == nil { throw HTTPError.badRequest("Choose the post to mark as the answer") }
         do {
             try posting.acceptAnswer(by: ctx.viewer, threadID: threadID, postID: postID)
         } catch let error as PostingError where error.status == .forbidden {
