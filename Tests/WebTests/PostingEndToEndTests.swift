@@ -234,9 +234,13 @@ struct PostingEndToEndTests {
 
             let form = try helen.get("/p/\(replyID)/edit")
             #expect(form.text.contains("The shadow board, with help.</textarea>"))
+            // The edit form says what the field takes, as the new-thread and reply forms do.
+            #expect(form.text.contains("<p class=\"hint\" id=\"body-hint\">You can use Markdown. Up to 50,000 characters.</p>"))
+            #expect(form.text.contains("aria-describedby=\"body-hint\">The shadow board"))
             let empty = try helen.post("/p/\(replyID)/edit", [("body", ""), ("action", "save")])
             #expect(empty.status == 422)
             #expect(empty.text.contains("Enter your message"))
+            #expect(empty.text.contains("aria-describedby=\"body-hint body-error\""))
             let preview = try helen.post("/p/\(replyID)/edit", [("body", "The *shadow* board."), ("action", "preview")])
             #expect(preview.text.contains("<em>shadow</em>"))
             let saved = try helen.post("/p/\(replyID)/edit", [("body", "The shadow board, with the mentor's help."), ("action", "save")])
