@@ -193,6 +193,13 @@ struct ReplyFormView: KeyedTemplateRenderable {
     }
     static let templateKeys = TemplateKeys(Key.self, including: ThreadView.templateKeys)
 
+    /// What a thread turned down while awaiting approval says where "Ask a mentor" would be.
+    static let turnedDown = "An admin turned this question down, so it is not listed for others and no mentor can be asked to it; "
+        + "the reason is shown on it"
+
+    /// A thread awaiting approval whose opening post an admin hid: how a held thread is turned down.
+    var turnedDown: Bool { thread.page.state.held && thread.page.posts.contains { $0.position == 1 && $0.hidden } }
+
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .replyForm: .bool(mayReply && onLastPage)
@@ -206,9 +213,10 @@ struct ReplyFormView: KeyedTemplateRenderable {
         case .restriction: capabilities.restriction.map { .text($0) }
         case .mayAskMentor: .bool(capabilities.requestMentor)
         // The asker (or an admin) of a thread awaiting approval, not suspended: when asking becomes possible.
+        // Once its opening post is hidden (turned down), no approval is coming: said so instead.
         case .askMentorLater:
             thread.page.state.held && capabilities.restriction == nil && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
-                ? .text(Policy.mentorsAfterApproval) : nil
+                ? .text(turnedDown ? Self.turnedDown : Policy.mentorsAfterApproval) : nil
         case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
         case .previewHTML: previewHTML.map { .html($0) }
         case .signInURL: .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
