@@ -41,6 +41,40 @@ import TestSupport
         }
     }
 
+    /// A reply's draft could not be got rid of without JavaScript: emptying the box and
+    /// previewing kept the old one, which came back on every visit. Its form now has the same
+    /// "Discard draft" button.
+    @Test func aReplysDraftHasADiscardButtonToo() throws {
+        try withTestSite { site in
+            let (thread, _, browser) = try site.answeredQuestion()
+            let asker = try site.userID("asker")
+            let drafts = Network(accounts: site.accounts).drafts
+            #expect(!(try browser.get(thread.path).text.contains("value=\"discard\"")))
+
+            let previewed = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "preview")])
+            #expect(previewed.text.contains("name=\"action\" value=\"discard\">Discard draft</button>"))
+            // Emptied and previewed, the old draft stays: that is why the button is needed.
+            #expect(try browser.post("/t/\(thread.id)/reply", [("body", ""), ("action", "preview")]).status == 200)
+            let page = try browser.get(thread.path).text
+            #expect(page.contains("Half a thought on payroll</textarea>"))
+            #expect(page.contains("name=\"action\" value=\"discard\">Discard draft</button>"))
+
+            let forged = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "discard")], csrf: "forged")
+            #expect(forged.status == 403)
+            #expect(try drafts.draft(userID: asker, threadID: thread.id) != nil)
+
+            let discarded = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "discard")])
+            #expect(discarded.status == 303)
+            let location = try #require(discarded.header("location"))
+            #expect(location.hasPrefix(thread.path + "?notice=reply-draft-discarded."))
+            #expect(try drafts.draft(userID: asker, threadID: thread.id) == nil)
+            let landed = try browser.get(location).text
+            #expect(landed.contains("Your draft reply has been discarded."))
+            #expect(!landed.contains("Half a thought on payroll") && !landed.contains("value=\"discard\""))
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM posts WHERE thread_id = ?", thread.id) == 2)
+        }
+    }
+
     @Test func aDraftKeepsItsSpaceAndBriefingItemWhileTheMemberMayStillPostThere() throws {
         try withTestSite { site in
             _ = try site.topic("capital-and-finance", position: 1)

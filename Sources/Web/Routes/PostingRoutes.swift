@@ -216,11 +216,18 @@ struct PostingRoutes: RouteCollection {
         /// The thread page again with what was typed (kept as a draft) and why it was refused.
         func refused(_ form: FormState, _ status: HTTPStatus) throws -> Response {
             try saveDraft(account, threadID: threadID, items)
-            return try app.threadPage(ctx, page, form: form, status: status)
+            return try app.threadPage(ctx, page, form: form, status: status, hasDraft: true)
         }
         if case .rejected = submission {
             // A refused POST writes nothing (a forged form must not overwrite the member's draft).
             return try app.threadPage(ctx, page, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
+        }
+        // "Discard draft": a plain button of the form, so it works without JavaScript (emptying
+        // the box and previewing keeps the old draft). Anyone signed in may drop their own draft.
+        if items.value("action") == "discard" {
+            try app.network.drafts.delete(userID: account.id, threadID: threadID)
+            let last = page.pageCount > 1 ? "?page=\(page.pageCount)" : ""
+            return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug) + last, notice: .replyDraftDiscarded)
         }
         if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(page.state)) {
             return try refused(FormState(items: items, formMessage: reason), .forbidden)
@@ -228,7 +235,8 @@ struct PostingRoutes: RouteCollection {
         if items.value("action") == "preview" {
             try saveDraft(account, threadID: threadID, items)
             let preview = Markdown.render(PostLimits.normalise(items.value("body") ?? ""))
-            return try app.threadPage(ctx, page, form: FormState(items: items), previewHTML: preview)
+            return try app.threadPage(ctx, page, form: FormState(items: items), previewHTML: preview,
+                                      hasDraft: !(items.value("body") ?? "").isEmpty)
         }
         if let refusal = try allowanceRefusal(account) {
             return try refused(FormState(items: items, formMessage: refusal), .forbidden)
@@ -466,11 +474,12 @@ extension AppContext {
     /// - Parameter readerState: the signed-in reader's saved posts and follow state, when the
     ///   caller has read them (`ReadingService.readerState`); read here otherwise.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
+                    previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil, hasDraft: Bool = false,
                     seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), blocks: pages.postBlocks, ctx: ctx,
                                   state: page.state, previewHTML: previewHTML)
         reply.draftSavedAt = draftSavedAt
+        reply.hasDraft = hasDraft
         reply.seenBefore = seenBefore
         if let account = ctx.account {
             reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)

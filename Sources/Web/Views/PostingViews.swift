@@ -129,6 +129,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
     var postWaits = false
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
+    /// The reader has a draft reply here (restored, or just kept by a preview or a refusal): the
+    /// form offers "Discard draft", which works without JavaScript.
+    var hasDraft = false
     /// The newest post the reader had seen before this visit: later ones are marked new.
     var seenBefore: Int64?
     /// What this reader may do here: the same `Policy` answers the handlers ask (issue 18).
@@ -188,7 +191,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor, askMentorLater
-        case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
+        case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, hasDraft, draftThread, firstNewURL
         case threadToolsURL, siteNotice, detailsURL, postsHTML
     }
     static let templateKeys = TemplateKeys(Key.self, including: ThreadView.templateKeys)
@@ -225,6 +228,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case .postWaits: .bool(postWaits)
         case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case .hasDraft: .bool(hasDraft || draftSavedAt != nil)
         case .draftThread: .text(String(thread.page.thread.id))
         case .firstNewURL:
             // New as the posts' own marks count it (`isNew`): the reader's own replies are not.
