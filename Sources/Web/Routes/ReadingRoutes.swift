@@ -152,6 +152,12 @@ struct ReadingRoutes: RouteCollection {
     func profile(_ request: Request) throws -> Response {
         let handle = request.parameters["handle"] ?? ""
         let ctx = try app.requestContext(for: request)
+        // A deleted account has no profile; a link to it from before (a search result, a page
+        // kept elsewhere) gets a page saying so, not "Page not found".
+        if handle.utf8.count <= 30 && Accounts.isFormerMember(handle: handle) {
+            return ctx.finish(app.pages.errorResponse(.gone, "This member deleted their account. Their posts stay on the network, "
+                                                      + "shown as written by a former member.", in: ctx))
+        }
         guard handle.utf8.count <= 30, let profile = try reading.profile(handle: handle) else { throw HTTPError.notFound }
         return ctx.finish(app.pages.posting.profile.response(InLayout(ProfilePage(profile: profile), ctx)))
     }

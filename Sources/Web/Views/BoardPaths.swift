@@ -8,4 +8,7 @@ enum BoardPaths {
     static func topic(_ slug: String) -> String { "/topics/\(slug)" }
     static func organisation(_ slug: String) -> String { "/o/\(slug)" }
     static func user(_ handle: String) -> String { "/u/\(handle.lowercased())" }
+    /// A post's or thread's author's profile; nil for a deleted account (`Accounts.isFormerMember`),
+    /// which has none, so the name is shown without a link.
+    static func author(_ handle: String) -> String? { Accounts.isFormerMember(handle: handle) ? nil : user(handle) }
 }
