@@ -7,13 +7,15 @@ import TestSupport
 
 /// A deleted account's name stayed a link on every post, thread and mentor list it appeared in,
 /// to `/u/former_ID` or `/mentors/former_ID`, which answered "Page not found". The name is now
-/// plain text there, and the old profile address says what happened (410).
+/// plain text there, and the old profile address says what happened (410); a deleted mentor's
+/// mentorships end and their thread links go, as when a mentor is made a member.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct FormerMemberLinksTests {
     @Test func aDeletedAccountsNameIsNoLongerALinkToNothing() throws {
         try withTestSite { site in
             let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)
-            let leaver = try site.mentor(handle: "leaver")
+            let pathfinder = try site.organisation("tri-borough-mutual", name: "Tri-borough Mutual")
+            let leaver = try site.mentor(of: pathfinder, handle: "leaver")
             let asker = try site.member(handle: "asker")
             let started = try site.thread(by: leaver, title: "Who audits a new mutual?", topics: [capital])
             let asked = try site.thread(by: asker, title: "Working capital in year one", topics: [capital])
@@ -36,9 +38,14 @@ struct FormerMemberLinksTests {
             #expect(home.contains("Started by former member"))
             #expect(!home.contains("/u/\(former)"))
             #expect(!(try reader.get(started.path).text.contains("/u/\(former)")))
+            // A deleted mentor mentors nobody: taken off the thread, their mentorship ended.
+            #expect(!thread.contains("Mentors: former member"))
             let ask = try reader.get("/t/\(asked.id)/mentors").text
-            #expect(ask.contains("Already linked: former member"))
+            #expect(ask.contains("Already linked: nobody yet"))
             #expect(!ask.contains("/mentors/\(former)"))
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL", leaver.id) == 0)
+            try site.admin(handle: "chief")
+            #expect(!(try site.signedIn("chief").get("/admin/mentors").text.contains("/mentors/\(former)")))
 
             let gone = try reader.get("/u/\(former)")
             #expect(gone.status == 410)

@@ -420,6 +420,9 @@ public struct Accounts: Sendable {
             try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
             try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
+            // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
+            // mentor or a thread's (the ending logged as their own act, as the CLI's changes are).
+            try Moderation.endMentorWork(tx, userID: userID, actorID: userID, reason: "Account deleted", now: now)
         }
     }
 

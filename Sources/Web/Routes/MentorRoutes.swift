@@ -425,10 +425,7 @@ struct MentorRoutes: RouteCollection {
             "askerIsAdmin": .bool(context.actor.isAdmin),
             "askAgainOn": request.mayAskAdminsAgainAt.map { .text(DateText.human($0)) } ?? .bool(false),
             "noMatchingMentors": .bool(request.matchingMentors.isEmpty),
-            "linked": .list(request.linked.map {
-                ["name": .text($0.displayName),
-                 "url": Accounts.isFormerMember(handle: $0.handle) ? .bool(false) : .text("/mentors/\($0.handle)")]
-            }),
+            "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": BoardPaths.mentor($0.handle).map { .text($0) } ?? .bool(false)] }),
         ]
         return pages.ask.response(InLayout(page, context, form: form), status: status)
     }

@@ -11,4 +11,6 @@ enum BoardPaths {
     /// A post's or thread's author's profile; nil for a deleted account (`Accounts.isFormerMember`),
     /// which has none, so the name is shown without a link.
     static func author(_ handle: String) -> String? { Accounts.isFormerMember(handle: handle) ? nil : user(handle) }
+    /// A mentor's profile; nil for a deleted account (no profile), as `author`.
+    static func mentor(_ handle: String) -> String? { Accounts.isFormerMember(handle: handle) ? nil : "/mentors/\(handle)" }
 }
