@@ -184,8 +184,18 @@ struct PostingRoutes: RouteCollection {
             let path = BoardPaths.thread(id: made.thread, slug: made.slug) + "#post-\(made.post)"
             return ctx.redirect(path, notice: waits ? .postWaits : .threadStarted)
         } catch let error as PostValidationError {
-            let errors = error.problems.map { FieldError($0.field == "briefingItem" ? "briefing" : $0.field, $0.message) }
-            return try refused(FormState(items: items, errors: errors), .unprocessableContent)
+            let errors = error.problems.filter { $0.field != "briefingItem" }.map { FieldError($0.field, $0.message) }
+            guard errors.count < error.problems.count else {
+                return try refused(FormState(items: items, errors: errors), .unprocessableContent)
+            }
+            // The briefing item went out of the briefing while they wrote. The form has no field
+            // to choose another, so it comes back (and is kept as a draft) without it: sending
+            // it again posts the thread on its own, instead of being refused again and again.
+            let withoutItem = items.filter { $0.name != "briefing" } + [FormItem("briefing", "")]
+            try saveDraft(account, threadID: nil, withoutItem)
+            let message = "The briefing item this thread was about is no longer in the briefing. Send the thread again to post it without it"
+            return try newThreadPage(ctx, form: FormState(items: withoutItem, errors: errors, formMessage: message), topics: topics,
+                                     status: .unprocessableContent)
         } catch let error as PostingError {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
         } catch {
