@@ -156,7 +156,8 @@ struct InLayout: TemplateLayers {
 ///   whoever chose one with such a character.
 /// A field that was only control characters becomes empty and gets the form's usual "Enter …" error.
 enum FormText {
-    static let multiLineFields: Set<String> = ["body", "bio", "description", "note", "summary"]
+    /// `kept`: the text of a post sent signed out, carried through the sign-in form (`signInToSend`).
+    static let multiLineFields: Set<String> = ["body", "bio", "description", "note", "summary", "kept"]
     static let passwordFields: Set<String> = ["password", "currentPassword", "newPassword"]
 
     static func cleaned(_ items: [FormItem]) -> [FormItem] {

@@ -111,6 +111,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         case 404: "Page not found"
         case 405: "This page cannot do that"
         case 408: "The request took too long"
+        case 410: "This page has gone"
         case 413: "What you sent is too large"
         case 414: "The web address is too long"
         case 429: "Too many requests"

@@ -65,6 +65,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
     case postEdited = "post-edited"
     case postRestoredHere = "restored"
     case newThreadDraftDiscarded = "draft-discarded"
+    case replyDraftDiscarded = "reply-draft-discarded"
     case threadDetailsSaved = "details"
     case helped
     case unhelped
@@ -156,6 +157,7 @@ enum SiteNotice: String, CaseIterable, Sendable {
         case .postEdited: "Your changes have been saved. Earlier versions stay in the post’s history."
         case .postRestoredHere: "Post restored. Everyone who can read this thread can read it again."
         case .newThreadDraftDiscarded: "Your draft has been discarded. The form is empty again."
+        case .replyDraftDiscarded: "Your draft reply has been discarded. The reply box is empty again."
         case .threadDetailsSaved: "Title and topics saved."
         case .helped: "Marked as helpful. Thank you: marks help others find the most useful answers."
         case .unhelped: "Your helpful mark was taken back."

@@ -6,12 +6,12 @@ import Foundation
 import Glibc
 #endif
 
-/// `mutuals user add | role | reset-password`.
+/// `mutuals user add | role | reset-password | reset-two-factor`.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
-        abstract: "Add users, change their role, reset their password.",
-        subcommands: [Add.self, SetRole.self, ResetPassword.self])
+        abstract: "Add users, change their role, reset their password or their two-factor sign-in.",
+        subcommands: [Add.self, SetRole.self, ResetPassword.self, ResetTwoFactor.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -83,6 +83,28 @@ struct UserCommand: ParsableCommand {
             try accounts.setPassword(userID: account.id, password)
             print("Password of \(account.handle) reset; every session ended.")
             if generated { print("Password: \(password)") }
+        }
+    }
+
+    struct ResetTwoFactor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-two-factor",
+            abstract: "Turn two-factor sign-in off for a user who lost their authenticator app and recovery codes, and end their sessions.",
+            discussion: "Check first that the request comes from the account's owner: afterwards the password alone signs in.")
+        @OptionGroup var dataOptions: DataOptions
+        @Argument(help: "The user's handle.") var handle: String
+
+        func run() throws {
+            let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
+            defer { store.close() }
+            let accounts = Accounts(store: store)
+            guard let account = try accounts.account(handle: handle) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
+            guard try accounts.resetTwoFactor(userID: account.id) else {
+                print("Two-factor sign-in is not on for \(account.handle). Nothing was changed.")
+                return
+            }
+            print("Two-factor sign-in of \(account.handle) turned off; every session ended. They sign in with their password, "
+                  + "and can turn it on again under Your account.")
         }
     }
 

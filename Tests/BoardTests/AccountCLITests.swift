@@ -140,4 +140,50 @@ struct AccountCLITests {
         #expect(flagWins.output.hasPrefix("https://other.example/register?invite="), "\(flagWins.output)")
         #expect(try runMutuals(["invite", "--data", directory, "--organisation", "nowhere"], input: "").status != 0)
     }
+
+    /// Someone who lost both their authenticator app and their recovery codes had no way back
+    /// in: nothing, not even the operator's shell, could turn two-factor off without the
+    /// password and a code. `mutuals user reset-two-factor` does, and ends their sessions.
+    @Test func resetTwoFactorTurnsItOffAndEndsTheSessions() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mutuals-cli-2fa-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try runMutuals(["migrate", "--data", directory], input: "").status == 0)
+        #expect(try runMutuals(["user", "add", "--data", directory, "--handle", "locked_out", "--email", "lo@example.org"],
+                               input: "orchard lantern velvet\n").status == 0)
+
+        let store = try Storage.openStore(dataDirectory: directory)
+        let accounts = Accounts(store: store)
+        let userID = try #require(try accounts.account(handle: "locked_out")).id
+        let secret = try accounts.beginTwoFactorSetup(userID: userID)
+        #expect(!secret.isEmpty)
+        try store.write { tx in
+            try tx.run("UPDATE users SET totp_enabled_at = 1 WHERE id = ?", userID)
+            try tx.run("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, zeroblob(32))", userID)
+        }
+        _ = try accounts.startSession(userID: userID, userAgent: "phone")
+        guard case .twoFactorRequired = try accounts.signIn(identifier: "locked_out", password: "orchard lantern velvet",
+                                                            address: "t", userAgent: "t") else {
+            Issue.record("two-factor is not on")
+            return
+        }
+        store.close()
+
+        #expect(try runMutuals(["user", "reset-two-factor", "--data", directory, "nobody"], input: "").output.contains("There is no user nobody."))
+        let reset = try runMutuals(["user", "reset-two-factor", "--data", directory, "locked_out"], input: "")
+        #expect(reset.status == 0, "\(reset.output)")
+        #expect(reset.output.contains("Two-factor sign-in of locked_out turned off; every session ended."))
+
+        let after = try Storage.openStore(dataDirectory: directory)
+        defer { after.close() }
+        #expect(try after.read { try $0.scalar(Int.self, "SELECT count(*) FROM sessions WHERE user_id = ?", userID) } == 0)
+        #expect(try after.read { try $0.scalar(Int.self, "SELECT count(*) FROM recovery_codes WHERE user_id = ?", userID) } == 0)
+        guard case .signedIn = try Accounts(store: after).signIn(identifier: "locked_out", password: "orchard lantern velvet",
+                                                                 address: "t", userAgent: "t") else {
+            Issue.record("the password alone does not sign in")
+            return
+        }
+        let again = try runMutuals(["user", "reset-two-factor", "--data", directory, "locked_out"], input: "")
+        #expect(again.status == 0)
+        #expect(again.output.contains("Two-factor sign-in is not on for locked_out. Nothing was changed."))
+    }
 }

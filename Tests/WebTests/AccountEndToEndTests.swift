@@ -383,7 +383,10 @@ struct AccountEndToEndTests {
             #expect(step1.status == 303)
             #expect(step1.header("location") == "/sign-in/two-factor")
             #expect(try second.get("/account").status == 303)     // not signed in yet
-            try second.get("/sign-in/two-factor")
+            let challenge = try second.get("/sign-in/two-factor")
+            // Lost the app and the codes: the page says who can help, and how to leave.
+            #expect(challenge.text.contains("Ask the people who run this network to turn two-factor sign-in off for your account."))
+            #expect(challenge.text.contains("<a href=\"/sign-in\">Sign in with another account</a>"))
             #expect(try second.post("/sign-in/two-factor", [("code", "000000")]).status == 422)
             let done = try second.post("/sign-in/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now))])
             #expect(done.status == 303)

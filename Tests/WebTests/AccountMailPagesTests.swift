@@ -143,6 +143,12 @@ struct AccountMailPagesTests {
             let account = try browser.follow(sent).text
             #expect(account.contains("We have sent a confirmation link to ann@new.example"))
             #expect(account.contains("You asked to change it to ann@new.example"))
+            // Asked again at once: a rate limit, said as one (429, it was 422), the address kept.
+            try browser.get("/account/email")
+            let again = try browser.post("/account/email", [("email", "ann@newer.example"), ("password", TestNetwork.password)])
+            #expect(again.status == 429)
+            #expect(again.text.contains("A confirmation link was sent less than a minute ago"))
+            #expect(again.text.contains("value=\"ann@newer.example\""))
             let kept = KeptMail()
             try site.sendQueuedMail(into: kept)
             let link = try #require(kept.link(to: "ann@new.example", startingWith: "/confirm-email/"))

@@ -20,7 +20,9 @@ import TestSupport
                 let browser = server.browser()
                 _ = try browser.get("/sign-in")
                 #expect(try browser.post("/sign-in", [("identifier", "priya_nair"), ("password", password)]).status == 303)
-                _ = try browser.get("/following")  // a page whose forms carry the signed-in CSRF token
+                let before = try browser.get("/following")  // a page whose forms carry the signed-in CSRF token
+                // With no topic followed, the page says how to follow one (it was a bare "none").
+                #expect(before.text.contains("open it from <a href=\"/topics\">the topics</a> and choose “Follow this topic”"))
 
                 let followed = try browser.post("/t/\(shares)/follow", [("action", "follow")])
                 #expect(followed.status == 303)

@@ -69,6 +69,31 @@ struct HeldPostPagesTests {
         }
     }
 
+    /// Deleting a held reply for good (how one is turned down) told its author nothing: their
+    /// post, marked "awaiting approval", just vanished. Now they hear of it, with the reason.
+    @Test func theAuthorOfAPostDeletedForGoodIsToldWhy() throws {
+        try withTestSite { site in
+            let world = try setUp(site)
+            let admin = try site.signedIn("admin", landingOn: "/admin/queue")
+            // The page that asks first does not advise hiding it, which a held reply cannot be.
+            let confirm = try admin.post("/admin/posts/\(world.held)/decide", [("decision", "delete"), ("reason", "Names a colleague")])
+            #expect(confirm.status == 200)
+            #expect(!confirm.text.contains("hide it instead"))
+            #expect(confirm.text.contains("It is awaiting approval, so nobody else has seen it; to show it, approve it instead."))
+            #expect(try admin.post("/admin/posts/\(world.held)/delete", [("reason", "Names a colleague")]).status == 303)
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM posts WHERE id = ?", world.held) == 0)
+
+            let newcomer = try site.signedIn("newcomer")
+            let page = try newcomer.get("/notifications")
+            #expect(page.text.contains("A moderator deleted your post in “Working capital in year one” for good, saying: “Names a colleague”"))
+            #expect(page.text.contains("href=\"\(world.path)\""))
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL",
+                                    try site.userID("newcomer")) == 1)
+            // Nobody else hears of it.
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM notifications WHERE kind = 'moderation'") == 1)
+        }
+    }
+
     @Test func aReplyToAPostTheReplierMayNotReadIsRefusedWithItsText() throws {
         try withTestSite { site in
             let world = try setUp(site)

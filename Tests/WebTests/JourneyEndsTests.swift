@@ -39,6 +39,22 @@ struct JourneyEndsTests {
         }
     }
 
+    /// "Mark as the answer" with a post that is not a number was taken as "Unmark": the accepted
+    /// answer was cleared. Only an empty value unmarks; a garbled one is refused.
+    @Test func aGarbledAnswerIsRefusedNotTakenAsUnmarking() throws {
+        try withTestSite { site in
+            let (thread, answer, browser) = try site.answeredQuestion()
+            #expect(try browser.post("/t/\(thread.id)/accept", [("post", String(answer))]).status == 303)
+            try browser.get(thread.path)
+            let garbled = try browser.post("/t/\(thread.id)/accept", [("post", "\(answer)x")])
+            #expect(garbled.status == 400)
+            #expect(try site.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", thread.id) == answer)
+            try browser.get(thread.path)
+            #expect(try browser.post("/t/\(thread.id)/accept", [("post", "")]).status == 303)
+            #expect(try site.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", thread.id) == nil)
+        }
+    }
+
     @Test func aFormsAddressOpenedWithGETLeadsToItsPage() throws {
         try withTestSite { site in
             let capital = try site.topic("capital-and-finance", name: "Capital and finance", position: 1)

@@ -347,6 +347,32 @@ extension JourneysTests {
 }
 
 extension JourneysTests {
+    /// A new mentor's welcome page was the member's: how to ask, a note that their first post
+    /// may wait for approval (a mentor's never does), themselves listed among the mentors to
+    /// ask, and nothing of the profile and queue their work starts from.
+    @Test func aNewMentorsWelcomeSaysWhereTheirWorkStarts() throws {
+        try withTestSite { site in
+            let mentor = try site.mentor(handle: "new_mentor")
+            let other = try site.mentor(handle: "old_hand")
+            try site.store.write { tx in
+                for person in [mentor, other] {
+                    try tx.run("INSERT INTO mentor_profiles(user_id, headline, availability, updated_at) VALUES (?, 'Finance', 'available', ?)",
+                               person.id, Fixtures.now)
+                }
+            }
+            let welcome = try site.signedIn("new_mentor").get("/welcome").text
+            #expect(welcome.contains("<h2 class=\"heading-m\" id=\"as-a-mentor\">As a mentor</h2>"))
+            #expect(welcome.contains("<a href=\"/mentor/profile\">Write your mentor profile</a>"))
+            #expect(welcome.contains("<a href=\"/mentor/queue\">your mentor queue</a>"))
+            #expect(!welcome.contains("Your first post may be checked by an admin"))
+            #expect(welcome.contains("<a href=\"/mentors/old_hand\">"))
+            #expect(!welcome.contains("<a href=\"/mentors/new_mentor\">"))
+
+            try site.member(handle: "plain_member")
+            #expect(!(try site.signedIn("plain_member").get("/welcome").text.contains("As a mentor")))
+        }
+    }
+
     @Test func thisHelpedIsCountedOncePerMemberAndRanksTheTopicPage() throws {
         try withTestSite { site in
             let (thread, answer, browser) = try site.answeredQuestion()

@@ -45,6 +45,42 @@ struct MentorPagesTests {
         }
     }
 
+    /// A mentor's profile was a dead end for someone who wanted to ask them: it never said how
+    /// (mentors are asked to a thread, from its "Ask a mentor" page). Now it says, to each reader.
+    @Test func aMentorsProfileSaysHowToAskThem() throws {
+        try withTestSite { site in
+            let mentor = try site.mentor(handle: "helen")
+            let busy = try site.mentor(handle: "busy_mentor")
+            try site.store.write { tx in
+                try tx.run("INSERT INTO mentor_profiles(user_id, headline, availability, updated_at) VALUES (?, 'Finance', 'available', ?)",
+                           mentor.id, Fixtures.now)
+                try tx.run("INSERT INTO mentor_profiles(user_id, headline, availability, updated_at) VALUES (?, 'Finance', 'unavailable', ?)",
+                           busy.id, Fixtures.now)
+            }
+            try site.member(handle: "asker")
+            try site.suspended(handle: "benched")
+
+            let member = try site.signedIn("asker")
+            let page = try member.get("/mentors/helen").text
+            #expect(page.contains("<h2 class=\"heading-m\" id=\"ask\">Ask Helen</h2>"))
+            #expect(page.contains("<a href=\"/t/new\">Start a thread</a> with your question, then choose “Ask a mentor” on it and select Helen"))
+
+            let visitor = try site.browser().get("/mentors/helen").text
+            #expect(visitor.contains("<a href=\"/sign-in?next=%2Ft%2Fnew\">sign in</a>, start a thread"))
+
+            let suspended = try site.signedIn("benched").get("/mentors/helen").text
+            #expect(suspended.contains("id=\"ask\""))
+            #expect(!suspended.contains("<a href=\"/t/new\">Start a thread</a>"))
+
+            let busyPage = try member.get("/mentors/busy_mentor").text
+            #expect(busyPage.contains("is busy and not taking new threads at the moment"))
+            #expect(!busyPage.contains("<a href=\"/t/new\">Start a thread</a>"))
+
+            // The mentor's own profile does not tell them how to ask themselves.
+            #expect(!(try site.signedIn("helen").get("/mentors/helen").text.contains("id=\"ask\"")))
+        }
+    }
+
     @Test func mentorEditsTheirProfileWithErrorsKeptAndThenSaved() throws {
         try withTestSite(content: .demo) { world in
             let helen = try world.signedIn("helen_marsh", landingOn: "/mentors")

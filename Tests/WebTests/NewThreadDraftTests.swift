@@ -41,6 +41,76 @@ import TestSupport
         }
     }
 
+    /// A reply's draft could not be got rid of without JavaScript: emptying the box and
+    /// previewing kept the old one, which came back on every visit. Its form now has the same
+    /// "Discard draft" button.
+    @Test func aReplysDraftHasADiscardButtonToo() throws {
+        try withTestSite { site in
+            let (thread, _, browser) = try site.answeredQuestion()
+            let asker = try site.userID("asker")
+            let drafts = Network(accounts: site.accounts).drafts
+            #expect(!(try browser.get(thread.path).text.contains("value=\"discard\"")))
+
+            let previewed = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "preview")])
+            #expect(previewed.text.contains("name=\"action\" value=\"discard\">Discard draft</button>"))
+            // Emptied and previewed, the old draft stays: that is why the button is needed.
+            #expect(try browser.post("/t/\(thread.id)/reply", [("body", ""), ("action", "preview")]).status == 200)
+            let page = try browser.get(thread.path).text
+            #expect(page.contains("Half a thought on payroll</textarea>"))
+            #expect(page.contains("name=\"action\" value=\"discard\">Discard draft</button>"))
+
+            let forged = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "discard")], csrf: "forged")
+            #expect(forged.status == 403)
+            #expect(try drafts.draft(userID: asker, threadID: thread.id) != nil)
+
+            let discarded = try browser.post("/t/\(thread.id)/reply", [("body", "Half a thought on payroll"), ("action", "discard")])
+            #expect(discarded.status == 303)
+            let location = try #require(discarded.header("location"))
+            #expect(location.hasPrefix(thread.path + "?notice=reply-draft-discarded."))
+            #expect(try drafts.draft(userID: asker, threadID: thread.id) == nil)
+            let landed = try browser.get(location).text
+            #expect(landed.contains("Your draft reply has been discarded."))
+            #expect(!landed.contains("Half a thought on payroll") && !landed.contains("value=\"discard\""))
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM posts WHERE thread_id = ?", thread.id) == 2)
+        }
+    }
+
+    /// "Start a thread about this item", and the item is retired while the member writes: the
+    /// form was refused with "Select a briefing item from the list" (a list it does not have,
+    /// its summary linking to no field), and again on every resend. Now it comes back without
+    /// the item, saying so, and the next send posts the thread.
+    @Test func aBriefingItemRetiredWhileWritingDoesNotBlockTheThread() throws {
+        try withTestSite { site in
+            _ = try site.topic("capital-and-finance", position: 1)
+            let writer = try site.member(handle: "writer")
+            let item = try site.store.write { tx -> Int64 in
+                try tx.run("""
+                    INSERT INTO briefing_items(title, url, source, published_at, summary, created_at)
+                    VALUES ('Social investment for spin-outs', 'https://example.org/item', 'Example', ?, 'A summary', ?)
+                    """, Fixtures.now, Fixtures.now)
+                return tx.lastInsertedRowID
+            }
+            let browser = try site.signedIn("writer", landingOn: "/t/new?briefing=\(item)")
+            #expect(browser.lastResponse?.text.contains("About the briefing item <strong>Social investment for spin-outs</strong>") == true)
+            try site.store.write { tx in try tx.run("UPDATE briefing_items SET retired = 1 WHERE id = ?", item) }
+
+            let typed: [(String, String)] = [("title", "Who lends to a new mutual?"), ("body", "Social investors, banks?"),
+                                             ("topics", "capital-and-finance"), ("space", "public"), ("briefing", String(item)),
+                                             ("action", "post")]
+            let refused = try browser.post("/t/new", typed)
+            #expect(refused.status == 422)
+            #expect(refused.text.contains("The briefing item this thread was about is no longer in the briefing."))
+            #expect(!refused.text.contains("href=\"#briefing\""))
+            #expect(refused.text.contains("<input type=\"hidden\" name=\"briefing\" value=\"\">"))
+            #expect(refused.text.contains("Social investors, banks?</textarea>"))
+            #expect(try Network(accounts: site.accounts).drafts.draft(userID: writer.id, threadID: nil)?.briefingItemID == nil)
+
+            let again = try browser.post("/t/new", typed.map { $0.0 == "briefing" ? ("briefing", "") : $0 })
+            #expect(again.status == 303)
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM threads WHERE briefing_item_id IS NULL") == 1)
+        }
+    }
+
     @Test func aDraftKeepsItsSpaceAndBriefingItemWhileTheMemberMayStillPostThere() throws {
         try withTestSite { site in
             _ = try site.topic("capital-and-finance", position: 1)

@@ -86,6 +86,24 @@ extension HeldThreadListingTests {
         }
     }
 
+    /// A held question an admin turned down (its opening post hidden) kept telling its author
+    /// they could ask a mentor "once an admin has approved your question": no approval is coming.
+    @Test func aTurnedDownQuestionDoesNotPromiseApproval() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let place = try place(world)
+            let held = try startHeldThread(world, handle: "turned_down", title: "Can we skip the tender entirely?",
+                                           body: "Asking for a friend.", place: place)
+            let admin = try world.signedIn("network_admin", landingOn: "/admin/queue")
+            #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "hide"), ("reason", "Ask in the procurement thread")]).status == 303)
+
+            let page = try held.browser.get(held.path).text
+            #expect(!page.contains(Policy.mentorsAfterApproval))
+            #expect(page.contains(ReplyFormView.turnedDown + "."))
+            #expect(page.contains("Ask in the procurement thread"))
+            #expect(!page.contains("/t/\(held.threadID)/mentors\""))
+        }
+    }
+
     /// After posting a reply, its author is not sent to it as "new since your last visit"; a
     /// reader who had seen the thread before is.
     @Test func yourOwnReplyIsNotTheFirstNewPostToYou() throws {

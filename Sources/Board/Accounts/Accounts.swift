@@ -116,7 +116,7 @@ public struct Accounts: Sendable {
             errors.append(FieldError("handle", "Handle must be between 3 and 30 characters"))
         } else if !handle.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f }) {
             errors.append(FieldError("handle", "Handle must only include lower-case letters a to z, numbers and underscores"))
-        } else if handle.hasPrefix("former_") {
+        } else if Self.isFormerMember(handle: handle) {
             // Reserved: deleted accounts become former_<id>.
             errors.append(FieldError("handle", "That handle is taken, choose another"))
         }
@@ -404,6 +404,10 @@ public struct Accounts: Sendable {
         return true
     }
 
+    /// Whether `handle` is a deleted account's (`anonymise` renames it `former_<id>`; the prefix
+    /// is reserved at registration): it has no profile, so pages name it without a link.
+    public static func isFormerMember(handle: String) -> Bool { handle.hasPrefix("former_") }
+
     func anonymise(userID: Int64) throws {
         let now = clock.now()
         try store.write { tx in
@@ -416,6 +420,9 @@ public struct Accounts: Sendable {
             try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
             try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
+            // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
+            // mentor or a thread's (the ending logged as their own act, as the CLI's changes are).
+            try Moderation.endMentorWork(tx, userID: userID, actorID: userID, reason: "Account deleted", now: now)
         }
     }
 

@@ -53,6 +53,22 @@ extension Accounts {
         return true
     }
 
+    /// Turns two-factor off for someone who lost both their authenticator app and their recovery
+    /// codes, with no password asked: for the operator (`mutuals user reset-two-factor`), who has
+    /// checked who is asking. Every session of the account ends, a half-signed-in one too, so
+    /// whoever signs in next does so with the password alone and can turn two-factor on again.
+    /// - Returns: false when two-factor was not on (nothing is changed).
+    public func resetTwoFactor(userID: Int64) throws -> Bool {
+        try store.write { tx in
+            guard try tx.scalar(Bool.self, "SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = ? AND deleted_at IS NULL",
+                                userID) == true else { return false }
+            try tx.run("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = ?", userID)
+            try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
+            return true
+        }
+    }
+
     /// Completes a sign-in waiting for its second factor: a TOTP code or an unused recovery code.
     /// On success the pending session is replaced by a new, full one (new token).
     public func completeTwoFactor(pendingToken: String, code: String, userAgent: String) throws -> (NewSession, Account)? {

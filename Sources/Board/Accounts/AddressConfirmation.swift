@@ -86,6 +86,9 @@ extension Accounts {
         /// A link went to the new address; the account keeps its address until it is followed.
         case linkSent(to: String)
         case invalid([FieldError])
+        /// A link was sent less than a minute ago, or five today (`AccountToken.mayIssue`): the
+        /// field error says so, and the page answers 429.
+        case tooSoon(FieldError)
     }
 
     /// Asks to change the account's address: checks the password and the address, then mails a
@@ -120,7 +123,7 @@ extension Accounts {
             return true
         }
         guard sent else {
-            return .invalid([FieldError("email", "A confirmation link was sent less than a minute ago, or five were sent today. Wait a minute (or until tomorrow) and try again")])
+            return .tooSoon(FieldError("email", "A confirmation link was sent less than a minute ago, or five were sent today. Wait a minute (or until tomorrow) and try again"))
         }
         return .linkSent(to: email)
     }

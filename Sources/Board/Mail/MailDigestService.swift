@@ -17,7 +17,8 @@ public struct NotificationMailItem: RowDecodable, Sendable {
                CASE n.kind WHEN 'mentor_declined' THEN (SELECT tm.decline_note FROM thread_mentors tm
                                WHERE tm.thread_id = n.thread_id AND tm.mentor_id = n.actor_id) END AS note,
                o.name AS organisation_name, o.slug AS organisation_slug,
-               sm.handle AS mentor_handle, sm.display_name AS mentor_name
+               sm.handle AS mentor_handle, sm.display_name AS mentor_name,
+               \(Notifications.deletionReason) AS deletion_reason
         FROM notifications n
         JOIN users u ON u.id = n.user_id
         LEFT JOIN threads t ON t.id = n.thread_id

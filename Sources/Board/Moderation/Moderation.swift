@@ -301,6 +301,9 @@ public enum Moderation {
                 let reason = try checkedReason(reason, required: true)
                 // The log entry outlives the post (no foreign keys): it records the thread.
                 try appendLog(tx, actorID: actorID, .rejectPost, target: "post", postID, reason: reason, now: now)
+                // Its author hears of it (with the logged reason), as of every other decision:
+                // a held reply turned down does not just vanish.
+                try Notifications.recordPostDeleted(tx, postID: postID, actorID: actorID, logEntryID: tx.lastInsertedRowID, now: now)
                 try tx.run("DELETE FROM posts WHERE id = ?", postID)
             }
         }
@@ -559,19 +562,24 @@ public enum Moderation {
                                 reason: String, now: Date) throws {
         try tx.run("UPDATE users SET role = ? WHERE id = ?", newRole.rawValue, userID)
         if newRole != .mentor {
-            for id in try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL ORDER BY id", userID) {
-                try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
-                try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id,
-                                     reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", at: now)
-            }
-            // No longer anyone's mentor: taken off every thread they were linked to, so no thread
-            // or ask page names them, no request counts as answered by them, and their queue is
-            // empty if they are made a mentor again (as their spaces are). Declined links stay:
-            // the asker's notification reads its note from them.
-            try tx.run("DELETE FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID)
+            try endMentorWork(tx, userID: userID, actorID: actorID, reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", now: now)
         }
         try appendLog(tx, actorID: actorID, .changeRole, target: "user", userID,
                       reason: "\(role.rawValue) to \(newRole.rawValue)" + (reason.isEmpty ? "" : ": \(reason)"), now: now)
+    }
+
+    /// `userID` is no longer anyone's mentor (made another role, or their account deleted):
+    /// every active mentorship of theirs ends now, each ending logged with `reason`, and they are
+    /// taken off every thread they were linked to, so no thread or ask page names them, no
+    /// request counts as answered by them, and their queue is empty if they are made a mentor
+    /// again (as their spaces are). Declined links stay: the asker's notification reads its note
+    /// from them.
+    static func endMentorWork(_ tx: Connection, userID: Int64, actorID: Int64, reason: String, now: Date) throws {
+        for id in try tx.column(Int64.self, "SELECT id FROM mentorships WHERE mentor_id = ? AND ended_at IS NULL ORDER BY id", userID) {
+            try tx.run("UPDATE mentorships SET ended_at = max(started_at, ?) WHERE id = ?", now, id)
+            try MentorLog.append(tx, actorID: actorID, action: .endMentorship, targetType: "mentorship", targetID: id, reason: reason, at: now)
+        }
+        try tx.run("DELETE FROM thread_mentors WHERE mentor_id = ? AND status <> 'declined'", userID)
     }
 
     // MARK: Settings

@@ -189,7 +189,8 @@ public struct ModerationService: Sendable {
             }
             let reason = try Moderation.checkedReason(reason, required: true)
             return DeletionPreview(postID: postID, threadTitle: preview.title, authorName: preview.name, authorHandle: preview.handle,
-                                   excerpt: Markdown.excerpt(preview.markdown, limit: 200), reason: reason)
+                                   excerpt: Markdown.excerpt(preview.markdown, limit: 200), reason: reason,
+                                   mayHide: Moderation.mayHide(post))
         }
     }
 
@@ -286,6 +287,8 @@ public struct DeletionPreview: Sendable {
     public let excerpt: String
     /// The reason as it will be logged (trimmed).
     public let reason: String
+    /// Whether it may be hidden instead (`Moderation.mayHide`: not a reply awaiting approval).
+    public var mayHide = true
 }
 
 /// An active mentorship, as the page that asks to end it names it.

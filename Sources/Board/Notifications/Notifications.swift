@@ -78,6 +78,8 @@ public struct NotificationItem: RowDecodable, Sendable {
     public let read: Bool
     /// A short plain-text excerpt of the post it is about (`Markdown.excerpt`), if any.
     public let excerpt: String?
+    /// For a post a moderator deleted for good (`moderation`, no post): the reason they logged.
+    public let deletionReason: String?
 
     public init(row: Row) throws {
         id = try row["id"]
@@ -101,6 +103,7 @@ public struct NotificationItem: RowDecodable, Sendable {
         read = try row["read"]
         let markdown: String? = try row["post_markdown"]
         excerpt = markdown.map { Markdown.excerpt($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        deletionReason = try row["deletion_reason"]
     }
 }
 
@@ -259,6 +262,23 @@ public enum Notifications {
     public static func recordModeration(_ tx: Connection, threadID: Int64, postID: Int64, actorID: Int64,
                                         kind: NotificationKind = .moderation, now: Date) throws {
         try recordToPostAuthor(tx, kind: kind, threadID: threadID, postID: postID, actorID: actorID, now: now)
+    }
+
+    /// A moderator (`actorID`) is deleting `postID` for good: its author hears about it, as
+    /// `moderation` with no post (the notification outlives it) and the log entry `logEntryID`
+    /// as its subject, so the list can say why. Call before the post is deleted.
+    static func recordPostDeleted(_ tx: Connection, postID: Int64, actorID: Int64, logEntryID: Int64, now: Date) throws {
+        guard let threadID = try tx.scalar(Int64.self, "SELECT thread_id FROM posts WHERE id = ?", postID) else { return }
+        let mark = try NotificationMail.mark(tx)  // issue 15: mail in the same transaction
+        try tx.run("""
+            INSERT INTO notifications(user_id, kind, thread_id, post_id, actor_id, created_at, subject_id)
+            SELECT r.user_id, 'moderation', ?1, NULL, ?3, ?4, ?5
+            FROM (SELECT author_id AS user_id FROM posts WHERE id = ?2) r
+            WHERE r.user_id <> ?3
+              AND NOT EXISTS (SELECT 1 FROM notification_settings ns WHERE ns.user_id = r.user_id AND ns.kind = 'moderation')
+              AND \(recipientMayRead)
+            """, threadID, postID, actorID, now, logEntryID)
+        try NotificationMail.queueImmediate(tx, since: mark, now: now)
     }
 
     /// `postID` by `authorID` waits for approval: every admin hears about it (admins may read
@@ -431,6 +451,13 @@ public enum Notifications {
         AND (n.kind NOT IN (\(adminKinds)) OR \(Actor.actsAsAdminSQL("u")))
         """
 
+    /// For a `moderation` notification about a post deleted for good (`recordPostDeleted`: no
+    /// post, the log entry as subject), the reason logged; NULL otherwise.
+    static let deletionReason = """
+        CASE WHEN n.kind = 'moderation' AND n.post_id IS NULL AND n.subject_id IS NOT NULL
+             THEN (SELECT ml.reason FROM moderation_log ml WHERE ml.id = n.subject_id AND ml.action = 'reject_post') END
+        """
+
     /// The kinds only admins are sent.
     static let adminKinds = [NotificationKind.postHeld, .organisationRequested, .mentorWanted]
         .map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -453,6 +480,7 @@ public enum Notifications {
                    o.name AS organisation_name, o.slug AS organisation_slug,
                    sm.handle AS mentor_handle, sm.display_name AS mentor_name,
                    CASE WHEN p.deleted_by_author = 0 THEN p.body_markdown END AS post_markdown,
+                   \(deletionReason) AS deletion_reason,
                    CASE WHEN n.kind = 'organisation_declined' AND u.organisation_confirmed = 1
                         THEN (SELECT name FROM organisations WHERE id = u.organisation_id) END AS kept_organisation_name
             FROM notifications n

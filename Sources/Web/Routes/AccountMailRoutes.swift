@@ -145,6 +145,9 @@ struct AccountMailRoutes: RouteCollection {
         case .invalid(let errors):
             return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: errors)),
                                                              status: .unprocessableContent))
+        case .tooSoon(let error):
+            return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: [error])),
+                                                             status: .tooManyRequests))
         }
     }
 

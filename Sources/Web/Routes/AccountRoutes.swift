@@ -493,6 +493,23 @@ struct AccountRoutes: RouteCollection {
     }
 }
 
+extension AppContext {
+    /// The answer to a post (a new thread, a reply, an edit) sent after its session ended: signed
+    /// out in another tab, expired, or ended by a password change. A redirect to sign in would
+    /// drop what was typed, so the sign-in page comes back in place, 403, with the text to copy
+    /// inside its form (a mistyped password keeps it too), and signing in leads back to the page
+    /// the form was on (`RequestContext.returnPath`), else to `formPath`. With nothing typed, or
+    /// part-way through a two-factor sign-in, it is the usual `signInRedirect`.
+    func signInToSend(_ context: RequestContext, typed: String, formPath: String) -> Response {
+        guard !typed.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !context.awaitingTwoFactor else {
+            return context.signInRedirect()
+        }
+        let next = ReturnPath.validated(context.returnPath) ?? formPath
+        return context.finish(pages.account.signIn.response(InLayout(FormState(values: ["next": next, "kept": typed]), context),
+                                                            status: .forbidden))
+    }
+}
+
 extension Accounts.RegistrationOutcome {
     var isRateLimited: Bool {
         if case .tooManyRegistrations = self { return true }

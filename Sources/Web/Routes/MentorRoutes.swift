@@ -84,8 +84,26 @@ struct MentorRoutes: RouteCollection {
             "recentAnswers": .list(profile.recentAnswers.map(MentorViews.answer)), "hasRecentAnswers": .bool(!profile.recentAnswers.isEmpty),
             "acceptedAnswers": .list(profile.acceptedAnswers.map(MentorViews.answer)), "hasAcceptedAnswers": .bool(!profile.acceptedAnswers.isEmpty),
             "isOwn": .bool(context.account?.id == profile.mentor.userID),
+            "howToAsk": context.account?.id == profile.mentor.userID ? .bool(false) : try howToAsk(profile.mentor, context),
         ]
         return context.finish(pages.profile.response(InLayout(page, context)))
+    }
+
+    /// How the reader of a mentor's profile can ask them: mentors are asked to a thread, from
+    /// its "Ask a mentor" page, so a member is sent to start one (told when a new member's first
+    /// thread waits for approval first), a visitor to sign in, a suspended member told why not;
+    /// a busy mentor is not asked to new threads (`Mentors.link`), which the page says instead.
+    func howToAsk(_ mentor: MentorCard, _ context: RequestContext) throws -> TemplateValue {
+        let may = ViewerCapabilities(context.actor, now: context.now)
+        var values: TemplateObject = [
+            "busy": .bool(mentor.availability == .unavailable),
+            "visitor": .bool(!context.actor.isSignedIn),
+            "signInURL": .text(ReturnPath.signInURL(returningTo: "/t/new")),
+            "mayAsk": .bool(context.actor.isSignedIn && may.startThread),
+            "firstPostWaits": .bool(try context.account.map { try app.network.posting.nextPostWaits(for: $0) } ?? false),
+        ]
+        if let restriction = may.restriction { values["restriction"] = .text(restriction) }
+        return .object(values)
     }
 
     // MARK: A mentor's own profile and queue
@@ -408,7 +426,7 @@ struct MentorRoutes: RouteCollection {
             "askerIsAdmin": .bool(context.actor.isAdmin),
             "askAgainOn": request.mayAskAdminsAgainAt.map { .text(DateText.human($0)) } ?? .bool(false),
             "noMatchingMentors": .bool(request.matchingMentors.isEmpty),
-            "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": .text("/mentors/\($0.handle)")] }),
+            "linked": .list(request.linked.map { ["name": .text($0.displayName), "url": BoardPaths.mentor($0.handle).map { .text($0) } ?? .bool(false)] }),
         ]
         return pages.ask.response(InLayout(page, context, form: form), status: status)
     }

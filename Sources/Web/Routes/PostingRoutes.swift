@@ -130,7 +130,11 @@ struct PostingRoutes: RouteCollection {
 
     func newThread(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        guard let account = ctx.account else { return ctx.signInRedirect() }
+        guard let account = ctx.account else {
+            let typed = try request.formItems()
+            let text = [typed.value("title"), typed.value("body")].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n\n")
+            return app.signInToSend(ctx, typed: text, formPath: "/t/new")
+        }
         let items: [FormItem]
         switch try app.checkedForm(request, ctx) {
         case .rejected(let rejected, _):
@@ -180,8 +184,18 @@ struct PostingRoutes: RouteCollection {
             let path = BoardPaths.thread(id: made.thread, slug: made.slug) + "#post-\(made.post)"
             return ctx.redirect(path, notice: waits ? .postWaits : .threadStarted)
         } catch let error as PostValidationError {
-            let errors = error.problems.map { FieldError($0.field == "briefingItem" ? "briefing" : $0.field, $0.message) }
-            return try refused(FormState(items: items, errors: errors), .unprocessableContent)
+            let errors = error.problems.filter { $0.field != "briefingItem" }.map { FieldError($0.field, $0.message) }
+            guard errors.count < error.problems.count else {
+                return try refused(FormState(items: items, errors: errors), .unprocessableContent)
+            }
+            // The briefing item went out of the briefing while they wrote. The form has no field
+            // to choose another, so it comes back (and is kept as a draft) without it: sending
+            // it again posts the thread on its own, instead of being refused again and again.
+            let withoutItem = items.filter { $0.name != "briefing" } + [FormItem("briefing", "")]
+            try saveDraft(account, threadID: nil, withoutItem)
+            let message = "The briefing item this thread was about is no longer in the briefing. Send the thread again to post it without it"
+            return try newThreadPage(ctx, form: FormState(items: withoutItem, errors: errors, formMessage: message), topics: topics,
+                                     status: .unprocessableContent)
         } catch let error as PostingError {
             return try refused(FormState(items: items, formMessage: error.message(for: ctx.actor)), .forbidden)
         } catch {
@@ -194,7 +208,9 @@ struct PostingRoutes: RouteCollection {
     func reply(_ request: Request) throws -> Response {
         let threadID = try request.id()
         let ctx = try app.requestContext(for: request)
-        guard let account = ctx.account else { return ctx.signInRedirect() }
+        guard let account = ctx.account else {
+            return app.signInToSend(ctx, typed: try request.formItems().value("body") ?? "", formPath: "/t/\(threadID)")
+        }
         // The token is checked before anything is looked up: a forged form learns nothing.
         let submission = try app.checkedForm(request, ctx)
         // The last page (the query clamps the number), where the form is shown again if refused.
@@ -210,11 +226,18 @@ struct PostingRoutes: RouteCollection {
         /// The thread page again with what was typed (kept as a draft) and why it was refused.
         func refused(_ form: FormState, _ status: HTTPStatus) throws -> Response {
             try saveDraft(account, threadID: threadID, items)
-            return try app.threadPage(ctx, page, form: form, status: status)
+            return try app.threadPage(ctx, page, form: form, status: status, hasDraft: true)
         }
         if case .rejected = submission {
             // A refused POST writes nothing (a forged form must not overwrite the member's draft).
             return try app.threadPage(ctx, page, form: FormState(items: items, formMessage: CSRF.resubmitMessage), status: .forbidden)
+        }
+        // "Discard draft": a plain button of the form, so it works without JavaScript (emptying
+        // the box and previewing keeps the old draft). Anyone signed in may drop their own draft.
+        if items.value("action") == "discard" {
+            try app.network.drafts.delete(userID: account.id, threadID: threadID)
+            let last = page.pageCount > 1 ? "?page=\(page.pageCount)" : ""
+            return ctx.redirect(BoardPaths.thread(id: threadID, slug: page.thread.slug) + last, notice: .replyDraftDiscarded)
         }
         if case .denied(let reason) = Policy.decide(ctx.actor, .reply, .thread(page.state)) {
             return try refused(FormState(items: items, formMessage: reason), .forbidden)
@@ -222,7 +245,8 @@ struct PostingRoutes: RouteCollection {
         if items.value("action") == "preview" {
             try saveDraft(account, threadID: threadID, items)
             let preview = Markdown.render(PostLimits.normalise(items.value("body") ?? ""))
-            return try app.threadPage(ctx, page, form: FormState(items: items), previewHTML: preview)
+            return try app.threadPage(ctx, page, form: FormState(items: items), previewHTML: preview,
+                                      hasDraft: !(items.value("body") ?? "").isEmpty)
         }
         if let refusal = try allowanceRefusal(account) {
             return try refused(FormState(items: items, formMessage: refusal), .forbidden)
@@ -265,7 +289,10 @@ struct PostingRoutes: RouteCollection {
             let typed = try request.formItems().value("body")
             return ctx.finish(app.pages.errorResponse(error.status, error.message, in: ctx, keptText: typed))
         }
-        guard let post = loaded else { return ctx.signInRedirect() }
+        guard let post = loaded else {
+            let postID = try request.id()
+            return app.signInToSend(ctx, typed: submission.items.value("body") ?? "", formPath: "/p/\(postID)/edit")
+        }
         guard case .valid(let items) = submission else {
             return try editPage(ctx, post, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
@@ -347,7 +374,11 @@ struct PostingRoutes: RouteCollection {
         guard case .valid(let items) = submission else {
             return try app.threadPage(ctx, page, form: FormState(items: submission.items, formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
-        let postID = (items.value("post") ?? "").isEmpty ? nil : Int64(items.value("post") ?? "")
+        // Empty is "Unmark as the answer"; anything else must name a post (a garbled value is
+        // refused, not taken as unmarking).
+        let postValue = items.value("post") ?? ""
+        let postID = postValue.isEmpty ? nil : Int64(postValue)
+        if !postValue.isEmpty && postID == nil { throw HTTPError.badRequest("Choose the post to mark as the answer") }
         do {
             try posting.acceptAnswer(by: ctx.viewer, threadID: threadID, postID: postID)
         } catch let error as PostingError where error.status == .forbidden {
@@ -453,11 +484,12 @@ extension AppContext {
     /// - Parameter readerState: the signed-in reader's saved posts and follow state, when the
     ///   caller has read them (`ReadingService.readerState`); read here otherwise.
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
-                    previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil,
+                    previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil, hasDraft: Bool = false,
                     seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
         var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), blocks: pages.postBlocks, ctx: ctx,
                                   state: page.state, previewHTML: previewHTML)
         reply.draftSavedAt = draftSavedAt
+        reply.hasDraft = hasDraft
         reply.seenBefore = seenBefore
         if let account = ctx.account {
             reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)

@@ -43,7 +43,9 @@ struct ReadingRoutes: RouteCollection {
     /// is, how to ask, and who the mentors are.
     func welcome(_ request: Request) throws -> Response {
         let ctx = try app.requestContext(for: request)
-        let mentors = try app.network.mentors.mentors().filter { $0.availability != .unavailable }.prefix(6)
+        // The reader themselves is not listed to themselves as a mentor to ask.
+        let mentors = try app.network.mentors.mentors()
+            .filter { $0.availability != .unavailable && $0.userID != ctx.account?.id }.prefix(6)
         var view = TemplateObject()
         view["mentors"] = .list(mentors.map { mentor in
             var row = TemplateObject()
@@ -55,6 +57,9 @@ struct ReadingRoutes: RouteCollection {
         })
         view["hasMentors"] = .bool(!mentors.isEmpty)
         view["name"] = .text(ctx.account?.displayName)
+        // A new mentor is told where their own work starts; the approval note only where it holds.
+        view["isMentor"] = .bool(ctx.actor.isMentor)
+        view["firstPostWaits"] = .bool(try ctx.account.map { try app.network.posting.nextPostWaits(for: $0) } ?? true)
         return ctx.finish(app.pages.welcome.response(InLayout(view, ctx)))
     }
 
@@ -147,6 +152,12 @@ struct ReadingRoutes: RouteCollection {
     func profile(_ request: Request) throws -> Response {
         let handle = request.parameters["handle"] ?? ""
         let ctx = try app.requestContext(for: request)
+        // A deleted account has no profile; a link to it from before (a search result, a page
+        // kept elsewhere) gets a page saying so, not "Page not found".
+        if handle.utf8.count <= 30 && Accounts.isFormerMember(handle: handle) {
+            return ctx.finish(app.pages.errorResponse(.gone, "This member deleted their account. Their posts stay on the network, "
+                                                      + "shown as written by a former member.", in: ctx))
+        }
         guard handle.utf8.count <= 30, let profile = try reading.profile(handle: handle) else { throw HTTPError.notFound }
         return ctx.finish(app.pages.posting.profile.response(InLayout(ProfilePage(profile: profile), ctx)))
     }

@@ -295,7 +295,9 @@ struct AdminConfirmView: KeyedTemplateRenderable {
         AdminConfirmView(
             heading: "Delete this post by \(preview.authorName) for good?",
             details: ["The reply by \(preview.authorName) (@\(preview.authorHandle)) in “\(preview.threadTitle)” will be removed "
-                      + "from the thread and cannot be brought back. To keep it restorable, hide it instead.",
+                      + "from the thread and cannot be brought back. "
+                      + (preview.mayHide ? "To keep it restorable, hide it instead."
+                                         : "It is awaiting approval, so nobody else has seen it; to show it, approve it instead."),
                       "It begins: “\(preview.excerpt)”",
                       "The moderation log will record the deletion with your reason: “\(preview.reason)”."],
             action: "/admin/posts/\(preview.postID)/delete",

@@ -46,7 +46,7 @@ enum MentorViews {
 
     static func mentorship(_ item: MentorshipSummary) -> TemplateValue {
         var values: [String: TemplateValue] = [
-            "id": .int(Int(item.id)), "mentorName": .text(item.mentorName), "mentorURL": .text("/mentors/\(item.mentorHandle)"),
+            "id": .int(Int(item.id)), "mentorName": .text(item.mentorName), "mentorURL": BoardPaths.mentor(item.mentorHandle).map { .text($0) } ?? .bool(false),
             "organisationName": .text(item.organisationName), "organisationURL": .text(BoardPaths.organisation(item.organisationSlug)),
             "started": .text(DateText.human(item.startedAt)), "startedISO": .text(DateText.iso(item.startedAt)),
             "note": .text(item.note), "active": .bool(item.endedAt == nil),

@@ -31,7 +31,11 @@ struct NotificationsView: KeyedTemplateRenderable {
         case .newThreadInTopic: return "\(who) started “\(thread)” in a topic you follow"
         case .mentorLinked: return "A mentor was linked to your thread “\(thread)”"
         case .mentorRequested: return "\(who) asked you to help with “\(thread)” as a mentor: it is in your mentor queue"
-        case .moderation: return "A moderator acted on your post in “\(thread)”"
+        case .moderation:
+            if let reason = item.deletionReason {
+                return "A moderator deleted your post in “\(thread)” for good" + (reason.isEmpty ? "" : ", saying: “\(reason)”")
+            }
+            return "A moderator acted on your post in “\(thread)”"
         case .postHeld: return "\(who)’s post in “\(thread)” is waiting for approval"
         case .postApproved: return "Your post in “\(thread)” was approved: everyone who can read the thread sees it now"
         case .postHidden: return "A moderator hid your post in “\(thread)”; the thread shows why"

@@ -129,6 +129,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
     var postWaits = false
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
     var draftSavedAt: Date?
+    /// The reader has a draft reply here (restored, or just kept by a preview or a refusal): the
+    /// form offers "Discard draft", which works without JavaScript.
+    var hasDraft = false
     /// The newest post the reader had seen before this visit: later ones are marked new.
     var seenBefore: Int64?
     /// What this reader may do here: the same `Policy` answers the handlers ask (issue 18).
@@ -190,10 +193,17 @@ struct ReplyFormView: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case replyForm, mayReply, replyURL, follow, signInToReply, replyRefusal, restriction, mayAskMentor, askMentorLater
-        case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, draftThread, firstNewURL
+        case replyAction, previewHTML, signInURL, briefingNoteURL, postWaits, draftSavedAt, hasDraft, draftThread, firstNewURL
         case threadToolsURL, siteNotice, detailsURL, postsHTML
     }
     static let templateKeys = TemplateKeys(Key.self, including: ThreadView.templateKeys)
+
+    /// What a thread turned down while awaiting approval says where "Ask a mentor" would be.
+    static let turnedDown = "An admin turned this question down, so it is not listed for others and no mentor can be asked to it; "
+        + "the reason is shown on it"
+
+    /// A thread awaiting approval whose opening post an admin hid: how a held thread is turned down.
+    var turnedDown: Bool { thread.page.state.held && thread.page.posts.contains { $0.position == 1 && $0.hidden } }
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
@@ -208,9 +218,10 @@ struct ReplyFormView: KeyedTemplateRenderable {
         case .restriction: capabilities.restriction.map { .text($0) }
         case .mayAskMentor: .bool(capabilities.requestMentor)
         // The asker (or an admin) of a thread awaiting approval, not suspended: when asking becomes possible.
+        // Once its opening post is hidden (turned down), no approval is coming: said so instead.
         case .askMentorLater:
             thread.page.state.held && capabilities.restriction == nil && (isAdmin || viewerHandle == thread.page.thread.authorHandle)
-                ? .text(Policy.mentorsAfterApproval) : nil
+                ? .text(turnedDown ? Self.turnedDown : Policy.mentorsAfterApproval) : nil
         case .replyAction: .text("/t/\(thread.page.thread.id)/reply")
         case .previewHTML: previewHTML.map { .html($0) }
         case .signInURL: .text(ReturnPath.signInURL(returningTo: replyPagePath + "#reply-heading"))
@@ -219,6 +230,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
                 ? .text("/t/\(thread.page.thread.id)/briefing-note") : nil
         case .postWaits: .bool(postWaits)
         case .draftSavedAt: draftSavedAt.map { .text(DateText.humanWithTime($0)) }
+        case .hasDraft: .bool(hasDraft || draftSavedAt != nil)
         case .draftThread: .text(String(thread.page.thread.id))
         case .firstNewURL:
             // New as the posts' own marks count it (`isNew`): the reader's own replies are not.

@@ -37,7 +37,7 @@ struct ThreadListItem: KeyedTemplateRenderable {
         case .title: .text(thread.title)
         case .newReplies: .bool(newReplies)
         case .authorName: .text(thread.authorName)
-        case .authorURL: .text(BoardPaths.user(thread.authorHandle))
+        case .authorURL: BoardPaths.author(thread.authorHandle).map { .text($0) }
         case .replyCount: .text(thread.replyCount == 1 ? "1 reply" : "\(thread.replyCount) replies")
         case .answered: .bool(thread.hasAcceptedAnswer)
         case .answeredByMentor: .bool(thread.answeredByMentor)
@@ -394,12 +394,13 @@ struct PostAuthorView: KeyedTemplateRenderable {
         }
     }
 
-    enum Key: String, CaseIterable, Sendable { case handle, name, badge, role, organisation }
+    enum Key: String, CaseIterable, Sendable { case handle, url, name, badge, role, organisation }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
         switch key {
         case .handle: .text(post.authorHandle.lowercased())
+        case .url: BoardPaths.author(post.authorHandle).map { .text($0) }
         case .name: .text(post.authorName)
         case .badge: .text(badge)
         case .role: .text(post.authorRole)
@@ -448,7 +449,7 @@ struct ThreadView: KeyedTemplateRenderable {
         case .id: .int(Int(page.thread.id))
         case .title: .text(page.thread.title)
         case .starterName: .text(page.thread.authorName)
-        case .starterURL: .text(BoardPaths.user(page.thread.authorHandle))
+        case .starterURL: BoardPaths.author(page.thread.authorHandle).map { .text($0) }
         case .topics: .list(page.thread.topics.map(TopicTagView.init))
         case .hasTopics: .bool(!page.thread.topics.isEmpty)
         case .primaryTopic: page.thread.topics.first.map { .object(TopicTagView(tag: $0)) }
