@@ -95,7 +95,12 @@ def lua_script(work, name, paths, headers, post=None):
             f.write("n = 0\n")
             f.write("request = function()\n  n = n + 1\n")
             f.write('  local body = string.format("%s", n, math.random(1000000000))\n' % body)
-            f.write('  return wrk.format("POST", posts[(n % #posts) + 1], {["Content-Type"] = "application/x-www-form-urlencoded"}, body)\nend\n')
+            # wrk.format sends only the headers it is given when given any: the session cookie and
+            # Origin of wrk.headers go with the form's Content-Type (without them every POST was
+            # a signed-out one, answered with the way to sign in, and no reply was posted).
+            f.write('  local headers = {}\n  for key, value in pairs(wrk.headers) do headers[key] = value end\n')
+            f.write('  headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+            f.write('  return wrk.format("POST", posts[(n % #posts) + 1], headers, body)\nend\n')
         else:
             f.write("request = function()\n  i = i + 1\n  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n")
     return path
@@ -291,15 +296,33 @@ http {{
         with open(post_script, "a") as f:
             f.write("delay = function() return %d end\n" % pace_ms)
         settle()
+        def member_posts():
+            db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
+            try:
+                return db.execute("""SELECT count(*), max(p.id) FROM posts p JOIN users u ON u.id = p.author_id
+                                     WHERE u.handle = ?""", (member,)).fetchone()
+            finally:
+                db.close()
+        posts_before = member_posts()[0]
         procs = [subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", f"-c{c - 4}", f"-d{s}s", "--latency", "-s", get_script, ours],
                                   stdout=subprocess.PIPE, text=True),
                  subprocess.Popen(["taskset", "-c", str(ccpu), "wrk", "-t1", "-c4", f"-d{s}s", "--latency", "-s", post_script, ours],
                                   stdout=subprocess.PIPE, text=True)]
         gets, posts = [parse_wrk(p.communicate()[0]) for p in procs]
         after = rss_mb(server.pid)
-        check = Client(port)
-        check.cookies = {"__Host-session": session}
-        status, _, page = check.request("GET", same200[(posts["total"] - 1) % 200 if posts["total"] else 0])
+        # Every POST a reply stored, and the newest on the next load of its page.
+        posts_after, newest = member_posts()
+        stored = posts_after - posts_before
+        shown = "no reply"
+        if newest:
+            db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
+            thread_id, slug, position = db.execute("""SELECT t.id, t.slug, p.position FROM posts p JOIN threads t ON t.id = p.thread_id
+                                                      WHERE p.id = ?""", (newest,)).fetchone()
+            db.close()
+            check = Client(port)
+            check.cookies = {"__Host-session": session}
+            status, _, page = check.request("GET", f"/t/{thread_id}-{slug}?page={(position - 1) // 20 + 1}")
+            shown = "shown" if status == 200 and f'id="post-{newest}"'.encode() in page else f"NOT shown ({status})"
 
         lines = [f"{time.strftime('%Y-%m-%d')}: {args.data}, {s} s per row, {c} connections, HTTPS keep-alive, "
                  f"server on CPU {scpu}, wrk on CPU {ccpu}", "",
@@ -314,7 +337,8 @@ http {{
         lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | |")
         lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | |")
         lines.append("")
-        lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected). "
+        lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected; "
+                     f"{stored} stored; the newest on the next load of its page: {shown}). "
                      f"Server memory: RSS {before[0]:.0f} → {after[0]:.0f} MB, anonymous {before[1]:.0f} → {after[1]:.0f} MB.")
         text = "\n".join(lines)
         print("\n" + text)
