@@ -5,6 +5,7 @@
 # shares the machine, so two builds can be compared one after the other.
 #   bash Benchmarks/page_instructions.sh [DATA_DIR]
 #   BIN=/path/to/RenderBenchmark bash Benchmarks/page_instructions.sh   # another build, for A/B
+#   RENDER_PATH=/ bash Benchmarks/page_instructions.sh                   # another page (home, a topic)
 # DATA_DIR defaults to Benchmarks/out/pages-1000000 (seeded by Benchmarks/pages.sh); it is copied
 # to a temporary directory first. Runs of 200 and 400 measured pages (each after as many
 # warm-up pages) are counted, and the difference divided by the 400 extra pages, so start-up,
@@ -28,4 +29,4 @@ count() {
 }
 small=$(count 200)
 large=$(count 400)
-echo "signed-in thread page: $(( (large - small) / 400 )) instructions (RenderBenchmark row 5, callgrind)"
+echo "signed in, ${RENDER_PATH:-the thread page}: $(( (large - small) / 400 )) instructions a page (RenderBenchmark row 5, callgrind)"

@@ -271,10 +271,19 @@ if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
                 """) }) else { throw HTTPError.notFound }
             let session = try network.accounts.startSession(userID: member.id, userAgent: "RenderBenchmark")
             var signedIn = request
+            var route = route
+            // RENDER_PATH: another page for this row (`/`, `/topics/SLUG`), as the same member.
+            if let other = ProcessInfo.processInfo.environment["RENDER_PATH"] {
+                let otherSegments = other.split(separator: "/").map(String.init)
+                guard case .found(let otherRoute, let otherParameters) = router.match(.get, otherSegments) else { throw HTTPError.notFound }
+                route = otherRoute
+                signedIn = Request(method: .get, path: other, pathSegments: otherSegments, isSecure: true)
+                signedIn.parameters = otherParameters
+            }
             signedIn.headers.add("Cookie", "__Host-session=\(session.token)")
             let page = try route.respond(to: signedIn)
             guard page.status == .ok else { throw HTTPError(.internalServerError, "signed in: GET \(request.path) answered \(page.status)") }
-            measure("the same page, signed in (\(page.body.count / 1024) KB)") {
+            measure("\(signedIn.path == request.path ? "the same page" : signedIn.path), signed in (\(page.body.count / 1024) KB)") {
                 (try? route.respond(to: signedIn).body.count) ?? 0
             }
         }
