@@ -56,7 +56,14 @@ struct UserCommand: ParsableCommand {
             let store = try Storage.openExistingNetwork(dataDirectory: dataOptions.data)
             defer { store.close() }
             let accounts = Accounts(store: store)
-            guard try accounts.setRole(handle: handle, role) else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
+            let found: Bool
+            do {
+                found = try accounts.setRole(handle: handle, role)
+            } catch ModerationError.invalid(_, let message) {
+                // A suspended account cannot become an admin (`Moderation.refuseSuspendedAdmin`).
+                throw CommandFailure(message + ". Nothing was changed.")
+            }
+            guard found else { throw CommandFailure("There is no user \(handle). Nothing was changed.") }
             print("\(handle) is now \(role.rawValue).")
             if try !accounts.hasAdmin() {
                 print("The network has no admin now: nobody can make invites or moderate. Make one with `mutuals user role HANDLE admin`.")

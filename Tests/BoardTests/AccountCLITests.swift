@@ -89,7 +89,18 @@ struct AccountCLITests {
         let helperID = try #require(try accounts.account(handle: "helper")).id
         #expect(try accounts.account(handle: "helper")?.role == .mentor)
         _ = try accounts.startSession(userID: helperID, userAgent: "test")
+        // A suspended account is not made an admin from the command line either: the suspension
+        // could then be neither served nor lifted (admins cannot be suspended).
+        try store.write { try $0.run("UPDATE users SET suspended_until = ?, suspension_reason = 'Spam' WHERE id = ?",
+                                     Date().addingTimeInterval(86_400), helperID) }
         store.close()
+        let suspendedAdmin = try runMutuals(["user", "role", "--data", directory, "helper", "admin"], input: "")
+        #expect(suspendedAdmin.status != 0)
+        #expect(suspendedAdmin.output.contains("lift the suspension before making them an admin. Nothing was changed."), "\(suspendedAdmin.output)")
+        let reopened = try Storage.openStore(dataDirectory: directory)
+        #expect(try Accounts(store: reopened).account(handle: "helper")?.role == .mentor)
+        try reopened.write { try $0.run("UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = ?", helperID) }
+        reopened.close()
 
         let reset = try runMutuals(["user", "reset-password", "--data", directory, "helper"], input: "a brand new passphrase\n")
         #expect(reset.status == 0, "\(reset.output)")

@@ -38,6 +38,11 @@ struct FormerMemberLinksTests {
             #expect(home.contains("Started by former member"))
             #expect(!home.contains("/u/\(former)"))
             #expect(!(try reader.get(started.path).text.contains("/u/\(former)")))
+            // Search results name them without a link too.
+            let results = try reader.get("/search?q=auditsx+OR+payroll+OR+audits").text
+            #expect(results.contains("Three months of payroll") || results.contains("<mark>payroll</mark>"), "\(results)")
+            #expect(results.contains("by former member"))
+            #expect(!results.contains("/u/\(former)"))
             // A deleted mentor mentors nobody: taken off the thread, their mentorship ended.
             #expect(!thread.contains("Mentors: former member"))
             let ask = try reader.get("/t/\(asked.id)/mentors").text

@@ -511,14 +511,14 @@ public enum Moderation {
         try store.write { tx in
             guard let role = try userRole(tx, userID), let actorID = actor.userID else { throw ModerationError.notFound }
             try require(actor, .changeRole, .user(id: userID, role: role), now: now)
-            try refuseSuspendedAdmin(tx, userID: userID, to: newRole, now: now)
             try applyRoleChange(tx, userID: userID, from: role, to: newRole, actorID: actorID, reason: reason, now: now)
         }
     }
 
     /// A suspended account cannot become an admin: admins cannot be suspended, so the suspension
     /// could then be neither lifted nor served (every admin page refuses a suspended actor).
-    /// Lift it first. Asked by the admin pages' role change and its preview.
+    /// Lift it first. Asked by every role change (`applyRoleChange`: the admin pages and
+    /// `mutuals user role`) and by the admin page's preview.
     /// - Throws: `.invalid` on the role field, saying until when and what to do.
     static func refuseSuspendedAdmin(_ conn: Connection, userID: Int64, to newRole: Role, now: Date) throws {
         guard newRole == .admin,
@@ -560,6 +560,7 @@ public enum Moderation {
     /// - Parameter actorID: who made the change; the CLI logs it as the person themselves.
     static func applyRoleChange(_ tx: Connection, userID: Int64, from role: Role, to newRole: Role, actorID: Int64,
                                 reason: String, now: Date) throws {
+        try refuseSuspendedAdmin(tx, userID: userID, to: newRole, now: now)
         try tx.run("UPDATE users SET role = ? WHERE id = ?", newRole.rawValue, userID)
         if newRole != .mentor {
             try endMentorWork(tx, userID: userID, actorID: actorID, reason: "Role changed from \(role.rawValue) to \(newRole.rawValue)", now: now)

@@ -231,7 +231,7 @@ struct SearchResultRow: KeyedTemplateRenderable {
         case .titleHTML: .html(hit.titleHTML)
         case .snippetHTML: .html(hit.snippetHTML)
         case .authorName: .text(hit.authorName)
-        case .authorURL: .text(BoardPaths.user(hit.authorHandle))
+        case .authorURL: BoardPaths.author(hit.authorHandle).map { .text($0) }
         case .dateISO: .text(DateText.iso(hit.createdAt))
         case .dateText: .text(DateText.human(hit.createdAt))
         case .private: .bool(hit.isPrivate)
