@@ -147,6 +147,7 @@ struct AccountMailPagesTests {
             try browser.get("/account/email")
             let again = try browser.post("/account/email", [("email", "ann@newer.example"), ("password", TestNetwork.password)])
             #expect(again.status == 429)
+            #expect(again.header("retry-after") == "60")
             #expect(again.text.contains("A confirmation link was sent less than a minute ago"))
             #expect(again.text.contains("value=\"ann@newer.example\""))
             let kept = KeptMail()

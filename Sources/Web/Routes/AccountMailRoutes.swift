@@ -146,8 +146,11 @@ struct AccountMailRoutes: RouteCollection {
             return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: errors)),
                                                              status: .unprocessableContent))
         case .tooSoon(let error):
-            return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: [error])),
-                                                             status: .tooManyRequests))
+            var response = pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, errors: [error])),
+                                                      status: .tooManyRequests)
+            // The soonest another link may go: a minute after the last (the day's five wait longer).
+            response.headers.set("Retry-After", "60")
+            return context.finish(response)
         }
     }
 
