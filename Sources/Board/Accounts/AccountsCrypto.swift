@@ -133,7 +133,7 @@ public struct Clock: Sendable {
 
 /// A digest algorithm fetched from OpenSSL's default provider once, for the life of the process.
 /// With `EVP_sha256()`, `EVP_Digest` fetched the implementation again on every call (OpenSSL 3's
-/// implicit fetch: a lock and a property query), about 10,000 instructions of each of the two
+/// implicit fetch: a lock and a property query), about 5,000 instructions of each of the two
 /// digests a signed-in page takes (its session and its form token). A fetched `EVP_MD` is
 /// immutable and may be shared by every thread.
 private final class FetchedDigest: @unchecked Sendable {
