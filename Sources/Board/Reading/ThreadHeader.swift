@@ -59,9 +59,9 @@ struct ThreadHeader: RowDecodable, Sendable {
 }
 
 /// A public thread's header as stored, the same for every reader, so it can be kept until the
-/// store changes (`KeptThreadHeaders`): the thread page's largest statement (~58,000
-/// instructions, a fifth of a signed-in thread page's SQL) is then read once per thread, not
-/// once per page view. What differs between readers is decided from it by the one rule: whether
+/// store changes (`KeptThreadHeaders`): the thread page's largest statement (~58,000 of a
+/// signed-in thread page's ~470,000 instructions) is then read once per thread, not once per
+/// page view. What differs between readers is decided from it by the one rule: whether
 /// they may open the thread (`Visibility.mayReadInSpace`: a public thread has no space to belong
 /// to) and which of its last posts, held for approval, they see (`Visibility.postListed`).
 /// A private thread is not kept: whether a mentor may read its space is read per reader.
@@ -76,7 +76,7 @@ struct StoredThreadHeader: Sendable {
         let authorID: Int64
     }
 
-    /// Everyone's view: no reader is nobody's author nor an admin (NULL user, not admin).
+    /// Everyone's view: a reader who wrote none of the posts and is not an admin.
     private static let everyone = Visibility.ReaderSQL(organisation: "NULL", isAdmin: "0", user: "NULL", isMentor: "0")
     private static let listedToEveryone = Visibility.postListed(by: everyone, post: "lp")
     /// The header as everyone sees it, with the posts after its last one (all held for approval:
