@@ -198,15 +198,18 @@ public enum Moderation {
     /// named as the one who hid the post, and an admin made a member had their hides shown as
     /// automatic.
     static func automaticHideReason(flags: Int64) -> String {
-        "Hidden automatically after \(flags) members flagged it; an admin will review it"
+        automaticHideWording.before + "\(flags)" + automaticHideWording.after
     }
 
+    /// The wording around the count of `automaticHideReason`, the one place it is written.
+    private static let automaticHideWording = (before: "Hidden automatically after ", after: " members flagged it; an admin will review it")
+
     /// `automaticHideReason` of any count, as an SQL GLOB pattern.
-    static let automaticHideReasonGlob = "Hidden automatically after * members flagged it; an admin will review it"
+    static let automaticHideReasonGlob = automaticHideWording.before + "*" + automaticHideWording.after
 
     /// Whether `reason` has the wording of `automaticHideReason` (of any count, or none).
     static func hasAutomaticHideWording(_ reason: String) -> Bool {
-        reason.hasPrefix("Hidden automatically after ") && reason.hasSuffix(" members flagged it; an admin will review it")
+        reason.hasPrefix(automaticHideWording.before) && reason.hasSuffix(automaticHideWording.after)
     }
 
     /// The number of distinct established members whose flags hide a post.
