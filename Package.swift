@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "TestSupport"]
+            dependencies: ["HTTPServer", "TestSupport", "CZlib"]
         ),
         .testTarget(
             name: "MailTests",
