@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "TestSupport", "CZlib"]
+            dependencies: ["HTTPServer", "TestSupport"]
         ),
         .testTarget(
             name: "MailTests",

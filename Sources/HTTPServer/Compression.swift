@@ -1,5 +1,4 @@
 import CZlib
-import Glibc
 
 /// gzip (RFC 1952) through the system zlib, for responses to clients that accept it.
 ///
@@ -33,48 +32,6 @@ public enum Compression {
         output.removeSubrange(Int(stream.total_out)...)
         return output
     }
-
-    /// `bytes` gzip-compressed at `level`, with the stretches `runs` place in it taken as they were
-    /// deflated once (`DeflatedRun`) instead of compressed again: what lies between them is
-    /// compressed here, or, when short (a form token between two kept pieces), stored as it is.
-    /// The same bytes come out of it as out of `gzip(_:level:)`; only the compressed form differs.
-    /// When a run is out of place or its bytes are not there, the whole body is compressed anew.
-    public static func gzip(_ bytes: [UInt8], runs: [DeflatedRun.Placed], level: Int32) -> [UInt8]? {
-        guard !runs.isEmpty, DeflatedRun.fit(runs, in: bytes) else { return gzip(bytes, level: level) }
-        var stream = z_stream()
-        // Raw deflate (windowBits -15): the gzip header and trailer are written here.
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        var output = GzipOutput(capacity: Int(deflateBound(&stream, uLong(bytes.count))) + runs.count * 16 + 64)
-        // RFC 1952 header: deflate, no name or time, XFL 4 (fastest) or 2 (smallest), OS 3 (Unix).
-        output.append([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, level <= 1 ? 4 : level >= 9 ? 2 : 0, 3])
-        let ok = bytes.withUnsafeBufferPointer { all -> Bool in
-            var cursor = 0
-            for placed in runs {
-                let gap = UnsafeBufferPointer(rebasing: all[cursor ..< placed.offset])
-                if gap.count > storedGapLimit {
-                    // A full flush ends on a byte boundary and forgets what came before, so
-                    // nothing compressed after the run looks back across it.
-                    guard output.deflate(&stream, gap, flush: Z_FULL_FLUSH) else { return false }
-                } else if !gap.isEmpty {
-                    output.appendStoredBlock(gap)
-                }
-                output.append(placed.run.deflated)
-                cursor = placed.offset + placed.run.bytes.count
-            }
-            return output.deflate(&stream, UnsafeBufferPointer(rebasing: all[cursor...]), flush: Z_FINISH)
-        }
-        guard ok else { return nil }
-        let crc = bytes.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
-        output.appendLittleEndian(UInt32(truncatingIfNeeded: crc))
-        output.appendLittleEndian(UInt32(truncatingIfNeeded: bytes.count))
-        return output.finished()
-    }
-
-    /// Between two runs, bytes up to this many are stored, not compressed: a form token is random
-    /// and would not shrink, and compressing it would cost a flush of the stream.
-    static let storedGapLimit = 256
 
     /// Whether the request's `Accept-Encoding` allows gzip (RFC 9110 §12.5.3): `gzip` or `*`
     /// with a q-value above 0, and gzip not refused with `q=0`.
@@ -131,12 +88,10 @@ public enum Compression {
         guard mayCompress(response) else { return response }
         var result = response
         addVary(to: &result.headers)
-        guard acceptsGzip(request), let body = gzip(response.body, runs: response.deflatedRuns, level: level),
-              body.count < response.body.count else {
+        guard acceptsGzip(request), let body = gzip(response.body, level: level), body.count < response.body.count else {
             return result
         }
         result.body = body
-        result.deflatedRuns = []
         result.headers.set("Content-Encoding", "gzip")
         return result
     }
@@ -148,164 +103,5 @@ public enum Compression {
         } else {
             headers.add("Vary", "Accept-Encoding")
         }
-    }
-}
-
-/// Bytes that many responses share (a kept piece of a page), deflated once: raw deflate (RFC
-/// 1951) blocks of exactly these bytes that look back at nothing before them, none of them the
-/// last, ending on a byte boundary (a sync flush). Such blocks can stand anywhere in a deflate
-/// stream that is at a byte boundary and whose later blocks do not look back across them, which
-/// is how `Compression.gzip(_:runs:level:)` places them.
-public final class DeflatedRun: Sendable {
-    /// The bytes.
-    public let bytes: [UInt8]
-    /// Them, deflated.
-    let deflated: [UInt8]
-
-    /// A run, and where it stands in a body.
-    public struct Placed: Sendable {
-        public let offset: Int
-        public let run: DeflatedRun
-
-        public init(offset: Int, run: DeflatedRun) {
-            self.offset = offset
-            self.run = run
-        }
-    }
-
-    /// `bytes` deflated at `level` (9: they are compressed once and sent many times). Should
-    /// zlib fail, they are kept as stored blocks, which any inflater takes as well.
-    public convenience init(_ bytes: [UInt8], level: Int32 = 9) {
-        self.init(bytes: bytes, deflated: Self.deflate(bytes, level: level) ?? Self.stored(bytes))
-    }
-
-    init(bytes: [UInt8], deflated: [UInt8]) {
-        self.bytes = bytes
-        self.deflated = deflated
-    }
-
-    private static func deflate(_ bytes: [UInt8], level: Int32) -> [UInt8]? {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        var output = GzipOutput(capacity: Int(deflateBound(&stream, uLong(bytes.count))) + 16)
-        guard bytes.withUnsafeBufferPointer({ output.deflate(&stream, $0, flush: Z_SYNC_FLUSH) }) else { return nil }
-        return output.finished()
-    }
-
-    static func stored(_ bytes: [UInt8]) -> [UInt8] {
-        var output = GzipOutput(capacity: bytes.count + (bytes.count / 0xFFFF + 1) * 5)
-        bytes.withUnsafeBufferPointer { all in
-            var start = 0
-            repeat {
-                let end = min(start + 0xFFFF, all.count)
-                output.appendStoredBlock(UnsafeBufferPointer(rebasing: all[start ..< end]))
-                start = end
-            } while start < all.count
-        }
-        return output.finished()
-    }
-
-    /// The bytes it takes in memory, both forms.
-    public var byteCount: Int { bytes.count + deflated.count }
-
-    /// Whether each of `runs` lies inside `body`, in order and apart, over bytes equal to its own.
-    static func fit(_ runs: [Placed], in body: [UInt8]) -> Bool {
-        var cursor = 0
-        return body.withUnsafeBufferPointer { all in
-            for placed in runs {
-                let count = placed.run.bytes.count
-                guard placed.offset >= cursor, count <= all.count - placed.offset, let base = all.baseAddress else { return false }
-                let equal = placed.run.bytes.withUnsafeBufferPointer { run in
-                    guard let start = run.baseAddress else { return count == 0 }
-                    return memcmp(base + placed.offset, start, count) == 0
-                }
-                guard equal else { return false }
-                cursor = placed.offset + count
-            }
-            return true
-        }
-    }
-}
-
-/// A growing output buffer for deflate.
-struct GzipOutput {
-    private var storage: [UInt8]
-    private var written = 0
-
-    init(capacity: Int) {
-        storage = [UInt8](repeating: 0, count: max(capacity, 64))
-    }
-
-    private mutating func makeRoom(_ extra: Int) {
-        if storage.count - written < extra {
-            storage.append(contentsOf: repeatElement(0, count: max(storage.count, extra)))
-        }
-    }
-
-    mutating func append(_ bytes: [UInt8]) {
-        makeRoom(bytes.count)
-        storage.withUnsafeMutableBufferPointer { out in
-            bytes.withUnsafeBufferPointer { source in
-                guard let target = out.baseAddress, let from = source.baseAddress else { return }
-                memcpy(target + written, from, source.count)
-            }
-        }
-        written += bytes.count
-    }
-
-    mutating func appendLittleEndian(_ value: UInt32) {
-        append([UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)])
-    }
-
-    /// `bytes` as one stored block, not the last (RFC 1951 §3.2.4), written at a byte boundary:
-    /// a header byte of 0 (BFINAL 0, BTYPE 00, then padding), LEN and its complement.
-    mutating func appendStoredBlock(_ bytes: UnsafeBufferPointer<UInt8>) {
-        precondition(bytes.count <= 0xFFFF, "a stored block holds at most 65,535 bytes")
-        let length = UInt16(bytes.count)
-        append([0, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)])
-        makeRoom(bytes.count)
-        storage.withUnsafeMutableBufferPointer { out in
-            guard let target = out.baseAddress, let from = bytes.baseAddress else { return }
-            memcpy(target + written, from, bytes.count)
-        }
-        written += bytes.count
-    }
-
-    /// `input` through `stream` with `flush`, until zlib has written all of it (and, for
-    /// `Z_FINISH`, ended the stream). False if zlib fails.
-    mutating func deflate(_ stream: inout z_stream, _ input: UnsafeBufferPointer<UInt8>, flush: Int32) -> Bool {
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-        stream.avail_in = uInt(input.count)
-        while true {
-            makeRoom(64)
-            var written = self.written
-            let status = storage.withUnsafeMutableBufferPointer { out -> Int32 in
-                guard let base = out.baseAddress else { return Z_STREAM_ERROR }
-                stream.next_out = base + written
-                stream.avail_out = uInt(out.count - written)
-                let status = CZlib.deflate(&stream, flush)
-                written = out.count - Int(stream.avail_out)
-                return status
-            }
-            self.written = written
-            switch status {
-            case Z_STREAM_END:
-                return flush == Z_FINISH
-            case Z_OK, Z_BUF_ERROR:
-                // Done when zlib took all the input and had room to spare (so the flush is complete).
-                if flush != Z_FINISH, stream.avail_in == 0, stream.avail_out != 0 { return true }
-                if status == Z_BUF_ERROR, stream.avail_out != 0 { return false }
-            default:
-                return false
-            }
-        }
-    }
-
-    /// The bytes written.
-    consuming func finished() -> [UInt8] {
-        storage.removeSubrange(written...)
-        return storage
     }
 }

@@ -272,10 +272,6 @@ public struct Response: Sendable {
     public var body: [UInt8]
     /// When set, `body` is ignored and the response streams: see `EventStream`.
     public var stream: EventStream?
-    /// Stretches of `body` that many responses share, each already deflated, by where they start
-    /// in `body` (in order, not overlapping): a gzip body takes their deflated blocks as they are
-    /// (`Compression.gzip(_:runs:level:)`). A stretch whose bytes are not the run's is ignored.
-    public var deflatedRuns: [DeflatedRun.Placed] = []
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status

@@ -189,39 +189,6 @@ import TestSupport
         }
     }
 
-    /// A member's thread page is made of kept post blocks deflated once and the few bytes made for
-    /// this response (the masked token, the header, the form): the gzip body inflates to exactly
-    /// the page a request without gzip gets, and each form token in it stands stored as it is
-    /// between the kept blocks (so they were taken as deflated, not compressed again).
-    @Test func aMembersPageTakesItsKeptPostsAsDeflatedOnce() throws {
-        try withBoard { site, open, _, _ in
-            for index in 1...6 {
-                _ = try site.reply(to: open.id, by: try site.userID("member"), body: "Reply number \(index) about the pension scheme and the board")
-            }
-            let member = try site.signedIn("member")
-            let gzip = [("Accept-Encoding", "gzip")]
-            // The first read renders each block, the second keeps it, the third takes it kept.
-            _ = try member.get(open.path)
-            _ = try member.get(open.path, headers: gzip)
-            let gzipped = try member.get(open.path, headers: gzip)
-            let plain = try member.get(open.path)
-            #expect(gzipped.header("content-encoding") == "gzip")
-            let text = String(decoding: try Self.gunzip(gzipped.body), as: UTF8.self)
-            func withoutTokens(_ page: String) -> String {
-                page.replacingOccurrences(of: #"name="csrf" value="[^"]*""#, with: "TOKEN", options: .regularExpression)
-            }
-            #expect(withoutTokens(text) == withoutTokens(plain.text))
-            #expect(text.contains("Reply number 6 about the pension scheme"))
-            let token = try #require(Self.formToken(text))
-            let stored = Array(token.utf8)
-            let gzipBody = gzipped.body
-            #expect((0 ... gzipBody.count - stored.count).contains { gzipBody[$0 ..< $0 + stored.count].elementsEqual(stored) })
-            // Every token of the page is one this member's forms accept.
-            let reply = try member.post("/t/\(open.id)/reply", [("body", "Sent with a token from a spliced page"), ("action", "post")], csrf: token)
-            #expect(reply.status == 303)
-        }
-    }
-
     @Test func aWrongTokenIsStillRefused() throws {
         try withBoard { site, open, _, _ in
             let member = try site.signedIn("member", landingOn: open.path)

@@ -171,7 +171,8 @@ public struct Template: Sendable {
 
     /// The page for `model`, as UTF-8 bytes.
     public func render(_ model: some TemplateRenderable) -> [UInt8] {
-        render(roots: Self.roots(model))
+        if let layered = model as? any TemplateLayers { return render(roots: layered.layers) }
+        return render(roots: [.object(model)])
     }
 
     /// The page for `value`, as UTF-8 bytes.
@@ -181,11 +182,6 @@ public struct Template: Sendable {
 
     /// The page for a stack of contexts, outermost first.
     func render(roots: [TemplateValue]) -> [UInt8] {
-        renderPage(roots: roots).bytes
-    }
-
-    /// The page for a stack of contexts, and where kept pieces landed in it (`KeptMarkup`).
-    func renderPage(roots: [TemplateValue]) -> (bytes: [UInt8], runs: [DeflatedRun.Placed]) {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
         var renderer = TemplateRenderer(templates: store.templates, roots: roots, capacity: hint)
@@ -194,12 +190,7 @@ public struct Template: Sendable {
         if size > hint && hint < Self.largestSizeHint {
             compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
         }
-        return (renderer.out.makeArray(), renderer.runs)
-    }
-
-    private static func roots(_ model: some TemplateRenderable) -> [TemplateValue] {
-        if let layered = model as? any TemplateLayers { return layered.layers }
-        return [.object(model)]
+        return renderer.out.makeArray()
     }
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
@@ -211,21 +202,13 @@ public struct Template: Sendable {
     }
 
     /// The page for `model` as a `text/html` response.
-    /// Its kept pieces are marked (`Response.deflatedRuns`).
     public func response(_ model: some TemplateRenderable, status: HTTPStatus = .ok) -> Response {
-        response(roots: Self.roots(model), status: status)
+        Response.html(bytes: render(model), status: status)
     }
 
     /// The page for `value` as a `text/html` response.
     public func response(_ value: TemplateValue, status: HTTPStatus = .ok) -> Response {
-        response(roots: [value], status: status)
-    }
-
-    private func response(roots: [TemplateValue], status: HTTPStatus) -> Response {
-        let page = renderPage(roots: roots)
-        var response = Response.html(bytes: page.bytes, status: status)
-        response.deflatedRuns = page.runs
-        return response
+        Response.html(bytes: render(value), status: status)
     }
 }
 

@@ -1,10 +1,6 @@
-import HTTPServer
-
 /// Runs compiled template programs, writing bytes into one buffer.
 struct TemplateRenderer: ~Copyable {
     private(set) var out: RenderBuffer
-    /// Where the kept pieces of `keptHTML` values landed in `out`, in order.
-    private(set) var runs: [DeflatedRun.Placed] = []
     /// The context stack: the root value, then each section's item.
     private var stack: [TemplateValue]
     /// The view model of each stack entry, if it is one. `stack` owns them; this copy lets a
@@ -84,7 +80,7 @@ struct TemplateRenderer: ~Copyable {
                             run(program, from: index + 1, to: bodyEnd)
                             pop()
                         }
-                    case .text, .html, .keptHTML, .int, .object:
+                    case .text, .html, .int, .object:
                         if value.isTruthy {
                             push(value)
                             run(program, from: index + 1, to: bodyEnd)
@@ -184,21 +180,6 @@ struct TemplateRenderer: ~Copyable {
                 out.append(raw: html)
             } else {
                 out.append(escaping: html)
-            }
-        case .keptHTML(let markup):
-            for piece in markup.pieces {
-                switch piece {
-                case .text(let text) where raw || !escapes:
-                    out.append(raw: text)
-                case .text(let text):
-                    out.append(escaping: text)
-                case .kept(let run) where raw || !escapes:
-                    // Marked where it lands, so the page's gzip body takes its deflated form.
-                    if escapes { runs.append(DeflatedRun.Placed(offset: out.count, run: run)) }
-                    run.bytes.withUnsafeBufferPointer { out.append($0) }
-                case .kept(let run):
-                    run.bytes.withUnsafeBufferPointer { out.append(escaping: $0) }
-                }
             }
         case .int(let number):
             out.append(decimal: number)

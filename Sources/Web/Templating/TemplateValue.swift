@@ -1,5 +1,3 @@
-import HTTPServer
-
 /// A value a template can show, without reflection.
 ///
 /// Text is HTML-escaped wherever it is written. `html` is already-safe markup (a post body
@@ -11,8 +9,6 @@ public enum TemplateValue: Sendable {
     case text(String)
     /// Markup that is already safe (produced by our own renderers, never by a user directly).
     case html(String)
-    /// Markup as `html`, made of pieces kept between pages (`KeptMarkup`).
-    case keptHTML(KeptMarkup)
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
@@ -40,56 +36,9 @@ public enum TemplateValue: Sendable {
         case .bool(let value): value
         case .int(let value): value != 0
         case .text(let value), .html(let value): !value.isEmpty
-        case .keptHTML(let markup): markup.byteCount > 0
         case .list(let items): !items.isEmpty
         case .object: true
         }
-    }
-}
-
-/// Already-safe markup made of pieces, most of them kept between pages (the thread page's
-/// post blocks) with their deflated form (`DeflatedRun`), and between them the few bytes made for
-/// this page (a form token). A page that shows it says where each kept piece landed
-/// (`Response.deflatedRuns`), so compressing the page compresses only what was made for it.
-public struct KeptMarkup: Sendable {
-    public enum Piece: Sendable {
-        /// Made for this page.
-        case text(String)
-        /// Kept, with its deflated form.
-        case kept(DeflatedRun)
-    }
-
-    public private(set) var pieces: [Piece] = []
-    /// Its length in bytes.
-    public private(set) var byteCount = 0
-
-    public init() {}
-
-    public mutating func reserveCapacity(_ count: Int) { pieces.reserveCapacity(count) }
-
-    public mutating func append(_ text: String) {
-        guard !text.isEmpty else { return }
-        pieces.append(.text(text))
-        byteCount += text.utf8.count
-    }
-
-    public mutating func append(_ run: DeflatedRun) {
-        guard !run.bytes.isEmpty else { return }
-        pieces.append(.kept(run))
-        byteCount += run.bytes.count
-    }
-
-    /// The markup as one string.
-    public var text: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(byteCount)
-        for piece in pieces {
-            switch piece {
-            case .text(let text): bytes.append(contentsOf: text.utf8)
-            case .kept(let run): bytes.append(contentsOf: run.bytes)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

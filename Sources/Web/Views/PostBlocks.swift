@@ -1,7 +1,6 @@
 import Board
 import Foundation
 import HTMLEscaping
-import HTTPServer
 
 /// Everything one post on the thread page shows one reader (Templates/thread-post.mustache),
 /// but the CSRF token of its forms: the post as stored, and what this reader may do with it.
@@ -176,10 +175,9 @@ final class PostBlocks: Sendable {
     private let hole: String
     private let kept: KeptFragments<PostBlock, Pieces>
 
-    /// A kept block: its markup between the placeholders, each part with its deflated form (a
-    /// compressed page takes it as it is: `KeptMarkup`), and what they take in memory.
+    /// A kept block: its markup between the placeholders, and their length in bytes.
     struct Pieces: Sendable {
-        let parts: [DeflatedRun]
+        let parts: [String]
         let byteCount: Int
     }
 
@@ -204,10 +202,10 @@ final class PostBlocks: Sendable {
         }) { block in Self.pieces(template, block, hole: hole) }
     }
 
-    /// `block` rendered with the placeholder for its token, cut around it, each part deflated.
+    /// `block` rendered with the placeholder for its token, cut around it.
     private static func pieces(_ template: Template, _ block: PostBlock, hole: String) -> Pieces {
-        let parts = split(markup(template, block, csrfToken: hole), at: Array(hole.utf8)).map { DeflatedRun($0) }
-        return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.byteCount })
+        let parts = split(markup(template, block, csrfToken: hole), at: Array(hole.utf8))
+        return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
     }
 
     private static func markup(_ template: Template, _ block: PostBlock, csrfToken: String) -> [UInt8] {
@@ -219,17 +217,17 @@ final class PostBlocks: Sendable {
         String(decoding: markup(template, block, csrfToken: csrfToken), as: UTF8.self)
     }
 
-    /// `bytes` cut at each `hole`. A byte scan: Foundation's `components(separatedBy:)` walks
-    /// grapheme by grapheme, and took a third of the CPU of pages whose blocks were not kept.
-    static func split(_ bytes: [UInt8], at hole: [UInt8]) -> [[UInt8]] {
-        var parts: [[UInt8]] = []
+    /// `bytes` cut at each `hole`, as text. A byte scan: Foundation's `components(separatedBy:)`
+    /// walks grapheme by grapheme, and took a third of the CPU of pages whose blocks were not kept.
+    static func split(_ bytes: [UInt8], at hole: [UInt8]) -> [String] {
+        var parts: [String] = []
         bytes.withUnsafeBufferPointer { all in
             var start = 0
             for end in holeStarts(all, hole) {
-                parts.append(Array(all[start ..< end]))
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start ..< end]), as: UTF8.self))
                 start = end + hole.count
             }
-            parts.append(Array(all[start...]))
+            parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start...]), as: UTF8.self))
         }
         return parts
     }
@@ -259,38 +257,49 @@ final class PostBlocks: Sendable {
     }
 
     /// The blocks of a page, one after the other, with `csrfToken` in their forms.
-    func markup(_ blocks: [PostBlock], csrfToken: String) -> KeptMarkup {
-        let token = HTMLByteEscaper.escaped(csrfToken)
-        var markup = KeptMarkup()
-        markup.reserveCapacity(blocks.count * 8)
-        for block in blocks {
-            guard block.notice == nil else {
-                markup.append(render(block, csrfToken: csrfToken))
-                continue
-            }
-            let pieces: Pieces
+    func html(_ blocks: [PostBlock], csrfToken: String) -> String {
+        enum Block {
+            case kept(Pieces)
+            /// Rendered for this response alone (it carries a notice, or is rendered for the
+            /// first time: `KeptFragments` keeps a block from its second render on).
+            case once(String)
+        }
+        let page = blocks.map { block -> Block in
+            guard block.notice == nil else { return .once(render(block, csrfToken: csrfToken)) }
             switch kept.lookup(id: block.id, for: block) {
-            case .kept(let found):
-                pieces = found
+            case .kept(let pieces):
+                return .kept(pieces)
             case .renderAndKeep:
-                pieces = Self.pieces(template, block, hole: hole)
+                let pieces = Self.pieces(template, block, hole: hole)
                 kept.keep(pieces, id: block.id, for: block)
+                return .kept(pieces)
             case .renderOnce:
-                // Rendered once (`KeptFragments` keeps a block from its second render on), as in
-                // place: no placeholder to cut out, nothing deflated.
-                markup.append(render(block, csrfToken: csrfToken))
-                continue
-            }
-            for (index, part) in pieces.parts.enumerated() {
-                if index > 0 { markup.append(token) }
-                markup.append(part)
+                // Rendered once, as in place: no placeholder to cut out.
+                return .once(render(block, csrfToken: csrfToken))
             }
         }
-        return markup
-    }
-
-    /// `markup(_:csrfToken:)` as one string.
-    func html(_ blocks: [PostBlock], csrfToken: String) -> String {
-        markup(blocks, csrfToken: csrfToken).text
+        let token = HTMLByteEscaper.escaped(csrfToken)
+        // Sized once: a page's posts are most of its bytes, and growing the string copied them.
+        var size = 0
+        for block in page {
+            switch block {
+            case .kept(let pieces): size += pieces.byteCount + (pieces.parts.count - 1) * token.utf8.count
+            case .once(let markup): size += markup.utf8.count
+            }
+        }
+        var html = ""
+        html.reserveCapacity(size)
+        for block in page {
+            switch block {
+            case .kept(let pieces):
+                for (index, piece) in pieces.parts.enumerated() {
+                    if index > 0 { html += token }
+                    html += piece
+                }
+            case .once(let markup):
+                html += markup
+            }
+        }
+        return html
     }
 }
