@@ -281,6 +281,8 @@ if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
                 signedIn.parameters = otherParameters
             }
             signedIn.headers.add("Cookie", "__Host-session=\(session.token)")
+            // RENDER_GZIP=1: as a browser asks, so the page is compressed as it is made.
+            if ProcessInfo.processInfo.environment["RENDER_GZIP"] == "1" { signedIn.headers.add("Accept-Encoding", "gzip") }
             let page = try route.respond(to: signedIn)
             guard page.status == .ok else { throw HTTPError(.internalServerError, "signed in: GET \(request.path) answered \(page.status)") }
             measure("\(signedIn.path == request.path ? "the same page" : signedIn.path), signed in (\(page.body.count / 1024) KB)") {
