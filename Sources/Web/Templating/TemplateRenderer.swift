@@ -80,7 +80,7 @@ struct TemplateRenderer: ~Copyable {
                             run(program, from: index + 1, to: bodyEnd)
                             pop()
                         }
-                    case .text, .html, .int, .object:
+                    case .text, .html, .htmlPieces, .int, .object:
                         if value.isTruthy {
                             push(value)
                             run(program, from: index + 1, to: bodyEnd)
@@ -180,6 +180,14 @@ struct TemplateRenderer: ~Copyable {
                 out.append(raw: html)
             } else {
                 out.append(escaping: html)
+            }
+        case .htmlPieces(let pieces):
+            for piece in pieces {
+                if raw {
+                    out.append(raw: piece)
+                } else {
+                    out.append(escaping: piece)
+                }
             }
         case .int(let number):
             out.append(decimal: number)

@@ -9,6 +9,9 @@ public enum TemplateValue: Sendable {
     case text(String)
     /// Markup that is already safe (produced by our own renderers, never by a user directly).
     case html(String)
+    /// Markup as `html`, in pieces written one after the other: the thread page's kept post
+    /// blocks and the form token between their pieces, so no string of the whole is made.
+    case htmlPieces([String])
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
@@ -36,6 +39,7 @@ public enum TemplateValue: Sendable {
         case .bool(let value): value
         case .int(let value): value != 0
         case .text(let value), .html(let value): !value.isEmpty
+        case .htmlPieces(let pieces): pieces.contains { !$0.isEmpty }
         case .list(let items): !items.isEmpty
         case .object: true
         }

@@ -256,50 +256,42 @@ final class PostBlocks: Sendable {
         Self.render(template, block, csrfToken: csrfToken)
     }
 
-    /// The blocks of a page, one after the other, with `csrfToken` in their forms.
-    func html(_ blocks: [PostBlock], csrfToken: String) -> String {
-        enum Block {
-            case kept(Pieces)
-            /// Rendered for this response alone (it carries a notice, or is rendered for the
-            /// first time: `KeptFragments` keeps a block from its second render on).
-            case once(String)
-        }
-        let page = blocks.map { block -> Block in
-            guard block.notice == nil else { return .once(render(block, csrfToken: csrfToken)) }
-            switch kept.lookup(id: block.id, for: block) {
-            case .kept(let pieces):
-                return .kept(pieces)
-            case .renderAndKeep:
-                let pieces = Self.pieces(template, block, hole: hole)
-                kept.keep(pieces, id: block.id, for: block)
-                return .kept(pieces)
-            case .renderOnce:
-                // Rendered once, as in place: no placeholder to cut out.
-                return .once(render(block, csrfToken: csrfToken))
-            }
-        }
+    /// The blocks of a page, one after the other, with `csrfToken` in their forms, as the pieces
+    /// the page writes one after the other: a kept block's parts with the escaped token between
+    /// them, or a block rendered for this response alone. Joining them into one string first
+    /// copied the posts, most of the page, once more.
+    func pieces(_ blocks: [PostBlock], csrfToken: String) -> [String] {
         let token = HTMLByteEscaper.escaped(csrfToken)
-        // Sized once: a page's posts are most of its bytes, and growing the string copied them.
-        var size = 0
-        for block in page {
-            switch block {
-            case .kept(let pieces): size += pieces.byteCount + (pieces.parts.count - 1) * token.utf8.count
-            case .once(let markup): size += markup.utf8.count
+        var pieces: [String] = []
+        pieces.reserveCapacity(blocks.count * 8)
+        for block in blocks {
+            guard block.notice == nil else {
+                pieces.append(render(block, csrfToken: csrfToken))
+                continue
+            }
+            let kept: Pieces
+            switch self.kept.lookup(id: block.id, for: block) {
+            case .kept(let found):
+                kept = found
+            case .renderAndKeep:
+                kept = Self.pieces(template, block, hole: hole)
+                self.kept.keep(kept, id: block.id, for: block)
+            case .renderOnce:
+                // Rendered once (`KeptFragments` keeps a block from its second render on), as in
+                // place: no placeholder to cut out.
+                pieces.append(render(block, csrfToken: csrfToken))
+                continue
+            }
+            for (index, part) in kept.parts.enumerated() {
+                if index > 0 { pieces.append(token) }
+                pieces.append(part)
             }
         }
-        var html = ""
-        html.reserveCapacity(size)
-        for block in page {
-            switch block {
-            case .kept(let pieces):
-                for (index, piece) in pieces.parts.enumerated() {
-                    if index > 0 { html += token }
-                    html += piece
-                }
-            case .once(let markup):
-                html += markup
-            }
-        }
-        return html
+        return pieces
+    }
+
+    /// `pieces(_:csrfToken:)` as one string.
+    func html(_ blocks: [PostBlock], csrfToken: String) -> String {
+        pieces(blocks, csrfToken: csrfToken).joined()
     }
 }

@@ -183,7 +183,7 @@ struct ReplyFormView: KeyedTemplateRenderable {
         let threadID = thread.page.thread.id
         let acceptedPostID = thread.page.acceptedPostID
         let posts = thread.page.posts
-        return .html(blocks.html(zip(posts, capabilities(posts)).map { post, may in
+        return .htmlPieces(blocks.pieces(zip(posts, capabilities(posts)).map { post, may in
             return PostBlock(post, accepted: post.id == acceptedPostID, viewer: viewer, may: may, threadID: threadID,
                              replyPagePath: replyPagePath, saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
                              isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
