@@ -11,7 +11,8 @@
 # runs; delete it to re-seed). The server is pinned to CPU 0 and wrk to CPU 1 (taskset); HTTPS
 # with keep-alive, 64 connections, one wrk thread; nginx runs in the same run, on the same CPU,
 # with the same certificate and TLS session cache, serving the pages we served, saved as files.
-# Rows: signed out (page cache), signed in (no whole-page cache), search, and a mixed load where
+# Rows: signed out (page cache), signed in (no whole-page cache), search (15 mixed queries, and the 8
+# common words the 2 ms target is for), and a mixed load where
 # members post one reply in 20 requests. Prints a Markdown table (and writes
 # Benchmarks/out/pages-results.md). Needs wrk, nginx and taskset (apt-get install -y wrk nginx-light).
 set -euo pipefail

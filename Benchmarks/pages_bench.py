@@ -18,6 +18,8 @@ import urllib.parse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEARCHES = ["pension", "governance", "staff", "board", "contract", "commissioning", "the", "members",
             "\"staff council\"", "\"pension scheme\"", "commiss*", "govern*", "zebra", "tupe", "spin*"]
+# The search target is for a common word: the single words of SEARCHES found in many posts.
+COMMON_WORDS = ["pension", "governance", "staff", "board", "contract", "the", "members", "tupe"]
 
 
 def sh(*args, **kw):
@@ -281,6 +283,7 @@ http {{
         row("signed in: home", ["/"], member_headers)
         row("signed in: topic", [f"/topics/{topic}"], member_headers)
         row("search, 15 queries mixed (signed in)", ["/search?q=" + urllib.parse.quote(q) for q in SEARCHES], member_headers)
+        row("search, 8 common words (signed in)", ["/search?q=" + q for q in COMMON_WORDS], member_headers)
 
         # Mixed: members read thread pages while replies are posted at one in twenty requests.
         # Two wrk processes run at once on the client CPU: 60 connections of GETs, and 4 of paced
