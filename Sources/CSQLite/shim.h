@@ -51,7 +51,7 @@ static inline int mutuals_sqlite_profile_to_stderr(sqlite3 *db) {
 #include <math.h>
 #include <stdlib.h>
 
-// bm25_estimated(fts_table, 'df0 df1 ...' [, rows]): FTS5's bm25 (k1 = 1.2, b = 0.75, one weight per
+// bm25_estimated(fts_table, 'df0 df1 ...' [, rows [, kind, generation]]): FTS5's bm25 (k1 = 1.2, b = 0.75, one weight per
 // column, lower is better) with each phrase's document frequency supplied by the caller instead
 // of counted. FTS5's own bm25() counts, once per query, every row matching each phrase to get its
 // IDF: a full pass over the posting list, ~20 ms for a word in most of 1M posts, whatever the
@@ -60,12 +60,58 @@ static inline int mutuals_sqlite_profile_to_stderr(sqlite3 *db) {
 // given and positive, is the number of rows the frequencies are out of (for ranking a few rows
 // copied out of a big index with that index's statistics); otherwise the table's own count.
 // Per query, the IDFs and the average row length are computed on the first row and kept as
-// auxiliary data.
+// auxiliary data. `kind` and `generation`, when given, let row lengths be kept between searches
+// (below).
 typedef struct {
     int phrases;
     double averageLength;
     double idf[];
 } mutuals_bm25_query;
+
+// Row lengths kept for bm25_estimated (its 4th and 5th arguments: a kind, 1 for post text and 2
+// for thread titles, and the store's search_length_generation). FTS5 reads a row's length from
+// its %_docsize table through a nested statement, ~4,000 instructions a candidate: about a
+// quarter of a common word's search page. Kept here, one 64-bit word a row, direct-mapped by
+// rowid: the generation's low 20 bits, the rowid (below 2^26) and the length + 1 (below 2^18).
+// A word counts only for a search whose generation is the same. The generation goes up whenever
+// a row's length can change (an edited or deleted post, a renamed or deleted thread: the
+// triggers of migration 26), and a search reads it in its own snapshot, so a search never takes
+// a length another snapshot saw differently. New rows have new rowids (a deleted row's rowid,
+// reused, comes with a new generation). Words are read and written whole (relaxed atomics):
+// threads racing on a slot lose a cached length, never mix two.
+// The table is the function's user data: one for the process (`mutuals_kept_lengths_table`, made
+// once by the caller), `2 * MUTUALS_LENGTH_SLOTS` words, zeroed.
+#include <stdatomic.h>
+#define MUTUALS_LENGTH_SLOTS (1 << 18)
+typedef _Atomic unsigned long long mutuals_kept_length_word;
+
+static inline void *mutuals_kept_lengths_table(void) {
+    return calloc(2 * MUTUALS_LENGTH_SLOTS, sizeof(mutuals_kept_length_word));
+}
+
+static inline unsigned long long mutuals_length_tag(sqlite3_int64 generation, sqlite3_int64 rowid) {
+    return ((unsigned long long)(generation & 0xFFFFF) << 26) | (unsigned long long)rowid;
+}
+
+static inline mutuals_kept_length_word *mutuals_length_slot(mutuals_kept_length_word *table, int kind, sqlite3_int64 rowid) {
+    if (table == NULL || kind < 1 || kind > 2 || rowid < 0 || rowid >= (1LL << 26)) return NULL;
+    return &table[(size_t)(kind - 1) * MUTUALS_LENGTH_SLOTS + (size_t)(rowid & (MUTUALS_LENGTH_SLOTS - 1))];
+}
+
+// The kept length of `rowid`, or -1.
+static inline int mutuals_kept_length(mutuals_kept_length_word *table, int kind, sqlite3_int64 generation, sqlite3_int64 rowid) {
+    mutuals_kept_length_word *slot = mutuals_length_slot(table, kind, rowid);
+    if (slot == NULL) return -1;
+    unsigned long long word = atomic_load_explicit(slot, memory_order_relaxed);
+    if (word == 0 || (word >> 18) != mutuals_length_tag(generation, rowid)) return -1;
+    return (int)(word & 0x3FFFF) - 1;
+}
+
+static inline void mutuals_keep_length(mutuals_kept_length_word *table, int kind, sqlite3_int64 generation, sqlite3_int64 rowid, int length) {
+    mutuals_kept_length_word *slot = mutuals_length_slot(table, kind, rowid);
+    if (slot == NULL || length < 0 || length >= 0x3FFFF) return;
+    atomic_store_explicit(slot, (mutuals_length_tag(generation, rowid) << 18) | (unsigned long long)(length + 1), memory_order_relaxed);
+}
 
 static inline void mutuals_fts5_bm25_estimated(const Fts5ExtensionApi *api, Fts5Context *fts,
                                                sqlite3_context *context, int argc, sqlite3_value **argv) {
@@ -118,7 +164,17 @@ static inline void mutuals_fts5_bm25_estimated(const Fts5ExtensionApi *api, Fts5
         rc = api->xInst(fts, i, &phrase, &column, &offset);
         if (rc == SQLITE_OK && phrase >= 0 && phrase < query->phrases) frequency[phrase] += 1.0;
     }
-    if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &length);
+    int kind = argc > 3 ? sqlite3_value_int(argv[2]) : 0;
+    sqlite3_int64 generation = argc > 3 ? sqlite3_value_int64(argv[3]) : 0;
+    sqlite3_int64 rowid = kind > 0 ? api->xRowid(fts) : 0;
+    mutuals_kept_length_word *table = (mutuals_kept_length_word *)api->xUserData(fts);
+    int kept = kind > 0 ? mutuals_kept_length(table, kind, generation, rowid) : -1;
+    if (kept >= 0) {
+        length = kept;
+    } else if (rc == SQLITE_OK) {
+        rc = api->xColumnSize(fts, -1, &length);
+        if (rc == SQLITE_OK && kind > 0) mutuals_keep_length(table, kind, generation, rowid, length);
+    }
     if (rc == SQLITE_OK) {
         double score = 0.0;
         double norm = k1 * (1.0 - b + b * (double)length / query->averageLength);
@@ -133,9 +189,9 @@ static inline void mutuals_fts5_bm25_estimated(const Fts5ExtensionApi *api, Fts5
 }
 
 // Registers bm25_estimated on `db` through the fts5_api pointer (SQLite's documented way:
-// SELECT fts5(?1) with the pointer bound). The type string must outlive the statement, hence
-// a literal.
-static inline int mutuals_sqlite_register_fts5_ranking(sqlite3 *db) {
+// SELECT fts5(?1) with the pointer bound), with `lengths` (`mutuals_kept_lengths_table`, or
+// NULL to keep none). The type string must outlive the statement, hence a literal.
+static inline int mutuals_sqlite_register_fts5_ranking(sqlite3 *db, void *lengths) {
     fts5_api *api = NULL;
     sqlite3_stmt *statement = NULL;
     int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, NULL);
@@ -145,6 +201,6 @@ static inline int mutuals_sqlite_register_fts5_ranking(sqlite3 *db) {
     rc = sqlite3_finalize(statement);
     if (rc != SQLITE_OK) return rc;
     if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
-    return api->xCreateFunction(api, "bm25_estimated", NULL, mutuals_fts5_bm25_estimated, NULL);
+    return api->xCreateFunction(api, "bm25_estimated", lengths, mutuals_fts5_bm25_estimated, NULL);
 }
 #endif

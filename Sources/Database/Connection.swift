@@ -21,6 +21,8 @@ public final class Connection {
     let handle: OpaquePointer
     public let path: String
     public let role: Role
+    /// Where `bm25_estimated` keeps row lengths: its store's table, shared by its connections.
+    private let rowLengths: RowLengths?
     private var statements: [String: Statement] = [:]
     private var savepointDepth = 0
     /// Statements run and transactions begun since the last `takeCounts` (reader statistics).
@@ -51,10 +53,13 @@ public final class Connection {
     ///    and syncs it, on the writer's commit path. Ten times fewer checkpoints copy each hot
     ///    index page once per ~40 MiB of WAL instead of once per ~4 MiB; measured at 1M posts
     ///    with 32 writers, about 1.7× more writes per second. The WAL stays bounded.
-    /// 9. (every role) the FTS5 ranking function `bm25_estimated(table, 'df0 df1 …' [, rows])`: bm25
-    ///    with the phrases' document frequencies given by the caller (see `CSQLite/shim.h`).
+    /// 9. (every role) the FTS5 ranking function `bm25_estimated(table, 'df0 df1 …' [, rows [, kind,
+    ///    generation]])`: bm25 with the phrases' document frequencies given by the caller, and
+    ///    row lengths kept between calls of the same generation (see `CSQLite/shim.h`).
     /// - Throws: `DatabaseError` if the file cannot be opened or a pragma fails.
-    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000, memoryMapBytes: Int64 = 1 << 30) throws {
+    ///   `rowLengths`: the store's kept row lengths (`RowLengths`), or nil to keep none.
+    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000, memoryMapBytes: Int64 = 1 << 30,
+                rowLengths: RowLengths? = nil) throws {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -66,6 +71,7 @@ public final class Connection {
         handle = db
         self.path = path
         self.role = role
+        self.rowLengths = rowLengths
         sqlite3_extended_result_codes(db, 1)
         let defensive = mutuals_sqlite_db_config_bool(db, SQLITE_DBCONFIG_DEFENSIVE, 1)
         guard defensive == SQLITE_OK else {
@@ -93,7 +99,7 @@ public final class Connection {
         if role == .reader, Self.profiling {
             _ = mutuals_sqlite_profile_to_stderr(db)
         }
-        let ranking = mutuals_sqlite_register_fts5_ranking(db)
+        let ranking = mutuals_sqlite_register_fts5_ranking(db, rowLengths?.table)
         guard ranking == SQLITE_OK else {
             throw DatabaseError.from(db, code: ranking, sql: "SELECT fts5(?1)")
         }
@@ -328,3 +334,21 @@ extension Connection: Sendable {}
 
 @available(*, unavailable)
 extension Statement: Sendable {}
+
+/// The row lengths `bm25_estimated` keeps between searches (`CSQLite/shim.h`), one table for a
+/// store, shared by its connections: lengths are tagged with the store's own
+/// `search_length_generation`, which means nothing in another file. 4 MB of address space,
+/// touched only where rows are ranked.
+public final class RowLengths: @unchecked Sendable {
+    // `@unchecked Sendable` is sound: the pointer never changes, the C side reads and writes the
+    // table's words only atomically, and every connection given it holds it until it closes.
+    let table: UnsafeMutableRawPointer?
+
+    public init() {
+        table = mutuals_kept_lengths_table()
+    }
+
+    deinit {
+        free(table)
+    }
+}

@@ -23,13 +23,16 @@ final class ReaderPool: Sendable {
     let capacity: Int
     let busyTimeoutMilliseconds: Int32
     let memoryMapBytes: Int64
+    /// The store's kept search row lengths, given to each reader.
+    let rowLengths: RowLengths?
     private let state = LockedCondition(State())
     private let checkouts = Atomic<UInt64>(0)
     private let transactions = Atomic<UInt64>(0)
     private let statements = Atomic<UInt64>(0)
 
-    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, memoryMapBytes: Int64) {
+    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, memoryMapBytes: Int64, rowLengths: RowLengths? = nil) {
         self.path = path
+        self.rowLengths = rowLengths
         self.capacity = max(1, capacity)
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.memoryMapBytes = memoryMapBytes
@@ -74,7 +77,7 @@ final class ReaderPool: Sendable {
         case .open:
             do {
                 return try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
-                                      memoryMapBytes: memoryMapBytes)
+                                      memoryMapBytes: memoryMapBytes, rowLengths: rowLengths)
             } catch {
                 state.update { $0.opened -= 1 }
                 throw error

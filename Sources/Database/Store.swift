@@ -52,13 +52,14 @@ public final class Store: Sendable {
         self.path = path
         self.configuration = configuration
         // The writer opens first: it is the one that switches the file to WAL.
+        let rowLengths = RowLengths()
         let connection = try Connection(path: path, role: .writer,
-                                        busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                                        busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, rowLengths: rowLengths)
         writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
                         beforeCommit: configuration.beforeCommit)
         readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
                              busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                             memoryMapBytes: configuration.readerMemoryMapBytes)
+                             memoryMapBytes: configuration.readerMemoryMapBytes, rowLengths: rowLengths)
     }
 
     deinit {

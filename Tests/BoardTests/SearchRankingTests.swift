@@ -24,6 +24,60 @@ import TestSupport
         try world.store.read { try SearchQueries.search($0, SearchRequest(query: try SearchQuery(parsing: text)), viewer: viewer) }
     }
 
+    /// Row lengths are kept between searches (`bm25_estimated`, migration 26) only while no post
+    /// is edited or deleted: a post made longer is ranked by its new length on the next search,
+    /// and a new post that takes a deleted post's id by its own.
+    @Test func keptRowLengthsFollowEditsAndReusedIDs() throws {
+        try withTestNetwork { world in
+            let author = try world.member()
+            let thread = try world.thread(by: author, title: "Field notes", body: "Opening words")
+            let padding = Array(repeating: "the route, the weather, the team and the way back home", count: 6).joined(separator: ", ")
+            try addReplies(world, thread: thread.id, author: author.id, bodies: [
+                "The numbat survey is done.",
+                "The numbat survey is done, with an account of \(padding).",
+            ])
+            let short = try world.id("SELECT id FROM posts WHERE body_markdown = 'The numbat survey is done.'")
+            let long = try world.id("SELECT id FROM posts WHERE body_markdown LIKE 'The numbat survey is done, with%'")
+            // One mention each: the shorter post ranks first (and both lengths are now kept).
+            #expect(try search(world, "numbat").hits.map(\.postID) == [short, long])
+            #expect(try search(world, "numbat").hits.map(\.postID) == [short, long])
+
+            // Edited to twice the other's length: now it ranks second.
+            try world.store.write { tx in
+                try tx.run("UPDATE posts SET body_markdown = ? WHERE id = ?",
+                           "The numbat survey is done, with an account of \(padding), and again \(padding).", short)
+            }
+            #expect(try search(world, "numbat").hits.map(\.postID) == [long, short])
+
+            // The long post (the newest) deleted, and its id taken by a new post shorter than any:
+            // ranked by its own length, not the kept one of the post that had its id.
+            try world.store.write { tx in
+                try tx.run("UPDATE posts SET body_markdown = 'The numbat survey is done.' WHERE id = ?", short)
+            }
+            #expect(try search(world, "numbat").hits.map(\.postID) == [short, long])
+            try world.store.write { tx in try tx.run("DELETE FROM posts WHERE id = ?", long) }
+            try addReplies(world, thread: thread.id, author: author.id, bodies: ["Numbat."])
+            let reused = try world.id("SELECT id FROM posts WHERE body_markdown = 'Numbat.'")
+            #expect(reused == long)
+            #expect(try search(world, "numbat").hits.map(\.postID) == [reused, short])
+        }
+    }
+
+    /// The same for titles: a renamed thread is ranked by its new title's length.
+    @Test func keptTitleLengthsFollowRenames() throws {
+        try withTestNetwork { world in
+            let author = try world.member()
+            let short = try world.thread(by: author, title: "Numbat counts", body: "Opening words")
+            let long = try world.thread(by: author, title: "Numbat counts along the northern ridge and the river", body: "Opening words")
+            #expect(try search(world, "numbat").hits.map(\.postID) == [short.openingPostID, long.openingPostID])
+            try world.store.write { tx in
+                try tx.run("UPDATE threads SET title = ? WHERE id = ?",
+                           "Numbat counts along the northern ridge, the river and the old quarry road past the farm", short.id)
+            }
+            #expect(try search(world, "numbat").hits.map(\.postID) == [long.openingPostID, short.openingPostID])
+        }
+    }
+
     /// The one post holding an exact phrase comes first (here: alone), though more posts than
     /// the candidate window holds have both words apart, and all of them are newer.
     @Test func aRareExactPhraseComesFirst() throws {

@@ -54,6 +54,7 @@ public enum Schema {
         Migration023HelpfulCounts.migration,
         Migration024DraftTopics.migration,
         Migration025DraftSpaceAndBriefing.migration,
+        Migration026SearchLengthGeneration.migration,
     ]
 
     /// The migrator for `migrations`.

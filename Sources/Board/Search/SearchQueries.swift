@@ -146,18 +146,23 @@ public enum SearchQueries {
     /// million instructions, against ~4 million for merging a prefix's lists again to count them).
     static let recentSQL = rankedSQL(postIndex: "post_search_recent", countsCandidates: true)
 
+    /// Row lengths are kept between searches (kinds 1, post text in both post indexes, which
+    /// tokenize the same text alike; and 2, titles) for as long as the store's
+    /// `search_length_generation` (migration 26) stays what this search's snapshot reads.
+    private static let keptLengths = "(SELECT value FROM search_length_generation WHERE id = 1)"
+
     /// `postIndex` is one of our two table names, never input.
     private static func rankedSQL(postIndex: String, countsCandidates: Bool) -> String {
         """
         WITH post_hits(post_id, score) AS \(countsCandidates ? "MATERIALIZED " : "")(
-            SELECT rowid, bm25_estimated(\(postIndex), ?14) FROM \(postIndex)
+            SELECT rowid, bm25_estimated(\(postIndex), ?14, 0, 1, \(keptLengths)) FROM \(postIndex)
             WHERE \(postIndex) MATCH ?4 ORDER BY rowid DESC LIMIT ?16
         ),
         hits(post_id, score) AS (
             SELECT post_id, score FROM post_hits
             UNION ALL
             SELECT p.id, ?13 * th.score
-            FROM (SELECT * FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15) AS score FROM thread_search
+            FROM (SELECT * FROM (SELECT rowid AS id, bm25_estimated(thread_search, ?15, 0, 2, \(keptLengths)) AS score FROM thread_search
                                  WHERE thread_search MATCH ?4 ORDER BY rowid DESC LIMIT ?16)
                   ORDER BY score LIMIT ?17) th
             JOIN posts p ON p.thread_id = th.id AND p.position = 1
