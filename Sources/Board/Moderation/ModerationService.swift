@@ -89,8 +89,9 @@ public struct ModerationService: Sendable {
 
     // MARK: Posts and threads
 
-    public func decide(by actor: Actor, postID: Int64, _ decision: PostDecision) throws {
-        try Moderation.decide(store, actor: actor, postID: postID, decision, now: clock.now())
+    /// - Parameter shown: what the page showed of the post (`QueueItem.shown`), if anything.
+    public func decide(by actor: Actor, postID: Int64, _ decision: PostDecision, shown: String? = nil) throws {
+        try Moderation.decide(store, actor: actor, postID: postID, decision, shown: shown, now: clock.now())
     }
 
     public func changeThread(by actor: Actor, threadID: Int64, _ change: ThreadChange, reason: String) throws {

@@ -90,7 +90,8 @@ struct AdminRoutes: RouteCollection {
                 return pages.confirm.response(InLayout(AdminConfirmView.deletion(preview), context, form: FormState()))
             default: throw HTTPError.badRequest("Choose a decision")
             }
-            try moderation.decide(by: context.actor, postID: postID, decision)
+            // What the queue showed of the post: approving or dismissing words changed since is refused.
+            try moderation.decide(by: context.actor, postID: postID, decision, shown: items["shown"])
             return context.redirect("/admin/queue", notice: notice)
         }
     }
