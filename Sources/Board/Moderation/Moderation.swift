@@ -402,8 +402,9 @@ public enum Moderation {
         }
     }
 
-    /// Moves a thread between the public network and an organisation's private space
-    /// (`organisationSlug` empty: public). The log's reason records where it went.
+    /// Moves a thread between the public network and a pathfinder's private space
+    /// (`organisationSlug` empty: public; only an organisation with a space, `PrivateSpaces`).
+    /// The log's reason records where it went.
     public static func moveThread(_ store: Store, actor: Actor, threadID: Int64, organisationSlug: String, reason: String,
                                   now: Date = Date()) throws {
         let reason = try checkedReason(reason, required: false)
@@ -413,7 +414,7 @@ public enum Moderation {
             var organisationID: Int64?
             var destination = "the public network"
             if !organisationSlug.isEmpty {
-                guard let id = try tx.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) else {
+                guard let id = try PrivateSpaces.id(tx, slug: organisationSlug) else {
                     throw ModerationError.invalid(field: "organisation", message: "Choose where to move the thread")
                 }
                 organisationID = id

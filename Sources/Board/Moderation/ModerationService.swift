@@ -55,6 +55,11 @@ public struct ModerationService: Sendable {
         try store.read { try Moderation.organisations($0) }
     }
 
+    /// Where a thread may be moved besides the public network: the private spaces, by name.
+    public func moveDestinations() throws -> [OrganisationChoice] {
+        try store.read { try PrivateSpaces.all($0) }
+    }
+
     /// The thread with `id` and its topics, or nil.
     public func thread(id: Int64) throws -> AdminThread? {
         try store.read { conn in

@@ -241,7 +241,7 @@ public enum Threads {
             // A private space takes threads from those who may read it: the organisation's
             // members, its linked mentors and admins.
             if let organisationID {
-                guard try tx.scalar(Int.self, "SELECT count(*) FROM organisations WHERE id = ? AND kind = 'pathfinder'", organisationID) != 0,
+                guard try PrivateSpaces.exists(tx, id: organisationID),
                       try PageQueries.canReadSpace(tx, organisationID: organisationID, viewer: actor) else {
                     throw PostingError.spaceNotAllowed
                 }
