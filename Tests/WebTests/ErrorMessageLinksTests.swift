@@ -37,7 +37,8 @@ import TestSupport
         #expect(unlinked.isEmpty, "error messages no field names: \(unlinked)")
     }
 
-    /// One page as served: the flag form's reason, a fieldset of radios, names its error.
+    /// One page as served: the flag form's reason, a fieldset of radios, names its error, and a
+    /// reason chosen stays chosen when the form comes back.
     @Test func theFlagFormsReasonNamesItsError() throws {
         try withTestSite { site in
             let asker = try site.member(handle: "asker")
@@ -51,6 +52,14 @@ import TestSupport
             #expect(refused.status == 422)
             #expect(refused.text.contains("<fieldset class=\"fieldset\" id=\"reason\" aria-describedby=\"reason-error\">"))
             #expect(refused.text.contains("<p class=\"error-message\" id=\"reason-error\">"))
+
+            // "Something else" with no note comes back asking for one, with the reason still
+            // chosen (it came back unchosen, so sending the note alone was refused again).
+            let noNote = try reporter.post("/p/\(reply)/flag", [("reason", "other"), ("note", "")])
+            #expect(noNote.status == 422)
+            #expect(noNote.text.contains("<textarea class=\"textarea\" id=\"note\" name=\"note\" rows=\"4\" maxlength=\"1000\" aria-describedby=\"note-error\">"))
+            #expect(noNote.text.contains("id=\"reason-other\" name=\"reason\" type=\"radio\" value=\"other\" checked>"))
+            #expect(!noNote.text.contains("value=\"spam\" checked"))
         }
     }
 }
