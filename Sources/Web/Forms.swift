@@ -159,6 +159,10 @@ enum FormText {
     /// `kept`: the text of a post sent signed out, carried through the sign-in form (`signInToSend`).
     static let multiLineFields: Set<String> = ["body", "bio", "description", "note", "summary", "kept"]
     static let passwordFields: Set<String> = ["password", "currentPassword", "newPassword"]
+    /// The fields whose words a form sent signed out gives back to copy (`SignedOutForms`), in
+    /// the order forms show them: what a person writes, not what they choose (`reason` is a
+    /// choice on the flag form, so a moderator's one-line reason is not among them).
+    static let keptWhenSignedOut = ["title", "headline", "displayName", "name", "body", "bio", "description", "note", "summary"]
 
     static func cleaned(_ items: [FormItem]) -> [FormItem] {
         items.map { item in

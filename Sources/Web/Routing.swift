@@ -45,6 +45,11 @@ struct Routes {
         gate.guardRoutes(&builder)
     }
 
+    /// Gives back what was typed in a form sent signed out, from every route added so far (`SignedOutForms`).
+    mutating func keepSignedOutText(_ forms: SignedOutForms) {
+        forms.guardRoutes(&builder)
+    }
+
     /// Puts the visitors' rate limit in front of every route added so far.
     mutating func limitVisitors(_ limit: VisitorRateLimit) {
         limit.guardRoutes(&builder)

@@ -64,6 +64,7 @@ public enum WebApplication {
         routes.signInFirst(SignInFirst(app: app))
         routes.limitVisitors(app.visitorLimit)
         routes.guardReading(ReadingGate(accounts: app.accounts))  // in front of every route
+        routes.keepSignedOutText(SignedOutForms(app: app))  // around SignInFirst and the gate: their redirects too
         routes.readInOneTransaction(app.network)  // last: around the gate too
         return try routes.builder.build()
     }

@@ -34,9 +34,11 @@ struct PostingCast {
         try store.read { try $0.scalar(T.self, sql, id) }
     }
 
-    /// A thread started through the posting service.
-    func thread(_ space: ThreadSpace = .network, by actor: Viewer? = nil) throws -> (thread: Int64, post: Int64) {
-        try Threads.create(store, by: actor ?? member, NewThread(title: "How did you handle the bond?", body: "Opening *question*",
+    /// A thread started through the posting service. (The same title and words started again
+    /// at once are the same thread, `Threads.sameThreadSent`: a second thread needs a new title.)
+    func thread(_ space: ThreadSpace = .network, by actor: Viewer? = nil,
+                title: String = "How did you handle the bond?") throws -> (thread: Int64, post: Int64) {
+        try Threads.create(store, by: actor ?? member, NewThread(title: title, body: "Opening *question*",
                                                                   topicSlugs: ["capital-and-finance"], space: space))
     }
 }
@@ -205,7 +207,7 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
             let (threadID, openingID) = try world.thread()
             let first = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "One idea")
             let second = try Threads.reply(world.store, by: world.outsider, threadID: threadID, body: "Another idea")
-            let (otherThread, _) = try world.thread()
+            let (otherThread, _) = try world.thread(title: "Who else was asked for a bond?")
             let elsewhere = try Threads.reply(world.store, by: world.colleague, threadID: otherThread, body: "Elsewhere")
             func accepted() throws -> Int64? {
                 try world.store.read { try $0.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", threadID) }

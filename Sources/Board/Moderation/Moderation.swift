@@ -118,6 +118,15 @@ public enum PostDecision: Sendable, Equatable {
     case restore(reason: String)
     /// Deleted for good (not the opening post: hide the thread instead).
     case delete(reason: String)
+
+    /// The decision says the post's words are fine (approve, dismiss its flags), so it must be
+    /// about the words the admin read (`Moderation.decide`'s `shown`).
+    public var vouchesForText: Bool {
+        switch self {
+        case .approve, .dismiss: true
+        case .hide, .restore, .delete: false
+        }
+    }
 }
 
 /// A change to a thread.
@@ -249,9 +258,18 @@ public enum Moderation {
     // MARK: Decisions on posts
 
     /// Decides on a post from the queue (or anywhere an admin meets it).
-    public static func decide(_ store: Store, actor: Actor, postID: Int64, _ decision: PostDecision, now: Date = Date()) throws {
+    /// - Parameter shown: what the page the decision came from showed of the post
+    ///   (`QueueItem.shown`), or nil when it showed none of its text. Approving a post or
+    ///   dismissing its flags says its words are fine, so either is refused when the post's text
+    ///   or its thread's title changed since: a held post's author may edit it while it waits,
+    ///   and the admin would otherwise publish words they never read.
+    public static func decide(_ store: Store, actor: Actor, postID: Int64, _ decision: PostDecision, shown: String? = nil,
+                              now: Date = Date()) throws {
         try store.write { tx in
             guard let post = try Resource.PostState.load(tx, id: postID), let actorID = actor.userID else { throw ModerationError.notFound }
+            if let shown, decision.vouchesForText, try currentFingerprint(tx, postID: postID) != shown {
+                throw ModerationError.invalid(field: "reason", message: changedSinceShown)
+            }
             // Every decision settles the post: the admins' notifications of it are done (undone
             // with the rest if the decision is refused).
             try Notifications.adminWorkDone(tx, .post(postID), now: now)
@@ -312,6 +330,25 @@ public enum Moderation {
         }
     }
 
+    /// What approving or dismissing is refused with when the post changed after the queue was read.
+    public static let changedSinceShown = "This post or its thread’s title was changed after you opened the queue: read it again below before you decide"
+
+    /// `QueueItem.shown`: a fingerprint of a thread's title and a post's text.
+    public static func shownFingerprint(threadTitle: String, bodyMarkdown: String) -> String {
+        String(Digest.base64URL(Digest.sha256(Array((threadTitle + "\u{0}" + bodyMarkdown).utf8))).prefix(22))
+    }
+
+    /// The fingerprint of `postID` and its thread's title as stored now.
+    static func currentFingerprint(_ conn: Connection, postID: Int64) throws -> String? {
+        struct Shown: RowDecodable {
+            let title: String, body: String
+            init(row: Row) throws { title = try row["title"]; body = try row["body_markdown"] }
+        }
+        return try conn.queryOne(Shown.self, """
+            SELECT t.title, p.body_markdown FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?
+            """, postID).map { shownFingerprint(threadTitle: $0.title, bodyMarkdown: $0.body) }
+    }
+
     /// What a held reply's "Hide" is refused with: it is approved or deleted in the queue.
     public static let heldPostCannotBeHidden = "This post is awaiting approval: approve it or delete it in the moderation queue"
 
@@ -365,8 +402,9 @@ public enum Moderation {
         }
     }
 
-    /// Moves a thread between the public network and an organisation's private space
-    /// (`organisationSlug` empty: public). The log's reason records where it went.
+    /// Moves a thread between the public network and a pathfinder's private space
+    /// (`organisationSlug` empty: public; only an organisation with a space, `PrivateSpaces`).
+    /// The log's reason records where it went.
     public static func moveThread(_ store: Store, actor: Actor, threadID: Int64, organisationSlug: String, reason: String,
                                   now: Date = Date()) throws {
         let reason = try checkedReason(reason, required: false)
@@ -376,7 +414,7 @@ public enum Moderation {
             var organisationID: Int64?
             var destination = "the public network"
             if !organisationSlug.isEmpty {
-                guard let id = try tx.scalar(Int64.self, "SELECT id FROM organisations WHERE slug = ?", organisationSlug) else {
+                guard let id = try PrivateSpaces.id(tx, slug: organisationSlug) else {
                     throw ModerationError.invalid(field: "organisation", message: "Choose where to move the thread")
                 }
                 organisationID = id

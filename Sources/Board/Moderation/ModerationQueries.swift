@@ -28,6 +28,11 @@ public struct QueueItem: Sendable, Equatable {
 
     /// Whether "Hide" may be offered: the rule `Moderation.decide(.hide)` asks.
     public var mayHide: Bool { Moderation.mayHide(postHeld: held, threadHeld: threadHeld) }
+
+    /// What the queue shows of the post (its thread's title and its text), as a short
+    /// fingerprint the decision form sends back (`Moderation.decide`'s `shown`), so that
+    /// approving or dismissing flags is refused when either changed after the page was read.
+    public var shown: String { Moderation.shownFingerprint(threadTitle: threadTitle, bodyMarkdown: bodyMarkdown) }
 }
 
 /// One line of the public moderation log.

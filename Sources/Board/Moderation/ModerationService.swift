@@ -55,6 +55,11 @@ public struct ModerationService: Sendable {
         try store.read { try Moderation.organisations($0) }
     }
 
+    /// Where a thread may be moved besides the public network: the private spaces, by name.
+    public func moveDestinations() throws -> [OrganisationChoice] {
+        try store.read { try PrivateSpaces.all($0) }
+    }
+
     /// The thread with `id` and its topics, or nil.
     public func thread(id: Int64) throws -> AdminThread? {
         try store.read { conn in
@@ -89,8 +94,9 @@ public struct ModerationService: Sendable {
 
     // MARK: Posts and threads
 
-    public func decide(by actor: Actor, postID: Int64, _ decision: PostDecision) throws {
-        try Moderation.decide(store, actor: actor, postID: postID, decision, now: clock.now())
+    /// - Parameter shown: what the page showed of the post (`QueueItem.shown`), if anything.
+    public func decide(by actor: Actor, postID: Int64, _ decision: PostDecision, shown: String? = nil) throws {
+        try Moderation.decide(store, actor: actor, postID: postID, decision, shown: shown, now: clock.now())
     }
 
     public func changeThread(by actor: Actor, threadID: Int64, _ change: ThreadChange, reason: String) throws {

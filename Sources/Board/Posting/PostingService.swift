@@ -1,10 +1,41 @@
 import Database
 import Foundation
 
+/// Which organisations have a private space: pathfinders. A thread is public to the network
+/// or private to one pathfinder organisation (DESIGN.md); a mentors' organisation or any other
+/// kind has members but no space. Starting a thread there, moving one there and the forms that
+/// offer either ask this one rule. (The move form offered every organisation, so an admin could
+/// move a thread into "the private space of" a mentors' organisation, which no one could post
+/// in and no page lists; found by the sweep.)
+public enum PrivateSpaces {
+    /// SQL condition: the `organisations` row aliased `o` has a private space.
+    static func held(by o: String) -> String { "\(o).kind = 'pathfinder'" }
+
+    /// Whether organisation `id` has a private space.
+    static func exists(_ conn: Connection, id: Int64) throws -> Bool {
+        try conn.scalar(Int.self, "SELECT count(*) FROM organisations o WHERE o.id = ? AND \(held(by: "o"))", id) != 0
+    }
+
+    /// The organisation with `slug` when it has a private space; nil otherwise.
+    static func id(_ conn: Connection, slug: String) throws -> Int64? {
+        try conn.scalar(Int64.self, "SELECT o.id FROM organisations o WHERE o.slug = ? AND \(held(by: "o"))", slug)
+    }
+
+    /// Every organisation with a private space, by name.
+    static func all(_ conn: Connection) throws -> [OrganisationChoice] {
+        try conn.query(OrganisationChoice.self, "SELECT o.id, o.slug, o.name FROM organisations o WHERE \(held(by: "o")) ORDER BY o.name")
+    }
+}
+
 /// An organisation's private space a thread can be started in.
 public struct Space: Sendable, Equatable, RowDecodable {
     public let id: Int64
     public let name: String
+
+    public init(id: Int64, name: String) {
+        self.id = id
+        self.name = name
+    }
 
     public init(row: Row) throws {
         id = try row["id"]
@@ -112,7 +143,7 @@ public struct PostingService: Sendable {
 
     /// The private spaces (pathfinder organisations) `actor` may start a thread in, by name.
     public func spaces(for actor: Actor) throws -> [Space] {
-        try store.read { try $0.query(Space.self, "SELECT id, name FROM organisations WHERE kind = 'pathfinder' ORDER BY name") }
+        try store.read { try PrivateSpaces.all($0) }.map { Space(id: $0.id, name: $0.name) }
             .filter { Policy.decide(actor, .startThread, .organisation($0.id)).isAllowed }
     }
 }

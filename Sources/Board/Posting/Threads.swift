@@ -241,12 +241,15 @@ public enum Threads {
             // A private space takes threads from those who may read it: the organisation's
             // members, its linked mentors and admins.
             if let organisationID {
-                guard try tx.scalar(Int.self, "SELECT count(*) FROM organisations WHERE id = ? AND kind = 'pathfinder'", organisationID) != 0,
+                guard try PrivateSpaces.exists(tx, id: organisationID),
                       try PageQueries.canReadSpace(tx, organisationID: organisationID, viewer: actor) else {
                     throw PostingError.spaceNotAllowed
                 }
             }
             if !problems.isEmpty { throw PostValidationError(problems: problems) }
+            if let earlier = try sameThreadSent(tx, authorID: userID, title: title, body: body, organisationID: organisationID, now: now) {
+                return earlier
+            }
             try tx.run("""
                 INSERT INTO threads(title, slug, author_id, organisation_id, briefing_item_id, created_at, last_activity_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -278,6 +281,8 @@ public enum Threads {
                 SELECT t.locked FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
                 """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
             if locked && !actor.isAdmin { throw PostingError.threadLocked }
+            // Before slow mode: the second of a double submit would be refused by the first.
+            if let earlier = try sameReplySent(tx, threadID: threadID, authorID: userID, body: body, now: now) { return earlier }
             if !actor.isAdmin, let wait = try Moderation.slowModeWait(tx, threadID: threadID, userID: userID, now: now) {
                 throw PostingError.slowMode(secondsLeft: Int(wait.rounded(.up)))
             }
@@ -371,6 +376,37 @@ public enum Threads {
     }
 
     // MARK: Shared steps
+
+    /// How long a form sent again counts as the same submission (`sameReplySent`, `sameThreadSent`).
+    public static let resubmitWindow: TimeInterval = 10 * 60
+
+    /// The author's newest post in the thread when it holds exactly `body` and was written in
+    /// the last `resubmitWindow` and not deleted: the same reply sent again (a double click on
+    /// "Post reply", a form re-sent after a slow answer or a reload), which is answered with
+    /// the first instead of a copy. Nobody posts the same words twice in a row on purpose.
+    static func sameReplySent(_ tx: Connection, threadID: Int64, authorID: Int64, body: String, now: Date) throws -> Int64? {
+        try tx.scalar(Int64.self, """
+            SELECT id FROM posts
+            WHERE id = (SELECT id FROM posts WHERE author_id = ?2 AND created_at > ?4 AND thread_id = ?1 ORDER BY id DESC LIMIT 1)
+              AND body_markdown = ?3 AND deleted_by_author = 0
+            """, threadID, authorID, body, now.addingTimeInterval(-resubmitWindow))
+    }
+
+    /// `sameReplySent` for a new thread: the author's newest thread, started in the last
+    /// `resubmitWindow` in the same space with the same title and opening words, and its
+    /// opening post not deleted.
+    static func sameThreadSent(_ tx: Connection, authorID: Int64, title: String, body: String, organisationID: Int64?,
+                               now: Date) throws -> (thread: Int64, post: Int64)? {
+        struct Earlier: RowDecodable {
+            let thread: Int64, post: Int64
+            init(row: Row) throws { thread = try row["thread_id"]; post = try row["post_id"] }
+        }
+        return try tx.queryOne(Earlier.self, """
+            SELECT t.id AS thread_id, p.id AS post_id FROM threads t JOIN posts p ON p.thread_id = t.id AND p.position = 1
+            WHERE t.id = (SELECT id FROM threads WHERE author_id = ?1 AND created_at > ?5 ORDER BY id DESC LIMIT 1)
+              AND t.title = ?2 AND p.body_markdown = ?3 AND t.organisation_id IS ?4 AND p.deleted_by_author = 0
+            """, authorID, title, body, organisationID, now.addingTimeInterval(-resubmitWindow)).map { ($0.thread, $0.post) }
+    }
 
     static func insertPost(_ tx: Connection, threadID: Int64, authorID: Int64, markdown: String, html: String,
                            replyTo: Int64?, at date: Date) throws -> Int64 {

@@ -499,14 +499,18 @@ extension AppContext {
     /// drop what was typed, so the sign-in page comes back in place, 403, with the text to copy
     /// inside its form (a mistyped password keeps it too), and signing in leads back to the page
     /// the form was on (`RequestContext.returnPath`), else to `formPath`. With nothing typed, or
-    /// part-way through a two-factor sign-in, it is the usual `signInRedirect`.
-    func signInToSend(_ context: RequestContext, typed: String, formPath: String) -> Response {
+    /// part-way through a two-factor sign-in, it is the usual `signInRedirect`. Every other form
+    /// answered with the way to sign in comes here too (`SignedOutForms`).
+    /// - Parameter post: the text was a post (the page says "not posted"); otherwise it was
+    ///   another form's words ("not saved").
+    func signInToSend(_ context: RequestContext, typed: String, formPath: String, post: Bool = true) -> Response {
         guard !typed.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !context.awaitingTwoFactor else {
             return context.signInRedirect()
         }
         let next = ReturnPath.validated(context.returnPath) ?? formPath
-        return context.finish(pages.account.signIn.response(InLayout(FormState(values: ["next": next, "kept": typed]), context),
-                                                            status: .forbidden))
+        var values = ["next": next, "kept": typed]
+        if !post { values["keptForm"] = "1" }
+        return context.finish(pages.account.signIn.response(InLayout(FormState(values: values), context), status: .forbidden))
     }
 }
 

@@ -90,7 +90,8 @@ struct AdminRoutes: RouteCollection {
                 return pages.confirm.response(InLayout(AdminConfirmView.deletion(preview), context, form: FormState()))
             default: throw HTTPError.badRequest("Choose a decision")
             }
-            try moderation.decide(by: context.actor, postID: postID, decision)
+            // What the queue showed of the post: approving or dismissing words changed since is refused.
+            try moderation.decide(by: context.actor, postID: postID, decision, shown: items["shown"])
             return context.redirect("/admin/queue", notice: notice)
         }
     }
@@ -444,7 +445,7 @@ struct AdminRoutes: RouteCollection {
     func threadPage(_ request: Request, refused: AdminThreadForm? = nil) -> (RequestContext, FormState, HTTPStatus) throws -> Response {
         { context, form, status in
             guard let thread = try moderation.thread(id: try request.id()) else { throw HTTPError.notFound }
-            let spaces = try app.accounts.organisations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: $0.id == thread.organisationID) }
+            let spaces = try moderation.moveDestinations().map { ChoiceRow(value: $0.slug, label: $0.name, selected: $0.id == thread.organisationID) }
             let topics = try app.network.topics.active().map { ChoiceRow(value: $0.slug, label: $0.name, selected: thread.topicSlugs.contains($0.slug)) }
             // Every value typed (the topics are several), which `form` keeps one of each.
             let typed = refused == nil ? [] : FormText.cleaned(try request.formItems())

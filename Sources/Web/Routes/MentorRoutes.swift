@@ -161,6 +161,8 @@ struct MentorRoutes: RouteCollection {
 
     func decline(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        // Signed out meanwhile: the way to sign in, with the note to copy (`SignedOutForms`).
+        guard context.account != nil else { return context.signInRedirect() }
         let threadID = try request.id()
         let submission = try app.checkedForm(request, context)
         guard case .valid(let items) = submission else {

@@ -95,13 +95,13 @@ struct ModerationRoutes: RouteCollection {
         let submission = try app.checkedForm(request, context)
         guard case .valid(let items) = submission else {
             // A refused token is answered 403 whatever the post: the check comes first.
-            guard let view = try? flagView(context, postID) else {
+            guard let view = try? flagView(context, postID, chosen: submission.items["reason"]) else {
                 return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
             }
             let form = FormState(items: submission.items, formMessage: CSRF.resubmitMessage)
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .forbidden))
         }
-        let view = try flagView(context, postID)
+        let view = try flagView(context, postID, chosen: items["reason"])
         guard let reason = FlagReason(rawValue: items["reason"] ?? "") else {
             let form = FormState(items: items, errors: [FieldError("reason", "Select what is wrong with the post")])
             return context.finish(pages.flag.response(InLayout(view, context, form: form), status: .unprocessableContent))
@@ -121,8 +121,10 @@ struct ModerationRoutes: RouteCollection {
     }
 
     /// The flag page for a post the actor may flag; 404 when they cannot see it, 403 (with why) otherwise.
-    func flagView(_ context: RequestContext, _ postID: Int64) throws -> FlagPageView {
+    /// - Parameter chosen: the reason the form came back with, kept chosen.
+    func flagView(_ context: RequestContext, _ postID: Int64, chosen: String? = nil) throws -> FlagPageView {
         guard context.actor.isSignedIn else { throw HTTPError(.forbidden, "Sign in to flag a post") }
-        return FlagPageView(postID: postID, threadTitle: try moderation.flaggableThreadTitle(postID: postID, by: context.actor))
+        return FlagPageView(postID: postID, threadTitle: try moderation.flaggableThreadTitle(postID: postID, by: context.actor),
+                            chosen: chosen)
     }
 }

@@ -44,6 +44,7 @@ struct AdminQueueView: KeyedTemplateRenderable {
             .list(items.map { item in
                 [
                     "postID": .int(Int(item.postID)), "threadID": .int(Int(item.threadID)), "threadTitle": .text(item.threadTitle),
+                    "shown": .text(item.shown),
                     "author": .text(item.authorHandle), "maySuspendAuthor": .bool(maySuspendAuthor(item)),
                     "authorSearch": .text(AdminUsersView.link(query: item.authorHandle)), "paragraphs": .list(Self.paragraphs(item.bodyMarkdown)), "held": .bool(item.held),
                     "hidden": .bool(item.hidden), "mayHide": .bool(item.mayHide), "since": .text(DateText.humanWithTime(item.since)),

@@ -41,6 +41,9 @@ struct ModerationPages: Sendable {
 struct FlagPageView: KeyedTemplateRenderable {
     let postID: Int64
     let threadTitle: String
+    /// The reason chosen when the form came back (a note missing for "Something else", a
+    /// refused token): it stays chosen.
+    var chosen: String?
 
     enum Key: String, CaseIterable, Sendable { case postID, threadTitle, reasons }
     static let templateKeys = TemplateKeys(Key.self)
@@ -49,7 +52,8 @@ struct FlagPageView: KeyedTemplateRenderable {
         switch key {
         case .postID: .int(Int(postID))
         case .threadTitle: .text(threadTitle)
-        case .reasons: .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label)] })
+        case .reasons:
+            .list(FlagReason.allCases.map { ["value": .text($0.rawValue), "label": .text($0.label), "checked": .bool($0.rawValue == chosen)] })
         }
     }
 }
