@@ -86,11 +86,11 @@ struct AddressConfirmationTests {
         try withTestNetwork(clock: TestClock()) { network in
             let ann = try network.member(handle: "ann")
             try network.confirmEmail(of: ann)
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: "wrong password")
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: "wrong password", address: "192.0.2.1")
                     == .invalid([FieldError("password", "Your password is not right")]))
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@example.org", password: TestNetwork.password)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@example.org", password: TestNetwork.password, address: "192.0.2.1")
                     == .invalid([FieldError("email", "That is already your email address")]))
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: TestNetwork.password)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: TestNetwork.password, address: "192.0.2.1")
                     == .linkSent(to: "ann@new.example"))
             let status = try #require(try network.accounts.emailStatus(userID: ann.id))
             #expect(status == EmailStatus(address: "ann@example.org", confirmed: true, pendingAddress: "ann@new.example"))
@@ -105,7 +105,7 @@ struct AddressConfirmationTests {
         try withTestNetwork(clock: TestClock()) { network in
             let ann = try network.member(handle: "ann")
             _ = try network.member(handle: "bob")
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "bob@example.org", password: TestNetwork.password)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "bob@example.org", password: TestNetwork.password, address: "192.0.2.1")
                     == .linkSent(to: "bob@example.org"))
             let token = try #require(try network.mailedToken(.confirmAddress, to: "bob@example.org"))
             #expect(try network.accounts.confirmEmail(token: token) == .addressTaken)

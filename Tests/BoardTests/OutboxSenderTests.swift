@@ -299,7 +299,7 @@ struct OutboxAccessTests {
             let ann = try network.member(handle: "ann")
             try network.confirmEmail(of: ann)
             let id = try network.queue(.passwordReset, to: ann)
-            #expect(try network.accounts.deleteAccount(userID: ann.id, password: TestNetwork.password))
+            #expect(try network.accounts.deleteAccount(userID: ann.id, password: TestNetwork.password, address: "192.0.2.1"))
             #expect(try network.sender(RecordingTransport()).deliverDue() == [.dropped(id, "the recipient's account was deleted")])
         }
     }

@@ -310,16 +310,18 @@ public struct Accounts: Sendable {
     // MARK: Password
 
     /// Changes the password and ends every other session of the user.
-    /// - Parameter keepingSession: the session the change was made from; it stays signed in.
-    public func changePassword(userID: Int64, current: String, new: String, keepingSession: Int64?) throws -> [FieldError] {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
-              let account = try account(id: userID)
-        else { return [FieldError("currentPassword", "Your account could not be found")] }
+    /// - Parameters:
+    ///   - keepingSession: the session the change was made from; it stays signed in.
+    ///   - address: the client's address, for the throttle on the current password (`confirmPassword`).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func changePassword(userID: Int64, current: String, new: String, keepingSession: Int64?,
+                               address: String) throws -> [FieldError] {
+        guard let account = try account(id: userID) else { return [FieldError("currentPassword", "Your account could not be found")] }
         var errors: [FieldError] = []
-        if current.isEmpty {
-            errors.append(FieldError("currentPassword", "Enter your current password"))
-        } else if !hasher.verify(current, against: stored) {
-            errors.append(FieldError("currentPassword", "Your current password is not right"))
+        switch try confirmPassword(userID: userID, current, address: address) {
+        case .confirmed: break
+        case .missing: errors.append(FieldError("currentPassword", "Enter your current password"))
+        case .wrong: errors.append(FieldError("currentPassword", "Your current password is not right"))
         }
         if new.isEmpty {
             errors.append(FieldError("newPassword", "Enter a new password"))
@@ -395,11 +397,11 @@ public struct Accounts: Sendable {
 
     /// Deletes an account: the person's details are scrubbed and every session ends; their
     /// posts stay, shown as by "former member" (users are never deleted, see Schema).
-    /// - Returns: false when the password is wrong.
-    public func deleteAccount(userID: Int64, password: String) throws -> Bool {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID) }),
-              hasher.verify(password, against: stored)
-        else { return false }
+    /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
+    /// - Returns: false when the password is wrong (or empty).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func deleteAccount(userID: Int64, password: String, address: String) throws -> Bool {
+        guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try anonymise(userID: userID)
         return true
     }

@@ -42,10 +42,12 @@ extension Accounts {
         return codes
     }
 
-    /// Turns two-factor off (password required).
-    public func disableTwoFactor(userID: Int64, password: String) throws -> Bool {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
-              hasher.verify(password, against: stored) else { return false }
+    /// Turns two-factor off (password required, `confirmPassword`).
+    /// - Parameter address: the client's address, for the throttle on the password.
+    /// - Returns: false when the password is wrong (or empty).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func disableTwoFactor(userID: Int64, password: String, address: String) throws -> Bool {
+        guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try store.write { tx in
             try tx.run("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)

@@ -94,25 +94,23 @@ extension Accounts {
     /// Asks to change the account's address: checks the password and the address, then mails a
     /// confirmation link to the new address. Whether another account has it is not said here
     /// (the link page says so if it is still taken when followed).
-    public func requestEmailChange(userID: Int64, newEmail: String, password: String) throws -> EmailChangeOutcome {
+    /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func requestEmailChange(userID: Int64, newEmail: String, password: String, address: String) throws -> EmailChangeOutcome {
         let email = newEmail.trimmingCharacters(in: .whitespaces)
         var errors: [FieldError] = []
-        guard let (current, hash) = try store.read({ conn -> (String, String)? in
-            var found: (String, String)?
-            try conn.forEach("SELECT email, password_hash FROM users WHERE id = ? AND deleted_at IS NULL", arguments: [userID]) { row in
-                found = (try row["email"], try row["password_hash"])
-            }
-            return found
+        guard let current = try store.read({
+            try $0.scalar(String.self, "SELECT email FROM users WHERE id = ? AND deleted_at IS NULL", userID)
         }) else { return .invalid([FieldError("email", "Your account could not be found")]) }
         if let problem = Self.emailProblem(email) {
             errors.append(FieldError("email", problem == "Enter your email address" ? "Enter your new email address" : problem))
         } else if email.lowercased() == current.lowercased() {
             errors.append(FieldError("email", "That is already your email address"))
         }
-        if password.isEmpty {
-            errors.append(FieldError("password", "Enter your password"))
-        } else if !hasher.verify(password, against: hash) {
-            errors.append(FieldError("password", "Your password is not right"))
+        switch try confirmPassword(userID: userID, password, address: address) {
+        case .confirmed: break
+        case .missing: errors.append(FieldError("password", "Enter your password"))
+        case .wrong: errors.append(FieldError("password", "Your password is not right"))
         }
         if !errors.isEmpty { return .invalid(errors) }
         let token = try AccountToken.make()

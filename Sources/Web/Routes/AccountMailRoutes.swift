@@ -138,7 +138,17 @@ struct AccountMailRoutes: RouteCollection {
             return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage)),
                                                              status: .forbidden))
         }
-        switch try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "") {
+        let outcome: Accounts.EmailChangeOutcome
+        do {
+            outcome = try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "",
+                                                      address: request.remoteAddress)
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(items: items, errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(pages.changeEmail.response(InLayout(page, context, form: form), status: .tooManyRequests),
+                                                        after: seconds))
+        }
+        switch outcome {
         case .linkSent:
             app.site.mailSender?.nudge()
             return context.redirect("/account", notice: .emailLinkSent)
