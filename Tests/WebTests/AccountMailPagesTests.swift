@@ -157,6 +157,33 @@ struct AccountMailPagesTests {
             #expect(try browser.get("/account").text.contains("ann@new.example: <strong>confirmed</strong>"))
         }
     }
+
+    /// Asking for another account's address is answered as asking for a free one, and the
+    /// other person is sent nothing: it used to mail them a confirmation link.
+    @Test func anotherAccountsAddressIsAnsweredAlikeAndItsOwnerMailedNothing() throws {
+        try withTestSite(clock: TestClock()) { site in
+            _ = try site.network.member(handle: "ann")
+            _ = try site.network.member(handle: "bob")
+            _ = try site.network.member(handle: "cat")
+            func ask(_ handle: String, for address: String) throws -> (ClientResponse, String) {
+                let browser = try site.signedIn(handle, landingOn: "/account/email")
+                let sent = try browser.post("/account/email", [("email", address), ("password", TestNetwork.password)])
+                return (sent, try browser.follow(sent).text)
+            }
+            let (taken, takenPage) = try ask("ann", for: "bob@example.org")
+            let (free, freePage) = try ask("cat", for: "cat@new.example")
+            #expect(taken.status == 303 && free.status == 303)
+            #expect(taken.header("location")?.hasPrefix("/account?notice=email-link-sent.") == true)
+            #expect(free.header("location")?.hasPrefix("/account?notice=email-link-sent.") == true)
+            #expect(takenPage.contains("We have sent a confirmation link to bob@example.org"))
+            #expect(freePage.contains("We have sent a confirmation link to cat@new.example"))
+            let kept = KeptMail()
+            try site.sendQueuedMail(into: kept)
+            #expect(kept.last(to: "cat@new.example") != nil)
+            #expect(kept.last(to: "bob@example.org") == nil, "bob is sent no link to move his address to ann's account")
+            #expect(try site.accounts.account(handle: "bob")?.email == "bob@example.org")
+        }
+    }
 }
 
 @Suite("/admin/outbox", .serialized, .timeLimit(.minutes(2)))

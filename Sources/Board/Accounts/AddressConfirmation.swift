@@ -29,6 +29,14 @@ extension Accounts {
         case addressTaken
     }
 
+    /// Whether an account other than `userID` has `email` (compared without case, as the column
+    /// is), deleted ones aside (theirs is `deleted-<id>@invalid`). The one rule for a change of
+    /// address: no link is mailed to such an address (`AccountToken.issue`, and again when the
+    /// message is sent, `securityMail(for:now:)`), and no link moves it (`confirmEmail`).
+    static func addressHeldByAnother(_ conn: Connection, _ email: String, userID: Int64) throws -> Bool {
+        try conn.scalar(Int.self, "SELECT 1 FROM users WHERE email = ? AND id <> ?", email, userID) != nil
+    }
+
     /// Whether and when the address was confirmed, and any change waiting.
     public func emailStatus(userID: Int64) throws -> EmailStatus? {
         let now = clock.now()
@@ -60,9 +68,7 @@ extension Accounts {
             }
             let changed = current.lowercased() != stored.email.lowercased()
             if changed {
-                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ? AND id <> ?", stored.email, stored.userID) != nil {
-                    return .addressTaken
-                }
+                if try Self.addressHeldByAnother(tx, stored.email, userID: stored.userID) { return .addressTaken }
                 try tx.run("UPDATE users SET email = ?, email_confirmed_at = ? WHERE id = ?", stored.email, now, stored.userID)
                 // The old address is told, so a change made by someone else does not go unseen.
                 try AccountNotice.queue(tx, .emailChanged, userID: stored.userID, to: current, newAddress: stored.email, now: now)
@@ -92,8 +98,10 @@ extension Accounts {
     }
 
     /// Asks to change the account's address: checks the password and the address, then mails a
-    /// confirmation link to the new address. Whether another account has it is not said here
-    /// (the link page says so if it is still taken when followed).
+    /// confirmation link to the new address. Whether another account has it is not said: the
+    /// answer, the account page and the limits are the same, but no link goes to an address
+    /// another account holds (`AccountToken.issue`), so its owner is sent nothing and nothing
+    /// can move it. The link page says so if an address was taken after its link went.
     /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
     /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
     public func requestEmailChange(userID: Int64, newEmail: String, password: String, address: String) throws -> EmailChangeOutcome {
