@@ -410,18 +410,37 @@ public struct Accounts: Sendable {
     /// is reserved at registration): it has no profile, so pages name it without a link.
     public static func isFormerMember(handle: String) -> Bool { handle.hasPrefix("former_") }
 
+    /// Scrubs a deleted account. What was the person's alone goes: their details, sessions,
+    /// two-factor codes, drafts, notifications, follows and mutes, saved posts, read marks,
+    /// pending confirmation and reset links, mail settings and mail (queued or sent, which names
+    /// their address), their mentor profile. What the community reads stays, under "former
+    /// member": their threads and posts (and those posts' earlier versions), their flags and
+    /// "This helped" marks (counted on others' posts), the moderation log, and other people's
+    /// notifications of what they did. Quotes of their posts in other people's replies are
+    /// those people's words and are left as written (docs/security.md, "Deleted accounts").
     func anonymise(userID: Int64) throws {
         let now = clock.now()
         try store.write { tx in
             try tx.run("""
                 UPDATE users SET handle = 'former_' || id, display_name = 'former member',
                        email = 'deleted-' || id || '@invalid', password_hash = '!', bio = '',
-                       organisation_id = NULL, totp_secret = NULL, totp_enabled_at = NULL,
+                       organisation_id = NULL, previous_organisation_id = NULL, organisation_confirmed = 1,
+                       email_confirmed_at = NULL, totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
                        deleted_at = ? WHERE id = ?
                 """, now, userID)
             try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
             try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM drafts WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notifications WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM subscriptions WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM bookmarks WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM thread_visits WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM account_tokens WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notification_settings WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notification_mail_settings WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM weekly_briefing_opt_outs WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM mail_outbox WHERE user_id = ?", userID)
             // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
             // mentor or a thread's (the ending logged as their own act, as the CLI's changes are).
             try Moderation.endMentorWork(tx, userID: userID, actorID: userID, reason: "Account deleted", now: now)
