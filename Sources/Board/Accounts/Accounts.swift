@@ -22,6 +22,8 @@ public struct Accounts: Sendable {
     public let limits: AccountLimits
     /// "Require sign-in to read", asked on every request, read from the database at most once a second.
     let readingGate = CachedSetting(lifetime: 1)
+    /// Whether registration is open (`registrationIsOpen`), for every signed-out page's header.
+    let registrationGate = CachedSetting(lifetime: 1)
 
     public init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system, limits: AccountLimits = AccountLimits()) {
         self.store = store
@@ -40,6 +42,14 @@ public struct Accounts: Sendable {
     /// The instance's registration mode (setting `registration`).
     public func registrationMode() throws -> RegistrationMode {
         try store.read { try Self.registrationMode($0) }
+    }
+
+    /// Whether anyone may register without an invite (the mode is `open`): the only time the
+    /// pages offer "Register" (an invite carries its own link). Every signed-out page asks, so
+    /// the answer is read from the database at most once a second, and at once after a change
+    /// of setting in this process.
+    public func registrationIsOpen() throws -> Bool {
+        try registrationGate.value(now: Date()) { try registrationMode() == .open }
     }
 
     static func registrationMode(_ conn: Connection) throws -> RegistrationMode {
