@@ -93,4 +93,26 @@ struct AccountDeletionTests {
             #expect(page.text.contains("former member"))
         }
     }
+
+    /// The only admin could delete their account and leave the network with nobody to approve
+    /// posts, answer flags or make a new admin. They are asked to make another admin first.
+    @Test func theOnlyAdminCannotLeave() throws {
+        try withTestSite(clock: TestClock()) { site in
+            let admin = try site.network.admin()
+            let browser = try site.signedIn("admin", landingOn: "/account/data")
+            let refused = try browser.post("/account/delete", [("password", TestNetwork.password), ("confirm", "yes")])
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("You are the only admin of this network, so your account cannot be deleted yet."))
+            #expect(refused.text.contains("value=\"yes\" checked"))
+            #expect(try site.accounts.account(id: admin.id) != nil)
+
+            _ = try site.network.admin(handle: "second_admin")
+            try browser.get("/account/data")
+            #expect(try browser.post("/account/delete", [("password", TestNetwork.password), ("confirm", "yes")]).status == 303)
+            #expect(try site.accounts.account(id: admin.id) == nil)
+            // The last one left stays.
+            let last = try site.signedIn("second_admin", landingOn: "/account/data")
+            #expect(try last.post("/account/delete", [("password", TestNetwork.password), ("confirm", "yes")]).status == 403)
+        }
+    }
 }

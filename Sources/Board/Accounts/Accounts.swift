@@ -407,14 +407,30 @@ public struct Accounts: Sendable {
 
     /// Deletes an account: the person's details are scrubbed and every session ends; their
     /// posts stay, shown as by "former member" (users are never deleted, see Schema).
+    ///
+    /// The network's only admin may not leave: nobody would be left to approve new members'
+    /// posts, answer flags or change a setting, and no page could make a new admin. They make
+    /// someone else an admin first (`onlyAdminCannotLeave`).
     /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
     /// - Returns: false when the password is wrong (or empty).
-    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    /// - Throws: `ProfileError.denied` for the only admin; `PasswordAttemptsThrottled` after too
+    ///   many wrong passwords.
     public func deleteAccount(userID: Int64, password: String, address: String) throws -> Bool {
+        let onlyAdmin = try store.read { conn in
+            try conn.scalar(Bool.self, """
+                SELECT role = 'admin' AND NOT EXISTS (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.deleted_at IS NULL AND o.id <> u.id)
+                FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
+                """, userID) ?? false
+        }
+        if onlyAdmin { throw ProfileError.denied(Self.onlyAdminCannotLeave) }
         guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try anonymise(userID: userID)
         return true
     }
+
+    /// Why the network's only admin cannot delete their account.
+    public static let onlyAdminCannotLeave = "You are the only admin of this network, so your account cannot be deleted yet. "
+        + "Make another member an admin first (on the Users page of the admin pages), then delete your account"
 
     /// Whether `handle` is a deleted account's (`anonymise` renames it `former_<id>`; the prefix
     /// is reserved at registration): it has no profile, so pages name it without a link.

@@ -342,6 +342,8 @@ struct AccountRoutes: RouteCollection {
             let form = FormState(items: items, errors: [throttled.fieldError("password", seconds: seconds)])
             return context.finish(ThrottleWait.retrying(pages.data.response(InLayout(form, context), status: .tooManyRequests),
                                                         after: seconds))
+        } catch ProfileError.denied(let reason) {
+            return context.finish(pages.data.response(InLayout(FormState(items: items, formMessage: reason), context), status: .forbidden))
         }
         if !errors.isEmpty {
             return context.finish(pages.data.response(InLayout(FormState(items: items, errors: errors), context), status: .unprocessableContent))
