@@ -379,9 +379,21 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(twoFactorPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                     status: .forbidden))
         }
-        guard let codes = try accounts.confirmTwoFactor(userID: account.id, code: submission.items["code"] ?? "") else {
-            let form = FormState(errors: [FieldError("code", "The code is not right. Enter the 6-digit code your app shows now")])
-            return try context.finish(twoFactorPage(context, account, form: form, status: .unprocessableContent))
+        let outcome: Accounts.TwoFactorEnrolment
+        do {
+            outcome = try accounts.confirmTwoFactor(userID: account.id, code: submission.items["code"] ?? "",
+                                                    password: submission.items["password"] ?? "", address: request.remoteAddress)
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(try twoFactorPage(context, account, form: form, status: .tooManyRequests),
+                                                        after: seconds))
+        }
+        let codes: [String]
+        switch outcome {
+        case .enabled(let recoveryCodes): codes = recoveryCodes
+        case .invalid(let errors):
+            return try context.finish(twoFactorPage(context, account, form: FormState(errors: errors), status: .unprocessableContent))
         }
         guard let updated = try accounts.account(id: account.id) else { return context.signInRedirect() }
         return try context.finish(twoFactorPage(context, updated, form: FormState(), recoveryCodes: codes))
