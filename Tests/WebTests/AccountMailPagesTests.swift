@@ -54,8 +54,16 @@ struct AccountMailPagesTests {
             #expect(message.unsubscribeURL == nil)
             #expect(message.html.contains("Confirm your email address"))
             let link = try #require(kept.link(to: "newcomer@example.org", startingWith: "/confirm-email/"))
-            // Works without signing in.
-            let confirmed = try site.browser().get(link)
+            // Opening the link changes nothing (mail scanners open every link): it shows the
+            // address and a button, which works without signing in.
+            let follower = site.browser()
+            let opened = try follower.get(link)
+            #expect(opened.status == 200)
+            #expect(opened.text.contains("<button class=\"button\" type=\"submit\">Confirm newcomer@example.org</button>"))
+            #expect(try site.browser().get(link).status == 200, "opened twice, still unused")
+            #expect(try browser.get("/account").text.contains("not confirmed yet"))
+            #expect(try follower.post(link, [], csrf: "").status == 403, "the button carries the form's token")
+            let confirmed = try follower.post(link, [])
             #expect(confirmed.status == 200)
             #expect(confirmed.text.contains("newcomer@example.org is confirmed"))
             #expect(try browser.get("/account").text.contains("<strong>confirmed</strong>"))
@@ -153,7 +161,10 @@ struct AccountMailPagesTests {
             let kept = KeptMail()
             try site.sendQueuedMail(into: kept)
             let link = try #require(kept.link(to: "ann@new.example", startingWith: "/confirm-email/"))
-            #expect(try browser.get(link).text.contains("Your email address is now ann@new.example"))
+            #expect(try browser.get(link).text.contains("Confirm ann@new.example"))
+            #expect(try site.accounts.account(handle: "ann")?.email == "ann@example.org", "opening changed nothing")
+            try browser.get(link)
+            #expect(try browser.post(link, []).text.contains("Your email address is now ann@new.example"))
             #expect(try browser.get("/account").text.contains("ann@new.example: <strong>confirmed</strong>"))
         }
     }

@@ -54,7 +54,27 @@ extension Accounts {
         }
     }
 
-    /// Follows a confirmation link, signed in or not.
+    public enum ConfirmationLink: Sendable, Equatable {
+        /// The link can be used: it confirms `address`.
+        case live(address: String)
+        case unusable(AccountToken.Problem)
+    }
+
+    /// What a confirmation link would confirm, without using it: the page the link opens shows
+    /// the address and a button, and only the button (`confirmEmail`) confirms. Mail scanners
+    /// open every link in a message; if opening one confirmed, a scanner at a mistyped but real
+    /// address would confirm it for its owner, and that stranger would then get the reset links.
+    public func confirmationLink(token: String) throws -> ConfirmationLink {
+        let now = clock.now()
+        return try store.read { conn in
+            switch try AccountToken.find(conn, token, purpose: .confirmAddress, now: now) {
+            case .failure(let error): .unusable(error.problem)
+            case .success(let stored): .live(address: stored.email)
+            }
+        }
+    }
+
+    /// Confirms the address of a confirmation link (its page's button), signed in or not.
     public func confirmEmail(token: String) throws -> ConfirmOutcome {
         let now = clock.now()
         return try store.write { tx in
