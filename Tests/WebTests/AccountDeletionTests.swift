@@ -115,4 +115,33 @@ struct AccountDeletionTests {
             #expect(try last.post("/account/delete", [("password", TestNetwork.password), ("confirm", "yes")]).status == 403)
         }
     }
+
+    /// A member who asked to join an organisation and then left: the admins' notification of the
+    /// request stayed unread, counted in their header, leading to a request no page lists.
+    @Test func leavingSettlesTheAdminsNoticeOfAMembershipRequest() throws {
+        try withTestSite(clock: TestClock(), registration: .open) { site in
+            let organisation = try site.network.organisation()
+            _ = try site.network.admin()
+            let browser = site.browser()
+            try browser.get("/register")
+            #expect(try browser.post("/register", [("invite", ""), ("handle", "joiner"), ("displayName", "Joiner"), ("email", "joiner@example.org"),
+                                                   ("password", TestNetwork.password), ("organisation", organisation.slug)]).status == 303)
+            func unread() throws -> Int {
+                try site.store.read {
+                    try $0.scalar(Int.self, """
+                        SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id
+                         WHERE u.handle = 'admin' AND n.kind = 'organisation_requested' AND n.read_at IS NULL
+                        """)
+                } ?? -1
+            }
+            #expect(try unread() == 1)
+            #expect(try site.signIn(browser, "joiner").status == 303)
+            site.clock.advance(1)
+            try browser.get("/account/data")
+            #expect(try browser.post("/account/delete", [("password", TestNetwork.password), ("confirm", "yes")]).status == 303)
+            #expect(try unread() == 0)
+            let admin = try site.signedIn("admin")
+            #expect(!(try admin.get("/").text.contains("id=\"unread-count\"")), "nothing unread in the admin's header")
+        }
+    }
 }

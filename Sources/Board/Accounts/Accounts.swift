@@ -467,6 +467,8 @@ public struct Accounts: Sendable {
             try tx.run("DELETE FROM notification_mail_settings WHERE user_id = ?", userID)
             try tx.run("DELETE FROM weekly_briefing_opt_outs WHERE user_id = ?", userID)
             try tx.run("DELETE FROM mail_outbox WHERE user_id = ?", userID)
+            // A membership request leaves with them: the admins' notice of it is settled.
+            try Notifications.adminWorkDone(tx, .membership(userID: userID), now: now)
             // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
             // mentor or a thread's (the ending logged as their own act, as the CLI's changes are).
             try Moderation.endMentorWork(tx, userID: userID, actorID: userID, reason: "Account deleted", now: now)
