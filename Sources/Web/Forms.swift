@@ -66,6 +66,8 @@ struct LayoutContext: KeyedTemplateRenderable {
     var startThreadRefusal: String?
     /// What the viewer may do on the network (`ViewerCapabilities`, the rule the handlers ask).
     let capabilities: ViewerCapabilities
+    /// Offer "Register" (`RequestContext.registrationOpen`): the header's link and the sign-in page's.
+    var registrationOpen = false
 
     init(_ context: RequestContext) {
         account = context.account
@@ -74,6 +76,7 @@ struct LayoutContext: KeyedTemplateRenderable {
         returnPath = context.returnPath
         awaitingModeration = context.awaitingModeration
         notice = context.notice
+        registrationOpen = context.registrationOpen
         capabilities = ViewerCapabilities(context.actor)
         if context.account != nil, !capabilities.startThread {
             startThreadRefusal = capabilities.restriction ?? "You cannot start a thread at the moment."
@@ -82,7 +85,7 @@ struct LayoutContext: KeyedTemplateRenderable {
 
     enum Key: String, CaseIterable, Sendable {
         case currentUser, csrfToken, unreadNotifications, awaitingModeration, siteNotice, siteNoticeIsSuccess
-        case startThreadRefusal, mayStartThread, restriction, signInQuery
+        case startThreadRefusal, mayStartThread, restriction, signInQuery, registrationOpen
     }
     static let templateKeys = TemplateKeys(Key.self)
 
@@ -99,6 +102,7 @@ struct LayoutContext: KeyedTemplateRenderable {
         case .mayStartThread: return .bool(capabilities.startThread)
         case .restriction: return capabilities.restriction.map { .text($0) }
         case .signInQuery: return ReturnPath.validated(returnPath).map { .text("?next=" + FormDecoder.encode($0)) }
+        case .registrationOpen: return .bool(registrationOpen)
         }
     }
 }

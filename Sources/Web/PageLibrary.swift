@@ -66,8 +66,10 @@ struct PageLibrary: Sendable {
 
     /// An error page in the layout, with the status's heading and the message.
     /// - Parameter reference: the request id, shown so a report can be matched to the logs.
-    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil) -> Response {
-        error.response(ErrorPage(status: status, message: message, reference: reference), status: status)
+    /// An error page with the visitor's header.
+    /// - Parameter registrationOpen: offer "Register" in it (`Accounts.registrationIsOpen`).
+    func errorResponse(_ status: HTTPStatus, _ message: String, reference: String? = nil, registrationOpen: Bool = false) -> Response {
+        error.response(ErrorPage(status: status, message: message, reference: reference, registrationOpen: registrationOpen), status: status)
     }
 
     /// An error page with the header of the person asking (signed in or not).
@@ -102,6 +104,9 @@ struct ErrorPage: KeyedTemplateRenderable {
     /// What the person typed in a form that was refused and cannot be shown again (a thread
     /// locked meanwhile): shown read-only to copy, so nothing typed is lost.
     var keptText: String?
+    /// For a page without a request's layout context: the visitor's header offers "Register"
+    /// (the layout key `LayoutContext` answers on every other page).
+    var registrationOpen = false
 
     var heading: String {
         switch status.code {
@@ -133,7 +138,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         }
     }
 
-    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference, keptText }
+    enum Key: String, CaseIterable, Sendable { case heading, message, advice, code, reason, reference, keptText, registrationOpen }
     static let templateKeys = TemplateKeys(Key.self)
 
     func templateValue(for key: Key) -> TemplateValue? {
@@ -145,6 +150,7 @@ struct ErrorPage: KeyedTemplateRenderable {
         case .reason: .text(status.reason)
         case .reference: .text(reference)
         case .keptText: keptText.flatMap { $0.isEmpty ? nil : .text($0) }
+        case .registrationOpen: registrationOpen ? .bool(true) : nil
         }
     }
 }

@@ -87,6 +87,9 @@ struct RequestContext: Sendable {
     /// (the password was right): pages that need an account send the person back to that step,
     /// not to the password (`signInRedirect`).
     var awaitingTwoFactor = false
+    /// Signed out and registration is open (`Accounts.registrationIsOpen`): the header and the
+    /// sign-in page offer "Register" only then.
+    var registrationOpen = false
 
     var account: Account? { session?.account }
     var viewer: Viewer { actor.viewer }
@@ -126,6 +129,7 @@ extension AppContext {
         let now = accounts.clock.now()
         return RequestContext(session: nil, actor: .visitor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                               cookies: cookies, setCookies: presession.setCookie.map { [$0] } ?? [], returnPath: ReturnPath.of(request),
-                              now: now, notice: Notice.shown(in: request, secret: secret, now: now), awaitingTwoFactor: awaitingTwoFactor)
+                              now: now, notice: Notice.shown(in: request, secret: secret, now: now), awaitingTwoFactor: awaitingTwoFactor,
+                              registrationOpen: try accounts.registrationIsOpen())
     }
 }

@@ -88,9 +88,11 @@ public enum WebApplication {
         let pages = try PageLibrary(directory: site.templatesDirectory)
         return { status, message, request in
             let reference = request.flatMap { $0.requestID == 0 ? nil : $0.reference }
-            guard let request, status != .serviceUnavailable,
-                  let context = try? signedInContext(for: request, network: network) else {
-                return pages.errorResponse(status, message, reference: reference)
+            guard let request, status != .serviceUnavailable else { return pages.errorResponse(status, message, reference: reference) }
+            guard let context = try? signedInContext(for: request, network: network) else {
+                // A visitor: "Register" only when registration is open (read at most once a second).
+                let open = (try? network.accounts.registrationIsOpen()) ?? false
+                return pages.errorResponse(status, message, reference: reference, registrationOpen: open)
             }
             return pages.errorResponse(status, message, reference: reference, in: context)
         }

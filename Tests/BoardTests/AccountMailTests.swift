@@ -86,11 +86,11 @@ struct AddressConfirmationTests {
         try withTestNetwork(clock: TestClock()) { network in
             let ann = try network.member(handle: "ann")
             try network.confirmEmail(of: ann)
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: "wrong password")
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: "wrong password", address: "192.0.2.1")
                     == .invalid([FieldError("password", "Your password is not right")]))
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@example.org", password: TestNetwork.password)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@example.org", password: TestNetwork.password, address: "192.0.2.1")
                     == .invalid([FieldError("email", "That is already your email address")]))
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: TestNetwork.password)
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "ann@new.example", password: TestNetwork.password, address: "192.0.2.1")
                     == .linkSent(to: "ann@new.example"))
             let status = try #require(try network.accounts.emailStatus(userID: ann.id))
             #expect(status == EmailStatus(address: "ann@example.org", confirmed: true, pendingAddress: "ann@new.example"))
@@ -101,15 +101,45 @@ struct AddressConfirmationTests {
         }
     }
 
+    /// Another account's address: the asker is answered as for any address (the change waits
+    /// for its link, the limits count it), and its owner is sent nothing, least of all a link.
+    @Test func aChangeToAnotherAccountsAddressMailsItsOwnerNothing() throws {
+        try withTestNetwork(clock: TestClock()) { network in
+            let ann = try network.member(handle: "ann")
+            let bob = try network.member(handle: "bob")
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "BOB@example.org", password: TestNetwork.password, address: "192.0.2.1")
+                    == .linkSent(to: "BOB@example.org"))
+            #expect(try network.accounts.emailStatus(userID: ann.id)?.pendingAddress == "BOB@example.org")
+            #expect(try network.queuedCount(.confirmAddress) == 0)
+            // A new link is as limited as after any change, and is not mailed either.
+            network.clock.advance(61)
+            #expect(try network.accounts.resendConfirmation(userID: ann.id) == .sent(to: "BOB@example.org"))
+            #expect(try network.queuedCount(.confirmAddress) == 0)
+            #expect(try network.accounts.resendConfirmation(userID: ann.id) == .tooSoon)
+            #expect(try network.accounts.account(id: ann.id)?.email == "ann@example.org")
+            #expect(try network.accounts.account(id: bob.id)?.email == "bob@example.org")
+        }
+    }
+
+    /// Free when asked, taken before the link went or was followed: the message is dropped
+    /// unsent, and a link followed anyway changes nothing.
     @Test func aChangeToAnAddressTakenMeanwhileChangesNothing() throws {
         try withTestNetwork(clock: TestClock()) { network in
             let ann = try network.member(handle: "ann")
-            _ = try network.member(handle: "bob")
-            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "bob@example.org", password: TestNetwork.password)
-                    == .linkSent(to: "bob@example.org"))
-            let token = try #require(try network.mailedToken(.confirmAddress, to: "bob@example.org"))
+            let bob = try network.member(handle: "bob")
+            #expect(try network.accounts.requestEmailChange(userID: ann.id, newEmail: "shared@example.org", password: TestNetwork.password, address: "192.0.2.1")
+                    == .linkSent(to: "shared@example.org"))
+            let token = try #require(try network.mailedToken(.confirmAddress, to: "shared@example.org"))
+            try network.store.write { try $0.run("UPDATE users SET email = 'shared@example.org' WHERE id = ?", bob.id) }
+            let item = try #require(try OutboxService(store: network.store, clock: network.accounts.clock).list(state: .queued).last)
+            guard case .failure(let drop) = try network.accounts.securityMail(for: item, now: network.clock.now) else {
+                Issue.record("a link to another account's address would be sent")
+                return
+            }
+            #expect(drop.reason == "the address belongs to another account")
             #expect(try network.accounts.confirmEmail(token: token) == .addressTaken)
             #expect(try network.accounts.account(id: ann.id)?.email == "ann@example.org")
+            #expect(try network.accounts.account(id: bob.id)?.email == "shared@example.org")
         }
     }
 }

@@ -157,7 +157,7 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
             let world = try PostingCast(network)
             let (threadID, postID) = try world.thread()
             try world.store.write { try $0.run("UPDATE threads SET locked = 1 WHERE id = ?", threadID) }
-            #expect(throws: PostingError.threadLocked) { try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Late") }
+            #expect(throws: PostingError.refused("This thread is locked, so no one can reply")) { try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Late") }
             #expect(throws: PostingError.threadLocked) { try Threads.edit(world.store, by: world.member, postID: postID, body: "Changed") }
             _ = try Threads.reply(world.store, by: world.admin, threadID: threadID, body: "Locking this, see the briefing.")
             try world.store.write { tx in

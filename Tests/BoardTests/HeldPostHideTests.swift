@@ -28,6 +28,34 @@ import TestSupport
         try network.store.read { try $0.scalar(Int.self, "SELECT reply_count FROM threads WHERE id = ?", thread.id) } ?? -1
     }
 
+    /// Hiding a held opening post turns its thread down: the state `Policy` reads says so
+    /// (`Resource.ThreadState.turnedDown`), and the reply's write refuses its author by the same
+    /// rule that takes the form off the page (`Policy.replyRefusal`); an admin may still answer.
+    @Test func aTurnedDownThreadTakesNoReplyButAnAdmins() throws {
+        try withTestNetwork { network in
+            let asker = try network.member(handle: "asker")
+            let admin = try network.admin()
+            let actor = Actor(userID: admin.id, role: .admin)
+            let thread = try network.thread(by: asker, title: "Can we skip the tender?")
+            try network.store.write { try $0.run("UPDATE posts SET held_for_approval = 1 WHERE id = ?", thread.openingPostID) }
+            let held = try #require(try network.store.read { try Resource.ThreadState.load($0, id: thread.id) })
+            #expect(held.held && !held.turnedDown)
+            try Threads.reply(network.store, by: asker.viewer, threadID: thread.id, body: "More detail while I wait")
+
+            try Moderation.decide(network.store, actor: actor, postID: thread.openingPostID, .hide(reason: "Ask in the procurement thread"),
+                                  now: network.clock.now)
+            let turnedDown = try #require(try network.store.read { try Resource.ThreadState.load($0, id: thread.id) })
+            #expect(turnedDown.held && turnedDown.turnedDown && !turnedDown.hidden)
+            #expect(throws: PostingError.refused(Policy.turnedDownNoReplies)) {
+                try Threads.reply(network.store, by: asker.viewer, threadID: thread.id, body: "But surely we can?")
+            }
+            try Threads.reply(network.store, by: admin.viewer, threadID: thread.id, body: "The procurement thread has your answer")
+            // Restored, it is awaiting approval again and takes its author's replies.
+            try Moderation.decide(network.store, actor: actor, postID: thread.openingPostID, .restore(reason: ""), now: network.clock.now)
+            #expect(try network.store.read { try Resource.ThreadState.load($0, id: thread.id) }?.turnedDown == false)
+        }
+    }
+
     @Test func hidingAHeldPostIsRefusedAndChangesNothing() throws {
         try withTestNetwork { network in
             let asker = try network.member(handle: "asker")

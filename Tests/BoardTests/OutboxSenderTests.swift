@@ -299,8 +299,16 @@ struct OutboxAccessTests {
             let ann = try network.member(handle: "ann")
             try network.confirmEmail(of: ann)
             let id = try network.queue(.passwordReset, to: ann)
-            #expect(try network.accounts.deleteAccount(userID: ann.id, password: TestNetwork.password))
+            // The sender asks again: an account deleted after its message was queued gets nothing.
+            let now = network.clock.now
+            try network.store.write { try $0.run("UPDATE users SET deleted_at = ? WHERE id = ?", now, ann.id) }
             #expect(try network.sender(RecordingTransport()).deliverDue() == [.dropped(id, "the recipient's account was deleted")])
+            // Deleting an account takes its queued messages with it (they name its address).
+            let bob = try network.member(handle: "bob")
+            try network.confirmEmail(of: bob)
+            try network.queue(.passwordReset, to: bob)
+            #expect(try network.accounts.deleteAccount(userID: bob.id, password: TestNetwork.password, address: "192.0.2.1"))
+            #expect(try network.sender(RecordingTransport()).deliverDue() == [])
         }
     }
 }

@@ -27,7 +27,7 @@ import Testing
     }
 
     enum State: String, CaseIterable, Sendable {
-        case publicThreadOwn, publicThreadOthers, privateThread, lockedThread, hiddenThread
+        case publicThreadOwn, publicThreadOthers, privateThread, lockedThread, hiddenThread, heldThreadOwn, turnedDownThreadOwn
         case ownPost, othersPost, ownPostInLocked, hiddenOthersPost, privatePost
     }
 
@@ -42,6 +42,8 @@ import Testing
         case .privateThread: return .thread(.init(authorID: other, organisationID: org))
         case .lockedThread: return .thread(.init(authorID: other, locked: true))
         case .hiddenThread: return .thread(.init(authorID: other, hidden: true))
+        case .heldThreadOwn: return .thread(.init(authorID: me, held: true))
+        case .turnedDownThreadOwn: return .thread(.init(authorID: me, held: true, turnedDown: true))
         case .ownPost: return .post(.init(authorID: me, thread: open))
         case .othersPost: return .post(.init(authorID: other, thread: open))
         case .ownPostInLocked: return .post(.init(authorID: me, thread: .init(authorID: other, locked: true)))
@@ -80,6 +82,10 @@ import Testing
         (.pathfinderMember, .reply, .privateThread, .allowed),
         (.linkedMentor, .reply, .privateThread, .allowed),
         (.suspendedPathfinderMember, .reply, .privateThread, .denied),
+        (.member, .reply, .heldThreadOwn, .allowed),
+        (.member, .read, .turnedDownThreadOwn, .allowed),
+        (.member, .reply, .turnedDownThreadOwn, .denied),  // its author: the question was turned down
+        (.admin, .reply, .turnedDownThreadOwn, .allowed),  // an admin may still answer its author
         // Editing posts
         (.member, .editPost, .ownPost, .allowed),
         (.member, .editPost, .othersPost, .denied),

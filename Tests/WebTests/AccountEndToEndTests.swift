@@ -372,7 +372,7 @@ struct AccountEndToEndTests {
             let secretText = try #require(try world.accounts.pendingTwoFactorSecret(userID: account.id))
             #expect(setup.text.contains("<code>\(secretText)</code>"))
             let secret = try #require(try world.store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ?", account.id) })
-            let confirmed = try browser.post("/account/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now))])
+            let confirmed = try browser.post("/account/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now)), ("password", TestNetwork.password)])
             #expect(confirmed.status == 200)
             #expect(confirmed.text.contains("Keep these recovery codes"))
             let recovery = confirmed.text.components(separatedBy: "<li><code>").dropFirst().compactMap { $0.components(separatedBy: "</code>").first }
@@ -406,6 +406,37 @@ struct AccountEndToEndTests {
             _ = try world.signIn(fourth, "two_step")
             try fourth.get("/sign-in/two-factor")
             #expect(try fourth.post("/sign-in/two-factor", [("code", recovery[0])]).status == 422)
+        }
+    }
+
+    /// Turning two-factor on asked for nothing but the code: someone holding only a session
+    /// could put their own authenticator on the account and lock its owner out for good (a reset
+    /// link still asks for the code). It asks for the password too (`Accounts.confirmPassword`).
+    @Test func turningTwoFactorOnAsksForThePassword() throws {
+        try withTestSite(clock: TestClock(), registration: .open) { world in
+            let browser = world.browser()
+            try world.register(browser, handle: "two_step")
+            world.clock.advance(1)
+            try browser.get("/account/two-factor")
+            #expect(try browser.post("/account/two-factor/start", []).status == 303)
+            let setup = try browser.get("/account/two-factor")
+            #expect(setup.text.contains("autocomplete=\"current-password\""))
+            let account = try #require(try world.accounts.account(handle: "two_step"))
+            let secret = try #require(try world.store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ?", account.id) })
+            let code = TOTP.code(secret: Array(secret), at: world.clock.now)
+            let missing = try browser.post("/account/two-factor", [("code", code)])
+            #expect(missing.status == 422)
+            #expect(missing.text.contains("Enter your password"))
+            let wrong = try browser.post("/account/two-factor", [("code", code), ("password", "not my password")])
+            #expect(wrong.status == 422)
+            #expect(wrong.text.contains("Your password is not right"))
+            #expect(try world.accounts.account(id: account.id)?.twoFactorEnabled == false)
+            // Starting again while it is on changes nothing.
+            let on = try browser.post("/account/two-factor", [("code", code), ("password", TestNetwork.password)])
+            #expect(on.status == 200)
+            #expect(try world.accounts.account(id: account.id)?.twoFactorEnabled == true)
+            _ = try world.accounts.beginTwoFactorSetup(userID: account.id)
+            #expect(try world.accounts.account(id: account.id)?.twoFactorEnabled == true)
         }
     }
 

@@ -54,8 +54,16 @@ struct AccountMailPagesTests {
             #expect(message.unsubscribeURL == nil)
             #expect(message.html.contains("Confirm your email address"))
             let link = try #require(kept.link(to: "newcomer@example.org", startingWith: "/confirm-email/"))
-            // Works without signing in.
-            let confirmed = try site.browser().get(link)
+            // Opening the link changes nothing (mail scanners open every link): it shows the
+            // address and a button, which works without signing in.
+            let follower = site.browser()
+            let opened = try follower.get(link)
+            #expect(opened.status == 200)
+            #expect(opened.text.contains("<button class=\"button\" type=\"submit\">Confirm newcomer@example.org</button>"))
+            #expect(try site.browser().get(link).status == 200, "opened twice, still unused")
+            #expect(try browser.get("/account").text.contains("not confirmed yet"))
+            #expect(try follower.post(link, [], csrf: "").status == 403, "the button carries the form's token")
+            let confirmed = try follower.post(link, [])
             #expect(confirmed.status == 200)
             #expect(confirmed.text.contains("newcomer@example.org is confirmed"))
             #expect(try browser.get("/account").text.contains("<strong>confirmed</strong>"))
@@ -153,8 +161,38 @@ struct AccountMailPagesTests {
             let kept = KeptMail()
             try site.sendQueuedMail(into: kept)
             let link = try #require(kept.link(to: "ann@new.example", startingWith: "/confirm-email/"))
-            #expect(try browser.get(link).text.contains("Your email address is now ann@new.example"))
+            #expect(try browser.get(link).text.contains("Confirm ann@new.example"))
+            #expect(try site.accounts.account(handle: "ann")?.email == "ann@example.org", "opening changed nothing")
+            try browser.get(link)
+            #expect(try browser.post(link, []).text.contains("Your email address is now ann@new.example"))
             #expect(try browser.get("/account").text.contains("ann@new.example: <strong>confirmed</strong>"))
+        }
+    }
+
+    /// Asking for another account's address is answered as asking for a free one, and the
+    /// other person is sent nothing: it used to mail them a confirmation link.
+    @Test func anotherAccountsAddressIsAnsweredAlikeAndItsOwnerMailedNothing() throws {
+        try withTestSite(clock: TestClock()) { site in
+            _ = try site.network.member(handle: "ann")
+            _ = try site.network.member(handle: "bob")
+            _ = try site.network.member(handle: "cat")
+            func ask(_ handle: String, for address: String) throws -> (ClientResponse, String) {
+                let browser = try site.signedIn(handle, landingOn: "/account/email")
+                let sent = try browser.post("/account/email", [("email", address), ("password", TestNetwork.password)])
+                return (sent, try browser.follow(sent).text)
+            }
+            let (taken, takenPage) = try ask("ann", for: "bob@example.org")
+            let (free, freePage) = try ask("cat", for: "cat@new.example")
+            #expect(taken.status == 303 && free.status == 303)
+            #expect(taken.header("location")?.hasPrefix("/account?notice=email-link-sent.") == true)
+            #expect(free.header("location")?.hasPrefix("/account?notice=email-link-sent.") == true)
+            #expect(takenPage.contains("We have sent a confirmation link to bob@example.org"))
+            #expect(freePage.contains("We have sent a confirmation link to cat@new.example"))
+            let kept = KeptMail()
+            try site.sendQueuedMail(into: kept)
+            #expect(kept.last(to: "cat@new.example") != nil)
+            #expect(kept.last(to: "bob@example.org") == nil, "bob is sent no link to move his address to ann's account")
+            #expect(try site.accounts.account(handle: "bob")?.email == "bob@example.org")
         }
     }
 }

@@ -20,6 +20,7 @@ struct AccountNoticeMailTests {
             #expect(try relay.received().map(\.to) == ["ann.new@example.org"])   // nothing to the old address yet
             let link = try #require(try relay.link(to: "ann.new@example.org", "/confirm-email/"))
             #expect(try ann.get(link).status == 200)
+            #expect(try ann.post(link, []).status == 200)
             try sender.deliverDue()
             let notice = try #require(try relay.received().last)
             #expect(notice.to == "ann@example.org")

@@ -148,7 +148,7 @@ import TestSupport
             try site.heldReply(to: thread, by: leaver, body: "Held from a member who leaves")
             try site.heldReply(to: thread, by: other, body: "Held from an admin")
             try site.heldReply(to: thread, by: admin, body: "Held from the admin looking")
-            #expect(try site.accounts.deleteAccount(userID: leaver.id, password: TestNetwork.password))
+            #expect(try site.accounts.deleteAccount(userID: leaver.id, password: TestNetwork.password, address: "192.0.2.1"))
 
             let queue = try site.signedIn(admin.handle).get("/admin/queue")
             #expect(queue.status == 200)

@@ -172,7 +172,7 @@ struct CraftedInputTests {
             try browser.get("/account/two-factor")
             let account = try #require(try world.accounts.account(handle: "two_step"))
             let secret = try #require(try world.store.read { try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ?", account.id) })
-            #expect(try browser.post("/account/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now))]).status == 200)
+            #expect(try browser.post("/account/two-factor", [("code", TOTP.code(secret: Array(secret), at: world.clock.now)), ("password", TestNetwork.password)]).status == 200)
             world.clock.advance(31)
 
             let second = world.browser()

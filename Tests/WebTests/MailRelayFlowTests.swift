@@ -129,7 +129,9 @@ struct MailRelayFlowTests {
             try site.register(browser, handle: "newcomer")
             #expect(try site.relaySender(try relay.transport).deliverDue().count == 1)
             let link = try #require(try relay.link(to: "newcomer@example.org", "/confirm-email/"))
-            #expect(try site.browser().get(link).text.contains("newcomer@example.org is confirmed"))
+            let follower = site.browser()
+            #expect(try follower.get(link).text.contains("Confirm newcomer@example.org"))
+            #expect(try follower.post(link, []).text.contains("newcomer@example.org is confirmed"))
             #expect(try browser.get("/account").text.contains("<strong>confirmed</strong>"))
         }
     }

@@ -104,6 +104,43 @@ extension HeldThreadListingTests {
         }
     }
 
+    /// A question an admin turned down still offered its author the reply form, and the reply
+    /// went into a thread no one else will ever see. The form is offered exactly when the POST
+    /// would take the reply (`Policy.replyRefusal`, asked by both and by the write): an admin
+    /// may still answer the author there; the author is told why not, and a reply sent anyway
+    /// (a page open from before) comes back with its text.
+    @Test func aTurnedDownQuestionOffersNoReplyFormAndTakesNoReply() throws {
+        try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
+            let place = try place(world)
+            let held = try startHeldThread(world, handle: "turned_down", title: "Can we skip the tender entirely?",
+                                           body: "Asking for a friend.", place: place)
+            let replyForm = "action=\"/t/\(held.threadID)/reply\""
+            let before = try held.browser.get(held.path).text
+            #expect(before.contains(replyForm), "awaiting approval, its author may add to it")
+            let admin = try world.signedIn("network_admin", landingOn: "/admin/queue")
+            #expect(try admin.post("/admin/posts/\(held.postID)/decide", [("decision", "hide"), ("reason", "Ask in the procurement thread")]).status == 303)
+            func replies() throws -> Int {
+                try world.store.read { try $0.scalar(Int.self, "SELECT count(*) FROM posts WHERE thread_id = ?", held.threadID) } ?? -1
+            }
+
+            let page = try held.browser.get(held.path).text
+            #expect(!page.contains(replyForm))
+            #expect(page.contains(Policy.turnedDownNoReplies))
+            let refused = try held.browser.post("/t/\(held.threadID)/reply", [("body", "But surely we can?"), ("replyTo", ""), ("action", "post")])
+            #expect(refused.status == 403)
+            #expect(refused.text.contains(Policy.turnedDownNoReplies))
+            #expect(refused.text.contains("But surely we can?"), "the text comes back to copy")
+            #expect(try replies() == 1)
+
+            // An admin may still answer its author there.
+            let adminPage = try admin.get(held.path).text
+            #expect(adminPage.contains(replyForm))
+            let answered = try admin.post("/t/\(held.threadID)/reply", [("body", "The procurement thread has your answer."), ("replyTo", ""), ("action", "post")])
+            #expect(answered.status == 303)
+            #expect(try replies() == 2)
+        }
+    }
+
     /// After posting a reply, its author is not sent to it as "new since your last visit"; a
     /// reader who had seen the thread before is.
     @Test func yourOwnReplyIsNotTheFirstNewPostToYou() throws {

@@ -84,6 +84,12 @@ public enum AccountToken {
 
     /// Stores a new token for `purpose` and queues its mail to `email`, inside `tx` (the
     /// transaction of the event: a registration, a change of address, a reset request).
+    ///
+    /// A confirmation link for an address another account holds is stored but not mailed
+    /// (`Accounts.addressHeldByAnother`): its owner must not be sent a link about someone else's
+    /// account, and the asker sees what any other change shows (the change waiting for its link,
+    /// the same limits), so the form does not tell which addresses are registered
+    /// (docs/security.md, "Changing the email address"). Nobody ever holds the token.
     static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,
                       token: (token: String, hash: Data), now: Date) throws {
         if purpose == .passwordReset {
@@ -97,6 +103,7 @@ public enum AccountToken {
             INSERT INTO account_tokens(purpose, user_id, token_hash, email, created_at, expires_at)
             VALUES (?, ?, ?, ?, ?, ?)
             """, purpose.rawValue, userID, token.hash, email, now, now.addingTimeInterval(purpose.lifetime))
+        if purpose == .confirmAddress, try Accounts.addressHeldByAnother(tx, email, userID: userID) { return }
         let payload = try JSONSerialization.data(withJSONObject: ["token": token.token], options: [.sortedKeys])
         try Outbox.enqueue(tx, OutgoingMail(kind: purpose.mailKind, userID: userID, toAddress: email,
                                             payload: String(decoding: payload, as: UTF8.self)), now: now)
@@ -163,6 +170,10 @@ extension Accounts {
             case .success(let stored):
                 guard let account = try Self.account(conn, id: stored.userID) else {
                     return .failure(SecurityMailDrop(reason: "the account was deleted"))
+                }
+                // Taken by another account since the link was asked for: its owner gets nothing.
+                if purpose == .confirmAddress, try Self.addressHeldByAnother(conn, stored.email, userID: stored.userID) {
+                    return .failure(SecurityMailDrop(reason: "the address belongs to another account"))
                 }
                 return .success(SecurityMailContent(account: account, token: token, expiresAt: stored.expiresAt))
             }

@@ -22,6 +22,8 @@ public struct Accounts: Sendable {
     public let limits: AccountLimits
     /// "Require sign-in to read", asked on every request, read from the database at most once a second.
     let readingGate = CachedSetting(lifetime: 1)
+    /// Whether registration is open (`registrationIsOpen`), for every signed-out page's header.
+    let registrationGate = CachedSetting(lifetime: 1)
 
     public init(store: Store, hasher: PasswordHasher = .standard, clock: Clock = .system, limits: AccountLimits = AccountLimits()) {
         self.store = store
@@ -40,6 +42,14 @@ public struct Accounts: Sendable {
     /// The instance's registration mode (setting `registration`).
     public func registrationMode() throws -> RegistrationMode {
         try store.read { try Self.registrationMode($0) }
+    }
+
+    /// Whether anyone may register without an invite (the mode is `open`): the only time the
+    /// pages offer "Register" (an invite carries its own link). Every signed-out page asks, so
+    /// the answer is read from the database at most once a second, and at once after a change
+    /// of setting in this process.
+    public func registrationIsOpen() throws -> Bool {
+        try registrationGate.value(now: Date()) { try registrationMode() == .open }
     }
 
     static func registrationMode(_ conn: Connection) throws -> RegistrationMode {
@@ -310,16 +320,18 @@ public struct Accounts: Sendable {
     // MARK: Password
 
     /// Changes the password and ends every other session of the user.
-    /// - Parameter keepingSession: the session the change was made from; it stays signed in.
-    public func changePassword(userID: Int64, current: String, new: String, keepingSession: Int64?) throws -> [FieldError] {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
-              let account = try account(id: userID)
-        else { return [FieldError("currentPassword", "Your account could not be found")] }
+    /// - Parameters:
+    ///   - keepingSession: the session the change was made from; it stays signed in.
+    ///   - address: the client's address, for the throttle on the current password (`confirmPassword`).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func changePassword(userID: Int64, current: String, new: String, keepingSession: Int64?,
+                               address: String) throws -> [FieldError] {
+        guard let account = try account(id: userID) else { return [FieldError("currentPassword", "Your account could not be found")] }
         var errors: [FieldError] = []
-        if current.isEmpty {
-            errors.append(FieldError("currentPassword", "Enter your current password"))
-        } else if !hasher.verify(current, against: stored) {
-            errors.append(FieldError("currentPassword", "Your current password is not right"))
+        switch try confirmPassword(userID: userID, current, address: address) {
+        case .confirmed: break
+        case .missing: errors.append(FieldError("currentPassword", "Enter your current password"))
+        case .wrong: errors.append(FieldError("currentPassword", "Your current password is not right"))
         }
         if new.isEmpty {
             errors.append(FieldError("newPassword", "Enter a new password"))
@@ -395,31 +407,68 @@ public struct Accounts: Sendable {
 
     /// Deletes an account: the person's details are scrubbed and every session ends; their
     /// posts stay, shown as by "former member" (users are never deleted, see Schema).
-    /// - Returns: false when the password is wrong.
-    public func deleteAccount(userID: Int64, password: String) throws -> Bool {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", userID) }),
-              hasher.verify(password, against: stored)
-        else { return false }
+    ///
+    /// The network's only admin may not leave: nobody would be left to approve new members'
+    /// posts, answer flags or change a setting, and no page could make a new admin. They make
+    /// someone else an admin first (`onlyAdminCannotLeave`).
+    /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
+    /// - Returns: false when the password is wrong (or empty).
+    /// - Throws: `ProfileError.denied` for the only admin; `PasswordAttemptsThrottled` after too
+    ///   many wrong passwords.
+    public func deleteAccount(userID: Int64, password: String, address: String) throws -> Bool {
+        let onlyAdmin = try store.read { conn in
+            try conn.scalar(Bool.self, """
+                SELECT role = 'admin' AND NOT EXISTS (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.deleted_at IS NULL AND o.id <> u.id)
+                FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
+                """, userID) ?? false
+        }
+        if onlyAdmin { throw ProfileError.denied(Self.onlyAdminCannotLeave) }
+        guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try anonymise(userID: userID)
         return true
     }
+
+    /// Why the network's only admin cannot delete their account.
+    public static let onlyAdminCannotLeave = "You are the only admin of this network, so your account cannot be deleted yet. "
+        + "Make another member an admin first (on the Users page of the admin pages), then delete your account"
 
     /// Whether `handle` is a deleted account's (`anonymise` renames it `former_<id>`; the prefix
     /// is reserved at registration): it has no profile, so pages name it without a link.
     public static func isFormerMember(handle: String) -> Bool { handle.hasPrefix("former_") }
 
+    /// Scrubs a deleted account. What was the person's alone goes: their details, sessions,
+    /// two-factor codes, drafts, notifications, follows and mutes, saved posts, read marks,
+    /// pending confirmation and reset links, mail settings and mail (queued or sent, which names
+    /// their address), their mentor profile. What the community reads stays, under "former
+    /// member": their threads and posts (and those posts' earlier versions), their flags and
+    /// "This helped" marks (counted on others' posts), the moderation log, and other people's
+    /// notifications of what they did. Quotes of their posts in other people's replies are
+    /// those people's words and are left as written (docs/security.md, "Deleted accounts").
     func anonymise(userID: Int64) throws {
         let now = clock.now()
         try store.write { tx in
             try tx.run("""
                 UPDATE users SET handle = 'former_' || id, display_name = 'former member',
                        email = 'deleted-' || id || '@invalid', password_hash = '!', bio = '',
-                       organisation_id = NULL, totp_secret = NULL, totp_enabled_at = NULL,
+                       organisation_id = NULL, previous_organisation_id = NULL, organisation_confirmed = 1,
+                       email_confirmed_at = NULL, totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
                        deleted_at = ? WHERE id = ?
                 """, now, userID)
             try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
             try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM drafts WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notifications WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM subscriptions WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM bookmarks WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM thread_visits WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM account_tokens WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notification_settings WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM notification_mail_settings WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM weekly_briefing_opt_outs WHERE user_id = ?", userID)
+            try tx.run("DELETE FROM mail_outbox WHERE user_id = ?", userID)
+            // A membership request leaves with them: the admins' notice of it is settled.
+            try Notifications.adminWorkDone(tx, .membership(userID: userID), now: now)
             // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
             // mentor or a thread's (the ending logged as their own act, as the CLI's changes are).
             try Moderation.endMentorWork(tx, userID: userID, actorID: userID, reason: "Account deleted", now: now)

@@ -2,12 +2,13 @@ import Database
 import Foundation
 
 extension Accounts {
-    /// Starts two-factor enrolment: a new 20-byte secret, stored but not yet in force.
+    /// Starts two-factor enrolment: a new 20-byte secret, stored but not yet in force. Two-factor
+    /// already on is left as it is (turning it off asks for the password, `disableTwoFactor`).
     /// - Returns: the secret in base32, for typing into an authenticator app.
     public func beginTwoFactorSetup(userID: Int64) throws -> String {
         let secret = try SecureRandom.bytes(20)
         try store.write { tx in
-            try tx.run("UPDATE users SET totp_secret = ?, totp_enabled_at = NULL WHERE id = ?", Data(secret), userID)
+            try tx.run("UPDATE users SET totp_secret = ? WHERE id = ? AND totp_enabled_at IS NULL", Data(secret), userID)
         }
         return TOTP.base32(secret)
     }
@@ -19,13 +20,37 @@ extension Accounts {
         }.map { TOTP.base32(Array($0)) }
     }
 
-    /// Confirms enrolment with a code from the app and turns two-factor on.
-    /// - Returns: ten one-time recovery codes (shown once; stored as SHA-256), or nil when the code is wrong.
-    public func confirmTwoFactor(userID: Int64, code: String) throws -> [String]? {
+    public enum TwoFactorEnrolment: Sendable, Equatable {
+        /// On: ten one-time recovery codes, shown once (stored as SHA-256).
+        case enabled(recoveryCodes: [String])
+        /// The code or the password was not right (fields `code`, `password`); nothing changed.
+        case invalid([FieldError])
+    }
+
+    /// Confirms enrolment with a code from the app and the current password, and turns two-factor
+    /// on. The password is asked (`confirmPassword`, throttled as sign-in is): with a session
+    /// alone, someone could otherwise put their own authenticator on the account and lock its
+    /// owner out of it, a reset link included.
+    /// - Parameter address: the client's address, for the throttle on the password.
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func confirmTwoFactor(userID: Int64, code: String, password: String, address: String) throws -> TwoFactorEnrolment {
+        let passwordError: FieldError? = switch try confirmPassword(userID: userID, password, address: address) {
+        case .confirmed: nil
+        case .missing: FieldError("password", "Enter your password")
+        case .wrong: FieldError("password", "Your password is not right")
+        }
         let now = clock.now()
-        guard let secret = try store.read({
+        let secret = try store.read {
             try $0.scalar(Data.self, "SELECT totp_secret FROM users WHERE id = ? AND totp_enabled_at IS NULL", userID)
-        }), TOTP.verify(code, secret: Array(secret), at: now) else { return nil }
+        }
+        var errors: [FieldError] = []
+        if code.trimmingCharacters(in: .whitespaces).isEmpty {
+            errors.append(FieldError("code", "Enter the 6-digit code your app shows now"))
+        } else if !(secret.map { TOTP.verify(code, secret: Array($0), at: now) } ?? false) {
+            errors.append(FieldError("code", "The code is not right. Enter the 6-digit code your app shows now"))
+        }
+        if let passwordError { errors.append(passwordError) }
+        if !errors.isEmpty { return .invalid(errors) }
         var codes: [String] = []
         for _ in 0..<10 {
             let hex = Digest.hex(try SecureRandom.bytes(5))
@@ -39,13 +64,15 @@ extension Accounts {
                 try tx.run("INSERT INTO recovery_codes(user_id, code_hash) VALUES (?, ?)", userID, hash)
             }
         }
-        return codes
+        return .enabled(recoveryCodes: codes)
     }
 
-    /// Turns two-factor off (password required).
-    public func disableTwoFactor(userID: Int64, password: String) throws -> Bool {
-        guard let stored = try store.read({ try $0.scalar(String.self, "SELECT password_hash FROM users WHERE id = ?", userID) }),
-              hasher.verify(password, against: stored) else { return false }
+    /// Turns two-factor off (password required, `confirmPassword`).
+    /// - Parameter address: the client's address, for the throttle on the password.
+    /// - Returns: false when the password is wrong (or empty).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func disableTwoFactor(userID: Int64, password: String, address: String) throws -> Bool {
+        guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try store.write { tx in
             try tx.run("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = ?", userID)
             try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)

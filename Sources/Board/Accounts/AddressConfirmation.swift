@@ -29,6 +29,14 @@ extension Accounts {
         case addressTaken
     }
 
+    /// Whether an account other than `userID` has `email` (compared without case, as the column
+    /// is), deleted ones aside (theirs is `deleted-<id>@invalid`). The one rule for a change of
+    /// address: no link is mailed to such an address (`AccountToken.issue`, and again when the
+    /// message is sent, `securityMail(for:now:)`), and no link moves it (`confirmEmail`).
+    static func addressHeldByAnother(_ conn: Connection, _ email: String, userID: Int64) throws -> Bool {
+        try conn.scalar(Int.self, "SELECT 1 FROM users WHERE email = ? AND id <> ?", email, userID) != nil
+    }
+
     /// Whether and when the address was confirmed, and any change waiting.
     public func emailStatus(userID: Int64) throws -> EmailStatus? {
         let now = clock.now()
@@ -46,7 +54,27 @@ extension Accounts {
         }
     }
 
-    /// Follows a confirmation link, signed in or not.
+    public enum ConfirmationLink: Sendable, Equatable {
+        /// The link can be used: it confirms `address`.
+        case live(address: String)
+        case unusable(AccountToken.Problem)
+    }
+
+    /// What a confirmation link would confirm, without using it: the page the link opens shows
+    /// the address and a button, and only the button (`confirmEmail`) confirms. Mail scanners
+    /// open every link in a message; if opening one confirmed, a scanner at a mistyped but real
+    /// address would confirm it for its owner, and that stranger would then get the reset links.
+    public func confirmationLink(token: String) throws -> ConfirmationLink {
+        let now = clock.now()
+        return try store.read { conn in
+            switch try AccountToken.find(conn, token, purpose: .confirmAddress, now: now) {
+            case .failure(let error): .unusable(error.problem)
+            case .success(let stored): .live(address: stored.email)
+            }
+        }
+    }
+
+    /// Confirms the address of a confirmation link (its page's button), signed in or not.
     public func confirmEmail(token: String) throws -> ConfirmOutcome {
         let now = clock.now()
         return try store.write { tx in
@@ -60,9 +88,7 @@ extension Accounts {
             }
             let changed = current.lowercased() != stored.email.lowercased()
             if changed {
-                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ? AND id <> ?", stored.email, stored.userID) != nil {
-                    return .addressTaken
-                }
+                if try Self.addressHeldByAnother(tx, stored.email, userID: stored.userID) { return .addressTaken }
                 try tx.run("UPDATE users SET email = ?, email_confirmed_at = ? WHERE id = ?", stored.email, now, stored.userID)
                 // The old address is told, so a change made by someone else does not go unseen.
                 try AccountNotice.queue(tx, .emailChanged, userID: stored.userID, to: current, newAddress: stored.email, now: now)
@@ -92,27 +118,27 @@ extension Accounts {
     }
 
     /// Asks to change the account's address: checks the password and the address, then mails a
-    /// confirmation link to the new address. Whether another account has it is not said here
-    /// (the link page says so if it is still taken when followed).
-    public func requestEmailChange(userID: Int64, newEmail: String, password: String) throws -> EmailChangeOutcome {
+    /// confirmation link to the new address. Whether another account has it is not said: the
+    /// answer, the account page and the limits are the same, but no link goes to an address
+    /// another account holds (`AccountToken.issue`), so its owner is sent nothing and nothing
+    /// can move it. The link page says so if an address was taken after its link went.
+    /// - Parameter address: the client's address, for the throttle on the password (`confirmPassword`).
+    /// - Throws: `PasswordAttemptsThrottled` after too many wrong passwords.
+    public func requestEmailChange(userID: Int64, newEmail: String, password: String, address: String) throws -> EmailChangeOutcome {
         let email = newEmail.trimmingCharacters(in: .whitespaces)
         var errors: [FieldError] = []
-        guard let (current, hash) = try store.read({ conn -> (String, String)? in
-            var found: (String, String)?
-            try conn.forEach("SELECT email, password_hash FROM users WHERE id = ? AND deleted_at IS NULL", arguments: [userID]) { row in
-                found = (try row["email"], try row["password_hash"])
-            }
-            return found
+        guard let current = try store.read({
+            try $0.scalar(String.self, "SELECT email FROM users WHERE id = ? AND deleted_at IS NULL", userID)
         }) else { return .invalid([FieldError("email", "Your account could not be found")]) }
         if let problem = Self.emailProblem(email) {
             errors.append(FieldError("email", problem == "Enter your email address" ? "Enter your new email address" : problem))
         } else if email.lowercased() == current.lowercased() {
             errors.append(FieldError("email", "That is already your email address"))
         }
-        if password.isEmpty {
-            errors.append(FieldError("password", "Enter your password"))
-        } else if !hasher.verify(password, against: hash) {
-            errors.append(FieldError("password", "Your password is not right"))
+        switch try confirmPassword(userID: userID, password, address: address) {
+        case .confirmed: break
+        case .missing: errors.append(FieldError("password", "Enter your password"))
+        case .wrong: errors.append(FieldError("password", "Your password is not right"))
         }
         if !errors.isEmpty { return .invalid(errors) }
         let token = try AccountToken.make()

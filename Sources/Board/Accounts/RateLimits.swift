@@ -19,10 +19,15 @@ import Glibc
 /// no delay; then the next attempt must wait 2^(n − freeFailures) seconds after the last failure
 /// (1, 2, 4 … s); at `lockAfterFailures` the account is locked for `lockDuration` after the last
 /// failure. An address with `addressLockAfterFailures` failures in the window is locked the same way.
+///
+/// The current password asked again on a signed-in form (`Accounts.confirmPassword`) is counted
+/// and throttled by this same rule, under the same keys: it is a guess like any other.
 public enum SignInThrottle {
     /// Sign-ins refused for throttling (`mutuals_signin_throttled_total`), by step.
     static let throttledPasswords = Counter(label: "mutuals_signin_throttled_total", dimensions: [("step", "password")])
     static let throttledCodes = Counter(label: "mutuals_signin_throttled_total", dimensions: [("step", "two_factor")])
+    /// Password re-checks on signed-in forms refused (`Accounts.confirmPassword`).
+    static let throttledRechecks = Counter(label: "mutuals_signin_throttled_total", dimensions: [("step", "recheck")])
 
     /// When the next attempt is allowed, or nil when it is allowed now.
     static func retryAfter(_ conn: Connection, accountKey: String, address: String, now: Date, limits: AccountLimits) throws -> Date? {

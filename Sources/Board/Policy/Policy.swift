@@ -61,14 +61,18 @@ public enum Resource: Sendable, Equatable {
         public var hidden: Bool
         /// The opening post awaits approval (`threads.held`).
         public var held: Bool
+        /// Turned down: held, and an admin hid its opening post instead of approving it
+        /// (`Moderation.mayHide`), so it stays unlisted, its reason shown to its author.
+        public var turnedDown: Bool
 
         public init(authorID: Int64, organisationID: Int64? = nil, locked: Bool = false, hidden: Bool = false,
-                    held: Bool = false) {
+                    held: Bool = false, turnedDown: Bool = false) {
             self.authorID = authorID
             self.organisationID = organisationID
             self.locked = locked
             self.hidden = hidden
             self.held = held
+            self.turnedDown = turnedDown
         }
     }
 
@@ -161,9 +165,7 @@ public enum Policy {
         case (.startThread, .organisation(let id)):
             return belongsToSpace(actor, id) ? .allowed : .denied("Only members of that organisation, its mentors and admins can post there")
         case (.reply, .thread(let thread)):
-            if thread.hidden { return .denied("This thread has been hidden by a moderator") }
-            if thread.locked, !isAdmin(actor) { return .denied("This thread is locked, so no one can reply") }
-            return .allowed
+            return replyRefusal(thread, byAdmin: isAdmin(actor)).map { .denied($0) } ?? .allowed
         case (.editPost, .post(let post)), (.deletePost, .post(let post)):
             // Everyone changes only their own posts, admins too (they hide others' instead):
             // the posting services refuse anything else, so Policy must not offer it.
@@ -221,6 +223,22 @@ public enum Policy {
     }
 
     public static func isOwn(_ actor: Actor, _ authorID: Int64) -> Bool { actor.userID == authorID }
+
+    /// Why someone who may read `thread` may not reply to it, or nil: hidden; locked, or turned
+    /// down while awaiting approval, except for an admin (who may still answer its author).
+    /// The one rule of `.reply` past privacy and suspension: `decide` asks it for the thread
+    /// page's form (`ThreadCapabilities.reply`) and the reply route, and `Threads.reply` again
+    /// inside the write that adds the reply, against the thread as it is then.
+    public static func replyRefusal(_ thread: Resource.ThreadState, byAdmin: Bool) -> String? {
+        if thread.hidden { return "This thread has been hidden by a moderator" }
+        if byAdmin { return nil }
+        if thread.locked { return "This thread is locked, so no one can reply" }
+        if thread.turnedDown { return turnedDownNoReplies }
+        return nil
+    }
+
+    /// Why a thread turned down while awaiting approval takes no replies (but an admin's).
+    public static let turnedDownNoReplies = "An admin turned this question down, so it takes no replies"
 
     /// A member of the organisation (confirmed), a mentor actively linked to it, or an admin.
     public static func belongsToSpace(_ actor: Actor, _ organisationID: Int64) -> Bool {

@@ -2,15 +2,19 @@ import Database
 import Foundation
 
 extension Resource.ThreadState {
-    /// The columns of thread `t` that `Policy` and `Visibility` look at.
+    /// The columns of thread `t` that `Policy` and `Visibility` look at. Whether its opening post
+    /// is hidden is looked up only for a held thread (turned down), so others cost nothing more.
     static let columns = """
         t.author_id AS thread_author_id, t.organisation_id AS thread_organisation_id, t.locked AS thread_locked,
-        t.hidden AS thread_hidden, t.held AS thread_held
+        t.hidden AS thread_hidden, t.held AS thread_held,
+        CASE WHEN t.held = 1 THEN EXISTS (SELECT 1 FROM posts op WHERE op.thread_id = t.id AND op.position = 1 AND op.hidden = 1)
+             ELSE 0 END AS thread_turned_down
         """
 
     init(row: Row) throws {
         self.init(authorID: try row["thread_author_id"], organisationID: try row["thread_organisation_id"],
-                  locked: try row["thread_locked"], hidden: try row["thread_hidden"], held: try row["thread_held"])
+                  locked: try row["thread_locked"], hidden: try row["thread_hidden"], held: try row["thread_held"],
+                  turnedDown: try row["thread_turned_down"])
     }
 
     /// Thread `id`'s state, or nil when there is no such thread. The one loader every policy

@@ -277,10 +277,12 @@ public enum Threads {
         let html = Markdown.render(body)
         return try store.write { tx in
             try checkMayPost(tx, userID: userID, now: now)
-            guard let locked = try tx.scalar(Bool.self, """
-                SELECT t.locked FROM threads t WHERE t.id = ?4 AND t.hidden = 0 AND \(PageQueries.visible)
-                """, arguments: PageQueries.viewerArguments(actor) + [threadID]) else { throw PostingError.threadNotFound }
-            if locked && !actor.isAdmin { throw PostingError.threadLocked }
+            // Privacy in the query (the one visibility rule); then the reply rule itself, the one
+            // the thread page's form was offered by (`Policy.replyRefusal`), on the thread as it is now.
+            guard try tx.scalar(Int.self, "SELECT 1 FROM threads t WHERE t.id = ?4 AND \(PageQueries.visible)",
+                                arguments: PageQueries.viewerArguments(actor) + [threadID]) != nil,
+                  let thread = try Resource.ThreadState.load(tx, id: threadID) else { throw PostingError.threadNotFound }
+            if let refusal = Policy.replyRefusal(thread, byAdmin: actor.isAdmin) { throw PostingError.refused(refusal) }
             // Before slow mode: the second of a double submit would be refused by the first.
             if let earlier = try sameReplySent(tx, threadID: threadID, authorID: userID, body: body, now: now) { return earlier }
             if !actor.isAdmin, let wait = try Moderation.slowModeWait(tx, threadID: threadID, userID: userID, now: now) {

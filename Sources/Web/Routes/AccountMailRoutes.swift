@@ -21,7 +21,8 @@ struct AccountMailRoutes: RouteCollection {
         routes.get("/forgot-password/sent", resetRequested)
         routes.get("/reset-password/{token}", resetPasswordForm)
         routes.post("/reset-password/{token}", resetPassword)
-        routes.get("/confirm-email/{token}", confirmEmail)
+        routes.get("/confirm-email/{token}", confirmEmailPage)
+        routes.post("/confirm-email/{token}", confirmEmail)
         routes.get("/account/email", emailForm)
         routes.post("/account/email", changeEmail)
         routes.post("/account/email/resend", resendConfirmation)
@@ -102,10 +103,32 @@ struct AccountMailRoutes: RouteCollection {
 
     // MARK: Address confirmation
 
-    /// Following the link confirms at once, signed in or not.
+    /// The page a confirmation link opens: the address and a button that confirms it, signed in
+    /// or not. Opening the link changes nothing (`Accounts.confirmationLink`: mail scanners open links).
+    func confirmEmailPage(_ request: Request) throws -> Response {
+        let context = try app.requestContext(for: request)
+        let token = request.parameters["token"] ?? ""
+        switch try accounts.confirmationLink(token: token) {
+        case .unusable(let problem): return linkProblem(context, problem, purpose: .confirmAddress)
+        case .live(let address):
+            let page: TemplateObject = ["token": .text(token), "address": .text(address)]
+            return context.finish(pages.confirmEmail.response(InLayout(page, context, form: FormState())))
+        }
+    }
+
+    /// The confirmation page's button: confirms the address.
     func confirmEmail(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        switch try accounts.confirmEmail(token: request.parameters["token"] ?? "") {
+        let token = request.parameters["token"] ?? ""
+        if case .rejected = try app.checkedForm(request, context) {
+            guard case .live(let address) = try accounts.confirmationLink(token: token) else {
+                return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
+            }
+            let page: TemplateObject = ["token": .text(token), "address": .text(address)]
+            return context.finish(pages.confirmEmail.response(InLayout(page, context, form: FormState(formMessage: CSRF.resubmitMessage)),
+                                                              status: .forbidden))
+        }
+        switch try accounts.confirmEmail(token: token) {
         case .confirmed(let address, let changed, _):
             if changed { app.site.mailSender?.nudge() }   // the notice to the old address
             let page: TemplateObject = ["address": .text(address), "changed": .bool(changed), "signedIn": .bool(context.account != nil)]
@@ -138,7 +161,17 @@ struct AccountMailRoutes: RouteCollection {
             return context.finish(pages.changeEmail.response(InLayout(page, context, form: FormState(items: items, formMessage: CSRF.resubmitMessage)),
                                                              status: .forbidden))
         }
-        switch try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "") {
+        let outcome: Accounts.EmailChangeOutcome
+        do {
+            outcome = try accounts.requestEmailChange(userID: account.id, newEmail: items["email"] ?? "", password: items["password"] ?? "",
+                                                      address: request.remoteAddress)
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(items: items, errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(pages.changeEmail.response(InLayout(page, context, form: form), status: .tooManyRequests),
+                                                        after: seconds))
+        }
+        switch outcome {
         case .linkSent:
             app.site.mailSender?.nudge()
             return context.redirect("/account", notice: .emailLinkSent)
@@ -200,12 +233,13 @@ struct AccountMailRoutes: RouteCollection {
 /// The templates of the mail-link pages and of the outbox.
 struct MailPages: Sendable {
     static let templateNames = ["forgot-password", "forgot-password-sent", "reset-password", "mail-link-problem",
-                                "email-confirmed", "account-email", "admin-outbox"]
+                                "email-confirm", "email-confirmed", "account-email", "admin-outbox"]
 
     let forgotPassword: Template
     let resetRequested: Template
     let resetPassword: Template
     let linkProblem: Template
+    let confirmEmail: Template
     let emailConfirmed: Template
     let changeEmail: Template
     let outbox: Template
@@ -216,6 +250,7 @@ struct MailPages: Sendable {
         resetRequested = try templates.template("forgot-password-sent")
         resetPassword = try templates.template("reset-password")
         linkProblem = try templates.template("mail-link-problem")
+        confirmEmail = try templates.template("email-confirm")
         emailConfirmed = try templates.template("email-confirmed")
         changeEmail = try templates.template("account-email")
         outbox = try templates.template("admin-outbox")

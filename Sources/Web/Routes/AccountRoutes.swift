@@ -257,8 +257,17 @@ struct AccountRoutes: RouteCollection {
                                                           status: .forbidden))
         }
         let items = submission.items
-        let errors = try accounts.changePassword(userID: session.account.id, current: items["currentPassword"] ?? "",
-                                                 new: items["newPassword"] ?? "", keepingSession: session.sessionID)
+        let errors: [FieldError]
+        do {
+            errors = try accounts.changePassword(userID: session.account.id, current: items["currentPassword"] ?? "",
+                                                 new: items["newPassword"] ?? "", keepingSession: session.sessionID,
+                                                 address: request.remoteAddress)
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(items: items, errors: [throttled.fieldError("currentPassword", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(pages.password.response(InLayout(form, context), status: .tooManyRequests),
+                                                        after: seconds))
+        }
         if !errors.isEmpty {
             return context.finish(pages.password.response(InLayout(FormState(items: items, errors: errors), context),
                                                           status: .unprocessableContent))
@@ -324,8 +333,17 @@ struct AccountRoutes: RouteCollection {
         let password = items["password"] ?? ""
         if password.isEmpty { errors.append(FieldError("password", "Enter your password")) }
         if items["confirm"] != "yes" { errors.append(FieldError("confirm", "Select to confirm you understand your account will be deleted")) }
-        if errors.isEmpty, try !accounts.deleteAccount(userID: account.id, password: password) {
-            errors.append(FieldError("password", "Your password is not right"))
+        do {
+            if errors.isEmpty, try !accounts.deleteAccount(userID: account.id, password: password, address: request.remoteAddress) {
+                errors.append(FieldError("password", "Your password is not right"))
+            }
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(items: items, errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(pages.data.response(InLayout(form, context), status: .tooManyRequests),
+                                                        after: seconds))
+        } catch ProfileError.denied(let reason) {
+            return context.finish(pages.data.response(InLayout(FormState(items: items, formMessage: reason), context), status: .forbidden))
         }
         if !errors.isEmpty {
             return context.finish(pages.data.response(InLayout(FormState(items: items, errors: errors), context), status: .unprocessableContent))
@@ -361,9 +379,21 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(twoFactorPage(context, account, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                     status: .forbidden))
         }
-        guard let codes = try accounts.confirmTwoFactor(userID: account.id, code: submission.items["code"] ?? "") else {
-            let form = FormState(errors: [FieldError("code", "The code is not right. Enter the 6-digit code your app shows now")])
-            return try context.finish(twoFactorPage(context, account, form: form, status: .unprocessableContent))
+        let outcome: Accounts.TwoFactorEnrolment
+        do {
+            outcome = try accounts.confirmTwoFactor(userID: account.id, code: submission.items["code"] ?? "",
+                                                    password: submission.items["password"] ?? "", address: request.remoteAddress)
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(try twoFactorPage(context, account, form: form, status: .tooManyRequests),
+                                                        after: seconds))
+        }
+        let codes: [String]
+        switch outcome {
+        case .enabled(let recoveryCodes): codes = recoveryCodes
+        case .invalid(let errors):
+            return try context.finish(twoFactorPage(context, account, form: FormState(errors: errors), status: .unprocessableContent))
         }
         guard let updated = try accounts.account(id: account.id) else { return context.signInRedirect() }
         return try context.finish(twoFactorPage(context, updated, form: FormState(), recoveryCodes: codes))
@@ -376,9 +406,17 @@ struct AccountRoutes: RouteCollection {
         if case .rejected = submission {
             return try context.finish(twoFactorPage(context, account, form: FormState(formMessage: CSRF.resubmitMessage), status: .forbidden))
         }
-        guard try accounts.disableTwoFactor(userID: account.id, password: submission.items["password"] ?? "") else {
-            let form = FormState(errors: [FieldError("password", "Your password is not right")])
-            return try context.finish(twoFactorPage(context, account, form: form, status: .unprocessableContent))
+        do {
+            guard try accounts.disableTwoFactor(userID: account.id, password: submission.items["password"] ?? "",
+                                                address: request.remoteAddress) else {
+                let form = FormState(errors: [FieldError("password", "Your password is not right")])
+                return try context.finish(twoFactorPage(context, account, form: form, status: .unprocessableContent))
+            }
+        } catch let throttled as PasswordAttemptsThrottled {
+            let seconds = throttled.seconds(accounts.clock)
+            let form = FormState(errors: [throttled.fieldError("password", seconds: seconds)])
+            return context.finish(ThrottleWait.retrying(try twoFactorPage(context, account, form: form, status: .tooManyRequests),
+                                                        after: seconds))
         }
         return context.redirect("/account/two-factor")
     }
@@ -532,5 +570,28 @@ enum ThrottleWait {
         if seconds < 60 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
         let minutes = (seconds + 59) / 60
         return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+    }
+
+    /// `response` (a form come back with the wait on it, status 429) with the `Retry-After` it promises.
+    static func retrying(_ response: Response, after seconds: Int) -> Response {
+        var response = response
+        response.headers.set("Retry-After", String(seconds))
+        return response
+    }
+}
+
+/// A current password asked again too soon after wrong ones (`Accounts.confirmPassword`): each
+/// form that asks for it comes back with what was typed, this on its password field, 429 and
+/// `Retry-After` (`ThrottleWait.retrying`).
+extension PasswordAttemptsThrottled: ResponseError {
+    var status: HTTPStatus { .tooManyRequests }
+    var message: String { "Too many wrong passwords. Wait a few minutes and try again" }
+
+    /// The seconds `Retry-After` gives, by the network's clock.
+    func seconds(_ clock: Clock) -> Int { ThrottleWait.seconds(until: until, now: clock.now()) }
+
+    /// The error on the form's password field, in the same words as the header's wait.
+    func fieldError(_ field: String, seconds: Int) -> FieldError {
+        FieldError(field, "Too many wrong passwords. Wait \(ThrottleWait.words(seconds)) and try again")
     }
 }
