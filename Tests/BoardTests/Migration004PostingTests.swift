@@ -45,8 +45,9 @@ struct Migration004PostingTests {
                 let migration21 = ["trigger posts_enter_queue", "trigger posts_leave_queue"]
                 let migration22 = ["trigger posts_released"]
                 let migration26 = ["trigger search_lengths_post_deleted", "trigger search_lengths_post_edited"]
+                let migration27 = ["trigger answer_restored", "trigger answer_set_aside"]
                 #expect(try Self.schemaObjects(db) == (before + migration8 + migration9 + migration16 + migration21 + migration22
-                                                      + migration26).sorted())
+                                                      + migration26 + migration27).sorted())
                 #expect(try db.scalar(Int.self, "SELECT count(*) FROM posts") == 2)
                 #expect(try db.scalar(Int64.self, "SELECT accepted_post_id FROM threads WHERE id = ?", thread) == reply)
                 #expect(try db.scalar(Int.self, "SELECT count(*) FROM post_revisions WHERE post_id = ?", reply) == 1)

@@ -9,15 +9,22 @@ import TestSupport
 /// read scope around every GET makes one read transaction of a page's reads (issue 14).
 @Suite(.serialized) struct PageReadCostTests {
     /// The reader counts of one GET of `path` by `browser`, after one GET to warm it (the session's
-    /// once-a-minute touch and the first reads of kept settings happen there).
+    /// once-a-minute touch and the first reads of kept settings happen there): the cheapest of
+    /// three, since the settings every request asks ("require sign-in to read") are read again
+    /// once a second, and a slow machine can put a second between two loads.
     func cost(of path: String, by browser: BrowserClient, in site: TestSite) throws -> ReaderStatistics {
         let warm = try browser.get(path)
         #expect(warm.status == 200)
         let network = Network(accounts: site.accounts)
-        let before = network.readerStatistics
-        let response = try browser.get(path)
-        #expect(response.status == 200)
-        let cost = network.readerStatistics.since(before)
+        var cheapest: ReaderStatistics?
+        for _ in 0..<3 {
+            let before = network.readerStatistics
+            let response = try browser.get(path)
+            #expect(response.status == 200)
+            let cost = network.readerStatistics.since(before)
+            if cheapest.map({ cost.statements < $0.statements }) ?? true { cheapest = cost }
+        }
+        let cost = try #require(cheapest)
         print("read cost of \(path): \(cost)")
         return cost
     }

@@ -55,6 +55,7 @@ public enum Schema {
         Migration024DraftTopics.migration,
         Migration025DraftSpaceAndBriefing.migration,
         Migration026SearchLengthGeneration.migration,
+        Migration027AnswerSetAside.migration,
     ]
 
     /// The migrator for `migrations`.
