@@ -43,8 +43,8 @@ public struct LiveStreamLimits: Sendable, Equatable {
 ///
 /// Issue 16: each stream remembers who opened it (`LiveFeed.Reader`) and from where. Before
 /// anything is sent, the readers are loaded again (once each per poll) and every reply is put to
-/// `Policy` for its reader; a reader who may no longer read the thread or whose session ended
-/// has the stream closed (a suspended reader still reads, live replies included). Streams are capped per session and per address and
+/// `Policy` for its reader; a reader who may no longer read the thread, whose session ended or
+/// who was suspended has the stream closed. Streams are capped per session and per address and
 /// end after `maxLifetime` (see `LiveStreamLimits`).
 final class LiveUpdates: Sendable {
     private enum Topic: Hashable {

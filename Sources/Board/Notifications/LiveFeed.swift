@@ -8,10 +8,8 @@ import Foundation
 /// replies after the thread moved into a private space or was hidden, after a mentorship
 /// ended, after sign-out, a password change or a suspension. Now every poll that found
 /// something re-loads each of its readers once (`readers(_:)`) and asks `Policy` about every
-/// post for every reader (`mayRead`); a reader whose session ended is `.ended` and their
-/// streams close. A suspended reader keeps reading, live replies included: suspension does not
-/// change reading (docs/visibility.md). Their streams used to close within a poll of opening,
-/// and the browser reopened them every 3 seconds for as long as the page stayed open.
+/// post for every reader (`mayRead`); a reader whose session ended, or who is suspended, is
+/// `.ended` and their streams close.
 public struct LiveFeed: Sendable {
     let store: Store
     public let clock: Clock
@@ -41,8 +39,8 @@ public struct LiveFeed: Sendable {
         /// Still reading, as this actor (role, confirmed organisation and mentorships as stored now).
         case reading(Actor)
         /// The session ended (signed out, expired, ended from another device, revoked by a
-        /// password change, the account deleted), or a visitor's after "require sign-in to
-        /// read" was turned on: close the stream.
+        /// password change, the account deleted) or the account is suspended, or a visitor's
+        /// after "require sign-in to read" was turned on: close the stream.
         case ended
     }
 
@@ -193,9 +191,9 @@ public struct LiveFeed: Sendable {
     }
 
     /// Each reader as they are now, loaded once each in one read: the session still valid (not
-    /// ended, not expired, not idle past `sessionIdle`, not waiting for two-factor), and the
-    /// actor fresh (`Actor.load`: role, confirmed organisation, active mentorships; a suspension
-    /// is carried, and changes nothing `Policy` allows to be read).
+    /// ended, not expired, not idle past `sessionIdle`, not waiting for two-factor), the account
+    /// not deleted or suspended, and the actor fresh (`Actor.load`: role, confirmed organisation,
+    /// active mentorships).
     public func readers(_ readers: Set<Reader>) throws -> [Reader: ReaderState] {
         let now = clock.now()
         let idleCutoff = now.addingTimeInterval(-limits.sessionIdle)
@@ -214,7 +212,8 @@ public struct LiveFeed: Sendable {
                     SELECT user_id FROM sessions
                      WHERE id = ? AND two_factor_pending = 0 AND expires_at > ? AND last_seen_at > ?
                     """, sessionID, now, idleCutoff)
-                guard let owner, owner == reader.userID, let account = try Accounts.account(conn, id: owner) else {
+                guard let owner, owner == reader.userID, let account = try Accounts.account(conn, id: owner),
+                      !account.isSuspended(at: now) else {
                     result[reader] = .ended
                     continue
                 }
