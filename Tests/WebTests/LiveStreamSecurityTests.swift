@@ -148,6 +148,14 @@ struct LiveStreamSecurityTests {
                                    until: Date().addingTimeInterval(86_400), reason: "cooling off")
             _ = try Threads.reply(site.store, by: try site.viewer("tom_beckett"), threadID: thread, body: "While suspended")
             #expect(!(try eventsUntilEnd(suspended)).joined().contains("While suspended"))
+
+            // Reopened while suspended: 204, which tells the browser's EventSource not to try
+            // again (it reopened an ended stream every 3 seconds); the thread page still reads.
+            for path in ["/t/\(thread)/live", "/notifications/live"] {
+                let (reopened, reopenedHead) = try open(server, path, session: keeping)
+                defer { reopened.close() }
+                #expect(reopenedHead.status == 204)
+            }
         }
     }
 

@@ -27,12 +27,23 @@ struct NotificationRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         let threadID = try request.id()
         guard try app.network.reading.readableThreadSlug(id: threadID, viewer: context.viewer) != nil else { throw HTTPError.notFound }
+        if let ended = Self.noStream(for: context) { return ended }
         return Response.eventStream(try app.live.threadStream(threadID, reader: context.liveReader, address: request.remoteAddress))
     }
 
     func unreadStream(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        if let ended = Self.noStream(for: context) { return ended }
         return Response.eventStream(try app.live.unreadStream(reader: context.liveReader, address: request.remoteAddress))
+    }
+
+    /// A suspended reader's streams end (issue 16; `LiveFeed.readers` ends open ones), so none is
+    /// opened for them: 204, which tells the browser's EventSource to stop (a stream that opened
+    /// and ended within a poll was reopened by the browser every 3 seconds). The page itself
+    /// still shows them the thread.
+    static func noStream(for context: RequestContext) -> Response? {
+        guard context.actor.isSuspended(at: context.now) else { return nil }
+        return Response(status: .noContent, headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }
 
     func list(_ request: Request) throws -> Response {
