@@ -15,23 +15,26 @@ import Database
 enum Migration026SearchLengthGeneration {
     static let migration = Migration(version: 26, name: "a generation for search row lengths", sql: sql)
 
+    /// Each trigger's name and what it follows: every change of a row's length in a search index.
+    static let raisedBy: [(name: String, event: String)] = [
+        ("search_lengths_post_edited", "UPDATE OF body_markdown ON posts"),
+        ("search_lengths_post_deleted", "DELETE ON posts"),
+        ("search_lengths_thread_renamed", "UPDATE OF title ON threads"),
+        ("search_lengths_thread_deleted", "DELETE ON threads"),
+    ]
+
     static let sql = """
     CREATE TABLE search_length_generation (
         id    INTEGER PRIMARY KEY CHECK (id = 1),
         value INTEGER NOT NULL
     );
     INSERT INTO search_length_generation(id, value) VALUES (1, 0);
-    CREATE TRIGGER search_lengths_post_edited AFTER UPDATE OF body_markdown ON posts BEGIN
-        UPDATE search_length_generation SET value = value + 1 WHERE id = 1;
-    END;
-    CREATE TRIGGER search_lengths_post_deleted AFTER DELETE ON posts BEGIN
-        UPDATE search_length_generation SET value = value + 1 WHERE id = 1;
-    END;
-    CREATE TRIGGER search_lengths_thread_renamed AFTER UPDATE OF title ON threads BEGIN
-        UPDATE search_length_generation SET value = value + 1 WHERE id = 1;
-    END;
-    CREATE TRIGGER search_lengths_thread_deleted AFTER DELETE ON threads BEGIN
-        UPDATE search_length_generation SET value = value + 1 WHERE id = 1;
-    END;
-    """
+    """ + raisedBy.map { trigger in
+        """
+
+        CREATE TRIGGER \(trigger.name) AFTER \(trigger.event) BEGIN
+            UPDATE search_length_generation SET value = value + 1 WHERE id = 1;
+        END;
+        """
+    }.joined()
 }
