@@ -40,6 +40,51 @@ import TestSupport
         }
     }
 
+    /// A deleted account's handle is never given to anyone else (migration 28): `@alex` written to
+    /// the member who left must not lead to a newcomer who registers "alex".
+    @Test func aDeletedAccountsHandleIsNeverReused() throws {
+        try withTestNetwork(registration: .open) { network in
+            let accounts = network.accounts
+            let password = "orchard lantern velvet"
+            guard case .added(let alex) = try accounts.addUser(handle: "alex", email: "alex@example.org", displayName: "Alex",
+                                                               role: .member, password: password) else {
+                Issue.record("could not add alex")
+                return
+            }
+            #expect(try accounts.deleteAccount(userID: alex.id, password: password, address: "192.0.2.1"))
+            #expect(try network.scalar(String.self, "SELECT handle FROM users WHERE id = ?", alex.id) == "former_\(alex.id)")
+
+            let again = try accounts.register(Registration(handle: "alex", displayName: "Not Alex", email: "new@example.org",
+                                                           password: password), inviteCode: nil, address: "192.0.2.2")
+            guard case .invalid(let errors) = again else {
+                Issue.record("the handle of a deleted account was given out again: \(again)")
+                return
+            }
+            #expect(errors.map(\.message) == ["That handle is taken, choose another"])
+            guard case .invalid = try accounts.addUser(handle: "alex", email: "other@example.org", displayName: nil,
+                                                       role: .member, password: password) else {
+                Issue.record("mutuals user add gave out a deleted account's handle")
+                return
+            }
+            // Whatever path inserts the account, the store itself refuses.
+            #expect(throws: (any Error).self) {
+                try network.store.write { tx in
+                    try tx.run("""
+                        INSERT INTO users(handle, display_name, email, password_hash, role, created_at)
+                        VALUES ('alex', 'Sneaky', 'sneaky@example.org', '!', 'member', 0)
+                        """)
+                }
+            }
+            // Other handles are as free as ever.
+            guard case .registered = try accounts.register(Registration(handle: "alexandra", displayName: "Alexandra",
+                                                                        email: "alexandra@example.org", password: password),
+                                                           inviteCode: nil, address: "192.0.2.3") else {
+                Issue.record("a new handle was refused")
+                return
+            }
+        }
+    }
+
     @Test func selfChosenOrganisationIsUnconfirmedAndOpensNoPrivateSpace() throws {
         try withTestNetwork(registration: .open) { network in
             let (store, accounts) = (network.store, network.accounts)

@@ -201,7 +201,7 @@ public struct Accounts: Sendable {
         let handle = form.handle
         let email = form.email
         let (handleTaken, emailTaken) = try store.read { conn in
-            (try conn.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ?", handle) != nil,
+            (try conn.scalar(Int.self, Self.handleTakenSQL, handle) != nil,
              try conn.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil)
         }
         if handleTaken, !errors.contains(where: { $0.field == "handle" }) {
@@ -228,7 +228,7 @@ public struct Accounts: Sendable {
         do {
             let id: Int64 = try store.write { tx in
                 // Checked again: another registration may have taken them since.
-                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ?", handle) != nil {
+                if try tx.scalar(Int.self, Self.handleTakenSQL, handle) != nil {
                     throw FieldError("handle", "That handle is taken, choose another")
                 }
                 if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil { throw EmailTaken() }
@@ -432,6 +432,12 @@ public struct Accounts: Sendable {
     public static let onlyAdminCannotLeave = "You are the only admin of this network, so your account cannot be deleted yet. "
         + "Make another member an admin first (on the Users page of the admin pages), then delete your account"
 
+    /// One row when handle ?1 is taken: an account's now, or a deleted account's (migration 28:
+    /// never given to anyone else, so no `@handle` written to them leads to a newcomer).
+    static let handleTakenSQL = """
+        SELECT 1 FROM users WHERE handle = ?1 UNION ALL SELECT 1 FROM retired_handles WHERE handle = ?1 LIMIT 1
+        """
+
     /// Whether `handle` is a deleted account's (`anonymise` renames it `former_<id>`; the prefix
     /// is reserved at registration): it has no profile, so pages name it without a link.
     public static func isFormerMember(handle: String) -> Bool { handle.hasPrefix("former_") }
@@ -493,7 +499,8 @@ public struct Accounts: Sendable {
         let name = form.displayName
         do {
             let id: Int64 = try store.write { tx in
-                if try tx.scalar(Int.self, "SELECT 1 FROM users WHERE handle = ? OR email = ?", handle, email) != nil {
+                if try tx.scalar(Int.self, Self.handleTakenSQL, handle) != nil
+                    || tx.scalar(Int.self, "SELECT 1 FROM users WHERE email = ?", email) != nil {
                     throw FieldError("handle", "An account with that handle or email address already exists")
                 }
                 try tx.run("""

@@ -56,6 +56,7 @@ public enum Schema {
         Migration025DraftSpaceAndBriefing.migration,
         Migration026SearchLengthGeneration.migration,
         Migration027AnswerSetAside.migration,
+        Migration028RetiredHandles.migration,
     ]
 
     /// The migrator for `migrations`.
