@@ -36,4 +36,22 @@ struct RegisterLinkTests {
             #expect(!(try ann.get("/").text.contains(Self.headerLink)))
         }
     }
+
+    /// Signed in, the registration page leads to the account, and a registration sent anyway
+    /// makes no second account (it used to, leaving the first signed in).
+    @Test func signedInMembersAreNotRegisteredAgain() throws {
+        try withTestSite(registration: .open) { site in
+            _ = try site.network.member(handle: "ann")
+            let ann = try site.signedIn("ann")
+            let page = try ann.get("/register")
+            #expect(page.status == 303)
+            #expect(page.header("location") == "/account")
+            let users = try site.scalar(Int.self, "SELECT count(*) FROM users")
+            let sent = try ann.post("/register", [("handle", "ann_again"), ("displayName", "Ann Again"),
+                                                  ("email", "ann.again@example.org"), ("password", "orchard lantern velvet")])
+            #expect(sent.status == 303)
+            #expect(sent.header("location") == "/account")
+            #expect(try site.scalar(Int.self, "SELECT count(*) FROM users") == users)
+        }
+    }
 }

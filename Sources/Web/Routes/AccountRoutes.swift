@@ -168,12 +168,16 @@ struct AccountRoutes: RouteCollection {
 
     func registrationForm(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        // Signed in: a second account would be made while the first stayed signed in (found by
+        // the journeys sweep). As the sign-in page does, it leads to the account.
+        if context.account != nil { return context.redirect("/account") }
         let code = (try request.queryItems())["invite"] ?? ""
         return try context.finish(registerPage(context, form: FormState(values: ["invite": code]), inviteCode: code))
     }
 
     func registerAccount(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
+        if context.account != nil { return context.redirect("/account") }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         let code = items["invite"] ?? ""
