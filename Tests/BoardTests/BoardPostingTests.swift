@@ -184,6 +184,28 @@ func problems(_ body: () throws -> Void) -> [FieldProblem] {
         }
     }
 
+    /// Board asks Policy itself before an author deletes their post: not while suspended, not
+    /// in a locked thread (the web page asked; a direct caller did not).
+    @Test func deleteOwnAsksPolicy() throws {
+        try withTestNetwork { network in
+            let world = try PostingCast(network)
+            let (threadID, _) = try world.thread()
+            let reply = try Threads.reply(world.store, by: world.colleague, threadID: threadID, body: "Try a guarantee")
+            let colleagueID = try #require(world.colleague.userID)
+            try network.store.write { try $0.run("UPDATE threads SET locked = 1 WHERE id = ?", threadID) }
+            #expect(throws: PostingError.self) { try Threads.deleteOwn(world.store, by: world.colleague, postID: reply) }
+            try network.store.write { try $0.run("UPDATE threads SET locked = 0 WHERE id = ?", threadID) }
+            try network.store.write {
+                try $0.run("UPDATE users SET suspended_until = ?, suspension_reason = 'cooling off' WHERE id = ?", Date().addingTimeInterval(86_400), colleagueID)
+            }
+            #expect(throws: PostingError.self) { try Threads.deleteOwn(world.store, by: world.colleague, postID: reply) }
+            #expect(try world.scalar(Int.self, "SELECT deleted_by_author FROM posts WHERE id = ?", reply) == 0)
+            try network.store.write { try $0.run("UPDATE users SET suspended_until = NULL, suspension_reason = NULL WHERE id = ?", colleagueID) }
+            try Threads.deleteOwn(world.store, by: world.colleague, postID: reply)
+            #expect(try world.scalar(Int.self, "SELECT deleted_by_author FROM posts WHERE id = ?", reply) == 1)
+        }
+    }
+
     @Test func deleteOwnPostLeavesAPlaceholderAndClearsTheAnswer() throws {
         try withTestNetwork { network in
             let world = try PostingCast(network)

@@ -330,6 +330,15 @@ public enum Threads {
             let post = try readablePost(tx, postID: postID, actor: actor)
             guard post.authorID == userID else { throw PostingError.notPermitted }
             guard !post.deleted else { return }
+            // The rule the page's Delete link was offered by (Policy `.deletePost`: not hidden,
+            // not in a locked thread, not while suspended), asked here too, whoever calls.
+            guard let account = try Accounts.account(tx, id: userID),
+                  let state = try Resource.PostState.load(tx, id: postID) else { throw PostingError.postNotFound }
+            switch Policy.decide(try Actor.load(tx, account: account), .deletePost, .post(state)) {
+            case .allowed: break
+            case .notFound: throw PostingError.postNotFound
+            case .denied(let reason): throw PostingError.refused(reason)
+            }
             try tx.run("UPDATE posts SET deleted_by_author = 1 WHERE id = ?", postID)
             try tx.run("UPDATE threads SET accepted_post_id = NULL WHERE id = ? AND accepted_post_id = ?", post.threadID, postID)
         }
