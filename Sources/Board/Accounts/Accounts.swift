@@ -416,16 +416,20 @@ public struct Accounts: Sendable {
     /// - Throws: `ProfileError.denied` for the only admin; `PasswordAttemptsThrottled` after too
     ///   many wrong passwords.
     public func deleteAccount(userID: Int64, password: String, address: String) throws -> Bool {
-        let onlyAdmin = try store.read { conn in
-            try conn.scalar(Bool.self, """
-                SELECT role = 'admin' AND NOT EXISTS (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.deleted_at IS NULL AND o.id <> u.id)
-                FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
-                """, userID) ?? false
-        }
-        if onlyAdmin { throw ProfileError.denied(Self.onlyAdminCannotLeave) }
+        // Asked first, so no password guess is spent on a refusal, and again as the account is
+        // scrubbed (`anonymise`), so two admins leaving at once cannot both go.
+        if try store.read({ try Self.isOnlyAdmin($0, userID: userID) }) { throw ProfileError.denied(Self.onlyAdminCannotLeave) }
         guard try confirmPassword(userID: userID, password, address: address) == .confirmed else { return false }
         try anonymise(userID: userID)
         return true
+    }
+
+    /// Whether `userID` is the network's only admin (who may not leave).
+    static func isOnlyAdmin(_ conn: Connection, userID: Int64) throws -> Bool {
+        try conn.scalar(Bool.self, """
+            SELECT role = 'admin' AND NOT EXISTS (SELECT 1 FROM users o WHERE o.role = 'admin' AND o.deleted_at IS NULL AND o.id <> u.id)
+            FROM users u WHERE u.id = ? AND u.deleted_at IS NULL
+            """, userID) ?? false
     }
 
     /// Why the network's only admin cannot delete their account.
@@ -453,6 +457,7 @@ public struct Accounts: Sendable {
     func anonymise(userID: Int64) throws {
         let now = clock.now()
         try store.write { tx in
+            if try Self.isOnlyAdmin(tx, userID: userID) { throw ProfileError.denied(Self.onlyAdminCannotLeave) }
             try tx.run("""
                 UPDATE users SET handle = 'former_' || id, display_name = 'former member',
                        email = 'deleted-' || id || '@invalid', password_hash = '!', bio = '',
