@@ -454,6 +454,16 @@ public struct Accounts: Sendable {
     /// "This helped" marks (counted on others' posts), the moderation log, and other people's
     /// notifications of what they did. Quotes of their posts in other people's replies are
     /// those people's words and are left as written (docs/security.md, "Deleted accounts").
+    /// The tables whose rows (by `user_id`) are their owner's alone, and go with a deleted
+    /// account (`anonymise`): sessions, two-factor recovery codes, the mentor profile, drafts,
+    /// notifications, follows and mutes, saved posts, read marks, confirmation and reset links,
+    /// notification and mail settings, and their mail.
+    static let privateToTheirOwner = [
+        "sessions", "recovery_codes", "mentor_profiles", "drafts", "notifications", "subscriptions", "bookmarks",
+        "thread_visits", "account_tokens", "notification_settings", "notification_mail_settings",
+        "weekly_briefing_opt_outs", "mail_outbox",
+    ]
+
     func anonymise(userID: Int64) throws {
         let now = clock.now()
         try store.write { tx in
@@ -465,19 +475,9 @@ public struct Accounts: Sendable {
                        email_confirmed_at = NULL, totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
                        deleted_at = ? WHERE id = ?
                 """, now, userID)
-            try tx.run("DELETE FROM sessions WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM mentor_profiles WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM drafts WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM notifications WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM subscriptions WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM bookmarks WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM thread_visits WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM account_tokens WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM notification_settings WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM notification_mail_settings WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM weekly_briefing_opt_outs WHERE user_id = ?", userID)
-            try tx.run("DELETE FROM mail_outbox WHERE user_id = ?", userID)
+            for table in Self.privateToTheirOwner {
+                try tx.run("DELETE FROM \(table) WHERE user_id = ?", userID)  // a name from the list, never input
+            }
             // A membership request leaves with them: the admins' notice of it is settled.
             try Notifications.adminWorkDone(tx, .membership(userID: userID), now: now)
             // A deleted mentor mentors nobody: no page goes on naming them as a pathfinder's
