@@ -79,8 +79,11 @@ typedef struct {
 // a length another snapshot saw differently. New rows have new rowids (a deleted row's rowid,
 // reused, comes with a new generation). Words are read and written whole (relaxed atomics):
 // threads racing on a slot lose a cached length, never mix two.
-// The table is the function's user data: one for the process (`mutuals_kept_lengths_table`, made
-// once by the caller), `2 * MUTUALS_LENGTH_SLOTS` words, zeroed.
+// The table is the function's user data: one for each store (`Database.RowLengths`, from
+// `mutuals_kept_lengths_table`), shared by its connections, `2 * MUTUALS_LENGTH_SLOTS` words,
+// zeroed; a generation means nothing in another file. (Only the low 20 bits are kept: a length
+// untouched through 2^20 later edits could be taken again at the same residue, which would only
+// weigh one candidate by an old length.)
 #include <stdatomic.h>
 #define MUTUALS_LENGTH_SLOTS (1 << 18)
 typedef _Atomic unsigned long long mutuals_kept_length_word;
