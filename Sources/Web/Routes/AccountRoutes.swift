@@ -177,7 +177,6 @@ struct AccountRoutes: RouteCollection {
 
     func registerAccount(_ request: Request) throws -> Response {
         let context = try app.requestContext(for: request)
-        if context.account != nil { return context.redirect("/account") }
         let submission = try app.checkedForm(request, context)
         let items = submission.items
         let code = items["invite"] ?? ""
@@ -185,6 +184,8 @@ struct AccountRoutes: RouteCollection {
             return try context.finish(registerPage(context, form: FormState(items: items, formMessage: CSRF.resubmitMessage),
                                                    inviteCode: code, status: .forbidden))
         }
+        // Signed in: no second account (the token is checked first, as on every form).
+        if context.account != nil { return context.redirect("/account") }
         let form = Registration(handle: items["handle"] ?? "", displayName: items["displayName"] ?? "", email: items["email"] ?? "",
                                 password: items["password"] ?? "", organisationSlug: items["organisation"] ?? "")
         let outcome = try accounts.register(form, inviteCode: code, address: request.remoteAddress)
