@@ -32,14 +32,19 @@ import TestSupport
         } + ["mentors: " + page.mentorNames.joined(separator: ","), "pages: \(page.page)/\(page.pageCount)"]
     }
 
+    /// A pathfinder with its member (the thread's author) and mentor, another member, an admin,
+    /// and the author's public thread.
+    static func cast(_ network: TestNetwork) throws
+        -> (TestOrganisation, author: TestPerson, other: TestPerson, mentor: TestPerson, admin: TestPerson, thread: TestThread) {
+        let organisation = try network.organisation()
+        let author = try network.member(of: organisation, handle: "asker")
+        return (organisation, author, try network.member(handle: "reader"), try network.mentor(of: organisation, handle: "guide"),
+                try network.admin(handle: "keeper"), try network.thread(by: author, title: "Pensions after the transfer"))
+    }
+
     @Test func everyReaderGetsThePageReadAfreshFromTheKeptPosts() throws {
         try withTestNetwork { network in
-            let organisation = try network.organisation()
-            let author = try network.member(of: organisation, handle: "asker")
-            let other = try network.member(handle: "reader")
-            let mentor = try network.mentor(of: organisation, handle: "guide")
-            let admin = try network.admin(handle: "keeper")
-            let thread = try network.thread(by: author, title: "Pensions after the transfer")
+            let (organisation, author, other, mentor, admin, thread) = try Self.cast(network)
             let replies = try (0..<4).map { index in
                 try network.reply(to: thread, by: index % 2 == 0 ? mentor : other, body: "Reply \(index) about the pension fund")
             }
@@ -107,12 +112,7 @@ import TestSupport
     /// after each kind of write that changes it; a private thread's is read per reader.
     @Test func everyReaderGetsTheHeaderReadAfreshFromTheKeptOne() throws {
         try withTestNetwork { network in
-            let organisation = try network.organisation()
-            let author = try network.member(of: organisation, handle: "asker")
-            let other = try network.member(handle: "reader")
-            let mentor = try network.mentor(of: organisation, handle: "guide")
-            let admin = try network.admin(handle: "keeper")
-            let thread = try network.thread(by: author, title: "Pensions after the transfer")
+            let (organisation, author, other, mentor, admin, thread) = try Self.cast(network)
             let secret = try network.thread(in: .organisation(organisation), by: author, title: "Our staff council")
             // 19 replies: the 20 posts fill page 1; replies held for approval start page 2.
             for index in 0..<19 { try network.reply(to: thread, by: index % 2 == 0 ? mentor : author, body: "Reply \(index)") }
