@@ -170,7 +170,7 @@ struct AccountRoutes: RouteCollection {
         let context = try app.requestContext(for: request)
         // Signed in: a second account would be made while the first stayed signed in (found by
         // the journeys sweep). As the sign-in page does, it leads to the account.
-        if context.account != nil { return context.redirect("/account") }
+        if context.account != nil { return context.redirect("/account", notice: .alreadySignedIn) }
         let code = (try request.queryItems())["invite"] ?? ""
         return try context.finish(registerPage(context, form: FormState(values: ["invite": code]), inviteCode: code))
     }
@@ -185,7 +185,7 @@ struct AccountRoutes: RouteCollection {
                                                    inviteCode: code, status: .forbidden))
         }
         // Signed in: no second account (the token is checked first, as on every form).
-        if context.account != nil { return context.redirect("/account") }
+        if context.account != nil { return context.redirect("/account", notice: .alreadySignedIn) }
         let form = Registration(handle: items["handle"] ?? "", displayName: items["displayName"] ?? "", email: items["email"] ?? "",
                                 password: items["password"] ?? "", organisationSlug: items["organisation"] ?? "")
         let outcome = try accounts.register(form, inviteCode: code, address: request.remoteAddress)
