@@ -71,6 +71,62 @@ struct AddressConfirmationTests {
         }
     }
 
+    /// A newcomer who mistyped the address puts it right at once: the minute's limit counts per
+    /// address (the registration's link went to the wrong one), and only the newest change waits.
+    @Test func aMistypedAddressIsPutRightAtOnceAndOnlyTheNewestChangeWaits() throws {
+        let clock = TestClock()
+        try withTestNetwork(clock: clock, registration: .open) { network in
+            guard case .registered(let account) = try network.accounts.register(Self.form, inviteCode: nil, address: "192.0.2.1") else {
+                Issue.record("not registered"); return
+            }
+            let password = Self.form.password
+            let registration = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            #expect(try network.accounts.requestEmailChange(userID: account.id, newEmail: "newcomer@exampel.org", password: password, address: "192.0.2.1")
+                    == .linkSent(to: "newcomer@exampel.org"))
+            // The same address again within the minute: refused, and nothing more is queued.
+            guard case .tooSoon = try network.accounts.requestEmailChange(userID: account.id, newEmail: "NEWCOMER@exampel.org", password: password, address: "192.0.2.1") else {
+                Issue.record("a second link to one address within the minute"); return
+            }
+            #expect(try network.queuedCount(.confirmAddress) == 2)
+            let mistyped = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@exampel.org"))
+            // Put right at once: the link to the mistyped address is replaced, its message dropped unsent.
+            #expect(try network.accounts.requestEmailChange(userID: account.id, newEmail: "newcomer@example.net", password: password, address: "192.0.2.1")
+                    == .linkSent(to: "newcomer@example.net"))
+            #expect(try network.accounts.confirmEmail(token: mistyped) == .invalid(.replaced))
+            #expect(try network.accounts.confirmationLink(token: mistyped) == .unusable(.replaced))
+            #expect(try network.accounts.emailStatus(userID: account.id)?.pendingAddress == "newcomer@example.net")
+            // The new address confirmed: the registration's link to the old one can no longer move the account back.
+            let corrected = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.net"))
+            #expect(try network.accounts.confirmEmail(token: corrected) == .confirmed(address: "newcomer@example.net", changed: true, userID: account.id))
+            #expect(try network.accounts.confirmEmail(token: registration) == .invalid(.replaced))
+            #expect(try network.accounts.account(id: account.id)?.email == "newcomer@example.net")
+            // Five links a day in all, whatever the addresses.
+            for n in 0..<2 {
+                clock.advance(1)
+                #expect(try network.accounts.requestEmailChange(userID: account.id, newEmail: "spare\(n)@example.org", password: password, address: "192.0.2.1")
+                        == .linkSent(to: "spare\(n)@example.org"))
+            }
+            guard case .tooSoon = try network.accounts.requestEmailChange(userID: account.id, newEmail: "sixth@example.org", password: password, address: "192.0.2.1") else {
+                Issue.record("a sixth link in a day"); return
+            }
+        }
+    }
+
+    /// The account's own address keeps its link while a change waits: the member can still
+    /// confirm the address they have if they never confirm the new one.
+    @Test func theAccountsOwnAddressKeepsItsLinkWhileAChangeWaits() throws {
+        try withTestNetwork(clock: TestClock(), registration: .open) { network in
+            guard case .registered(let account) = try network.accounts.register(Self.form, inviteCode: nil, address: "192.0.2.1") else {
+                Issue.record("not registered"); return
+            }
+            let registration = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            #expect(try network.accounts.requestEmailChange(userID: account.id, newEmail: "other@example.org", password: Self.form.password, address: "192.0.2.1")
+                    == .linkSent(to: "other@example.org"))
+            #expect(try network.accounts.confirmEmail(token: registration) == .confirmed(address: "newcomer@example.org", changed: false, userID: account.id))
+            #expect(try network.accounts.emailStatus(userID: account.id)?.pendingAddress == "other@example.org")
+        }
+    }
+
     @Test func accountsAnAdminAddsCountAsConfirmed() throws {
         try withTestNetwork { network in
             guard case .added(let account) = try network.accounts.addUser(handle: "vouched", email: "vouched@example.org",

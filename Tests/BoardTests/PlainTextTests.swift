@@ -169,11 +169,11 @@ import TestSupport
         try withTestNetwork(clock: TestClock()) { network in
             let member = try network.member(handle: "caller")
             let accounts = network.accounts
-            // A second change of address within the minute is refused with a reason; nothing queued.
+            // A second link to one address within the minute is refused with a reason; nothing queued.
             guard case .linkSent = try accounts.requestEmailChange(userID: member.id, newEmail: "one@example.org", password: TestNetwork.password, address: "192.0.2.1") else {
                 Issue.record("the first change was refused"); return
             }
-            guard case .tooSoon(let error) = try accounts.requestEmailChange(userID: member.id, newEmail: "two@example.org", password: TestNetwork.password, address: "192.0.2.1") else {
+            guard case .tooSoon(let error) = try accounts.requestEmailChange(userID: member.id, newEmail: "One@example.org", password: TestNetwork.password, address: "192.0.2.1") else {
                 Issue.record("the second change was accepted"); return
             }
             #expect(error.field == "email")

@@ -151,13 +151,13 @@ struct AccountMailPagesTests {
             let account = try browser.follow(sent).text
             #expect(account.contains("We have sent a confirmation link to ann@new.example"))
             #expect(account.contains("You asked to change it to ann@new.example"))
-            // Asked again at once: a rate limit, said as one (429, it was 422), the address kept.
+            // The same address asked again at once: a rate limit, said as one (429, it was 422), the address kept.
             try browser.get("/account/email")
-            let again = try browser.post("/account/email", [("email", "ann@newer.example"), ("password", TestNetwork.password)])
+            let again = try browser.post("/account/email", [("email", "ann@new.example"), ("password", TestNetwork.password)])
             #expect(again.status == 429)
             #expect(again.header("retry-after") == "60")
-            #expect(again.text.contains("A confirmation link was sent less than a minute ago"))
-            #expect(again.text.contains("value=\"ann@newer.example\""))
+            #expect(again.text.contains("A confirmation link went to that address less than a minute ago"))
+            #expect(again.text.contains("value=\"ann@new.example\""))
             let kept = KeptMail()
             try site.sendQueuedMail(into: kept)
             let link = try #require(kept.link(to: "ann@new.example", startingWith: "/confirm-email/"))
@@ -166,6 +166,25 @@ struct AccountMailPagesTests {
             try browser.get(link)
             #expect(try browser.post(link, []).text.contains("Your email address is now ann@new.example"))
             #expect(try browser.get("/account").text.contains("ann@new.example: <strong>confirmed</strong>"))
+        }
+    }
+
+    /// A mistyped new address put right at once: the link to the wrong one says it was replaced.
+    @Test func aMistypedNewAddressIsPutRightAtOnce() throws {
+        try withTestSite { site in
+            _ = try site.network.member(handle: "ann")
+            let browser = try site.signedIn("ann", landingOn: "/account/email")
+            #expect(try browser.post("/account/email", [("email", "ann@nwe.example"), ("password", TestNetwork.password)]).status == 303)
+            try browser.get("/account/email")
+            let corrected = try browser.post("/account/email", [("email", "ann@new.example"), ("password", TestNetwork.password)])
+            #expect(corrected.status == 303)
+            #expect(try browser.follow(corrected).text.contains("You asked to change it to ann@new.example"))
+            let kept = KeptMail()
+            try site.sendQueuedMail(into: kept)
+            #expect(kept.link(to: "ann@nwe.example", startingWith: "/confirm-email/") == nil, "the replaced link's message is dropped unsent")
+            let link = try #require(kept.link(to: "ann@new.example", startingWith: "/confirm-email/"))
+            try browser.get(link)
+            #expect(try browser.post(link, []).text.contains("Your email address is now ann@new.example"))
         }
     }
 

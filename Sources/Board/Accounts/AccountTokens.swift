@@ -65,17 +65,21 @@ public enum AccountToken {
         Accounts.tokenHash(token).map { Data($0) }
     }
 
-    /// Links of one purpose one account may be sent: one a minute, five a day. Every path that
-    /// mails a link (registration aside, which happens once) asks this first, so no form can be
-    /// used to send an address a stream of mail.
+    /// Links of one purpose one account may be sent: one a minute to any one address, five a day
+    /// in all. Every path that mails a link (registration aside, which happens once) asks this
+    /// first, so no form can be used to send an address a stream of mail. The minute counts per
+    /// address: a newcomer who registered with a mistyped address can put it right at once (the
+    /// registration's own link went to the wrong address), while the day's five still bound
+    /// how many addresses one account can have mailed.
     static let perMinute = 1
     static let perDay = 5
 
-    /// Whether another link of `purpose` may be mailed for `userID` now.
-    static func mayIssue(_ tx: Connection, purpose: Purpose, userID: Int64, now: Date) throws -> Bool {
+    /// Whether another link of `purpose` may be mailed to `email` for `userID` now.
+    static func mayIssue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String, now: Date) throws -> Bool {
         let lastMinute = try tx.scalar(Int.self, """
-            SELECT count(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?
-            """, userID, purpose.rawValue, now.addingTimeInterval(-60)) ?? 0
+            SELECT count(*) FROM account_tokens
+             WHERE user_id = ? AND purpose = ? AND created_at > ? AND email = ? COLLATE NOCASE
+            """, userID, purpose.rawValue, now.addingTimeInterval(-60), email) ?? 0
         let lastDay = try tx.scalar(Int.self, """
             SELECT count(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?
             """, userID, purpose.rawValue, now.addingTimeInterval(-86_400)) ?? 0
@@ -92,12 +96,23 @@ public enum AccountToken {
     /// (docs/security.md, "Changing the email address"). Nobody ever holds the token.
     static func issue(_ tx: Connection, purpose: Purpose, userID: Int64, email: String,
                       token: (token: String, hash: Data), now: Date) throws {
-        if purpose == .passwordReset {
+        switch purpose {
+        case .passwordReset:
             // Only the newest reset link works: an older one still in the inbox is replaced
             // (`Problem.replaced`), and its message, if still queued, is dropped unsent.
             try tx.run("""
                 UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL
                 """, now, userID)
+        case .confirmAddress:
+            // Only the newest change waits: asking for another address (or putting a mistyped one
+            // right) replaces the links to any address asked for before, so a stranger at the
+            // wrong address cannot confirm it later. Links to this same address, and to the
+            // account's own address, still work.
+            try tx.run("""
+                UPDATE account_tokens SET used_at = ?
+                 WHERE user_id = ? AND purpose = 'confirm_address' AND used_at IS NULL AND email <> ? COLLATE NOCASE
+                   AND email <> (SELECT email FROM users WHERE id = ?) COLLATE NOCASE
+                """, now, userID, email, userID)
         }
         try tx.run("""
             INSERT INTO account_tokens(purpose, user_id, token_hash, email, created_at, expires_at)
@@ -119,10 +134,13 @@ public enum AccountToken {
                 """, hash, purpose.rawValue)
         else { return .failure(ProblemError(.unknown)) }
         if stored.usedAt != nil {
-            // Sending a reset link spends the older ones: a spent link with a newer one was replaced.
-            let newer = purpose == .passwordReset ? try conn.scalar(Int.self, """
-                SELECT 1 FROM account_tokens WHERE user_id = ? AND purpose = ? AND id > ? LIMIT 1
-                """, stored.userID, purpose.rawValue, stored.id) : nil
+            // Sending a reset link spends the older ones, and a link to a new address spends those
+            // to other addresses (`issue`): a spent link with such a newer one was replaced.
+            let newer = try conn.scalar(Int.self, """
+                SELECT 1 FROM account_tokens
+                 WHERE user_id = ? AND purpose = ? AND id > ? AND (purpose = 'password_reset' OR email <> ? COLLATE NOCASE)
+                 LIMIT 1
+                """, stored.userID, purpose.rawValue, stored.id, stored.email)
             return .failure(ProblemError(newer != nil ? .replaced : .used))
         }
         if stored.expiresAt <= now { return .failure(ProblemError(.expired)) }

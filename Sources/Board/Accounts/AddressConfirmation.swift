@@ -99,11 +99,13 @@ extension Accounts {
             } else {
                 try tx.run("UPDATE users SET email_confirmed_at = coalesce(email_confirmed_at, ?) WHERE id = ?", now, stored.userID)
             }
-            // Every live confirmation link for this address is spent by the first one followed.
+            // Every live confirmation link for this address is spent by the first one followed;
+            // after a change, so is every link to the old address: an old link left in that inbox
+            // (the registration's, say) must not move the account back.
             try tx.run("""
                 UPDATE account_tokens SET used_at = ?
-                 WHERE user_id = ? AND purpose = 'confirm_address' AND used_at IS NULL AND email = ? COLLATE NOCASE
-                """, now, stored.userID, stored.email)
+                 WHERE user_id = ? AND purpose = 'confirm_address' AND used_at IS NULL AND (? OR email = ? COLLATE NOCASE)
+                """, now, stored.userID, changed, stored.email)
             return .confirmed(address: stored.email, changed: changed, userID: stored.userID)
         }
     }
@@ -112,7 +114,7 @@ extension Accounts {
         /// A link went to the new address; the account keeps its address until it is followed.
         case linkSent(to: String)
         case invalid([FieldError])
-        /// A link was sent less than a minute ago, or five today (`AccountToken.mayIssue`): the
+        /// A link went to that address less than a minute ago, or five went today (`AccountToken.mayIssue`): the
         /// field error says so, and the page answers 429.
         case tooSoon(FieldError)
     }
@@ -144,12 +146,12 @@ extension Accounts {
         let token = try AccountToken.make()
         let now = clock.now()
         let sent = try store.write { tx -> Bool in
-            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, now: now) else { return false }
+            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, email: email, now: now) else { return false }
             try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: email, token: token, now: now)
             return true
         }
         guard sent else {
-            return .tooSoon(FieldError("email", "A confirmation link was sent less than a minute ago, or five were sent today. Wait a minute (or until tomorrow) and try again"))
+            return .tooSoon(FieldError("email", "A confirmation link went to that address less than a minute ago, or five links were sent today. Wait a minute (or until tomorrow) and try again"))
         }
         return .linkSent(to: email)
     }
@@ -169,7 +171,7 @@ extension Accounts {
         let token = try AccountToken.make()
         let now = clock.now()
         return try store.write { tx in
-            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, now: now) else { return .tooSoon }
+            guard try AccountToken.mayIssue(tx, purpose: .confirmAddress, userID: userID, email: address, now: now) else { return .tooSoon }
             try AccountToken.issue(tx, purpose: .confirmAddress, userID: userID, email: address, token: token, now: now)
             return .sent(to: address)
         }

@@ -37,8 +37,8 @@ extension Accounts {
             try SignInThrottle.record(tx, accountKey: accountKey, address: addressKey, succeeded: false, at: now)
             // An account already sent a link in the last minute, or five today, gets no more: the
             // answer stays the same, so it says nothing about whether the account exists.
-            if let userID, try AccountToken.mayIssue(tx, purpose: .passwordReset, userID: userID, now: now),
-               let stored = try tx.scalar(String.self, "SELECT email FROM users WHERE id = ?", userID) {
+            if let userID, let stored = try tx.scalar(String.self, "SELECT email FROM users WHERE id = ?", userID),
+               try AccountToken.mayIssue(tx, purpose: .passwordReset, userID: userID, email: stored, now: now) {
                 try AccountToken.issue(tx, purpose: .passwordReset, userID: userID, email: stored, token: token, now: now)
             }
         }

@@ -215,7 +215,9 @@ struct AccountMailRoutes: RouteCollection {
         }
         var message = switch problem {
         case .used: reset ? "Each reset link works once." : "Each confirmation link works once. If you followed it before, your address is confirmed."
-        case .replaced: "A newer reset link was sent after this one, so this one no longer works. Use the link in the latest email, or ask for a new link below."
+        case .replaced: reset
+            ? "A newer reset link was sent after this one, so this one no longer works. Use the link in the latest email, or ask for a new link below."
+            : "A link for a different address was asked for after this one, so this one no longer works. Use the link in the latest email, or change the address again from your account page."
         case .expired: reset ? "Reset links last 1 hour." : "Confirmation links last 48 hours."
         case .unknown: "Check that you copied the whole link from the email. If it still does not work, ask for a new one."
         }
