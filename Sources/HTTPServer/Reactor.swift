@@ -89,6 +89,15 @@ final class Reactor: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = PlainMutex(Inbox())
+    /// Requests read in this pass over the ready connections, not yet queued (`submitStaged`).
+    private var staged: [StagedJob] = []
+
+    private struct StagedJob {
+        let fd: Int32
+        let id: UInt64
+        let request: Request
+        let job: WorkerPool.Job
+    }
     private var connections: [Connection?] = []
     private var connectionCount = 0
     private var nextID: UInt64 = 1
@@ -207,6 +216,7 @@ final class Reactor: @unchecked Sendable {
                 sweep(now: now)
                 nextSweep = now &+ sweepInterval
             }
+            submitStaged(now: now)
             if draining && (connectionCount == 0 || now >= shutdownDeadline) { break }
         }
         for case let connection? in connections { close(connection) }
@@ -520,16 +530,11 @@ final class Reactor: @unchecked Sendable {
                 let id = connection.id
                 let configuration = self.configuration
                 let request = request
-                let submitted = pool.submit { [self] in
+                // Queued when this pass over the ready connections ends (`submitStaged`).
+                staged.append(StagedJob(fd: fd, id: id, request: request) { [self] in
                     let response = Self.run(route.handler, request, configuration: configuration)
                     self.complete(fd: fd, id: id, response: response)
-                }
-                if !submitted {
-                    metrics.busyRejections.increment()
-                    var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", request)
-                    response.headers.set("Retry-After", "1")
-                    return finishInline(connection, response, now: now)
-                }
+                })
                 return nil
             }
         }
@@ -551,6 +556,26 @@ final class Reactor: @unchecked Sendable {
             ])
             return configuration.errorPage(
                 .internalServerError, "Something went wrong on our side. If it keeps happening, quote reference \(reference).", request)
+        }
+    }
+
+    /// Hands the requests read in this pass to the pool in one batch: one lock and the signals
+    /// after the reactor has read everything that was ready. Submitting each as it was read
+    /// woke a worker that, on one core, preempted the reactor mid-pass; the responses already
+    /// finished then waited for the reactor to get back to its loop (docs/PERFORMANCE.md).
+    /// Requests that find the queue full are answered 503 with `Retry-After`.
+    private func submitStaged(now: UInt64) {
+        while !staged.isEmpty {
+            let batch = staged
+            staged.removeAll(keepingCapacity: true)
+            let queued = pool.submit(batch: batch.map(\.job))
+            for refused in batch[queued...] {
+                metrics.busyRejections.increment()
+                guard let connection = connection(refused.fd), connection.id == refused.id else { continue }
+                var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", refused.request)
+                response.headers.set("Retry-After", "1")
+                finish(connection, response: response, now: now)
+            }
         }
     }
 

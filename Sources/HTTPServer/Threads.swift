@@ -86,24 +86,26 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Queues a job. Returns false, without queueing, when `capacity` jobs already wait.
-    func submit(_ job: @escaping Job) -> Bool {
+    /// Queues `batch` in order, as far as there is room, with one lock and at most one signal a
+    /// job. Returns how many were queued: the first that many; the rest found the queue full.
+    func submit(batch: [Job]) -> Int {
         lock.lock()
-        guard !stopping, jobs.count - head < capacity else {
+        guard !stopping else {
             lock.unlock()
-            return false
+            return 0
         }
-        jobs.append(job)
+        let taken = min(batch.count, max(0, capacity - (jobs.count - head)))
+        jobs.append(contentsOf: batch[..<taken].lazy.map { Optional($0) })
         depth?.set(jobs.count - head)
-        let wake = waiting > wakesOwed
-        if wake { wakesOwed += 1 }
+        let wakes = max(0, min(taken, waiting - wakesOwed))
+        wakesOwed += wakes
         lock.unlock()
         // Signalled after unlocking: a worker woken while the lock is still held would only
         // wake to sleep again on the mutex (measured: ~7% of a small page's CPU in futex calls
-        // on one core). The worker counted in `waiting` checks for jobs under the lock before it
-        // sleeps, so no job is missed.
-        if wake { lock.signal() }
-        return true
+        // on one core). The workers counted in `waiting` check for jobs under the lock before
+        // they sleep, so no job is missed.
+        for _ in 0..<wakes { lock.signal() }
+        return taken
     }
 
     var queued: Int {
