@@ -29,6 +29,10 @@ static inline long mutuals_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mod
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
 
+static inline void mutuals_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) {
+    SSL_CTX_set_read_ahead(ctx, yes);
+}
+
 static inline long mutuals_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) {
     return SSL_CTX_sess_set_cache_size(ctx, size);
 }

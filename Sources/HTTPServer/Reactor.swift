@@ -286,7 +286,7 @@ final class Reactor: @unchecked Sendable {
 
     /// Bytes wait in the connection's socket, or decrypted in its TLS session, unread.
     private static func hasUnreadInput(_ connection: Connection) -> Bool {
-        if let tls = connection.tls, SSL_pending(tls) > 0 { return true }
+        if let tls = connection.tls, SSL_has_pending(tls) == 1 { return true }
         var byte: UInt8 = 0
         return recv(connection.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
@@ -441,8 +441,9 @@ final class Reactor: @unchecked Sendable {
                 let actions = scratch.withUnsafeBytes { connection.state.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]), now: now) }
                 perform(actions, on: connection, now: now)
                 if connections[Int(connection.fd)] !== connection { return }
-                // Level-triggered epoll tells us when more arrives; TLS may hold decrypted bytes.
-                if n < scratch.count && (connection.tls == nil || SSL_pending(connection.tls) == 0) { return }
+                // Level-triggered epoll tells us when more arrives; TLS may hold bytes it has
+                // read from the socket (read ahead) or decrypted, which epoll cannot see.
+                if n < scratch.count && (connection.tls == nil || SSL_has_pending(connection.tls) == 0) { return }
             case .wouldBlock:
                 return
             case .end:
@@ -590,8 +591,12 @@ final class Reactor: @unchecked Sendable {
         if connections[Int(connection.fd)] === connection {
             flush(connection, now: now)
             if connections[Int(connection.fd)] === connection {
-                // Pipelined bytes may already be buffered (in our buffer or in OpenSSL's).
-                if connection.state.wantsRead && !connection.closeAfterFlush && !connection.lingering {
+                // Pipelined bytes in our buffer were taken up by `responseQueued`; those in the
+                // socket, epoll (level-triggered, EPOLLIN kept) reports. Only bytes OpenSSL has
+                // already read need a read here: asking the socket after every response cost a
+                // read(2) that found nothing.
+                if connection.state.wantsRead && !connection.closeAfterFlush && !connection.lingering,
+                   let tls = connection.tls, SSL_has_pending(tls) == 1 {
                     readLoop(connection, now: now)
                 }
                 if connections[Int(connection.fd)] === connection { updateInterest(connection) }

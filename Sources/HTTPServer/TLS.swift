@@ -102,6 +102,9 @@ final class ConfiguredContext: @unchecked Sendable {
             mutuals_SSL_MODE_RELEASE_BUFFERS() | mutuals_SSL_MODE_ENABLE_PARTIAL_WRITE()
                 | mutuals_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER()
         )
+        // Read what the socket holds in one read(2), not a record's header and then its body in
+        // two. Bytes read ahead are not in SSL_pending(): the reactor asks SSL_has_pending().
+        mutuals_SSL_CTX_set_read_ahead(ctx, 1)
         guard SSL_CTX_set_cipher_list(ctx, TLSContext.tls12Ciphers) == 1 else { throw TLSError.fromQueue("cipher list") }
         guard SSL_CTX_set_ciphersuites(ctx, TLSContext.tls13Suites) == 1 else { throw TLSError.fromQueue("TLS 1.3 suites") }
         guard mutuals_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") == 1 else { throw TLSError.fromQueue("groups") }

@@ -95,6 +95,26 @@ func shortTimeouts(_ configuration: inout ServerConfiguration) {
         }
     }
 
+    /// Requests in separate TLS records that arrive together: OpenSSL reads ahead, so the later
+    /// records can sit in its buffer, where epoll cannot see them (`SSL_has_pending`).
+    @Test func requestsInSeparateTLSRecordsArrivingTogetherAreAnswered() throws {
+        let gate = Gate()
+        try withTestServer(router: try makeTestRouter(gate: gate), tls: true) { server in
+            let client = try server.client()
+            try client.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
+            try client.send("GET /inline HTTP/1.1\r\nHost: x\r\n\r\n")
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(gate.waitUntilEntered())
+            usleep(50_000)  // the later records reach the server while the first request waits
+            gate.open()
+            #expect(try client.readResponse().text == "through the gate")
+            #expect(try client.readResponse().text == "inline")
+            #expect(try client.readResponse().text == "hello")
+            for _ in 0..<3 { try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n") }
+            for _ in 0..<3 { #expect(try client.readResponse().text == "hello") }
+        }
+    }
+
     @Test func connectionCloseIsHonoured() throws {
         try withTestServer(router: try makeTestRouter()) { server in
             let client = try server.client()
