@@ -91,6 +91,8 @@ final class Reactor: @unchecked Sendable {
     private let inbox = PlainMutex(Inbox())
     /// Requests read in this pass over the ready connections, not yet queued (`submitStaged`).
     private var staged: [StagedJob] = []
+    /// How long a pass may hold requests it has read before queueing them anyway: 1 ms.
+    private static let longestHold: UInt64 = 1_000_000
 
     private struct StagedJob {
         let fd: Int32
@@ -189,6 +191,7 @@ final class Reactor: @unchecked Sendable {
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout) }
             let now = monotonicNanoseconds()
             if count > 0 {
+                var heldSince = now
                 for i in 0..<Int(count) {
                     let event = events[i]
                     let fd = Int32(truncatingIfNeeded: event.data.u64)
@@ -202,6 +205,15 @@ final class Reactor: @unchecked Sendable {
                             close(connection)
                         } else {
                             service(connection, now: now)
+                        }
+                    }
+                    // A long pass (TLS handshakes, many answers to write) does not hold what it
+                    // has read back from workers that could run it now: at most 1 ms of it.
+                    if !staged.isEmpty {
+                        let time = monotonicNanoseconds()
+                        if time &- heldSince > Self.longestHold {
+                            submitStaged(now: now)
+                            heldSince = time
                         }
                     }
                 }
