@@ -18,7 +18,7 @@ final class AppContext: Sendable {
     init(site: SiteConfiguration, network: Network) throws {
         self.site = site
         self.network = network
-        self.pages = try PageLibrary(directory: site.templatesDirectory)
+        self.pages = try PageLibrary(directory: site.templatesDirectory, postCacheBytes: site.postCacheBytes)
         self.pageCache = PageCache(limits: site.pageCache) { [network] in network.contentVersion }
         self.visitorLimit = VisitorRateLimit(limits: site.visitorRate)
         self.live = LiveUpdates(feed: network.live, posts: pages.postBlocks, limits: site.liveStreams)

@@ -42,7 +42,8 @@ struct PageLibrary: Sendable {
     let notifications: NotificationPages
 
     /// - Throws: `TemplateError` naming the template and line of the first problem.
-    init(directory: String) throws {
+    /// - Parameter postCacheBytes: room for kept post blocks (`SiteConfiguration.postCacheBytes`).
+    init(directory: String, postCacheBytes: Int = SiteConfiguration.defaultPostCacheBytes) throws {
         templates = try TemplateLibrary(directory: directory)
         try templates.require(Self.requiredTemplates)
         home = try templates.template("home")
@@ -50,7 +51,7 @@ struct PageLibrary: Sendable {
         topic = try templates.template("topic")
         thread = try templates.template("thread")
         threadLines = ThreadLines(template: try templates.template("thread-list"))
-        postBlocks = PostBlocks(template: try templates.template("thread-post"))
+        postBlocks = PostBlocks(template: try templates.template("thread-post"), byteLimit: postCacheBytes)
         briefing = try templates.template("briefing")
         organisation = try templates.template("organisation")
         postHistory = try templates.template("thread-revisions")

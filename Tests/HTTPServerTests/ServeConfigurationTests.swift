@@ -103,6 +103,8 @@ import TestSupport
         ("{}", ["MUTUALS_MAX_BODY_BYTE": "1"], ["MUTUALS_MAX_BODY_BYTE (environment) is not a setting", "Did you mean MUTUALS_MAX_BODY_BYTES?"]),
         ("{}", ["MUTUALS_NO_TLS": "maybe"], ["MUTUALS_NO_TLS (environment)", "give true or false"]),
         ("{}", ["MUTUALS_MAX_BODY_BYTES": "-5"], ["--max-body-bytes cannot be negative", "set by MUTUALS_MAX_BODY_BYTES in the environment"]),
+        ("{}", ["MUTUALS_POST_CACHE_MB": "0"], ["--post-cache-mb must be at least 1", "set by MUTUALS_POST_CACHE_MB in the environment"]),
+        (#"{"post-cache-mb": 99999999999}"#, [:], ["--post-cache-mb must be at most"]),
         ("{}", ["MUTUALS_TRUSTED_PROXY": "10.0.0.0/40"], ["--trusted-proxy", "prefix length", "MUTUALS_TRUSTED_PROXY"]),
     ])
     func aBadKeyOrValueStopsTheStartNamingIt(file text: String, environment: [String: String], messages: [String]) throws {

@@ -182,11 +182,13 @@ final class PostBlocks: Sendable {
     }
 
     /// - Parameters:
-    ///   - limit: how many blocks are kept, about.
-    ///   - byteLimit: how many bytes of markup and post text they may hold (32 MB: 8,192 blocks
-    ///     of about 2 KB each take about half of it); a block of a very long post is rendered
-    ///     each time instead.
-    init(template: Template, limit: Int = 8192, byteLimit: Int = 32 << 20) {
+    ///   - byteLimit: how many bytes of markup and post text the kept blocks may hold; a block
+    ///     of a very long post is rendered each time instead.
+    ///   - limit: how many blocks are kept, about: by default one for each 4 KB of `byteLimit`
+    ///     (a block and its post's text take 2–3 KB), so 65,536 for the default 256 MB, the
+    ///     posts of the first pages of about 6,500 threads.
+    init(template: Template, byteLimit: Int = SiteConfiguration.defaultPostCacheBytes, limit: Int? = nil) {
+        let limit = limit ?? max(1, byteLimit / 4096)
         var generator = SystemRandomNumberGenerator()
         // SOH, which no page text has (forms drop control characters, `FormText.cleaned`) and
         // escaping leaves alone, then 32 random hex digits.
