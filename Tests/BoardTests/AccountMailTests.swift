@@ -127,6 +127,23 @@ struct AddressConfirmationTests {
         }
     }
 
+    /// A link followed, then a change asked for later: the old link's page says it was used, not
+    /// that it was replaced (only links spent by a newer one were replaced).
+    @Test func aUsedLinkStaysUsedAfterALaterChange() throws {
+        let clock = TestClock()
+        try withTestNetwork(clock: clock, registration: .open) { network in
+            guard case .registered(let account) = try network.accounts.register(Self.form, inviteCode: nil, address: "192.0.2.1") else {
+                Issue.record("not registered"); return
+            }
+            let registration = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.org"))
+            #expect(try network.accounts.confirmEmail(token: registration) == .confirmed(address: "newcomer@example.org", changed: false, userID: account.id))
+            clock.advance(3600)
+            #expect(try network.accounts.requestEmailChange(userID: account.id, newEmail: "later@example.org", password: Self.form.password, address: "192.0.2.1")
+                    == .linkSent(to: "later@example.org"))
+            #expect(try network.accounts.confirmEmail(token: registration) == .invalid(.used))
+        }
+    }
+
     @Test func accountsAnAdminAddsCountAsConfirmed() throws {
         try withTestNetwork { network in
             guard case .added(let account) = try network.accounts.addUser(handle: "vouched", email: "vouched@example.org",

@@ -133,14 +133,16 @@ public enum AccountToken {
                  WHERE t.token_hash = ? AND t.purpose = ?
                 """, hash, purpose.rawValue)
         else { return .failure(ProblemError(.unknown)) }
-        if stored.usedAt != nil {
+        if let usedAt = stored.usedAt {
             // Sending a reset link spends the older ones, and a link to a new address spends those
-            // to other addresses (`issue`): a spent link with such a newer one was replaced.
+            // to other addresses (`issue`), at the moment the newer one is made: a link spent by
+            // such a newer one was replaced; one spent before any newer existed was used.
             let newer = try conn.scalar(Int.self, """
                 SELECT 1 FROM account_tokens
-                 WHERE user_id = ? AND purpose = ? AND id > ? AND (purpose = 'password_reset' OR email <> ? COLLATE NOCASE)
+                 WHERE user_id = ? AND purpose = ? AND id > ? AND created_at <= ?
+                   AND (purpose = 'password_reset' OR email <> ? COLLATE NOCASE)
                  LIMIT 1
-                """, stored.userID, purpose.rawValue, stored.id, stored.email)
+                """, stored.userID, purpose.rawValue, stored.id, usedAt, stored.email)
             return .failure(ProblemError(newer != nil ? .replaced : .used))
         }
         if stored.expiresAt <= now { return .failure(ProblemError(.expired)) }
