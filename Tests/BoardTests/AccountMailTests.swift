@@ -98,6 +98,10 @@ struct AddressConfirmationTests {
             // The new address confirmed: the registration's link to the old one can no longer move the account back.
             let corrected = try #require(try network.mailedToken(.confirmAddress, to: "newcomer@example.net"))
             #expect(try network.accounts.confirmEmail(token: corrected) == .confirmed(address: "newcomer@example.net", changed: true, userID: account.id))
+            // The old address was never confirmed (it may be a stranger's): it is told of the change, not the new address.
+            #expect(try network.scalar(String.self, """
+                SELECT payload FROM mail_outbox WHERE to_address = 'newcomer@example.org' AND payload LIKE '%email_changed%'
+                """) == #"{"notice":"email_changed"}"#)
             #expect(try network.accounts.confirmEmail(token: registration) == .invalid(.replaced))
             #expect(try network.accounts.account(id: account.id)?.email == "newcomer@example.net")
             // Five links a day in all, whatever the addresses.

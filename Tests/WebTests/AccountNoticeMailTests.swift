@@ -11,7 +11,8 @@ import Web
 struct AccountNoticeMailTests {
     @Test func aConfirmedChangeOfAddressIsToldToTheOldAddress() throws {
         try withTestSite { site in
-            _ = try site.network.member(handle: "ann")
+            let member = try site.network.member(handle: "ann")
+            try site.network.store.write { try $0.run("UPDATE users SET email_confirmed_at = 1 WHERE id = ?", member.id) }
             let ann = try site.signedIn("ann", landingOn: "/account/email")
             let relay = try LoopbackRelay()
             let sender = try site.relaySender(try relay.transport)
@@ -27,6 +28,30 @@ struct AccountNoticeMailTests {
             #expect(notice.subject == "The email address of your Mutuals Network account was changed")
             let text = notice.text.replacingOccurrences(of: "\n", with: " ")
             #expect(text.contains("was changed to ann.new@example.org"))
+            #expect(text.contains("If you did not, someone else may be using your account"))
+        }
+    }
+
+    /// An old address never confirmed may be a stranger's (a mistyped registration): it is told
+    /// of the change, but not the new address.
+    @Test func anUnconfirmedOldAddressIsNotToldTheNewOne() throws {
+        try withTestSite { site in
+            _ = try site.network.member(handle: "ann")
+            let ann = try site.signedIn("ann", landingOn: "/account/email")
+            let relay = try LoopbackRelay()
+            let sender = try site.relaySender(try relay.transport)
+            #expect(try ann.post("/account/email", [("email", "ann.new@example.org"), ("password", TestNetwork.password)]).status == 303)
+            try sender.deliverDue()
+            let link = try #require(try relay.link(to: "ann.new@example.org", "/confirm-email/"))
+            #expect(try ann.get(link).status == 200)
+            #expect(try ann.post(link, []).status == 200)
+            try sender.deliverDue()
+            let notice = try #require(try relay.received().last)
+            #expect(notice.to == "ann@example.org")
+            #expect(notice.subject == "The email address of your Mutuals Network account was changed")
+            let text = notice.text.replacingOccurrences(of: "\n", with: " ")
+            #expect(text.contains("was changed on"))
+            #expect(!text.contains("ann.new@example.org"))
             #expect(text.contains("If you did not, someone else may be using your account"))
         }
     }

@@ -89,9 +89,13 @@ extension Accounts {
             let changed = current.lowercased() != stored.email.lowercased()
             if changed {
                 if try Self.addressHeldByAnother(tx, stored.email, userID: stored.userID) { return .addressTaken }
+                let oldConfirmed = try tx.scalar(Int.self, "SELECT email_confirmed_at IS NOT NULL FROM users WHERE id = ?", stored.userID) == 1
                 try tx.run("UPDATE users SET email = ?, email_confirmed_at = ? WHERE id = ?", stored.email, now, stored.userID)
-                // The old address is told, so a change made by someone else does not go unseen.
-                try AccountNotice.queue(tx, .emailChanged, userID: stored.userID, to: current, newAddress: stored.email, now: now)
+                // The old address is told, so a change made by someone else does not go unseen. An
+                // old address never confirmed is told without the new one: it may be a mistyped
+                // address, a stranger's, who must not learn where the member's mail now goes.
+                try AccountNotice.queue(tx, .emailChanged, userID: stored.userID, to: current,
+                                        newAddress: oldConfirmed ? stored.email : nil, now: now)
                 // Reset links went to the old address; they end with it.
                 try tx.run("""
                     UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL

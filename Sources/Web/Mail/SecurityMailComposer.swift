@@ -68,6 +68,8 @@ extension SecurityMailComposer {
         model["emailChanged"] = .bool(emailChanged)
         model["passwordChanged"] = .bool(!emailChanged)
         model["newAddress"] = .text(content.newAddress ?? "")
+        // Not said to an old address that was never confirmed (`confirmEmail`).
+        model["newAddressSaid"] = .bool(content.newAddress != nil)
         model["changedAt"] = .text(DateText.humanWithTime(content.changedAt) + " (UTC)")
         model["forgotLink"] = .text(site.link("/forgot-password"))
         let parts = try templates.render("account-changed", model)
