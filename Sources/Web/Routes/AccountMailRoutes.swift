@@ -110,10 +110,15 @@ struct AccountMailRoutes: RouteCollection {
         let token = request.parameters["token"] ?? ""
         switch try accounts.confirmationLink(token: token) {
         case .unusable(let problem): return linkProblem(context, problem, purpose: .confirmAddress)
-        case .live(let address):
-            let page: TemplateObject = ["token": .text(token), "address": .text(address)]
-            return context.finish(pages.confirmEmail.response(InLayout(page, context, form: FormState())))
+        case .live(let address): return confirmPage(context, token: token, address: address)
         }
+    }
+
+    /// The page with the address a live link confirms and its Confirm button.
+    private func confirmPage(_ context: RequestContext, token: String, address: String, form: FormState = FormState(),
+                             status: HTTPStatus = .ok) -> Response {
+        let page: TemplateObject = ["token": .text(token), "address": .text(address)]
+        return context.finish(pages.confirmEmail.response(InLayout(page, context, form: form), status: status))
     }
 
     /// The confirmation page's button: confirms the address.
@@ -124,9 +129,7 @@ struct AccountMailRoutes: RouteCollection {
             guard case .live(let address) = try accounts.confirmationLink(token: token) else {
                 return context.finish(app.pages.errorResponse(.forbidden, CSRF.resubmitMessage, in: context))
             }
-            let page: TemplateObject = ["token": .text(token), "address": .text(address)]
-            return context.finish(pages.confirmEmail.response(InLayout(page, context, form: FormState(formMessage: CSRF.resubmitMessage)),
-                                                              status: .forbidden))
+            return confirmPage(context, token: token, address: address, form: FormState(formMessage: CSRF.resubmitMessage), status: .forbidden)
         }
         switch try accounts.confirmEmail(token: token) {
         case .confirmed(let address, let changed, _):
