@@ -135,11 +135,12 @@ public enum AccountToken {
         else { return .failure(ProblemError(.unknown)) }
         if let usedAt = stored.usedAt {
             // Sending a reset link spends the older ones, and a link to a new address spends those
-            // to other addresses (`issue`), at the moment the newer one is made: a link spent by
-            // such a newer one was replaced; one spent before any newer existed was used.
+            // to other addresses (`issue`), in the transaction that makes the newer one, so with
+            // its time: a link spent at the moment a newer one was made was replaced; one spent
+            // any other way (followed, or ended by a confirmed change) was used.
             let newer = try conn.scalar(Int.self, """
                 SELECT 1 FROM account_tokens
-                 WHERE user_id = ? AND purpose = ? AND id > ? AND created_at <= ?
+                 WHERE user_id = ? AND purpose = ? AND id > ? AND created_at = ?
                    AND (purpose = 'password_reset' OR email <> ? COLLATE NOCASE)
                  LIMIT 1
                 """, stored.userID, purpose.rawValue, stored.id, usedAt, stored.email)
