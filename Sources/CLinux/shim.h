@@ -13,6 +13,8 @@ extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int
 #include <stddef.h>
 extern int pthread_setname_np(pthread_t thread, const char *name);
 extern int sched_getaffinity(int pid, size_t cpusetsize, void *mask);
+#include <sys/types.h>
+extern pid_t gettid(void);
 
 // glibc's allocator tuning (`mallopt`), outside Glibc's module map.
 #include <malloc.h>

@@ -93,6 +93,9 @@ final class Reactor: @unchecked Sendable {
     private var staged: [StagedJob] = []
     /// How long a pass may hold requests it has read before queueing them anyway: 1 ms.
     private static let longestHold: UInt64 = 1_000_000
+    /// Requests the pool still held after the last submit: while there are some, the loop wakes
+    /// within the pool's `stallAfter` to let it check for a stall, events or not.
+    private var poolWaiting = 0
 
     private struct StagedJob {
         let fd: Int32
@@ -185,9 +188,11 @@ final class Reactor: @unchecked Sendable {
     // MARK: The loop
 
     func run() {
+        Self.lowerPriority(by: configuration.reactorNiceness)
         var events = [epoll_event](repeating: epoll_event(), count: 512)
+        let stallCheck = Int32(clamping: max(1, (pool.stallAfter + 999_999) / 1_000_000))
         while true {
-            let timeout = Int32(sweepInterval / 1_000_000)
+            let timeout = poolWaiting > 0 ? min(stallCheck, Int32(sweepInterval / 1_000_000)) : Int32(sweepInterval / 1_000_000)
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout) }
             let now = monotonicNanoseconds()
             if count > 0 {
@@ -228,7 +233,9 @@ final class Reactor: @unchecked Sendable {
                 sweep(now: now)
                 nextSweep = now &+ sweepInterval
             }
-            submitStaged(now: now)
+            // `now`, when the pass began: on one core no worker runs while the reactor does, and
+            // the pool must not take the reactor's own pass for a stall.
+            if !staged.isEmpty || poolWaiting > 0 { submitStaged(now: now) }
             if draining && (connectionCount == 0 || now >= shutdownDeadline) { break }
         }
         for case let connection? in connections { close(connection) }
@@ -236,6 +243,16 @@ final class Reactor: @unchecked Sendable {
             inbox.closed = true
         }
         Glibc.close(epollFD)
+    }
+
+    /// Adds `by` to this thread's nice value (Linux threads each have their own), up to 19.
+    private static func lowerPriority(by steps: Int) {
+        guard steps > 0 else { return }
+        let thread = id_t(gettid())
+        errno = 0
+        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread)
+        guard errno == 0 else { return }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, min(19, current + Int32(clamping: steps)))
     }
 
     private func drainInbox(now: UInt64) {
@@ -577,12 +594,18 @@ final class Reactor: @unchecked Sendable {
     /// woke a worker that, on one core, preempted the reactor mid-pass; the responses already
     /// finished then waited for the reactor to get back to its loop (docs/PERFORMANCE.md).
     /// Requests that find the queue full are answered 503 with `Retry-After`.
+    /// With nothing staged, it still lets the pool look for a stall while requests wait there.
     private func submitStaged(now: UInt64) {
+        if staged.isEmpty {
+            poolWaiting = pool.submit(batch: [], now: now).waiting
+            return
+        }
         while !staged.isEmpty {
             let batch = staged
             staged.removeAll(keepingCapacity: true)
-            let queued = pool.submit(batch: batch.map(\.job))
-            for refused in batch[queued...] {
+            let submitted = pool.submit(batch: batch.map(\.job), now: now)
+            poolWaiting = submitted.waiting
+            for refused in batch[submitted.queued...] {
                 metrics.busyRejections.increment()
                 guard let connection = connection(refused.fd), connection.id == refused.id else { continue }
                 var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", refused.request)
