@@ -93,9 +93,6 @@ final class Reactor: @unchecked Sendable {
     private var staged: [StagedJob] = []
     /// How long a pass may hold requests it has read before queueing them anyway: 1 ms.
     private static let longestHold: UInt64 = 1_000_000
-    /// Requests the pool still held after the last submit: while there are some, the loop wakes
-    /// within the pool's `stallAfter` to let it check for a stall, events or not.
-    private var poolWaiting = 0
 
     private struct StagedJob {
         let fd: Int32
@@ -190,9 +187,8 @@ final class Reactor: @unchecked Sendable {
     func run() {
         Self.lowerPriority(by: configuration.reactorNiceness)
         var events = [epoll_event](repeating: epoll_event(), count: 512)
-        let stallCheck = Int32(clamping: max(1, (pool.stallAfter + 999_999) / 1_000_000))
         while true {
-            let timeout = poolWaiting > 0 ? min(stallCheck, Int32(sweepInterval / 1_000_000)) : Int32(sweepInterval / 1_000_000)
+            let timeout = Int32(sweepInterval / 1_000_000)
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout) }
             let now = monotonicNanoseconds()
             if count > 0 {
@@ -233,9 +229,7 @@ final class Reactor: @unchecked Sendable {
                 sweep(now: now)
                 nextSweep = now &+ sweepInterval
             }
-            // `now`, when the pass began: on one core no worker runs while the reactor does, and
-            // the pool must not take the reactor's own pass for a stall.
-            if !staged.isEmpty || poolWaiting > 0 { submitStaged(now: now) }
+            submitStaged(now: now)
             if draining && (connectionCount == 0 || now >= shutdownDeadline) { break }
         }
         for case let connection? in connections { close(connection) }
@@ -245,7 +239,7 @@ final class Reactor: @unchecked Sendable {
         Glibc.close(epollFD)
     }
 
-    /// Adds `by` to this thread's nice value (Linux threads each have their own), up to 19.
+    /// Adds `steps` to this thread's nice value (Linux threads each have their own), up to 19.
     private static func lowerPriority(by steps: Int) {
         guard steps > 0 else { return }
         let thread = id_t(gettid())
@@ -594,18 +588,12 @@ final class Reactor: @unchecked Sendable {
     /// woke a worker that, on one core, preempted the reactor mid-pass; the responses already
     /// finished then waited for the reactor to get back to its loop (docs/PERFORMANCE.md).
     /// Requests that find the queue full are answered 503 with `Retry-After`.
-    /// With nothing staged, it still lets the pool look for a stall while requests wait there.
     private func submitStaged(now: UInt64) {
-        if staged.isEmpty {
-            poolWaiting = pool.submit(batch: [], now: now).waiting
-            return
-        }
         while !staged.isEmpty {
             let batch = staged
             staged.removeAll(keepingCapacity: true)
-            let submitted = pool.submit(batch: batch.map(\.job), now: now)
-            poolWaiting = submitted.waiting
-            for refused in batch[submitted.queued...] {
+            let queued = pool.submit(batch: batch.map(\.job))
+            for refused in batch[queued...] {
                 metrics.busyRejections.increment()
                 guard let connection = connection(refused.fd), connection.id == refused.id else { continue }
                 var response = configuration.errorPage(.serviceUnavailable, "The server is busy. Please try again in a moment.", refused.request)

@@ -36,20 +36,13 @@ public struct ServerConfiguration: Sendable {
     /// 4 workers served signed-in pages faster and with a lower p99 than 2 or 8
     /// (docs/PERFORMANCE.md).
     public var workerThreads: Int = max(4, availableProcessors() * 4)
-    /// Workers woken to run at once while the queue moves: one per CPU. The others are woken
-    /// only when no job has started for `stallAfter` (a commit or a password hash holding the
-    /// running ones); see `WorkerPool`.
-    public var runningWorkers: Int = availableProcessors()
-    /// How long the worker queue may stand still, with requests in it, before another worker
-    /// is woken. Default 2 ms.
-    public var stallAfter: Double = 0.002
-    /// Added to each reactor thread's nice value (Linux; 0 leaves it): the reactors, which read
-    /// and write for every worker, then yield the core to a worker that is running, and take
-    /// what is ready in bigger, evener passes. Measured on one core at 1M posts with 64
-    /// connections: +5 took the signed-in thread page's p99 from 11.6 to 9.3 ms with the same
-    /// throughput (docs/PERFORMANCE.md, eleventh round). A thread may always lower its own
+    /// Added to each reactor thread's nice value (Linux; 0 leaves it). A reactor woken by a new
+    /// request then does not preempt the worker that is running, and takes what is ready in
+    /// fewer, fuller passes. Measured on one core at 1M posts with 64 connections, alternating
+    /// builds: +10 took the signed-in thread page's p99 from 12.7 to 9.6 ms, with the same
+    /// throughput (docs/PERFORMANCE.md, "Eleventh round"). A thread may always lower its own
     /// priority; raising it back needs privileges, so negative values are not applied.
-    public var reactorNiceness: Int = 5
+    public var reactorNiceness: Int = 10
     /// Requests that may wait for a worker; past it: 503 with Retry-After. Default 1024.
     public var queueDepth: Int = 1024
     /// Headers added to every response that does not set them itself (security headers).
@@ -128,9 +121,7 @@ public final class Server: Sendable {
             throw error
         }
         let metrics = ServerMetrics()
-        let pool = WorkerPool(threads: configuration.workerThreads, running: configuration.runningWorkers,
-                              stallAfter: UInt64(max(0, configuration.stallAfter) * 1e9), capacity: configuration.queueDepth,
-                              depth: metrics.queueDepth, stallWakes: metrics.workerStallWakes)
+        let pool = WorkerPool(threads: configuration.workerThreads, capacity: configuration.queueDepth, depth: metrics.queueDepth)
         var reactors: [Reactor] = []
         var threads: [JoinableThread] = []
         for index in 0..<reactorCount {

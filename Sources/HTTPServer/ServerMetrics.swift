@@ -10,8 +10,6 @@ final class ServerMetrics: Sendable {
     let handshakeFailures = Counter(label: "mutuals_tls_handshake_failures_total")
     let queueDepth = Meter(label: "mutuals_http_worker_queue_depth")
     let busyRejections = Counter(label: "mutuals_http_busy_rejections_total")
-    /// Workers woken past `ServerConfiguration.runningWorkers` because the queue stood still.
-    let workerStallWakes = Counter(label: "mutuals_http_worker_stall_wakes_total")
 }
 
 /// One reactor's request counters and latency timers, cached by route pattern and status so a

@@ -60,17 +60,9 @@ final class ConditionLock: @unchecked Sendable {
 }
 
 /// A bounded pool of threads running jobs in order of submission.
-///
-/// More threads than cores wait here, so a job that blocks (a commit waiting for the disk, a
-/// password hash) does not hold up the rest; but only as many run at once as `running` (the
-/// cores) while the queue moves. On one core, four workers woken together took turns: a job
-/// preempted halfway waited while the other three ran theirs, and the p99 of the signed-in
-/// thread page was twice its median (docs/PERFORMANCE.md, eleventh round). When the oldest job
-/// has waited `stallAfter` with no job started, the running ones are taken to be blocked and
-/// one more is woken, and one more after each further `stallAfter` (`submit(batch:now:)`).
 final class WorkerPool: @unchecked Sendable {
-    // @unchecked: `jobs`, `head`, `stopping`, `waiting`, `wakesOwed`, `lastStart` and
-    // `stallAllowance` are only touched with `lock` held.
+    // @unchecked: `jobs`, `head`, `stopping`, `waiting` and `wakesOwed` are only touched with
+    // `lock` held.
     typealias Job = @Sendable () -> Void
     private let lock = ConditionLock()
     private var jobs: [Job?] = []
@@ -81,76 +73,31 @@ final class WorkerPool: @unchecked Sendable {
     /// while every worker is busy makes no futex call at all.
     private var waiting = 0
     private var wakesOwed = 0
-    /// When a worker last took a job, or the pool last woke one for a stall (monotonic ns).
-    private var lastStart: UInt64 = 0
-    /// Workers that may run past `running`, one for each stall not yet over: a stall is over
-    /// when the job that caused it ends (or the queue empties).
-    private var stallAllowance = 0
     private var threads: [JoinableThread] = []
-    /// How many threads there are, known before the first starts.
-    private let threadCount: Int
     let capacity: Int
-    /// How many workers are woken to run at once; more only when the queue stalls.
-    let running: Int
-    /// How long the queue may stand still, with jobs in it, before another worker is woken.
-    let stallAfter: UInt64
     /// Jobs waiting, set as they come and go.
     private let depth: Meter?
-    /// Workers woken because the queue stood still.
-    private let stallWakes: Counter?
 
-    /// What a `submit(batch:now:)` did.
-    struct Submitted {
-        /// How many of the batch were queued: the first that many; the rest found the queue full.
-        var queued: Int
-        /// Jobs still waiting for a worker, this one's included: while there are some, the
-        /// caller calls again within `stallAfter` (with an empty batch if need be).
-        var waiting: Int
-    }
-
-    init(threads count: Int, running: Int = availableProcessors(), stallAfter: UInt64 = 2_000_000, capacity: Int,
-         depth: Meter? = nil, stallWakes: Counter? = nil) {
+    init(threads count: Int, capacity: Int, depth: Meter? = nil) {
         self.capacity = capacity
-        self.running = max(1, running)
-        self.stallAfter = stallAfter
         self.depth = depth
-        self.stallWakes = stallWakes
-        threadCount = max(1, count)
-        for index in 0..<threadCount {
+        for index in 0..<max(1, count) {
             threads.append(JoinableThread.start(name: "mutuals-w\(index)") { [self] in self.run() })
         }
     }
 
     /// Queues `batch` in order, as far as there is room, with one lock and at most one signal a
-    /// job, waking workers until `running` of them are up. With an empty batch, it only looks
-    /// for a stall.
-    func submit(batch: [Job], now: UInt64) -> Submitted {
+    /// job. Returns how many were queued: the first that many; the rest found the queue full.
+    func submit(batch: [Job]) -> Int {
         lock.lock()
         guard !stopping else {
             lock.unlock()
-            return Submitted(queued: 0, waiting: 0)
+            return 0
         }
         let taken = min(batch.count, max(0, capacity - (jobs.count - head)))
-        if taken > 0 {
-            jobs.append(contentsOf: batch[..<taken].lazy.map { Optional($0) })
-            depth?.set(jobs.count - head)
-        }
-        let queued = jobs.count - head
-        let asleep = waiting - wakesOwed
-        // Up, or about to be: those not waiting, and those signalled that have not woken yet.
-        let up = threadCount - waiting + wakesOwed
-        var wakes = max(0, min(taken, asleep, running + stallAllowance - up))
-        // Jobs wait from now on: a stall is counted from here, not from the last job before.
-        if taken > 0, queued == taken { lastStart = now }
-        if wakes == 0, queued > 0, asleep > 0, now > lastStart, now - lastStart >= stallAfter {
-            // Jobs wait and none has been started for `stallAfter`: the workers that are up
-            // are blocked (or running one long job). One more may run, and a fresh wait
-            // before the next.
-            wakes = 1
-            stallAllowance += 1
-            lastStart = now
-            stallWakes?.increment()
-        }
+        jobs.append(contentsOf: batch[..<taken].lazy.map { Optional($0) })
+        depth?.set(jobs.count - head)
+        let wakes = max(0, min(taken, waiting - wakesOwed))
         wakesOwed += wakes
         lock.unlock()
         // Signalled after unlocking: a worker woken while the lock is still held would only
@@ -158,7 +105,7 @@ final class WorkerPool: @unchecked Sendable {
         // on one core). The workers counted in `waiting` check for jobs under the lock before
         // they sleep, so no job is missed.
         for _ in 0..<wakes { lock.signal() }
-        return Submitted(queued: taken, waiting: queued)
+        return taken
     }
 
     var queued: Int {
@@ -168,18 +115,9 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func run() {
-        var jobStarted: UInt64?
         while true {
             lock.lock()
-            if let started = jobStarted, stallAllowance > 0, lastStart > started, lastStart - started >= stallAfter {
-                // This job outlasted a stall: its worker was the one taken to be blocked, and
-                // the one woken for it carries on. The allowance goes, and this worker is
-                // the one past it (below).
-                stallAllowance -= 1
-            }
-            // Asleep while there is nothing to do, or while more workers are up than may run:
-            // one finishing a job then leaves the queue to the others.
-            while !stopping && (head == jobs.count || threadCount - waiting > running + stallAllowance) {
+            while head == jobs.count && !stopping {
                 waiting += 1
                 lock.wait()
                 waiting -= 1
@@ -192,13 +130,9 @@ final class WorkerPool: @unchecked Sendable {
             let job = jobs[head]
             jobs[head] = nil
             head += 1
-            let now = monotonicNanoseconds()
-            lastStart = now
-            jobStarted = now
             if head == jobs.count {
                 jobs.removeAll(keepingCapacity: true)
                 head = 0
-                stallAllowance = 0
             } else if head > 1024, head * 2 > jobs.count {
                 jobs.removeFirst(head)
                 head = 0

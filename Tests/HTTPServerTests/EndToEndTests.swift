@@ -310,11 +310,9 @@ func shortTimeouts(_ configuration: inout ServerConfiguration) {
         }
     }
 
-    /// With one worker running at a time (`runningWorkers`), the held one is taken to be
-    /// blocked once the queue stands still, and another worker answers the rest.
-    @Test(arguments: [1, 4]) func slowHandlerDoesNotDelayOtherConnections(runningWorkers: Int) throws {
+    @Test func slowHandlerDoesNotDelayOtherConnections() throws {
         let gate = Gate()
-        try withTestServer(router: try makeTestRouter(gate: gate), tls: true, configure: { $0.runningWorkers = runningWorkers }) { server in
+        try withTestServer(router: try makeTestRouter(gate: gate), tls: true) { server in
             let slow = try server.client()
             try slow.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(gate.waitUntilEntered())

@@ -430,3 +430,29 @@ import Web
         #expect(bytes == Array("x&lt;ok&gt;".utf8))
     }
 }
+
+/// A page is rendered into the array the response sends (`RenderBuffer.init(into:)`), moving
+/// to memory of its own when it outgrows it: every size comes out whole, whatever the page
+/// rendered before it with the same template.
+@Suite struct RenderIntoResponseTests {
+    @Test func pagesOfEverySizeComeOutWholeInAnyOrder() throws {
+        let library = try TemplateLibrary(templates: ["page": "<ul>{{#items}}<li>{{text}} &amp; {{number}}</li>{{/items}}</ul>"])
+        let template = try library.template("page")
+        func page(_ count: Int) -> TemplateValue {
+            .object(TemplateObject(["items": .list((0..<count).map { index in
+                .object(TemplateObject(["text": .text("item <\(index)>"), "number": .int(index)]))
+            })]))
+        }
+        func expected(_ count: Int) -> String {
+            "<ul>" + (0..<count).map { "<li>item &lt;\($0)&gt; &amp; \($0)</li>" }.joined() + "</ul>"
+        }
+        // Small, then past the first size hint (4 KB) and past the largest (256 KB), then small
+        // again into the array sized for the big ones, then big again.
+        for count in [1, 10, 200, 20_000, 3, 0, 5_000, 20_000, 1] {
+            let bytes = template.render(page(count))
+            #expect(String(decoding: bytes, as: UTF8.self) == expected(count))
+            // A small page does not keep a big page's array.
+            #expect(bytes.capacity <= max(64 << 10, bytes.count * 2))
+        }
+    }
+}

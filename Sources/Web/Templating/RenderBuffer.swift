@@ -7,18 +7,36 @@ import HTMLEscaping
 
 /// The bytes of one page being rendered: a growable buffer written through a raw pointer, so
 /// that appending a run, an entity or a digit is a bounds check and a store, not an `Array`
-/// call. Copied once into the `[UInt8]` the response needs at the end.
+/// call. A page is rendered straight into the storage of the `[UInt8]` the response sends
+/// (`init(into:)`) while it fits; a page that outgrows it moves to memory of its own, copied
+/// into an array at the end (`makeArray`).
 struct RenderBuffer: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
+    /// False while `base` is the caller's storage (`init(into:)`), which this must not free.
+    private(set) var ownsStorage: Bool
 
     init(capacity: Int) {
         self.capacity = max(capacity, 256)
         base = .allocate(capacity: self.capacity)
+        ownsStorage = true
     }
 
-    deinit { base.deallocate() }
+    /// Writes into `storage` (not freed here) until it is full.
+    init(into storage: UnsafeMutableBufferPointer<UInt8>) {
+        if let start = storage.baseAddress, storage.count > 0 {
+            base = start
+            capacity = storage.count
+            ownsStorage = false
+        } else {
+            capacity = 256
+            base = .allocate(capacity: capacity)
+            ownsStorage = true
+        }
+    }
+
+    deinit { if ownsStorage { base.deallocate() } }
 
     /// Makes room for `extra` more bytes.
     @inline(__always)
@@ -31,9 +49,10 @@ struct RenderBuffer: ~Copyable {
         let newCapacity = max(needed, capacity * 2)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)
-        base.deallocate()
+        if ownsStorage { base.deallocate() }
         base = newBase
         capacity = newCapacity
+        ownsStorage = true
     }
 
     @inline(__always)

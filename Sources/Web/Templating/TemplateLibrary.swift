@@ -164,10 +164,12 @@ public struct Template: Sendable {
 
     public var name: String { store.templates[index].name }
 
-    /// The most a render reserves up front (bigger pages grow the buffer by doubling). The
-    /// buffer is scratch space: the response gets an exactly-sized copy, so a small page never
-    /// holds a big page's capacity while it waits to be written to the socket.
+    /// The most a render reserves up front (bigger pages grow the buffer by doubling).
     static let largestSizeHint = 256 << 10
+    /// A page that fills less than this share of the array it was rendered into is copied into
+    /// one of its own size, so a small page never holds a big page's capacity while it waits to
+    /// be written to the socket: under 1/2, when the array was bigger than 64 KB.
+    static let keptSlack = 64 << 10
 
     /// The page for `model`, as UTF-8 bytes.
     public func render(_ model: some TemplateRenderable) -> [UInt8] {
@@ -184,14 +186,37 @@ public struct Template: Sendable {
     func render(roots: [TemplateValue]) -> [UInt8] {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
-        var renderer = TemplateRenderer(templates: store.templates, roots: roots, capacity: hint)
-        renderer.render(template: index)
-        let size = renderer.out.count
+        // Rendered into the array the response sends, not copied there afterwards (the copy
+        // was ~2% of a signed-in thread page's CPU). A page that outgrew the array, or fills
+        // little of a big one, is copied into one of its own.
+        var moved: [UInt8]?
+        var size = 0
+        var page = [UInt8](unsafeUninitializedCapacity: hint) { storage, initialized in
+            var renderer = TemplateRenderer(templates: store.templates, roots: roots, out: RenderBuffer(into: storage))
+            renderer.render(template: index)
+            size = renderer.out.count
+            if renderer.out.ownsStorage {
+                moved = renderer.out.makeArray()
+                initialized = 0
+            } else {
+                initialized = size
+            }
+        }
+        if let moved {
+            page = moved
+        } else if page.capacity > Self.keptSlack, size < page.capacity / 2 {
+            page = page.withUnsafeBufferPointer { rendered in
+                [UInt8](unsafeUninitializedCapacity: rendered.count) { copy, initialized in
+                    initialized = copy.initialize(fromContentsOf: rendered)
+                }
+            }
+        }
         if size > hint && hint < Self.largestSizeHint {
             compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
         }
-        return renderer.out.makeArray()
+        return page
     }
+
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
     public func renderPlainText(_ value: TemplateValue) -> String {

@@ -21,8 +21,13 @@ struct TemplateRenderer: ~Copyable {
     /// - Parameter roots: the outermost contexts, outermost first (a page in its layout is
     ///   the layout, the form and the page: `TemplateLayers`).
     init(templates: [CompiledTemplate], roots: [TemplateValue], capacity: Int) {
+        self.init(templates: templates, roots: roots, out: RenderBuffer(capacity: capacity))
+    }
+
+    /// Renders into `out` (`RenderBuffer.init(into:)`: the response array's own storage).
+    init(templates: [CompiledTemplate], roots: [TemplateValue], out: consuming RenderBuffer) {
         self.templates = templates
-        out = RenderBuffer(capacity: capacity)
+        self.out = out
         stack = roots
         stack.reserveCapacity(roots.count + 8)
         contexts = roots.map(Self.context(of:))
