@@ -166,9 +166,9 @@ public struct Template: Sendable {
 
     /// The most a render reserves up front (bigger pages grow the buffer by doubling).
     static let largestSizeHint = 256 << 10
-    /// A page that fills less than this share of the array it was rendered into is copied into
-    /// one of its own size, so a small page never holds a big page's capacity while it waits to
-    /// be written to the socket: under 1/2, when the array was bigger than 64 KB.
+    /// A page rendered into an array bigger than this, filling less than half of it, is copied
+    /// into one of its own size: a small page does not hold a big page's memory while it waits
+    /// to be written to the socket.
     static let keptSlack = 64 << 10
 
     /// The page for `model`, as UTF-8 bytes.
@@ -216,7 +216,6 @@ public struct Template: Sendable {
         }
         return page
     }
-
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
     public func renderPlainText(_ value: TemplateValue) -> String {
