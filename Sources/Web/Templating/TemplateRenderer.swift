@@ -186,12 +186,17 @@ struct TemplateRenderer: ~Copyable {
             } else {
                 out.append(escaping: html)
             }
-        case .htmlPieces(let pieces):
-            for piece in pieces {
-                if raw {
-                    out.append(raw: piece)
-                } else {
-                    out.append(escaping: piece)
+        case .htmlPieces(let runs, let joint):
+            // Through buffer pointers: a `for` loop over the arrays retained and released each
+            // run and each part (a hundred or so on a thread page).
+            runs.withUnsafeBufferPointer { runs in
+                for run in runs.indices {
+                    runs[run].withUnsafeBufferPointer { parts in
+                        for part in parts.indices {
+                            if part > 0 { raw ? out.append(raw: joint) : out.append(escaping: joint) }
+                            raw ? out.append(raw: parts[part]) : out.append(escaping: parts[part])
+                        }
+                    }
                 }
             }
         case .int(let number):

@@ -9,9 +9,11 @@ public enum TemplateValue: Sendable {
     case text(String)
     /// Markup that is already safe (produced by our own renderers, never by a user directly).
     case html(String)
-    /// Markup as `html`, in pieces written one after the other: the thread page's kept post
-    /// blocks and the form token between their pieces, so no string of the whole is made.
-    case htmlPieces([String])
+    /// Markup as `html`, in runs written one after the other, each run's parts with `joint`
+    /// between them: the thread page's kept post blocks, cut where the form token goes, and this
+    /// response's token. No string of the whole is made, and a run is one array, not a string
+    /// for each part (each would be retained and released once more).
+    case htmlPieces([[String]], joint: String)
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
@@ -39,7 +41,7 @@ public enum TemplateValue: Sendable {
         case .bool(let value): value
         case .int(let value): value != 0
         case .text(let value), .html(let value): !value.isEmpty
-        case .htmlPieces(let pieces): pieces.contains { !$0.isEmpty }
+        case .htmlPieces(let runs, let joint): runs.contains { parts in parts.contains { !$0.isEmpty } || (parts.count > 1 && !joint.isEmpty) }
         case .list(let items): !items.isEmpty
         case .object: true
         }

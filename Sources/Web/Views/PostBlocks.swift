@@ -6,16 +6,19 @@ import HTMLEscaping
 /// but the CSRF token of its forms: the post as stored, and what this reader may do with it.
 /// The block is rendered from these values and nothing else (`PostBlocks`), so two readers with
 /// equal blocks get the same markup, and a change to any of them is a different block.
-struct PostBlock: Equatable, Sendable {
-    /// Its author and dates (Templates/post-byline.mustache), and whether it is the accepted answer.
-    let byline: PostByline
-    /// Its markup; nil when the reader may not read it (removed by its author, or hidden and
-    /// the reader is neither its author nor an admin).
-    let bodyHTML: String?
-    let removed: Bool
-    let hidden: Bool
-    let hiddenReason: String
-    let awaitingApproval: Bool
+///
+/// The post is held as the reader's `PostView` itself, not as copies of its texts: a block is
+/// built for every post of every page read, and compared with the kept one, and a kept post is
+/// one shared object (`StoredThreadPosts`), so the same object is the same post and the
+/// comparison is one pointer (`==`). Copying a post's eight texts into each block, and
+/// comparing them text by text, took about a tenth of the signed-in thread page's CPU.
+struct PostBlock: Sendable {
+    /// The post as the reader is given it (its "This helped" mark is theirs).
+    let post: PostView
+    let accepted: Bool
+    /// Whether its text is shown: not when removed by its author, nor when hidden and the
+    /// reader is neither its author nor an admin.
+    let textShown: Bool
     /// What the reader may do to it (`ThreadCapabilities.post`); nil for a post shown with no
     /// controls at all (a reply sent to open pages by the live stream).
     let may: PostCapabilities?
@@ -26,36 +29,54 @@ struct PostBlock: Equatable, Sendable {
     let replyPagePath: String
     /// Whether the reader has saved it; nil when they cannot save (not signed in).
     let saved: Bool?
-    /// Its "This helped" marks, if any.
-    let helpful: HelpfulCount?
     /// Newer than the newest post the reader had seen before this visit (never their own).
     let isNew: Bool
     /// The word after the reader's action on this post, said at the top of it. A block with
     /// one is rendered for that response alone and not kept.
     let notice: String?
 
-    var id: Int64 { byline.id }
+    var id: Int64 { post.id }
+    var byline: PostByline { PostByline(post, accepted: accepted) }
+    /// Its markup; nil when the reader may not read it.
+    var bodyHTML: String? { textShown ? post.bodyHTML : nil }
 
     /// - Parameters:
     ///   - viewer: who is reading: its author and admins still see a hidden post's text.
     ///   - may: the reader's controls; nil for none (the live stream).
     init(_ post: PostView, accepted: Bool, viewer: Viewer, may: PostCapabilities?, threadID: Int64, replyPagePath: String,
          saved: Bool? = nil, isNew: Bool = false, notice: String? = nil) {
-        byline = PostByline(post, accepted: accepted)
+        self.post = post
+        self.accepted = accepted
         let seesHiddenText = viewer.isAdmin || viewer.userID == post.authorID
-        bodyHTML = post.deletedByAuthor || (post.hidden && !seesHiddenText) ? nil : post.bodyHTML
-        removed = post.deletedByAuthor
-        hidden = post.hidden
-        hiddenReason = post.hiddenReason
-        awaitingApproval = post.heldForApproval
+        textShown = !(post.deletedByAuthor || (post.hidden && !seesHiddenText))
         self.may = may
         readerIsAdmin = viewer.isAdmin
         self.threadID = threadID
         self.replyPagePath = replyPagePath
         self.saved = saved
-        helpful = post.helpful
         self.isNew = isNew
         self.notice = notice
+    }
+}
+
+extension PostBlock: Equatable {
+    /// Equal when everything the partial shows is: the reader's values, and the post's. The
+    /// same `PostView` object is the same post (its fields are constants); two objects are
+    /// compared field by field, the text only where it is shown.
+    static func == (lhs: PostBlock, rhs: PostBlock) -> Bool {
+        lhs.accepted == rhs.accepted && lhs.textShown == rhs.textShown && lhs.may == rhs.may
+            && lhs.readerIsAdmin == rhs.readerIsAdmin && lhs.threadID == rhs.threadID && lhs.saved == rhs.saved
+            && lhs.isNew == rhs.isNew && lhs.notice == rhs.notice && lhs.replyPagePath == rhs.replyPagePath
+            && (lhs.post === rhs.post || sameShown(lhs.post, rhs.post, textShown: lhs.textShown))
+    }
+
+    /// Two posts' fields that the partial shows (the text only when `textShown`).
+    private static func sameShown(_ a: PostView, _ b: PostView, textShown: Bool) -> Bool {
+        a.id == b.id && a.authorHandle == b.authorHandle && a.authorName == b.authorName && a.authorRole == b.authorRole
+            && a.authorOrganisation == b.authorOrganisation && a.createdAt == b.createdAt && a.editedAt == b.editedAt
+            && a.hidden == b.hidden && a.hiddenReason == b.hiddenReason && a.deletedByAuthor == b.deletedByAuthor
+            && a.heldForApproval == b.heldForApproval && a.helpful == b.helpful
+            && (!textShown || a.bodyHTML == b.bodyHTML)
     }
 }
 
@@ -72,9 +93,9 @@ struct PostBlockView: KeyedTemplateRenderable {
 
         func templateValue(for key: Key) -> TemplateValue? {
             switch key {
-            case .hidden: .bool(block.hidden && !block.removed)
-            case .hiddenReason: .text(block.hiddenReason.isEmpty ? "no reason given" : block.hiddenReason)
-            case .awaitingApproval: .bool(block.awaitingApproval)
+            case .hidden: .bool(block.post.hidden && !block.post.deletedByAuthor)
+            case .hiddenReason: .text(block.post.hiddenReason.isEmpty ? "no reason given" : block.post.hiddenReason)
+            case .awaitingApproval: .bool(block.post.heldForApproval)
             case .canFlag: .bool(block.may?.flag ?? false)
             }
         }
@@ -92,14 +113,14 @@ struct PostBlockView: KeyedTemplateRenderable {
         switch key {
         case .id: .int(Int(block.id))
         case .accepted: .bool(block.byline.accepted)
-        case .removed: .bool(block.removed)
+        case .removed: .bool(block.post.deletedByAuthor)
         case .removedText: .text("Deleted by its author.")
         case .bodyHTML: block.bodyHTML.map { .html($0) }
         case .moderation: .object(Moderation(block: block))
         case .postNotice: block.notice.map { .text($0) }
         case .isNew: .bool(block.isNew)
         // The actions line, for a post whose text is there to act on.
-        case .canQuote: .bool(block.may != nil && !block.hidden && !block.removed)
+        case .canQuote: .bool(block.may != nil && !block.post.hidden && !block.post.deletedByAuthor)
         case .mayQuote: .bool(block.may?.quote ?? false)
         // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
         case .quoteURL:
@@ -111,9 +132,9 @@ struct PostBlockView: KeyedTemplateRenderable {
         case .mayRestore: .bool(block.may?.restore ?? false)
         case .mayHide: .bool(block.may?.hide ?? false)
         case .helpfulText:
-            block.helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
+            block.post.helpful.map { .text($0.count == 1 ? "1 member found this helpful" : "\($0.count) members found this helpful") }
         case .mayMarkHelpful: .bool(block.may?.markHelpful ?? false)
-        case .helpfulMine: .bool(block.helpful?.mine ?? false)
+        case .helpfulMine: .bool(block.post.helpful?.mine ?? false)
         case .saveControl: .bool(block.saved != nil)
         case .saved: .bool(block.saved ?? false)
         }
@@ -200,8 +221,9 @@ final class PostBlocks: Sendable {
         self.template = template
         self.hole = hole
         kept = KeptFragments(limit: limit, byteLimit: byteLimit, bytes: { block, pieces in
-            pieces.byteCount + (block.bodyHTML?.utf8.count ?? 0)
-        }) { block in Self.pieces(template, block, hole: hole) }
+            // The block holds its post, text and all, whether the text is shown or not.
+            pieces.byteCount + block.post.bodyHTML.utf8.count
+        }, identical: { $0.post === $1.post }) { block in Self.pieces(template, block, hole: hole) }
     }
 
     /// `block` rendered with the placeholder for its token, cut around it.
@@ -258,42 +280,43 @@ final class PostBlocks: Sendable {
         Self.render(template, block, csrfToken: csrfToken)
     }
 
-    /// The blocks of a page, one after the other, with `csrfToken` in their forms, as the pieces
-    /// the page writes one after the other: a kept block's parts with the escaped token between
-    /// them, or a block rendered for this response alone. Joining them into one string first
+    /// The blocks of a page, one after the other, with `csrfToken` in their forms: for each
+    /// block, the parts the page writes with the escaped token between them (a kept block's
+    /// parts, or one part rendered for this response alone). Joining them into one string first
     /// copied the posts, most of the page, once more.
-    func pieces(_ blocks: [PostBlock], csrfToken: String) -> [String] {
-        let token = HTMLByteEscaper.escaped(csrfToken)
-        var pieces: [String] = []
-        pieces.reserveCapacity(blocks.count * 8)
+    func pieces(_ blocks: [PostBlock], csrfToken: String) -> (runs: [[String]], joint: String) {
+        var runs: [[String]] = []
+        runs.reserveCapacity(blocks.count)
         for block in blocks {
             guard block.notice == nil else {
-                pieces.append(render(block, csrfToken: csrfToken))
+                runs.append([render(block, csrfToken: csrfToken)])
                 continue
             }
-            let kept: Pieces
-            switch self.kept.lookup(id: block.id, for: block) {
+            switch kept.lookup(id: block.id, for: block) {
             case .kept(let found):
-                kept = found
+                runs.append(found.parts)
             case .renderAndKeep:
-                kept = Self.pieces(template, block, hole: hole)
-                self.kept.keep(kept, id: block.id, for: block)
+                let rendered = Self.pieces(template, block, hole: hole)
+                kept.keep(rendered, id: block.id, for: block)
+                runs.append(rendered.parts)
             case .renderOnce:
                 // Rendered once (`KeptFragments` keeps a block from its second render on), as in
                 // place: no placeholder to cut out.
-                pieces.append(render(block, csrfToken: csrfToken))
-                continue
-            }
-            for (index, part) in kept.parts.enumerated() {
-                if index > 0 { pieces.append(token) }
-                pieces.append(part)
+                runs.append([render(block, csrfToken: csrfToken)])
             }
         }
-        return pieces
+        return (runs, HTMLByteEscaper.escaped(csrfToken))
+    }
+
+    /// The page's posts as the value `{{{postsHTML}}}` writes.
+    func value(_ blocks: [PostBlock], csrfToken: String) -> TemplateValue {
+        let (runs, joint) = pieces(blocks, csrfToken: csrfToken)
+        return .htmlPieces(runs, joint: joint)
     }
 
     /// `pieces(_:csrfToken:)` as one string.
     func html(_ blocks: [PostBlock], csrfToken: String) -> String {
-        pieces(blocks, csrfToken: csrfToken).joined()
+        let (runs, joint) = pieces(blocks, csrfToken: csrfToken)
+        return runs.map { $0.joined(separator: joint) }.joined()
     }
 }

@@ -183,12 +183,12 @@ struct ReplyFormView: KeyedTemplateRenderable {
         let threadID = thread.page.thread.id
         let acceptedPostID = thread.page.acceptedPostID
         let posts = thread.page.posts
-        return .htmlPieces(blocks.pieces(zip(posts, capabilities(posts)).map { post, may in
+        return blocks.value(zip(posts, capabilities(posts)).map { post, may in
             return PostBlock(post, accepted: post.id == acceptedPostID, viewer: viewer, may: may, threadID: threadID,
                              replyPagePath: replyPagePath, saved: may.save ? savedPostIDs.map { $0.contains(post.id) } : nil,
                              isNew: post.authorHandle != viewerHandle && (seenBefore.map { post.id > $0 } ?? false),
                              notice: postNotice?.post == post.id ? postNotice?.text : nil)
-        }, csrfToken: csrfToken))
+        }, csrfToken: csrfToken)
     }
 
     enum Key: String, CaseIterable, Sendable {

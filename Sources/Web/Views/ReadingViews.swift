@@ -125,6 +125,10 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
     }
 
     private let render: @Sendable (Input) -> Output
+    /// Whether an equal input is the very same (shares its objects with the kept one); nil when
+    /// there is no such thing. An equal input that is not is kept in place of the old one, so
+    /// the next comparison is quick again (a post's kept text is read anew after a change).
+    private let identical: (@Sendable (Input, Input) -> Bool)?
     private let shards: [Shard]
     private let limitPerShard: Int
     /// What an entry weighs, in bytes, and how much a shard may hold (its share of `byteLimit`):
@@ -137,13 +141,14 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
     ///   - byteLimit: how many bytes they may hold, by `bytes`; an entry heavier than a shard's
     ///     share is rendered each time and never kept.
     init(limit: Int, byteLimit: Int = .max, bytes: @escaping @Sendable (Input, Output) -> Int = { _, _ in 0 },
-         render: @escaping @Sendable (Input) -> Output) {
+         identical: (@Sendable (Input, Input) -> Bool)? = nil, render: @escaping @Sendable (Input) -> Output) {
         // Small limits (tests) keep one shard, so the limit is exact.
         let count = limit >= 1024 ? 32 : 1
         shards = (0..<count).map { _ in Shard() }
         limitPerShard = max(1, limit / count)
         byteLimitPerShard = max(1, byteLimit / count)
         self.bytes = bytes
+        self.identical = identical
         self.render = render
     }
 
@@ -155,7 +160,11 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
     func lookup(id: Int64, for input: Input) -> Lookup {
         shard(id).kept.withLock { kept in
             if let entry = kept.entries[id] {
-                return entry.input == input ? .kept(entry.output) : .renderAndKeep
+                guard entry.input == input else { return .renderAndKeep }
+                if let identical, !identical(entry.input, input) {
+                    kept.entries[id] = Entry(input: input, output: entry.output)
+                }
+                return .kept(entry.output)
             }
             if kept.seen.remove(id) != nil { return .renderAndKeep }
             if kept.seen.count >= limitPerShard * 4 { kept.seen.removeAll(keepingCapacity: true) }
