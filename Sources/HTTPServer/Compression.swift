@@ -12,6 +12,11 @@ public enum Compression {
 
     /// `bytes` gzip-compressed at `level` (1 fastest … 9 smallest), or nil if zlib fails.
     public static func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+        bytes.withUnsafeBufferPointer { gzip($0, level: level) }
+    }
+
+    /// `bytes` gzip-compressed (a response's body in place: `Response.withBodyBytes`).
+    public static func gzip(_ bytes: UnsafeBufferPointer<UInt8>, level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // windowBits 15 + 16: a gzip wrapper instead of zlib's; memLevel 8 is zlib's default.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
@@ -19,14 +24,12 @@ public enum Compression {
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, uLong(bytes.count)))
         var output = [UInt8](repeating: 0, count: bound)
-        let status = bytes.withUnsafeBufferPointer { input -> Int32 in
-            output.withUnsafeMutableBufferPointer { out -> Int32 in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = uInt(input.count)
-                stream.next_out = out.baseAddress
-                stream.avail_out = uInt(out.count)
-                return deflate(&stream, Z_FINISH)
-            }
+        let status = output.withUnsafeMutableBufferPointer { out -> Int32 in
+            stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress)
+            stream.avail_in = uInt(bytes.count)
+            stream.next_out = out.baseAddress
+            stream.avail_out = uInt(out.count)
+            return deflate(&stream, Z_FINISH)
         }
         guard status == Z_STREAM_END else { return nil }
         output.removeSubrange(Int(stream.total_out)...)
@@ -71,7 +74,7 @@ public enum Compression {
 
     /// Whether `response` may be compressed at all (whoever asks).
     public static func mayCompress(_ response: Response) -> Bool {
-        guard response.stream == nil, response.body.count >= minimumBytes,
+        guard response.stream == nil, response.bodyCount >= minimumBytes,
               response.headers["content-encoding"] == nil,
               let type = response.headers["content-type"], isCompressible(contentType: type)
         else { return false }
@@ -88,7 +91,7 @@ public enum Compression {
         guard mayCompress(response) else { return response }
         var result = response
         addVary(to: &result.headers)
-        guard acceptsGzip(request), let body = gzip(response.body, level: level), body.count < response.body.count else {
+        guard acceptsGzip(request), let body = response.withBodyBytes({ gzip($0, level: level) }), body.count < response.bodyCount else {
             return result
         }
         result.body = body

@@ -269,14 +269,62 @@ public struct Parameters: Sendable {
 public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
-    public var body: [UInt8]
+    /// The body, after `headroom` spare bytes.
+    private(set) var storage: [UInt8]
+    /// Bytes at the start of `storage` that are not the body: room the reactor may write the
+    /// head into, so the body goes out from the array it was made in, not copied after a head
+    /// (`init(status:headers:bodyAfter:headroom:)`). 0 for most responses.
+    private(set) var headroom = 0
     /// When set, `body` is ignored and the response streams: see `EventStream`.
     public var stream: EventStream?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        storage = body
+    }
+
+    /// A response whose body is `storage` after its first `headroom` bytes, whatever they hold:
+    /// a page rendered after spare room for the head (the reactor writes the head there when it
+    /// fits, and the array itself goes out; otherwise it is copied as any body is).
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), bodyAfter headroom: Int, in storage: [UInt8]) {
+        precondition(headroom >= 0 && headroom <= storage.count, "headroom \(headroom) outside \(storage.count) bytes")
+        self.status = status
+        self.headers = headers
+        self.storage = storage
+        self.headroom = headroom
+    }
+
+    /// The body's bytes. Reading it from a response with headroom copies them: ask `bodyCount`
+    /// for the length, and `withBodyBytes` to read them in place.
+    public var body: [UInt8] {
+        get { headroom == 0 ? storage : Array(storage[headroom...]) }
+        set {
+            storage = newValue
+            headroom = 0
+        }
+    }
+
+    /// Room enough for most heads (the status line, security headers, a cookie, the date and
+    /// framing: 500–700 bytes): what a page is rendered after (`init(status:headers:bodyAfter:in:)`).
+    public static let headroomForHead = 1024
+
+    /// The body's length in bytes.
+    public var bodyCount: Int { storage.count - headroom }
+
+    /// Calls `body` with the body's bytes, in place.
+    public func withBodyBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[headroom...])) }
+    }
+
+    /// The storage and its headroom, leaving this response's body empty: the caller then holds
+    /// the only reference, so writing into the headroom does not copy the array.
+    mutating func takeStorage() -> (storage: [UInt8], headroom: Int) {
+        defer {
+            storage = []
+            headroom = 0
+        }
+        return (storage, headroom)
     }
 
     public init(status: HTTPStatus = .ok, contentType: String, body: String) {

@@ -25,8 +25,26 @@ enum ResponseSerializer {
         _ response: Response, isHead: Bool, keepAlive: Bool, version: HTTPVersion, dateLine: [UInt8],
         defaults: Defaults, requestID: UInt64? = nil, into out: inout [UInt8]
     ) {
+        out.reserveCapacity(out.count + 256 + (isHead ? 0 : response.bodyCount))
+        appendHead(response, isHead: isHead, keepAlive: keepAlive, version: version, dateLine: dateLine, defaults: defaults,
+                   requestID: requestID, into: &out)
+        if sendsBody(response, isHead: isHead) {
+            response.withBodyBytes { out.append(contentsOf: $0) }
+        }
+    }
+
+    /// Whether the body follows the head on the wire (not for HEAD, a status without a body,
+    /// or a stream, whose chunks follow).
+    static func sendsBody(_ response: Response, isHead: Bool) -> Bool {
+        !isHead && !response.status.forbidsBody && response.stream == nil
+    }
+
+    /// The status line and header fields, up to and including the blank line.
+    static func appendHead(
+        _ response: Response, isHead: Bool, keepAlive: Bool, version: HTTPVersion, dateLine: [UInt8],
+        defaults: Defaults, requestID: UInt64?, into out: inout [UInt8]
+    ) {
         let forbidsBody = response.status.forbidsBody
-        out.reserveCapacity(out.count + 256 + (isHead ? 0 : response.body.count))
         if response.status.code == 200 {
             out.append(contentsOf: statusLine200)
         } else {
@@ -58,7 +76,7 @@ enum ResponseSerializer {
             out.append(contentsOf: chunkedLine)
         } else if !forbidsBody {
             out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(response.body.count, into: &out)
+            appendDecimal(response.bodyCount, into: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
@@ -69,9 +87,6 @@ enum ResponseSerializer {
         }
         out.append(0x0D)
         out.append(0x0A)
-        if !isHead && !forbidsBody && response.stream == nil {
-            out.append(contentsOf: response.body)
-        }
     }
 
     /// Framing fields belong to the server; a handler's are ignored. (Field names and values

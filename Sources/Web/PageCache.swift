@@ -129,9 +129,10 @@ public final class PageCache: Sendable {
 
     /// What to keep of `response`, or nil when it must not be kept.
     static func entry(from response: Response, version: UInt64, now: Double) -> Entry? {
-        guard response.status == .ok, response.stream == nil, response.headers["content-encoding"] == nil,
-              !contains(formToken, in: response.body), !contains(noticeBanner, in: response.body)
-        else { return nil }
+        guard response.status == .ok, response.stream == nil, response.headers["content-encoding"] == nil else { return nil }
+        // Once: a rendered page's body follows room for its head, and reading it copies it.
+        let body = response.body
+        guard !contains(formToken, in: body), !contains(noticeBanner, in: body) else { return nil }
         var headers = HTTPHeaders()
         for field in response.headers where field.name.lowercased() != "set-cookie" {
             headers.add(field.name, field.value)
@@ -141,9 +142,9 @@ public final class PageCache: Sendable {
             Compression.addVary(to: &headers)
             // Level 1: a miss pays for it, and most misses are never read again (a crawler walking
             // every thread); level 9 took twice the time for about 10% fewer bytes (docs/PERFORMANCE.md).
-            gzip = Compression.gzip(response.body, level: 1).flatMap { $0.count < response.body.count ? $0 : nil }
+            gzip = Compression.gzip(body, level: 1).flatMap { $0.count < body.count ? $0 : nil }
         }
-        return Entry(version: version, storedAt: now, headers: headers, body: response.body, gzip: gzip)
+        return Entry(version: version, storedAt: now, headers: headers, body: body, gzip: gzip)
     }
 
     /// The response for `request` from `entry`: compressed when the client accepts it.

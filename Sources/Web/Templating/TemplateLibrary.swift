@@ -184,37 +184,50 @@ public struct Template: Sendable {
 
     /// The page for a stack of contexts, outermost first.
     func render(roots: [TemplateValue]) -> [UInt8] {
+        render(roots: roots, after: 0).bytes
+    }
+
+    /// The page for a stack of contexts, as bytes after `headroom` spare ones (zeros) when it
+    /// can: the returned `headroom` is 0 when the page was moved to an array of its own.
+    ///
+    /// Rendered into the array the response sends, not copied there afterwards (the copy was ~2%
+    /// of a signed-in thread page's CPU), and after room for the response's head, so that the
+    /// reactor need not copy the page after the head either (`Response.headroom`). A page that
+    /// outgrew the array, or fills little of a big one, is copied into one of its own.
+    private func render(roots: [TemplateValue], after headroom: Int) -> (bytes: [UInt8], headroom: Int) {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
-        // Rendered into the array the response sends, not copied there afterwards (the copy
-        // was ~2% of a signed-in thread page's CPU). A page that outgrew the array, or fills
-        // little of a big one, is copied into one of its own.
         var moved: [UInt8]?
         var size = 0
-        var page = [UInt8](unsafeUninitializedCapacity: hint) { storage, initialized in
-            var renderer = TemplateRenderer(templates: store.templates, roots: roots, out: RenderBuffer(into: storage))
+        var page = [UInt8](unsafeUninitializedCapacity: headroom + hint) { storage, initialized in
+            storage.baseAddress?.initialize(repeating: 0, count: headroom)
+            var renderer = TemplateRenderer(templates: store.templates, roots: roots,
+                                            out: RenderBuffer(into: UnsafeMutableBufferPointer(rebasing: storage[headroom...])))
             renderer.render(template: index)
             size = renderer.out.count
             if renderer.out.ownsStorage {
                 moved = renderer.out.makeArray()
                 initialized = 0
             } else {
-                initialized = size
+                initialized = headroom + size
             }
         }
+        var kept = headroom
         if let moved {
             page = moved
+            kept = 0
         } else if page.capacity > Self.keptSlack, size < page.capacity / 2 {
             page = page.withUnsafeBufferPointer { rendered in
-                [UInt8](unsafeUninitializedCapacity: rendered.count) { copy, initialized in
-                    initialized = copy.initialize(fromContentsOf: rendered)
+                [UInt8](unsafeUninitializedCapacity: rendered.count - headroom) { copy, initialized in
+                    initialized = copy.initialize(fromContentsOf: rendered[headroom...])
                 }
             }
+            kept = 0
         }
         if size > hint && hint < Self.largestSizeHint {
             compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
         }
-        return page
+        return (page, kept)
     }
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
@@ -225,14 +238,20 @@ public struct Template: Sendable {
         return String(decoding: renderer.out.makeArray(), as: UTF8.self)
     }
 
-    /// The page for `model` as a `text/html` response.
+    /// The page for `model` as a `text/html` response, rendered after room for its head.
     public func response(_ model: some TemplateRenderable, status: HTTPStatus = .ok) -> Response {
-        Response.html(bytes: render(model), status: status)
+        if let layered = model as? any TemplateLayers { return response(roots: layered.layers, status: status) }
+        return response(roots: [.object(model)], status: status)
     }
 
-    /// The page for `value` as a `text/html` response.
+    /// The page for `value` as a `text/html` response, rendered after room for its head.
     public func response(_ value: TemplateValue, status: HTTPStatus = .ok) -> Response {
-        Response.html(bytes: render(value), status: status)
+        response(roots: [value], status: status)
+    }
+
+    private func response(roots: [TemplateValue], status: HTTPStatus) -> Response {
+        let (bytes, headroom) = render(roots: roots, after: Response.headroomForHead)
+        return Response(status: status, headers: Response.htmlHeaders, bodyAfter: headroom, in: bytes)
     }
 }
 

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import HTTPServer
+
+/// Responses whose body follows spare room for the head (`Response(bodyAfter:in:)`, as rendered
+/// pages are made): the reactor writes the head into that room and sends the array itself. The
+/// room's own bytes are never part of the body, whichever way the response goes out.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct HeadroomResponseTests {
+    /// A body of `count` bytes (a repeating pattern) after `headroom` bytes of 0xEE.
+    static func storage(headroom: Int, count: Int) -> [UInt8] {
+        [UInt8](repeating: 0xEE, count: headroom) + (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+    }
+
+    static func expectedBody(_ count: Int) -> [UInt8] {
+        Array(storage(headroom: 0, count: count))
+    }
+
+    @Test func theBodyIsWhatFollowsTheRoom() {
+        var response = Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]),
+                                bodyAfter: 64, in: Self.storage(headroom: 64, count: 100))
+        #expect(response.bodyCount == 100)
+        #expect(response.body == Self.expectedBody(100))
+        #expect(response.withBodyBytes { Array($0) } == Self.expectedBody(100))
+        response.body = Array("replaced".utf8)
+        #expect(response.bodyCount == 8)
+        #expect(response.body == Array("replaced".utf8))
+        let empty = Response(bodyAfter: 10, in: [UInt8](repeating: 0xEE, count: 10))
+        #expect(empty.bodyCount == 0 && empty.body.isEmpty)
+    }
+
+    /// Compressed, the body (not the room) is what gets compressed.
+    @Test func compressionReadsTheBodyOnly() throws {
+        let text = Array(String(repeating: "compress me, not the room. ", count: 100).utf8)
+        let response = Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html")]),
+                                bodyAfter: 512, in: [UInt8](repeating: 0xEE, count: 512) + text)
+        let request = Request(method: .get, path: "/", pathSegments: [], headers: HTTPHeaders([("Accept-Encoding", "gzip")]))
+        let compressed = Compression.compress(response, for: request)
+        #expect(compressed.headers["content-encoding"] == "gzip")
+        #expect(compressed.body == Compression.gzip(text))
+    }
+
+    static func router() throws -> Router {
+        var builder = RouterBuilder()
+        // Room enough for the head, so the array itself goes out.
+        builder.get("/roomy") { _ in
+            Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), bodyAfter: 1024,
+                     in: storage(headroom: 1024, count: 40_000))
+        }
+        // Room too small for the head: copied after it, as any body.
+        builder.get("/cramped") { _ in
+            Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), bodyAfter: 16,
+                     in: storage(headroom: 16, count: 3_000))
+        }
+        // A body that is all room: nothing to send.
+        builder.get("/empty") { _ in
+            Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), bodyAfter: 1024,
+                     in: storage(headroom: 1024, count: 0))
+        }
+        builder.get("/notfound") { _ in
+            Response(status: HTTPStatus(404, "Not Found"), headers: HTTPHeaders([("Content-Type", "text/plain")]), bodyAfter: 1024,
+                     in: storage(headroom: 1024, count: 9))
+        }
+        return try builder.build()
+    }
+
+    @Test(arguments: [false, true])
+    func overTheWireOnlyTheBodyArrives(tls: Bool) throws {
+        try withTestServer(router: try Self.router(), tls: tls) { server in
+            let client = try server.client()
+            for _ in 0..<3 {
+                for (path, count, status) in [("/roomy", 40_000, 200), ("/cramped", 3_000, 200), ("/empty", 0, 200), ("/notfound", 9, 404)] {
+                    try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    let response = try client.readResponse()
+                    #expect(response.status == status, "\(path)")
+                    #expect(response.header("Content-Length") == String(count), "\(path)")
+                    #expect(response.body == Self.expectedBody(count), "\(path)")
+                    #expect(!response.rawHead.utf8.contains(0xEE), "\(path)")
+                }
+                // HEAD: the head alone, with the body's length.
+                try client.send("HEAD /roomy HTTP/1.1\r\nHost: x\r\n\r\n")
+                let head = try client.readResponse(isHead: true)
+                #expect(head.status == 200 && head.body.isEmpty && head.header("Content-Length") == "40000")
+            }
+        }
+    }
+
+    /// Pipelined: the second answer is queued while the first is still going out, so it is
+    /// copied after it; both arrive whole and in order.
+    @Test(arguments: [false, true])
+    func pipelinedResponsesArriveWholeAndInOrder(tls: Bool) throws {
+        try withTestServer(router: try Self.router(), tls: tls) { server in
+            let client = try server.client()
+            try client.send("GET /roomy HTTP/1.1\r\nHost: x\r\n\r\nGET /cramped HTTP/1.1\r\nHost: x\r\n\r\nGET /roomy HTTP/1.1\r\nHost: x\r\n\r\n")
+            for count in [40_000, 3_000, 40_000] {
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.body == Self.expectedBody(count))
+            }
+        }
+    }
+}
