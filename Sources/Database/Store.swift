@@ -170,13 +170,18 @@ public final class Store: Sendable {
         writer.committed.load(ordering: .acquiring) &+ otherProcesses.changes.load(ordering: .acquiring)
     }
 
-    /// Starts a thread that polls `PRAGMA data_version` every `interval` seconds on a connection of
-    /// its own, so that `changeCount` also moves when another process commits. Stops at `close`.
-    /// Idempotent.
+    /// Starts watching for other processes' commits (`DataVersionWatcher`: the wal-index header,
+    /// or `PRAGMA data_version` on a connection of its own), asked as each read scope begins and
+    /// every `interval` seconds, so that `changeCount` also moves when another process commits.
+    /// Stops at `close`. Idempotent.
     public func watchOtherProcesses(interval: Double = 0.25) throws {
         try otherProcesses.start(path: path, interval: interval,
                                  busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
     }
+
+    /// Whether other processes' commits are noticed from the mapped wal-index header (WAL mode),
+    /// not by a statement: false until `watchOtherProcesses`.
+    var watchesSharedHeader: Bool { otherProcesses.readsSharedHeader }
 
     /// Counters from the writer: transactions, writes, largest batch.
     public var writerStatistics: WriterStatistics {

@@ -339,3 +339,44 @@ struct StoreTests {
         }
     }
 }
+
+/// Other processes' commits, noticed from the wal-index header mapped read-only
+/// (`DataVersionWatcher`): each read scope asks as it begins, with no statement of its own.
+@Suite("Store: another process's commits", .timeLimit(.minutes(2)))
+struct OtherProcessCommitTests {
+    @Test func anotherProcesssCommitMovesTheCountAtTheNextScope() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite3")
+        let store = try Store(path: path, configuration: Store.Configuration())
+        defer { store.close() }
+        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)") }
+        #expect(!store.watchesSharedHeader)
+        try store.watchOtherProcesses(interval: 1)  // closing waits for the poll thread to wake
+        #expect(store.watchesSharedHeader)
+
+        // Scopes with nothing committed in between see the same count, whoever reads.
+        let quiet = try store.readScope { try store.read { _ in store.changeCount } }
+        #expect(try store.readScope { try store.read { _ in store.changeCount } } == quiet)
+
+        // Another process (python's sqlite3, a process of its own) commits: the next scope's
+        // count has moved, and its read sees the row.
+        let script = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('INSERT INTO entries(n) VALUES (7)'); c.commit()"
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, path]
+        try python.run()
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0)
+        let (count, rows) = try store.readScope {
+            try store.read { conn in (store.changeCount, try conn.scalar(Int.self, "SELECT count(*) FROM entries WHERE n = 7")) }
+        }
+        #expect(count != quiet)
+        #expect(rows == 1)
+
+        // Another connection of this process, committing between two scopes, moves it too.
+        let other = try Connection(path: path, role: .writer)
+        try other.run("INSERT INTO entries(n) VALUES (8)")
+        #expect(try store.readScope { try store.read { _ in store.changeCount } } != count)
+    }
+}
