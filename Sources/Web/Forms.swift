@@ -140,7 +140,12 @@ struct InLayout: TemplateLayers {
     }
 
     var layers: [TemplateValue] {
-        [.object(layout)] + (form.map { [.object($0)] } ?? []) + [.object(page)]
+        var layers: [TemplateValue] = []
+        layers.reserveCapacity(3)
+        layers.append(.object(layout))
+        if let form { layers.append(.object(form)) }
+        layers.append(.object(TemplateContext(held: page)))
+        return layers
     }
 
     func templateValue(for key: String) -> TemplateValue? {

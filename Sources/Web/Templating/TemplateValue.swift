@@ -56,7 +56,14 @@ public final class TemplateContext: Sendable {
     /// The names `model` can answer: the renderer asks it for no other.
     let keys: TemplateKeys
 
-    public init(_ model: some TemplateRenderable) {
+    public convenience init(_ model: some TemplateRenderable) {
+        self.init(held: model)
+    }
+
+    /// A model already held as `any TemplateRenderable` (a page in its layout, `InLayout`): kept
+    /// as it is held. Passed as `some`, the value was opened and copied into a box of its own,
+    /// retaining every field of a page's view model once more.
+    init(held model: any TemplateRenderable) {
         self.model = model
         keys = model.templateKeys
         #if DEBUG
