@@ -13,6 +13,22 @@ static inline int mutuals_sqlite_db_config_bool(sqlite3 *db, int option, int ena
     return sqlite3_db_config(db, option, enable, (int *)0);
 }
 
+// The first page of the wal-index as this connection's own VFS maps it (`DataVersionWatcher`),
+// or NULL when there is none (not WAL mode, no shared memory, or not yet mapped: bExtend 0
+// never grows the file). Through SQLite's own mapping, not a file of our own: closing any
+// descriptor of the `-shm` file would drop every POSIX lock this process holds on it, the
+// dead-man switch included, and let another process truncate it under our mappings (SIGBUS).
+// The region stays mapped while the connection is open.
+static inline const volatile void *mutuals_sqlite_wal_index(sqlite3 *db) {
+    sqlite3_file *file = 0;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == 0) return 0;
+    const sqlite3_io_methods *methods = file->pMethods;
+    if (methods == 0 || methods->iVersion < 2 || methods->xShmMap == 0) return 0;
+    volatile void *region = 0;
+    if (methods->xShmMap(file, 0, 32768, 0, &region) != SQLITE_OK) return 0;
+    return region;
+}
+
 // A measuring aid (PROFILE_SQL=1, docs/PERFORMANCE.md): each finished statement's run time and
 // its SQL text as written (never the bound values, which are people's data), one line on
 // standard error: "sql-profile<TAB>NANOSECONDS<TAB>SQL". Timed here with CLOCK_MONOTONIC from

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Synchronization
 
@@ -20,8 +21,9 @@ import Synchronization
 /// miss, never a stale hit. A header not yet rewritten is a commit no reader can see yet. Where
 /// the header cannot be mapped (not WAL mode), it asks `PRAGMA data_version` as before.
 ///
-/// The mapping cannot outlive the file's size: SQLite truncates the `-shm` file only when it
-/// opens it with no other process (this one, through its open connections) holding it.
+/// The header is read through the watcher connection's own mapping (`SharedHeader`), valid
+/// while that connection is open; the connection is closed only after `check` can no longer
+/// reach it (`stop`).
 final class DataVersionWatcher: Sendable {
     let changes = Atomic<UInt64>(0)
     private let state = Mutex<(started: Bool, stopping: Bool)>((false, false))
@@ -37,39 +39,34 @@ final class DataVersionWatcher: Sendable {
         /// The header as last seen.
         var lastHeader: SharedHeader.Bytes
 
-        init(_ connection: Connection, path: String) {
+        init(_ connection: Connection) {
             self.connection = connection
             last = (try? connection.dataVersion()) ?? 0
             // Asked only once the connection has read: its first read opened the `-shm` file.
             let walMode = (try? connection.scalar(String.self, "PRAGMA journal_mode"))?.lowercased() == "wal"
-            header = walMode ? SharedHeader(path: path + "-shm") : nil
+            header = walMode ? SharedHeader(connection) : nil
             lastHeader = header?.read() ?? SharedHeader.zero
         }
-
-        deinit { header?.unmap() }
     }
 
     /// The first copy of the wal-index header (48 bytes at the start of the `-shm` file), read in
-    /// place from a read-only mapping of the file's first page.
+    /// place from the watcher connection's own mapping of it (SQLite's VFS, `xShmMap`).
+    ///
+    /// Not a mapping of our own: opening and closing a descriptor of the `-shm` file would drop
+    /// every POSIX lock this process holds on that file (closing any descriptor of a file does),
+    /// SQLite's dead-man switch among them. Another process opening the database would then
+    /// take this process for gone, truncate the file and rebuild it under our connections'
+    /// mappings: a bus error in SQLite (seen once in `pages.sh`, with the first version of this).
     final class SharedHeader {
         typealias Bytes = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
         static let zero: Bytes = (0, 0, 0, 0, 0, 0)
         static let headerBytes = 48
-        /// The two copies of the header and the checkpoint information (walformat.html §2.1).
-        static let minimumFileBytes = 136
-        private let base: UnsafeMutableRawPointer
-        private let length: Int
+        private let base: UnsafeRawPointer
 
-        init?(path: String) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return nil }
-            defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0, info.st_size >= Self.minimumFileBytes else { return nil }
-            let length = Int(sysconf(Int32(_SC_PAGESIZE)))
-            guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED else { return nil }
-            base = mapped
-            self.length = length
+        /// The header of `connection`'s wal-index; nil when it has none mapped.
+        init?(_ connection: Connection) {
+            guard let region = mutuals_sqlite_wal_index(connection.handle) else { return nil }
+            base = UnsafeRawPointer(region)
         }
 
         /// The header's bytes now. Another process may be writing them: a torn copy only
@@ -80,8 +77,6 @@ final class DataVersionWatcher: Sendable {
             withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: Self.headerBytes)) }
             return bytes
         }
-
-        func unmap() { munmap(base, length) }
     }
 
     func start(path: String, interval: Double, busyTimeoutMilliseconds: Int32) throws {
@@ -92,7 +87,7 @@ final class DataVersionWatcher: Sendable {
         }
         guard go else { return }
         try watched.withLock {
-            $0 = Watched(try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds), path: path)
+            $0 = Watched(try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
         }
         let thread = Thread { [self] in
             while !state.withLock({ $0.stopping }) {

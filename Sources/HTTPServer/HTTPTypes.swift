@@ -273,7 +273,7 @@ public struct Response: Sendable {
     private(set) var storage: [UInt8]
     /// Bytes at the start of `storage` that are not the body: room the reactor may write the
     /// head into, so the body goes out from the array it was made in, not copied after a head
-    /// (`init(status:headers:bodyAfter:headroom:)`). 0 for most responses.
+    /// (`init(status:headers:bodyAfter:in:)`). 0 for most responses.
     private(set) var headroom = 0
     /// When set, `body` is ignored and the response streams: see `EventStream`.
     public var stream: EventStream?

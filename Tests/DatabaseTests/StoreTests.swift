@@ -374,9 +374,49 @@ struct OtherProcessCommitTests {
         #expect(count != quiet)
         #expect(rows == 1)
 
+        // The other process found this one still there: it did not rebuild the wal-index
+        // under our mappings (which SQLite does when no process holds its dead-man switch).
+        #expect(try Self.deadManSwitchHeld(path + "-shm"))
+
         // Another connection of this process, committing between two scopes, moves it too.
         let other = try Connection(path: path, role: .writer)
         try other.run("INSERT INTO entries(n) VALUES (8)")
         #expect(try store.readScope { try store.read { _ in store.changeCount } } != count)
+    }
+
+    /// Starting to watch leaves every lock this process holds on the `-shm` file in place. A
+    /// first version opened and closed the file itself, and closing any descriptor of a file
+    /// drops all of the process's POSIX locks on it: SQLite's dead-man switch went, and another
+    /// process opening the database truncated the file under our mappings (a bus error).
+    @Test func watchingKeepsThisProcesssLocksOnTheSharedMemory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite3")
+        let store = try Store(path: path, configuration: Store.Configuration())
+        defer { store.close() }
+        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY)") }
+        _ = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
+        #expect(try Self.deadManSwitchHeld(path + "-shm"))
+        try store.watchOtherProcesses(interval: 1)
+        #expect(store.watchesSharedHeader)
+        #expect(try Self.deadManSwitchHeld(path + "-shm"))
+        _ = try store.readScope { try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } }
+        #expect(try Self.deadManSwitchHeld(path + "-shm"))
+    }
+
+    /// Whether this process holds a lock on byte 128 of `shmPath` (SQLite's dead-man switch,
+    /// after the eight wal-index locks at 120), as `/proc/locks` lists it.
+    static func deadManSwitchHeld(_ shmPath: String) throws -> Bool {
+        var info = stat()
+        guard stat(shmPath, &info) == 0 else { return false }
+        let inode = String(info.st_ino)
+        let pid = String(getpid())
+        let locks = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
+        return locks.split(separator: "\n").contains { line in
+            // "1: POSIX  ADVISORY  READ 1234 00:2a:5678 128 128"
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 8, fields[1] == "POSIX" else { return false }
+            return fields[4] == pid && fields[5].hasSuffix(":" + inode) && fields[6] == "128"
+        }
     }
 }
