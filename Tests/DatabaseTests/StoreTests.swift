@@ -340,17 +340,22 @@ struct StoreTests {
     }
 }
 
-/// Other processes' commits, noticed from the wal-index header mapped read-only
+/// Other processes' commits, noticed from the wal-index header as SQLite maps it
 /// (`DataVersionWatcher`): each read scope asks as it begins, with no statement of its own.
 @Suite("Store: another process's commits", .timeLimit(.minutes(2)))
 struct OtherProcessCommitTests {
-    @Test func anotherProcesssCommitMovesTheCountAtTheNextScope() throws {
+    /// A store of one table, `entries(id, n)`, at `path` in a fresh directory.
+    func withStore(_ body: (Store, String) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("store.sqlite3")
         let store = try Store(path: path, configuration: Store.Configuration())
         defer { store.close() }
         try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)") }
+        try body(store, path)
+    }
+
+    @Test func anotherProcesssCommitMovesTheCountAtTheNextScope() throws { try withStore { store, path in
         #expect(!store.watchesSharedHeader)
         try store.watchOtherProcesses(interval: 1)  // closing waits for the poll thread to wake
         #expect(store.watchesSharedHeader)
@@ -382,19 +387,13 @@ struct OtherProcessCommitTests {
         let other = try Connection(path: path, role: .writer)
         try other.run("INSERT INTO entries(n) VALUES (8)")
         #expect(try store.readScope { try store.read { _ in store.changeCount } } != count)
-    }
+    } }
 
     /// Starting to watch leaves every lock this process holds on the `-shm` file in place. A
     /// first version opened and closed the file itself, and closing any descriptor of a file
     /// drops all of the process's POSIX locks on it: SQLite's dead-man switch went, and another
     /// process opening the database truncated the file under our mappings (a bus error).
-    @Test func watchingKeepsThisProcesssLocksOnTheSharedMemory() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite3")
-        let store = try Store(path: path, configuration: Store.Configuration())
-        defer { store.close() }
-        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY)") }
+    @Test func watchingKeepsThisProcesssLocksOnTheSharedMemory() throws { try withStore { store, path in
         _ = try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") }
         #expect(try Self.deadManSwitchHeld(path + "-shm"))
         try store.watchOtherProcesses(interval: 1)
@@ -402,7 +401,7 @@ struct OtherProcessCommitTests {
         #expect(try Self.deadManSwitchHeld(path + "-shm"))
         _ = try store.readScope { try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } }
         #expect(try Self.deadManSwitchHeld(path + "-shm"))
-    }
+    } }
 
     /// Whether this process holds a lock on byte 128 of `shmPath` (SQLite's dead-man switch,
     /// after the eight wal-index locks at 120), as `/proc/locks` lists it.
