@@ -162,6 +162,8 @@ final class KeptFragments<Input: Equatable & Sendable, Output: Sendable>: Sendab
             if let entry = kept.entries[id] {
                 guard entry.input == input else { return .renderAndKeep }
                 if let identical, !identical(entry.input, input) {
+                    // Equal is not the same weight (a post's unshown text), so the count follows.
+                    kept.bytes += bytes(input, entry.output) - bytes(entry.input, entry.output)
                     kept.entries[id] = Entry(input: input, output: entry.output)
                 }
                 return .kept(entry.output)
