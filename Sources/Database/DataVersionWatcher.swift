@@ -13,13 +13,14 @@ import Synchronization
 /// **How it asks.** In WAL mode every commit, by any process, rewrites the wal-index header at
 /// the start of the `-shm` file (https://www.sqlite.org/walformat.html, §2.1: `iChange` counts
 /// transactions, `mxFrame` and the salts move with every commit and reset), and that header is
-/// what makes a commit visible to readers. So the watcher maps the header read-only and compares
-/// its first copy with the one it last saw: no statement, no read transaction, no system call.
+/// what makes a commit visible to readers. So the watcher reads that header's first copy, as its
+/// own connection maps it, and compares it with the one it last saw: no statement, no read
+/// transaction, no system call.
 /// Asking `PRAGMA data_version` instead began a read transaction for every request, whose
 /// shared-memory lock and unlock were two `fcntl(2)` calls: 5–6% of a signed-in thread page's
 /// CPU. A torn read (a commit writing the header at that moment) counts as a change: a needless
 /// miss, never a stale hit. A header not yet rewritten is a commit no reader can see yet. Where
-/// the header cannot be mapped (not WAL mode), it asks `PRAGMA data_version` as before.
+/// there is no header to read (not WAL mode), it asks `PRAGMA data_version` as before.
 ///
 /// The header is read through the watcher connection's own mapping (`SharedHeader`), valid
 /// while that connection is open; the connection is closed only after `check` can no longer
@@ -34,7 +35,7 @@ final class DataVersionWatcher: Sendable {
     private final class Watched {
         let connection: Connection
         var last: Int64
-        /// The wal-index header's first copy, mapped read-only; nil when it could not be.
+        /// The wal-index header's first copy, as this connection maps it; nil when there is none.
         let header: SharedHeader?
         /// The header as last seen.
         var lastHeader: SharedHeader.Bytes
