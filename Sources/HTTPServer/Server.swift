@@ -87,6 +87,12 @@ public final class Server: Sendable {
         self.configuration = configuration
     }
 
+    /// Bodies sent from the array they were made in, not copied after their head
+    /// (`Response(bodyAfter:in:)`), over all reactors since start: for tests.
+    var bodiesSentInPlace: Int {
+        state.withLock { $0.reactors.reduce(0) { $0 + $1.bodiesSentInPlace.load(ordering: .relaxed) } }
+    }
+
     /// The port each listener is bound to, in configuration order (useful with port 0).
     public var boundPorts: [Int] { state.withLock { $0.ports } }
 

@@ -85,6 +85,27 @@ import TestSupport
         }
     }
 
+    /// Answers made on the workers and handed back to the reactor are moved all the way, so
+    /// those with room for their head (the 404 and the empty one too) go out from their own
+    /// arrays: none is copied whole to write its head. The cramped one and HEAD take the
+    /// ordinary path.
+    @Test(arguments: [false, true])
+    func roomyAnswersGoOutFromTheirOwnArrays(tls: Bool) throws {
+        try withTestServer(router: try Self.router(), tls: tls) { server in
+            let client = try server.client()
+            let before = server.server.bodiesSentInPlace
+            for _ in 0..<5 {
+                for path in ["/roomy", "/cramped", "/empty", "/notfound"] {
+                    try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    _ = try client.readResponse()
+                }
+                try client.send("HEAD /roomy HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try client.readResponse(isHead: true)
+            }
+            #expect(server.server.bodiesSentInPlace - before == 15)
+        }
+    }
+
     /// Pipelined: the second answer is queued while the first is still going out, so it is
     /// copied after it; both arrive whole and in order.
     @Test(arguments: [false, true])
