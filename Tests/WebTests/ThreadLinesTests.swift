@@ -86,8 +86,8 @@ import TestSupport
                 }
             }
             var tokens = 0
-            func everyReaderBothWays() throws {
-                for reader in readers {
+            func everyReaderBothWays(_ only: ArraySlice<(viewer: Viewer, actor: Actor)>? = nil) throws {
+                for reader in only ?? readers[...] {
                     tokens += 1
                     let token = "token-\(tokens)"
                     let page = try pageBlocks(for: reader)
@@ -103,7 +103,8 @@ import TestSupport
                 }
             }
             try everyReaderBothWays()
-            try everyReaderBothWays()  // kept now
+            try everyReaderBothWays()  // blocks kept now, and pages put together from them
+            try everyReaderBothWays()  // pages kept: each reader's replaces the one before
             let (edited, accepted, hidden) = (replies[1], replies[0], replies[2])
             try network.store.write { try $0.run("UPDATE posts SET edited_at = ? WHERE id = ?", Date(timeIntervalSince1970: 1_900_000_000), edited) }
             try network.store.write { try $0.run("UPDATE threads SET accepted_post_id = ? WHERE id = ?", accepted, thread.id) }
@@ -112,6 +113,16 @@ import TestSupport
             try network.store.write { try $0.run("INSERT INTO helpful_marks (post_id, user_id, created_at) VALUES (?, ?, 0)", accepted, author.id) }
             try everyReaderBothWays()
             try everyReaderBothWays()
+            try everyReaderBothWays()
+            // One reader again and again: their page is kept, and stays their page.
+            for _ in 0..<3 { try everyReaderBothWays(readers.suffix(1)) }
+            // Kept whole: the same markup for the next response, with no token of any in it.
+            let again = try pageBlocks(for: readers[3])
+            let keptPage = blocks.markup(again, csrfToken: "one").markup
+            #expect(blocks.markup(try pageBlocks(for: readers[3]), csrfToken: "two").markup === keptPage)
+            #expect(!String(decoding: keptPage.bytes, as: UTF8.self).contains("token-") && !keptPage.cuts.isEmpty)
+            // Another reader's page is not that page.
+            #expect(blocks.markup(try pageBlocks(for: readers[1]), csrfToken: "three").markup !== keptPage)
 
             // The admin's blocks are kept first; the visitor's are their own all the same.
             let adminPage = blocks.html(try pageBlocks(for: readers[3]), csrfToken: "admin-token")
@@ -142,7 +153,7 @@ import TestSupport
     /// Kept blocks are cut at each placeholder by a byte scan.
     @Test func blocksAreCutAtEachHole() {
         let hole = Array("abcd".utf8)
-        func cut(_ text: String) -> [String] { PostBlocks.split(Array(text.utf8), at: hole) }
+        func cut(_ text: String) -> [String] { CutMarkup(Array(text.utf8), cutAt: hole).parts }
         #expect(cut("") == [""])
         #expect(cut("x") == ["x"])
         #expect(cut("abcd") == ["", ""])
@@ -150,6 +161,15 @@ import TestSupport
         #expect(cut("abcabcd") == ["abc", ""])
         #expect(cut("xabc") == ["xabc"])
         #expect(cut("é abcd ü") == ["é ", " ü"])
+        let markup = CutMarkup(Array("1abcd2abcdabcd3".utf8), cutAt: hole)
+        #expect(markup.bytes == Array("123".utf8) && markup.cuts == [1, 2, 2])
+        #expect(markup.joined(with: "<t>") == "1<t>2<t><t>3")
+        // Put together: each piece's cuts move with it.
+        var builder = CutMarkup.Builder(capacity: 0)
+        builder.append(markup)
+        builder.append("-plain-")
+        builder.append(CutMarkup(Array("abcdx".utf8), cutAt: hole))
+        #expect(builder.build().joined(with: "T") == "1T2TT3-plain-Tx")
     }
 
     /// An id is kept from its second render on, at once when an older state of it is kept, and

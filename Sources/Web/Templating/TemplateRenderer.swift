@@ -85,7 +85,7 @@ struct TemplateRenderer: ~Copyable {
                             run(program, from: index + 1, to: bodyEnd)
                             pop()
                         }
-                    case .text, .html, .htmlPieces, .int, .object:
+                    case .text, .html, .cutMarkup, .int, .object:
                         if value.isTruthy {
                             push(value)
                             run(program, from: index + 1, to: bodyEnd)
@@ -186,17 +186,18 @@ struct TemplateRenderer: ~Copyable {
             } else {
                 out.append(escaping: html)
             }
-        case .htmlPieces(let runs, let joint):
-            // Through buffer pointers: a `for` loop over the arrays retained and released each
-            // run and each part (a hundred or so on a thread page).
-            runs.withUnsafeBufferPointer { runs in
-                for run in runs.indices {
-                    runs[run].withUnsafeBufferPointer { parts in
-                        for part in parts.indices {
-                            if part > 0 { raw ? out.append(raw: joint) : out.append(escaping: joint) }
-                            raw ? out.append(raw: parts[part]) : out.append(escaping: parts[part])
-                        }
+        case .cutMarkup(let markup, let joint):
+            markup.bytes.withUnsafeBufferPointer { bytes in
+                markup.cuts.withUnsafeBufferPointer { cuts in
+                    var start = 0
+                    for cut in cuts {
+                        let part = UnsafeBufferPointer(rebasing: bytes[start ..< cut])
+                        raw ? out.append(part) : out.append(escaping: part)
+                        raw ? out.append(raw: joint) : out.append(escaping: joint)
+                        start = cut
                     }
+                    let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+                    raw ? out.append(rest) : out.append(escaping: rest)
                 }
             }
         case .int(let number):

@@ -9,11 +9,9 @@ public enum TemplateValue: Sendable {
     case text(String)
     /// Markup that is already safe (produced by our own renderers, never by a user directly).
     case html(String)
-    /// Markup as `html`, in runs written one after the other, each run's parts with `joint`
-    /// between them: the thread page's kept post blocks, cut where the form token goes, and this
-    /// response's token. No string of the whole is made, and a run is one array, not a string
-    /// for each part (each would be retained and released once more).
-    case htmlPieces([[String]], joint: String)
+    /// Markup as `html`, with `joint` at each of its cuts: the thread page's kept post blocks,
+    /// cut where the form token goes, and this response's token. No string of the whole is made.
+    case cutMarkup(CutMarkup, joint: String)
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
@@ -41,7 +39,7 @@ public enum TemplateValue: Sendable {
         case .bool(let value): value
         case .int(let value): value != 0
         case .text(let value), .html(let value): !value.isEmpty
-        case .htmlPieces(let runs, let joint): runs.contains { parts in parts.contains { !$0.isEmpty } || (parts.count > 1 && !joint.isEmpty) }
+        case .cutMarkup(let markup, let joint): !markup.bytes.isEmpty || (!markup.cuts.isEmpty && !joint.isEmpty)
         case .list(let items): !items.isEmpty
         case .object: true
         }

@@ -177,14 +177,32 @@ struct PostBlockSurroundings: KeyedTemplateRenderable {
     }
 }
 
-/// The thread page's posts, each rendered once for each state of its `PostBlock` and kept.
+/// A page's post blocks, in order: what the page's kept markup (`PostBlocks`) is kept for.
+struct PageBlocks: Equatable, Sendable {
+    let blocks: [PostBlock]
+
+    /// Every post the very same object as in `other` (equal pages are then the same pages).
+    func sharesPosts(with other: PageBlocks) -> Bool {
+        blocks.count == other.blocks.count && zip(blocks, other.blocks).allSatisfy { $0.post === $1.post }
+    }
+}
+
+/// The thread page's posts, each rendered once for each state of its `PostBlock` and kept, and
+/// each page's blocks kept joined, for each state of its blocks.
 ///
 /// A block is rendered from its `PostBlock` inside `PostBlockSurroundings` alone, so the
 /// markup kept for an equal block is the markup a render would write, for whoever reads it.
 /// The one value that differs on every response, the masked CSRF token of the post's forms, is
-/// rendered as a random placeholder of this process (`hole`, never sent) and the markup kept in
-/// the pieces between; each response joins the pieces with its own token. A post with a notice
-/// (after the reader's own action on it) is rendered for that response alone.
+/// rendered as a random placeholder of this process (`hole`, never sent) and cut out of the
+/// kept markup (`CutMarkup`); each response writes its own token at the cuts. A post with a
+/// notice (after the reader's own action on it) is rendered for that response alone.
+///
+/// **Two levels.** A page read again with equal blocks, as most readers of a page have, is one
+/// lookup and one array of markup (`pages`). A page with any block changed, or read by a reader
+/// whose blocks differ (the author of a post has its edit link, an admin its moderation), is
+/// put together from the kept blocks of its posts (`posts`), and kept for the next reader.
+/// Looking up each post, and writing each of its kept parts, was a miss in the cache apiece:
+/// together about a tenth of the signed-in thread page's CPU.
 ///
 /// On the thread page these are most of the page: rendering each post's twenty-odd values took
 /// about half of the signed-in thread page's CPU.
@@ -194,22 +212,23 @@ final class PostBlocks: Sendable {
     /// digits of this process, which escaping leaves alone and no post can contain unless it
     /// knew them.
     private let hole: String
-    private let kept: KeptFragments<PostBlock, Pieces>
-
-    /// A kept block: its markup between the placeholders, and their length in bytes.
-    struct Pieces: Sendable {
-        let parts: [String]
-        let byteCount: Int
-    }
+    private let posts: KeptFragments<PostBlock, CutMarkup>
+    /// Whole pages, kept under their first post's id: only markup put together from kept
+    /// blocks, so never with a response's own token in it.
+    private let pages: KeptFragments<PageBlocks, CutMarkup>
 
     /// - Parameters:
-    ///   - byteLimit: how many bytes of markup and post text the kept blocks may hold; a block
-    ///     of a very long post is rendered each time instead.
-    ///   - limit: how many blocks are kept, about: by default one for each 4 KB of `byteLimit`
-    ///     (a block and its post's text take 2–3 KB), so 65,536 for the default 256 MB, the
-    ///     posts of the first pages of about 6,500 threads.
+    ///   - byteLimit: how many bytes of markup and post text the kept blocks and pages may hold
+    ///     (three quarters for blocks, a quarter for pages); a block or a page too big for its
+    ///     share is put together each time instead.
+    ///   - limit: how many blocks are kept, about: by default one for each 4 KB of the blocks'
+    ///     share (a block and its post's text take 2–3 KB), so 49,152 for the default 256 MB,
+    ///     the posts of the first pages of about 5,000 threads. Pages: one for each 32 KB of
+    ///     theirs, so 2,048.
     init(template: Template, byteLimit: Int = SiteConfiguration.defaultPostCacheBytes, limit: Int? = nil) {
-        let limit = limit ?? max(1, byteLimit / 4096)
+        let blockBytes = byteLimit - byteLimit / 4
+        let pageBytes = max(1, byteLimit / 4)
+        let limit = limit ?? max(1, blockBytes / 4096)
         var generator = SystemRandomNumberGenerator()
         // SOH, which no page text has (forms drop control characters, `FormText.cleaned`) and
         // escaping leaves alone, then 32 random hex digits.
@@ -220,16 +239,19 @@ final class PostBlocks: Sendable {
         }.joined()
         self.template = template
         self.hole = hole
-        kept = KeptFragments(limit: limit, byteLimit: byteLimit, bytes: { block, pieces in
+        posts = KeptFragments(limit: limit, byteLimit: blockBytes, bytes: { block, markup in
             // The block holds its post, text and all, whether the text is shown or not.
-            pieces.byteCount + block.post.bodyHTML.utf8.count
-        }, identical: { $0.post === $1.post }) { block in Self.pieces(template, block, hole: hole) }
+            markup.bytes.count + block.post.bodyHTML.utf8.count
+        }, identical: { $0.post === $1.post }) { block in Self.cut(template, block, hole: hole) }
+        // Put together by `value`, never by the set itself.
+        pages = KeptFragments(limit: max(1, pageBytes / 32768), byteLimit: pageBytes, bytes: { page, markup in
+            page.blocks.reduce(markup.bytes.count) { $0 + $1.post.bodyHTML.utf8.count }
+        }, identical: { $0.sharesPosts(with: $1) }) { _ in CutMarkup.empty }
     }
 
-    /// `block` rendered with the placeholder for its token, cut around it.
-    private static func pieces(_ template: Template, _ block: PostBlock, hole: String) -> Pieces {
-        let parts = split(markup(template, block, csrfToken: hole), at: Array(hole.utf8))
-        return Pieces(parts: parts, byteCount: parts.reduce(0) { $0 + $1.utf8.count })
+    /// `block` rendered with the placeholder for its token, cut where it was.
+    private static func cut(_ template: Template, _ block: PostBlock, hole: String) -> CutMarkup {
+        CutMarkup(markup(template, block, csrfToken: hole), cutAt: Array(hole.utf8))
     }
 
     private static func markup(_ template: Template, _ block: PostBlock, csrfToken: String) -> [UInt8] {
@@ -241,82 +263,69 @@ final class PostBlocks: Sendable {
         String(decoding: markup(template, block, csrfToken: csrfToken), as: UTF8.self)
     }
 
-    /// `bytes` cut at each `hole`, as text. A byte scan: Foundation's `components(separatedBy:)`
-    /// walks grapheme by grapheme, and took a third of the CPU of pages whose blocks were not kept.
-    static func split(_ bytes: [UInt8], at hole: [UInt8]) -> [String] {
-        var parts: [String] = []
-        bytes.withUnsafeBufferPointer { all in
-            var start = 0
-            for end in holeStarts(all, hole) {
-                parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start ..< end]), as: UTF8.self))
-                start = end + hole.count
-            }
-            parts.append(String(decoding: UnsafeBufferPointer(rebasing: all[start...]), as: UTF8.self))
-        }
-        return parts
-    }
-
-    /// Where each (non-overlapping) `hole` starts in `bytes`: `memchr` finds its first byte, a
-    /// control character no text on a page has, and `memcmp` checks the rest.
-    private static func holeStarts(_ bytes: UnsafeBufferPointer<UInt8>, _ hole: [UInt8]) -> [Int] {
-        guard let first = hole.first, let base = bytes.baseAddress, bytes.count >= hole.count else { return [] }
-        var starts: [Int] = []
-        var index = 0
-        let last = bytes.count - hole.count
-        while index <= last, let found = memchr(base + index, Int32(first), last - index + 1) {
-            let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if memcmp(base + at, hole, hole.count) == 0 {
-                starts.append(at)
-                index = at + hole.count
-            } else {
-                index = at + 1
-            }
-        }
-        return starts
-    }
-
     /// One block, rendered now for `csrfToken` and not kept.
     func render(_ block: PostBlock, csrfToken: String) -> String {
         Self.render(template, block, csrfToken: csrfToken)
     }
 
-    /// The blocks of a page, one after the other, with `csrfToken` in their forms: for each
-    /// block, the parts the page writes with the escaped token between them (a kept block's
-    /// parts, or one part rendered for this response alone). Joining them into one string first
-    /// copied the posts, most of the page, once more.
-    func pieces(_ blocks: [PostBlock], csrfToken: String) -> (runs: [[String]], joint: String) {
-        var runs: [[String]] = []
-        runs.reserveCapacity(blocks.count)
+    /// The blocks of a page, one after the other, cut where `csrfToken` goes in their forms
+    /// (a block rendered for this response alone has its token in it already); and the escaped
+    /// token that goes at the cuts.
+    func markup(_ blocks: [PostBlock], csrfToken: String) -> (markup: CutMarkup, joint: String) {
+        let joint = HTMLByteEscaper.escaped(csrfToken)
+        guard let first = blocks.first else { return (CutMarkup.empty, joint) }
+        // A page with a notice is this response's alone: neither looked up nor kept.
+        guard blocks.allSatisfy({ $0.notice == nil }) else { return (assemble(blocks, csrfToken: csrfToken).markup, joint) }
+        let page = PageBlocks(blocks: blocks)
+        switch pages.lookup(id: first.id, for: page) {
+        case .kept(let markup):
+            return (markup, joint)
+        case .renderAndKeep:
+            let (markup, tokenFree) = assemble(blocks, csrfToken: csrfToken)
+            if tokenFree { pages.keep(markup, id: first.id, for: page) }
+            return (markup, joint)
+        case .renderOnce:
+            return (assemble(blocks, csrfToken: csrfToken).markup, joint)
+        }
+    }
+
+    /// The blocks put together from their kept markup, or rendered; `tokenFree` when none has
+    /// `csrfToken` in it (each was kept, or rendered to be kept), so the whole may be kept.
+    private func assemble(_ blocks: [PostBlock], csrfToken: String) -> (markup: CutMarkup, tokenFree: Bool) {
+        var builder = CutMarkup.Builder(capacity: blocks.count * 2048)
+        var tokenFree = true
         for block in blocks {
             guard block.notice == nil else {
-                runs.append([render(block, csrfToken: csrfToken)])
+                builder.append(render(block, csrfToken: csrfToken))
+                tokenFree = false
                 continue
             }
-            switch kept.lookup(id: block.id, for: block) {
+            switch posts.lookup(id: block.id, for: block) {
             case .kept(let found):
-                runs.append(found.parts)
+                builder.append(found)
             case .renderAndKeep:
-                let rendered = Self.pieces(template, block, hole: hole)
-                kept.keep(rendered, id: block.id, for: block)
-                runs.append(rendered.parts)
+                let rendered = Self.cut(template, block, hole: hole)
+                posts.keep(rendered, id: block.id, for: block)
+                builder.append(rendered)
             case .renderOnce:
                 // Rendered once (`KeptFragments` keeps a block from its second render on), as in
                 // place: no placeholder to cut out.
-                runs.append([render(block, csrfToken: csrfToken)])
+                builder.append(render(block, csrfToken: csrfToken))
+                tokenFree = false
             }
         }
-        return (runs, HTMLByteEscaper.escaped(csrfToken))
+        return (builder.build(), tokenFree)
     }
 
     /// The page's posts as the value `{{{postsHTML}}}` writes.
     func value(_ blocks: [PostBlock], csrfToken: String) -> TemplateValue {
-        let (runs, joint) = pieces(blocks, csrfToken: csrfToken)
-        return .htmlPieces(runs, joint: joint)
+        let (markup, joint) = markup(blocks, csrfToken: csrfToken)
+        return .cutMarkup(markup, joint: joint)
     }
 
-    /// `pieces(_:csrfToken:)` as one string.
+    /// `value(_:csrfToken:)` as one string.
     func html(_ blocks: [PostBlock], csrfToken: String) -> String {
-        let (runs, joint) = pieces(blocks, csrfToken: csrfToken)
-        return runs.map { $0.joined(separator: joint) }.joined()
+        let (markup, joint) = markup(blocks, csrfToken: csrfToken)
+        return markup.joined(with: joint)
     }
 }

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Markup cut where a value of each response goes (the thread page's form token): one array of
+/// bytes, with nothing at the cuts, and where they are. A response writes the bytes with its own
+/// value at each cut (`TemplateValue.cutMarkup`).
+///
+/// One array, not a string for each part: a kept part was a separate object that writing a
+/// page retained, read and released, each a miss in the cache on a page whose posts were kept
+/// long ago (about 5% of the signed-in thread page's CPU went to those retains and releases).
+public final class CutMarkup: Sendable {
+    /// The markup, with nothing at the cuts.
+    let bytes: [UInt8]
+    /// Where in `bytes` each cut is, in order (a cut may be at the very end).
+    let cuts: [Int]
+
+    init(bytes: [UInt8], cuts: [Int]) {
+        precondition(cuts.allSatisfy { $0 >= 0 && $0 <= bytes.count } && zip(cuts, cuts.dropFirst()).allSatisfy { $0 <= $1 },
+                     "cuts outside the markup or out of order")
+        self.bytes = bytes
+        self.cuts = cuts
+    }
+
+    static let empty = CutMarkup(bytes: [], cuts: [])
+
+    /// `bytes` with each (non-overlapping) `hole` taken out and a cut in its place. `memchr`
+    /// finds the hole's first byte, a control character no text on a page has, and `memcmp`
+    /// checks the rest: Foundation's `components(separatedBy:)` walked grapheme by grapheme.
+    convenience init(_ bytes: [UInt8], cutAt hole: [UInt8]) {
+        var kept: [UInt8] = []
+        var cuts: [Int] = []
+        bytes.withUnsafeBufferPointer { all in
+            guard let first = hole.first, let base = all.baseAddress, all.count >= hole.count else {
+                kept = Array(all)
+                return
+            }
+            kept.reserveCapacity(all.count)
+            var start = 0
+            var index = 0
+            let last = all.count - hole.count
+            while index <= last, let found = memchr(base + index, Int32(first), last - index + 1) {
+                let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + at, hole, hole.count) == 0 {
+                    kept.append(contentsOf: UnsafeBufferPointer(rebasing: all[start ..< at]))
+                    cuts.append(kept.count)
+                    start = at + hole.count
+                    index = start
+                } else {
+                    index = at + 1
+                }
+            }
+            kept.append(contentsOf: UnsafeBufferPointer(rebasing: all[start...]))
+        }
+        self.init(bytes: kept, cuts: cuts)
+    }
+
+    /// The markup with `joint` at each cut, as text.
+    func joined(with joint: String) -> String {
+        var out = ""
+        out.reserveCapacity(bytes.count + cuts.count * joint.utf8.count)
+        var start = 0
+        for cut in cuts {
+            out += String(decoding: bytes[start ..< cut], as: UTF8.self)
+            out += joint
+            start = cut
+        }
+        out += String(decoding: bytes[start...], as: UTF8.self)
+        return out
+    }
+
+    /// The parts between the cuts, as text (for tests).
+    var parts: [String] {
+        var parts: [String] = []
+        var start = 0
+        for cut in cuts + [bytes.count] {
+            parts.append(String(decoding: bytes[start ..< cut], as: UTF8.self))
+            start = cut
+        }
+        return parts
+    }
+
+    /// Markup put together from pieces one after the other: kept markup (its cuts kept), and
+    /// markup with no cuts.
+    struct Builder {
+        private var bytes: [UInt8] = []
+        private var cuts: [Int] = []
+
+        init(capacity: Int) {
+            bytes.reserveCapacity(capacity)
+        }
+
+        mutating func append(_ markup: CutMarkup) {
+            let offset = bytes.count
+            bytes.append(contentsOf: markup.bytes)
+            cuts.append(contentsOf: markup.cuts.lazy.map { $0 + offset })
+        }
+
+        mutating func append(_ text: String) {
+            bytes.append(contentsOf: text.utf8)
+        }
+
+        func build() -> CutMarkup {
+            CutMarkup(bytes: bytes, cuts: cuts)
+        }
+    }
+}
