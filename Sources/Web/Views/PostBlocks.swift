@@ -178,12 +178,28 @@ struct PostBlockSurroundings: KeyedTemplateRenderable {
 }
 
 /// A page's post blocks, in order: what the page's kept markup (`PostBlocks`) is kept for.
+///
+/// Compared through buffer pointers, block by block in place: `zip` and `Array.==` copied each
+/// block (a dozen retains and releases apiece) on every page read.
 struct PageBlocks: Equatable, Sendable {
     let blocks: [PostBlock]
 
+    static func == (lhs: PageBlocks, rhs: PageBlocks) -> Bool {
+        lhs.allPairs(rhs) { $0 == $1 }
+    }
+
     /// Every post the very same object as in `other` (equal pages are then the same pages).
     func sharesPosts(with other: PageBlocks) -> Bool {
-        blocks.count == other.blocks.count && zip(blocks, other.blocks).allSatisfy { $0.post === $1.post }
+        allPairs(other) { $0.post === $1.post }
+    }
+
+    private func allPairs(_ other: PageBlocks, _ test: (borrowing PostBlock, borrowing PostBlock) -> Bool) -> Bool {
+        blocks.count == other.blocks.count && blocks.withUnsafeBufferPointer { mine in
+            other.blocks.withUnsafeBufferPointer { theirs in
+                for index in mine.indices where !test(mine[index], theirs[index]) { return false }
+                return true
+            }
+        }
     }
 }
 
