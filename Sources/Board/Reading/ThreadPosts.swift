@@ -57,18 +57,29 @@ struct StoredThreadPosts: Sendable {
     /// The posts `viewer` sees, for a thread they may read: those the one rule lists to them,
     /// with the text only where it lets them read it, and their own "This helped" marks.
     /// A post they see as stored is the kept one itself.
+    ///
+    /// Most readers see a page as stored (every post listed and readable, none marked by
+    /// them): they get the kept array itself, not a copy of it post by post.
     func posts(for viewer: Viewer, _ conn: Connection) throws -> [PostView] {
         let marks = try Self.marks(conn, of: viewer, on: posts)
+        if marks.isEmpty && posts.allSatisfy({ Self.listed($0, to: viewer) && Self.readable($0, by: viewer) }) { return posts }
         var shown: [PostView] = []
         shown.reserveCapacity(posts.count)
-        for post in posts where Visibility.postListed(held: post.heldForApproval, authorID: post.authorID,
-                                                      userID: viewer.userID, isAdmin: viewer.isAdmin) {
-            let readable = Visibility.postTextReadable(held: post.heldForApproval, hidden: post.hidden, authorID: post.authorID,
-                                                       userID: viewer.userID, isAdmin: viewer.isAdmin)
+        for post in posts where Self.listed(post, to: viewer) {
+            let readable = Self.readable(post, by: viewer)
             let mine = marks.contains(post.id)
             shown.append(readable && !mine ? post : PostView(post, bodyHTML: readable ? post.bodyHTML : "", helpfulMine: mine))
         }
         return shown
+    }
+
+    private static func listed(_ post: PostView, to viewer: Viewer) -> Bool {
+        Visibility.postListed(held: post.heldForApproval, authorID: post.authorID, userID: viewer.userID, isAdmin: viewer.isAdmin)
+    }
+
+    private static func readable(_ post: PostView, by viewer: Viewer) -> Bool {
+        Visibility.postTextReadable(held: post.heldForApproval, hidden: post.hidden, authorID: post.authorID,
+                                    userID: viewer.userID, isAdmin: viewer.isAdmin)
     }
 
     /// Which of `posts` the signed-in `viewer` marked as helpful: one statement over those that
