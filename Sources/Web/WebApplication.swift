@@ -15,9 +15,10 @@ public struct SiteConfiguration: Sendable {
     public var visitorRate = VisitorRateLimit.Limits()
     /// Memory for the rendered posts kept between pages (`PostBlocks`, `--post-cache-mb`): every
     /// reader's page is built from them, so a forum read across thousands of threads wants
-    /// room for their posts (docs/PERFORMANCE.md, "Tenth round").
+    /// room for their posts (docs/PERFORMANCE.md, "Tenth round"). Four fifths hold posts'
+    /// blocks, a fifth whole pages of them.
     public var postCacheBytes = SiteConfiguration.defaultPostCacheBytes
-    public static let defaultPostCacheBytes = 256 << 20
+    public static let defaultPostCacheBytes = 320 << 20
     /// `/healthz` and `/metrics` (issue 17).
     public var operations = OperationsEndpoints()
     /// The mail sender, if `serve` runs one: the outbox page says whether a relay is

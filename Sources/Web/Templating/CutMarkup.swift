@@ -82,8 +82,7 @@ public final class CutMarkup: Sendable {
         return parts
     }
 
-    /// Markup put together from pieces one after the other: kept markup (its cuts kept), and
-    /// markup with no cuts.
+    /// Markup put together from pieces one after the other, each piece's cuts kept.
     struct Builder {
         private var bytes: [UInt8] = []
         private var cuts: [Int] = []
@@ -96,10 +95,6 @@ public final class CutMarkup: Sendable {
             let offset = bytes.count
             bytes.append(contentsOf: markup.bytes)
             cuts.append(contentsOf: markup.cuts.lazy.map { $0 + offset })
-        }
-
-        mutating func append(_ text: String) {
-            bytes.append(contentsOf: text.utf8)
         }
 
         func build() -> CutMarkup {

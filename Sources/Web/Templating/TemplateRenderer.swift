@@ -186,18 +186,23 @@ struct TemplateRenderer: ~Copyable {
             } else {
                 out.append(escaping: html)
             }
-        case .cutMarkup(let markup, let joint):
-            markup.bytes.withUnsafeBufferPointer { bytes in
-                markup.cuts.withUnsafeBufferPointer { cuts in
-                    var start = 0
-                    for cut in cuts {
-                        let part = UnsafeBufferPointer(rebasing: bytes[start ..< cut])
-                        raw ? out.append(part) : out.append(escaping: part)
-                        raw ? out.append(raw: joint) : out.append(escaping: joint)
-                        start = cut
+        case .cutMarkup(let pieces, let joint):
+            // Through buffer pointers: a `for` loop over the arrays retained and released each.
+            pieces.withUnsafeBufferPointer { pieces in
+                for piece in pieces.indices {
+                    pieces[piece].bytes.withUnsafeBufferPointer { bytes in
+                        pieces[piece].cuts.withUnsafeBufferPointer { cuts in
+                            var start = 0
+                            for cut in cuts {
+                                let part = UnsafeBufferPointer(rebasing: bytes[start ..< cut])
+                                raw ? out.append(part) : out.append(escaping: part)
+                                raw ? out.append(raw: joint) : out.append(escaping: joint)
+                                start = cut
+                            }
+                            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+                            raw ? out.append(rest) : out.append(escaping: rest)
+                        }
                     }
-                    let rest = UnsafeBufferPointer(rebasing: bytes[start...])
-                    raw ? out.append(rest) : out.append(escaping: rest)
                 }
             }
         case .int(let number):

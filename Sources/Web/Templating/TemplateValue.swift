@@ -9,9 +9,10 @@ public enum TemplateValue: Sendable {
     case text(String)
     /// Markup that is already safe (produced by our own renderers, never by a user directly).
     case html(String)
-    /// Markup as `html`, with `joint` at each of its cuts: the thread page's kept post blocks,
-    /// cut where the form token goes, and this response's token. No string of the whole is made.
-    case cutMarkup(CutMarkup, joint: String)
+    /// Markup as `html`, one piece after the other, with `joint` at each of their cuts: the
+    /// thread page's kept post blocks (a page's, joined, or each post's), cut where the form
+    /// token goes, and this response's token. No string of the whole is made.
+    case cutMarkup([CutMarkup], joint: String)
     case bool(Bool)
     case int(Int)
     case list([TemplateValue])
@@ -39,7 +40,7 @@ public enum TemplateValue: Sendable {
         case .bool(let value): value
         case .int(let value): value != 0
         case .text(let value), .html(let value): !value.isEmpty
-        case .cutMarkup(let markup, let joint): !markup.bytes.isEmpty || (!markup.cuts.isEmpty && !joint.isEmpty)
+        case .cutMarkup(let pieces, let joint): pieces.contains { !$0.bytes.isEmpty || (!$0.cuts.isEmpty && !joint.isEmpty) }
         case .list(let items): !items.isEmpty
         case .object: true
         }

@@ -235,15 +235,16 @@ final class PostBlocks: Sendable {
 
     /// - Parameters:
     ///   - byteLimit: how many bytes of markup and post text the kept blocks and pages may hold
-    ///     (three quarters for blocks, a quarter for pages); a block or a page too big for its
-    ///     share is put together each time instead.
+    ///     (four fifths for blocks, a fifth for pages); a block or a page too big for its share
+    ///     is put together each time instead.
     ///   - limit: how many blocks are kept, about: by default one for each 4 KB of the blocks'
-    ///     share (a block and its post's text take 2–3 KB), so 49,152 for the default 256 MB,
-    ///     the posts of the first pages of about 5,000 threads. Pages: one for each 32 KB of
-    ///     theirs, so 2,048.
+    ///     share (a block and its post's text take 2–3 KB), so 65,536 for the default 320 MB,
+    ///     the posts of the first pages of about 6,500 threads. Pages: one for each 32 KB of
+    ///     theirs, so 2,048. (With the pages' share taken from the blocks' 256 MB, the blocks of
+    ///     5,000 threads read at random no longer fitted, and that row cost half as much again.)
     init(template: Template, byteLimit: Int = SiteConfiguration.defaultPostCacheBytes, limit: Int? = nil) {
-        let blockBytes = byteLimit - byteLimit / 4
-        let pageBytes = max(1, byteLimit / 4)
+        let pageBytes = max(1, byteLimit / 5)
+        let blockBytes = byteLimit - pageBytes
         let limit = limit ?? max(1, blockBytes / 4096)
         var generator = SystemRandomNumberGenerator()
         // SOH, which no page text has (forms drop control characters, `FormText.cleaned`) and
@@ -286,62 +287,68 @@ final class PostBlocks: Sendable {
 
     /// The blocks of a page, one after the other, cut where `csrfToken` goes in their forms
     /// (a block rendered for this response alone has its token in it already); and the escaped
-    /// token that goes at the cuts.
-    func markup(_ blocks: [PostBlock], csrfToken: String) -> (markup: CutMarkup, joint: String) {
+    /// token that goes at the cuts. A kept page is one piece; otherwise each block is one.
+    func markup(_ blocks: [PostBlock], csrfToken: String) -> (pieces: [CutMarkup], joint: String) {
         let joint = HTMLByteEscaper.escaped(csrfToken)
-        guard let first = blocks.first else { return (CutMarkup.empty, joint) }
+        guard let first = blocks.first else { return ([], joint) }
         // A page with a notice is this response's alone: neither looked up nor kept.
-        guard blocks.allSatisfy({ $0.notice == nil }) else { return (assemble(blocks, csrfToken: csrfToken).markup, joint) }
+        guard blocks.allSatisfy({ $0.notice == nil }) else { return (assemble(blocks, csrfToken: csrfToken).pieces, joint) }
         let page = PageBlocks(blocks: blocks)
         switch pages.lookup(id: first.id, for: page) {
         case .kept(let markup):
-            return (markup, joint)
+            return ([markup], joint)
         case .renderAndKeep:
-            let (markup, tokenFree) = assemble(blocks, csrfToken: csrfToken)
-            if tokenFree { pages.keep(markup, id: first.id, for: page) }
-            return (markup, joint)
+            let (pieces, tokenFree) = assemble(blocks, csrfToken: csrfToken)
+            guard tokenFree else { return (pieces, joint) }
+            // Joined only to be kept: a page seen once (`renderOnce`) is written piece by piece.
+            var builder = CutMarkup.Builder(capacity: pieces.reduce(0) { $0 + $1.bytes.count })
+            for piece in pieces { builder.append(piece) }
+            let joined = builder.build()
+            pages.keep(joined, id: first.id, for: page)
+            return ([joined], joint)
         case .renderOnce:
-            return (assemble(blocks, csrfToken: csrfToken).markup, joint)
+            return (assemble(blocks, csrfToken: csrfToken).pieces, joint)
         }
     }
 
-    /// The blocks put together from their kept markup, or rendered; `tokenFree` when none has
-    /// `csrfToken` in it (each was kept, or rendered to be kept), so the whole may be kept.
-    private func assemble(_ blocks: [PostBlock], csrfToken: String) -> (markup: CutMarkup, tokenFree: Bool) {
-        var builder = CutMarkup.Builder(capacity: blocks.count * 2048)
+    /// Each block's kept markup, or rendered; `tokenFree` when none has `csrfToken` in it (each
+    /// was kept, or rendered to be kept), so the whole may be kept.
+    private func assemble(_ blocks: [PostBlock], csrfToken: String) -> (pieces: [CutMarkup], tokenFree: Bool) {
+        var pieces: [CutMarkup] = []
+        pieces.reserveCapacity(blocks.count)
         var tokenFree = true
         for block in blocks {
             guard block.notice == nil else {
-                builder.append(render(block, csrfToken: csrfToken))
+                pieces.append(CutMarkup(bytes: Self.markup(template, block, csrfToken: csrfToken), cuts: []))
                 tokenFree = false
                 continue
             }
             switch posts.lookup(id: block.id, for: block) {
             case .kept(let found):
-                builder.append(found)
+                pieces.append(found)
             case .renderAndKeep:
                 let rendered = Self.cut(template, block, hole: hole)
                 posts.keep(rendered, id: block.id, for: block)
-                builder.append(rendered)
+                pieces.append(rendered)
             case .renderOnce:
                 // Rendered once (`KeptFragments` keeps a block from its second render on), as in
                 // place: no placeholder to cut out.
-                builder.append(render(block, csrfToken: csrfToken))
+                pieces.append(CutMarkup(bytes: Self.markup(template, block, csrfToken: csrfToken), cuts: []))
                 tokenFree = false
             }
         }
-        return (builder.build(), tokenFree)
+        return (pieces, tokenFree)
     }
 
     /// The page's posts as the value `{{{postsHTML}}}` writes.
     func value(_ blocks: [PostBlock], csrfToken: String) -> TemplateValue {
-        let (markup, joint) = markup(blocks, csrfToken: csrfToken)
-        return .cutMarkup(markup, joint: joint)
+        let (pieces, joint) = markup(blocks, csrfToken: csrfToken)
+        return .cutMarkup(pieces, joint: joint)
     }
 
     /// `value(_:csrfToken:)` as one string.
     func html(_ blocks: [PostBlock], csrfToken: String) -> String {
-        let (markup, joint) = markup(blocks, csrfToken: csrfToken)
-        return markup.joined(with: joint)
+        let (pieces, joint) = markup(blocks, csrfToken: csrfToken)
+        return pieces.map { $0.joined(with: joint) }.joined()
     }
 }
