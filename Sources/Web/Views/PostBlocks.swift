@@ -260,7 +260,7 @@ final class PostBlocks: Sendable {
             // The block holds its post, text and all, whether the text is shown or not.
             markup.bytes.count + block.post.bodyHTML.utf8.count
         }, identical: { $0.post === $1.post }) { block in Self.cut(template, block, hole: hole) }
-        // Put together by `value`, never by the set itself.
+        // Put together by `markup(_:csrfToken:)`, never by the set itself.
         pages = KeptFragments(limit: max(1, pageBytes / 32768), byteLimit: pageBytes, bytes: { page, markup in
             page.blocks.reduce(markup.bytes.count) { $0 + $1.post.bodyHTML.utf8.count }
         }, identical: { $0.sharesPosts(with: $1) }) { _ in CutMarkup.empty }
