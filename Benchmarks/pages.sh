@@ -6,6 +6,7 @@
 #   WARMUP=0 bash Benchmarks/pages.sh        # no uncounted warm-up before each row (default 2 s)
 #   SERVE_ARGS="--reader-mmap-mb 0" bash Benchmarks/pages.sh   # extra `serve` options
 #   ONLY="signed in|mixed" bash Benchmarks/pages.sh                # only the rows whose name matches
+#   SEED=7 bash Benchmarks/pages.sh          # another draw of the threads read (default 14, the same every run)
 #
 # Release build. Seeds Benchmarks/out/pages-N/ once with `mutuals demo --scale N` (reused by later
 # runs; delete it to re-seed). The server is pinned to CPU 0 and wrk to CPU 1 (taskset); HTTPS
