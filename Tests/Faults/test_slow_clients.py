@@ -174,8 +174,10 @@ def test_slow_clients_do_not_delay_normal_readers():
                 loaded = wrk(url, MEASURE_SECONDS)
                 at_end = slow.counts()
             finally:
-                slow.close()
+                # The dribbler stops before the pool it reopens connections through shuts down.
+                slow.stop.set()
                 dribbler.join()
+                slow.close()
             assert server.process.poll() is None, server.output()
             report("slow-clients", baseline=baseline, with_slow_clients=loaded,
                    open_at_start=at_start, open_at_end=at_end, seconds_to_open=f"{open_seconds:.1f}",
