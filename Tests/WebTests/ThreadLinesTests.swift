@@ -154,7 +154,13 @@ import TestSupport
     /// Kept blocks are cut at each placeholder by a byte scan.
     @Test func blocksAreCutAtEachHole() {
         let hole = Array("abcd".utf8)
-        func cut(_ text: String) -> [String] { CutMarkup(Array(text.utf8), cutAt: hole).parts }
+        // The parts between the cuts, as text.
+        func cut(_ text: String) -> [String] {
+            let markup = CutMarkup(Array(text.utf8), cutAt: hole)
+            return zip([0] + markup.cuts, markup.cuts + [markup.bytes.count]).map {
+                String(decoding: markup.bytes[$0 ..< $1], as: UTF8.self)
+            }
+        }
         #expect(cut("") == [""])
         #expect(cut("x") == ["x"])
         #expect(cut("abcd") == ["", ""])

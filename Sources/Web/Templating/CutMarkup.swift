@@ -71,17 +71,6 @@ public final class CutMarkup: Sendable {
         return out
     }
 
-    /// The parts between the cuts, as text (for tests).
-    var parts: [String] {
-        var parts: [String] = []
-        var start = 0
-        for cut in cuts + [bytes.count] {
-            parts.append(String(decoding: bytes[start ..< cut], as: UTF8.self))
-            start = cut
-        }
-        return parts
-    }
-
     /// Markup put together from pieces one after the other, each piece's cuts kept.
     struct Builder {
         private var bytes: [UInt8] = []
