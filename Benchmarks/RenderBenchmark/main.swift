@@ -216,7 +216,7 @@ if onlyRow == nil || onlyRow == 1 {
     measure("render (view models built once)") { thread.render(page).count }
 }
 if onlyRow == nil || onlyRow == 2 {
-    measure("rows → view models → render → Response") { thread.response(makePage(rows)).body.count }
+    measure("rows → view models → render → Response") { thread.response(makePage(rows)).bodyCount }
 }
 if onlyRow == nil || onlyRow == 3 {
     measure("render, bodies escaped as text (escaper)") { thread.render(escapedPage).count }
@@ -256,7 +256,7 @@ if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
         guard first.status == .ok else { throw HTTPError(.internalServerError, "GET \(request.path) answered \(first.status)") }
         if onlyRow == nil || onlyRow == 4 {
             measure("thread page from the store (\(min(target.posts, 20)) posts)") {
-                (try? route.respond(to: request).body.count) ?? 0
+                (try? route.respond(to: request).bodyCount) ?? 0
             }
         }
         // Row 5: the same page for a signed-in member (a session of the first plain member):
@@ -286,7 +286,7 @@ if onlyRow == nil || onlyRow == 4 || onlyRow == 5 {
             let page = try route.respond(to: signedIn)
             guard page.status == .ok else { throw HTTPError(.internalServerError, "signed in: GET \(request.path) answered \(page.status)") }
             measure("\(signedIn.path == request.path ? "the same page" : signedIn.path), signed in (\(page.body.count / 1024) KB)") {
-                (try? route.respond(to: signedIn).body.count) ?? 0
+                (try? route.respond(to: signedIn).bodyCount) ?? 0
             }
         }
     } catch {
@@ -332,7 +332,7 @@ if onlyRow == 6 {
             _ = FileManager.default.createFile(atPath: file, contents: Data(page.body))
         }
         measure("search page, signed in, q=\(words) (\(page.body.count / 1024) KB)") {
-            (try? route.respond(to: request).body.count) ?? 0
+            (try? route.respond(to: request).bodyCount) ?? 0
         }
     } catch {
         print("search page from the store: \(error)")

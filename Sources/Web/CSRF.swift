@@ -38,7 +38,7 @@ enum CSRF {
 
     /// `secret` as one response's forms carry it: base64url(pad ‖ pad XOR secret), pad random.
     static func masked(_ secret: [UInt8]) throws -> String {
-        let pad = try SecureRandom.bytes(secret.count)
+        let pad = try SecureRandom.pad(secret.count)
         var bytes = pad
         bytes.reserveCapacity(secret.count * 2)
         for index in secret.indices { bytes.append(pad[index] ^ secret[index]) }

@@ -107,7 +107,9 @@ public final class PageCache: Sendable {
     static func key(for request: Request) -> String? {
         guard request.method == .get || request.method == .head else { return nil }
         // Every Cookie field: the session is looked for in all of them (`Request.cookie`).
-        if request.headers.values("cookie").contains(where: SessionCookies.mentionsSession) { return nil }
+        for field in request.headers.fields where asciiCaseInsensitiveEquals(field.name, "cookie") {
+            if SessionCookies.mentionsSession(field.value) { return nil }
+        }
         if let query = request.query, query.contains("token=") || hasNotice(query) { return nil }
         var key = request.isSecure ? "https://" : "http://"
         key += request.host

@@ -41,6 +41,17 @@ struct PasswordHasherTests {
         #expect(hasher.needsRehash(hash))
     }
 
+    /// Pads come from a reserve filled 4 KiB at a time: across several refills each is as long
+    /// as asked, none repeats, and the bytes are not stuck (no byte value missing from 40 KiB).
+    @Test func padsAreFreshAcrossRefillsOfTheReserve() throws {
+        let pads = try (0..<1280).map { _ in try SecureRandom.pad(32) }
+        #expect(pads.allSatisfy { $0.count == 32 })
+        #expect(Set(pads).count == pads.count)
+        #expect(Set(pads.joined()).count == 256)
+        let odd = try (0..<300).map { index in try SecureRandom.pad(1 + index % 256) }
+        #expect(odd.enumerated().allSatisfy { $0.element.count == 1 + $0.offset % 256 })
+    }
+
     @Test func generatedPasswordsAreLongAndVaried() throws {
         let passwords = try (0..<20).map { _ in try SecureRandom.password() }
         #expect(passwords.allSatisfy { $0.count == 16 })

@@ -126,6 +126,28 @@ struct ConnectionTests {
         }
     }
 
+    /// Statements are also found by the address of their text's bytes. Text built at run time
+    /// finds the statement a literal prepared; and when that text's bytes are freed and other
+    /// text comes to live at the same address, the other text gets its own statement.
+    @Test func statementsAreFoundByTextWhereverItsBytesLive() throws {
+        try withWriter { db, _ in
+            let literal = try db.statement("SELECT count(*) FROM items WHERE id > 0")
+            for _ in 0..<3 {
+                let built = ["SELECT count(*) FROM items", "WHERE id > 0"].joined(separator: " ")
+                #expect(try db.statement(built) === literal)
+            }
+            for number in 1_000..<1_600 {
+                let first = "SELECT " + String(number) + " AS n, 'padding past small strings'"
+                _ = try db.statement(first)
+                // Equal text, bytes of its own: found by text, kept by address, then freed.
+                _ = try { try db.statement("SELECT " + String(number) + " AS n, 'padding past small strings'") }()
+                // Text of the same length, likely at the address just freed.
+                let other = "SELECT " + String(number + 5_000) + " AS n, 'padding past small strings'"
+                #expect(try db.column(Int.self, other) == [number + 5_000])
+            }
+        }
+    }
+
     @Test func uniqueViolationIsRecognisedAndCarriesSQLButNotValues() throws {
         try withWriter { db, _ in
             try db.run("INSERT INTO items(name) VALUES (?)", "secret-1")

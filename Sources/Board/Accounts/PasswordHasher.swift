@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Locking
 
 /// Errors from hashing or random generation; both mean OpenSSL itself failed.
 public enum CryptoError: Error, CustomStringConvertible, Sendable {
@@ -23,6 +24,34 @@ public enum SecureRandom {
         guard ok == 1 else { throw CryptoError.randomBytesUnavailable }
         return buffer
     }
+
+    /// `count` random bytes (at most 256) for a one-time pad, such as a CSRF token's mask: from a
+    /// reserve that RAND_bytes fills 4 KiB at a time, each byte handed out once and then wiped.
+    /// Every signed-in page masks its token afresh, and a RAND_bytes call of its own cost that
+    /// page ~6,700 instructions and a `getpid` (Benchmarks/page_instructions.sh). Keys and tokens
+    /// that must stay secret for longer come from `bytes`, straight from RAND_bytes.
+    public static func pad(_ count: Int) throws -> [UInt8] {
+        precondition(count > 0 && count <= 256, "a pad is 1 to 256 bytes")
+        return try padReserve.withLock { reserve in
+            if reserve.next + count > reserve.bytes.count {
+                let ok = reserve.bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+                guard ok == 1 else { throw CryptoError.randomBytesUnavailable }
+                reserve.next = 0
+            }
+            let range = reserve.next..<(reserve.next + count)
+            let pad = Array(reserve.bytes[range])
+            for index in range { reserve.bytes[index] = 0 }
+            reserve.next += count
+            return pad
+        }
+    }
+
+    private struct PadReserve {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        /// The first byte not yet handed out; the whole reserve is spent until the first fill.
+        var next = 4096
+    }
+    private static let padReserve = WaitingMutex(PadReserve())
 
     /// A password of `length` characters from an alphabet without look-alikes (no 0/O, 1/l/I),
     /// chosen without modulo bias.
