@@ -46,7 +46,8 @@ public final class Connection {
     /// 5. `query_only=ON` (readers only).
     /// 6. `cache_size`: 64 MiB for the writer, whose every write touches index pages all over
     ///    the file; readers keep SQLite's 2 MiB and map the file instead (7).
-    /// 7. `mmap_size` = `memoryMapBytes`, 1 GiB by default (readers only): pages are read
+    /// 7. `mmap_size` = `memoryMapBytes`, 2 GiB by default (readers only; SQLite caps it just
+    ///    under): pages are read
     ///    straight from the OS page cache with no read(2) and no copy, which took the thread
     ///    page's p99 down at 1M posts. Each reader maps the same file, so `ps` counts the mapped
     ///    pages once per reader in RSS; see docs/PERFORMANCE.md, "Memory".
@@ -60,7 +61,7 @@ public final class Connection {
     ///    row lengths kept between calls of the same generation (see `CSQLite/shim.h`).
     /// - Throws: `DatabaseError` if the file cannot be opened or a pragma fails.
     ///   `rowLengths`: the store's kept row lengths (`RowLengths`), or nil to keep none.
-    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000, memoryMapBytes: Int64 = 1 << 30,
+    public init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000, memoryMapBytes: Int64 = 2 << 30,
                 rowLengths: RowLengths? = nil) throws {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX

@@ -32,8 +32,11 @@ public final class Store: Sendable {
         /// whole batch is rolled back and every write in it fails with its error. Default none.
         public var beforeCommit: (@Sendable (Connection) throws -> Void)?
         /// Bytes of the file each reader maps (`PRAGMA mmap_size`); 0 reads through read(2)
-        /// into SQLite's own page cache instead. Default 1 GiB (docs/PERFORMANCE.md, "Memory").
-        public var readerMemoryMapBytes: Int64 = 1 << 30
+        /// into SQLite's own page cache instead. Default 2 GiB, which SQLite caps at just under
+        /// (`SQLITE_MAX_MMAP_SIZE`, 0x7fff0000 in Debian's build): a database of 1M posts is
+        /// 1.4 GB, and with 1 GiB mapped the pages past it, most of the search index, were read
+        /// and copied through read(2) (docs/PERFORMANCE.md, "Memory" and "Fourteenth round").
+        public var readerMemoryMapBytes: Int64 = 2 << 30
 
         public init() {}
     }
