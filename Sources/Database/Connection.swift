@@ -47,10 +47,10 @@ public final class Connection {
     /// 6. `cache_size`: 64 MiB for the writer, whose every write touches index pages all over
     ///    the file; readers keep SQLite's 2 MiB and map the file instead (7).
     /// 7. `mmap_size` = `memoryMapBytes`, 2 GiB by default (readers only; SQLite caps it just
-    ///    under): pages are read
-    ///    straight from the OS page cache with no read(2) and no copy, which took the thread
-    ///    page's p99 down at 1M posts. Each reader maps the same file, so `ps` counts the mapped
-    ///    pages once per reader in RSS; see docs/PERFORMANCE.md, "Memory".
+    ///    under): pages are read straight from the OS page cache with no read(2) and no copy,
+    ///    which took the thread page's p99 down at 1M posts, and the searches' CPU. Each reader
+    ///    maps the same file, so `ps` counts the mapped pages once per reader in RSS; see
+    ///    docs/PERFORMANCE.md, "Memory".
     /// 8. `wal_autocheckpoint` = 10,000 pages (writer only; SQLite's default is 1,000): each
     ///    checkpoint copies every page written since the last one back into the database file
     ///    and syncs it, on the writer's commit path. Ten times fewer checkpoints copy each hot
@@ -128,7 +128,9 @@ public final class Connection {
         // costs no hash of its whole text (~1,500 instructions a statement, four or more a
         // page). The text comparison below is then one check that both share those bytes; an
         // address reused by other text fails it and goes the long way.
-        let address = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        // Small strings (15 bytes or fewer: BEGIN, COMMIT) live inside the `String` itself and
+        // have no address of their own to find them by.
+        let address = sql.utf8.count > 15 ? sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil : nil
         if let address, let cached = statementsByAddress[address], cached.sql == sql { return cached }
         let statement = try statementByText(sql)
         if let address {
