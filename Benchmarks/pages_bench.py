@@ -130,6 +130,27 @@ def rss_mb(pid):
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["RssAnon"].split()[0]) / 1024
 
 
+def certificate(work):
+    """A throw-away P-256 certificate for 127.0.0.1 in `work`: (cert path, key path)."""
+    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+       "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert)
+    return cert, key
+
+
+DRAW_SEED = int(os.environ.get("SEED", "14"))
+
+
+def seeded_draw(db):
+    """5,000 public threads (id, slug) in the same random order every run (SEED, 14 by default);
+    the signed-in rows read the first 200. A draw of 200 threads has 9.8 to 11.5 posts on its
+    first pages on average (11.3 over all threads), and a page's cost follows its posts, so a
+    fresh draw each run moved the signed-in rows by itself."""
+    eligible = db.execute("""SELECT id, slug FROM threads WHERE organisation_id IS NULL AND hidden = 0
+                             AND held = 0 ORDER BY id""").fetchall()
+    return random.Random(DRAW_SEED).sample(eligible, min(5000, len(eligible)))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -140,9 +161,7 @@ def main():
     parser.add_argument("--client-cpu", type=int, default=1)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="mutuals-pages.")
-    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-       "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert)
+    cert, key = certificate(work)
 
     member = "sam_okafor"
     password = "benchmark-password-" + str(random.randint(10**8, 10**9))
@@ -166,13 +185,7 @@ def main():
             except OSError:
                 time.sleep(0.1)
         db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
-        # The same random draw in every run (SEED, 14 by default): a draw of 200 threads has
-        # 9.8 to 11.5 posts on its first pages on average (11.3 over all threads), and a page's
-        # cost follows its posts, so a fresh draw each run moved the signed-in rows by itself.
-        eligible = db.execute("""SELECT id, slug FROM threads WHERE organisation_id IS NULL AND hidden = 0
-                                 AND held = 0 ORDER BY id""").fetchall()
-        seed = int(os.environ.get("SEED", "14"))
-        threads = random.Random(seed).sample(eligible, min(5000, len(eligible)))
+        threads = seeded_draw(db)
         first_pages = dict(db.execute("SELECT thread_id, min(count(*), 20) FROM posts GROUP BY thread_id"))
         draw_posts = sum(first_pages.get(i, 0) for i, _ in threads[:200]) / max(1, min(200, len(threads)))
         topic = db.execute("SELECT slug FROM topics ORDER BY position LIMIT 1").fetchone()[0]
@@ -350,7 +363,7 @@ http {{
         lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected; "
                      f"{stored} stored; the newest on the next load of its page: {shown}). "
                      f"Server memory: RSS {before[0]:.0f} → {after[0]:.0f} MB, anonymous {before[1]:.0f} → {after[1]:.0f} MB. "
-                     f"The 200 pages: SEED={seed}, {draw_posts:.2f} posts a page on average.")
+                     f"The 200 pages: SEED={DRAW_SEED}, {draw_posts:.2f} posts a page on average.")
         text = "\n".join(lines)
         print("\n" + text)
         os.makedirs(os.path.join(ROOT, "Benchmarks", "out"), exist_ok=True)

@@ -1,0 +1,116 @@
+"""A/B of two builds on one row of pages.sh, both servers up at once (Benchmarks/ab.sh).
+
+Restarting one build after another cannot tell 5% apart on a shared host: the same build's CPU a
+request moved by a third within the hour (docs/PERFORMANCE.md, thirteenth and fourteenth rounds).
+So both builds run at once, each pinned to the same CPU on its own port, and short wrk runs
+alternate between them; what is compared is each build's median CPU a request and, pair by pair,
+the difference and how often B was cheaper.
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pages_bench import COMMON_WORDS, ROOT, Client, certificate, cpu_seconds, csrf, lua_script, seeded_draw, wrk  # noqa: E402
+
+
+def start(binary, data, port, cert, key, cpu, extra, log):
+    server = subprocess.Popen(["taskset", "-c", str(cpu), binary, "serve", "--data", data, "--host", "127.0.0.1",
+                               "--port", str(port), "--http-port", "0", "--tls-cert", cert, "--tls-key", key,
+                               "--access-log", "off", "--visitor-rate", "0",
+                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
+                               *extra.split()], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try:
+            Client(port).request("GET", "/healthz")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server on port {port} did not start (see {log.name})")
+
+
+def sign_in(port, member, password):
+    client = Client(port)
+    _, _, page = client.request("GET", "/sign-in")
+    status, _, _ = client.request("POST", "/sign-in", {"identifier": member, "password": password, "csrf": csrf(page)})
+    assert status == 303, f"sign-in on port {port} answered {status}"
+    return {"Cookie": "__Host-session=" + client.cookies["__Host-session"]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--a", required=True)
+    parser.add_argument("--b", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--row", default="thread", choices=["thread", "random", "home", "topic", "search"])
+    parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=3)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="mutuals-ab.")
+    cert, key = certificate(work)
+    member, password = "sam_okafor", "benchmark-password-" + str(random.randint(10**8, 10**9))
+    # Once, before both start: a second reset would end the first server's session.
+    subprocess.run([args.a, "user", "reset-password", member, "--data", args.data], input=password + "\n",
+                   check=True, capture_output=True, text=True)
+
+    db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
+    threads = seeded_draw(db)  # pages.sh's draw: the same threads
+    topic = db.execute("SELECT slug FROM topics ORDER BY position LIMIT 1").fetchone()[0]
+    db.close()
+    paths = {
+        "thread": [f"/t/{i}-{s}" for i, s in threads[:200]],
+        "random": [f"/t/{i}-{s}" for i, s in threads],
+        "home": ["/"],
+        "topic": [f"/topics/{topic}"],
+        "search": ["/search?q=" + urllib.parse.quote(q) for q in COMMON_WORDS],
+    }[args.row]
+
+    builds = [("A", args.a, 18943, os.environ.get("SERVE_ARGS_A", "")), ("B", args.b, 18944, os.environ.get("SERVE_ARGS_B", ""))]
+    servers, scripts = [], {}
+    try:
+        for name, binary, port, extra in builds:
+            log = open(os.path.join(work, f"server-{name}.log"), "w")
+            servers.append(start(binary, args.data, port, cert, key, 0, extra, log))
+            scripts[name] = lua_script(work, f"row-{name}", paths, sign_in(port, member, password))
+        for (name, _, port, _), server in zip(builds, servers):
+            wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)  # warm-up, not counted
+        results = {"A": [], "B": []}
+        for pair in range(args.pairs):
+            line = []
+            for (name, _, port, _), server in zip(builds, servers):
+                before = cpu_seconds(server.pid)
+                run = wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)
+                used = cpu_seconds(server.pid) - before
+                run["cpu_us"] = used * 1e6 / max(1, run["total"])
+                assert run["bad"] == 0, f"{name}: {run['bad']} answers were not 2xx or 3xx"
+                results[name].append(run)
+                line.append(f"{name} {run['rps']:,.0f} req/s, p99 {run['p99']:.2f} ms, {run['cpu_us']:.1f} µs")
+            print(f"pair {pair + 1}: " + " | ".join(line), flush=True)
+        differences = [b["cpu_us"] - a["cpu_us"] for a, b in zip(results["A"], results["B"])]
+        for name in ("A", "B"):
+            runs = results[name]
+            print(f"{name}: median {statistics.median(r['cpu_us'] for r in runs):.1f} µs a request, "
+                  f"{statistics.median(r['rps'] for r in runs):,.0f} req/s, p99 {statistics.median(r['p99'] for r in runs):.2f} ms")
+        print(f"B - A: median {statistics.median(differences):+.1f} µs within pairs; "
+              f"B cheaper in {sum(d < 0 for d in differences)} of {len(differences)}")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
