@@ -15,26 +15,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pages_bench import COMMON_WORDS, ROOT, Client, certificate, cpu_seconds, csrf, lua_script, seeded_draw, wrk  # noqa: E402
-
-
-def start(binary, data, port, cert, key, cpu, extra, log):
-    server = subprocess.Popen(["taskset", "-c", str(cpu), binary, "serve", "--data", data, "--host", "127.0.0.1",
-                               "--port", str(port), "--http-port", "0", "--tls-cert", cert, "--tls-key", key,
-                               "--access-log", "off", "--visitor-rate", "0",
-                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
-                               *extra.split()], stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(600):
-        try:
-            Client(port).request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"the server on port {port} did not start (see {log.name})")
+from pages_bench import COMMON_WORDS, Client, certificate, cpu_seconds, csrf, lua_script, seeded_draw, start_server, wrk  # noqa: E402
 
 
 def sign_in(port, member, password):
@@ -78,7 +62,7 @@ def main():
     try:
         for name, binary, port, extra in builds:
             log = open(os.path.join(work, f"server-{name}.log"), "w")
-            servers.append(start(binary, args.data, port, cert, key, 0, extra, log))
+            servers.append(start_server(binary, args.data, port, cert, key, 0, extra, log))
             scripts[name] = lua_script(work, f"row-{name}", paths, sign_in(port, member, password))
         for (name, _, port, _), server in zip(builds, servers):
             wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)  # warm-up, not counted

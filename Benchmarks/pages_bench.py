@@ -138,6 +138,23 @@ def certificate(work):
     return cert, key
 
 
+def start_server(binary, data, port, cert, key, cpu, extra, log):
+    """`mutuals serve` pinned to `cpu` on `port` over TLS, with `extra` options, once it answers."""
+    server = subprocess.Popen(["taskset", "-c", str(cpu), binary, "serve", "--data", data, "--host", "127.0.0.1",
+                               "--port", str(port), "--http-port", "0", "--tls-cert", cert, "--tls-key", key,
+                               "--access-log", "off", "--visitor-rate", "0",
+                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
+                               *extra.split()], stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try:
+            Client(port).request("GET", "/healthz")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"the server on port {port} did not start (see {log.name})")
+
+
 DRAW_SEED = int(os.environ.get("SEED", "14"))
 
 
@@ -170,20 +187,9 @@ def main():
 
     port, nginx_port = 18743, 18843
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen(["taskset", "-c", str(args.server_cpu), args.bin, "serve", "--data", args.data,
-                               "--host", "127.0.0.1", "--port", str(port), "--http-port", "0",
-                               "--tls-cert", cert, "--tls-key", key, "--access-log", "off", "--visitor-rate", "0",
-                               "--public", os.path.join(ROOT, "Public"), "--templates", os.path.join(ROOT, "Templates"),
-                               *os.environ.get("SERVE_ARGS", "").split()],
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = start_server(args.bin, args.data, port, cert, key, args.server_cpu, os.environ.get("SERVE_ARGS", ""), log)
     nginx = None
     try:
-        for _ in range(600):
-            try:
-                Client(port).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
         db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
         threads = seeded_draw(db)
         first_pages = dict(db.execute("SELECT thread_id, min(count(*), 20) FROM posts GROUP BY thread_id"))
