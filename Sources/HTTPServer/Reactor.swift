@@ -40,6 +40,12 @@ final class Connection {
         var userAgent: String?
     }
 
+    /// Response bytes not yet taken by the socket: plain bytes still to send, or TLS records the
+    /// write BIO holds (`mutuals_gather_new`) after `output` was all encrypted.
+    var hasUnsentOutput: Bool {
+        outputIndex < output.count || (tls.map { mutuals_gather_unsent($0) > 0 } ?? false)
+    }
+
     init(fd: Int32, id: UInt64, listener: Int, remoteAddress: String, tls: OpaquePointer?, state: ConnectionState) {
         self.fd = fd
         self.id = id
@@ -353,7 +359,14 @@ final class Reactor: @unchecked Sendable {
                     Glibc.close(fd)
                     continue
                 }
-                SSL_set_fd(made, fd)
+                // Reads from the socket as OpenSSL does; writes gather a response's records
+                // and send them in one system call (`mutuals_gather_new` in the COpenSSL shim).
+                guard SSL_set_fd(made, fd) == 1, let gather = mutuals_gather_new(fd) else {
+                    SSL_free(made)
+                    Glibc.close(fd)
+                    continue
+                }
+                SSL_set0_wbio(made, gather)
                 SSL_set_accept_state(made)
                 ssl = made
             }
@@ -402,7 +415,7 @@ final class Reactor: @unchecked Sendable {
         if !connection.handshakeDone {
             guard handshake(connection) else { return }
         }
-        if connection.outputIndex < connection.output.count {
+        if connection.hasUnsentOutput {
             flush(connection, now: now)
             if connections[Int(connection.fd)] !== connection { return }
         }
@@ -750,18 +763,37 @@ final class Reactor: @unchecked Sendable {
     private func send(_ connection: Connection) -> WriteResult {
         let remaining = connection.output.count - connection.outputIndex
         if let ssl = connection.tls {
-            ERR_clear_error()
-            var written = 0
-            let ok = connection.output.withUnsafeBytes {
-                SSL_write_ex(ssl, $0.baseAddress! + connection.outputIndex, remaining, &written)
+            // Records encrypted earlier and not yet taken by the socket go first.
+            switch mutuals_gather_flush(ssl) {
+            case 1: break
+            case 0: return .wouldBlock
+            default: return .failed
             }
-            if ok == 1 { return .wrote(written) }
-            switch SSL_get_error(ssl, ok) {
-            case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ: return .wouldBlock
-            default:
+            guard remaining > 0 else { return .wrote(0) }
+            // SSL_write returns after each record (SSL_MODE_ENABLE_PARTIAL_WRITE): all of them
+            // are made first, gathered in the write BIO, then sent in one write(2). What the
+            // socket does not take now is sent on the next call.
+            var taken = 0
+            while taken < remaining {
                 ERR_clear_error()
-                return .failed
+                var written = 0
+                let ok = connection.output.withUnsafeBytes {
+                    SSL_write_ex(ssl, $0.baseAddress! + connection.outputIndex + taken, remaining - taken, &written)
+                }
+                if ok == 1 {
+                    taken += written
+                    continue
+                }
+                // Records already made are sent; this one is asked again on the next call.
+                if taken > 0 { break }
+                switch SSL_get_error(ssl, ok) {
+                case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ: return .wouldBlock
+                default:
+                    ERR_clear_error()
+                    return .failed
+                }
             }
+            return mutuals_gather_flush(ssl) < 0 ? .failed : .wrote(taken)
         }
         while true {
             let n = connection.output.withUnsafeBytes {
@@ -775,7 +807,7 @@ final class Reactor: @unchecked Sendable {
 
     private func flush(_ connection: Connection, now: UInt64) {
         guard connections[Int(connection.fd)] === connection, connection.handshakeDone else { return }
-        while connection.outputIndex < connection.output.count {
+        while connection.hasUnsentOutput {
             switch send(connection) {
             case .wrote(let n):
                 connection.outputIndex += n
@@ -827,7 +859,7 @@ final class Reactor: @unchecked Sendable {
     private func updateInterest(_ connection: Connection) {
         guard !connection.lingering else { return }
         var events: UInt32 = 0
-        if connection.outputIndex < connection.output.count || connection.tlsWantsWrite { events |= EPOLLOUT.rawValue }
+        if connection.hasUnsentOutput || connection.tlsWantsWrite { events |= EPOLLOUT.rawValue }
         if connection.state.wantsRead { events |= EPOLLIN.rawValue }
         connection.tlsWantsWrite = false
         setInterest(connection, events)
@@ -861,7 +893,7 @@ final class Reactor: @unchecked Sendable {
             if !connection.handshakeDone { metrics.handshakeFailures.increment() }
         }
         epoll_ctl(epollFD, EPOLL_CTL_DEL, connection.fd, nil)
-        if connection.outputIndex < connection.output.count {
+        if connection.hasUnsentOutput {
             // Closing with output the peer never read (write timeout, reset): abort with an RST
             // so the kernel does not keep trickling megabytes to a client that stopped reading.
             var abort = linger(l_onoff: 1, l_linger: 0)

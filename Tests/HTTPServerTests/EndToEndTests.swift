@@ -286,8 +286,41 @@ func shortTimeouts(_ configuration: inout ServerConfiguration) {
         }
     }
 
-    @Test func clientThatDoesNotReadIsCutOffByTheWriteTimeout() throws {
-        try withTestServer(router: try makeTestRouter(), configure: shortTimeouts) { server in
+    /// TLS records are gathered and sent together (`mutuals_gather_new`): a response of many
+    /// records arrives whole and in order, also to a client that stops reading for a while, so
+    /// the socket fills and the server holds records back to send later; the connection goes on.
+    @Test func manyRecordResponsesReachASlowReaderWhole() throws {
+        try withTestServer(router: try makeTestRouter(), tls: true) { server in
+            let client = try server.client()
+            // An echo of 200 KB of varied bytes (13 records), in order.
+            let body = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+            try client.send(Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+            let echoed = try client.readResponse()
+            #expect(echoed.status == 200)
+            #expect(echoed.body == body)
+            // 32 MB, not read at first: the socket fills and the server must hold records back.
+            try client.send("GET /huge HTTP/1.1\r\nHost: x\r\n\r\n")
+            usleep(300_000)
+            let head = try client.readHead()
+            #expect(head.header("Content-Length") == String(32 << 20))
+            var received = 0
+            var wrong = false
+            while received < 32 << 20 {
+                guard let piece = try client.readSome() else { break }
+                received += piece.count
+                wrong = wrong || piece.contains { $0 != 0x61 }
+                usleep(500)  // slower than the server: the socket stays full to the end
+            }
+            #expect(received == 32 << 20)
+            #expect(!wrong)
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == "hello")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func clientThatDoesNotReadIsCutOffByTheWriteTimeout(tls: Bool) throws {
+        try withTestServer(router: try makeTestRouter(), tls: tls, configure: shortTimeouts) { server in
             let client = try server.client()
             var size: Int32 = 4096
             setsockopt(client.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

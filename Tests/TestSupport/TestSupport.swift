@@ -246,6 +246,16 @@ public final class RawClient {
         try readResponse(isHead: true)
     }
 
+    /// What has arrived and not been read yet, or else the next piece from the connection; nil
+    /// at the end of the stream. For reading a body in pieces after `readHead`.
+    public func readSome() throws -> [UInt8]? {
+        if buffer.isEmpty {
+            guard try fill() else { return nil }
+        }
+        defer { buffer = [] }
+        return buffer
+    }
+
     /// Reads one chunk of a chunked body; nil for the last (zero-size) chunk.
     public func readChunk() throws -> [UInt8]? {
         func line() throws -> String {
