@@ -83,18 +83,46 @@ typedef struct {
 enum { MUTUALS_GATHER_CAPACITY = 65536 };
 
 // One emptied buffer kept per thread, so a reactor sending response after response does not
-// allocate one each time. A buffer is only ever parked here empty. (Statics live inside
-// functions: Swift emits the functions of an imported header it uses, not its variables.)
-static inline unsigned char **mutuals_gather_spare(void) {
-    static __thread unsigned char *spare;
-    return &spare;
+// allocate one each time. A buffer is only ever parked here empty, and it is freed when its
+// thread ends (a pthread key's destructor). (Statics live inside functions: Swift emits the
+// functions of an imported header it uses, not its variables.)
+static inline void mutuals_gather_free_spare(void *spare) {
+    free(spare);
+}
+
+static inline pthread_key_t *mutuals_gather_key_storage(void) {
+    static pthread_key_t key;
+    return &key;
+}
+
+static inline void mutuals_gather_make_spare_key(void) {
+    (void)pthread_key_create(mutuals_gather_key_storage(), mutuals_gather_free_spare);
+}
+
+// The key, made once (one pthread_once for every caller).
+static inline pthread_key_t mutuals_gather_spare_key(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, mutuals_gather_make_spare_key);
+    return *mutuals_gather_key_storage();
+}
+
+static inline unsigned char *mutuals_gather_take_spare(void) {
+    pthread_key_t key = mutuals_gather_spare_key();
+    unsigned char *spare = (unsigned char *)pthread_getspecific(key);
+    if (spare != NULL) (void)pthread_setspecific(key, NULL);
+    return spare;
+}
+
+// Keeps `bytes` (empty, MUTUALS_GATHER_CAPACITY long) as this thread's spare; false when the
+// thread already has one.
+static inline int mutuals_gather_park_spare(unsigned char *bytes) {
+    pthread_key_t key = mutuals_gather_spare_key();
+    if (pthread_getspecific(key) != NULL) return 0;
+    return pthread_setspecific(key, bytes) == 0;
 }
 
 static inline void mutuals_gather_release(mutuals_gather *gather) {
-    unsigned char **spare = mutuals_gather_spare();
-    if (gather->bytes != NULL && gather->capacity == MUTUALS_GATHER_CAPACITY && *spare == NULL) {
-        *spare = gather->bytes;
-    } else {
+    if (gather->bytes != NULL && !(gather->capacity == MUTUALS_GATHER_CAPACITY && mutuals_gather_park_spare(gather->bytes))) {
         free(gather->bytes);
     }
     gather->bytes = NULL;
@@ -131,13 +159,8 @@ static inline int mutuals_gather_write(BIO *bio, const char *data, int length) {
         // Full: what is held goes to the socket first, so at most 64 KB wait here.
         if (gather->held > 0 && mutuals_gather_drain(bio, gather) <= 0) return -1;
         if (count <= MUTUALS_GATHER_CAPACITY) {
-            unsigned char **spare = mutuals_gather_spare();
-            if (*spare != NULL) {
-                gather->bytes = *spare;
-                *spare = NULL;
-            } else {
-                gather->bytes = (unsigned char *)malloc(MUTUALS_GATHER_CAPACITY);
-            }
+            gather->bytes = mutuals_gather_take_spare();
+            if (gather->bytes == NULL) gather->bytes = (unsigned char *)malloc(MUTUALS_GATHER_CAPACITY);
             gather->capacity = gather->bytes == NULL ? 0 : MUTUALS_GATHER_CAPACITY;
         } else {
             gather->bytes = (unsigned char *)malloc(count);
