@@ -30,7 +30,8 @@ public struct TopicTag: Sendable, Equatable {
 /// strings and arrays: 6–7% of a signed-in home page's CPU (docs/PERFORMANCE.md). Now a copy
 /// retains the fields and the topics.
 public struct ThreadSummary: RowDecodable, Sendable, Equatable {
-    private final class Fields: Sendable {
+    /// The row's fields; `Equatable` is synthesized, so a field added here is compared too.
+    private struct Values: Equatable, Sendable {
         let id: Int64
         let title: String
         let slug: String
@@ -63,36 +64,33 @@ public struct ThreadSummary: RowDecodable, Sendable, Equatable {
             let topicIDs: String? = try row["topic_ids"]
             self.topicIDs = topicIDs.map { $0.split(separator: ",").compactMap { Int64($0) } } ?? []
         }
+    }
 
-        func same(as other: Fields) -> Bool {
-            self === other
-                || (id == other.id && title == other.title && slug == other.slug && authorHandle == other.authorHandle
-                    && authorName == other.authorName && organisationID == other.organisationID && replyCount == other.replyCount
-                    && lastActivityAt == other.lastActivityAt && pinned == other.pinned && locked == other.locked
-                    && hasAcceptedAnswer == other.hasAcceptedAnswer && lastPosterName == other.lastPosterName
-                    && topicIDs == other.topicIDs && answeredByMentor == other.answeredByMentor)
-        }
+    /// The one object a copy retains.
+    private final class Fields: Sendable {
+        let values: Values
+        init(_ values: Values) { self.values = values }
     }
 
     private let fields: Fields
 
-    public var id: Int64 { fields.id }
-    public var title: String { fields.title }
-    public var slug: String { fields.slug }
-    public var authorHandle: String { fields.authorHandle }
-    public var authorName: String { fields.authorName }
-    public var organisationID: Int64? { fields.organisationID }
-    public var replyCount: Int { fields.replyCount }
-    public var lastActivityAt: Date { fields.lastActivityAt }
-    public var pinned: Bool { fields.pinned }
-    public var locked: Bool { fields.locked }
-    public var hasAcceptedAnswer: Bool { fields.hasAcceptedAnswer }
-    public var lastPosterName: String? { fields.lastPosterName }
+    public var id: Int64 { fields.values.id }
+    public var title: String { fields.values.title }
+    public var slug: String { fields.values.slug }
+    public var authorHandle: String { fields.values.authorHandle }
+    public var authorName: String { fields.values.authorName }
+    public var organisationID: Int64? { fields.values.organisationID }
+    public var replyCount: Int { fields.values.replyCount }
+    public var lastActivityAt: Date { fields.values.lastActivityAt }
+    public var pinned: Bool { fields.values.pinned }
+    public var locked: Bool { fields.values.locked }
+    public var hasAcceptedAnswer: Bool { fields.values.hasAcceptedAnswer }
+    public var lastPosterName: String? { fields.values.lastPosterName }
     public internal(set) var topics: [TopicTag] = []
     /// The ids of the thread's topics, read with it; `attachTopics` turns them into `topics`.
-    var topicIDs: [Int64] { fields.topicIDs }
+    var topicIDs: [Int64] { fields.values.topicIDs }
     /// A mentor has replied (shown as "Answered by a mentor" in lists).
-    public var answeredByMentor: Bool { fields.answeredByMentor }
+    public var answeredByMentor: Bool { fields.values.answeredByMentor }
     /// The reader opened the thread before and it has posts newer than the newest they saw
     /// ("new since your last visit"); read by the home and topic lists only (`ListedThread`).
     public internal(set) var hasNewPosts = false
@@ -107,11 +105,12 @@ public struct ThreadSummary: RowDecodable, Sendable, Equatable {
         """
 
     public init(row: Row) throws {
-        fields = try Fields(row: row)
+        fields = Fields(try Values(row: row))
     }
 
     public static func == (lhs: ThreadSummary, rhs: ThreadSummary) -> Bool {
-        lhs.fields.same(as: rhs.fields) && lhs.topics == rhs.topics && lhs.hasNewPosts == rhs.hasNewPosts
+        (lhs.fields === rhs.fields || lhs.fields.values == rhs.fields.values)
+            && lhs.topics == rhs.topics && lhs.hasNewPosts == rhs.hasNewPosts
     }
 }
 
