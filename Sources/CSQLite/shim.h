@@ -1,6 +1,7 @@
 #ifndef MUTUALS_CSQLITE_SHIM_H
 #define MUTUALS_CSQLITE_SHIM_H
 #include <sqlite3.h>
+#include <string.h>
 
 // SQLITE_TRANSIENT is a macro casting -1 to a function pointer; Swift cannot import it.
 static inline sqlite3_destructor_type mutuals_sqlite_transient(void) {
@@ -208,19 +209,118 @@ static inline void mutuals_fts5_bm25_estimated(const Fts5ExtensionApi *api, Fts5
     if (frequency != frequencies) sqlite3_free(frequency);
 }
 
-// Registers bm25_estimated on `db` through the fts5_api pointer (SQLite's documented way:
-// SELECT fts5(?1) with the pointer bound), with `lengths` (`mutuals_kept_lengths_table`, or
-// NULL to keep none). The type string must outlive the statement, hence a literal.
-static inline int mutuals_sqlite_register_fts5_ranking(sqlite3 *db, void *lengths) {
+// The fts5_api of `db` (SQLite's documented way: SELECT fts5(?1) with the pointer bound), or
+// NULL. The type string must outlive the statement, hence a literal.
+static inline fts5_api *mutuals_sqlite_fts5_api(sqlite3 *db) {
     fts5_api *api = NULL;
     sqlite3_stmt *statement = NULL;
-    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, NULL);
-    if (rc != SQLITE_OK) return rc;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &statement, NULL) != SQLITE_OK) return NULL;
     sqlite3_bind_pointer(statement, 1, (void *)&api, "fts5_api_ptr", NULL);
     sqlite3_step(statement);
-    rc = sqlite3_finalize(statement);
-    if (rc != SQLITE_OK) return rc;
-    if (api == NULL || api->iVersion < 2) return SQLITE_ERROR;
+    if (sqlite3_finalize(statement) != SQLITE_OK) return NULL;
+    if (api == NULL || api->iVersion < 2) return NULL;
+    return api;
+}
+
+// Registers bm25_estimated on `db` through its fts5_api, with `lengths`
+// (`mutuals_kept_lengths_table`, or NULL to keep none).
+static inline int mutuals_sqlite_register_fts5_ranking(sqlite3 *db, void *lengths) {
+    fts5_api *api = mutuals_sqlite_fts5_api(db);
+    if (api == NULL) return SQLITE_ERROR;
     return api->xCreateFunction(api, "bm25_estimated", lengths, mutuals_fts5_bm25_estimated, NULL);
+}
+
+// One token of a text as an FTS5 tokenizer reports it: its bytes in the text, and its term
+// (what the tokenizer made of it: folded, stemmed) as a range of the list's `terms`.
+typedef struct {
+    int start, end;
+    int term, termLength;
+} mutuals_fts5_token;
+
+// The tokens of one text, in order. Refilled by each `mutuals_fts5_tokenize`; its buffers grow
+// and are kept for the next text.
+typedef struct {
+    mutuals_fts5_token *tokens;
+    int count, capacity;
+    char *terms;
+    int termsLength, termsCapacity;
+} mutuals_fts5_token_list;
+
+// An instance of a tokenizer module of a connection (the module lives as long as the connection).
+typedef struct {
+    fts5_tokenizer module;
+    Fts5Tokenizer *instance;
+} mutuals_fts5_tokenizer;
+
+// A tokenizer made as a table's `tokenize = 'NAME ARG ...'` option makes it, or NULL.
+static inline mutuals_fts5_tokenizer *mutuals_fts5_tokenizer_new(sqlite3 *db, const char *name, const char **arguments, int count) {
+    fts5_api *api = mutuals_sqlite_fts5_api(db);
+    if (api == NULL) return NULL;
+    void *context = NULL;
+    fts5_tokenizer module;
+    if (api->xFindTokenizer(api, name, &context, &module) != SQLITE_OK) return NULL;
+    mutuals_fts5_tokenizer *tokenizer = sqlite3_malloc(sizeof(mutuals_fts5_tokenizer));
+    if (tokenizer == NULL) return NULL;
+    tokenizer->module = module;
+    tokenizer->instance = NULL;
+    if (module.xCreate(context, arguments, count, &tokenizer->instance) != SQLITE_OK) {
+        sqlite3_free(tokenizer);
+        return NULL;
+    }
+    return tokenizer;
+}
+
+static inline void mutuals_fts5_tokenizer_free(mutuals_fts5_tokenizer *tokenizer) {
+    if (tokenizer == NULL) return;
+    tokenizer->module.xDelete(tokenizer->instance);
+    sqlite3_free(tokenizer);
+}
+
+static inline void mutuals_fts5_token_list_free(mutuals_fts5_token_list *list) {
+    sqlite3_free(list->tokens);
+    sqlite3_free(list->terms);
+    list->tokens = NULL;
+    list->terms = NULL;
+    list->count = list->capacity = list->termsLength = list->termsCapacity = 0;
+}
+
+// The xToken callback: appends a token. A colocated token (a synonym at the position of the
+// one before) is not kept; the tokenizers this is used with make none.
+static inline int mutuals_fts5_token_list_add(void *context, int flags, const char *term, int termLength, int start, int end) {
+    mutuals_fts5_token_list *list = context;
+    if (flags & FTS5_TOKEN_COLOCATED) return SQLITE_OK;
+    if (termLength < 0) return SQLITE_ERROR;
+    if (list->count == list->capacity) {
+        int capacity = list->capacity ? list->capacity * 2 : 128;
+        mutuals_fts5_token *grown = sqlite3_realloc64(list->tokens, (sqlite3_uint64)capacity * sizeof(mutuals_fts5_token));
+        if (grown == NULL) return SQLITE_NOMEM;
+        list->tokens = grown;
+        list->capacity = capacity;
+    }
+    if ((sqlite3_int64)list->termsLength + termLength > list->termsCapacity) {
+        sqlite3_int64 capacity = list->termsCapacity ? list->termsCapacity : 1024;
+        while (capacity < (sqlite3_int64)list->termsLength + termLength) capacity *= 2;
+        if (capacity > 0x7fffffff) return SQLITE_TOOBIG;
+        char *grown = sqlite3_realloc64(list->terms, (sqlite3_uint64)capacity);
+        if (grown == NULL) return SQLITE_NOMEM;
+        list->terms = grown;
+        list->termsCapacity = (int)capacity;
+    }
+    if (termLength > 0) memcpy(list->terms + list->termsLength, term, (size_t)termLength);
+    mutuals_fts5_token *token = &list->tokens[list->count++];
+    token->start = start;
+    token->end = end;
+    token->term = list->termsLength;
+    token->termLength = termLength;
+    list->termsLength += termLength;
+    return SQLITE_OK;
+}
+
+// Tokenizes `text` (`length` bytes of UTF-8) into `list`, emptied first. `flags` is one of
+// FTS5_TOKENIZE_DOCUMENT, _QUERY (with _PREFIX for a prefix term) or _AUX. An SQLite result code.
+static inline int mutuals_fts5_tokenize(mutuals_fts5_tokenizer *tokenizer, int flags, const char *text, int length, mutuals_fts5_token_list *list) {
+    list->count = 0;
+    list->termsLength = 0;
+    return tokenizer->module.xTokenize(tokenizer->instance, list, flags, text, length, mutuals_fts5_token_list_add);
 }
 #endif

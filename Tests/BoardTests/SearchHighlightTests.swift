@@ -104,4 +104,87 @@ import TestSupport
             #expect(try world.store.read { try SearchQueries.bodyTexts(of: [], $0) } == [])
         }
     }
+    /// The snippets and titles against FTS5's own `snippet()` and `highlight()` on the same
+    /// texts, for many made-up texts and queries: stems and prefixes, phrases that overlap or
+    /// run past the snippet's ends, repeated and alternative terms, sentences, accents and text
+    /// outside the Latin alphabet, matches in the title alone, and texts without a match.
+    @Test func snippetsAreFTS5sOnManyTextsAndQueries() throws {
+        var random = Xorshift(seed: 0x5EED_0014)
+        let vocabulary = ["pension", "pensions", "pensioned", "scheme", "schemes", "staff", "council", "councils",
+                          "governance", "governing", "govern", "board", "the", "a", "of", "café", "résumé",
+                          "naïve", "mutual", "mutuals", "spin", "spinning", "out", "TUPE", "Pension", "STAFF",
+                          "employee", "owned", "ÉCOLE", "école", "会议", "Δημόσιο", "x1", "2024"]
+        let separators = [" ", " ", " ", " ", ", ", ". ", ": ", "; ", " - ", "\n", ".\n\n", " (", ") ", "! ", "? ", "…", " & ", "  ", ".", ":"]
+        func text(_ words: Int) -> String {
+            var result = random.next(upTo: 4) == 0 ? "  " : ""
+            for index in 0..<words {
+                if index > 0 { result += separators[random.next(upTo: separators.count)] }
+                result += vocabulary[random.next(upTo: vocabulary.count)]
+            }
+            if random.next(upTo: 3) == 0 { result += "." }
+            return result
+        }
+        func term() -> String {
+            let word = vocabulary[random.next(upTo: 22)].lowercased()
+            switch random.next(upTo: 6) {
+            case 0: return String(word.prefix(max(2, word.count - 2))) + "*"
+            case 1: return "\"" + word + " " + vocabulary[random.next(upTo: 22)].lowercased() + "\""
+            default: return word
+            }
+        }
+        func queryText() -> String {
+            var parts: [String] = []
+            for _ in 0..<(1 + random.next(upTo: 3)) {
+                parts.append(random.next(upTo: 4) == 0 ? term() + " OR " + term() : term())
+            }
+            return parts.joined(separator: " ")
+        }
+        let scratch = try Connection(path: ":memory:", role: .memory)
+        try scratch.execute("""
+            CREATE VIRTUAL TABLE shown USING fts5(body, title, tokenize = 'porter unicode61 remove_diacritics 2')
+            """)
+        var compared = 0
+        var matched = 0
+        for _ in 0..<400 {
+            let typed = queryText()
+            let query = try SearchQuery(parsing: typed)
+            let bodies = (0..<8).map { _ in text([0, 3, 10, 23, 24, 25, 40, 90][random.next(upTo: 8)]) }
+            let titles = (0..<8).map { _ in text(1 + random.next(upTo: 6)) }
+            var expected = [(snippet: String, title: String)?](repeating: nil, count: bodies.count)
+            try scratch.run("BEGIN")
+            for index in bodies.indices {
+                try scratch.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, bodies[index], titles[index])
+            }
+            try scratch.forEach("""
+                SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24) AS snippet, highlight(shown, 1, ?1, ?2) AS highlighted_title
+                  FROM shown WHERE shown MATCH ?3
+                """, arguments: [String(SearchQueries.openMarker), String(SearchQueries.closeMarker), query.fts5Expression]) { row in
+                let index: Int = try row["rowid"]
+                expected[index] = (try row["snippet"], try row["highlighted_title"])
+            }
+            try scratch.run("ROLLBACK")
+            let marked = try SearchQueries.Highlighter.marked(bodies: bodies, titles: titles, query: query)
+            for index in bodies.indices {
+                compared += 1
+                if expected[index] != nil { matched += 1 }
+                #expect(marked[index]?.snippet == expected[index]?.snippet, "\(query.fts5Expression) in \(bodies[index].debugDescription)")
+                #expect(marked[index]?.title == expected[index]?.title, "\(query.fts5Expression) in title \(titles[index].debugDescription)")
+            }
+        }
+        #expect(compared == 3_200)
+        // Enough of them matched for the comparison to say something.
+        #expect(matched > 800)
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so a failure comes back on the next run.
+struct Xorshift {
+    var state: UInt64
+    init(seed: UInt64) { state = seed == 0 ? 1 : seed }
+    mutating func next(upTo bound: Int) -> Int {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return Int((state &* 0x2545_F491_4F6C_DD1D) >> 33) % bound
+    }
 }

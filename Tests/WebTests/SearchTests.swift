@@ -12,14 +12,16 @@ import TestSupport
     // MARK: the query builder
 
     @Test func buildsWordsPhrasesPrefixesAndAlternatives() throws {
-        #expect(try SearchQuery(parsing: "Pension transfer").fts5Expression == "\"pension\" \"transfer\"")
-        #expect(try SearchQuery(parsing: "\"performance bond\" lawful").fts5Expression == "\"performance bond\" \"lawful\"")
+        #expect(try SearchQuery(parsing: "Pension transfer").fts5Expression == "\"pension\" AND \"transfer\"")
+        #expect(try SearchQuery(parsing: "\"performance bond\" lawful").fts5Expression == "\"performance bond\" AND \"lawful\"")
         #expect(try SearchQuery(parsing: "shar*").fts5Expression == "\"shar\"*")
         #expect(try SearchQuery(parsing: "bond OR guarantee").fts5Expression == "(\"bond\" OR \"guarantee\")")
+        // Alternatives beside other words: FTS5 needs the AND written out there.
+        #expect(try SearchQuery(parsing: "lawful bond OR guarantee").fts5Expression == "\"lawful\" AND (\"bond\" OR \"guarantee\")")
         // A one-letter prefix is a word (a prefix that short would scan the whole index).
         #expect(try SearchQuery(parsing: "a*").fts5Expression == "\"a\"")
         // An unbalanced quote runs to the end.
-        #expect(try SearchQuery(parsing: "bond \"step in rights").fts5Expression == "\"bond\" \"step in rights\"")
+        #expect(try SearchQuery(parsing: "bond \"step in rights").fts5Expression == "\"bond\" AND \"step in rights\"")
     }
 
     /// Every hostile input becomes either an expression of quoted letters and digits or a problem.
@@ -33,8 +35,8 @@ import TestSupport
         for input in hostile {
             do {
                 let expression = try SearchQuery(parsing: input).fts5Expression
-                // Only quoted runs of letters/digits, the OR keyword, stars, parentheses and spaces remain.
-                let stripped = expression.replacingOccurrences(of: " OR ", with: " ")
+                // Only quoted runs of letters/digits, the OR and AND keywords, stars, parentheses and spaces remain.
+                let stripped = expression.replacingOccurrences(of: " OR ", with: " ").replacingOccurrences(of: " AND ", with: " ")
                 var insideQuotes = false
                 for scalar in stripped.unicodeScalars {
                     if scalar == "\"" { insideQuotes.toggle(); continue }
@@ -72,6 +74,10 @@ import TestSupport
                 #expect(prefix.hits.contains { $0.threadID == shares })
                 let either = try search(conn, "shareholding OR bond")
                 #expect(Set(either.hits.map(\.threadID)).isSuperset(of: [tender, shares]))
+                // Alternatives beside another word (an FTS5 syntax error before the AND was written out).
+                let performanceEither = try search(conn, "performance shareholding OR bond")
+                #expect(performanceEither.hits.contains { $0.threadID == tender })
+                #expect(performanceEither.hits.contains { $0.snippetHTML.contains("<mark>") })
                 // Porter stemming: "pensions" in the topic text is not a post, but "bidding"/"bidders" are.
                 #expect(!(try search(conn, "bidder")).hits.isEmpty)
             }

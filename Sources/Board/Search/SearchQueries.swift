@@ -250,7 +250,7 @@ public enum SearchQueries {
         }
         let hasNext = hits.count > resultsPerPage && page < maximumPage
         if hits.count > resultsPerPage { hits.removeLast(hits.count - resultsPerPage) }
-        try highlight(&hits, expression: expression, conn)
+        try highlight(&hits, query: query, conn)
         return SearchResults(hits: hits, page: page, hasNextPage: hasNext, isPartial: isPartial)
     }
 
@@ -414,16 +414,14 @@ public enum SearchQueries {
         return PlainTextRenderer.escapeHTML(start) + (start.count < text.count ? "…" : "")
     }
 
-    /// Fills in each hit's snippet and highlighted title. FTS5's `snippet()` and `highlight()`
-    /// on the big indexes would each seek the query's posting lists again, and a prefix query
-    /// merges the lists of every word with that prefix on each call (~2 ms apiece for `gov*` at
-    /// 1M posts), so the shown texts are copied into a private in-memory FTS5 table with the
-    /// same tokenizer and highlighted there in one statement. The table is kept between searches
-    /// (`Highlighter`): making it anew cost ~0.4 ms of a search's CPU, a third of the budget.
-    static func highlight(_ hits: inout [SearchHit], expression: String, _ conn: Connection) throws {
+    /// Fills in each hit's snippet and highlighted title, as FTS5's `snippet()` and
+    /// `highlight()` would in a table of the shown texts (`SearchSnippets`). Those on the big
+    /// indexes would each seek the query's posting lists again, and a prefix query merges the
+    /// lists of every word with that prefix on each call (~2 ms apiece for `gov*` at 1M posts).
+    static func highlight(_ hits: inout [SearchHit], query: SearchQuery, _ conn: Connection) throws {
         guard !hits.isEmpty else { return }
         let bodies = try bodyTexts(of: hits.map(\.postID), conn)
-        let highlighted = try Highlighter.marked(bodies: bodies, titles: hits.map(\.threadTitle), expression: expression)
+        let highlighted = try Highlighter.marked(bodies: bodies, titles: hits.map(\.threadTitle), query: query)
         for index in hits.indices {
             if let marked = highlighted[index] {
                 hits[index].snippetHTML = markedHTML(marked.snippet)
@@ -451,15 +449,24 @@ public enum SearchQueries {
         return bodies
     }
 
-    /// The in-memory FTS5 table search results are highlighted in, one per search at a time,
-    /// kept for the next search. The texts go in inside a transaction that is rolled back, so the
-    /// table is empty again at once (deleting rows from an FTS5 table tokenizes them again).
-    /// It holds no data between searches: nothing of one viewer's results reaches another's.
+    /// The search indexes' tokenizer, and room for the tokens of a page's texts, kept for the
+    /// next search (making them costs an FTS5 module's lookup and the tokenizer's tables).
+    /// Each text is tokenized into the lists before they are read, so nothing of one viewer's
+    /// results reaches another's.
     final class Highlighter: @unchecked Sendable {
         // `@unchecked Sendable` is sound: a highlighter is used by one thread at a time. It is
         // either in `idle` (touched only under its lock) or taken out of it by exactly one
         // `marked` call, which puts it back when done.
+        /// The connection whose FTS5 module the tokenizer belongs to.
         let connection: Connection
+        let tokenizer: FullTextTokenizer
+        let body = FullTextTokens()
+        let title = FullTextTokens()
+
+        /// The `tokenize` option of the search tables (Migration001Initial).
+        static let tokenizerSpecification = "porter unicode61 remove_diacritics 2"
+        /// The length of a snippet in tokens.
+        static let snippetTokens = 24
 
         /// Highlighters not in use; at most `idleLimit` are kept.
         static let idle = Mutex<[Highlighter]>([])
@@ -467,43 +474,38 @@ public enum SearchQueries {
 
         init() throws {
             connection = try Connection(path: ":memory:", role: .memory)
-            try connection.execute("""
-                CREATE VIRTUAL TABLE shown USING fts5(body, title, tokenize = 'porter unicode61 remove_diacritics 2')
-                """)
+            tokenizer = try FullTextTokenizer(connection, specification: Self.tokenizerSpecification)
         }
 
         /// `snippet` (of `bodies[i]`) and `title` (`titles[i]` highlighted) with the match
-        /// markers, by index; nil where FTS5 found no match (the caller shows the text's start).
-        static func marked(bodies: [String], titles: [String], expression: String) throws -> [(snippet: String, title: String)?] {
+        /// markers, by index; nil where the query does not match the two (the caller shows the
+        /// text's start).
+        static func marked(bodies: [String], titles: [String], query: SearchQuery) throws -> [(snippet: String, title: String)?] {
             let highlighter = try idle.withLock { $0.popLast() } ?? Highlighter()
-            let result = try highlighter.mark(bodies: bodies, titles: titles, expression: expression)
-            // Only a highlighter whose table is empty again goes back (an error above leaves it out).
-            idle.withLock { if $0.count < idleLimit { $0.append(highlighter) } }
-            return result
+            defer { idle.withLock { if $0.count < idleLimit { $0.append(highlighter) } } }
+            return try highlighter.mark(bodies: bodies, titles: titles, query: query)
         }
 
-        private func mark(bodies: [String], titles: [String], expression: String) throws -> [(snippet: String, title: String)?] {
+        private func mark(bodies: [String], titles: [String], query: SearchQuery) throws -> [(snippet: String, title: String)?] {
+            let snippets = try SearchSnippets(query: query, tokenizer: tokenizer, scratch: body,
+                                              open: String(openMarker), close: String(closeMarker), ellipsis: "…",
+                                              tokensWanted: Self.snippetTokens)
             var result = [(snippet: String, title: String)?](repeating: nil, count: bodies.count)
-            try connection.run("BEGIN")
-            do {
-                // One statement a row: measured cheaper than one multi-row INSERT, which SQLite
-                // copies into a temporary table first when the target is a virtual table.
-                for (index, body) in bodies.enumerated() {
-                    try connection.run("INSERT INTO shown(rowid, body, title) VALUES (?, ?, ?)", index, body, titles[index])
+            for index in bodies.indices {
+                var bodyText = bodies[index]
+                var titleText = index < titles.count ? titles[index] : ""
+                result[index] = try bodyText.withUTF8 { bodyBytes in
+                    try titleText.withUTF8 { titleBytes in
+                        try tokenizer.tokenize(bodyBytes, as: .document, into: body)
+                        try tokenizer.tokenize(titleBytes, as: .document, into: title)
+                        let inBody = snippets.instances(in: body)
+                        let inTitle = snippets.instances(in: title)
+                        guard snippets.matches(inBody, inTitle) else { return nil }
+                        return (snippets.snippet(bodyBytes, tokens: body, instances: inBody),
+                                snippets.highlight(titleBytes, tokens: title, instances: inTitle))
+                    }
                 }
-                try connection.forEach("""
-                    SELECT rowid, snippet(shown, 0, ?1, ?2, '…', 24) AS snippet, highlight(shown, 1, ?1, ?2) AS highlighted_title
-                      FROM shown WHERE shown MATCH ?3
-                    """, arguments: [String(openMarker), String(closeMarker), expression]) { row in
-                    let index: Int = try row["rowid"]
-                    guard result.indices.contains(index) else { return }
-                    result[index] = (try row["snippet"], try row["highlighted_title"])
-                }
-            } catch {
-                try? connection.run("ROLLBACK")
-                throw error
             }
-            try connection.run("ROLLBACK")
             return result
         }
     }

@@ -119,12 +119,14 @@ public struct SearchQuery: Sendable, Equatable {
         self.groups = groups
     }
 
-    /// The FTS5 query expression: `"a" ("b" OR "c"*) "d e"`.
+    /// The FTS5 query expression: `"a" AND ("b" OR "c"*) AND "d e"`. The `AND` is spelled out:
+    /// FTS5 reads two phrases side by side as both, but not a phrase beside a parenthesised
+    /// group (`"a" ("b" OR "c")` is a syntax error).
     public var fts5Expression: String {
         groups.map { group in
             let terms = group.map(\.fts5Expression)
             return terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " OR ") + ")"
-        }.joined(separator: " ")
+        }.joined(separator: " AND ")
     }
 
     /// True when a term is a prefix (`word*`).
