@@ -30,6 +30,18 @@ import TestSupport
         }
     }
 
+    /// The sorted search the counts use for a reader's spaces agrees with a set's answer.
+    @Test func sortedSpacesAreSearchedExactly() {
+        #expect(!StoredTopicCounts.contains([], 0))
+        for count in 0...9 {
+            let ids = (0..<count).map { Int64($0 * 3 + 1) }
+            let set = Set(ids)
+            for probe in Int64(-1)...Int64(count * 3 + 2) {
+                #expect(StoredTopicCounts.contains(ids, probe) == set.contains(probe), "\(probe) in \(ids)")
+            }
+        }
+    }
+
     @Test func countersFollowEveryChange() throws {
         try withTestNetwork { network in try exercise(network) }
     }

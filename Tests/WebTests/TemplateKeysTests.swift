@@ -77,7 +77,7 @@ import TestSupport
             var index = 0
             while index < lines.count {
                 let line = lines[index]
-                if let match = line.firstMatch(of: /^\s*(?:public |private )?struct (\w+)/) {
+                if let match = line.firstMatch(of: /^\s*(?:public |private )?(?:struct|final class) (\w+)/) {
                     structs.append((String(match.1), depth, line.contains("TemplateRenderable"), [:]))
                 } else if let match = line.firstMatch(of: /^\s*(?:let|var) (\w+): (\w+)/), !structs.isEmpty {
                     structs[structs.count - 1].properties[String(match.1)] = String(match.2)
@@ -210,12 +210,9 @@ import TestSupport
                 context.unreadNotifications = 3
                 context.awaitingModeration = 2
                 context.returnPath = "/t/\(summary.id)"
-                var reply = ReplyFormView(thread: thread, blocks: blocks, ctx: context, state: page.state, previewHTML: "<p>preview</p>")
-                reply.follow = ThreadFollowView(threadID: summary.id, state: false, csrfToken: "token")
-                reply.savedPostIDs = Set(page.posts.map(\.id))
-                reply.postWaits = true
-                reply.draftSavedAt = Date()
-                reply.seenBefore = 0
+                let reply = ReplyFormView(thread: thread, blocks: blocks, ctx: context, state: page.state, previewHTML: "<p>preview</p>",
+                                          follow: ThreadFollowView(threadID: summary.id, state: false, csrfToken: "token"),
+                                          savedPostIDs: Set(page.posts.map(\.id)), postWaits: true, draftSavedAt: Date(), seenBefore: 0)
                 let form = FormState(values: ["body": "text"], errors: [FieldError("body", "Enter a reply")], formMessage: "Try again")
                 for model: any TemplateRenderable in [thread, reply, InLayout(reply, context, form: form), LayoutContext(context), form] {
                     problems += Self.undeclared(model, among: names, types: &types)

@@ -25,20 +25,24 @@ struct TopicDirectory: Sendable {
         }
     }
 
-    private let byID: [Int64: Topic]
+    private let byID: DenseIDMap<Topic>
     private let activeBySlug: [String: Topic]
     /// The topics in use, in the board's order (`position`, then name): what forms offer
     /// (`TopicsService.active`).
     let active: [TopicChoice]
     /// Each topic in use by id: its tag, and its place in the tags' order (`position`, then id).
-    private let tagsByID: [Int64: (order: Int, tag: TopicTag)]
+    private let tagsByID: DenseIDMap<(order: Int, tag: TopicTag)>
 
-    private init(byID: [Int64: Topic], activeBySlug: [String: Topic], active: [TopicChoice]) {
+    private init(topics: [Topic], activeBySlug: [String: Topic], active: [TopicChoice]) {
+        let byID = DenseIDMap(topics.map { ($0.id, $0) })
         self.byID = byID
         self.activeBySlug = activeBySlug
         self.active = active
-        let inTagOrder = byID.values.filter { !$0.retired }.sorted { ($0.position, $0.id) < ($1.position, $1.id) }
-        tagsByID = Dictionary(uniqueKeysWithValues: inTagOrder.enumerated().map { order, topic in
+        // Each id once, as `byID` keeps it.
+        var seen = Set<Int64>()
+        let unique = topics.filter { seen.insert($0.id).inserted }
+        let inTagOrder = unique.filter { !$0.retired }.sorted { ($0.position, $0.id) < ($1.position, $1.id) }
+        tagsByID = DenseIDMap(inTagOrder.enumerated().map { order, topic in
             (topic.id, (order, TopicTag(slug: topic.slug, name: topic.name)))
         })
     }
@@ -46,7 +50,7 @@ struct TopicDirectory: Sendable {
     static func read(_ conn: Connection) throws -> TopicDirectory {
         let topics = try conn.query(Topic.self, "SELECT id, slug, name, description, position, retired FROM topics")
         let inUse = topics.filter { !$0.retired }
-        return TopicDirectory(byID: Dictionary(topics.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+        return TopicDirectory(topics: topics,
                               activeBySlug: Dictionary(inUse.map { ($0.slug, $0) }, uniquingKeysWith: { first, _ in first }),
                               active: inUse.sorted { ($0.position, $0.name) < ($1.position, $1.name) }
                                   .map { TopicChoice(slug: $0.slug, name: $0.name) })

@@ -486,20 +486,21 @@ extension AppContext {
     func threadPage(_ ctx: RequestContext, _ page: ThreadPage, form: FormState,
                     previewHTML: String? = nil, status: HTTPStatus = .ok, draftSavedAt: Date? = nil, hasDraft: Bool = false,
                     seenBefore: Int64? = nil, readerState: ThreadReaderState? = nil) throws -> Response {
-        var reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), blocks: pages.postBlocks, ctx: ctx,
-                                  state: page.state, previewHTML: previewHTML)
-        reply.draftSavedAt = draftSavedAt
-        reply.hasDraft = hasDraft
-        reply.seenBefore = seenBefore
+        var savedPostIDs: Set<Int64>?
+        var postWaits = false
+        var follow: ThreadFollowView?
         if let account = ctx.account {
-            reply.savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
-            if page.page == page.pageCount { reply.postWaits = try network.posting.nextPostWaits(for: account) }
+            savedPostIDs = try readerState?.savedPostIDs ?? network.following.savedPostIDs(userID: account.id, threadID: page.thread.id)
+            // Live replies are appended to the page, so only the last page follows the stream.
+            if page.page == page.pageCount {
+                postWaits = try network.posting.nextPostWaits(for: account)
+                let state = try readerState.map(\.followMuted) ?? network.following.threadState(userID: account.id, threadID: page.thread.id)
+                follow = ThreadFollowView(threadID: page.thread.id, state: state, csrfToken: ctx.csrfToken)
+            }
         }
-        // Live replies are appended to the page, so only the last page follows the stream.
-        if let account = ctx.account, page.page == page.pageCount {
-            let state = try readerState.map(\.followMuted) ?? network.following.threadState(userID: account.id, threadID: page.thread.id)
-            reply.follow = ThreadFollowView(threadID: page.thread.id, state: state, csrfToken: ctx.csrfToken)
-        }
+        let reply = ReplyFormView(thread: ThreadView(page: page, viewer: ctx.viewer), blocks: pages.postBlocks, ctx: ctx,
+                                  state: page.state, previewHTML: previewHTML, follow: follow, savedPostIDs: savedPostIDs,
+                                  postWaits: postWaits, draftSavedAt: draftSavedAt, hasDraft: hasDraft, seenBefore: seenBefore)
         return ctx.finish(pages.thread.response(InLayout(reply, ctx, form: form), status: status))
     }
 }

@@ -112,28 +112,32 @@ struct NewThreadView: KeyedTemplateRenderable {
 
 /// The thread page with what the reply form needs: whether the viewer may reply, a preview.
 /// Replies go at the end, so the form is on the last page only; earlier pages link to it.
-struct ReplyFormView: KeyedTemplateRenderable {
-    var thread: ThreadView
+///
+/// A class: the renderer asks the page's model for each name through its protocol, and as a
+/// struct of 576 bytes it was copied whole (`memcpy`) for each of the ~44 asks of a page
+/// (docs/PERFORMANCE.md, sixteenth round).
+final class ReplyFormView: KeyedTemplateRenderable {
+    let thread: ThreadView
     /// Follow/mute buttons and the live-update hook, for signed-in readers of the last page.
-    var follow: ThreadFollowView?
-    var signedIn: Bool
-    var refusal: String?
-    var previewHTML: String?
-    var viewerHandle: String?
+    let follow: ThreadFollowView?
+    let signedIn: Bool
+    let refusal: String?
+    let previewHTML: String?
+    let viewerHandle: String?
     /// The thread's author or an admin: may mark (or change) the accepted answer.
-    var mayAccept: Bool
-    var isAdmin: Bool
+    let mayAccept: Bool
+    let isAdmin: Bool
     /// The posts on this page the signed-in reader has saved; nil for a visitor (no Save controls).
-    var savedPostIDs: Set<Int64>?
+    let savedPostIDs: Set<Int64>?
     /// The reply will wait for an admin's approval (a new member's first post).
-    var postWaits = false
+    let postWaits: Bool
     /// When the draft the reply box was filled from was saved; nil when it was not filled from one.
-    var draftSavedAt: Date?
+    let draftSavedAt: Date?
     /// The reader has a draft reply here (restored, or just kept by a preview or a refusal): the
     /// form offers "Discard draft", which works without JavaScript.
-    var hasDraft = false
+    let hasDraft: Bool
     /// The newest post the reader had seen before this visit: later ones are marked new.
-    var seenBefore: Int64?
+    let seenBefore: Int64?
     /// What this reader may do here: the same `Policy` answers the handlers ask (issue 18).
     let capabilities: ThreadCapabilities
 
@@ -141,7 +145,9 @@ struct ReplyFormView: KeyedTemplateRenderable {
     let blocks: PostBlocks
     let csrfToken: String
 
-    init(thread: ThreadView, blocks: PostBlocks, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?) {
+    init(thread: ThreadView, blocks: PostBlocks, ctx: RequestContext, state: Resource.ThreadState, previewHTML: String?,
+         follow: ThreadFollowView? = nil, savedPostIDs: Set<Int64>? = nil, postWaits: Bool = false,
+         draftSavedAt: Date? = nil, hasDraft: Bool = false, seenBefore: Int64? = nil) {
         self.thread = thread
         self.blocks = blocks
         csrfToken = ctx.csrfToken
@@ -152,16 +158,24 @@ struct ReplyFormView: KeyedTemplateRenderable {
         mayAccept = capabilities.acceptAnswer
         if case .denied(let reason) = capabilities.reply { refusal = reason } else { refusal = nil }
         self.previewHTML = previewHTML
+        self.follow = follow
+        self.savedPostIDs = savedPostIDs
+        self.postWaits = postWaits
+        self.draftSavedAt = draftSavedAt
+        self.hasDraft = hasDraft
+        self.seenBefore = seenBefore
         // A word about one of this page's posts (reply, edit, save, flag, "This helped") is said
         // at that post, where the browser lands (`#post-N`), not at the top of a long page.
         if let notice = ctx.notice, let subject = notice.subject, let text = notice.key.text,
            thread.page.posts.contains(where: { $0.id == subject }) {
             postNotice = (subject, text)
+        } else {
+            postNotice = nil
         }
     }
 
     /// The notice said at one post, and the post.
-    private var postNotice: (post: Int64, text: String)?
+    private let postNotice: (post: Int64, text: String)?
 
     private var mayReply: Bool { signedIn && capabilities.reply.isAllowed }
 
