@@ -19,16 +19,33 @@ enum TemplateNode: Sendable {
 }
 
 /// A variable or section name: `.` (the current item), `name` or `a.b.c`.
-struct TemplateName: Sendable {
+///
+/// A class: the renderer takes a name out of its program for every tag it runs, and a struct's
+/// copy retained and released its string and both arrays each time (~120 instructions; 340
+/// tags on the home page, docs/PERFORMANCE.md, sixteenth round). Numbered once, when the
+/// library is built (`numbered`).
+final class TemplateName: Sendable {
     /// Looked up through the context stack; empty for `.`.
     let first: String
     /// Looked up only inside the value `first` found (Mustache dotted names).
     let rest: [String]
     /// `first` as a number shared by every library of the process (given when the library is
     /// built, `TemplateNameIDs`): the renderer finds a context's slot for it by this number.
-    var id: Int32 = 0
+    let id: Int32
     /// The numbers of `rest`.
-    var restIDs: [Int32] = []
+    let restIDs: [Int32]
+
+    init(first: String, rest: [String], id: Int32 = 0, restIDs: [Int32] = []) {
+        self.first = first
+        self.rest = rest
+        self.id = id
+        self.restIDs = restIDs
+    }
+
+    /// This name with its numbers.
+    func numbered(id: Int32, restIDs: [Int32]) -> TemplateName {
+        TemplateName(first: first, rest: rest, id: id, restIDs: restIDs)
+    }
 
     var isImplicit: Bool { first.isEmpty }
 }

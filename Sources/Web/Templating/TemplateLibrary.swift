@@ -88,8 +88,7 @@ public struct TemplateLibrary: Sendable {
             let program = TemplateProgram(tree, template: index) { names in
                 let ids = TemplateNameIDs.ids(names.map(\.first))
                 for slot in names.indices {
-                    names[slot].id = ids[slot]
-                    names[slot].restIDs = TemplateNameIDs.ids(names[slot].rest)
+                    names[slot] = names[slot].numbered(id: ids[slot], restIDs: TemplateNameIDs.ids(names[slot].rest))
                 }
             }
             compiled.append(CompiledTemplate(name: index < names.count ? names[index] : "(indented partial)", program: program))
