@@ -166,13 +166,22 @@ struct SearchSnippets {
     }
 
     /// The score of the window of `tokensWanted` tokens from `start`, and where a window holding
-    /// the same instances, centred on them, starts (within the text).
+    /// the same instances, centred on them, starts (within the text). `instances` are in order of
+    /// position: the window's are found by a binary search, so a long post full of a common word
+    /// costs its instances times the window, not its instances squared.
     private func score(_ instances: [Instance], from start: Int, size: Int, seen: inout [Bool]) -> (score: Int, start: Int) {
         for index in seen.indices { seen[index] = false }
         var score = 0
         var first = -1
         var last = 0
-        for instance in instances where instance.position >= start && instance.position < start + tokensWanted {
+        var low = 0
+        var high = instances.count
+        while low < high {
+            let middle = (low + high) / 2
+            if instances[middle].position < start { low = middle + 1 } else { high = middle }
+        }
+        for instance in instances[low...] {
+            guard instance.position < start + tokensWanted else { break }
             score += seen[instance.phrase] ? 1 : 1000
             seen[instance.phrase] = true
             if first < 0 { first = instance.position }
