@@ -6,7 +6,8 @@ import TestSupport
 
 /// The search page's snippets and highlighted titles: the page's bodies are read in one
 /// statement (the eighth round of docs/PERFORMANCE.md). What a page shows is pinned to what the one-statement-a-row version
-/// showed, kept here as the reference.
+/// showed, kept here as the reference. Since the sixteenth round the snippets are made without
+/// an FTS5 table (`SearchSnippets`); the references still ask FTS5's `snippet()` and `highlight()`.
 @Suite(.serialized) struct SearchHighlightTests {
     func search(_ world: TestNetwork, _ request: SearchRequest, viewer: Viewer = .visitor) throws -> SearchResults {
         try world.store.read { try SearchQueries.search($0, request, viewer: viewer) }
