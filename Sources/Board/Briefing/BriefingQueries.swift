@@ -106,7 +106,7 @@ struct StoredTopicCounts: Sendable {
     /// Each topic with its threads in the public network and in `spaces`.
     ///
     /// The spaces are searched sorted, not hashed: a topic has a row for each space with threads
-    /// in it (about 230 rows at 1M posts), and a `Set` lookup of each (SipHash) was a tenth of
+    /// in it (about 230 rows at 1M posts), and a `Set` lookup of each (SipHash) cost about 3% of
     /// the signed-in home page's instructions (docs/PERFORMANCE.md, sixteenth round).
     func counts(inSpaces spaces: Set<Int64>) -> [TopicCount] {
         let sorted = spaces.sorted()
