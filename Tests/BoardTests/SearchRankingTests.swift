@@ -131,23 +131,29 @@ import TestSupport
     }
 
     /// The highlighters (a tokenizer and its token lists) are kept between searches: a search
-    /// shows only its own posts' text, whoever searched before.
+    /// shows only its own posts' text, whoever searched before. The private post is longer than
+    /// the public one, so tokens left over from it would lie past the public text's own.
     @Test func highlightingKeepsNothingBetweenSearches() throws {
         try withTestNetwork { world in
             let pathfinder = try world.organisation("tri-borough-mutual")
             let insider = try world.member(of: pathfinder, handle: "insider")
             let outsider = try world.member(handle: "outsider")
-            try world.thread(in: .organisation(pathfinder), by: insider, title: "Budget lines", body: "The heron budget is secret.")
+            try world.thread(in: .organisation(pathfinder), by: insider, title: "Budget lines for the heron fund",
+                             body: "The heron budget is secret and sits in the ledger until the board meets in March.")
             let open = try world.thread(by: outsider, title: "Birds", body: "A heron by the canal.")
+            // The pool hands back the highlighter put in last: the outsider's search takes the
+            // one the insider's search just used (other suites' searches may come between).
             for _ in 1...3 {
                 let inside = try search(world, "heron", viewer: insider.viewer)
                 #expect(inside.hits.count == 2)
                 let outside = try search(world, "heron", viewer: outsider.viewer)
                 #expect(outside.hits.map(\.postID) == [open.openingPostID])
-                #expect(outside.hits.allSatisfy { !$0.snippetHTML.contains("secret") && !$0.snippetHTML.contains("budget") })
+                for hit in outside.hits {
+                    #expect(hit.snippetHTML == "A <mark>heron</mark> by the canal.")
+                    #expect(hit.titleHTML == "Birds")
+                }
             }
-            // They were kept, and used again (the searches above ran one at a time).
-            #expect(SearchQueries.Highlighter.idle.withLock { $0.count } >= 1)
+            #expect(SearchQueries.Highlighter.idle.withLock { !$0.isEmpty })
         }
     }
 

@@ -121,13 +121,8 @@ struct StoredTopicCounts: Sendable {
 
     /// Whether ascending `ids` hold `id`.
     static func contains(_ ids: [Int64], _ id: Int64) -> Bool {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == id
+        let index = ids.partitionPoint { $0 < id }
+        return index < ids.count && ids[index] == id
     }
 }
 

@@ -34,14 +34,11 @@ struct TopicDirectory: Sendable {
     private let tagsByID: DenseIDMap<(order: Int, tag: TopicTag)>
 
     private init(topics: [Topic], activeBySlug: [String: Topic], active: [TopicChoice]) {
-        let byID = DenseIDMap(topics.map { ($0.id, $0) })
-        self.byID = byID
+        byID = DenseIDMap(topics.map { ($0.id, $0) })
         self.activeBySlug = activeBySlug
         self.active = active
-        // Each id once, as `byID` keeps it.
-        var seen = Set<Int64>()
-        let unique = topics.filter { seen.insert($0.id).inserted }
-        let inTagOrder = unique.filter { !$0.retired }.sorted { ($0.position, $0.id) < ($1.position, $1.id) }
+        // The ids are the table's primary key: each comes once.
+        let inTagOrder = topics.filter { !$0.retired }.sorted { ($0.position, $0.id) < ($1.position, $1.id) }
         tagsByID = DenseIDMap(inTagOrder.enumerated().map { order, topic in
             (topic.id, (order, TopicTag(slug: topic.slug, name: topic.name)))
         })

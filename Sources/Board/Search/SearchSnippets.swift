@@ -174,13 +174,7 @@ struct SearchSnippets {
         var score = 0
         var first = -1
         var last = 0
-        var low = 0
-        var high = instances.count
-        while low < high {
-            let middle = (low + high) / 2
-            if instances[middle].position < start { low = middle + 1 } else { high = middle }
-        }
-        for instance in instances[low...] {
+        for instance in instances[instances.partitionPoint { $0.position < start }...] {
             guard instance.position < start + tokensWanted else { break }
             score += seen[instance.phrase] ? 1 : 1000
             seen[instance.phrase] = true
