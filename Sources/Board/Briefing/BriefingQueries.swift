@@ -152,12 +152,8 @@ extension PageQueries {
                          summaries: (summaries: KeptSummaries, version: UInt64)? = nil,
                          counts: (counts: KeptUntilChange<StoredTopicCounts>, version: UInt64)? = nil) throws -> HomePageContent {
         let latestWithoutTopics = try homeThreads(conn, viewer: viewer, limit: limit, summaries: summaries, topics: topics)
-        let unansweredWithoutTopics = try ListedThreads.read(conn, """
-            SELECT \(ListedThreads.idColumns)
-            FROM threads t INDEXED BY threads_unanswered
-            WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
-            ORDER BY t.last_activity_at DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [10], kept: summaries, topics: topics)
+        let unansweredWithoutTopics = try ListedThreads.read(conn, unansweredThreadsSQL, arguments: viewerArguments(viewer) + [10],
+                                                             kept: summaries, topics: topics)
         var both = latestWithoutTopics + unansweredWithoutTopics
         try attachTopics(conn, to: &both, from: topics)
         let latest = Array(both.prefix(latestWithoutTopics.count))
@@ -165,6 +161,15 @@ extension PageQueries {
         return HomePageContent(latest: latest, unanswered: unanswered, briefing: try briefing ?? homeBriefing(conn),
                                topics: try topicCounts(conn, viewer: viewer, kept: counts))
     }
+
+    /// The home page's unanswered questions the reader may read, newest first: walked in
+    /// `threads_unanswered` alone, which carries every column this reads (migration 29).
+    static let unansweredThreadsSQL = """
+        SELECT \(ListedThreads.idColumns)
+        FROM threads t INDEXED BY threads_unanswered
+        WHERE t.reply_count = 0 AND t.accepted_post_id IS NULL AND t.hidden = 0 AND \(visible)
+        ORDER BY t.last_activity_at DESC LIMIT ?4
+        """
 
     /// The home page's newest five briefing items with their topics: the same for every reader.
     static func homeBriefing(_ conn: Connection) throws -> [BriefingItemSummary] {

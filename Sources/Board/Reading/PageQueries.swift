@@ -274,14 +274,19 @@ public enum PageQueries {
             WHERE t.pinned = 1 AND t.hidden = 0 AND \(visible)
             ORDER BY t.last_activity_at DESC LIMIT ?4
             """, arguments: viewerArguments(viewer) + [limit], kept: summaries, topics: topics)
-        threads += try ListedThreads.read(conn, """
-            SELECT \(ListedThreads.idColumns)
-            FROM threads t INDEXED BY threads_latest
-            WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
-            ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
-            """, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)], kept: summaries, topics: topics)
+        threads += try ListedThreads.read(conn, latestThreadsSQL, arguments: viewerArguments(viewer) + [max(0, limit - threads.count)],
+                                          kept: summaries, topics: topics)
         return threads
     }
+
+    /// The home page's latest threads (not pinned) the reader may read, newest first: walked in
+    /// `threads_latest` alone, which carries every column this reads (migration 29).
+    static let latestThreadsSQL = """
+        SELECT \(ListedThreads.idColumns)
+        FROM threads t INDEXED BY threads_latest
+        WHERE t.hidden = 0 AND t.pinned = 0 AND \(visible)
+        ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?4
+        """
 
     /// A topic page: the topic, its latest briefing items and its latest threads.
     public static func topic(_ conn: Connection, slug: String, viewer: Viewer, filter: ThreadFilter = .all,

@@ -57,6 +57,7 @@ public enum Schema {
         Migration026SearchLengthGeneration.migration,
         Migration027AnswerSetAside.migration,
         Migration028RetiredHandles.migration,
+        Migration029CoveringThreadLists.migration,
     ]
 
     /// The migrator for `migrations`.
