@@ -14,7 +14,7 @@ import TestSupport
 @Suite struct TemplateKeysTests {
     /// Every view model that lists its keys, by the name its source declares it with.
     static let declared: [String: TemplateKeys] = [
-        "FormState": FormState.templateKeys, "LayoutContext": LayoutContext.templateKeys, "ThreadLine": ThreadLine.templateKeys, "PostBylineView": PostBylineView.templateKeys, "CurrentUserView": CurrentUserView.templateKeys,
+        "FormState": FormState.templateKeys, "LayoutContext": LayoutContext.templateKeys, "PostBylineView": PostBylineView.templateKeys, "CurrentUserView": CurrentUserView.templateKeys,
         "HomePage": HomePage.templateKeys, "ErrorPage": ErrorPage.templateKeys,
         "NotificationsView": NotificationsView.templateKeys, "NotificationSettingsView": NotificationSettingsView.templateKeys,
         "StaticPage": StaticPage.templateKeys,

@@ -195,11 +195,13 @@ extension PageQueries {
         let stored = try kept.map { kept in try kept.counts.value(version: kept.version) { try StoredTopicCounts.read(conn) } }
             ?? StoredTopicCounts.read(conn)
         // The spaces this reader may read, by the one rule; the public network is space 0.
-        let spaces = Set(try conn.column(Int64.self, """
-            SELECT o.id FROM organisations o WHERE \(Visibility.spaceReadableByViewer(organisation: "o.id"))
-            """, arguments: viewerArguments(viewer)))
+        let spaces = Set(try conn.column(Int64.self, readableSpacesSQL, arguments: viewerArguments(viewer)))
         return stored.counts(inSpaces: spaces)
     }
+
+    /// The organisations whose spaces the reader (`?1`–`?3`) may read, by the one rule. Made once,
+    /// so it is found by its address (`topicThreadsSQL`).
+    static let readableSpacesSQL = "SELECT o.id FROM organisations o WHERE \(Visibility.spaceReadableByViewer(organisation: "o.id"))"
 
     /// The briefing: current items, newest first, each with its topics and the threads about it
     /// that the viewer may read.

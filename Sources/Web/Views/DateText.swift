@@ -26,72 +26,105 @@ enum DateText {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, seconds)
     }
 
-    /// "2012-01-10T03:00:00Z". Written byte by byte: it is on every post of every page.
+    /// "2012-01-10T03:00:00Z". Written byte by byte into the stack: it is on every post and
+    /// thread line, and an array grown digit by digit, then copied into a string, cost ~2,000
+    /// instructions a date.
     static func iso(_ date: Date) -> String {
         let c = civil(date)
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        appendDigits(c.year, 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(c.month, 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(c.day, 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(c.seconds / 3600, 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(c.seconds / 60 % 60, 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(c.seconds % 60, 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `value` in decimal, zero-padded to at least `width` digits.
-    static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
-        guard value >= 0 else { out.append(contentsOf: Array(pad(value, width).utf8)); return }
-        // In place, with no array of digits: six of these per date, a date per post or thread.
-        var count = 1
-        var rest = value / 10
-        while rest > 0 { count += 1; rest /= 10 }
-        let start = out.count
-        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
-        var index = out.count - 1
-        rest = value
-        while index >= start && rest > 0 {
-            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-            index -= 1
+        return write { out in
+            out.digits(c.year, 4)
+            out.byte(UInt8(ascii: "-"))
+            out.digits(c.month, 2)
+            out.byte(UInt8(ascii: "-"))
+            out.digits(c.day, 2)
+            out.byte(UInt8(ascii: "T"))
+            out.time(c.seconds)
+            out.byte(UInt8(ascii: ":"))
+            out.digits(c.seconds % 60, 2)
+            out.byte(UInt8(ascii: "Z"))
         }
     }
 
-    /// "10 January 2012".
+    /// "10 January 2012" (15 bytes or fewer is a string without an allocation).
     static func human(_ date: Date) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(18)
-        appendHuman(civil(date), to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let c = civil(date)
+        return write { $0.human(c) }
     }
 
-    /// "10 January 2012 at 03:00". Written byte by byte, like `iso`: two per post.
+    /// "10 January 2012 at 03:00".
     static func humanWithTime(_ date: Date) -> String {
         let c = civil(date)
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        appendHuman(c, to: &out)
-        out.append(contentsOf: " at ".utf8)
-        appendDigits(c.seconds / 3600, 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(c.seconds / 60 % 60, 2, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        return write { out in
+            out.human(c)
+            out.bytes(" at ")
+            out.time(c.seconds)
+        }
     }
 
-    private static func appendHuman(_ c: (year: Int, month: Int, day: Int, seconds: Int), to out: inout [UInt8]) {
-        appendDigits(c.day, 1, to: &out)
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: months[c.month - 1].utf8)
-        out.append(UInt8(ascii: " "))
-        appendDigits(c.year, 1, to: &out)
+    /// The longest text `write` holds: an ISO date or "… at HH:MM" with a 19-digit year.
+    private static let writeCapacity = 64
+
+    /// The text `body` writes, made into one string.
+    private static func write(_ body: (inout ASCIIWriter) -> Void) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: writeCapacity) { buffer in
+            var writer = ASCIIWriter(buffer: buffer)
+            body(&writer)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<writer.count]), as: UTF8.self)
+        }
     }
+
+    /// Writes ASCII into a buffer of `writeCapacity` bytes.
+    private struct ASCIIWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
+
+        mutating func byte(_ byte: UInt8) {
+            buffer[count] = byte
+            count += 1
+        }
+
+        mutating func bytes(_ text: StaticString) {
+            for index in 0..<text.utf8CodeUnitCount { byte(text.utf8Start[index]) }
+        }
+
+        /// `value` in decimal, zero-padded to at least `width` digits (a negative year as `pad`
+        /// writes it).
+        mutating func digits(_ value: Int, _ width: Int) {
+            guard value >= 0 else {
+                for unit in pad(value, width).utf8 { byte(unit) }
+                return
+            }
+            var length = 1
+            var rest = value / 10
+            while rest > 0 { length += 1; rest /= 10 }
+            let end = count + max(width, length)
+            var index = end - 1
+            rest = value
+            while index >= count {
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                index -= 1
+            }
+            count = end
+        }
+
+        /// "03:00", the hours and minutes of `seconds` into the day.
+        mutating func time(_ seconds: Int) {
+            digits(seconds / 3600, 2)
+            byte(UInt8(ascii: ":"))
+            digits(seconds / 60 % 60, 2)
+        }
+
+        mutating func human(_ c: (year: Int, month: Int, day: Int, seconds: Int)) {
+            digits(c.day, 1)
+            byte(UInt8(ascii: " "))
+            for unit in monthBytes[c.month - 1] { byte(unit) }
+            byte(UInt8(ascii: " "))
+            digits(c.year, 1)
+        }
+    }
+
+    private static let monthBytes = months.map { Array($0.utf8) }
 
     /// Midnight UTC of the Monday of `date`'s week.
     static func weekStart(_ date: Date) -> Date {
