@@ -194,10 +194,14 @@ public final class Connection {
     }
 
     /// All rows of `sql`, each decoded by `T.init(row:)`.
+    @inlinable
     public func query<T: RowDecodable>(_ type: T.Type, _ sql: String, _ arguments: (any Bindable)?...) throws -> [T] {
         try query(type, sql, arguments: arguments)
     }
 
+    /// Inlinable (like `column`): specialized where it is called, the rows are appended to an
+    /// array of their concrete type, not through `Array`'s generic code (`Row.subscript`).
+    @inlinable
     public func query<T: RowDecodable>(_ type: T.Type, _ sql: String, arguments: [(any Bindable)?]) throws -> [T] {
         var rows: [T] = []
         try forEach(sql, arguments: arguments) { rows.append(try T(row: $0)) }
@@ -233,11 +237,13 @@ public final class Connection {
     }
 
     /// The values of the first column of every row.
+    @inlinable
     public func column<T: ColumnValue>(_ type: T.Type, _ sql: String, _ arguments: (any Bindable)?...) throws -> [T] {
         try column(type, sql, arguments: arguments)
     }
 
     /// The values of the first column of every row, with the arguments as an array.
+    @inlinable
     public func column<T: ColumnValue>(_ type: T.Type, _ sql: String, arguments: [(any Bindable)?]) throws -> [T] {
         var values: [T] = []
         try forEach(sql, arguments: arguments) { values.append(try T.read(from: $0, at: 0)) }

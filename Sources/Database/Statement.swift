@@ -146,6 +146,7 @@ public final class Statement {
     /// The index of the column called `name`.
     /// - Throws: `DatabaseError` (misuse) when no column has that name, or when two do (a
     ///   `SELECT` joining tables with the same column names needs `AS` aliases to be read by name).
+    @usableFromInline
     func columnIndex(named name: String) throws -> Int32 {
         if !namesRead { readNames() }
         let count = names.count

@@ -139,10 +139,15 @@ public protocol RowDecodable {
 public struct Row {
     let statement: OpaquePointer
     let sql: String
-    let owner: Statement
+    @usableFromInline let owner: Statement
 
     /// The value of column `index` (0-based), typed by context: `let n: Int = try row[0]`.
     /// For a row with one column or a loop over columns; a decoder reads by name.
+    ///
+    /// Inlinable, as are the reads by name and `Connection.query`: callers in other modules then
+    /// read each column through its concrete type, where a generic call looked up `T`'s metadata
+    /// and witnesses for every column of every row (~1,000 instructions a row of a thread list).
+    @inlinable
     public subscript<T: ColumnValue>(_ index: Int32) -> T {
         get throws { try T.read(from: self, at: index) }
     }
@@ -150,6 +155,7 @@ public struct Row {
     /// The value of the column called `name` (its `AS` alias, or the bare column name for a
     /// plain column reference such as `t.title`), typed by context: `let title: String = try row["title"]`.
     /// - Throws: `DatabaseError` when no column, or more than one, has that name, or on a type mismatch.
+    @inlinable
     public subscript<T: ColumnValue>(_ name: String) -> T {
         get throws { try T.read(from: self, at: owner.columnIndex(named: name)) }
     }
