@@ -79,17 +79,18 @@ def test_suspended_member_sees_why_instead_of_actions_that_would_fail(driver, se
         driver.get(server.url(thread_path(server)))
         assert_told(driver, "suspension-notice")
         no_elements(driver, "a[href*='/flag']", "Flag")
-        no_elements(driver, "form[action$='/helped']", "This helped")
+        no_elements(driver, "button[formaction$='/helped']", "This helped")
         no_elements(driver, "form[action$='/accept']", "Mark as the answer")
         no_elements(driver, "a[href*='quote=']", "Quote")
         no_elements(driver, "form[action$='/reply']", "Reply")
-        saves = driver.find_elements(By.CSS_SELECTOR, "form[action$='/bookmark'] input[name=action][value=save]")
+        # Save submits the page's one form of post actions (its token) to the post's address.
+        saves = driver.find_elements(By.CSS_SELECTOR, "button[form=post-actions][formaction$='/bookmark'][value=save]")
         assert saves, "Save is a reading aid and stays"
-        post_id = saves[0].find_element(By.XPATH, "..").get_attribute("action").split("/")[-2]
-        submit_and_wait(driver, f"form[action='/p/{post_id}/bookmark'] button[type=submit]")
+        post_id = saves[0].get_attribute("formaction").split("/")[-2]
+        submit_and_wait(driver, f"button[form=post-actions][formaction$='/p/{post_id}/bookmark']")
         assert "saved" in banner(driver).lower(), banner(driver)
         assert f"#post-{post_id}" in driver.current_url, driver.current_url
-        submit_and_wait(driver, f"form[action='/p/{post_id}/bookmark'] button[type=submit]")  # put back
+        submit_and_wait(driver, f"button[form=post-actions][formaction$='/p/{post_id}/bookmark']")  # put back
         assert_axe_clean(driver, "someone else's thread while suspended")
     finally:
         set_suspension(server, handle, False)

@@ -14,6 +14,30 @@ import TestSupport
         return try browser.get(String(location.split(separator: "#", maxSplits: 1)[0]))
     }
 
+    /// The attributes of the button whose `formaction` is `formaction`.
+    static func button(in page: String, formaction: String) -> (form: String, name: String, value: String)? {
+        guard let at = page.range(of: "formaction=\"\(formaction)\""),
+              let start = page[..<at.lowerBound].range(of: "<button", options: .backwards),
+              let end = page[at.upperBound...].range(of: ">") else { return nil }
+        let tag = String(page[start.lowerBound..<end.upperBound])
+        func attribute(_ name: String) -> String? {
+            guard let found = tag.range(of: " \(name)=\"") else { return nil }
+            return String(tag[found.upperBound...].prefix { $0 != "\"" })
+        }
+        guard let form = attribute("form"), let name = attribute("name"), let value = attribute("value") else { return nil }
+        return (form, name, value)
+    }
+
+    /// The hidden fields of the form with id `id`, in order.
+    static func hiddenFields(ofForm id: String, in page: String) -> [(String, String)] {
+        guard let start = page.range(of: "<form id=\"\(id)\""), let end = page[start.upperBound...].range(of: "</form>") else { return [] }
+        return page[start.upperBound..<end.lowerBound].components(separatedBy: "<input type=\"hidden\" name=\"").dropFirst().compactMap { input in
+            let name = input.prefix { $0 != "\"" }
+            guard let value = input.range(of: "value=\"") else { return nil }
+            return (String(name), String(input[value.upperBound...].prefix { $0 != "\"" }))
+        }
+    }
+
     @Test func memberSavesAPostFromTheThreadPageFindsItOnSavedAndRemovesIt() throws {
         try withTestSite(clock: TestClock(), registration: .open, content: .establishedDemo) { world in
             let postID = try world.replyID(by: "tom_beckett")
@@ -21,10 +45,18 @@ import TestSupport
             let title = try #require(try world.store.read { try $0.scalar(String.self, "SELECT title FROM threads WHERE id = ?", threadID) })
             let member = try world.signedIn("priya_nair")
             let page = try member.follow(try member.get("/t/\(threadID)")).text
-            #expect(page.contains("action=\"/p/\(postID)/bookmark\""))
             #expect(page.contains(">Save<span class=\"visually-hidden\"> this post</span></button>"))
 
-            let saved = try member.post("/p/\(postID)/bookmark", [("action", "save"), ("from", "thread")])
+            // Save submits the page's one form of post actions to the post's address, as a browser
+            // sends a button with `form` and `formaction`: that form's fields (this response's
+            // token, from=thread) and the button's name and value.
+            let save = try #require(Self.button(in: page, formaction: "/p/\(postID)/bookmark"))
+            #expect(save.form == "post-actions" && save.name == "action" && save.value == "save")
+            let fields = Self.hiddenFields(ofForm: "post-actions", in: page)
+            #expect(fields.map(\.0) == ["csrf", "from"] && fields.last?.1 == "thread")
+            #expect(page.components(separatedBy: "id=\"post-actions\"").count == 2, "one form of post actions a page")
+            let saved = try member.post("/p/\(postID)/bookmark", [(save.name, save.value)] + fields.filter { $0.0 != "csrf" },
+                                        csrf: try #require(fields.first?.1))
             #expect(saved.status == 303)
             let location = try #require(saved.header("location"))
             #expect(location.hasPrefix("/t/\(threadID)-"))
