@@ -6,7 +6,7 @@ import Database
 /// `threads_unanswered` newest first, and keeping the threads the reader may read
 /// (`Visibility.threadReadable`). Those indexes held only the order, so every thread walked was
 /// looked up again in the `threads` table for the columns the one rule reads: about 30 table
-/// searches a home page, ~1,700 instructions each, 7% of a signed-in home page. Each index now
+/// searches a home page, ~1,700 instructions each, a tenth of a signed-in home page. Each index now
 /// carries those columns (and `last_post_id`, which the reader's "new since your last visit"
 /// compares), so the walk reads no thread row (`USING COVERING INDEX`; tested in
 /// `CoveringThreadListTests`). `last_activity_at` changes with every post, so these entries were
