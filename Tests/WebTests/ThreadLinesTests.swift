@@ -5,6 +5,15 @@ import TestSupport
 @testable import Board
 @testable import Web
 
+extension KeptFragments where Input == ThreadSummary, Output == CutMarkup {
+    /// The line `listHTML` writes for `thread` (what a page gets), without its newline.
+    func html(_ thread: ThreadSummary) -> String {
+        guard case .cutMarkup(let pieces, let joint) = listHTML([thread]), pieces.count == 1, joint.isEmpty,
+              pieces[0].cuts.isEmpty, pieces[0].bytes.last == UInt8(ascii: "\n") else { return "(not one line)" }
+        return String(decoding: pieces[0].bytes.dropLast(), as: UTF8.self)
+    }
+}
+
 /// `ThreadLines` keeps each thread-list line for the state of its thread it was rendered from:
 /// an equal summary gets the kept line, a changed one a fresh render, and the line is always
 /// what rendering the partial would write.

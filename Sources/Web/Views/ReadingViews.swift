@@ -76,11 +76,6 @@ extension KeptFragments where Input == ThreadSummary, Output == CutMarkup {
         }
     }
 
-    /// The line for `thread`, as markup (without the newline a list puts after it).
-    func html(_ thread: ThreadSummary) -> String {
-        String(decoding: output(id: thread.id, for: thread).bytes.dropLast(), as: UTF8.self)
-    }
-
     /// The lines of `threads`, each on a line of its own: the markup a page's
     /// `{{{…ThreadsHTML}}}` writes inside its `<ol>`.
     func listHTML(_ threads: [ThreadSummary]) -> TemplateValue {
