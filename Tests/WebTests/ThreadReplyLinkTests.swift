@@ -35,8 +35,14 @@ struct ThreadReplyLinkTests {
                 #expect(page.text.contains("<a href=\"\(replyURL)\">Reply</a> (the reply form is on the last page, page 3"), "\(earlier)")
                 #expect(page.text.contains("<a href=\"\(replyURL)\">Reply<span class=\"visually-hidden\">"), "\(earlier)")
                 #expect(!page.text.contains("name=\"body\""), "\(earlier)")
-                // Quoting from an earlier page opens the form on the last page.
-                #expect(page.text.contains("href=\"\(thread.path)?page=3&amp;quote="), "\(earlier)")
+                // Quoting from an earlier page opens the form on the last page. The link is
+                // relative to the thread's address (`?page=3&quote=N`), which the browser
+                // resolves against the page's own path, whichever page it is.
+                let quote = try #require(Self.quoteLinks(in: page.text).first, "\(earlier)")
+                #expect(quote.hasPrefix("?page=3&quote="), "\(earlier)")
+                let followed = try sam.get(Self.resolve(quote, against: earlier))
+                #expect(followed.status == 200 && followed.text.contains("(page 3 of 3)"), "\(earlier)")
+                #expect(followed.text.contains("wrote:\n&gt;"), "\(earlier)")
             }
 
             let last = try sam.get(thread.path + "?page=3")
@@ -81,7 +87,26 @@ struct ThreadReplyLinkTests {
             let page = try world.signedIn("sam_okafor").get(thread.path)
             #expect(page.text.contains("<label class=\"label\" for=\"body\">Your reply</label>"))
             #expect(!page.text.contains("the reply form is on the last page"))
-            #expect(page.text.contains("href=\"\(thread.path)?quote="))
+            let quote = try #require(Self.quoteLinks(in: page.text).first)
+            #expect(quote.hasPrefix("?quote="))
+            let followed = try world.signedIn("sam_okafor").get(Self.resolve(quote, against: thread.path))
+            #expect(followed.text.contains("wrote:\n&gt;"))
         }
+    }
+
+    /// The Quote links' addresses as written (`&amp;` unescaped), in page order.
+    static func quoteLinks(in html: String) -> [String] {
+        html.components(separatedBy: "<a href=\"").dropFirst().compactMap { rest -> String? in
+            guard let end = rest.firstIndex(of: "\""), rest[end...].hasPrefix("\">Quote</a>") else { return nil }
+            return rest[..<end].replacingOccurrences(of: "&amp;", with: "&")
+        }
+    }
+
+    /// A query-only reference resolved as a browser does (RFC 3986, 5.2.2): the page's path
+    /// with the reference's query, without its fragment.
+    static func resolve(_ reference: String, against page: String) -> String {
+        let path = page.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let query = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return String(path) + query
     }
 }

@@ -122,9 +122,7 @@ struct PostBlockView: KeyedTemplateRenderable {
         // The actions line, for a post whose text is there to act on.
         case .canQuote: .bool(block.may != nil && !block.post.hidden && !block.post.deletedByAuthor)
         case .mayQuote: .bool(block.may?.quote ?? false)
-        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
-        case .quoteURL:
-            .text(block.replyPagePath + (block.replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(block.id)#reply-heading")
+        case .quoteURL: .text(Self.quoteURL(replyPagePath: block.replyPagePath, postID: block.id))
         case .mayEdit: .bool(block.may?.edit ?? false)
         case .mayDelete: .bool(block.may?.delete ?? false)
         case .mayAccept: .bool(block.may?.accept ?? false)
@@ -142,6 +140,18 @@ struct PostBlockView: KeyedTemplateRenderable {
 
     func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
         PostBylineView(byline: block.byline).templateValue(slot: slot)
+    }
+
+    /// A post's Quote link: the reply form's page with `quote=ID`, relative to the thread's own
+    /// address (`?page=N&quote=ID#reply-heading`, `?quote=ID#reply-heading` for a one-page
+    /// thread). A block is only ever shown on its thread's pages, and a page reached by an old
+    /// slug is redirected with the quote kept (`ReadingRoutes.withQuote`); the thread's path
+    /// in each post's link was 50 bytes a post.
+    static func quoteURL(replyPagePath: String, postID: Int64) -> String {
+        // The bytes, not Foundation's `range(of:)`: this runs for every post rendered.
+        let path = replyPagePath.utf8
+        guard let mark = path.firstIndex(of: UInt8(ascii: "?")) else { return "?quote=\(postID)#reply-heading" }
+        return String(Substring(path[mark...])) + "&quote=\(postID)#reply-heading"
     }
 }
 
