@@ -277,6 +277,10 @@ public struct Response: Sendable {
     private(set) var headroom = 0
     /// When set, `body` is ignored and the response streams: see `EventStream`.
     public var stream: EventStream?
+    /// Stretches of the body whose deflate form is kept, in order (`KeptDeflate`): gzip splices
+    /// them in instead of compressing them again. Set with the body it describes; a new body
+    /// drops them.
+    public private(set) var keptDeflates: [KeptDeflateSpan] = []
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
@@ -287,12 +291,15 @@ public struct Response: Sendable {
     /// A response whose body is `storage` after its first `headroom` bytes, whatever they hold:
     /// a page rendered after spare room for the head (the reactor writes the head there when it
     /// fits, and the array itself goes out; otherwise it is copied as any body is).
-    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), bodyAfter headroom: Int, in storage: [UInt8]) {
+    /// `keptDeflates`: stretches of that body whose deflate form is kept.
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), bodyAfter headroom: Int, in storage: [UInt8],
+                keptDeflates: [KeptDeflateSpan] = []) {
         precondition(headroom >= 0 && headroom <= storage.count, "headroom \(headroom) outside \(storage.count) bytes")
         self.status = status
         self.headers = headers
         self.storage = storage
         self.headroom = headroom
+        self.keptDeflates = keptDeflates
     }
 
     /// The body's bytes. Reading it from a response with headroom copies them: ask `bodyCount`
@@ -302,6 +309,7 @@ public struct Response: Sendable {
         set {
             storage = newValue
             headroom = 0
+            keptDeflates = []
         }
     }
 
@@ -323,6 +331,7 @@ public struct Response: Sendable {
         defer {
             storage = []
             headroom = 0
+            keptDeflates = []
         }
         return (storage, headroom)
     }

@@ -140,6 +140,21 @@ import Testing
         #expect(PercentDecoding.decode("") == "")
     }
 
+    /// `Accept-Encoding` as RFC 9110 §12.5.3 reads it: gzip (or x-gzip), else `*`, each with a
+    /// q-value above 0; names in any case, spaces and tabs around items and parameters.
+    @Test(arguments: [
+        ("gzip", true), ("GZIP", true), ("gzip, deflate, br, zstd", true), ("deflate, gzip;q=0.5", true),
+        ("x-gzip", true), ("br,gzip", true), (" \tgzip \t, br", true), ("gzip ; q=1", true), ("gzip;Q=0.001", true),
+        ("gzip;q=0", false), ("gzip; q=0.000", false), ("gzip;q=0, *", false), ("*", true), ("*;q=0", false),
+        ("br;q=1, *;q=0.1", true), ("identity", false), ("", false), ("deflate, br", false), ("gzipx", false),
+        ("gzip;q=nonsense", true), ("gzip;level=1;q=0", false), (",,gzip,,", true), ("*, gzip;q=0", false),
+    ])
+    func acceptEncodingIsRead(header: String, accepts: Bool) {
+        let request = Request(method: .get, path: "/", pathSegments: [], headers: HTTPHeaders([("Accept-Encoding", header)]))
+        #expect(Compression.acceptsGzip(request) == accepts, "\(header)")
+        #expect(!Compression.acceptsGzip(Request(method: .get, path: "/", pathSegments: [])))
+    }
+
     /// What may be compressed: text types in any case, not a `no-transform` response; `Vary`
     /// names Accept-Encoding once.
     @Test func compressibleResponses() {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HTTPServer
 
 /// Markup cut where a value of each response goes (the thread page's form token): one array of
 /// bytes, with nothing at the cuts, and where they are. A response writes the bytes with its own
@@ -16,12 +17,22 @@ public final class CutMarkup: Sendable {
     let bytes: [UInt8]
     /// Where in `bytes` each cut is, in order (a cut may be at the very end).
     let cuts: [Int]
+    /// The deflate form of `bytes`, made by the first gzip response that carries them and
+    /// spliced into the others (`KeptDeflate`): only for markup kept for many responses, with
+    /// no cuts (no response's own value in it) and big enough to be worth a splice.
+    let deflate: KeptDeflate?
 
-    init(bytes: [UInt8], cuts: [Int]) {
+    /// Smallest markup given a `deflate`: a splice costs a flush either side (a few bytes, and
+    /// the page's own compression starts afresh after it).
+    static let smallestDeflated = 2048
+
+    /// - Parameter sharedByResponses: kept for many responses (`deflate`).
+    init(bytes: [UInt8], cuts: [Int], sharedByResponses: Bool = false) {
         precondition(cuts.allSatisfy { $0 >= 0 && $0 <= bytes.count } && zip(cuts, cuts.dropFirst()).allSatisfy { $0 <= $1 },
                      "cuts outside the markup or out of order")
         self.bytes = bytes
         self.cuts = cuts
+        deflate = sharedByResponses && cuts.isEmpty && bytes.count >= Self.smallestDeflated ? KeptDeflate(bytes) : nil
     }
 
     static let empty = CutMarkup(bytes: [], cuts: [])
@@ -86,8 +97,9 @@ public final class CutMarkup: Sendable {
             cuts.append(contentsOf: markup.cuts.lazy.map { $0 + offset })
         }
 
-        func build() -> CutMarkup {
-            CutMarkup(bytes: bytes, cuts: cuts)
+        /// - Parameter sharedByResponses: the markup is kept for many responses (`deflate`).
+        func build(sharedByResponses: Bool = false) -> CutMarkup {
+            CutMarkup(bytes: bytes, cuts: cuts, sharedByResponses: sharedByResponses)
         }
     }
 }

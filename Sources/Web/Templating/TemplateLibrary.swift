@@ -193,17 +193,19 @@ public struct Template: Sendable {
     /// of a signed-in thread page's CPU), and after room for the response's head, so that the
     /// reactor need not copy the page after the head either (`Response.headroom`). A page that
     /// outgrew the array, or fills little of a big one, is copied into one of its own.
-    private func render(roots: [TemplateValue], after headroom: Int) -> (bytes: [UInt8], headroom: Int) {
+    private func render(roots: [TemplateValue], after headroom: Int) -> (bytes: [UInt8], headroom: Int, keptDeflates: [KeptDeflateSpan]) {
         let compiled = store.templates[index]
         let hint = compiled.sizeHint.load(ordering: .relaxed)
         var moved: [UInt8]?
         var size = 0
+        var spans: [KeptDeflateSpan] = []
         var page = [UInt8](unsafeUninitializedCapacity: headroom + hint) { storage, initialized in
             storage.baseAddress?.initialize(repeating: 0, count: headroom)
             var renderer = TemplateRenderer(templates: store.templates, roots: roots,
                                             out: RenderBuffer(into: UnsafeMutableBufferPointer(rebasing: storage[headroom...])))
             renderer.render(template: index)
             size = renderer.out.count
+            spans = renderer.keptDeflates
             if renderer.out.ownsStorage {
                 moved = renderer.out.makeArray()
                 initialized = 0
@@ -226,7 +228,7 @@ public struct Template: Sendable {
         if size > hint && hint < Self.largestSizeHint {
             compiled.sizeHint.store(min(size + size / 8, Self.largestSizeHint), ordering: .relaxed)
         }
-        return (page, kept)
+        return (page, kept, spans)
     }
 
     /// Plain text for `value`, nothing escaped: for the text part of mail, never for a page.
@@ -249,8 +251,8 @@ public struct Template: Sendable {
     }
 
     private func response(roots: [TemplateValue], status: HTTPStatus) -> Response {
-        let (bytes, headroom) = render(roots: roots, after: Response.headroomForHead)
-        return Response(status: status, headers: Response.htmlHeaders, bodyAfter: headroom, in: bytes)
+        let (bytes, headroom, spans) = render(roots: roots, after: Response.headroomForHead)
+        return Response(status: status, headers: Response.htmlHeaders, bodyAfter: headroom, in: bytes, keptDeflates: spans)
     }
 }
 

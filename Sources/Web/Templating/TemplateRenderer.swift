@@ -1,3 +1,5 @@
+import HTTPServer
+
 /// Runs compiled template programs, writing bytes into one buffer.
 struct TemplateRenderer: ~Copyable {
     private(set) var out: RenderBuffer
@@ -13,6 +15,9 @@ struct TemplateRenderer: ~Copyable {
     private var depth = 0
     /// False for plain-text output (the text part of mail): values are written as they are.
     var escapes = true
+    /// Where kept markup with a deflate form was written as it is (`CutMarkup.deflate`), in
+    /// order: the response's gzip splices those forms in (`Response.keptDeflates`).
+    private(set) var keptDeflates: [KeptDeflateSpan] = []
 
     /// Deepest nesting of partials rendered. A recursive partial whose data never ends (a name
     /// found again in an outer context) stops here instead of overflowing the thread's stack.
@@ -190,6 +195,9 @@ struct TemplateRenderer: ~Copyable {
             // Through buffer pointers: a `for` loop over the arrays retained and released each.
             pieces.withUnsafeBufferPointer { pieces in
                 for piece in pieces.indices {
+                    if raw, let deflate = pieces[piece].deflate {
+                        keptDeflates.append(KeptDeflateSpan(offset: out.count, kept: deflate))
+                    }
                     pieces[piece].bytes.withUnsafeBufferPointer { bytes in
                         pieces[piece].cuts.withUnsafeBufferPointer { cuts in
                             var start = 0

@@ -313,7 +313,8 @@ final class PostBlocks: Sendable {
             // Joined only to be kept: a page seen once (`renderOnce`) is written piece by piece.
             var builder = CutMarkup.Builder(capacity: pieces.reduce(0) { $0 + $1.bytes.count })
             for piece in pieces { builder.append(piece) }
-            let joined = builder.build()
+            // Kept for every reader with these blocks: its gzip form is made once (`KeptDeflate`).
+            let joined = builder.build(sharedByResponses: true)
             pages.keep(joined, id: first.id, for: page)
             return ([joined], joint)
         case .renderOnce:
