@@ -75,27 +75,28 @@ import TestSupport
         #expect(Self.spliced(body, Self.spans(body, [5_000 ..< 9_000, 4_000 ..< 4_500])) == nil)
     }
 
-    /// Spliced only when the kept stretches are at least twice the response's own bytes, which
-    /// go uncompressed: a short page is compressed whole.
-    @Test func onlyPagesMostlyKeptAreSpliced() throws {
+    /// Spliced only when the response's own bytes, which go uncompressed, are few
+    /// (`Compression.largestStoredBytes`): a page with a long draft is compressed whole.
+    @Test func onlyPagesWithFewOwnBytesAreSpliced() throws {
         let body = Self.page(30_000)
         func response(_ ranges: [Range<Int>]) -> Response {
             Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html; charset=utf-8")]),
                      bodyAfter: 0, in: body, keptDeflates: Self.spans(body, ranges))
         }
-        #expect(Compression.splices(response([5_000 ..< 25_000])))
-        #expect(Compression.splices(response([0 ..< 10_000, 10_000 ..< 20_000])))
-        #expect(!Compression.splices(response([5_000 ..< 24_000])))
+        let few = 30_000 - Compression.largestStoredBytes
+        #expect(Compression.splices(response([4_000 ..< 4_000 + few])))
+        #expect(Compression.splices(response([0 ..< 10_000, 10_000 ..< few])))
+        #expect(!Compression.splices(response([4_000 ..< 3_999 + few])))
         #expect(!Compression.splices(response([])))
         var request = Request(method: .get, path: "/", pathSegments: [], isSecure: true)
         request.headers.add("Accept-Encoding", "gzip")
-        for ranges in [[5_000 ..< 25_000], [5_000 ..< 24_000]] {
-            let compressed = Compression.compress(response(ranges), for: request, level: 1)
-            #expect(try PageCacheTests.gunzip(compressed.body) == body)
-        }
-        // The spliced body keeps the page's own 10,000 bytes as they are; the whole one does not.
-        #expect(Compression.compress(response([5_000 ..< 25_000]), for: request, level: 1).body.count > 10_000)
-        #expect(Compression.compress(response([5_000 ..< 24_000]), for: request, level: 1).body.count < 10_000)
+        let spliced = Compression.compress(response([4_000 ..< 4_000 + few]), for: request, level: 1)
+        let whole = Compression.compress(response([4_000 ..< 3_999 + few]), for: request, level: 1)
+        #expect(try PageCacheTests.gunzip(spliced.body) == body)
+        #expect(try PageCacheTests.gunzip(whole.body) == body)
+        // The spliced body holds the page's own bytes as they are; the whole one is compressed.
+        #expect(spliced.body.count > Compression.largestStoredBytes)
+        #expect(whole.body.count < Compression.largestStoredBytes)
     }
 
     /// A response whose spans do not match its body is still compressed, whole, correctly.
@@ -159,7 +160,7 @@ import TestSupport
             #expect(plain.headers["content-encoding"] == nil)
             let span = try #require(plain.keptDeflates.first)
             #expect(plain.keptDeflates.count == 1 && span.kept.count > CutMarkup.smallestDeflated)
-            // Posts more than twice the rest of the page: its gzip body is spliced.
+            // Few bytes of the page's own: its gzip body is spliced.
             #expect(Compression.splices(plain))
             let plainText = String(decoding: plain.body, as: UTF8.self)
             #expect(Self.maskingTokens(plainText) == Self.maskingTokens(page))
@@ -191,7 +192,7 @@ import TestSupport
     static func threadWithLongPosts(_ network: TestNetwork) throws -> TestThread {
         let author = try network.member(handle: "deflate_author")
         let other = try network.member(handle: "deflate_other")
-        let paragraph = String(repeating: "Our staff council met the commissioner about the contract terms. ", count: 20)
+        let paragraph = String(repeating: "Our staff council met the commissioner about the contract terms. ", count: 6)
         let thread = try network.thread(by: author, title: "Kept posts compressed once", body: paragraph)
         for index in 0 ..< 5 {
             _ = try network.reply(to: thread, by: index % 2 == 0 ? other : author, body: "Reply \(index). " + paragraph)
