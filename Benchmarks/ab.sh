@@ -3,15 +3,16 @@
 # 18943 and 18944), wrk on CPU 1, alternating short runs: each build's median CPU a request,
 # requests a second and p99, and the difference within pairs (Benchmarks/ab_bench.py).
 #
-#   bash Benchmarks/ab.sh BIN_A BIN_B [thread|random|home|topic|search]
+#   bash Benchmarks/ab.sh BIN_A BIN_B [thread|thread-gzip|random|home|topic|search]
 #   PAIRS=12 SECONDS_A_RUN=3 bash Benchmarks/ab.sh old/mutuals new/mutuals thread
 #   SERVE_ARGS_A="--reader-mmap-mb 1024" bash Benchmarks/ab.sh bin bin search   # one build, two settings
 #
 # Runs on a copy of the files pages.sh seeded (Benchmarks/out/pages-N/; run pages.sh once first).
-# `thread` is pages.sh's signed-in "the same 200 pages" (the same SEED), `random` its 5,000.
+# `thread` is pages.sh's signed-in "the same 200 pages" (the same SEED), `thread-gzip` the same
+# asked with `Accept-Encoding: gzip`, `random` its 5,000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 2 ] || { sed -n '2,11p' "$0"; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0"; exit 2; }
 POSTS=${POSTS:-1000000}
 seeded="Benchmarks/out/pages-$POSTS"
 [ -f "$seeded/.seeded" ] || { echo "no seeded files in $seeded: run Benchmarks/pages.sh once first" >&2; exit 1; }

@@ -34,7 +34,7 @@ def main():
     parser.add_argument("--a", required=True)
     parser.add_argument("--b", required=True)
     parser.add_argument("--data", required=True)
-    parser.add_argument("--row", default="thread", choices=["thread", "random", "home", "topic", "search"])
+    parser.add_argument("--row", default="thread", choices=["thread", "thread-gzip", "random", "home", "topic", "search"])
     parser.add_argument("--pairs", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=3)
     args = parser.parse_args()
@@ -51,6 +51,7 @@ def main():
     db.close()
     paths = {
         "thread": [f"/t/{i}-{s}" for i, s in threads[:200]],
+        "thread-gzip": [f"/t/{i}-{s}" for i, s in threads[:200]],
         "random": [f"/t/{i}-{s}" for i, s in threads],
         "home": ["/"],
         "topic": [f"/topics/{topic}"],
@@ -63,7 +64,10 @@ def main():
         for name, binary, port, extra in builds:
             log = open(os.path.join(work, f"server-{name}.log"), "w")
             servers.append(start_server(binary, args.data, port, cert, key, 0, extra, log))
-            scripts[name] = lua_script(work, f"row-{name}", paths, sign_in(port, member, password))
+            headers = sign_in(port, member, password)
+            if args.row == "thread-gzip":
+                headers["Accept-Encoding"] = "gzip"  # as a browser asks (pages.sh's gzip row)
+            scripts[name] = lua_script(work, f"row-{name}", paths, headers)
         for (name, _, port, _), server in zip(builds, servers):
             wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)  # warm-up, not counted
         results = {"A": [], "B": []}
