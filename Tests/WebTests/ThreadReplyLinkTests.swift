@@ -35,12 +35,10 @@ struct ThreadReplyLinkTests {
                 #expect(page.text.contains("<a href=\"\(replyURL)\">Reply</a> (the reply form is on the last page, page 3"), "\(earlier)")
                 #expect(page.text.contains("<a href=\"\(replyURL)\">Reply<span class=\"visually-hidden\">"), "\(earlier)")
                 #expect(!page.text.contains("name=\"body\""), "\(earlier)")
-                // Quoting from an earlier page opens the form on the last page. The link is
-                // relative to the thread's address (`?page=3&quote=N`), which the browser
-                // resolves against the page's own path, whichever page it is.
+                // Quoting from an earlier page opens the form on the last page.
                 let quote = try #require(Self.quoteLinks(in: page.text).first, "\(earlier)")
-                #expect(quote.hasPrefix("?page=3&quote="), "\(earlier)")
-                let followed = try sam.get(Self.resolve(quote, against: earlier))
+                #expect(quote.hasPrefix(thread.path + "?page=3&quote="), "\(earlier)")
+                let followed = try sam.get(Self.withoutFragment(quote))
                 #expect(followed.status == 200 && followed.text.contains("(page 3 of 3)"), "\(earlier)")
                 #expect(followed.text.contains("wrote:\n&gt;"), "\(earlier)")
             }
@@ -88,9 +86,24 @@ struct ThreadReplyLinkTests {
             #expect(page.text.contains("<label class=\"label\" for=\"body\">Your reply</label>"))
             #expect(!page.text.contains("the reply form is on the last page"))
             let quote = try #require(Self.quoteLinks(in: page.text).first)
-            #expect(quote.hasPrefix("?quote="))
-            let followed = try world.signedIn("sam_okafor").get(Self.resolve(quote, against: thread.path))
+            #expect(quote.hasPrefix(thread.path + "?quote="))
+            let followed = try world.signedIn("sam_okafor").get(Self.withoutFragment(quote))
             #expect(followed.text.contains("wrote:\n&gt;"))
+        }
+    }
+
+    /// The thread page answering a reply's preview is at `/t/ID/reply`: its Quote links still
+    /// lead to the thread's reply form, not to an address under that one.
+    @Test func quoteLinksWorkOnThePreviewPage() throws {
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { world in
+            let thread = try world.publicThread()
+            let sam = try world.signedIn("sam_okafor", landingOn: thread.path)
+            let preview = try sam.post("/t/\(thread.id)/reply", [("body", "A draft to preview"), ("action", "preview")])
+            #expect(preview.status == 200)
+            let quote = try #require(Self.quoteLinks(in: preview.text).first)
+            #expect(quote.hasPrefix("/t/\(thread.id)-"))
+            let followed = try sam.get(Self.withoutFragment(quote))
+            #expect(followed.status == 200 && followed.text.contains("wrote:\n&gt;"))
         }
     }
 
@@ -102,11 +115,8 @@ struct ThreadReplyLinkTests {
         }
     }
 
-    /// A query-only reference resolved as a browser does (RFC 3986, 5.2.2): the page's path
-    /// with the reference's query, without its fragment.
-    static func resolve(_ reference: String, against page: String) -> String {
-        let path = page.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let query = reference.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        return String(path) + query
+    /// A link's address as a browser requests it: without its fragment.
+    static func withoutFragment(_ link: String) -> String {
+        String(link.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
     }
 }

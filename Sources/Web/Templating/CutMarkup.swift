@@ -22,8 +22,8 @@ public final class CutMarkup: Sendable {
     /// no cuts (no response's own value in it) and big enough to be worth a splice.
     let deflate: KeptDeflate?
 
-    /// Smallest markup given a `deflate`: a splice costs a flush either side (a few bytes, and
-    /// the page's own compression starts afresh after it).
+    /// Smallest markup given a `deflate`: a page whose kept markup is less (one short post) is
+    /// mostly its own bytes, which a splice sends uncompressed, so it is compressed whole.
     static let smallestDeflated = 2048
 
     /// - Parameter sharedByResponses: kept for many responses (`deflate`).

@@ -142,16 +142,13 @@ struct PostBlockView: KeyedTemplateRenderable {
         PostBylineView(byline: block.byline).templateValue(slot: slot)
     }
 
-    /// A post's Quote link: the reply form's page with `quote=ID`, relative to the thread's own
-    /// address (`?page=N&quote=ID#reply-heading`, `?quote=ID#reply-heading` for a one-page
-    /// thread). A block is only ever shown on its thread's pages, and a page reached by an old
-    /// slug is redirected with the quote kept (`ReadingRoutes.withQuote`); the thread's path
-    /// in each post's link was 50 bytes a post.
+    /// A post's Quote link: the reply form's page with `quote=ID` (`/t/ID-slug?page=N&quote=ID#reply-heading`).
+    /// An absolute path, not one relative to the page: the thread page is also the answer to a
+    /// reply's preview or refusal, at `/t/ID/reply`, where a link relative to the address would
+    /// lead nowhere.
     static func quoteURL(replyPagePath: String, postID: Int64) -> String {
-        // The bytes, not Foundation's `range(of:)`: this runs for every post rendered.
-        let path = replyPagePath.utf8
-        guard let mark = path.firstIndex(of: UInt8(ascii: "?")) else { return "?quote=\(postID)#reply-heading" }
-        return String(Substring(path[mark...])) + "&quote=\(postID)#reply-heading"
+        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
+        replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(postID)#reply-heading"
     }
 }
 
