@@ -1,14 +1,12 @@
-import Board
-import CZlib
 import Dispatch
 import Foundation
-import Synchronization
 import HTTPServer
+import Synchronization
 import Testing
 import TestSupport
 @testable import Web
 
-/// gzip bodies with kept pieces spliced in (`KeptDeflate`, `Compression.gzip(_:keeping:level:)`):
+/// gzip bodies with kept pieces spliced in (`KeptDeflate`, `Compression.gzip(_:keeping:)`):
 /// the thread page's kept posts are compressed once and put into each reader's gzip page.
 @Suite struct KeptDeflateTests {
     /// Text that compresses, with enough variety that a wrong splice shows.
