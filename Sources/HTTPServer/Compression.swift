@@ -17,21 +17,31 @@ public enum Compression {
 
     /// `bytes` gzip-compressed (a response's body in place: `Response.withBodyBytes`).
     public static func gzip(_ bytes: UnsafeBufferPointer<UInt8>, level: Int32 = 6) -> [UInt8]? {
+        // windowBits 15 + 16: a gzip wrapper instead of zlib's.
+        deflate(bytes, level: level, windowBits: 15 + 16, flush: Z_FINISH)
+    }
+
+    /// `bytes` through one deflate stream in one call: `Z_FINISH` ends it; `Z_SYNC_FLUSH` leaves
+    /// it byte-aligned and open, in a block that is not the last (`KeptDeflate`); negative
+    /// `windowBits` make it raw, with no header. nil if zlib fails. memLevel 8 is zlib's default.
+    static func deflate(_ bytes: UnsafeBufferPointer<UInt8>, level: Int32, windowBits: Int32, flush: Int32) -> [UInt8]? {
         var stream = z_stream()
-        // windowBits 15 + 16: a gzip wrapper instead of zlib's; memLevel 8 is zlib's default.
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+        guard deflateInit2_(&stream, level, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
                             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(bytes.count)))
+        // The bound is for a whole stream; a sync flush ends with at most an empty stored block more.
+        let bound = Int(deflateBound(&stream, uLong(bytes.count))) + 16
         var output = [UInt8](repeating: 0, count: bound)
         let status = output.withUnsafeMutableBufferPointer { out -> Int32 in
             stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress)
             stream.avail_in = uInt(bytes.count)
             stream.next_out = out.baseAddress
             stream.avail_out = uInt(out.count)
-            return CZlib.deflate(&stream, Z_FINISH)
+            return CZlib.deflate(&stream, flush)
         }
-        guard status == Z_STREAM_END else { return nil }
+        // All of it in, and room left over: nothing held back in zlib.
+        let done = flush == Z_FINISH ? status == Z_STREAM_END : status == Z_OK && stream.avail_in == 0 && stream.avail_out > 0
+        guard done else { return nil }
         output.removeSubrange(Int(stream.total_out)...)
         return output
     }
@@ -137,7 +147,7 @@ public enum Compression {
         guard mayCompress(response) else { return response }
         var result = response
         addVary(to: &result.headers)
-        // Kept stretches (the thread page's posts) are spliced in, compressed once, and the rest
+        // Kept stretches (a thread page's posts) are spliced in, compressed once, and the rest
         // goes in stored blocks (`gzip(_:keeping:)`); a page without enough of them, or when the
         // splice cannot be made, is compressed now.
         guard acceptsGzip(request), let body = response.withBodyBytes({ bytes in
@@ -154,8 +164,8 @@ public enum Compression {
     /// when it has any, and its own bytes, which then go uncompressed, are at most
     /// `largestStoredBytes`.
     ///
-    /// Stored, the page's own bytes (head, header, reply form) make its gzip body bigger: a
-    /// 20-post thread page 6.5 KB instead of 4.2 KB, a 4-post one 6.2 instead of 3.1. But a
+    /// Stored, a page's own bytes (on a thread page: head, header, reply form) make its gzip
+    /// body bigger: a 20-post thread page 6.5 KB instead of 4.2 KB, a 4-post one 6.2 instead of 3.1. But a
     /// response within TCP's first flight (an initial window of 10 segments, ~14 KB) reaches the
     /// reader in the same round trips either way, while compressing those bytes took zlib
     /// 35–40 µs, more than the rest of the page's gzip work. A page whose own bytes are many (a

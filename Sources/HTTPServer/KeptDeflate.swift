@@ -6,12 +6,12 @@ import Darwin
 import CZlib
 import Synchronization
 
-/// The deflate form of bytes that many responses carry unchanged (the thread page's kept
-/// posts), made once and spliced into each of their gzip bodies (`Compression.gzip(_:keeping:)`).
+/// The deflate form of bytes that many responses carry unchanged (on this site, a thread page's
+/// kept posts), made once and spliced into each of their gzip bodies (`Compression.gzip(_:keeping:)`).
 ///
-/// A signed-in page is compressed for each response, since its head carries the reader's name
-/// and a form token masked afresh. On the thread page that meant compressing the same 10–30 KB
-/// of posts again for every reader. A deflate stream may be put together from pieces made
+/// A page made for each reader is compressed for each response, since some of it is theirs
+/// alone (a name, a form token masked afresh). When most of it is the same for every reader,
+/// that meant compressing the same bytes again each time. A deflate stream may be put together from pieces made
 /// apart, as long as no piece refers back past its own start (RFC 1951 §3.2): these bytes are
 /// compressed on their own, raw, and end on a byte boundary in a block that is not the last
 /// (`Z_SYNC_FLUSH`); the response's own bytes go around them in stored blocks. The gzip
@@ -53,17 +53,12 @@ public final class KeptDeflate: Sendable {
     }
 
     private static func deflate(_ source: [UInt8]) -> Deflated? {
-        var stream = z_stream()
-        guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        var out: [UInt8] = []
-        let ended = source.withUnsafeBufferPointer { input in
-            Compression.deflate(&stream, input, flush: Z_SYNC_FLUSH, into: &out)
+        source.withUnsafeBufferPointer { input in
+            Compression.deflate(input, level: 6, windowBits: -15, flush: Z_SYNC_FLUSH).map { bytes in
+                Deflated(bytes: bytes, crc: crc32(0, input.baseAddress, uInt(input.count)),
+                         combine: crc32_combine_gen(.init(input.count)))
+            }
         }
-        guard ended else { return nil }
-        let crc = source.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
-        return Deflated(bytes: out, crc: crc, combine: crc32_combine_gen(.init(source.count)))
     }
 }
 
@@ -86,12 +81,12 @@ extension Compression {
     /// a wrong span can never corrupt a page) or one cannot be made. The caller then compresses
     /// the body whole.
     ///
-    /// The response's own bytes are not compressed: on the thread page they are its head, the
-    /// reader's header and the reply form, ~4 KB of text with little to match, which zlib at
-    /// level 1 took 35–40 µs to compress, more than all the rest of the page's gzip work, for
-    /// ~2.4 KB saved (`Compression.splices` says when that is worth it). Sent as they are, they also cannot leak the form token they carry
-    /// through the compressed size, whatever a request reflects (BREACH): only the kept
-    /// markup, the same for every reader and holding no secret, is compressed.
+    /// The response's own bytes are not compressed (`Compression.splices` says when that is
+    /// worth it): compressing them costs more CPU than the splice saves bytes (~4 KB of a thread
+    /// page's head, header and reply form took zlib 35–40 µs at any level, for ~2.4 KB). Sent as
+    /// they are, they also cannot leak a secret they carry, such as the form token, through the
+    /// compressed size, whatever a request reflects (BREACH): only the kept markup, the same for
+    /// every reader and holding no secret, is compressed.
     public static func gzip(_ body: UnsafeBufferPointer<UInt8>, keeping spans: [KeptDeflateSpan]) -> [UInt8]? {
         guard let base = body.baseAddress else { return nil }
         var pieces: [(offset: Int, count: Int, deflated: KeptDeflate.Deflated)] = []
@@ -150,35 +145,4 @@ extension Compression {
         } while start < bytes.count
     }
 
-    /// Feeds all of `input` to `stream` with `flush`, appending what it writes to `out`; false
-    /// when zlib fails. `Z_FINISH` ends the stream; another flush leaves it open, byte-aligned.
-    static func deflate(_ stream: inout z_stream, _ input: UnsafeBufferPointer<UInt8>, flush: Int32,
-                        into out: inout [UInt8]) -> Bool {
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-        stream.avail_in = uInt(input.count)
-        while true {
-            let room = Int(deflateBound(&stream, uLong(input.count))) + 64
-            let start = out.count
-            var status: Int32 = Z_OK
-            var written = 0
-            out.append(contentsOf: repeatElement(0, count: room))
-            out.withUnsafeMutableBufferPointer { buffer in
-                stream.next_out = buffer.baseAddress.map { $0 + start }
-                stream.avail_out = uInt(room)
-                status = CZlib.deflate(&stream, flush)
-                written = room - Int(stream.avail_out)
-            }
-            out.removeLast(room - written)
-            if flush == Z_FINISH {
-                if status == Z_STREAM_END { return true }
-                guard status == Z_OK || status == Z_BUF_ERROR else { return false }
-            } else {
-                guard status == Z_OK || status == Z_BUF_ERROR else { return false }
-                // Done when zlib left room unused: everything it had is out.
-                if stream.avail_out > 0 && stream.avail_in == 0 { return true }
-            }
-            // Out of room with more to write: round again with the rest.
-            if written == 0 && status == Z_BUF_ERROR { return false }
-        }
-    }
 }

@@ -211,11 +211,14 @@ struct ReadingRoutes: RouteCollection {
         return Int64(value)
     }
 
-    /// A thread page's address with the reply form's quote kept, as the Quote links form it
-    /// (`?quote=N#reply-heading`), so the redirect to the right address keeps it.
+    /// A thread page's address with the reply form's quote (`?quote=N#reply-heading`): each
+    /// post's Quote link (`PostBlockView`), and the redirect from a wrong slug, which keeps it.
+    /// An absolute path, never one relative to the page: the thread page also answers a reply's
+    /// preview or refusal, at `/t/ID/reply`.
     static func withQuote(_ path: String, _ quote: Int64?) -> String {
         guard let quote else { return path }
-        return path + (path.contains("?") ? "&" : "?") + "quote=\(quote)#reply-heading"
+        // The bytes, not a search by `Character`: this runs for every post rendered.
+        return path + (path.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(quote)#reply-heading"
     }
 
     static func requestedPage(_ request: Request) throws -> Int {

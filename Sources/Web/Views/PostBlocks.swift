@@ -122,7 +122,7 @@ struct PostBlockView: KeyedTemplateRenderable {
         // The actions line, for a post whose text is there to act on.
         case .canQuote: .bool(block.may != nil && !block.post.hidden && !block.post.deletedByAuthor)
         case .mayQuote: .bool(block.may?.quote ?? false)
-        case .quoteURL: .text(Self.quoteURL(replyPagePath: block.replyPagePath, postID: block.id))
+        case .quoteURL: .text(ReadingRoutes.withQuote(block.replyPagePath, block.id))
         case .mayEdit: .bool(block.may?.edit ?? false)
         case .mayDelete: .bool(block.may?.delete ?? false)
         case .mayAccept: .bool(block.may?.accept ?? false)
@@ -140,15 +140,6 @@ struct PostBlockView: KeyedTemplateRenderable {
 
     func templateValue(passedOn slot: Int32, to part: Int) -> TemplateValue? {
         PostBylineView(byline: block.byline).templateValue(slot: slot)
-    }
-
-    /// A post's Quote link: the reply form's page with `quote=ID` (`/t/ID-slug?page=N&quote=ID#reply-heading`).
-    /// An absolute path, not one relative to the page: the thread page is also the answer to a
-    /// reply's preview or refusal, at `/t/ID/reply`, where a link relative to the address would
-    /// lead nowhere.
-    static func quoteURL(replyPagePath: String, postID: Int64) -> String {
-        // The bytes, not Foundation's `contains` (a `range(of:)` search): this runs for every post.
-        replyPagePath + (replyPagePath.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + "quote=\(postID)#reply-heading"
     }
 }
 
