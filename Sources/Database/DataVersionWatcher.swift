@@ -25,6 +25,21 @@ import Synchronization
 /// The header is read through the watcher connection's own mapping (`SharedHeader`), valid
 /// while that connection is open; the connection is closed only after `check` can no longer
 /// reach it (`stop`).
+///
+/// **Holding the newest snapshot while the writer is idle** (`holdNewestSnapshot`). Every read
+/// transaction in WAL mode takes a shared lock on one of the wal-index's read-mark slots and
+/// drops it at its end. SQLite's unix VFS asks the kernel (`fcntl(2)`, two calls a request,
+/// ~3% of a signed-in thread page's CPU) only when no other connection of the process already
+/// holds that slot. Readers that begin while nothing has been committed all take the same slot,
+/// so the watcher's connection keeps a read transaction open on the newest snapshot, and theirs
+/// become counts in the process's memory. It is held only while it cannot get in the way:
+/// - the writer lets go before every batch, and takes it again once its queue is empty
+///   (`Store` passes both to `Writer`), so the writer's own checkpoints and its restarts of the
+///   WAL from the beginning are never held back by it;
+/// - the first `check` that finds the header moved since it was taken (another process
+///   committed) lets go, and it is not taken again until this store's writer is next idle: a
+///   process writing alongside (`mutuals user`, a restore) is not held back either;
+/// - never where there is no header to read (not WAL mode).
 final class DataVersionWatcher: Sendable {
     let changes = Atomic<UInt64>(0)
     private let state = Mutex<(started: Bool, stopping: Bool)>((false, false))
@@ -39,6 +54,8 @@ final class DataVersionWatcher: Sendable {
         let header: SharedHeader?
         /// The header as last seen.
         var lastHeader: SharedHeader.Bytes
+        /// The header as it was just before the held snapshot began; nil while none is held.
+        var heldSince: SharedHeader.Bytes?
 
         init(_ connection: Connection) {
             self.connection = connection
@@ -117,6 +134,9 @@ final class DataVersionWatcher: Sendable {
                     watched.lastHeader = now
                     changes.add(1, ordering: .releasing)
                 }
+                if let held = watched.heldSince, !Self.same(now, held) {
+                    Self.letGo(watched)
+                }
                 return
             }
             let now = (try? watched.connection.dataVersion()) ?? watched.last &+ 1
@@ -125,6 +145,45 @@ final class DataVersionWatcher: Sendable {
                 changes.add(1, ordering: .releasing)
             }
         }
+    }
+
+    /// Begins a read transaction on the newest snapshot on the watcher's connection and keeps
+    /// it open, so that readers' shared locks on the same read-mark slot need no system call (see
+    /// the type's notes). Called by the writer when its queue is empty; does nothing before
+    /// `start`, after `stop` or where there is no header to read. A failure (the file briefly
+    /// locked by another process) leaves nothing held: readers lock for themselves, as before.
+    func holdNewestSnapshot() {
+        watched.withLock { watched in
+            guard let watched, let header = watched.header else { return }
+            Self.letGo(watched)
+            // Read before the snapshot begins: a commit landing in between makes the two differ,
+            // and the next `check` lets go of a snapshot that is already old (read after, such a
+            // commit would go unnoticed and the old snapshot would be kept).
+            let before = header.read()
+            do {
+                try watched.connection.beginRead()
+                _ = try watched.connection.scalar(Int.self, "SELECT count(*) FROM (SELECT 1 FROM sqlite_schema LIMIT 1)")
+                watched.heldSince = before
+            } catch {
+                watched.connection.rollbackQuietly()
+            }
+        }
+    }
+
+    /// Ends the held snapshot, if any: before the writer's next batch.
+    func releaseSnapshot() {
+        watched.withLock { watched in
+            if let watched { Self.letGo(watched) }
+        }
+    }
+
+    /// Whether a snapshot is held now (`holdNewestSnapshot`).
+    var holdsSnapshot: Bool { watched.withLock { $0?.heldSince != nil } }
+
+    private static func letGo(_ watched: Watched) {
+        guard watched.heldSince != nil else { return }
+        watched.heldSince = nil
+        watched.connection.rollbackQuietly()
     }
 
     /// Whether `check` reads the mapped header (false before `start`, or where it could not map).

@@ -46,7 +46,7 @@ public final class Store: Sendable {
     public let configuration: Configuration
     private let readers: ReaderPool
     private let writer: Writer
-    private let otherProcesses = DataVersionWatcher()
+    private let otherProcesses: DataVersionWatcher
 
     /// Opens (creating if needed) the database file at `path`: the writer connection now,
     /// reader connections on first use.
@@ -58,8 +58,13 @@ public final class Store: Sendable {
         let rowLengths = RowLengths()
         let connection = try Connection(path: path, role: .writer,
                                         busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, rowLengths: rowLengths)
+        let watcher = DataVersionWatcher()
+        otherProcesses = watcher
+        // While the writer is idle, the watcher holds the newest snapshot open, so readers'
+        // WAL read locks are counted in this process, not taken from the kernel (see there).
         writer = Writer(connection: connection, maximumBatchSize: configuration.maximumBatchSize,
-                        beforeCommit: configuration.beforeCommit)
+                        beforeCommit: configuration.beforeCommit,
+                        idle: Writer.Idle(begin: { watcher.holdNewestSnapshot() }, end: { watcher.releaseSnapshot() }))
         readers = ReaderPool(path: path, capacity: configuration.maximumReaders,
                              busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                              memoryMapBytes: configuration.readerMemoryMapBytes, rowLengths: rowLengths)
@@ -180,11 +185,15 @@ public final class Store: Sendable {
     public func watchOtherProcesses(interval: Double = 0.25) throws {
         try otherProcesses.start(path: path, interval: interval,
                                  busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        writer.idleAgain()  // the watcher's connection is there now: hold the snapshot if idle
     }
 
     /// Whether other processes' commits are noticed from the mapped wal-index header (WAL mode),
     /// not by a statement: false until `watchOtherProcesses`.
     var watchesSharedHeader: Bool { otherProcesses.readsSharedHeader }
+
+    /// Whether the newest snapshot is held open now (`DataVersionWatcher.holdNewestSnapshot`).
+    var holdsSnapshot: Bool { otherProcesses.holdsSnapshot }
 
     /// Counters from the writer: transactions, writes, largest batch.
     public var writerStatistics: WriterStatistics {

@@ -87,6 +87,8 @@ final class Writer: Sendable {
         var jobs: [any WriteJob] = []
         var stopping = false
         var stopped = false
+        /// `idle.begin` should run again if the queue is empty (`idleAgain`).
+        var idleAgain = false
     }
 
     private let queue = LockedCondition(Queue())
@@ -104,9 +106,19 @@ final class Writer: Sendable {
     private let batchSizes = Recorder(label: "mutuals_db_write_batch_size", aggregate: true)
     private let commitLatency = Metrics.Timer(label: "mutuals_db_commit_duration_seconds")
 
-    init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?) {
+    /// Called on the writer thread when its queue has emptied (`begin`), and before the next
+    /// batch or job runs (`end`): the store holds the newest snapshot open only in between
+    /// (`DataVersionWatcher.holdNewestSnapshot`), never while the writer writes or checkpoints.
+    struct Idle: Sendable {
+        let begin: @Sendable () -> Void
+        let end: @Sendable () -> Void
+    }
+    private let idle: Idle?
+
+    init(connection: Connection, maximumBatchSize: Int, beforeCommit: (@Sendable (Connection) throws -> Void)?, idle: Idle? = nil) {
         self.maximumBatchSize = max(1, maximumBatchSize)
         self.beforeCommit = beforeCommit
+        self.idle = idle
         let handover = Handover(connection)
         let thread = Thread { [self] in
             self.threadID.store(currentThreadID(), ordering: .releasing)
@@ -141,6 +153,12 @@ final class Writer: Sendable {
         }
     }
 
+    /// Has the writer run `idle.begin` again if it is idle now, or else when it next is (what
+    /// `begin` needs has only just become ready: the store's watcher has started).
+    func idleAgain() {
+        queue.update { $0.idleAgain = true }
+    }
+
     /// Finishes the queued writes, then stops the thread and closes the connection.
     func stop() {
         queue.update { $0.stopping = true }
@@ -148,9 +166,20 @@ final class Writer: Sendable {
     }
 
     private func loop(connection: Connection) {
+        var idling = false
+        var again = false
         while true {
-            let batch = queue.wait(until: { $0.stopping || !$0.jobs.isEmpty }) { queue -> [any WriteJob] in
-                guard let first = queue.jobs.first else { return [] }
+            if let idle, !idling || again, queue.withLock({ $0.jobs.isEmpty && !$0.stopping }) {
+                idle.begin()
+                idling = true
+            }
+            again = false
+            let taken = queue.wait(until: { $0.stopping || !$0.jobs.isEmpty || $0.idleAgain }) { queue -> [any WriteJob]? in
+                guard let first = queue.jobs.first else {
+                    if queue.stopping { return [] }
+                    queue.idleAgain = false  // and `begin` runs again, below
+                    return nil
+                }
                 // A job that manages its own transactions runs alone.
                 guard first.isTransactional else {
                     queue.jobs.removeFirst()
@@ -163,6 +192,14 @@ final class Writer: Sendable {
                 let batch = Array(queue.jobs.prefix(count))
                 queue.jobs.removeFirst(count)
                 return batch
+            }
+            guard let batch = taken else {  // `idleAgain`, and still nothing to write
+                again = true
+                continue
+            }
+            if idling {
+                idle?.end()
+                idling = false
             }
             if batch.isEmpty { break }  // stopping, and nothing left
             if let only = batch.first, !only.isTransactional {

@@ -419,3 +419,105 @@ struct OtherProcessCommitTests {
         }
     }
 }
+
+/// While the writer is idle, the watcher's connection holds the newest snapshot open, so the
+/// readers' shared locks on the same WAL read-mark slot are counted in this process instead of
+/// taken with `fcntl(2)` (`DataVersionWatcher.holdNewestSnapshot`). What must hold besides: it
+/// never keeps the writer's checkpoints from finishing or the WAL from starting again at its
+/// beginning, and another process's commit makes it let go.
+@Suite("Store: the newest snapshot held while the writer is idle", .timeLimit(.minutes(2)))
+struct HeldSnapshotTests {
+    func withWatchedStore(_ body: (Store, String) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("store.sqlite3")
+        let store = try Store(path: path, configuration: Store.Configuration())
+        defer { store.close() }
+        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
+        try store.watchOtherProcesses(interval: 1)
+        try body(store, path)
+    }
+
+    /// Waits (up to 5 s) for the writer to take the snapshot again after answering a write.
+    static func waitForHold(_ store: Store) throws {
+        for _ in 0..<500 where !store.holdsSnapshot { usleep(10_000) }
+        try #require(store.holdsSnapshot)
+    }
+
+    /// The read-mark slots (bytes 123 to 127 of the `-shm` file, after the writer's, the
+    /// checkpointer's and the recovery locks) this process holds a shared lock on, per `/proc/locks`.
+    static func readMarksHeld(_ shmPath: String) throws -> [Int] {
+        var info = stat()
+        guard stat(shmPath, &info) == 0 else { return [] }
+        let inode = String(info.st_ino)
+        let pid = String(getpid())
+        let locks = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
+        return locks.split(separator: "\n").compactMap { line -> Int? in
+            // "1: POSIX  ADVISORY  READ 1234 00:2a:5678 124 124"
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 8, fields[1] == "POSIX", fields[3] == "READ", fields[4] == pid,
+                  fields[5].hasSuffix(":" + inode), let start = Int(fields[6]), let end = Int(fields[7]) else { return nil }
+            return (123...127).contains(start) && start == end ? start - 123 : nil
+        }
+    }
+
+    @Test func heldBetweenWritesAndReadersStillSeeEveryCommit() throws { try withWatchedStore { store, path in
+        try Self.waitForHold(store)  // taken once the watcher started, the writer being idle
+        for n in 1...5 {
+            try store.write { try $0.run("INSERT INTO entries(body) VALUES (?)", "entry \(n)") }
+            // A read right after the write sees it, held snapshot or not (it is not the readers').
+            #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == n)
+            try Self.waitForHold(store)
+            // Held on a read-mark slot, in the kernel's table of this process's locks: the one
+            // the next readers take too, as nothing has been committed since.
+            #expect(try Self.readMarksHeld(path + "-shm").count == 1)
+            #expect(try store.readScope { try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } } == n)
+        }
+    } }
+
+    @Test func neverHoldsBackCheckpointsOrTheWALStartingAgain() throws { try withWatchedStore { store, path in
+        let checkpointer = try Connection(path: path, role: .writer)
+        let body = String(repeating: "x", count: 2_000)
+        var walSizes: [Int64] = []
+        for round in 0..<30 {
+            try store.write { tx in
+                for _ in 0..<20 { try tx.run("INSERT INTO entries(body) VALUES (?)", body) }
+            }
+            try Self.waitForHold(store)
+            // Held at the newest commit, the snapshot does not stop a checkpoint from copying
+            // every frame back: (busy, frames in the WAL, frames checkpointed).
+            var result: (Int, Int, Int) = (-1, -1, -2)
+            try checkpointer.forEach("PRAGMA wal_checkpoint(PASSIVE)") { row in
+                result = (try row[0], try row[1], try row[2])
+            }
+            #expect(result.0 == 0, "round \(round): the checkpoint was busy")
+            #expect(result.1 == result.2, "round \(round): \(result.2) of \(result.1) frames checkpointed")
+            walSizes.append(store.fileSizes().wal)
+        }
+        // Let go before each write, so each write starts the WAL again from its beginning: it
+        // does not grow round by round (a snapshot held across writes kept it growing).
+        #expect(walSizes.last == walSizes[1], "the WAL grew from \(walSizes[1]) to \(walSizes.last ?? 0) bytes")
+    } }
+
+    @Test func anotherProcesssCommitMakesItLetGoUntilTheWriterIsNextIdle() throws { try withWatchedStore { store, path in
+        try Self.waitForHold(store)
+        let other = try Connection(path: path, role: .writer)
+        try other.run("INSERT INTO entries(body) VALUES ('from elsewhere')")
+        // The next scope asks (`check`), sees the header moved, and lets go: a process writing
+        // alongside is not held back by a snapshot older than its commit.
+        #expect(try store.readScope { try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } } == 1)
+        #expect(!store.holdsSnapshot)
+        #expect(try Self.readMarksHeld(path + "-shm").isEmpty)
+        // A TRUNCATE checkpoint, which waits for every reader to leave the WAL, now finishes.
+        var busy = -1
+        try other.forEach("PRAGMA wal_checkpoint(TRUNCATE)") { row in busy = try row[0] }
+        #expect(busy == 0)
+        // This store's next write is followed by the hold again.
+        try store.write { try $0.run("INSERT INTO entries(body) VALUES ('here')") }
+        try Self.waitForHold(store)
+        // Jobs that manage their own transactions run with it let go too.
+        try store.writeWithoutTransaction { try $0.execute("VACUUM") }
+        try Self.waitForHold(store)
+        #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == 2)
+    } }
+}
