@@ -38,7 +38,7 @@ import Synchronization
 ///   WAL from the beginning are never held back by it;
 /// - the first `check` that finds the header moved since it was taken (another process
 ///   committed) lets go, and it is not taken again until this store's writer is next idle: a
-///   process writing alongside (`mutuals user`, a restore) is not held back either;
+///   process writing alongside (`mutuals user`, an operator's `sqlite3`) is not held back either;
 /// - never where there is no header to read (not WAL mode).
 final class DataVersionWatcher: Sendable {
     let changes = Atomic<UInt64>(0)
@@ -57,8 +57,12 @@ final class DataVersionWatcher: Sendable {
         /// The header as it was just before the held snapshot began; nil while none is held.
         var heldSince: SharedHeader.Bytes?
 
-        init(_ connection: Connection) {
+        /// The connection's own busy timeout, put back after a hold (`holdNewestSnapshot`).
+        let busyTimeoutMilliseconds: Int32
+
+        init(_ connection: Connection, busyTimeoutMilliseconds: Int32) {
             self.connection = connection
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             last = (try? connection.dataVersion()) ?? 0
             // Asked only once the connection has read: its first read opened the `-shm` file.
             let walMode = (try? connection.scalar(String.self, "PRAGMA journal_mode"))?.lowercased() == "wal"
@@ -105,7 +109,8 @@ final class DataVersionWatcher: Sendable {
         }
         guard go else { return }
         try watched.withLock {
-            $0 = Watched(try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+            $0 = Watched(try Connection(path: path, role: .reader, busyTimeoutMilliseconds: busyTimeoutMilliseconds),
+                         busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         }
         let thread = Thread { [self] in
             while !state.withLock({ $0.stopping }) {
@@ -160,6 +165,10 @@ final class DataVersionWatcher: Sendable {
             // and the next `check` lets go of a snapshot that is already old (read after, such a
             // commit would go unnoticed and the old snapshot would be kept).
             let before = header.read()
+            // Not worth waiting for: the writer's thread runs this, and a new write must not
+            // queue behind a lock another process holds (the busy timeout is 5 s).
+            sqlite3_busy_timeout(watched.connection.handle, 0)
+            defer { sqlite3_busy_timeout(watched.connection.handle, watched.busyTimeoutMilliseconds) }
             do {
                 try watched.connection.beginRead()
                 _ = try watched.connection.scalar(Int.self, "SELECT count(*) FROM (SELECT 1 FROM sqlite_schema LIMIT 1)")
