@@ -406,16 +406,22 @@ struct OtherProcessCommitTests {
     /// Whether this process holds a lock on byte 128 of `shmPath` (SQLite's dead-man switch,
     /// after the eight wal-index locks at 120), as `/proc/locks` lists it.
     static func deadManSwitchHeld(_ shmPath: String) throws -> Bool {
+        try processLocks(on: shmPath).contains { $0.start == 128 }
+    }
+
+    /// The POSIX locks this process holds on the file at `path`, as `/proc/locks` lists them.
+    static func processLocks(on path: String) throws -> [(type: Substring, start: Int, end: Int)] {
         var info = stat()
-        guard stat(shmPath, &info) == 0 else { return false }
+        guard stat(path, &info) == 0 else { return [] }
         let inode = String(info.st_ino)
         let pid = String(getpid())
         let locks = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
-        return locks.split(separator: "\n").contains { line in
+        return locks.split(separator: "\n").compactMap { line in
             // "1: POSIX  ADVISORY  READ 1234 00:2a:5678 128 128"
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 8, fields[1] == "POSIX" else { return false }
-            return fields[4] == pid && fields[5].hasSuffix(":" + inode) && fields[6] == "128"
+            guard fields.count >= 8, fields[1] == "POSIX", fields[4] == pid, fields[5].hasSuffix(":" + inode),
+                  let start = Int(fields[6]), let end = Int(fields[7]) else { return nil }
+            return (fields[3], start, end)
         }
     }
 }
@@ -445,19 +451,10 @@ struct HeldSnapshotTests {
     }
 
     /// The read-mark slots (bytes 123 to 127 of the `-shm` file, after the writer's, the
-    /// checkpointer's and the recovery locks) this process holds a shared lock on, per `/proc/locks`.
+    /// checkpointer's and the recovery locks) this process holds a shared lock on.
     static func readMarksHeld(_ shmPath: String) throws -> [Int] {
-        var info = stat()
-        guard stat(shmPath, &info) == 0 else { return [] }
-        let inode = String(info.st_ino)
-        let pid = String(getpid())
-        let locks = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
-        return locks.split(separator: "\n").compactMap { line -> Int? in
-            // "1: POSIX  ADVISORY  READ 1234 00:2a:5678 124 124"
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 8, fields[1] == "POSIX", fields[3] == "READ", fields[4] == pid,
-                  fields[5].hasSuffix(":" + inode), let start = Int(fields[6]), let end = Int(fields[7]) else { return nil }
-            return (123...127).contains(start) && start == end ? start - 123 : nil
+        try OtherProcessCommitTests.processLocks(on: shmPath).compactMap { lock in
+            lock.type == "READ" && (123...127).contains(lock.start) && lock.start == lock.end ? lock.start - 123 : nil
         }
     }
 
