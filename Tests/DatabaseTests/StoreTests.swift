@@ -351,7 +351,9 @@ struct OtherProcessCommitTests {
         let path = directory.file("store.sqlite3")
         let store = try Store(path: path, configuration: Store.Configuration())
         defer { store.close() }
-        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)") }
+        try store.writeWithoutTransaction {
+            try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL DEFAULT '')")
+        }
         try body(store, path)
     }
 
@@ -433,15 +435,12 @@ struct OtherProcessCommitTests {
 /// beginning, and another process's commit makes it let go.
 @Suite("Store: the newest snapshot held while the writer is idle", .timeLimit(.minutes(2)))
 struct HeldSnapshotTests {
+    /// `OtherProcessCommitTests`' store, watching for other processes' commits.
     func withWatchedStore(_ body: (Store, String) throws -> Void) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store.sqlite3")
-        let store = try Store(path: path, configuration: Store.Configuration())
-        defer { store.close() }
-        try store.writeWithoutTransaction { try $0.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
-        try store.watchOtherProcesses(interval: 1)
-        try body(store, path)
+        try OtherProcessCommitTests().withStore { store, path in
+            try store.watchOtherProcesses(interval: 1)
+            try body(store, path)
+        }
     }
 
     /// Waits (up to 5 s) for the writer to take the snapshot again after answering a write.
@@ -465,10 +464,19 @@ struct HeldSnapshotTests {
             // A read right after the write sees it, held snapshot or not (it is not the readers').
             #expect(try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } == n)
             try Self.waitForHold(store)
-            // Held on a read-mark slot, in the kernel's table of this process's locks: the one
-            // the next readers take too, as nothing has been committed since.
+            // Held on one read-mark slot, in the kernel's table of this process's locks.
             #expect(try Self.readMarksHeld(path + "-shm").count == 1)
-            #expect(try store.readScope { try store.read { try $0.scalar(Int.self, "SELECT count(*) FROM entries") } } == n)
+            // A reader shares that slot, as nothing has been committed since: while its
+            // transaction is open the snapshot is still held and the process holds that one
+            // lock and no other (the reader's own is a count in the process, no `fcntl`).
+            let (count, held, locks) = try store.readScope {
+                try store.read { conn in
+                    (try conn.scalar(Int.self, "SELECT count(*) FROM entries"), store.holdsSnapshot, try Self.readMarksHeld(path + "-shm"))
+                }
+            }
+            #expect(count == n)
+            #expect(held)
+            #expect(locks.count == 1)
         }
     } }
 
