@@ -1,6 +1,7 @@
 import Dispatch
+import CZlib
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import Synchronization
 import Testing
 import TestSupport
@@ -187,6 +188,53 @@ import TestSupport
                 #expect(PageCacheTests.formToken(text) != PageCacheTests.formToken(plain.text))
             }
         }
+    }
+
+    /// A thread of one short post: its kept markup is small, and its gzip page is spliced all
+    /// the same (compressing the whole page each time cost far more CPU than the bytes it saved).
+    @Test func aThreadOfOneShortPostIsSplicedToo() throws {
+        try withTestSite(limits: .noNewAccountPeriod, content: .demo) { site in
+            let author = try site.network.member(handle: "short_author")
+            let thread = try site.network.thread(by: author, title: "One short question", body: "Who chairs your staff council?")
+            let member = try site.signedIn("sam_okafor")
+            let plain = try member.get(thread.path)
+            for reading in 0 ..< 4 {
+                let gzipped = try member.get(thread.path, headers: [("Accept-Encoding", "gzip")])
+                if reading >= 2 { #expect(Self.isSpliced(gzipped.body), "reading \(reading + 1)") }
+                let text = String(decoding: try PageCacheTests.gunzip(gzipped.body), as: UTF8.self)
+                #expect(Self.maskingTokens(text) == Self.maskingTokens(plain.text))
+                #expect(text.contains("Who chairs your staff council?"))
+            }
+        }
+    }
+
+    /// Streams are kept and reset between bodies (`DeflateStreams`): bodies of every size, one
+    /// after another and at once, at each level and window used, each come out as themselves.
+    @Test func keptStreamsCompressEachBodyAfresh() throws {
+        let bodies = [Self.page(30_000), Self.page(6_000), Array("short".utf8), [], Self.page(100_000),
+                      Array(Self.page(20_000).reversed())]
+        for level: Int32 in [1, 6, 9] {
+            for body in bodies {
+                #expect(try PageCacheTests.gunzip(try #require(Compression.gzip(body, level: level))) == body)
+            }
+        }
+        let results = Mutex<[([UInt8], [UInt8]?)]>([])
+        DispatchQueue.concurrentPerform(iterations: 24) { index in
+            let body = bodies[index % bodies.count]
+            let result = Compression.gzip(body, level: 1)
+            results.withLock { $0.append((body, result)) }
+        }
+        for (body, result) in results.withLock({ $0 }) {
+            #expect(try PageCacheTests.gunzip(try #require(result)) == body)
+        }
+        // Kept for reuse, but not more than the bound of each kind.
+        let streams = DeflateStreams(keptPerKind: 2)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            _ = streams.withStream(level: 1, windowBits: 31) { stream in deflateBound(stream, 100) }
+        }
+        #expect(streams.idleCount >= 1 && streams.idleCount <= 2)
+        _ = streams.withStream(level: 6, windowBits: -15) { _ in 0 }
+        #expect(streams.idleCount <= 3)
     }
 
     /// A public thread of six posts by others than sam_okafor, each long enough that the page's

@@ -22,9 +22,11 @@ public final class CutMarkup: Sendable {
     /// no cuts (no response's own value in it) and big enough to be worth a splice.
     let deflate: KeptDeflate?
 
-    /// Smallest markup given a `deflate`: a page whose kept markup is less (one short post) is
-    /// mostly its own bytes, which a splice sends uncompressed, so it is compressed whole.
-    static let smallestDeflated = 2048
+    /// Smallest markup given a `deflate`. A page whose kept markup is small (a thread of one
+    /// short post) is mostly its own bytes, which a splice sends uncompressed: about 3 KB more
+    /// than the page compressed whole, but compressing the whole page took 40–100 µs a response
+    /// against a few for the splice (docs/PERFORMANCE.md, twentieth round), so it is spliced too.
+    static let smallestDeflated = 256
 
     /// - Parameter sharedByResponses: kept for many responses (`deflate`).
     init(bytes: [UInt8], cuts: [Int], sharedByResponses: Bool = false) {
