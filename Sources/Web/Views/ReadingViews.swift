@@ -428,12 +428,19 @@ struct PageLinkView: KeyedTemplateRenderable {
 }
 
 struct ThreadView: KeyedTemplateRenderable {
-    var page: ThreadPage
+    let page: ThreadPage
     /// Who is reading: the author and admins still see a hidden post's text.
-    var viewer: Viewer = .visitor
+    let viewer: Viewer
     var starter: String { page.thread.authorName }
 
-    var canonicalPath: String { BoardPaths.thread(id: page.thread.id, slug: page.thread.slug) }
+    /// Made once: a page asks for its own and its other pages' paths half a dozen times.
+    let canonicalPath: String
+
+    init(page: ThreadPage, viewer: Viewer = .visitor) {
+        self.page = page
+        self.viewer = viewer
+        canonicalPath = BoardPaths.thread(id: page.thread.id, slug: page.thread.slug)
+    }
 
     func pagePath(_ number: Int) -> String {
         number == 1 ? canonicalPath : canonicalPath + "?page=\(number)"
