@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Board
 import HTTPServer
 
@@ -38,37 +33,23 @@ struct FormState: TemplateRenderable {
     static let templateKeys = TemplateKeys(["hasErrors", "errorList"], prefixes: ["value_", "error_"])
 
     func templateValue(for key: String) -> TemplateValue? {
-        // Told apart by their bytes: `switch` on strings and `hasPrefix` compare Unicode text,
-        // and a page asks eight or so of these names.
-        var name = key
-        let kind = name.withUTF8 { bytes -> Int in
-            for (index, known) in Self.names.enumerated() {
-                let count = known.utf8CodeUnitCount
-                guard bytes.count >= count, let base = bytes.baseAddress, memcmp(base, known.utf8Start, count) == 0 else { continue }
-                // The prefixes end in "_"; the whole names must be all of the key.
-                if index >= 2 || bytes.count == count { return index }
-            }
-            return -1
-        }
-        switch kind {
-        case 0: return .bool(hasErrors)
-        case 1:
+        switch key {
+        case "hasErrors": return .bool(hasErrors)
+        case "errorList":
             var items: [TemplateValue] = []
             if let formMessage { items.append(["message": .text(formMessage)]) }
             for error in errors {
                 items.append(["href": .text("#" + error.field), "message": .text(error.message)])
             }
             return .list(items)
-        // Most pages are a first showing, with nothing typed: answered without taking the
-        // field's name out of the key (a string made each time).
-        case 2: return .text(values.isEmpty ? "" : values[String(key.dropFirst(6))] ?? "")
-        case 3: return errors.isEmpty ? nil : .text(errors.first { $0.field == String(key.dropFirst(6)) }?.message)
-        default: return nil
+        default:
+            if key.hasPrefix("value_") { return .text(values[String(key.dropFirst(6))] ?? "") }
+            if key.hasPrefix("error_") {
+                return .text(errors.first { $0.field == String(key.dropFirst(6)) }?.message)
+            }
+            return nil
         }
     }
-
-    /// The names answered (`templateValue(for:)`): two whole names, then the two prefixes.
-    private static let names: [StaticString] = ["hasErrors", "errorList", "value_", "error_"]
 }
 
 /// What the layout shows around every page: the signed-in person (or sign-in links) and the
