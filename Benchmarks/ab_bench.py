@@ -73,7 +73,13 @@ def main():
         results = {"A": [], "B": []}
         for pair in range(args.pairs):
             line = []
-            for (name, _, port, _), server in zip(builds, servers):
+            # A then B, then B then A: the build that runs second in a pair ran measurably dearer
+            # (an A/A run gave B +2.3 µs; A/B and B/A of two builds gave +4.2 and +8.3), so the
+            # order alternates and each build is first in half the pairs.
+            order = list(zip(builds, servers))
+            if pair % 2 == 1:
+                order.reverse()
+            for (name, _, port, _), server in order:
                 before = cpu_seconds(server.pid)
                 run = wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)
                 used = cpu_seconds(server.pid) - before
@@ -81,7 +87,7 @@ def main():
                 assert run["bad"] == 0, f"{name}: {run['bad']} answers were not 2xx or 3xx"
                 results[name].append(run)
                 line.append(f"{name} {run['rps']:,.0f} req/s, p99 {run['p99']:.2f} ms, {run['cpu_us']:.1f} µs")
-            print(f"pair {pair + 1}: " + " | ".join(line), flush=True)
+            print(f"pair {pair + 1}: " + " | ".join(sorted(line)), flush=True)
         differences = [b["cpu_us"] - a["cpu_us"] for a, b in zip(results["A"], results["B"])]
         for name in ("A", "B"):
             runs = results[name]
