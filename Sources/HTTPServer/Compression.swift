@@ -194,10 +194,10 @@ public enum Compression {
 /// (`deflateReset`) rather than made for each body.
 ///
 /// Making a stream allocates about 256 KB of tables (memLevel 8, a 32 KB window) and ending it
-/// frees them. Freed at the top of a heap, glibc gives the memory back to the kernel, so the
-/// next stream faulted it in again, page by page: deflating a 6 KB thread page at level 1 took
-/// about 100 µs made afresh, and about 37 µs with tables small enough to stay. Kept, a stream
-/// costs the reset (clearing its hash heads) and the compression itself.
+/// frees them, which glibc may hand back to the kernel for the next stream to fault in again:
+/// deflating a 6 KB thread page at level 1 with a stream made afresh took about 100 µs, and
+/// about 37 µs with tables a quarter the size (Python's zlib over the same library). Kept, a
+/// stream costs the reset (clearing its hash heads) and the compression itself.
 final class DeflateStreams: Sendable {
     static let shared = DeflateStreams()
 
