@@ -34,6 +34,7 @@ def main():
     parser.add_argument("--a", required=True)
     parser.add_argument("--b", required=True)
     parser.add_argument("--data", required=True)
+    parser.add_argument("--data-b", help="B's own copy of the files (default: --data, shared with A)")
     parser.add_argument("--row", default="thread", choices=["thread", "thread-gzip", "random", "home", "topic", "search"])
     parser.add_argument("--pairs", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=3)
@@ -41,9 +42,12 @@ def main():
     work = tempfile.mkdtemp(prefix="mutuals-ab.")
     cert, key = certificate(work)
     member, password = "sam_okafor", "benchmark-password-" + str(random.randint(10**8, 10**9))
-    # Once, before both start: a second reset would end the first server's session.
-    subprocess.run([args.a, "user", "reset-password", member, "--data", args.data], input=password + "\n",
-                   check=True, capture_output=True, text=True)
+    data_b = args.data_b or args.data
+    # Once for each copy, before both start: a second reset of one copy would end the first
+    # server's session.
+    for data in sorted({args.data, data_b}):
+        subprocess.run([args.a, "user", "reset-password", member, "--data", data], input=password + "\n",
+                       check=True, capture_output=True, text=True)
 
     db = sqlite3.connect(f"file:{args.data}/mutuals.sqlite3?mode=ro", uri=True)
     threads = seeded_draw(db)  # pages.sh's draw: the same threads
@@ -58,28 +62,28 @@ def main():
         "search": ["/search?q=" + urllib.parse.quote(q) for q in COMMON_WORDS],
     }[args.row]
 
-    builds = [("A", args.a, 18943, os.environ.get("SERVE_ARGS_A", "")), ("B", args.b, 18944, os.environ.get("SERVE_ARGS_B", ""))]
+    builds = [("A", args.a, 18943, os.environ.get("SERVE_ARGS_A", ""), args.data),
+              ("B", args.b, 18944, os.environ.get("SERVE_ARGS_B", ""), data_b)]
     servers, scripts = [], {}
     try:
-        for name, binary, port, extra in builds:
+        for name, binary, port, extra, data in builds:
             log = open(os.path.join(work, f"server-{name}.log"), "w")
-            servers.append(start_server(binary, args.data, port, cert, key, 0, extra, log))
+            servers.append(start_server(binary, data, port, cert, key, 0, extra, log))
             headers = sign_in(port, member, password)
             if args.row == "thread-gzip":
                 headers["Accept-Encoding"] = "gzip"  # as a browser asks (pages.sh's gzip row)
             scripts[name] = lua_script(work, f"row-{name}", paths, headers)
-        for (name, _, port, _), server in zip(builds, servers):
+        for (name, _, port, _, _), server in zip(builds, servers):
             wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)  # warm-up, not counted
         results = {"A": [], "B": []}
         for pair in range(args.pairs):
             line = []
-            # A then B, then B then A: the build that runs second in a pair ran measurably dearer
-            # (an A/A run gave B +2.3 µs; A/B and B/A of two builds gave +4.2 and +8.3), so the
-            # order alternates and each build is first in half the pairs.
+            # A then B, then B then A: each build runs first in half the pairs, so neither gains
+            # from where in a pair it runs.
             order = list(zip(builds, servers))
             if pair % 2 == 1:
                 order.reverse()
-            for (name, _, port, _), server in order:
+            for (name, _, port, _, _), server in order:
                 before = cpu_seconds(server.pid)
                 run = wrk(f"https://127.0.0.1:{port}", scripts[name], args.seconds, 64, 1)
                 used = cpu_seconds(server.pid) - before

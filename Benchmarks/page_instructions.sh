@@ -25,7 +25,7 @@ trap 'rm -rf "$copy"' EXIT
 cp "$data"/mutuals.sqlite3* "$copy"/
 # Once outside the count: a copy seeded by an older build is migrated when first opened, and that
 # one-time work (billions of instructions) would land in the first count only.
-RENDER_STORE="$copy" "$bin" 1 5 >/dev/null 2>&1
+RENDER_STORE="$copy" "$bin" 1 5 >/dev/null
 count() {
   RENDER_STORE="$copy" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" 5 2>&1 >/dev/null \
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
