@@ -26,6 +26,11 @@ enum CSRF {
         Digest.sha256(Array(("csrf:" + cookieToken).utf8))
     }
 
+    /// `secret(binding:)` of signed-in sessions' tokens, kept (`KeptDigests`): each of a member's
+    /// pages derives it from the same token. Pre-session tokens are not kept (a visitor without a
+    /// cookie brings a new one each time).
+    static let sessionSecrets = KeptDigests { secret(binding: $0) }
+
     /// The browser's pre-session token (the signed-out secret's cookie): the one it sent when
     /// well formed, else a new one with the `Set-Cookie` that gives it.
     static func presession(for request: Request, cookies: SessionCookies) throws -> (token: String, setCookie: String?) {

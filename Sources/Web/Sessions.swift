@@ -120,7 +120,7 @@ extension AppContext {
         let cookies = SessionCookies(for: request)
         if let token = request.cookie(cookies.session), let session = try accounts.resolveSession(token: token) {
             let signedIn = try network.settings.signedIn(session.account)
-            let secret = CSRF.secret(binding: token)
+            let secret = CSRF.sessionSecrets.of(token) ?? CSRF.secret(binding: token)
             let now = accounts.clock.now()
             return RequestContext(session: session, actor: signedIn.actor, csrfToken: try CSRF.masked(secret), csrfSecret: secret,
                                   cookies: cookies, setCookies: [], unreadNotifications: signedIn.unreadNotifications, returnPath: ReturnPath.of(request),

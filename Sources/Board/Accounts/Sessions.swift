@@ -50,6 +50,10 @@ extension Accounts {
         return Digest.sha256(bytes)
     }
 
+    /// `tokenHash` of the session tokens requests present, kept (`KeptDigests`): every signed-in
+    /// request would otherwise hash the same token again.
+    static let sessionTokenHashes = KeptDigests { tokenHash($0) }
+
     /// Starts a session for `userID` with a fresh token (always a new one at sign-in).
     /// - Parameter pendingTwoFactor: a half-signed-in session that only the two-factor page accepts.
     public func startSession(userID: Int64, userAgent: String, pendingTwoFactor: Bool = false) throws -> NewSession {
@@ -89,7 +93,7 @@ extension Accounts {
     }
 
     private func resolve(token: String, pending: Bool, touch: Bool = true) throws -> ResolvedSession? {
-        guard let hash = Self.tokenHash(token) else { return nil }
+        guard let hash = Self.sessionTokenHashes.of(token) else { return nil }
         let now = clock.now()
         let idle = limits.sessionIdle
         // The session and its account in one statement: the subquery's columns are all renamed,
