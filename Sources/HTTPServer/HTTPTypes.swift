@@ -313,6 +313,15 @@ public struct Response: Sendable {
         }
     }
 
+    /// Replaces the body with `storage` after its first `headroom` bytes (room for the head, as
+    /// in `init(status:headers:bodyAfter:in:)`); the kept stretches described the old body and go.
+    public mutating func replaceBody(with storage: [UInt8], after headroom: Int) {
+        precondition(headroom >= 0 && headroom <= storage.count, "headroom \(headroom) outside \(storage.count) bytes")
+        self.storage = storage
+        self.headroom = headroom
+        keptDeflates = []
+    }
+
     /// Room enough for most heads (the status line, security headers, a cookie, the date and
     /// framing: 500–700 bytes): what a page is rendered after (`init(status:headers:bodyAfter:in:)`).
     public static let headroomForHead = 1024

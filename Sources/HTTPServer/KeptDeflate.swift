@@ -87,7 +87,8 @@ extension Compression {
     /// they are, they also cannot leak a secret they carry, such as the form token, through the
     /// compressed size, whatever a request reflects (BREACH): only the kept markup, the same for
     /// every reader and holding no secret, is compressed.
-    public static func gzip(_ body: UnsafeBufferPointer<UInt8>, keeping spans: [KeptDeflateSpan]) -> [UInt8]? {
+    /// The gzip body starts after `headroom` zero bytes (room for a response's head).
+    public static func gzip(_ body: UnsafeBufferPointer<UInt8>, keeping spans: [KeptDeflateSpan], after headroom: Int = 0) -> [UInt8]? {
         guard let base = body.baseAddress else { return nil }
         var pieces: [(offset: Int, count: Int, deflated: KeptDeflate.Deflated)] = []
         pieces.reserveCapacity(spans.count)
@@ -105,7 +106,8 @@ extension Compression {
         let ownBytes = body.count - pieces.reduce(0) { $0 + $1.count }
         var out: [UInt8] = []
         // Header, trailer, and 5 bytes a stored block of up to 64 KB (and a last empty one).
-        out.reserveCapacity(18 + ownBytes + keptBytes + 5 * (ownBytes / 65_535 + 2 * pieces.count + 2))
+        out.reserveCapacity(headroom + 18 + ownBytes + keptBytes + 5 * (ownBytes / 65_535 + 2 * pieces.count + 2))
+        out.append(contentsOf: repeatElement(0, count: headroom))
         // RFC 1952: ID1 ID2, CM 8 (deflate), no flags, no time, XFL 0, OS 3 (Unix).
         out.append(contentsOf: [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3])
         var crc = crc32(0, nil, 0)

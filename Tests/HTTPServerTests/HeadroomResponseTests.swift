@@ -40,8 +40,43 @@ import TestSupport
         #expect(compressed.body == Compression.gzip(text))
     }
 
+    /// A compressed body is made after room for the head too, so it goes out from its own
+    /// array as a rendered page does; its room is never part of what is sent or unzipped.
+    @Test func compressedBodiesComeWithRoomForTheHead() throws {
+        let text = Array(String(repeating: "a page of text, compressed after room for its head. ", count: 200).utf8)
+        let response = Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html")]), body: text)
+        let request = Request(method: .get, path: "/", pathSegments: [], headers: HTTPHeaders([("Accept-Encoding", "gzip")]))
+        let compressed = Compression.compress(response, for: request)
+        #expect(compressed.headers["content-encoding"] == "gzip")
+        #expect(compressed.headroom == Response.headroomForHead)
+        #expect(compressed.body == Compression.gzip(text))
+        #expect(compressed.bodyCount == Compression.gzip(text)?.count)
+        #expect(try Self.gunzip(compressed.body) == text)
+    }
+
+    static func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read(), 31))"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(bytes))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(data)
+    }
+
     static func router() throws -> Router {
         var builder = RouterBuilder()
+        // A page compressed on its way out, as the Web layer's routes do for clients that take gzip.
+        builder.get("/compressed") { request in
+            Compression.compress(Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/html")]),
+                                          body: Array(String(repeating: "compressed page text ", count: 500).utf8)),
+                                 for: request)
+        }
         // Room enough for the head, so the array itself goes out.
         builder.get("/roomy") { _ in
             Response(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), bodyAfter: 1024,
@@ -103,6 +138,25 @@ import TestSupport
                 _ = try client.readResponse(isHead: true)
             }
             #expect(server.server.bodiesSentInPlace - before == 15)
+        }
+    }
+
+    /// A gzip answer goes out from its own array, and unzips to the page.
+    @Test(arguments: [false, true])
+    func compressedAnswersGoOutFromTheirOwnArrays(tls: Bool) throws {
+        try withTestServer(router: try Self.router(), tls: tls) { server in
+            let client = try server.client()
+            let before = server.server.bodiesSentInPlace
+            let page = Array(String(repeating: "compressed page text ", count: 500).utf8)
+            for _ in 0..<4 {
+                try client.send("GET /compressed HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.header("Content-Encoding") == "gzip")
+                #expect(response.header("Content-Length") == String(response.body.count))
+                #expect(try Self.gunzip(response.body) == page)
+            }
+            #expect(server.server.bodiesSentInPlace - before == 4)
         }
     }
 
