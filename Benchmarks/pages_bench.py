@@ -12,6 +12,7 @@ import sqlite3
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -122,6 +123,43 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def writes(pid):
+    """write(2) calls the process has made so far (/proc/PID/io `syscw`): one a response on the
+    read-only rows (the reactor gathers a response's TLS records into one write)."""
+    with open(f"/proc/{pid}/io") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return int(fields["syscw"])
+
+
+class Spans(threading.Thread):
+    """While a row runs, the server's CPU a response in each `every` seconds: how steady the
+    machine was. On a shared VM the same work has cost twice as much in one quarter second as
+    in the next (docs/PERFORMANCE.md, twenty-first round), and the p99 follows the slow spans.
+    The CPU comes from /proc in clock ticks (10 ms), so each span is good to about 4%."""
+
+    def __init__(self, pid, every=0.25):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.costs = pid, every, []
+        self.done = threading.Event()
+
+    def run(self):
+        cpu, count = cpu_seconds(self.pid), writes(self.pid)
+        while not self.done.wait(self.every):
+            cpu2, count2 = cpu_seconds(self.pid), writes(self.pid)
+            if count2 - count >= 50:
+                self.costs.append((cpu2 - cpu) * 1e6 / (count2 - count))
+            cpu, count = cpu2, count2
+
+    def spread(self):
+        """p10–p90 of the spans' µs a response, as text ("" with too few spans)."""
+        self.done.set()
+        self.join()
+        costs = sorted(self.costs)
+        if len(costs) < 5:
+            return ""
+        return f"{costs[len(costs) // 10]:,.0f}–{costs[len(costs) * 9 // 10]:,.0f}"
 
 
 def rss_mb(pid):
@@ -283,9 +321,12 @@ http {{
                 wrk(ours, script, warmup, c, ccpu)
                 settle()
             started = cpu_seconds(server.pid)
+            spans = Spans(server.pid)
+            spans.start()
             result = wrk(ours, script, s, c, ccpu)
             # CPU a request: the server's own time, so it holds when the machine is busy.
             result["cpu_us"] = (cpu_seconds(server.pid) - started) * 1e6 / max(1, result["total"])
+            result["spans"] = spans.spread()
             other = None
             if nginx_paths:
                 other = wrk(theirs, lua_script(work, "nginx", nginx_paths, nginx_headers or headers or {}), s, c, ccpu)
@@ -355,16 +396,16 @@ http {{
 
         lines = [f"{time.strftime('%Y-%m-%d')}: {args.data}, {s} s per row, {c} connections, HTTPS keep-alive, "
                  f"server on CPU {scpu}, wrk on CPU {ccpu}", "",
-                 "| row | mutuals req/s | p50 ms | p99 ms | CPU µs/req | nginx req/s | nginx p99 ms | ratio |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                 "| row | mutuals req/s | p50 ms | p99 ms | CPU µs/req | in 250 ms spans, p10–p90 | nginx req/s | nginx p99 ms | ratio |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for name, r, n in rows:
             bad = f" ({r['bad']} non-2xx)" if r["bad"] else ""
             if n:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
             else:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | | | |")
-        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | |")
-        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | | | |")
+        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | | |")
+        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | | |")
         lines.append("")
         lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected; "
                      f"{stored} stored; the newest on the next load of its page: {shown}). "
