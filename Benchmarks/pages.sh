@@ -12,7 +12,8 @@
 # runs, each on a fresh copy in Benchmarks/out/pages-N-run/; delete the first to re-seed). The
 # server is pinned to CPU 0 and wrk to CPU 1 (taskset); HTTPS
 # with keep-alive, 64 connections, one wrk thread; nginx runs in the same run, on the same CPU,
-# with the same certificate and TLS session cache, serving the pages we served, saved as files.
+# with the same certificate and TLS session cache, serving the pages we served, saved as files
+# (the visitors' pages, and the member's thread pages for the signed-in thread rows).
 # Rows: signed out (page cache), signed in (no whole-page cache), search (15 mixed queries, and the 8
 # common words the issue's 2 ms target is for), and a mixed load where
 # members post one reply in 20 requests. Prints a Markdown table (and writes

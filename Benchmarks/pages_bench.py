@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Driver for Benchmarks/pages.sh. Starts the release server and nginx (each pinned to one CPU),
-saves the pages the server gives visitors as files for nginx, signs a demo member in, and runs
-wrk rows over HTTPS with keep-alive. See pages.sh for the set-up it expects."""
+saves the pages the server gives visitors as files for nginx, signs a demo member in (and saves
+the member's thread pages for nginx too), and runs wrk rows over HTTPS with keep-alive. See pages.sh for the set-up it expects."""
 import argparse
 import http.client
 import os
@@ -275,6 +275,7 @@ http {{
                                   "-g", "daemon off; master_process off;"])
         time.sleep(0.5)
 
+        gz = {"Accept-Encoding": "gzip"}
         # A member signed in, and the form token of their thread page (any masked token is good
         # for the whole session).
         member_client = Client(port)
@@ -285,11 +286,23 @@ http {{
         status, _, page = member_client.request("GET", same200[0])
         token = csrf(page)
         member_headers = {"Cookie": f"__Host-session={session}"}
+        # The member's thread pages too, as files for nginx: the same bytes, each as the member
+        # was given it (identity, and our own gzip of it), so the signed-in rows show what
+        # sending those bytes over TLS costs by itself on this machine in this run.
+        member_saved = {}
+        for path in same200:
+            name = "member" + path + ".html"
+            member_saved[path] = "/" + name
+            os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+            for suffix, extra in (("", {}), (".gz", gz)):
+                status, got, body = member_client.request("GET", path, headers=extra)
+                assert status == 200 and (not extra or got.get("Content-Encoding") == "gzip"), (path, status)
+                with open(os.path.join(root, name + suffix), "wb") as f:
+                    f.write(body)
 
         ours = f"https://127.0.0.1:{port}"
         theirs = f"https://127.0.0.1:{nginx_port}"
         s, c, scpu, ccpu = args.seconds, args.connections, args.server_cpu, args.client_cpu
-        gz = {"Accept-Encoding": "gzip"}
         rows = []
 
         only = re.compile(os.environ["ONLY"]) if os.environ.get("ONLY") else None
@@ -329,7 +342,9 @@ http {{
             result["spans"] = spans.spread()
             other = None
             if nginx_paths:
+                nginx_started = cpu_seconds(nginx.pid)
                 other = wrk(theirs, lua_script(work, "nginx", nginx_paths, nginx_headers or headers or {}), s, c, ccpu)
+                other["cpu_us"] = (cpu_seconds(nginx.pid) - nginx_started) * 1e6 / max(1, other["total"])
             rows.append((name, result, other))
             print(name, result, other, flush=True)
 
@@ -343,9 +358,10 @@ http {{
         row("signed out: home", ["/"], {}, [saved["/"]])
         row(f"signed out: topic", [f"/topics/{topic}"], {}, [saved[f"/topics/{topic}"]])
         row("signed out: briefing", ["/briefing"], {}, [saved["/briefing"]])
-        row("signed in: thread, the same 200 pages", same200, member_headers)
+        row("signed in: thread, the same 200 pages", same200, member_headers, [member_saved[p] for p in same200])
         # As a browser asks: with Accept-Encoding, so each page is compressed as it is made.
-        row("signed in: thread, the same 200 pages (gzip)", same200, {**member_headers, **gz})
+        row("signed in: thread, the same 200 pages (gzip)", same200, {**member_headers, **gz},
+            [member_saved[p] for p in same200])
         row("signed in: thread, random of 5,000", thread_paths, member_headers)
         row("signed in: home", ["/"], member_headers)
         row("signed in: topic", [f"/topics/{topic}"], member_headers)
@@ -396,16 +412,16 @@ http {{
 
         lines = [f"{time.strftime('%Y-%m-%d')}: {args.data}, {s} s per row, {c} connections, HTTPS keep-alive, "
                  f"server on CPU {scpu}, wrk on CPU {ccpu}", "",
-                 "| row | mutuals req/s | p50 ms | p99 ms | CPU µs/req | in 250 ms spans, p10–p90 | nginx req/s | nginx p99 ms | ratio |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                 "| row | mutuals req/s | p50 ms | p99 ms | CPU µs/req | in 250 ms spans, p10–p90 | nginx req/s | nginx p99 ms | nginx CPU µs/req | ratio |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for name, r, n in rows:
             bad = f" ({r['bad']} non-2xx)" if r["bad"] else ""
             if n:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | {n['rps']:,.0f} | {n['p99']:.2f} | {r['rps'] / n['rps']:.2f}× |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | {n['rps']:,.0f} | {n['p99']:.2f} | {n['cpu_us']:,.0f} | {r['rps'] / n['rps']:.2f}× |")
             else:
-                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | | | |")
-        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | | |")
-        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | | |")
+                lines.append(f"| {name}{bad} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:,.0f} | {r['spans']} | | | | |")
+        lines.append(f"| mixed, signed in: thread GETs ({c - 4} connections) | {gets['rps']:,.0f} | {gets['p50']:.2f} | {gets['p99']:.2f} | | | | | | |")
+        lines.append(f"| mixed, signed in: reply POSTs (4 connections, paced to 1 in 20) | {posts['rps']:,.1f} | {posts['p50']:.2f} | {posts['p99']:.2f} | | | | | | |")
         lines.append("")
         lines.append(f"Replies a second: {posts['rps']:.1f} ({posts['total']} in {s} s; {posts['bad']} not redirected; "
                      f"{stored} stored; the newest on the next load of its page: {shown}). "
