@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Driver for Benchmarks/pages.sh. Starts the release server and nginx (each pinned to one CPU),
 saves the pages the server gives visitors as files for nginx, signs a demo member in (and saves
-the member's thread pages for nginx too), and runs wrk rows over HTTPS with keep-alive. See pages.sh for the set-up it expects."""
+the member's thread pages for nginx too), and runs wrk rows over HTTPS with keep-alive. See
+pages.sh for the set-up it expects."""
 import argparse
 import http.client
 import os
